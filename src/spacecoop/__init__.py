@@ -1,0 +1,58 @@
+"""spacecoop: a knowledge graph of international space cooperation, every fact sourced.
+
+The public API is imported lazily so that ``import spacecoop`` (and ``spacecoop --help``) stays
+fast; ``dir(spacecoop)`` and ``__all__`` list it.
+
+Examples
+--------
+>>> import spacecoop
+>>> ds = spacecoop.load_dataset()
+>>> result = spacecoop.run_query(ds, "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/spacecoop/ns#Payload> }")
+>>> int(result.rows[0][0])
+10
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_API = {
+    "BuildResult": "build",
+    "DataError": "errors",
+    "Loaded": "load",
+    "NamedQuery": "query",
+    "QueryResult": "store",
+    "SC": "namespaces",
+    "SpacecoopError": "errors",
+    "Store": "store",
+    "Summary": "build",
+    "UsageError": "errors",
+    "ValidationReport": "validate",
+    "Violation": "validate",
+    "build": "build",
+    "entity_iri": "namespaces",
+    "get_query": "query",
+    "list_queries": "query",
+    "load": "load",
+    "load_dataset": "load",
+    "open_store": "store",
+    "relationship_iri": "namespaces",
+    "run_query": "query",
+    "summarize": "build",
+    "validate": "validate",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str):
+    if name in _API:
+        module = importlib.import_module(f".{_API[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'spacecoop' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

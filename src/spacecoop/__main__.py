@@ -1,0 +1,7 @@
+"""``python -m spacecoop``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,148 @@
+"""The ``spacecoop`` command: one thin function per verb, each calling one public function.
+
+Exit codes follow pySHACL: 0 success or conforms, 1 the data does not conform (or a check found
+rows), 2 usage or runtime error. Errors are one line unless ``--debug`` is given. Heavy libraries
+are imported inside the verbs, so ``spacecoop --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+import click
+
+# Verbs that live in their own modules, imported only when used (or when --help lists them), so
+# that each stage's command sits beside its code and start-up stays fast.
+LAZY_COMMANDS = {
+    "query": "spacecoop.cli_query:query",
+    "queries": "spacecoop.cli_query:queries",
+    "serve": "spacecoop.cli_serve:serve",
+    "viz": "spacecoop.cli_views:viz",
+    "export": "spacecoop.cli_views:export",
+    "import-table": "spacecoop.cli_table:import_table",
+    "load": "spacecoop.cli_scale:load",
+    "synth": "spacecoop.cli_scale:synth",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a verb's module only when the verb is used or listed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        lazy = [n for n, target in LAZY_COMMANDS.items() if _module_exists(target.split(":")[0])]
+        return sorted(set(super().list_commands(ctx)) | set(lazy))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and _module_exists(LAZY_COMMANDS[name].split(":")[0]):
+            module, attr = LAZY_COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+def _module_exists(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+class Context:
+    """What the group's options give every verb."""
+
+    def __init__(self, root: Path | None, debug: bool, store: str) -> None:
+        self.root = root
+        self.debug = debug
+        self.store = store
+
+    def open_store(self, ds=None):
+        """Open the store chosen with --store and load ``ds`` (default: the project's dataset)."""
+        from .load import load_dataset
+        from .store import open_store
+
+        return open_store(self.store, ds if ds is not None else load_dataset(self.root))
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Project root (default: the nearest folder upward with ontology/spacecoop.ttl).")
+@click.option("--store", default="memory", show_default=True, envvar="SPACECOOP_STORE",
+              help="Backend: memory (rdflib), oxigraph, oxigraph:PATH.")
+@click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+@click.version_option(package_name="spacecoop")
+@click.pass_context
+def cli(ctx: click.Context, root: Path | None, store: str, debug: bool) -> None:
+    """spacecoop: a knowledge graph of international space cooperation, every fact sourced."""
+    ctx.obj = Context(root, debug, store)
+
+
+@cli.command()
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
+              show_default=True, help="Folder to write the dataset into.")
+@click.pass_obj
+def build(obj: Context, out_dir: Path) -> int:
+    """Load every source, validate, and write the dataset (TriG, N-Quads, Turtle, JSON-LD)."""
+    from .build import build as run_build
+    from .report import print_summary
+
+    result = run_build(out_dir, obj.root)
+    print_summary(result.summary)
+    click.echo(f"wrote {len(result.files)} files to {out_dir}/: " + ", ".join(p.name for p in result.files))
+    return 0
+
+
+@cli.command()
+@click.pass_obj
+def validate(obj: Context) -> int:
+    """Check the data: SHACL shapes, known terms, verbatim quotes, consistency queries.
+
+    Exits 0 when the data conforms, 1 when it does not, 2 when validation could not run.
+    """
+    from .report import print_validation
+    from .validate import validate as run_validate
+
+    report = run_validate(obj.root)
+    print_validation(report)
+    return 0 if report.conforms else 1
+
+
+@cli.command()
+@click.pass_obj
+def stats(obj: Context) -> int:
+    """Print counts: triples, entities by class, relationships by kind, claims, sources."""
+    from .build import summarize
+    from .load import load_dataset
+    from .report import print_summary
+
+    print_summary(summarize(load_dataset(obj.root)))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    from .errors import SpacecoopError
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        rv = cli.main(args=args, prog_name="spacecoop", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if exc.exit_code in (1, 2) else exc.exit_code
+    except SpacecoopError as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # last resort: one line, never a traceback without --debug
+        if debug:
+            raise
+        click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        return 2
+    return rv if isinstance(rv, int) else 0

@@ -1,0 +1,58 @@
+"""Printing summaries and validation reports as Rich tables on the terminal."""
+
+from __future__ import annotations
+
+from .build import Summary
+from .validate import ValidationReport
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_summary(summary: Summary) -> None:
+    """Print the counts of a dataset."""
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"{summary.triples} triples ({summary.quads} quads in {summary.graphs} graphs)")
+    for title, rows in (
+        ("Entities by class", summary.entities),
+        ("Relationships by kind", summary.relationships),
+        ("Claims by certainty", summary.claims_by_certainty),
+    ):
+        table = Table(title=title, title_justify="left")
+        table.add_column("kind")
+        table.add_column("count", justify="right")
+        for name, n in rows:
+            table.add_row(name, str(n))
+        console.print(table)
+    table = Table(title="Sources", title_justify="left")
+    table.add_column("source")
+    table.add_column("label")
+    table.add_column("claims", justify="right")
+    for iri, label, n in summary.sources:
+        table.add_row(iri, label, str(n))
+    console.print(table)
+
+
+def print_validation(report: ValidationReport) -> None:
+    """Print a validation report: every violation with node, rule and file, then skipped checks."""
+    from rich.table import Table
+
+    console = _console()
+    for reason in report.skipped:
+        console.print(f"skipped: {reason}")
+    if report.conforms:
+        console.print(f"conforms: checks run: {', '.join(report.checked)}")
+        return
+    table = Table(title=f"{len(report.violations)} violations", title_justify="left")
+    for col in ("node", "rule", "message", "file"):
+        table.add_column(col, overflow="fold")
+    for v in report.violations:
+        message = v.message + (f" (value: {v.value})" if v.value else "")
+        table.add_row(v.node, v.rule, message, ", ".join(v.files))
+    console.print(table)
+    console.print("does not conform")

@@ -1,0 +1,176 @@
+"""Write query results in the SPARQL 1.1 Query Results formats and in RDF formats.
+
+SELECT and ASK: JSON (``application/sparql-results+json``), XML (``application/sparql-results+xml``),
+CSV (``text/csv``) and TSV (``text/tab-separated-values``), as the W3C recommendations define them.
+CONSTRUCT and DESCRIBE: Turtle, N-Triples and JSON-LD.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from xml.sax.saxutils import escape, quoteattr
+
+from rdflib import BNode, Literal, URIRef
+
+from .errors import UsageError
+from .store import QueryResult
+
+TABULAR_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+}
+GRAPH_FORMATS = {
+    "turtle": "text/turtle; charset=utf-8",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+}
+_RDFLIB_FORMAT = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld"}
+XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
+
+
+def media_type(result: QueryResult, fmt: str) -> str:
+    """Return the media type of ``result`` written as ``fmt``."""
+    table = GRAPH_FORMATS if result.graph is not None else TABULAR_FORMATS
+    if fmt not in table:
+        raise UsageError(f"format {fmt!r} does not fit a {result.kind} result; use one of {', '.join(table)}")
+    return table[fmt]
+
+
+def serialize_result(result: QueryResult, fmt: str) -> bytes:
+    """Write ``result`` in ``fmt``.
+
+    Parameters
+    ----------
+    result : QueryResult
+    fmt : str
+        ``json``, ``xml``, ``csv`` or ``tsv`` for SELECT and ASK; ``turtle``, ``nt`` or ``jsonld``
+        for CONSTRUCT and DESCRIBE.
+
+    Raises
+    ------
+    UsageError
+        The format does not fit the kind of result.
+
+    Examples
+    --------
+    >>> from rdflib import Literal
+    >>> r = QueryResult("SELECT", ("n",), ((Literal(1),),))
+    >>> serialize_result(r, "csv")
+    b'n\\r\\n1\\r\\n'
+    """
+    media_type(result, fmt)
+    if result.graph is not None:
+        from .namespaces import bind_prefixes
+
+        bind_prefixes(result.graph)
+        return result.graph.serialize(format=_RDFLIB_FORMAT[fmt]).encode("utf-8")
+    return {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[fmt](result)
+
+
+def term_json(term) -> dict:
+    """Return the SPARQL JSON results encoding of one RDF term."""
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    out = {"type": "literal", "value": str(term)}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype and term.datatype != XSD_STRING:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def _json(result: QueryResult) -> bytes:
+    if result.kind == "ASK":
+        doc: dict = {"head": {}, "boolean": bool(result.boolean)}
+    else:
+        bindings = [{v: term_json(t) for v, t in zip(result.vars, row) if t is not None} for row in result.rows]
+        doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _xml(result: QueryResult) -> bytes:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+    out += [f"  <variable name={quoteattr(v)}/>" for v in result.vars]
+    out.append("</head>")
+    if result.kind == "ASK":
+        out.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
+    else:
+        out.append("<results>")
+        for row in result.rows:
+            out.append("  <result>")
+            for v, t in zip(result.vars, row):
+                if t is None:
+                    continue
+                if isinstance(t, URIRef):
+                    value = f"<uri>{escape(str(t))}</uri>"
+                elif isinstance(t, BNode):
+                    value = f"<bnode>{escape(str(t))}</bnode>"
+                elif t.language:
+                    value = f"<literal xml:lang={quoteattr(t.language)}>{escape(str(t))}</literal>"
+                elif t.datatype and t.datatype != XSD_STRING:
+                    value = f"<literal datatype={quoteattr(str(t.datatype))}>{escape(str(t))}</literal>"
+                else:
+                    value = f"<literal>{escape(str(t))}</literal>"
+                out.append(f"    <binding name={quoteattr(v)}>{value}</binding>")
+            out.append("  </result>")
+        out.append("</results>")
+    out.append("</sparql>")
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def _csv(result: QueryResult) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    if result.kind == "ASK":
+        w.writerow(["boolean"])
+        w.writerow(["true" if result.boolean else "false"])
+    else:
+        w.writerow(result.vars)
+        for row in result.rows:
+            w.writerow(["" if t is None else (f"_:{t}" if isinstance(t, BNode) else str(t)) for t in row])
+    return buf.getvalue().encode("utf-8")
+
+
+def term_turtle(term) -> str:
+    """Return a term in Turtle/SPARQL syntax (as TSV results need), with escaped specials."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    text = (
+        str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    )
+    if term.language:
+        return f'"{text}"@{term.language}'
+    if term.datatype and term.datatype != XSD_STRING:
+        return f'"{text}"^^<{term.datatype}>'
+    return f'"{text}"'
+
+
+def _tsv(result: QueryResult) -> bytes:
+    if result.kind == "ASK":
+        return b"?boolean\ntrue\n" if result.boolean else b"?boolean\nfalse\n"
+    lines = ["\t".join(f"?{v}" for v in result.vars)]
+    lines += ["\t".join(term_turtle(t) for t in row) for row in result.rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def plain(term) -> str:
+    """Return a term as plain text for tables: IRIs as CURIEs, literals as their text."""
+    from .namespaces import curie
+
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return curie(str(term))
+    if isinstance(term, Literal):
+        return str(term)
+    return f"_:{term}"
