@@ -84,3 +84,12 @@ def test_curie():
     assert curie("https://w3id.org/spacecoop/id/org/roscosmos") == "agent:roscosmos"
     assert curie("https://w3id.org/spacecoop/vocab/certainty/hedged") == "certainty:hedged"
     assert curie("http://example.org/x") == "http://example.org/x"
+
+
+def test_functions_named_like_their_modules_stay_functions():
+    import importlib
+
+    for name in ("build", "load", "validate"):
+        importlib.import_module(f"spacecoop.{name}")
+        assert callable(getattr(spacecoop, name)), name
+        assert not isinstance(getattr(spacecoop, name), type(spacecoop)), name
