@@ -108,8 +108,8 @@ def test_summary_counts(ds):
     assert entities["sc:Source"] == 1
     rels = dict(s.relationships)
     assert (rels["sc:Participation"], rels["sc:PayloadDevelopment"], rels["sc:PayloadCarriage"]) == (32, 17, 11)
-    assert dict(s.claims_by_certainty) == {"stated": 84, "hedged": 1, "contradicted": 2}
-    assert s.sources[0][2] == 87
+    assert dict(s.claims_by_certainty) == {"stated": 85, "hedged": 1, "contradicted": 2}
+    assert s.sources[0][2] == 88
 
 
 def test_build_command_prints_a_summary(root, tmp_path, capsys):
