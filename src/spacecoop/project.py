@@ -443,7 +443,7 @@ def _blocs(data: _Data) -> dict[str, list[_Rel]]:
 def _bloc_graph_attrs(data: _Data, blocs: Iterable[str]) -> str:
     return json.dumps(
         [{"id": curie(b), "label": data.entities[b].label,
-          "short": sorted(data.entities[b].aliases, key=len)[0] if data.entities[b].aliases else data.entities[b].label}
+          "short": min([*sorted(data.entities[b].aliases), data.entities[b].label], key=len)}
          for b in sorted(blocs, key=lambda b: data.entities[b].label)],
         ensure_ascii=False,
     )
