@@ -183,8 +183,8 @@ def brokers(G) -> list[Broker]:
     --------
     >>> from spacecoop import load_dataset
     >>> from spacecoop.project import to_networkx
-    >>> [b.label for b in brokers(to_networkx(load_dataset(), "countries"))][:2]
-    ['Iran', 'Peru']
+    >>> sorted(b.label for b in brokers(to_networkx(load_dataset(), "countries")))
+    ['Asia-Pacific Space Cooperation Organization', 'Iran', 'Peru', 'United States']
     """
     S = simple_graph(G)
     btw = _betweenness(S)
@@ -227,12 +227,11 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
     console.print(f"{view} view: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
 
     table = Table(title=f"Centrality (top {top} by betweenness)", title_justify="left")
-    for col, just in (("node", "left"), ("label", "left"), ("kind", "left"), ("degree", "right"),
-                      ("degree centrality", "right"), ("betweenness", "right")):
+    for col, just in (("label", "left"), ("kind", "left"), ("degree", "right"),
+                      ("degree c.", "right"), ("betweenness", "right")):
         table.add_column(col, justify=just)
     for c in centrality(G)[:top]:
-        table.add_row(str(c.node), c.label, c.kind, str(c.degree), f"{c.degree_centrality:.3f}",
-                      f"{c.betweenness:.3f}")
+        table.add_row(c.label, c.kind, str(c.degree), f"{c.degree_centrality:.3f}", f"{c.betweenness:.3f}")
     console.print(table)
 
     comms = communities(G, method)
@@ -246,11 +245,14 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
         table.add_row(str(c.index), str(c.size), ", ".join(c.labels[:12]) + more)
     console.print(table)
 
+    import json
+
+    short = {b["label"]: b.get("short") or b["label"] for b in json.loads(G.graph.get("blocs") or "[]")}
     table = Table(title="Brokers (tie two or more blocs together)", title_justify="left")
-    for col in ("node", "label", "kind", "blocs", "betweenness"):
+    for col in ("label", "kind", "blocs", "betweenness"):
         table.add_column(col, justify="right" if col == "betweenness" else "left", overflow="fold")
     for b in brokers(G)[:top]:
-        table.add_row(str(b.node), b.label, b.kind, "; ".join(b.blocs), f"{b.betweenness:.3f}")
+        table.add_row(b.label, b.kind, ", ".join(short.get(x, x) for x in b.blocs), f"{b.betweenness:.3f}")
     console.print(table)
 
     comps = components(G)

@@ -689,4 +689,22 @@ def write_html(G, path: str | os.PathLike, title: str = "spacecoop", *, position
     return out
 
 
-__all__ = ["KIND_STYLE", "RELATION_COLOURS", "layout_positions", "page_data", "page_html", "write_html"]
+
+
+
+BUILD_PAGES = {"countries.html": "countries", "actors.html": "actors"}
+"""Pages :func:`build_pages` makes for ``spacecoop build``: file name -> view."""
+
+
+def build_pages(loaded) -> dict[str, bytes]:
+    """Return the country and actor pages of a loaded dataset, for ``spacecoop build``'s ``extra``."""
+    from .project import to_networkx
+
+    titles = {"countries": "Space cooperation: countries, regions and blocs",
+              "actors": "Space cooperation: organisations, missions and payloads"}
+    ds = loaded.ds if hasattr(loaded, "ds") else loaded
+    return {name: page_html(to_networkx(ds, view), title=titles[view]).encode("utf-8")
+            for name, view in BUILD_PAGES.items()}
+
+__all__ = ["BUILD_PAGES", "KIND_STYLE", "RELATION_COLOURS", "build_pages", "layout_positions", "page_data", "page_html",
+           "write_html"]
