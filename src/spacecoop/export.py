@@ -106,6 +106,8 @@ def export_graph(G, path: str | os.PathLike, fmt: str | None = None) -> list[Pat
     --------
     networkx.read_graphml, networkx.read_gexf, networkx.node_link_graph
     """
+    import networkx as nx
+
     from .errors import SpacecoopError, UsageError
 
     out = Path(path)
@@ -139,11 +141,9 @@ def export_graph(G, path: str | os.PathLike, fmt: str | None = None) -> list[Pat
         finally:
             tmp.unlink(missing_ok=True)
         return [out]
-    except (OSError, ) as exc:
+    except OSError as exc:
         raise SpacecoopError(f"cannot write {out}: {exc}") from exc
-    except (TypeError, ValueError, KeyError) as exc:
-        if isinstance(exc, UsageError):
-            raise
+    except (TypeError, ValueError, KeyError, nx.NetworkXError) as exc:
         raise SpacecoopError(f"cannot export to {fmt}: {exc}") from exc
 
 
