@@ -77,9 +77,10 @@ def _vis_assets() -> tuple[str, str]:
 
 
 def _json_for_script(obj) -> str:
-    """JSON that is safe inside a <script> element: no <, >, & or line separators as such."""
+    """JSON that is safe inside a <script> element: no <, >, & or line separators as such, and
+    ``/`` written ``\\/`` so identifiers such as IRIs never read as links in the file."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (text.replace("/", "\\/").replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
