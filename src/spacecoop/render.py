@@ -44,11 +44,11 @@ OTHER_KIND = ("#9d9d9d", "dot", "other")
 
 RELATION_COLOURS: dict[str, str] = {
     "co-development": "#2f8f2f",
-    "membership": "#c0504d",
+    "membership": "#7b68a6",
     "co-membership": "#b8b8b8",
     "agreement": "#9c755f",
     "develops": "#2f8f2f",
-    "participates-in": "#c0504d",
+    "participates-in": "#7b68a6",
     "based-in": "#9aa5b1",
     "part-of": "#76b7b2",
     "carries": "#b07aa1",
@@ -573,6 +573,7 @@ _APP_JS = r"""
     network.redraw();
     fitVisible();  // once the grid has its final size
     state.drawn = true;
+    state.readyMs = performance.now();  // since navigation started
     document.body.dataset.ready = "1";
   });
 })();
@@ -644,9 +645,9 @@ def page_html(G, title: str = "spacecoop", *, positions: dict | None = None) -> 
     Examples
     --------
     >>> import networkx as nx
-    >>> page = page_html(nx.Graph([("a", "<b>")]), title="demo")
-    >>> "<b>" in page, "\\\\u003cb\\\\u003e" in page
-    (False, True)
+    >>> page = page_html(nx.Graph([("a", "<b>")]), title="<demo>")
+    >>> "<title>&lt;demo&gt;</title>" in page, '"label":"\\\\u003cb\\\\u003e"' in page
+    (True, True)
 
     See Also
     --------
