@@ -105,11 +105,11 @@ def least_certain(certainties: Iterable[str]) -> str:
     >>> least_certain([])
     ''
     """
-    found = set(c for c in certainties if c)
+    found = {c for c in certainties if c}
     for c in CERTAINTY_ORDER:
         if c in found:
             return c
-    return sorted(found)[0] if found else ""
+    return min(found) if found else ""
 
 
 # --------------------------------------------------------------------------------------- reading
@@ -214,8 +214,8 @@ SELECT DISTINCT ?e ?p ?o WHERE {
         elif name == "sc:countryNotStated":
             ent.country_not_stated = bool(getattr(o, "value", False)) or str(o) == "true"
     for e, ls in labels.items():
-        en = sorted(str(x) for x in ls if getattr(x, "language", None) in (None, "en"))
-        entities[e].label = en[0] if en else sorted(str(x) for x in ls)[0]
+        en = [str(x) for x in ls if getattr(x, "language", None) in (None, "en")]
+        entities[e].label = min(en) if en else min(str(x) for x in ls)
     for ent in entities.values():
         if not ent.label:
             ent.label = curie(ent.iri)
@@ -667,7 +667,7 @@ SELECT DISTINCT ?e ?type WHERE {
         if ent is not None:
             attrs = _node_attrs(data, ent)
         else:
-            kind = _rel_kind_name(types[iri]) or sorted(types[iri])[0]
+            kind = _rel_kind_name(types[iri]) or min(types[iri])
             label = _label_of(data, iri, rel_by_iri)
             attrs = {"label": label, "kind": kind, "org_kind": "", "country": "", "country_id": "",
                      "iso": "", "iso3": "", "iri": iri, "aliases": ""}

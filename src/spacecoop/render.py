@@ -222,7 +222,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
             "evidence": _loads(d.get("evidence"), []),
         })
     for node in nodes:
-        for b, since in node["since"].items():
+        for since in node["since"].values():
             if since:
                 dates.add(since)
     kinds = [{"kind": k, "color": KIND_STYLE.get(k, OTHER_KIND)[0], "shape": KIND_STYLE.get(k, OTHER_KIND)[1],
