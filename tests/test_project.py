@@ -203,3 +203,12 @@ def test_helpers():
     assert least_certain(["stated", "contradicted", "hedged"]) == "contradicted"
     assert least_certain(["confirmed", "stated"]) == "stated"
     assert normalize_date(None) == ""
+
+
+@pytest.mark.parametrize("module", ["project", "analytics", "render", "export"])
+def test_public_names_are_sorted_and_exist(module):
+    import importlib
+
+    mod = importlib.import_module(f"spacecoop.{module}")
+    assert mod.__all__ == sorted(mod.__all__)
+    assert all(hasattr(mod, name) for name in mod.__all__)
