@@ -175,7 +175,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
         since = {b: str(d.get(f"since:{b}", "")) for b in node_blocs}
         info = [[k, _plain(d[k])] for k in sorted(d)
                 if k not in ("label", "evidence", "kind", "blocs") and not k.startswith("since:")
-                and d[k] not in ("", None)]
+                and d[k] not in ("", None) and d[k] is not False]
         x, y = pos.get(v, (0.0, 0.0))
         nodes.append({
             "id": str(v),
@@ -488,7 +488,7 @@ _APP_JS = r"""
     status.textContent = ids.length + (ids.length === 1 ? " match" : " matches");
     network.selectNodes(ids, false);
     if (ids.length) {
-      network.fit({ nodes: ids, animation: false, maxZoomLevel: 1.5 });
+      network.fit({ nodes: ids, animation: false, maxZoomLevel: 1.0 });
       if (ids.length === 1) { showNode(ids[0]); }
     }
     return ids;
