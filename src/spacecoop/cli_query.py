@@ -123,6 +123,12 @@ def print_table(result) -> None:
         table.add_column(var, overflow="fold")
     for row in rows:
         table.add_row(*(_escape_markup(c) for c in row))
+    if not console.is_terminal:
+        # Piped or captured: no terminal to fit, so give every row one line where it can.
+        from rich.measure import Measurement
+
+        natural = Measurement.get(console, console.options.update_width(1000), table).maximum
+        console.width = max(80, min(natural, 1000))
     console.print(table)
 
 
