@@ -92,7 +92,10 @@ def write_result(result, fmt: str) -> None:
         raise UsageError(f"format {fmt} is for CONSTRUCT and DESCRIBE results; use csv, tsv, json or xml")
     data = serialize_result(result, fmt)
     sys.stdout.flush()
-    out = click.get_binary_stream("stdout")
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a text-only stream (some notebook front ends): decode, it is UTF-8
+        sys.stdout.write(data.decode("utf-8"))
+        return
     out.write(data)
     out.flush()
 
