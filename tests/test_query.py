@@ -386,6 +386,21 @@ def test_evidence_about_change_8(store):
     assert "Chang'e-8 payload selection" in labels
 
 
+def test_evidence_about_the_ilrs_includes_events_whose_subject_it_is(store):
+    result = run_query(store, "evidence", {"entity": ILRS})
+    kinds = [r[0] for r in rows(result, "kind")]
+    # 35 participation claims (as in initiative-participants), 4 about the initiative itself
+    # (aim, construction, target, alternative), and the Xinhua report whose subject it is.
+    assert (kinds.count("participation"), kinds.count("initiative"), kinds.count("event")) == (35, 4, 1)
+    assert len(result) == 40
+    xinhua = [r for r in rows(result, "claim", "quote") if r[0].endswith("/xinhua-report")]
+    assert xinhua == [(CLAIM + "xinhua-report",
+                       "It did not name the individual entities that had signed up. … State media Xinhua, citing "
+                       "a senior CNSA official, reported April 24 that a total of 17 countries and international "
+                       "organizations, as well as more than 50 international research institutions, had joined "
+                       "the ILRS project.")]
+
+
 def test_evidence_about_apsco_includes_claims_naming_it_as_via(store):
     result = run_query(store, "evidence", {"entity": APSCO})
     assert [r[0].rsplit("/", 1)[1] for r in rows(result, "claim")] == [
