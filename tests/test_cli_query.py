@@ -95,7 +95,7 @@ def test_json_parses_back(capsys):
     assert len(bindings) == 17
     roscosmos = [b for b in bindings if b["organization"]["value"].endswith("/roscosmos")]
     assert roscosmos[0]["organizationLabel"] == {"type": "literal", "value": "Roscosmos", "xml:lang": "en"}
-    star = [b for b in bindings if b["organization"]["value"].endswith("/star-vision")][0]
+    star = next(b for b in bindings if b["organization"]["value"].endswith("/star-vision"))
     assert "country" not in star
 
 
@@ -165,7 +165,7 @@ def test_a_construct_file_as_turtle(capsys, tmp_path):
     assert code == 0
     g = Graph().parse(data=out, format="turtle")
     assert len(g) == 28
-    code, out, err = run(capsys, "query", str(path), "--format", "csv")
+    code, _, err = run(capsys, "query", str(path), "--format", "csv")
     assert code == 2 and "does not fit a CONSTRUCT result" in err
 
 
@@ -227,7 +227,7 @@ def test_a_bad_header_names_the_file(capsys, tmp_path):
 
 
 def test_an_unknown_format_is_refused_by_click(capsys):
-    code, out, err = run(capsys, "query", "country-partners", "--format", "html")
+    code, _, err = run(capsys, "query", "country-partners", "--format", "html")
     assert code == 2
     assert "Invalid value for '--format'" in err
 

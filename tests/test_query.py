@@ -394,11 +394,13 @@ def test_evidence_about_the_ilrs_includes_events_whose_subject_it_is(store):
     assert (kinds.count("participation"), kinds.count("initiative"), kinds.count("event")) == (35, 4, 1)
     assert len(result) == 40
     xinhua = [r for r in rows(result, "claim", "quote") if r[0].endswith("/xinhua-report")]
-    assert xinhua == [(CLAIM + "xinhua-report",
-                       "It did not name the individual entities that had signed up. … State media Xinhua, citing "
-                       "a senior CNSA official, reported April 24 that a total of 17 countries and international "
-                       "organizations, as well as more than 50 international research institutions, had joined "
-                       "the ILRS project.")]
+    quote = (
+        "It did not name the individual entities that had signed up. … State media Xinhua, citing "
+        "a senior CNSA official, reported April 24 that a total of 17 countries and international "
+        "organizations, as well as more than 50 international research institutions, had joined "
+        "the ILRS project."
+    )
+    assert xinhua == [(CLAIM + "xinhua-report", quote)]
 
 
 def test_evidence_about_apsco_includes_claims_naming_it_as_via(store):
@@ -563,8 +565,9 @@ def test_a_hostile_label_resolves_as_a_label():
     """Bound as a literal, the hostile string matches an entity that carries it as its label."""
     ds = Dataset(default_union=True)
     ds.parse(
-        data='<https://example.org/e> <http://www.w3.org/2004/02/skos/core#prefLabel> "%s" .'
-        % HOSTILE.replace('"', '\\"'),
+        data='<https://example.org/e> <http://www.w3.org/2004/02/skos/core#prefLabel> "{}" .'.format(
+            HOSTILE.replace('"', '\\"')
+        ),
         format="turtle",
     )
     for kind in ("memory", "oxigraph"):
