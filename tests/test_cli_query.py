@@ -218,6 +218,41 @@ def test_malformed_sparql_in_a_file(capsys, tmp_path, store):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("#+ summary: s\n#+ columns: [x]\nSELECT ?x WHERE { ?x ?p }\n", "error: malformed SPARQL"),
+        ("SELECT ?s WHERE { ?s foo:p ?o }\n", "error: malformed SPARQL: Unknown namespace prefix : foo"),
+    ],
+)
+def test_malformed_sparql_is_one_line_on_every_engine(capsys, tmp_path, store, text, message):
+    path = tmp_path / "bad.rq"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "--store", store, "query", str(path))
+    assert (code, out) == (2, "")
+    assert err.startswith(message)
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+def test_a_param_must_be_returned_to_be_bound(capsys, tmp_path, store):
+    path = tmp_path / "hidden.rq"
+    path.write_text("SELECT ?s WHERE { ?s ?p ?thing }\n", encoding="utf-8")
+    code, _, err = run(capsys, "--store", store, "query", str(path), "-p", "thing=ILRS")
+    assert code == 2
+    assert err.startswith("error: query 'hidden' does not return ?thing")
+    path.write_text("SELECT ?s ?thing WHERE { ?s ?p ?thing } ORDER BY ?s\n", encoding="utf-8")
+    code, out, err = run(capsys, "--store", store, "query", str(path), "-p", "thing=Roscosmos", "-f", "csv")
+    assert code == 0, err
+    assert out.splitlines()[1:] == [
+        "https://w3id.org/spacecoop/id/development/payload/change-8/lunar-ion-and-high-energy-neutral-particle-analyzer"
+        "/org/roscosmos,https://w3id.org/spacecoop/id/org/roscosmos",
+        "https://w3id.org/spacecoop/id/development/payload/change-8/lunar-plasma-dust-environment-sensor"
+        "/org/roscosmos,https://w3id.org/spacecoop/id/org/roscosmos",
+    ]
+
+
 def test_a_bad_header_names_the_file(capsys, tmp_path):
     path = tmp_path / "bad-header.rq"
     path.write_text("#+ summary: [unclosed\nSELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")

@@ -623,3 +623,13 @@ def test_malformed_sparql_is_a_usage_error(tmp_path, store):
     path.write_text("#+ summary: broken\n#+ columns: [x]\nSELECT ?x WHERE { ?x ?p \n", encoding="utf-8")
     with pytest.raises(UsageError, match="malformed SPARQL"):
         run_named(store, str(path))
+
+
+def test_a_declared_param_must_be_a_column(tmp_path, store):
+    path = tmp_path / "hidden.rq"
+    path.write_text(
+        "#+ summary: s\n#+ params: [thing]\n#+ columns: [s]\nSELECT ?s WHERE { ?s ?p ?thing } ORDER BY ?s\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UsageError, match=r"query 'hidden' does not return \?thing"):
+        run_named(store, str(path), thing="ILRS")

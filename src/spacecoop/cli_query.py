@@ -8,6 +8,7 @@ and :mod:`spacecoop.results` (:func:`~spacecoop.results.serialize_result`).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -61,15 +62,21 @@ def query(obj, name: str, params: tuple[str, ...], fmt: str) -> int:
     query, a bad or undeclared --param, a label that names no entity or several, or malformed
     SPARQL.
     """
-    from .query import check_params, get_query, resolve_params
+    from .errors import UsageError
+    from .query import check_params, check_syntax, get_query, resolve_params
 
     values = parse_param_options(params)
     nq = get_query(name, obj.root)
     check_params(nq, values)
+    if name.endswith(".rq") or Path(name).is_file():
+        check_syntax(nq.text)  # a file of the user's: report a malformed query before loading
     store = obj.open_store()
     try:
         bindings = resolve_params(store, nq, values)
-        result = store.query(nq.text, bindings)
+        try:
+            result = store.query(nq.text, bindings)
+        except UsageError as exc:  # engines' messages may span lines; the CLI promises one
+            raise UsageError(" ".join(str(exc).split())) from exc
     finally:
         store.close()
     write_result(result, fmt)
