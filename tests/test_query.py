@@ -633,3 +633,23 @@ def test_a_declared_param_must_be_a_column(tmp_path, store):
     )
     with pytest.raises(UsageError, match=r"query 'hidden' does not return \?thing"):
         run_named(store, str(path), thing="ILRS")
+
+
+def test_validate_runs_the_new_checks(tmp_path, root):
+    """End to end: a payload nothing carries or develops is reported by `spacecoop validate`."""
+    import shutil
+
+    from spacecoop.validate import validate
+
+    for folder in ("ontology", "graph", "queries"):
+        shutil.copytree(root / folder, tmp_path / folder)
+    (tmp_path / "graph" / "reference" / "zz-orphan.ttl").write_text(
+        "@prefix sc: <https://w3id.org/spacecoop/ns#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        '<https://w3id.org/spacecoop/id/payload/change-8/orphan> a sc:Payload ; skos:prefLabel "Orphan"@en .\n',
+        encoding="utf-8",
+    )
+    report = validate(tmp_path)
+    assert not report.conforms
+    rules = {v.rule for v in report.violations if v.node == "payload:change-8/orphan"}
+    assert {"check:payload-without-carriage-violation", "check:payload-without-developer-violation"} <= rules
