@@ -600,7 +600,7 @@ def source_slug(url: str, publisher: str) -> str:
     Examples
     --------
     >>> source_slug("https://spacenews.com/x", "SpaceNews")
-    'table-spacenews-2d6f5e5c'
+    'table-spacenews-16300b70'
     """
     slug = _key(publisher) or "source"
     if len(slug) > 40:
