@@ -48,9 +48,11 @@ def test_quote_check_is_skipped_with_a_reason_without_the_texts(root, monkeypatc
     monkeypatch.setenv("SPACECOOP_SOURCES", str(tmp_path / "nowhere"))
     report = validate(root)
     assert report.conforms
-    assert len(report.skipped) == 1
-    assert "not at hand" in report.skipped[0]
-    assert "source:spacenews-2025-04-25-change-8-payloads" in report.skipped[0]
+    # The article's stored text is missing; the imported table's sources have no text at all.
+    missing = [s for s in report.skipped if "not at hand" in s]
+    assert len(missing) == 1
+    assert "source:spacenews-2025-04-25-change-8-payloads" in missing[0]
+    assert all("has no sc:localCopy" in s for s in report.skipped if s not in missing)
 
 
 def test_every_invalid_fixture_is_found():
