@@ -712,6 +712,8 @@ def build_table(path: str | os.PathLike, root: str | os.PathLike | None = None,
     claim_of = {r.fact_id: ID[f"claim/{sources[r.source_url].slug}/{r.fact_id}"] for r in rows}
     url_source = {url: s.iri for url, s in sources.items()}
     relationships: set[URIRef] = set()
+    contradictions: list[tuple[str, URIRef]] = []
+    statement_of: dict[str, _Statement] = {}
 
     for r in rows:
         src = sources[r.source_url]
@@ -732,24 +734,31 @@ def build_table(path: str | os.PathLike, root: str | os.PathLike | None = None,
             if r.relation == "signatory_state_of" and status == "signatory":
                 status = "signatory-state"
             t.append((claim, SC.status, concept("status", status)))
-            level = _level(r)
-            if level:
-                t.append((claim, SC.level, concept("level", level)))
-        if r.date:
+            t.append((claim, SC.level, concept("level", _level(r))))
+        if r.date:  # an undated claim has neither (precision "unknown" is the absence of a date)
             t.append((claim, SC.date, _literal_date(r.date)))
-        t.append((claim, SC.datePrecision, concept("date-precision", r.date_precision)))
+            t.append((claim, SC.datePrecision, concept("date-precision", r.date_precision)))
         t.append((claim, SC.certainty, concept("certainty", r.certainty)))
         t.append((claim, SC.detail, Literal(r.detail, lang="en")))
         if r.note:
             t.append((claim, SC.note, Literal(r.note, lang="en")))
             for ref in _fact_ids_in(r.note, claim_of, r.fact_id):
-                prop = SC.contradicts if r.certainty == "disputed" else RDFS.seeAlso
-                t.append((claim, prop, claim_of[ref]))
+                if r.certainty == "disputed":
+                    t.append((claim, SC.contradicts, claim_of[ref]))
+                    contradictions.append((ref, claim))
+                else:
+                    t.append((claim, RDFS.seeAlso, claim_of[ref]))
             for url in _urls_in(r.note):
                 t.append((claim, RDFS.seeAlso, url_source.get(url, URIRef(url))))
         t.append((claim, SC.compiledIn, compilation))
         t.append((claim, PROV.wasDerivedFrom, src.iri))
         src.statements.append(st)
+        statement_of[r.fact_id] = st
+
+    # sc:contradicts is symmetric: the other claim states it too, in its own source's graph.
+    for ref, claim in contradictions:
+        if ref in statement_of:
+            statement_of[ref].triples.append((claim_of[ref], SC.contradicts, claim))
 
     if errors:
         raise TableError(errors)
@@ -774,12 +783,12 @@ def _source_label(r: Row) -> str:
     return f"{r.source_publisher}, {when}: {r.source_url}"
 
 
-def _level(r: Row) -> str | None:
+def _level(r: Row) -> str:
     """The participation level a row implies (see the table's README conventions)."""
     if r.fact_id.startswith("ilrs-dsel-mou-"):
         return "sub-national"  # a country standing in for unnamed organisations from it
     if r.subject_kind == "country":
-        return None if r.relation == "partner_of" else "national"
+        return "national"
     if r.subject_kind == "region":
         return "sub-national"
     return "organization"
