@@ -439,3 +439,17 @@ def test_query_columns_match_their_header(name, root, stores):
     result = run_query(stores["memory"], q)
     assert result.vars == q.columns
     assert result.rows
+
+
+def test_the_views_get_bloc_dates_from_the_table(ds):
+    # The country view's bloc layers and date filter read sc:date off participation claims.
+    from spacecoop.project import to_networkx
+
+    G = to_networkx(ds, "countries")
+    thailand = G.nodes["country:thailand"]
+    assert set(thailand["blocs"].split(";")) >= {"initiative:international-lunar-research-station",
+                                                  "agent:asia-pacific-space-cooperation-organization",
+                                                  "initiative:artemis-accords"}
+    assert thailand["since:initiative:artemis-accords"] == "2024-12-16"
+    assert thailand["since:initiative:international-lunar-research-station"] == "2024-04-05"
+    assert G.nodes["country:oman"]["since:initiative:artemis-accords"] == "2026-01-26"
