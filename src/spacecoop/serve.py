@@ -212,9 +212,11 @@ def check_query(text: str) -> str:
         parsed = parseQuery(text)
     except ParseBaseException as exc:
         try:
-            parseUpdate(text)
+            update = parseUpdate(text)
         except ParseBaseException:
             raise QueryRefused(f"malformed SPARQL query: {exc}") from None
+        if "request" not in update:  # only a prologue, or nothing at all
+            raise QueryRefused("malformed SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE in it") from None
         raise QueryRefused(
             "SPARQL Update (INSERT, DELETE, LOAD, CLEAR, …) is not allowed: this endpoint is read-only"
         ) from None
