@@ -694,12 +694,13 @@ BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgr
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
-def test_page_in_chromium(server, root):
+def test_page_in_chromium(server, root, tmp_path):
     from playwright.sync_api import sync_playwright
 
     from spacecoop.query import list_queries
 
     named = list_queries(root)
+    shot = tmp_path / "page.png"
     requests: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
@@ -722,12 +723,14 @@ def test_page_in_chromium(server, root):
                               "'SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5'); }")
                 page.click(".yasqe_queryButton")
                 cols = ["s", "p", "o"]
-            page.wait_for_selector(".yasr table.dataTable tbody tr td", timeout=20000)
-            headers = [h.strip() for h in page.locator(".yasr table.dataTable thead th").all_inner_texts()]
+            table = page.locator(".yasr table.dataTable:visible")
+            table.locator("tbody tr td").first.wait_for(timeout=20000)
+            headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
             assert [h for h in headers if h] == cols
-            assert page.locator(".yasr table.dataTable tbody tr").count() > 0
+            assert table.locator("tbody tr").count() > 0
+            page.screenshot(path=str(shot))
             # typing a class position would ask a remote vocabulary service if that completer were on
-            page.click(".yasqe .CodeMirror")
+            page.locator(".yasqe .CodeMirror:visible").click()
             page.keyboard.press("Control+End")
             page.keyboard.type("\nSELECT ?x WHERE { ?x a sc")
             page.wait_for_timeout(1500)
@@ -824,3 +827,10 @@ def test_serve_help_lists_options():
     assert run.returncode == 0
     for opt in ("--host", "--port", "--timeout", "--max-rows", "--workers", "--max-body"):
         assert opt in run.stdout
+
+
+def test_public_names():
+    import spacecoop.serve as serve
+
+    assert serve.__all__ == sorted(serve.__all__)
+    assert all(hasattr(serve, name) for name in serve.__all__)

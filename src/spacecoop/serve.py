@@ -370,24 +370,6 @@ def _open_worker_store(spec: str, nquads: bytes):
     return MemoryStore(ds)
 
 
-def _resolve_param(store, value: str):
-    """Resolve a parameter value to an RDF term (``spacecoop.query.resolve_param`` when present)."""
-    try:
-        from .query import resolve_param
-    except ImportError:
-        resolve_param = None
-    if resolve_param is not None:
-        return resolve_param(store, value)
-    from rdflib import URIRef
-
-    text = value.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1]
-    if text.startswith(("http://", "https://", "urn:")):
-        return URIRef(text)
-    raise UsageError(f"cannot resolve {value!r}: give a full IRI")
-
-
 def _run_job(store, named: Mapping, job: Mapping) -> dict:
     """Run one job in a worker; always return a reply dict, never raise."""
     try:
@@ -400,13 +382,10 @@ def _run_job(store, named: Mapping, job: Mapping) -> dict:
             nq = named[job["name"]]
             kind = check_query(nq.text)
             fmt = negotiate(kind, job.get("accept"), job.get("format"))
-            unknown = sorted(set(job["params"]) - set(nq.params))
-            if unknown:
-                raise QueryRefused(
-                    f"query {nq.name!r} has no parameter {', '.join(unknown)}; "
-                    f"its parameters: {', '.join(nq.params) or 'none'}"
-                )
-            bindings = {k: _resolve_param(store, v) for k, v in job["params"].items()}
+            from .query import resolve_params
+
+            # as spacecoop.query.run_named does: each value a CURIE, an IRI or a label, bound as a term
+            bindings = resolve_params(store, nq, job["params"])
             result = store.query(nq.text, bindings)
         elif job["op"] == "ping":
             return {"status": 200, "body": b"pong", "type": "text/plain; charset=utf-8"}
