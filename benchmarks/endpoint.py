@@ -8,7 +8,7 @@ Run from the project root:
 Part 1 runs every named query of ``queries/`` (parameters unbound) in-process on rdflib (``memory``)
 and on pyoxigraph (``oxigraph``), plus the endpoint's safety check (rdflib's parser + algebra),
 and prints the median latency of each in milliseconds. Part 2 starts the real server
-(``python -m spacecoop serve --port 0``) for each engine and sends ``--clients`` concurrent
+(``python -m spacecoop serve --port 0``) for each engine and answer-cache size and sends ``--clients`` concurrent
 keep-alive clients x ``--requests`` queries each (the named queries in turn, through
 ``/queries/NAME``; a query that ran past the budget on an engine in part 1 is left out for it), then prints throughput and latency percentiles. Everything runs on 127.0.0.1.
 Figures are single runs on a noisy machine: use them to compare, not as promises.
@@ -97,10 +97,11 @@ def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
     return finished
 
 
-def start_server(store: str, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(store: str, workers: int, cache_mb: float) -> tuple[subprocess.Popen, str]:
     env = {k: v for k, v in os.environ.items() if k != "SPACECOOP_STORE"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "spacecoop", "--store", store, "serve", "--port", "0", "--workers", str(workers)],
+        [sys.executable, "-m", "spacecoop", "--store", store, "serve", "--port", "0", "--workers", str(workers),
+         "--cache-mb", str(cache_mb)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     sel = selectors.DefaultSelector()
@@ -115,12 +116,12 @@ def start_server(store: str, workers: int) -> tuple[subprocess.Popen, str]:
     return proc, line.split()[-1]
 
 
-def bench_endpoint(store: str, workers: int, clients: int, requests: int, names: set[str]) -> None:
+def bench_endpoint(store: str, cache_mb: float, workers: int, clients: int, requests: int, names: set[str]) -> None:
     from spacecoop.query import list_queries
 
     paths = [f"/queries/{q.name}" for q in list_queries(ROOT) if q.name in names] or [
         "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})]
-    proc, url = start_server(store, workers)
+    proc, url = start_server(store, workers, cache_mb)
     port = urllib.parse.urlsplit(url).port
     latencies: list[float] = []
     errors = 0
@@ -159,7 +160,7 @@ def bench_endpoint(store: str, workers: int, clients: int, requests: int, names:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
     q = statistics.quantiles(latencies, n=100)
-    print(f"{store:<9} {workers:>7}  {clients:>7}  {len(latencies):>8}  {errors:>6}  {len(latencies) / elapsed:>9.0f}  "
+    print(f"{store:<9} {cache_mb:>8g}  {workers:>7}  {clients:>7}  {len(latencies):>8}  {errors:>6}  {len(latencies) / elapsed:>9.0f}  "
           f"{q[49] * 1000:>7.1f}  {q[94] * 1000:>7.1f}  {q[98] * 1000:>7.1f}")
 
 
@@ -171,21 +172,23 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (part 2)")
     parser.add_argument("--requests", type=int, default=200, help="requests per client (part 2)")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (part 2)")
-    parser.add_argument("--engines", default="oxigraph,memory", help="engines for part 2, comma-separated")
+    parser.add_argument("--runs", default="oxigraph:0,oxigraph:64,memory:64",
+                        help="part 2 servers as ENGINE:CACHE_MB, comma-separated (cache 0: every request "
+                             "runs the engine)")
     args = parser.parse_args()
     finished = bench_engines(args.repeat, args.budget)
     print(f"Part 2: the endpoint over HTTP (keep-alive clients, named queries through /queries/NAME), "
           f"{os.cpu_count()} cores\n")
-    print(f"{'store':<9} {'workers':>7}  {'clients':>7}  {'requests':>8}  {'errors':>6}  {'queries/s':>9}  "
+    print(f"{'store':<9} {'cache MB':>8}  {'workers':>7}  {'clients':>7}  {'requests':>8}  {'errors':>6}  {'queries/s':>9}  "
           f"{'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}")
-    print("-" * 84)
+    print("-" * 94)
     skipped = []
-    for store in args.engines.split(","):
-        store = store.strip()
-        bench_endpoint(store, args.workers, args.clients, args.requests, finished[store])
+    for run in args.runs.split(","):
+        store, _, cache = run.strip().partition(":")
+        bench_endpoint(store, float(cache or 0), args.workers, args.clients, args.requests, finished[store])
         skipped += [f"{name} on {store}" for name in sorted(finished["oxigraph"] - finished[store])]
     if skipped:
-        print(f"\nleft out of part 2 (past the budget in part 1): {', '.join(skipped)}")
+        print(f"\nleft out of part 2 (past the budget in part 1): {', '.join(sorted(set(skipped)))}")
 
 
 if __name__ == "__main__":

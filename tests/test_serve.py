@@ -107,9 +107,9 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def memory_server(tmp_path_factory):
-    """The same endpoint over rdflib's engine (``--store memory``)."""
+    """The same endpoint over rdflib's engine (``--store memory``), with no answer cache."""
     s = start_server(tmp_path_factory.mktemp("serve-memory") / "stderr.log",
-                     "--timeout", str(TIMEOUT), "--workers", "2", store="memory")
+                     "--timeout", str(TIMEOUT), "--workers", "2", "--cache-mb", "0", store="memory")
     yield s
     log = stop_server(s)
     assert "Traceback" not in log, log
