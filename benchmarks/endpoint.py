@@ -85,11 +85,11 @@ def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
     for name, text in queries:
         rows, oxi = measure("oxigraph", text, repeat, budget)
         mem_rows, mem = measure("memory", text, repeat, budget)
-        check = median_ms(lambda: check_query.__wrapped__(text), repeat)  # uncached, as for a new text
+        check = median_ms(lambda text=text: check_query.__wrapped__(text), repeat)  # uncached, as for a new text
         for engine, ms in (("memory", mem), ("oxigraph", oxi)):
             if ms is not None:
                 finished[engine].add(name)
-        show = lambda ms: f"{ms:.2f}" if ms is not None else f"> {budget * 1000:.0f}"  # noqa: E731
+        show = lambda ms: f"{ms:.2f}" if ms is not None else f"> {budget * 1000:.0f}"
         ratio = f"{mem / oxi:.1f}x" if mem is not None and oxi else "-"
         print(f"{name:<{width}}  {rows if rows is not None else mem_rows or '?':>5}  {show(mem):>10}  "
               f"{show(oxi):>11}  {ratio:>8}  {check:>8.2f}", flush=True)
