@@ -46,6 +46,8 @@ MAX_ROWS = 1000  # the fixture server's row cap (the dataset has about 1,800 qua
 CHEAP = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/spacecoop/ns#Payload> }"
 # A triple cross join: about 1,800^3 = 5.7e9 solutions, minutes on either engine.
 EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -650,11 +652,38 @@ def test_network_pages(server):
     for view in ("countries", "actors"):
         status, headers, body = fetch("GET", f"{server.url}graph/{view}")
         assert status in (200, 404)
-        if status == 404:
+        if status == 404:  # spacecoop.project / spacecoop.render are not installed
             assert b"not available" in body
         else:
             assert headers["Content-Type"].startswith("text/html")
             assert not _offhost_refs(body.decode())
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+def test_network_pages_in_chromium(server):
+    from playwright.sync_api import sync_playwright
+
+    if fetch("GET", f"{server.url}graph/countries")[0] == 404:
+        pytest.skip("spacecoop.project / spacecoop.render are not installed")
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        try:
+            context = browser.new_context()
+            context.route(lambda url: not url.startswith("http://127.0.0.1:"), lambda route: route.abort())
+            page = context.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server.url)
+            page.click("a[href='/graph/countries']")
+            page.wait_for_url("**/graph/countries")
+            page.wait_for_function("() => window.network && network.body.data.nodes.length > 0", timeout=20000)
+            assert page.evaluate("() => network.body.data.nodes.length") > 5
+            assert not errors, errors
+        finally:
+            browser.close()
+    assert [u for u in requests if not u.startswith(server.url)] == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -700,10 +729,6 @@ def test_page_assets_are_all_local(server):
             assert not re.search(rb"@import\s+(url\()?['\"]?(https?:)?//", asset)
     app = fetch("GET", server.url + "static/app.js")[2].decode()
     assert not re.search(r"https?://", app)
-
-
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")

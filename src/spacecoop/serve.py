@@ -776,6 +776,7 @@ class EndpointServer(ThreadingHTTPServer):
         self.named = {q.name: q for q in named}
         self._pages: dict[str, tuple[int, bytes, str]] = {}
         self._pages_lock = threading.Lock()
+        self._projection = None  # the store the network pages are drawn from, opened on first use
         super().__init__((config.host, config.port), _Handler)
         host, port = self.server_address[:2]
         shown = f"[{host}]" if ":" in host else host
@@ -793,7 +794,13 @@ class EndpointServer(ThreadingHTTPServer):
         """Return (status, body, media type) of the network page of ``view``, built once."""
         with self._pages_lock:
             if view not in self._pages:
-                self._pages[view] = _build_graph_page(self.ds, view)
+                if self._projection is None:
+                    self._projection = self.ds
+                    if self.config.store.startswith("oxigraph"):  # 10x faster than rdflib here
+                        from .store import open_store
+
+                        self._projection = open_store("oxigraph", self.ds)
+                self._pages[view] = _build_graph_page(self._projection, view)
             return self._pages[view]
 
     def close(self) -> None:
@@ -802,7 +809,7 @@ class EndpointServer(ThreadingHTTPServer):
         self.pool.close()
 
 
-def _build_graph_page(ds, view: str) -> tuple[int, bytes, str]:
+def _build_graph_page(target, view: str) -> tuple[int, bytes, str]:
     try:
         from .project import to_networkx
         from .render import page_html
@@ -810,7 +817,7 @@ def _build_graph_page(ds, view: str) -> tuple[int, bytes, str]:
         return 404, (f"the network view {view!r} is not available in this installation "
                      f"(spacecoop.project / spacecoop.render missing: {exc})\n").encode(), "text/plain; charset=utf-8"
     try:
-        G = to_networkx(ds, view=view)
+        G = to_networkx(target, view=view)
         html = page_html(G, title=f"spacecoop: {view}")
     except Exception as exc:  # noqa: BLE001 - another stage's failure becomes a 500 with its message
         return 500, f"cannot draw the {view} network: {type(exc).__name__}: {exc}\n".encode(), "text/plain; charset=utf-8"
