@@ -45,6 +45,10 @@ def serve(ctx: click.Context, host: str, port: int, timeout: float, max_rows: in
                          max_body=max_body, workers=workers, root=obj.root, access_log=access_log,
                          cache_mb=cache_mb)
 
+    if not (host.startswith("127.") or host in ("localhost", "::1")):
+        click.echo(f"warning: listening on {host}, not loopback: anyone who can reach this machine can query it",
+                   err=True)
+
     def ready(url: str) -> None:
         click.echo(f"listening on {url}", nl=True)
         click.get_text_stream("stdout").flush()
