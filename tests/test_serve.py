@@ -520,6 +520,28 @@ def test_engines_agree(server, memory_server):
     assert len(a[2].splitlines()) > 10
 
 
+def test_worker_pool_survives_a_dead_worker(ds):
+    """A worker that dies (killed, or out of memory) costs one 503; a fresh one takes its place."""
+    from spacecoop.serve import WorkerPool
+
+    pool = WorkerPool("oxigraph", ds.serialize(format="nquads").encode(), size=1, root=ROOT)
+    pool.start()
+    try:
+        job = {"op": "sparql", "query": CHEAP, "accept": "text/csv", "format": None, "max_rows": 10}
+        assert pool.run(job, 10)["body"] == b"n\r\n10\r\n"
+        (worker,) = list(pool._all)
+        worker.process.kill()
+        worker.process.join(5)
+        reply = pool.run(job, 10)
+        assert reply["status"] == 503 and "stopped unexpectedly" in reply["error"]
+        reply = pool.run(job, 60)  # waits for the replacement to load the dataset
+        assert reply["status"] == 200 and reply["body"] == b"n\r\n10\r\n"
+        assert pool.stats.killed == 1 and pool.stats.started == 2
+    finally:
+        pool.close()
+    assert not any(w.process.is_alive() for w in [worker])
+
+
 # ---------------------------------------------------------------------------------------------
 # SPARQLWrapper, a real client
 
@@ -751,6 +773,7 @@ def test_page_in_chromium(server, root, tmp_path):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(server.url)
             page.wait_for_selector(".yasqe .CodeMirror")
+            assert "sc:carries" in page.evaluate("() => window.spacecoopYasgui.getTab().getQuery()")
             if named:
                 page.wait_for_selector(f"#example-list button[data-query='{named[0].name}']")
                 assert page.locator("#example-list button").count() == len(named)

@@ -15,7 +15,21 @@
     },
     // Only the completers that work offline: the class and property completers ask a remote
     // vocabulary service, so they are left out.
-    yasqe: { autocompleters: ["variables", "prefixes"] },
+    yasqe: {
+      autocompleters: ["variables", "prefixes"],
+      value: [
+        "# Which payloads fly on which mission, and who develops them?",
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#>",
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>",
+        "",
+        "SELECT ?missionLabel ?payloadLabel ?developerLabel WHERE {",
+        "  ?mission sc:carries ?payload ; skos:prefLabel ?missionLabel .",
+        "  ?payload skos:prefLabel ?payloadLabel .",
+        "  OPTIONAL { ?developer sc:develops ?payload ; skos:prefLabel ?developerLabel }",
+        "}",
+        "ORDER BY ?missionLabel ?payloadLabel ?developerLabel",
+      ].join("\n"),
+    },
     yasr: { defaultPlugin: "table" },
   });
   window.spacecoopYasgui = yasgui;
