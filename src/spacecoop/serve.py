@@ -69,6 +69,7 @@ __all__ = [
     "negotiate",
     "serve",
     "service_description",
+    "worker_payload",
 ]
 
 DEFAULT_TIMEOUT = 10.0
@@ -391,29 +392,63 @@ class _ResultCache:
 # Worker processes
 
 
-def _open_worker_store(spec: str, nquads: bytes):
-    """Open the worker's own store holding the dataset given as N-Quads."""
-    from .store import MemoryStore, OxigraphStore
+def _open_worker_store(spec: str, payload: bytes):
+    """Open a worker's store (see :func:`worker_payload` for what ``payload`` holds)."""
+    from .store import MemoryStore, OxigraphStore, open_store
 
     kind, _, path = spec.partition(":")
-    if kind == "oxigraph" and path:
-        import pyoxigraph
+    if kind == "memory":
+        from rdflib import Dataset
 
-        store = OxigraphStore.__new__(OxigraphStore)  # read-only: several workers share the folder
-        store.path = path
-        store.store = pyoxigraph.Store.read_only(path)
-        return store
-    if kind == "oxigraph":
+        ds = Dataset(default_union=True)
+        ds.parse(data=payload, format="nquads")
+        return MemoryStore(ds)
+    if kind == "oxigraph" and not path:
         import pyoxigraph
 
         store = OxigraphStore()
-        store.store.bulk_load(nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+        # the exact quads of a store loaded by OxigraphStore.load, so this copy answers like it
+        store.store.bulk_load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
         return store
-    from rdflib import Dataset
+    if kind == "oxigraph":
+        try:
+            return OxigraphStore(path, read_only=True)  # several workers share the folder
+        except TypeError:  # an OxigraphStore without read_only
+            import pyoxigraph
 
-    ds = Dataset(default_union=True)
-    ds.parse(data=nquads, format="nquads")
-    return MemoryStore(ds)
+            store = OxigraphStore.__new__(OxigraphStore)
+            store.path = path
+            store.store = pyoxigraph.Store.read_only(path)
+            return store
+    return open_store(spec)  # a store of its own elsewhere (loaded once by the server)
+
+
+def worker_payload(spec: str, ds) -> bytes:
+    """Do what must happen once before the workers open their stores; return what they need.
+
+    ``memory``: each worker parses the dataset's N-Quads. ``oxigraph`` (in memory): the server
+    loads one store with :meth:`OxigraphStore.load` and hands the workers a dump of it, so every
+    copy holds exactly what that loader writes. ``oxigraph:PATH`` and any other spec: the server
+    loads the dataset into the store once and each worker opens it (read-only for a folder).
+    """
+    import gc
+
+    from .store import open_store
+
+    kind, _, path = spec.partition(":")
+    if kind == "memory" and not path:
+        return ds.serialize(format="nquads").encode("utf-8")
+    store = open_store(spec, ds)
+    try:
+        if kind == "oxigraph" and not path:
+            import pyoxigraph
+
+            return store.store.dump(format=pyoxigraph.RdfFormat.N_QUADS)
+        return b""
+    finally:
+        store.close()
+        del store
+        gc.collect()  # drop pyoxigraph's handle (and its lock on a folder) before the workers start
 
 
 def _run_job(store, named: Mapping, job: Mapping) -> dict:
@@ -462,7 +497,7 @@ def _run_job(store, named: Mapping, job: Mapping) -> dict:
                 "error": f"query failed: {type(exc).__name__}: {exc}"}
 
 
-def _worker_main(conn, spec: str, nquads: bytes, root: str | None, memory_limit: int | None,
+def _worker_main(conn, spec: str, payload: bytes, root: str | None, memory_limit: int | None,
                  cache_bytes: int = 0) -> None:
     """The loop of one worker process: load the store, then answer jobs until told to stop."""
     import signal
@@ -478,7 +513,7 @@ def _worker_main(conn, spec: str, nquads: bytes, root: str | None, memory_limit:
     try:
         from .query import list_queries
 
-        store = _open_worker_store(spec, nquads)
+        store = _open_worker_store(spec, payload)
         named = {q.name: q for q in list_queries(root)}
         for q in named.values():  # warm the check's cache: parsing costs 20-100 ms a query
             try:
@@ -510,11 +545,11 @@ def _worker_main(conn, spec: str, nquads: bytes, root: str | None, memory_limit:
 
 
 class _Worker:
-    def __init__(self, ctx, spec, nquads, root, memory_limit, cache_bytes) -> None:
+    def __init__(self, ctx, spec, payload, root, memory_limit, cache_bytes) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
         self.process = ctx.Process(
-            target=_worker_main, args=(child, spec, nquads, root, memory_limit, cache_bytes), daemon=True,
+            target=_worker_main, args=(child, spec, payload, root, memory_limit, cache_bytes), daemon=True,
             name="spacecoop-worker",
         )
         self.process.start()
@@ -565,8 +600,8 @@ class WorkerPool:
     ----------
     spec : str
         Store spec for each worker.
-    nquads : bytes
-        The dataset as N-Quads (each worker loads its own copy).
+    payload : bytes
+        What each worker needs to open its store, from :func:`worker_payload`.
     size : int
         Number of workers.
     root : path, optional
@@ -578,12 +613,12 @@ class WorkerPool:
         there (0: no cache).
     """
 
-    def __init__(self, spec: str, nquads: bytes, size: int = 2, root: Path | None = None,
+    def __init__(self, spec: str, payload: bytes, size: int = 2, root: Path | None = None,
                  memory_limit: int | None = None, cache_bytes: int = 0) -> None:
         if size < 1:
             raise UsageError("--workers must be at least 1")
         self.spec = spec
-        self.nquads = nquads
+        self.payload = payload
         self.size = size
         self.root = str(root) if root is not None else None
         self.memory_limit = memory_limit
@@ -596,7 +631,7 @@ class WorkerPool:
         self._lock = threading.Lock()
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self._ctx, self.spec, self.nquads, self.root, self.memory_limit, self.cache_bytes)
+        w = _Worker(self._ctx, self.spec, self.payload, self.root, self.memory_limit, self.cache_bytes)
         with self._lock:
             self._all.add(w)
         try:
@@ -617,7 +652,7 @@ class WorkerPool:
         SpacecoopError
             A worker could not load the dataset.
         """
-        workers = [_Worker(self._ctx, self.spec, self.nquads, self.root, self.memory_limit, self.cache_bytes)
+        workers = [_Worker(self._ctx, self.spec, self.payload, self.root, self.memory_limit, self.cache_bytes)
                    for _ in range(self.size)]
         with self._lock:
             self._all.update(workers)
@@ -1123,7 +1158,6 @@ def make_server(config: ServeConfig, ds=None) -> EndpointServer:
     """
     from .load import load_dataset
     from .query import list_queries
-    from .store import open_store
 
     if config.timeout <= 0:
         raise UsageError("--timeout must be positive")
@@ -1132,19 +1166,8 @@ def make_server(config: ServeConfig, ds=None) -> EndpointServer:
     if ds is None:
         ds = load_dataset(config.root)
     named = list_queries(config.root)
-    kind, _, path = config.store.partition(":")
-    if kind not in ("memory", "oxigraph") or (kind == "memory" and path):
-        raise UsageError(f"unknown store {config.store!r}; expected memory, oxigraph or oxigraph:PATH")
-    if kind == "oxigraph" and path:
-        disk = open_store(config.store, ds)  # write the dataset once; the workers open it read-only
-        disk.store.flush()
-        disk.close()
-        del disk
-        import gc
-
-        gc.collect()  # drop pyoxigraph's handle (and its lock on the folder) before the workers start
-    nquads = ds.serialize(format="nquads").encode("utf-8")
-    pool = WorkerPool(config.store, nquads, size=config.workers, root=config.root,
+    payload = worker_payload(config.store, ds)
+    pool = WorkerPool(config.store, payload, size=config.workers, root=config.root,
                       memory_limit=_memory_limit(config.workers), cache_bytes=int(config.cache_mb * 2**20))
     pool.start()
     try:
