@@ -34,6 +34,16 @@ from rdflib import Graph, Namespace, URIRef
 
 from spacecoop.serve import QueryRefused, check_query, negotiate
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The expected answers below are read off the Chang'e-8 article: the servers serve the project
+# without the imported table (tests/_article_only.py); tests/test_table.py covers the table.
+from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
+
+
+@pytest.fixture(scope="module")
+def ds(article_ds):
+    return article_ds
+
 # SPARQLWrapper 2.0 builds ConjunctiveGraphs when it parses RDF results (its code, not ours).
 pytestmark = [pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
               pytest.mark.filterwarnings("ignore:update operations MUST be done by POST:UserWarning")]
@@ -65,9 +75,11 @@ class Server:
         return urllib.parse.urlsplit(self.url).port
 
 
-def start_server(log: Path, *args: str, store: str | None = None) -> Server:
+def start_server(log: Path, *args: str, store: str | None = None, root: Path | None = None) -> Server:
     env = {k: v for k, v in os.environ.items() if k != "SPACECOOP_STORE"}
     cmd = [sys.executable, "-m", "spacecoop"]
+    if root:
+        cmd += ["--root", str(root)]
     if store:
         cmd += ["--store", store]
     cmd += ["serve", "--port", "0", *args]
@@ -98,10 +110,10 @@ def stop_server(server: Server) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, article_root):
     """The endpoint with its default engine (Oxigraph), 2 workers, a 3 s limit and a 1,000-row cap."""
     s = start_server(tmp_path_factory.mktemp("serve") / "stderr.log",
-                     "--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS), "--workers", "2")
+                     "--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS), "--workers", "2", root=article_root)
     yield s
     log = stop_server(s)
     assert "Traceback" not in log, log
@@ -109,10 +121,11 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def memory_server(tmp_path_factory):
+def memory_server(tmp_path_factory, article_root):
     """The same endpoint over rdflib's engine (``--store memory``), with no answer cache."""
     s = start_server(tmp_path_factory.mktemp("serve-memory") / "stderr.log",
-                     "--timeout", str(TIMEOUT), "--workers", "2", "--cache-mb", "0", store="memory")
+                     "--timeout", str(TIMEOUT), "--workers", "2", "--cache-mb", "0", store="memory",
+                     root=article_root)
     yield s
     log = stop_server(s)
     assert "Traceback" not in log, log
