@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from _article_only import article_root, copy_article_project  # noqa: F401  (fixture)
 
 from spacecoop.cli import main
 from spacecoop.errors import DataError
@@ -17,10 +18,8 @@ SYNTAX = sorted((DATA / "syntax").glob("*"))
 
 
 def copy_project(root: Path, dest: Path) -> Path:
-    """Copy the parts of the project that validation reads into ``dest``."""
-    for part in ("ontology", "graph", "queries"):
-        shutil.copytree(root / part, dest / part)
-    return dest
+    """Copy the article-only project (no imported table: smaller, and what the fixtures are about)."""
+    return copy_article_project(root, dest)
 
 
 def expectation(path: Path) -> tuple[str, str, str]:
