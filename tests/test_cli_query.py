@@ -42,7 +42,9 @@ def test_queries_lists_names_params_and_questions(capsys):
                  "payload-countries-and-initiative", "evidence", "hedged-and-contradicted"):
         assert name in out
     assert "mission, initiative" in out
-    assert "6 queries" in out
+    from spacecoop.query import list_queries
+
+    assert f"{len(list_queries())} queries" in out
 
 
 def test_queries_checks(capsys):
