@@ -65,13 +65,14 @@ class Server:
         return urllib.parse.urlsplit(self.url).port
 
 
-def start_server(log: Path, *args: str, store: str | None = None) -> Server:
+def start_server(log: Path, *args: str, store: str | None = None, root: Path = ROOT) -> Server:
     env = {k: v for k, v in os.environ.items() if k != "SPACECOOP_STORE"}
+    env["SPACECOOP_ROOT"] = str(root)
     cmd = [sys.executable, "-m", "spacecoop"]
     if store:
         cmd += ["--store", store]
     cmd += ["serve", "--port", "0", *args]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log.open("w"), text=True)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=log.open("w"), text=True)
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     deadline = time.monotonic() + 90
@@ -97,11 +98,26 @@ def stop_server(server: Server) -> str:
     return server.log.read_text()
 
 
+# The expected answers are the article's (10 payloads, ...): the servers serve the project without
+# the imported table (tests/_article_only.py); tests/test_table.py covers the table's queries.
+from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def ds(article_ds):
+    return article_ds
+
+
+@pytest.fixture(scope="module")
+def root(article_root):
+    return article_root
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, article_root):
     """The endpoint with its default engine (Oxigraph), 2 workers, a 3 s limit and a 1,000-row cap."""
     s = start_server(tmp_path_factory.mktemp("serve") / "stderr.log",
-                     "--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS), "--workers", "2")
+                     "--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS), "--workers", "2", root=article_root)
     yield s
     log = stop_server(s)
     assert "Traceback" not in log, log
@@ -109,10 +125,11 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def memory_server(tmp_path_factory):
+def memory_server(tmp_path_factory, article_root):
     """The same endpoint over rdflib's engine (``--store memory``), with no answer cache."""
     s = start_server(tmp_path_factory.mktemp("serve-memory") / "stderr.log",
-                     "--timeout", str(TIMEOUT), "--workers", "2", "--cache-mb", "0", store="memory")
+                     "--timeout", str(TIMEOUT), "--workers", "2", "--cache-mb", "0", store="memory",
+                     root=article_root)
     yield s
     log = stop_server(s)
     assert "Traceback" not in log, log
