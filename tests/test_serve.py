@@ -34,6 +34,16 @@ from rdflib import Graph, Namespace, URIRef
 
 from spacecoop.serve import QueryRefused, check_query, negotiate
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The expected answers below are read off the Chang'e-8 article: the servers serve the project
+# without the imported table (tests/_article_only.py); tests/test_table.py covers the table.
+from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
+
+
+@pytest.fixture(scope="module")
+def ds(article_ds):
+    return article_ds
+
 # SPARQLWrapper 2.0 builds ConjunctiveGraphs when it parses RDF results (its code, not ours).
 pytestmark = [pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
               pytest.mark.filterwarnings("ignore:update operations MUST be done by POST:UserWarning")]
@@ -65,14 +75,15 @@ class Server:
         return urllib.parse.urlsplit(self.url).port
 
 
-def start_server(log: Path, *args: str, store: str | None = None, root: Path = ROOT) -> Server:
+def start_server(log: Path, *args: str, store: str | None = None, root: Path | None = None) -> Server:
     env = {k: v for k, v in os.environ.items() if k != "SPACECOOP_STORE"}
-    env["SPACECOOP_ROOT"] = str(root)
     cmd = [sys.executable, "-m", "spacecoop"]
+    if root:
+        cmd += ["--root", str(root)]
     if store:
         cmd += ["--store", store]
     cmd += ["serve", "--port", "0", *args]
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=log.open("w"), text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log.open("w"), text=True)
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     deadline = time.monotonic() + 90
@@ -96,21 +107,6 @@ def stop_server(server: Server) -> str:
         server.proc.kill()
         server.proc.wait(5)
     return server.log.read_text()
-
-
-# The expected answers are the article's (10 payloads, ...): the servers serve the project without
-# the imported table (tests/_article_only.py); tests/test_table.py covers the table's queries.
-from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
-
-
-@pytest.fixture(scope="module")
-def ds(article_ds):
-    return article_ds
-
-
-@pytest.fixture(scope="module")
-def root(article_root):
-    return article_root
 
 
 @pytest.fixture(scope="module")
