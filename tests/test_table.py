@@ -453,3 +453,12 @@ def test_the_views_get_bloc_dates_from_the_table(ds):
     assert thailand["since:initiative:artemis-accords"] == "2024-12-16"
     assert thailand["since:initiative:international-lunar-research-station"] == "2024-04-05"
     assert G.nodes["country:oman"]["since:initiative:artemis-accords"] == "2026-01-26"
+
+
+def test_as_of_from_the_command_line(root, capsys):
+    assert main(["--root", str(root), "query", "bloc-overlap", "-p", "asOf=2024-06-30", "-f", "csv"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "country,countryLabel,bloc,blocLabel,joined,disputed,asOf"
+    assert len(lines) == 1 + 10 and all(line.endswith(",2024-06-30") for line in lines[1:])
+    assert main(["--root", str(root), "query", "bloc-overlap", "-p", "asOf=2024-02-30"]) == 2
+    assert "not a valid date" in capsys.readouterr().err

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset, Literal, URIRef
+from rdflib import XSD, Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import DataError, UsageError
@@ -169,6 +169,7 @@ def _looks_like_sparql(text: str) -> bool:
 # Characters that may not appear in an IRI (RFC 3987 excludes them; SPARQL's IRIREF too).
 _BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _CURIE = re.compile(r"^([A-Za-z][\w.-]*):(\S*)$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Find entities by label, case-insensitively, treating curly and straight apostrophes alike.
 # ?value is bound by the store (and projected, as Oxigraph requires of substituted variables).
@@ -196,7 +197,8 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
     ``value`` may be a CURIE with one of :data:`spacecoop.namespaces.PREFIXES`
     (``mission:change-8``), a full IRI (``<https://...>`` or ``https://...``), or a label: a
     ``skos:prefLabel`` or ``skos:altLabel`` of exactly one entity, matched without regard to case
-    or to curly versus straight apostrophes (``ILRS``, ``Chang’e-8``, ``thailand``). Labels are
+    or to curly versus straight apostrophes (``ILRS``, ``Chang’e-8``, ``thailand``), or a day
+    ``YYYY-MM-DD``, bound as an ``xsd:date`` literal (``asOf=2024-06-30``). Labels are
     looked up with a SPARQL query on ``store``, the value bound as a literal, so this works on any
     backend and the value never becomes query text. A CURIE or IRI must occur in the store.
 
@@ -209,12 +211,13 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
 
     Returns
     -------
-    rdflib.URIRef
+    rdflib.URIRef or rdflib.Literal
+        A literal (``xsd:date``) only for a ``YYYY-MM-DD`` value.
 
     Raises
     ------
     UsageError
-        The value is empty or a malformed IRI, names nothing in the store, or its label fits
+        The value is empty, a malformed IRI or an impossible date, names nothing in the store, or its label fits
         several entities (the message lists them, IRI and label).
 
     Examples
@@ -225,6 +228,8 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
     rdflib.term.URIRef('https://w3id.org/spacecoop/id/initiative/international-lunar-research-station')
     >>> resolve_param(ds, "mission:change-8") == resolve_param(ds, "Chang’e-8")
     True
+    >>> resolve_param(ds, "2024-06-30")
+    rdflib.term.Literal('2024-06-30', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#date'))
 
     See Also
     --------
@@ -236,6 +241,15 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
     text = value.strip()
     if not text:
         raise UsageError(f"parameter {name}: empty value")
+    if _ISO_DATE.match(text):
+        # A day (2024-06-30) is a date, not a label: "as of" parameters such as bloc-overlap's asOf.
+        import datetime
+
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            raise UsageError(f"parameter {name}: {text!r} is not a valid date (YYYY-MM-DD)") from None
+        return Literal(text, datatype=XSD.date)
     iri: str | None = None
     if text.startswith("<") and text.endswith(">"):
         iri = text[1:-1]
