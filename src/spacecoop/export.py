@@ -11,6 +11,7 @@ destination and moved into place, so a failure leaves no half-written file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -139,7 +140,8 @@ def export_graph(G, path: str | os.PathLike, fmt: str | None = None) -> list[Pat
             _write_one(G, tmp, fmt)
             os.replace(tmp, out)
         finally:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         return [out]
     except OSError as exc:
         raise SpacecoopError(f"cannot write {out}: {exc}") from exc

@@ -21,6 +21,7 @@ Here:
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import html
 import json
@@ -685,7 +686,8 @@ def write_html(G, path: str | os.PathLike, title: str = "spacecoop", *, position
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, out)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise SpacecoopError(f"cannot write {out}: {exc}") from exc
     return out
 
