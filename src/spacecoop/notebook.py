@@ -91,10 +91,11 @@ class Table:
         return plural(n, "row")
 
     def to_markdown(self) -> str:
-        """Return a GitHub-flavoured markdown table (``|`` escaped), caption and row count."""
+        """Return a GitHub-flavoured markdown table (``|`` and ``<`` escaped), caption and row count."""
 
         def cell(text: str) -> str:
-            return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+            text = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<")
+            return text.replace("\r", " ").replace("\n", " ")
 
         lines = [f"**{cell(self.caption)}**", ""] if self.caption else []
         lines.append("| " + " | ".join(cell(c) for c in self.columns) + " |")
@@ -342,7 +343,7 @@ def show_quotes(
     result: QueryResult,
     quote: str = "quote",
     source: str = "sourceLabel",
-    about: str | None = None,
+    about: str | Sequence[str] | None = None,
 ) -> Quotes:
     """Return the distinct quotes of a result with their sources, to read as block quotes.
 
@@ -353,8 +354,9 @@ def show_quotes(
         query.
     quote, source : str
         The columns holding the quote and naming its source.
-    about : str, optional
-        A column saying what each quote is evidence of, written above it.
+    about : str or sequence of str, optional
+        The column(s) saying what each quote is evidence of, written above it (several are
+        joined with " · ", empty cells left out).
 
     Raises
     ------
@@ -371,15 +373,16 @@ def show_quotes(
     """
     from .results import plain
 
-    _check_columns(result, [c for c in (quote, source, about) if c])
+    about_columns = [about] if isinstance(about, str) else list(about or ())
+    _check_columns(result, [quote, source, *about_columns])
     qi, si = result.vars.index(quote), result.vars.index(source)
-    ai = result.vars.index(about) if about else None
+    ai = [result.vars.index(c) for c in about_columns]
     seen: dict[tuple[str, str, str], None] = {}
     for row in result.rows:
         if row[qi] is None:
             continue
-        item = (plain(row[qi]), plain(row[si]), plain(row[ai]) if ai is not None else "")
-        seen.setdefault(item, None)
+        heading = " · ".join(plain(row[i]) for i in ai if row[i] is not None and plain(row[i]))
+        seen.setdefault((plain(row[qi]), plain(row[si]), heading), None)
     return Quotes(tuple(seen))
 
 
