@@ -109,14 +109,20 @@ def test_the_three_notebooks_are_there(stored):
     assert tuple(stored) == EXPECTED
 
 
+STRIP = ("jupyter nbconvert --clear-output --ClearMetadataPreprocessor.enabled=True "
+         "--ClearMetadataPreprocessor.clear_notebook_metadata=False --inplace notebooks/*.ipynb")
+
+
 def test_stored_without_outputs(stored):
+    """Outputs, execution counts and run timings stay out of git (``STRIP`` removes them)."""
     for name, nb in stored.items():
         nbformat.validate(nb)
         assert nb.metadata["kernelspec"]["name"] == "python3", name
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert code, name
         for cell in code:
-            assert cell.outputs == [] and cell.execution_count is None, (name, cell.source[:60])
+            assert cell.outputs == [] and cell.execution_count is None, f"{name}: run `{STRIP}`"
+            assert "execution" not in cell.metadata, f"{name}: run `{STRIP}`"
         assert all("outputs" not in c and "execution_count" not in c for c in nb.cells if c.cell_type != "code")
 
 
