@@ -104,11 +104,16 @@ def test_a_write_failure_midway_leaves_previous_outputs(root, tmp_path, monkeypa
 def test_summary_counts(ds):
     s = summarize(ds)
     entities = dict(s.entities)
-    assert entities["sc:Payload"] == 10
-    assert entities["sc:Source"] == 1
+    # The article (10 Chang'e-8 payloads, 32 participations, 17 developments, 11 carriages, 88
+    # claims) plus the imported table (tests/test_table.py pins its own numbers): 10 Chang'e-6 and
+    # Chang'e-7 payloads, 96 sources, 179 claims (50 confirmed, 121 reported, 5 disputed,
+    # 3 unconfirmed) on 90 more participations, 18 developments and 10 carriages.
+    assert entities["sc:Payload"] == 10 + 10
+    assert entities["sc:Source"] == 1 + 96
     rels = dict(s.relationships)
-    assert (rels["sc:Participation"], rels["sc:PayloadDevelopment"], rels["sc:PayloadCarriage"]) == (32, 17, 11)
-    assert dict(s.claims_by_certainty) == {"stated": 85, "hedged": 1, "contradicted": 2}
+    assert (rels["sc:Participation"], rels["sc:PayloadDevelopment"], rels["sc:PayloadCarriage"]) == (122, 35, 21)
+    assert dict(s.claims_by_certainty) == {"stated": 85, "hedged": 1, "contradicted": 2, "confirmed": 50,
+                                           "reported": 121, "disputed": 5, "unconfirmed": 3}
     assert s.sources[0][2] == 88
 
 

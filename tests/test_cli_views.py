@@ -10,7 +10,7 @@ import pytest
 
 from spacecoop.cli import main
 
-REMOTE = re.compile(r"\b(?:https?|wss?|ftp)://", re.I)
+REMOTE = re.compile(r"\b(?:https?|wss?|ftp)://", re.IGNORECASE)
 
 
 def test_viz_writes_an_offline_page(tmp_path, capsys):

@@ -162,7 +162,8 @@ def test_actors_view(actors):
     assert len(carries) == 11 and {u for u, _ in carries} == {"mission:change-8"}
     assert actors.has_edge("country:iran", ILRS, key="participates-in")
     e = actors.edges["country:iran", ILRS, "participates-in"]
-    assert e["level"] == "via-member-organization" and e["via"].split(";")[-1] == APSCO
+    assert e["level"] == "via-member-organization" and e["via"] == APSCO
+    assert json.loads(e["links"])[0]["via"] == ILRS
     assert actors.nodes["agent:star-vision"]["country"] == ""
     assert actors.nodes["agent:zhejiang-university"]["country"] == "China"
     assert actors.nodes["agent:hong-kong-polytechnic-university"]["country"] == "China"
@@ -202,3 +203,12 @@ def test_helpers():
     assert least_certain(["stated", "contradicted", "hedged"]) == "contradicted"
     assert least_certain(["confirmed", "stated"]) == "stated"
     assert normalize_date(None) == ""
+
+
+@pytest.mark.parametrize("module", ["project", "analytics", "render", "export"])
+def test_public_names_are_sorted_and_exist(module):
+    import importlib
+
+    mod = importlib.import_module(f"spacecoop.{module}")
+    assert mod.__all__ == sorted(mod.__all__)
+    assert all(hasattr(mod, name) for name in mod.__all__)

@@ -386,6 +386,23 @@ def test_evidence_about_change_8(store):
     assert "Chang'e-8 payload selection" in labels
 
 
+def test_evidence_about_the_ilrs_includes_events_whose_subject_it_is(store):
+    result = run_query(store, "evidence", {"entity": ILRS})
+    kinds = [r[0] for r in rows(result, "kind")]
+    # 35 participation claims (as in initiative-participants), 4 about the initiative itself
+    # (aim, construction, target, alternative), and the Xinhua report whose subject it is.
+    assert (kinds.count("participation"), kinds.count("initiative"), kinds.count("event")) == (35, 4, 1)
+    assert len(result) == 40
+    xinhua = [r for r in rows(result, "claim", "quote") if r[0].endswith("/xinhua-report")]
+    quote = (
+        "It did not name the individual entities that had signed up. … State media Xinhua, citing "
+        "a senior CNSA official, reported April 24 that a total of 17 countries and international "
+        "organizations, as well as more than 50 international research institutions, had joined "
+        "the ILRS project."
+    )
+    assert xinhua == [(CLAIM + "xinhua-report", quote)]
+
+
 def test_evidence_about_apsco_includes_claims_naming_it_as_via(store):
     result = run_query(store, "evidence", {"entity": APSCO})
     assert [r[0].rsplit("/", 1)[1] for r in rows(result, "claim")] == [
@@ -548,8 +565,9 @@ def test_a_hostile_label_resolves_as_a_label():
     """Bound as a literal, the hostile string matches an entity that carries it as its label."""
     ds = Dataset(default_union=True)
     ds.parse(
-        data='<https://example.org/e> <http://www.w3.org/2004/02/skos/core#prefLabel> "%s" .'
-        % HOSTILE.replace('"', '\\"'),
+        data='<https://example.org/e> <http://www.w3.org/2004/02/skos/core#prefLabel> "{}" .'.format(
+            HOSTILE.replace('"', '\\"')
+        ),
         format="turtle",
     )
     for kind in ("memory", "oxigraph"):
@@ -605,3 +623,33 @@ def test_malformed_sparql_is_a_usage_error(tmp_path, store):
     path.write_text("#+ summary: broken\n#+ columns: [x]\nSELECT ?x WHERE { ?x ?p \n", encoding="utf-8")
     with pytest.raises(UsageError, match="malformed SPARQL"):
         run_named(store, str(path))
+
+
+def test_a_declared_param_must_be_a_column(tmp_path, store):
+    path = tmp_path / "hidden.rq"
+    path.write_text(
+        "#+ summary: s\n#+ params: [thing]\n#+ columns: [s]\nSELECT ?s WHERE { ?s ?p ?thing } ORDER BY ?s\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UsageError, match=r"query 'hidden' does not return \?thing"):
+        run_named(store, str(path), thing="ILRS")
+
+
+def test_validate_runs_the_new_checks(tmp_path, root):
+    """End to end: a payload nothing carries or develops is reported by `spacecoop validate`."""
+    import shutil
+
+    from spacecoop.validate import validate
+
+    for folder in ("ontology", "graph", "queries"):
+        shutil.copytree(root / folder, tmp_path / folder)
+    (tmp_path / "graph" / "reference" / "zz-orphan.ttl").write_text(
+        "@prefix sc: <https://w3id.org/spacecoop/ns#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        '<https://w3id.org/spacecoop/id/payload/change-8/orphan> a sc:Payload ; skos:prefLabel "Orphan"@en .\n',
+        encoding="utf-8",
+    )
+    report = validate(tmp_path)
+    assert not report.conforms
+    rules = {v.rule for v in report.violations if v.node == "payload:change-8/orphan"}
+    assert {"check:payload-without-carriage-violation", "check:payload-without-developer-violation"} <= rules

@@ -23,7 +23,7 @@ BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 # that is not a data: URI, @import.
 REMOTE = re.compile(
     r"""(?:\b(?:https?|wss?|ftp)://)|(?:\b(?:src|href|action)\s*=\s*["']?//)|(?:(?<![\w$.])url\(\s*(?!["']?data:))|@import""",
-    re.I,
+    re.IGNORECASE,
 )
 
 
@@ -52,7 +52,7 @@ def test_no_remote_url(page, hostile):
 def test_utf8_and_self_contained(page):
     assert page.startswith("<!DOCTYPE html>")
     assert '<meta charset="utf-8">' in page
-    assert len(re.findall(r"^<script", page, re.M)) == 3  # data, vis-network, ours; none with src=
+    assert len(re.findall(r"^<script", page, re.MULTILINE)) == 3  # data, vis-network, ours; none with src=
     assert not re.search(r"<script[^>]*\bsrc=", page)
     assert not re.search(r"<link\b", page)
     page.encode("utf-8")
@@ -61,7 +61,7 @@ def test_utf8_and_self_contained(page):
 def test_csp_pins_exactly_our_scripts(page):
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
     assert "default-src 'none'" in csp and "connect-src 'none'" in csp
-    scripts = re.findall(r"^<script>(.*?)</script>$", page, re.S | re.M)
+    scripts = re.findall(r"^<script>(.*?)</script>$", page, re.DOTALL | re.MULTILINE)
     assert len(scripts) == 2
     for body in scripts:
         digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
@@ -76,7 +76,7 @@ def test_hostile_text_never_reaches_the_markup(hostile):
     assert "<img src=x" not in text
     assert "window.__pwned='script'</script>" not in text
     assert "</script><script>window.__pwned" not in text
-    data = re.search(r'<script type="application/json" id="spacecoop-data">(.*?)</script>', text, re.S).group(1)
+    data = re.search(r'<script type="application/json" id="spacecoop-data">(.*?)</script>', text, re.DOTALL).group(1)
     assert "<" not in data and ">" not in data
     parsed = json.loads(data)
     labels = {n["label"] for n in parsed["nodes"]}
@@ -109,7 +109,7 @@ def test_any_graph_renders():
     G = nx.path_graph(4)
     data = page_data(G)
     assert [n["id"] for n in data["nodes"]] == ["0", "1", "2", "3"]
-    assert len(re.findall(r"^<script", page_html(nx.Graph()), re.M)) == 3
+    assert len(re.findall(r"^<script", page_html(nx.Graph()), re.MULTILINE)) == 3
 
 
 def test_layout_is_deterministic():

@@ -38,7 +38,7 @@ def graphs(ds):
     syn = Dataset(default_union=True)
     syn.parse(BLOCS, format="trig")
     return {"countries": to_networkx(ds, "countries"), "actors": to_networkx(ds, "actors"),
-            "hostile": to_networkx(syn, "countries"), "hostile-actors": to_networkx(syn, "actors")}
+            "full": to_networkx(ds, "full"), "hostile": to_networkx(syn, "countries"), "hostile-actors": to_networkx(syn, "actors")}
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def opened(browser):
         o.close()
 
 
-@pytest.mark.parametrize("name", ["countries", "actors", "hostile"])
+@pytest.mark.parametrize("name", ["countries", "actors", "full", "hostile"])
 def test_counts_read_from_the_page(opened, pages, graphs, name):
     o = opened(pages[name])
     G = graphs[name]
@@ -107,7 +107,7 @@ def test_counts_read_from_the_page(opened, pages, graphs, name):
     assert counts.startswith(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
 
 
-@pytest.mark.parametrize("name", ["countries", "actors", "hostile", "hostile-actors"])
+@pytest.mark.parametrize("name", ["countries", "actors", "full", "hostile", "hostile-actors"])
 def test_no_console_errors_and_no_requests(opened, pages, name):
     o = opened(pages[name])
     o.js("spacecoop.data.nodes.forEach(n => spacecoop.showNode(n.id))")

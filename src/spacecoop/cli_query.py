@@ -8,6 +8,7 @@ and :mod:`spacecoop.results` (:func:`~spacecoop.results.serialize_result`).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -61,15 +62,21 @@ def query(obj, name: str, params: tuple[str, ...], fmt: str) -> int:
     query, a bad or undeclared --param, a label that names no entity or several, or malformed
     SPARQL.
     """
-    from .query import check_params, get_query, resolve_params
+    from .errors import UsageError
+    from .query import check_params, check_syntax, get_query, resolve_params
 
     values = parse_param_options(params)
     nq = get_query(name, obj.root)
     check_params(nq, values)
+    if name.endswith(".rq") or Path(name).is_file():
+        check_syntax(nq.text)  # a file of the user's: report a malformed query before loading
     store = obj.open_store()
     try:
         bindings = resolve_params(store, nq, values)
-        result = store.query(nq.text, bindings)
+        try:
+            result = store.query(nq.text, bindings)
+        except UsageError as exc:  # engines' messages may span lines; the CLI promises one
+            raise UsageError(" ".join(str(exc).split())) from exc
     finally:
         store.close()
     write_result(result, fmt)
@@ -92,7 +99,10 @@ def write_result(result, fmt: str) -> None:
         raise UsageError(f"format {fmt} is for CONSTRUCT and DESCRIBE results; use csv, tsv, json or xml")
     data = serialize_result(result, fmt)
     sys.stdout.flush()
-    out = click.get_binary_stream("stdout")
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a text-only stream (some notebook front ends): decode, it is UTF-8
+        sys.stdout.write(data.decode("utf-8"))
+        return
     out.write(data)
     out.flush()
 

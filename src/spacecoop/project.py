@@ -105,11 +105,11 @@ def least_certain(certainties: Iterable[str]) -> str:
     >>> least_certain([])
     ''
     """
-    found = set(c for c in certainties if c)
+    found = {c for c in certainties if c}
     for c in CERTAINTY_ORDER:
         if c in found:
             return c
-    return sorted(found)[0] if found else ""
+    return min(found) if found else ""
 
 
 # --------------------------------------------------------------------------------------- reading
@@ -214,8 +214,8 @@ SELECT DISTINCT ?e ?p ?o WHERE {
         elif name == "sc:countryNotStated":
             ent.country_not_stated = bool(getattr(o, "value", False)) or str(o) == "true"
     for e, ls in labels.items():
-        en = sorted(str(x) for x in ls if getattr(x, "language", None) in (None, "en"))
-        entities[e].label = en[0] if en else sorted(str(x) for x in ls)[0]
+        en = [str(x) for x in ls if getattr(x, "language", None) in (None, "en")]
+        entities[e].label = min(en) if en else min(str(x) for x in ls)
     for ent in entities.values():
         if not ent.label:
             ent.label = curie(ent.iri)
@@ -421,12 +421,13 @@ def to_networkx(target, view: str = "countries"):
 
     if view not in VIEWS:
         raise UsageError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
-    data = _read(as_store(target) if not isinstance(target, Store) else target)
+    store = as_store(target)
+    data = _read(store)
     if view == "countries":
         return _countries(data)
     if view == "actors":
         return _actors(data)
-    return _full(target if isinstance(target, Store) else as_store(target), data)
+    return _full(store, data)
 
 
 def _blocs(data: _Data) -> dict[str, list[_Rel]]:
@@ -546,7 +547,11 @@ def _countries(data: _Data):
         claims = _unique_claims(c for lk in ls for c in lk["claims"])
         attrs = _claim_attrs(data, claims)
         kinds = sorted({lk["kind"] for lk in ls}, key=_LINK_KINDS.index)
-        vias = sorted({(lk["via"], lk["via_label"]) for lk in ls if lk["via"]})
+        vias = {(lk["via"], lk["via_label"]) for lk in ls if lk["via"]}
+        # and the intermediaries the claims name (Iran engages the ILRS via APSCO)
+        vias |= {(curie(v), data.entities[v].label if v in data.entities else curie(v))
+                 for c in claims for v in c.via}
+        vias = sorted(vias)
         attrs.update(
             relation="membership" if "membership" in kinds else kinds[0],
             kinds=";".join(kinds),
@@ -613,8 +618,7 @@ def _actors(data: _Data):
             return
         attrs = _claim_attrs(data, claims)
         attrs.update(relation=relation, kinds=relation, weight=1)
-        if via:
-            attrs["via"] = ";".join(x for x in (via, attrs["via"]) if x)
+        # the link's "via" names the bloc it belongs to, so the page can filter by bloc
         attrs["links"] = _links_json(relation, via, attrs["date"], attrs["certainty"])
         if G.has_edge(cu, cv, key=relation):  # the same relation reported twice: merge
             old = G.edges[cu, cv, relation]
@@ -663,7 +667,7 @@ SELECT DISTINCT ?e ?type WHERE {
         if ent is not None:
             attrs = _node_attrs(data, ent)
         else:
-            kind = _rel_kind_name(types[iri]) or sorted(types[iri])[0]
+            kind = _rel_kind_name(types[iri]) or min(types[iri])
             label = _label_of(data, iri, rel_by_iri)
             attrs = {"label": label, "kind": kind, "org_kind": "", "country": "", "country_id": "",
                      "iso": "", "iso3": "", "iri": iri, "aliases": ""}

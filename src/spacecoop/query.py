@@ -284,15 +284,61 @@ def resolve_params(
 
 
 def check_params(query: NamedQuery, names) -> None:
-    """Raise :class:`UsageError` unless ``query`` declares every parameter in ``names``."""
-    if not query.declared:
+    """Raise :class:`UsageError` unless every parameter in ``names`` can be bound in ``query``.
+
+    A query with a header must declare the parameter (``params``) and return it as a column;
+    an ad-hoc file must, if it is a SELECT, project the variable. Oxigraph binds only projected
+    variables, so this keeps both engines answering alike.
+    """
+    names = sorted(set(names))
+    if not names:
         return
-    unknown = sorted(set(names) - set(query.params))
-    if unknown:
+    if query.declared:
+        unknown = [n for n in names if n not in query.params]
+        if unknown:
+            raise UsageError(
+                f"query {query.name!r} has no parameter {', '.join(unknown)}; "
+                f"its parameters: {', '.join(query.params) or 'none'}"
+            )
+        hidden = [n for n in names if n not in query.columns]
+    else:
+        projected = _projected_variables(query.text)
+        hidden = [] if projected is None else [n for n in names if n not in projected]
+    if hidden:
         raise UsageError(
-            f"query {query.name!r} has no parameter {', '.join(unknown)}; "
-            f"its parameters: {', '.join(query.params) or 'none'}"
+            f"query {query.name!r} does not return ?{', ?'.join(hidden)}: a parameter must be one of "
+            "its SELECT variables to be bound"
         )
+
+
+def check_syntax(text: str):
+    """Parse SPARQL text with rdflib's parser and return its algebra, whatever store runs it.
+
+    Gives one clear line for a malformed query on every backend (Oxigraph's own messages span
+    several lines).
+
+    Raises
+    ------
+    UsageError
+        The text is not valid SPARQL (syntax, or an undeclared prefix).
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        return prepareQuery(text).algebra
+    except ParseException as exc:
+        raise UsageError(f"malformed SPARQL: {exc}") from exc
+    except Exception as exc:  # rdflib reports e.g. an undeclared prefix with a bare Exception
+        raise UsageError(f"malformed SPARQL: {exc}") from exc
+
+
+def _projected_variables(text: str) -> set[str] | None:
+    """Return the variables a SELECT query projects, or None for other query forms."""
+    algebra = check_syntax(text)
+    if algebra.name != "SelectQuery":
+        return None
+    return {str(v) for v in algebra["PV"]}
 
 
 def run_named(

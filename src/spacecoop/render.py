@@ -44,11 +44,11 @@ OTHER_KIND = ("#9d9d9d", "dot", "other")
 
 RELATION_COLOURS: dict[str, str] = {
     "co-development": "#2f8f2f",
-    "membership": "#c0504d",
+    "membership": "#7b68a6",
     "co-membership": "#b8b8b8",
     "agreement": "#9c755f",
     "develops": "#2f8f2f",
-    "participates-in": "#c0504d",
+    "participates-in": "#7b68a6",
     "based-in": "#9aa5b1",
     "part-of": "#76b7b2",
     "carries": "#b07aa1",
@@ -175,7 +175,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
         since = {b: str(d.get(f"since:{b}", "")) for b in node_blocs}
         info = [[k, _plain(d[k])] for k in sorted(d)
                 if k not in ("label", "evidence", "kind", "blocs") and not k.startswith("since:")
-                and d[k] not in ("", None)]
+                and d[k] not in ("", None) and d[k] is not False]
         x, y = pos.get(v, (0.0, 0.0))
         nodes.append({
             "id": str(v),
@@ -222,7 +222,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
             "evidence": _loads(d.get("evidence"), []),
         })
     for node in nodes:
-        for b, since in node["since"].items():
+        for since in node["since"].values():
             if since:
                 dates.add(since)
     kinds = [{"kind": k, "color": KIND_STYLE.get(k, OTHER_KIND)[0], "shape": KIND_STYLE.get(k, OTHER_KIND)[1],
@@ -488,7 +488,7 @@ _APP_JS = r"""
     status.textContent = ids.length + (ids.length === 1 ? " match" : " matches");
     network.selectNodes(ids, false);
     if (ids.length) {
-      network.fit({ nodes: ids, animation: false, maxZoomLevel: 1.5 });
+      network.fit({ nodes: ids, animation: false, maxZoomLevel: 1.0 });
       if (ids.length === 1) { showNode(ids[0]); }
     }
     return ids;
@@ -573,6 +573,7 @@ _APP_JS = r"""
     network.redraw();
     fitVisible();  // once the grid has its final size
     state.drawn = true;
+    state.readyMs = performance.now();  // since navigation started
     document.body.dataset.ready = "1";
   });
 })();
@@ -644,9 +645,9 @@ def page_html(G, title: str = "spacecoop", *, positions: dict | None = None) -> 
     Examples
     --------
     >>> import networkx as nx
-    >>> page = page_html(nx.Graph([("a", "<b>")]), title="demo")
-    >>> "<b>" in page, "\\\\u003cb\\\\u003e" in page
-    (False, True)
+    >>> page = page_html(nx.Graph([("a", "<b>")]), title="<demo>")
+    >>> "<title>&lt;demo&gt;</title>" in page, '"label":"\\\\u003cb\\\\u003e"' in page
+    (True, True)
 
     See Also
     --------
