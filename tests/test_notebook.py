@@ -158,6 +158,11 @@ def test_select_rows(partners):
     assert by_label == by_curie and len(by_label) == 1
     assert by_label.vars == partners.vars
     assert len(select_rows(partners, aLabel="Atlantis")) == 0
+    either = select_rows(partners, bLabel=["Turkey", "Atlantis"])
+    assert either.rows and {str(t) for t in either.column("bLabel")} == {"Turkey"}
+    assert len(select_rows(partners, bLabel=("Turkey", "Egypt"))) == len(select_rows(partners, bLabel="Turkey")) + len(
+        select_rows(partners, bLabel="Egypt"))
+    assert len(select_rows(partners, bLabel=[])) == 0
     assert select_rows(partners) == partners
     with pytest.raises(UsageError, match="no column country"):
         select_rows(partners, country="China")
@@ -171,7 +176,7 @@ def test_group_rows_counts_distinct_values(ds):
     assert groups.vars == ("level", "certainty", "participants", "participantLabel")
     total = {}
     for row in ilrs.dicts():
-        total.setdefault((row["level"], row["certainty"]), set()).add(str(row["participantLabel"]))
+        total.setdefault((row.get("level"), row.get("certainty")), set()).add(str(row["participantLabel"]))
     assert len(groups) == len(total)
     for level, certainty, n, names in groups.rows:
         expected = sorted(total[(level, certainty)])
@@ -306,7 +311,7 @@ def test_plot_network_hides_co_membership_on_the_countries_view(countries):
     drawn = [d for _, _, d in countries.edges(data=True) if set(d["kinds"].split(";")) - {"co-membership"}]
     segs = _segments(fig)
     assert sum(segs.values()) == len(drawn) < countries.number_of_edges()
-    # Bahrain's contradicted ILRS membership is red and dashed
+    # Bahrain's contradicted ILRS membership is red and dotted
     red = tuple(round(c, 3) for c in to_rgba(CONTRADICTED_COLOUR)[:3])
     assert segs.get((red, True), 0) >= 1
     assert sum(_segments(plot_network(countries, hide=())).values()) == countries.number_of_edges()

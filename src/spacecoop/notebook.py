@@ -225,11 +225,12 @@ def _check_columns(result: QueryResult, names: Iterable[str]) -> None:
         raise UsageError(f"no column {', '.join(unknown)}; the columns are: {', '.join(result.vars)}")
 
 
-def select_rows(result: QueryResult, **equals: str) -> QueryResult:
+def select_rows(result: QueryResult, **equals: str | Iterable[str]) -> QueryResult:
     """Return the rows of ``result`` whose columns have the given values, as a new result.
 
     A cell matches a value when its text (a literal's lexical form, an IRI) or its CURIE equals
-    it, so ``aLabel="China"`` and ``a="country:china"`` both work.
+    it, so ``aLabel="China"`` and ``a="country:china"`` both work. A list (or other collection)
+    of values matches any of them: ``certainty=["certainty:hedged", "certainty:disputed"]``.
 
     Raises
     ------
@@ -247,12 +248,12 @@ def select_rows(result: QueryResult, **equals: str) -> QueryResult:
     from .results import plain
 
     _check_columns(result, equals)
-    where = [(result.vars.index(k), str(v)) for k, v in equals.items()]
+    where = [(result.vars.index(k), {v} if isinstance(v, str) else {str(x) for x in v}) for k, v in equals.items()]
 
-    def matches(cell, value: str) -> bool:
-        return cell is not None and (str(cell) == value or plain(cell) == value)
+    def matches(cell, values: set[str]) -> bool:
+        return cell is not None and (str(cell) in values or plain(cell) in values)
 
-    rows = tuple(row for row in result.rows if all(matches(row[i], v) for i, v in where))
+    rows = tuple(row for row in result.rows if all(matches(row[i], vs) for i, vs in where))
     return QueryResult("SELECT", result.vars, rows)
 
 
@@ -496,6 +497,9 @@ def show_graph(G, title: str = "spacecoop", *, height: int = 600, positions: dic
     return InlineGraph(page_html(G, title=title, positions=positions), title=title, height=height)
 
 
+# As on the interactive page: the least certain claim behind a link sets its line.
+_RED = ("contradicted", "disputed")
+_DASHED = ("hedged", "unconfirmed")
 _MARKERS = {"dot": "o", "diamond": "D", "square": "s", "star": "*", "triangle": "^",
             "triangleDown": "v", "hexagon": "h"}
 
@@ -535,9 +539,9 @@ def plot_network(
 
     Drawn on the Agg canvas without pyplot, so it needs no display and leaves matplotlib's global
     state alone. Node colours and markers follow :data:`spacecoop.render.KIND_STYLE`, edge colours
-    :data:`spacecoop.render.RELATION_COLOURS`; a link is dashed when the least certain claim behind
-    the kinds drawn is hedged, red and dashed when it is contradicted; node size grows with the
-    number of links drawn.
+    :data:`spacecoop.render.RELATION_COLOURS`; as on the interactive page, the least certain claim
+    behind the kinds of link drawn sets the line: dashed when hedged or unconfirmed, red and dotted
+    when contradicted or disputed. Node size grows with the number of links drawn.
 
     Parameters
     ----------
@@ -609,10 +613,10 @@ def plot_network(
 
     styles: dict[tuple[str, str], list] = {}
     for u, v, kind, certainty in drawn:
-        if certainty == "contradicted":
-            key = (CONTRADICTED_COLOUR, "--")
+        if certainty in _RED:
+            key = (CONTRADICTED_COLOUR, ":")
         else:
-            key = (RELATION_COLOURS.get(kind, OTHER_RELATION), "--" if certainty == "hedged" else "-")
+            key = (RELATION_COLOURS.get(kind, OTHER_RELATION), "--" if certainty in _DASHED else "-")
         styles.setdefault(key, []).append([positions[u], positions[v]])
     for (colour, style), segments in sorted(styles.items()):
         ax.add_collection(LineCollection(segments, colors=colour, linestyles=style, linewidths=1.0,
@@ -638,10 +642,10 @@ def plot_network(
                               label=f"{name} ({len(nodes)})"))
     for kind in sorted({k for _, _, k, _ in drawn}):
         handles.append(Line2D([], [], color=RELATION_COLOURS.get(kind, OTHER_RELATION), label=kind))
-    if any(c == "hedged" for *_, c in drawn):
-        handles.append(Line2D([], [], color="#555555", linestyle="--", label="hedged"))
-    if any(c == "contradicted" for *_, c in drawn):
-        handles.append(Line2D([], [], color=CONTRADICTED_COLOUR, linestyle="--", label="contradicted"))
+    if any(c in _DASHED for *_, c in drawn):
+        handles.append(Line2D([], [], color="#555555", linestyle="--", label="hedged or unconfirmed"))
+    if any(c in _RED for *_, c in drawn):
+        handles.append(Line2D([], [], color=CONTRADICTED_COLOUR, linestyle=":", label="contradicted or disputed"))
     if labels:
         for n, d in G.nodes(data=True):
             x, y = positions[n]
