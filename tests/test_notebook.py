@@ -41,7 +41,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 # As in tests/test_render.py: anything that could make a browser fetch.
 REMOTE = re.compile(
     r"""(?:\b(?:https?|wss?|ftp)://)|(?:\b(?:src|href|action)\s*=\s*["']?//)|(?:(?<![\w$.])url\(\s*(?!["']?data:))|@import""",
-    re.I,
+    re.IGNORECASE,
 )
 ID = "https://w3id.org/spacecoop/id/"
 HOSTILE = '<script>alert("x")</script> | *bold* `code`'

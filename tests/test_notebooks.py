@@ -36,7 +36,7 @@ ALLOWED_NAMES = re.compile(
 )
 REMOTE = re.compile(
     r"""(?:\b(?:https?|wss?|ftp)://)|(?:\b(?:src|href|action)\s*=\s*["']?//)|(?:(?<![\w$.])url\(\s*(?!["']?data:))|@import""",
-    re.I,
+    re.IGNORECASE,
 )
 
 
