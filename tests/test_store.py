@@ -410,3 +410,25 @@ def test_concurrent_queries_share_one_sparql_store(stores):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_a_store_folder_in_use_is_a_clear_error_and_read_only_opens_it_when_free(ds, tmp_path):
+    path = str(tmp_path / "store")
+    writer = open_store(f"oxigraph:{path}", ds)
+    try:
+        with pytest.raises(SpacecoopError, match="in use by another process"):
+            OxigraphStore(path)
+    finally:
+        writer.close()
+    reader = OxigraphStore(path, read_only=True)
+    assert reader.read_only and reader.query("ASK { ?s ?p ?o }").boolean
+    with pytest.raises(SpacecoopError, match="read-only"):
+        reader.load(ds)
+    reader.close()
+
+
+def test_a_file_is_not_a_store_folder(tmp_path):
+    path = tmp_path / "file"
+    path.write_text("not a store")
+    with pytest.raises(SpacecoopError, match="cannot open the Oxigraph store"):
+        OxigraphStore(str(path))

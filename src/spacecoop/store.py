@@ -175,8 +175,8 @@ class MemoryStore(Store):
 class OxigraphStore(Store):
     """pyoxigraph: in memory, or persistent in a folder on disk.
 
-    A folder that another process holds open for writing is opened read-only (RocksDB allows one
-    writer), so ``spacecoop query`` still works beside a running ``spacecoop serve``.
+    One process at a time may open a folder (RocksDB's lock); a second gets a clear error. Opening
+    with ``read_only=True`` takes no lock, for a folder no process is writing.
     """
 
     name = "oxigraph"
@@ -194,14 +194,12 @@ class OxigraphStore(Store):
                 self.store = pyoxigraph.Store.read_only(path)
             else:
                 self.store = pyoxigraph.Store(path)
-        except OSError as exc:
-            if path and not read_only and "lock" in str(exc).lower():
-                try:
-                    self.store = pyoxigraph.Store.read_only(path)
-                    self.read_only = True
-                    return
-                except OSError:
-                    pass
+        except (OSError, RuntimeError) as exc:
+            if path and "lock" in str(exc).lower():
+                raise SpacecoopError(
+                    f"the Oxigraph store at {path} is in use by another process (RocksDB allows one); "
+                    "stop it, or query that process's endpoint with --store sparql:URL"
+                ) from exc
             raise SpacecoopError(f"cannot open the Oxigraph store at {path}: {_one_line(exc)}") from exc
 
     def load(self, ds: Dataset) -> None:
@@ -210,8 +208,7 @@ class OxigraphStore(Store):
 
         if self.read_only:
             raise SpacecoopError(
-                f"the Oxigraph store at {self.path} is open read-only (another process holds it); "
-                "stop that process and load again"
+                f"the Oxigraph store at {self.path} was opened read-only; open it writable to load"
             )
         try:
             self.store.clear()
@@ -681,19 +678,20 @@ class _ByteLines(io.RawIOBase):
     def __init__(self, lines) -> None:
         self._lines = iter(lines)
         self._buf = b""
+        self._pos = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b) -> int:
-        while len(self._buf) < len(b):
-            chunk = "".join(itertools.islice(self._lines, 4096))
-            if not chunk:
-                break
-            self._buf += chunk.encode("utf-8")
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
+        if self._pos >= len(self._buf):
+            self._buf = "".join(itertools.islice(self._lines, 4096)).encode("utf-8")
+            self._pos = 0
+            if not self._buf:
+                return 0
+        n = min(len(b), len(self._buf) - self._pos)
+        b[:n] = self._buf[self._pos : self._pos + n]
+        self._pos += n
         return n
 
 
