@@ -538,7 +538,8 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    res: dict = {"label": label, "target": triples, "backends": {b: {"queries": {}} for b in BACKENDS}}
+    res: dict = {"label": label, "target": triples, "backends": {b: {"queries": {}} for b in BACKENDS},
+                 "load_before": os.getloadavg()[0]}
     out["sizes"].append(res)
     n = sources_for_triples(triples)
     t = time.perf_counter()
@@ -675,6 +676,7 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
     else:
         tp["spacecoop serve"] = {"note": "spacecoop serve is not on this branch (issue 3)"}
     res["throughput"] = tp
+    res["load_after"] = os.getloadavg()[0]
     for name, r in tp.items():
         print(f"[{label}] throughput {name}: {r}", flush=True)
     if not args.keep:
@@ -708,11 +710,12 @@ def report(out: dict) -> str:
              f"- CPU: {m['cpu']}, {m['cores']} cores; RAM {m['ram']}; {m['os']}",
              f"- Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()), "",
              "## Corpora", "",
-             "| size | sources | quads loaded | synth | rdflib read + derive | peak RSS (build process) |",
-             "|---|---:|---:|---:|---:|---:|"]
+             "| size | sources | quads loaded | synth | rdflib read + derive | peak RSS (build process) | load average before → after |",
+             "|---|---:|---:|---:|---:|---:|---|"]
     for s in out["sizes"]:
         lines.append(f"| {s['label']} | {s.get('sources', '–')} | {s.get('quads', 0):,} | {fmt_s(s.get('synth'))} | "
-                     f"{fmt_s(s.get('parse'))} | {s.get('build_rss', 0):.0f} MB |")
+                     f"{fmt_s(s.get('parse'))} | {s.get('build_rss', 0):.0f} MB | "
+                     f"{s.get('load_before', 0):.1f} → {s.get('load_after', 0):.1f} |")
     lines += ["", "Triples per source (measured): " + ", ".join(
         f"{s['label']}: {(s['quads'] - 3000) / s['sources']:.0f}" for s in out["sizes"] if s.get("quads")), ""]
     lines += ["## Load and memory per backend", "",

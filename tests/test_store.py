@@ -432,3 +432,27 @@ def test_a_file_is_not_a_store_folder(tmp_path):
     path.write_text("not a store")
     with pytest.raises(SpacecoopError, match="cannot open the Oxigraph store"):
         OxigraphStore(str(path))
+
+
+def test_relationship_without_claim_check_still_fires_on_every_backend(ds, tmp_path):
+    # The check is written for speed on both engines; it must still catch a relationship with no
+    # claim and one whose only claim has no quote.
+    from rdflib import RDF
+
+    from spacecoop.namespaces import SC
+    from spacecoop.query import get_query
+
+    broken = Dataset(default_union=True)
+    for q in ds.quads((None, None, None, None)):
+        broken.add(q)
+    bare, unquoted = URIRef(ID + "participation/x/bare"), URIRef(ID + "participation/x/unquoted")
+    g = broken.graph(URIRef(ID + "source/broken"))
+    g.add((bare, RDF.type, SC.Participation))
+    g.add((unquoted, RDF.type, SC.Participation))
+    g.add((URIRef(ID + "claim/broken/1"), SC.about, unquoted))
+    check = get_query(str(ROOT / "queries" / "checks" / "relationship-without-claim-violation.rq"))
+    with oxigraph_server(tmp_path / "db") as url:
+        for spec in ("memory", "oxigraph", f"sparql:{url}"):
+            store = open_store(spec, broken)
+            assert [r[0] for r in run_query(store, check).rows] == [bare, unquoted], spec
+            store.close()
