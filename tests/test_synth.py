@@ -11,7 +11,8 @@ from rdflib import RDF, URIRef
 from spacecoop.cli import main
 from spacecoop.errors import UsageError
 from spacecoop.load import load_dataset
-from spacecoop.namespaces import SC, concept
+from spacecoop import namespaces as ns
+from spacecoop.namespaces import concept
 from spacecoop.query import run_query
 from spacecoop.synth import FIXED_TRIPLES, MARKER, TRIPLES_PER_SOURCE, sources_for_triples, write_corpus
 from spacecoop.validate import validate
@@ -54,12 +55,12 @@ def test_one_file_and_one_named_graph_per_source(corpus):
     result, ds = corpus
     files = sorted((result.root / "graph" / "sources").glob("*.trig"))
     assert len(files) == result.sources == 40
-    sources = set(ds.subjects(RDF.type, SC.Source))
+    sources = set(ds.subjects(RDF.type, ns.SC.Source))
     assert len(sources) == 40
     graphs = {g.identifier for g in ds.graphs()}
     assert sources <= graphs
     for claim, source in ds.subject_objects(PROV_DERIVED):
-        assert (claim, RDF.type, SC.Claim) in ds.graph(source)
+        assert (claim, RDF.type, ns.SC.Claim) in ds.graph(source)
     assert (result.root / MARKER).is_file()
     assert (result.root / "ontology" / "shapes.ttl").is_file()
     assert (result.root / "queries" / "checks").is_dir()
@@ -68,28 +69,28 @@ def test_one_file_and_one_named_graph_per_source(corpus):
 def test_the_corpus_is_shaped_like_the_real_data(corpus):
     _, ds = corpus
     count = lambda cls: len(set(ds.subjects(RDF.type, cls)))  # noqa: E731
-    for cls in (SC.Country, SC.Region, SC.Organization, SC.Initiative, SC.Mission, SC.Payload,
-                SC.Participation, SC.PayloadDevelopment, SC.PayloadCarriage, SC.Claim):
+    for cls in (ns.SC.Country, ns.SC.Region, ns.SC.Organization, ns.SC.Initiative, ns.SC.Mission, ns.SC.Payload,
+                ns.SC.Participation, ns.SC.PayloadDevelopment, ns.SC.PayloadCarriage, ns.SC.Claim):
         assert count(cls) > 0, cls
-    assert count(SC.Country) > 200  # every ISO 3166-1 country, codes from pycountry at load time
-    kinds = set(ds.objects(None, SC.kind))
+    assert count(ns.SC.Country) > 200  # every ISO 3166-1 country, codes from pycountry at load time
+    kinds = set(ds.objects(None, ns.SC.kind))
     for kind in ("space-agency", "university", "research-institute", "company", "international-organization",
                  "publisher", "ministry"):
         assert concept("org-kind", kind) in kinds
-    certainties = [c for c in ds.objects(None, SC.certainty)]
+    certainties = [c for c in ds.objects(None, ns.SC.certainty)]
     stated = certainties.count(concept("certainty", "stated"))
     assert stated / len(certainties) > 0.6
     assert concept("certainty", "hedged") in certainties
     assert {concept("certainty", "contradicted"), concept("certainty", "disputed")} & set(certainties)
     # Contradicting claims name each other, as the Bahrain pair of the real data does.
-    for a, b in ds.subject_objects(SC.contradicts):
-        assert (b, SC.contradicts, a) in ds
-    precisions = set(ds.objects(None, SC.datePrecision))
+    for a, b in ds.subject_objects(ns.SC.contradicts):
+        assert (b, ns.SC.contradicts, a) in ds
+    precisions = set(ds.objects(None, ns.SC.datePrecision))
     assert {concept("date-precision", p) for p in ("day", "month", "year")} <= precisions
-    assert set(ds.objects(None, SC.level)) >= {concept("level", "national"), concept("level", "organization")}
+    assert set(ds.objects(None, ns.SC.level)) >= {concept("level", "national"), concept("level", "organization")}
     # Shortcut edges are derived as for real data, and every payload has a developer.
-    payloads = set(ds.subjects(RDF.type, SC.Payload))
-    assert payloads == {p for p in payloads if (None, SC.develops, p) in ds}
+    payloads = set(ds.subjects(RDF.type, ns.SC.Payload))
+    assert payloads == {p for p in payloads if (None, ns.SC.develops, p) in ds}
 
 
 def test_named_queries_run_on_the_corpus(corpus):

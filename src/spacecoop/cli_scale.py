@@ -8,11 +8,15 @@ from pathlib import Path
 import click
 
 
-def _status(message: str):
-    """A Rich spinner on stderr (silent when stderr is not a terminal)."""
+def _stderr():
     from rich.console import Console
 
-    return Console(stderr=True).status(message)
+    return Console(stderr=True)
+
+
+def _status(message: str):
+    """A Rich spinner on stderr (silent when stderr is not a terminal)."""
+    return _stderr().status(message)
 
 
 @click.command()
@@ -73,8 +77,13 @@ def synth(obj, sources: int, seed: int, out_dir: Path) -> int:
     """
     from .synth import TRIPLES_PER_SOURCE, FIXED_TRIPLES, write_corpus
 
+    from rich.progress import Progress
+
     started = time.perf_counter()
-    result = write_corpus(out_dir, sources, seed, root=obj.root)
+    with Progress(transient=True, console=_stderr()) as bar:
+        task = bar.add_task("generating sources", total=sources)
+        result = write_corpus(out_dir, sources, seed, root=obj.root,
+                              progress=lambda done, total: bar.update(task, completed=done))
     click.echo(
         f"wrote {result.files} files to {out_dir}/ in {time.perf_counter() - started:.1f} s: "
         f"{result.sources} sources, {result.organizations} organisations, {result.missions} missions, "

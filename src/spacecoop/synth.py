@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -404,7 +405,14 @@ class _Synth:
         return "".join(out)
 
 
-def write_corpus(out_dir: str | Path, sources: int, seed: int = 0, *, root: str | Path | None = None) -> SynthResult:
+def write_corpus(
+    out_dir: str | Path,
+    sources: int,
+    seed: int = 0,
+    *,
+    root: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SynthResult:
     """Write a synthetic project root with ``sources`` source files into ``out_dir``.
 
     Parameters
@@ -418,6 +426,8 @@ def write_corpus(out_dir: str | Path, sources: int, seed: int = 0, *, root: str 
         Seed of the random choices: one seed gives byte-identical files.
     root : path, optional
         Project root whose ``ontology/`` and ``queries/`` are copied (default: this checkout).
+    progress : callable, optional
+        Called as ``progress(done, total)`` while sources are generated.
 
     Returns
     -------
@@ -456,6 +466,8 @@ def write_corpus(out_dir: str | Path, sources: int, seed: int = 0, *, root: str 
         files[f"graph/sources/{fname}"] = text
         for k in totals:
             totals[k] += counts[k]
+        if progress is not None and (i % 100 == 0 or i == sources):
+            progress(i, sources)
     files["graph/reference/places.ttl"] = synth.places_ttl()
     files["graph/reference/organizations.ttl"] = synth.organizations_ttl()
     files["graph/reference/initiatives.ttl"] = synth.initiatives_ttl()
