@@ -15,6 +15,8 @@ Examples
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 _API = {
     "BuildResult": "build",
@@ -28,6 +30,14 @@ _API = {
     "Summary": "build",
     "UsageError": "errors",
     "ValidationReport": "validate",
+    "brokers": "analytics",
+    "centrality": "analytics",
+    "communities": "analytics",
+    "components": "analytics",
+    "export_graph": "export",
+    "page_html": "render",
+    "to_networkx": "project",
+    "write_html": "render",
     "Violation": "validate",
     "build": "build",
     "entity_iri": "namespaces",
@@ -43,6 +53,22 @@ _API = {
 }
 
 __all__ = sorted(_API)
+
+# Three functions share their name with the module that defines them (build, load, validate).
+# Importing such a submodule would make Python set ``spacecoop.validate`` to the module; keep the
+# function instead (the module stays reachable as ``sys.modules["spacecoop.validate"]`` and through
+# ``from spacecoop.validate import ...``).
+_SHADOWED = {name for name, module in _API.items() if name == module}
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

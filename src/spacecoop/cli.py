@@ -113,7 +113,9 @@ def build(obj: Context, out_dir: Path) -> int:
     from .build import build as run_build
     from .report import print_summary
 
-    result = run_build(out_dir, obj.root)
+    from .render import build_pages
+
+    result = run_build(out_dir, obj.root, extra=build_pages)
     print_summary(result.summary)
     click.echo(f"wrote {len(result.files)} files to {out_dir}/: " + ", ".join(p.name for p in result.files))
     return 0
@@ -135,13 +137,23 @@ def validate(obj: Context) -> int:
 
 
 @cli.command()
+@click.option("--network", is_flag=True,
+              help="Print network analytics instead: centrality, communities, brokers, components.")
+@click.option("--view", type=click.Choice(["countries", "actors", "full"]), default="countries",
+              show_default=True, help="With --network: the projection to measure.")
 @click.pass_obj
-def stats(obj: Context) -> int:
+def stats(obj: Context, network: bool, view: str) -> int:
     """Print counts: triples, entities by class, relationships by kind, claims, sources."""
     from .build import summarize
     from .load import load_dataset
     from .report import print_summary
 
+    if network:
+        from .analytics import print_network_report
+        from .project import to_networkx
+
+        print_network_report(to_networkx(obj.open_store(), view))
+        return 0
     print_summary(summarize(load_dataset(obj.root)))
     return 0
 

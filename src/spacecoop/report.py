@@ -39,20 +39,22 @@ def print_summary(summary: Summary) -> None:
 
 
 def print_validation(report: ValidationReport) -> None:
-    """Print a validation report: every violation with node, rule and file, then skipped checks."""
-    from rich.table import Table
+    """Print a validation report: every violation with node, rule and file, then the verdict.
 
-    console = _console()
+    Plain lines rather than a table, so that long IRIs and paths are never folded and the output
+    can be searched in a CI log.
+    """
+    import click
+
     for reason in report.skipped:
-        console.print(f"skipped: {reason}")
+        click.echo(f"skipped: {reason}")
     if report.conforms:
-        console.print(f"conforms: checks run: {', '.join(report.checked)}")
+        click.echo(f"conforms (checks run: {', '.join(report.checked)})")
         return
-    table = Table(title=f"{len(report.violations)} violations", title_justify="left")
-    for col in ("node", "rule", "message", "file"):
-        table.add_column(col, overflow="fold")
     for v in report.violations:
-        message = v.message + (f" (value: {v.value})" if v.value else "")
-        table.add_row(v.node, v.rule, message, ", ".join(v.files))
-    console.print(table)
-    console.print("does not conform")
+        click.echo(f"{v.node}")
+        click.echo(f"    rule:    {v.rule}")
+        click.echo(f"    message: {v.message}" + (f" (value: {v.value})" if v.value else ""))
+        for f in v.files:
+            click.echo(f"    file:    {f}")
+    click.echo(f"does not conform: {len(report.violations)} violations")

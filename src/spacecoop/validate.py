@@ -123,7 +123,8 @@ def check_shacl(loaded: Loaded, layout: Layout) -> list[Violation]:
     except Exception as exc:  # pySHACL reports broken shapes with many exception types
         raise SpacecoopError(f"{layout.shapes_file}: SHACL validation could not run: {exc}") from exc
     out = []
-    for r in results.subjects(RDF.type, SH.ValidationResult):
+    # Only top-level results: nested sh:detail results (of sh:node) repeat what their parent says.
+    for r in results.objects(None, SH.result):
         node = results.value(r, SH.focusNode)
         path = results.value(r, SH.resultPath)
         msgs = sorted(str(m) for m in results.objects(r, SH.resultMessage))

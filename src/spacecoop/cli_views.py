@@ -1,0 +1,73 @@
+"""The ``viz`` and ``export`` verbs: draw a view of the graph as a page, or export it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+VIEW_CHOICES = ("countries", "actors", "full")
+FORMAT_CHOICES = ("graphml", "gexf", "json", "csv")
+
+_TITLES = {
+    "countries": "Space cooperation: countries, regions and blocs",
+    "actors": "Space cooperation: organisations, missions and payloads",
+    "full": "Space cooperation: every entity and relationship",
+}
+
+
+def _project(obj, view: str):
+    from rich.console import Console
+
+    from .project import to_networkx
+
+    console = Console(stderr=True)
+    with console.status(f"projecting the {view} view"):
+        store = obj.open_store()
+        return to_networkx(store, view)
+
+
+@click.command()
+@click.option("--view", type=click.Choice(VIEW_CHOICES), default="countries", show_default=True,
+              help="Which projection to draw.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write (default: spacecoop-VIEW.html).")
+@click.option("--title", default=None, help="Page title (default: names the view).")
+@click.pass_obj
+def viz(obj, view: str, out: Path | None, title: str | None) -> int:
+    """Write an interactive graph page: one self-contained HTML file that works offline.
+
+    Colour and shape show the kind of node, size its centrality; hover or click for the evidence
+    quotes and their sources; search, filter by kind of link and by bloc, and move the "as of"
+    date to watch the blocs grow.
+    """
+    from rich.console import Console
+
+    from .render import write_html
+
+    G = _project(obj, view)
+    out = out or Path(f"spacecoop-{view}.html")
+    with Console(stderr=True).status(f"laying out and writing {out}"):
+        write_html(G, out, title=title or _TITLES[view])
+    click.echo(f"wrote {out} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges, "
+               f"{out.stat().st_size // 1024} KiB)")
+    return 0
+
+
+@click.command()
+@click.option("--view", type=click.Choice(VIEW_CHOICES), default="countries", show_default=True,
+              help="Which projection to export.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
+              help="Output format (default: from the file suffix; csv must be named).")
+@click.option("--out", "-o", "out", type=click.Path(path_type=Path), required=True,
+              help="File to write; for csv, a folder that receives nodes.csv and edges.csv.")
+@click.pass_obj
+def export(obj, view: str, fmt: str | None, out: Path) -> int:
+    """Export a view of the graph as GraphML, GEXF (Gephi, Cytoscape), node-link JSON or CSV."""
+    from .export import export_graph
+
+    G = _project(obj, view)
+    files = export_graph(G, out, fmt)
+    click.echo(f"wrote {', '.join(str(p) for p in files)} ({G.number_of_nodes()} nodes, "
+               f"{G.number_of_edges()} edges)")
+    return 0

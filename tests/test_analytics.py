@@ -1,0 +1,132 @@
+"""Partner analytics: centrality, communities, brokers, components; none of them changes G."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from rdflib import Dataset
+
+from spacecoop.analytics import (
+    brokers,
+    centrality,
+    communities,
+    components,
+    modularity,
+    print_network_report,
+    simple_graph,
+)
+from spacecoop.errors import UsageError
+from spacecoop.project import to_networkx
+
+BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
+
+
+@pytest.fixture(scope="module")
+def countries(ds):
+    return to_networkx(ds, "countries")
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    d = Dataset(default_union=True)
+    d.parse(BLOCS, format="trig")
+    return to_networkx(d, "countries")
+
+
+def test_centrality_on_a_star():
+    G = nx.star_graph(4)
+    top = centrality(G)
+    assert top[0].node == 0 and top[0].degree == 4 and top[0].betweenness == pytest.approx(1.0)
+    assert top[0].degree_centrality == pytest.approx(1.0)
+    assert {c.betweenness for c in top[1:]} == {0.0}
+
+
+def test_centrality_of_the_countries(countries):
+    by_node = {c.node: c for c in centrality(countries)}
+    assert set(by_node) == set(countries)
+    # Pakistan is the only way to ISTVS, so it lies on paths no one else does
+    assert by_node["country:pakistan"].betweenness > 0
+    assert by_node["country:pakistan"].betweenness == max(c.betweenness for c in by_node.values())
+    assert by_node["country:italy"].degree == 0
+
+
+def test_communities_partition_the_nodes(countries):
+    for method in ("greedy", "louvain"):
+        comms = communities(countries, method)
+        members = [n for c in comms for n in c.nodes]
+        assert sorted(members) == sorted(countries) and len(members) == len(set(members))
+        assert [c.size for c in comms] == sorted((c.size for c in comms), reverse=True)
+    us = next(c for c in communities(countries) if "country:united-states" in c.nodes)
+    assert set(us.nodes) == {"country:united-states", "initiative:artemis-accords", "initiative:artemis-program"}
+
+
+def test_communities_find_two_cliques():
+    G = nx.barbell_graph(5, 0)
+    comms = communities(G)
+    assert [c.size for c in comms] == [5, 5]
+    assert modularity(G, comms) > 0.4
+
+
+def test_unknown_community_method(countries):
+    with pytest.raises(UsageError, match="unknown community method"):
+        communities(countries, "astrology")
+
+
+def test_brokers(countries, synthetic):
+    found = {b.node: b for b in brokers(countries)}
+    assert set(found) == {"country:iran", "country:peru", "agent:asia-pacific-space-cooperation-organization",
+                          "country:united-states"}
+    assert found["country:iran"].blocs == ("Asia-Pacific Space Cooperation Organization",
+                                           "International Lunar Research Station")
+    assert "country:thailand" not in found
+    syn = {b.node: b for b in brokers(synthetic)}
+    assert set(syn) == {"country:carpania", "country:atlantis"}
+    assert syn["country:carpania"].blocs == ("Artemis Accords", "International Lunar Research Station")
+
+
+def test_components(countries):
+    comps = components(countries)
+    assert sum(c.size for c in comps) == countries.number_of_nodes()
+    assert comps[0].size > comps[-1].size
+    singles = {c.nodes[0] for c in comps if c.size == 1}
+    assert singles == {"country:italy", "region:hong-kong"}
+
+
+def test_components_of_a_directed_multigraph(ds):
+    G = to_networkx(ds, "actors")
+    comps = components(G)
+    assert sum(c.size for c in comps) == G.number_of_nodes()
+    assert len(comps) == nx.number_weakly_connected_components(G)
+
+
+def test_nothing_changes_the_graph(countries):
+    before = copy.deepcopy(countries)
+    centrality(countries)
+    communities(countries)
+    brokers(countries)
+    components(countries)
+    assert nx.utils.graphs_equal(before, countries)
+    assert dict(before.nodes(data=True)) == dict(countries.nodes(data=True))
+
+
+def test_simple_graph_sums_weights():
+    M = nx.MultiDiGraph()
+    M.add_edge("a", "b", weight=2)
+    M.add_edge("b", "a", weight=3)
+    M.add_edge("a", "a")
+    S = simple_graph(M)
+    assert S["a"]["b"]["weight"] == 5 and not S.has_edge("a", "a")
+
+
+def test_print_network_report(countries):
+    from rich.console import Console
+
+    console = Console(record=True, width=160)
+    print_network_report(countries, console=console)
+    text = console.export_text()
+    for title in ("Centrality", "Communities", "Brokers", "Connected components"):
+        assert title in text
+    assert "Iran" in text and "APSCO, ILRS" in text

@@ -1,0 +1,59 @@
+"""The command line: usage errors, exit codes, no tracebacks, python -m."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from spacecoop.cli import main
+
+
+def test_help_lists_the_verbs(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for verb in ("build", "validate", "stats"):
+        assert verb in out
+
+
+def test_unknown_command_shows_usage_and_exits_2(capsys):
+    assert main(["frobnicate"]) == 2
+    err = capsys.readouterr().err
+    assert "Usage:" in err and "No such command 'frobnicate'" in err
+
+
+def test_unknown_option_shows_usage_and_exits_2(capsys):
+    assert main(["build", "--colour"]) == 2
+    err = capsys.readouterr().err
+    assert "Usage:" in err and "No such option '--colour'" in err
+
+
+def test_validate_exits_0_on_the_project(root, capsys):
+    assert main(["--root", str(root), "validate"]) == 0
+    assert "conforms" in capsys.readouterr().out
+
+
+def test_missing_root_is_a_clean_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SPACECOOP_ROOT", raising=False)
+    assert main(["--root", str(tmp_path / "nowhere"), "validate"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("error:")
+
+
+def test_stats(root, capsys):
+    assert main(["--root", str(root), "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "sc:Payload" in out and "hedged" in out and "contradicted" in out
+
+
+def test_python_dash_m(root):
+    proc = subprocess.run([sys.executable, "-m", "spacecoop", "--root", str(root), "validate"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "conforms" in proc.stdout
+
+
+def test_console_script_is_installed():
+    import importlib.metadata as md
+
+    scripts = {ep.name: ep.value for ep in md.entry_points(group="console_scripts")}
+    assert scripts.get("spacecoop") == "spacecoop.cli:main"

@@ -1,0 +1,111 @@
+"""The viz, export, stats --network and build verbs, run in-process through spacecoop.cli.main."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import networkx as nx
+import pytest
+
+from spacecoop.cli import main
+
+REMOTE = re.compile(r"\b(?:https?|wss?|ftp)://", re.IGNORECASE)
+
+
+def test_viz_writes_an_offline_page(tmp_path, capsys):
+    out = tmp_path / "c.html"
+    assert main(["viz", "--view", "countries", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert REMOTE.findall(text) == []
+    assert "Space cooperation: countries" in text
+    assert re.search(r"wrote .*c\.html \(35 nodes, \d+ edges", capsys.readouterr().out)
+
+
+def test_viz_actors_with_oxigraph(tmp_path, capsys):
+    out = tmp_path / "a.html"
+    assert main(["--store", "oxigraph", "viz", "--view", "actors", "-o", str(out), "--title", "A <b>"]) == 0
+    assert "<title>A &lt;b&gt;</title>" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json"])
+def test_export_formats(tmp_path, fmt, capsys):
+    out = tmp_path / f"g.{fmt}"
+    assert main(["export", "--view", "countries", "--format", fmt, "-o", str(out)]) == 0
+    if fmt == "graphml":
+        G = nx.read_graphml(out)
+    elif fmt == "gexf":
+        G = nx.read_gexf(out)
+    else:
+        G = nx.node_link_graph(json.loads(out.read_text(encoding="utf-8")), edges="edges")
+    assert G.has_edge("country:turkey", "country:china")
+    assert "35 nodes" in capsys.readouterr().out
+
+
+def test_export_csv_to_a_folder(tmp_path, capsys):
+    assert main(["export", "--view", "actors", "--format", "csv", "-o", str(tmp_path / "csv")]) == 0
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == ["edges.csv", "nodes.csv"]
+
+
+def test_export_format_from_suffix(tmp_path, capsys):
+    assert main(["export", "-o", str(tmp_path / "g.gexf")]) == 0
+    assert (tmp_path / "g.gexf").is_file()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["export", "--format", "dot", "-o", "x"], "Invalid value for '--format'"),
+        (["export", "-o", "x.txt"], "cannot tell the format"),
+        (["viz", "--view", "planets"], "Invalid value for '--view'"),
+        (["export", "--format", "graphml"], "Missing option '--out'"),
+        (["--store", "nosuch", "viz"], "unknown store 'nosuch'"),
+    ],
+)
+def test_bad_usage_exits_2_with_one_line(args, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_unwritable_output_exits_2(tmp_path, capsys):
+    (tmp_path / "taken.html").mkdir()
+    assert main(["viz", "-o", str(tmp_path / "taken.html")]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    (tmp_path / "file").write_text("")
+    assert main(["viz", "-o", str(tmp_path / "file" / "x.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write") and "Traceback" not in err
+    assert main(["export", "--format", "csv", "-o", str(tmp_path / "file")]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_stats_network(capsys):
+    assert main(["stats", "--network"]) == 0
+    out = capsys.readouterr().out
+    assert "countries view: 35 nodes" in out
+    for title in ("Centrality", "Communities", "Brokers", "Connected components"):
+        assert title in out
+    brokers = out[out.index("Brokers"):out.index("Connected components")]
+    assert "Iran" in brokers and "Peru" in brokers and "Thailand" not in brokers
+
+
+def test_stats_network_actors(capsys):
+    assert main(["--store", "oxigraph", "stats", "--network", "--view", "actors"]) == 0
+    assert "actors view: 67 nodes" in capsys.readouterr().out
+
+
+def test_stats_without_network_is_unchanged(capsys):
+    assert main(["stats"]) == 0
+    out = capsys.readouterr().out
+    assert "Relationships by kind" in out and "Brokers" not in out
+
+
+def test_build_writes_the_pages(tmp_path, capsys):
+    assert main(["build", "-o", str(tmp_path)]) == 0
+    for name in ("countries.html", "actors.html"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert REMOTE.findall(text) == [] and "spacecoop-data" in text
+    assert "countries.html" in capsys.readouterr().out

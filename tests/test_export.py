@@ -1,0 +1,113 @@
+"""Exports read back with networkx (or the csv module) give the same nodes, edges and attributes."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+
+import networkx as nx
+import pytest
+
+from spacecoop.errors import SpacecoopError, UsageError
+from spacecoop.export import FORMATS, export_graph, read_csv_graph
+from spacecoop.project import to_networkx
+
+
+@pytest.fixture(scope="module", params=["countries", "actors", "full"])
+def graph(request, ds):
+    return to_networkx(ds, request.param)
+
+
+def _edge_table(G):
+    """{(u, v, relation): attrs}, comparable across graph classes (keys are relations)."""
+    out = {}
+    for u, v, d in G.edges(data=True):
+        a, b = (u, v) if G.is_directed() else tuple(sorted((u, v)))
+        key = (a, b, d.get("relation"))
+        assert key not in out, key
+        out[key] = {k: val for k, val in d.items() if k != "id"}
+    return out
+
+
+def _read(fmt, path, G):
+    if fmt == "graphml":
+        return nx.read_graphml(path, force_multigraph=G.is_multigraph())
+    if fmt == "gexf":
+        return nx.read_gexf(path)
+    return nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), edges="edges")
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json"])
+def test_round_trip(graph, fmt, tmp_path):
+    before = copy.deepcopy(graph)
+    [path] = export_graph(graph, tmp_path / f"g.{fmt}")
+    assert nx.utils.graphs_equal(before, graph)  # the export changed nothing
+    H = _read(fmt, path, graph)
+    assert H.is_directed() == graph.is_directed()
+    assert set(H.nodes) == set(graph.nodes)
+    for n, d in graph.nodes(data=True):
+        got = {k: v for k, v in H.nodes[n].items() if k != "id"}
+        assert got == d, n
+    assert H.number_of_edges() == graph.number_of_edges()
+    assert _edge_table(H) == _edge_table(graph)
+
+
+def test_json_keeps_graph_attributes(graph, tmp_path):
+    [path] = export_graph(graph, tmp_path / "g.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["graph"]["view"] == graph.graph["view"]
+    assert json.loads(data["graph"]["blocs"]) == json.loads(graph.graph["blocs"])
+
+
+def test_csv_round_trip(graph, tmp_path):
+    files = export_graph(graph, tmp_path / "out", "csv")
+    assert [p.name for p in files] == ["nodes.csv", "edges.csv"]
+    nodes, edges = read_csv_graph(tmp_path / "out")
+    assert {r["id"] for r in nodes} == set(graph.nodes)
+    for r in nodes:
+        d = graph.nodes[r["id"]]
+        for k, v in d.items():
+            assert r[k] == (("true" if v else "false") if isinstance(v, bool) else str(v)), (r["id"], k)
+    assert len(edges) == graph.number_of_edges()
+    got = {}
+    for r in edges:
+        got[(r["source"], r["target"], r["relation"])] = r
+    for u, v, d in graph.edges(data=True):
+        r = got[(u, v, d["relation"])]
+        for k, val in d.items():
+            assert r[k] == str(val), (u, v, k)
+    # the csv module reads it as any spreadsheet would: one header row, same width everywhere
+    with (tmp_path / "out" / "edges.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert len({len(r) for r in rows}) == 1
+
+
+def test_csv_keeps_hostile_text(tmp_path):
+    G = nx.Graph()
+    G.add_node("a", label='comma, "quote"\nnew line =1+1')
+    G.add_edge("a", "b", relation="x")
+    export_graph(G, tmp_path, "csv")
+    nodes, _ = read_csv_graph(tmp_path)
+    assert next(r for r in nodes if r["id"] == "a")["label"] == 'comma, "quote"\nnew line =1+1'
+
+
+def test_format_from_suffix_and_errors(tmp_path):
+    G = nx.Graph([("a", "b")])
+    assert export_graph(G, tmp_path / "x.gexf")[0].is_file()
+    with pytest.raises(UsageError, match="cannot tell the format"):
+        export_graph(G, tmp_path / "x.txt")
+    with pytest.raises(UsageError, match="unknown format"):
+        export_graph(G, tmp_path / "x.txt", "dot")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(UsageError, match="is a file"):
+        export_graph(G, tmp_path / "file", "csv")
+    (tmp_path / "ro").mkdir()
+    with pytest.raises(SpacecoopError):
+        export_graph(G, tmp_path / "ro" / "sub" / "\0bad.graphml")
+    bad = nx.Graph()
+    bad.add_node("a", thing=[1, 2])
+    with pytest.raises(SpacecoopError, match="cannot export"):
+        export_graph(bad, tmp_path / "bad.graphml")
+    assert not (tmp_path / "bad.graphml").exists()
+    assert set(FORMATS) == {"graphml", "gexf", "json", "csv"}

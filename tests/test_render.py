@@ -1,0 +1,134 @@
+"""The page as text: self-contained, no remote URL, data escaped, scripts pinned by the CSP."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from rdflib import Dataset
+
+from spacecoop.errors import SpacecoopError
+from spacecoop.project import to_networkx
+from spacecoop.render import build_pages, layout_positions, page_data, page_html, write_html
+
+BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
+
+# Anything that could make a browser fetch: a scheme URL, a protocol-relative src/href, a CSS url()
+# that is not a data: URI, @import.
+REMOTE = re.compile(
+    r"""(?:\b(?:https?|wss?|ftp)://)|(?:\b(?:src|href|action)\s*=\s*["']?//)|(?:(?<![\w$.])url\(\s*(?!["']?data:))|@import""",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    d = Dataset(default_union=True)
+    d.parse(BLOCS, format="trig")
+    return to_networkx(d, "countries")
+
+
+@pytest.fixture(scope="module")
+def page(ds):
+    return page_html(to_networkx(ds, "countries"), title="countries")
+
+
+def test_no_remote_url(page, hostile):
+    assert REMOTE.findall(page) == []
+    assert REMOTE.findall(page_html(hostile)) == []
+    # the pattern does catch what would fetch
+    for bad in ('<script src="https://cdn.example/x.js">', "<img src=//cdn.example/x.png>",
+                "background: url(//cdn.example/a.png)", "@import 'x.css';", "new WebSocket('wss://x')"):
+        assert REMOTE.search(bad), bad
+    assert not REMOTE.search('url("data:image/png;base64,AAAA")')
+
+
+def test_utf8_and_self_contained(page):
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in page
+    assert len(re.findall(r"^<script", page, re.MULTILINE)) == 3  # data, vis-network, ours; none with src=
+    assert not re.search(r"<script[^>]*\bsrc=", page)
+    assert not re.search(r"<link\b", page)
+    page.encode("utf-8")
+
+
+def test_csp_pins_exactly_our_scripts(page):
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    assert "default-src 'none'" in csp and "connect-src 'none'" in csp
+    scripts = re.findall(r"^<script>(.*?)</script>$", page, re.DOTALL | re.MULTILINE)
+    assert len(scripts) == 2
+    for body in scripts:
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+
+
+def test_hostile_text_never_reaches_the_markup(hostile):
+    text = page_html(hostile, title="<script>alert(1)</script>")
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<img src=x" not in text
+    assert "window.__pwned='script'</script>" not in text
+    assert "</script><script>window.__pwned" not in text
+    data = re.search(r'<script type="application/json" id="spacecoop-data">(.*?)</script>', text, re.DOTALL).group(1)
+    assert "<" not in data and ">" not in data
+    parsed = json.loads(data)
+    labels = {n["label"] for n in parsed["nodes"]}
+    assert "<img src=x onerror=\"window.__pwned='img'\">" in labels  # kept as text, intact
+
+
+def test_page_data_counts_and_layers(ds, hostile):
+    G = to_networkx(ds, "countries")
+    data = page_data(G)
+    assert data["nodeCount"] == len(data["nodes"]) == G.number_of_nodes()
+    assert data["edgeCount"] == len(data["edges"]) == G.number_of_edges()
+    assert data["hiddenKinds"] == ["co-membership"]
+    assert {b["short"] for b in data["blocs"]} >= {"ILRS", "APSCO"}
+    ilrs = next(n for n in data["nodes"] if n["id"] == "initiative:international-lunar-research-station")
+    thailand = next(n for n in data["nodes"] if n["id"] == "country:thailand")
+    assert ilrs["size"] > thailand["size"] and ilrs["shape"] == "star"
+    syn = page_data(hostile)
+    assert syn["dates"] == ["2020-10-13", "2021-04-28", "2022-01-05", "2023-06", "2024"]
+
+
+def test_rendering_does_not_change_the_graph(ds):
+    G = to_networkx(ds, "actors")
+    before = copy.deepcopy(G)
+    page_html(G)
+    assert nx.utils.graphs_equal(before, G)
+    assert dict(before.nodes(data=True)) == dict(G.nodes(data=True))
+
+
+def test_any_graph_renders():
+    G = nx.path_graph(4)
+    data = page_data(G)
+    assert [n["id"] for n in data["nodes"]] == ["0", "1", "2", "3"]
+    assert len(re.findall(r"^<script", page_html(nx.Graph()), re.MULTILINE)) == 3
+
+
+def test_layout_is_deterministic():
+    G = nx.barabasi_albert_graph(300, 2, seed=1)
+    assert layout_positions(G) == layout_positions(G)
+    assert len(layout_positions(G)) == 300
+
+
+def test_write_html(tmp_path):
+    out = write_html(nx.Graph([("a", "b")]), tmp_path / "sub" / "g.html", title="ü")
+    assert out.read_text(encoding="utf-8").count("ü") >= 1
+    (tmp_path / "taken.html").mkdir()
+    with pytest.raises(SpacecoopError, match="cannot write"):
+        write_html(nx.Graph(), tmp_path / "taken.html")
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_build_pages(loaded):
+    pages = build_pages(loaded)
+    assert sorted(pages) == ["actors.html", "countries.html"]
+    for body in pages.values():
+        assert REMOTE.findall(body.decode("utf-8")) == []

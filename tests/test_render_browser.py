@@ -1,0 +1,264 @@
+"""The graph page in a real Chromium (Debian's, driven by Playwright; nothing is downloaded).
+
+Each test opens a file:// page and reads what it shows from the page itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset
+
+from spacecoop.project import to_networkx
+from spacecoop.render import write_html
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
+ILRS = "initiative:international-lunar-research-station"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def graphs(ds):
+    syn = Dataset(default_union=True)
+    syn.parse(BLOCS, format="trig")
+    return {"countries": to_networkx(ds, "countries"), "actors": to_networkx(ds, "actors"),
+            "full": to_networkx(ds, "full"), "hostile": to_networkx(syn, "countries"), "hostile-actors": to_networkx(syn, "actors")}
+
+
+@pytest.fixture(scope="module")
+def pages(graphs, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pages")
+    return {name: write_html(G, folder / f"{name}.html", title=f"{name} <i>page</i>") for name, G in graphs.items()}
+
+
+class Opened:
+    """A page opened in a fresh browser context, with what it logged and requested."""
+
+    def __init__(self, browser, path: Path):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 850})
+        self.page = self.context.new_page()
+        self.console: list[tuple[str, str]] = []
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.url = path.resolve().as_uri()
+        self.page.goto(self.url)
+        self.page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+
+    def js(self, expr, arg=None):
+        return self.page.evaluate(expr, arg)
+
+    def edge_id(self, u, v):
+        return self.js("([u, v]) => spacecoop.data.edges.find(e => (e.from === u && e.to === v) || "
+                       "(e.from === v && e.to === u)).id", [u, v])
+
+    def edge(self, u, v):
+        return self.js("id => edges.get(id)", self.edge_id(u, v))
+
+    def node_point(self, node):
+        """Where a node is drawn, in page coordinates."""
+        return self.js("""id => { const p = network.canvasToDOM(network.getPositions([id])[id]);
+            const r = document.querySelector('#network canvas').getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y]; }""", node)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def opened(browser):
+    items = []
+
+    def _open(path):
+        o = Opened(browser, path)
+        items.append(o)
+        return o
+
+    yield _open
+    for o in items:
+        o.close()
+
+
+@pytest.mark.parametrize("name", ["countries", "actors", "full", "hostile"])
+def test_counts_read_from_the_page(opened, pages, graphs, name):
+    o = opened(pages[name])
+    G = graphs[name]
+    assert o.js("network.body.data.nodes.length") == G.number_of_nodes()
+    assert o.js("network.body.data.edges.length") == G.number_of_edges()
+    counts = o.js("document.getElementById('counts').textContent")
+    assert counts.startswith(f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
+
+
+@pytest.mark.parametrize("name", ["countries", "actors", "full", "hostile", "hostile-actors"])
+def test_no_console_errors_and_no_requests(opened, pages, name):
+    o = opened(pages[name])
+    o.js("spacecoop.data.nodes.forEach(n => spacecoop.showNode(n.id))")
+    o.js("spacecoop.data.edges.forEach(e => spacecoop.showEdge(e.id))")
+    o.page.mouse.move(700, 400)
+    o.page.mouse.wheel(0, -300)
+    o.page.wait_for_timeout(200)
+    assert o.errors == []
+    assert [m for m in o.console if m[0] in ("error", "warning")] == []
+    assert o.requests == [o.url]
+
+
+def test_title_is_text(opened, pages):
+    o = opened(pages["countries"])
+    assert o.js("document.title") == "countries <i>page</i>"
+    assert o.js("document.getElementById('title').textContent") == "countries <i>page</i>"
+    assert o.js("document.querySelectorAll('#side i').length") == 0
+
+
+def test_hostile_labels_execute_nothing(opened, pages, graphs):
+    for name in ("hostile", "hostile-actors"):
+        o = opened(pages[name])
+        G = graphs[name]
+        hostile = [n for n, d in G.nodes(data=True) if "<" in d["label"]]
+        assert len(hostile) == (2 if name == "hostile" else 3)
+        for node in hostile:
+            x, y = o.node_point(node)
+            o.page.mouse.move(x, y)
+            o.page.wait_for_timeout(150)
+            assert o.js("document.querySelector('#details h1').textContent") == G.nodes[node]["label"]
+            o.page.mouse.click(x, y)
+            o.page.wait_for_timeout(100)
+        # every node and edge panel, quotes and sources included
+        o.js("spacecoop.data.nodes.forEach(n => spacecoop.showNode(n.id))")
+        o.js("spacecoop.data.edges.forEach(e => spacecoop.showEdge(e.id))")
+        o.page.fill("#search", "<script>")
+        o.page.press("#search", "Enter")
+        o.page.wait_for_timeout(200)
+        assert o.js("typeof window.__pwned") == "undefined"
+        assert o.js("document.querySelectorAll('img, a, script[src], iframe').length") == 0
+        assert o.requests == [o.url]
+    # the quote with an <img> in it is shown as text
+    o = opened(pages["hostile"])
+    o.js("id => spacecoop.showEdge(id)", o.edge_id("country:borduria", "initiative:ilrs"))
+    quotes = o.js("[...document.querySelectorAll('#details blockquote')].map(b => b.textContent)")
+    assert "\u201c<img src=x onerror=\"window.__pwned='quote'\">\u201d" in quotes
+    sources = o.js("document.querySelector('#details .source').textContent")
+    assert "</script><script>window.__pwned='source'</script>" in sources
+    assert o.js("typeof window.__pwned") == "undefined"
+
+
+def test_hover_and_click_show_evidence(opened, pages):
+    o = opened(pages["countries"])
+    x, y = o.node_point("country:thailand")
+    o.page.mouse.click(x, y)
+    o.page.wait_for_timeout(150)
+    assert o.js("document.querySelector('#details h1').textContent") == "Thailand"
+    text = o.js("document.getElementById('details').textContent")
+    assert "International Lunar Research Station (date not claimed)" in text
+    o.js("id => spacecoop.showEdge(id)", o.edge_id("country:bahrain", ILRS))
+    text = o.js("document.getElementById('details').textContent")
+    assert "These include Russia, South Africa, Thailand, Turkey, Pakistan, Bahrain and Egypt." in text
+    assert "contradicted" in text and "SpaceNews, 25 April 2025" in text
+
+
+def test_hedged_and_contradicted_look_different(opened, pages):
+    o = opened(pages["countries"])
+    bahrain = o.edge("country:bahrain", ILRS)
+    turkey = o.edge("country:turkey", ILRS)
+    russia = o.edge("country:russia", ILRS)
+    red = o.js("spacecoop.data.contradictedColor")
+    assert bahrain["color"]["color"] == red and bahrain["dashes"]
+    assert turkey["dashes"] and turkey["color"]["color"] != red
+    assert russia["dashes"] is False and russia["color"]["color"] != red
+
+
+def test_search_finds_and_selects(opened, pages):
+    o = opened(pages["countries"])
+    o.page.fill("#search", "thailand")
+    o.page.press("#search", "Enter")
+    assert o.js("network.getSelectedNodes()") == ["country:thailand"]
+    assert o.js("document.getElementById('search-status').textContent") == "1 match"
+    assert o.js("document.querySelector('#details h1').textContent") == "Thailand"
+    o.page.fill("#search", "APSCO")  # an alias
+    o.page.click("#search-go")
+    assert o.js("network.getSelectedNodes()") == ["agent:asia-pacific-space-cooperation-organization"]
+    o.page.fill("#search", "zzzz")
+    o.page.press("#search", "Enter")
+    assert o.js("network.getSelectedNodes()") == []
+    assert o.js("document.getElementById('search-status').textContent") == "0 matches"
+
+
+def test_kind_filters_change_what_is_shown(opened, pages, graphs):
+    o = opened(pages["countries"])
+    start = o.js("spacecoop.state.visibleEdges")
+    assert o.js("document.querySelector('input[data-kind=\"co-membership\"]').checked") is False
+    o.page.check("input[data-kind='co-membership']")
+    assert o.js("spacecoop.state.visibleEdges") == graphs["countries"].number_of_edges()
+    o.page.uncheck("input[data-kind='co-membership']")
+    o.page.uncheck("input[data-kind='membership']")
+    after = o.js("spacecoop.state.visibleEdges")
+    assert after < start
+    assert o.edge("country:russia", ILRS)["hidden"] is True
+    assert o.edge("country:turkey", "country:china")["hidden"] is False  # co-development stays
+    assert o.js("nodes.get('country:russia').hidden") is True  # all its links are filtered
+
+
+def test_bloc_filter_hides_a_bloc(opened, pages):
+    o = opened(pages["countries"])
+    o.page.uncheck(f"input[data-bloc='{ILRS}']")
+    assert o.js(f"nodes.get('{ILRS}').hidden") is True
+    assert o.js("nodes.get('country:thailand').hidden") is True
+    assert o.js("nodes.get('country:turkey').hidden") is False
+    assert o.js("nodes.get('country:italy').hidden") is False  # never had a link to hide
+    o.page.check(f"input[data-bloc='{ILRS}']")
+    assert o.js("nodes.get('country:thailand').hidden") is False
+
+
+def test_date_filter_shows_blocs_as_they_grew(opened, pages):
+    o = opened(pages["hostile"])
+    ilrs, artemis = "initiative:ilrs", "initiative:artemis-accords"
+    o.page.fill("#asof", "2021-12-31")
+    o.page.dispatch_event("#asof", "change")
+    assert o.js("spacecoop.state.asof") == "2021-12-31"
+    assert o.edge("country:atlantis", ilrs)["hidden"] is False      # 2021-04-28
+    assert o.edge("country:borduria", ilrs)["hidden"] is True       # 2023-06
+    assert o.edge("country:carpania", artemis)["hidden"] is False   # 2020-10-13
+    assert o.edge("country:carpania", ilrs)["hidden"] is True       # 2024
+    assert o.edge("country:elbonia", artemis)["hidden"] is True     # 2022-01-05
+    assert o.edge("country:dystopia", "agent:apsco")["hidden"] is False  # undated: shown by default
+    assert o.js("nodes.get('country:borduria').hidden") is False   # still co-develops the dust counter
+    assert o.js("nodes.get('country:elbonia').hidden") is True
+    o.page.uncheck("#undated")
+    assert o.edge("country:dystopia", "agent:apsco")["hidden"] is True
+    # the slider steps through the claimed dates; its first step is the earliest
+    o.page.check("#undated")
+    dates = o.js("spacecoop.data.dates")
+    o.js("() => { const s = document.getElementById('asof-slider'); s.value = 0; "
+         "s.dispatchEvent(new Event('input')); }")
+    assert o.js("document.getElementById('asof').value") == "2020-10-13" == dates[0]
+    assert o.edge("country:carpania", artemis)["hidden"] is False
+    assert o.edge("country:atlantis", ilrs)["hidden"] is True
+    o.js("() => { const s = document.getElementById('asof-slider'); s.value = s.max; "
+         "s.dispatchEvent(new Event('input')); }")
+    assert o.js("spacecoop.state.visibleEdges") == o.js("spacecoop.data.edges.filter(e => "
+                                                         "e.links.some(l => l.kind !== 'co-membership')).length")
+
+
+def test_screenshot(opened, pages, tmp_path):
+    o = opened(pages["countries"])
+    out = tmp_path / "graph.png"
+    o.page.screenshot(path=str(out))
+    assert out.stat().st_size > 20_000
+    assert json.loads(json.dumps(o.js("spacecoop.state.drawn"))) is True

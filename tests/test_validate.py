@@ -1,0 +1,132 @@
+"""Validation: the real graph conforms; every broken fixture fails with its declared violation."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from spacecoop.cli import main
+from spacecoop.errors import DataError
+from spacecoop.validate import validate
+
+DATA = Path(__file__).parent / "data"
+INVALID = sorted((DATA / "invalid").glob("*.trig"))
+SYNTAX = sorted((DATA / "syntax").glob("*"))
+
+
+def copy_project(root: Path, dest: Path) -> Path:
+    """Copy the parts of the project that validation reads into ``dest``."""
+    for part in ("ontology", "graph", "queries"):
+        shutil.copytree(root / part, dest / part)
+    return dest
+
+
+def expectation(path: Path) -> tuple[str, str, str]:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# expect: "), f"{path.name} must declare its violation on line 1"
+    rule, node, message = (part.strip() for part in first[len("# expect: ") :].split("|"))
+    return rule, node, message
+
+
+def test_the_graph_conforms(root, loaded):
+    report = validate(root, loaded=loaded)
+    assert report.violations == ()
+    assert report.conforms
+    assert report.checked == ("shacl", "unknown-term", "quote", "check")
+
+
+def test_quotes_are_checked_when_the_source_text_is_at_hand(root, loaded):
+    if not (root.parent / "shared" / "sources" / "000_c3ae7b912933ff82.txt").is_file():
+        pytest.skip("../shared/sources is not at hand on this machine")
+    report = validate(root, loaded=loaded)
+    assert report.skipped == ()
+
+
+def test_quote_check_is_skipped_with_a_reason_without_the_texts(root, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPACECOOP_SOURCES", str(tmp_path / "nowhere"))
+    report = validate(root)
+    assert report.conforms
+    assert len(report.skipped) == 1
+    assert "not at hand" in report.skipped[0]
+    assert "source:spacenews-2025-04-25-change-8-payloads" in report.skipped[0]
+
+
+def test_every_invalid_fixture_is_found():
+    # One file per rule; if a fixture goes missing, this count says so.
+    assert len(INVALID) == 23
+
+
+@pytest.mark.parametrize("fixture", INVALID, ids=[p.stem for p in INVALID])
+def test_invalid_fixture_fails_with_its_violation(fixture, root, tmp_path, monkeypatch):
+    if "quote" in fixture.stem and not (root.parent / "shared" / "sources").is_dir():
+        pytest.skip("../shared/sources is not at hand: the quote check cannot run")
+    monkeypatch.setenv("SPACECOOP_SOURCES", str(root.parent / "shared" / "sources"))
+    rule, node, message = expectation(fixture)
+    project = copy_project(root, tmp_path / "project")
+    target = project / "graph" / "sources" / fixture.name
+    shutil.copy(fixture, target)
+    report = validate(project)
+    assert not report.conforms
+    matching = [v for v in report.violations if v.rule == rule and v.node == node and message in v.message]
+    assert matching, "\n".join(str(v) for v in report.violations)
+    assert str(target) in matching[0].files or rule.startswith("check:") or rule == "quote"
+    # The fixture breaks nothing else: every violation concerns a node the fixture mentions.
+    for v in report.violations:
+        assert str(target) in v.files, f"unexpected violation outside the fixture: {v}"
+
+
+@pytest.mark.parametrize("fixture", INVALID[:3], ids=[p.stem for p in INVALID[:3]])
+def test_validate_command_exits_1_and_names_node_rule_file(fixture, root, tmp_path, capsys):
+    rule, node, message = expectation(fixture)
+    project = copy_project(root, tmp_path / "project")
+    shutil.copy(fixture, project / "graph" / "sources" / fixture.name)
+    assert main(["--root", str(project), "validate"]) == 1
+    out = capsys.readouterr().out
+    assert node in out and rule in out and fixture.name in out
+    assert "does not conform" in out
+
+
+def test_every_offending_node_is_listed(root, tmp_path):
+    project = copy_project(root, tmp_path / "project")
+    for name in ("entity-without-label", "country-without-iso-code", "organization-without-kind"):
+        shutil.copy(DATA / "invalid" / f"{name}.trig", project / "graph" / "sources")
+    nodes = {v.node for v in validate(project).violations}
+    assert {"mission:change-99", "country:atlantis", "agent:nameless-institute"} <= nodes
+
+
+def test_syntax_fixtures_are_found():
+    assert len(SYNTAX) == 2
+
+
+@pytest.mark.parametrize("fixture", SYNTAX, ids=[p.name for p in SYNTAX])
+def test_syntax_error_names_file_and_line(fixture, root, tmp_path, capsys):
+    expected_line = fixture.read_text().splitlines()[0].split("line ")[1].strip()
+    project = copy_project(root, tmp_path / "project")
+    folder = "sources" if fixture.suffix == ".trig" else "reference"
+    target = project / "graph" / folder / fixture.name
+    shutil.copy(fixture, target)
+    with pytest.raises(DataError) as info:
+        validate(project)
+    assert info.value.path == str(target)
+    assert str(info.value.line) == expected_line
+    assert main(["--root", str(project), "validate"]) == 2
+    err = capsys.readouterr().err
+    assert f"{target}:{expected_line}: syntax error" in err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+def test_debug_shows_the_traceback(root, tmp_path):
+    project = copy_project(root, tmp_path / "project")
+    shutil.copy(DATA / "syntax" / "undefined-prefix.ttl", project / "graph" / "reference")
+    with pytest.raises(DataError):
+        main(["--root", str(project), "--debug", "validate"])
+
+
+def test_broken_shapes_file_exits_2(root, tmp_path, capsys):
+    project = copy_project(root, tmp_path / "project")
+    (project / "ontology" / "shapes.ttl").write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n<a> sh:path .\n")
+    assert main(["--root", str(project), "validate"]) == 2
+    assert "shapes.ttl" in capsys.readouterr().err
