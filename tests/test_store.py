@@ -456,3 +456,26 @@ def test_relationship_without_claim_check_still_fires_on_every_backend(ds, tmp_p
             store = open_store(spec, broken)
             assert [r[0] for r in run_query(store, check).rows] == [bare, unquoted], spec
             store.close()
+
+
+def test_views_read_a_persistent_store_as_they_read_the_files(tmp_path):
+    # export goes through Context.open_store: from oxigraph:PATH and from a server it must give
+    # the same country view as from the project's files.
+    import json
+
+    path = tmp_path / "store"
+    assert main(["--root", str(ROOT), "--store", f"oxigraph:{path}", "load"]) == 0
+    outputs = {}
+    with oxigraph_server(tmp_path / "db") as url:
+        assert main(["--root", str(ROOT), "--store", f"sparql:{url}", "load"]) == 0
+        for name, spec in (("memory", "memory"), ("disk", f"oxigraph:{path}"), ("server", f"sparql:{url}")):
+            out = tmp_path / f"{name}.json"
+            assert main(["--root", str(ROOT), "--store", spec, "export", "--view", "countries",
+                         "--format", "json", "-o", str(out)]) == 0
+            doc = json.loads(out.read_text())
+            nodes = sorted(n["id"] for n in doc["nodes"])
+            links = doc.get("links") or doc.get("edges") or []
+            edges = sorted(tuple(sorted((str(e["source"]), str(e["target"])))) for e in links)
+            outputs[name] = (nodes, edges)
+    assert outputs["memory"][0] and outputs["memory"][1]
+    assert outputs["disk"] == outputs["memory"] == outputs["server"]
