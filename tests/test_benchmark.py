@@ -30,7 +30,7 @@ def test_quick_benchmark_runs_at_10k(tmp_path):
     (size,) = data["sizes"]
     assert 7_000 < size["quads"] < 13_000
     names = {q for b in size["backends"].values() for q in b["queries"]}
-    assert "lookup:evidence" in names and any(n.startswith("checks/") for n in names)
+    assert "lookup:evidence (typical)" in names and "lookup:partners (busiest)" in names and any(n.startswith("checks/") for n in names)
     for backend, entry in size["backends"].items():
         assert "error" not in entry, (backend, entry.get("error"))
         assert set(entry["queries"]) == names, backend

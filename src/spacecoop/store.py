@@ -235,7 +235,18 @@ class OxigraphStore(Store):
             return QueryResult("ASK", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):
             names = tuple(v.value for v in res.variables)
-            rows = tuple(tuple(from_oxigraph(sol[i]) for i in range(len(names))) for sol in res)
+            width = range(len(names))
+            memo: dict = {}  # answers repeat terms (sources, relationships): convert each once
+
+            def term(t):
+                if t is None:
+                    return None
+                out = memo.get(t)
+                if out is None:
+                    out = memo[t] = from_oxigraph(t)
+                return out
+
+            rows = tuple(tuple(term(sol[i]) for i in width) for sol in res)
             return QueryResult("SELECT", names, rows)
         g = Graph()
         for t in res:
@@ -497,8 +508,7 @@ def to_oxigraph(term: Node):
 
 def from_oxigraph(term) -> Node | None:
     """Convert a pyoxigraph term to an rdflib term (plain literals stay plain)."""
-    import pyoxigraph as ox
-
+    ox = _pyoxigraph()
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
@@ -515,6 +525,18 @@ def from_oxigraph(term) -> Node | None:
     if isinstance(term, ox.DefaultGraph):
         return None
     raise TypeError(f"cannot convert {term!r} to an rdflib term")
+
+
+_OX = None
+
+
+def _pyoxigraph():
+    global _OX
+    if _OX is None:
+        import pyoxigraph
+
+        _OX = pyoxigraph
+    return _OX
 
 
 # -- SPARQL text, results and N-Quads ------------------------------------------------------------
