@@ -21,6 +21,17 @@ from spacecoop.analytics import (
 from spacecoop.errors import UsageError
 from spacecoop.project import to_networkx
 
+
+# These tests read their expected values off the Chang'e-8 article: they run on the project without
+# the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
+from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
+
+
+@pytest.fixture(scope="module")
+def ds(article_ds):
+    return article_ds
+
+
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _article_only import article_root, copy_article_project  # noqa: F401  (fixture)
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
@@ -41,12 +42,12 @@ def test_build_writes_every_format_and_each_parses_back(root, ds, tmp_path):
     assert isomorphic(merged, union)
 
 
-def test_build_is_byte_identical_across_processes(root, tmp_path):
+def test_build_is_byte_identical_across_processes(article_root, tmp_path):
     outs = []
     for seed in ("1", "2"):
         out = tmp_path / f"out{seed}"
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        subprocess.run([sys.executable, "-m", "spacecoop", "--root", str(root), "build", "-o", str(out)],
+        subprocess.run([sys.executable, "-m", "spacecoop", "--root", str(article_root), "build", "-o", str(out)],
                        check=True, env=env, capture_output=True)
         outs.append(out)
     for name in OUTPUT_FILES:
@@ -54,9 +55,8 @@ def test_build_is_byte_identical_across_processes(root, tmp_path):
 
 
 def copy_project(root: Path, dest: Path) -> Path:
-    for part in ("ontology", "graph", "queries"):
-        shutil.copytree(root / part, dest / part)
-    return dest
+    """Copy the article-only project (no imported table: smaller, and what the fixtures are about)."""
+    return copy_article_project(root, dest)
 
 
 def test_failed_validation_writes_nothing_and_keeps_previous_outputs(root, tmp_path, capsys):
@@ -72,15 +72,16 @@ def test_failed_validation_writes_nothing_and_keeps_previous_outputs(root, tmp_p
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_unwritable_output_is_a_clean_error(root, tmp_path, capsys):
+def test_unwritable_output_is_a_clean_error(article_root, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    assert main(["--root", str(root), "build", "-o", str(blocker / "out")]) == 2
+    assert main(["--root", str(article_root), "build", "-o", str(blocker / "out")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot write to") and "Traceback" not in err
 
 
-def test_a_write_failure_midway_leaves_previous_outputs(root, tmp_path, monkeypatch):
+def test_a_write_failure_midway_leaves_previous_outputs(article_root, tmp_path, monkeypatch):
+    root = article_root
     out = tmp_path / "out"
     build(out, root)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -104,16 +105,21 @@ def test_a_write_failure_midway_leaves_previous_outputs(root, tmp_path, monkeypa
 def test_summary_counts(ds):
     s = summarize(ds)
     entities = dict(s.entities)
-    assert entities["sc:Payload"] == 10
-    assert entities["sc:Source"] == 1
+    # The article (10 Chang'e-8 payloads, 32 participations, 17 developments, 11 carriages, 88
+    # claims) plus the imported table (tests/test_table.py pins its own numbers): 10 Chang'e-6 and
+    # Chang'e-7 payloads, 96 sources, 179 claims (50 confirmed, 121 reported, 5 disputed,
+    # 3 unconfirmed) on 90 more participations, 18 developments and 10 carriages.
+    assert entities["sc:Payload"] == 10 + 10
+    assert entities["sc:Source"] == 1 + 96
     rels = dict(s.relationships)
-    assert (rels["sc:Participation"], rels["sc:PayloadDevelopment"], rels["sc:PayloadCarriage"]) == (32, 17, 11)
-    assert dict(s.claims_by_certainty) == {"stated": 85, "hedged": 1, "contradicted": 2}
+    assert (rels["sc:Participation"], rels["sc:PayloadDevelopment"], rels["sc:PayloadCarriage"]) == (122, 35, 21)
+    assert dict(s.claims_by_certainty) == {"stated": 85, "hedged": 1, "contradicted": 2, "confirmed": 50,
+                                           "reported": 121, "disputed": 5, "unconfirmed": 3}
     assert s.sources[0][2] == 88
 
 
-def test_build_command_prints_a_summary(root, tmp_path, capsys):
-    assert main(["--root", str(root), "build", "-o", str(tmp_path / "d")]) == 0
+def test_build_command_prints_a_summary(article_root, tmp_path, capsys):
+    assert main(["--root", str(article_root), "build", "-o", str(tmp_path / "d")]) == 0
     out = capsys.readouterr().out
     assert "sc:PayloadDevelopment" in out and "17" in out
     assert "wrote" in out and "spacecoop.trig" in out

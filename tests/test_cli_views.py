@@ -10,6 +10,28 @@ import pytest
 
 from spacecoop.cli import main
 
+
+# These tests read their expected values off the Chang'e-8 article: they run on the project without
+# the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
+from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
+
+
+@pytest.fixture(scope="module")
+def ds(article_ds):
+    return article_ds
+
+
+@pytest.fixture(scope="module")
+def root(article_root):
+    return article_root
+
+
+@pytest.fixture(autouse=True)
+def _article_project(article_root, monkeypatch):
+    # The verbs find the project through $SPACECOOP_ROOT when no --root is given.
+    monkeypatch.setenv("SPACECOOP_ROOT", str(article_root))
+
+
 REMOTE = re.compile(r"\b(?:https?|wss?|ftp)://", re.IGNORECASE)
 
 

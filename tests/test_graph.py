@@ -75,7 +75,8 @@ def label(ds, node) -> str:
 
 
 def claims_about(ds, node):
-    return sorted(ds.subjects(SC.about, node))
+    # The article's claims only: other sources (the imported table) say more about the same nodes.
+    return sorted(ds.graph(SOURCE).subjects(SC.about, node))
 
 
 def test_the_source_is_described_in_the_default_graph(ds):
@@ -90,7 +91,7 @@ def test_the_source_is_described_in_the_default_graph(ds):
 
 
 def test_ten_projects_as_the_article_counts_them(ds):
-    payloads = {label(ds, p) for p in ds.subjects(RDF.type, SC.Payload)}
+    payloads = {label(ds, p) for p in ds.subjects(RDF.type, SC.Payload) if str(p).startswith(str(ID["payload/change-8/"]))}
     assert payloads == set(PAYLOADS)
     carried = {label(ds, p) for p in ds.objects(CE8, SC.carries) if (p, RDF.type, SC.Payload) in ds}
     assert carried == set(PAYLOADS)
@@ -328,7 +329,8 @@ def test_iso_codes_come_from_pycountry(ds):
 
 
 def test_every_relationship_has_evidence(ds):
-    rels = [r for cls in (SC.Participation, SC.PayloadDevelopment, SC.PayloadCarriage) for r in ds.subjects(RDF.type, cls)]
+    article = ds.graph(SOURCE)
+    rels = [r for cls in (SC.Participation, SC.PayloadDevelopment, SC.PayloadCarriage) for r in article.subjects(RDF.type, cls)]
     assert len(rels) == 32 + 17 + 11
     for rel in rels:
         claims = claims_about(ds, rel)
@@ -341,7 +343,7 @@ def test_every_relationship_has_evidence(ds):
 
 def test_claims_sit_in_their_source_graph(ds):
     graph = ds.graph(SOURCE)
-    claims = set(ds.subjects(RDF.type, SC.Claim))
+    claims = set(ds.subjects(PROV.wasDerivedFrom, SOURCE))
     assert claims and claims == set(graph.subjects(RDF.type, SC.Claim))
 
 

@@ -13,6 +13,17 @@ from spacecoop.errors import UsageError
 from spacecoop.project import VIEWS, bloc_list, least_certain, normalize_date, to_networkx
 from spacecoop.store import open_store
 
+
+# These tests read their expected values off the Chang'e-8 article: they run on the project without
+# the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
+from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
+
+
+@pytest.fixture(scope="module")
+def ds(article_ds):
+    return article_ds
+
+
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 ILRS = "initiative:international-lunar-research-station"
 APSCO = "agent:asia-pacific-space-cooperation-organization"

@@ -14,6 +14,17 @@ from rdflib import Dataset
 from spacecoop.project import to_networkx
 from spacecoop.render import write_html
 
+
+# These tests read their expected values off the Chang'e-8 article: they run on the project without
+# the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
+from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
+
+
+@pytest.fixture(scope="module")
+def ds(article_ds):
+    return article_ds
+
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -7,7 +7,9 @@ Examples
 --------
 >>> import spacecoop
 >>> ds = spacecoop.load_dataset()
->>> result = spacecoop.run_query(ds, "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/spacecoop/ns#Payload> }")
+>>> result = spacecoop.run_query(ds, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { "
+...     "<https://w3id.org/spacecoop/id/mission/change-8> <https://w3id.org/spacecoop/ns#carries> ?p . "
+...     "?p a <https://w3id.org/spacecoop/ns#Payload> }")
 >>> int(result.rows[0][0])
 10
 """

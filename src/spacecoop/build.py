@@ -60,7 +60,7 @@ def summarize(ds: Dataset) -> Summary:
     --------
     >>> from spacecoop import load_dataset
     >>> dict(summarize(load_dataset()).relationships)["sc:PayloadDevelopment"]
-    17
+    35
     """
     quads = sum(1 for _ in ds.quads((None, None, None, None)))
     triples = len({(s, p, o) for s, p, o, _ in ds.quads((None, None, None, None))})

@@ -39,7 +39,7 @@ ENTITY_KINDS = (
     "source",
 )
 # Kinds of relationship, as the first path segment of a relationship IRI.
-RELATIONSHIP_KINDS = ("participation", "development", "carriage", "agreement")
+RELATIONSHIP_KINDS = ("participation", "development", "carriage", "agreement", "contribution")
 
 
 class SC(DefinedNamespace):
@@ -52,6 +52,7 @@ class SC(DefinedNamespace):
     Agreement: URIRef
     AnnouncementOfOpportunity: URIRef
     Claim: URIRef
+    Compilation: URIRef
     Country: URIRef
     Event: URIRef
     Initiative: URIRef
@@ -60,6 +61,7 @@ class SC(DefinedNamespace):
     Participation: URIRef
     Payload: URIRef
     PayloadCarriage: URIRef
+    PayloadContribution: URIRef
     PayloadDevelopment: URIRef
     Place: URIRef
     Region: URIRef
@@ -78,8 +80,10 @@ class SC(DefinedNamespace):
     carries: URIRef
     certainty: URIRef
     citing: URIRef
+    compiledIn: URIRef
     constructionStart: URIRef
     contradicts: URIRef
+    contributor: URIRef
     countryAndOrganizationCount: URIRef
     countryAndRegionCount: URIRef
     countryNotStated: URIRef
@@ -91,22 +95,27 @@ class SC(DefinedNamespace):
     developer: URIRef
     develops: URIRef
     distinction: URIRef
+    factId: URIRef
     example: URIRef
     feature: URIRef
     framing: URIRef
     headquarteredIn: URIRef
     internationalOrganizationCount: URIRef
     isRepublication: URIRef
+    inauguratedIn: URIRef
     iso3166Alpha2: URIRef
     iso3166Alpha3: URIRef
     iso3166Numeric: URIRef
     iso3166Subdivision: URIRef
     kind: URIRef
+    landingSite: URIRef
+    launchSite: URIRef
     level: URIRef
     localCopy: URIRef
     mission: URIRef
     missionOf: URIRef
     namesParticipants: URIRef
+    note: URIRef
     near: URIRef
     operator: URIRef
     originalPublisher: URIRef
@@ -196,7 +205,8 @@ def relationship_iri(kind: str, *parties: URIRef) -> URIRef:
     """Return the IRI of a relationship from its kind and the IRIs of its parties, in order.
 
     Participation: (member, organisation); development: (payload, developer); carriage:
-    (mission, payload); agreement: the parties in any order (they are sorted).
+    (mission, payload); contribution: (payload, contributor); agreement: the parties in any order
+    (they are sorted).
 
     Examples
     --------

@@ -1,0 +1,42 @@
+"""The project as it was before the table import: the Chang'e-8 article and its curated entities.
+
+Tests whose expected values were read off the article alone (the networkx views, their pages and
+exports) run on this copy, so that importing a table of facts does not change their answers.
+tests/test_table.py checks what the views make of the imported table.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Files the table import added (generated) or needed (curated for it).
+TABLE_FILES = ("table-entities.ttl", "institutions.ttl")
+
+
+def copy_article_project(root: Path, target: Path) -> Path:
+    """Copy ontology/, queries/ and graph/ of ``root`` to ``target``, leaving out the table's files."""
+    shutil.copytree(root / "ontology", target / "ontology")
+    shutil.copytree(root / "queries", target / "queries")
+    shutil.copytree(
+        root / "graph", target / "graph",
+        ignore=lambda d, names: [n for n in names if n in TABLE_FILES or (n.startswith("table-") and n.endswith(".trig"))],
+    )
+    return target
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def article_root(tmp_path_factory) -> Path:
+    return copy_article_project(ROOT, tmp_path_factory.mktemp("article") / "project")
+
+
+@pytest.fixture(scope="session")
+def article_ds(article_root):
+    from spacecoop.load import load_dataset
+
+    return load_dataset(article_root)

@@ -1,0 +1,285 @@
+"""``spacecoop query`` and ``spacecoop queries``, run in-process through ``spacecoop.cli.main``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from rdflib import Graph
+
+from spacecoop.cli import main
+from spacecoop.cli_query import parse_param_options
+from spacecoop.errors import UsageError
+
+# The expected values are read off the Chang'e-8 article: the commands run on the project without
+# the imported table (tests/_article_only.py), found through $SPACECOOP_ROOT.
+from _article_only import article_root  # noqa: E402,F401  (fixture)
+
+
+@pytest.fixture(autouse=True)
+def _article_project(article_root, monkeypatch):
+    monkeypatch.setenv("SPACECOOP_ROOT", str(article_root))
+
+
+PARTNER_COLUMNS = ["payload", "payloadLabel", "organization", "organizationLabel", "country", "countryLabel",
+                   "role", "kind", "mission"]
+SRX = "{http://www.w3.org/2005/sparql-results#}"
+
+
+def run(capsys, *argv):
+    """Run the CLI; return (exit code, stdout, stderr)."""
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def partners(capsys, fmt, *extra):
+    code, out, err = run(capsys, *extra, "query", "payload-partners", "--param", "mission=Chang'e-8", "--format", fmt)
+    assert code == 0, err
+    return out
+
+
+# --------------------------------------------------------------------------- listing
+
+
+def test_queries_lists_names_params_and_questions(capsys):
+    code, out, _ = run(capsys, "queries")
+    assert code == 0
+    for name in ("payload-partners", "country-partners", "initiative-participants",
+                 "payload-countries-and-initiative", "evidence", "hedged-and-contradicted"):
+        assert name in out
+    assert "mission, initiative" in out
+    from spacecoop.query import list_queries
+
+    assert f"{len(list_queries())} queries" in out
+
+
+def test_queries_checks(capsys):
+    code, out, _ = run(capsys, "queries", "--checks")
+    assert code == 0
+    assert "payload-without-carriage-violation" in out
+    assert "16 checks" in out
+
+
+def test_help_comes_from_the_docstring(capsys):
+    code, out, _ = run(capsys, "query", "--help")
+    assert code == 0
+    assert "Run a named query from queries/" in out
+    assert "--param" in out and "NAME|FILE.rq" in out
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def test_table(capsys):
+    out = partners(capsys, "table")
+    assert "17 rows" in out
+    assert "agent:roscosmos" in out and "region:hong-kong" in out
+    assert "Star.Vision" in out
+
+
+def test_csv_parses_back(capsys):
+    table = list(csv.reader(io.StringIO(partners(capsys, "csv"), newline="")))
+    assert table[0] == PARTNER_COLUMNS
+    assert len(table) == 18
+    by_org = {r[2].rsplit("/", 1)[1]: r for r in table[1:]}
+    assert by_org["roscosmos"][4] == "https://w3id.org/spacecoop/id/country/russia"
+    assert by_org["star-vision"][4] == ""  # unbound: the source does not say where it is from
+
+
+def test_tsv_parses_back(capsys):
+    lines = partners(capsys, "tsv").rstrip("\n").split("\n")
+    assert lines[0].split("\t") == [f"?{c}" for c in PARTNER_COLUMNS]
+    assert len(lines) == 18
+    cells = [line.split("\t") for line in lines[1:]]
+    assert all(len(c) == len(PARTNER_COLUMNS) for c in cells)
+    assert '"Roscosmos"@en' in {c[3] for c in cells}
+    assert "<https://w3id.org/spacecoop/id/country/russia>" in {c[4] for c in cells}
+
+
+def test_json_parses_back(capsys):
+    doc = json.loads(partners(capsys, "json"))
+    assert doc["head"]["vars"] == PARTNER_COLUMNS
+    bindings = doc["results"]["bindings"]
+    assert len(bindings) == 17
+    roscosmos = [b for b in bindings if b["organization"]["value"].endswith("/roscosmos")]
+    assert roscosmos[0]["organizationLabel"] == {"type": "literal", "value": "Roscosmos", "xml:lang": "en"}
+    star = next(b for b in bindings if b["organization"]["value"].endswith("/star-vision"))
+    assert "country" not in star
+
+
+def test_xml_parses_back(capsys):
+    root = ET.fromstring(partners(capsys, "xml").encode("utf-8"))
+    assert [v.get("name") for v in root.iter(f"{SRX}variable")] == PARTNER_COLUMNS
+    results = list(root.iter(f"{SRX}result"))
+    assert len(results) == 17
+    uris = {u.text for u in root.iter(f"{SRX}uri")}
+    assert "https://w3id.org/spacecoop/id/org/roscosmos" in uris
+
+
+def test_md_is_a_markdown_table(capsys):
+    lines = partners(capsys, "md").rstrip("\n").split("\n")
+    assert lines[0] == "| " + " | ".join(PARTNER_COLUMNS) + " |"
+    assert lines[1] == "|" + "|".join(["---"] * len(PARTNER_COLUMNS)) + "|"
+    assert len(lines) == 19
+    assert all(line.startswith("| ") and line.endswith(" |") for line in lines[2:])
+    assert any("| agent:roscosmos | Roscosmos | country:russia | Russia |" in line for line in lines)
+
+
+def test_store_option_gives_the_same_answer(capsys):
+    assert partners(capsys, "csv", "--store", "oxigraph") == partners(capsys, "csv")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_every_named_query_runs_from_the_command_line(capsys, fmt):
+    for argv in (
+        ["country-partners"],
+        ["hedged-and-contradicted"],
+        ["initiative-participants", "-p", "initiative=ILRS"],
+        ["payload-countries-and-initiative", "-p", "mission=mission:change-8", "-p", "initiative=ILRS"],
+        ["evidence", "-p", "entity=Turkey"],
+    ):
+        code, out, err = run(capsys, "query", *argv, "--format", fmt)
+        assert code == 0, err
+        assert out
+
+
+def test_a_query_file_runs(capsys, tmp_path):
+    path = tmp_path / "count.rq"
+    path.write_text(
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nSELECT (COUNT(*) AS ?n) WHERE { ?p a sc:Payload }\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "query", str(path), "--format", "csv")
+    assert code == 0, err
+    assert list(csv.reader(io.StringIO(out))) == [["n"], ["10"]]
+
+
+def test_an_ask_file(capsys, tmp_path):
+    path = tmp_path / "ask.rq"
+    path.write_text("ASK { ?s ?p ?thing }\n", encoding="utf-8")
+    code, out, _ = run(capsys, "query", str(path), "-p", "thing=ILRS", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["boolean"] is True
+
+
+def test_a_construct_file_as_turtle(capsys, tmp_path):
+    path = tmp_path / "labels.rq"
+    path.write_text(
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        "CONSTRUCT { ?c skos:prefLabel ?l } WHERE { ?c a <https://w3id.org/spacecoop/ns#Country> ; skos:prefLabel ?l }\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "query", str(path), "--format", "turtle")
+    assert code == 0
+    g = Graph().parse(data=out, format="turtle")
+    assert len(g) == 28
+    code, _, err = run(capsys, "query", str(path), "--format", "csv")
+    assert code == 2 and "does not fit a CONSTRUCT result" in err
+
+
+# --------------------------------------------------------------------------- bad paths
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["query", "nope"], "error: unknown query 'nope'; known queries: "),
+        (["query", "missing.rq"], "error: no such query file: missing.rq"),
+        (["query", "evidence", "--param", "entity"], "error: bad --param 'entity': expected NAME=VALUE"),
+        (["query", "evidence", "--param", "=Turkey"], "error: bad --param '=Turkey': expected NAME=VALUE"),
+        (["query", "evidence", "-p", "entity=Turkey", "-p", "entity=Peru"],
+         "error: bad --param 'entity=Peru': parameter entity given twice"),
+        (["query", "evidence", "--param", "mission=Chang'e-8"],
+         "error: query 'evidence' has no parameter mission; its parameters: entity"),
+        (["query", "country-partners", "--param", "mission=Chang'e-8"],
+         "error: query 'country-partners' has no parameter mission; its parameters: none"),
+        (["query", "evidence", "--param", "entity=Atlantis"],
+         "error: parameter entity: nothing has the label 'Atlantis'"),
+        (["query", "evidence", "--param", "entity=partner"],
+         "error: parameter entity: the label 'partner' fits 2 entities: role:partner (partner); status:partner (partner)"),
+        (["query", "evidence", "--param", "entity=country:atlantis"],
+         "error: parameter entity: country:atlantis does not occur in the graph"),
+        (["query", "evidence", "--param", 'entity=x" } ; DROP ALL ; #'],
+         "error: parameter entity: nothing has the label 'x\" } ; DROP ALL ; #'"),
+        (["--store", "oxigraph", "query", "evidence", "--param", "entity=Atlantis"],
+         "error: parameter entity: nothing has the label 'Atlantis'"),
+        (["--store", "nowhere", "query", "country-partners"], "error: unknown store 'nowhere'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(message), err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+def test_malformed_sparql_in_a_file(capsys, tmp_path, store):
+    path = tmp_path / "broken.rq"
+    path.write_text("SELECT ?x WHERE { ?x ?p\n", encoding="utf-8")
+    code, out, err = run(capsys, "--store", store, "query", str(path))
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: malformed SPARQL")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("#+ summary: s\n#+ columns: [x]\nSELECT ?x WHERE { ?x ?p }\n", "error: malformed SPARQL"),
+        ("SELECT ?s WHERE { ?s foo:p ?o }\n", "error: malformed SPARQL: Unknown namespace prefix : foo"),
+    ],
+)
+def test_malformed_sparql_is_one_line_on_every_engine(capsys, tmp_path, store, text, message):
+    path = tmp_path / "bad.rq"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "--store", store, "query", str(path))
+    assert (code, out) == (2, "")
+    assert err.startswith(message)
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+def test_a_param_must_be_returned_to_be_bound(capsys, tmp_path, store):
+    path = tmp_path / "hidden.rq"
+    path.write_text("SELECT ?s WHERE { ?s ?p ?thing }\n", encoding="utf-8")
+    code, _, err = run(capsys, "--store", store, "query", str(path), "-p", "thing=ILRS")
+    assert code == 2
+    assert err.startswith("error: query 'hidden' does not return ?thing")
+    path.write_text("SELECT ?s ?thing WHERE { ?s ?p ?thing } ORDER BY ?s\n", encoding="utf-8")
+    code, out, err = run(capsys, "--store", store, "query", str(path), "-p", "thing=Roscosmos", "-f", "csv")
+    assert code == 0, err
+    dev = "https://w3id.org/spacecoop/id/development/payload/change-8/{}/org/roscosmos"
+    roscosmos = "https://w3id.org/spacecoop/id/org/roscosmos"
+    assert out.splitlines()[1:] == [
+        f"{dev.format('lunar-ion-and-high-energy-neutral-particle-analyzer')},{roscosmos}",
+        f"{dev.format('lunar-plasma-dust-environment-sensor')},{roscosmos}",
+    ]
+
+
+def test_a_bad_header_names_the_file(capsys, tmp_path):
+    path = tmp_path / "bad-header.rq"
+    path.write_text("#+ summary: [unclosed\nSELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    code, _, err = run(capsys, "query", str(path))
+    assert code == 2
+    assert str(path) in err and "header is not valid YAML" in err
+
+
+def test_an_unknown_format_is_refused_by_click(capsys):
+    code, _, err = run(capsys, "query", "country-partners", "--format", "html")
+    assert code == 2
+    assert "Invalid value for '--format'" in err
+
+
+def test_parse_param_options():
+    assert parse_param_options(["a=1", "b=x=y", "c="]) == {"a": "1", "b": "x=y", "c": ""}
+    with pytest.raises(UsageError):
+        parse_param_options(["1a=x"])

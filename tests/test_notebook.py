@@ -1,0 +1,373 @@
+"""spacecoop.notebook: tables, quotes, the inline graph, the static plot and the output folder."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from rdflib import Graph, Literal, URIRef
+
+import spacecoop.notebook as nbmod
+from spacecoop.analytics import brokers, communities
+from spacecoop.errors import UsageError
+from spacecoop.notebook import (
+    InlineGraph,
+    Quotes,
+    Table,
+    cell_text,
+    figure_png,
+    group_rows,
+    join_labels,
+    output_folder,
+    plot_network,
+    plural,
+    select_rows,
+    show_graph,
+    show_quotes,
+    show_table,
+)
+from spacecoop.project import to_networkx
+from spacecoop.query import run_named
+from spacecoop.render import CONTRADICTED_COLOUR, page_html
+from spacecoop.store import QueryResult
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+# As in tests/test_render.py: anything that could make a browser fetch.
+REMOTE = re.compile(
+    r"""(?:\b(?:https?|wss?|ftp)://)|(?:\b(?:src|href|action)\s*=\s*["']?//)|(?:(?<![\w$.])url\(\s*(?!["']?data:))|@import""",
+    re.IGNORECASE,
+)
+ID = "https://w3id.org/spacecoop/id/"
+HOSTILE = '<script>alert("x")</script> | *bold* `code`'
+
+
+@pytest.fixture(scope="module")
+def partners(ds):
+    return run_named(ds, "country-partners")
+
+
+@pytest.fixture(scope="module")
+def countries(ds):
+    return to_networkx(ds, "countries")
+
+
+def _result(*rows, vars=("x", "label")):
+    return QueryResult("SELECT", vars, tuple(rows))
+
+
+def test_all_is_sorted_and_public():
+    assert nbmod.__all__ == sorted(nbmod.__all__)
+    assert all(hasattr(nbmod, name) for name in nbmod.__all__)
+
+
+# ------------------------------------------------------------------------------------ tables
+
+
+def test_show_table_of_a_query_result(partners):
+    t = show_table(partners, ["a", "aLabel", "bLabel", "sources"], caption="country-partners")
+    assert isinstance(t, Table)
+    assert t.columns == ("a", "aLabel", "bLabel", "sources")
+    assert len(t) == len(partners) == t.total
+    assert ("country:china", "China", "Turkey", "1") in t.rows  # IRIs as CURIEs, numbers as text
+    page = t._repr_html_()
+    assert "<caption" in page and "country-partners" in page
+    assert page.count("<tr>") == len(partners) + 1
+    assert f"{len(partners)} rows" in page
+    md = t._repr_markdown_()
+    assert md.splitlines()[2] == "| a | aLabel | bLabel | sources |"
+    assert "| country:china | China | Turkey | 1 |" in md
+    assert str(t) == repr(t) == md
+
+
+def test_show_table_defaults_to_every_column_in_query_order(partners):
+    assert show_table(partners).columns == partners.vars
+
+
+def test_show_table_escapes_html_and_markdown():
+    t = show_table(_result((URIRef(ID + "country/peru"), Literal(HOSTILE))))
+    page = t.to_html()
+    assert "<script>" not in page and html.escape(HOSTILE) in page
+    md = t.to_markdown()
+    assert "\\| *bold*" in md  # the pipe cannot open a new cell
+    assert "\\<script>" in md  # nor the markup a tag
+    assert len([line for line in md.splitlines() if line.startswith("|")]) == 3  # header, rule, one row
+
+
+def test_show_table_cuts_long_tables_and_says_so():
+    rows = [(Literal(i), Literal(f"n{i}")) for i in range(7)]
+    t = show_table(_result(*rows), max_rows=3)
+    assert len(t) == 3 and t.total == 7
+    assert "showing 3 of 7 rows" in t.to_html() and "showing 3 of 7 rows" in t.to_markdown()
+    assert show_table(_result(rows[0])).to_markdown().rstrip().endswith("_1 row_")
+    assert len(show_table(_result(*rows), max_rows=0)) == 0
+    with pytest.raises(UsageError, match="max_rows"):
+        show_table(_result(*rows), max_rows=-1)
+
+
+def test_show_table_names_the_columns_it_has(partners):
+    with pytest.raises(UsageError, match=r"no column nope; the columns are: a, aLabel, b"):
+        show_table(partners, ["aLabel", "nope"])
+
+
+def test_show_table_refuses_what_is_not_a_table():
+    with pytest.raises(UsageError, match="CONSTRUCT"):
+        show_table(QueryResult("CONSTRUCT", graph=Graph()))
+    with pytest.raises(UsageError, match="not str"):
+        show_table("SELECT * WHERE {}")
+    with pytest.raises(UsageError, match="record of type int"):
+        show_table([1, 2])
+    assert show_table(QueryResult("ASK", boolean=False)).rows == (("no",),)
+
+
+def test_show_table_of_records(countries):
+    comms = communities(countries)
+    t = show_table(comms, ["index", "size", "labels"])
+    assert t.rows[0] == ("1", str(comms[0].size), ", ".join(comms[0].labels))  # property and tuple
+    bs = show_table(brokers(countries))
+    assert bs.columns == ("node", "label", "kind", "blocs", "betweenness")
+    assert all(re.fullmatch(r"\d\.\d{3}", b) for b in bs.column("betweenness"))  # floats, three decimals
+
+    @dataclass(frozen=True)
+    class R:
+        name: str
+        ok: bool
+
+    assert show_table([R("a", True), R("b", False)]).rows == (("a", "yes"), ("b", "no"))
+    mixed = show_table([{"a": 1}, {"b": None, "a": 2}])
+    assert mixed.columns == ("a", "b") and mixed.rows == (("1", ""), ("2", ""))
+    assert show_table([]).rows == ()
+
+
+def test_cell_text():
+    assert cell_text(None) == ""
+    assert cell_text(Literal("Türkiye", lang="tr")) == "Türkiye"
+    assert cell_text(URIRef("https://example.org/x")) == "https://example.org/x"
+    assert cell_text({"b", "a"}) == "a, b"
+    assert cell_text(2) == "2"
+
+
+def test_select_rows(partners):
+    by_label = select_rows(partners, aLabel="China", bLabel="Turkey")
+    by_curie = select_rows(partners, a="country:china", b=ID + "country/turkey")
+    assert by_label == by_curie and len(by_label) == 1
+    assert by_label.vars == partners.vars
+    assert len(select_rows(partners, aLabel="Atlantis")) == 0
+    either = select_rows(partners, bLabel=["Turkey", "Atlantis"])
+    assert either.rows and {str(t) for t in either.column("bLabel")} == {"Turkey"}
+    assert len(select_rows(partners, bLabel=("Turkey", "Egypt"))) == len(select_rows(partners, bLabel="Turkey")) + len(
+        select_rows(partners, bLabel="Egypt"))
+    assert len(select_rows(partners, bLabel=[])) == 0
+    assert select_rows(partners) == partners
+    with pytest.raises(UsageError, match="no column country"):
+        select_rows(partners, country="China")
+    with pytest.raises(UsageError, match="SELECT"):
+        select_rows(QueryResult("ASK", boolean=True), x="1")
+
+
+def test_group_rows_counts_distinct_values(ds):
+    ilrs = run_named(ds, "initiative-participants", initiative="ILRS")
+    groups = group_rows(ilrs, ["level", "certainty"], "participantLabel", count="participants")
+    assert groups.vars == ("level", "certainty", "participants", "participantLabel")
+    total = {}
+    for row in ilrs.dicts():
+        total.setdefault((row.get("level"), row.get("certainty")), set()).add(str(row["participantLabel"]))
+    assert len(groups) == len(total)
+    for level, certainty, n, names in groups.rows:
+        expected = sorted(total[(level, certainty)])
+        assert int(n) == len(expected) and str(names) == ", ".join(expected)
+    assert [tuple(map(str, r[:2])) for r in groups.rows] == sorted(tuple(map(str, r[:2])) for r in groups.rows)
+
+
+def test_group_rows_bad_columns():
+    r = _result((Literal("a"), None), (Literal("a"), Literal("z")))
+    assert [int(row[1]) for row in group_rows(r, ["x"], "label").rows] == [1]  # None is not counted
+    with pytest.raises(UsageError, match="no column y"):
+        group_rows(r, ["y"], "label")
+    with pytest.raises(UsageError, match="count column"):
+        group_rows(r, ["x"], "label", count="x")
+
+
+def test_show_quotes(ds):
+    evidence = run_named(ds, "evidence", entity="Lunar neutron analyzer")
+    q = show_quotes(evidence, about=["aboutLabel", "certainty"])
+    assert isinstance(q, Quotes)
+    quotes = {str(t) for t in evidence.column("quote")}
+    assert {text for text, _, _ in q.items} == quotes
+    assert len(q) == len({(str(r["quote"]), str(r["aboutLabel"])) for r in evidence.dicts()})  # no repeats
+    assert all(" · certainty:" in about for _, _, about in q.items)
+    page = q._repr_html_()
+    assert page.count("<blockquote") == len(q)
+    with pytest.raises(UsageError, match="no column nope"):
+        show_quotes(evidence, about="nope")
+
+
+def test_show_quotes_escapes():
+    r = QueryResult("SELECT", ("quote", "sourceLabel"), ((Literal(HOSTILE), Literal("<b>src</b>")),))
+    q = show_quotes(r)
+    assert "<script>" not in q.to_html() and "<b>src" not in q.to_html()
+    md = q.to_markdown()
+    assert "\\<script\\>" in md and "\\*bold\\*" in md and "\\`code\\`" in md and "\\<b\\>src" in md
+    assert show_quotes(QueryResult("SELECT", ("quote", "sourceLabel"), ())).to_markdown() == "_no quotes_\n"
+
+
+def test_plural_and_join_labels():
+    assert [plural(n, "country") for n in (0, 1, 2)] == ["0 countries", "1 country", "2 countries"]
+    assert plural(2, "day") == "2 days" and plural(3, "match") == "3 matches"
+    assert plural(2, "country or region", "countries and regions") == "2 countries and regions"
+    assert join_labels(iter(["a", "b", "c"])) == "a, b and c" and join_labels(["a"]) == "a"
+
+
+# ------------------------------------------------------------------------------------ the inline graph
+
+
+def test_show_graph_frames_the_offline_page(countries):
+    before = (dict(countries.nodes(data=True)), list(countries.edges(data=True)))
+    frame = show_graph(countries, title="countries", height=500)
+    assert isinstance(frame, InlineGraph)
+    assert (dict(countries.nodes(data=True)), list(countries.edges(data=True))) == before
+    out = frame._repr_html_()
+    m = re.fullmatch(r'<iframe title="countries" sandbox="allow-scripts" style="[^"]*height:500px[^"]*" '
+                     r'srcdoc="([^"]*)"></iframe>', out)
+    assert m, out[:300]
+    page = html.unescape(m.group(1))
+    assert page == frame.page == page_html(countries, title="countries")
+    assert REMOTE.findall(page) == []  # what the browser reads
+    assert not re.search(r"(?:https?|wss?|ftp)://", out)
+    assert "allow-same-origin" not in out
+    assert "characters of HTML" in repr(frame)
+
+
+def test_show_graph_escapes_the_title():
+    out = show_graph(nx.Graph([("a", "b")]), title='"><script>x</script>')._repr_html_()
+    head = out.split("srcdoc=")[0]
+    assert "<script>" not in head and "&quot;&gt;&lt;script&gt;" in head
+
+
+@pytest.mark.parametrize("height", [0, -5, "600", True, 1.5])
+def test_show_graph_refuses_a_bad_height(height):
+    with pytest.raises(UsageError, match="height"):
+        show_graph(nx.Graph(), height=height)
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+def test_inline_graph_draws_in_chromium_with_no_request(countries, tmp_path):
+    """The frame, put in a page as Jupyter would, draws every node, fetches nothing and cannot
+    reach the page around it."""
+    from playwright.sync_api import sync_playwright
+
+    wrapper = tmp_path / "notebook.html"
+    wrapper.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>nb</title></head><body>"
+                       + show_graph(countries, title="countries")._repr_html_() + "</body></html>",
+                       encoding="utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = browser.new_context()
+            requests, errors = [], []
+            context.on("request", lambda r: requests.append(r.url))
+            page = context.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(wrapper.as_uri())
+            frame = next(f for f in page.frames if f != page.main_frame)
+            frame.wait_for_function("document.body && document.body.dataset.ready === '1'", timeout=30_000)
+            assert frame.evaluate("network.body.data.nodes.length") == countries.number_of_nodes()
+            assert frame.evaluate("network.body.data.edges.length") == countries.number_of_edges()
+            reach = frame.evaluate("(() => { try { return window.parent.document.title; } "
+                                   "catch (e) { return 'blocked'; } })()")
+        finally:
+            browser.close()
+    assert reach == "blocked"
+    assert errors == []
+    assert requests == [wrapper.as_uri()]
+
+
+# ------------------------------------------------------------------------------------ the static plot
+
+
+def _segments(fig):
+    from matplotlib.collections import LineCollection
+
+    out = {}
+    for coll in fig.axes[0].collections:
+        if isinstance(coll, LineCollection):
+            colour = tuple(round(float(c), 3) for c in coll.get_colors()[0][:3])
+            dashed = coll.get_linestyles()[0][0] is not None and bool(coll.get_linestyles()[0][1])
+            out[(colour, dashed)] = out.get((colour, dashed), 0) + len(coll.get_segments())
+    return out
+
+
+def test_plot_network_hides_co_membership_on_the_countries_view(countries):
+    from matplotlib.colors import to_rgba
+
+    before = list(countries.edges(data=True))
+    fig = plot_network(countries)
+    assert list(countries.edges(data=True)) == before
+    drawn = [d for _, _, d in countries.edges(data=True) if set(d["kinds"].split(";")) - {"co-membership"}]
+    segs = _segments(fig)
+    assert sum(segs.values()) == len(drawn) < countries.number_of_edges()
+    # Bahrain's contradicted ILRS membership is red and dotted
+    red = tuple(round(c, 3) for c in to_rgba(CONTRADICTED_COLOUR)[:3])
+    assert segs.get((red, True), 0) >= 1
+    assert sum(_segments(plot_network(countries, hide=())).values()) == countries.number_of_edges()
+    assert str(len(drawn)) in fig.axes[0].get_title()
+    labels = {t.get_text() for t in fig.axes[0].texts}
+    assert {"Turkey", "China", "International Lunar Research Station"} <= labels
+
+
+def test_plot_network_dashes_by_the_links_drawn(countries):
+    """Turkey-China: a stated co-development beside a hedged co-membership; drawn alone, solid."""
+    from spacecoop.render import RELATION_COLOURS
+
+    G = countries.edge_subgraph([("country:turkey", "country:china")]).copy()
+    G.graph.update(countries.graph)
+    from matplotlib.colors import to_rgba
+
+    green = tuple(round(c, 3) for c in to_rgba(RELATION_COLOURS["co-development"])[:3])
+    assert _segments(plot_network(G)) == {(green, False): 1}
+
+
+def test_plot_network_needs_every_position():
+    with pytest.raises(UsageError, match="positions lack 1 node"):
+        plot_network(nx.Graph([("a", "b")]), positions={"a": (0, 0)})
+
+
+def test_figure_png_without_pyplot(countries):
+    import sys
+
+    png = figure_png(plot_network(countries, labels=False, title="t"))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+    if "matplotlib.pyplot" in sys.modules:  # other code may have imported it; we made no figure there
+        assert sys.modules["matplotlib.pyplot"].get_fignums() == []
+
+
+# ------------------------------------------------------------------------------------ output folder
+
+
+def test_output_folder_is_temporary_by_default(monkeypatch, root):
+    monkeypatch.delenv("SPACECOOP_OUTPUT", raising=False)
+    a, b = output_folder("x-"), output_folder("x-")
+    assert a != b and a.is_dir() and a.name.startswith("x-")
+    assert root.resolve() not in a.resolve().parents
+
+
+def test_output_folder_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPACECOOP_OUTPUT", str(tmp_path / "out" / "deeper"))
+    assert output_folder() == (tmp_path / "out" / "deeper").resolve() and output_folder().is_dir()
+
+
+def test_output_folder_refuses_the_repo_and_files(monkeypatch, root, tmp_path):
+    monkeypatch.setenv("SPACECOOP_OUTPUT", str(root / "build-out"))
+    with pytest.raises(UsageError, match="inside the project checkout"):
+        output_folder()
+    assert not (root / "build-out").exists()
+    f = tmp_path / "file"
+    f.write_text("x")
+    monkeypatch.setenv("SPACECOOP_OUTPUT", str(f))
+    with pytest.raises(UsageError, match="is a file"):
+        output_folder()
