@@ -55,18 +55,47 @@ class Context:
         self.store = store
 
     def open_store(self, ds=None):
-        """Open the store chosen with --store and load ``ds`` (default: the project's dataset)."""
-        from .load import load_dataset
-        from .store import open_store
+        """Open the store chosen with --store, ready to query.
 
-        return open_store(self.store, ds if ds is not None else load_dataset(self.root))
+        The rule: ``memory`` and ``oxigraph`` (in memory) start empty, so they are loaded with
+        ``ds`` (default: the project's files under --root). A persistent store, ``oxigraph:PATH``
+        or ``sparql:URL``, is queried as it stands: ``ds`` and the project files are not read, and
+        nothing is written to it (``spacecoop load`` fills it). An empty persistent store is an
+        error that says how to fill it.
+
+        Raises
+        ------
+        SpacecoopError
+            The store cannot be opened or reached, or a persistent store is empty.
+        """
+        from .store import open_store, parse_store_spec
+
+        spec = parse_store_spec(self.store)
+        if not spec.persistent:
+            if ds is None:
+                from .load import load_dataset
+
+                ds = load_dataset(self.root)
+            return open_store(self.store, ds)
+        store = open_store(self.store)
+        if store.is_empty():
+            from .errors import SpacecoopError
+
+            store.close()
+            raise SpacecoopError(
+                f"the store {self.store} holds no data; fill it first: spacecoop --store {self.store} load"
+            )
+        return store
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Project root (default: the nearest folder upward with ontology/spacecoop.ttl).")
 @click.option("--store", default="memory", show_default=True, envvar="SPACECOOP_STORE",
-              help="Backend: memory (rdflib), oxigraph, oxigraph:PATH.")
+              help="Where the data is queried: memory (rdflib, default), oxigraph (pyoxigraph in memory), "
+                   "oxigraph:PATH (pyoxigraph on disk, filled by `load`), sparql:URL[,gsp=URL][,timeout=S] "
+                   "(any SPARQL 1.1 store; sparql:http://HOST:PORT means Oxigraph server's /query and /store). "
+                   "Persistent stores are queried as they stand.")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
 @click.version_option(package_name="spacecoop")
 @click.pass_context

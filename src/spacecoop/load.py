@@ -289,14 +289,18 @@ def add_shortcuts(ds: Dataset) -> int:
         The number of triples added.
     """
     added = 0
-    for g in list(ds.graphs()):
-        if g.identifier == ONTOLOGY_GRAPH:
-            continue
-        for cls, (subj_p, short, obj_p) in _SHORTCUTS.items():
-            for rel in list(g.subjects(RDF.type, cls)):
-                for s in list(g.objects(rel, subj_p)):
-                    for o in list(g.objects(rel, obj_p)):
-                        if (s, short, o) not in g:
-                            g.add((s, short, o))
-                            added += 1
+    # One pass over the typed relationship nodes with the graph each sits in: asking every graph
+    # for its typed nodes instead scans all graphs' type triples per graph (quadratic: 40 s at
+    # 100k triples, about an hour at 1M).
+    for cls, (subj_p, short, obj_p) in _SHORTCUTS.items():
+        for rel, _, _, ctx in list(ds.quads((None, RDF.type, cls, None))):
+            gid = ctx.identifier if hasattr(ctx, "identifier") else ctx
+            if gid == ONTOLOGY_GRAPH:
+                continue
+            g = ds.graph(gid)
+            for s in list(g.objects(rel, subj_p)):
+                for o in list(g.objects(rel, obj_p)):
+                    if (s, short, o) not in g:
+                        g.add((s, short, o))
+                        added += 1
     return added

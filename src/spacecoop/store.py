@@ -5,12 +5,44 @@ pyoxigraph's query APIs directly, so a backend can be swapped without touching t
 back as :class:`QueryResult` holding rdflib terms, whatever the engine, so results from different
 backends compare equal.
 
-``memory`` (rdflib, the embedded default) and ``oxigraph[:PATH]`` (pyoxigraph, in memory or on
-disk) are built in.
+Store specs (``--store`` on the command line, ``$SPACECOOP_STORE``, :func:`open_store`):
+
+``memory``
+    rdflib in this process (the default).
+``oxigraph``
+    pyoxigraph in this process, in memory.
+``oxigraph:PATH``
+    pyoxigraph persistent in the folder ``PATH`` (created if missing). Reopening it reads what is
+    there; nothing is reloaded.
+``sparql:URL[,gsp=URL][,timeout=SECONDS]``
+    Any store that speaks SPARQL 1.1 Query and the Graph Store Protocol (Oxigraph server, Fuseki,
+    GraphDB, Virtuoso ...). ``URL`` is its query endpoint; ``gsp=`` its Graph Store endpoint
+    (needed only to load). A URL with no path, such as ``sparql:http://127.0.0.1:7878``, means
+    Oxigraph server's layout: queries at ``/query``, Graph Store at ``/store``. ``timeout``
+    (default 60) bounds every request.
+
+What a store holds. Each named graph of the dataset is stored as it is (the ontology graph and one
+graph per source). The store's *default graph* holds the RDF merge of every graph, the dataset's
+own default graph included: rdflib's ``default_union`` view, written out. Engines disagree on what
+the default graph of a query is (rdflib: the union as a set; Oxigraph: its own default graph, or
+with ``union-default-graph`` a union *with duplicates*; Fuseki, GraphDB, Virtuoso: per store
+configuration), so writing the merge once at load time makes every engine answer as rdflib does,
+with no vendor flag, at the cost of storing each triple about twice.
+
+Parameters (``bindings``) are bound as RDF terms and never pasted into query text: rdflib takes
+them as ``initBindings``, pyoxigraph as ``substitutions``; for a remote store they travel as one
+trailing ``VALUES`` clause, the place the SPARQL 1.1 grammar gives for it after the whole query,
+each term written by pyoxigraph's N-Triples serialiser after its IRI or language tag has been
+checked (an invalid IRI is refused, so a value cannot close the clause and add text). The trailing
+``VALUES`` joins with the query's whole ``WHERE`` pattern; for a parameter used in a required
+pattern, as every named query uses its parameters, that is the same answer as substitution.
 """
 
 from __future__ import annotations
 
+import io
+import itertools
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +51,8 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import SpacecoopError, UsageError
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass(frozen=True)
@@ -53,6 +87,9 @@ class Store(ABC):
     """A place that holds the dataset and answers SPARQL over it (default graph = union)."""
 
     name: str = "store"
+    persistent: bool = False
+    """True when the store outlives this process (on disk or on a server): commands then query
+    what it holds instead of loading the project's files into it."""
 
     @abstractmethod
     def load(self, ds: Dataset) -> None:
@@ -71,6 +108,18 @@ class Store(ABC):
     @abstractmethod
     def __len__(self) -> int:
         """Return the number of quads."""
+
+    def is_empty(self) -> bool:
+        """Return True when the store holds no triple at all."""
+        return not self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }").boolean
+
+    def to_dataset(self) -> Dataset:
+        """Return the store's contents as an rdflib Dataset (default graph = union).
+
+        The default graph of the result holds the stored default-graph triples that no named
+        graph holds, which gives back the dataset that was loaded.
+        """
+        raise NotImplementedError
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources."""
@@ -116,80 +165,350 @@ class MemoryStore(Store):
             g.add(t)
         return QueryResult(res.type, graph=g)
 
+    def to_dataset(self) -> Dataset:
+        return self.ds
+
     def __len__(self) -> int:
         return sum(1 for _ in self.ds.quads((None, None, None, None)))
 
 
 class OxigraphStore(Store):
-    """pyoxigraph: in memory, or persistent in a folder on disk."""
+    """pyoxigraph: in memory, or persistent in a folder on disk.
+
+    One process at a time may open a folder (RocksDB's lock); a second gets a clear error. Opening
+    with ``read_only=True`` takes no lock, for a folder no process is writing.
+    """
 
     name = "oxigraph"
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, *, read_only: bool = False) -> None:
         import pyoxigraph
 
         self.path = path
+        self.persistent = bool(path)
+        self.read_only = read_only
         try:
-            self.store = pyoxigraph.Store(path) if path else pyoxigraph.Store()
-        except OSError as exc:
-            raise SpacecoopError(f"cannot open Oxigraph store at {path}: {exc}") from exc
+            if not path:
+                self.store = pyoxigraph.Store()
+            elif read_only:
+                self.store = pyoxigraph.Store.read_only(path)
+            else:
+                self.store = pyoxigraph.Store(path)
+        except (OSError, RuntimeError) as exc:
+            if path and "lock" in str(exc).lower():
+                raise SpacecoopError(
+                    f"the Oxigraph store at {path} is in use by another process (RocksDB allows one); "
+                    "stop it, or query that process's endpoint with --store sparql:URL"
+                ) from exc
+            raise SpacecoopError(f"cannot open the Oxigraph store at {path}: {_one_line(exc)}") from exc
 
     def load(self, ds: Dataset) -> None:
+        """Replace the contents with ``ds``: named graphs as they are, default graph = their merge."""
         import pyoxigraph
 
-        data = ds.serialize(format="nquads").encode("utf-8")
-        self.store.clear()
-        self.store.bulk_load(data, format=pyoxigraph.RdfFormat.N_QUADS)
-        self.store.optimize()
+        if self.read_only:
+            raise SpacecoopError(
+                f"the Oxigraph store at {self.path} was opened read-only; open it writable to load"
+            )
+        try:
+            self.store.clear()
+            self.store.bulk_load(_ByteLines(layout_nquads(ds)), format=pyoxigraph.RdfFormat.N_QUADS)
+            if self.path:
+                self.store.optimize()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise SpacecoopError(f"cannot load into the Oxigraph store: {_one_line(exc)}") from exc
 
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         import pyoxigraph as ox
 
-        subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        # pyoxigraph's own ``substitutions`` refuse a variable the SELECT does not project (and
+        # named queries need not project their parameters), so bindings travel as a trailing
+        # VALUES clause, as for a remote store.
+        sent = text + "\n" + values_clause(bindings) if bindings else text
         try:
-            res = self.store.query(text, use_default_graph_as_union=True, substitutions=subs or None)
+            res = self.store.query(sent)
         except SyntaxError as exc:
-            raise UsageError(f"malformed SPARQL: {exc}") from exc
+            raise UsageError(f"malformed SPARQL: {_one_line(exc)}") from exc
+        except OSError as exc:
+            raise SpacecoopError(f"the query failed: {_one_line(exc)}") from exc
         if isinstance(res, ox.QueryBoolean):
             return QueryResult("ASK", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):
             names = tuple(v.value for v in res.variables)
-            rows = tuple(tuple(from_oxigraph(sol[i]) for i in range(len(names))) for sol in res)
+            width = range(len(names))
+            memo: dict = {}  # answers repeat terms (sources, relationships): convert each once
+
+            def term(t):
+                if t is None:
+                    return None
+                out = memo.get(t)
+                if out is None:
+                    out = memo[t] = from_oxigraph(t)
+                return out
+
+            rows = tuple(tuple(term(sol[i]) for i in width) for sol in res)
             return QueryResult("SELECT", names, rows)
         g = Graph()
         for t in res:
             g.add((from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)))
-        kind = "DESCRIBE" if text.lstrip().upper().find("DESCRIBE") != -1 else "CONSTRUCT"
-        return QueryResult(kind, graph=g)
+        return QueryResult(query_form(text), graph=g)
+
+    def to_dataset(self) -> Dataset:
+        import pyoxigraph as ox
+
+        out = Dataset(default_union=True)
+        default: set = set()
+        named: set = set()
+        for q in self.store.quads_for_pattern(None, None, None, None):
+            t = (from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object))
+            if isinstance(q.graph_name, ox.DefaultGraph):
+                default.add(t)
+            else:
+                out.graph(from_oxigraph(q.graph_name)).add(t)
+                named.add(t)
+        for t in default - named:
+            out.default_graph.add(t)
+        return out
 
     def __len__(self) -> int:
-        return len(self.store)
+        return int(self.query(_COUNT_QUADS).rows[0][0])
+
+    def close(self) -> None:
+        if self.path and not self.read_only:
+            try:
+                self.store.flush()
+            except OSError:
+                pass
+        self.store = None  # type: ignore[assignment]
+
+
+class SparqlStore(Store):
+    """Any store that speaks SPARQL 1.1 Query and the Graph Store Protocol, over HTTP.
+
+    Parameters
+    ----------
+    query_url : str
+        The SPARQL query endpoint (``http://127.0.0.1:7878/query`` for Oxigraph server).
+    gsp_url : str, optional
+        The Graph Store Protocol endpoint (``http://127.0.0.1:7878/store``); needed only by
+        :meth:`load`.
+    timeout : float
+        Seconds to wait for any one request; past it a clear error is raised.
+
+    Notes
+    -----
+    Queries are sent as ``POST`` forms asking for ``application/sparql-results+json`` (SELECT, ASK)
+    or N-Triples (CONSTRUCT, DESCRIBE); results are parsed into rdflib terms. Bindings are sent
+    as one trailing ``VALUES`` clause (see the module notes). One keep-alive connection per thread.
+    """
+
+    name = "sparql"
+    persistent = True
+
+    def __init__(self, query_url: str, *, gsp_url: str | None = None, timeout: float = 60.0) -> None:
+        from urllib.parse import urlsplit
+
+        for url in (query_url, gsp_url):
+            if url is not None and urlsplit(url).scheme not in ("http", "https"):
+                raise UsageError(f"not an http(s) URL: {url!r}")
+            if url is not None and not urlsplit(url).hostname:
+                raise UsageError(f"no host in the URL {url!r}")
+        self.query_url = query_url
+        self.gsp_url = gsp_url
+        self.timeout = float(timeout)
+        import threading
+
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return f"SparqlStore({self.query_url!r}, gsp_url={self.gsp_url!r}, timeout={self.timeout:g})"
+
+    # -- HTTP ----------------------------------------------------------------------------------
+    def _connection(self, url: str):
+        import http.client
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname, parts.port)
+        conns = getattr(self._local, "conns", None)
+        if conns is None:
+            conns = self._local.conns = {}
+        conn = conns.get(key)
+        if conn is None:
+            cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            conn = conns[key] = cls(parts.hostname, parts.port, timeout=self.timeout)
+        return key, conn
+
+    def _request(self, method: str, url: str, *, params: Mapping[str, str] | None = None,
+                 body: bytes | None = None, headers: Mapping[str, str] | None = None) -> tuple[int, str, bytes]:
+        import http.client
+        import socket
+        from urllib.parse import urlencode, urlsplit
+
+        parts = urlsplit(url)
+        target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+        if params:
+            target += ("&" if parts.query else "?") + urlencode(params)
+        for attempt in (1, 2):
+            key, conn = self._connection(url)
+            try:
+                conn.request(method, target, body=body, headers=dict(headers or {}))
+                resp = conn.getresponse()
+                data = resp.read()
+                if resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    self._local.conns.pop(key, None)
+                return resp.status, resp.getheader("Content-Type", "") or "", data
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                conn.close()
+                self._local.conns.pop(key, None)
+                if attempt == 2:  # a stale keep-alive connection is retried once, then reported
+                    raise SpacecoopError(f"the SPARQL store at {url} closed the connection: {_one_line(exc)}") from exc
+            except (TimeoutError, socket.timeout) as exc:
+                conn.close()
+                self._local.conns.pop(key, None)
+                raise SpacecoopError(
+                    f"the SPARQL store at {url} did not answer within {self.timeout:g} s"
+                ) from exc
+            except ConnectionRefusedError as exc:
+                conn.close()
+                self._local.conns.pop(key, None)
+                raise SpacecoopError(
+                    f"cannot reach the SPARQL store at {url}: connection refused (is the server running?)"
+                ) from exc
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                self._local.conns.pop(key, None)
+                raise SpacecoopError(f"cannot reach the SPARQL store at {url}: {_one_line(exc)}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- Store API -----------------------------------------------------------------------------
+    def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        from urllib.parse import urlencode
+
+        sent = text + "\n" + values_clause(bindings) if bindings else text
+        status, ctype, data = self._request(
+            "POST",
+            self.query_url,
+            body=urlencode({"query": sent}).encode("ascii"),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
+            },
+        )
+        if status >= 400:
+            message = _one_line(data.decode("utf-8", "replace")) or f"HTTP {status}"
+            if 400 <= status < 500:
+                raise UsageError(f"the SPARQL store refused the query (HTTP {status}): {message}")
+            raise SpacecoopError(f"the SPARQL store failed on the query (HTTP {status}): {message}")
+        mime = ctype.split(";")[0].strip().lower()
+        if mime in ("application/sparql-results+json", "application/json"):
+            return parse_sparql_json(data)
+        g = Graph()
+        fmt = {"application/n-triples": "nt", "text/turtle": "turtle", "application/rdf+xml": "xml"}.get(mime)
+        if fmt is None:
+            raise SpacecoopError(f"the SPARQL store answered with an unexpected media type {ctype!r}")
+        g.parse(data=data.decode("utf-8"), format=fmt)
+        return QueryResult(query_form(text), graph=g)
+
+    def named_graphs(self) -> list[URIRef]:
+        """Return the names of the store's named graphs, sorted."""
+        res = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(row[0] for row in res.rows if isinstance(row[0], URIRef))
+
+    def _put(self, graph: URIRef | None, body: bytes) -> None:
+        params = {"graph": str(graph)} if graph is not None else {"default": ""}
+        status, _, data = self._request(
+            "PUT", self.gsp_url, params=params, body=body,
+            headers={"Content-Type": "application/n-triples"},
+        )
+        if status not in (200, 201, 204):
+            what = f"graph <{graph}>" if graph is not None else "the default graph"
+            raise SpacecoopError(
+                f"the Graph Store at {self.gsp_url} refused {what} (HTTP {status}): "
+                f"{_one_line(data.decode('utf-8', 'replace'))}"
+            )
+
+    def _delete(self, graph: URIRef) -> None:
+        status, _, data = self._request("DELETE", self.gsp_url, params={"graph": str(graph)})
+        if status not in (200, 204, 404):
+            raise SpacecoopError(
+                f"the Graph Store at {self.gsp_url} refused to drop <{graph}> (HTTP {status}): "
+                f"{_one_line(data.decode('utf-8', 'replace'))}"
+            )
+
+    def load(self, ds: Dataset) -> None:
+        """Replace the store's contents with ``ds``, graph by graph (Graph Store Protocol ``PUT``).
+
+        Each named graph of ``ds`` replaces the graph of that name; the default graph is replaced
+        by the merge of all graphs; named graphs the store holds that ``ds`` lacks are dropped,
+        so the store ends up holding exactly ``ds`` and loading twice duplicates nothing.
+        """
+        if not self.gsp_url:
+            raise UsageError(
+                f"loading needs the store's Graph Store endpoint: use sparql:{self.query_url},gsp=URL"
+            )
+        named = _named_graphs(ds)
+        existing = set(self.named_graphs())
+        memo: dict = {}
+        for gid in named:
+            lines = (_triple_line(s, p, o, memo) for s, p, o in ds.graph(gid).triples((None, None, None)))
+            self._put(gid, "".join(lines).encode("utf-8"))
+        lines = (_triple_line(s, p, o, memo) for s, p, o, _ in ds.quads((None, None, None, None)))
+        self._put(None, "".join(lines).encode("utf-8"))
+        for gid in sorted(existing - set(named)):
+            self._delete(gid)
+
+    def to_dataset(self) -> Dataset:
+        out = Dataset(default_union=True)
+        named: set = set()
+        res = self.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
+        for g, s, p, o in res.rows:
+            out.graph(g).add((s, p, o))
+            named.add((s, p, o))
+        for s, p, o in self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows:
+            if (s, p, o) not in named:
+                out.default_graph.add((s, p, o))
+        return out
+
+    def __len__(self) -> int:
+        return int(self.query(_COUNT_QUADS).rows[0][0])
+
+    def close(self) -> None:
+        for conn in (getattr(self._local, "conns", None) or {}).values():
+            conn.close()
+        self._local.conns = {}
 
 
 def to_oxigraph(term: Node):
-    """Convert an rdflib term to a pyoxigraph term."""
+    """Convert an rdflib term to a pyoxigraph term.
+
+    Raises
+    ------
+    UsageError
+        The term is not a valid RDF term (an IRI with a space or ``>``, a bad language tag).
+    """
     import pyoxigraph as ox
 
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
+    try:
+        if isinstance(term, URIRef):
+            return ox.NamedNode(str(term))
+        if isinstance(term, BNode):
+            return ox.BlankNode(str(term))
+        if isinstance(term, Literal):
+            if term.language:
+                return ox.Literal(str(term), language=term.language)
+            if term.datatype:
+                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+            return ox.Literal(str(term))
+    except ValueError as exc:
+        raise UsageError(f"not a valid RDF term: {str(term)[:80]!r} ({_one_line(exc)})") from exc
     raise TypeError(f"cannot convert {term!r} to a pyoxigraph term")
-
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def from_oxigraph(term) -> Node | None:
     """Convert a pyoxigraph term to an rdflib term (plain literals stay plain)."""
-    import pyoxigraph as ox
-
+    ox = _pyoxigraph()
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
@@ -208,7 +527,278 @@ def from_oxigraph(term) -> Node | None:
     raise TypeError(f"cannot convert {term!r} to an rdflib term")
 
 
-STORE_KINDS = ("memory", "oxigraph")
+_OX = None
+
+
+def _pyoxigraph():
+    global _OX
+    if _OX is None:
+        import pyoxigraph
+
+        _OX = pyoxigraph
+    return _OX
+
+
+# -- SPARQL text, results and N-Quads ------------------------------------------------------------
+
+def values_clause(bindings: Mapping[str, Node]) -> str:
+    """Return a SPARQL ``VALUES`` clause binding each variable to one RDF term.
+
+    Each term is checked and written by pyoxigraph (an IRI with ``>`` or a space is refused; a
+    literal's quotes and line breaks are escaped), so a value cannot end the clause early.
+
+    Raises
+    ------
+    UsageError
+        A variable name is not a SPARQL variable name, or a term is not valid (a blank node cannot
+        be sent to another store).
+
+    Examples
+    --------
+    >>> from rdflib import Literal, URIRef
+    >>> values_clause({"x": URIRef("http://example.org/a"), "y": Literal('say "hi"', lang="en")})
+    'VALUES (?x ?y) { (<http://example.org/a> "say \\\\"hi\\\\""@en) }'
+    """
+    names, terms = [], []
+    for name, term in bindings.items():
+        if not _VARNAME.fullmatch(name):
+            raise UsageError(f"not a SPARQL variable name: {name!r}")
+        if isinstance(term, BNode) or not isinstance(term, (URIRef, Literal)):
+            raise UsageError(f"cannot bind ?{name} to {term!r}: only IRIs and literals can be sent to a store")
+        names.append("?" + name)
+        terms.append(str(to_oxigraph(term)))
+    return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
+
+
+def parse_sparql_json(data: bytes) -> QueryResult:
+    """Parse a SPARQL 1.1 Query Results JSON document into a :class:`QueryResult` of rdflib terms.
+
+    Raises
+    ------
+    SpacecoopError
+        The document is not SPARQL results JSON.
+    """
+    import json
+
+    try:
+        doc = json.loads(data)
+        if "boolean" in doc:
+            return QueryResult("ASK", boolean=bool(doc["boolean"]))
+        names = tuple(doc["head"]["vars"])
+        rows = tuple(
+            tuple(_json_term(b.get(v)) for v in names) for b in doc["results"]["bindings"]
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SpacecoopError(f"the SPARQL store sent a malformed JSON result: {_one_line(exc)}") from exc
+    return QueryResult("SELECT", names, rows)
+
+
+def _json_term(b) -> Node | None:
+    if b is None:
+        return None
+    kind, value = b["type"], b["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in b:
+            return Literal(value, lang=b["xml:lang"])
+        dt = b.get("datatype")
+        if dt and dt != _XSD_STRING:
+            return Literal(value, datatype=URIRef(dt))
+        return Literal(value)
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+# The quads of the dataset a store holds: every named-graph quad, and each default-graph triple that
+# no named graph holds (the rest of the stored default graph is the merge, see the module notes).
+_COUNT_QUADS = (
+    "SELECT (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION "
+    "{ ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } } } }"
+)
+
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+_NOISE = re.compile(r"#[^\n]*|<[^<>\s]*>|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
+_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def query_form(text: str) -> str:
+    """Return the form of a SPARQL query: ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``.
+
+    Examples
+    --------
+    >>> query_form("PREFIX ex: <http://example.org/select#> # ASK?\\nDESCRIBE ex:a")
+    'DESCRIBE'
+    """
+    m = _FORM.search(_NOISE.sub(" ", text))
+    return m.group(1).upper() if m else "SELECT"
+
+
+def _named_graphs(ds: Dataset) -> list[URIRef]:
+    default = ds.default_graph.identifier
+    return sorted(
+        {g.identifier for g in ds.graphs() if g.identifier != default and len(g)}, key=str
+    )
+
+
+def _iri(value: str) -> str:
+    if _BAD_IRI.search(value):
+        value = _BAD_IRI.sub(lambda m: f"\\u{ord(m.group()):04X}", value)
+    return f"<{value}>"
+
+
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _nt(term: Node, memo: dict) -> str:
+    out = memo.get(term)
+    if out is not None:
+        return out
+    if isinstance(term, URIRef):
+        out = _iri(str(term))
+    elif isinstance(term, Literal):
+        lex = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        if term.language:
+            out = f'"{lex}"@{term.language}'
+        elif term.datatype is not None and str(term.datatype) != _XSD_STRING:
+            out = f'"{lex}"^^{_iri(str(term.datatype))}'
+        else:
+            out = f'"{lex}"'
+    elif isinstance(term, BNode):
+        out = "_:b" + "".join(c if c.isascii() and c.isalnum() else f"x{ord(c):x}" for c in str(term))
+    else:
+        raise TypeError(f"cannot write {term!r} as N-Triples")
+    if len(memo) < 2_000_000:
+        memo[term] = out
+    return out
+
+
+def _triple_line(s: Node, p: Node, o: Node, memo: dict) -> str:
+    return f"{_nt(s, memo)} {_nt(p, memo)} {_nt(o, memo)} .\n"
+
+
+def layout_nquads(ds: Dataset):
+    """Yield the N-Quads lines that a store holds for ``ds`` (see the module notes).
+
+    Every quad of a named graph is written twice, in its graph and in the default graph; the
+    dataset's own default-graph triples once. Stores hold sets, so repeats collapse on loading.
+    """
+    memo: dict = {}
+    default = ds.default_graph.identifier
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        gid = g.identifier if hasattr(g, "identifier") else g
+        triple = _triple_line(s, p, o, memo)
+        yield triple
+        if gid is not None and gid != default:
+            yield triple[:-2] + _nt(gid, memo) + " .\n"
+
+
+class _ByteLines(io.RawIOBase):
+    """A read-only byte stream over an iterator of text lines (so nothing is held whole)."""
+
+    def __init__(self, lines) -> None:
+        self._lines = iter(lines)
+        self._buf = b""
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        if self._pos >= len(self._buf):
+            self._buf = "".join(itertools.islice(self._lines, 4096)).encode("utf-8")
+            self._pos = 0
+            if not self._buf:
+                return 0
+        n = min(len(b), len(self._buf) - self._pos)
+        b[:n] = self._buf[self._pos : self._pos + n]
+        self._pos += n
+        return n
+
+
+def _one_line(exc: object) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0].strip() if text else type(exc).__name__
+
+
+# -- Specs -----------------------------------------------------------------------------------
+
+STORE_KINDS = ("memory", "oxigraph", "sparql")
+
+SPEC_HELP = (
+    "memory (rdflib, default), oxigraph (pyoxigraph in memory), oxigraph:PATH (on disk, "
+    "persistent), sparql:URL[,gsp=URL][,timeout=S] (any SPARQL 1.1 store; a URL with no path, "
+    "e.g. sparql:http://127.0.0.1:7878, means Oxigraph server's /query and /store)"
+)
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """A parsed store spec (see the module notes for the syntax)."""
+
+    kind: str
+    path: str | None = None
+    query_url: str | None = None
+    gsp_url: str | None = None
+    timeout: float = 60.0
+
+    @property
+    def persistent(self) -> bool:
+        """True for ``oxigraph:PATH`` and ``sparql:``: the data outlives the process."""
+        return self.kind == "sparql" or (self.kind == "oxigraph" and bool(self.path))
+
+
+def parse_store_spec(spec: str) -> StoreSpec:
+    """Parse a store spec.
+
+    Raises
+    ------
+    UsageError
+        The spec names no known backend or is malformed; the message gives the syntax.
+
+    Examples
+    --------
+    >>> parse_store_spec("sparql:http://127.0.0.1:7878")
+    StoreSpec(kind='sparql', path=None, query_url='http://127.0.0.1:7878/query', gsp_url='http://127.0.0.1:7878/store', timeout=60.0)
+    >>> parse_store_spec("sparql:http://example.org/ds/query,gsp=http://example.org/ds/data,timeout=5").gsp_url
+    'http://example.org/ds/data'
+    """
+    from urllib.parse import urlsplit
+
+    spec = (spec or "").strip()
+    kind, sep, arg = spec.partition(":")
+    if kind == "memory" and not sep:
+        return StoreSpec("memory")
+    if kind == "oxigraph":
+        if sep and not arg:
+            raise UsageError("oxigraph: needs a folder, e.g. --store oxigraph:./store (or plain oxigraph)")
+        return StoreSpec("oxigraph", path=arg or None)
+    if kind == "sparql":
+        parts = arg.split(",")
+        url_parts, opts = [], {}
+        for part in parts:
+            key, eq, value = part.partition("=")
+            if eq and key in ("gsp", "timeout"):
+                opts[key] = value
+            else:
+                url_parts.append(part)
+        url = ",".join(url_parts)
+        split = urlsplit(url)
+        if split.scheme not in ("http", "https") or not split.hostname:
+            raise UsageError(f"sparql: needs an http(s) URL, e.g. sparql:http://127.0.0.1:7878; got {spec!r}")
+        gsp = opts.get("gsp") or None
+        if split.path in ("", "/") and not split.query:  # Oxigraph server's layout
+            base = url.rstrip("/")
+            url, gsp = base + "/query", gsp or base + "/store"
+        try:
+            timeout = float(opts.get("timeout", 60.0))
+            if timeout <= 0:
+                raise ValueError
+        except ValueError:
+            raise UsageError(f"timeout= must be a positive number of seconds; got {opts['timeout']!r}") from None
+        return StoreSpec("sparql", query_url=url, gsp_url=gsp, timeout=timeout)
+    raise UsageError(f"unknown store {spec!r}; expected {SPEC_HELP}")
 
 
 def open_store(spec: str = "memory", ds: Dataset | None = None) -> Store:
@@ -217,14 +807,18 @@ def open_store(spec: str = "memory", ds: Dataset | None = None) -> Store:
     Parameters
     ----------
     spec : str
-        ``memory`` (rdflib), ``oxigraph`` (pyoxigraph in memory) or ``oxigraph:PATH`` (on disk).
+        ``memory`` (rdflib), ``oxigraph`` (pyoxigraph in memory), ``oxigraph:PATH`` (on disk) or
+        ``sparql:URL[,gsp=URL][,timeout=S]`` (any SPARQL 1.1 store); see the module notes.
     ds : rdflib.Dataset, optional
-        Data to load. For ``memory`` the dataset itself is used, not copied.
+        Data to load, replacing what the store holds. For ``memory`` the dataset itself is used,
+        not copied. Without it a persistent store is opened with what it already holds.
 
     Raises
     ------
     UsageError
         The spec names no known backend.
+    SpacecoopError
+        The store cannot be opened or reached.
 
     Examples
     --------
@@ -232,16 +826,18 @@ def open_store(spec: str = "memory", ds: Dataset | None = None) -> Store:
     >>> store = open_store("oxigraph", load_dataset())
     >>> store.query("ASK { ?s ?p ?o }").boolean
     True
+
+    See Also
+    --------
+    parse_store_spec : the spec syntax.
     """
-    kind, _, arg = spec.partition(":")
-    if kind == "memory" and not arg:
+    parsed = parse_store_spec(spec)
+    if parsed.kind == "memory":
         return MemoryStore(ds) if ds is not None else MemoryStore()
-    if kind == "oxigraph":
-        store: Store = OxigraphStore(arg or None)
+    if parsed.kind == "oxigraph":
+        store: Store = OxigraphStore(parsed.path)
     else:
-        raise UsageError(
-            f"unknown store {spec!r}; expected memory, oxigraph or oxigraph:PATH"
-        )
+        store = SparqlStore(parsed.query_url, gsp_url=parsed.gsp_url, timeout=parsed.timeout)
     if ds is not None:
         store.load(ds)
     return store

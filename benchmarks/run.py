@@ -1,0 +1,920 @@
+#!/usr/bin/env python3
+"""Benchmark the storage backends on synthetic corpora of 10k, 100k and 1M triples, side by side.
+
+Usage::
+
+    python benchmarks/run.py                 # full run: 10k, 100k, 1M; writes benchmarks/RESULTS.md
+    python benchmarks/run.py --quick         # smoke run: 10k only, few repeats, short limits
+    python benchmarks/run.py --sizes 10k,100k --out /tmp/results.md
+
+For each size a synthetic corpus is written (``spacecoop synth``), then every measurement runs in
+a subprocess of its own so that peak memory (``ru_maxrss``) is per backend, and so that a run past
+its time limit is killed and reported as "> limit" instead of hanging the benchmark:
+
+* ``build``: rdflib reads and derives the dataset (what every backend starts from), then writes it
+  to ``oxigraph:PATH`` (what ``spacecoop load`` does), to an Oxigraph server over the Graph Store
+  Protocol (``sparql:``), and as N-Quads for the in-memory Oxigraph worker;
+* one worker per backend (``memory`` = rdflib, ``oxigraph`` = pyoxigraph in memory, ``oxigraph-disk``
+  = the on-disk store reopened without reloading, ``sparql`` = an ``oxigraph serve`` process on
+  127.0.0.1 through :class:`spacecoop.store.SparqlStore`) times every named query (``queries/`` and
+  ``queries/checks/``) with real parameter values, and two look-ups of one entity (its evidence,
+  its partners); rdflib queries run in a forked child that is killed at the limit;
+* the pyoxigraph worker also times the same SPARQL sent straight to pyoxigraph (our overhead), the
+  country view projected to networkx and the HTML page, where those stages exist;
+* endpoint throughput: ``spacecoop serve`` (where it exists) against ``oxigraph serve-read-only`` on
+  the same data, same queries, same client.
+
+Medians are of ``--repeat`` runs after one warm-up run (rdflib at 100k and more: of the runs that fit
+the limit, no warm-up). Timings are wall-clock on a shared machine: compare columns, not decimals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BACKENDS = ("memory", "oxigraph", "oxigraph-disk", "sparql")
+SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+
+ID = "https://w3id.org/spacecoop/id/"
+LOOKUPS = {
+    # Everything said about the relationships one entity takes part in, with quote and source.
+    "lookup:evidence": (
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nPREFIX org: <http://www.w3.org/ns/org#>\n"
+        "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
+        "SELECT ?claim ?about ?quote ?source WHERE {\n"
+        "  { ?about org:member ?entity } UNION { ?about org:organization ?entity } UNION { ?about sc:developer ?entity }\n"
+        "  ?claim sc:about ?about ; sc:quote ?quote ; prov:wasDerivedFrom ?source .\n"
+        "} ORDER BY ?claim ?quote"
+    ),
+    # The countries, regions and organisations one entity shares a bloc or a payload with.
+    "lookup:partners": (
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nPREFIX org: <http://www.w3.org/ns/org#>\n"
+        "SELECT DISTINCT ?partner WHERE {\n"
+        "  { ?entity sc:participatesIn ?bloc . ?partner sc:participatesIn ?bloc . }\n"
+        "  UNION { ?o1 sc:basedIn ?entity ; sc:develops ?payload . ?o2 sc:develops ?payload ; sc:basedIn ?partner . }\n"
+        "  FILTER(?partner != ?entity)\n"
+        "} ORDER BY ?partner"
+    ),
+}
+
+
+# ================================================================================================
+# Workers (run in subprocesses: `run.py --worker KIND --job FILE`)
+# ================================================================================================
+
+def emit(**event) -> None:
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def maxrss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def choose_params(ds) -> dict:
+    """Real values for query parameters, picked from the data: the busiest of each kind."""
+    from collections import Counter
+
+    from rdflib import RDF, URIRef
+
+    from spacecoop.namespaces import ORG, SC
+
+    def busiest(counter, prefix):
+        best = [k for k, _ in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0]))) if str(k).startswith(prefix)]
+        return best[0] if best else None
+
+    members = Counter(ds.objects(None, ORG.member))
+    blocs = Counter(ds.objects(None, ORG.organization))
+    developers = Counter(ds.objects(None, SC.developer))
+    payloads = Counter(ds.objects(None, SC.payload))
+    missions = Counter(ds.objects(None, SC.mission))
+    country = busiest(members, ID + "country/")
+    ranked = sorted((k for k in members if str(k).startswith(ID + "country/")), key=lambda k: (-members[k], str(k)))
+    params = {
+        "typical": ranked[len(ranked) // 2] if ranked else None,  # the median country by participations
+        "country": country,
+        "entity": country,
+        "member": country,
+        "a": country,
+        "initiative": busiest(blocs, ID + "initiative/"),
+        "bloc": busiest(blocs, ID + "initiative/"),
+        "organization": busiest(blocs, ID + "org/") or busiest(developers, ID + "org/"),
+        "org": busiest(developers, ID + "org/"),
+        "developer": busiest(developers, ID + "org/"),
+        "payload": busiest(payloads, ID + "payload/"),
+        "mission": busiest(missions, ID + "mission/"),
+        "source": sorted(ds.subjects(RDF.type, SC.Source))[0] if (None, RDF.type, SC.Source) in ds else None,
+    }
+    return {k: v.n3() for k, v in params.items() if isinstance(v, URIRef)}
+
+
+def worker_build(job: dict) -> None:
+    """rdflib reads the corpus; the dataset goes to oxigraph:PATH, the server, and an N-Quads file."""
+    from spacecoop.load import load_dataset
+    from spacecoop.store import OxigraphStore, SparqlStore, layout_nquads
+
+    t = time.perf_counter()
+    ds = load_dataset(job["root"])
+    emit(event="parsed", seconds=time.perf_counter() - t, quads=sum(1 for _ in ds.quads((None, None, None, None))),
+         triples=len(ds), rss=maxrss_mb())
+    emit(event="params", params=choose_params(ds))
+    t = time.perf_counter()
+    with open(job["nquads"], "w", encoding="utf-8") as f:
+        for line in layout_nquads(ds):
+            f.write(line)
+    emit(event="nquads", seconds=time.perf_counter() - t)
+    t = time.perf_counter()
+    store = OxigraphStore(job["disk"])
+    store.load(ds)
+    store.close()
+    emit(event="disk-load", seconds=time.perf_counter() - t)
+    t = time.perf_counter()
+    remote = SparqlStore(job["server"] + "/query", gsp_url=job["server"] + "/store", timeout=job["load_limit"])
+    remote.load(ds)
+    emit(event="gsp-load", seconds=time.perf_counter() - t, rss=maxrss_mb())
+
+
+def _parse_params(params: dict) -> dict:
+    from rdflib.util import from_n3
+
+    return {k: from_n3(v) for k, v in params.items()}
+
+
+def _time_query(store, text, params, runs: int, warmup: bool) -> tuple[list[float], int]:
+    if warmup:
+        store.query(text, params)
+    times, rows = [], 0
+    for _ in range(runs):
+        t = time.perf_counter()
+        res = store.query(text, params)
+        times.append(time.perf_counter() - t)
+        rows = len(res.rows) if res.kind == "SELECT" else int(bool(res.boolean))
+    return times, rows
+
+
+def worker_backend(job: dict) -> None:
+    """Open one backend, then time every query (rdflib: each in a forked child, killed at the limit)."""
+    kind = job["backend"]
+    from spacecoop.store import MemoryStore, OxigraphStore, SparqlStore, values_clause
+
+    t = time.perf_counter()
+    if kind == "memory":
+        from spacecoop.load import load_dataset
+
+        ds = load_dataset(job["root"])
+        store = MemoryStore(ds)
+    elif kind == "oxigraph":
+        import pyoxigraph
+
+        store = OxigraphStore()
+        store.store.bulk_load(path=job["nquads"], format=pyoxigraph.RdfFormat.N_QUADS)
+    elif kind == "oxigraph-disk":
+        store = OxigraphStore(job["disk"])  # reopened as it stands: nothing is loaded
+    else:
+        store = SparqlStore(job["server"] + "/query", timeout=job["limit"] + 5)
+    emit(event="opened", seconds=time.perf_counter() - t, rss=maxrss_mb())
+    limit, runs = job["limit"], job["runs"]
+    rdflib_big = kind == "memory" and job["triples"] >= 50_000
+    for q in job["queries"]:
+        params = _parse_params(q["params"])
+        if kind != "memory":
+            try:
+                times, rows = _time_query(store, q["text"], params, runs, True)
+                emit(event="query", name=q["name"], times=times, rows=rows)
+            except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
+                emit(event="query", name=q["name"], error=f"{type(exc).__name__}: {exc}"[:200])
+            continue
+        # rdflib: fork, run in the child, kill it at the limit (the loaded data is shared copy-on-write).
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child
+            os.close(r)
+            try:
+                n = 1 if rdflib_big else runs
+                if not rdflib_big:
+                    store.query(q["text"], params)
+                times, rows = [], 0
+                for _ in range(n):
+                    t0 = time.perf_counter()
+                    res = store.query(q["text"], params)
+                    times.append(time.perf_counter() - t0)
+                    rows = len(res.rows) if res.kind == "SELECT" else int(bool(res.boolean))
+                os.write(w, json.dumps({"times": times, "rows": rows}).encode())
+            except Exception as exc:  # noqa: BLE001
+                os.write(w, json.dumps({"error": f"{type(exc).__name__}: {exc}"[:200]}).encode())
+            os._exit(0)
+        os.close(w)
+        budget = limit * (1 if rdflib_big else runs + 1)
+        deadline = time.monotonic() + budget
+        data = b""
+        import select
+
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                os.kill(pid, signal.SIGKILL)
+                emit(event="query", name=q["name"], timeout=budget)
+                break
+            ready, _, _ = select.select([r], [], [], left)
+            if ready:
+                chunk = os.read(r, 65536)
+                if not chunk:
+                    emit(event="query", name=q["name"], **json.loads(data or b'{"error": "child died"}'))
+                    break
+                data += chunk
+        os.close(r)
+        os.waitpid(pid, 0)
+    if kind == "oxigraph":
+        # Our overhead: the same text (parameters as the same VALUES clause) straight to pyoxigraph.
+        raw = store.store
+        for q in job["queries"]:
+            params = _parse_params(q["params"])
+            text = q["text"] + "\n" + values_clause(params) if params else q["text"]
+            times = []
+            for i in range(runs + 1):
+                t0 = time.perf_counter()
+                res = raw.query(text)
+                if hasattr(res, "variables"):
+                    n = len(res.variables)
+                    for sol in res:
+                        for j in range(n):
+                            sol[j]
+                elif not isinstance(res, bool) and not hasattr(res, "__bool__"):
+                    list(res)
+                if i:
+                    times.append(time.perf_counter() - t0)
+            emit(event="raw", name=q["name"], times=times)
+    emit(event="queries-done", rss=maxrss_mb(), children_rss=_children_rss())
+    if kind in ("memory", "oxigraph"):
+        stages(store, job)
+    emit(event="done", rss=maxrss_mb(), children_rss=_children_rss())
+
+
+def _children_rss() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def stages(store, job) -> None:
+    """The country view projected to networkx and its HTML page, where those stages exist."""
+    if importlib.util.find_spec("spacecoop.project") is None:
+        emit(event="stage", name="project", note="spacecoop.project not on this branch")
+        return
+    try:
+        from spacecoop import project
+    except Exception as exc:  # noqa: BLE001
+        emit(event="stage", name="project", note=f"cannot import spacecoop.project: {exc}"[:200])
+        return
+    target = getattr(store, "ds", None) if job["backend"] == "memory" else store
+    t = time.perf_counter()
+    try:
+        G = project.to_networkx(target, view="countries")
+    except Exception as exc:  # noqa: BLE001
+        emit(event="stage", name="project", note=f"to_networkx({type(target).__name__}) failed: {type(exc).__name__}: {exc}"[:200])
+        return
+    emit(event="stage", name="project", seconds=time.perf_counter() - t, nodes=G.number_of_nodes(), edges=G.number_of_edges())
+    if importlib.util.find_spec("spacecoop.render") is None:
+        emit(event="stage", name="html", note="spacecoop.render not on this branch")
+        return
+    try:
+        from spacecoop import render
+
+        t = time.perf_counter()
+        html = render.page_html(G)
+        emit(event="stage", name="html", seconds=time.perf_counter() - t, bytes=len(html))
+    except Exception as exc:  # noqa: BLE001
+        emit(event="stage", name="html", note=f"page_html failed: {type(exc).__name__}: {exc}"[:200])
+
+
+# ================================================================================================
+# The parent: orchestrates, enforces limits, writes the table
+# ================================================================================================
+
+class Worker:
+    """A worker subprocess whose JSON lines are read with a time limit per line."""
+
+    def __init__(self, kind: str, job: dict, workdir: Path) -> None:
+        path = workdir / f"job-{kind}-{job.get('backend', '')}.json"
+        path.write_text(json.dumps(job))
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--job", str(path)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(REPO),
+        )
+        self.lines: list = []
+        self.cond = threading.Condition()
+        self.eof = False
+        threading.Thread(target=self._read, daemon=True).start()
+        self.stderr: list[str] = []
+        threading.Thread(target=self._read_err, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            with self.cond:
+                try:
+                    self.lines.append(json.loads(line))
+                except ValueError:
+                    pass
+                self.cond.notify_all()
+        with self.cond:
+            self.eof = True
+            self.cond.notify_all()
+
+    def _read_err(self) -> None:
+        for line in self.proc.stderr:
+            self.stderr.append(line)
+
+    def next(self, limit: float):
+        """The next event, or None after ``limit`` seconds (then the worker is killed)."""
+        deadline = time.monotonic() + limit
+        with self.cond:
+            while not self.lines and not self.eof:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.kill()
+                    return None
+                self.cond.wait(left)
+            if self.lines:
+                return self.lines.pop(0)
+            return {"event": "died", "stderr": "".join(self.stderr[-5:])[-400:]}
+
+    def peak_mb(self) -> float | None:
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            return None
+        return None
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def oxigraph_binary() -> str:
+    here = Path(sys.executable).parent / "oxigraph"
+    found = str(here) if here.is_file() else shutil.which("oxigraph")
+    if not found:
+        sys.exit("the Oxigraph server is not installed: pip install oxigraph")
+    return found
+
+
+def start_server(args: list[str], url: str, limit: float = 60) -> subprocess.Popen:
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{args[0]} exited: {proc.stderr.read().decode()[:300]}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return proc
+        except urllib.error.HTTPError:
+            return proc  # it answers, if only to say no
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{args[0]} did not answer within {limit} s")
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def proc_peak_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def help_time(repeat: int = 7) -> float:
+    exe = Path(sys.executable).parent / "spacecoop"
+    cmd = [str(exe), "--help"] if exe.is_file() else [sys.executable, "-m", "spacecoop", "--help"]
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=30)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def throughput(url: str, bodies: list[str], seconds: float, clients: int) -> dict:
+    """Closed loop: ``clients`` threads POST the queries round-robin for ``seconds``."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+
+    parts = urlsplit(url)
+    stop_at = time.monotonic() + seconds
+    counts, errors, lat = [0] * clients, [0] * clients, [[] for _ in range(clients)]
+
+    def client(i: int) -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        j = i
+        while time.monotonic() < stop_at:
+            body = urlencode({"query": bodies[j % len(bodies)]})
+            j += 1
+            t = time.perf_counter()
+            try:
+                conn.request("POST", parts.path or "/", body=body, headers={
+                    "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"})
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status == 200:
+                    counts[i] += 1
+                    lat[i].append(time.perf_counter() - t)
+                else:
+                    errors[i] += 1
+            except (OSError, http.client.HTTPException):
+                errors[i] += 1
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - began
+    all_lat = sorted(x for lst in lat for x in lst)
+    return {
+        "qps": sum(counts) / elapsed,
+        "errors": sum(errors),
+        "p50": all_lat[len(all_lat) // 2] if all_lat else None,
+        "p95": all_lat[int(len(all_lat) * 0.95)] if all_lat else None,
+    }
+
+
+def machine() -> dict:
+    import importlib.metadata as md
+
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "?"
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1])
+        ram = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    versions = {}
+    for pkg in ("spacecoop", "rdflib", "pyoxigraph", "oxigraph", "pyshacl", "networkx", "pyvis"):
+        try:
+            versions[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            versions[pkg] = "not installed"
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "ram": ram, "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}", "versions": versions,
+    }
+
+
+def queries_for(root: Path, params: dict) -> list[dict]:
+    from spacecoop.query import list_queries
+
+    out = []
+    for checks in (False, True):
+        for nq in list_queries(root, checks=checks):
+            bound = {}
+            for p in nq.params:
+                if p in params:
+                    bound[p] = params[p]
+            out.append({"name": ("checks/" if checks else "") + nq.name, "text": nq.text, "params": bound})
+    for name, text in LOOKUPS.items():
+        for which, key in (("busiest", "entity"), ("typical", "typical")):
+            if params.get(key):
+                out.append({"name": f"{name} ({which})", "text": text, "params": {"entity": params[key]}})
+    return out
+
+
+def fmt_s(x: float | None) -> str:
+    if x is None:
+        return "–"
+    if x < 1:
+        return f"{x * 1000:.1f} ms"
+    return f"{x:.2f} s"
+
+
+def run_size(label: str, triples: int, args, out: dict) -> None:
+    from spacecoop.synth import sources_for_triples, write_corpus
+
+    work = Path(args.workdir) / label
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    res: dict = {"label": label, "target": triples, "backends": {b: {"queries": {}} for b in BACKENDS},
+                 "load_before": os.getloadavg()[0]}
+    out["sizes"].append(res)
+    n = sources_for_triples(triples)
+    t = time.perf_counter()
+    write_corpus(work / "corpus", n, seed=args.seed, root=REPO)
+    res["synth"] = time.perf_counter() - t
+    res["sources"] = n
+    print(f"[{label}] synthetic corpus: {n} sources in {res['synth']:.1f} s", flush=True)
+
+    port = free_port()
+    server_url = f"http://127.0.0.1:{port}"
+    server = start_server([oxigraph_binary(), "serve", "--location", str(work / "server"), "--bind", f"127.0.0.1:{port}"],
+                          server_url + "/query?query=ASK%7B%7D")
+    try:
+        job = {"root": str(work / "corpus"), "nquads": str(work / "layout.nq"), "disk": str(work / "disk"),
+               "server": server_url, "load_limit": args.load_limit}
+        w = Worker("build", job, work)
+        params: dict = {}
+        while True:
+            ev = w.next(args.load_limit)
+            if ev is None:
+                res["build_error"] = f"> {args.load_limit:g} s"
+                print(f"[{label}] build past its limit; size skipped", flush=True)
+                return
+            if ev["event"] == "died":
+                res["build_error"] = ev["stderr"]
+                print(f"[{label}] build failed: {ev['stderr']}", flush=True)
+                return
+            if ev["event"] == "parsed":
+                res.update(parse=ev["seconds"], quads=ev["quads"], triples=ev["triples"], build_rss=ev["rss"])
+                print(f"[{label}] rdflib read {ev['quads']:,} quads in {ev['seconds']:.1f} s", flush=True)
+            elif ev["event"] == "params":
+                params = ev["params"]
+            elif ev["event"] == "nquads":
+                res["nquads_write"] = ev["seconds"]
+            elif ev["event"] == "disk-load":
+                res["backends"]["oxigraph-disk"]["load"] = ev["seconds"]
+            elif ev["event"] == "gsp-load":
+                res["backends"]["sparql"]["load"] = ev["seconds"]
+                break
+        w.kill()
+        res["params"] = params
+        queries = queries_for(work / "corpus", params)
+        for backend in BACKENDS:
+            runs = args.repeat
+            limit = args.limit
+            job = {"backend": backend, "root": str(work / "corpus"), "nquads": str(work / "layout.nq"),
+                   "disk": str(work / "disk"), "server": server_url, "limit": limit, "runs": runs,
+                   "queries": queries, "triples": res["quads"]}
+            b = res["backends"][backend]
+            w = Worker("backend", job, work)
+            ev = w.next(args.load_limit)
+            if ev is None or ev["event"] != "opened":
+                b["error"] = "did not open" if ev is None else ev.get("stderr", str(ev))
+                print(f"[{label}] {backend}: {b['error']}", flush=True)
+                w.kill()
+                continue
+            b["open"] = ev["seconds"]
+            if backend == "memory":
+                b["load"] = ev["seconds"]
+            elif backend == "oxigraph":
+                b["load"] = ev["seconds"]
+            b["rss_after_open"] = ev["rss"]
+            print(f"[{label}] {backend}: opened in {ev['seconds']:.2f} s", flush=True)
+            per_query_limit = limit * (runs + 2) + 10
+            in_stages = False
+            while True:
+                ev = w.next(limit if in_stages else per_query_limit)
+                if ev is None:
+                    if in_stages:  # the projection or the page ran past the limit
+                        b.setdefault("stages", {}).setdefault("project", {"name": "project", "timeout": limit})
+                        b["stages"].setdefault("html", {"name": "html", "note": "not reached"})
+                    else:
+                        b["error"] = "worker past its limit"
+                    break
+                if ev["event"] == "queries-done":
+                    b["peak"] = max(ev["rss"], ev.get("children_rss") or 0)
+                    in_stages = True
+                    continue
+                kind = ev["event"]
+                if kind == "query":
+                    b["queries"][ev["name"]] = ev
+                    if "times" in ev:
+                        shown = fmt_s(statistics.median(ev["times"]))
+                    elif "timeout" in ev:
+                        shown = f"> {ev['timeout']:g} s"
+                    else:
+                        shown = ev.get("error", "?")
+                    print(f"[{label}] {backend}: {ev['name']}: {shown}", flush=True)
+                elif kind == "raw":
+                    b.setdefault("raw", {})[ev["name"]] = ev["times"]
+                elif kind == "stage":
+                    b.setdefault("stages", {})[ev["name"]] = ev
+                elif kind == "done":
+                    b["peak"] = max(ev["rss"], ev.get("children_rss") or 0)
+                    break
+                elif kind == "died":
+                    b["error"] = ev["stderr"]
+                    break
+            w.kill()
+        res["server_peak"] = proc_peak_mb(server.pid)
+    finally:
+        stop(server)
+    # Endpoint throughput on the same data: spacecoop serve (if present) and oxigraph serve-read-only.
+    bodies = []
+    from spacecoop.store import values_clause
+    from rdflib.util import from_n3
+
+    slow = []
+    for q in queries:
+        ox = median_of(res["backends"]["oxigraph"]["queries"].get(q["name"]))
+        if ox is None or ox > 1.0:  # one slow query would measure that query, not the endpoint
+            slow.append(q["name"])
+            continue
+        p = {k: from_n3(v) for k, v in q["params"].items()}
+        bodies.append(q["text"] + ("\n" + values_clause(p) if p else ""))
+    res["throughput_excluded"] = slow
+    tp = {}
+    port = free_port()
+    try:
+        proc = start_server([oxigraph_binary(), "serve-read-only", "--location", str(work / "disk"),
+                             "--bind", f"127.0.0.1:{port}", "--timeout-s", str(int(args.limit))],
+                            f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
+        try:
+            tp["oxigraph serve-read-only"] = throughput(f"http://127.0.0.1:{port}/query", bodies, args.tp_seconds, args.clients)
+        finally:
+            stop(proc)
+    except RuntimeError as exc:
+        tp["oxigraph serve-read-only"] = {"error": str(exc)}
+    if importlib.util.find_spec("spacecoop.cli_serve") is not None:
+        port = free_port()
+        exe = Path(sys.executable).parent / "spacecoop"
+        try:
+            proc = start_server([str(exe), "--root", str(work / "corpus"), "--store", f"oxigraph:{work / 'disk'}",
+                                 "serve", "--port", str(port)], f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D")
+            try:
+                tp["spacecoop serve (oxigraph:PATH)"] = throughput(f"http://127.0.0.1:{port}/sparql", bodies,
+                                                                   args.tp_seconds, args.clients)
+            finally:
+                stop(proc)
+        except RuntimeError as exc:
+            tp["spacecoop serve (oxigraph:PATH)"] = {"error": str(exc)[:200]}
+    else:
+        tp["spacecoop serve"] = {"note": "spacecoop serve is not on this branch (issue 3)"}
+    res["throughput"] = tp
+    res["load_after"] = os.getloadavg()[0]
+    for name, r in tp.items():
+        print(f"[{label}] throughput {name}: {r}", flush=True)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+def median_of(entry: dict | None) -> float | None:
+    if not entry or "times" not in entry or not entry["times"]:
+        return None
+    return statistics.median(entry["times"])
+
+
+def cell(entry: dict | None) -> str:
+    if entry is None:
+        return "–"
+    if "timeout" in entry:
+        return f"> {entry['timeout']:g} s"
+    if "error" in entry:
+        return "error"
+    return fmt_s(median_of(entry))
+
+
+def report(out: dict) -> str:
+    m = out["machine"]
+    lines = ["# Benchmark results", "",
+             f"Written by `python benchmarks/run.py{' ' + ' '.join(out['argv']) if out['argv'] else ''}` "
+             f"on {out['date']} (total {out['total']:.0f} s).", "",
+             "## Machine", "",
+             f"- CPU: {m['cpu']}, {m['cores']} cores; RAM {m['ram']}; {m['os']}",
+             f"- Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()), "",
+             "## Corpora", "",
+             "| size | sources | quads loaded | synth | rdflib read + derive | peak RSS (build process) | load average before → after |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for s in out["sizes"]:
+        lines.append(f"| {s['label']} | {s.get('sources', '–')} | {s.get('quads', 0):,} | {fmt_s(s.get('synth'))} | "
+                     f"{fmt_s(s.get('parse'))} | {s.get('build_rss', 0):.0f} MB | "
+                     f"{s.get('load_before', 0):.1f} → {s.get('load_after', 0):.1f} |")
+    lines += ["", "Triples per source (measured): " + ", ".join(
+        f"{s['label']}: {(s['quads'] - 3000) / s['sources']:.0f}" for s in out["sizes"] if s.get("quads")), ""]
+    lines += ["## Load and memory per backend", "",
+              "`memory`: rdflib reads and derives the files; `oxigraph`: pyoxigraph bulk-loads the stored layout "
+              "(N-Quads, default graph = merge); `oxigraph-disk`: `spacecoop load` into `oxigraph:PATH`, then "
+              "*reopen* = opening that folder again, without loading; `sparql`: `SparqlStore.load` into an "
+              "`oxigraph serve` over the Graph Store Protocol (one PUT per graph). Peak RSS is the worker "
+              "process (`ru_maxrss`; rdflib's forked query children included); for `sparql` the server's peak is given too.", "",
+              "| size | backend | load | reopen | peak RSS |", "|---|---|---:|---:|---:|"]
+    for s in out["sizes"]:
+        for b in BACKENDS:
+            e = s["backends"][b]
+            reopen = fmt_s(e.get("open")) if b in ("oxigraph-disk",) else "–"
+            peak = f"{e['peak']:.0f} MB" if e.get("peak") else "–"
+            if b == "sparql" and s.get("server_peak"):
+                peak += f" (server {s['server_peak']:.0f} MB)"
+            lines.append(f"| {s['label']} | {b} | {fmt_s(e.get('load'))} | {reopen} | {peak} |")
+    lines += ["", "## Query latency (median)", "",
+              "Parameters bound to the busiest entity of each kind in the corpus (`params` below); the "
+              "look-ups run for the busiest country and for a typical one (the median country by "
+              "participations). rdflib speed-up = memory ÷ oxigraph.", ""]
+    for s in out["sizes"]:
+        lines += [f"### {s['label']} ({s.get('quads', 0):,} quads)", "",
+                  "| query | memory (rdflib) | oxigraph | oxigraph-disk | sparql (HTTP) | rdflib ÷ oxigraph | rows |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        names = list(s["backends"]["oxigraph"]["queries"]) or list(s["backends"]["memory"]["queries"])
+        for name in names:
+            es = {b: s["backends"][b]["queries"].get(name) for b in BACKENDS}
+            mem, ox = es["memory"], median_of(es["oxigraph"])
+            if mem and "timeout" in mem and ox:
+                speed = f"> {mem['timeout'] / ox:.0f}×"
+            elif median_of(mem) and ox:
+                speed = f"{median_of(mem) / ox:.0f}×"
+            else:
+                speed = "–"
+            rows = (es["oxigraph"] or {}).get("rows", "–")
+            lines.append(f"| {name} | " + " | ".join(cell(es[b]) for b in BACKENDS) + f" | {speed} | {rows} |")
+        lines += ["", "params: " + ", ".join(f"`{k}` = {v}" for k, v in sorted(s.get("params", {}).items())), ""]
+    lines += ["## Our overhead over pyoxigraph", "",
+              "The same query text (parameters as the same VALUES clause) sent straight to `pyoxigraph.Store.query`, "
+              "every value read, against `OxigraphStore.query` (which also converts to rdflib terms).", "",
+              "| size | sum of medians, ours | sum of medians, raw | overhead | worst query |", "|---|---:|---:|---:|---|"]
+    for s in out["sizes"]:
+        b = s["backends"]["oxigraph"]
+        ours = raw = 0.0
+        worst = (0.0, "")
+        for name, times in (b.get("raw") or {}).items():
+            mine = median_of(b["queries"].get(name))
+            if mine is None or not times:
+                continue
+            r = statistics.median(times)
+            ours, raw = ours + mine, raw + r
+            if r > 0.002 and (mine - r) / r > worst[0]:
+                worst = ((mine - r) / r, name)
+        if raw:
+            lines.append(f"| {s['label']} | {fmt_s(ours)} | {fmt_s(raw)} | {100 * (ours - raw) / raw:+.1f} % | "
+                         f"{worst[1]} ({100 * worst[0]:+.0f} %) |")
+    lines += ["", "## Country view and HTML page", "", "| size | backend | stage | time | note |", "|---|---|---|---:|---|"]
+    for s in out["sizes"]:
+        for b in ("memory", "oxigraph"):
+            for name, st in (s["backends"][b].get("stages") or {}).items():
+                extra = st.get("note") or ", ".join(f"{k} {st[k]}" for k in ("nodes", "edges", "bytes") if k in st)
+                shown = f"> {st['timeout']:g} s" if "timeout" in st else fmt_s(st.get("seconds"))
+                lines.append(f"| {s['label']} | {b} | {name} | {shown} | {extra} |")
+    lines += ["", "## Endpoint throughput", "",
+              f"Closed loop, {out['clients']} clients, {out['tp_seconds']:g} s, every query above in turn (POST /query, JSON results).", "",
+              "| size | endpoint | queries/s | p50 | p95 | errors | note |", "|---|---|---:|---:|---:|---:|---|"]
+    for s in out["sizes"]:
+        if s.get("throughput_excluded"):
+            lines.append(f"| {s['label']} | (left out: over 1 s or failed on pyoxigraph) | | | | | "
+                         f"{', '.join(s['throughput_excluded'])} |")
+        for name, r in (s.get("throughput") or {}).items():
+            if "qps" in r:
+                lines.append(f"| {s['label']} | {name} | {r['qps']:.0f} | {fmt_s(r['p50'])} | {fmt_s(r['p95'])} | {r['errors']} | |")
+            else:
+                lines.append(f"| {s['label']} | {name} | – | – | – | – | {r.get('note') or r.get('error')} |")
+    lines += ["", "## Targets", "", "| target | measured | met? |", "|---|---|---|"]
+    lines += targets(out)
+    return "\n".join(lines) + "\n"
+
+
+def targets(out: dict) -> list[str]:
+    rows = []
+    h = out["help"]
+    rows.append(f"| `spacecoop --help` < 0.3 s | {fmt_s(h)} | {'yes' if h < 0.3 else 'NO'} |")
+    for s in out["sizes"]:
+        b = s["backends"]
+        label = s["label"]
+        if s["target"] >= 100_000:
+            worst = None
+            for name, e in b["oxigraph"]["queries"].items():
+                ox = median_of(e)
+                mem = b["memory"]["queries"].get(name)
+                if ox is None or mem is None:
+                    continue
+                ratio = (mem["timeout"] if "timeout" in mem else median_of(mem) or 0) / max(ox, 1e-6)
+                bound = "timeout" in mem
+                if worst is None or ratio < worst[0]:
+                    worst = (ratio, name, bound)
+            if worst:
+                sign = ">" if worst[2] else ""
+                rows.append(f"| {label}: oxigraph ≥ 20× faster than rdflib on every query | slowest ratio {sign}{worst[0]:.1f}× "
+                            f"({worst[1]}) | {'yes' if worst[0] >= 20 else 'NO'} |")
+        raw = b["oxigraph"].get("raw") or {}
+        ours_sum = sum(median_of(b["oxigraph"]["queries"].get(n)) or 0 for n in raw)
+        raw_sum = sum(statistics.median(t) for t in raw.values() if t)
+        if raw_sum:
+            ov = 100 * (ours_sum - raw_sum) / raw_sum
+            rows.append(f"| {label}: overhead over pyoxigraph < 10 % | {ov:+.1f} % | {'yes' if ov < 10 else 'NO'} |")
+        if s["target"] >= 1_000_000:
+            for name in [f"{n} ({w})" for n in LOOKUPS for w in ("typical", "busiest")]:
+                for backend in ("oxigraph", "oxigraph-disk", "sparql"):
+                    v = median_of(b[backend]["queries"].get(name))
+                    if v is not None:
+                        rows.append(f"| {label}: {name} < 50 ms ({backend}) | {fmt_s(v)} | {'yes' if v < 0.05 else 'NO'} |")
+            for backend in ("memory", "oxigraph"):
+                st = (b[backend].get("stages") or {}).get("project")
+                if st and "seconds" in st:
+                    rows.append(f"| {label}: country view < 5 s ({backend}) | {fmt_s(st['seconds'])} | "
+                                f"{'yes' if st['seconds'] < 5 else 'NO'} |")
+                elif st and "timeout" in st:
+                    rows.append(f"| {label}: country view < 5 s ({backend}) | > {st['timeout']:g} s | NO |")
+                elif st:
+                    rows.append(f"| {label}: country view < 5 s ({backend}) | not measured: {st.get('note')} | – |")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--job", help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true", help="smoke run: 10k only, 2 repeats, short limits")
+    ap.add_argument("--sizes", default=None, help="comma-separated: 10k,100k,1M (default: all; --quick: 10k)")
+    ap.add_argument("--repeat", type=int, default=None, help="timed runs per query (default 5; --quick 2)")
+    ap.add_argument("--limit", type=float, default=None, help="seconds allowed per query run (default 120; --quick 20)")
+    ap.add_argument("--load-limit", type=float, default=1800, help="seconds allowed per load step")
+    ap.add_argument("--tp-seconds", type=float, default=None, help="seconds per throughput run (default 10; --quick 1)")
+    ap.add_argument("--clients", type=int, default=4, help="concurrent clients in the throughput run")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workdir", default=None, help="scratch folder (default: a temporary folder)")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    ap.add_argument("--out", default=None, help="Markdown report (default benchmarks/RESULTS.md; --quick: none)")
+    ap.add_argument("--json", default=None, help="also write the raw measurements as JSON")
+    args = ap.parse_args(argv)
+    if args.worker:
+        job = json.loads(Path(args.job).read_text())
+        {"build": worker_build, "backend": worker_backend}[args.worker](job)
+        return 0
+    sys.path.insert(0, str(REPO / "src"))
+    sizes = (args.sizes or ("10k" if args.quick else "10k,100k,1M")).split(",")
+    for s in sizes:
+        if s not in SIZES:
+            ap.error(f"unknown size {s!r}; expected {', '.join(SIZES)}")
+    args.repeat = args.repeat or (2 if args.quick else 5)
+    args.limit = args.limit or (20.0 if args.quick else 120.0)
+    args.tp_seconds = args.tp_seconds or (1.0 if args.quick else 10.0)
+    out_path = Path(args.out) if args.out else (None if args.quick else HERE / "RESULTS.md")
+    import tempfile
+
+    tmp = None
+    if not args.workdir:
+        tmp = tempfile.mkdtemp(prefix="spacecoop-bench-")
+        args.workdir = tmp
+    started = time.perf_counter()
+    out = {"machine": machine(), "sizes": [], "argv": argv if argv is not None else sys.argv[1:],
+           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "clients": args.clients,
+           "tp_seconds": args.tp_seconds}
+    out["help"] = help_time()
+    print(f"spacecoop --help: {fmt_s(out['help'])}", flush=True)
+    try:
+        for s in sizes:
+            run_size(s, SIZES[s], args, out)
+    finally:
+        if tmp and not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    out["total"] = time.perf_counter() - started
+    text = report(out)
+    print()
+    print(text)
+    if out_path:
+        out_path.write_text(text, encoding="utf-8")
+        print(f"wrote {out_path}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,481 @@
+"""The storage seam: three backends (rdflib, pyoxigraph, a real Oxigraph server over HTTP) must
+give identical answers to every named query, bound and unbound; loading is idempotent; stores on
+disk reopen without reloading; an unreachable server is one clear line."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from spacecoop.cli import Context, main
+from spacecoop.errors import SpacecoopError, UsageError
+from spacecoop.load import ONTOLOGY_GRAPH
+from spacecoop.query import list_queries, run_query
+from spacecoop.store import (
+    MemoryStore,
+    OxigraphStore,
+    SparqlStore,
+    StoreSpec,
+    open_store,
+    parse_store_spec,
+    values_clause,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+ID = "https://w3id.org/spacecoop/id/"
+NAMED = list_queries(ROOT) + list_queries(ROOT, checks=True)
+XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
+
+
+# -- a real Oxigraph server -----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def oxigraph_binary() -> str:
+    here = Path(sys.executable).parent / "oxigraph"
+    found = str(here) if here.is_file() else shutil.which("oxigraph")
+    if not found:
+        pytest.fail("the Oxigraph server is not installed: pip install -e '.[test]' (PyPI package oxigraph)")
+    return found
+
+
+@contextlib.contextmanager
+def oxigraph_server(location: Path):
+    """Run `oxigraph serve` on a free loopback port until the block ends; yield its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(f"oxigraph serve exited: {proc.stderr.read().decode()[:500]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("oxigraph serve did not answer within 30 s")
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-server")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def stores(ds, server):
+    """The project's dataset in all three backends."""
+    out = {
+        "memory": MemoryStore(ds),
+        "oxigraph": open_store("oxigraph", ds),
+        "sparql": open_store(f"sparql:{server}", ds),
+    }
+    yield out
+    for store in out.values():
+        store.close()
+
+
+# -- comparing results as the standards allow --------------------------------------------------------
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+NUMERIC = {URIRef(XSD + t) for t in ("decimal", "integer", "double", "float", "int", "long", "short",
+                                      "nonNegativeInteger", "positiveInteger")}
+
+
+def norm(term):
+    """What the standards allow: xsd:string and plain literals are one thing in RDF 1.1, and a
+    number's lexical forms are one value (Oxigraph stores "200.0"^^xsd:decimal as "200")."""
+    if isinstance(term, Literal) and term.datatype == XSD_STRING:
+        return Literal(str(term))
+    if isinstance(term, Literal) and term.datatype in NUMERIC and isinstance(term.value, (int, float, Decimal)):
+        value = term.value
+        lexical = format(value.normalize(), "f") if isinstance(value, Decimal) else repr(value)
+        return Literal(lexical, datatype=term.datatype)
+    return term
+
+
+def key(term):
+    return (0, "") if term is None else (1, type(term).__name__, term.n3())
+
+
+def canonical(result):
+    if result.kind == "ASK":
+        return ("ASK", result.boolean)
+    if result.kind in ("CONSTRUCT", "DESCRIBE"):
+        return (result.kind, len(result.graph))
+    rows = [tuple(norm(t) for t in row) for row in result.rows]
+    return ("SELECT", result.vars, sorted(rows, key=lambda r: tuple(key(t) for t in r)))
+
+
+def assert_same(results: dict) -> None:
+    first = canonical(results["memory"])
+    for name, res in results.items():
+        assert canonical(res) == first, f"{name} differs from memory"
+        if res.kind in ("CONSTRUCT", "DESCRIBE"):
+            assert isomorphic(res.graph, results["memory"].graph), name
+
+
+# -- sample values for parameters --------------------------------------------------------------------
+
+SAMPLES = {
+    "mission": URIRef(ID + "mission/change-8"),
+    "initiative": URIRef(ID + "initiative/international-lunar-research-station"),
+    "organization": URIRef(ID + "org/asia-pacific-space-cooperation-organization"),
+    "entity": URIRef(ID + "country/thailand"),
+    "country": URIRef(ID + "country/thailand"),
+    "payload": URIRef(ID + "payload/change-8/lunar-neutron-analyzer"),
+    "org": URIRef(ID + "org/roscosmos"),
+    "source": URIRef(ID + "source/spacenews-2025-04-25-change-8-payloads"),
+}
+
+
+def sample_binding(store, nq) -> dict:
+    """A real value for each declared parameter: from the unbound result when the parameter is a
+    column, else a known entity of that kind, else any IRI whose path names the parameter."""
+    out = {}
+    unbound = run_query(store, nq)
+    for param in nq.params:
+        if unbound.kind == "SELECT" and param in unbound.vars:
+            values = [v for v in unbound.column(param) if v is not None]
+            if values:
+                out[param] = sorted(values, key=key)[0]
+                continue
+        if param in SAMPLES:
+            out[param] = SAMPLES[param]
+            continue
+        res = store.query(
+            "SELECT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && CONTAINS(STR(?s), ?frag)) } ORDER BY ?s LIMIT 1",
+            {"frag": Literal(f"/id/{param}/")},
+        )
+        out[param] = res.rows[0][0] if res.rows else SAMPLES["entity"]
+    return out
+
+
+def test_the_named_queries_were_found():
+    # The checks exist on every branch; other branches add the analyst queries. Guard against a
+    # filter that silently finds nothing.
+    assert len(list_queries(ROOT, checks=True)) >= 5
+    assert len(NAMED) >= 5
+
+
+@pytest.mark.parametrize("nq", NAMED, ids=[q.name for q in NAMED])
+def test_every_named_query_gives_identical_results_on_every_backend(stores, nq):
+    unbound = {name: run_query(store, nq) for name, store in stores.items()}
+    assert_same(unbound)
+    assert unbound["memory"].kind != "SELECT" or unbound["memory"].vars == nq.columns
+    if nq.params:
+        params = sample_binding(stores["memory"], nq)
+        bound = {name: run_query(store, nq, params) for name, store in stores.items()}
+        assert_same(bound)
+
+
+# Queries that exercise what the named queries might: a parameter the SELECT does not project, a
+# language-tagged literal as parameter, OPTIONAL, aggregates, GRAPH, ASK, CONSTRUCT, DESCRIBE.
+PROBES = [
+    ("PREFIX org: <http://www.w3.org/ns/org#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+     "SELECT ?member ?label WHERE { ?rel org:organization ?initiative ; org:member ?member .\n"
+     "  OPTIONAL { ?member skos:prefLabel ?label } } ORDER BY ?member",
+     {"initiative": SAMPLES["initiative"]}, 20),
+    ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nSELECT ?x WHERE { ?x skos:prefLabel ?l } # no newline",
+     {"l": Literal("Thailand", lang="en")}, 1),
+    ("PREFIX sc: <https://w3id.org/spacecoop/ns#>\n"
+     "SELECT ?certainty (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a sc:Claim ; sc:certainty ?certainty }\n"
+     "GROUP BY ?certainty ORDER BY ?certainty", {}, 3),
+    ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g", {}, 2),
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {}, 1),
+    ("PREFIX sc: <https://w3id.org/spacecoop/ns#>\nSELECT ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p ?o LIMIT 5",
+     {"s": URIRef(ID + "org/roscosmos")}, 5),
+    ("ASK { ?s ?p ?o }", {}, None),
+    ("PREFIX sc: <https://w3id.org/spacecoop/ns#>\nCONSTRUCT { ?s sc:develops ?o } WHERE { ?s sc:develops ?o }", {}, None),
+    ("DESCRIBE <https://w3id.org/spacecoop/id/country/china>", {}, None),
+]
+
+
+@pytest.mark.parametrize("text,params,rows", PROBES)
+def test_probe_queries_agree_across_backends(stores, text, params, rows):
+    results = {name: store.query(text, params) for name, store in stores.items()}
+    assert_same(results)
+    if rows is not None:
+        assert len(results["memory"]) >= rows
+
+
+def test_the_default_graph_is_a_set_union_on_every_backend(stores):
+    # Oxigraph's own union-default-graph repeats a triple once per graph; rdflib's does not.
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    counts = {name: int(store.query(text).rows[0][0]) for name, store in stores.items()}
+    assert len(set(counts.values())) == 1, counts
+
+
+def test_len_counts_the_dataset_not_the_stored_merge(ds, stores):
+    # One triple of the real data sits both in the default graph and in a named graph; the
+    # stored layout cannot tell that apart, so the count may be one lower than rdflib's.
+    quads = sum(1 for _ in ds.quads((None, None, None, None)))
+    assert len(stores["memory"]) == quads
+    for name in ("oxigraph", "sparql"):
+        assert quads - 1 <= len(stores[name]) <= quads
+
+
+# -- bindings are terms, never text ----------------------------------------------------------------
+
+def test_values_clause_escapes_literals_and_refuses_bad_iris():
+    clause = values_clause({"x": Literal('a" } ; DROP ALL #\n', lang="en")})
+    assert clause == 'VALUES (?x) { ("a\\" } ; DROP ALL #\\n"@en) }'
+    with pytest.raises(UsageError, match="not a valid RDF term"):
+        values_clause({"x": URIRef("http://example.org/a> } . ?s ?p ?o . #")})
+    with pytest.raises(UsageError, match="not a SPARQL variable"):
+        values_clause({"x) { } #": URIRef("http://example.org/a")})
+
+
+def test_hostile_binding_matches_nothing_on_every_backend(stores):
+    text = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nSELECT ?x WHERE { ?x skos:prefLabel ?l }"
+    hostile = {"l": Literal('x" } UNION { ?x ?p ?l } #')}
+    for name, store in stores.items():
+        assert store.query(text, hostile).rows == (), name
+
+
+# -- loading ------------------------------------------------------------------------------------------
+
+def named_graph_sizes(store) -> dict:
+    res = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {str(g): int(n) for g, n in res.rows}
+
+
+def expected_sizes(ds) -> dict:
+    default = ds.default_graph.identifier
+    return {str(g.identifier): len(g) for g in ds.graphs() if g.identifier != default and len(g)}
+
+
+def test_loading_twice_duplicates_nothing_and_drops_stale_graphs(ds, tmp_path):
+    with oxigraph_server(tmp_path / "db") as url:
+        store = open_store(f"sparql:{url}")
+        store.load(ds)
+        first = (len(store), named_graph_sizes(store))
+        store.load(ds)
+        assert (len(store), named_graph_sizes(store)) == first
+        assert first[1] == expected_sizes(ds)
+        assert str(ONTOLOGY_GRAPH) in first[1]
+        # A dataset without the sources: their graphs leave the store.
+        small = Dataset(default_union=True)
+        for t in ds.graph(ONTOLOGY_GRAPH):
+            small.graph(ONTOLOGY_GRAPH).add(t)
+        store.load(small)
+        assert named_graph_sizes(store) == {str(ONTOLOGY_GRAPH): len(ds.graph(ONTOLOGY_GRAPH))}
+        # Through the command line.
+        assert main(["--root", str(ROOT), "--store", f"sparql:{url}", "load"]) == 0
+        assert main(["--root", str(ROOT), "--store", f"sparql:{url}", "load"]) == 0
+        assert named_graph_sizes(store) == expected_sizes(ds)
+        store.close()
+
+
+def test_oxigraph_on_disk_reloads_in_place_and_reopens_without_loading(ds, tmp_path):
+    path = tmp_path / "store"
+    assert main(["--root", str(ROOT), "--store", f"oxigraph:{path}", "load"]) == 0
+    assert main(["--root", str(ROOT), "--store", f"oxigraph:{path}", "load"]) == 0
+    # Reopen through the CLI context with a root that has no data at all: nothing is read from
+    # files, the store answers from disk.
+    ctx = Context(tmp_path / "no-such-root", debug=False, store=f"oxigraph:{path}")
+    store = ctx.open_store()
+    try:
+        assert isinstance(store, OxigraphStore) and store.persistent
+        assert named_graph_sizes(store) == expected_sizes(ds)
+        text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+        assert canonical(store.query(text)) == canonical(MemoryStore(ds).query(text))
+        assert len(store.query(text)) == len(ds)
+        back = store.to_dataset()
+        for g in expected_sizes(ds):
+            got = {tuple(map(norm, t)) for t in back.graph(URIRef(g))}
+            assert got == {tuple(map(norm, t)) for t in ds.graph(URIRef(g))}
+    finally:
+        store.close()
+
+
+def test_an_empty_persistent_store_says_how_to_fill_it(tmp_path):
+    ctx = Context(ROOT, debug=False, store=f"oxigraph:{tmp_path / 'empty'}")
+    with pytest.raises(SpacecoopError, match="holds no data; fill it first: spacecoop --store oxigraph:.* load"):
+        ctx.open_store()
+
+
+def test_in_memory_specs_load_the_project(ds):
+    store = Context(ROOT, debug=False, store="oxigraph").open_store()
+    assert len(store) >= len(ds) - 1 > 1000
+    assert Context(ROOT, debug=False, store="memory").open_store().persistent is False
+
+
+def test_load_refuses_stores_that_keep_nothing(capsys):
+    assert main(["--root", str(ROOT), "--store", "memory", "load"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "keeps nothing" in err
+
+
+# -- specs and failures -----------------------------------------------------------------------------
+
+def test_store_specs():
+    assert parse_store_spec("memory") == StoreSpec("memory")
+    assert parse_store_spec("oxigraph") == StoreSpec("oxigraph")
+    assert parse_store_spec("oxigraph:/tmp/x").persistent
+    spec = parse_store_spec("sparql:http://127.0.0.1:7878/")
+    assert (spec.query_url, spec.gsp_url) == ("http://127.0.0.1:7878/query", "http://127.0.0.1:7878/store")
+    spec = parse_store_spec("sparql:https://example.org/ds/sparql?x=1,y,gsp=https://example.org/ds/data,timeout=2.5")
+    assert spec.query_url == "https://example.org/ds/sparql?x=1,y"
+    assert (spec.gsp_url, spec.timeout) == ("https://example.org/ds/data", 2.5)
+    assert parse_store_spec("sparql:http://h/q").gsp_url is None
+    for bad in ("mem", "oxigraph:", "sparql:", "sparql:ftp://h/q", "sparql:http://h/q,timeout=0", "memory:x"):
+        with pytest.raises(UsageError):
+            parse_store_spec(bad)
+
+
+def test_loading_without_a_graph_store_endpoint_is_a_usage_error(ds):
+    store = open_store("sparql:http://127.0.0.1:9/sparql")
+    with pytest.raises(UsageError, match="gsp=URL"):
+        store.load(ds)
+
+
+def test_unreachable_server_is_one_line_and_exit_2(capsys):
+    spec = f"sparql:http://127.0.0.1:{free_port()}"
+    assert main(["--root", str(ROOT), "--store", spec, "load"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "cannot reach the SPARQL store" in err and "connection refused" in err
+    # Every reading verb opens its store through the context, which fails the same way.
+    with pytest.raises(SpacecoopError, match="cannot reach the SPARQL store"):
+        Context(ROOT, debug=False, store=spec).open_store()
+
+
+def test_a_server_that_never_answers_times_out():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        store = SparqlStore(f"http://127.0.0.1:{port}/query", timeout=0.5)
+        started = time.monotonic()
+        with pytest.raises(SpacecoopError, match=r"did not answer within 0\.5 s"):
+            store.query("ASK {}")
+        assert time.monotonic() - started < 5
+
+
+def test_a_malformed_query_is_a_usage_error_on_every_backend(stores):
+    for name, store in stores.items():
+        with pytest.raises(UsageError):
+            store.query("SELEKT * WHERE { ?s ?p ?o }")
+
+
+def test_concurrent_queries_share_one_sparql_store(stores):
+    store = stores["sparql"]
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    want = store.query(text)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(20):
+                assert store.query(text) == want
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_a_store_folder_in_use_is_a_clear_error_and_read_only_opens_it_when_free(ds, tmp_path):
+    path = str(tmp_path / "store")
+    writer = open_store(f"oxigraph:{path}", ds)
+    try:
+        with pytest.raises(SpacecoopError, match="in use by another process"):
+            OxigraphStore(path)
+    finally:
+        writer.close()
+    reader = OxigraphStore(path, read_only=True)
+    assert reader.read_only and reader.query("ASK { ?s ?p ?o }").boolean
+    with pytest.raises(SpacecoopError, match="read-only"):
+        reader.load(ds)
+    reader.close()
+
+
+def test_a_file_is_not_a_store_folder(tmp_path):
+    path = tmp_path / "file"
+    path.write_text("not a store")
+    with pytest.raises(SpacecoopError, match="cannot open the Oxigraph store"):
+        OxigraphStore(str(path))
+
+
+def test_relationship_without_claim_check_still_fires_on_every_backend(ds, tmp_path):
+    # The check is written for speed on both engines; it must still catch a relationship with no
+    # claim and one whose only claim has no quote.
+    from rdflib import RDF
+
+    from spacecoop.namespaces import SC
+    from spacecoop.query import get_query
+
+    broken = Dataset(default_union=True)
+    for q in ds.quads((None, None, None, None)):
+        broken.add(q)
+    bare, unquoted = URIRef(ID + "participation/x/bare"), URIRef(ID + "participation/x/unquoted")
+    g = broken.graph(URIRef(ID + "source/broken"))
+    g.add((bare, RDF.type, SC.Participation))
+    g.add((unquoted, RDF.type, SC.Participation))
+    g.add((URIRef(ID + "claim/broken/1"), SC.about, unquoted))
+    check = get_query(str(ROOT / "queries" / "checks" / "relationship-without-claim-violation.rq"))
+    with oxigraph_server(tmp_path / "db") as url:
+        for spec in ("memory", "oxigraph", f"sparql:{url}"):
+            store = open_store(spec, broken)
+            assert [r[0] for r in run_query(store, check).rows] == [bare, unquoted], spec
+            store.close()
+
+
+def test_views_read_a_persistent_store_as_they_read_the_files(tmp_path):
+    # export goes through Context.open_store: from oxigraph:PATH and from a server it must give
+    # the same country view as from the project's files.
+    import json
+
+    path = tmp_path / "store"
+    assert main(["--root", str(ROOT), "--store", f"oxigraph:{path}", "load"]) == 0
+    outputs = {}
+    with oxigraph_server(tmp_path / "db") as url:
+        assert main(["--root", str(ROOT), "--store", f"sparql:{url}", "load"]) == 0
+        for name, spec in (("memory", "memory"), ("disk", f"oxigraph:{path}"), ("server", f"sparql:{url}")):
+            out = tmp_path / f"{name}.json"
+            assert main(["--root", str(ROOT), "--store", spec, "export", "--view", "countries",
+                         "--format", "json", "-o", str(out)]) == 0
+            doc = json.loads(out.read_text())
+            nodes = sorted(n["id"] for n in doc["nodes"])
+            links = doc.get("links") or doc.get("edges") or []
+            edges = sorted(tuple(sorted((str(e["source"]), str(e["target"])))) for e in links)
+            outputs[name] = (nodes, edges)
+    assert outputs["memory"][0] and outputs["memory"][1]
+    assert outputs["disk"] == outputs["memory"] == outputs["server"]
