@@ -114,10 +114,13 @@ def test_syntax_error_names_file_and_line(fixture, root, tmp_path, capsys):
     with pytest.raises(DataError) as info:
         validate(project)
     assert info.value.path == str(target)
+    assert any(word in str(info.value) for word in ("expected", "Prefix")), str(info.value)
     assert str(info.value.line) == expected_line
     assert main(["--root", str(project), "validate"]) == 2
     err = capsys.readouterr().err
-    assert f"{target}:{expected_line}: syntax error" in err
+    assert f"{target}:{expected_line}: syntax error: " in err
+    # the parser's reason follows, not an empty message
+    assert err.split("syntax error: ", 1)[1].strip()
     assert "Traceback" not in err
     assert err.count("\n") == 1
 

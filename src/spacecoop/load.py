@@ -105,12 +105,28 @@ _LINE = re.compile(r"(?:line|at line)\s*(\d+)", re.I)
 
 
 def _syntax_error(path: Path, exc: Exception) -> DataError:
+    """Turn a parser exception into a one-line DataError naming the file and line.
+
+    rdflib's Turtle/TriG errors read ``at line N of <...>:\nBad syntax (WHY) at ^ in: "...CONTEXT..."``;
+    keep WHY and a short stretch of the text after the caret.
+    """
     text = str(exc)
     m = _LINE.search(text)
-    # rdflib's Turtle errors read 'at line N of <...>: Bad syntax (...)'; keep the useful part.
-    detail = text.split("\n")[0]
-    detail = re.sub(r"^at line \d+ of <[^>]*>:\s*", "", detail)
-    return DataError(str(path), f"syntax error: {detail.strip()}", line=int(m.group(1)) if m else None)
+    why = re.search(r"Bad syntax \((.*?)\) at \^", text, re.S)
+    if why:
+        detail = why.group(1)
+        after = re.search(r"\^b?'(.*?)'?\.\.\.", text, re.S)
+        if after:
+            near = after.group(1).replace("\\n", " ").strip()
+            near = re.sub(r"\s+", " ", near)[:40]
+            if near:
+                detail += f", before {near!r}"
+    else:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        lines = [re.sub(r"^at line \d+ of <[^>]*>:\s*", "", line) for line in lines]
+        detail = next((line for line in lines if line), type(exc).__name__)
+    detail = re.sub(r"\s+", " ", detail).strip()
+    return DataError(str(path), f"syntax error: {detail}", line=int(m.group(1)) if m else None)
 
 
 def parse_file(path: Path, fmt: str) -> Dataset:
