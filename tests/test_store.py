@@ -479,3 +479,32 @@ def test_views_read_a_persistent_store_as_they_read_the_files(tmp_path):
             outputs[name] = (nodes, edges)
     assert outputs["memory"][0] and outputs["memory"][1]
     assert outputs["disk"] == outputs["memory"] == outputs["server"]
+
+
+@pytest.mark.parametrize("label, curie", [("ILRS", "initiative:international-lunar-research-station"),
+                                           ("apsco", "agent:asia-pacific-space-cooperation-organization"),
+                                           ("Chang’e-8", "mission:change-8")])
+def test_labels_resolve_alike_on_every_backend(stores, label, curie):
+    """A label parameter is matched by a FILTER on the bound value: every backend must bind it
+    before the filter runs (rdflib initBindings, pyoxigraph substitutions, a VALUES block that
+    opens the WHERE group for a remote store), or the label matches nothing."""
+    from spacecoop.namespaces import curie as to_curie
+    from spacecoop.query import resolve_param, run_named
+
+    for name, store in stores.items():
+        assert to_curie(str(resolve_param(store, label))) == curie, name
+    results = {name: run_named(store, "evidence", entity=label) for name, store in stores.items()}
+    assert_same(results)
+    assert len(next(iter(results.values())).rows) > 0
+
+
+def test_with_bindings_opens_the_where_group():
+    from rdflib import Literal
+
+    from spacecoop.store import with_bindings
+
+    text = 'PREFIX ex: <http://ex.org/ns#>\n# a { comment\nSELECT ?s WHERE { ?s ex:p "{" FILTER(?o = ?v) }'
+    out = with_bindings(text, {"v": Literal("a")})
+    assert out.endswith('WHERE { VALUES (?v) { ("a") } ?s ex:p "{" FILTER(?o = ?v) }')
+    construct = with_bindings("CONSTRUCT { ?s ?p ?v } WHERE { ?s ?p ?v }", {"v": Literal("a")})
+    assert construct.endswith('\nVALUES (?v) { ("a") }')

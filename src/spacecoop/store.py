@@ -221,12 +221,21 @@ class OxigraphStore(Store):
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         import pyoxigraph as ox
 
-        # pyoxigraph's own ``substitutions`` refuse a variable the SELECT does not project (and
-        # named queries need not project their parameters), so bindings travel as a trailing
-        # VALUES clause, as for a remote store.
-        sent = text + "\n" + values_clause(bindings) if bindings else text
+        # Bindings go in as pyoxigraph ``substitutions``, which bind before the pattern is
+        # evaluated (as rdflib's initBindings do), so FILTERs and BINDs see them. pyoxigraph
+        # refuses to substitute a variable the SELECT does not project; only then do they travel
+        # as a trailing VALUES clause (joined after the WHERE pattern, as for a remote store).
         try:
-            res = self.store.query(sent)
+            try:
+                if bindings:
+                    subs = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+                    res = self.store.query(text, substitutions=subs)
+                else:
+                    res = self.store.query(text)
+            except RuntimeError as exc:
+                if "projection" not in str(exc):
+                    raise SpacecoopError(f"the query failed: {_one_line(exc)}") from exc
+                res = self.store.query(text + "\n" + values_clause(bindings))
         except SyntaxError as exc:
             raise UsageError(f"malformed SPARQL: {_one_line(exc)}") from exc
         except OSError as exc:
@@ -386,7 +395,7 @@ class SparqlStore(Store):
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         from urllib.parse import urlencode
 
-        sent = text + "\n" + values_clause(bindings) if bindings else text
+        sent = with_bindings(text, bindings) if bindings else text
         status, ctype, data = self._request(
             "POST",
             self.query_url,
@@ -568,6 +577,54 @@ def values_clause(bindings: Mapping[str, Node]) -> str:
         names.append("?" + name)
         terms.append(str(to_oxigraph(term)))
     return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
+
+
+_IRI_REF = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+
+
+def _where_brace(text: str) -> int | None:
+    """Return the index of the first ``{`` outside comments, strings and IRIs, or None."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif c == "<":
+            m = _IRI_REF.match(text, i)
+            i = m.end() if m else i + 1
+        elif c in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            i = j + len(quote)
+        elif c == "{":
+            return i
+        else:
+            i += 1
+    return None
+
+
+def with_bindings(text: str, bindings: Mapping[str, Node]) -> str:
+    """Return ``text`` with ``bindings`` as a VALUES block, for stores that take no bindings.
+
+    For SELECT and ASK the block opens the WHERE group, so it is joined before the group's
+    FILTERs and BINDs are evaluated, as rdflib's initBindings and pyoxigraph's substitutions
+    bind; otherwise (CONSTRUCT, DESCRIBE, or a group not found) it is the trailing VALUES clause.
+
+    Examples
+    --------
+    >>> from rdflib import Literal
+    >>> with_bindings('SELECT ?s WHERE { ?s ?p ?o FILTER(?o = ?v) }', {"v": Literal("x")})
+    'SELECT ?s WHERE { VALUES (?v) { ("x") } ?s ?p ?o FILTER(?o = ?v) }'
+    """
+    clause = values_clause(bindings)
+    if query_form(text) in ("SELECT", "ASK"):
+        at = _where_brace(text)
+        if at is not None:
+            return f"{text[: at + 1]} {clause}{text[at + 1 :]}"
+    return text + "\n" + clause
 
 
 def parse_sparql_json(data: bytes) -> QueryResult:
