@@ -230,9 +230,9 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
 
     Examples
     --------
-    >>> rows = read_table(find_table())
-    >>> len(rows), rows[0].fact_id
-    (179, 'ilrs-china')
+    >>> rows = read_table(Path(__file__).parents[2] / "tests" / "data" / "table" / "good.csv")
+    >>> len(rows), rows[0].fact_id, rows[0].subject
+    (2, 'ok-one', 'Thailand')
     """
     p = str(path)
     try:
