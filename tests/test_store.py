@@ -158,6 +158,8 @@ SAMPLES = {
     "payload": URIRef(ID + "payload/change-8/lunar-neutron-analyzer"),
     "org": URIRef(ID + "org/roscosmos"),
     "source": URIRef(ID + "source/spacenews-2025-04-25-change-8-payloads"),
+    "asOf": Literal("2020-06-30"),
+    "date": Literal("2020-06-30"),
 }
 
 
@@ -167,6 +169,9 @@ def sample_binding(store, nq) -> dict:
     out = {}
     unbound = run_query(store, nq)
     for param in nq.params:
+        if param in SAMPLES:
+            out[param] = SAMPLES[param]
+            continue
         if unbound.kind == "SELECT" and param in unbound.vars:
             values = [v for v in unbound.column(param) if v is not None]
             if values:

@@ -30,12 +30,11 @@ configuration), so writing the merge once at load time makes every engine answer
 with no vendor flag, at the cost of storing each triple about twice.
 
 Parameters (``bindings``) are bound as RDF terms and never pasted into query text: rdflib takes
-them as ``initBindings``, pyoxigraph as ``substitutions``; for a remote store they travel as one
-trailing ``VALUES`` clause, the place the SPARQL 1.1 grammar gives for it after the whole query,
+them as ``initBindings``; for pyoxigraph and a remote store they travel as one ``VALUES`` clause
+placed at the start of the query's outermost WHERE group (see :func:`bind_values`),
 each term written by pyoxigraph's N-Triples serialiser after its IRI or language tag has been
-checked (an invalid IRI is refused, so a value cannot close the clause and add text). The trailing
-``VALUES`` joins with the query's whole ``WHERE`` pattern; for a parameter used in a required
-pattern, as every named query uses its parameters, that is the same answer as substitution.
+checked (an invalid IRI is refused, so a value cannot close the clause and add text). There every
+pattern, FILTER and EXISTS of the group sees the parameter bound, as with substitution.
 """
 
 from __future__ import annotations
@@ -222,9 +221,9 @@ class OxigraphStore(Store):
         import pyoxigraph as ox
 
         # pyoxigraph's own ``substitutions`` refuse a variable the SELECT does not project (and
-        # named queries need not project their parameters), so bindings travel as a trailing
-        # VALUES clause, as for a remote store.
-        sent = text + "\n" + values_clause(bindings) if bindings else text
+        # named queries need not project their parameters), so bindings travel as a VALUES
+        # clause, as for a remote store.
+        sent = bind_values(text, bindings) if bindings else text
         try:
             res = self.store.query(sent)
         except SyntaxError as exc:
@@ -299,7 +298,7 @@ class SparqlStore(Store):
     -----
     Queries are sent as ``POST`` forms asking for ``application/sparql-results+json`` (SELECT, ASK)
     or N-Triples (CONSTRUCT, DESCRIBE); results are parsed into rdflib terms. Bindings are sent
-    as one trailing ``VALUES`` clause (see the module notes). One keep-alive connection per thread.
+    as a ``VALUES`` clause (see :func:`bind_values`). One keep-alive connection per thread.
     """
 
     name = "sparql"
@@ -386,7 +385,7 @@ class SparqlStore(Store):
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         from urllib.parse import urlencode
 
-        sent = text + "\n" + values_clause(bindings) if bindings else text
+        sent = bind_values(text, bindings) if bindings else text
         status, ctype, data = self._request(
             "POST",
             self.query_url,
@@ -568,6 +567,51 @@ def values_clause(bindings: Mapping[str, Node]) -> str:
         names.append("?" + name)
         terms.append(str(to_oxigraph(term)))
     return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
+
+
+_TOKEN = re.compile(
+    r'(?P<comment>#[^\n]*)'
+    r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*')"
+    r'|(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<open>\{)|(?P<close>\})|(?P<word>[?$]?[A-Za-z_][\w\-.:]*)|(?P<other>.)',
+    re.S,
+)
+
+
+def where_group_start(text: str) -> int | None:
+    """Return the index of the ``{`` that opens the query's outermost WHERE group, or None.
+
+    Comments, strings and IRIs are skipped, so a brace or the word WHERE inside them does not count.
+    """
+    depth, seen_where, first_open = 0, False, None
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "word" and depth == 0 and m.group().upper() == "WHERE":
+            seen_where = True
+        elif kind == "open":
+            if depth == 0:
+                if seen_where:
+                    return m.start()
+                if first_open is None:
+                    first_open = m.start()
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+    return first_open if query_form(text) in ("SELECT", "ASK") else None
+
+
+def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
+    """Return ``text`` with ``bindings`` as a VALUES clause opening its outermost WHERE group.
+
+    There every pattern, OPTIONAL, FILTER and EXISTS of the group sees the parameters bound, as
+    with rdflib's ``initBindings``; a parameter used only in a FILTER is honoured (a trailing
+    VALUES would join after the filters). Without a WHERE group the clause goes at the end.
+    """
+    clause = values_clause(bindings)
+    pos = where_group_start(text)
+    if pos is None:
+        return text + "\n" + clause
+    return f"{text[:pos + 1]} {clause} {text[pos + 1:]}"
 
 
 def parse_sparql_json(data: bytes) -> QueryResult:
