@@ -30,12 +30,11 @@ configuration), so writing the merge once at load time makes every engine answer
 with no vendor flag, at the cost of storing each triple about twice.
 
 Parameters (``bindings``) are bound as RDF terms and never pasted into query text: rdflib takes
-them as ``initBindings``, pyoxigraph as ``substitutions``; for a remote store they travel as one
-trailing ``VALUES`` clause, the place the SPARQL 1.1 grammar gives for it after the whole query,
+them as ``initBindings``; for pyoxigraph and a remote store they travel as one ``VALUES`` clause
+placed at the start of the query's outermost WHERE group (see :func:`bind_values`),
 each term written by pyoxigraph's N-Triples serialiser after its IRI or language tag has been
-checked (an invalid IRI is refused, so a value cannot close the clause and add text). The trailing
-``VALUES`` joins with the query's whole ``WHERE`` pattern; for a parameter used in a required
-pattern, as every named query uses its parameters, that is the same answer as substitution.
+checked (an invalid IRI is refused, so a value cannot close the clause and add text). There every
+pattern, FILTER and EXISTS of the group sees the parameter bound, as with substitution.
 """
 
 from __future__ import annotations
@@ -113,13 +112,13 @@ class Store(ABC):
         """Return True when the store holds no triple at all."""
         return not self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }").boolean
 
-    @abstractmethod
     def to_dataset(self) -> Dataset:
         """Return the store's contents as an rdflib Dataset (default graph = union).
 
         The default graph of the result holds the stored default-graph triples that no named
         graph holds, which gives back the dataset that was loaded.
         """
+        raise NotImplementedError
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources."""
@@ -221,21 +220,12 @@ class OxigraphStore(Store):
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         import pyoxigraph as ox
 
-        # Bindings go in as pyoxigraph ``substitutions``, which bind before the pattern is
-        # evaluated (as rdflib's initBindings do), so FILTERs and BINDs see them. pyoxigraph
-        # refuses to substitute a variable the SELECT does not project; only then do they travel
-        # as a trailing VALUES clause (joined after the WHERE pattern, as for a remote store).
+        # pyoxigraph's own ``substitutions`` refuse a variable the SELECT does not project (and
+        # named queries need not project their parameters), so bindings travel as a VALUES
+        # clause, as for a remote store.
+        sent = bind_values(text, bindings) if bindings else text
         try:
-            try:
-                if bindings:
-                    subs = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
-                    res = self.store.query(text, substitutions=subs)
-                else:
-                    res = self.store.query(text)
-            except RuntimeError as exc:
-                if "projection" not in str(exc):
-                    raise SpacecoopError(f"the query failed: {_one_line(exc)}") from exc
-                res = self.store.query(text + "\n" + values_clause(bindings))
+            res = self.store.query(sent)
         except SyntaxError as exc:
             raise UsageError(f"malformed SPARQL: {_one_line(exc)}") from exc
         except OSError as exc:
@@ -308,7 +298,7 @@ class SparqlStore(Store):
     -----
     Queries are sent as ``POST`` forms asking for ``application/sparql-results+json`` (SELECT, ASK)
     or N-Triples (CONSTRUCT, DESCRIBE); results are parsed into rdflib terms. Bindings are sent
-    as one trailing ``VALUES`` clause (see the module notes). One keep-alive connection per thread.
+    as a ``VALUES`` clause (see :func:`bind_values`). One keep-alive connection per thread.
     """
 
     name = "sparql"
@@ -395,7 +385,7 @@ class SparqlStore(Store):
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         from urllib.parse import urlencode
 
-        sent = with_bindings(text, bindings) if bindings else text
+        sent = bind_values(text, bindings) if bindings else text
         status, ctype, data = self._request(
             "POST",
             self.query_url,
@@ -579,52 +569,49 @@ def values_clause(bindings: Mapping[str, Node]) -> str:
     return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
 
 
-_IRI_REF = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+_TOKEN = re.compile(
+    r'(?P<comment>#[^\n]*)'
+    r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*')"
+    r'|(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<open>\{)|(?P<close>\})|(?P<word>[?$]?[A-Za-z_][\w\-.:]*)|(?P<other>.)',
+    re.S,
+)
 
 
-def _where_brace(text: str) -> int | None:
-    """Return the index of the first ``{`` outside comments, strings and IRIs, or None."""
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
-        elif c == "<":
-            m = _IRI_REF.match(text, i)
-            i = m.end() if m else i + 1
-        elif c in "\"'":
-            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            i = j + len(quote)
-        elif c == "{":
-            return i
-        else:
-            i += 1
-    return None
+def where_group_start(text: str) -> int | None:
+    """Return the index of the ``{`` that opens the query's outermost WHERE group, or None.
+
+    Comments, strings and IRIs are skipped, so a brace or the word WHERE inside them does not count.
+    """
+    depth, seen_where, first_open = 0, False, None
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "word" and depth == 0 and m.group().upper() == "WHERE":
+            seen_where = True
+        elif kind == "open":
+            if depth == 0:
+                if seen_where:
+                    return m.start()
+                if first_open is None:
+                    first_open = m.start()
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+    return first_open if query_form(text) in ("SELECT", "ASK") else None
 
 
-def with_bindings(text: str, bindings: Mapping[str, Node]) -> str:
-    """Return ``text`` with ``bindings`` as a VALUES block, for stores that take no bindings.
+def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
+    """Return ``text`` with ``bindings`` as a VALUES clause opening its outermost WHERE group.
 
-    For SELECT and ASK the block opens the WHERE group, so it is joined before the group's
-    FILTERs and BINDs are evaluated, as rdflib's initBindings and pyoxigraph's substitutions
-    bind; otherwise (CONSTRUCT, DESCRIBE, or a group not found) it is the trailing VALUES clause.
-
-    Examples
-    --------
-    >>> from rdflib import Literal
-    >>> with_bindings('SELECT ?s WHERE { ?s ?p ?o FILTER(?o = ?v) }', {"v": Literal("x")})
-    'SELECT ?s WHERE { VALUES (?v) { ("x") } ?s ?p ?o FILTER(?o = ?v) }'
+    There every pattern, OPTIONAL, FILTER and EXISTS of the group sees the parameters bound, as
+    with rdflib's ``initBindings``; a parameter used only in a FILTER is honoured (a trailing
+    VALUES would join after the filters). Without a WHERE group the clause goes at the end.
     """
     clause = values_clause(bindings)
-    if query_form(text) in ("SELECT", "ASK"):
-        at = _where_brace(text)
-        if at is not None:
-            return f"{text[: at + 1]} {clause}{text[at + 1 :]}"
-    return text + "\n" + clause
+    pos = where_group_start(text)
+    if pos is None:
+        return text + "\n" + clause
+    return f"{text[:pos + 1]} {clause} {text[pos + 1:]}"
 
 
 def parse_sparql_json(data: bytes) -> QueryResult:
