@@ -50,7 +50,7 @@ ENTITY_CLASSES = (
     SC.Event,
     SC.Source,
 )
-RELATIONSHIP_CLASSES = (SC.Participation, SC.PayloadDevelopment, SC.PayloadCarriage, SC.Agreement)
+RELATIONSHIP_CLASSES = (SC.Participation, SC.PayloadDevelopment, SC.PayloadContribution, SC.PayloadCarriage, SC.Agreement)
 
 
 def summarize(ds: Dataset) -> Summary:
