@@ -57,3 +57,13 @@ def test_console_script_is_installed():
 
     scripts = {ep.name: ep.value for ep in md.entry_points(group="console_scripts")}
     assert scripts.get("spacecoop") == "spacecoop.cli:main"
+
+
+def test_stats_reads_through_the_chosen_store(root, capsys):
+    assert main(["--root", str(root), "stats"]) == 0
+    memory = capsys.readouterr().out
+    assert main(["--root", str(root), "--store", "oxigraph", "stats"]) == 0
+    oxigraph = capsys.readouterr().out
+    # the same triples, entities, relationships and claims whichever engine holds them
+    assert memory.splitlines()[0].split(" triples")[0] == oxigraph.splitlines()[0].split(" triples")[0]
+    assert memory.split("\n", 1)[1] == oxigraph.split("\n", 1)[1]

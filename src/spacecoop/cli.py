@@ -145,7 +145,6 @@ def validate(obj: Context) -> int:
 def stats(obj: Context, network: bool, view: str) -> int:
     """Print counts: triples, entities by class, relationships by kind, claims, sources."""
     from .build import summarize
-    from .load import load_dataset
     from .report import print_summary
 
     if network:
@@ -154,7 +153,8 @@ def stats(obj: Context, network: bool, view: str) -> int:
 
         print_network_report(to_networkx(obj.open_store(), view))
         return 0
-    print_summary(summarize(load_dataset(obj.root)))
+    # through the store, so that --store oxigraph:PATH or sparql:URL counts what that store holds
+    print_summary(summarize(obj.open_store().to_dataset()))
     return 0
 
 
