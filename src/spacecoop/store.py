@@ -112,13 +112,13 @@ class Store(ABC):
         """Return True when the store holds no triple at all."""
         return not self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }").boolean
 
+    @abstractmethod
     def to_dataset(self) -> Dataset:
         """Return the store's contents as an rdflib Dataset (default graph = union).
 
         The default graph of the result holds the stored default-graph triples that no named
         graph holds, which gives back the dataset that was loaded.
         """
-        raise NotImplementedError
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources."""
