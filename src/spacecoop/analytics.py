@@ -23,8 +23,8 @@ class Centrality:
 
 
 @dataclass(frozen=True)
-class Community:
-    """A group of nodes more linked with one another than with the rest (modularity)."""
+class _NodeGroup:
+    """A numbered group of nodes, with their labels in the same order."""
 
     index: int
     nodes: tuple[str, ...]
@@ -33,6 +33,11 @@ class Community:
     @property
     def size(self) -> int:
         return len(self.nodes)
+
+
+@dataclass(frozen=True)
+class Community(_NodeGroup):
+    """A group of nodes more linked with one another than with the rest (modularity)."""
 
 
 @dataclass(frozen=True)
@@ -48,16 +53,8 @@ class Broker:
 
 
 @dataclass(frozen=True)
-class Component:
+class Component(_NodeGroup):
     """A connected component (weakly connected for directed graphs)."""
-
-    index: int
-    nodes: tuple[str, ...]
-    labels: tuple[str, ...]
-
-    @property
-    def size(self) -> int:
-        return len(self.nodes)
 
 
 def simple_graph(G):
