@@ -24,7 +24,7 @@ def _edge_table(G):
     out = {}
     for u, v, d in G.edges(data=True):
         a, b = (u, v) if G.is_directed() else tuple(sorted((u, v)))
-        key = (a, b, d.get("relation"))
+        key = (a, b, d.get("relation"), d.get("level") or "")
         assert key not in out, key
         out[key] = {k: val for k, val in d.items() if k != "id"}
     return out
@@ -72,9 +72,9 @@ def test_csv_round_trip(graph, tmp_path):
     assert len(edges) == graph.number_of_edges()
     got = {}
     for r in edges:
-        got[(r["source"], r["target"], r["relation"])] = r
+        got[(r["source"], r["target"], r["relation"], r.get("level", ""))] = r
     for u, v, d in graph.edges(data=True):
-        r = got[(u, v, d["relation"])]
+        r = got[(u, v, d["relation"], d.get("level", ""))]
         for k, val in d.items():
             assert r[k] == str(val), (u, v, k)
     # the csv module reads it as any spreadsheet would: one header row, same width everywhere

@@ -262,6 +262,7 @@ def test_agencies_match_existing_entities_by_name_or_alias(ds):
     inrri = entity_iri("payload", "INRRI", within="Chang'e-6")
     assert (infn, SC.develops, inrri) in ds
     conida = entity_iri("org", "National Commission for Aerospace Research and Development")
+    # an organisation's own joining claim at organisation level: a member in its own name
     assert (conida, SC.participatesIn, APSCO) in ds
     assert not list(ds.subjects(SKOS.prefLabel, Literal("National Aerospace Research and Development Commission (Peru)", lang="en")))
 
@@ -380,9 +381,19 @@ def test_countries_in_more_than_one_bloc(stores):
 
 
 def test_bloc_overlap_as_of_a_date(stores):
-    mid_2024 = overlap(answer(stores, "bloc-overlap", asOf=Literal("2024-06-30", datatype=XSD.date)))
-    assert {c for c, _ in mid_2024} == {"China", "Egypt", "Pakistan", "Peru", "Thailand"}
+    rows = answer(stores, "bloc-overlap", asOf=Literal("2024-06-30", datatype=XSD.date))
+    mid_2024 = overlap(rows)
+    # Bahrain's and Turkey's ILRS ties are dated by no joining claim: they stay, marked undated,
+    # never joined on a date (before issue 16 they vanished at every date).
+    assert {c for c, _ in mid_2024} == {"Bahrain", "China", "Egypt", "Pakistan", "Peru", "Thailand", "Turkey"}
+    undated = {(r["countryLabel"], r["blocLabel"]) for r in rows if r["undated"] == "true"}
+    assert undated == {("Bahrain", "International Lunar Research Station"),
+                       ("Turkey", "International Lunar Research Station")}
+    assert all(r["joined"] is None for r in rows if r["undated"] == "true")
     assert ("Thailand", "Artemis Accords") not in mid_2024
+    late = answer(stores, "bloc-overlap", asOf=Literal("2026-01-01", datatype=XSD.date))
+    assert ("Turkey", "International Lunar Research Station", "true") in {
+        (r["countryLabel"], r["blocLabel"], r["undated"]) for r in late}
     # China's ILRS date is a month: it counts from 1 June 2021, not before.
     before = overlap(answer(stores, "bloc-overlap", asOf=Literal("2021-05-31", datatype=XSD.date)))
     on = overlap(answer(stores, "bloc-overlap", asOf=Literal("2021-06-01", datatype=XSD.date)))
@@ -463,7 +474,7 @@ def test_the_views_get_bloc_dates_from_the_table(ds):
 def test_as_of_from_the_command_line(root, capsys):
     assert main(["--root", str(root), "query", "bloc-overlap", "-p", "asOf=2024-06-30", "-f", "csv"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "country,countryLabel,bloc,blocLabel,joined,disputed,asOf"
-    assert len(lines) == 1 + 10 and all(line.endswith(",2024-06-30") for line in lines[1:])
+    assert lines[0] == "country,countryLabel,bloc,blocLabel,joined,disputed,undated,asOf"
+    assert len(lines) == 1 + 14 and all(line.endswith(",2024-06-30") for line in lines[1:])
     assert main(["--root", str(root), "query", "bloc-overlap", "-p", "asOf=2024-02-30"]) == 2
     assert "not a valid date" in capsys.readouterr().err

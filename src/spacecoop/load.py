@@ -6,7 +6,8 @@ Layout of the loaded dataset:
 * default graph: reference entities (``graph/reference/*.ttl``), what is known about each source
   (the default-graph part of ``graph/sources/*.trig``), and ISO 3166 codes added from pycountry;
 * one named graph per source, named by the source's IRI: what that source asserts, plus the
-  shortcut edges (``sc:develops``, ``sc:carries``, ``sc:participatesIn``) derived from it.
+  shortcut edges (``sc:develops``, ``sc:carries``, ``sc:participatesIn``, ``sc:involvedIn``)
+  derived from it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from rdflib import RDF, SKOS, Dataset, Graph, Literal, URIRef
 
 from .errors import DataError, SpacecoopError
-from .namespaces import NS, ORG, SC, bind_prefixes
+from .namespaces import NS, ORG, SC, bind_prefixes, concept
 
 ONTOLOGY_GRAPH = URIRef(NS.rstrip("#"))
 """Name of the graph that holds the ontology and concept schemes."""
@@ -289,21 +290,34 @@ def _subdivision(ds: Dataset, node, labels: list[str]):
 _SHORTCUTS = {
     SC.PayloadDevelopment: (SC.developer, SC.develops, SC.payload),
     SC.PayloadCarriage: (SC.mission, SC.carries, SC.payload),
-    SC.Participation: (ORG.member, SC.participatesIn, ORG.organization),
 }
+
+_ORG_CLASSES = (SC.Organization, SC.Initiative)
 
 
 def add_shortcuts(ds: Dataset) -> int:
     """Derive direct edges from relationship nodes, inside the graph that states them.
 
-    ``?org sc:develops ?payload``, ``?mission sc:carries ?payload`` and
-    ``?member sc:participatesIn ?organization`` (a sub-property of ``org:memberOf``).
+    ``?org sc:develops ?payload`` and ``?mission sc:carries ?payload`` from every development and
+    carriage. From a participation, what its claims in that graph say:
+
+    * ``?member sc:participatesIn ?organization`` (a sub-property of ``org:memberOf``) when a claim
+      makes the member a member in its own name: a joining status
+      (:data:`~spacecoop.namespaces.JOINING_STATUSES`) at level national for a country or region,
+      at level organisation for an organisation;
+    * ``?member sc:involvedIn ?organization`` (not under ``org:memberOf``) for every other claim
+      but a "not listed": sub-national groups, an engagement through a member organisation, an
+      applicant, observer, partner or supporter.
+
+    One participation may give both (Pakistan signed the ILRS, and groups from it are partners).
 
     Returns
     -------
     int
         The number of triples added.
     """
+    from .namespaces import JOINING_STATUSES
+
     added = 0
     # One pass over the typed relationship nodes with the graph each sits in: asking every graph
     # for its typed nodes instead scans all graphs' type triples per graph (quadratic: 40 s at
@@ -318,5 +332,29 @@ def add_shortcuts(ds: Dataset) -> int:
                 for o in list(g.objects(rel, obj_p)):
                     if (s, short, o) not in g:
                         g.add((s, short, o))
+                        added += 1
+    joining = {concept("status", s) for s in JOINING_STATUSES}
+    not_listed = concept("status", "not-listed")
+    national, organisation = concept("level", "national"), concept("level", "organization")
+    for rel, _, _, ctx in list(ds.quads((None, RDF.type, SC.Participation, None))):
+        gid = ctx.identifier if hasattr(ctx, "identifier") else ctx
+        if gid == ONTOLOGY_GRAPH:
+            continue
+        g = ds.graph(gid)
+        members = list(g.objects(rel, ORG.member))
+        targets = list(g.objects(rel, ORG.organization))
+        for m in members:
+            is_org = any((m, RDF.type, c) in ds for c in _ORG_CLASSES)
+            own_level = organisation if is_org else national
+            for claim in list(g.subjects(SC.about, rel)):
+                statuses = set(g.objects(claim, SC.status))
+                levels = set(g.objects(claim, SC.level))
+                if statuses and statuses <= {not_listed}:
+                    continue
+                member = own_level in levels and bool(statuses & joining)
+                short = SC.participatesIn if member else SC.involvedIn
+                for o in targets:
+                    if (m, short, o) not in g:
+                        g.add((m, short, o))
                         added += 1
     return added

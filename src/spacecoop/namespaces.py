@@ -88,6 +88,7 @@ class SC(DefinedNamespace):
     countryAndRegionCount: URIRef
     countryNotStated: URIRef
     date: URIRef
+    dateInferredFrom: URIRef
     datePrecision: URIRef
     dateline: URIRef
     destination: URIRef
@@ -103,6 +104,7 @@ class SC(DefinedNamespace):
     internationalOrganizationCount: URIRef
     isRepublication: URIRef
     inauguratedIn: URIRef
+    involvedIn: URIRef
     iso3166Alpha2: URIRef
     iso3166Alpha3: URIRef
     iso3166Numeric: URIRef
@@ -142,6 +144,57 @@ class SC(DefinedNamespace):
     targetLandingSite: URIRef
     technologyTest: URIRef
     via: URIRef
+
+
+JOINING_STATUSES = ("leader", "founding-member", "signatory", "member", "signatory-state",
+                    "associate-member", "joined")
+"""Statuses that make a participant a member, and alone date a membership ("since").
+
+The same list as the ``status:joining`` collection of ``ontology/vocabularies.ttl`` (a test keeps
+them equal), which the named queries read. This is the one meaning of membership: a member of a
+bloc at national level is a participant with a claim of level ``national`` and one of these
+statuses (:func:`tie_level` and :func:`is_membership`); every other participation claim is a tie
+of its own level.
+"""
+
+TIE_LEVELS = ("national", "sub-national", "organisation")
+"""The levels a tie between a participant and a bloc has in every view and export."""
+
+
+def tie_level(level: str, member_is_organization: bool = False) -> str:
+    """Return the tie level (one of :data:`TIE_LEVELS`) of a participation claim.
+
+    ``level`` is the local name of the claim's ``sc:level`` concept. A claim about an
+    organisation's own participation is an organisation-level tie of the country it stands for,
+    whatever level the claim names; ``via-member-organization`` (a country engaged through an
+    organisation it belongs to) is an organisation-level tie too. A claim with no level names no
+    level: it is never national.
+
+    Examples
+    --------
+    >>> tie_level("national"), tie_level("national", True), tie_level("via-member-organization")
+    ('national', 'organisation', 'organisation')
+    >>> tie_level("sub-national"), tie_level("")
+    ('sub-national', 'sub-national')
+    """
+    if member_is_organization or level in ("organization", "organisation", "via-member-organization"):
+        return "organisation"
+    if level == "national":
+        return "national"
+    return "sub-national"
+
+
+def is_membership(level: str, status: str, member_is_organization: bool = False) -> bool:
+    """Return whether a participation claim makes its member a national member of the bloc.
+
+    Examples
+    --------
+    >>> is_membership("national", "signatory"), is_membership("national", "applicant")
+    (True, False)
+    >>> is_membership("sub-national", "joined"), is_membership("national", "member", True)
+    (False, False)
+    """
+    return tie_level(level, member_is_organization) == "national" and status in JOINING_STATUSES
 
 
 def concept(scheme: str, name: str) -> URIRef:

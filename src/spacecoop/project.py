@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal
 from rdflib.term import Node
 
-from .namespaces import PREFIXES, curie
+from .namespaces import JOINING_STATUSES, PREFIXES, curie, tie_level
 from .query import as_store
 from .store import Store
 
@@ -141,6 +141,9 @@ class _Claim:
     dates: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
     quotes: set[str] = field(default_factory=set)
+    details: set[str] = field(default_factory=set)
+    notes: set[str] = field(default_factory=set)
+    inferred: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -235,7 +238,7 @@ SELECT DISTINCT ?claim ?about ?certainty ?source WHERE {
             cl.sources.add(str(src))
     for c, p, o in _q(store, """
 SELECT DISTINCT ?claim ?p ?o WHERE {
-  VALUES ?p { sc:status sc:level sc:via sc:role sc:date sc:quote }
+  VALUES ?p { sc:status sc:level sc:via sc:role sc:date sc:quote sc:detail sc:note sc:dateInferredFrom }
   ?claim a sc:Claim ; ?p ?o .
 }"""):
         cl = claims.get(str(c))
@@ -256,6 +259,12 @@ SELECT DISTINCT ?claim ?p ?o WHERE {
                 cl.dates.add(d)
         elif name == "sc:quote":
             cl.quotes.add(str(o))
+        elif name == "sc:detail":
+            cl.details.add(str(o))
+        elif name == "sc:note":
+            cl.notes.add(str(o))
+        elif name == "sc:dateInferredFrom":
+            cl.inferred.add(str(o))
     claims_about: dict[str, list[_Claim]] = defaultdict(list)
     for cl in sorted(claims.values(), key=lambda c: c.iri):
         claims_about[cl.about].append(cl)
@@ -328,22 +337,30 @@ def _node_attrs(data: _Data, ent: _Entity) -> dict:
 
 
 def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
+    """One entry per claim and source: what it says (status, level, date, certainty), in its own
+    words (quote) or, for a compiled table's row, the compiler's (detail, note)."""
     out = []
     seen = set()
     for cl in claims:
         for src in sorted(cl.sources) or [""]:
-            for quote in sorted(cl.quotes) or [""]:
-                key = (quote, src, cl.certainty)
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append({
-                    "quote": quote,
-                    "source": curie(src) if src else "",
-                    "source_label": data.source_labels.get(src, curie(src) if src else ""),
-                    "certainty": cl.certainty,
-                    "claim": curie(cl.iri),
-                })
+            key = (cl.iri, src)
+            if key in seen:
+                continue
+            seen.add(key)
+            dates = sorted(cl.dates)
+            out.append({
+                "quote": " … ".join(sorted(cl.quotes)),
+                "detail": " ".join(sorted(cl.details)),
+                "note": " ".join(sorted(cl.notes)),
+                "status": ", ".join(s.replace("-", " ") for s in sorted(cl.status)),
+                "level": ", ".join(sorted(cl.level)),
+                "date": dates[0] if dates else "",
+                "date_inferred_from": " ".join(sorted(cl.inferred)),
+                "source": curie(src) if src else "",
+                "source_label": data.source_labels.get(src, curie(src) if src else ""),
+                "certainty": cl.certainty,
+                "claim": curie(cl.iri),
+            })
     return out
 
 
@@ -459,14 +476,13 @@ def _set_membership_attrs(G, data: _Data, memberships: dict[str, dict[str, list[
             continue
         G.nodes[n]["blocs"] = ";".join(sorted(by_bloc))
         for bloc, claims in sorted(by_bloc.items()):
-            dates = sorted(d for c in claims for d in c.dates)
-            G.nodes[n][f"since:{bloc}"] = dates[0] if dates else ""
+            G.nodes[n][f"since:{bloc}"] = _since(claims)
 
 
 def _countries(data: _Data):
     import networkx as nx
 
-    G = nx.Graph(view="countries")
+    G = nx.MultiGraph(view="countries")
     blocs = _blocs(data)
 
     def unit(iri: str) -> _Entity | None:
@@ -512,26 +528,35 @@ def _countries(data: _Data):
                 link(curie(e1.iri), curie(e2.iri), "co-development", curie(payload), plabel, c1 + c2, date,
                      plabel)
 
-    # membership and co-membership
+    # ties to blocs: one edge per member, bloc and tie level (membership or other involvement)
     memberships: dict[str, dict[str, list[_Claim]]] = defaultdict(lambda: defaultdict(list))
+    tie_edges: list[tuple[str, str, str, dict]] = []
     for bloc, rels in sorted(blocs.items()):
         bent = data.entities[bloc]
         bkey = add_node(bent)
-        members: dict[str, list[_Claim]] = defaultdict(list)
+        members: dict[str, list[_Claim]] = {}
+        by_tie: dict[tuple[str, str], list[_Claim]] = defaultdict(list)
         for rel in rels:
             m = unit(rel.a)
-            if m is None:
+            ment = data.entities.get(rel.a)
+            if m is None or ment is None:
                 continue
             mkey = add_node(m)
-            claims = data.claims_about.get(rel.iri, [])
-            members[mkey].extend(claims)
-            memberships[mkey][bkey].extend(claims)
-        for mkey, claims in sorted(members.items()):
-            link(mkey, bkey, "membership", bkey, bent.label, claims, _earliest(claims), bent.label)
+            for cl in data.claims_about.get(rel.iri, []):
+                by_tie[(mkey, _tie_level_of(cl, ment, own=m is ment))].append(cl)
+        for (mkey, lvl), claims in sorted(by_tie.items()):
+            tie = _tie(data, claims, lvl, bkey, bent.label, own=_is_own(data, mkey, lvl))
+            if tie is None:
+                continue
+            tie_edges.append((mkey, bkey, tie["relation"] if tie["relation"] == "membership"
+                              else f"involvement-{lvl}", tie))
+            if tie["relation"] == "membership":
+                members[mkey] = claims
+                memberships[mkey][bkey].extend(claims)
         keys = sorted(members)
         for i, m1 in enumerate(keys):
             for m2 in keys[i + 1:]:
-                date = _later(_earliest(members[m1]), _earliest(members[m2]))
+                date = _later(_since(members[m1]), _since(members[m2]))
                 link(m1, m2, "co-membership", bkey, bent.label, members[m1] + members[m2], date, bent.label)
 
     # agreements between parties
@@ -548,16 +573,18 @@ def _countries(data: _Data):
         attrs = _claim_attrs(data, claims)
         kinds = sorted({lk["kind"] for lk in ls}, key=_LINK_KINDS.index)
         vias = {(lk["via"], lk["via_label"]) for lk in ls if lk["via"]}
-        # and the intermediaries the claims name (Iran engages the ILRS via APSCO)
+        # and the intermediaries the claims name
         vias |= {(curie(v), data.entities[v].label if v in data.entities else curie(v))
                  for c in claims for v in c.via}
         vias = sorted(vias)
         attrs.update(
-            relation="membership" if "membership" in kinds else kinds[0],
+            relation=kinds[0],
             kinds=";".join(kinds),
             via=";".join(v for v, _ in vias),
             via_label=";".join(lbl for _, lbl in vias),
             weight=len(ls),
+            level="",
+            since="",
             links=json.dumps([
                 {"kind": lk["kind"], "via": lk["via"], "date": lk["date"],
                  "certainty": least_certain(c.certainty for c in lk["claims"]), "detail": lk["detail"]}
@@ -566,13 +593,67 @@ def _countries(data: _Data):
         )
         dates = sorted(lk["date"] for lk in ls if lk["date"])
         attrs["date"] = dates[0] if dates else ""
-        G.add_edge(a, b, **attrs)
+        G.add_edge(a, b, key=kinds[0], **attrs)
+    for mkey, bkey, key, attrs in tie_edges:
+        G.add_edge(mkey, bkey, key=key, **attrs)
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
     return G
 
 
-_LINK_KINDS = ("co-development", "membership", "co-membership", "agreement")
+_LINK_KINDS = ("co-development", "co-membership", "agreement")
+
+TIE_RELATIONS = ("membership", "involvement")
+"""Relations of a tie between a participant and a bloc in the countries view: ``membership``
+(national, a joining status: :func:`spacecoop.namespaces.is_membership`) and ``involvement``
+(any other level or status). The actors view calls them ``participates-in`` and ``involved-in``,
+as the shortcut edges ``sc:participatesIn`` and ``sc:involvedIn``."""
+
+
+def _tie_level_of(cl: _Claim, member: _Entity, *, own: bool) -> str:
+    """The tie level of a participation claim; an organisation standing for its country gives an
+    organisation-level tie of that country."""
+    is_org = _kind(member) not in ("country", "region")
+    level = min(cl.level) if cl.level else ""
+    return tie_level(level, is_org or not own)
+
+
+def _is_own(data: _Data, key: str, lvl: str) -> bool:
+    """Whether a tie at ``lvl`` is the node's own membership level (national for a country or
+    region, organisation for an international organisation or an initiative)."""
+    ent = data.entities.get(_iri_of(key))
+    if ent is None:
+        return False
+    return (lvl == "national") == (_kind(ent) in ("country", "region"))
+
+
+def _iri_of(key: str) -> str:
+    prefix, _, rest = key.partition(":")
+    return PREFIXES.get(prefix, "") + rest if prefix in PREFIXES else key
+
+
+def _since(claims: Iterable[_Claim]) -> str:
+    """The earliest date a joining claim gives ("" if none does): applicant, partner or
+    not-listed dates never say since when someone is a member."""
+    dates = sorted(d for c in claims if c.status & set(JOINING_STATUSES) for d in c.dates)
+    return dates[0] if dates else ""
+
+
+def _tie(data: _Data, claims: list[_Claim], lvl: str, bkey: str, blabel: str, *, own: bool,
+         relation_names: tuple[str, str] = TIE_RELATIONS) -> dict | None:
+    """Attributes of one tie edge (one member, one bloc, one level), or None for a tie whose only
+    claims say the member is not listed."""
+    if all(c.status and c.status <= {"not-listed"} for c in claims):
+        return None
+    member = own and any(c.status & set(JOINING_STATUSES) for c in claims)
+    relation = relation_names[0] if member else relation_names[1]
+    since = _since(claims)
+    attrs = _claim_attrs(data, claims)
+    certainty = attrs["certainty"]
+    attrs.update(relation=relation, kinds=relation, level=lvl, since=since, date=since, weight=1,
+                 links=json.dumps([{"kind": relation, "via": bkey, "date": since, "certainty": certainty,
+                                    "detail": blabel, "level": lvl}], ensure_ascii=False, sort_keys=True))
+    return attrs
 
 
 def _earliest(claims: list[_Claim]) -> str:
@@ -628,16 +709,35 @@ def _actors(data: _Data):
     memberships: dict[str, dict[str, list[_Claim]]] = defaultdict(lambda: defaultdict(list))
     for rel in data.rels:
         claims = data.claims_about.get(rel.iri, [])
-        name = _REL_NAME[rel.kind]
-        via = curie(rel.b) if rel.kind == "participation" and rel.b in blocs else ""
-        add(rel.a, rel.b, name, claims, via)
-        if via:
-            memberships[curie(rel.a)][via].extend(claims)
+        if rel.kind != "participation":
+            add(rel.a, rel.b, _REL_NAME[rel.kind], claims)
+            continue
+        ment = data.entities.get(rel.a)
+        cu, cv = curie(rel.a), curie(rel.b)
+        if ment is None or cu not in G or cv not in G:
+            continue
+        by_level: dict[str, list[_Claim]] = defaultdict(list)
+        for cl in claims:
+            by_level[_tie_level_of(cl, ment, own=True)].append(cl)
+        blabel = data.entities[rel.b].label if rel.b in data.entities else cv
+        for lvl, cls in sorted(by_level.items()):
+            tie = _tie(data, cls, lvl, cv if rel.b in blocs else "", blabel, own=_is_own(data, cu, lvl),
+                       relation_names=("participates-in", "involved-in"))
+            if tie is None:
+                continue
+            key = tie["relation"] if tie["relation"] == "participates-in" else f"involved-in-{lvl}"
+            G.add_edge(cu, cv, key=key, **tie)
+            if tie["relation"] == "participates-in" and rel.b in blocs:
+                memberships[cu][cv].extend(cls)
     for iri, ent in sorted(data.entities.items()):
         if ent.based_in:
             add(iri, ent.based_in, "based-in", [])
         if ent.part_of and _kind(ent) == "region":
             add(iri, ent.part_of, "part-of", [])
+    # Publishers of sources are entities too, but tied to nothing in this view: a ring of
+    # unlinked nodes around the network. Leave them out.
+    G.remove_nodes_from([n for n, d in list(G.nodes(data=True))
+                         if d.get("org_kind") == "publisher" and G.degree(n) == 0])
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
     return G
