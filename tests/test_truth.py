@@ -1,0 +1,203 @@
+"""Issue 16: every surface says what the data says, and no more.
+
+One meaning of membership on every surface (named query, shortcut edges, views, page data,
+brokers); certainty read as one SKOS hierarchy; dates only from the claims that carry them.
+Answers are pinned on the article-only graph; on the full graph the surfaces are compared with
+one another and pinned only on specific known members and non-members (no live totals).
+"""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import XSD, Literal, URIRef
+
+from spacecoop.analytics import brokers
+from spacecoop.namespaces import ID, curie
+from spacecoop.project import to_networkx
+from spacecoop.query import run_query
+from spacecoop.render import page_data
+from spacecoop.store import MemoryStore, open_store
+
+from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
+
+ILRS = "initiative:international-lunar-research-station"
+ARTEMIS = "initiative:artemis-accords"
+BLOC_LABELS = {ILRS: "International Lunar Research Station", ARTEMIS: "Artemis Accords"}
+
+SHORTCUT_QUERY = """
+PREFIX sc: <https://w3id.org/spacecoop/ns#>
+SELECT ?country WHERE {
+  ?country a sc:Country ;
+           sc:participatesIn <https://w3id.org/spacecoop/id/initiative/international-lunar-research-station> ,
+                             <https://w3id.org/spacecoop/id/initiative/artemis-accords> .
+} ORDER BY ?country
+"""
+
+
+def in_both_by_bloc_overlap(store) -> set[str]:
+    result = run_query(store, "bloc-overlap")
+    rows = [dict(zip(result.vars, r)) for r in result.rows]
+    blocs: dict[str, set[str]] = {}
+    for r in rows:
+        blocs.setdefault(curie(str(r["country"])), set()).add(curie(str(r["bloc"])))
+    return {c for c, bs in blocs.items() if {ILRS, ARTEMIS} <= bs}
+
+
+def in_both_by_shortcuts(store) -> set[str]:
+    return {curie(str(r[0])) for r in run_query(store, SHORTCUT_QUERY).rows}
+
+
+def in_both_by_view(G) -> set[str]:
+    return {n for n, d in G.nodes(data=True)
+            if d["kind"] == "country" and {ILRS, ARTEMIS} <= set(d["blocs"].split(";"))}
+
+
+def in_both_by_view_edges(G) -> set[str]:
+    """Countries with a membership edge (not an involvement) to each of the two blocs."""
+    tied: dict[str, set[str]] = {}
+    for u, v, d in G.edges(data=True):
+        if d["relation"] != "membership":
+            continue
+        country, bloc = (u, v) if v in BLOC_LABELS else (v, u)
+        if bloc in BLOC_LABELS and G.nodes[country]["kind"] == "country":
+            tied.setdefault(country, set()).add(bloc)
+    return {c for c, bs in tied.items() if bs == set(BLOC_LABELS)}
+
+
+def in_both_by_page(data: dict) -> set[str]:
+    kinds = {n["id"]: n["kind"] for n in data["nodes"]}
+    tied: dict[str, set[str]] = {}
+    for e in data["edges"]:
+        if e["relation"] != "membership":
+            continue
+        country, bloc = (e["from"], e["to"]) if e["to"] in BLOC_LABELS else (e["to"], e["from"])
+        if bloc in BLOC_LABELS and kinds.get(country) == "country":
+            tied.setdefault(country, set()).add(bloc)
+    from_edges = {c for c, bs in tied.items() if bs == set(BLOC_LABELS)}
+    from_nodes = {n["id"] for n in data["nodes"] if n["kind"] == "country" and {ILRS, ARTEMIS} <= set(n["blocs"])}
+    assert from_edges == from_nodes
+    return from_nodes
+
+
+def in_both_by_brokers(G) -> set[str]:
+    return {b.node for b in brokers(G) if b.kind == "country" and set(BLOC_LABELS.values()) <= set(b.blocs)}
+
+
+def all_answers(ds) -> dict[str, set[str]]:
+    memory, oxigraph = MemoryStore(ds), open_store("oxigraph", ds)
+    G = to_networkx(ds, "countries")
+    return {
+        "bloc-overlap": in_both_by_bloc_overlap(memory),
+        "bloc-overlap (oxigraph)": in_both_by_bloc_overlap(oxigraph),
+        "shortcut edges": in_both_by_shortcuts(memory),
+        "shortcut edges (oxigraph)": in_both_by_shortcuts(oxigraph),
+        "countries view nodes": in_both_by_view(G),
+        "countries view edges": in_both_by_view_edges(G),
+        "page data": in_both_by_page(page_data(G)),
+        "brokers": in_both_by_brokers(G),
+    }
+
+
+def test_one_answer_on_the_article_graph(article_ds):
+    answers = all_answers(article_ds)
+    # The article names no country in both: the US leads the Accords, the ILRS signatories it
+    # names are not said to have signed the Accords.
+    assert answers == dict.fromkeys(answers, set())
+
+
+def test_one_answer_on_the_full_graph(ds):
+    answers = all_answers(ds)
+    first = answers["bloc-overlap"]
+    assert all(a == first for a in answers.values()), answers
+    # Known members of both, and known non-members of the ILRS at national level: Oman's tie is
+    # an Omani company's, Switzerland's sub-national firms'.
+    assert {"country:thailand", "country:senegal", "country:bahrain"} <= first
+    assert "country:oman" not in first and "country:switzerland" not in first
+
+
+def test_stats_network_brokers_use_the_same_membership(root, capsys):
+    from spacecoop.cli import main
+
+    assert main(["--root", str(root), "stats", "--network"]) == 0
+    out = capsys.readouterr().out
+    part = out[out.index("Brokers"):out.index("Connected components")]
+    for name in ("Thailand", "Senegal", "Bahrain"):
+        assert name in part
+    for name in ("Oman", "Switzerland"):
+        assert name not in part
+
+
+def test_oman_and_switzerland_are_tied_but_not_members(ds):
+    G = to_networkx(ds, "countries")
+    for country in ("country:oman", "country:switzerland"):
+        ties = G.get_edge_data(country, ILRS)
+        assert ties and "membership" not in ties, (country, ties)
+        assert all(d["relation"] == "involvement" and d["level"] in ("sub-national", "organisation")
+                   for d in ties.values())
+        assert ILRS not in G.nodes[country]["blocs"].split(";")
+    # and the shortcut edges say the same
+    sc = "https://w3id.org/spacecoop/ns#"
+    for country in ("oman", "switzerland"):
+        c, ilrs = URIRef(ID + f"country/{country}"), URIRef(ID + "initiative/international-lunar-research-station")
+        assert (c, URIRef(sc + "participatesIn"), ilrs) not in ds
+    assert (URIRef(ID + "country/switzerland"), URIRef(sc + "involvedIn"),
+            URIRef(ID + "initiative/international-lunar-research-station")) in ds
+
+
+def test_involvement_is_not_membership_in_the_ontology(ds):
+    from rdflib import RDFS
+
+    from spacecoop.namespaces import ORG, SC
+
+    assert (SC.participatesIn, RDFS.subPropertyOf, ORG.memberOf) in ds
+    assert not list(ds.objects(SC.involvedIn, RDFS.subPropertyOf))
+
+
+# ------------------------------------------------------------------------------- certainty
+
+
+def _certainties(result, col="certainty") -> set[str]:
+    i = result.vars.index(col)
+    return {str(r[i]).rsplit("/", 1)[-1] for r in result.rows}
+
+
+def test_hedged_and_contradicted_holds_no_stated_claim(ds):
+    found = _certainties(run_query(ds, "hedged-and-contradicted"))
+    assert found and not found & {"stated", "confirmed", "reported"}
+    assert {"unconfirmed", "disputed", "contradicted", "hedged"} <= found
+
+
+def test_disputed_claims_include_unconfirmed(ds):
+    found = _certainties(run_query(ds, "disputed-claims"))
+    assert "unconfirmed" in found
+    assert not found & {"stated", "confirmed", "reported"}
+
+
+def test_certainty_on_the_article_graph(article_ds):
+    # The article: Turkey hedged, Bahrain's two claims contradicted; nothing else is doubted.
+    result = run_query(article_ds, "hedged-and-contradicted")
+    i = result.vars.index("claim")
+    claims = sorted(str(r[i]).rsplit("/", 1)[-1] for r in result.rows)
+    assert claims == ["ilrs-national-turkey-hedged", "ilrs-not-listed-bahrain", "ilrs-signed-up-bahrain"]
+
+
+# ------------------------------------------------------------------------------------ dates
+
+
+def test_turkey_has_no_since_date(ds):
+    # The table's April 2024 date is an applicant's: no joining claim dates Turkey's ILRS tie.
+    G = to_networkx(ds, "countries")
+    e = G.edges["country:turkey", ILRS, "membership"]
+    assert e["since"] == "" and e["date"] == ""
+    assert G.nodes["country:turkey"][f"since:{ILRS}"] == ""
+    assert e["certainty"] in ("hedged", "disputed", "contradicted")
+    data = page_data(G)
+    node = next(n for n in data["nodes"] if n["id"] == "country:turkey")
+    assert node["since"][ILRS] == ""
+
+
+def test_undated_ties_stay_under_as_of(ds):
+    result = run_query(ds, "bloc-overlap", {"asOf": Literal("2026-01-01", datatype=XSD.date)})
+    rows = [dict(zip(result.vars, r)) for r in result.rows]
+    bahrain = [r for r in rows if str(r["country"]).endswith("/bahrain") and str(r["bloc"]).endswith("station")]
+    assert len(bahrain) == 1 and bahrain[0]["joined"] is None and bahrain[0]["undated"].toPython() is True
