@@ -151,6 +151,8 @@ def test_hostile_labels_execute_nothing(opened, pages, graphs):
             assert o.js("document.querySelector('#details h1').textContent") == G.nodes[node]["label"]
             o.page.mouse.click(x, y)
             o.page.wait_for_timeout(100)
+            assert o.js("document.querySelector('#details h1').textContent") == G.nodes[node]["label"]
+            o.page.click("#reset-view")  # a click pins the panel; reset view lets hovering show again
         # every node and edge panel, quotes and sources included
         o.js("spacecoop.data.nodes.forEach(n => spacecoop.showNode(n.id))")
         o.js("spacecoop.data.edges.forEach(e => spacecoop.showEdge(e.id))")
@@ -165,7 +167,7 @@ def test_hostile_labels_execute_nothing(opened, pages, graphs):
     o.js("id => spacecoop.showEdge(id)", o.edge_id("country:borduria", "initiative:ilrs"))
     quotes = o.js("[...document.querySelectorAll('#details blockquote')].map(b => b.textContent)")
     assert "\u201c<img src=x onerror=\"window.__pwned='quote'\">\u201d" in quotes
-    sources = o.js("document.querySelector('#details .source').textContent")
+    sources = o.js("[...document.querySelectorAll('#details .source')].map(p => p.textContent).join(' ')")
     assert "</script><script>window.__pwned='source'</script>" in sources
     assert o.js("typeof window.__pwned") == "undefined"
 
@@ -177,7 +179,7 @@ def test_hover_and_click_show_evidence(opened, pages):
     o.page.wait_for_timeout(150)
     assert o.js("document.querySelector('#details h1').textContent") == "Thailand"
     text = o.js("document.getElementById('details').textContent")
-    assert "International Lunar Research Station (date not claimed)" in text
+    assert "International Lunar Research Station (no joining date claimed)" in text
     o.js("id => spacecoop.showEdge(id)", o.edge_id("country:bahrain", ILRS))
     text = o.js("document.getElementById('details').textContent")
     assert "These include Russia, South Africa, Thailand, Turkey, Pakistan, Bahrain and Egypt." in text
@@ -248,9 +250,13 @@ def test_date_filter_shows_blocs_as_they_grew(opened, pages):
     assert o.edge("country:carpania", artemis)["hidden"] is False   # 2020-10-13
     assert o.edge("country:carpania", ilrs)["hidden"] is True       # 2024
     assert o.edge("country:elbonia", artemis)["hidden"] is True     # 2022-01-05
-    assert o.edge("country:dystopia", "agent:apsco")["hidden"] is False  # undated: shown by default
+    # undated: never a member on a date; shown only on request, and marked (issue 16)
+    assert o.edge("country:dystopia", "agent:apsco")["hidden"] is True
     assert o.js("nodes.get('country:borduria').hidden") is False   # still co-develops the dust counter
     assert o.js("nodes.get('country:elbonia').hidden") is True
+    o.page.check("#undated")
+    assert o.edge("country:dystopia", "agent:apsco")["hidden"] is False
+    assert o.edge("country:dystopia", "agent:apsco")["label"] == "undated"
     o.page.uncheck("#undated")
     assert o.edge("country:dystopia", "agent:apsco")["hidden"] is True
     # the slider steps through the claimed dates; its first step is the earliest
@@ -273,3 +279,49 @@ def test_screenshot(opened, pages, tmp_path):
     o.page.screenshot(path=str(out))
     assert out.stat().st_size > 20_000
     assert json.loads(json.dumps(o.js("spacecoop.state.drawn"))) is True
+
+
+def test_a_click_opens_the_node_clicked_and_keeps_it(opened, pages, graphs):
+    # Clicking Bahrain opened Thailand: the panel followed the pointer's hover, not the click.
+    o = opened(pages["countries"])
+    bx, by = o.node_point("country:bahrain")
+    tx, ty = o.node_point("country:thailand")
+    o.page.mouse.click(bx, by)
+    o.page.wait_for_timeout(150)
+    assert o.js("document.querySelector('#details h1').textContent") == "Bahrain"
+    o.page.mouse.move(tx, ty)
+    o.page.wait_for_timeout(150)
+    assert o.js("document.querySelector('#details h1').textContent") == "Bahrain"
+    o.page.mouse.click(tx, ty)
+    o.page.wait_for_timeout(150)
+    assert o.js("document.querySelector('#details h1').textContent") == "Thailand"
+
+
+def test_panels_speak_plain_words(opened, pages):
+    o = opened(pages["countries"])
+    o.js("spacecoop.showNode('country:turkey')")
+    text = o.js("document.getElementById('details').innerText")
+    for raw in ("n_claims", "n_sources", "weight", "via", ";"):
+        assert raw not in text, raw
+    assert "Member of" in text
+    o.js("spacecoop.showEdge(spacecoop.data.edges.find(e => e.from === 'country:switzerland' || e.to === 'country:switzerland').id)")
+    text = o.js("document.getElementById('details').innerText")
+    assert "n_claims" not in text and "weight" not in text
+
+
+def test_date_box_moves_the_slider_and_hides_undated_ties(opened, pages):
+    o = opened(pages["blocs-dated"]) if "blocs-dated" in pages else opened(pages["hostile"])
+    o.page.fill("#asof", "2021-12-31")
+    o.page.dispatch_event("#asof", "change")
+    n = o.js("spacecoop.data.dates.length")
+    value = int(o.js("document.getElementById('asof-slider').value"))
+    assert value < n
+    assert o.js("spacecoop.data.dates")[value] <= "2021-12-31"
+    # Dystopia's APSCO membership is undated: hidden as of a date unless asked for, then marked
+    hidden = o.js("""spacecoop.data.edges.filter(e => e.from === 'country:dystopia' || e.to === 'country:dystopia')
+                     .map(e => edges.get(e.id).hidden)""")
+    assert hidden and all(hidden)
+    o.page.check("#undated")
+    shown = o.js("""spacecoop.data.edges.filter(e => e.from === 'country:dystopia' || e.to === 'country:dystopia')
+                    .map(e => [edges.get(e.id).hidden, edges.get(e.id).label])""")
+    assert [False, "undated"] in shown
