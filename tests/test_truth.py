@@ -201,3 +201,45 @@ def test_undated_ties_stay_under_as_of(ds):
     rows = [dict(zip(result.vars, r)) for r in result.rows]
     bahrain = [r for r in rows if str(r["country"]).endswith("/bahrain") and str(r["bloc"]).endswith("station")]
     assert len(bahrain) == 1 and bahrain[0]["joined"] is None and bahrain[0]["undated"].toPython() is True
+
+
+# ------------------------------------------------------------------------------ run_query
+
+
+def test_run_query_decides_the_form_by_parsing(article_ds):
+    # A DESCRIBE has neither a newline nor a brace: it used to be taken for a query name.
+    result = run_query(article_ds, "DESCRIBE <https://w3id.org/spacecoop/id/country/peru>")
+    assert result.kind == "DESCRIBE" and len(result.graph) > 0
+    ask = run_query(article_ds, "ASK WHERE { ?s ?p ?o }")
+    assert ask.kind == "ASK" and ask.boolean is True
+    assert run_query(article_ds, "payload-partners").kind == "SELECT"  # a name stays a name
+    from spacecoop.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown query"):
+        run_query(article_ds, "no-such-query")
+
+
+def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
+    # A 120-column terminal cut "participation" into "participa" and "tion" on two lines.
+    import rich.console
+
+    from spacecoop.cli import main
+    from spacecoop.results import plain
+
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setattr(rich.console.Console, "is_terminal", property(lambda self: True))
+    args = ["--root", str(article_root), "query", "evidence", "-p", "entity=country:turkey"]
+    assert main(args) == 0
+    import re
+
+    out = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)
+    from spacecoop.load import load_dataset
+
+    result = run_query(load_dataset(article_root), "evidence", {"entity": URIRef(ID + "country/turkey")})
+    words = {w for row in result.rows for t in row for w in plain(t).split()} | set(result.vars)
+    lines = [ln for ln in out.splitlines() if ln.startswith("│")]
+    assert lines and max(len(ln) for ln in out.splitlines()) <= 120
+    for ln in lines:
+        for cell in ln.strip("│").split("│"):
+            for token in cell.split():
+                assert token in words or token.endswith("…"), token

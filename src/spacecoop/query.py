@@ -150,7 +150,7 @@ def run_query(
     >>> int(result.rows[0][0]) > 1000
     True
     """
-    if isinstance(query, str) and _looks_like_sparql(query):
+    if isinstance(query, str) and _is_query_text(query):
         text = query
     else:
         nq = query if isinstance(query, NamedQuery) else get_query(query, root)
@@ -159,8 +159,22 @@ def run_query(
     return as_store(target).query(text, params)
 
 
-def _looks_like_sparql(text: str) -> bool:
-    return "\n" in text or "{" in text
+def _is_query_text(text: str) -> bool:
+    """Whether ``text`` is SPARQL rather than a query name or a file path: decided by parsing it
+    with rdflib's parser, not by guessing from its characters (``DESCRIBE <...>`` has neither a
+    newline nor a brace). A known query name or an existing ``.rq`` file is never parsed."""
+    stripped = text.strip()
+    if not stripped or stripped.endswith(".rq") or Path(stripped).is_file():
+        return False
+    if re.fullmatch(r"[\w.-]+", stripped):  # a bare name: a named query, never valid SPARQL
+        return False
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parseQuery(stripped)
+    except Exception:  # not SPARQL: a name; or malformed SPARQL, reported below by the store
+        return "{" in stripped or "\n" in stripped
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
