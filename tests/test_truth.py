@@ -243,3 +243,42 @@ def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
         for cell in ln.strip("│").split("│"):
             for token in cell.split():
                 assert token in words or token.endswith("…"), token
+
+
+# ------------------------------------------------------------------------------- evidence
+
+
+def _evidence(ds, entity):
+    from spacecoop.query import run_named
+
+    return run_named(ds, "evidence", entity=entity).dicts()
+
+
+def test_evidence_reaches_contributions_places_and_agreements(ds):
+    esa = _evidence(ds, "ESA")
+    assert esa and {str(r["kind"]) for r in esa} >= {"contribution"}
+    assert any(str(r["aboutLabel"]).startswith("European Space Agency provides ") for r in esa)
+    for name in ("Bahrain", "Thailand", "Italy"):
+        assert any(str(r["kind"]) == "contribution" for r in _evidence(ds, name)), name
+    assert _evidence(ds, "Beijing") and _evidence(ds, "Shackleton crater")
+    agreements = [r for r in _evidence(ds, "Russia") if str(r["kind"]) == "agreement"]
+    assert agreements and all(str(r["aboutLabel"]).startswith("Agreement between ") for r in agreements)
+
+
+def test_every_evidence_row_has_words(ds):
+    # A claim has its source's quote or, imported from a compiled table, the compiler's detail.
+    for entity in ("ILRS", "Artemis Accords", "Turkey"):
+        rows = _evidence(ds, entity)
+        assert rows
+        assert all(r.get("quote") or r.get("detail") for r in rows), entity
+    ilrs = run_query(ds, "initiative-participants",
+                     {"initiative": URIRef(ID + "initiative/international-lunar-research-station")}).dicts()
+    assert all(r.get("evidence") or r.get("detail") for r in ilrs)
+    assert any(r.get("date") for r in ilrs) and any(r.get("note") for r in ilrs)
+
+
+def test_evidence_on_the_article_graph(article_ds):
+    rows = _evidence(article_ds, "Turkey")
+    assert [str(r["claim"]).rsplit("/", 1)[1] for r in rows] == ["ilrs-national-turkey-hedged", "ilrs-signed-up-turkey"]
+    assert all("date" not in r for r in rows)
+    assert all(str(r["aboutLabel"]) == "Turkey in International Lunar Research Station" for r in rows)
