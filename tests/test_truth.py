@@ -282,3 +282,20 @@ def test_evidence_on_the_article_graph(article_ds):
     assert [str(r["claim"]).rsplit("/", 1)[1] for r in rows] == ["ilrs-national-turkey-hedged", "ilrs-signed-up-turkey"]
     assert all("date" not in r for r in rows)
     assert all(str(r["aboutLabel"]) == "Turkey in International Lunar Research Station" for r in rows)
+
+
+# -------------------------------------------------------------------- payload countries
+
+
+def test_through_apsco_only_where_a_source_says_it(ds):
+    from spacecoop.query import run_named
+
+    rows = run_named(ds, "payload-countries-and-initiative", mission="Chang'e-7", initiative="ILRS").dicts()
+    through = {str(r["countryLabel"]) for r in rows if str(r["tie"]) == "through-organization"}
+    assert not through & {"Egypt", "Turkey"}
+    # Switzerland contributes a payload to Chang'e-7 (it develops none): it is listed, and its
+    # ties are sub-national or organisation-level, never a national participation
+    swiss = [r for r in rows if str(r["countryLabel"]) == "Switzerland"]
+    assert swiss and all(not str(r.get("level", "")).endswith("/national") for r in swiss)
+    rows8 = run_named(ds, "payload-countries-and-initiative", mission="Chang'e-8", initiative="ILRS").dicts()
+    assert {str(r["countryLabel"]) for r in rows8 if str(r["tie"]) == "through-organization"} == {"Iran", "Peru"}
