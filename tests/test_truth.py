@@ -299,3 +299,47 @@ def test_through_apsco_only_where_a_source_says_it(ds):
     assert swiss and all(not str(r.get("level", "")).endswith("/national") for r in swiss)
     rows8 = run_named(ds, "payload-countries-and-initiative", mission="Chang'e-8", initiative="ILRS").dicts()
     assert {str(r["countryLabel"]) for r in rows8 if str(r["tie"]) == "through-organization"} == {"Iran", "Peru"}
+
+
+# --------------------------------------------------------------------------- country-partners
+
+ADDED_SOURCE = """
+@base <https://w3id.org/spacecoop/id/> .
+@prefix sc: <https://w3id.org/spacecoop/ns#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix kind: <https://w3id.org/spacecoop/vocab/org-kind/> .
+@prefix role: <https://w3id.org/spacecoop/vocab/role/> .
+@prefix certainty: <https://w3id.org/spacecoop/vocab/certainty/> .
+
+<source/added-report> a sc:Source ; skos:prefLabel "A second report"@en .
+<org/rover-works> a sc:Organization ; skos:prefLabel "Rover Works"@en ;
+    sc:kind kind:company ; sc:basedIn <country/italy> .
+
+<source/added-report> {
+  <development/payload/change-8/pakistan-lunar-rover/org/rover-works> a sc:PayloadDevelopment ;
+      sc:payload <payload/change-8/pakistan-lunar-rover> ; sc:developer <org/rover-works> .
+  <claim/added-report/rover-works> a sc:Claim ;
+      sc:about <development/payload/change-8/pakistan-lunar-rover/org/rover-works> ;
+      sc:role role:developer ; sc:certainty certainty:stated ;
+      sc:quote "Rover Works also builds the Pakistan lunar rover" ;
+      prov:wasDerivedFrom <source/added-report> .
+}
+"""
+
+
+def test_country_partners_join_across_sources(article_root, tmp_path):
+    import shutil
+
+    from spacecoop.load import load_dataset
+
+    root = tmp_path / "project"
+    shutil.copytree(article_root, root)
+    (root / "graph" / "sources" / "added-report.trig").write_text(ADDED_SOURCE, encoding="utf-8")
+    ds = load_dataset(root)
+    for store in (MemoryStore(ds), open_store("oxigraph", ds)):
+        result = run_query(store, "country-partners")
+        pairs = {(curie(str(r["a"])), curie(str(r["b"]))): int(r["sources"]) for r in result.dicts()
+                 if str(r["via"]).endswith("pakistan-lunar-rover")}
+        # SUPARCO (Pakistan) in the article, Rover Works (Italy) in the added report: partners
+        assert pairs[("country:italy", "country:pakistan")] == 2

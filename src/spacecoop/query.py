@@ -164,15 +164,18 @@ def _is_query_text(text: str) -> bool:
     with rdflib's parser, not by guessing from its characters (``DESCRIBE <...>`` has neither a
     newline nor a brace). A known query name or an existing ``.rq`` file is never parsed."""
     stripped = text.strip()
-    if not stripped or stripped.endswith(".rq") or Path(stripped).is_file():
-        return False
-    if re.fullmatch(r"[\w.-]+", stripped):  # a bare name: a named query, never valid SPARQL
-        return False
+    if not stripped or stripped.endswith(".rq") or re.fullmatch(r"[\w./-]+", stripped):
+        return False  # a query name or a file path: never valid SPARQL
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
         parseQuery(stripped)
     except Exception:  # not SPARQL: a name; or malformed SPARQL, reported below by the store
+        try:
+            if Path(stripped).is_file():
+                return False
+        except (OSError, ValueError):
+            pass
         return "{" in stripped or "\n" in stripped
     return True
 
