@@ -175,6 +175,8 @@ def test_two_names_of_one_place(ds):
 
 def test_the_mission(ds):
     assert ds.value(CE8, SC.missionOf) == entity_iri("country", "China")
+    # the article does not say whose mission Chang'e-7 is (issue 16)
+    assert ds.value(entity_iri("mission", "Chang'e-7"), SC.missionOf) is None
     assert str(ds.value(CE8, SC.plannedLaunch)) == "2028 or 2029"
     assert (str(ds.value(CE8, SC.plannedLaunchEarliest)), str(ds.value(CE8, SC.plannedLaunchLatest))) == ("2028", "2029")
     assert ds.value(CE8, SC.destination) == entity_iri("place", "lunar south pole")

@@ -431,7 +431,13 @@ def test_source_coverage(stores):
     assert {(r["firstLabel"], r["secondLabel"]) for r in agreements} == {
         ("Centre National d'Études Spatiales", "China National Space Administration"),
         ("Deep Space Exploration Laboratory", "National Astronomical Research Institute of Thailand"),
+        ("China", "Russia"),
     }
+    # Russia and China: a 2021 roadmap, a 2022 memorandum and a 2022 agreement are three
+    # instruments, three nodes, each from one source (they shared one node before issue 16)
+    russia = sorted(r["fact"].rsplit("/", 2)[-2] + "/" + r["fact"].rsplit("/", 1)[-1]
+                    for r in agreements if r["secondLabel"] == "Russia")
+    assert russia == ["agreement/2022-12", "memorandum/2022-04", "roadmap/2021-06-16"]
 
 
 def test_payload_countries_by_bloc(stores):

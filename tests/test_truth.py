@@ -343,3 +343,51 @@ def test_country_partners_join_across_sources(article_root, tmp_path):
                  if str(r["via"]).endswith("pakistan-lunar-rover")}
         # SUPARCO (Pakistan) in the article, Rover Works (Italy) in the added report: partners
         assert pairs[("country:italy", "country:pakistan")] == 2
+
+
+# ------------------------------------------------------------------------------ data fixes
+
+ARTICLE_SOURCE = URIRef(ID + "source/spacenews-2025-04-25-change-8-payloads")
+
+
+def test_byline_years_are_marked_as_inferred(article_ds):
+    from spacecoop.namespaces import SC
+
+    carries = [c for c in article_ds.subjects(SC.about, None)
+               if "/carries-" in str(c) and article_ds.value(c, SC.date) is not None]
+    assert len(carries) == 10
+    assert all("byline" in str(article_ds.value(c, SC.dateInferredFrom)) for c in carries)
+    xinhua = URIRef(ID + "claim/spacenews-2025-04-25-change-8-payloads/xinhua-report")
+    assert "byline" in str(article_ds.value(xinhua, SC.dateInferredFrom))
+    # and evidence says so
+    rows = run_query(article_ds, "evidence", {"entity": URIRef(ID + "mission/change-8")}).dicts()
+    dated = [r for r in rows if r.get("date")]
+    assert dated and all(r.get("dateInferredFrom") for r in dated)
+
+
+def test_turkeys_stated_and_hedged_claims_are_linked(article_ds):
+    from rdflib import RDFS
+
+    base = ID + "claim/spacenews-2025-04-25-change-8-payloads/"
+    stated, hedged = URIRef(base + "ilrs-signed-up-turkey"), URIRef(base + "ilrs-national-turkey-hedged")
+    assert (stated, RDFS.seeAlso, hedged) in article_ds and (hedged, RDFS.seeAlso, stated) in article_ds
+
+
+def test_the_spacenews_attribution_says_what_it_rests_on(article_ds):
+    from rdflib import SKOS
+
+    note = str(article_ds.value(ARTICLE_SOURCE, SKOS.note))
+    assert "never names SpaceNews" in note
+    assert "spacenews" in str(article_ds.value(ARTICLE_SOURCE, URIRef("https://w3id.org/spacecoop/ns#originalPublisher")))
+
+
+def test_table_partners_are_organisation_level(ds):
+    from spacecoop.namespaces import SC, concept
+
+    for fact in ("ilrs-partner-uae", "ilrs-partner-argentina", "ilrs-partner-brazil"):
+        claim = next(ds.subjects(SC.factId, Literal(fact)))
+        assert ds.value(claim, SC.level) == concept("level", "organization"), fact
+    G = to_networkx(ds, "countries")
+    for country in ("country:argentina", "country:brazil"):
+        ties = G.get_edge_data(country, ILRS) or {}
+        assert "membership" not in ties, country

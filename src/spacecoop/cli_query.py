@@ -132,7 +132,7 @@ def print_table(result) -> None:
     # Wrap at word boundaries, never inside a word: each column is at least as wide as its
     # longest word, up to a fair share of the terminal; a longer word (an IRI, say) is cut with an
     # ellipsis rather than split across lines ("participa|tion").
-    share = max(6, (console.width - 3 * len(header) - 1) // max(1, len(header)))
+    share = max(4, (console.width - 3 * len(header) - 1) // max(1, len(header)))
     for i, var in enumerate(header):
         longest = max((len(w) for text in [var, *(row[i] for row in rows)] for w in text.split()), default=1)
         table.add_column(var, overflow="ellipsis", min_width=min(longest, share))

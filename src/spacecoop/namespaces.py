@@ -277,6 +277,50 @@ def relationship_iri(kind: str, *parties: URIRef) -> URIRef:
     return ID[f"{kind}/" + "/".join(paths)]
 
 
+AGREEMENT_KINDS = ("roadmap", "memorandum", "agreement")
+"""Kinds of instrument an agreement IRI names (a joint plan, a memorandum of understanding, an
+agreement); see :func:`agreement_iri`."""
+
+
+def agreement_kind(text: str) -> str:
+    """Return the kind of instrument a description names: roadmap, memorandum or agreement.
+
+    Examples
+    --------
+    >>> agreement_kind("Joint ILRS roadmap presented by Chinese and Russian space officials")
+    'roadmap'
+    >>> agreement_kind("Intergovernmental memorandum of understanding"), agreement_kind("MoU signed")
+    ('memorandum', 'memorandum')
+    >>> agreement_kind("")
+    'agreement'
+    """
+    low = text.lower()
+    if "roadmap" in low:
+        return "roadmap"
+    if "memorandum" in low or re.search(r"\bmous?\b", low):
+        return "memorandum"
+    return "agreement"
+
+
+def agreement_iri(*parties: URIRef, kind: str = "agreement", date: str = "", title: str = "") -> URIRef:
+    """Return the IRI of one agreement: its parties (sorted), the kind of instrument and its date
+    (or, undated, its title), so two instruments between the same parties are two nodes.
+
+    Examples
+    --------
+    >>> a, b = entity_iri("country", "Russia"), entity_iri("country", "China")
+    >>> agreement_iri(a, b, kind="roadmap", date="2021-06-16")
+    rdflib.term.URIRef('https://w3id.org/spacecoop/id/agreement/country/china/country/russia/roadmap/2021-06-16')
+    >>> agreement_iri(a, b, kind="memorandum", date="2022-04") != agreement_iri(b, a, kind="agreement", date="2022-12")
+    True
+    """
+    if kind not in AGREEMENT_KINDS:
+        raise ValueError(f"unknown agreement kind {kind!r}; expected one of {', '.join(AGREEMENT_KINDS)}")
+    base = relationship_iri("agreement", *parties)
+    key = date.strip() or (slugify(title) if title.strip() else "undated")
+    return URIRef(f"{base}/{kind}/{key}")
+
+
 PREFIXES: dict[str, str] = {
     "sc": NS,
     "id": str(ID),

@@ -44,7 +44,19 @@ from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from .errors import SpacecoopError
-from .namespaces import ID, ORG, SC, SCHEMA, VOCAB, concept, entity_iri, relationship_iri, slugify
+from .namespaces import (
+    ID,
+    ORG,
+    SC,
+    SCHEMA,
+    VOCAB,
+    agreement_iri,
+    agreement_kind,
+    concept,
+    entity_iri,
+    relationship_iri,
+    slugify,
+)
 
 COLUMNS = (
     "fact_id",
@@ -787,6 +799,8 @@ def _level(r: Row) -> str:
     """The participation level a row implies (see the table's README conventions)."""
     if r.fact_id.startswith("ilrs-dsel-mou-"):
         return "sub-national"  # a country standing in for unnamed organisations from it
+    if r.relation == "partner_of":
+        return "organization"  # the table defines partner_of as organisation level, whoever it names
     if r.subject_kind == "country":
         return "national"
     if r.subject_kind == "region":
@@ -802,7 +816,10 @@ def _relationship(r: Row, subject: URIRef, obj: URIRef):
         return [(node, RDF.type, SC.Participation), (node, ORG.member, subject),
                 (node, ORG.organization, obj)], node, []
     if rel == "agreement_with":
-        node = relationship_iri("agreement", subject, obj)
+        # parties, kind of instrument and date (or title): two instruments between the same two
+        # parties (Russia and China's 2021 roadmap, 2022 memorandum and 2022 agreement) are two nodes
+        node = agreement_iri(subject, obj, kind=agreement_kind(r.detail), date=r.date,
+                             title=r.detail)
         parties = sorted((subject, obj))
         return [(node, RDF.type, SC.Agreement)] + [(node, SC.party, p) for p in parties], node, []
     if rel == "payload_on":
