@@ -166,11 +166,12 @@ def _is_query_text(text: str) -> bool:
     stripped = text.strip()
     if not stripped or stripped.endswith(".rq") or re.fullmatch(r"[\w./-]+", stripped):
         return False  # a query name or a file path: never valid SPARQL
+    from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
         parseQuery(stripped)
-    except Exception:  # not SPARQL: a name; or malformed SPARQL, reported below by the store
+    except ParseException:  # not SPARQL: a name; or malformed SPARQL, reported below by the store
         try:
             if Path(stripped).is_file():
                 return False
