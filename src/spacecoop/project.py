@@ -2,20 +2,30 @@
 
 Three views, all read through SPARQL on a :class:`~spacecoop.store.Store` (so any backend works):
 
-``countries`` (:class:`networkx.Graph`, undirected)
+``countries`` (:class:`networkx.MultiGraph`, undirected, keyed by relation)
     Countries, regions and international organisations, plus the blocs (initiatives and
     international organisations) that have members. An organisation stands for the country or
     region it is based in (an international organisation stands for itself; one with no stated
-    country, such as Star.Vision, stands for nothing). Two nodes are linked when their
-    organisations co-develop a payload (``co-development``) or both belong to the same
-    organisation or initiative (``co-membership``); a member is linked to its bloc
-    (``membership``). One edge per pair aggregates every such link: ``weight`` counts them,
-    ``kinds`` and ``via`` say how, ``links`` lists them one by one (JSON).
+    country, such as Star.Vision, stands for nothing). A tie to a bloc is one edge per member,
+    bloc and level (``national``, ``sub-national``, ``organisation``): ``membership`` (key
+    ``membership``) when a national-level claim gives a joining status
+    (:func:`spacecoop.namespaces.is_membership`, the one meaning of membership), else
+    ``involvement`` (key ``involvement-LEVEL``: groups or firms from the country, an organisation
+    of it, an engagement through another organisation, an applicant or observer). Each tie edge
+    carries its ``level``, ``certainty`` (the least certain claim's) and ``since`` (the earliest
+    date of a joining claim, "" when none dates it). Two nodes are also linked when their
+    organisations co-develop a payload (``co-development``), when both are national members of
+    one bloc (``co-membership``) or by an agreement: one edge per pair (keyed by its first kind)
+    aggregates those, ``weight`` counts them, ``kinds`` and ``via`` say how, ``links`` lists
+    them one by one (JSON).
 ``actors`` (:class:`networkx.MultiDiGraph`, keyed by relation)
     Organisations, countries, regions, initiatives, missions, payloads and rovers; edges
     ``develops`` (organisation to payload), ``based-in`` (organisation to country or region),
-    ``part-of`` (region to country), ``participates-in`` (member to organisation or initiative),
-    ``carries`` (mission to payload) and ``agreement`` (between parties).
+    ``part-of`` (region to country), ``participates-in`` (a member in its own name, as
+    ``sc:participatesIn``) and ``involved-in`` (key ``involved-in-LEVEL``, any other tie, as
+    ``sc:involvedIn``) from a member to an organisation or initiative, ``carries`` (mission to
+    payload) and ``agreement`` (between parties). Publishers of sources that nothing in the view
+    links to are left out.
 ``full`` (:class:`networkx.MultiDiGraph`, keyed by property CURIE)
     Every typed entity and every relationship node (no literal nodes, no claim nodes: what the
     claims say about a node or edge is folded into its attributes), one edge per triple between
@@ -29,12 +39,13 @@ Node attributes: ``label``, ``kind`` (country, region, international-organizatio
 initiative, mission, payload, rover, ...), ``org_kind``, ``country`` (label) and ``country_id``,
 ``iso`` (ISO 3166 alpha-2 or subdivision code), ``iri``, ``aliases``, ``bloc`` (the node is a bloc
 with members), ``blocs`` (CURIEs of the blocs the node belongs to) and, per bloc,
-``since:<bloc CURIE>`` (the earliest date a claim gives for the membership, ``""`` when no claim
-dates it). Edge attributes: ``relation``, ``kinds``, ``via``, ``via_label``, ``certainty`` (the
+``since:<bloc CURIE>`` (the earliest date a joining claim gives for the membership, ``""`` when
+none dates it; ``blocs`` and ``since:`` count national membership only). Edge attributes: ``relation``, ``kinds``, ``via``, ``via_label``, ``certainty`` (the
 least certain claim's: a link any claim doubts is flagged), ``certainties``, ``status``,
 ``level``, ``date`` (earliest claimed date, ``""`` if none), ``sources`` (CURIEs), ``n_sources``,
-``n_claims``, ``weight``, ``evidence`` (JSON list of ``{quote, source, source_label, certainty,
-claim}``) and ``links`` (JSON list of ``{kind, via, date, certainty}``).
+``n_claims``, ``weight``, ``since``, ``evidence`` (JSON list, one entry per claim and source:
+``{quote, detail, note, status, level, date, date_inferred_from, source, source_label,
+certainty, claim}``) and ``links`` (JSON list of ``{kind, via, date, certainty, detail, level}``).
 """
 
 from __future__ import annotations
