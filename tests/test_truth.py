@@ -458,3 +458,12 @@ def test_national_ilrs_members_of_the_article_on_two_surfaces(article_ds):
     # firms from Switzerland and Hawaii, Iran and Peru through APSCO: tied, not members
     for other in ("country:switzerland", "region:hawaii", "country:iran", "country:peru"):
         assert other in G and ILRS in {v for v in G[other]}, other
+
+
+def test_actors_view_leaves_out_unlinked_publishers(ds):
+    G = to_networkx(ds, "actors")
+    publishers = [n for n, d in G.nodes(data=True) if d.get("org_kind") == "publisher"]
+    assert all(G.degree(n) > 0 for n in publishers)
+    H = to_networkx(ds, "actors", unlinked_publishers=True)
+    lonely = [n for n, d in H.nodes(data=True) if d.get("org_kind") == "publisher" and H.degree(n) == 0]
+    assert lonely and H.number_of_nodes() == G.number_of_nodes() + len(lonely)

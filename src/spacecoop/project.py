@@ -412,7 +412,7 @@ _REL_NAME = {
 # ------------------------------------------------------------------------------------ views
 
 
-def to_networkx(target, view: str = "countries"):
+def to_networkx(target, view: str = "countries", *, unlinked_publishers: bool = False):
     """Project the knowledge graph onto a new networkx graph.
 
     Parameters
@@ -421,6 +421,9 @@ def to_networkx(target, view: str = "countries"):
         Where to read from (a Dataset is wrapped in a :class:`~spacecoop.store.MemoryStore`).
     view : {"countries", "actors", "full"}
         Which projection (see the module docstring).
+    unlinked_publishers : bool
+        Keep, in the actors view, the publishers of sources that nothing in the view links to
+        (left out by default: they only ring the network).
 
     Returns
     -------
@@ -454,7 +457,7 @@ def to_networkx(target, view: str = "countries"):
     if view == "countries":
         return _countries(data)
     if view == "actors":
-        return _actors(data)
+        return _actors(data, unlinked_publishers=unlinked_publishers)
     return _full(store, data)
 
 
@@ -694,7 +697,7 @@ def _links_json(kind: str, via: str, date: str, certainty: str) -> str:
                       sort_keys=True)
 
 
-def _actors(data: _Data):
+def _actors(data: _Data, *, unlinked_publishers: bool = False):
     import networkx as nx
 
     G = nx.MultiDiGraph(view="actors")
@@ -747,8 +750,9 @@ def _actors(data: _Data):
             add(iri, ent.part_of, "part-of", [])
     # Publishers of sources are entities too, but tied to nothing in this view: a ring of
     # unlinked nodes around the network. Leave them out.
-    G.remove_nodes_from([n for n, d in list(G.nodes(data=True))
-                         if d.get("org_kind") == "publisher" and G.degree(n) == 0])
+    if not unlinked_publishers:
+        G.remove_nodes_from([n for n, d in list(G.nodes(data=True))
+                             if d.get("org_kind") == "publisher" and G.degree(n) == 0])
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
     return G
