@@ -394,7 +394,7 @@ _APP_JS = r"""
   }
 
   var visNodes = DATA.nodes.map(function (n) {
-    return { id: n.id, label: n.label, x: n.x, y: n.y, shape: n.shape, size: n.size,
+    return { id: n.id, label: n.label, x: n.x, y: n.y, shape: n.shape, size: n.size, value: n.size,
              color: { background: n.color, border: n.bloc ? "#7a1f1f" : "#3a3a3a",
                       highlight: { background: n.color, border: "#000" }, hover: { background: n.color, border: "#000" } },
              borderWidth: n.bloc ? 2 : 1 };
@@ -411,8 +411,11 @@ _APP_JS = r"""
     physics: { enabled: false },
     layout: { improvedLayout: false, randomSeed: 0 },
     interaction: { hover: true, tooltipDelay: 120, hideEdgesOnDrag: big, hideEdgesOnZoom: big, multiselect: true },
+    // Labels grow with the node (blocs and hubs largest) and a label too small to read at the
+    // current zoom is not drawn, so the first view shows legible labels, not a heap of them;
+    // zooming in brings the rest.
     nodes: { font: { size: 13, face: "system-ui, sans-serif", strokeWidth: 3, strokeColor: "#ffffff" },
-             scaling: { label: { drawThreshold: 6 } } },
+             scaling: { min: 8, max: 40, label: { enabled: true, min: 12, max: 30, drawThreshold: 7, maxVisible: 28 } } },
     edges: { smooth: false, selectionWidth: 2 }
   });
 
