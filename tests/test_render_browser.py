@@ -325,3 +325,17 @@ def test_date_box_moves_the_slider_and_hides_undated_ties(opened, pages):
     shown = o.js("""spacecoop.data.edges.filter(e => e.from === 'country:dystopia' || e.to === 'country:dystopia')
                     .map(e => [edges.get(e.id).hidden, edges.get(e.id).label])""")
     assert [False, "undated"] in shown
+
+
+def test_membership_and_other_ties_look_different(opened, pages):
+    # Switzerland's ILRS tie is its firms' (sub-national): thin and dotted, not like Russia's.
+    o = opened(pages["countries"])
+    swiss = o.js("""(ilrs) => { const e = spacecoop.data.edges.find(e => e.relation === 'involvement' &&
+                   [e.from, e.to].includes('country:switzerland') && [e.from, e.to].includes(ilrs));
+                   return edges.get(e.id); }""", ILRS)
+    russia = o.edge("country:russia", ILRS)
+    assert swiss["dashes"] and swiss["width"] == 1
+    assert russia["dashes"] is False and russia["width"] > swiss["width"]
+    assert swiss["color"]["color"] != russia["color"]["color"]
+    legend = o.js("document.getElementById('relation-legend').textContent")
+    assert "national member of a bloc" in legend and "other tie" in legend
