@@ -537,7 +537,7 @@ def test_worker_pool_survives_a_dead_worker(ds):
     """A worker that dies (killed, or out of memory) costs one 503; a fresh one takes its place."""
     from spacecoop.serve import WorkerPool, worker_payload
 
-    pool = WorkerPool("oxigraph", worker_payload("oxigraph", ds), size=1, root=ROOT)
+    pool = WorkerPool("oxigraph", worker_payload("oxigraph", ds), size=1, root=ROOT, spare=0)
     pool.start()
     try:
         job = {"op": "sparql", "query": CHEAP, "accept": "text/csv", "format": None, "max_rows": 10}
