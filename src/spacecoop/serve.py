@@ -54,7 +54,6 @@ import json
 import mimetypes
 import multiprocessing
 import os
-import queue
 import re
 import sys
 import threading
@@ -1079,10 +1078,10 @@ class EndpointServer(ThreadingHTTPServer):
             "query check: on (text screen, then rdflib's parse: no SERVICE, FROM, LOAD or Update)",
             "outbound connections from query workers: "
             + ("blocked (each worker in a network namespace of its own)" if iso is None else f"NOT blocked: {iso}"),
-            f"fairness: {pool.size} workers and {pool.spare} spare (a query on a spare worker may run "
-            f"{pool.busy_timeout:g} s)",
-            f"limits: {config.timeout:g} s a query, {config.max_rows:,} rows, {config.max_bytes:,} bytes an answer, "
-            f"{config.cache_mb:g} MB of cache",
+            (f"fairness: {pool.size} workers and {pool.spare} spare (a query on a spare worker may run "
+             f"{pool.busy_timeout:g} s)"),
+            (f"limits: {config.timeout:g} s a query, {config.max_rows:,} rows, {config.max_bytes:,} bytes an "
+             f"answer, {config.cache_mb:g} MB of cache"),
         ]
 
     def graph_page(self, view: str) -> tuple[int, bytes, str]:
