@@ -372,6 +372,14 @@ def test_service_description(server):
     status, headers, body = fetch("GET", f"{server.url}sparql", headers={"Accept": "application/ld+json"})
     assert status == 200 and headers["Content-Type"] == "application/ld+json"
     json.loads(body)
+    # sd:endpoint is where the client reached the endpoint (its Host header) ...
+    _, _, body = fetch("GET", f"{server.url}sparql", headers={"Host": f"localhost:{server.port}"})
+    g = Graph().parse(data=body, format="turtle")
+    assert set(g.objects(None, SD.endpoint)) == {URIRef(f"http://localhost:{server.port}/sparql")}
+    # ... unless the header is not a plain host: then the bound address, never the header's text
+    _, _, body = fetch("GET", f"{server.url}sparql", headers={"Host": "evil> <x"})
+    g = Graph().parse(data=body, format="turtle")
+    assert set(g.objects(None, SD.endpoint)) == {URIRef(server.url + "sparql")}
 
 
 def test_cors(server):

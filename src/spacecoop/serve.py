@@ -1072,6 +1072,9 @@ def service_description(endpoint: str, graphs: Mapping[str, int], default_triple
 # The HTTP server
 
 
+_HOST_RE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+
+
 class EndpointServer(ThreadingHTTPServer):
     """The HTTP server: routes in :class:`_Handler`, queries in a :class:`WorkerPool`."""
 
@@ -1098,7 +1101,23 @@ class EndpointServer(ThreadingHTTPServer):
                 continue
             graphs[ident] = len(ctx)
         total = len({(s, p, o) for s, p, o, _g in ds.quads((None, None, None, None))})
+        self._graph_sizes = graphs
+        self._default_triples = total
         self.description = service_description(self.url + "sparql", graphs, total)
+        self._descriptions: dict[str, object] = {}
+
+    def describe(self, host: str | None):
+        """The service description with ``sd:endpoint`` at the address the client used (its Host
+        header, when that is a plain host name or address with a port), else at the bound address."""
+        if not host or not _HOST_RE.fullmatch(host):
+            return self.description
+        with self._pages_lock:
+            if host not in self._descriptions:
+                if len(self._descriptions) > 64:  # a client cycling Host values cannot grow this
+                    self._descriptions.clear()
+                self._descriptions[host] = service_description(f"http://{host}/sparql", self._graph_sizes,
+                                                               self._default_triples)
+            return self._descriptions[host]
 
     def safety(self) -> list[str]:
         """Say which of the endpoint's protections are active, one line each (printed at start)."""
@@ -1365,8 +1384,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         from .store import QueryResult
 
-        body, media = serialize(QueryResult("CONSTRUCT", graph=self.server.description), fmt)
-        self._send(200, body, media, {"Vary": "Accept"})
+        body, media = serialize(QueryResult("CONSTRUCT", graph=self.server.describe(self.headers.get("Host"))), fmt)
+        self._send(200, body, media, {"Vary": "Accept, Host"})
 
     def _static(self, rel: str) -> None:
         base = STATIC_DIR.resolve()
