@@ -257,7 +257,7 @@ class OxigraphStore(Store):
 
         import pyoxigraph
 
-        path = os.path.abspath(self.path)
+        path = os.path.realpath(self.path)  # a link to the folder stays a link, to the new folder
         remove_stale_siblings(path)
         staging = f"{path}.new-{os.getpid()}-{secrets.token_hex(4)}"
         try:
@@ -1239,14 +1239,20 @@ def check_url(url: str, what: str = "URL"):
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", a port not a number
-        raise UsageError(f"malformed {what} {shown!r}: {_one_line(exc)}") from None
+        reason = _one_line(exc)
+        if "port" in reason.lower():  # urllib quotes the port text, which may be part of a password
+            reason = _BAD_PORT
+        raise UsageError(f"malformed {what} {shown!r}: {reason}") from None
     if parts.scheme not in ("http", "https"):
         raise UsageError(f"not an http(s) {what}: {shown!r}")
     if not parts.hostname:
         raise UsageError(f"no host in the {what} {shown!r}")
     if port == 0:
-        raise UsageError(f"malformed {what} {shown!r}: port 0 is not a port one can reach")
+        raise UsageError(f"malformed {what} {shown!r}: {_BAD_PORT}")
     return parts
+
+
+_BAD_PORT = "the port must be a number from 1 to 65535"
 
 
 def _parse_timeout(value: str) -> float:
