@@ -446,14 +446,25 @@ def _best_format(types: Mapping[str, str], ranges: list[tuple[str, float, int]])
 
 
 def serialize(result, fmt: str) -> tuple[bytes, str]:
-    """Write a :class:`~spacecoop.store.QueryResult` as ``fmt``; return the bytes and media type."""
-    from .results import media_type, serialize_result
+    """Write a :class:`~spacecoop.store.QueryResult` as ``fmt``; return the bytes and media type.
+
+    Raises
+    ------
+    QueryRefused
+        Status 406 when XML is asked for and the result holds a character XML 1.0 cannot carry.
+    """
+    from .results import NotXmlError, check_xml_text, media_type, serialize_result
 
     if fmt == "rdfxml":
         from .namespaces import bind_prefixes
 
         bind_prefixes(result.graph)
-        return result.graph.serialize(format="xml").encode("utf-8"), GRAPH_MEDIA["rdfxml"]
+        text = result.graph.serialize(format="xml")
+        try:
+            check_xml_text(text, "Turtle, N-Triples or JSON-LD")
+        except NotXmlError as exc:
+            raise QueryRefused(str(exc).replace("of a value", "of the document"), 406) from None
+        return text.encode("utf-8"), GRAPH_MEDIA["rdfxml"]
     if fmt == "json" and result.graph is None:
         # The same document as serialize_result writes, but compact: json.dumps with indent falls
         # back to the pure-Python encoder, which took 30 of 45 ms for 236 rows (evidence).
@@ -465,7 +476,10 @@ def serialize(result, fmt: str) -> tuple[bytes, str]:
             bindings = [{v: term_json(t) for v, t in zip(result.vars, row) if t is not None} for row in result.rows]
             doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), media_type(result, fmt)
-    return serialize_result(result, fmt), media_type(result, fmt)
+    try:
+        return serialize_result(result, fmt), media_type(result, fmt)
+    except NotXmlError as exc:
+        raise QueryRefused(str(exc), 406) from None
 
 
 class _ResultCache:
