@@ -1306,7 +1306,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _framing_problem(self) -> str | None:
         """Say why the request's Content-Length / Transfer-Encoding are ambiguous, or None."""
         import re
+        from email.errors import MissingHeaderBodySeparatorDefect
 
+        rest = self.headers.get_payload()
+        rest = rest if isinstance(rest, str) else ""
+        if rest or any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in self.headers.defects):
+            # the stdlib's parser stops at a line that is no header ("Content-Length : 5", no
+            # colon) and drops every header after it, Content-Length included
+            line = rest.splitlines()[0][:60] if rest.strip() else ""
+            return f"malformed header line {line!r}: every header line is NAME: VALUE, no space before the colon"
+        for name, value in self.headers.items():
+            if "\r" in value or "\n" in value:
+                return f"header {name[:40]} is folded over several lines, which this endpoint does not accept"
         lengths = self.headers.get_all("Content-Length") or []
         if lengths and self.headers.get_all("Transfer-Encoding"):
             return "a request with both Transfer-Encoding and Content-Length is ambiguous; send only Content-Length"
@@ -1338,6 +1349,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         length = self.headers.get("Content-Length")
         if length is None:
+            self.close_connection = True  # whatever follows is its body: never read it as a request
             self._error(411, "a POST needs a Content-Length")
             return None
         try:
