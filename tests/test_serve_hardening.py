@@ -175,6 +175,16 @@ def test_multipart_post_is_refused_for_its_type(oxi_server):
     assert status == 415, (status, body)
 
 
+@pytest.mark.parametrize("method, path, status", [("POST", "/queries", 405), ("POST", "/nowhere", 404),
+                                                  ("PUT", "/sparql", 405), ("DELETE", "/sparql", 405)])
+def test_unread_body_closes_the_connection(oxi_server, method, path, status):
+    # the server answers without reading the body: it must close, or the body is the next request
+    smuggled = b"GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n"
+    data = post([f"Content-Length: {len(smuggled)}"], smuggled, path).replace(b"POST", method.encode(), 1)
+    got, body, closed = exchange(oxi_server, data)
+    assert got == status and closed, (got, body)
+
+
 def test_post_without_length_is_refused_and_closed(oxi_server):
     # 411, and the connection closes: the bytes that follow are never read as a next request
     status, body, closed = exchange(oxi_server, post([], b"GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n"))

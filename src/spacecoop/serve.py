@@ -1255,6 +1255,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, media: str, headers: Mapping[str, str] | None = None) -> None:
         headers = dict(headers or {})
+        if getattr(self, "_unread_body", False):
+            self.close_connection = True
         if self.close_connection and "Connection" not in headers:
             headers["Connection"] = "close"  # tell the client, so it does not send on into a closed socket
         self.send_response(status)
@@ -1297,10 +1299,10 @@ class _Handler(BaseHTTPRequestHandler):
         if problem:
             self.send_error(400, problem)
             return False
-        if self.command != "POST" and (self.headers.get("Transfer-Encoding") is not None
-                                       or self.headers.get("Content-Length", "0").strip(" \t") not in ("", "0")):
-            # a body this request will not read must not be read as the next request: close after it
-            self.close_connection = True
+        length = self.headers.get("Content-Length", "0").strip(" \t")
+        # a body that is not read (a GET with a body, a POST to the wrong path, a refusal) must
+        # not be taken for the next request: _send closes the connection while this is set
+        self._unread_body = self.headers.get("Transfer-Encoding") is not None or int(length or "0") > 0
         return True
 
     def _framing_problem(self) -> str | None:
@@ -1378,6 +1380,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, f"the request body ended after {len(body)} of {n} bytes (Content-Length); "
                              "nothing was run")
             return None
+        self._unread_body = False
         return body
 
     # -- verbs -----------------------------------------------------------------------------
