@@ -1241,6 +1241,7 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 60  # seconds a client may take to send its request
     disable_nagle_algorithm = True  # TCP_NODELAY: a reply leaves at once, not after the client's ACK
+    ONE_WRITE = 256 * 1024  # a body up to this size leaves in the same write as its headers
 
     def version_string(self) -> str:
         return self.server_version
@@ -1250,8 +1251,6 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:
         if self.server.config.access_log:
             super().log_message(format, *args)
-
-    ONE_WRITE = 256 * 1024  # a body up to this size leaves in the same write as the headers
 
     def _send(self, status: int, body: bytes, media: str, headers: Mapping[str, str] | None = None) -> None:
         headers = dict(headers or {})
