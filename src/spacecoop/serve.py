@@ -44,6 +44,12 @@ Safety
   that runs longer than ``busy_timeout`` (503 with ``Retry-After``), so clients looping slow
   queries cannot keep a cheap query from anyone else waiting; 503 when no worker frees up
   within ``busy_timeout``. The answer cache counts query texts and answers under one cap.
+* Strict HTTP framing: two Content-Length headers, a Content-Length with Transfer-Encoding, a
+  malformed or folded header, or a body shorter than announced get 400 and the connection is
+  closed; nothing of such a request runs. A body the handler does not read closes the
+  connection, so it is never read as the next request.
+* The network pages' Content-Security-Policy allows their inline scripts by SHA-256 only (no
+  ``unsafe-inline``, no ``unsafe-eval``).
 * Binds 127.0.0.1 unless told otherwise; CORS allows any origin but never credentials.
 * Errors are one plain-text line; no traceback ever reaches a client.
 """
@@ -1226,12 +1232,30 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 GRAPH_CSP = ("default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
              "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
              "base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+ALLOW = "GET, HEAD, POST, OPTIONS"  # the methods every route answers (HEAD as GET without the body)
+GZIP_MIN = 1024  # bodies smaller than this go uncompressed even when the client accepts gzip
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Content-Type",
     "Access-Control-Max-Age": "600",
 }
+
+
+def _accepts_gzip(header: str | None) -> bool:
+    """Whether an Accept-Encoding header accepts gzip (by name or ``*``, with q > 0).
+
+    Examples
+    --------
+    >>> _accepts_gzip("gzip, deflate"), _accepts_gzip("gzip;q=0"), _accepts_gzip("*"), _accepts_gzip(None)
+    (True, False, True, False)
+    """
+    if not header:
+        return False
+    named = {rng: q for rng, q, _pos in _parse_accept(header)}
+    if "gzip" in named:
+        return named["gzip"] > 0
+    return named.get("*", 0.0) > 0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -1258,6 +1282,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         if self.close_connection and "Connection" not in headers:
             headers["Connection"] = "close"  # tell the client, so it does not send on into a closed socket
+        if status == 200 and len(body) >= GZIP_MIN:  # an answer that may be sent compressed
+            vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+            headers["Vary"] = ", ".join([*vary, "Accept-Encoding"])
+            if _accepts_gzip(self.headers.get("Accept-Encoding")):
+                import gzip
+
+                body = gzip.compress(body, compresslevel=5, mtime=0)
+                headers["Content-Encoding"] = "gzip"
         self.send_response(status)
         self.send_header("Content-Type", media)
         self.send_header("Content-Length", str(len(body)))
@@ -1385,7 +1417,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- verbs -----------------------------------------------------------------------------
 
     def do_OPTIONS(self) -> None:
-        self._send(204, b"", "text/plain; charset=utf-8", {"Allow": "GET, POST, OPTIONS"})
+        self._send(204, b"", "text/plain; charset=utf-8", {"Allow": ALLOW})
 
     def do_HEAD(self) -> None:
         self.do_GET()
@@ -1425,7 +1457,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if url.path != "/sparql":
             self._error(405 if url.path in ("/", "/queries") or url.path.startswith("/queries/") else 404,
-                        f"POST goes to /sparql, not {url.path}", {"Allow": "GET, POST, OPTIONS"})
+                        f"POST goes to /sparql, not {url.path}", {"Allow": ALLOW})
             return
         media = self.headers.get_content_type()
         charset = self.headers.get_content_charset() or "utf-8"
@@ -1456,7 +1488,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._sparql(args)
 
     def do_PUT(self) -> None:
-        self._error(405, "this endpoint is read-only", {"Allow": "GET, POST, OPTIONS"})
+        self._error(405, "this endpoint is read-only", {"Allow": ALLOW})
 
     do_DELETE = do_PATCH = do_PUT
 
