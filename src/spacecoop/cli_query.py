@@ -51,9 +51,9 @@ def _stdin_query():
     from .errors import UsageError
     from .query import NamedQuery
 
-    stream = click.get_text_stream("stdin", encoding="utf-8", errors="strict")
+    raw = getattr(sys.stdin, "buffer", None)
     try:
-        text = stream.read()
+        text = raw.read().decode("utf-8") if raw is not None else sys.stdin.read()
     except UnicodeDecodeError as exc:
         raise UsageError(f"the query on standard input is not UTF-8: {exc}") from None
     if not text.strip():
