@@ -232,7 +232,7 @@ class TermCheck:
         else:
             try:
                 node = self._ox.NamedNode(iri)
-            except Exception as exc:  # ValueError from Oxigraph's IRI parser
+            except ValueError as exc:  # from Oxigraph's IRI parser
                 why = f"the IRI <{printable(iri, 80)}> is not valid: {exc}"
             else:
                 if len(iri) > MAX_TERM_BYTES // 8:
@@ -252,7 +252,7 @@ class TermCheck:
                 try:
                     self._ox.Literal("", language=lang)
                     self._langs[lang] = None
-                except Exception as exc:
+                except ValueError as exc:
                     self._langs[lang] = f"the language tag @{printable(lang, 40)} is not valid: {exc}"
             if self._langs[lang]:
                 return self._langs[lang]
