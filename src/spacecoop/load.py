@@ -71,7 +71,7 @@ def read_input(path: str | os.PathLike, *, limit: int = MAX_INPUT_BYTES) -> byte
     >>> read_input("/dev/zero")
     Traceback (most recent call last):
     ...
-    spacecoop.errors.DataError: /dev/zero: not a regular file (a character device); data files must be plain files
+    spacecoop.errors.DataError: /dev/zero: not a regular file (a character device); spacecoop reads only regular files
     """
     p = str(path)
     try:
@@ -82,12 +82,12 @@ def read_input(path: str | os.PathLike, *, limit: int = MAX_INPUT_BYTES) -> byte
         except OSError:
             mode = None
         if mode is not None and not stat.S_ISREG(mode):  # a socket cannot even be opened (ENXIO)
-            raise DataError(p, f"not a regular file ({_kind_of(mode)}); data files must be plain files") from exc
+            raise DataError(p, f"not a regular file ({_kind_of(mode)}); spacecoop reads only regular files") from exc
         raise DataError(p, f"cannot read: {exc.strerror or exc}") from exc
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise DataError(p, f"not a regular file ({_kind_of(st.st_mode)}); data files must be plain files")
+            raise DataError(p, f"not a regular file ({_kind_of(st.st_mode)}); spacecoop reads only regular files")
         if st.st_size > limit:
             raise DataError(p, _too_large(st.st_size, limit))
     except BaseException:
