@@ -137,3 +137,64 @@ def test_broken_shapes_file_exits_2(root, tmp_path, capsys):
     (project / "ontology" / "shapes.ttl").write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n<a> sh:path .\n")
     assert main(["--root", str(project), "validate"]) == 2
     assert "shapes.ttl" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------
+# validate and build agree: what validate passes, build, viz and serve (Oxigraph) accept
+# ------------------------------------------------------------------------------------------------
+
+RDF_TERM = [p for p in INVALID if expectation(p)[0] == "rdf-term"]
+
+
+def test_the_rdf_term_fixtures_are_found():
+    assert len(RDF_TERM) == 3
+
+
+def refusals(ds) -> list[str]:
+    """What the consumers of a loaded dataset say about it: build's writers, viz's page, Oxigraph."""
+    from spacecoop.build import serialize_all
+    from spacecoop.render import build_pages
+    from spacecoop.store import open_store
+
+    out = []
+    for name, step in (("build", lambda: serialize_all(ds)), ("viz", lambda: build_pages(ds)),
+                       ("serve", lambda: open_store("oxigraph", ds).query("SELECT * WHERE { ?s ?p ?o } LIMIT 1"))):
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - any failure counts as a refusal here
+            out.append(f"{name}: {type(exc).__name__}")
+    return out
+
+
+@pytest.mark.parametrize("fixture", RDF_TERM, ids=[p.stem for p in RDF_TERM])
+def test_what_build_or_serve_refuses_is_a_violation_and_build_writes_nothing(fixture, root, tmp_path, capsys):
+    from spacecoop.load import load_dataset
+
+    project = copy_project(root, tmp_path / "project")
+    target = project / "graph" / "sources" / fixture.name
+    shutil.copy(fixture, target)
+    assert refusals(load_dataset(project)), "the premise: build, viz or serve refuses this data"
+    out = tmp_path / "dist"
+    assert main(["--root", str(project), "build", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "rdf-term" in err and str(target) in err and "nothing was written" in err
+    assert not out.exists()
+
+
+def test_a_literal_over_16_mib_is_a_violation(root, tmp_path):
+    """Oxigraph refuses a term over 16 MiB ("Reached the buffer maximal size"); rdflib reads it."""
+    import pyoxigraph
+
+    project = copy_project(root, tmp_path / "project")
+    lines = (DATA / "invalid" / "misspelt-property.trig").read_text(encoding="utf-8").splitlines()[1:]
+    text = "\n".join(lines).replace(" sc:certanity certainty:stated ;", "").replace(
+        "prov:wasDerivedFrom <source/fixture> .", 'prov:wasDerivedFrom <source/fixture> ; sc:note "' + "x" * (17 * 2**20) + '"@en .')
+    target = project / "graph" / "sources" / "huge-literal.trig"
+    target.write_text(text, encoding="utf-8")
+    with pytest.raises(MemoryError, match="buffer maximal size"):
+        list(pyoxigraph.parse(path=str(target), format=pyoxigraph.RdfFormat.TRIG, base_iri="https://w3id.org/spacecoop/id/"))
+    report = validate(project)
+    found = [v for v in report.violations if v.rule == "rdf-term"]
+    assert len(found) == 1 and found[0].files == (str(target),) and found[0].node == "id:claim/fixture/c1"
+    assert "a literal of 17,825,797 bytes, over the 8 MiB limit for one term" in found[0].message
+    assert len(str(found[0])) < 1000
