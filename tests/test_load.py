@@ -159,3 +159,24 @@ def test_a_term_oxigraph_refuses_is_a_problem(term, message):
 @pytest.mark.parametrize("term", ACCEPTED, ids=range(len(ACCEPTED)))
 def test_a_term_oxigraph_takes_is_no_problem(term):
     assert TermCheck().problem(term) is None
+
+
+@pytest.mark.parametrize(("quad", "message"), [
+    ((Literal("lit"), URIRef("http://p"), URIRef("http://o")), "the subject is a literal"),
+    ((URIRef("http://s"), Literal("sc:note"), Literal("x")), 'the predicate "sc:note" is a literal'),
+    ((URIRef("http://s"), BNode("b"), Literal("x")), "the predicate _:b is a blank node"),
+    ((URIRef("http://s"), URIRef("http://p"), Literal("x"), URIRef("http://g h")), "the IRI <http://g h> is not valid"),
+])
+def test_a_term_out_of_place_is_a_problem(quad, message):
+    """rdflib's Turtle and TriG parsers read `"lit" <p> <o>`, `<s> "p" <o>` and `<s> [] <o>`."""
+    import pyoxigraph
+
+    problems = TermCheck().quad_problems(*quad)
+    assert len(problems) == 1 and message in problems[0]
+    line = " ".join(f"<{t}>" if isinstance(t, URIRef) else t.n3() for t in quad) + " .\n"
+    with pytest.raises(SyntaxError):
+        list(pyoxigraph.parse(line.encode(), format=pyoxigraph.RdfFormat.N_QUADS))
+
+
+def test_the_project_has_no_problem_terms(loaded):
+    assert loaded.problems == []

@@ -212,6 +212,22 @@ class TermCheck:
         self._iris: dict[str, str | None] = {}
         self._langs: dict[str, str | None] = {}
 
+    def quad_problems(self, s, p, o, g=None) -> list[str]:
+        """Return why Oxigraph or the writers would refuse the quad: its terms, and a term out of
+        place (rdflib's Turtle and TriG parsers take a literal or a blank node as predicate, and
+        a literal as subject; RDF has neither)."""
+        out = []
+        if not isinstance(s, (URIRef, BNode)):
+            out.append(f"the subject is {_a(s)}; RDF takes only an IRI or a blank node there")
+        if not isinstance(p, URIRef):
+            out.append(f"the predicate {printable(p.n3() if hasattr(p, 'n3') else str(p), 80)} is {_a(p)}; "
+                       "RDF takes only an IRI there")
+        for term in (s, p, o, g):
+            why = self.problem(term) if term is not None else None
+            if why:
+                out.append(why)
+        return out
+
     def problem(self, term) -> str | None:
         """Return why pyoxigraph or the writers would refuse ``term``, or None if they take it."""
         if isinstance(term, URIRef):
@@ -265,6 +281,10 @@ class TermCheck:
                 text, datatype=self._ox.NamedNode(str(term.datatype)) if term.datatype else None)
             return _too_big("literal", str(lit))
         return None
+
+
+def _a(term) -> str:
+    return {Literal: "a literal", BNode: "a blank node", URIRef: "an IRI"}.get(type(term), type(term).__name__)
 
 
 def _utf8(text: str) -> str | None:
@@ -414,12 +434,9 @@ def _merge(loaded: Loaded, path: Path, part: Dataset, check: TermCheck, into_def
             gid = None
         else:
             target = ds.graph(gid)
-        for term in (s, p, o, gid):
-            why = check.problem(term) if term is not None else None
-            if why:
-                node = printable(str(s), 200)
-                if len(loaded.problems) < 1000:
-                    loaded.problems.append(TermProblem(rel, node, why))
+        for why in check.quad_problems(s, p, o, gid):
+            if len(loaded.problems) < 1000:
+                loaded.problems.append(TermProblem(rel, printable(str(s), 200), why))
         target.add((s, p, o))
         loaded.origins.setdefault(s, set()).add(rel)
 

@@ -10,9 +10,10 @@ mention the node:
   is at hand (``../shared/sources/``); otherwise the check is skipped with a reason;
 * ``check``: every ``queries/checks/*-violation.rq`` must return zero rows;
 * ``rdf-term``: every IRI, literal, language tag and datatype must be one that Oxigraph takes and
-  the writers of ``build`` can write (rdflib reads ``<http://a b>``, a lone surrogate ``\\uD800``
-  or a literal over 16 MiB, which ``serve``, ``load`` or ``build`` then refuse); reported with the
-  file that holds the term (see :class:`spacecoop.load.TermCheck`).
+  the writers of ``build`` can write, in a place RDF allows it (rdflib reads ``<http://a b>``, a
+  lone surrogate ``\\uD800``, a literal over 16 MiB and a literal or blank node as predicate,
+  which ``serve``, ``load`` or ``build`` then refuse); reported with the file that holds the term
+  (see :class:`spacecoop.load.TermCheck`).
 
 So whatever ``validate`` passes, ``build``, ``viz`` and ``serve`` accept. Files that are not
 regular files (a FIFO, a device) or are larger than :data:`spacecoop.load.MAX_INPUT_BYTES` are
