@@ -198,3 +198,63 @@ def test_a_literal_over_16_mib_is_a_violation(root, tmp_path):
     assert len(found) == 1 and found[0].files == (str(target),) and found[0].node == "id:claim/fixture/c1"
     assert "a literal of 17,825,797 bytes, over the 8 MiB limit for one term" in found[0].message
     assert len(str(found[0])) < 1000
+
+
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+TRICKY_IRIS = ["http://example.org/a'b", "http://example.org/~x", "urn:x:y", "mailto:a@b.c", "http://example.org/%20",
+               "http://example.org/é", "http://example.org/a?b=c&d", "tag:a,2020:x", "http://example.org/😀",
+               "http://ex.org/a(b)", "http://ex.org/a*b!$;=,", "http://[::1]/x", "http://example.org/a%2F",
+               "http://example.org/\u2028", "http://example.org/\x85", "http://example.org/\ufffe"]
+TRICKY_LITERALS = [
+    ("\x00", None, None), ("\x7f", None, None), ("a\u2028b", None, None), ("a\x85b\x0cc\x1dd", None, None),
+    ("\ufffe", None, None), ("\U0010ffff", None, None), ("😀", None, None), ("\\", None, None), ('"""', None, None),
+    ("a\nb", None, None), ("a\n@prefix x: <y> .\nb", None, None), ("a\rb", None, None), ("\t", None, None), ("'''", None, None), ("</script>", None, None),
+    ("x", "en-Latn-GB", None), ("x", "x-private", None), ("x", "EN", None), ("abc", None, XSD_NS + "integer"),
+    ("2024-02-30", None, XSD_NS + "date"), ("x", None, "http://example.org/dt"), ("<b>x</b>", None, RDF_NS + "HTML"),
+    ("x\ud800", None, None), ("x", "en-verylongsubtag", None),
+]
+
+
+def tricky_terms():
+    from rdflib import Literal, URIRef
+
+    yield from (URIRef(i) for i in TRICKY_IRIS)
+    for text, lang, dt in TRICKY_LITERALS:
+        yield Literal(text, lang=lang, datatype=URIRef(dt) if dt else None)
+
+
+@pytest.mark.parametrize("term", list(tricky_terms()), ids=lambda t: repr(t)[:40])
+def test_every_term_the_check_accepts_builds_reads_back_draws_and_serves(term):
+    """What the rdf-term rule lets through, build writes in a form rdflib and Oxigraph read back,
+    viz draws and Oxigraph loads; what it stops, one of them fails on (so the rule is not too wide)."""
+    import logging
+
+    import pyoxigraph
+    from rdflib import RDF, SKOS, Dataset, Literal, URIRef
+    from rdflib.compare import isomorphic
+
+    from spacecoop.build import serialize_all
+    from spacecoop.load import TermCheck
+    from spacecoop.namespaces import SC
+
+    logging.getLogger("rdflib").setLevel(logging.CRITICAL)
+    ds = Dataset(default_union=True)
+    g = ds.graph(URIRef("http://example.org/g"))
+    node = term if isinstance(term, URIRef) else URIRef("http://example.org/c")
+    g.add((node, RDF.type, SC.Country))
+    g.add((node, SKOS.prefLabel, term if isinstance(term, Literal) else Literal("c")))
+    g.add((URIRef("http://example.org/s"), URIRef("http://example.org/p"), term))
+    problem = TermCheck().problem(term)
+    if problem is not None:
+        assert refusals(ds) or "rdflib cannot read back" in problem, problem
+        return
+    assert refusals(ds) == []
+    files = serialize_all(ds)
+    for name, fmt, ox in (("spacecoop.trig", "trig", pyoxigraph.RdfFormat.TRIG),
+                          ("spacecoop.nq", "nquads", pyoxigraph.RdfFormat.N_QUADS)):
+        back = Dataset()
+        back.parse(data=files[name].decode("utf-8"), format=fmt)
+        assert isomorphic(back.graph(URIRef("http://example.org/g")), g), name
+        assert len(list(pyoxigraph.parse(files[name], format=ox))) == 3, name
+    assert len(list(pyoxigraph.parse(files["spacecoop.ttl"], format=pyoxigraph.RdfFormat.TURTLE))) == 3

@@ -129,7 +129,9 @@ def serialize_all(ds: Dataset) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     out["spacecoop.trig"] = _trig(ds).encode("utf-8")
     nq = ds.serialize(format="nquads")
-    out["spacecoop.nq"] = ("\n".join(sorted(line for line in nq.splitlines() if line.strip())) + "\n").encode()
+    # split on line feeds only: str.splitlines also breaks at U+2028, U+0085, form feed..., which
+    # a literal or an IRI may hold
+    out["spacecoop.nq"] = ("\n".join(sorted(line for line in nq.split("\n") if line.strip())) + "\n").encode()
     merged = Graph()
     bind_prefixes(merged)
     for s, p, o, _ in ds.quads((None, None, None, None)):
@@ -160,9 +162,14 @@ def _trig(ds: Dataset) -> str:
     blocks = []
     for gid, g in _graphs_in_order(ds):
         body = g.serialize(format="turtle")
-        lines = body.splitlines()
-        prefixes.update(line for line in lines if line.startswith("@prefix"))
-        content = "\n".join("    " + line if line else "" for line in lines if not line.startswith("@prefix")).strip("\n")
+        lines = body.split("\n")  # not splitlines: a literal may hold U+2028 or a form feed
+        head = 0  # the @prefix lines come first; a line of a long string may start with "@prefix" too
+        while head < len(lines) and lines[head].startswith("@prefix"):
+            head += 1
+        prefixes.update(lines[:head])
+        # Indent for reading, unless a long string spans lines: indenting would change its text.
+        indent = "" if '"""' in body or "'''" in body else "    "
+        content = "\n".join(indent + line if line else "" for line in lines[head:]).strip("\n")
         name = "" if gid is None else f"<{gid}> "
         blocks.append(f"{name}{{\n{content}\n}}\n")
     return "\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)

@@ -251,7 +251,11 @@ class TermCheck:
             except ValueError as exc:  # from Oxigraph's IRI parser
                 why = f"the IRI <{printable(iri, 80)}> is not valid: {exc}"
             else:
-                if len(iri) > MAX_TERM_BYTES // 8:
+                space = _IRI_SPACE.search(iri)
+                if space:  # Oxigraph takes U+2028 or U+0085 in an IRI, rdflib cannot read it back
+                    why = (f"the IRI <{printable(iri, 80)}> holds the space character U+{ord(space.group()):04X}, "
+                           "which rdflib cannot read back from build's N-Quads")
+                elif len(iri) > MAX_TERM_BYTES // 8:
                     why = _too_big("IRI", str(node))
         if len(self._iris) < 1_000_000:
             self._iris[iri] = why
@@ -281,6 +285,9 @@ class TermCheck:
                 text, datatype=self._ox.NamedNode(str(term.datatype)) if term.datatype else None)
             return _too_big("literal", str(lit))
         return None
+
+
+_IRI_SPACE = re.compile(r"\s")
 
 
 def _a(term) -> str:
