@@ -11,6 +11,7 @@ Layout of the loaded dataset:
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import stat
@@ -364,6 +365,11 @@ def parse_file(path: Path, fmt: str) -> Dataset:
     except UnicodeDecodeError as exc:
         raise DataError(str(path), f"cannot read: {exc}") from exc
     base = path.resolve().as_uri()
+    # rdflib logs "does not look like a valid URI" (and ill-typed literals) on stderr while it
+    # parses; validate reports those terms with their file (rules rdf-term and shacl) instead.
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.ERROR)
     try:
         if fmt == "trig":
             ds.parse(data=data, format="trig", publicID=base)
@@ -371,6 +377,8 @@ def parse_file(path: Path, fmt: str) -> Dataset:
             ds.default_graph.parse(data=data, format="turtle", publicID=base)
     except Exception as exc:  # rdflib raises many types (BadSyntax, ParserError, ValueError)
         raise _syntax_error(path, exc) from exc
+    finally:
+        term_log.setLevel(level)
     return ds
 
 
