@@ -180,3 +180,15 @@ def test_a_term_out_of_place_is_a_problem(quad, message):
 
 def test_the_project_has_no_problem_terms(loaded):
     assert loaded.problems == []
+
+
+def test_rdflib_warnings_about_terms_are_not_printed(article_root, tmp_path):
+    """rdflib logs "does not look like a valid URI" while parsing; the rdf-term violation says it."""
+    import shutil
+
+    project = copy_article_project(article_root, tmp_path / "project")
+    fixture = Path(__file__).parent / "data" / "invalid" / "iri-with-space.trig"
+    shutil.copy(fixture, project / "graph" / "sources")
+    proc = run_cli("--root", str(project), "validate")
+    assert proc.returncode == 1 and "rdf-term" in proc.stdout
+    assert proc.stderr == ""
