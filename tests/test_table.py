@@ -563,3 +563,13 @@ def test_as_of_from_the_command_line(root, capsys):
     assert len(lines) == 1 + 10 and all(line.endswith(",2024-06-30") for line in lines[1:])
     assert main(["--root", str(root), "query", "bloc-overlap", "-p", "asOf=2024-02-30"]) == 2
     assert "not a valid date" in capsys.readouterr().err
+
+
+def test_an_import_removes_staging_folders_a_killed_import_left(root, tmp_path):
+    out = tmp_path / "graph"
+    leftover = out / ".spacecoop-killed" / "sources"
+    leftover.mkdir(parents=True)
+    (leftover / "table-x-00000000.trig").write_text("# half written\n", encoding="utf-8")
+    import_table(DATA / "good.csv", out, root, check=False)
+    assert not (out / ".spacecoop-killed").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".spacecoop-")]

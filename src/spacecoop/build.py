@@ -193,7 +193,13 @@ def _jsonld(ds: Dataset) -> str:
 
 
 def write_files(out_dir: str | os.PathLike, files: dict[str, bytes]) -> list[Path]:
-    """Write ``files`` into ``out_dir`` atomically: all are staged first, then moved into place.
+    """Write ``files`` into a folder that holds other files too (``graph/`` for ``import-table``).
+
+    Every file is staged first and then renamed into place, so each file is whole and a failure
+    while staging leaves every file as it was; a kill during the renames can leave some files new
+    and some old (re-running the import mends that). Staging folders that a killed run left
+    (``.spacecoop-*``) are removed first. For a folder of outputs that must change all at once,
+    use :func:`publish`.
 
     Raises
     ------
@@ -203,6 +209,9 @@ def write_files(out_dir: str | os.PathLike, files: dict[str, bytes]) -> list[Pat
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
+        for stale in out.glob(".spacecoop-*"):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
         stage = Path(tempfile.mkdtemp(prefix=".spacecoop-", dir=out))
     except OSError as exc:
         raise SpacecoopError(f"cannot write to {out}: {exc}") from exc
