@@ -73,6 +73,7 @@ def test_read_input_refuses_a_file_over_the_limit_without_reading_it(tmp_path):
     ("symlink-to-fifo", "reference", "linked.ttl"),
     ("symlink-to-device", "sources", "zero.trig"),
     ("socket", "../ontology", "socket.ttl"),
+    ("fifo", "../queries/checks", "pipe-violation.rq"),
 ])
 @pytest.mark.parametrize("verb", ["validate", "build"])
 def test_a_special_file_among_the_data_files_is_refused_not_read(verb, kind, folder, name, article_root, tmp_path):
