@@ -267,3 +267,16 @@ def test_a_folder_with_other_files_is_not_taken_over(article_root, tmp_path, cap
     err = capsys.readouterr().err
     assert "notes.txt" in err and "other files than build outputs" in err
     assert [p.name for p in out.iterdir()] == ["notes.txt"] and out.is_dir() and not out.is_symlink()
+
+
+def test_builds_into_the_same_folder_at_once_take_turns(tmp_path):
+    dist = tmp_path / "site" / "dist"
+    log = tmp_path / "log"
+    procs = [subprocess.Popen([sys.executable, str(KILL_AT), str(tmp_path / "elsewhere"), "0", str(log), "--",
+                               "--publish", text, str(dist)], stderr=subprocess.PIPE)
+             for text in ("one", "two", "three", "four")]
+    for p in procs:
+        assert p.wait(timeout=120) == 0, p.stderr.read()
+    got = {p.name: p.read_bytes() for p in dist.iterdir()}
+    assert got in [{"a.txt": t.encode() * 1000, "b.txt": t.encode() * 2000} for t in ("one", "two", "three", "four")]
+    assert len(list((tmp_path / "site" / ".dist.spacecoop").iterdir())) == 3  # lock, current, previous
