@@ -7,6 +7,12 @@ Layout of the loaded dataset:
   (the default-graph part of ``graph/sources/*.trig``), and ISO 3166 codes added from pycountry;
 * one named graph per source, named by the source's IRI: what that source asserts, plus the
   shortcut edges (``sc:develops``, ``sc:carries``, ``sc:participatesIn``) derived from it.
+
+Every file is read with :func:`read_input`: only regular files of at most
+:data:`MAX_INPUT_BYTES` (64 MiB), so a FIFO, a socket or a device among the data files is refused
+with a message naming it instead of hanging the reader. While loading, every term is checked the
+way Oxigraph takes it (:class:`TermCheck`); what it would refuse is kept in ``Loaded.problems``
+with its file, and ``validate`` reports it (rule ``rdf-term``).
 """
 
 from __future__ import annotations
