@@ -264,7 +264,7 @@ class TermCheck:
                            "which rdflib cannot read back from build's N-Quads")
                 elif len(iri) > MAX_TERM_BYTES // 8:
                     why = _too_big("IRI", str(node))
-        if len(self._iris) < 1_000_000:
+        if len(self._iris) < 200_000:  # bounded: at 1M distinct IRIs the cache would cost ~100 MB
             self._iris[iri] = why
         return why
 

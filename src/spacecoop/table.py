@@ -1055,7 +1055,7 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
     with tempfile.TemporaryDirectory(prefix="spacecoop-import-") as tmp:
         t = Path(tmp)
         # copied through read_input, so a FIFO or a device among them is refused, naming the file
-        copy = lambda src, dst: Path(dst).write_bytes(read_input(src))  # noqa: E731
+        copy = lambda src, dst: Path(dst).write_bytes(read_input(src))
         shutil.copytree(root_path / "ontology", t / "ontology", copy_function=copy)
         if (root_path / "queries").is_dir():
             shutil.copytree(root_path / "queries", t / "queries", copy_function=copy)
