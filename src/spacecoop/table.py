@@ -270,7 +270,7 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
                    if (m := _CONTROL.search(value.replace("\r\n", "\n")))]
             for name, m in bad:
                 errors.append(RowError(line, name, f"holds the control character U+{ord(m.group()):04X} at "
-                                                   f"character {m.start() + 1}; only tab and line breaks are allowed", p))
+                                                   f"character {m.start() + 1}; only a tab and LF or CRLF line breaks are allowed", p))
             if not bad:
                 rows.append(Row(line, *(f.strip() for f in fields)))
     except csv.Error as exc:
