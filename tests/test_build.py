@@ -42,6 +42,23 @@ def test_build_writes_every_format_and_each_parses_back(root, ds, tmp_path):
     assert isomorphic(merged, union)
 
 
+def test_jsonld_keeps_the_default_graph_for_json_ld_1_1_processors(article_root, tmp_path):
+    """pyoxigraph reads JSON-LD as JSON-LD 1.1 does (as jsonld.js): an id-less graph object would
+    become a blank-node named graph and take the default graph's triples (source metadata,
+    reference entities) out of it."""
+    import pyoxigraph as ox
+
+    build(tmp_path / "out", article_root)
+    store = ox.Store()
+    store.load((tmp_path / "out" / "spacecoop.jsonld").read_bytes(), format=ox.RdfFormat.JSON_LD)
+    assert not [g for g in store.named_graphs() if isinstance(g, ox.BlankNode)]
+    trig = ox.Store()
+    trig.load((tmp_path / "out" / "spacecoop.trig").read_bytes(), format=ox.RdfFormat.TRIG)
+    for graph in [ox.DefaultGraph(), *trig.named_graphs()]:
+        want = len(list(trig.quads_for_pattern(None, None, None, graph)))
+        assert want and len(list(store.quads_for_pattern(None, None, None, graph))) == want, graph
+
+
 def test_build_is_byte_identical_across_processes(article_root, tmp_path):
     outs = []
     for seed in ("1", "2"):

@@ -180,6 +180,16 @@ def _jsonld(ds: Dataset) -> str:
     import json
 
     data = json.loads(ds.serialize(format="json-ld", context=dict(PREFIXES), sort_keys=True))
+    # rdflib writes the default graph as a graph object with no @id, which JSON-LD 1.1 processors
+    # (jsonld.js, pyoxigraph) read as a named graph with a blank-node name: its nodes belong at
+    # the top level of @graph, where every processor reads them into the default graph.
+    top = []
+    for item in data.get("@graph", []):
+        if isinstance(item, dict) and "@graph" in item and "@id" not in item and len(item) == 1:
+            top.extend(item["@graph"])
+        else:
+            top.append(item)
+    data["@graph"] = top
 
     def order(node):
         if isinstance(node, dict):
