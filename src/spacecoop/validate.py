@@ -8,7 +8,16 @@ mention the node:
   declare (a misspelt property mints a new term silently otherwise);
 * ``quote``: every ``sc:quote`` must appear verbatim in its source's stored text, where that text
   is at hand (``../shared/sources/``); otherwise the check is skipped with a reason;
-* ``check``: every ``queries/checks/*-violation.rq`` must return zero rows.
+* ``check``: every ``queries/checks/*-violation.rq`` must return zero rows;
+* ``rdf-term``: every IRI, literal, language tag and datatype must be one that Oxigraph takes and
+  the writers of ``build`` can write, in a place RDF allows it (rdflib reads ``<http://a b>``, a
+  lone surrogate ``\\uD800``, a literal over 16 MiB and a literal or blank node as predicate,
+  which ``serve``, ``load`` or ``build`` then refuse); reported with the file that holds the term
+  (see :class:`spacecoop.load.TermCheck`).
+
+So whatever ``validate`` passes, ``build``, ``viz`` and ``serve`` accept. Files that are not
+regular files (a FIFO, a device) or are larger than :data:`spacecoop.load.MAX_INPUT_BYTES` are
+refused before any check runs (:class:`~spacecoop.errors.DataError`, exit 2).
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import SH
 
 from .errors import SpacecoopError
-from .load import ONTOLOGY_GRAPH, Layout, Loaded, find_root, load
+from .load import ONTOLOGY_GRAPH, Layout, Loaded, find_root, load, printable, read_input
 from .namespaces import NS, PREFIXES, SC, VOCAB, curie
 
 
@@ -97,8 +106,32 @@ def validate(root: str | os.PathLike | None = None, *, loaded: Loaded | None = N
     checked.append("quote")
     violations += check_queries(loaded, layout)
     checked.append("check")
+    violations += check_rdf_terms(loaded)
+    checked.append("rdf-term")
+    # A term with a lone surrogate cannot be printed or written as UTF-8: escape it in the report.
+    violations = [_printable(v) for v in violations]
     violations.sort(key=lambda v: (v.rule, v.node, v.message, v.value))
     return ValidationReport(tuple(violations), tuple(skipped), tuple(checked))
+
+
+def _printable(v: Violation) -> Violation:
+    return Violation(printable(v.node, 200), v.rule, printable(v.message, 2000), v.files, printable(v.value, 200))
+
+
+def check_rdf_terms(loaded: Loaded) -> list[Violation]:
+    """Report terms that Oxigraph or the writers of ``build`` refuse, each with the file it is in.
+
+    The terms were checked while loading (:class:`spacecoop.load.TermCheck`); one violation per
+    subject, file and reason.
+    """
+    seen: dict[tuple[str, str, str], Violation] = {}
+    for problem in loaded.problems:
+        key = (problem.node, problem.file, problem.message)
+        node = curie(problem.node)
+        why = problem.message if "MAX_TERM_BYTES" in problem.message else (
+            f"{problem.message}; Oxigraph (serve, load) or build would refuse it")
+        seen.setdefault(key, Violation(node=node, rule="rdf-term", message=why, files=(problem.file,)))
+    return list(seen.values())
 
 
 def _merged(ds: Dataset) -> Graph:
@@ -192,7 +225,7 @@ def check_quotes(loaded: Loaded, layout: Layout) -> tuple[list[Violation], list[
             skipped.append(f"quotes of {curie(str(source))} not checked: {path} is not at hand")
             texts[source] = None
             continue
-        texts[source] = _norm(path.read_text(encoding="utf-8"))
+        texts[source] = _norm(read_input(path).decode("utf-8", "replace"))
     for claim, quote in sorted(ds.subject_objects(SC.quote)):
         source = ds.value(claim, URIRef(PREFIXES["prov"] + "wasDerivedFrom"))
         text = texts.get(source)
