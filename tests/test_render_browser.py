@@ -339,3 +339,41 @@ def test_membership_and_other_ties_look_different(opened, pages):
     assert swiss["color"]["color"] != russia["color"]["color"]
     legend = o.js("document.getElementById('relation-legend').textContent")
     assert "national member of a bloc" in legend and "other tie" in legend
+
+
+LABEL_BOXES = """() => {
+  const boxes = [];
+  for (const id of Object.keys(network.body.nodes)) {
+    const n = network.body.nodes[id], lm = n.labelModule;
+    if (n.options.hidden || !lm || !lm.elementOptions.label || !lm.visible() || !lm.size.width) { continue; }
+    boxes.push({ id: id, label: lm.elementOptions.label, px: lm.fontOptions.size * network.getScale(),
+                 l: lm.size.left, t: lm.size.top, w: lm.size.width, h: lm.size.height });
+  }
+  return boxes;
+}"""
+
+
+def _overlapping(boxes):
+    return [(a["label"], b["label"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a["l"] < b["l"] + b["w"] and b["l"] < a["l"] + a["w"] and a["t"] < b["t"] + b["h"]
+            and b["t"] < a["t"] + a["h"]]
+
+
+@pytest.mark.parametrize("name", ["countries", "actors"])
+def test_labels_are_legible_at_first_view(opened, pages, name):
+    """Every label drawn at first view is big enough to read and overlaps no other; zooming in
+    brings more. (The full graph once showed ten overlapping pairs, blocs' long names among them.)"""
+    o = opened(pages[name])
+    o.page.wait_for_timeout(300)  # the first draw and the label placement after it
+    boxes = o.js(LABEL_BOXES)
+    assert len(boxes) >= 8, boxes
+    assert _overlapping(boxes) == []
+    assert min(b["px"] for b in boxes) >= 9  # pixels on screen
+    if name == "countries":
+        drawn = {b["label"] for b in boxes}
+        assert {"ILRS", "APSCO"} <= drawn  # blocs by their short names on the canvas
+    o.js("network.moveTo({ scale: network.getScale() * 3 })")
+    o.page.wait_for_timeout(300)
+    more = o.js(LABEL_BOXES)
+    assert _overlapping(more) == []
+    assert len({b["id"] for b in more}) > 0

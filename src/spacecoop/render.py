@@ -393,8 +393,14 @@ _APP_JS = r"""
              dashes: dashes, width: width };
   }
 
+  // On the canvas a bloc goes by its short name (APSCO, not the Asia-Pacific Space Cooperation
+  // Organization); the panels, the search and the filters keep the full one.
+  var shortOf = {};
+  DATA.blocs.forEach(function (b) { if (b.short && b.short.length < b.label.length) { shortOf[b.id] = b.short; } });
+  var canvasLabel = {};
+  DATA.nodes.forEach(function (n) { canvasLabel[n.id] = shortOf[n.id] || n.label; });
   var visNodes = DATA.nodes.map(function (n) {
-    return { id: n.id, label: n.label, x: n.x, y: n.y, shape: n.shape, size: n.size, value: n.size,
+    return { id: n.id, label: canvasLabel[n.id], x: n.x, y: n.y, shape: n.shape, size: n.size, value: n.size,
              color: { background: n.color, border: n.bloc ? "#7a1f1f" : "#3a3a3a",
                       highlight: { background: n.color, border: "#000" }, hover: { background: n.color, border: "#000" } },
              borderWidth: n.bloc ? 2 : 1 };
@@ -415,7 +421,7 @@ _APP_JS = r"""
     // current zoom is not drawn, so the first view shows legible labels, not a heap of them;
     // zooming in brings the rest.
     nodes: { font: { size: 13, face: "system-ui, sans-serif", strokeWidth: 3, strokeColor: "#ffffff" },
-             scaling: { min: 8, max: 40, label: { enabled: true, min: 12, max: 30, drawThreshold: 7, maxVisible: 28 } } },
+             scaling: { min: 8, max: 40, label: { enabled: true, min: 22, max: 44, drawThreshold: 8, maxVisible: 32 } } },
     edges: { smooth: false, selectionWidth: 2 }
   });
 
@@ -650,6 +656,43 @@ _APP_JS = r"""
   }
   // Hover previews; a click opens what is under the pointer (the node clicked, not the one
   // selected or hovered before) and keeps it open until the next click.
+  // ---------------------------------------------------------------- legible labels
+  // vis-network draws every label big enough to read at the current zoom, also on top of one
+  // another. After each change of zoom the labels are placed greedily, biggest node first: a
+  // label that would overlap one already placed is left out until zooming in makes room.
+  var labelCtx = document.createElement("canvas").getContext("2d");
+  var bySize = DATA.nodes.slice().sort(function (a, b) { return b.size - a.size || (a.id < b.id ? -1 : 1); });
+  var labelScale = null, labelShown = {};
+  function declutter() {
+    var scale = network.getScale(), placed = [], updates = [];
+    bySize.forEach(function (n) {
+      var body = network.body.nodes[n.id];
+      if (!body) { return; }
+      var lm = body.labelModule, size = lm.fontOptions ? lm.fontOptions.size : 13;
+      var readable = !body.options.hidden && size * scale >= 9;  // smaller is not legible
+      var show = false;
+      if (readable) {
+        labelCtx.font = size + "px " + ((lm.fontOptions && lm.fontOptions.face) || "sans-serif");
+        var text = canvasLabel[n.id], w = labelCtx.measureText(text).width + 8, h = size * 1.3 + 4;
+        var box = { l: body.x - w / 2, t: body.y + (body.shape.height || body.options.size * 2) / 2, w: w, h: h };
+        show = placed.every(function (o) {
+          return box.l >= o.l + o.w || o.l >= box.l + box.w || box.t >= o.t + o.h || o.t >= box.t + box.h;
+        });
+        if (show) { placed.push(box); }
+      }
+      if (labelShown[n.id] !== show) {
+        labelShown[n.id] = show;
+        updates.push({ id: n.id, label: show ? canvasLabel[n.id] : "" });
+      }
+    });
+    if (updates.length) { nodes.update(updates); }
+  }
+  network.on("afterDrawing", function () {
+    var scale = network.getScale();
+    if (labelScale !== null && Math.abs(scale - labelScale) < 1e-9) { return; }
+    labelScale = scale;
+    declutter();
+  });
   network.on("hoverNode", function (p) { if (!state.pinned) { showNode(p.node); } });
   network.on("hoverEdge", function (p) { if (!state.pinned) { showEdge(p.edge); } });
   network.on("click", function (p) {
