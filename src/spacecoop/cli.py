@@ -24,6 +24,7 @@ LAZY_COMMANDS = {
     "export": "spacecoop.cli_views:export",
     "import-table": "spacecoop.cli_table:import_table",
     "entity": "spacecoop.cli_entities:entity",
+    "add": "spacecoop.cli_table:add",
     "load": "spacecoop.cli_scale:load",
     "synth": "spacecoop.cli_scale:synth",
 }
