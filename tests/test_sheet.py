@@ -120,6 +120,8 @@ def test_two_instruments_between_the_same_parties_on_one_day_stay_apart(project,
     ({"ordinal": "56th"}, "ordinal", "is not a positive whole number"),
     ({"review": "maybe"}, "review", "expected one of pending, accepted, rejected"),
     ({"planned": "yes"}, "planned", "expected one of true, false"),
+    ({"role": "chair"}, "role", "unknown role 'chair'; expected one of contributor, developer, partner, signatory"),
+    ({"role": "contributor"}, "role", "role 'contributor' goes with the relations provided_by_country, not member_of"),
 ])
 def test_a_bad_row_is_one_line_naming_file_row_field_and_nothing_is_written(project, tmp_path, capsys, row, field, fragment):
     good = {"fact_id": "sa-ilrs", "subject": "South Africa", "subject_kind": "country", "relation": "member_of",
@@ -153,7 +155,7 @@ def test_a_compiled_sheet_without_text_gives_details_not_quotes(project, tmp_pat
     sheet = write_sheet(tmp_path / "compiled-note.csv", [
         {"fact_id": "sa-ilrs", "subject": "South Africa", "subject_kind": "country", "relation": "member_of",
          "object": "ILRS", "object_kind": "initiative", "detail": "SANSA says South Africa entered the ILRS.",
-         "as_of": "2023-09-08", "ordinal": "7", "planned": "false"}])
+         "as_of": "2023-09-08", "ordinal": "7", "planned": "false", "role": "signatory"}])
     assert main(["--root", str(project), "add", str(sheet)]) == 0
     assert validate(project).violations == ()
     text = (project / "graph" / "sources" / "compiled-note.trig").read_text(encoding="utf-8")
@@ -201,3 +203,34 @@ def test_agreements_and_evidence_show_what_the_sheet_said(project, tmp_path, bac
     assert str(evidence[0]["signers"]) == row["signers"]
     assert str(evidence[0]["dateInferredFrom"]).startswith("year not printed with Sept. 1")
     assert str(evidence[0]["aboutLabel"]).startswith("Memorandum of Understanding between CNSA and SANSA")
+
+
+def test_parents_joint_centres_witnesses_and_places(project, tmp_path):
+    # Invented wording (a test text, not an article): every column of the new model at once.
+    text = tmp_path / "texts" / "joint-lab.txt"
+    text.write_text("In Beijing the Chinese Academy of Sciences and SANSA signed an agreement, witnessed by "
+                    "Ann Example and Bo Example. Under it CAS set up the Joint Laboratory for Lunar Samples.",
+                    encoding="utf-8")
+    sheet = write_sheet(tmp_path / "joint-lab.csv", [
+        {"fact_id": "cas", "subject": "Chinese Academy of Sciences", "subject_kind": "research_institute",
+         "relation": "entity", "object": "China", "object_kind": "country", "detail": "CAS"},
+        {"fact_id": "lab", "subject": "Joint Laboratory for Lunar Samples", "subject_kind": "research_institute",
+         "relation": "entity", "object": "China", "object_kind": "country", "parent": "CAS",
+         "established_under": "cas-sansa", "quote": "CAS set up the Joint Laboratory for Lunar Samples"},
+        {"fact_id": "cas-sansa", "subject": "CAS", "subject_kind": "research_institute", "relation": "agreement_with",
+         "object": "SANSA", "object_kind": "space_agency", "agreement_kind": "agreement", "place": "Beijing",
+         "witness": "Ann Example; Bo Example",
+         "quote": "In Beijing the Chinese Academy of Sciences and SANSA signed an agreement, witnessed by Ann Example and Bo Example"},
+    ])
+    assert main(["--root", str(project), "add", str(sheet), "--text", str(text)]) == 0
+    assert validate(project).violations == ()
+    g = Dataset(default_union=True)
+    g.parse(project / "graph" / "sources" / "joint-lab.trig", format="trig")
+    sc, org = "https://w3id.org/spacecoop/ns#", "http://www.w3.org/ns/org#"
+    lab, cas = URIRef(ID + "org/joint-laboratory-for-lunar-samples"), URIRef(ID + "org/chinese-academy-of-sciences")
+    agreement = URIRef(ID + "agreement/org/chinese-academy-of-sciences/org/south-african-national-space-agency/agreement")
+    assert (lab, URIRef(org + "subOrganizationOf"), cas) in g
+    assert (lab, URIRef(sc + "establishedUnder"), agreement) in g
+    assert (agreement, URIRef("https://schema.org/location"), URIRef(ID + "place/beijing")) in g
+    witnesses = set(g.objects(URIRef(ID + "claim/joint-lab/cas-sansa"), URIRef(sc + "witness")))
+    assert witnesses == {URIRef(ID + "person/ann-example"), URIRef(ID + "person/bo-example")}

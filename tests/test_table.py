@@ -478,3 +478,20 @@ def test_as_of_from_the_command_line(root, capsys):
     assert len(lines) == 1 + 10 and all(line.endswith(",2024-06-30") for line in lines[1:])
     assert main(["--root", str(root), "query", "bloc-overlap", "-p", "asOf=2024-02-30"]) == 2
     assert "not a valid date" in capsys.readouterr().err
+
+
+def test_names_resolve_through_find_entity_before_a_new_entity_is_minted(root, tmp_path):
+    # "the China National Space Administration" matches no label as an IRI slug; the importer used
+    # to mint org/the-china-national-space-administration beside the curated CNSA.
+    table = tmp_path / "article.csv"
+    table.write_text(
+        ",".join(COLUMNS) + "\n"
+        "cnsa-thai,the China National Space Administration,space_agency,agreement_with,Thailand,country,"
+        "2024-04-05,day,,reported,Test row,https://example.org/a,Example News,2024-04-06,\n",
+        encoding="utf-8")
+    out = tmp_path / "graph"
+    assert main(["--root", str(root), "import-table", str(table), "--out", str(out)]) == 0
+    entities = (out / "reference" / "table-entities.ttl").read_text(encoding="utf-8")
+    assert "the-china-national-space-administration" not in entities
+    source = next((out / "sources").glob("*.trig")).read_text(encoding="utf-8")
+    assert "<org/china-national-space-administration>" in source

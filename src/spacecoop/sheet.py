@@ -79,6 +79,12 @@ SHEET_COLUMNS = COLUMNS + EXTRA_COLUMNS
 LEVELS = ("national", "sub-national", "organisation")
 REVIEWS = ("pending", "accepted", "rejected")
 PLANNED = ("true", "false")
+IMPLIED_ROLES = {
+    "signatory": (*MEMBERSHIP, "agreement_with"),
+    "contributor": ("provided_by_country",),
+}
+"""Roles a sheet may name that its relation already says (so nothing more is written for them);
+other roles are the concepts of the ontology's role scheme, on developed_by rows."""
 SIGNER_COLUMNS = ("signer", "signer_role", "on_behalf_of", "witness")
 """Columns in which rows repeating a fact_id may differ: one row per signer."""
 
@@ -280,10 +286,13 @@ def check_sheet(sheet: Sheet, text: str | None, roles: tuple[str, ...], text_nam
             err(r, "level", f"unknown level {r.level!r}; expected one of {', '.join(LEVELS)} or empty")
         elif r.level and not membership:
             err(r, "level", f"only membership-like relations take a level; {r.relation} does not")
-        if r.role and r.role not in roles:
-            err(r, "role", f"unknown role {r.role!r}; expected one of {', '.join(roles)} or empty")
-        elif r.role and r.relation != "developed_by":
-            err(r, "role", f"only developed_by takes a role; {r.relation} does not")
+        implied = IMPLIED_ROLES.get(r.role)
+        if r.role and r.role not in roles and implied is None:
+            err(r, "role", f"unknown role {r.role!r}; expected one of {', '.join(sorted({*roles, *IMPLIED_ROLES}))} or empty")
+        elif implied is not None and r.relation not in implied:
+            err(r, "role", f"role {r.role!r} goes with the relations {', '.join(implied)}, not {r.relation}")
+        elif r.role and implied is None and r.relation != "developed_by":
+            err(r, "role", f"only developed_by takes the role {r.role!r}; {r.relation} does not")
         if r.agreement_kind and r.agreement_kind not in AGREEMENT_KINDS:
             err(r, "agreement_kind", f"unknown kind {r.agreement_kind!r}; expected one of {', '.join(AGREEMENT_KINDS)} or empty")
         elif r.agreement_kind and not (membership or r.relation == "agreement_with"):
@@ -595,7 +604,7 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
         witnesses = tuple(res.person(w) for w in sheet.witnesses.get(r.fact_id, ()))
         if subject is None or obj is None:
             continue
-        q = Qualifiers(quote=r.quote, role=r.role, signings=tuple(signings), witnesses=witnesses, place=place,
+        q = Qualifiers(quote=r.quote, role=r.role if r.role not in IMPLIED_ROLES else "", signings=tuple(signings), witnesses=witnesses, place=place,
                        programme=programme, ordinal=int(r.ordinal) if r.ordinal else None, as_of=r.as_of,
                        date_inferred_from=r.date_inferred_from, planned=r.planned == "true")
         st, _ = row_statement(r, subject, obj, claim_of[r.fact_id], src_iri, claim_of=claim_of,
