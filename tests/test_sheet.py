@@ -234,3 +234,12 @@ def test_parents_joint_centres_witnesses_and_places(project, tmp_path):
     assert (agreement, URIRef("https://schema.org/location"), URIRef(ID + "place/beijing")) in g
     witnesses = set(g.objects(URIRef(ID + "claim/joint-lab/cas-sansa"), URIRef(sc + "witness")))
     assert witnesses == {URIRef(ID + "person/ann-example"), URIRef(ID + "person/bo-example")}
+
+
+def test_a_fifo_is_refused_without_blocking(project, tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "sheet.csv"
+    os.mkfifo(fifo)
+    assert main(["--root", str(project), "add", str(fifo)]) == 2
+    assert "not a regular file" in capsys.readouterr().err

@@ -165,6 +165,8 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
         Every problem as ``FILE:ROW: field: message``.
     """
     p = str(path)
+    if Path(path).exists() and not Path(path).is_file():
+        raise SpacecoopError(f"{p}: not a regular file (a sheet is a CSV file)")
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -532,6 +534,8 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
     sheet = read_sheet(path)
     text = text_name = None
     if text_path is not None:
+        if Path(text_path).exists() and not Path(text_path).is_file():
+            raise SpacecoopError(f"{text_path}: not a regular file (the stored text is a text file)")
         try:
             text = Path(text_path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
