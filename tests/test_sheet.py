@@ -242,4 +242,12 @@ def test_a_fifo_is_refused_without_blocking(project, tmp_path, capsys):
     fifo = tmp_path / "sheet.csv"
     os.mkfifo(fifo)
     assert main(["--root", str(project), "add", str(fifo)]) == 2
-    assert "not a regular file" in capsys.readouterr().err
+    assert "not a regular file" in capsys.readouterr().err  # refused by read_input, never opened blocking
+
+
+def test_a_control_character_in_a_field_is_a_bad_row(project, tmp_path, capsys):
+    sheet = write_sheet(tmp_path / "ctl.csv", [
+        {"fact_id": "sa-ilrs", "subject": "South Africa", "subject_kind": "country", "relation": "member_of",
+         "object": "ILRS", "object_kind": "initiative", "detail": "bell \x07 here"}])
+    assert main(["--root", str(project), "add", str(sheet)]) == 2
+    assert f"{sheet}:2: detail: holds the control character U+0007" in capsys.readouterr().err

@@ -6,7 +6,10 @@ out here; they are not copied from the graph.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,6 +104,8 @@ BROKEN = {
     "wrong-column-count.csv": (2, "3: row: expected 15 fields, found 13"),
     "unknown-country.csv": (2, "3: subject: 'Atlantis' is not a country pycountry knows"),
     "payload-without-developer.csv": (1, "a payload needs at least one developer"),
+    "header-only.csv": (2, "2: table: no data rows after the header"),
+    "control-character.csv": (2, "3: detail: holds the control character U+0000 at character 5"),
 }
 
 
@@ -120,6 +125,97 @@ def test_a_broken_table_is_reported_and_nothing_is_written(name, root, tmp_path,
         assert f"{fixture}:{message}" in err  # FILE:ROW: field: message
         assert "Traceback" not in err
     assert not out.exists() or not any(out.rglob("*"))
+
+
+def imported_folder(root: Path, tmp_path: Path) -> tuple[Path, dict[Path, bytes]]:
+    """A graph/ folder as a previous import left it (the good table), and its files' bytes."""
+    out = tmp_path / "graph"
+    import_table(DATA / "good.csv", out, root, check=False)
+    files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert len(files) == 3
+    return out, files
+
+
+def test_a_header_only_table_refuses_and_keeps_the_imported_sources(root, tmp_path, capsys):
+    out, before = imported_folder(root, tmp_path)
+    table = DATA / "header-only.csv"
+    assert main(["--root", str(root), "import-table", str(table), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{table}:2: table: no data rows after the header" in err and "nothing was written" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x7f", "\r"])
+def test_a_control_character_in_a_field_is_refused(char, root, tmp_path, capsys):
+    lines = (DATA / "good.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("Test row", f'"Test{char}row"' if char == "\r" else f"Test{char}row")
+    path = tmp_path / "t.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    out = tmp_path / "graph"
+    assert main(["--root", str(root), "import-table", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:2: detail: holds the control character U+{ord(char):04X} at character 5" in err
+    assert not out.exists()
+
+
+def test_line_breaks_and_tabs_in_a_quoted_field_are_kept(tmp_path):
+    lines = (DATA / "good.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("Test row", '"Test\r\nrow\twith a tab"')
+    path = tmp_path / "t.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    assert read_table(path)[0].detail == "Test\r\nrow\twith a tab"
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run spacecoop in a child with 2 GiB of address space, so a runaway read fails instead of
+    taking the machine; a hang fails the test by its timeout."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "spacecoop", *args], capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=limit, check=False)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "socket", "directory", "symlink-to-fifo"])
+def test_a_table_that_is_not_a_regular_file_is_refused_at_once(kind, root, tmp_path):
+    import socket
+
+    path = tmp_path / "table.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path = Path("/dev/zero")
+    elif kind == "socket":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        os.mkfifo(tmp_path / "pipe")
+        path.symlink_to(tmp_path / "pipe")
+    out = tmp_path / "graph"
+    proc = run_cli("--root", str(root), "import-table", str(path), "--out", str(out), timeout=60)
+    assert proc.returncode == 2 and not out.exists()
+    if kind == "directory":  # click's own check of the argument
+        assert "is a directory" in proc.stderr
+        return
+    assert proc.stderr.startswith(f"error: {path}: not a regular file (")
+    assert proc.stderr.count("\n") == 1
+
+
+def test_a_table_over_the_size_limit_is_refused_unread(root, tmp_path):
+    from spacecoop.load import MAX_INPUT_BYTES
+
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as f:
+        f.write(",".join(COLUMNS).encode() + b"\r\n")
+        f.truncate(MAX_INPUT_BYTES + 1)  # sparse: costs no disk
+    out = tmp_path / "graph"
+    proc = run_cli("--root", str(root), "import-table", str(path), "--out", str(out), timeout=60)
+    assert proc.returncode == 2 and not out.exists()
+    assert f"{path}: larger than the 64 MiB limit for a data file" in proc.stderr
 
 
 def test_all_bad_rows_are_reported_at_once(tmp_path):
@@ -478,6 +574,16 @@ def test_as_of_from_the_command_line(root, capsys):
     assert len(lines) == 1 + 10 and all(line.endswith(",2024-06-30") for line in lines[1:])
     assert main(["--root", str(root), "query", "bloc-overlap", "-p", "asOf=2024-02-30"]) == 2
     assert "not a valid date" in capsys.readouterr().err
+
+
+def test_an_import_removes_staging_folders_a_killed_import_left(root, tmp_path):
+    out = tmp_path / "graph"
+    leftover = out / ".spacecoop-killed" / "sources"
+    leftover.mkdir(parents=True)
+    (leftover / "table-x-00000000.trig").write_text("# half written\n", encoding="utf-8")
+    import_table(DATA / "good.csv", out, root, check=False)
+    assert not (out / ".spacecoop-killed").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".spacecoop-")]
 
 
 def test_names_resolve_through_find_entity_before_a_new_entity_is_minted(root, tmp_path):

@@ -55,7 +55,9 @@ def serve(ctx: click.Context, host: str, port: int, timeout: float, max_rows: in
                    err=True)
 
     def ready(server) -> None:
-        click.echo(f"store {spec}; Ctrl-C stops", err=True)
+        from .store import redact
+
+        click.echo(f"store {redact(spec)}; Ctrl-C stops", err=True)
         for line in server.safety():
             click.echo(line, err=True)
         click.get_text_stream("stderr").flush()

@@ -23,8 +23,10 @@ def import_table(ctx: click.Context, obj: Context, table: Path, out_dir: Path | 
 
     Rows are grouped by source_url into graph/sources/table-*.trig; entities the project does not
     have yet go into graph/reference/table-entities.ttl. Every bad row is reported as
-    FILE:ROW: field: message and nothing is written (exit 2); a result that does not validate is
-    not written either (exit 1). Re-running on the same table changes nothing.
+    FILE:ROW: field: message and nothing is written (exit 2), as is a table with no data rows, a
+    field holding a control character (other than tab and line breaks), and a TABLE that is not a
+    regular file (a FIFO, /dev/zero) or is over 64 MiB; a result that does not validate is not
+    written either (exit 1). Re-running on the same table changes nothing.
     """
     from .table import TableError
     from .table import import_table as run_import

@@ -53,9 +53,11 @@ def parse_query_file(path: Path, *, strict: bool = True) -> NamedQuery:
     """
     import yaml
 
+    from .load import read_input  # a regular file of bounded size: a FIFO here would hang validate
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_input(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise DataError(str(path), f"cannot read: {exc}") from exc
     header = [line[3:] if line.startswith("#+ ") else line[2:] for line in text.splitlines() if line.startswith("#+")]
     if not header and not strict:

@@ -33,6 +33,7 @@ from rdflib.namespace import ORG as _ORG
 from .errors import SpacecoopError
 from .namespaces import AGREEMENT_KINDS, ID, SC, SCHEMA, agreement_iri, concept, curie, entity_iri, slugify
 from .table import (
+    _CONTROL,
     COLUMNS,
     KINDS,
     MEMBERSHIP,
@@ -164,15 +165,14 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
     TableError
         Every problem as ``FILE:ROW: field: message``.
     """
+    from .load import read_input
+
     p = str(path)
-    if Path(path).exists() and not Path(path).is_file():
-        raise SpacecoopError(f"{p}: not a regular file (a sheet is a CSV file)")
+    raw = read_input(path)  # a regular file of at most MAX_INPUT_BYTES: not a FIFO, not /dev/zero
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TableError([RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})", p)]) from exc
-    except OSError as exc:
-        raise SpacecoopError(f"{p}: cannot read: {exc.strerror or exc}") from exc
     if "\x00" in text:
         raise TableError([RowError(1, "file", "holds a NUL byte: not a text CSV file", p)])
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
@@ -204,6 +204,12 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
                 errors.append(RowError(line, "row", f"expected {len(header)} fields, found {len(values)}", p))
                 continue
             cells = {h: v.strip() for h, v in zip(header, values, strict=True)}
+            bad = [(h, m) for h, v in cells.items() if (m := _CONTROL.search(v.replace("\r\n", "\n")))]
+            for h, m in bad:
+                errors.append(RowError(line, h, f"holds the control character U+{ord(m.group()):04X}; only a tab "
+                                                "and LF or CRLF line breaks are allowed", p))
+            if bad:
+                continue
             if not cells.get("date_precision"):  # a sheet may leave it to the date's own precision
                 cells["date_precision"] = _check_date(cells.get("date", "")) or ("unknown" if not cells.get("date") else "")
             raw.append(SheetRow(line, **cells))
@@ -534,11 +540,11 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
     sheet = read_sheet(path)
     text = text_name = None
     if text_path is not None:
-        if Path(text_path).exists() and not Path(text_path).is_file():
-            raise SpacecoopError(f"{text_path}: not a regular file (the stored text is a text file)")
+        from .load import read_input
+
         try:
-            text = Path(text_path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_input(text_path).decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise SpacecoopError(f"{text_path}: cannot read the stored text: {exc}") from exc
         text_name = Path(text_path).name
     errors = check_sheet(sheet, text, _roles(root_path), text_name or "")

@@ -21,7 +21,11 @@ same shape as the hand-curated sources, with the same ontology, IRIs and validat
   ``rdfs:seeAlso`` links (to the claim, to the table's source for that URL, or to the URL).
 
 A bad row is reported as ``FILE:ROW: field: message`` (row numbers as in the file, the header is
-row 1), every bad row at once, and nothing is written. The output is built in memory, validated
+row 1), every bad row at once, and nothing is written. So is a field that holds a control
+character other than tab and line breaks (a NUL byte would go raw into the TriG), and a table with
+no data rows (importing nothing would remove every imported source). The table must be a regular
+file of at most :data:`spacecoop.load.MAX_INPUT_BYTES` (64 MiB): a FIFO or ``/dev/zero`` is refused
+before anything is read. The output is built in memory, validated
 together with the rest of the project, and only then written atomically; re-running gives
 byte-identical files.
 """
@@ -162,6 +166,7 @@ _FACT_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _URL_IN_TEXT = re.compile(r"https?://[^\s)\"<>]+")
 _IRI_BAD = re.compile(r"[\s<>\"{}|\\^`]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 controls and DEL, but tab and line feed
 _PRECISION_OF_LENGTH = {4: "year", 7: "month", 10: "day"}
 _DATATYPE = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
 
@@ -245,13 +250,14 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
     >>> len(rows), rows[0].fact_id, rows[0].subject
     (2, 'ok-one', 'Thailand')
     """
+    from .load import read_input
+
     p = str(path)
+    raw = read_input(path)  # a regular file of at most MAX_INPUT_BYTES: not a FIFO, not /dev/zero
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TableError([RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})", p)]) from exc
-    except OSError as exc:
-        raise SpacecoopError(f"{p}: cannot read: {exc.strerror or exc}") from exc
     lines = text.splitlines(keepends=True)
     reader = csv.reader(lines, strict=True)
     errors: list[RowError] = []
@@ -271,9 +277,19 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
             if len(fields) != len(COLUMNS):
                 errors.append(RowError(line, "row", f"expected {len(COLUMNS)} fields, found {len(fields)}", p))
                 continue
-            rows.append(Row(line, *(f.strip() for f in fields)))
+            bad = [(name, m) for name, value in zip(COLUMNS, fields)
+                   if (m := _CONTROL.search(value.replace("\r\n", "\n")))]
+            for name, m in bad:
+                errors.append(RowError(line, name, f"holds the control character U+{ord(m.group()):04X} at "
+                                                   f"character {m.start() + 1}; only a tab and LF or CRLF line breaks are allowed", p))
+            if not bad:
+                rows.append(Row(line, *(f.strip() for f in fields)))
     except csv.Error as exc:
         errors.append(RowError(reader.line_num or 1, "row", f"not valid CSV: {exc}", p))
+    if not rows and not errors:
+        # Importing no rows would remove every source the previous import wrote.
+        raise TableError([RowError(2, "table", "no data rows after the header: nothing to import "
+                                               "(an empty import would remove every imported source)", p)])
     errors += check_rows(rows, p)
     if errors:
         raise TableError(errors)
@@ -1144,8 +1160,7 @@ def _stale(out: Path, files: dict[str, bytes]) -> list[str]:
     return sorted(f"sources/{p.name}" for p in folder.glob(f"{SOURCE_PREFIX}*.trig") if f"sources/{p.name}" not in files)
 
 
-def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = None, *,
-                    replaces=None):
+def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = None):
     """Validate the project with ``files`` in place of its imported table files.
 
     The project's ontology, queries and graph are copied into a temporary folder, the previous
@@ -1153,27 +1168,26 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
     runs there, exactly as ``spacecoop validate`` would after the import (stored texts looked up
     where the project's own are).
 
-    ``replaces``, a predicate on file names, says which files of ``graph/`` ``files`` replace
-    (default: the compiled table's; a fact sheet replaces its own source file).
-
     Returns
     -------
     ValidationReport
     """
-    from .load import find_root
+    from .load import find_root, read_input
     from .validate import validate
 
     root_path = find_root() if root is None else Path(root).resolve()
     with tempfile.TemporaryDirectory(prefix="spacecoop-import-") as tmp:
         t = Path(tmp)
-        shutil.copytree(root_path / "ontology", t / "ontology")
+        # copied through read_input, so a FIFO or a device among them is refused, naming the file
+        copy = lambda src, dst: Path(dst).write_bytes(read_input(src))
+        shutil.copytree(root_path / "ontology", t / "ontology", copy_function=copy)
         if (root_path / "queries").is_dir():
-            shutil.copytree(root_path / "queries", t / "queries")
-        if replaces is None:
-            def replaces(n: str) -> bool:
-                return n == Path(ENTITIES_FILE).name or (n.startswith(SOURCE_PREFIX) and n.endswith(".trig"))
-        shutil.copytree(root_path / "graph", t / "graph",
-                        ignore=lambda d, names: [n for n in names if replaces(n)])
+            shutil.copytree(root_path / "queries", t / "queries", copy_function=copy)
+        shutil.copytree(
+            root_path / "graph", t / "graph", copy_function=copy,
+            ignore=lambda d, names: [n for n in names if n == Path(ENTITIES_FILE).name
+                                     or (n.startswith(SOURCE_PREFIX) and n.endswith(".trig"))],
+        )
         for name, data in files.items():
             (t / "graph" / name).parent.mkdir(parents=True, exist_ok=True)
             (t / "graph" / name).write_bytes(data)
