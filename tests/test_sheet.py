@@ -88,7 +88,7 @@ def test_add_mints_what_the_article_says(project):
         ("Chen Xiaodong", "Chinese Ambassador to South Africa"),
         ("Humbulani Mudau", "CEO of the South African National Space Agency (SANSA)")]
     assert str(rows[0].kind).endswith("agreement-kind/mou")
-    assert str(rows[0].a).startswith(ID + "agreement/org/china-national-space-administration/org/south-african-national-space-agency/mou-2023-09-01-")
+    assert str(rows[0].a).startswith(ID + "agreement/org/china-national-space-administration/org/south-african-national-space-agency/mou/2023-09-01/")
     # "the Republic of South Africa" is a name no label had: found through pycountry, not minted anew
     assert (URIRef(ID + "participation/country/south-africa/initiative/international-lunar-research-station"), None, None) in ds
 
@@ -188,7 +188,7 @@ def test_agreements_and_evidence_show_what_the_sheet_said(project, tmp_path, bac
 
     assert main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0
     store = open_store(backend, load_dataset(project))
-    rows = [r for r in run_named(store, "agreements").dicts() if "mou-2023-09-01" in str(r["agreement"])]
+    rows = [r for r in run_named(store, "agreements").dicts() if "/mou/2023-09-01/" in str(r["agreement"])]
     assert len(rows) == 1
     row = {k: str(v) for k, v in rows[0].items()}
     assert row["kind"].endswith("agreement-kind/mou") and row["date"] == "2023-09-01"
@@ -228,7 +228,7 @@ def test_parents_joint_centres_witnesses_and_places(project, tmp_path):
     g.parse(project / "graph" / "sources" / "joint-lab.trig", format="trig")
     sc, org = "https://w3id.org/spacecoop/ns#", "http://www.w3.org/ns/org#"
     lab, cas = URIRef(ID + "org/joint-laboratory-for-lunar-samples"), URIRef(ID + "org/chinese-academy-of-sciences")
-    agreement = URIRef(ID + "agreement/org/chinese-academy-of-sciences/org/south-african-national-space-agency/agreement")
+    agreement = URIRef(ID + "agreement/org/chinese-academy-of-sciences/org/south-african-national-space-agency/agreement/undated")
     assert (lab, URIRef(org + "subOrganizationOf"), cas) in g
     assert (lab, URIRef(sc + "establishedUnder"), agreement) in g
     assert (agreement, URIRef("https://schema.org/location"), URIRef(ID + "place/beijing")) in g

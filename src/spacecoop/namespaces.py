@@ -243,43 +243,46 @@ AGREEMENT_KINDS = ("mou", "intergovernmental-agreement", "joint-statement", "let
 """Kinds of instrument: the concepts of the ``agreement-kind`` scheme (``ontology/vocabularies.ttl``)."""
 
 
-def agreement_iri(parties, *, kind: str | None = None, date: str | None = None,
-                  title: str | None = None) -> URIRef:
-    """Return the IRI of an agreement: the ONE place where agreement identity is minted.
+def agreement_iri(*parties: URIRef, kind: str = "agreement", date: str = "", title: str = "") -> URIRef:
+    """Return the IRI of one agreement: the ONE place where agreement identity is minted.
 
-    An agreement is identified by its parties (sorted, so their order does not matter) and, where
-    the source says, the kind of instrument, the day it was signed and its title or topic. Two
-    memoranda between the same parties on the same day differ by title; a compiled table's
-    agreement that names no instrument keeps the plain ``agreement/PARTY/PARTY`` IRI of
-    :func:`relationship_iri`. The title is slugified and cut to 60 characters at a hyphen.
+    ``agreement/PARTY/PARTY/KIND/DATE/TITLE``: the parties sorted (their order does not matter),
+    the kind of instrument, the date it was signed where the source gives one, and its title or
+    topic where the source prints one (slugified, cut to 60 characters at a hyphen); ``undated``
+    stands for both when neither is known. So two memoranda of one day between the same parties
+    (CNSA and Thailand's ministry) are two nodes, and a source that names the instrument the same
+    way lands on the same node. A compiled table's agreement that names no instrument keeps the
+    plain ``agreement/PARTY/PARTY`` of :func:`relationship_iri` (the callers decide that).
 
     Parameters
     ----------
-    parties : iterable of URIRef
+    *parties : URIRef
         Two or more entity IRIs.
-    kind : str, optional
+    kind : str
         One of :data:`AGREEMENT_KINDS`.
-    date : str, optional
-        ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
-    title : str, optional
-        The title or topic, as printed.
+    date : str
+        ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, or empty.
+    title : str
+        The title or topic, as printed, or empty.
 
     Examples
     --------
     >>> th, cn = entity_iri("country", "Thailand"), entity_iri("org", "CNSA")
-    >>> agreement_iri([th, cn]) == relationship_iri("agreement", cn, th)
-    True
-    >>> local_path(agreement_iri([th, cn], kind="mou", date="2025-04-24", title="ILRS cooperation"))
-    'agreement/country/thailand/org/cnsa/mou-2025-04-24-ilrs-cooperation'
+    >>> local_path(agreement_iri(cn, th, kind="mou", date="2025-04-24", title="ILRS cooperation"))
+    'agreement/country/thailand/org/cnsa/mou/2025-04-24/ilrs-cooperation'
+    >>> local_path(agreement_iri(th, cn, kind="roadmap", date="2021-06-16"))
+    'agreement/country/thailand/org/cnsa/roadmap/2021-06-16'
+    >>> local_path(agreement_iri(th, cn))
+    'agreement/country/thailand/org/cnsa/agreement/undated'
     """
-    base = relationship_iri("agreement", *parties)
-    if kind is not None and kind not in AGREEMENT_KINDS:
+    if kind not in AGREEMENT_KINDS:
         raise ValueError(f"unknown agreement kind {kind!r}; expected one of {', '.join(AGREEMENT_KINDS)}")
-    slug = slugify(title) if title else ""
+    base = relationship_iri("agreement", *parties)
+    slug = slugify(title) if title.strip() else ""
     if len(slug) > 60:
         slug = slug[:60].rsplit("-", 1)[0]
-    tail = "-".join(x for x in (kind, date, slug) if x)
-    return URIRef(f"{base}/{tail}") if tail else base
+    key = "/".join(x for x in (date.strip(), slug) if x) or "undated"
+    return URIRef(f"{base}/{kind}/{key}")
 
 
 PREFIXES: dict[str, str] = {

@@ -31,7 +31,7 @@ from rdflib.namespace import DCTERMS
 from rdflib.namespace import ORG as _ORG
 
 from .errors import SpacecoopError
-from .namespaces import AGREEMENT_KINDS, ID, SC, SCHEMA, agreement_iri, concept, curie, entity_iri, slugify
+from .namespaces import AGREEMENT_KINDS, ID, SC, SCHEMA, concept, curie, entity_iri, slugify
 from .table import (
     _CONTROL,
     COLUMNS,
@@ -43,6 +43,7 @@ from .table import (
     Row,
     RowError,
     TableError,
+    _agreement_node,
     _check_date,
     _literal_date,
     _Source,
@@ -621,9 +622,7 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
                                 url_source={first.source_url: src_iri}, contradictions=contradictions,
                                 compilation=compilation, qualifiers=q)
         if r.relation == "agreement_with":
-            agreement_of[r.fact_id] = agreement_iri(
-                (subject, obj), kind=r.agreement_kind or None, title=r.agreement_title or None,
-                date=(r.date or None) if (r.agreement_kind or r.agreement_title) else None)
+            agreement_of[r.fact_id] = _agreement_node(r, subject, obj)
         src.statements.append(st)
         statements[r.fact_id] = st
         facts += 1

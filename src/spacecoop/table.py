@@ -928,9 +928,7 @@ def _relationship(r: Row, subject: URIRef, obj: URIRef):
         return [(node, RDF.type, SC.Participation), (node, ORG.member, subject),
                 (node, ORG.organization, obj)], node, []
     if rel == "agreement_with":
-        node = agreement_iri((subject, obj), kind=getattr(r, "agreement_kind", "") or None,
-                             date=(r.date or None) if getattr(r, "agreement_kind", "") or getattr(r, "agreement_title", "") else None,
-                             title=getattr(r, "agreement_title", "") or None)
+        node = _agreement_node(r, subject, obj)
         parties = sorted((subject, obj))
         return [(node, RDF.type, SC.Agreement)] + [(node, SC.party, p) for p in parties], node, []
     if rel == "payload_on":
@@ -951,6 +949,15 @@ def _relationship(r: Row, subject: URIRef, obj: URIRef):
         "part_of": SC.partOf,
     }[rel]
     return [], subject, [(subject, prop, obj)]
+
+
+def _agreement_node(r: Row, subject: URIRef, obj: URIRef) -> URIRef:
+    """The agreement a row is about: named by its instrument (kind, date, title) where a fact
+    sheet gives one (:func:`~spacecoop.namespaces.agreement_iri`), else by its parties alone."""
+    kind, title = getattr(r, "agreement_kind", ""), getattr(r, "agreement_title", "")
+    if not (kind or title):
+        return relationship_iri("agreement", subject, obj)
+    return agreement_iri(subject, obj, kind=kind or "agreement", date=r.date, title=title)
 
 
 def _fact_ids_in(text: str, known: dict[str, URIRef], own: str) -> list[str]:

@@ -422,7 +422,7 @@ def check_agreement_iris(loaded: Loaded) -> list[Violation]:
     parties, kind, date and title (so that two sources of one instrument meet on one node)."""
     from rdflib.namespace import DCTERMS
 
-    from .namespaces import agreement_iri
+    from .namespaces import agreement_iri, relationship_iri
 
     ds = loaded.ds
     out = []
@@ -433,11 +433,12 @@ def check_agreement_iris(loaded: Loaded) -> list[Violation]:
         dates = sorted(set(ds.objects(node, SC.date)))
         if len(parties) < 2 or len(kinds) > 1 or len(titles) > 1 or len(dates) > 1:
             continue  # the shapes report these
-        kind = str(kinds[0]).rsplit("/", 1)[1] if kinds else None
-        title = str(titles[0]) if titles else None
+        kind = str(kinds[0]).rsplit("/", 1)[1] if kinds else ""
+        title = str(titles[0]) if titles else ""
         try:
-            expected = agreement_iri(parties, kind=kind, title=title,
-                                     date=str(dates[0]) if dates and (kind or title) else None)
+            expected = (agreement_iri(*parties, kind=kind or "agreement", title=title,
+                                      date=str(dates[0]) if dates else "")
+                        if kind or title else relationship_iri("agreement", *parties))
         except ValueError as exc:
             out.append(Violation(curie(str(node)), "agreement-iri", str(exc), tuple(loaded.files_of(node))))
             continue
