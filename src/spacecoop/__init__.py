@@ -36,6 +36,7 @@ _API = {
     "centrality": "analytics",
     "communities": "analytics",
     "components": "analytics",
+    "add_sheet": "sheet",
     "export_graph": "export",
     "find_entity": "entities",
     "page_html": "render",

@@ -715,3 +715,23 @@ def add_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, *,
         write_files(out, {name: data})
     return AddResult(target, name, data, res.facts, len([i for i in res.new if "/person/" not in str(i)]),
                      res.people, sheet.pending, sheet.rejected, changed, dry_run)
+
+
+def sheet_problems(path: str | os.PathLike, root: str | os.PathLike | None = None, *,
+                   text_path: str | os.PathLike | None = None) -> tuple[RowError, ...]:
+    """Return every bad row of a fact sheet, as ``spacecoop add`` would report them; ``()`` when
+    every row can be added (the project-wide validation ``add`` runs next is not included).
+
+    For a review page or an extractor that wants to show, row by row, what ``add`` would refuse.
+
+    Examples
+    --------
+    >>> sheet = Path(__file__).parents[2] / "tests" / "data" / "sheets" / "sansa-2023-09-08-ilrs.csv"
+    >>> [f"{e.row}: {e.field}" for e in sheet_problems(sheet, text_path=sheet.with_suffix(".txt"))]
+    ['2: source_url']
+    """
+    try:
+        build_sheet(path, root, text_path=text_path)
+    except TableError as exc:
+        return exc.errors
+    return ()
