@@ -46,11 +46,19 @@ def summarize_skipped(skipped) -> str:
     >>> summarize_skipped(["quotes of source:a not checked: the source has no sc:localCopy",
     ...                    "quotes of source:b not checked: /x/b.txt is not at hand"])
     'quotes of 2 sources not checked: 1 quote nothing and have no stored text (sc:localCopy), 1 stored text not at hand'
+    >>> summarize_skipped(["quotes of source:c not checked: 3 claims quote it but it has no stored text: "
+    ...                    "the source has no sc:localCopy"])
+    'quotes of 1 sources not checked: 1 QUOTED but without a stored text, so never checked (source:c)'
     """
-    no_copy = sum("has no sc:localCopy" in s for s in skipped)
+    quoted = [s.split(" not checked")[0].removeprefix("quotes of ") for s in skipped
+              if "quote it but it has no stored text" in s]
+    no_copy = sum("has no sc:localCopy" in s and "quote it but" not in s for s in skipped)
     absent = sum("is not at hand" in s for s in skipped)
-    other = len(skipped) - no_copy - absent
+    other = len(skipped) - len(quoted) - no_copy - absent
     parts = []
+    if quoted:
+        named = ", ".join(quoted[:3]) + (", …" if len(quoted) > 3 else "")
+        parts.append(f"{len(quoted)} QUOTED but without a stored text, so never checked ({named})")
     if no_copy:
         parts.append(f"{no_copy} quote nothing and have no stored text (sc:localCopy)")
     if absent:
