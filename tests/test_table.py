@@ -53,6 +53,17 @@ def table() -> Path:
 
 
 @pytest.fixture(scope="module")
+def ds(tmp_path_factory, root):
+    """The article and the imported table only, not sources added since with `spacecoop add`: the
+    numbers below are the table's, and adding a source must not change them."""
+    from _article_only import copy_table_project
+
+    from spacecoop.load import load_dataset
+
+    return load_dataset(copy_table_project(root, tmp_path_factory.mktemp("table") / "project"))
+
+
+@pytest.fixture(scope="module")
 def stores(ds):
     """The project's dataset in both engines; every query answer is asserted on both."""
     return {"memory": open_store("memory", ds), "oxigraph": open_store("oxigraph", ds)}
@@ -590,3 +601,20 @@ def test_an_import_removes_staging_folders_a_killed_import_left(root, tmp_path):
     import_table(DATA / "good.csv", out, root, check=False)
     assert not (out / ".spacecoop-killed").exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".spacecoop-")]
+
+
+def test_names_resolve_through_find_entity_before_a_new_entity_is_minted(root, tmp_path):
+    # "the China National Space Administration" matches no label as an IRI slug; the importer used
+    # to mint org/the-china-national-space-administration beside the curated CNSA.
+    table = tmp_path / "article.csv"
+    table.write_text(
+        ",".join(COLUMNS) + "\n"
+        "cnsa-thai,the China National Space Administration,space_agency,agreement_with,Thailand,country,"
+        "2024-04-05,day,,reported,Test row,https://example.org/a,Example News,2024-04-06,\n",
+        encoding="utf-8")
+    out = tmp_path / "graph"
+    assert main(["--root", str(root), "import-table", str(table), "--out", str(out)]) == 0
+    entities = (out / "reference" / "table-entities.ttl").read_text(encoding="utf-8")
+    assert "the-china-national-space-administration" not in entities
+    source = next((out / "sources").glob("*.trig")).read_text(encoding="utf-8")
+    assert "<org/china-national-space-administration>" in source

@@ -423,8 +423,13 @@ def load_dataset(root: str | os.PathLike | None = None, *, derive: bool = True) 
     return load(root, derive=derive).ds
 
 
-def load(root: str | os.PathLike | None = None, *, derive: bool = True) -> Loaded:
-    """Like :func:`load_dataset`, but also return where each subject was read from."""
+def load(root: str | os.PathLike | None = None, *, derive: bool = True, exclude=()) -> Loaded:
+    """Like :func:`load_dataset`, but also return where each subject was read from.
+
+    ``exclude``: source files to leave out (``spacecoop add`` loads the project without the
+    previous version of the file it is about to write, then merges the new one with
+    :func:`merge_source`).
+    """
     layout = Layout(find_root() if root is None else Path(root).resolve())
     ds = Dataset(default_union=True)
     bind_prefixes(ds)
@@ -437,12 +442,40 @@ def load(root: str | os.PathLike | None = None, *, derive: bool = True) -> Loade
         _merge(loaded, path, parse_file(path, "turtle"), check, into_default=onto)
     for path in layout.reference_files:
         _merge(loaded, path, parse_file(path, "turtle"), check)
+    skip = {Path(p).resolve() for p in exclude}
     for path in layout.source_files:
+        if skip and path.resolve() in skip:
+            continue
         _merge(loaded, path, parse_file(path, "trig"), check)
     if derive:
         add_iso_codes(ds)
         add_shortcuts(ds)
     return loaded
+
+
+def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
+    """Merge a source file's content, not yet written to ``path``, into a dataset loaded with
+    ``derive=False``, then derive ISO codes and shortcut edges as :func:`load` does. Its terms are
+    checked as :func:`load` checks every file's (``loaded.problems``).
+
+    Raises
+    ------
+    DataError
+        The content does not parse.
+    """
+    part = Dataset()
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.ERROR)
+    try:
+        part.parse(data=data.decode("utf-8"), format="trig", publicID=Path(path).resolve().as_uri())
+    except Exception as exc:  # rdflib raises many types
+        raise _syntax_error(Path(path), exc) from exc
+    finally:
+        term_log.setLevel(level)
+    _merge(loaded, Path(path), part, TermCheck())
+    add_iso_codes(loaded.ds)
+    add_shortcuts(loaded.ds)
 
 
 def _merge(loaded: Loaded, path: Path, part: Dataset, check: TermCheck, into_default: Graph | None = None) -> None:

@@ -37,9 +37,10 @@ ENTITY_KINDS = (
     "event",
     "test",
     "source",
+    "person",
 )
 # Kinds of relationship, as the first path segment of a relationship IRI.
-RELATIONSHIP_KINDS = ("participation", "development", "carriage", "agreement", "contribution")
+RELATIONSHIP_KINDS = ("participation", "development", "carriage", "agreement", "contribution", "signing")
 
 
 class SC(DefinedNamespace):
@@ -70,10 +71,13 @@ class SC(DefinedNamespace):
     Rover: URIRef
     SelectionAnnouncement: URIRef
     Source: URIRef
+    Signing: URIRef
     TechnologyTest: URIRef
     # properties
     about: URIRef
+    agreementKind: URIRef
     aim: URIRef
+    asOf: URIRef
     alternativeTo: URIRef
     announcedBy: URIRef
     basedIn: URIRef
@@ -91,6 +95,7 @@ class SC(DefinedNamespace):
     dateInferredFrom: URIRef
     datePrecision: URIRef
     dateline: URIRef
+    establishedUnder: URIRef
     destination: URIRef
     detail: URIRef
     developer: URIRef
@@ -119,6 +124,8 @@ class SC(DefinedNamespace):
     namesParticipants: URIRef
     note: URIRef
     near: URIRef
+    onBehalfOf: URIRef
+    ordinal: URIRef
     operator: URIRef
     originalPublisher: URIRef
     partOf: URIRef
@@ -126,11 +133,13 @@ class SC(DefinedNamespace):
     party: URIRef
     payload: URIRef
     payloadMassKg: URIRef
+    planned: URIRef
     plannedLaunch: URIRef
     plannedLaunchEarliest: URIRef
     plannedYear: URIRef
     plannedLaunchLatest: URIRef
     precursorOf: URIRef
+    programme: URIRef
     projectCount: URIRef
     purpose: URIRef
     quantity: URIRef
@@ -138,12 +147,16 @@ class SC(DefinedNamespace):
     reportedBy: URIRef
     researchInstitutionCountMoreThan: URIRef
     role: URIRef
+    signature: URIRef
+    signer: URIRef
+    signerRole: URIRef
     status: URIRef
     subject: URIRef
     targetCountryCount: URIRef
     targetLandingSite: URIRef
     technologyTest: URIRef
     via: URIRef
+    witness: URIRef
 
 
 JOINING_STATUSES = ("leader", "founding-member", "signatory", "member", "signatory-state",
@@ -277,20 +290,21 @@ def relationship_iri(kind: str, *parties: URIRef) -> URIRef:
     return ID[f"{kind}/" + "/".join(paths)]
 
 
-AGREEMENT_KINDS = ("roadmap", "memorandum", "agreement")
-"""Kinds of instrument an agreement IRI names (a joint plan, a memorandum of understanding, an
-agreement); see :func:`agreement_iri`."""
+AGREEMENT_KINDS = ("mou", "intergovernmental-agreement", "joint-statement", "letter-of-intent", "roadmap",
+                   "convention", "agreement", "other")
+"""Kinds of instrument: the concepts of the ``agreement-kind`` scheme (``ontology/vocabularies.ttl``)."""
 
 
 def agreement_kind(text: str) -> str:
-    """Return the kind of instrument a description names: roadmap, memorandum or agreement.
+    """Return the kind of instrument (of :data:`AGREEMENT_KINDS`) a compiled description names:
+    roadmap, mou or agreement.
 
     Examples
     --------
     >>> agreement_kind("Joint ILRS roadmap presented by Chinese and Russian space officials")
     'roadmap'
     >>> agreement_kind("Intergovernmental memorandum of understanding"), agreement_kind("MoU signed")
-    ('memorandum', 'memorandum')
+    ('mou', 'mou')
     >>> agreement_kind("")
     'agreement'
     """
@@ -298,26 +312,49 @@ def agreement_kind(text: str) -> str:
     if "roadmap" in low:
         return "roadmap"
     if "memorandum" in low or re.search(r"\bmous?\b", low):
-        return "memorandum"
+        return "mou"
     return "agreement"
 
 
 def agreement_iri(*parties: URIRef, kind: str = "agreement", date: str = "", title: str = "") -> URIRef:
-    """Return the IRI of one agreement: its parties (sorted), the kind of instrument and its date
-    (or, undated, its title), so two instruments between the same parties are two nodes.
+    """Return the IRI of one agreement: the ONE place where agreement identity is minted.
+
+    ``agreement/PARTY/PARTY/KIND/DATE/TITLE``: the parties sorted (their order does not matter),
+    the kind of instrument, the date it was signed where the source gives one, and its title or
+    topic where the source prints one (slugified, cut to 60 characters at a hyphen); ``undated``
+    stands for both when neither is known. So two memoranda of one day between the same parties
+    (CNSA and Thailand's ministry) are two nodes, and a source that names the instrument the same
+    way lands on the same node. A compiled table's row names its kind through
+    :func:`agreement_kind` of its detail.
+
+    Parameters
+    ----------
+    *parties : URIRef
+        Two or more entity IRIs.
+    kind : str
+        One of :data:`AGREEMENT_KINDS`.
+    date : str
+        ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, or empty.
+    title : str
+        The title or topic, as printed, or empty.
 
     Examples
     --------
-    >>> a, b = entity_iri("country", "Russia"), entity_iri("country", "China")
-    >>> agreement_iri(a, b, kind="roadmap", date="2021-06-16")
-    rdflib.term.URIRef('https://w3id.org/spacecoop/id/agreement/country/china/country/russia/roadmap/2021-06-16')
-    >>> agreement_iri(a, b, kind="memorandum", date="2022-04") != agreement_iri(b, a, kind="agreement", date="2022-12")
-    True
+    >>> th, cn = entity_iri("country", "Thailand"), entity_iri("org", "CNSA")
+    >>> local_path(agreement_iri(cn, th, kind="mou", date="2025-04-24", title="ILRS cooperation"))
+    'agreement/country/thailand/org/cnsa/mou/2025-04-24/ilrs-cooperation'
+    >>> local_path(agreement_iri(th, cn, kind="roadmap", date="2021-06-16"))
+    'agreement/country/thailand/org/cnsa/roadmap/2021-06-16'
+    >>> local_path(agreement_iri(th, cn))
+    'agreement/country/thailand/org/cnsa/agreement/undated'
     """
     if kind not in AGREEMENT_KINDS:
         raise ValueError(f"unknown agreement kind {kind!r}; expected one of {', '.join(AGREEMENT_KINDS)}")
     base = relationship_iri("agreement", *parties)
-    key = date.strip() or (slugify(title) if title.strip() else "undated")
+    slug = slugify(title) if title.strip() else ""
+    if len(slug) > 60:
+        slug = slug[:60].rsplit("-", 1)[0]
+    key = "/".join(x for x in (date.strip(), slug) if x) or "undated"
     return URIRef(f"{base}/{kind}/{key}")
 
 
@@ -332,11 +369,13 @@ PREFIXES: dict[str, str] = {
     "mission": f"{ID}mission/",
     "payload": f"{ID}payload/",
     "source": f"{ID}source/",
+    "person": f"{ID}person/",
     "certainty": f"{VOCAB}certainty/",
     "status": f"{VOCAB}status/",
     "level": f"{VOCAB}level/",
     "kind": f"{VOCAB}org-kind/",
     "role": f"{VOCAB}role/",
+    "agreement-kind": f"{VOCAB}agreement-kind/",
     "org": str(ORG),
     "prov": "http://www.w3.org/ns/prov#",
     "schema": str(SCHEMA),
