@@ -707,3 +707,11 @@ def test_engines_agree_on_a_bigger_graph(synth, root):
             assert len(a) > 0, q.name
         ran += 1
     assert ran == len(NAMED) + len(CHECK_CASES)
+
+
+def test_resolve_param_takes_pycountry_names_and_suggests_close_ones(ds):
+    # "Czechia" is no label in the graph: find_entity knows it as pycountry's name for CZ.
+    assert resolve_param(ds, "Czechia") == URIRef("https://w3id.org/spacecoop/id/country/czech-republic")
+    with pytest.raises(UsageError) as exc:
+        resolve_param(ds, "South Afrika", name="p")
+    assert "did you mean South Africa (country:south-africa" in str(exc.value)

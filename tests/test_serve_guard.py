@@ -326,3 +326,43 @@ def test_max_bytes_refuses_a_huge_one_row_answer(article_root, tmp_path):
         assert _post(server.url, small) == 200
     finally:
         stop_server(server)
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo.extend(int(c) for c in children)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads process memory from Linux /proc")
+def test_many_distinct_long_queries_do_not_grow_the_server(article_root, tmp_path):
+    """The cache attack: distinct 200 KB queries once grew the server by their whole text
+    (101 MiB for these 300 on the code before the fix)."""
+    server = start_server(tmp_path / "stderr.log", "--cache-mb", "8", root=article_root)
+    try:
+        pad = "x" * 200_000
+
+        def long_query(i: int) -> str:
+            return f'ASK {{ FILTER("{pad}{i}" != "") }}'
+
+        for i in range(20):  # warm up: imports, parser tables, allocator pools
+            assert _post(server.url, long_query(-i - 1)) == 200
+        before = _tree_rss(server.proc.pid)
+        for i in range(300):  # 60 MB of distinct query text
+            assert _post(server.url, long_query(i)) == 200
+        grown = _tree_rss(server.proc.pid) - before
+    finally:
+        stop_server(server)
+    assert grown < 30 * 2**20, f"the server grew by {grown / 2**20:.0f} MiB"

@@ -37,6 +37,7 @@ _API = {
     "communities": "analytics",
     "components": "analytics",
     "export_graph": "export",
+    "find_entity": "entities",
     "page_html": "render",
     "to_networkx": "project",
     "write_html": "render",

@@ -23,6 +23,7 @@ LAZY_COMMANDS = {
     "viz": "spacecoop.cli_views:viz",
     "export": "spacecoop.cli_views:export",
     "import-table": "spacecoop.cli_table:import_table",
+    "entity": "spacecoop.cli_entities:entity",
     "load": "spacecoop.cli_scale:load",
     "synth": "spacecoop.cli_scale:synth",
 }

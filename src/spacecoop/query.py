@@ -271,14 +271,36 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
     for entity, label, _ in rows:
         found.setdefault(entity, "" if label is None else str(label))
     if not found:
+        other = _find_by_other_names(store, text)
+        if isinstance(other, URIRef):
+            return other
         raise UsageError(
             f"parameter {name}: nothing has the label {text!r} "
-            "(give a label, a CURIE such as mission:change-8, or an IRI)"
+            f"(give a label, a CURIE such as mission:change-8, or an IRI){other}"
         )
     if len(found) > 1:
         listed = "; ".join(f"{curie(str(e))} ({lab})" if lab else curie(str(e)) for e, lab in found.items())
         raise UsageError(f"parameter {name}: the label {text!r} fits {len(found)} entities: {listed}")
     return next(iter(found))
+
+
+def _find_by_other_names(store: Store, text: str) -> URIRef | str:
+    """Look ``text`` up with :func:`spacecoop.entities.find_entity` (ISO codes, pycountry names,
+    a leading article): the one entity it names, else a "; did you mean …" hint (or "").
+
+    Only for stores held in this process: a remote SPARQL store would have to send its whole
+    dataset, so it gets the label look-up alone.
+    """
+    from .store import MemoryStore, OxigraphStore
+
+    if not isinstance(store, MemoryStore | OxigraphStore):
+        return ""
+    from .entities import EntityFinder
+
+    lookup = EntityFinder(store.to_dataset()).find(text)
+    if lookup.unique is not None:
+        return URIRef(lookup.unique.iri)
+    return f"; {lookup.did_you_mean()}" if lookup.suggestions else ""
 
 
 def resolve_params(

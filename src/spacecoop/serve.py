@@ -374,6 +374,12 @@ def negotiate(kind: str, accept: str | None = None, fmt: str | None = None) -> s
     'jsonld'
     >>> negotiate("ASK", None, "xml")
     'xml'
+    >>> negotiate("SELECT", "application/sparql-results+json;q=0, */*;q=0.1")
+    'xml'
+    >>> negotiate("SELECT", "text/*")
+    'csv'
+    >>> negotiate("CONSTRUCT", "application/sparql-results+xml, application/sparql-results+json")
+    'turtle'
     """
     graph = kind in ("CONSTRUCT", "DESCRIBE")
     family = "graph" if graph else "tabular"
@@ -390,12 +396,38 @@ def negotiate(kind: str, accept: str | None = None, fmt: str | None = None) -> s
             raise QueryRefused(f"format {fmt!r} does not fit a {kind} result; offered: {offered}", 406)
         raise QueryRefused(f"unknown format {fmt!r}; use one of {', '.join(ALL_FORMAT_NAMES)}")
     ranges = _parse_accept(accept or "*/*")
+    choice = _best_format(types, ranges)
+    if (choice is None and graph and any(q > 0 for _rng, q, _pos in ranges)
+            and all(rng in TABULAR_TYPES for rng, _q, _pos in ranges)):
+        # The client named only result-set types (roqet always asks that way) for a query that
+        # answers with a graph: give it the graph's default, Turtle, rather than 406.
+        return "turtle"
+    if choice is None:
+        raise QueryRefused(f"no acceptable format for a {kind} result (Accept: {accept}); offered: {offered}", 406)
+    return choice
+
+
+def _best_format(types: Mapping[str, str], ranges: list[tuple[str, float, int]]) -> str | None:
+    """The format whose media types the Accept ranges like best (RFC 9110 section 12.5.1).
+
+    Each format is judged by its most specific matching range; a format any of whose media types
+    is refused outright (``q=0`` on the exact type) is never chosen, whatever a wildcard says.
+    Wildcards match a format's first (canonical) media type only, so ``text/*`` means CSV or TSV
+    rather than the ``text/xml`` alias of SPARQL XML.
+    """
+    by_name: dict[str, list[str]] = {}
+    for media, name in types.items():
+        by_name.setdefault(name, []).append(media)
     best: tuple | None = None
-    for rank, (media, name) in enumerate(types.items()):
-        top = media.split("/")[0]
+    for rank, (name, medias) in enumerate(by_name.items()):
+        refused = any(rng == m and q <= 0 for m in medias for rng, q, _pos in ranges)
+        if refused:
+            continue
+        canonical = medias[0]
+        top = canonical.split("/")[0]
         match = None
         for rng, q, pos in ranges:
-            if rng == media:
+            if rng in medias:
                 spec = 2
             elif rng == f"{top}/*":
                 spec = 1
@@ -410,9 +442,7 @@ def negotiate(kind: str, accept: str | None = None, fmt: str | None = None) -> s
         key = (match[0], match[1], -match[2], -rank)
         if best is None or key > best[0]:
             best = (key, name)
-    if best is None:
-        raise QueryRefused(f"no acceptable format for a {kind} result (Accept: {accept}); offered: {offered}", 406)
-    return best[1]
+    return None if best is None else best[1]
 
 
 def serialize(result, fmt: str) -> tuple[bytes, str]:
@@ -447,7 +477,7 @@ class _ResultCache:
 
     Examples
     --------
-    >>> cache = _ResultCache(1000)
+    >>> cache = _ResultCache(10_000)
     >>> job = {"op": "sparql", "query": "ASK {}" + " " * 300}
     >>> cache.put(_ResultCache.key(job), {"status": 200, "body": b"x" * 10, "type": "text/plain"})
     >>> cache.size > 300
