@@ -161,7 +161,7 @@ def gold_from_trig(trig: Path, text: str) -> Gold:
         elif g.value(about, SC.targetLandingSite) is not None and "landing" in quote:
             fact = Fact(curie(str(about)), "lands_at", curie(str(g.value(about, SC.targetLandingSite))), "", cert)
         else:
-            kind = next((curie(str(t)) for t in types), "an entity") if types else "an entity"
+            kind = min(curie(str(t)) for t in types) if types else "an entity"
             gold.excluded[f"claim about {kind} with no sheet relation"] += 1
             continue
         gold.facts.setdefault(fact.key(), (fact, quote))

@@ -483,6 +483,7 @@ class Gazetteer:
     """Names the extractor can see in a text, each with what it links to."""
 
     names: dict[str, EntityLink] = field(default_factory=dict)
+    by_curie: dict[str, EntityLink] = field(default_factory=dict)
     _pattern: re.Pattern | None = None
 
     def add(self, surface: str, link: EntityLink, *, override: bool = False) -> None:
@@ -492,6 +493,8 @@ class Gazetteer:
         if override or key not in self.names:
             self.names[key] = link
             self._pattern = None
+        if link.curie:
+            self.by_curie.setdefault(link.curie, link)
 
     def lookup(self, name: str) -> EntityLink | None:
         return self.names.get(normalize_name(name))
@@ -557,34 +560,28 @@ def project_gazetteer(root: str | None = None) -> Gazetteer:
     Project entities come first (their labels and alternative labels); pycountry's names add
     countries the graph does not have yet (linked with an empty CURIE: a new entity).
     """
-    from rdflib import RDFS, SKOS, Graph
+    from rdflib import RDFS, SKOS
 
-    from .load import find_root
     from .namespaces import curie
 
     gaz = Gazetteer()
-    try:
-        base = find_root(root)
-        files = sorted((base / "graph" / "reference").glob("*.ttl"))
-    except SpacecoopError:
-        files = []
-    g = Graph()
-    for f in files:
-        g.parse(f, format="turtle")
+    g = _reference_graph(root)
     labels: dict = {}
     for pred in (SKOS.prefLabel, RDFS.label):
         for s, o in g.subject_objects(pred):
             labels.setdefault(s, str(o))
     for node, label in sorted(labels.items(), key=lambda kv: str(kv[0])):
         kind, country = _kind_of_node(g, node)
-        if not kind or kind == "company" and "publisher" in str(g.value(node, __import__("rdflib").URIRef(
-                "https://w3id.org/spacecoop/ns#kind"))):
-            if kind != "company":
-                continue
+        if not kind:
+            continue
         link = EntityLink(label, kind, curie(str(node)), "" if kind == "country" else country)
         gaz.add(label, link)
         for alt in g.objects(node, SKOS.altLabel):
             gaz.add(str(alt), link)
+        # "National Space Science Agency (Bahrain)": the project's bracketed country is not printed
+        bare = re.sub(r"\s*\([^()]*\)$", "", label)
+        if bare != label and kind != "country":
+            gaz.add(bare, link)
     country_links = {lk.label: lk for lk in gaz.names.values() if lk.kind == "country"}
     for surface, canon in _country_names():
         canon = _CANONICAL_COUNTRY.get(canon, canon)
@@ -602,46 +599,69 @@ def project_gazetteer(root: str | None = None) -> Gazetteer:
     return gaz
 
 
-def _find_entity_function() -> Callable | None:
-    """Issue 12's ``spacecoop.entities.find_entity`` where this checkout has it, else None."""
+@lru_cache(maxsize=4)
+def _reference_graph(root: str | None = None):
+    """The project's curated entities (graph/reference/*.ttl) as one rdflib Graph, parsed once."""
+    from rdflib import Graph
+
+    from .load import find_root
+
+    g = Graph()
     try:
-        from . import entities  # type: ignore[attr-defined]
+        files = sorted((find_root(root) / "graph" / "reference").glob("*.ttl"))
+    except SpacecoopError:
+        files = []
+    for f in files:
+        g.parse(f, format="turtle")
+    return g
+
+
+@lru_cache(maxsize=4)
+def _entity_finder(root: str | None = None):
+    """Issue 12's :class:`spacecoop.entities.EntityFinder` over the reference graph, or None.
+
+    ``find_entity`` loads the whole project on every call unless given a graph; the extractor
+    looks up hundreds of names per article, so it builds the finder once on the reference graph.
+    """
+    try:
+        from .entities import EntityFinder  # issue 12; absent on branches without it
     except ImportError:
         return None
-    return getattr(entities, "find_entity", None)
+    return EntityFinder(_reference_graph(root))
 
 
-def _from_find_entity(result) -> EntityLink | None:
-    """Read whatever ``find_entity`` returns (a match, a list of matches, or None) as a link."""
-    if result is None:
-        return None
-    if isinstance(result, (list, tuple)):
-        result = result[0] if result else None
-        if result is None:
-            return None
-    get = (lambda k: result.get(k)) if isinstance(result, dict) else (lambda k: getattr(result, k, None))
-    if get("exact") is False or (get("score") is not None and float(get("score")) < 0.999):
-        return None
-    label = get("label") or get("name") or ""
-    kind = str(get("kind") or "")
-    cur = str(get("curie") or "")
-    country = str(get("country_label") or get("country") or "")
-    if not label or not cur:
-        return None
-    kind = _KIND_OF_ORG_KIND.get(kind.replace("_", "-"), kind.replace("-", "_")).lower()
-    if ":" in country:  # a CURIE: show the label part
-        country = country.split(":", 1)[1].replace("-", " ").title()
-    return EntityLink(str(label), kind, cur, country)
+@lru_cache(maxsize=8192)
+def _link_cached(name: str, root: str | None) -> EntityLink | None:
+    gaz = project_gazetteer(root)
+    finder = _entity_finder(root)
+    if finder is not None:
+        match = finder.find(name).unique
+        if match is not None:
+            known = gaz.by_curie.get(match.curie)
+            if known is not None:
+                return known
+            kind = {"organisation": "international_organization", "rover": "payload"}.get(match.kind, match.kind)
+            country = match.country.split(":", 1)[1].replace("-", " ").title() if ":" in match.country else ""
+            return EntityLink(match.label, kind, match.curie, "" if kind == "country" else country)
+    link = gaz.lookup(name)
+    if link is None:
+        dem = DEMONYMS.get(normalize_name(name))
+        if dem:
+            link = gaz.lookup(dem)
+    return link
 
 
 def link_entity(name: str, kind: str | None = None, *, root: str | None = None) -> EntityLink | None:
     """Link a name to an entity: THE one place the extractor resolves names.
 
-    Uses :func:`spacecoop.entities.find_entity` (issue 12) when this checkout has it; otherwise
-    the project gazetteer (labels, alternative labels, pycountry names; case, apostrophes and a
-    leading article ignored). Returns None when nothing fits exactly (the caller proposes a new
-    entity). Only exact matches link: a fuzzy suggestion is for a person to accept, on the review
-    page.
+    Uses issue 12's entity look-up (:class:`spacecoop.entities.EntityFinder`, the engine of
+    ``find_entity`` and ``spacecoop entity find``) when this checkout has it, on the curated
+    reference graph; the sheet kind (``space_agency``, ``university`` …) and country then come from
+    the gazetteer. Without it, or when it knows no entity of that name, the gazetteer alone decides
+    (labels, alternative labels, every pycountry country name, demonyms). Only exact matches link:
+    a close name is a suggestion for a person, on the review page. Returns None when nothing fits
+    (the caller proposes a new entity). ``kind`` is advisory and currently unused: a name means
+    what the graph says it means.
 
     Examples
     --------
@@ -650,23 +670,10 @@ def link_entity(name: str, kind: str | None = None, *, root: str | None = None) 
     >>> link_entity("Atlantis") is None
     True
     """
-    fe = _find_entity_function()
-    if fe is not None:
-        try:
-            link = _from_find_entity(fe(name))
-        except Exception:  # noqa: BLE001 - an adapter: fall back to our own resolver on any failure
-            link = None
-        if link is not None:
-            return link
-    link = project_gazetteer(root).lookup(name)
-    if link is None:
-        dem = DEMONYMS.get(normalize_name(name))
-        if dem:
-            link = project_gazetteer(root).lookup(dem)
-    if link is not None and kind and link.kind != kind and not (kind == "org" and link.kind not in
-                                                                   ("country", "region", "place")):
-        return link  # the kind hint is advisory: a name means what the graph says it means
-    return link
+    name = name.strip()
+    if not name:
+        return None
+    return _link_cached(name, root)
 
 
 # --------------------------------------------------------------------------------------------
@@ -686,9 +693,11 @@ class Mention:
 
 def find_mentions(text: str, start: int, end: int, gaz: Gazetteer) -> list[Mention]:
     """Return the gazetteer names in ``text[start:end]`` (longest first, no overlaps), in order."""
-    out = []
+    out: list[Mention] = []
     for m in gaz.pattern.finditer(text, start, end):
         surface = m.group(1)
+        if out and m.start(1) < out[-1].end:  # inside the acronym taken in by the previous name
+            continue
         link = link_entity(surface) or gaz.lookup(surface)
         if link is None:
             continue
@@ -1168,6 +1177,7 @@ def _emit_membership(ctx: _Ctx, s: Sentence, subjects: list[Mention], obj: Menti
             _propose(ctx, m.link, (m.start, m.end))
 
 
+_SUBJECT_GAP = re.compile(r"^(?:\s+and\s+(?:\w+\s+)?other\s+(?:countries|nations|states|partners))?\s*,?\s*$")
 _ORG_KINDS = ("space_agency", "government_body", "university", "research_institute", "company",
               "international_organization")
 _GROUPS = ("initiative", "international_organization")
@@ -1189,7 +1199,7 @@ def _rule_verbs(ctx: _Ctx) -> None:
             ca, cb = _clause_bounds(s, ctx.text, vstart)
             # the subjects: a list of names ending right before the verb
             before = [k for k, m in enumerate(ms) if ca <= m.start and m.end <= vm.start() + 1
-                      and ctx.text[m.end:vm.start()].strip(" ,") == ""]
+                      and _SUBJECT_GAP.match(ctx.text[m.end:vm.start()])]
             subjects: list[Mention] = []
             sub_national = False
             lead = None
@@ -1208,10 +1218,15 @@ def _rule_verbs(ctx: _Ctx) -> None:
                         lead = (ca, start)
                         lead = _strip_end(ctx.text, lead[0], lead[1])
                         lead = (lead[0], start - 1 if ctx.text[start - 1] == " " else start)
+            if not subjects and re.search(r"\b(?:it|they)\s*$", ctx.text[ca:vm.start()]):
+                # "SANSA has announced that it has signed …": the pronoun is the sentence's first actor
+                actor = next((m for m in ms if m.start < vm.start() and m.link.kind in ("country", *_ORG_KINDS)),
+                             None)
+                subjects = [actor] if actor else []
             subjects = [m for m in subjects if m.link.kind in ("country", "region", *_ORG_KINDS)]
             if not subjects:
                 continue
-            if re.match(r"sign", verb, re.I) and _INSTRUMENT.match(ctx.text[vm.end():cb].lstrip()):
+            if re.match(r"sign", verb, re.I) and _INSTRUMENT.match(ctx.text[vm.end():cb].lstrip(" “\"‘")):
                 _agreement_from(ctx, i, s, subjects, vm, (ca, cb))
                 continue
             if verb.lower().startswith("became") or verb.lower().startswith("become"):
@@ -1228,7 +1243,7 @@ def _rule_verbs(ctx: _Ctx) -> None:
                 continue
             if verb.lower().startswith(("established", "founded")):
                 obj = _object_after(ctx, s, vm.end(), cb)
-                if obj is None or obj.start - vm.end() > 4:
+                if obj is None or obj.start - vm.end() > 5:
                     continue
                 _emit_membership(ctx, s, subjects[:1], obj, verb, (vstart, obj.end), (ca, cb),
                                  date=_date_near(ctx, s, vstart, ca, cb))
@@ -1294,12 +1309,27 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
     parties = [m for m in subjects if m.link.kind != "initiative"]
     if partner is not None:
         parties = parties[:1] + [partner]
+    bm = re.search(r"\b[Bb]etween\s+", ctx.text[im.end():cb])
+    if bm:  # "The Memorandum of Understanding … Between CNSA and SANSA": the parties are named
+        named = [m for m in ctx.ments(s) if m.start >= im.end() + bm.end() and m.link.kind in _ORG_KINDS + ("country",)]
+        if len(named) >= 2 and _LIST_GAP.match(ctx.text[named[0].end:named[1].start]):
+            parties, partner = named[:2], named[1]
+            b_end = named[1].end
+            q = re.match(r"[”\"’]", ctx.text[b_end:b_end + 1])
+            title_end = b_end + (1 if q else 0)
+            title = ""
+            tq = re.search(r"[“\"]([^”\"]+)[”\"]", ctx.text[vm.end():title_end])
+            if tq:
+                title = tq.group(1)
     certainty, planned, note = _certainty_of(ctx, ctx.text[ca:cb])
     d = _date_near(ctx, s, vm.start(), ca, cb) or _date_of_signing(ctx, i)
     a, b = min(m.start for m in subjects), max(im.end() + (title_m.end() if title_m else 0),
                                              partner.end if partner else 0)
+    if bm and partner is not None:
+        a = vm.start("verb")
+        b = partner.end + (1 if ctx.text[partner.end:partner.end + 1] in "”\"" else 0)
     topic = next((m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None)
-    if len(parties) == 2 and (partner is not None or topic is None):
+    if len(parties) == 2 and (partner is not None or topic is None) and parties[0].link != parties[1].link:
         x, y = parties
         c = Candidate(x.link.label, x.link.kind, "agreement_with", y.link.label, y.link.kind, spans=((a, b),),
                       certainty=certainty, agreement_kind=kind, agreement_title=title, planned=planned, note=note,
@@ -1309,7 +1339,7 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
     # "Thailand has signed a memorandum of understanding on cooperation on the ILRS", "A, B and C have
     # signed agreements and MoUs regarding the ILRS": joining the initiative
     if topic is not None and partner is None:
-        countries = [m for m in subjects if m.link.kind in ("country", "region", *_ORG_KINDS)]
+        countries = [m for m in subjects if m.link.kind in ("country", "region")]
         lead = None
         if len(countries) >= 3:
             lead = (vm.start("verb"), _after_object(ctx.text, topic.end, cb))
@@ -1339,7 +1369,10 @@ def _rule_signed_by(ctx: _Ctx) -> None:
         orgs = [x for x in ctx.ments(s) if x.start >= s.start + m.end() and x.link.kind in _ORG_KINDS]
         if len(orgs) < 2:
             continue
-        x, y = orgs[0], orgs[1]
+        x = orgs[0]
+        y = next((o for o in orgs[1:] if o.link != x.link), None)
+        if y is None:
+            continue
         im = _INSTRUMENT.search(s.text[: m.start()])
         d = _date_near(ctx, s, s.start + m.start())
         a, b = s.start + im.start(), max(x.end, y.end)
@@ -1430,8 +1463,21 @@ def _rule_signatory_list(ctx: _Ctx) -> None:
 # ---- rule: "the Nth signatory of X" ----------------------------------------------------------
 
 
+_ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+             "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+             "eighteenth", "nineteenth", "twentieth"]
+_ORDINAL_WORDS = "|".join(_ORDINALS)
+
+
+def _ordinal(word: str) -> str:
+    """'56th' → '56', 'ninth' → '9'."""
+    w = word.lower()
+    return str(_ORDINALS.index(w) + 1) if w in _ORDINALS else re.sub(r"\D", "", w)
+
+
 def _rule_nth(ctx: _Ctx) -> None:
-    pat = re.compile(r"\b(?:became|becomes|become|is|as)\s+the\s+(?P<n>\d+)(?:st|nd|rd|th)\s+(?:signatory|member|"
+    pat = re.compile(r"\b(?:became|becomes|become|is|as)\s+the\s+(?P<n>\d+(?:st|nd|rd|th)|" + _ORDINAL_WORDS +
+                     r")\s+(?:signatory|member|"
                      r"country|nation|state)\s+(?:of|to\s+(?:sign|join))\s+(?:the\s+)?", re.I)
     for i, s in enumerate(ctx.sentences):
         for m in pat.finditer(ctx.text, s.start, s.end):
@@ -1449,7 +1495,7 @@ def _rule_nth(ctx: _Ctx) -> None:
             c = Candidate(sub.link.label, sub.link.kind, "signatory_of", obj.link.label, obj.link.kind,
                           spans=((sub.start, obj.end),), status="signatory", certainty=certainty,
                           level="national" if sub.link.kind == "country" else "organisation", note=note,
-                          ordinal=m.group("n"), subject_curie=sub.link.curie, object_curie=obj.link.curie)
+                          ordinal=_ordinal(m.group("n")), subject_curie=sub.link.curie, object_curie=obj.link.curie)
             ctx.out.append(_with_date(c, ctx, d))
 
 
@@ -1550,20 +1596,84 @@ def _rule_landing(ctx: _Ctx) -> None:
 
 
 def _rule_entry(ctx: _Ctx) -> None:
-    pat = re.compile(r"(?P<who>[A-Z][\w ]+?)[’']s\s+(?:formal\s+|official\s+)?(?:entry|accession)\s+(?:into|to)\s+")
+    pat = re.compile(r"[’']s\s+(?:formal\s+|official\s+)?(?:entry|accession)\s+(?:into|to)\s+")
     for i, s in enumerate(ctx.sentences):
+        ms = ctx.ments(s)
         for m in pat.finditer(ctx.text, s.start, s.end):
-            who = link_entity(m.group("who"))
-            obj = next((x for x in ctx.ments(s) if m.end() <= x.start <= m.end() + 12 and x.link.kind in _GROUPS), None)
-            if who is None or obj is None or who.kind != "country":
+            who = next((x for x in ms if x.end == m.start() and x.link.kind == "country"), None)
+            obj = next((x for x in ms if m.end() <= x.start <= m.end() + 12 and x.link.kind in _GROUPS), None)
+            if who is None or obj is None:
                 continue
             d = _date_of_signing(ctx, max(0, i - 1))
             certainty, planned, note = _certainty_of(ctx, s.text)
             end = _after_object(ctx.text, obj.end, s.end)
-            c = Candidate(who.label, "country", "signatory_of", obj.link.label, obj.link.kind,
-                          spans=((m.start(), end),), status="signatory", certainty=certainty, level="national",
-                          note=note, subject_curie=who.curie, object_curie=obj.link.curie)
+            c = Candidate(who.link.label, "country", "signatory_of", obj.link.label, obj.link.kind,
+                          spans=((who.start, end),), status="signatory", certainty=certainty, level="national",
+                          note=note, subject_curie=who.link.curie, object_curie=obj.link.curie)
             ctx.out.append(_with_date(c, ctx, d))
+
+
+# ---- rule: "the (other) partners in X are A, B and C" --------------------------------------------
+
+
+def _rule_members_are(ctx: _Ctx) -> None:
+    pat = re.compile(r"\b(?:other\s+)?(?P<what>partners|members|participants|signatories|member states)\s+"
+                     r"(?:in|of)\s+", re.I)
+    for i, s in enumerate(ctx.sentences):
+        ms = ctx.ments(s)
+        for m in pat.finditer(ctx.text, s.start, s.end):
+            obj = next((x for x in ms if x.start in (m.end(), m.end() + 4) and x.link.kind in _GROUPS), None)
+            if obj is None:
+                continue
+            are = re.match(r"\s+(?:are|include|were)\s+", ctx.text[obj.end:s.end])
+            if not are:
+                continue
+            first = next((k for k, x in enumerate(ms) if x.start >= obj.end + are.end()), None)
+            if first is None or ctx.text[obj.end + are.end():ms[first].start].strip() not in ("", "the"):
+                continue
+            members = list_around(ms, ctx.text, first, +1)
+            what = m.group("what").lower()
+            rel, st = {"partners": ("partner_of", "partner"), "members": ("member_of", "full_member"),
+                       "member states": ("member_of", "full_member")}.get(what, ("signatory_of", "signatory"))
+            certainty, planned, note = _certainty_of(ctx, s.text)
+            lead = (s.start, obj.end + are.end())
+            lead = (lead[0], _strip_end(ctx.text, *lead)[1])
+            for mem in members:
+                spans = (lead, (mem.start, mem.end))
+                ctx.out.append(Candidate(mem.link.label, mem.link.kind, rel, obj.link.label, obj.link.kind,
+                                         spans=spans, status=st, certainty=certainty, note=note, planned=planned,
+                                         level="national" if mem.link.kind == "country" else "organisation",
+                                         subject_curie=mem.link.curie, object_curie=obj.link.curie,
+                                         group=lead if len(members) >= 3 else ()))
+
+
+# ---- rule: "A and B (formally) announced / launched the joint project" ---------------------------
+
+
+def _rule_founded(ctx: _Ctx) -> None:
+    pat = re.compile(r"\s+(?:formally\s+|jointly\s+|officially\s+)?(?:announced|launched|initiated|proposed)\s+"
+                     r"(?:the|this)\s+(?:joint\s+)?(?:project|initiative|programme|program|station)\b", re.I)
+    for i, s in enumerate(ctx.sentences):
+        ms = ctx.ments(s)
+        for m in pat.finditer(ctx.text, s.start, s.end):
+            last = next((k for k in range(len(ms) - 1, -1, -1) if ms[k].end == m.start()), None)
+            if last is None:
+                continue
+            founders = [x for x in list_around(ms, ctx.text, last, -1) if x.link.kind in ("country", *_ORG_KINDS)]
+            obj = _topic_group(ctx, i)
+            if not founders or obj is None or obj.link.kind != "initiative":
+                continue
+            certainty, planned, note = _certainty_of(ctx, s.text)
+            a, b = _clause_bounds(s, ctx.text, m.start())
+            d = _date_near(ctx, s, m.end(), a, b)
+            end = max(m.end(), d.end if d else 0)
+            for f in founders:
+                c = Candidate(f.link.label, f.link.kind, "founding_member_of", obj.link.label, obj.link.kind,
+                              spans=((founders[0].start, end),), status="founding", certainty=certainty, note=note,
+                              level="national" if f.link.kind == "country" else "organisation",
+                              detail=f"announced {obj.link.label}", subject_curie=f.link.curie,
+                              object_curie=obj.link.curie)
+                ctx.out.append(_with_date(c, ctx, d))
 
 
 # ---- disagreement inside one article -----------------------------------------------------------
@@ -1601,7 +1711,7 @@ def _mark_disputes(ctx: _Ctx) -> None:
 # --------------------------------------------------------------------------------------------
 
 RULES = (_rule_payload_bullets, _rule_led, _rule_these_include, _rule_signatory_list, _rule_nth, _rule_verbs,
-         _rule_signed_by, _rule_which, _rule_will_carry, _rule_landing, _rule_entry)
+         _rule_signed_by, _rule_which, _rule_will_carry, _rule_landing, _rule_entry, _rule_members_are, _rule_founded)
 
 
 def is_official(url: str = "", publisher: str = "") -> bool:
