@@ -26,6 +26,8 @@ LAZY_COMMANDS = {
     "entity": "spacecoop.cli_entities:entity",
     "load": "spacecoop.cli_scale:load",
     "synth": "spacecoop.cli_scale:synth",
+    "extract": "spacecoop.cli_extract:extract",
+    "review": "spacecoop.cli_extract:review",
 }
 
 

@@ -1344,7 +1344,8 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
         if len(countries) >= 3:
             lead = (vm.start("verb"), _after_object(ctx.text, topic.end, cb))
         _emit_membership(ctx, s, countries, topic, "signed", (vm.start("verb"), _after_object(ctx.text, topic.end, cb)),
-                         (ca, cb), lead=lead, date=d, agreement_kind=kind)
+                         (ca, cb), lead=lead, date=d,
+                         detail=f"by {im.group('kind')}")
 
 
 def _date_of_signing(ctx: _Ctx, i: int):
