@@ -791,7 +791,7 @@ HEDGES = re.compile(r"\b(understood to|reportedly|reported to|said to|believed t
                     r"apparently|allegedly|is expected to|are expected to|expected to|may have|might)\b", re.I)
 PLANNED = re.compile(r"\b(plans? to|planned|intends? to|aims? to|expected to|will|is set to|are set to|"
                      r"scheduled to|to be signed)\b", re.I)
-ACCORDING = re.compile(r"\baccording to (?:an? |the )?([^,.;]+)", re.I)
+ACCORDING = re.compile(r"\baccording to ((?:an? |the )?[^,.;]+)", re.I)
 _MISSIONISH = ("mission", "payload")
 
 
@@ -881,7 +881,8 @@ _PAYLOAD_LEAD = re.compile(r"\b(payloads?|instruments?|experiments?)\b.*\b(selec
 _ORG_HEAD = re.compile(r"\b(University|Universities|Agency|Administration|Institute|Institution|Commission|"
                        r"Observatory|Corporation|Laboratory|Laboratories|Society|Ministry|Center|Centre|"
                        r"Organization|Organisation|Academy|Company|Inc|Ltd|Council|Foundation|Department|"
-                       r"Office|School|College|Star\.Vision)\b")
+                       r"Office|School|College)\b")
+_DESCRIBED_ORG = re.compile(r"(?:(?:commercial|private|state-owned|the)\s+)*(?:company|firm|start-?up|business)\s+[A-Z]")
 
 
 def _last_paren_group(line: str) -> tuple[int, int] | None:
@@ -948,10 +949,14 @@ def _split_parties(ctx: _Ctx, a: int, b: int) -> list[tuple[int, int, str]]:
                 for sm in re.finditer(sep, text[pa:pb]):
                     left = text[cut[-1][1]:pa + sm.start()]
                     right = text[pa + sm.end():pb]
+                    right_link = _resolve_text(ctx, right)
+                    if sep == r",\s+" and right_link is not None and right_link.kind == "country" and \
+                            pa + sm.end() + len(right) == pb:
+                        continue  # "Kyoto Institute, Japan": a country after a comma says where, not who
                     if sep == r"\s+and the\s+" or (_ORG_HEAD.search(left) or _resolve_text(ctx, left)) and (
-                            _ORG_HEAD.search(right) or _resolve_text(ctx, right) or re.match(r"[A-Z]", right)
-                            and sep != r",\s+"):
-                        if sep == r",\s+" and not (_resolve_text(ctx, right) or _ORG_HEAD.search(right)):
+                            _ORG_HEAD.search(right) or right_link or _DESCRIBED_ORG.match(right)
+                            or re.match(r"[A-Z]", right) and sep != r",\s+"):
+                        if sep == r",\s+" and not (right_link or _ORG_HEAD.search(right)):
                             continue
                         cut.append((pa + sm.start(), pa + sm.end()))
                 bounds = [pa] + [x for c in cut[1:] for x in c] + [pb]
@@ -1104,8 +1109,9 @@ def _rule_led(ctx: _Ctx) -> None:
 
 # ---- rule: verb cues with a list of subjects --------------------------------------------------
 
-_AUX = r"(?:\s+(?:have|has|had|also|already|formally|officially|now|recently|both|all|each|to|been|" \
-       r"understood|reportedly|is|are|was|were|later|previously|jointly|in\s+\w+))*"
+_AUX = (r"(?:\s+(?:have|has|had|also|already|formally|officially|now|recently|both|all|each|to|been|"
+        r"understood|reportedly|is|are|was|were|later|previously|jointly|expected|set|due|poised|likely|"
+        r"plans|plan|planning|intends|will|would|could|may|in\s+\w+))*")
 _VERB = re.compile(r"\s*,?" + _AUX + r"\s+(?P<verb>signed up to|signed up|signed|sign|joined|join|became|become|becomes|"
                    r"are engaged with|is engaged with|engaged with|are members of|is a member of|are partners in|"
                    r"established|founded)\b", re.I)
