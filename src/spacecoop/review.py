@@ -367,16 +367,18 @@ async function api(path, body){
   const r = await fetch(path, opt); const j = await r.json(); if(!r.ok) throw new Error(j.error||r.status); return j;}
 function renderArticle(){
   const box = document.getElementById("article"); box.textContent = "";
-  const [b0,b1] = S.body; const marks = [];
-  S.spans.forEach((sp,i)=>sp.forEach(([a,b])=>{ if(a>=b0 && b<=b1) marks.push([a,b,i]); }));
-  marks.sort((x,y)=>x[0]-y[0]||y[1]-x[1]);
+  const [b0,b1] = S.body; const byspan = new Map();
+  S.spans.forEach((sp,i)=>sp.forEach(([a,b])=>{ if(a>=b0 && b<=b1){ const k=a+"-"+b;
+    if(!byspan.has(k)) byspan.set(k, [a,b,[]]); byspan.get(k)[2].push(i); } }));
+  const marks = [...byspan.values()].sort((x,y)=>x[0]-y[0]||y[1]-x[1]);
   let pos = b0;
-  for(const [a,b,i] of marks){
-    if(a < pos) continue;  // nested or overlapping pieces: the first one shown wins
+  for(const [a,b,rows] of marks){
+    if(a < pos) continue;  // a piece inside or across one already shown: the first one wins
     box.appendChild(document.createTextNode(S.text.slice(pos,a)));
-    const m = el("mark", {"data-row": String(i)}, S.text.slice(a,b));
+    const i = rows.includes(sel) ? sel : rows[0];
+    const m = el("mark", {"data-row": String(i), "data-rows": rows.join(" ")}, S.text.slice(a,b));
     const rv = S.rows[i].review; if(rv==="accepted"||rv==="rejected") m.classList.add(rv);
-    if(i===sel) m.classList.add("sel");
+    if(rows.includes(sel)) m.classList.add("sel");
     m.addEventListener("click", ()=>select(i, true)); box.appendChild(m); pos = b;
   }
   box.appendChild(document.createTextNode(S.text.slice(pos,b1)));
@@ -421,7 +423,9 @@ function select(i, fromText){
   const t = fromText ? document.getElementById("row-"+i) : document.querySelector(`mark[data-row="${i}"]`);
   if(t) t.scrollIntoView({block:"center"});}
 function setReview(i, v){ S.rows[i].review = v; renderArticle(); renderCards(); status(`${S.rows[i].fact_id}: ${v} (not saved yet)`); }
-async function save(){ const j = await api("/api/save", {rows:S.rows}); status("saved " + j.saved + ": " + JSON.stringify(j.counts)); return j; }
+let saves = 0;
+async function save(){ const j = await api("/api/save", {rows:S.rows});
+  status("saved " + j.saved + ": " + JSON.stringify(j.counts)); document.body.setAttribute("data-saved", String(++saves)); return j; }
 async function add(){
   status("saving and running spacecoop add …");
   try{ const j = await api("/api/add", {rows:S.rows});
