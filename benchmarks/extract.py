@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from spacecoop.extract import (  # noqa: E402
+from spacecoop.extract import (
     JOIN,
     Candidate,
     article_from_text,
@@ -294,12 +294,12 @@ def pct(a, b):
 
 def report(scores: list[Score], skipped: list[str], timing) -> str:
     lines = ["# Extraction benchmark (`spacecoop extract`)", "",
-             f"Run on {platform.platform()}, Python {platform.python_version()}. Produced by "
-             "`python benchmarks/extract.py`; method in its docstring.", ""]
+             (f"Run on {platform.platform()}, Python {platform.python_version()}. Produced by "
+             "`python benchmarks/extract.py`; method in its docstring."), ""]
     if skipped:
         lines += ["Skipped: " + "; ".join(skipped), ""]
-    lines += ["## Summary", "", "| article | gold facts | extracted | recall | precision | entity links | "
-              "quotes verbatim | seconds |", "|---|---|---|---|---|---|---|---|"]
+    lines += ["## Summary", "", ("| article | gold facts | extracted | recall | precision | entity links | "
+              "quotes verbatim | seconds |"), "|---|---|---|---|---|---|---|---|"]
     for s in scores:
         tp, g, p = s.totals()
         lines.append(f"| {s.name} | {g} | {p} | {pct(tp, g)} | {pct(tp, p)} | {pct(s.link_correct, s.link_total)} | "
@@ -320,12 +320,12 @@ def report(scores: list[Score], skipped: list[str], timing) -> str:
                 f"{n} × {why}" for why, n in sorted(s.excluded.items()))]
     if timing:
         cold, warm, words = timing
-        lines += ["", "## Speed", "", f"The founding page as stored ({words} words, site chrome included): "
+        lines += ["", "## Speed", "", (f"The founding page as stored ({words} words, site chrome included): "
                   f"{cold:.2f} s cold (first call, gazetteer built from graph/reference and pycountry), "
                   f"{warm:.3f} s warm (median of 5). Per 1,000 words: {cold * 1000 / words:.2f} s cold, "
-                  f"{warm * 1000 / words:.3f} s warm. Target: under 2 s."]
-    lines += ["", "## Targets (founding article)", "", "recall ≥ 90 %, precision ≥ 85 % (same relationship, "
-              "status and certainty), quotes 100 % verbatim, under 2 s for 1,000 words.", ""]
+                  f"{warm * 1000 / words:.3f} s warm. Target: under 2 s.")]
+    lines += ["", "## Targets (founding article)", "", ("recall ≥ 90 %, precision ≥ 85 % (same relationship, "
+              "status and certainty), quotes 100 % verbatim, under 2 s for 1,000 words."), ""]
     return "\n".join(lines)
 
 

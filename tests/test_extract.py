@@ -75,8 +75,8 @@ def test_two_name_list_is_quoted_as_one_clause():
     assert tuples(short) == [("Azerbaijan", "signatory_of", "International Lunar Research Station", "signatory",
                               "reported"), ("Belarus", "signatory_of", "International Lunar Research Station",
                                             "signatory", "reported")]
-    assert {c.quote(art.text) for c in short} == {"Belarus and Azerbaijan have joined the ILRS as national-level "
-                                                  "participants"}
+    assert {c.quote(art.text) for c in short} == {("Belarus and Azerbaijan have joined the ILRS as national-level "
+                                                  "participants")}
 
 
 def test_long_signatory_list_does_not_repeat_the_list():
@@ -195,7 +195,7 @@ def test_payload_bullets_with_developers_in_parentheses():
 
 
 def test_unknown_names_are_proposed_as_entities_with_kind_and_country():
-    art, rows = rows_of(BULLETS, date="2025-04-25")
+    _art, rows = rows_of(BULLETS, date="2025-04-25")
     new = {r["subject"]: r for r in rows if r["relation"] == "entity"}
     assert new["Kyoto Space Instruments Institute"]["subject_kind"] == "research_institute"
     assert new["Kyoto Space Instruments Institute"]["object"] == "Japan"
@@ -337,7 +337,7 @@ def test_founding_article_meets_the_targets():
     assert s.recall >= 0.90, s.missed
     assert s.precision >= 0.85, s.spurious
     assert s.quotes_ok == s.quotes_total > 0
-    cold, warm, words = bench.time_per_1000_words(FOUNDING)
+    cold, _warm, words = bench.time_per_1000_words(FOUNDING)
     assert cold * 1000 / words < 2.0
 
 

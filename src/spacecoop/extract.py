@@ -31,14 +31,13 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import html
 import html.parser
 import io
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -81,7 +80,7 @@ OFFICIAL_HINTS = (
 )
 OFFICIAL_PUBLISHERS = re.compile(
     r"state department|department of state|\bnasa\b|space agency|space administration|\bministry\b|"
-    r"\bcnsa\b|\bsansa\b|\besa\b|government|embassy", re.I)
+    r"\bcnsa\b|\bsansa\b|\besa\b|government|embassy", re.IGNORECASE)
 
 
 class ExtractError(SpacecoopError):
@@ -111,10 +110,10 @@ class Article:
 class _TextOfHtml(html.parser.HTMLParser):
     """Collect the text of an HTML page, one line per block, skipping scripts and page chrome."""
 
-    BLOCK = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section", "article",
-             "blockquote", "ul", "ol", "header", "footer", "nav", "aside", "figcaption", "table"}
-    SKIP = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside",
-            "form", "iframe"}
+    BLOCK = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section", "article",
+             "blockquote", "ul", "ol", "header", "footer", "nav", "aside", "figcaption", "table"})
+    SKIP = frozenset({"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside",
+                      "form", "iframe"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -177,7 +176,7 @@ def _looks_like_html(text: str) -> bool:
     return "<html" in head or "<!doctype html" in head or bool(re.search(r"<(p|div|article|body)[\s>]", head))
 
 
-_STOP_LINES = re.compile(r"^(source link|related posts?|related|share\b.*|leave a reply.*|comments?)$", re.I)
+_STOP_LINES = re.compile(r"^(source link|related posts?|related|share\b.*|leave a reply.*|comments?)$", re.IGNORECASE)
 _PROSE_END = (".", ":", ".)", ")", ".”", ".\"", "?", "!", "”", ";")
 
 
@@ -352,7 +351,7 @@ _DATE_PATTERNS = [
     re.compile(r"\b(?:in|during|since|from|of|by)\s+(?P<mon>January|February|March|April|May|June|July|"
                r"August|September|October|November|December)\b(?!\s+\d)"),
     re.compile(r"\b(?:in|during|since|from|of)\s+(?:early\s+|late\s+|mid-)?(?P<year>(?:19|20)\d{2})\b(?!s)"),
-    re.compile(r"\b(?P<rel>today|yesterday)\b", re.I),
+    re.compile(r"\b(?P<rel>today|yesterday)\b", re.IGNORECASE),
     re.compile(r"\b(?:on|last)\s+(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"),
 ]
 
@@ -504,7 +503,7 @@ class Gazetteer:
         if self._pattern is None:
             alts = sorted(self.names, key=len, reverse=True)
             body = "|".join(re.escape(a).replace("'", "['’]").replace(r"\-", "[-‐-―]") for a in alts)
-            self._pattern = re.compile(r"(?<![\w.-])(?:the\s+)?(" + body + r")(?![\w-])", re.I)
+            self._pattern = re.compile(r"(?<![\w.-])(?:the\s+)?(" + body + r")(?![\w-])", re.IGNORECASE)
         return self._pattern
 
 
@@ -712,7 +711,7 @@ def find_mentions(text: str, start: int, end: int, gaz: Gazetteer) -> list[Menti
 
 _DEMONYM_RE = re.compile(r"\b(" + "|".join(re.escape(d.title()) if d not in ("u.s.", "us") else re.escape(d.upper())
                                             for d in sorted(DEMONYMS, key=len, reverse=True)) + r")\b")
-_LIST_GAP = re.compile(r"^(?:\s*,\s*(?:and\s+|as well as\s+)?|\s+and\s+|\s*,?\s*and also\s+)(?:the\s+)?$", re.I)
+_LIST_GAP = re.compile(r"^(?:\s*,\s*(?:and\s+|as well as\s+)?|\s+and\s+|\s*,?\s*and also\s+)(?:the\s+)?$", re.IGNORECASE)
 
 
 def list_around(mentions: list[Mention], text: str, index: int, direction: int) -> list[Mention]:
@@ -772,7 +771,7 @@ class Candidate:
     def key(self) -> tuple:
         if self.relation == "agreement_with":
             pair = tuple(sorted((self.subject, self.object)))
-            return (pair, self.relation, self.agreement_title, self.certainty)
+            return (pair, self.relation, self.agreement_title, self.certainty, self.signer)
         return (self.subject, self.relation, self.object, self.status, self.certainty)
 
 
@@ -788,10 +787,10 @@ def _merge_spans(spans, text: str) -> list[tuple[int, int]]:
 
 
 HEDGES = re.compile(r"\b(understood to|reportedly|reported to|said to|believed to|thought to|appears? to|"
-                    r"apparently|allegedly|is expected to|are expected to|expected to|may have|might)\b", re.I)
+                    r"apparently|allegedly|is expected to|are expected to|expected to|may have|might)\b", re.IGNORECASE)
 PLANNED = re.compile(r"\b(plans? to|planned|intends? to|aims? to|expected to|will|is set to|are set to|"
-                     r"scheduled to|to be signed)\b", re.I)
-ACCORDING = re.compile(r"\baccording to ((?:an? |the )?[^,.;]+)", re.I)
+                     r"scheduled to|to be signed)\b", re.IGNORECASE)
+ACCORDING = re.compile(r"\baccording to ((?:an? |the )?[^,.;]+)", re.IGNORECASE)
 _MISSIONISH = ("mission", "payload")
 
 
@@ -849,10 +848,6 @@ def _with_date(c: Candidate, ctx: _Ctx, d) -> Candidate:
     return replace(c, date=d.value, date_precision=d.precision, date_inferred_from=inferred)
 
 
-def _expand_object(ctx: _Ctx, m: Mention) -> int:
-    return m.end
-
-
 def _clause_bounds(s: Sentence, text: str, pos: int) -> tuple[int, int]:
     """The clause around ``pos``: cut at ';', ' — ', ', with ' and ', while '."""
     a, b = s.start, s.end
@@ -877,7 +872,7 @@ def _strip_end(text: str, a: int, b: int) -> tuple[int, int]:
 # ---- rule: payload bullets ----------------------------------------------------------------
 
 _PAYLOAD_LEAD = re.compile(r"\b(payloads?|instruments?|experiments?)\b.*\b(selected|chosen|are|include|will carry)\b.*:\s*$|"
-                           r"\bwill carry\b.*:\s*$", re.I)
+                           r"\bwill carry\b.*:\s*$", re.IGNORECASE)
 _ORG_HEAD = re.compile(r"\b(University|Universities|Agency|Administration|Institute|Institution|Commission|"
                        r"Observatory|Corporation|Laboratory|Laboratories|Society|Ministry|Center|Centre|"
                        r"Organization|Organisation|Academy|Company|Inc|Ltd|Council|Foundation|Department|"
@@ -1009,8 +1004,6 @@ def _rule_payload_bullets(ctx: _Ctx) -> None:
         j = i + 1
         while j < len(sents) and sents[j].para > s.para:
             item = sents[j]
-            if item.para != sents[j - 1].para + (0 if j - 1 == i and False else 1) and j != i + 1:
-                pass
             grp = _last_paren_group(item.text)
             if grp is None:
                 break
@@ -1114,10 +1107,10 @@ _AUX = (r"(?:\s+(?:have|has|had|also|already|formally|officially|now|recently|bo
         r"plans|plan|planning|intends|will|would|could|may|in\s+\w+))*")
 _VERB = re.compile(r"\s*,?" + _AUX + r"\s+(?P<verb>signed up to|signed up|signed|sign|joined|join|became|become|becomes|"
                    r"are engaged with|is engaged with|engaged with|are members of|is a member of|are partners in|"
-                   r"established|founded)\b", re.I)
+                   r"established|founded)\b", re.IGNORECASE)
 _INSTRUMENT = re.compile(r"\b(?:(?P<n>a|an|two|three|the|another|the two)\s+)?(?P<kind>memorand(?:um|a|ums) of "
                          r"understanding|MoUs?|MOUs?|agreements?|letters? of intent|joint statement|roadmap|"
-                         r"intergovernmental agreement|convention)\b(?:\s*\((?:MoUs?|MOUs?)\))?", re.I)
+                         r"intergovernmental agreement|convention)\b(?:\s*\((?:MoUs?|MOUs?)\))?", re.IGNORECASE)
 
 
 def _agreement_kind(word: str) -> str:
@@ -1215,7 +1208,7 @@ def _rule_verbs(ctx: _Ctx) -> None:
                 inc = re.search(r"\bincluding\s+(?:groups(?: and firms)?|firms|companies|entities|"
                                 r"institutions|universities)?\s*(?:from\s+)?", ctx.text[vm.end():cb])
                 if inc and re.search(r"subnational|sub-national|companies|firms|universities",
-                                     ctx.text[ca:cb], re.I):
+                                     ctx.text[ca:cb], re.IGNORECASE):
                     start = vm.end() + inc.end()
                     after = [k for k, m in enumerate(ms) if m.start >= start]
                     if after and ctx.text[start:ms[after[0]].start].strip() in ("", "the"):
@@ -1232,7 +1225,7 @@ def _rule_verbs(ctx: _Ctx) -> None:
             subjects = [m for m in subjects if m.link.kind in ("country", "region", *_ORG_KINDS)]
             if not subjects:
                 continue
-            if re.match(r"sign", verb, re.I) and _INSTRUMENT.match(ctx.text[vm.end():cb].lstrip(" “\"‘")):
+            if re.match(r"sign", verb, re.IGNORECASE) and _INSTRUMENT.match(ctx.text[vm.end():cb].lstrip(" “\"‘")):
                 _agreement_from(ctx, i, s, subjects, vm, (ca, cb))
                 continue
             if verb.lower().startswith("became") or verb.lower().startswith("become"):
@@ -1364,7 +1357,7 @@ def _date_of_signing(ctx: _Ctx, i: int):
     return None
 
 
-_SIGNED_BY = re.compile(r"\bsigned\s+(?:on\s+)?(?:[^,]*?\s+)?by\s+", re.I)
+_SIGNED_BY = re.compile(r"\bsigned\s+(?:on\s+)?(?:[^,]*?\s+)?by\s+", re.IGNORECASE)
 
 
 def _rule_signed_by(ctx: _Ctx) -> None:
@@ -1384,24 +1377,28 @@ def _rule_signed_by(ctx: _Ctx) -> None:
         d = _date_near(ctx, s, s.start + m.start())
         a, b = s.start + im.start(), max(x.end, y.end)
         certainty, planned, note = _certainty_of(ctx, s.text)
-        for who, org in ((_person_before(ctx.text, s.start + m.end(), x.start), x),
-                         (_person_before(ctx.text, x.end, y.start), y)):
-            pass
-        c = Candidate(x.link.label, x.link.kind, "agreement_with", y.link.label, y.link.kind,
-                      spans=((a, b),), certainty=certainty, agreement_kind=_agreement_kind(im.group("kind")),
-                      note=note, subject_curie=x.link.curie, object_curie=y.link.curie,
-                      signer=_person_before(ctx.text, s.start + m.end(), x.start), on_behalf_of=x.link.label)
-        ctx.out.append(_with_date(c, ctx, d))
+        kind = _agreement_kind(im.group("kind"))
+        for (who, role), org in ((_signer_at(ctx.text, s.start + m.end(), x.start), x),
+                                 (_signer_at(ctx.text, x.end, y.start), y)):
+            c = Candidate(x.link.label, x.link.kind, "agreement_with", y.link.label, y.link.kind,
+                          spans=((a, b),), certainty=certainty, agreement_kind=kind, note=note, planned=planned,
+                          subject_curie=x.link.curie, object_curie=y.link.curie, signer=who, signer_role=role,
+                          on_behalf_of=org.link.label if who else "")
+            ctx.out.append(_with_date(c, ctx, d))
 
 
-def _person_before(text: str, a: int, b: int) -> str:
-    m = re.match(r"\s*(?:and\s+)?((?:Mr\.?|Ms\.?|Dr\.?)?\s*[A-Z][\w-]+(?:\s+[A-Z][\w-]+){1,2})", text[a:b])
-    return m.group(1).strip() if m else ""
+def _signer_at(text: str, a: int, b: int) -> tuple[str, str]:
+    """The person and their title in 'Xu Zhanbin, deputy administrator of the ORG' (text[a:b] ends at ORG)."""
+    m = re.match(r"\s*(?:,\s*)?(?:and\s+)?(?P<name>(?:Mr\.?|Ms\.?|Dr\.?)?\s*[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){1,2}),"
+                 r"\s+(?P<role>[^,]*?)\s+(?:of|at)\s+(?:the\s+)?$", text[a:b])
+    if not m:
+        return "", ""
+    return m.group("name").strip(), m.group("role").strip()
 
 
 # ---- rule: "These include A, B and C" -------------------------------------------------------
 
-_THESE = re.compile(r"^(?:These|They|Those)\s+(?:include|includes|are|were)\s+", re.I)
+_THESE = re.compile(r"^(?:These|They|Those)\s+(?:include|includes|are|were)\s+", re.IGNORECASE)
 
 
 def _rule_these_include(ctx: _Ctx) -> None:
@@ -1434,7 +1431,7 @@ def _rule_these_include(ctx: _Ctx) -> None:
 # ---- rule: "N other nations - A, B, ... - " (a signatory list) ----------------------------------
 
 _OTHERS = re.compile(r"\b(?:joins|join|joined|and)\s+(?:the\s+)?(?P<first>[A-Z][\w .]+?)\s+and\s+(?P<n>\d+)\s+other\s+"
-                     r"(?:nations|countries|signatories|states)\s*[-–—:,]\s*", re.I)
+                     r"(?:nations|countries|signatories|states)\s*[-–—:,]\s*", re.IGNORECASE)
 
 
 def _rule_signatory_list(ctx: _Ctx) -> None:
@@ -1462,7 +1459,8 @@ def _rule_signatory_list(ctx: _Ctx) -> None:
                                      spans=(lead, (mem.start, mem.end)), status="signatory", certainty=certainty,
                                      level="national" if mem.link.kind == "country" else "organisation",
                                      as_of=as_of, detail=f"listed as a signatory as of {as_of}" if as_of else "",
-                                     subject_curie=mem.link.curie, object_curie=obj.link.curie, group=lead))
+                                     note=note, planned=planned, subject_curie=mem.link.curie,
+                                     object_curie=obj.link.curie, group=lead))
             if not mem.link.curie:
                 _propose(ctx, mem.link, (mem.start, mem.end))
 
@@ -1485,7 +1483,7 @@ def _ordinal(word: str) -> str:
 def _rule_nth(ctx: _Ctx) -> None:
     pat = re.compile(r"\b(?:became|becomes|become|is|as)\s+the\s+(?P<n>\d+(?:st|nd|rd|th)|" + _ORDINAL_WORDS +
                      r")\s+(?:signatory|member|"
-                     r"country|nation|state)\s+(?:of|to\s+(?:sign|join))\s+(?:the\s+)?", re.I)
+                     r"country|nation|state)\s+(?:of|to\s+(?:sign|join))\s+(?:the\s+)?", re.IGNORECASE)
     for i, s in enumerate(ctx.sentences):
         for m in pat.finditer(ctx.text, s.start, s.end):
             ms = ctx.ments(s)
@@ -1502,7 +1500,8 @@ def _rule_nth(ctx: _Ctx) -> None:
             c = Candidate(sub.link.label, sub.link.kind, "signatory_of", obj.link.label, obj.link.kind,
                           spans=((sub.start, obj.end),), status="signatory", certainty=certainty,
                           level="national" if sub.link.kind == "country" else "organisation", note=note,
-                          ordinal=_ordinal(m.group("n")), subject_curie=sub.link.curie, object_curie=obj.link.curie)
+                          planned=planned, ordinal=_ordinal(m.group("n")), subject_curie=sub.link.curie,
+                          object_curie=obj.link.curie)
             ctx.out.append(_with_date(c, ctx, d))
 
 
@@ -1532,7 +1531,7 @@ def _rule_which(ctx: _Ctx) -> None:
             if hq:
                 place = _place_at(ctx, rest_a + hq.end(), rest_b)
                 if place:
-                    pa, pb, plink = place
+                    _pa, pb, plink = place
                     ctx.out.append(Candidate(a.link.label, a.link.kind, "headquartered_in", plink.label,
                                              plink.kind, spans=((a.start, a.end), (rest_a + hq.start(), pb)),
                                              certainty=ctx.base_certainty, subject_curie=a.link.curie,
@@ -1616,7 +1615,7 @@ def _rule_entry(ctx: _Ctx) -> None:
             end = _after_object(ctx.text, obj.end, s.end)
             c = Candidate(who.link.label, "country", "signatory_of", obj.link.label, obj.link.kind,
                           spans=((who.start, end),), status="signatory", certainty=certainty, level="national",
-                          note=note, subject_curie=who.link.curie, object_curie=obj.link.curie)
+                          note=note, planned=planned, subject_curie=who.link.curie, object_curie=obj.link.curie)
             ctx.out.append(_with_date(c, ctx, d))
 
 
@@ -1625,7 +1624,7 @@ def _rule_entry(ctx: _Ctx) -> None:
 
 def _rule_members_are(ctx: _Ctx) -> None:
     pat = re.compile(r"\b(?:other\s+)?(?P<what>partners|members|participants|signatories|member states)\s+"
-                     r"(?:in|of)\s+", re.I)
+                     r"(?:in|of)\s+", re.IGNORECASE)
     for i, s in enumerate(ctx.sentences):
         ms = ctx.ments(s)
         for m in pat.finditer(ctx.text, s.start, s.end):
@@ -1659,7 +1658,7 @@ def _rule_members_are(ctx: _Ctx) -> None:
 
 def _rule_founded(ctx: _Ctx) -> None:
     pat = re.compile(r"\s+(?:formally\s+|jointly\s+|officially\s+)?(?:announced|launched|initiated|proposed)\s+"
-                     r"(?:the|this)\s+(?:joint\s+)?(?:project|initiative|programme|program|station)\b", re.I)
+                     r"(?:the|this)\s+(?:joint\s+)?(?:project|initiative|programme|program|station)\b", re.IGNORECASE)
     for i, s in enumerate(ctx.sentences):
         ms = ctx.ments(s)
         for m in pat.finditer(ctx.text, s.start, s.end):
@@ -1678,7 +1677,7 @@ def _rule_founded(ctx: _Ctx) -> None:
                 c = Candidate(f.link.label, f.link.kind, "founding_member_of", obj.link.label, obj.link.kind,
                               spans=((founders[0].start, end),), status="founding", certainty=certainty, note=note,
                               level="national" if f.link.kind == "country" else "organisation",
-                              detail=f"announced {obj.link.label}", subject_curie=f.link.curie,
+                              detail=f"announced {obj.link.label}", planned=planned, subject_curie=f.link.curie,
                               object_curie=obj.link.curie)
                 ctx.out.append(_with_date(c, ctx, d))
 
@@ -1883,6 +1882,3 @@ def locate_quote(text: str, quote: str) -> list[tuple[int, int]]:
         return []
     return best
 
-
-def _unused(*_a) -> None:  # keep linters quiet about helpers kept for the rule set's symmetry
-    html.escape("")

@@ -121,18 +121,15 @@ def search_entities(q: str, root: str | None = None, limit: int = 12) -> list[di
     exact = link_entity(q, root=root)
     if exact is not None:
         push(exact.label, exact.kind, exact.curie, exact.country, "exact")
-    try:
-        from .extract import _entity_finder
+    from .extract import _entity_finder
 
-        finder = _entity_finder(root)
-        if finder is not None:
-            gaz = project_gazetteer(root)
-            for m in finder.find(q).suggestions:
-                known = gaz.by_curie.get(m.curie)
-                push(m.label, known.kind if known else m.kind, m.curie, known.country if known else "",
-                     f"close name ({m.score:.0f})")
-    except Exception:  # noqa: BLE001 - suggestions are a convenience; exact and substring still answer
-        pass
+    finder = _entity_finder(root)
+    if finder is not None:  # issue 12's look-up: close names with scores
+        gaz = project_gazetteer(root)
+        for m in finder.find(q).suggestions:
+            known = gaz.by_curie.get(m.curie)
+            push(m.label, known.kind if known else m.kind, m.curie, known.country if known else "",
+                 f"close name ({m.score:.0f})")
     key = normalize_name(q)
     for name, link in sorted(project_gazetteer(root).names.items()):
         if key in name and link.curie:
@@ -195,7 +192,7 @@ class ReviewServer:
             cmd += ["--root", self.root]
         cmd += ["add", str(self.sheet.path), "--text", str(self.text_path)]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
         except subprocess.TimeoutExpired:
             return {"ok": False, "exit": None, "stdout": "", "stderr": "spacecoop add took more than 300 s",
                     "command": cmd}
@@ -265,7 +262,7 @@ def _handler(app: ReviewServer):
             host = (self.headers.get("Host") or "").lower()
             return host in (f"127.0.0.1:{app.port}", f"localhost:{app.port}")
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             if not self._host_ok():
                 return self._json(403, {"error": "wrong Host header"})
             url = urlsplit(self.path)
@@ -278,7 +275,7 @@ def _handler(app: ReviewServer):
                 return self._json(200, {"results": search_entities(q, app.root)})
             return self._json(404, {"error": "not found"})
 
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             if not self._host_ok():
                 return self._json(403, {"error": "wrong Host header"})
             if not secrets.compare_digest(self.headers.get("X-Review-Token", ""), app.token):
