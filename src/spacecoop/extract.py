@@ -352,7 +352,7 @@ _DATE_PATTERNS = [
                r"August|September|October|November|December)\b(?!\s+\d)"),
     re.compile(r"\b(?:in|during|since|from|of)\s+(?:early\s+|late\s+|mid-)?(?P<year>(?:19|20)\d{2})\b(?!s)"),
     re.compile(r"\b(?P<rel>today|yesterday)\b", re.IGNORECASE),
-    re.compile(r"\b(?:on|last)\s+(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"),
+    re.compile(r"\b(?:(?:on|last)\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?![’']s)"),
 ]
 
 
@@ -459,7 +459,8 @@ DEMONYMS = {
     "emirati": "United Arab Emirates", "indian": "India", "japanese": "Japan", "french": "France",
     "german": "Germany", "brazilian": "Brazil", "saudi": "Saudi Arabia", "venezuelan": "Venezuela",
     "belarusian": "Belarus", "azerbaijani": "Azerbaijan", "serbian": "Serbia", "kazakh": "Kazakhstan",
-    "nicaraguan": "Nicaragua", "british": "United Kingdom", "korean": "South Korea",
+    "nicaraguan": "Nicaragua", "british": "United Kingdom", "korean": "South Korea", "swiss": "Switzerland",
+    "azerbaijani": "Azerbaijan", "kenyan": "Kenya", "nigerian": "Nigeria", "mexican": "Mexico",
 }
 
 
@@ -714,6 +715,24 @@ _DEMONYM_RE = re.compile(r"\b(" + "|".join(re.escape(d.title()) if d not in ("u.
 _LIST_GAP = re.compile(r"^(?:\s*,\s*(?:and\s+|as well as\s+)?|\s+and\s+|\s*,?\s*and also\s+)(?:the\s+)?$", re.IGNORECASE)
 
 
+_DESCRIPTOR = re.compile(r"^\s*,\s*(?:and\s+)?(?:the\s+)?(?P<d>(?:[\w’'-]+\s+){1,2})$")
+_NOT_DESCRIPTOR = {"have", "has", "had", "is", "are", "was", "were", "which", "who", "that", "said", "signed", "joined",
+                   "will", "would", "also", "with", "to", "in", "on", "of", "for", "by", "as", "while", "but"}
+
+
+def _list_gap(gap: str) -> bool:
+    """True when the text between two names joins them in a list: ', ', ' and ', ', and the ', or a
+    short descriptor such as ', Swiss firm ' or ', the Hawaii-based '."""
+    if _LIST_GAP.match(gap):
+        return True
+    m = _DESCRIPTOR.match(gap)
+    if not m:
+        return False
+    words = m.group("d").split()
+    return all(w.lower() not in _NOT_DESCRIPTOR and (w.islower() or w.endswith("-based")
+                                                     or w.lower() in DEMONYMS) for w in words)
+
+
 def list_around(mentions: list[Mention], text: str, index: int, direction: int) -> list[Mention]:
     """Extend a list of names from ``mentions[index]`` forwards (+1) or backwards (-1)."""
     out = [mentions[index]]
@@ -721,7 +740,7 @@ def list_around(mentions: list[Mention], text: str, index: int, direction: int) 
     while 0 <= i + direction < len(mentions):
         a, b = (mentions[i], mentions[i + direction]) if direction > 0 else (mentions[i + direction], mentions[i])
         gap = text[a.end:b.start]
-        if not _LIST_GAP.match(gap):
+        if not _list_gap(gap):
             break
         i += direction
         out.append(mentions[i])
@@ -1103,14 +1122,18 @@ def _rule_led(ctx: _Ctx) -> None:
 # ---- rule: verb cues with a list of subjects --------------------------------------------------
 
 _AUX = (r"(?:\s+(?:have|has|had|also|already|formally|officially|now|recently|both|all|each|to|been|"
-        r"understood|reportedly|is|are|was|were|later|previously|jointly|expected|set|due|poised|likely|"
+        r"understood|reportedly|thought|believed|said|reported|is|are|was|were|later|previously|jointly|expected|"
+        r"set|due|poised|likely|"
         r"plans|plan|planning|intends|will|would|could|may|in\s+\w+))*")
 _VERB = re.compile(r"\s*,?" + _AUX + r"\s+(?P<verb>signed up to|signed up|signed|sign|joined|join|became|become|becomes|"
+                   r"presented|unveiled|issued|inked|concluded|"
                    r"are engaged with|is engaged with|engaged with|are members of|is a member of|are partners in|"
                    r"established|founded)\b", re.IGNORECASE)
-_INSTRUMENT = re.compile(r"\b(?:(?P<n>a|an|two|three|the|another|the two)\s+)?(?P<kind>memorand(?:um|a|ums) of "
-                         r"understanding|MoUs?|MOUs?|agreements?|letters? of intent|joint statement|roadmap|"
-                         r"intergovernmental agreement|convention)\b(?:\s*\((?:MoUs?|MOUs?)\))?", re.IGNORECASE)
+_INSTRUMENT = re.compile(r"\b(?:(?P<n>a|an|two|three|the|another|the two)\s+)?(?:(?:joint|initial|bilateral|"
+                         r"cooperation|framework|new)\s+)*(?:(?-i:[A-Z]{2,})\s+)?(?P<kind>memorand(?:um|a|ums) of understanding|MoUs?|MOUs?|"
+                         r"agreements?|letters? of intent|joint statements?|statements?|roadmaps?|pacts?|"
+                         r"intergovernmental agreements?|conventions?)\b(?:\s*\((?:MoUs?|MOUs?)\))?",
+                         re.IGNORECASE)
 
 
 def _agreement_kind(word: str) -> str:
@@ -1119,7 +1142,7 @@ def _agreement_kind(word: str) -> str:
         return "mou"
     if "letter" in w:
         return "letter-of-intent"
-    if "joint statement" in w:
+    if "statement" in w:
         return "joint-statement"
     if "intergovernmental" in w:
         return "intergovernmental-agreement"
@@ -1142,7 +1165,7 @@ def _relation_for(subject: EntityLink, obj: EntityLink, verb: str, sub_national:
         return "member_of", "full_member", level
     if sub_national:
         return "partner_of", "joined", level
-    if subject.kind in ("country", "region") or obj.kind == "initiative" and v.startswith("sign"):
+    if subject.kind in ("country", "region"):
         return "signatory_of", "signatory", level
     return "partner_of", "partner", level
 
@@ -1223,11 +1246,19 @@ def _rule_verbs(ctx: _Ctx) -> None:
                              None)
                 subjects = [actor] if actor else []
             subjects = [m for m in subjects if m.link.kind in ("country", "region", *_ORG_KINDS)]
+            after_verb = _DATE_LEAD.sub("", ctx.text[vm.end():cb].lstrip(" “\"‘")).lstrip(" “\"‘")
+            is_signing = re.match(r"sign|present|unveil|issue|ink|conclude", verb, re.IGNORECASE) and \
+                _INSTRUMENT.match(after_verb)
+            if not subjects and is_signing:
+                _agreement_from(ctx, i, s, [], vm, (ca, cb))  # the signers may be named with their titles
+                continue
             if not subjects:
                 continue
-            if re.match(r"sign", verb, re.IGNORECASE) and _INSTRUMENT.match(ctx.text[vm.end():cb].lstrip(" “\"‘")):
+            if is_signing:
                 _agreement_from(ctx, i, s, subjects, vm, (ca, cb))
                 continue
+            if verb.lower() in ("presented", "unveiled", "issued", "inked", "concluded"):
+                continue  # only with an instrument (above)
             if verb.lower().startswith("became") or verb.lower().startswith("become"):
                 om = re.match(r"\s+the\s+(?P<n>\d+)(?:st|nd|rd|th)\s+(?:country|nation|signatory|state|member)"
                               r"(?:\s+to\s+(?P<v>sign|join))?", ctx.text[vm.end():cb])
@@ -1308,6 +1339,34 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
     parties = [m for m in subjects if m.link.kind != "initiative"]
     if partner is not None:
         parties = parties[:1] + [partner]
+    signers = _signers_before(ctx, s, vm.start())
+    if partner is None and len({lk.label for _, _, lk, _ in signers}) >= 2:
+        certainty, planned, note = _certainty_of(ctx, ctx.text[ca:cb])
+        d = _date_near(ctx, s, vm.start(), ca, cb) or _date_of_signing(ctx, i)
+        (_, _, x, xspan), (_, _, y, _) = signers[0], next(t for t in signers[1:] if t[2].label != signers[0][2].label)
+        topic = next((m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None)
+        end = _after_object(ctx.text, topic.end, cb) if topic else im.end()
+        for who, role, org, _span in signers:
+            c = Candidate(x.label, x.kind, "agreement_with", y.label, y.kind, spans=((xspan[0], end),),
+                          certainty=certainty, agreement_kind=kind, planned=planned, note=note,
+                          detail=f"concerns {topic.link.label}" if topic else "", subject_curie=x.curie,
+                          object_curie=y.curie, signer=who, signer_role=role, on_behalf_of=org.label)
+            ctx.out.append(_with_date(c, ctx, d))
+        for _w, _r, org, span in signers:
+            if not org.curie:
+                _propose(ctx, org, span)
+        return
+    if not subjects:
+        return
+    # "China and Russia presented a joint roadmap": an instrument between the two of them. Not so for
+    # "Russia and Belarus have signed agreements regarding the ILRS as national-level participants".
+    topic0 = next((m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None)
+    singular = (im.group("n") or "").lower() in ("a", "an", "the", "one")
+    as_members = re.search(r"\bas\s+(?:[\w-]+\s+)?(?:participants|members|signatories|partners)\b", ctx.text[ca:cb])
+    pair = len(subjects) == 2 and bool(re.fullmatch(r"\s+and\s+(?:the\s+)?", ctx.text[subjects[0].end:subjects[1].start])) \
+        and (topic0 is None or singular) and not as_members
+    if partner is None and pair:  # "China and Russia presented a joint roadmap": between the two of them
+        parties = list(subjects)
     bm = re.search(r"\b[Bb]etween\s+", ctx.text[im.end():cb])
     if bm:  # "The Memorandum of Understanding … Between CNSA and SANSA": the parties are named
         named = [m for m in ctx.ments(s) if m.start >= im.end() + bm.end() and m.link.kind in _ORG_KINDS + ("country",)]
@@ -1328,7 +1387,7 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
         a = vm.start("verb")
         b = partner.end + (1 if ctx.text[partner.end:partner.end + 1] in "”\"" else 0)
     topic = next((m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None)
-    if len(parties) == 2 and (partner is not None or topic is None) and parties[0].link != parties[1].link:
+    if len(parties) == 2 and (partner is not None or topic is None or pair) and parties[0].link != parties[1].link:
         x, y = parties
         c = Candidate(x.link.label, x.link.kind, "agreement_with", y.link.label, y.link.kind, spans=((a, b),),
                       certainty=certainty, agreement_kind=kind, agreement_title=title, planned=planned, note=note,
@@ -1337,7 +1396,16 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
         ctx.out.append(_with_date(c, ctx, d))
     # "Thailand has signed a memorandum of understanding on cooperation on the ILRS", "A, B and C have
     # signed agreements and MoUs regarding the ILRS": joining the initiative
-    if topic is not None and partner is None:
+    if topic is None and partner is None and len(parties) != 2 and kind in ("joint-statement", "mou", "letter-of-intent"):
+        topic = _topic_group(ctx, i)  # "… have also signed joint statements": with the initiative in view
+        if topic is not None and topic.link.kind != "initiative":
+            topic = None
+        orgs = [m for m in subjects if m.link.kind in _ORG_KINDS]
+        if topic is not None and orgs:
+            _emit_membership(ctx, s, orgs, topic, "signed", (vm.start("verb"), im.end()), (ca, cb),
+                             lead=(vm.start("verb"), im.end()) if len(orgs) >= 3 else None, date=d,
+                             detail=f"by {im.group('kind')}")
+    if topic is not None and partner is None and not pair:
         countries = [m for m in subjects if m.link.kind in ("country", "region")]
         lead = None
         if len(countries) >= 3:
@@ -1345,6 +1413,38 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
         _emit_membership(ctx, s, countries, topic, "signed", (vm.start("verb"), _after_object(ctx.text, topic.end, cb)),
                          (ca, cb), lead=lead, date=d,
                          detail=f"by {im.group('kind')}")
+
+
+_PERSON = r"(?:(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){1,2}"
+_ORG_CHUNK = r"[A-Z][\w.’'-]*(?:\s+(?:[A-Z][\w.’'-]*|of|and|for|the|on))*(?:\s*\([A-Z][\w-]*\))?"
+_SIGNER = re.compile(r"(?P<name>" + _PERSON + r"),\s+(?:(?P<role>[a-z][^,]{1,60}?)\s+of|on behalf of)\s+(?:the\s+)?"
+                     r"(?P<org>" + _ORG_CHUNK + r")")
+
+
+def _signers_before(ctx: _Ctx, s: Sentence, end: int) -> list[tuple[str, str, EntityLink, tuple[int, int]]]:
+    """(person, title, organisation, span) for each 'Name, title of ORG' or 'Name, on behalf of ORG' before ``end``."""
+    out = []
+    for m in _SIGNER.finditer(ctx.text, s.start, end):
+        role, org_a = (m.group("role") or ""), m.start("org")
+        org = re.sub(r"\s+(?:and|of|for|the|on)$", "", m.group("org"))
+        board = re.match(r"(?:Board|Council|Office|Secretariat|Presidium) of (?:the )?", org)
+        if board:  # "chairman of the Board of Azercosmos": the body is Azercosmos
+            role, org, org_a = f"{role} of the {board.group(0).split(' of')[0]}".strip(), org[board.end():], \
+                org_a + board.end()
+        mention = next((x for x in ctx.ments(s) if x.start == org_a and x.link.kind in _ORG_KINDS), None)
+        if mention is not None:
+            link, span = mention.link, (mention.start, mention.end)
+        else:
+            link, span = _resolve_text(ctx, org), (org_a, org_a + len(org))
+            if link is None:
+                link = _new_org(ctx, org)
+                app = re.match(r",\s+(?P<c>[A-Z][\w ]+?)[’']s\s+(?:national\s+)?space agency", ctx.text[span[1]:end])
+                if app and _country_in(ctx, app.group("c")):
+                    link = EntityLink(link.label, "space_agency", "", _country_in(ctx, app.group("c")))
+        if link.kind not in _ORG_KINDS:
+            continue
+        out.append((m.group("name").strip(), role.strip() if m.group("role") else "", link, span))
+    return out
 
 
 def _date_of_signing(ctx: _Ctx, i: int):
@@ -1468,6 +1568,8 @@ def _rule_signatory_list(ctx: _Ctx) -> None:
 # ---- rule: "the Nth signatory of X" ----------------------------------------------------------
 
 
+_DATE_LEAD = re.compile(r"^(?:on\s+)?(?:" + _MON.replace("?P<mon>", "?:") + r"\s+\d{1,2}(?:st|nd|rd|th)?(?:,\s*\d{4})?|"
+                        r"\d{1,2}(?:st|nd|rd|th)?\s+" + _MON.replace("?P<mon>", "?:") + r"(?:\s+\d{4})?)\s+")
 _ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
              "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
              "eighteenth", "nineteenth", "twentieth"]
