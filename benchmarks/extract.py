@@ -96,6 +96,8 @@ class Gold:
     url: str = ""
     publisher: str = ""
     date: str = ""
+    round: int = 0  # 0: the curated founding article; 1, 2: rules written while reading them; 3: held out
+    first_pass: dict = field(default_factory=dict)
 
 
 def _entity_id(label: str, curie: str = "") -> str:
@@ -175,7 +177,7 @@ def gold_from_annotation(path: Path) -> Gold:
     text = "\n\n".join(data["spans"])
     src = data["source"]
     gold = Gold(data.get("title", path.stem), text, url=src.get("url", ""), publisher=src.get("publisher", ""),
-                date=src.get("date", ""))
+                date=src.get("date", ""), round=int(data.get("round", 0)), first_pass=data.get("first_pass", {}))
     for f in data["facts"]:
         fact = Fact(_entity_id(f["subject"]), f["relation"], _entity_id(f["object"]), f.get("status", ""),
                     f["certainty"])
@@ -191,6 +193,8 @@ def fact_of(c: Candidate) -> Fact:
 @dataclass
 class Score:
     name: str
+    round: int
+    first_pass: dict
     per_relation: dict  # relation -> [tp, gold, predicted]
     link_correct: int
     link_total: int
@@ -253,7 +257,7 @@ def score(gold: Gold) -> Score:
     q_ok = sum(1 for c in cands if locate_quote(gold.text, c.quote(gold.text)))
     missed = [f for k, (f, _) in gold.facts.items() if k not in pred]
     spurious = [f for k, (f, _) in pred.items() if k not in gold.facts]
-    return Score(gold.name, per, link_ok, link_n, q_ok, len(cands), seconds, len(gold.text.split()), missed,
+    return Score(gold.name, gold.round, gold.first_pass, per, link_ok, link_n, q_ok, len(cands), seconds, len(gold.text.split()), missed,
                  spurious, gold.excluded)
 
 
@@ -274,7 +278,8 @@ def time_per_1000_words(path: Path, repeat: int = 5) -> tuple[float, float, int]
 
     from spacecoop import extract as ex
 
-    ex.project_gazetteer.cache_clear()
+    for cached in (ex.project_gazetteer, ex._reference_graph, ex._entity_finder, ex._link_cached):
+        cached.cache_clear()
     t0 = time.perf_counter()
     art = read_article(path, FOUNDING["date"])
     extract_candidates(art, url=FOUNDING["url"], publisher=FOUNDING["publisher"])
@@ -288,6 +293,48 @@ def time_per_1000_words(path: Path, repeat: int = 5) -> tuple[float, float, int]
     return cold, statistics.median(warm), len(art.text.split())
 
 
+def time_cli(path: Path) -> float:
+    """Wall-clock seconds of ``spacecoop extract`` as a fresh process (interpreter start and imports included)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "spacecoop", "--root", str(ROOT), "extract", str(path), "--date",
+                        FOUNDING["date"], "-o", str(Path(tmp) / "sheet.csv")], check=True, capture_output=True)
+        return time.perf_counter() - t0
+
+
+ROUNDS = """Rounds: *curated* is the founding article against our curated TriG (the rules were written
+while reading it). Rounds 1 and 2 are articles annotated by hand (``tests/data/extract``); the rules
+were extended after each round's first run, so their current scores are not a measure of
+generality: the first-pass column is. Round 3 was annotated before the extractor ever ran on it
+and no rule was changed afterwards: it is the held-out measure."""
+
+
+NOTES = """## Reading these numbers
+
+* The founding article's 100 % meets the targets, but it is not evidence of generality: the rules
+  were written while reading it. The held-out round (3) is: a State Department note in the same
+  template as a round-1 note scores 100 %, while two articles in new phrasings score 2 of 12 facts
+  ("its counterpart in Senegal", "inked memoranda … with 10 organizations from countries including
+  …", an MoU signed by a ministry whose name the graph does not know). Precision stayed at 100 % on
+  every held-out article: when the rules do not understand a sentence they propose nothing, and the
+  analyst adds the fact by hand on the review page.
+* Gold in sheet terms. Curated certainty ``stated`` is ``reported`` for a news outlet, ``hedged``
+  ``unconfirmed``, ``contradicted`` ``disputed``; a participation's status picks the relation
+  (signatory → ``signatory_of``, member → ``member_of``/``full_member``; joined, engaged, supporter
+  and leader → ``partner_of`` with that status). ``leader``, ``joined``, ``engaged`` and
+  ``supporter`` are concepts of our status scheme that ``cooperation-facts.csv`` has no value for;
+  the sheet needs them to say what the founding article says.
+* Quotes. A list member's row quotes the words that carry the relation and the member's own name,
+  joined by " … " (``Venezuela … signed agreements and MoUs regarding the ILRS as national-level
+  participants``); a two-name list quotes the clause. Every quote piece is a slice of the stored
+  text, so "verbatim" holds by construction, and is checked anyway.
+* Not scored: dates (extracted, with their precision and the inferred year), signers, agreement
+  kinds and titles, proposed new entities."""
+
+
 def pct(a, b):
     return f"{100 * a / b:.1f} %" if b else "–"
 
@@ -298,12 +345,28 @@ def report(scores: list[Score], skipped: list[str], timing) -> str:
              "`python benchmarks/extract.py`; method in its docstring."), ""]
     if skipped:
         lines += ["Skipped: " + "; ".join(skipped), ""]
-    lines += ["## Summary", "", ("| article | gold facts | extracted | recall | precision | entity links | "
-              "quotes verbatim | seconds |"), "|---|---|---|---|---|---|---|---|"]
-    for s in scores:
+    lines += ["## Summary", "", ROUNDS, "",
+              ("| round | article | gold facts | extracted | recall | precision | entity links | quotes verbatim | "
+              "seconds | first pass (recall / precision) |"), "|---|---|---|---|---|---|---|---|---|---|"]
+    for s in sorted(scores, key=lambda s: (s.round, s.name)):
         tp, g, p = s.totals()
-        lines.append(f"| {s.name} | {g} | {p} | {pct(tp, g)} | {pct(tp, p)} | {pct(s.link_correct, s.link_total)} | "
-                     f"{pct(s.quotes_ok, s.quotes_total)} | {s.seconds:.3f} |")
+        fp = s.first_pass
+        first = (f"{100 * fp['recall']:.0f} % / " + ("–" if fp.get("precision") is None else
+                                                     f"{100 * fp['precision']:.0f} %")) if fp else "–"
+        lines.append(f"| {s.round or 'curated'} | {s.name} | {g} | {p} | {pct(tp, g)} | {pct(tp, p)} | "
+                     f"{pct(s.link_correct, s.link_total)} | {pct(s.quotes_ok, s.quotes_total)} | {s.seconds:.3f} | "
+                     f"{first} |")
+    lines += ["", "Per round (facts pooled):", "", ("| round | articles | gold facts | recall | precision | "
+              "first-pass recall | first-pass precision |"), "|---|---|---|---|---|---|---|"]
+    for rnd in sorted({s.round for s in scores}):
+        group = [s for s in scores if s.round == rnd]
+        tp = sum(s.totals()[0] for s in group)
+        g = sum(s.totals()[1] for s in group)
+        p = sum(s.totals()[2] for s in group)
+        f_tp = sum(round(s.first_pass.get("recall", 0) * s.totals()[1]) for s in group if s.first_pass)
+        f_p = sum(s.first_pass.get("extracted", 0) for s in group if s.first_pass)
+        first = (pct(f_tp, g), pct(f_tp, f_p)) if all(s.first_pass for s in group) else ("–", "–")
+        lines.append(f"| {rnd or 'curated'} | {len(group)} | {g} | {pct(tp, g)} | {pct(tp, p)} | {first[0]} | {first[1]} |")
     for s in scores:
         lines += ["", f"## {s.name}: per relation", "", "| relation | gold | extracted | found | recall | precision |",
                   "|---|---|---|---|---|---|"]
@@ -319,13 +382,15 @@ def report(scores: list[Score], skipped: list[str], timing) -> str:
             lines += ["", "Left out of the gold (no sheet relation): " + "; ".join(
                 f"{n} × {why}" for why, n in sorted(s.excluded.items()))]
     if timing:
-        cold, warm, words = timing
+        cold, warm, words, cli = timing
         lines += ["", "## Speed", "", (f"The founding page as stored ({words} words, site chrome included): "
-                  f"{cold:.2f} s cold (first call, gazetteer built from graph/reference and pycountry), "
-                  f"{warm:.3f} s warm (median of 5). Per 1,000 words: {cold * 1000 / words:.2f} s cold, "
-                  f"{warm * 1000 / words:.3f} s warm. Target: under 2 s.")]
+                  f"{cold:.2f} s cold in-process (caches emptied: the reference graph parsed, the gazetteer and "
+                  f"the entity look-up built), {warm:.3f} s warm (median of 5); the whole `spacecoop extract` "
+                  f"command as a new process, interpreter start and imports included: {cli:.2f} s. Per 1,000 "
+                  f"words: {cold * 1000 / words:.2f} s cold, {cli * 1000 / words:.2f} s for the command. "
+                  "Target: under 2 s.")]
     lines += ["", "## Targets (founding article)", "", ("recall ≥ 90 %, precision ≥ 85 % (same relationship, "
-              "status and certainty), quotes 100 % verbatim, under 2 s for 1,000 words."), ""]
+              "status and certainty), quotes 100 % verbatim, under 2 s for 1,000 words."), "", NOTES, ""]
     return "\n".join(lines)
 
 
@@ -336,7 +401,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     gs, skipped = golds()
     scores = [score(g) for g in gs]
-    timing = time_per_1000_words(FOUNDING_TEXT) if FOUNDING_TEXT.exists() else None
+    timing = (*time_per_1000_words(FOUNDING_TEXT), time_cli(FOUNDING_TEXT)) if FOUNDING_TEXT.exists() else None
     text = report(scores, skipped, timing)
     print(text)
     args.out.write_text(text, encoding="utf-8")

@@ -344,15 +344,23 @@ def test_founding_article_meets_the_targets():
 def test_hand_annotated_articles_score_and_quote_verbatim():
     bench = _bench()
     files = sorted((ROOT / "tests" / "data" / "extract").glob("*.json"))
-    assert len(files) == 6  # four annotated while building the rules, two held out
+    assert len(files) == 11  # rounds 1 and 2 (rules extended after them) and round 3 (held out)
+    pooled = {}
     for f in files:
         gold = bench.gold_from_annotation(f)
+        assert gold.round in (1, 2, 3) and gold.first_pass, f.name
         for _fact, quote in gold.facts.values():
             assert locate_quote(gold.text, quote), (f.name, quote)  # the gold quotes are verbatim too
         s = bench.score(gold)
         assert s.quotes_ok == s.quotes_total
-        if "heldout" not in f.name:
-            assert s.recall >= 0.9 and s.precision >= 0.85, (f.name, s.missed, s.spurious)
+        tp, g, p = s.totals()
+        acc = pooled.setdefault(gold.round, [0, 0, 0])
+        acc[0], acc[1], acc[2] = acc[0] + tp, acc[1] + g, acc[2] + p
+    for rnd in (1, 2):  # what the rules were extended for must stay found
+        tp, g, p = pooled[rnd]
+        assert tp / g >= 0.9 and tp / p >= 0.85, (rnd, pooled[rnd])
+    tp, g, p = pooled[3]  # held out: no recall promise, but nothing wrong proposed
+    assert tp / p >= 0.85, pooled[3]
 
 
 def test_speed_on_a_long_article():
