@@ -33,7 +33,7 @@ def test_the_graph_conforms(root, loaded):
     report = validate(root, loaded=loaded)
     assert report.violations == ()
     assert report.conforms
-    assert report.checked == ("shacl", "unknown-term", "quote", "check")
+    assert report.checked == ("shacl", "unknown-term", "quote", "check", "entities", "agreement-iri", "sources")
 
 
 def test_quotes_are_checked_when_the_source_text_is_at_hand(root, loaded):
@@ -59,7 +59,7 @@ def test_quote_check_is_skipped_with_a_reason_without_the_texts(root, monkeypatc
 
 def test_every_invalid_fixture_is_found():
     # One file per rule; if a fixture goes missing, this count says so.
-    assert len(INVALID) == 23
+    assert len(INVALID) == 29
 
 
 @pytest.mark.parametrize("fixture", INVALID, ids=[p.stem for p in INVALID])
@@ -137,3 +137,33 @@ def test_broken_shapes_file_exits_2(root, tmp_path, capsys):
     (project / "ontology" / "shapes.ttl").write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n<a> sh:path .\n")
     assert main(["--root", str(project), "validate"]) == 2
     assert "shapes.ttl" in capsys.readouterr().err
+
+
+def test_skipped_checks_are_one_summary_line_and_listed_with_verbose(root, capsys):
+    assert main(["--root", str(root), "validate"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    skipped = [line for line in out if line.startswith("skipped:")]
+    assert len(skipped) == 1
+    assert "sources not checked" in skipped[0] and "--verbose" in skipped[0]
+    assert main(["--root", str(root), "validate", "--verbose"]) == 0
+    verbose = [line for line in capsys.readouterr().out.splitlines() if line.startswith("skipped:")]
+    assert len(verbose) == len(validate(root).skipped) > 1
+
+
+def test_a_violation_on_a_shared_node_names_only_the_file_at_fault(root, tmp_path):
+    # The article describes this development; a second source gives it a country as developer.
+    # The node sits in both files, but only the second states the bad triple.
+    project = copy_project(root, tmp_path / "project")
+    node = ("development/payload/change-8/pakistan-lunar-rover/org/"
+            "pakistan-space-and-upper-atmosphere-research-commission")
+    bad = project / "graph" / "sources" / "fixture.trig"
+    bad.write_text(f"""@base <https://w3id.org/spacecoop/id/> .
+@prefix sc: <https://w3id.org/spacecoop/ns#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix schema: <https://schema.org/> .
+<source/fixture> a sc:Source ; skos:prefLabel "Test fixture"@en ; schema:publisher <org/elon-musk-monitor> .
+<source/fixture> {{ <{node}> sc:developer <country/pakistan> . }}
+""", encoding="utf-8")
+    report = validate(project)
+    wrong = [v for v in report.violations if v.rule == "shacl" and v.value == "country:pakistan"]
+    assert wrong, "\n".join(map(str, report.violations))
+    assert wrong[0].files == (str(bad),)

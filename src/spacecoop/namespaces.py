@@ -37,9 +37,10 @@ ENTITY_KINDS = (
     "event",
     "test",
     "source",
+    "person",
 )
 # Kinds of relationship, as the first path segment of a relationship IRI.
-RELATIONSHIP_KINDS = ("participation", "development", "carriage", "agreement", "contribution")
+RELATIONSHIP_KINDS = ("participation", "development", "carriage", "agreement", "contribution", "signing")
 
 
 class SC(DefinedNamespace):
@@ -70,10 +71,13 @@ class SC(DefinedNamespace):
     Rover: URIRef
     SelectionAnnouncement: URIRef
     Source: URIRef
+    Signing: URIRef
     TechnologyTest: URIRef
     # properties
     about: URIRef
+    agreementKind: URIRef
     aim: URIRef
+    asOf: URIRef
     alternativeTo: URIRef
     announcedBy: URIRef
     basedIn: URIRef
@@ -88,8 +92,10 @@ class SC(DefinedNamespace):
     countryAndRegionCount: URIRef
     countryNotStated: URIRef
     date: URIRef
+    dateInferredFrom: URIRef
     datePrecision: URIRef
     dateline: URIRef
+    establishedUnder: URIRef
     destination: URIRef
     detail: URIRef
     developer: URIRef
@@ -117,6 +123,8 @@ class SC(DefinedNamespace):
     namesParticipants: URIRef
     note: URIRef
     near: URIRef
+    onBehalfOf: URIRef
+    ordinal: URIRef
     operator: URIRef
     originalPublisher: URIRef
     partOf: URIRef
@@ -124,11 +132,13 @@ class SC(DefinedNamespace):
     party: URIRef
     payload: URIRef
     payloadMassKg: URIRef
+    planned: URIRef
     plannedLaunch: URIRef
     plannedLaunchEarliest: URIRef
     plannedYear: URIRef
     plannedLaunchLatest: URIRef
     precursorOf: URIRef
+    programme: URIRef
     projectCount: URIRef
     purpose: URIRef
     quantity: URIRef
@@ -136,12 +146,16 @@ class SC(DefinedNamespace):
     reportedBy: URIRef
     researchInstitutionCountMoreThan: URIRef
     role: URIRef
+    signature: URIRef
+    signer: URIRef
+    signerRole: URIRef
     status: URIRef
     subject: URIRef
     targetCountryCount: URIRef
     targetLandingSite: URIRef
     technologyTest: URIRef
     via: URIRef
+    witness: URIRef
 
 
 def concept(scheme: str, name: str) -> URIRef:
@@ -224,6 +238,50 @@ def relationship_iri(kind: str, *parties: URIRef) -> URIRef:
     return ID[f"{kind}/" + "/".join(paths)]
 
 
+AGREEMENT_KINDS = ("mou", "intergovernmental-agreement", "joint-statement", "letter-of-intent", "roadmap",
+                   "convention", "agreement", "other")
+"""Kinds of instrument: the concepts of the ``agreement-kind`` scheme (``ontology/vocabularies.ttl``)."""
+
+
+def agreement_iri(parties, *, kind: str | None = None, date: str | None = None,
+                  title: str | None = None) -> URIRef:
+    """Return the IRI of an agreement: the ONE place where agreement identity is minted.
+
+    An agreement is identified by its parties (sorted, so their order does not matter) and, where
+    the source says, the kind of instrument, the day it was signed and its title or topic. Two
+    memoranda between the same parties on the same day differ by title; a compiled table's
+    agreement that names no instrument keeps the plain ``agreement/PARTY/PARTY`` IRI of
+    :func:`relationship_iri`. The title is slugified and cut to 60 characters at a hyphen.
+
+    Parameters
+    ----------
+    parties : iterable of URIRef
+        Two or more entity IRIs.
+    kind : str, optional
+        One of :data:`AGREEMENT_KINDS`.
+    date : str, optional
+        ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+    title : str, optional
+        The title or topic, as printed.
+
+    Examples
+    --------
+    >>> th, cn = entity_iri("country", "Thailand"), entity_iri("org", "CNSA")
+    >>> agreement_iri([th, cn]) == relationship_iri("agreement", cn, th)
+    True
+    >>> local_path(agreement_iri([th, cn], kind="mou", date="2025-04-24", title="ILRS cooperation"))
+    'agreement/country/thailand/org/cnsa/mou-2025-04-24-ilrs-cooperation'
+    """
+    base = relationship_iri("agreement", *parties)
+    if kind is not None and kind not in AGREEMENT_KINDS:
+        raise ValueError(f"unknown agreement kind {kind!r}; expected one of {', '.join(AGREEMENT_KINDS)}")
+    slug = slugify(title) if title else ""
+    if len(slug) > 60:
+        slug = slug[:60].rsplit("-", 1)[0]
+    tail = "-".join(x for x in (kind, date, slug) if x)
+    return URIRef(f"{base}/{tail}") if tail else base
+
+
 PREFIXES: dict[str, str] = {
     "sc": NS,
     "id": str(ID),
@@ -235,11 +293,13 @@ PREFIXES: dict[str, str] = {
     "mission": f"{ID}mission/",
     "payload": f"{ID}payload/",
     "source": f"{ID}source/",
+    "person": f"{ID}person/",
     "certainty": f"{VOCAB}certainty/",
     "status": f"{VOCAB}status/",
     "level": f"{VOCAB}level/",
     "kind": f"{VOCAB}org-kind/",
     "role": f"{VOCAB}role/",
+    "agreement-kind": f"{VOCAB}agreement-kind/",
     "org": str(ORG),
     "prov": "http://www.w3.org/ns/prov#",
     "schema": str(SCHEMA),

@@ -44,7 +44,18 @@ from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from .errors import SpacecoopError
-from .namespaces import ID, ORG, SC, SCHEMA, VOCAB, concept, entity_iri, relationship_iri, slugify
+from .namespaces import (
+    ID,
+    ORG,
+    SC,
+    SCHEMA,
+    VOCAB,
+    agreement_iri,
+    concept,
+    entity_iri,
+    relationship_iri,
+    slugify,
+)
 
 COLUMNS = (
     "fact_id",
@@ -346,7 +357,7 @@ def check_rows(rows: Iterable[Row], path: str = "") -> list[RowError]:
                 by_url[r.source_url] = r
         if not r.source_publisher:
             err(r, "source_publisher", "missing: every source needs a publisher")
-        if not r.detail:
+        if not r.detail and not getattr(r, "quote", ""):
             err(r, "detail", "missing: a table claim has no quote, so it needs the compiler's detail")
         if r.certainty == "disputed" and not r.note:
             err(r, "note", "a disputed fact needs a note saying how sources disagree")
@@ -395,6 +406,7 @@ class EntityIndex:
         self.by_alpha2: dict[str, URIRef] = {}
         self.existing: set[URIRef] = set()
         self.new: dict[URIRef, _Entity] = {}
+        self.finder = None
         for cls in set(_CLASS_OF_KIND.values()) | {SC.Rover}:
             for node in sorted(g.subjects(RDF.type, cls)):
                 self.existing.add(node)
@@ -446,6 +458,10 @@ class EntityIndex:
                 from .namespaces import curie
 
                 raise ValueError(f"{name!r} is a {curie(str(other[0]))} in the graph, not a {kind}")
+        if cls != SC.Payload:
+            found = self._find(name, cls)
+            if found is not None:
+                return found
         if cls == SC.Region:
             raise ValueError(f"{name!r} is not a known region; regions need sc:partOf, add it to graph/reference")
         iri = entity_iri(_IRI_KIND[kind], name, within=mission if cls == SC.Payload else None)
@@ -460,6 +476,16 @@ class EntityIndex:
         if cls == SC.Country and code:
             self.by_alpha2[code] = iri
         return iri
+
+    def _find(self, name: str, cls: URIRef) -> URIRef | None:
+        """The one existing entity of class ``cls`` that :mod:`spacecoop.entities` finds for
+        ``name`` (pycountry names, a leading article, ISO codes), before a new one is minted."""
+        from .entities import ENTITY_CLASSES, EntityFinder
+
+        if self.finder is None:
+            self.finder = EntityFinder(self.g)
+        m = self.finder.find(name, [ENTITY_CLASSES[cls]]).unique
+        return URIRef(m.iri) if m is not None else None
 
     def _bracketed_country(self, name: str) -> URIRef | None:
         """The country in brackets after an organisation's name ("... (Peru)"), if it is one."""
@@ -721,37 +747,10 @@ def build_table(path: str | os.PathLike, root: str | os.PathLike | None = None,
         obj = resolve(r, r.object, r.object_kind, "object")
         if subject is None or obj is None:
             continue
-        claim = claim_of[r.fact_id]
-        st = _Statement(r.fact_id)
-        rel_triples, about, extra = _relationship(r, subject, obj)
-        if rel_triples:
-            relationships.add(about)
-        st.triples += rel_triples + extra
-        t = st.triples
-        t += [(claim, RDF.type, SC.Claim), (claim, SC.about, about), (claim, SC.factId, Literal(r.fact_id))]
-        if r.relation in MEMBERSHIP:
-            status = STATUSES[r.status] if r.status else MEMBERSHIP[r.relation]
-            if r.relation == "signatory_state_of" and status == "signatory":
-                status = "signatory-state"
-            t.append((claim, SC.status, concept("status", status)))
-            t.append((claim, SC.level, concept("level", _level(r))))
-        if r.date:  # an undated claim has neither (precision "unknown" is the absence of a date)
-            t.append((claim, SC.date, _literal_date(r.date)))
-            t.append((claim, SC.datePrecision, concept("date-precision", r.date_precision)))
-        t.append((claim, SC.certainty, concept("certainty", r.certainty)))
-        t.append((claim, SC.detail, Literal(r.detail, lang="en")))
-        if r.note:
-            t.append((claim, SC.note, Literal(r.note, lang="en")))
-            for ref in _fact_ids_in(r.note, claim_of, r.fact_id):
-                if r.certainty == "disputed":
-                    t.append((claim, SC.contradicts, claim_of[ref]))
-                    contradictions.append((ref, claim))
-                else:
-                    t.append((claim, RDFS.seeAlso, claim_of[ref]))
-            for url in _urls_in(r.note):
-                t.append((claim, RDFS.seeAlso, url_source.get(url, URIRef(url))))
-        t.append((claim, SC.compiledIn, compilation))
-        t.append((claim, PROV.wasDerivedFrom, src.iri))
+        st, rel = row_statement(r, subject, obj, claim_of[r.fact_id], src.iri, claim_of=claim_of,
+                                url_source=url_source, contradictions=contradictions, compilation=compilation)
+        if rel is not None:
+            relationships.add(rel)
         src.statements.append(st)
         statement_of[r.fact_id] = st
 
@@ -778,13 +777,124 @@ def build_table(path: str | os.PathLike, root: str | os.PathLike | None = None,
     )
 
 
+@dataclass(frozen=True)
+class Qualifiers:
+    """What a fact-sheet row says beyond a table row (see :mod:`spacecoop.sheet`), names resolved.
+
+    A compiled table's rows have none; :func:`row_statement` then writes exactly what it wrote
+    before fact sheets existed.
+    """
+
+    quote: str = ""
+    role: str = ""
+    signings: tuple[tuple[URIRef, str, URIRef | None], ...] = ()  # (person, role as printed, for whom)
+    witnesses: tuple[URIRef, ...] = ()
+    place: URIRef | None = None
+    programme: URIRef | None = None
+    ordinal: int | None = None
+    as_of: str = ""
+    date_inferred_from: str = ""
+    planned: bool = False
+
+
+def row_statement(r: Row, subject: URIRef, obj: URIRef, claim: URIRef, source: URIRef, *,
+                  claim_of: dict[str, URIRef], url_source: dict[str, URIRef],
+                  contradictions: list[tuple[str, URIRef]], compilation: URIRef | None = None,
+                  qualifiers: Qualifiers | None = None) -> tuple[_Statement, URIRef | None]:
+    """Return the triples of one fact (relationship, claim) and the relationship it is about.
+
+    The one code path of both importers: a compiled table's row (``compilation`` given, no
+    ``qualifiers``: the claim carries the compiler's detail) and a fact sheet's row (quote,
+    level, role, signers, agreement kind and title ... in ``qualifiers``). Contradictions the
+    row's note names are appended to ``contradictions`` as (other fact_id, this claim).
+    """
+    q = qualifiers or Qualifiers()
+    st = _Statement(r.fact_id)
+    rel_triples, about, extra = _relationship(r, subject, obj)
+    st.triples += rel_triples + extra
+    t = st.triples
+    t += [(claim, RDF.type, SC.Claim), (claim, SC.about, about), (claim, SC.factId, Literal(r.fact_id))]
+    if r.relation in MEMBERSHIP:
+        status = STATUSES[r.status] if r.status else MEMBERSHIP[r.relation]
+        if r.relation == "signatory_state_of" and status == "signatory":
+            status = "signatory-state"
+        t.append((claim, SC.status, concept("status", status)))
+        t.append((claim, SC.level, concept("level", _level(r))))
+    if r.date:  # an undated claim has neither (precision "unknown" is the absence of a date)
+        t.append((claim, SC.date, _literal_date(r.date)))
+        t.append((claim, SC.datePrecision, concept("date-precision", r.date_precision)))
+    t.append((claim, SC.certainty, concept("certainty", r.certainty)))
+    if q.quote:
+        t.append((claim, SC.quote, Literal(q.quote)))
+    if r.detail:
+        t.append((claim, SC.detail, Literal(r.detail, lang="en")))
+    if r.note:
+        t.append((claim, SC.note, Literal(r.note, lang="en")))
+        for ref in _fact_ids_in(r.note, claim_of, r.fact_id):
+            if r.certainty == "disputed":
+                t.append((claim, SC.contradicts, claim_of[ref]))
+                contradictions.append((ref, claim))
+            else:
+                t.append((claim, RDFS.seeAlso, claim_of[ref]))
+        for url in _urls_in(r.note):
+            t.append((claim, RDFS.seeAlso, url_source.get(url, URIRef(url))))
+    if compilation is not None:
+        t.append((claim, SC.compiledIn, compilation))
+    t.append((claim, PROV.wasDerivedFrom, source))
+    t += _qualifier_triples(r, claim, about, q)
+    return st, (about if rel_triples else None)
+
+
+def _qualifier_triples(r: Row, claim: URIRef, about: URIRef, q: Qualifiers) -> list[tuple]:
+    t: list[tuple] = []
+    kind = getattr(r, "agreement_kind", "")
+    if r.relation == "agreement_with":
+        if kind:
+            t.append((about, SC.agreementKind, concept("agreement-kind", kind)))
+        if getattr(r, "agreement_title", ""):
+            t.append((about, DCTERMS.title, Literal(r.agreement_title, lang="en")))
+        if (kind or getattr(r, "agreement_title", "")) and r.date:  # part of its identity
+            t.append((about, SC.date, _literal_date(r.date)))
+            t.append((about, SC.datePrecision, concept("date-precision", r.date_precision)))
+        if q.place is not None:
+            t.append((about, SCHEMA.location, q.place))
+        if q.programme is not None:
+            t.append((about, SC.programme, q.programme))
+    elif kind:
+        t.append((claim, SC.agreementKind, concept("agreement-kind", kind)))
+    if q.role:
+        t.append((claim, SC.role, concept("role", q.role)))
+    for person, role, behalf in q.signings:
+        signing = relationship_iri("signing", about, person)
+        t.append((claim, SC.signature, signing))
+        t += [(signing, RDF.type, SC.Signing), (signing, SC.signer, person)]
+        if behalf is not None:
+            t.append((signing, SC.onBehalfOf, behalf))
+        if role:
+            t.append((signing, SC.signerRole, Literal(role, lang="en")))
+    t += [(claim, SC.witness, w) for w in q.witnesses]
+    if q.ordinal is not None:
+        t.append((claim, SC.ordinal, Literal(q.ordinal, datatype=XSD.positiveInteger)))
+    if q.as_of:
+        t.append((claim, SC.asOf, _literal_date(q.as_of)))
+    if q.date_inferred_from:
+        t.append((claim, SC.dateInferredFrom, Literal(q.date_inferred_from)))
+    if q.planned:
+        t.append((claim, SC.planned, Literal(True)))
+    return t
+
+
 def _source_label(r: Row) -> str:
     when = r.source_date or "undated"
     return f"{r.source_publisher}, {when}: {r.source_url}"
 
 
 def _level(r: Row) -> str:
-    """The participation level a row implies (see the table's README conventions)."""
+    """The participation level a row implies (see the table's README conventions), or the level a
+    fact sheet's ``level`` column gives."""
+    given = getattr(r, "level", "")
+    if given:
+        return "organization" if given == "organisation" else given
     if r.fact_id.startswith("ilrs-dsel-mou-"):
         return "sub-national"  # a country standing in for unnamed organisations from it
     if r.subject_kind == "country":
@@ -802,7 +912,9 @@ def _relationship(r: Row, subject: URIRef, obj: URIRef):
         return [(node, RDF.type, SC.Participation), (node, ORG.member, subject),
                 (node, ORG.organization, obj)], node, []
     if rel == "agreement_with":
-        node = relationship_iri("agreement", subject, obj)
+        node = agreement_iri((subject, obj), kind=getattr(r, "agreement_kind", "") or None,
+                             date=(r.date or None) if getattr(r, "agreement_kind", "") or getattr(r, "agreement_title", "") else None,
+                             title=getattr(r, "agreement_title", "") or None)
         parties = sorted((subject, obj))
         return [(node, RDF.type, SC.Agreement)] + [(node, SC.party, p) for p in parties], node, []
     if rel == "payload_on":
@@ -861,12 +973,17 @@ _PREFIXES = (
     ("level", f"{VOCAB}level/"),
     ("precision", f"{VOCAB}date-precision/"),
 )
+_SHEET_PREFIXES = (
+    ("role", f"{VOCAB}role/"),
+    ("agreement-kind", f"{VOCAB}agreement-kind/"),
+)
+"""Prefixes only fact sheets use: declared in their files alone, so table files stay as they were."""
 _LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
-def _header() -> str:
+def _header(sheet: bool = False) -> str:
     lines = [f"@base <{ID}> ."]
-    lines += [f"@prefix {p + ':':<10} <{ns}> ." for p, ns in _PREFIXES]
+    lines += [f"@prefix {p + ':':<10} <{ns}> ." for p, ns in _PREFIXES + (_SHEET_PREFIXES if sheet else ())]
     return "\n".join(lines) + "\n"
 
 
@@ -877,7 +994,7 @@ def _term(t) -> str:
             return f"<{s[len(str(ID)):]}>"
         if t == RDF.type:
             return "a"
-        for prefix, ns in sorted(_PREFIXES, key=lambda x: -len(x[1])):
+        for prefix, ns in sorted(_PREFIXES + _SHEET_PREFIXES, key=lambda x: -len(x[1])):
             if s.startswith(ns) and _LOCAL.match(s[len(ns):]):
                 return f"{prefix}:{s[len(ns):]}"
         return f"<{s}>"
@@ -928,14 +1045,20 @@ _DECLARATION = (RDF.type, ORG.member, ORG.organization, SC.party, SC.mission, SC
                 SC.contributor)
 
 
-def _write_source(src: _Source, table_name: str) -> str:
+def _write_source(src: _Source, table_name: str, intro: list[str] | None = None, *, sheet: bool = False) -> str:
+    """Write one source file: comment lines (``intro``, default: the compiled table's), prefixes,
+    the default graph (what is known about the source) and the named graph, one block per fact."""
+    if intro is None:
+        intro = [
+            f"# Generated by `spacecoop import-table {table_name}`: do not edit, re-import instead.",
+            f"# Source: {src.url}",
+            "# The rows below restate what the compiled table says this page states; the table's",
+            "# details are the compiler's words, not quotes, so claims carry sc:detail and sc:factId.",
+        ]
     lines = [
-        f"# Generated by `spacecoop import-table {table_name}`: do not edit, re-import instead.",
-        f"# Source: {src.url}",
-        "# The rows below restate what the compiled table says this page states; the table's",
-        "# details are the compiler's words, not quotes, so claims carry sc:detail and sc:factId.",
+        *intro,
         "",
-        _header(),
+        _header(sheet=sheet),
         "# Default graph: what is known about the source.",
         *_block(src.about, ""),
         "",
@@ -1021,12 +1144,17 @@ def _stale(out: Path, files: dict[str, bytes]) -> list[str]:
     return sorted(f"sources/{p.name}" for p in folder.glob(f"{SOURCE_PREFIX}*.trig") if f"sources/{p.name}" not in files)
 
 
-def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = None):
+def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = None, *,
+                    replaces=None):
     """Validate the project with ``files`` in place of its imported table files.
 
     The project's ontology, queries and graph are copied into a temporary folder, the previous
     table files left out and ``files`` written in their place; then :func:`spacecoop.validate`
-    runs there, exactly as ``spacecoop validate`` would after the import.
+    runs there, exactly as ``spacecoop validate`` would after the import (stored texts looked up
+    where the project's own are).
+
+    ``replaces``, a predicate on file names, says which files of ``graph/`` ``files`` replace
+    (default: the compiled table's; a fact sheet replaces its own source file).
 
     Returns
     -------
@@ -1041,15 +1169,17 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
         shutil.copytree(root_path / "ontology", t / "ontology")
         if (root_path / "queries").is_dir():
             shutil.copytree(root_path / "queries", t / "queries")
-        shutil.copytree(
-            root_path / "graph", t / "graph",
-            ignore=lambda d, names: [n for n in names if n == Path(ENTITIES_FILE).name
-                                     or (n.startswith(SOURCE_PREFIX) and n.endswith(".trig"))],
-        )
+        if replaces is None:
+            def replaces(n: str) -> bool:
+                return n == Path(ENTITIES_FILE).name or (n.startswith(SOURCE_PREFIX) and n.endswith(".trig"))
+        shutil.copytree(root_path / "graph", t / "graph",
+                        ignore=lambda d, names: [n for n in names if replaces(n)])
         for name, data in files.items():
             (t / "graph" / name).parent.mkdir(parents=True, exist_ok=True)
             (t / "graph" / name).write_bytes(data)
-        report = validate(t)
+        from .load import Layout
+
+        report = validate(t, texts_dir=Layout(root_path).texts_dir)
     fix = lambda s: s.replace(str(t / "graph"), "graph")  # noqa: E731 - name files as in the project
     from .validate import ValidationReport, Violation
 

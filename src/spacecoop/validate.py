@@ -8,7 +8,16 @@ mention the node:
   declare (a misspelt property mints a new term silently otherwise);
 * ``quote``: every ``sc:quote`` must appear verbatim in its source's stored text, where that text
   is at hand (``../shared/sources/``); otherwise the check is skipped with a reason;
-* ``check``: every ``queries/checks/*-violation.rq`` must return zero rows.
+* ``check``: every ``queries/checks/*-violation.rq`` must return zero rows;
+* ``entities`` (:func:`check_entities`): two entities of one kind sharing an ISO 3166 code or a
+  normalised label or alternative label (``country/czechia`` beside ``country/czech-republic``);
+  an entity IRI used but defined nowhere (a typo), answered with "did you mean";
+* ``agreement-iri``: every agreement's IRI is the one :func:`spacecoop.namespaces.agreement_iri`
+  mints from its parties, kind, date and title;
+* ``sources``: two sources with one URL; a source whose claims quote it but that has no stored
+  text (``sc:localCopy``), so its quotes could never be checked.
+
+Checks that cannot run (a stored text not at hand) are reported in ``skipped``, never silently.
 """
 
 from __future__ import annotations
@@ -55,7 +64,8 @@ class ValidationReport:
         return not self.violations
 
 
-def validate(root: str | os.PathLike | None = None, *, loaded: Loaded | None = None) -> ValidationReport:
+def validate(root: str | os.PathLike | None = None, *, loaded: Loaded | None = None,
+             texts_dir: str | os.PathLike | None = None) -> ValidationReport:
     """Validate the project's dataset.
 
     Parameters
@@ -64,6 +74,8 @@ def validate(root: str | os.PathLike | None = None, *, loaded: Loaded | None = N
         Project root (see :func:`spacecoop.load.find_root`).
     loaded : Loaded, optional
         An already loaded dataset (from :func:`spacecoop.load.load`), to avoid loading twice.
+    texts_dir : path, optional
+        Folder of stored source texts (default: the layout's, ``../shared/sources``).
 
     Returns
     -------
@@ -91,12 +103,18 @@ def validate(root: str | os.PathLike | None = None, *, loaded: Loaded | None = N
     checked.append("shacl")
     violations += check_terms(loaded)
     checked.append("unknown-term")
-    quote_violations, quote_skipped = check_quotes(loaded, layout)
+    quote_violations, quote_skipped = check_quotes(loaded, layout, texts_dir)
     violations += quote_violations
     skipped += quote_skipped
     checked.append("quote")
     violations += check_queries(loaded, layout)
     checked.append("check")
+    violations += check_entities(loaded)
+    checked.append("entities")
+    violations += check_agreement_iris(loaded)
+    checked.append("agreement-iri")
+    violations += check_sources(loaded)
+    checked.append("sources")
     violations.sort(key=lambda v: (v.rule, v.node, v.message, v.value))
     return ValidationReport(tuple(violations), tuple(skipped), tuple(checked))
 
@@ -138,7 +156,7 @@ def check_shacl(loaded: Loaded, layout: Layout) -> list[Violation]:
                 node=curie(str(node)),
                 rule="shacl",
                 message=message,
-                files=tuple(loaded.files_of(node)),
+                files=files_at_fault(loaded, node, path, value),
                 value=curie(str(value)) if value is not None and value != node else "",
             )
         )
@@ -175,19 +193,46 @@ def _norm(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-def check_quotes(loaded: Loaded, layout: Layout) -> tuple[list[Violation], list[str]]:
+QUOTE_JOINER = " \u2026 "
+"""What joins several verbatim pieces of one quote (space, ellipsis U+2026, space)."""
+
+
+def missing_quote_pieces(quote: str, text: str) -> list[str]:
+    """Return the pieces of ``quote`` (split at :data:`QUOTE_JOINER`) that ``text`` does not
+    contain verbatim, whitespace runs counting as one space.
+
+    Examples
+    --------
+    >>> missing_quote_pieces("South Africa \u2026 the ILRS", "South Africa has joined the ILRS.")
+    []
+    >>> missing_quote_pieces("South Africa \u2026 the ISS", "South Africa has joined the ILRS.")
+    ['the ISS']
+    """
+    norm = _norm(text)
+    return [p for p in (_norm(x) for x in quote.split(QUOTE_JOINER.strip())) if p and p not in norm] \
+        if QUOTE_JOINER in quote else ([] if _norm(quote) in norm else [_norm(quote)])
+
+
+def check_quotes(loaded: Loaded, layout: Layout, texts_dir: str | os.PathLike | None = None
+                 ) -> tuple[list[Violation], list[str]]:
     """Check every quote against its source's stored text; skip sources whose text is absent."""
+    folder = Path(texts_dir) if texts_dir is not None else layout.texts_dir
     ds = loaded.ds
     out: list[Violation] = []
     skipped: list[str] = []
     texts: dict[URIRef, str | None] = {}
+    prov = URIRef(PREFIXES["prov"] + "wasDerivedFrom")
+    quoted_sources = {ds.value(c, prov) for c in set(ds.subjects(SC.quote, None))}
     for source in sorted(set(ds.subjects(RDF.type, SC.Source))):
         copy = ds.value(source, SC.localCopy)
         if copy is None:
-            skipped.append(f"quotes of {curie(str(source))} not checked: the source has no sc:localCopy")
+            # A source that is quoted without a stored text is a violation (check_sources); one that
+            # quotes nothing (a compiled table's page) is said here, once, never silently passed.
+            if not quoted_sources or source not in quoted_sources:
+                skipped.append(f"quotes of {curie(str(source))} not checked: the source has no sc:localCopy")
             texts[source] = None
             continue
-        path = layout.texts_dir / str(copy)
+        path = folder / str(copy)
         if not path.is_file():
             skipped.append(f"quotes of {curie(str(source))} not checked: {path} is not at hand")
             texts[source] = None
@@ -198,7 +243,7 @@ def check_quotes(loaded: Loaded, layout: Layout) -> tuple[list[Violation], list[
         text = texts.get(source)
         if text is None:
             continue
-        if _norm(str(quote)) not in text:
+        if missing_quote_pieces(str(quote), text):
             out.append(
                 Violation(
                     node=curie(str(claim)),
@@ -229,4 +274,161 @@ def check_queries(loaded: Loaded, layout: Layout) -> list[Violation]:
                     files=tuple(loaded.files_of(node)) if node is not None else (),
                 )
             )
+    return out
+
+
+def files_at_fault(loaded: Loaded, node, path=None, value=None) -> tuple[str, ...]:
+    """Return the files that state the offending triple (``node path value``), where that can be
+    told; else every file that mentions ``node``.
+
+    A relationship node is shared by every source that reports it: a typo in one new source must
+    name that source, not the three others that describe the node correctly.
+    """
+    everywhere = loaded.files_of(node)
+    if path is None or value is None or not isinstance(path, URIRef) or len(everywhere) < 2:
+        return tuple(everywhere)
+    found: set[str] = set()
+    for _, _, _, g in loaded.ds.quads((node, path, value, None)):
+        gid = g.identifier if hasattr(g, "identifier") else g
+        if gid is not None and gid != loaded.ds.default_graph.identifier:
+            found.update(loaded.files_of(gid))
+    narrowed = sorted(found & set(everywhere))
+    return tuple(narrowed or everywhere)
+
+
+def check_entities(loaded: Loaded) -> list[Violation]:
+    """Report entities of one kind that share a normalised name or an ISO 3166 code, and entity
+    IRIs that are used but defined nowhere (with "did you mean")."""
+    from .entities import EntityFinder
+    from .namespaces import ENTITY_KINDS, ID
+
+    ds = loaded.ds
+    finder = EntityFinder(ds)
+    out: list[Violation] = []
+
+    def kind_of(node) -> str:
+        return finder.entities[node][1]
+
+    def scope(node) -> str:  # payload names repeat across missions: compare within one mission
+        parts = str(node)[len(str(ID)):].split("/")
+        return parts[1] if kind_of(node) == "payload" and len(parts) > 2 else ""
+
+    for key, nodes in sorted(finder.by_key.items()):
+        named = sorted(n for n, via in nodes.items() if not via.startswith("pycountry"))
+        groups: dict[tuple[str, str], list] = {}
+        for n in named:
+            groups.setdefault((kind_of(n), scope(n)), []).append(n)
+        for (kind, _), same in groups.items():
+            if len(same) < 2:
+                continue
+            for n, files in _at_fault(loaded, same):
+                others = ", ".join(curie(str(o)) for o in same if o != n)
+                out.append(Violation(
+                    node=curie(str(n)), rule="duplicate-entity",
+                    message=f"shares the name {key!r} with {others}: one {kind}, two nodes (keep one IRI and "
+                            "move the other's names to skos:altLabel)",
+                    files=files))
+    codes: dict[tuple[str, str], set] = {}
+    for prop in (SC.iso3166Alpha2, SC.iso3166Subdivision):
+        for node, code in ds.subject_objects(prop):
+            if node in finder.entities:
+                codes.setdefault((kind_of(node), str(code)), set()).add(node)
+    for (kind, code), same in sorted(codes.items()):
+        if len(same) > 1:
+            for n, files in _at_fault(loaded, sorted(same)):
+                others = ", ".join(curie(str(o)) for o in sorted(same) if o != n)
+                out.append(Violation(
+                    node=curie(str(n)), rule="duplicate-entity",
+                    message=f"has the ISO 3166 code {code} of {others}: one {kind}, two nodes (keep one IRI and "
+                            "move the other's names to skos:altLabel)",
+                    files=files))
+    typed = set(ds.subjects(RDF.type, None))
+    unknown: dict[URIRef, set[str]] = {}
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        if (isinstance(o, URIRef) and p != RDF.type and str(o).startswith(str(ID))
+                and str(o)[len(str(ID)):].split("/")[0] in ENTITY_KINDS and o not in typed):
+            unknown.setdefault(o, set()).update(loaded.files_of(s))
+    for o, files in sorted(unknown.items()):
+        slug = str(o)[len(str(ID)):].split("/")[-1].replace("-", " ")
+        hint = finder.find(slug).did_you_mean() if not finder.find(slug).found else \
+            f"did you mean {finder.find(slug).matches[0].curie}?"
+        out.append(Violation(node=curie(str(o)), rule="unknown-entity",
+                             message=f"is used but defined nowhere (no rdf:type in any file); {hint}",
+                             files=tuple(sorted(files))))
+    return out
+
+
+def _at_fault(loaded: Loaded, same: list) -> list[tuple]:
+    """Which of several nodes for one thing to report, with their files: the ones defined only in
+    source files when another is curated in ``graph/reference`` (the newcomer is the duplicate),
+    else every one of them."""
+    def curated(n) -> bool:
+        return any("/graph/reference/" in f.replace("\\", "/") for f in loaded.files_of(n))
+
+    newcomers = [n for n in same if not curated(n)]
+    chosen = newcomers if newcomers and len(newcomers) < len(same) else same
+    return [(n, tuple(loaded.files_of(n))) for n in chosen]
+
+
+def check_agreement_iris(loaded: Loaded) -> list[Violation]:
+    """Report agreements whose IRI is not :func:`~spacecoop.namespaces.agreement_iri` of their
+    parties, kind, date and title (so that two sources of one instrument meet on one node)."""
+    from rdflib.namespace import DCTERMS
+
+    from .namespaces import agreement_iri
+
+    ds = loaded.ds
+    out = []
+    for node in sorted(set(ds.subjects(RDF.type, SC.Agreement))):
+        parties = sorted(set(ds.objects(node, SC.party)))
+        kinds = sorted(set(ds.objects(node, SC.agreementKind)))
+        titles = sorted(set(ds.objects(node, DCTERMS.title)))
+        dates = sorted(set(ds.objects(node, SC.date)))
+        if len(parties) < 2 or len(kinds) > 1 or len(titles) > 1 or len(dates) > 1:
+            continue  # the shapes report these
+        kind = str(kinds[0]).rsplit("/", 1)[1] if kinds else None
+        title = str(titles[0]) if titles else None
+        try:
+            expected = agreement_iri(parties, kind=kind, title=title,
+                                     date=str(dates[0]) if dates and (kind or title) else None)
+        except ValueError as exc:
+            out.append(Violation(curie(str(node)), "agreement-iri", str(exc), tuple(loaded.files_of(node))))
+            continue
+        if expected != node:
+            out.append(Violation(
+                node=curie(str(node)), rule="agreement-iri",
+                message=f"is not the IRI minted from its parties, kind, date and title: expected {curie(str(expected))}",
+                files=tuple(loaded.files_of(node))))
+    return out
+
+
+def check_sources(loaded: Loaded) -> list[Violation]:
+    """Report two sources with one URL, and sources quoted by claims that have no stored text."""
+    from .namespaces import SCHEMA
+
+    ds = loaded.ds
+    out = []
+    by_url: dict[str, list] = {}
+    for source in sorted(set(ds.subjects(RDF.type, SC.Source))):
+        for url in ds.objects(source, SCHEMA.url):
+            by_url.setdefault(str(url), []).append(source)
+    for url, sources in sorted(by_url.items()):
+        if len(sources) > 1:
+            files = tuple(sorted({f for s in sources for f in loaded.files_of(s)}))
+            for s in sources:
+                others = ", ".join(curie(str(o)) for o in sources if o != s)
+                out.append(Violation(curie(str(s)), "duplicate-source",
+                                     f"has the URL {url} of {others}: one page, two sources (keep one file)",
+                                     files))
+    prov = URIRef(PREFIXES["prov"] + "wasDerivedFrom")
+    quoted: dict[URIRef, int] = {}
+    for claim in set(ds.subjects(SC.quote, None)):
+        for source in ds.objects(claim, prov):
+            quoted[source] = quoted.get(source, 0) + 1
+    for source, n in sorted(quoted.items()):
+        if ds.value(source, SC.localCopy) is None:
+            out.append(Violation(curie(str(source)), "quote",
+                                 f"{n} claims quote it, but it has no stored text (sc:localCopy, a file in the "
+                                 "stored texts folder): its quotes can never be checked",
+                                 tuple(loaded.files_of(source))))
     return out
