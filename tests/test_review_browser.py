@@ -212,5 +212,5 @@ def test_add_puts_exactly_the_reviewed_rows_in_the_graph(browser, server, sheet,
     expected = sorted(rows[i]["quote"] for i in done["accepted"])
     assert quotes == expected  # exactly the accepted and edited rows: none rejected, none pending
     assert not any("Serbia" in q for q in quotes)
-    dates = {str(o) for o in ds.objects(None, SC.date)}
+    dates = {str(o) for g in ds.graphs() for o in g.objects(None, SC.date)}
     assert "2025-03-30" in dates  # the edit reached the graph

@@ -40,6 +40,10 @@ def extract(obj: Context, text: Path, out: Path, url: str, publisher: str, date:
     end_line = a.text.count("\n", 0, a.body_end) + 1
     click.echo(f"read {text}: body lines {start_line}-{end_line}, {result.sentences} sentences, article date {when}")
     click.echo(f"wrote {out}: {facts} candidate facts and {new} new entities, all review=pending")
+    missing = [name for name, value in (("--url", url), ("--publisher", publisher), ("--date", a.date)) if not value]
+    if missing:
+        click.echo(f"note: no {', '.join(missing)} given: fill source_url, source_publisher and source_date in the "
+                   "sheet (or on the review page) before `spacecoop add`", err=True)
     return 0
 
 
