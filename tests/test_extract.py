@@ -387,7 +387,7 @@ def test_founding_article_extract_then_add_lands_on_the_curated_nodes(tmp_path):
     for name in ("ontology", "graph", "queries"):
         shutil.copytree(ROOT / name, root / name)
     sheet = tmp_path / "change-8.csv"
-    art, rows = rows_of(FOUNDING.read_text(encoding="utf-8"), date="2025-04-25", publisher="SpaceNews",
+    _art, rows = rows_of(FOUNDING.read_text(encoding="utf-8"), date="2025-04-25", publisher="SpaceNews",
                         url="https://spacenews.com/china-selects-international-payloads-for-change-8-lunar-south-pole-mission/")
     for r in rows:
         # the Chinese rover is a sc:Rover in graph/reference, which `add` does not match for kind payload
@@ -408,3 +408,14 @@ def test_founding_article_extract_then_add_lands_on_the_curated_nodes(tmp_path):
     assert len(written) >= 55
     assert written <= curated  # every node extract + add wrote is one the curated encoding has
     assert {"leader", "joined", "engaged", "supporter", "signatory", "member"} <= statuses
+
+
+def test_a_relative_clause_does_not_make_a_fact_planned_or_hedged():
+    # found on the founding article: "… (ILRS); an initiative that seeks to establish a robotic moon
+    # base which will eventually host visiting astronauts. These include …" made every member 'planned'
+    text = ("HELSINKI — Some countries have already signed up to the International Lunar Research Station, "
+            "a base which will eventually host astronauts. These include Kenya, Peru and Serbia.\n\n"
+            "Egypt, which is expected to launch a probe, has joined the ILRS.\n")
+    _, cands = facts(text)
+    assert {(c.subject, c.planned, c.certainty) for c in cands} == {
+        ("Kenya", "", "reported"), ("Peru", "", "reported"), ("Serbia", "", "reported"), ("Egypt", "", "reported")}

@@ -840,6 +840,10 @@ class _Ctx:
 def _certainty_of(ctx: _Ctx, clause: str) -> tuple[str, str, str]:
     """(certainty, planned, note) of a clause, from its hedges and attributions."""
     certainty, planned, note = ctx.base_certainty, "", ""
+    # a relative clause says something about a name, not about the fact: "… the ILRS, an initiative that
+    # seeks to establish a robotic moon base which will eventually host visiting astronauts"
+    clause = re.sub(r",\s*(?:which|who|that)\b[^,]*,", ",", clause)
+    clause = re.sub(r"(?:,\s*|\s+)(?:which|who|that)\s+(?:will|would|seeks?|aims?)\b.*$", "", clause)
     if HEDGES.search(clause):
         certainty = "unconfirmed"
         note = f"hedged in the source: {HEDGES.search(clause).group(1)!r}"
@@ -1199,7 +1203,8 @@ def _emit_membership(ctx: _Ctx, s: Sentence, subjects: list[Mention], obj: Menti
             _propose(ctx, m.link, (m.start, m.end))
 
 
-_SUBJECT_GAP = re.compile(r"^(?:\s+and\s+(?:\w+\s+)?other\s+(?:countries|nations|states|partners))?\s*,?\s*$")
+_SUBJECT_GAP = re.compile(r"^(?:\s*,\s*(?:which|who)\b[^,;]*)?"  # "Egypt, which is expected to launch a probe, has"
+                          r"(?:\s+and\s+(?:\w+\s+)?other\s+(?:countries|nations|states|partners))?\s*,?\s*$")
 _ORG_KINDS = ("space_agency", "government_body", "university", "research_institute", "company",
               "international_organization")
 _GROUPS = ("initiative", "international_organization")
@@ -1518,7 +1523,7 @@ def _rule_these_include(ctx: _Ctx) -> None:
         if obj is None:
             continue
         cue = (prev.start + vm.start(), obj.end)
-        certainty, planned, note = _certainty_of(ctx, prev.text)
+        certainty, planned, note = _certainty_of(ctx, ctx.text[prev.start:cue[1]])
         for mem in members:
             rel, st, level = _relation_for(mem.link, obj.link, vm.group(1), False)
             spans = ((cue[0], cue[1]), (mem.start, mem.end)) if len(members) >= 3 else (cue, (s.start, mem.end))

@@ -325,8 +325,8 @@ mark.accepted{background:#c9f2cf;border-color:#2e9b45}mark.rejected{background:#
 .card .fact{font-weight:600}.card .meta{color:#555;font-size:12.5px}.card .q{font-style:italic;color:#333;margin:3px 0}
 .card button{font:inherit;font-size:12.5px;margin-right:4px;padding:2px 8px;border:1px solid #bbb;border-radius:4px;background:#f8f8f8;cursor:pointer}
 .card .missing{color:#b00020;font-size:12px}
-.edit{display:grid;grid-template-columns:120px 1fr;gap:3px 6px;margin-top:6px}
-.edit input{font:inherit;font-size:12.5px;padding:2px 4px}
+.editor{display:grid;grid-template-columns:120px 1fr;gap:3px 6px;margin-top:6px}
+.editor input{font:inherit;font-size:12.5px;padding:2px 4px}
 #tools{background:#fff;border-radius:6px;padding:8px 10px;margin-bottom:8px}
 #tools input{font:inherit;padding:2px 5px}#results div{font-size:13px;padding:2px 0}
 #results button{font-size:12px;margin-left:4px}
@@ -343,7 +343,7 @@ mark.accepted{background:#c9f2cf;border-color:#2e9b45}mark.rejected{background:#
  <button id="go" type="button">Search</button> <span class="meta">(results fill the open editor's subject or object)</span></div>
  <div id="results"></div>
  <details><summary>New entity</summary>
- <div class="edit"><label for="ne-name">name</label><input id="ne-name">
+ <div class="editor"><label for="ne-name">name</label><input id="ne-name">
  <label for="ne-kind">kind</label><input id="ne-kind" placeholder="university, space_agency, country …">
  <label for="ne-country">country</label><input id="ne-country">
  <label for="ne-alt">other names</label><input id="ne-alt" placeholder="; separated">
@@ -402,7 +402,7 @@ function renderCards(){
       const b = el("button", {"type":"button","class":cls}, label); b.addEventListener("click", fn); bar.appendChild(b);}
     c.appendChild(bar);
     if(editing===i){
-      const f = el("div", {"class":"edit"});
+      const f = el("div", {"class":"editor"});
       for(const k of FIELDS){ if(!S.columns.includes(k)) continue;
         f.appendChild(el("label", {"for":"f-"+i+"-"+k}, k));
         const inp = el("input", {"id":"f-"+i+"-"+k, "name":k}); inp.value = r[k]||"";
