@@ -419,3 +419,10 @@ def test_a_relative_clause_does_not_make_a_fact_planned_or_hedged():
     _, cands = facts(text)
     assert {(c.subject, c.planned, c.certainty) for c in cands} == {
         ("Kenya", "", "reported"), ("Peru", "", "reported"), ("Serbia", "", "reported"), ("Egypt", "", "reported")}
+
+
+def test_public_names_are_sorted_and_exist():
+    import spacecoop.extract as ex
+
+    assert ex.__all__ == sorted(ex.__all__)
+    assert all(hasattr(ex, n) for n in ex.__all__)

@@ -45,17 +45,20 @@ from pathlib import Path
 from .errors import SpacecoopError
 
 __all__ = [
-    "SHEET_COLUMNS",
     "Article",
     "Candidate",
     "EntityLink",
+    "SHEET_COLUMNS",
     "Sentence",
+    "article_from_text",
     "extract_candidates",
     "extract_file",
     "link_entity",
+    "locate_quote",
     "parse_dates",
     "read_article",
     "split_sentences",
+    "to_rows",
     "write_sheet",
 ]
 
