@@ -331,8 +331,11 @@ NOTES = """## Reading these numbers
   joined by " … " (``Venezuela … signed agreements and MoUs regarding the ILRS as national-level
   participants``); a two-name list quotes the clause. Every quote piece is a slice of the stored
   text, so "verbatim" holds by construction, and is checked anyway.
-* Not scored: dates (extracted, with their precision and the inferred year), signers, agreement
-  kinds and titles, proposed new entities."""
+* Not scored: dates (extracted, with their precision and the inferred year), signers, their
+  titles and witnesses, agreement kinds and titles, proposed new entities. The signer and witness
+  pass was written after round 3 was scored, from a round-1 and a round-3 sentence ("… signed the
+  Artemis Accords on behalf of the Government of …, in the presence of …"); it changes no scored
+  fact, and round 3's numbers are the same before and after it."""
 
 
 def pct(a, b):

@@ -426,3 +426,19 @@ def test_public_names_are_sorted_and_exist():
 
     assert ex.__all__ == sorted(ex.__all__)
     assert all(hasattr(ex, n) for n in ex.__all__)
+
+
+def test_signers_titles_parties_and_witnesses():
+    text = ("WASHINGTON — Kenya became the 61st signatory of the Artemis Accords today. Cabinet Secretary for "
+            "Defence Md. Amina Otieno signed the Artemis Accords on behalf of the Government of Kenya in the "
+            "presence of Deputy Envoy Rosa Lind and NASA Chief of Staff Tom Weir.\n\n"
+            "The memorandum of understanding was signed May 2 by Ana Ruiz, director of the Egyptian Space Agency "
+            "and Li Wei, deputy administrator of the China National Space Administration (CNSA).\n")
+    _, cands = facts(text, date="2025-05-06", publisher="U.S. Department of State")
+    kenya = next(c for c in cands if c.subject == "Kenya")
+    assert (kenya.signer, kenya.signer_role, kenya.on_behalf_of, kenya.witness, kenya.ordinal, kenya.date) == (
+        "Md. Amina Otieno", "Cabinet Secretary for Defence", "Kenya", "Rosa Lind; Tom Weir", "61", "2025-05-06")
+    signers = sorted((c.signer, c.signer_role, c.on_behalf_of) for c in cands if c.relation == "agreement_with")
+    assert signers == [("Ana Ruiz", "director", "Egyptian Space Agency"),
+                       ("Li Wei", "deputy administrator", "China National Space Administration")]
+    assert {c.date for c in cands if c.relation == "agreement_with"} == {"2025-05-02"}

@@ -214,3 +214,19 @@ def test_add_puts_exactly_the_reviewed_rows_in_the_graph(browser, server, sheet,
     assert not any("Serbia" in q for q in quotes)
     dates = {str(o) for g in ds.graphs() for o in g.objects(None, SC.date)}
     assert "2025-03-30" in dates  # the edit reached the graph
+
+
+def test_review_refuses_a_bad_sheet_in_one_line(tmp_path, capsys):
+    from spacecoop.cli import main
+
+    text = tmp_path / "a.txt"
+    text.write_text(ARTICLE, encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("fact_id,subject,colour\nx,Kenya,blue\n", encoding="utf-8")
+    assert main(["review", str(bad), "--text", str(text), "--port", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{bad}:1: unknown column(s) colour" in err[0]
+    good = tmp_path / "good.csv"
+    good.write_text("fact_id,subject\nx,Kenya\n", encoding="utf-8")
+    assert main(["review", str(good), "--text", str(tmp_path / "missing.txt"), "--port", "0"]) == 2
+    assert "missing.txt: no such file" in capsys.readouterr().err

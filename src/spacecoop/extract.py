@@ -323,7 +323,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         for m in _BOUNDARY.finditer(line):
             before = line[cut:m.start()].rstrip(".!?\"”’)")
             last = before.rsplit(None, 1)[-1].lower() if before.split() else ""
-            if last in _ABBREV or (len(last) == 1 and last.isalpha()):
+            raw = before.rsplit(None, 1)[-1] if before.split() else ""
+            if last in _ABBREV or (len(last) == 1 and last.isalpha()) or re.fullmatch(r"[A-Z][a-z]", raw):
+                # an initial, a known abbreviation, or a title such as "Md." before a name
                 continue
             piece = line[cut:m.start() + len(m.group(0).rstrip())].rstrip()
             if piece:
@@ -779,6 +781,7 @@ class Candidate:
     signer: str = ""
     signer_role: str = ""
     on_behalf_of: str = ""
+    witness: str = ""
     ordinal: str = ""
     as_of: str = ""
     planned: str = ""
@@ -1826,6 +1829,45 @@ def _mark_disputes(ctx: _Ctx) -> None:
 # Putting it together
 # --------------------------------------------------------------------------------------------
 
+# ---- signers and witnesses of an accession ------------------------------------------------------
+
+_SIGNED_ON_BEHALF = re.compile(
+    r"(?P<who>[A-Z][^;]*?)\s+signed\s+(?:the\s+)?(?P<what>[A-Z][\w’' -]*?)\s+on behalf of\s+(?:the\s+)?"
+    r"(?:(?:Government|Republic|Kingdom|State)\s+of\s+(?:the\s+)?)?(?P<for>[A-Z][\w’' -]*?)"
+    r"(?:\s+in the presence of\s+(?P<wit>[^;]+?))?\s*(?:\.\s*$|;|$)")
+_NAME_TAIL = re.compile(r"(?P<name>(?:[A-Z][a-z]{0,3}\.\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)?)\s*$")
+
+
+def _split_person(text: str) -> tuple[str, str]:
+    """'Director General of the Senegalese Space Studies Agency Maram Kaïré' → (name, title)."""
+    text = text.strip(" ,")
+    m = _NAME_TAIL.search(text)
+    if not m:
+        return "", ""
+    return m.group("name"), text[: m.start()].strip(" ,")
+
+
+def _attach_signers(ctx: _Ctx) -> None:
+    """'ROLE NAME signed the Accords on behalf of the Government of X in the presence of A and B': put the
+    signer, their title, the party and the witnesses on X's row for that instrument or initiative."""
+    for s in ctx.sentences:
+        for m in _SIGNED_ON_BEHALF.finditer(ctx.text, s.start, s.end):
+            what, party = link_entity(m.group("what")), link_entity(m.group("for"))
+            name, role = _split_person(m.group("who"))
+            if what is None or party is None or not name:
+                continue
+            witnesses = []
+            if m.group("wit"):
+                for part in re.split(r"\s+and\s+|,\s+", m.group("wit")):
+                    wname, _ = _split_person(part)
+                    if wname:
+                        witnesses.append(wname)
+            for i, c in enumerate(ctx.out):
+                if c.subject == party.label and c.object == what.label and not c.signer:
+                    ctx.out[i] = replace(c, signer=name, signer_role=role, on_behalf_of=party.label,
+                                         witness="; ".join(witnesses))
+
+
 RULES = (_rule_payload_bullets, _rule_led, _rule_these_include, _rule_signatory_list, _rule_nth, _rule_verbs,
          _rule_signed_by, _rule_which, _rule_will_carry, _rule_landing, _rule_entry, _rule_members_are, _rule_founded)
 
@@ -1853,6 +1895,7 @@ def extract_candidates(article: Article, *, url: str = "", publisher: str = "",
     ctx = _Ctx(article.text, article, gaz, sents, base)
     for rule in RULES:
         rule(ctx)
+    _attach_signers(ctx)
     _mark_disputes(ctx)
     seen: dict[tuple, int] = {}
     out: list[Candidate] = []
@@ -1903,7 +1946,8 @@ def to_rows(cands: list[Candidate], article: Article, *, url: str = "", publishe
             else "", status=c.status, certainty=c.certainty, detail=c.detail, source_url=url,
             source_publisher=publisher, source_date=src_date, note=c.note, quote=c.quote(article.text),
             level=c.level, role=c.role, agreement_kind=c.agreement_kind, agreement_title=c.agreement_title,
-            signer=c.signer, signer_role=c.signer_role, on_behalf_of=c.on_behalf_of, ordinal=c.ordinal,
+            signer=c.signer, signer_role=c.signer_role, on_behalf_of=c.on_behalf_of, witness=c.witness,
+            ordinal=c.ordinal,
             as_of=c.as_of, date_inferred_from=c.date_inferred_from, planned=c.planned, parent=c.parent,
             review="pending")
         if c.relation == "entity":

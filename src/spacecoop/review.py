@@ -368,16 +368,24 @@ function renderArticle(){
   S.spans.forEach((sp,i)=>sp.forEach(([a,b])=>{ if(a>=b0 && b<=b1){ const k=a+"-"+b;
     if(!byspan.has(k)) byspan.set(k, [a,b,[]]); byspan.get(k)[2].push(i); } }));
   const marks = [...byspan.values()].sort((x,y)=>x[0]-y[0]||y[1]-x[1]);
-  let pos = b0;
+  let pos = b0, last = null;
   for(const [a,b,rows] of marks){
-    if(a < pos) continue;  // a piece inside or across one already shown: the first one wins
+    if(a < pos){  // a piece inside or across the one shown: that mark stands for its rows too
+      if(last){ const all = last.dataset.rows.split(" ").concat(rows.map(String));
+        last.dataset.rows = [...new Set(all)].join(" ");
+        if(rows.includes(sel)) last.classList.add("sel"); }
+      continue; }
     box.appendChild(document.createTextNode(S.text.slice(pos,a)));
     const i = rows.includes(sel) ? sel : rows[0];
     const m = el("mark", {"data-row": String(i), "data-rows": rows.join(" ")}, S.text.slice(a,b));
     const rv = S.rows[i].review; if(rv==="accepted"||rv==="rejected") m.classList.add(rv);
     if(rows.includes(sel)) m.classList.add("sel");
-    m.addEventListener("click", ()=>select(i, true)); box.appendChild(m); pos = b;
+    m.addEventListener("click", ()=>{ const rs = m.dataset.rows.split(" ").map(Number);
+      const k = rs.indexOf(sel); select(rs[(k + 1) % rs.length], true); });  // clicks cycle through its rows
+    box.appendChild(m); pos = b; last = m;
   }
+  for(const m of box.querySelectorAll("mark")){
+    const n = m.dataset.rows.split(" ").length; m.title = n > 1 ? n + " candidates quote this" : "1 candidate"; }
   box.appendChild(document.createTextNode(S.text.slice(pos,b1)));
 }
 function factLine(r){
