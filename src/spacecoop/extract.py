@@ -44,7 +44,7 @@ from pathlib import Path
 
 from .errors import SpacecoopError
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_namespaces.py keeps spacecoop.__all__
     "Article",
     "Candidate",
     "EntityLink",
@@ -465,7 +465,7 @@ DEMONYMS = {
     "german": "Germany", "brazilian": "Brazil", "saudi": "Saudi Arabia", "venezuelan": "Venezuela",
     "belarusian": "Belarus", "azerbaijani": "Azerbaijan", "serbian": "Serbia", "kazakh": "Kazakhstan",
     "nicaraguan": "Nicaragua", "british": "United Kingdom", "korean": "South Korea", "swiss": "Switzerland",
-    "azerbaijani": "Azerbaijan", "kenyan": "Kenya", "nigerian": "Nigeria", "mexican": "Mexico",
+    "kenyan": "Kenya", "nigerian": "Nigeria", "mexican": "Mexico",
 }
 
 
