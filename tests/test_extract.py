@@ -442,3 +442,25 @@ def test_signers_titles_parties_and_witnesses():
     assert signers == [("Ana Ruiz", "director", "Egyptian Space Agency"),
                        ("Li Wei", "deputy administrator", "China National Space Administration")]
     assert {c.date for c in cands if c.relation == "agreement_with"} == {"2025-05-02"}
+
+
+def test_html_page_quotes_come_from_its_text_written_with_text_out(tmp_path, capsys):
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><nav>Menu</nav><article><p>HELSINKI &mdash; Peru and Kenya have joined the "
+                    "International Lunar Research Station as national-level participants.</p>"
+                    "<p>The payloads selected for Chang&rsquo;e-7 are:</p><p>Dust sensor (Thailand).</p>"
+                    "</article></body></html>", encoding="utf-8")
+    out, txt = tmp_path / "s.csv", tmp_path / "page.txt"
+    assert main(["extract", str(page), "--url", "https://example.org/p", "--publisher", "Example", "--date",
+                 "2025-01-02", "-o", str(out)]) == 0
+    assert "--text-out" in capsys.readouterr().err  # told where the quotes come from
+    assert main(["extract", str(page), "--url", "https://example.org/p", "--publisher", "Example", "--date",
+                 "2025-01-02", "-o", str(out), "--text-out", str(txt)]) == 0
+    text = txt.read_text(encoding="utf-8")
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all(locate_quote(text, r["quote"]) for r in rows)
+    assert "—" in text and "<p>" not in text
+    dust = {(r["relation"], r["object"], r["role"]) for r in rows
+            if r["subject"] == "Dust sensor" and r["relation"] != "entity"}
+    assert dust == {("payload_on", "Chang'e-7", ""), ("provided_by_country", "Thailand", "contributor")}

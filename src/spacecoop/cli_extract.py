@@ -18,8 +18,12 @@ from .cli import Context
                                              "publisher makes rows 'confirmed', a news outlet 'reported'.")
 @click.option("--date", "date", default=None, help="Its date, YYYY-MM-DD (default: the byline date found in the "
                                                    "page). Dates printed without a year take their year from it.")
+@click.option("--text-out", "text_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the text the quotes are taken from (for an HTML page: its readable text) here; "
+                   "give that file to `review` and `add` as --text.")
 @click.pass_obj
-def extract(obj: Context, text: Path, out: Path, url: str, publisher: str, date: str | None) -> int:
+def extract(obj: Context, text: Path, out: Path, url: str, publisher: str, date: str | None,
+            text_out: Path | None) -> int:
     """Propose candidate facts from a stored article (plain text or HTML) as a fact sheet.
 
     Finds the article body, links names to the graph's entities, reads relation cues, lists,
@@ -32,6 +36,10 @@ def extract(obj: Context, text: Path, out: Path, url: str, publisher: str, date:
     result = extract_file(text, url=url, publisher=publisher, date=date,
                           root=str(obj.root) if obj.root else None)
     write_sheet(list(result.rows), out)
+    if text_out is not None:
+        from .extract import write_text
+
+        write_text(result.article.text, text_out)
     a = result.article
     facts = sum(1 for r in result.rows if r["relation"] != "entity")
     new = len(result.rows) - facts
@@ -40,6 +48,9 @@ def extract(obj: Context, text: Path, out: Path, url: str, publisher: str, date:
     end_line = a.text.count("\n", 0, a.body_end) + 1
     click.echo(f"read {text}: body lines {start_line}-{end_line}, {result.sentences} sentences, article date {when}")
     click.echo(f"wrote {out}: {facts} candidate facts and {new} new entities, all review=pending")
+    if result.article.converted and text_out is None:
+        click.echo("note: the page is HTML; the quotes come from its readable text: write it with --text-out "
+                   "and give that file to `review` and `add`", err=True)
     missing = [name for name, value in (("--url", url), ("--publisher", publisher), ("--date", a.date)) if not value]
     if missing:
         click.echo(f"note: no {', '.join(missing)} given: fill source_url, source_publisher and source_date in the "

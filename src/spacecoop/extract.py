@@ -60,6 +60,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_namespaces.py keeps 
     "split_sentences",
     "to_rows",
     "write_sheet",
+    "write_text",
 ]
 
 TABLE_COLUMNS = (
@@ -104,6 +105,7 @@ class Article:
     body_end: int
     date: _dt.date | None
     date_source: str = ""
+    converted: bool = False  # True when the stored page was HTML and ``text`` is its readable text
 
     @property
     def body(self) -> str:
@@ -268,7 +270,8 @@ def read_article(path: str | os.PathLike, date: str | None = None) -> Article:
 
 def article_from_text(text: str, date: str | None = None, *, name: str = "text") -> Article:
     """Return the :class:`Article` of a text already read (see :func:`read_article`)."""
-    if _looks_like_html(text):
+    converted = _looks_like_html(text)
+    if converted:
         text = html_to_text(text)
     try:
         start, end = find_body(text)
@@ -279,11 +282,11 @@ def article_from_text(text: str, date: str | None = None, *, name: str = "text")
             d = _dt.date.fromisoformat(date)
         except ValueError:
             raise ExtractError(f"--date: {date!r} is not an ISO date (YYYY-MM-DD)") from None
-        return Article(text, start, end, d, "article date")
+        return Article(text, start, end, d, "article date", converted)
     found = [m for m in parse_dates(text[:start]) if m.precision == "day" and not m.inferred]
     if found:
-        return Article(text, start, end, _dt.date.fromisoformat(found[-1].value), "byline")
-    return Article(text, start, end, None, "")
+        return Article(text, start, end, _dt.date.fromisoformat(found[-1].value), "byline", converted)
+    return Article(text, start, end, None, "", converted)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1070,8 +1073,11 @@ def _rule_payload_bullets(ctx: _Ctx) -> None:
                     dlink = _resolve_span(ctx, da, db) or _new_org(ctx, dname, head)
                     if not dlink.curie:
                         _propose(ctx, dlink, (da, db))
-                    ctx.out.append(Candidate(plink.label, "payload", "developed_by", dlink.label, dlink.kind,
-                                             spans=((item_a, item_b),), certainty=ctx.base_certainty, role=role,
+                    # "(Thailand)": no organisation named, the payload is a country's contribution
+                    rel = "provided_by_country" if dlink.kind in ("country", "region") else "developed_by"
+                    ctx.out.append(Candidate(plink.label, "payload", rel, dlink.label, dlink.kind,
+                                             spans=((item_a, item_b),), certainty=ctx.base_certainty,
+                                             role=role if rel == "developed_by" else "contributor",
                                              subject_curie=plink.curie, object_curie=dlink.curie))
             j += 1
 
@@ -1975,6 +1981,21 @@ def write_sheet(rows: list[dict], out: str | os.PathLike) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(data)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def write_text(text: str, out: str | os.PathLike) -> Path:
+    """Write the text quotes are taken from (UTF-8, atomically)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text if text.endswith("\n") else text + "\n")
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
