@@ -131,6 +131,13 @@ def test_candidates_are_shown_highlighted_and_hostile_text_runs_nothing(browser,
     assert "<img src=x onerror=" in article and "<script>" in article  # shown as text
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#article img, #article script").count() == 0
+    nica = index_of(rows, "Nicaragua", "signatory_of")  # a hostile value typed into a field stays text too
+    page.click(f"#row-{nica} button.edit")
+    page.fill(f"#f-{nica}-subject", '<img src=x onerror="window.__pwned = 3">')
+    page.click(f"#row-{nica} button.done")
+    assert page.inner_text(f"#row-{nica} .fact").startswith('<img src=x onerror="window.__pwned = 3">')
+    assert page.locator("#cards img, #cards script").count() == 0
+    assert page.evaluate("window.__pwned") is None
     assert all(u.startswith(f"http://127.0.0.1:{server.port}/") for u in requests), requests
     assert errors == []
     page.close()
