@@ -306,21 +306,24 @@ def time_cli(path: Path) -> float:
 
 
 ROUNDS = """Rounds: *curated* is the founding article against our curated TriG (the rules were written
-while reading it). Rounds 1 and 2 are articles annotated by hand (``tests/data/extract``); the rules
-were extended after each round's first run, so their current scores are not a measure of
-generality: the first-pass column is. Round 3 was annotated before the extractor ever ran on it
-and no rule was changed afterwards: it is the held-out measure."""
+while reading it). Rounds 1 to 4 are articles annotated by hand (``tests/data/extract``), each round
+annotated before the extractor ran on it. After rounds 1, 2 and 4 the rules were extended, so their
+current scores are not a measure of generality: their first-pass column is. Round 3 was left as it
+was: its current score is its first pass. The first-pass numbers of rounds 3 and 4 are the
+held-out measure (rounds 1 and 2 were read while the rules were young)."""
 
 
 NOTES = """## Reading these numbers
 
 * The founding article's 100 % meets the targets, but it is not evidence of generality: the rules
-  were written while reading it. The held-out round (3) is: a State Department note in the same
-  template as a round-1 note scores 100 %, while two articles in new phrasings score 2 of 12 facts
-  ("its counterpart in Senegal", "inked memoranda … with 10 organizations from countries including
-  …", an MoU signed by a ministry whose name the graph does not know). Precision stayed at 100 % on
-  every held-out article: when the rules do not understand a sentence they propose nothing, and the
-  analyst adds the fact by hand on the review page.
+  were written while reading it. The held-out evidence is the first pass of rounds 3 and 4: 56 of
+  81 facts found with nothing wrong proposed, but 54 of the 56 come from one State Department note
+  in the same template as a round-1 note. On the four articles in new phrasings the first pass found
+  2 of 27 facts ("its counterpart in Senegal", "inked memoranda … with 10 organizations from
+  countries including …", "Thirteen countries — A, …, M — have already joined", "becomes the latest
+  country to join", a ministry named without "Science"). Rules written after round 4 recover 14 of
+  its 15. Precision stayed at 100 % on every first pass: when the rules do not understand a sentence
+  they propose nothing, and the analyst adds the fact by hand on the review page.
 * Gold in sheet terms. Curated certainty ``stated`` is ``reported`` for a news outlet, ``hedged``
   ``unconfirmed``, ``contradicted`` ``disputed``; a participation's status picks the relation
   (signatory → ``signatory_of``, member → ``member_of``/``full_member``; joined, engaged, supporter

@@ -344,11 +344,11 @@ def test_founding_article_meets_the_targets():
 def test_hand_annotated_articles_score_and_quote_verbatim():
     bench = _bench()
     files = sorted((ROOT / "tests" / "data" / "extract").glob("*.json"))
-    assert len(files) == 11  # rounds 1 and 2 (rules extended after them) and round 3 (held out)
+    assert len(files) == 13  # rounds 1, 2 and 4 (rules extended after them) and round 3 (left as it was)
     pooled = {}
     for f in files:
         gold = bench.gold_from_annotation(f)
-        assert gold.round in (1, 2, 3) and gold.first_pass, f.name
+        assert gold.round in (1, 2, 3, 4) and gold.first_pass, f.name
         for _fact, quote in gold.facts.values():
             assert locate_quote(gold.text, quote), (f.name, quote)  # the gold quotes are verbatim too
         s = bench.score(gold)
@@ -356,7 +356,7 @@ def test_hand_annotated_articles_score_and_quote_verbatim():
         tp, g, p = s.totals()
         acc = pooled.setdefault(gold.round, [0, 0, 0])
         acc[0], acc[1], acc[2] = acc[0] + tp, acc[1] + g, acc[2] + p
-    for rnd in (1, 2):  # what the rules were extended for must stay found
+    for rnd in (1, 2, 4):  # what the rules were extended for must stay found
         tp, g, p = pooled[rnd]
         assert tp / g >= 0.9 and tp / p >= 0.85, (rnd, pooled[rnd])
     tp, g, p = pooled[3]  # held out: no recall promise, but nothing wrong proposed

@@ -883,7 +883,10 @@ def _with_date(c: Candidate, ctx: _Ctx, d) -> Candidate:
 def _clause_bounds(s: Sentence, text: str, pos: int) -> tuple[int, int]:
     """The clause around ``pos``: cut at ';', ' — ', ', with ' and ', while '."""
     a, b = s.start, s.end
-    for sep in re.finditer(r";|\s—\s|,\s+(?:with|while|whereas|but)\s+", text[s.start:s.end]):
+    seg = text[s.start:s.end]
+    # "Thirteen countries — A, B, …, and M — have joined": dashes around a list are brackets, not breaks
+    seg = re.sub(r"\s[—–]\s([^—–;]*,[^—–;]*,[^—–;]*)\s[—–]\s", lambda m: "   " + m.group(1) + "   ", seg)
+    for sep in re.finditer(r";|\s—\s|,\s+(?:with|while|whereas|but)\s+", seg):
         at = s.start + sep.start()
         if at < pos:
             a = s.start + sep.end()
@@ -1140,7 +1143,7 @@ def _rule_led(ctx: _Ctx) -> None:
 _AUX = (r"(?:\s+(?:have|has|had|also|already|formally|officially|now|recently|both|all|each|to|been|"
         r"understood|reportedly|thought|believed|said|reported|is|are|was|were|later|previously|jointly|expected|"
         r"set|due|poised|likely|"
-        r"plans|plan|planning|intends|will|would|could|may|in\s+\w+))*")
+        r"plans|plan|planning|intends|will|would|could|may|in\s+\w+|[a-z]+ly))*")
 _VERB = re.compile(r"\s*,?" + _AUX + r"\s+(?P<verb>signed up to|signed up|signed|sign|joined|join|became|become|becomes|"
                    r"presented|unveiled|issued|inked|concluded|"
                    r"are engaged with|is engaged with|engaged with|are members of|is a member of|are partners in|"
@@ -1216,7 +1219,7 @@ def _emit_membership(ctx: _Ctx, s: Sentence, subjects: list[Mention], obj: Menti
 
 
 _SUBJECT_GAP = re.compile(r"^(?:\s*,\s*(?:which|who)\b[^,;]*)?"  # "Egypt, which is expected to launch a probe, has"
-                          r"(?:\s+and\s+(?:\w+\s+)?other\s+(?:countries|nations|states|partners))?\s*,?\s*$")
+                          r"(?:\s+and\s+(?:\w+\s+)?other\s+(?:countries|nations|states|partners))?\s*[,—–]?\s*$")
 _ORG_KINDS = ("space_agency", "government_body", "university", "research_institute", "company",
               "international_organization")
 _GROUPS = ("initiative", "international_organization")
@@ -1277,7 +1280,8 @@ def _rule_verbs(ctx: _Ctx) -> None:
             if verb.lower() in ("presented", "unveiled", "issued", "inked", "concluded"):
                 continue  # only with an instrument (above)
             if verb.lower().startswith("became") or verb.lower().startswith("become"):
-                om = re.match(r"\s+the\s+(?P<n>\d+)(?:st|nd|rd|th)\s+(?:country|nation|signatory|state|member)"
+                om = re.match(r"\s+the\s+(?P<n>\d+(?:st|nd|rd|th)|" + _ORDINAL_WORDS + r"|latest|newest|most recent)"
+                              r"\s+(?:country|nation|signatory|state|member)"
                               r"(?:\s+to\s+(?P<v>sign|join))?", ctx.text[vm.end():cb])
                 if not om:
                     continue
@@ -1286,7 +1290,7 @@ def _rule_verbs(ctx: _Ctx) -> None:
                     continue
                 cue = (vm.start("verb"), obj.end if isinstance(obj, Mention) and obj.start < cb else vm.end() + om.end())
                 _emit_membership(ctx, s, subjects, obj, om.group("v") or "signed", cue, (ca, cb),
-                                 ordinal=om.group("n"), date=_date_near(ctx, s, vstart, ca, cb))
+                                 ordinal=_ordinal(om.group("n")), date=_date_near(ctx, s, vstart, ca, cb))
                 continue
             if verb.lower().startswith(("established", "founded")):
                 obj = _object_after(ctx, s, vm.end(), cb)
@@ -1596,7 +1600,8 @@ _ORDINAL_WORDS = "|".join(_ORDINALS)
 def _ordinal(word: str) -> str:
     """'56th' → '56', 'ninth' → '9'."""
     w = word.lower()
-    return str(_ORDINALS.index(w) + 1) if w in _ORDINALS else re.sub(r"\D", "", w)
+    return str(_ORDINALS.index(w) + 1) if w in _ORDINALS else re.sub(r"\D", "", w)  # 'latest' → ''
+
 
 
 def _rule_nth(ctx: _Ctx) -> None:
@@ -1612,7 +1617,8 @@ def _rule_nth(ctx: _Ctx) -> None:
                 continue
             sub = subj[0]
             if ctx.text[sub.end:m.start()].strip() and not re.fullmatch(r"\s*(?:has\s+|have\s+|officially\s+|in\s+"
-                                                                         r"\w+\s+)*", ctx.text[sub.end:m.start()]):
+                                                                         r"\w+\s+|[a-z]+ly\s+)*",
+                                                                         ctx.text[sub.end:m.start()]):
                 continue
             d = _date_near(ctx, s, m.start())
             certainty, planned, note = _certainty_of(ctx, s.text)
