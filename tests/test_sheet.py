@@ -14,10 +14,12 @@ from spacecoop.sheet import SHEET_COLUMNS
 from spacecoop.validate import validate
 
 DATA = Path(__file__).parent / "data" / "sheets"
-SHEET = DATA / "sansa-2023-09-08-ilrs.csv"
-TEXT = DATA / "sansa-2023-09-08-ilrs.txt"
+SHEET = DATA / "spacenews-2023-09-south-africa-ilrs.csv"
+TEXT = DATA / "spacenews-2023-09-south-africa-ilrs.txt"
+NAME = "spacenews-2023-09-south-africa-ilrs"
+SANSA = DATA / "sansa-2023-09-08-ilrs.csv"  # a page the compiled table already has
 ID = "https://w3id.org/spacecoop/id/"
-URL = "https://archive.www.sansa.org.za/2023/09/08/south-africa-joins-chinas-international-lunar-research-station/"
+URL = "https://spacenews.com/south-africa-joins-chinas-moon-base-project"
 
 
 @pytest.fixture
@@ -30,6 +32,7 @@ def project(root, tmp_path, monkeypatch):
     shared = root.parent / "shared" / "sources"
     shutil.copytree(shared, texts) if shared.is_dir() else texts.mkdir()
     shutil.copy(TEXT, texts / TEXT.name)
+    shutil.copy(SANSA.with_suffix(".txt"), texts / SANSA.with_suffix(".txt").name)
     monkeypatch.setenv("SPACECOOP_SOURCES", str(texts))
     return target
 
@@ -39,8 +42,8 @@ def write_sheet(path: Path, rows: list[dict]) -> Path:
         w = csv.DictWriter(f, fieldnames=SHEET_COLUMNS, lineterminator="\n")
         w.writeheader()
         for r in rows:
-            w.writerow({c: "" for c in SHEET_COLUMNS} | {"source_url": URL, "source_publisher": "SANSA",
-                                                         "source_date": "2023-09-08", "certainty": "confirmed"} | r)
+            w.writerow({c: "" for c in SHEET_COLUMNS} | {"source_url": URL, "source_publisher": "SpaceNews",
+                                                         "source_date": "2023-09", "certainty": "confirmed"} | r)
     return path
 
 
@@ -55,16 +58,16 @@ def test_add_writes_one_source_that_validates_and_reruns_byte_identical(project,
     out, err = capsys.readouterr()
     assert err == ""  # no note: the stored text is where validate finds it
     assert "3 facts, 1 new entities, 2 people; left out 1 pending row(s)" in out
-    target = project / "graph" / "sources" / "sansa-2023-09-08-ilrs.trig"
-    assert "wrote graph/sources/sansa-2023-09-08-ilrs.trig" in out
+    target = project / "graph" / "sources" / f"{NAME}.trig"
+    assert f"wrote graph/sources/{NAME}.trig" in out
     after = snapshot(project / "graph")
-    assert set(after) - set(before) == {"sources/sansa-2023-09-08-ilrs.trig"}
+    assert set(after) - set(before) == {f"sources/{NAME}.trig"}
     assert all(after[k] == v for k, v in before.items())  # nothing else touched
     first = target.read_bytes()
     # every graph-wide check on the project with the new source: shapes, terms, quotes, checks
     report = validate(project)
     assert report.violations == ()
-    assert not any("sansa-2023-09-08-ilrs" in s for s in report.skipped)  # its quotes were checked
+    assert not any(NAME in s for s in report.skipped)  # its quotes were checked
     assert main(["--root", str(project), "add", str(SHEET), "--text", str(text)]) == 0
     assert "is unchanged" in capsys.readouterr().out
     assert target.read_bytes() == first
@@ -73,7 +76,7 @@ def test_add_writes_one_source_that_validates_and_reruns_byte_identical(project,
 def test_add_mints_what_the_article_says(project):
     assert main(["--root", str(project), "add", str(SHEET), "--text", str(TEXT)]) == 0
     ds = Dataset(default_union=True)
-    ds.parse(project / "graph" / "sources" / "sansa-2023-09-08-ilrs.trig", format="trig")
+    ds.parse(project / "graph" / "sources" / f"{NAME}.trig", format="trig")
     rows = list(ds.query("""
         PREFIX sc: <https://w3id.org/spacecoop/ns#> PREFIX dcterms: <http://purl.org/dc/terms/>
         PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -82,8 +85,8 @@ def test_add_mints_what_the_article_says(project):
           ?c sc:about ?a ; sc:signature ?s . ?s sc:signer ?p ; sc:signerRole ?role ; sc:onBehalfOf ?for .
           ?p skos:prefLabel ?name } ORDER BY ?name"""))
     assert [(str(r.name), str(r.role)) for r in rows] == [
-        ("Chen Xiaodong", "Ambassador of Embassy of the People’s Republic of China in the Republic of South Africa"),
-        ("Humbulani Mudau", "CEO of SANSA")]
+        ("Chen Xiaodong", "Chinese Ambassador to South Africa"),
+        ("Humbulani Mudau", "CEO of the South African National Space Agency (SANSA)")]
     assert str(rows[0].kind).endswith("agreement-kind/mou")
     assert str(rows[0].a).startswith(ID + "agreement/org/china-national-space-administration/org/south-african-national-space-agency/mou-2023-09-01-")
     # "the Republic of South Africa" is a name no label had: found through pycountry, not minted anew
@@ -111,7 +114,7 @@ def test_two_instruments_between_the_same_parties_on_one_day_stay_apart(project,
     ({"relation": "agreement_with", "agreement_kind": "treaty"}, "agreement_kind",
      "unknown kind 'treaty'; expected one of mou, intergovernmental-agreement"),
     ({"level": "federal"}, "level", "unknown level 'federal'; expected one of national, sub-national, organisation"),
-    ({"quote": "South Africa joined the ISS"}, "quote", "not verbatim in sansa-2023-09-08-ilrs.txt"),
+    ({"quote": "South Africa joined the ISS"}, "quote", f"not verbatim in {TEXT.name}"),
     ({"object": "South Afrika", "object_kind": "country", "relation": "agreement_with", "subject": "CNSA",
       "subject_kind": "space_agency"}, "object", "did you mean South Africa (country:south-africa"),
     ({"ordinal": "56th"}, "ordinal", "is not a positive whole number"),
@@ -121,7 +124,7 @@ def test_two_instruments_between_the_same_parties_on_one_day_stay_apart(project,
 def test_a_bad_row_is_one_line_naming_file_row_field_and_nothing_is_written(project, tmp_path, capsys, row, field, fragment):
     good = {"fact_id": "sa-ilrs", "subject": "South Africa", "subject_kind": "country", "relation": "member_of",
             "object": "ILRS", "object_kind": "initiative",
-            "quote": "The signed MoU marks South Africa’s formal entry into China’s ILRS program."}
+            "quote": "South Africa has formally joined the China-led ILRS project"}
     sheet = write_sheet(tmp_path / "bad.csv", [good | {"fact_id": "ok"}, good | row])
     before = snapshot(project / "graph")
     assert main(["--root", str(project), "add", str(sheet), "--text", str(TEXT)]) == 2
@@ -156,3 +159,20 @@ def test_a_compiled_sheet_without_text_gives_details_not_quotes(project, tmp_pat
     text = (project / "graph" / "sources" / "compiled-note.trig").read_text(encoding="utf-8")
     assert "sc:compiledIn <source/compiled-note-sheet>" in text
     assert 'sc:ordinal "7"^^xsd:positiveInteger' in text and 'sc:asOf "2023-09-08"^^xsd:date' in text
+
+
+def test_a_page_already_in_the_graph_is_refused(project, tmp_path, capsys):
+    # The compiled table already has SANSA's note: a sheet for it would make one page two sources.
+    text = tmp_path / "texts" / SANSA.with_suffix(".txt").name
+    assert main(["--root", str(project), "add", str(SANSA), "--text", str(text)]) == 2
+    err = capsys.readouterr().err
+    assert f"{SANSA}:2: source_url: " in err
+    assert "is already source:table-south-african-national-space-agency-f7f308a7" in err
+
+
+def test_what_has_no_printed_year_and_what_is_planned(project, tmp_path):
+    assert main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0
+    text = (project / "graph" / "sources" / f"{NAME}.trig").read_text(encoding="utf-8")
+    assert 'sc:dateInferredFrom "year not printed with Sept. 1' in text
+    assert "sc:planned true" in text  # ILRSCO: being set up
+    assert "<org/ilrsco> a sc:Organization" in text and "kind:international-organization" in text

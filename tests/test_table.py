@@ -50,6 +50,17 @@ def table() -> Path:
 
 
 @pytest.fixture(scope="module")
+def ds(tmp_path_factory, root):
+    """The article and the imported table only, not sources added since with `spacecoop add`: the
+    numbers below are the table's, and adding a source must not change them."""
+    from _article_only import copy_table_project
+
+    from spacecoop.load import load_dataset
+
+    return load_dataset(copy_table_project(root, tmp_path_factory.mktemp("table") / "project"))
+
+
+@pytest.fixture(scope="module")
 def stores(ds):
     """The project's dataset in both engines; every query answer is asserted on both."""
     return {"memory": open_store("memory", ds), "oxigraph": open_store("oxigraph", ds)}

@@ -549,12 +549,15 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
         raise TableError(errors)
 
     res = Resolver(_project_graph(root_path, target), p)
+    first = (sheet.rows + sheet.entities)[0]
+    for other in sorted(res.g.subjects(SCHEMA.url, Literal(first.source_url, datatype=XSD.anyURI))):
+        raise TableError([RowError(first.line, "source_url", f"{first.source_url} is already {curie(str(other))} "
+                                   "in the graph: one page is one source (add the facts to that source's sheet)", p)])
     for r in sheet.entities:
         res.introduce(r)
     for r in sheet.entities:
         res.link_parent(r)
     missions = {r.subject: r.object for r in sheet.rows if r.relation == "payload_on"}
-    first = (sheet.rows + sheet.entities)[0]
     src_iri = entity_iri("source", name)
     src = _Source(src_iri, name, first.source_url)
     pub = parse_publisher(first.source_publisher, first.source_url)
@@ -623,6 +626,8 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
             st.triples.append((iri, SC.establishedUnder, agreement_of[r.established_under]))
         st.triples += [(claim, RDF.type, SC.Claim), (claim, SC.about, iri), (claim, SC.factId, Literal(r.fact_id)),
                        (claim, SC.certainty, concept("certainty", r.certainty)), (claim, SC.quote, Literal(r.quote))]
+        if r.planned == "true":
+            st.triples.append((claim, SC.planned, Literal(True)))
         if compilation is not None:
             st.triples.append((claim, SC.compiledIn, compilation))
         st.triples.append((claim, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), src_iri))
