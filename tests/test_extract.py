@@ -464,3 +464,19 @@ def test_html_page_quotes_come_from_its_text_written_with_text_out(tmp_path, cap
     dust = {(r["relation"], r["object"], r["role"]) for r in rows
             if r["subject"] == "Dust sensor" and r["relation"] != "entity"}
     assert dust == {("payload_on", "Chang'e-7", ""), ("provided_by_country", "Thailand", "contributor")}
+
+
+def test_developed_by_outside_a_payload_list():
+    text = ("BEIJING — Chang’e-8 will carry ten payloads. The Lunar neutron analyzer was jointly developed by the "
+            "National Astronomical Research Institute of Thailand and Zhejiang University, while the Radio "
+            "astronomy array, developed by South Africa, will listen to the far side.\n")
+    art, cands = facts(text, date="2025-05-01")
+    got = {(c.subject, c.relation, c.object, c.role) for c in cands if c.relation in ("developed_by",
+                                                                                       "provided_by_country")}
+    assert got == {
+        ("Lunar neutron analyzer", "developed_by", "National Astronomical Research Institute of Thailand", "developer"),
+        ("Lunar neutron analyzer", "developed_by", "Zhejiang University", "developer"),
+        ("Radio astronomy array", "provided_by_country", "South Africa", "contributor"),
+    }
+    for c in cands:
+        assert locate_quote(art.text, c.quote(art.text))

@@ -1841,6 +1841,39 @@ def _mark_disputes(ctx: _Ctx) -> None:
 # Putting it together
 # --------------------------------------------------------------------------------------------
 
+# ---- rule: "X (was) (jointly) developed by A and B (, in partnership with C)" ----------------------
+
+
+def _rule_developed_by(ctx: _Ctx) -> None:
+    pat = re.compile(r"(?:,\s*|\s+)(?:(?:is|was|were|are|being|been)\s+)?(?:jointly\s+|mainly\s+)?"
+                     r"(?:developed|built|designed|provided|contributed)\s+by\s+")
+    for i, s in enumerate(ctx.sentences):
+        ms = ctx.ments(s)
+        for m in pat.finditer(ctx.text, s.start, s.end):
+            payload = next((x for x in ms if x.end == m.start() and x.link.kind == "payload"), None)
+            if payload is None:  # "The Lunar dust counter, developed by …": the payload right before the cue
+                continue
+            first = next((k for k, x in enumerate(ms) if x.start >= m.end()), None)
+            if first is None or ctx.text[m.end():ms[first].start].strip() not in ("", "the"):
+                continue
+            makers = list_around(ms, ctx.text, first, +1)
+            partner_at = re.search(r",?\s+in partnership with\s+", ctx.text[m.end():s.end])
+            certainty, planned, note = _certainty_of(ctx, s.text)
+            end = _strip_end(ctx.text, payload.start, makers[-1].end)[1]
+            for mk in makers:
+                if mk.link.kind in ("country", "region"):
+                    rel, role = "provided_by_country", "contributor"
+                elif mk.link.kind in _ORG_KINDS:
+                    rel = "developed_by"
+                    role = "partner" if partner_at and mk.start >= m.end() + partner_at.end() else "developer"
+                else:
+                    continue
+                ctx.out.append(Candidate(payload.link.label, "payload", rel, mk.link.label, mk.link.kind,
+                                         spans=((payload.start, end),), certainty=certainty, role=role, note=note,
+                                         planned=planned, subject_curie=payload.link.curie,
+                                         object_curie=mk.link.curie))
+
+
 # ---- signers and witnesses of an accession ------------------------------------------------------
 
 _SIGNED_ON_BEHALF = re.compile(
@@ -1881,7 +1914,8 @@ def _attach_signers(ctx: _Ctx) -> None:
 
 
 RULES = (_rule_payload_bullets, _rule_led, _rule_these_include, _rule_signatory_list, _rule_nth, _rule_verbs,
-         _rule_signed_by, _rule_which, _rule_will_carry, _rule_landing, _rule_entry, _rule_members_are, _rule_founded)
+         _rule_signed_by, _rule_which, _rule_will_carry, _rule_landing, _rule_entry, _rule_members_are, _rule_founded,
+         _rule_developed_by)
 
 
 def is_official(url: str = "", publisher: str = "") -> bool:
