@@ -237,3 +237,12 @@ def test_review_refuses_a_bad_sheet_in_one_line(tmp_path, capsys):
     good.write_text("fact_id,subject\nx,Kenya\n", encoding="utf-8")
     assert main(["review", str(good), "--text", str(tmp_path / "missing.txt"), "--port", "0"]) == 2
     assert "missing.txt: no such file" in capsys.readouterr().err
+
+
+def test_a_busy_port_is_one_line(server, sheet, capsys):
+    from spacecoop.cli import main
+
+    path, text = sheet
+    assert main(["review", str(path), "--text", str(text), "--port", str(server.port)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"cannot listen on 127.0.0.1:{server.port}" in err[0] and "--port 0" in err[0]

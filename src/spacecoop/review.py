@@ -155,7 +155,10 @@ class ReviewServer:
         self.root = str(root) if root else None
         self.token = secrets.token_urlsafe(24)
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer((host, port), _handler(self))
+        try:
+            self.httpd = ThreadingHTTPServer((host, port), _handler(self))
+        except OSError as exc:
+            raise ReviewError(f"cannot listen on {host}:{port}: {exc.strerror} (give --port 0 for any free port)") from None
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self._thread: threading.Thread | None = None
