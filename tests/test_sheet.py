@@ -176,3 +176,28 @@ def test_what_has_no_printed_year_and_what_is_planned(project, tmp_path):
     assert 'sc:dateInferredFrom "year not printed with Sept. 1' in text
     assert "sc:planned true" in text  # ILRSCO: being set up
     assert "<org/ilrsco> a sc:Organization" in text and "kind:international-organization" in text
+
+
+@pytest.mark.parametrize("backend", ["memory", "oxigraph"])
+def test_agreements_and_evidence_show_what_the_sheet_said(project, tmp_path, backend):
+    from spacecoop.load import load_dataset
+    from spacecoop.query import run_named
+    from spacecoop.store import open_store
+
+    assert main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0
+    store = open_store(backend, load_dataset(project))
+    rows = [r for r in run_named(store, "agreements").dicts() if "mou-2023-09-01" in str(r["agreement"])]
+    assert len(rows) == 1
+    row = {k: str(v) for k, v in rows[0].items()}
+    assert row["kind"].endswith("agreement-kind/mou") and row["date"] == "2023-09-01"
+    assert row["title"].startswith("Memorandum of Understanding between CNSA and SANSA")
+    assert row["parties"] == "China National Space Administration; South African National Space Agency"
+    assert row["signers"] == ("Chen Xiaodong (Chinese Ambassador to South Africa) for China National Space "
+                              "Administration; Humbulani Mudau (CEO of the South African National Space Agency "
+                              "(SANSA)) for South African National Space Agency")
+    assert row["programmeLabel"] == "International Lunar Research Station" and row["sources"] == "1"
+    evidence = [r for r in run_named(store, "evidence", entity="SANSA").dicts()
+                if str(r["claim"]).endswith("/cnsa-sansa-ilrs-mou")]
+    assert str(evidence[0]["signers"]) == row["signers"]
+    assert str(evidence[0]["dateInferredFrom"]).startswith("year not printed with Sept. 1")
+    assert str(evidence[0]["aboutLabel"]).startswith("Memorandum of Understanding between CNSA and SANSA")
