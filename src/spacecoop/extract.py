@@ -911,7 +911,7 @@ _PAYLOAD_LEAD = re.compile(r"\b(payloads?|instruments?|experiments?)\b.*\b(selec
 _ORG_HEAD = re.compile(r"\b(University|Universities|Agency|Administration|Institute|Institution|Commission|"
                        r"Observatory|Corporation|Laboratory|Laboratories|Society|Ministry|Center|Centre|"
                        r"Organization|Organisation|Academy|Company|Inc|Ltd|Council|Foundation|Department|"
-                       r"Office|School|College)\b")
+                       r"Office|School|College|Lab|Labs)\b")
 _DESCRIBED_ORG = re.compile(r"(?:(?:commercial|private|state-owned|the)\s+)*(?:company|firm|start-?up|business)\s+[A-Z]")
 
 
@@ -1098,6 +1098,14 @@ def _selection_date(ctx: _Ctx):
 # ---- proposals for unknown names ----------------------------------------------------------
 
 
+def _close_names(name: str, limit: int = 3) -> list[str]:
+    """'Label (curie, score)' of the graph's entities closest to a name (issue 12's look-up), if it is here."""
+    finder = _entity_finder(None)
+    if finder is None:
+        return []
+    return [f"{m.label} ({m.curie}, {m.score:.0f})" for m in finder.find(name).suggestions[:limit]]
+
+
 def _propose(ctx: _Ctx, link: EntityLink, span: tuple[int, int], detail: str = "", within: str = "") -> None:
     acr = re.search(r"\(([A-Z][A-Za-z.-]{1,12})\)", ctx.text[span[0]:span[1] + 12])
     alts = [ctx.text[span[0]:span[1]]] if ctx.text[span[0]:span[1]] != link.label else []
@@ -1105,6 +1113,9 @@ def _propose(ctx: _Ctx, link: EntityLink, span: tuple[int, int], detail: str = "
         alts.append(acr.group(1))
     det = "; ".join(dict.fromkeys(a for a in alts if a))
     note = f"new entity proposed by extract{(' (payload of ' + within + ')') if within else ''}"
+    close = _close_names(link.label)
+    if close:
+        note += "; close names in the graph: " + ", ".join(close)
     if detail:
         note += f"; {detail}"
     ctx.out.append(Candidate(link.label, link.kind, "entity", link.country, "country" if link.country else "",
@@ -1270,8 +1281,15 @@ def _rule_verbs(ctx: _Ctx) -> None:
             is_signing = re.match(r"sign|present|unveil|issue|ink|conclude", verb, re.IGNORECASE) and \
                 _INSTRUMENT.match(after_verb)
             if not subjects and is_signing:
-                _agreement_from(ctx, i, s, [], vm, (ca, cb))  # the signers may be named with their titles
-                continue
+                unknown, full_start = _unknown_org_before(ctx, ca, vm.start())
+                if unknown is not None:  # "Serbia’s Ministry of Science, … signed a memorandum … with the CNSA"
+                    _propose(ctx, unknown.link, (unknown.start, unknown.end))
+                    prev = next((x for x in reversed(ms) if x.end <= full_start and x.link.kind in _ORG_KINDS), None)
+                    subjects = [prev, unknown] if prev is not None and _LIST_GAP.match(
+                        ctx.text[prev.end:full_start]) else [unknown]
+                else:
+                    _agreement_from(ctx, i, s, [], vm, (ca, cb))  # the signers may be named with their titles
+                    continue
             if not subjects:
                 continue
             if is_signing:
@@ -1346,6 +1364,23 @@ def _topic_group(ctx: _Ctx, i: int) -> Mention | None:
 # ---- rule: agreements -----------------------------------------------------------------------
 
 
+_ORG_WORD = r"[A-Z][\w.-]*(?:[’'](?!s\b)\w+)?"  # "O'Neill" yes, "China's" no: a possessive says whose
+_UNKNOWN_ORG = re.compile(r"(?:(?P<c>[A-Z][\w]+(?:\s+[A-Z][\w]+)?)[’']s\s+)?(?P<org>" + _ORG_WORD + r"(?:(?:\s+|,\s+)"
+                          r"(?:" + _ORG_WORD + r"|of|and|for|the|on))*)\s*$")
+
+
+def _unknown_org_before(ctx: _Ctx, a: int, b: int) -> tuple[Mention | None, int]:
+    """A name the graph does not know, ending right before ``b``, that reads as an organisation's
+    ("Serbia’s Ministry of Science, Technological Development and Innovation"), as a new-entity mention."""
+    m = _UNKNOWN_ORG.search(ctx.text, a, b)
+    if not m or not _ORG_HEAD.search(m.group("org")) or link_entity(m.group("org")) is not None:
+        return None, b
+    country = _country_in(ctx, m.group("c")) if m.group("c") else ""
+    link = _new_org(ctx, m.group("org"))
+    link = EntityLink(link.label, link.kind, "", country or link.country)
+    return Mention(m.start("org"), m.end("org"), m.group("org"), link), m.start()
+
+
 def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm: re.Match, clause) -> None:
     ca, cb = clause
     im = _INSTRUMENT.search(ctx.text, vm.end(), cb)
@@ -1355,7 +1390,8 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
     partner = None
     wm = re.search(r"\bwith\s+", ctx.text[im.end():cb])
     if wm:
-        partner = next((m for m in ctx.ments(s) if m.start >= im.end() + wm.end()
+        at = im.end() + wm.end()
+        partner = next((m for m in ctx.ments(s) if m.start >= at and ctx.text[at:m.start].strip() in ("", "the")
                         and m.link.kind not in ("initiative", "mission")), None)
     parties = [m for m in subjects if m.link.kind != "initiative"]
     if partner is not None:
@@ -1417,7 +1453,8 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
         ctx.out.append(_with_date(c, ctx, d))
     # "Thailand has signed a memorandum of understanding on cooperation on the ILRS", "A, B and C have
     # signed agreements and MoUs regarding the ILRS": joining the initiative
-    if topic is None and partner is None and len(parties) != 2 and kind in ("joint-statement", "mou", "letter-of-intent"):
+    if topic is None and partner is None and len(parties) != 2 and kind in ("joint-statement", "mou", "letter-of-intent") \
+            and not wm:  # "… inked memoranda with 10 organizations from …": those are the partners, not the signer
         topic = _topic_group(ctx, i)  # "… have also signed joint statements": with the initiative in view
         if topic is not None and topic.link.kind != "initiative":
             topic = None
@@ -1874,6 +1911,34 @@ def _rule_developed_by(ctx: _Ctx) -> None:
                                          object_curie=mk.link.curie))
 
 
+# ---- rule: "… memoranda with 10 organizations from countries including A, B and C" -------------
+
+
+def _rule_organisations_from(ctx: _Ctx) -> None:
+    pat = re.compile(r"\bwith\s+(?:\d+|several|many|a number of|some|other)\s+(?:organi[sz]ations|institutions|entities|"
+                     r"companies|universities|institutes)\s+from\s+(?:countries\s+)?(?:including\s+|such as\s+)?")
+    for i, s in enumerate(ctx.sentences):
+        ms = ctx.ments(s)
+        for m in pat.finditer(ctx.text, s.start, s.end):
+            if not _INSTRUMENT.search(ctx.text, s.start, m.start()):
+                continue
+            first = next((k for k, x in enumerate(ms) if x.start >= m.end()), None)
+            if first is None or ctx.text[m.end():ms[first].start].strip() not in ("", "the"):
+                continue
+            members = [x for x in list_around(ms, ctx.text, first, +1) if x.link.kind in ("country", "region")]
+            obj = _topic_group(ctx, i)
+            if not members or obj is None or obj.link.kind != "initiative":
+                continue
+            certainty, planned, note = _certainty_of(ctx, s.text)
+            lead = _strip_end(ctx.text, s.start, m.end())
+            for mem in members:
+                ctx.out.append(Candidate(
+                    mem.link.label, mem.link.kind, "partner_of", obj.link.label, obj.link.kind,
+                    spans=(lead, (mem.start, mem.end)), status="partner", certainty=certainty, level="organisation",
+                    note=note, planned=planned, detail=f"unnamed organisations from {mem.link.label}",
+                    subject_curie=mem.link.curie, object_curie=obj.link.curie, group=lead))
+
+
 # ---- signers and witnesses of an accession ------------------------------------------------------
 
 _SIGNED_ON_BEHALF = re.compile(
@@ -1915,7 +1980,7 @@ def _attach_signers(ctx: _Ctx) -> None:
 
 RULES = (_rule_payload_bullets, _rule_led, _rule_these_include, _rule_signatory_list, _rule_nth, _rule_verbs,
          _rule_signed_by, _rule_which, _rule_will_carry, _rule_landing, _rule_entry, _rule_members_are, _rule_founded,
-         _rule_developed_by)
+         _rule_developed_by, _rule_organisations_from)
 
 
 def is_official(url: str = "", publisher: str = "") -> bool:
