@@ -485,7 +485,7 @@ def test_an_unknown_organisation_signing_is_proposed_with_close_names():
             "with the China National Space Administration (CNSA) on the ILRS. Separately, China's Deep Space "
             "Exploration Lab has inked memoranda of understanding with 4 organizations from countries including "
             "Peru, Chile and Bolivia.\n")
-    art, rows = rows_of(text, date="2025-02-01")
+    _art, rows = rows_of(text, date="2025-02-01")
     facts_ = {(r["subject"], r["relation"], r["object"]) for r in rows if r["relation"] != "entity"}
     assert ("Ministry of Space Research and Innovation", "agreement_with", "China National Space Administration") \
         in facts_
