@@ -344,11 +344,11 @@ def test_founding_article_meets_the_targets():
 def test_hand_annotated_articles_score_and_quote_verbatim():
     bench = _bench()
     files = sorted((ROOT / "tests" / "data" / "extract").glob("*.json"))
-    assert len(files) == 13  # four rounds, each annotated before the extractor ran on it
+    assert len(files) == 15  # five rounds, each annotated before the extractor ran on it
     pooled = {}
     for f in files:
         gold = bench.gold_from_annotation(f)
-        assert gold.round in (1, 2, 3, 4) and gold.first_pass, f.name
+        assert gold.round in (1, 2, 3, 4, 5) and gold.first_pass, f.name
         for _fact, quote in gold.facts.values():
             assert locate_quote(gold.text, quote), (f.name, quote)  # the gold quotes are verbatim too
         s = bench.score(gold)
@@ -359,6 +359,8 @@ def test_hand_annotated_articles_score_and_quote_verbatim():
     for rnd in (1, 2, 3, 4):  # what the rules were extended for must stay found
         tp, g, p = pooled[rnd]
         assert tp / g >= 0.9 and tp / p >= 0.85, (rnd, pooled[rnd])
+    tp, g, p = pooled[5]  # held out: no recall promise, but nothing wrong proposed
+    assert p and tp / p >= 0.85, pooled[5]
 
 
 def test_speed_on_a_long_article():
