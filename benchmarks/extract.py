@@ -344,7 +344,7 @@ NOTES = """## Reading these numbers
   titles and witnesses, agreement kinds and titles, proposed new entities. The signer and witness
   pass was written after round 3 was scored, from a round-1 and a round-3 sentence ("… signed the
   Artemis Accords on behalf of the Government of …, in the presence of …"); it changes no scored
-  fact, and round 3's numbers are the same before and after it."""
+  fact."""
 
 
 def pct(a, b):
