@@ -39,5 +39,5 @@ def find(obj: Context, names: tuple[str, ...], kinds: tuple[str, ...]) -> int:
             continue
         for m in lookup.matches:
             country = m.country if m.country and m.country != m.curie else "-"
-            click.echo(f"{name}: {m.curie}\t{m.kind}\t{country}\t({m.via}: {m.label})")
+            click.echo(f"{name}: {m.curie}\t{m.kind}\t{country}\t{m.label} (by {m.via})")
     return 1 if missing else 0

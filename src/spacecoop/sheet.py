@@ -1,8 +1,8 @@
 """Add one source from a fact sheet: ``spacecoop add SHEET.csv [--text STORED_TEXT]``.
 
 A fact sheet is one CSV file per source, one fact per row, in the columns of the compiled table
-(:data:`spacecoop.table.COLUMNS`) plus :data:`EXTRA_COLUMNS` (the contract is in
-``docs/fact-sheets.md``). The analyst writes names, never IRIs: every name is resolved with
+(:data:`spacecoop.table.COLUMNS`) plus :data:`EXTRA_COLUMNS` (README, "Adding a new source",
+describes each; ``spacecoop extract`` writes the same columns). The analyst writes names, never IRIs: every name is resolved with
 :mod:`spacecoop.entities` (labels, alternative labels, ISO codes, pycountry names), and every
 IRI is minted here with the project's own functions.
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
@@ -73,7 +73,7 @@ EXTRA_COLUMNS = (
     "established_under",
     "review",
 )
-"""Columns a fact sheet adds to the compiled table's (``docs/fact-sheets.md``)."""
+"""Columns a fact sheet adds to the compiled table's (README, "Adding a new source")."""
 
 SHEET_COLUMNS = COLUMNS + EXTRA_COLUMNS
 LEVELS = ("national", "sub-national", "organisation")
@@ -529,18 +529,22 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
             raise SpacecoopError(f"{text_path}: cannot read the stored text: {exc}") from exc
         text_name = Path(text_path).name
     errors = check_sheet(sheet, text, _roles(root_path), text_name or "")
-    if errors:
-        raise TableError(errors)
+    if errors:  # resolve the names of the other rows too, so that every problem is said at once
+        bad = {e.row for e in errors}
+        sheet = replace(sheet, rows=tuple(r for r in sheet.rows if r.line not in bad),
+                        entities=tuple(r for r in sheet.entities if r.line not in bad))
 
     if loaded is None:
         from .load import load
 
         loaded = load(root_path, exclude=[target])
     res = Resolver(loaded.ds, p)
+    if not sheet.rows + sheet.entities:
+        raise TableError(errors)
     first = (sheet.rows + sheet.entities)[0]
     for other in sorted(res.g.subjects(SCHEMA.url, Literal(first.source_url, datatype=XSD.anyURI))):
-        raise TableError([RowError(first.line, "source_url", f"{first.source_url} is already {curie(str(other))} "
-                                   "in the graph: one page is one source (add the facts to that source's sheet)", p)])
+        errors.append(RowError(first.line, "source_url", f"{first.source_url} is already {curie(str(other))} "
+                               "in the graph: one page is one source (add the facts to that source's sheet)", p))
     for r in sheet.entities:
         res.introduce(r)
     for r in sheet.entities:
@@ -625,8 +629,8 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
     for ref, claim in contradictions:
         if ref in statements:
             statements[ref].triples.append((claim_of[ref], SC.contradicts, claim))
-    if res.errors:
-        raise TableError(res.errors)
+    if res.errors or errors:
+        raise TableError(errors + res.errors)
 
     entity_triples = [t for iri in sorted(res.new) for t in res.new[iri]]
     src.about = about + entity_triples
