@@ -27,6 +27,8 @@ LAZY_COMMANDS = {
     "add": "spacecoop.cli_table:add",
     "load": "spacecoop.cli_scale:load",
     "synth": "spacecoop.cli_scale:synth",
+    "extract": "spacecoop.cli_extract:extract",
+    "review": "spacecoop.cli_extract:review",
 }
 
 

@@ -143,6 +143,13 @@ STATUSES = {
     "applicant": "applicant",
     "partner": "partner",
     "founding": "founding-member",
+    # not in cooperation-facts.csv, but concepts of the status scheme that articles need (issue 13:
+    # the founding article's "China-led", "have also joined" as sub-national groups, "engaged …
+    # through their membership in APSCO", "which supports ILRS efforts")
+    "leader": "leader",
+    "joined": "joined",
+    "engaged": "engaged",
+    "supporter": "supporter",
 }
 """The table's ``status`` values and the status concepts they refine a relation to."""
 
