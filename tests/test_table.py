@@ -544,7 +544,7 @@ def test_source_coverage(stores):
     # instruments, three nodes, each from one source (they shared one node before issue 16)
     russia = sorted(r["fact"].rsplit("/", 2)[-2] + "/" + r["fact"].rsplit("/", 1)[-1]
                     for r in agreements if r["secondLabel"] == "Russia")
-    assert russia == ["agreement/2022-12", "memorandum/2022-04", "roadmap/2021-06-16"]
+    assert russia == ["agreement/2022-12", "mou/2022-04", "roadmap/2021-06-16"]
 
 
 def test_payload_countries_by_bloc(stores):
