@@ -251,3 +251,18 @@ def test_a_control_character_in_a_field_is_a_bad_row(project, tmp_path, capsys):
          "object": "ILRS", "object_kind": "initiative", "detail": "bell \x07 here"}])
     assert main(["--root", str(project), "add", str(sheet)]) == 2
     assert f"{sheet}:2: detail: holds the control character U+0007" in capsys.readouterr().err
+
+
+def test_the_views_show_what_is_planned(project, tmp_path):
+    """The graph page's panels read evidence from the views: a planned organisation says so."""
+    import json
+
+    from spacecoop.load import load_dataset
+    from spacecoop.project import to_networkx
+
+    assert main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0
+    G = to_networkx(load_dataset(project), "full")
+    evidence = [e for n, d in G.nodes(data=True) if n.endswith(":ilrsco") for e in json.loads(d.get("evidence") or "[]")]
+    assert evidence and any(e["planned"] is True for e in evidence), evidence
+    others = [e for _n, d in G.nodes(data=True) for e in json.loads(d.get("evidence") or "[]")]
+    assert any(e["planned"] is False for e in others)

@@ -44,7 +44,7 @@ none dates it; ``blocs`` and ``since:`` count national membership only). Edge at
 least certain claim's: a link any claim doubts is flagged), ``certainties``, ``status``,
 ``level``, ``date`` (earliest claimed date, ``""`` if none), ``sources`` (CURIEs), ``n_sources``,
 ``n_claims``, ``weight``, ``since``, ``evidence`` (JSON list, one entry per claim and source:
-``{quote, detail, note, status, level, date, date_inferred_from, source, source_label,
+``{quote, detail, note, status, level, date, date_inferred_from, planned, as_of, ordinal, source, source_label,
 certainty, claim}``) and ``links`` (JSON list of ``{kind, via, date, certainty, detail, level}``).
 """
 
@@ -155,6 +155,9 @@ class _Claim:
     details: set[str] = field(default_factory=set)
     notes: set[str] = field(default_factory=set)
     inferred: set[str] = field(default_factory=set)
+    planned: bool = False
+    as_of: set[str] = field(default_factory=set)
+    ordinal: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -249,7 +252,8 @@ SELECT DISTINCT ?claim ?about ?certainty ?source WHERE {
             cl.sources.add(str(src))
     for c, p, o in _q(store, """
 SELECT DISTINCT ?claim ?p ?o WHERE {
-  VALUES ?p { sc:status sc:level sc:via sc:role sc:date sc:quote sc:detail sc:note sc:dateInferredFrom }
+  VALUES ?p { sc:status sc:level sc:via sc:role sc:date sc:quote sc:detail sc:note sc:dateInferredFrom
+              sc:planned sc:asOf sc:ordinal }
   ?claim a sc:Claim ; ?p ?o .
 }"""):
         cl = claims.get(str(c))
@@ -276,6 +280,14 @@ SELECT DISTINCT ?claim ?p ?o WHERE {
             cl.notes.add(str(o))
         elif name == "sc:dateInferredFrom":
             cl.inferred.add(str(o))
+        elif name == "sc:planned":
+            cl.planned = cl.planned or bool(getattr(o, "value", False) is True)
+        elif name == "sc:asOf":
+            d = normalize_date(o)
+            if d:
+                cl.as_of.add(d)
+        elif name == "sc:ordinal":
+            cl.ordinal.add(str(o))
     claims_about: dict[str, list[_Claim]] = defaultdict(list)
     for cl in sorted(claims.values(), key=lambda c: c.iri):
         claims_about[cl.about].append(cl)
@@ -367,6 +379,9 @@ def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
                 "level": ", ".join(sorted(cl.level)),
                 "date": dates[0] if dates else "",
                 "date_inferred_from": " ".join(sorted(cl.inferred)),
+                "planned": cl.planned,
+                "as_of": ", ".join(sorted(cl.as_of)),
+                "ordinal": ", ".join(sorted(cl.ordinal)),
                 "source": curie(src) if src else "",
                 "source_label": data.source_labels.get(src, curie(src) if src else ""),
                 "certainty": cl.certainty,

@@ -600,6 +600,9 @@ _APP_JS = r"""
       if (ev.status) { what.push(ev.status); }
       if (ev.level) { what.push(ev.level.replace(/-/g, " ") + " level"); }
       if (ev.date) { what.push("dated " + ev.date + (ev.date_inferred_from ? " (inferred: " + ev.date_inferred_from + ")" : "")); }
+      if (ev.ordinal) { what.push("accession number " + ev.ordinal); }
+      if (ev.as_of) { what.push("listed as of " + ev.as_of + " (not a joining date)"); }
+      if (ev.planned) { what.push("planned, not yet done"); }
       if (what.length) { panel.appendChild(el("p", what.join(", "), "source")); }
       var src = el("p", null, "source");
       src.appendChild(el("span", "Says: " + (ev.source_label || ev.source || "(no source)")));
