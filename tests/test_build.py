@@ -135,9 +135,15 @@ def test_summary_counts(article_ds):
 
 def test_build_command_prints_a_summary(article_root, tmp_path, capsys):
     assert main(["--root", str(article_root), "build", "-o", str(tmp_path / "d")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""  # status goes to stderr, in a few lines, not a 276-line table
+    assert len(captured.err.strip().splitlines()) == 2
+    assert "1 sources, 88 claims" in captured.err
+    assert "wrote" in captured.err and "spacecoop.trig" in captured.err
+    # the tables with --verbose
+    assert main(["--root", str(article_root), "build", "-o", str(tmp_path / "d"), "--verbose"]) == 0
     out = capsys.readouterr().out
     assert "sc:PayloadDevelopment" in out and "17" in out
-    assert "wrote" in out and "spacecoop.trig" in out
 
 
 # ------------------------------------------------------------------------------------------------

