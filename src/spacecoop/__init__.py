@@ -10,8 +10,8 @@ Examples
 >>> result = spacecoop.run_query(ds, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { "
 ...     "<https://w3id.org/spacecoop/id/mission/change-8> <https://w3id.org/spacecoop/ns#carries> ?p . "
 ...     "?p a <https://w3id.org/spacecoop/ns#Payload> }")
->>> int(result.rows[0][0])
-10
+>>> int(result.rows[0][0]) >= 10  # the article names ten; another source may name more
+True
 """
 
 from __future__ import annotations

@@ -275,8 +275,8 @@ def group_rows(result: QueryResult, by: Sequence[str], collect: str, *, count: s
     >>> from spacecoop.query import run_named
     >>> ilrs = run_named(load_dataset(), "initiative-participants", initiative="ILRS")
     >>> groups = group_rows(ilrs, ["certainty"], "participantLabel")
-    >>> [(str(r[0]).rsplit("/", 1)[-1], str(r[2])) for r in groups.rows if "hedged" in str(r[0])]
-    [('hedged', 'Turkey')]
+    >>> ("hedged", "Turkey") in [(str(r[0]).rsplit("/", 1)[-1], str(r[2])) for r in groups.rows]
+    True
     """
     from .results import plain
 
