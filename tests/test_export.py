@@ -46,8 +46,11 @@ def test_round_trip(graph, fmt, tmp_path):
     H = _read(fmt, path, graph)
     assert H.is_directed() == graph.is_directed()
     assert set(H.nodes) == set(graph.nodes)
+    measures = {"degree", "degree_centrality", "betweenness", "community"}
     for n, d in graph.nodes(data=True):
         got = {k: v for k, v in H.nodes[n].items() if k != "id"}
+        assert measures <= set(got), n  # centrality and community travel with every node
+        got = {k: v for k, v in got.items() if k not in measures}
         assert got == {k: v for k, v in d.items() if v not in ("", None)}, n  # absent values absent
     assert H.number_of_edges() == graph.number_of_edges()
     assert _edge_table(H) == _edge_table(graph)
@@ -65,6 +68,7 @@ def test_csv_round_trip(graph, tmp_path):
     assert [p.name for p in files] == ["nodes.csv", "edges.csv"]
     nodes, edges = read_csv_graph(tmp_path / "out")
     assert {r["id"] for r in nodes} == set(graph.nodes)
+    assert all(r["betweenness"] != "" and r["community"].isdigit() for r in nodes)
     for r in nodes:
         d = graph.nodes[r["id"]]
         for k, v in d.items():
@@ -110,7 +114,7 @@ def test_format_from_suffix_and_errors(tmp_path):
     with pytest.raises(SpacecoopError, match="cannot export"):
         export_graph(bad, tmp_path / "bad.graphml")
     assert not (tmp_path / "bad.graphml").exists()
-    assert set(FORMATS) == {"graphml", "gexf", "json", "csv"}
+    assert set(FORMATS) == {"graphml", "gexf", "json", "cytoscape", "csv"}
 
 
 def test_graphml_edge_ids_are_unique_and_empty_values_absent(graph, tmp_path):
@@ -124,3 +128,27 @@ def test_graphml_edge_ids_are_unique_and_empty_values_absent(graph, tmp_path):
     ids = [e.get("id") for e in root.iterfind(".//g:edge", ns) if e.get("id") is not None]
     assert len(ids) == len(set(ids))
     assert not [d for d in root.iterfind(".//g:data", ns) if not (d.text or "").strip()]
+
+
+def test_cytoscape_json_has_elements_with_ids_and_measures(graph, tmp_path):
+    """The shape Cytoscape.js loads (``elements.nodes``/``edges`` of ``{data: {id, …}}``), from
+    ``--format cytoscape`` or a ``.cyjs`` name; networkx reads it back."""
+    [path] = export_graph(graph, tmp_path / "g.cyjs")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    nodes, edges = data["elements"]["nodes"], data["elements"]["edges"]
+    assert {n["data"]["id"] for n in nodes} == set(map(str, graph.nodes))
+    assert len(edges) == graph.number_of_edges()
+    assert len({e["data"]["id"] for e in edges}) == len(edges)
+    assert all({"betweenness", "community"} <= set(n["data"]) for n in nodes)
+    H = nx.cytoscape_graph(data)
+    assert H.number_of_edges() == graph.number_of_edges()
+
+
+def test_measures_agree_with_the_analytics(graph, tmp_path):
+    from spacecoop.analytics import centrality
+
+    [path] = export_graph(graph, tmp_path / "g.graphml")
+    H = nx.read_graphml(path, force_multigraph=graph.is_multigraph())
+    top = centrality(graph)[0]
+    assert H.nodes[str(top.node)]["betweenness"] == pytest.approx(top.betweenness, abs=1e-6)
+    assert max(d["betweenness"] for _, d in H.nodes(data=True)) == pytest.approx(top.betweenness, abs=1e-6)

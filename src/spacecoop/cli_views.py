@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 VIEW_CHOICES = ("countries", "actors", "full")
-FORMAT_CHOICES = ("graphml", "gexf", "json", "csv")
+FORMAT_CHOICES = ("graphml", "gexf", "json", "cytoscape", "csv")
 
 _TITLES = {
     "countries": "Space cooperation: countries, regions and blocs",
@@ -65,7 +65,8 @@ def viz(obj, view: str, out: Path | None, title: str | None) -> int:
                    "for csv, a folder that receives nodes.csv and edges.csv.")
 @click.pass_obj
 def export(obj, view: str, fmt: str | None, out: Path) -> int:
-    """Export a view of the graph as GraphML, GEXF (Gephi, Cytoscape), node-link JSON or CSV."""
+    """Export a view of the graph as GraphML, GEXF (Gephi, Cytoscape), node-link JSON, Cytoscape.js
+    JSON (.cyjs) or CSV; every node carries its degree, betweenness and community."""
     import tempfile
 
     from .errors import UsageError
@@ -73,7 +74,8 @@ def export(obj, view: str, fmt: str | None, out: Path) -> int:
 
     to_stdout = str(out) == "-"
     if to_stdout and fmt in (None, "csv"):
-        raise UsageError("-o - writes one document to standard output: name its --format (graphml, gexf or json)")
+        raise UsageError("-o - writes one document to standard output: name its --format (graphml, gexf, json "
+                         "or cytoscape)")
     G = _project(obj, view)
     if to_stdout:
         with tempfile.TemporaryDirectory(prefix="spacecoop-export-") as tmp:

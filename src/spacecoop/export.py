@@ -1,11 +1,14 @@
 """Export a projected graph for Gephi, Cytoscape, scripts and spreadsheets.
 
 Formats: ``graphml`` and ``gexf`` (open in Gephi and Cytoscape), ``json`` (networkx node-link
-JSON, edges under ``"edges"``) and ``csv``: a folder holding ``nodes.csv`` (``id`` then the node
+JSON, edges under ``"edges"``), ``cytoscape`` (Cytoscape.js / Cytoscape desktop ``elements`` JSON,
+suffix ``.cyjs``) and ``csv``: a folder holding ``nodes.csv`` (``id`` then the node
 attributes) and ``edges.csv`` (``source``, ``target``, ``key`` for multigraphs, then the edge
 attributes), UTF-8, one header row, booleans as ``true``/``false``, missing values empty.
 
-Every writer works on the graph as given and leaves it unchanged; files are written next to their
+Every node carries its ``degree``, ``degree_centrality``, ``betweenness`` and ``community`` (the
+number of its community by modularity, largest first: :mod:`spacecoop.analytics`), so Gephi,
+Cytoscape or a script can size and colour by them. Every writer works on the graph as given and leaves it unchanged; files are written next to their
 destination and moved into place, so a failure leaves no half-written file.
 """
 
@@ -19,7 +22,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-FORMATS = ("graphml", "gexf", "json", "csv")
+FORMATS = ("graphml", "gexf", "json", "cytoscape", "csv")
 """Formats :func:`export_graph` writes."""
 
 _NODE_FIRST = ("label", "kind", "country", "iso")
@@ -60,6 +63,30 @@ def _write_csv(G, folder: Path) -> list[Path]:
     return [nodes_path, edges_path]
 
 
+def _add_measures(G, H) -> None:
+    """Put centrality and community on the nodes of ``H`` (measured on ``G``), unless present."""
+    from .analytics import centrality, communities
+
+    if G.number_of_nodes() == 0:
+        return
+    for c in centrality(G):
+        d = H.nodes[c.node]
+        d.setdefault("degree", c.degree)
+        d.setdefault("degree_centrality", round(c.degree_centrality, 6))
+        d.setdefault("betweenness", round(c.betweenness, 6))
+    lookup = {str(n): n for n in G}
+    for com in communities(G):
+        for n in com.nodes:
+            H.nodes[lookup[n]].setdefault("community", com.index)
+
+
+def _with_measures(G):
+    """A copy of ``G`` with centrality and community on its nodes (for csv: keys and empty cells kept)."""
+    H = G.copy()
+    _add_measures(G, H)
+    return H
+
+
 def _exportable(G):
     """A copy of ``G`` as the file formats want it: every edge id unique (GraphML ids repeat
     across edges when taken from multigraph keys such as ``membership``, which graphology and the
@@ -77,6 +104,7 @@ def _exportable(G):
     H = G.__class__()
     H.graph.update({k: v for k, v in G.graph.items() if v not in ("", None)})
     H.add_nodes_from((n, {k: v for k, v in d.items() if v not in ("", None)}) for n, d in G.nodes(data=True))
+    _add_measures(G, H)
     if G.is_multigraph():
         for u, v, k, d in G.edges(keys=True, data=True):
             H.add_edge(u, v, key=f"{u}|{v}|{k}", **{a: b for a, b in d.items() if b not in ("", None)})
@@ -95,6 +123,11 @@ def _write_one(G, path: Path, fmt: str) -> None:
         nx.write_gexf(G, path, encoding="utf-8", prettyprint=True)
     elif fmt == "json":
         data = nx.node_link_data(G, edges="edges")
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    elif fmt == "cytoscape":
+        data = nx.cytoscape_data(G)
+        for i, edge in enumerate(data["elements"]["edges"]):  # Cytoscape.js wants an id on every element
+            edge["data"].setdefault("id", f"e{i}")
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -140,6 +173,7 @@ def export_graph(G, path: str | os.PathLike, fmt: str | None = None) -> list[Pat
     out = Path(path)
     if fmt is None:
         fmt = out.suffix.lstrip(".").lower()
+        fmt = {"cyjs": "cytoscape"}.get(fmt, fmt)
         if fmt not in FORMATS or fmt == "csv":
             raise UsageError(f"cannot tell the format from {out.name!r}; give one of {', '.join(FORMATS)}")
     fmt = fmt.lower()
@@ -152,7 +186,7 @@ def export_graph(G, path: str | os.PathLike, fmt: str | None = None) -> list[Pat
             out.mkdir(parents=True, exist_ok=True)
             stage = Path(tempfile.mkdtemp(prefix=".spacecoop-csv-", dir=out))
             try:
-                staged = _write_csv(G, stage)
+                staged = _write_csv(_with_measures(G), stage)
                 written = []
                 for p in staged:
                     os.replace(p, out / p.name)
