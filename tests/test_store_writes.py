@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import json
 import os
 import signal
 import socket
@@ -500,3 +501,44 @@ def test_without_an_atomic_exchange_two_renames_swap_the_folders(ds, tmp_path, m
     store.close()
     del store
     assert siblings(path) == []
+
+
+class _CappingStore(BaseHTTPRequestHandler):
+    """A SPARQL endpoint that answers three rows and says, as Virtuoso does, that it caps answers."""
+
+    cap = "3"
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        rows = [{"n": {"type": "literal", "value": str(i)}} for i in range(3)]
+        body = json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": rows}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("X-SPARQL-MaxRows", type(self).cap)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("cap, refused", [("3", True), ("10000", False)])
+def test_an_answer_the_store_cut_short_is_refused_not_used(cap, refused):
+    """Virtuoso caps answers (10,000 rows by default) and says so only in X-SPARQL-MaxRows:
+    `stats` once printed 10000 for a store of 11414. An answer that reaches the cap is refused."""
+    from spacecoop.store import SparqlStore
+
+    handler = type("Capping", (_CappingStore,), {"cap": cap})
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        store = SparqlStore(f"http://127.0.0.1:{srv.server_address[1]}/sparql")
+        if refused:
+            with pytest.raises(SpacecoopError, match="X-SPARQL-MaxRows"):
+                store._post_query("SELECT ?n WHERE { ?s ?p ?n }", [], "SELECT")
+        else:
+            assert len(store._post_query("SELECT ?n WHERE { ?s ?p ?n }", [], "SELECT").rows) == 3
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -578,6 +578,8 @@ class SparqlStore(Store):
                 conn.request(method, target, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
+                # Virtuoso caps answers silently but for this header: _post_query refuses such an answer
+                self._local.max_rows = resp.getheader("X-SPARQL-MaxRows")
                 if resp.getheader("Connection", "").lower() == "close":
                     conn.close()
                     self._local.conns.pop(key, None)
@@ -624,14 +626,23 @@ class SparqlStore(Store):
                 raise UsageError(f"the SPARQL store refused the query (HTTP {status}): {message}")
             raise SpacecoopError(f"the SPARQL store failed on the query (HTTP {status}): {message}")
         mime = ctype.split(";")[0].strip().lower()
+        cap = getattr(self._local, "max_rows", None)
         if mime in ("application/sparql-results+json", "application/json"):
-            return parse_sparql_json(data)
-        g = Graph()
-        fmt = {"application/n-triples": "nt", "text/turtle": "turtle", "application/rdf+xml": "xml"}.get(mime)
-        if fmt is None:
-            raise SpacecoopError(f"the SPARQL store answered with an unexpected media type {ctype!r}")
-        g.parse(data=data.decode("utf-8"), format=fmt)
-        return QueryResult(form, graph=g)
+            result = parse_sparql_json(data)
+        else:
+            g = Graph()
+            fmt = {"application/n-triples": "nt", "text/turtle": "turtle", "application/rdf+xml": "xml"}.get(mime)
+            if fmt is None:
+                raise SpacecoopError(f"the SPARQL store answered with an unexpected media type {ctype!r}")
+            g.parse(data=data.decode("utf-8"), format=fmt)
+            result = QueryResult(form, graph=g)
+        size = len(result.graph) if result.graph is not None else len(result.rows)
+        if cap is not None and cap.strip().isdigit() and size >= int(cap):
+            raise SpacecoopError(
+                f"the SPARQL store cut its answer at {int(cap):,} rows (X-SPARQL-MaxRows), so it may be "
+                "short: narrow the query, or raise the store's result limit (Virtuoso: ResultSetMaxRows)"
+            )
+        return result
 
     # -- the manifest ----------------------------------------------------------------------------
     def read_manifest(self) -> Manifest | None:
