@@ -283,3 +283,29 @@ def test_parse_param_options():
     assert parse_param_options(["a=1", "b=x=y", "c="]) == {"a": "1", "b": "x=y", "c": ""}
     with pytest.raises(UsageError):
         parse_param_options(["1a=x"])
+
+
+def _stdin_query(monkeypatch, capsys, text: str, *argv: str):
+    """Run `spacecoop query -` with ``text`` on standard input, in-process."""
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8"))
+    return run(capsys, "query", "-", *argv)
+
+
+def test_a_query_from_standard_input(monkeypatch, capsys):
+    text = "SELECT (COUNT(*) AS ?payloads) WHERE { ?p a <https://w3id.org/spacecoop/ns#Payload> }"
+    code, out, err = _stdin_query(monkeypatch, capsys, text, "--format", "csv")
+    assert code == 0, err
+    assert list(csv.reader(io.StringIO(out))) == [["payloads"], ["10"]]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "no query on standard input"),
+    ("SELEC", "malformed SPARQL"),
+])
+def test_a_bad_query_from_standard_input(monkeypatch, capsys, text, message):
+    code, out, err = _stdin_query(monkeypatch, capsys, text)
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert out == ""

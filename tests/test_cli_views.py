@@ -41,7 +41,7 @@ def test_viz_writes_an_offline_page(tmp_path, capsys):
     text = out.read_text(encoding="utf-8")
     assert REMOTE.findall(text) == []
     assert "Space cooperation: countries" in text
-    assert re.search(r"wrote .*c\.html \(35 nodes, \d+ edges", capsys.readouterr().out)
+    assert re.search(r"wrote .*c\.html \(35 nodes, \d+ edges", capsys.readouterr().err)  # status: stderr
 
 
 def test_viz_actors_with_oxigraph(tmp_path, capsys):
@@ -61,7 +61,26 @@ def test_export_formats(tmp_path, fmt, capsys):
     else:
         G = nx.node_link_graph(json.loads(out.read_text(encoding="utf-8")), edges="edges")
     assert G.has_edge("country:turkey", "country:china")
-    assert "35 nodes" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "35 nodes" in captured.err and captured.out == ""  # status on stderr, stdout free for data
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json"])
+def test_export_to_standard_output(tmp_path, fmt, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "--view", "countries", "--format", fmt, "-o", "-"]) == 0
+    captured = capsys.readouterr()
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+    out = tmp_path / f"from-stdout.{fmt}"
+    out.write_text(captured.out, encoding="utf-8")
+    if fmt == "graphml":
+        G = nx.read_graphml(out)
+    elif fmt == "gexf":
+        G = nx.read_gexf(out)
+    else:
+        G = nx.node_link_graph(json.loads(captured.out), edges="edges")
+    assert G.has_edge("country:turkey", "country:china")
+    assert "standard output" in captured.err
 
 
 def test_export_csv_to_a_folder(tmp_path, capsys):
@@ -81,6 +100,8 @@ def test_export_format_from_suffix(tmp_path, capsys):
         (["export", "-o", "x.txt"], "cannot tell the format"),
         (["viz", "--view", "planets"], "Invalid value for '--view'"),
         (["export", "--format", "graphml"], "Missing option '--out'"),
+        (["export", "-o", "-"], "name its --format"),
+        (["export", "--format", "csv", "-o", "-"], "name its --format"),
         (["--store", "nosuch", "viz"], "unknown store 'nosuch'"),
     ],
 )

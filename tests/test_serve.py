@@ -245,7 +245,8 @@ def test_check_query_accepts(text, kind):
     ("SELECT", "text/tab-separated-values", None, "tsv"),
     ("SELECT", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", None, "xml"),
     ("SELECT", "text/csv;q=0.5, text/tab-separated-values", None, "tsv"),
-    ("SELECT", "text/*", None, "xml"),
+    ("SELECT", "text/*", None, "csv"),  # CSV/TSV are the text/* results; text/xml is an alias
+    ("SELECT", "application/sparql-results+json;q=0, */*;q=0.1, application/*;q=0", None, "csv"),
     ("ASK", "application/sparql-results+json", None, "json"),
     ("SELECT", "text/csv", "json", "json"),
     ("SELECT", None, "application/sparql-results+xml", "xml"),
@@ -265,7 +266,7 @@ def test_negotiate(kind, accept, fmt, expected):
     ("SELECT", "text/turtle", None, 406),
     ("SELECT", "image/png", None, 406),
     ("SELECT", "text/csv;q=0", None, 406),
-    ("CONSTRUCT", "text/csv", None, 406),
+    ("CONSTRUCT", "text/csv;q=0", None, 406),
     ("CONSTRUCT", None, "csv", 406),
     ("SELECT", None, "yaml", 400),
 ])
@@ -345,8 +346,12 @@ def test_not_acceptable(server):
     status, _, body = get_query(server, CHEAP, "image/png")
     assert status == 406
     assert b"JSON, XML, CSV, TSV" in body
-    status, _, body = get_query(server, "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "text/csv")
-    assert status == 406
+    # a graph asked for with only result-set types (as roqet asks) gets the graph default, Turtle
+    status, headers, body = get_query(server, "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "text/csv")
+    assert status == 200 and headers["Content-Type"].startswith("text/turtle")
+    # a format refused outright is never chosen through a wildcard
+    status, headers, _ = get_query(server, CHEAP, "application/sparql-results+json;q=0, */*;q=0.1")
+    assert status == 200 and "json" not in headers["Content-Type"]
     status, _, body = get_query(server, CHEAP, format="yaml")
     assert status == 400
 
@@ -367,6 +372,14 @@ def test_service_description(server):
     status, headers, body = fetch("GET", f"{server.url}sparql", headers={"Accept": "application/ld+json"})
     assert status == 200 and headers["Content-Type"] == "application/ld+json"
     json.loads(body)
+    # sd:endpoint is where the client reached the endpoint (its Host header) ...
+    _, _, body = fetch("GET", f"{server.url}sparql", headers={"Host": f"localhost:{server.port}"})
+    g = Graph().parse(data=body, format="turtle")
+    assert set(g.objects(None, SD.endpoint)) == {URIRef(f"http://localhost:{server.port}/sparql")}
+    # ... unless the header is not a plain host: then the bound address, never the header's text
+    _, _, body = fetch("GET", f"{server.url}sparql", headers={"Host": "evil> <x"})
+    g = Graph().parse(data=body, format="turtle")
+    assert set(g.objects(None, SD.endpoint)) == {URIRef(server.url + "sparql")}
 
 
 def test_cors(server):
@@ -537,7 +550,7 @@ def test_worker_pool_survives_a_dead_worker(ds):
     """A worker that dies (killed, or out of memory) costs one 503; a fresh one takes its place."""
     from spacecoop.serve import WorkerPool, worker_payload
 
-    pool = WorkerPool("oxigraph", worker_payload("oxigraph", ds), size=1, root=ROOT)
+    pool = WorkerPool("oxigraph", worker_payload("oxigraph", ds), size=1, root=ROOT, spare=0)
     pool.start()
     try:
         job = {"op": "sparql", "query": CHEAP, "accept": "text/csv", "format": None, "max_rows": 10}

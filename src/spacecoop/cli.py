@@ -68,7 +68,7 @@ class Context:
         SpacecoopError
             The store cannot be opened or reached, or a persistent store is empty.
         """
-        from .store import open_store, parse_store_spec
+        from .store import open_store, parse_store_spec, redact
 
         spec = parse_store_spec(self.store)
         if not spec.persistent:
@@ -83,7 +83,8 @@ class Context:
 
             store.close()
             raise SpacecoopError(
-                f"the store {self.store} holds no data; fill it first: spacecoop --store {self.store} load"
+                f"the store {redact(self.store)} holds no data; fill it first: "
+                f"spacecoop --store {redact(self.store)} load"
             )
         return store
 
@@ -172,18 +173,26 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("aborted", err=True)
         return 2
     except click.ClickException as exc:
+        exc.message = _redact(exc.message)
         exc.show()
         return 2 if exc.exit_code in (1, 2) else exc.exit_code
     except SpacecoopError as exc:
         if debug:
             raise
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {_redact(str(exc))}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # last resort: one line, never a traceback without --debug
         if debug:
             raise
-        click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        click.echo(f"error: {type(exc).__name__}: {_redact(str(exc))} (run with --debug for the traceback)", err=True)
         return 2
     return rv if isinstance(rv, int) else 0
+
+
+def _redact(message: str) -> str:
+    """Hide the credentials of any URL in an error message (a --store spec may carry some)."""
+    from .store import redact
+
+    return redact(message)

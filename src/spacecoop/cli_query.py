@@ -46,8 +46,23 @@ def parse_param_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
     return out
 
 
+def _stdin_query():
+    """The query text on standard input, as an ad-hoc query (any parameter accepted)."""
+    from .errors import UsageError
+    from .query import NamedQuery
+
+    stream = click.get_text_stream("stdin", encoding="utf-8", errors="strict")
+    try:
+        text = stream.read()
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"the query on standard input is not UTF-8: {exc}") from None
+    if not text.strip():
+        raise UsageError("no query on standard input (spacecoop query - reads one, e.g. echo 'ASK {}' | spacecoop query -)")
+    return NamedQuery(name="-", path=Path("-"), text=text, summary="", columns=(), declared=False)
+
+
 @click.command()
-@click.argument("name", metavar="NAME|FILE.rq")
+@click.argument("name", metavar="NAME|FILE.rq|-")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
               help="Bind a parameter of the query to a CURIE (mission:change-8), an IRI or a label "
                    "(ILRS); repeatable.")
@@ -56,7 +71,8 @@ def parse_param_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
                    "turtle/nt/jsonld (CONSTRUCT and DESCRIBE).")
 @click.pass_obj
 def query(obj, name: str, params: tuple[str, ...], fmt: str) -> int:
-    """Run a named query from queries/ (see `spacecoop queries`) or a .rq file.
+    """Run a named query from queries/ (see `spacecoop queries`), a .rq file, or - for a query
+    read from standard input.
 
     Parameters are bound as RDF terms, never pasted into the query text. Exits 2 on an unknown
     query, a bad or undeclared --param, a label that names no entity or several, or malformed
@@ -66,10 +82,13 @@ def query(obj, name: str, params: tuple[str, ...], fmt: str) -> int:
     from .query import check_params, check_syntax, get_query, resolve_params
 
     values = parse_param_options(params)
-    nq = get_query(name, obj.root)
+    if name == "-":
+        nq = _stdin_query()
+    else:
+        nq = get_query(name, obj.root)
     check_params(nq, values)
-    if name.endswith(".rq") or Path(name).is_file():
-        check_syntax(nq.text)  # a file of the user's: report a malformed query before loading
+    if name == "-" or name.endswith(".rq") or Path(name).is_file():
+        check_syntax(nq.text)  # a query of the user's: report a malformed one before loading
     store = obj.open_store()
     try:
         bindings = resolve_params(store, nq, values)

@@ -25,19 +25,23 @@ def load(obj) -> int:
     """Load the project's dataset into the store given with --store, replacing what it holds.
 
     The ontology graph, the default graph and every source's named graph are written as they
-    are; loading again replaces graph by graph, so nothing is ever duplicated. The store must
-    outlive this command: oxigraph:PATH or sparql:URL[,gsp=URL].
+    are; loading again replaces the dataset, so nothing is ever duplicated. The store must
+    outlive this command: oxigraph:PATH or sparql:URL[,gsp=URL]. A load killed midway leaves no
+    mix: oxigraph:PATH keeps the old store (the new one is built beside it, then swapped in); a
+    sparql: store is marked incomplete until the last step, and queries refuse it until a load
+    completes. On a sparql: store only the graphs of the previous load are ever dropped.
 
     Example: spacecoop --store oxigraph:./store load
     """
     from .errors import UsageError
     from .load import load_dataset
-    from .store import open_store, parse_store_spec
+    from .store import open_store, parse_store_spec, redact
 
     spec = parse_store_spec(obj.store)
+    shown = redact(obj.store)
     if not spec.persistent:
         raise UsageError(
-            f"--store {obj.store} keeps nothing after this command; "
+            f"--store {shown} keeps nothing after this command; "
             "load into oxigraph:PATH or sparql:URL (see spacecoop --help)"
         )
     started = time.perf_counter()
@@ -47,14 +51,14 @@ def load(obj) -> int:
     graphs = sum(1 for g in ds.graphs() if g.identifier != ds.default_graph.identifier and len(g))
     quads = len(ds)
     started = time.perf_counter()
-    with _status(f"loading {quads:,} quads into {obj.store}"):
+    with _status(f"loading {quads:,} quads into {shown}"):
         store = open_store(obj.store)
         try:
             store.load(ds)
         finally:
             store.close()
     click.echo(
-        f"loaded {quads:,} quads ({graphs} named graphs and the default graph) into {obj.store} "
+        f"loaded {quads:,} quads ({graphs} named graphs and the default graph) into {shown} "
         f"in {time.perf_counter() - started:.1f} s (files read in {read:.1f} s)"
     )
     return 0

@@ -50,7 +50,7 @@ def viz(obj, view: str, out: Path | None, title: str | None) -> int:
     with Console(stderr=True).status(f"laying out and writing {out}"):
         write_html(G, out, title=title or _TITLES[view])
     click.echo(f"wrote {out} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges, "
-               f"{out.stat().st_size // 1024} KiB)")
+               f"{out.stat().st_size // 1024} KiB)", err=True)
     return 0
 
 
@@ -60,14 +60,30 @@ def viz(obj, view: str, out: Path | None, title: str | None) -> int:
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
               help="Output format (default: from the file suffix; csv must be named).")
 @click.option("--out", "-o", "out", type=click.Path(path_type=Path), required=True,
-              help="File to write; for csv, a folder that receives nodes.csv and edges.csv.")
+              help="File to write, or - for standard output (then --format is needed, and not csv); "
+                   "for csv, a folder that receives nodes.csv and edges.csv.")
 @click.pass_obj
 def export(obj, view: str, fmt: str | None, out: Path) -> int:
     """Export a view of the graph as GraphML, GEXF (Gephi, Cytoscape), node-link JSON or CSV."""
+    import tempfile
+
+    from .errors import UsageError
     from .export import export_graph
 
+    to_stdout = str(out) == "-"
+    if to_stdout and fmt in (None, "csv"):
+        raise UsageError("-o - writes one document to standard output: name its --format (graphml, gexf or json)")
     G = _project(obj, view)
+    if to_stdout:
+        with tempfile.TemporaryDirectory(prefix="spacecoop-export-") as tmp:
+            (written,) = export_graph(G, Path(tmp) / f"export.{fmt}", fmt)
+            stdout = click.get_binary_stream("stdout")
+            stdout.write(written.read_bytes())
+            stdout.flush()
+        click.echo(f"wrote {fmt} to standard output ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)",
+                   err=True)
+        return 0
     files = export_graph(G, out, fmt)
     click.echo(f"wrote {', '.join(str(p) for p in files)} ({G.number_of_nodes()} nodes, "
-               f"{G.number_of_edges()} edges)")
+               f"{G.number_of_edges()} edges)", err=True)
     return 0

@@ -23,18 +23,27 @@ Routes
 Safety
 ------
 * Read-only: SPARQL Update (including LOAD) is refused with 400, whichever way it is sent.
-* Nothing reaches out: every query is parsed with rdflib's SPARQL parser and its parse tree and
-  algebra are inspected *before* any engine sees it; SERVICE (anywhere, nested too) and any
-  dataset clause (FROM, FROM NAMED) are refused with 400, as are the protocol's
-  ``default-graph-uri`` / ``named-graph-uri`` parameters. rdflib would read ``FROM <file:…>`` and
-  both engines would send SERVICE requests, so refusing before the engine is the only safe place.
+* Nothing reaches out, by two layers that do not depend on each other:
+
+  1. Every query is screened as text (:func:`screen_query_text` refuses the escapes, line breaks
+     and characters on which rdflib's parser and Oxigraph's read a text differently), then parsed
+     with rdflib's SPARQL parser and its parse tree and algebra inspected *before* any engine sees
+     it; SERVICE (anywhere, nested too) and any dataset clause (FROM, FROM NAMED) are refused with
+     400, as are the protocol's ``default-graph-uri`` / ``named-graph-uri`` parameters.
+  2. The query workers run in a network namespace of their own (:func:`isolate_network`, Linux):
+     whatever a query says, the engine in a worker cannot open a connection. Start-up says which
+     layers are active (:meth:`EndpointServer.safety`). A ``sparql:`` store needs the network, so
+     there only the first layer holds.
 * Time limit: queries run in worker processes; a query still running after ``timeout`` seconds
   gets its worker killed (a thread cannot stop rdflib or Oxigraph) and a fresh worker is started
   in the background, while the other workers keep answering. The client gets 504.
-* Caps: a result with more than ``max_rows`` rows (or triples) is refused with 400 and a message
-  asking for a LIMIT (refused, not truncated, so no client mistakes part of an answer for all of
-  it); a request body over ``max_body`` bytes gets 413; 503 when every worker stays busy for
-  ``timeout`` seconds.
+* Caps: a result with more than ``max_rows`` rows (or triples), or more than ``max_bytes`` bytes,
+  is refused with 400 and a message asking for a LIMIT (refused, not truncated, so no client
+  mistakes part of an answer for all of it); a request body over ``max_body`` bytes gets 413.
+* Fair under load: a spare worker takes queries only while the others are busy, and stops any
+  that runs longer than ``busy_timeout`` (503 with ``Retry-After``), so clients looping slow
+  queries cannot keep a cheap query from anyone else waiting; 503 when no worker frees up
+  within ``busy_timeout``. The answer cache counts query texts and answers under one cap.
 * Binds 127.0.0.1 unless told otherwise; CORS allows any origin but never credentials.
 * Errors are one plain-text line; no traceback ever reaches a client.
 """
@@ -45,13 +54,12 @@ import json
 import mimetypes
 import multiprocessing
 import os
-import queue
+import re
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -75,6 +83,8 @@ __all__ = [
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MAX_BODY = 256 * 1024
+DEFAULT_MAX_BYTES = 32 * 2**20  # an answer larger than this is refused (--max-bytes)
+DEFAULT_BUSY_TIMEOUT = 2.0  # seconds on a spare worker, and the longest wait for a worker
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Media types offered for each kind of result, in our order of preference (first = default).
@@ -138,7 +148,12 @@ class ServeConfig:
     workers : number of worker processes.
     root : the project root (default: found upward from the working directory).
     access_log : print one line per request to stderr.
-    cache_mb : megabytes of answers each worker keeps for repeated requests (0: none).
+    cache_mb : megabytes of answers (and their query texts) kept for repeated requests, in all (0: none).
+    max_bytes : the largest answer, in bytes; a larger one is refused with 400.
+    isolate : run the query workers in a network namespace of their own (Linux), so no query can
+        open a connection even if it got past the query check.
+    spare : workers that take queries only while all others are busy, with ``busy_timeout`` as limit.
+    busy_timeout : seconds a query may run on a spare worker, and the longest wait for a worker.
     """
 
     host: str = "127.0.0.1"
@@ -151,6 +166,10 @@ class ServeConfig:
     root: Path | None = None
     access_log: bool = False
     cache_mb: float = 64.0
+    max_bytes: int = DEFAULT_MAX_BYTES
+    isolate: bool = True
+    spare: int = 1
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,7 +197,67 @@ def _walk(node, seen=None):
             stack.extend(list(item))
 
 
-@lru_cache(maxsize=1024)
+# Characters the two SPARQL readers (rdflib's parser, which judges, and Oxigraph's, which runs) may
+# read differently, found by tests/test_serve_guard.py: rdflib expands \\u / \\U escapes over the
+# whole text before lexing, Oxigraph only inside strings and IRIs; a ``#`` comment ends at a lone CR
+# for Oxigraph but not for rdflib; the readers differ on which other line breaks, spaces and escapes
+# they know. Refusing them all costs nothing a real query needs: write the character itself.
+_ESCAPE_RE = re.compile(r"\\(?:[uU]|(?![tbnrf\"'\\]))")
+_LONE_CR_RE = re.compile(r"\r(?!\n)")
+_ODD_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"}
+
+
+def screen_query_text(text: str) -> None:
+    """Refuse a query text on which the checking parser and the engine might disagree.
+
+    Raises
+    ------
+    QueryRefused
+        The text holds a ``\\u``/``\\U`` escape, a backslash escape other than the string escapes
+        ``\\t \\b \\n \\r \\f \\" \\' \\\\``, a carriage return not followed by a line feed, or a
+        control, format, private-use, unassigned or separator character other than space, tab and
+        line feed.
+
+    Examples
+    --------
+    >>> screen_query_text('SELECT * WHERE { ?s ?p "a\\tb" }')
+    >>> screen_query_text('SELECT * WHERE { # note\\r ?s ?p ?o }')
+    Traceback (most recent call last):
+    ...
+    spacecoop.serve.QueryRefused: a carriage return not followed by a line feed at character 23: end lines with LF or CRLF
+    """
+    import unicodedata
+
+    m = _ESCAPE_RE.search(text)
+    if m is not None:
+        shown = text[m.start():m.start() + 2]
+        raise QueryRefused(
+            f"the escape {shown} at character {m.start()} is not accepted: the SPARQL readers here "
+            "disagree on escapes outside \\t \\b \\n \\r \\f \\\" \\' \\\\; write the character itself"
+        )
+    m = _LONE_CR_RE.search(text)
+    if m is not None:
+        raise QueryRefused(
+            f"a carriage return not followed by a line feed at character {m.start()}: "
+            "end lines with LF or CRLF"
+        )
+    for i, ch in enumerate(text):
+        if ch in " \t\n\r" or ch.isalnum():
+            continue
+        if ord(ch) >= 0x80 or ord(ch) < 0x20 or ord(ch) == 0x7F:
+            category = unicodedata.category(ch)
+            if category in _ODD_CATEGORIES:
+                name = unicodedata.name(ch, "")
+                raise QueryRefused(
+                    f"character U+{ord(ch):04X}{' ' + name if name else ''} at character {i} is not "
+                    "accepted in a query (control, format and separator characters other than space, "
+                    "tab and line feed are refused)"
+                )
+
+
+_checked: dict[str, str] = {}  # the named queries' kinds, filled by the workers at start
+
+
 def check_query(text: str) -> str:
     """Parse a query and refuse what the endpoint does not run; return its kind.
 
@@ -211,6 +290,10 @@ def check_query(text: str) -> str:
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
+    known = _checked.get(text)
+    if known is not None:
+        return known
+    screen_query_text(text)
     try:
         parsed = parseQuery(text)
     except ParseBaseException as exc:
@@ -291,6 +374,12 @@ def negotiate(kind: str, accept: str | None = None, fmt: str | None = None) -> s
     'jsonld'
     >>> negotiate("ASK", None, "xml")
     'xml'
+    >>> negotiate("SELECT", "application/sparql-results+json;q=0, */*;q=0.1")
+    'xml'
+    >>> negotiate("SELECT", "text/*")
+    'csv'
+    >>> negotiate("CONSTRUCT", "application/sparql-results+xml, application/sparql-results+json")
+    'turtle'
     """
     graph = kind in ("CONSTRUCT", "DESCRIBE")
     family = "graph" if graph else "tabular"
@@ -307,12 +396,38 @@ def negotiate(kind: str, accept: str | None = None, fmt: str | None = None) -> s
             raise QueryRefused(f"format {fmt!r} does not fit a {kind} result; offered: {offered}", 406)
         raise QueryRefused(f"unknown format {fmt!r}; use one of {', '.join(ALL_FORMAT_NAMES)}")
     ranges = _parse_accept(accept or "*/*")
+    choice = _best_format(types, ranges)
+    if (choice is None and graph and any(q > 0 for _rng, q, _pos in ranges)
+            and all(rng in TABULAR_TYPES for rng, _q, _pos in ranges)):
+        # The client named only result-set types (roqet always asks that way) for a query that
+        # answers with a graph: give it the graph's default, Turtle, rather than 406.
+        return "turtle"
+    if choice is None:
+        raise QueryRefused(f"no acceptable format for a {kind} result (Accept: {accept}); offered: {offered}", 406)
+    return choice
+
+
+def _best_format(types: Mapping[str, str], ranges: list[tuple[str, float, int]]) -> str | None:
+    """The format whose media types the Accept ranges like best (RFC 9110 section 12.5.1).
+
+    Each format is judged by its most specific matching range; a format any of whose media types
+    is refused outright (``q=0`` on the exact type) is never chosen, whatever a wildcard says.
+    Wildcards match a format's first (canonical) media type only, so ``text/*`` means CSV or TSV
+    rather than the ``text/xml`` alias of SPARQL XML.
+    """
+    by_name: dict[str, list[str]] = {}
+    for media, name in types.items():
+        by_name.setdefault(name, []).append(media)
     best: tuple | None = None
-    for rank, (media, name) in enumerate(types.items()):
-        top = media.split("/")[0]
+    for rank, (name, medias) in enumerate(by_name.items()):
+        refused = any(rng == m and q <= 0 for m in medias for rng, q, _pos in ranges)
+        if refused:
+            continue
+        canonical = medias[0]
+        top = canonical.split("/")[0]
         match = None
         for rng, q, pos in ranges:
-            if rng == media:
+            if rng in medias:
                 spec = 2
             elif rng == f"{top}/*":
                 spec = 1
@@ -327,9 +442,7 @@ def negotiate(kind: str, accept: str | None = None, fmt: str | None = None) -> s
         key = (match[0], match[1], -match[2], -rank)
         if best is None or key > best[0]:
             best = (key, name)
-    if best is None:
-        raise QueryRefused(f"no acceptable format for a {kind} result (Accept: {accept}); offered: {offered}", 406)
-    return best[1]
+    return None if best is None else best[1]
 
 
 def serialize(result, fmt: str) -> tuple[bytes, str]:
@@ -356,8 +469,22 @@ def serialize(result, fmt: str) -> tuple[bytes, str]:
 
 
 class _ResultCache:
-    """Replies of one worker by request, least recently used first out, at most ``max_bytes`` of
-    bodies. The dataset is read-only while the server runs, so a reply never goes stale."""
+    """Replies by request, least recently used first out, shared by all workers (kept in the
+    server process). Every entry is accounted as the bytes of its key (the query text and
+    parameters) plus its body, under one total cap, so neither many long queries nor a few big
+    answers grow it past ``max_bytes``. The dataset is read-only while the server runs, so a
+    reply never goes stale.
+
+    Examples
+    --------
+    >>> cache = _ResultCache(10_000)
+    >>> job = {"op": "sparql", "query": "ASK {}" + " " * 300}
+    >>> cache.put(_ResultCache.key(job), {"status": 200, "body": b"x" * 10, "type": "text/plain"})
+    >>> cache.size > 300
+    True
+    """
+
+    OVERHEAD = 256  # bytes counted per entry for the dict, tuple and reply around key and body
 
     def __init__(self, max_bytes: int) -> None:
         from collections import OrderedDict
@@ -365,31 +492,95 @@ class _ResultCache:
         self.max_bytes = max_bytes
         self.size = 0
         self.entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
 
     @staticmethod
     def key(job: Mapping) -> tuple:
         return (job["op"], job.get("query"), job.get("name"), tuple(sorted((job.get("params") or {}).items())),
-                job.get("accept"), job.get("format"), job.get("max_rows"))
+                job.get("accept"), job.get("format"), job.get("max_rows"), job.get("max_bytes"))
+
+    @staticmethod
+    def cost(key: tuple, reply: Mapping) -> int:
+        text = sum(len(str(part)) for part in key if part is not None)
+        return text + len(reply.get("body", b"")) + _ResultCache.OVERHEAD
 
     def get(self, key: tuple) -> dict | None:
-        reply = self.entries.get(key)
-        if reply is not None:
-            self.entries.move_to_end(key)
-        return reply
+        with self._lock:
+            reply = self.entries.get(key)
+            if reply is not None:
+                self.entries.move_to_end(key)
+            return reply
 
     def put(self, key: tuple, reply: dict) -> None:
-        n = len(reply.get("body", b""))
-        if reply.get("status") != 200 or n > self.max_bytes // 8 or key in self.entries:
+        if reply.get("status") != 200:
             return
-        self.entries[key] = reply
-        self.size += n
-        while self.size > self.max_bytes:
-            _, old = self.entries.popitem(last=False)
-            self.size -= len(old["body"])
+        n = self.cost(key, reply)
+        if n > self.max_bytes // 8:
+            return
+        with self._lock:
+            if key in self.entries:
+                return
+            self.entries[key] = reply
+            self.size += n
+            while self.size > self.max_bytes:
+                old_key, old = self.entries.popitem(last=False)
+                self.size -= self.cost(old_key, old)
 
 
 # --------------------------------------------------------------------------------------------
 # Worker processes
+
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+
+
+def isolate_network() -> str | None:
+    """Move this process into a network namespace of its own, so nothing in it can connect out.
+
+    The new namespace has only a loopback interface, and it is down: SERVICE requests (Oxigraph's
+    own HTTP client, rdflib's urllib) and any other connection fail with "network unreachable",
+    whatever the query parsers made of the text. Linux only; as root a plain network namespace,
+    otherwise inside an unprivileged user namespace where the kernel allows one.
+
+    Returns
+    -------
+    str or None
+        None when the process is isolated (checked by trying a connection), else why not.
+    """
+    import socket
+
+    if not sys.platform.startswith("linux"):
+        return f"network namespaces need Linux (this is {sys.platform})"
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError as exc:
+        return f"cannot load the C library: {exc}"
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(_CLONE_NEWNET) != 0:
+        first = ctypes.get_errno()
+        if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
+            return f"unshare(CLONE_NEWNET) failed: {os.strerror(first)}"
+        try:  # keep our own uid and gid inside the user namespace, so files stay readable
+            for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+                with open(f"/proc/self/{name}", "w") as fh:
+                    fh.write(text)
+        except OSError:
+            pass
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.settimeout(1.0)
+    try:
+        probe.connect(("127.0.0.1", 9))
+    except OSError as exc:
+        import errno
+
+        if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL):
+            return None
+        return f"the namespace still reaches 127.0.0.1 ({exc.strerror or exc})"
+    finally:
+        probe.close()
+    return "the namespace still reaches 127.0.0.1"
 
 
 def _open_worker_store(spec: str, payload: bytes):
@@ -451,6 +642,20 @@ def worker_payload(spec: str, ds) -> bytes:
         gc.collect()  # drop pyoxigraph's handle (and its lock on a folder) before the workers start
 
 
+def _answer_size(result) -> int:
+    """Roughly the bytes of a result's terms: a lower bound on any serialisation of it."""
+    if result.graph is not None:
+        return sum(len(s) + len(p) + len(o) for s, p, o in result.graph)
+    return sum(len(t) for row in result.rows for t in row if t is not None)
+
+
+def _too_big(size: int, cap: int) -> QueryRefused:
+    return QueryRefused(
+        f"the answer is more than {cap:,} bytes ({size:,} at least), this endpoint's limit (--max-bytes); "
+        "narrow the query, add a LIMIT, or shorten long values (GROUP_CONCAT, STR of big literals)"
+    )
+
+
 def _run_job(store, named: Mapping, job: Mapping) -> dict:
     """Run one job in a worker; always return a reply dict, never raise."""
     try:
@@ -482,7 +687,13 @@ def _run_job(store, named: Mapping, job: Mapping) -> dict:
                 f"the result has {size} {what}, more than this endpoint's limit of {cap}; "
                 f"add a LIMIT (at most {cap}) or narrow the query"
             )
+        byte_cap = job.get("max_bytes", DEFAULT_MAX_BYTES)
+        estimate = _answer_size(result)
+        if estimate > byte_cap:  # refused before writing it: the writer would double the memory
+            raise _too_big(estimate, byte_cap)
         body, media = serialize(result, fmt)
+        if len(body) > byte_cap:
+            raise _too_big(len(body), byte_cap)
         return {"status": 200, "body": body, "type": media, "rows": size}
     except QueryRefused as exc:
         return {"status": exc.status, "error": str(exc)}
@@ -498,11 +709,18 @@ def _run_job(store, named: Mapping, job: Mapping) -> dict:
 
 
 def _worker_main(conn, spec: str, payload: bytes, root: str | None, memory_limit: int | None,
-                 cache_bytes: int = 0) -> None:
-    """The loop of one worker process: load the store, then answer jobs until told to stop."""
+                 isolate: bool = True) -> None:
+    """The loop of one worker process: cut it off the network, load the store, answer jobs."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
+    # First, while this process is still single-threaded: a network namespace of its own.
+    if not isolate:
+        isolation = "turned off (--no-isolation)"
+    elif spec.startswith("sparql:"):
+        isolation = "not possible: the sparql: store is reached over the network"
+    else:
+        isolation = isolate_network()
     if memory_limit:
         try:
             import resource
@@ -515,13 +733,12 @@ def _worker_main(conn, spec: str, payload: bytes, root: str | None, memory_limit
 
         store = _open_worker_store(spec, payload)
         named = {q.name: q for q in list_queries(root)}
-        for q in named.values():  # warm the check's cache: parsing costs 20-100 ms a query
+        for q in named.values():  # parsing costs 20-100 ms a query: judge each named query once
             try:
-                check_query(q.text)
+                _checked[q.text] = check_query(q.text)
             except QueryRefused:
                 pass
-        cache = _ResultCache(cache_bytes) if cache_bytes > 0 else None
-        conn.send({"ready": True, "quads": len(store)})
+        conn.send({"ready": True, "quads": len(store), "isolation": isolation})
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails with a clear message
         conn.send({"ready": False, "error": f"{type(exc).__name__}: {exc}"})
         return
@@ -532,12 +749,7 @@ def _worker_main(conn, spec: str, payload: bytes, root: str | None, memory_limit
             return
         if job is None:
             return
-        key = _ResultCache.key(job) if cache is not None else None
-        reply = cache.get(key) if cache is not None else None
-        if reply is None:
-            reply = _run_job(store, named, job)
-            if cache is not None:
-                cache.put(key, reply)
+        reply = _run_job(store, named, job)
         try:
             conn.send(reply)
         except (OSError, ValueError):
@@ -545,11 +757,13 @@ def _worker_main(conn, spec: str, payload: bytes, root: str | None, memory_limit
 
 
 class _Worker:
-    def __init__(self, ctx, spec, payload, root, memory_limit, cache_bytes) -> None:
+    def __init__(self, ctx, spec, payload, root, memory_limit, isolate: bool, spare: bool) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
+        self.spare = spare
+        self.isolation: str | None = None
         self.process = ctx.Process(
-            target=_worker_main, args=(child, spec, payload, root, memory_limit, cache_bytes), daemon=True,
+            target=_worker_main, args=(child, spec, payload, root, memory_limit, isolate), daemon=True,
             name="spacecoop-worker",
         )
         self.process.start()
@@ -567,6 +781,7 @@ class _Worker:
         if not msg.get("ready"):
             self.kill()
             raise SpacecoopError(f"a query worker could not load the dataset: {msg.get('error')}")
+        self.isolation = msg.get("isolation")
         return msg
 
     def kill(self) -> None:
@@ -590,11 +805,19 @@ class PoolStats:
     killed: int = 0
     timeouts: int = 0
     busy: int = 0
+    preempted: int = 0
+    cached: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 class WorkerPool:
     """Worker processes, each with its own store; a query over its time limit kills its worker.
+
+    Fairness: besides the ``size`` workers there are ``spare`` ones that take a query only while
+    every other worker is busy, and give it ``busy_timeout`` seconds instead of the full time
+    limit. So a few clients looping slow queries hold the ordinary workers, but a cheap query from
+    anyone else is still answered at once; a slow query that lands on a spare worker is stopped
+    early with 503 and ``Retry-After``, turning the heavy user away rather than the others.
 
     Parameters
     ----------
@@ -603,46 +826,82 @@ class WorkerPool:
     payload : bytes
         What each worker needs to open its store, from :func:`worker_payload`.
     size : int
-        Number of workers.
+        Number of ordinary workers.
     root : path, optional
         Project root, for the named queries.
     memory_limit : int, optional
         Address-space limit of each worker, in bytes (a runaway query then fails in that worker).
     cache_bytes : int
-        Each worker keeps its answers up to this many bytes and answers a repeated request from
-        there (0: no cache).
+        Answers kept for repeated requests, at most this many bytes of keys and bodies in all
+        (0: no cache).
+    spare : int
+        Number of spare workers (0: none; every query then waits for an ordinary worker).
+    busy_timeout : float
+        Seconds a query may run on a spare worker, and seconds a request waits for any worker
+        before 503.
+    isolate : bool
+        Run each worker in a network namespace of its own (see :func:`isolate_network`).
     """
 
     def __init__(self, spec: str, payload: bytes, size: int = 2, root: Path | None = None,
-                 memory_limit: int | None = None, cache_bytes: int = 0) -> None:
+                 memory_limit: int | None = None, cache_bytes: int = 0, spare: int = 1,
+                 busy_timeout: float = DEFAULT_BUSY_TIMEOUT, isolate: bool = True) -> None:
         if size < 1:
             raise UsageError("--workers must be at least 1")
         self.spec = spec
         self.payload = payload
         self.size = size
+        self.spare = spare
+        self.busy_timeout = busy_timeout
+        self.isolate = isolate
         self.root = str(root) if root is not None else None
         self.memory_limit = memory_limit
-        self.cache_bytes = cache_bytes
+        self.cache = _ResultCache(cache_bytes) if cache_bytes > 0 else None
         self.stats = PoolStats()
+        self.isolation: str | None = None  # None: every worker is cut off the network; else why not
         self._ctx = multiprocessing.get_context("spawn")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: list[_Worker] = []
+        self._idle_spare: list[_Worker] = []
+        self._cond = threading.Condition()
         self._closed = False
         self._all: set[_Worker] = set()
-        self._lock = threading.Lock()
 
-    def _spawn(self) -> _Worker:
-        w = _Worker(self._ctx, self.spec, self.payload, self.root, self.memory_limit, self.cache_bytes)
-        with self._lock:
+    def _new(self, spare: bool) -> _Worker:
+        w = _Worker(self._ctx, self.spec, self.payload, self.root, self.memory_limit, self.isolate, spare)
+        with self._cond:
             self._all.add(w)
+        return w
+
+    def _ready(self, w: _Worker) -> None:
+        """Wait for a new worker to load; record its isolation; raise SpacecoopError on failure."""
         try:
             w.wait_ready(120.0)
         except SpacecoopError:
-            with self._lock:
+            with self._cond:
                 self._all.discard(w)
             raise
+        if w.isolation is not None:
+            self.isolation = w.isolation
         with self.stats.lock:
             self.stats.started += 1
-        return w
+
+    def _give(self, w: _Worker) -> None:
+        with self._cond:
+            (self._idle_spare if w.spare else self._idle).append(w)
+            self._cond.notify()
+
+    def _take(self, wait: float) -> _Worker | None:
+        deadline = time.monotonic() + wait
+        with self._cond:
+            while True:
+                if self._idle:
+                    return self._idle.pop()
+                if self._idle_spare:
+                    return self._idle_spare.pop()
+                left = deadline - time.monotonic()
+                if left <= 0 or self._closed:
+                    return None
+                self._cond.wait(left)
 
     def start(self) -> None:
         """Start every worker and wait until each has loaded the dataset.
@@ -652,25 +911,20 @@ class WorkerPool:
         SpacecoopError
             A worker could not load the dataset.
         """
-        workers = [_Worker(self._ctx, self.spec, self.payload, self.root, self.memory_limit, self.cache_bytes)
-                   for _ in range(self.size)]
-        with self._lock:
-            self._all.update(workers)
+        workers = [self._new(False) for _ in range(self.size)] + [self._new(True) for _ in range(self.spare)]
         try:
             for w in workers:
-                w.wait_ready(120.0)
+                self._ready(w)
         except SpacecoopError:
             self.close()
             raise
         for w in workers:
-            self._idle.put(w)
-        with self.stats.lock:
-            self.stats.started += len(workers)
+            self._give(w)
 
     def _replace(self, w: _Worker) -> None:
         """Kill a worker and start its replacement in the background."""
         w.kill()
-        with self._lock:
+        with self._cond:
             self._all.discard(w)
         with self.stats.lock:
             self.stats.killed += 1
@@ -679,8 +933,9 @@ class WorkerPool:
             for _attempt in range(3):
                 if self._closed:
                     return
+                new = self._new(w.spare)
                 try:
-                    new = self._spawn()
+                    self._ready(new)
                 except SpacecoopError as exc:
                     print(f"spacecoop serve: {exc}", file=sys.stderr, flush=True)
                     time.sleep(1.0)
@@ -688,28 +943,45 @@ class WorkerPool:
                 if self._closed:
                     new.kill()
                 else:
-                    self._idle.put(new)
+                    self._give(new)
                 return
 
         threading.Thread(target=respawn, name="spacecoop-respawn", daemon=True).start()
 
     def run(self, job: dict, timeout: float) -> dict:
-        """Run ``job`` on an idle worker; return its reply (a dict with ``status``)."""
-        try:
-            w = self._idle.get(timeout=timeout)
-        except queue.Empty:
+        """Run ``job`` on an idle worker (or answer it from the cache); return the reply (a dict
+        with ``status``)."""
+        key = _ResultCache.key(job) if self.cache is not None else None
+        if self.cache is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                with self.stats.lock:
+                    self.stats.cached += 1
+                return cached
+        w = self._take(self.busy_timeout)
+        if w is None:
             with self.stats.lock:
                 self.stats.busy += 1
-            return {"status": 503, "error": f"every query worker stayed busy for {timeout:g} s; try again later",
-                    "retry": True}
+            return {"status": 503, "retry": True,
+                    "error": f"every query worker is busy with long queries (waited {self.busy_timeout:g} s); "
+                             "try again in a few seconds"}
+        limit = min(timeout, self.busy_timeout) if w.spare else timeout
         try:
             w.conn.send(job)
-            if w.conn.poll(timeout):
+            if w.conn.poll(limit):
                 reply = w.conn.recv()
             else:
                 with self.stats.lock:
-                    self.stats.timeouts += 1
+                    if w.spare and limit < timeout:
+                        self.stats.preempted += 1
+                    else:
+                        self.stats.timeouts += 1
                 self._replace(w)
+                if w.spare and limit < timeout:
+                    return {"status": 503, "retry": True,
+                            "error": f"the endpoint is busy with long queries from other clients, and while it "
+                                     f"is, a query may run {limit:g} s; this one ran longer and was stopped. "
+                                     "Try again in a few seconds, or narrow it"}
                 return {"status": 504,
                         "error": f"the query ran longer than this endpoint's time limit of {timeout:g} s "
                                  "and was stopped; narrow it or add a LIMIT"}
@@ -720,15 +992,18 @@ class WorkerPool:
         if reply.get("restart"):
             self._replace(w)
         else:
-            self._idle.put(w)
+            self._give(w)
+        if self.cache is not None:
+            self.cache.put(key, reply)
         return reply
 
     def close(self) -> None:
         """Stop every worker."""
-        self._closed = True
-        with self._lock:
+        with self._cond:
+            self._closed = True
             workers = list(self._all)
             self._all.clear()
+            self._cond.notify_all()
         for w in workers:
             try:
                 w.conn.send(None)
@@ -797,6 +1072,9 @@ def service_description(endpoint: str, graphs: Mapping[str, int], default_triple
 # The HTTP server
 
 
+_HOST_RE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+
+
 class EndpointServer(ThreadingHTTPServer):
     """The HTTP server: routes in :class:`_Handler`, queries in a :class:`WorkerPool`."""
 
@@ -823,7 +1101,37 @@ class EndpointServer(ThreadingHTTPServer):
                 continue
             graphs[ident] = len(ctx)
         total = len({(s, p, o) for s, p, o, _g in ds.quads((None, None, None, None))})
+        self._graph_sizes = graphs
+        self._default_triples = total
         self.description = service_description(self.url + "sparql", graphs, total)
+        self._descriptions: dict[str, object] = {}
+
+    def describe(self, host: str | None):
+        """The service description with ``sd:endpoint`` at the address the client used (its Host
+        header, when that is a plain host name or address with a port), else at the bound address."""
+        if not host or not _HOST_RE.fullmatch(host):
+            return self.description
+        with self._pages_lock:
+            if host not in self._descriptions:
+                if len(self._descriptions) > 64:  # a client cycling Host values cannot grow this
+                    self._descriptions.clear()
+                self._descriptions[host] = service_description(f"http://{host}/sparql", self._graph_sizes,
+                                                               self._default_triples)
+            return self._descriptions[host]
+
+    def safety(self) -> list[str]:
+        """Say which of the endpoint's protections are active, one line each (printed at start)."""
+        pool, config = self.pool, self.config
+        iso = pool.isolation
+        return [
+            "query check: on (text screen, then rdflib's parse: no SERVICE, FROM, LOAD or Update)",
+            "outbound connections from query workers: "
+            + ("blocked (each worker in a network namespace of its own)" if iso is None else f"NOT blocked: {iso}"),
+            (f"fairness: {pool.size} workers and {pool.spare} spare (a query on a spare worker may run "
+             f"{pool.busy_timeout:g} s)"),
+            (f"limits: {config.timeout:g} s a query, {config.max_rows:,} rows, {config.max_bytes:,} bytes an "
+             f"answer, {config.cache_mb:g} MB of cache"),
+        ]
 
     def graph_page(self, view: str) -> tuple[int, bytes, str]:
         """Return (status, body, media type) of the network page of ``view``, built once."""
@@ -1060,7 +1368,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         fmts = args.get("format") or args.get("output") or [None]
         job = {"op": "sparql", "query": queries[0], "accept": self.headers.get("Accept"),
-               "format": fmts[0], "max_rows": self.server.config.max_rows}
+               "format": fmts[0], "max_rows": self.server.config.max_rows,
+               "max_bytes": self.server.config.max_bytes}
         self._reply(self.server.pool.run(job, self.server.config.timeout))
 
     def _description(self, args: Mapping[str, list[str]]) -> None:
@@ -1075,8 +1384,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         from .store import QueryResult
 
-        body, media = serialize(QueryResult("CONSTRUCT", graph=self.server.description), fmt)
-        self._send(200, body, media, {"Vary": "Accept"})
+        body, media = serialize(QueryResult("CONSTRUCT", graph=self.server.describe(self.headers.get("Host"))), fmt)
+        self._send(200, body, media, {"Vary": "Accept, Host"})
 
     def _static(self, rel: str) -> None:
         base = STATIC_DIR.resolve()
@@ -1122,7 +1431,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             params[k] = v[0]
         job = {"op": "named", "name": name, "params": params, "accept": self.headers.get("Accept"),
-               "format": fmts[0], "max_rows": self.server.config.max_rows}
+               "format": fmts[0], "max_rows": self.server.config.max_rows,
+               "max_bytes": self.server.config.max_bytes}
         self._reply(self.server.pool.run(job, self.server.config.timeout))
 
 
@@ -1167,8 +1477,12 @@ def make_server(config: ServeConfig, ds=None) -> EndpointServer:
         ds = load_dataset(config.root)
     named = list_queries(config.root)
     payload = worker_payload(config.store, ds)
+    if config.max_bytes < 1:
+        raise UsageError("--max-bytes must be at least 1")
     pool = WorkerPool(config.store, payload, size=config.workers, root=config.root,
-                      memory_limit=_memory_limit(config.workers), cache_bytes=int(config.cache_mb * 2**20))
+                      memory_limit=_memory_limit(config.workers + config.spare),
+                      cache_bytes=int(config.cache_mb * 2**20), spare=config.spare,
+                      busy_timeout=min(config.busy_timeout, config.timeout), isolate=config.isolate)
     pool.start()
     try:
         return EndpointServer(config, pool, ds, named)
@@ -1187,14 +1501,14 @@ def _memory_limit(workers: int) -> int | None:
     return max(2 << 30, total // (workers + 1))
 
 
-def serve(config: ServeConfig, ready: Callable[[str], None] | None = None) -> None:
+def serve(config: ServeConfig, ready: Callable[[EndpointServer], None] | None = None) -> None:
     """Run the endpoint until interrupted (Ctrl-C or SIGTERM).
 
     Parameters
     ----------
     config : ServeConfig
     ready : callable, optional
-        Called with the server's URL once it is listening.
+        Called with the server once it is listening (its ``url``, its ``safety()`` lines).
     """
     import signal
 
@@ -1206,7 +1520,7 @@ def serve(config: ServeConfig, ready: Callable[[str], None] | None = None) -> No
     previous = signal.signal(signal.SIGTERM, stop) if threading.current_thread() is threading.main_thread() else None
     try:
         if ready is not None:
-            ready(server.url)
+            ready(server)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass

@@ -1,0 +1,368 @@
+"""The endpoint cannot be made to reach out, and one client cannot starve the others.
+
+Two layers keep queries from connecting anywhere, and each is tested on its own:
+
+* the query check (text screen + rdflib's parse), with the workers' network isolation turned OFF
+  (``--no-isolation``), by a differential test: hundreds of variants of a SERVICE or FROM hidden
+  by the ways rdflib's and Oxigraph's readers differ (comment endings, ``\\u`` escapes, Unicode
+  spaces, keyword case, nesting) go through ``spacecoop serve`` on every store — the embedded
+  Oxigraph, rdflib, an on-disk Oxigraph and a real ``oxigraph serve`` behind ``sparql:`` — while a
+  canary HTTP server on 127.0.0.1 counts connections: zero, every one;
+* the network namespace of the workers (:func:`spacecoop.serve.isolate_network`), by letting the
+  real engines run SERVICE with no check at all inside an isolated process.
+
+Then the fairness and memory promises: a cheap query answered in under a second while as many
+clients as there are workers loop slow queries; the answer cache counting query texts; answers
+over ``--max-bytes`` refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _article_only import article_root  # noqa: E402,F401  (fixture)
+from test_serve import CHEAP, EXPENSIVE, ROOT, _Canary, fetch, start_server, stop_server  # noqa: E402
+from test_store import oxigraph_server  # noqa: E402
+
+from spacecoop.serve import QueryRefused, _ResultCache, check_query, screen_query_text  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+# ---------------------------------------------------------------------------------------------
+# The variants
+
+
+def service_variants(canary: str) -> list[str]:
+    """SERVICE (and FROM) hidden every way the two readers are known or suspected to differ."""
+    out: list[str] = []
+    nestings = [
+        "{svc}",
+        "OPTIONAL {{ {svc} }}",
+        "MINUS {{ {svc} }}",
+        "{{ ?s ?p ?o }} UNION {{ {svc} }}",
+        "GRAPH ?g {{ {svc} }}",
+        "{{ SELECT * WHERE {{ {svc} }} }}",
+        "FILTER EXISTS {{ {svc} }}",
+        "FILTER NOT EXISTS {{ {svc} }}",
+        "BIND(EXISTS {{ {svc} }} AS ?e)",
+    ]
+    keywords = ["SERVICE", "service", "SeRvIcE", "SERVICE SILENT"]
+    # Ways to make rdflib see a comment, a string or nothing where Oxigraph sees code.
+    tricks = []
+    for end in ["\r", "\n", "\r\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029", "\x00", "\x1e"]:
+        tricks.append("# x" + end + " {body}\n")
+    for esc in ["\\u0022", "\\U00000022", "\\u0027", "\\u005c", "\\u000a", "\\u000d", "\\u0023"]:
+        tricks.append('BIND("' + esc + '" AS ?x) {body} BIND("' + esc + '" AS ?y)')
+        tricks.append("BIND('" + esc + "' AS ?x) {body} BIND('" + esc + "' AS ?y)")
+    tricks.append('BIND("""a"b""" AS ?x) {body}')
+    tricks.append("?s <http://x/a\\u003E ?o . {body}")
+    tricks.append("?s ex:a\\#b ?o . {body}")
+    tricks.append("?s ex:a\\.b ?o . {body}")
+    for ws in ["\u00a0", "\u3000", "\ufeff", "\u200b", "\u2028", "\x0c"]:
+        tricks.append(ws + "{body}" + ws)
+    tricks.append("{body}")
+    n = 0
+    for trick in tricks:
+        for nest in nestings:
+            for kw in keywords:
+                n += 1
+                svc = f"{kw} <{canary}s{n}> {{ ?s ?b ?c }}"
+                body = nest.format(svc=svc)
+                out.append("PREFIX ex: <http://example.org/>\nSELECT * WHERE { " + trick.format(body=body) + " }")
+    # IRI and keyword escapes, where rdflib decodes and Oxigraph does not
+    out.append(f"SELECT * WHERE {{ \\u0053ERVICE <{canary}k1> {{ ?s ?b ?c }} }}")
+    out.append(f"SELECT * WHERE {{ SERVICE <{canary}k2\\u003E {{ ?s ?b ?c }} }}")
+    # FROM slipped past by a comment ending in a lone CR, and FROM in every case and escape
+    out.append(f"SELECT * # x\r FROM <{canary}f1> WHERE {{ ?s ?p ?o }}")
+    out.append(f"SELECT * # x\r FROM NAMED <{canary}f2> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
+    out.append(f"SELECT * from <{canary}f3> WHERE {{ ?s ?p ?o }}")
+    out.append(f'SELECT * WHERE {{ BIND("\\u0022" AS ?x) }} # "\nFROM <{canary}f4>')
+    return out
+
+
+def test_there_are_many_variants():
+    # so that the differential test below cannot silently shrink
+    assert len(service_variants("http://127.0.0.1:1/")) >= 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer 1: the check, alone (isolation off), on every store
+
+
+@pytest.fixture(scope="module")
+def canary():
+    from http.server import ThreadingHTTPServer
+
+    _Canary.hits = []
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Canary)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/"
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory):
+    """A real `oxigraph serve`, which itself would run SERVICE: the check is all that stands."""
+    with oxigraph_server(tmp_path_factory.mktemp("remote-oxigraph")) as url:
+        yield url
+
+
+def _post(url: str, query: str) -> int:
+    body = urllib.parse.urlencode({"query": query}).encode()
+    status, _, _ = fetch("POST", url + "sparql", body, {"Content-Type": "application/x-www-form-urlencoded"},
+                         timeout=30)
+    return status
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "memory", "oxigraph-disk", "sparql"])
+def test_no_variant_reaches_out_through_the_check(store, canary, remote, article_root, tmp_path):
+    spec = {"oxigraph": None, "memory": "memory", "oxigraph-disk": f"oxigraph:{tmp_path / 'db'}",
+            "sparql": f"sparql:{remote}"}[store]
+    server = start_server(tmp_path / "stderr.log", "--no-isolation", "--timeout", "5", "--cache-mb", "0",
+                          store=spec, root=article_root)
+    try:
+        before = len(_Canary.hits)
+        statuses = {}
+        for text in service_variants(canary):
+            statuses[text] = _post(server.url, text)
+        assert len(_Canary.hits) == before, (
+            f"{len(_Canary.hits) - before} connections reached the canary: {_Canary.hits[before:][:5]}")
+        # every variant is refused or fails to parse: none ran
+        ran = [t for t, s in statuses.items() if s == 200]
+        assert not ran, ran[:3]
+        # while plain queries still answer
+        assert _post(server.url, CHEAP) == 200
+        assert _post(server.url, 'SELECT * WHERE { ?s ?p "a\\tb\\"c" } # a comment\r\n') == 200
+    finally:
+        log = stop_server(server)
+    assert "NOT blocked: turned off (--no-isolation)" in log or store == "sparql", log
+
+
+@pytest.mark.parametrize("text, why", [
+    ("SELECT * WHERE { # x\r SERVICE <http://127.0.0.1:1/a> { ?s ?b ?c }\n }", "carriage return"),
+    ('SELECT * WHERE { BIND("\\u0022" AS ?x) }', "escape \\u"),
+    ('SELECT * WHERE { BIND("\\U00000041" AS ?x) }', "escape \\U"),
+    ("SELECT * WHERE { ?s ex:a\\#b ?o }", "escape \\#"),
+    ("SELECT * WHERE {\u00a0?s ?p ?o }", "U+00A0 NO-BREAK SPACE"),
+    ("SELECT * WHERE { ?s ?p ?o }\u2028", "U+2028"),
+    ("SELECT * WHERE { ?s ?p ?o }\x85", "U+0085"),
+    ("SELECT * WHERE { ?s ?p ?o }\ufeff", "U+FEFF"),
+    ("SELECT * WHERE { ?s ?p ?o }\x00", "U+0000"),
+])
+def test_screen_refuses_what_the_readers_read_differently(text, why):
+    with pytest.raises(QueryRefused, match=re.escape(why)):
+        screen_query_text(text)
+    with pytest.raises(QueryRefused):
+        check_query(text)
+
+
+@pytest.mark.parametrize("text", [
+    'SELECT * WHERE { ?s ?p "Chang’e-8 \\"lander\\"\\n\\t\\\\" }',
+    "SELECT * WHERE {\r\n  ?s ?p ?o # comment\r\n}\r\n",
+    "SELECT * WHERE { ?s ?p 'Türkiye' . FILTER(LANG(?o) = \"zh\") }",
+    "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nSELECT * WHERE { ?s a sc:Payload }",
+])
+def test_screen_lets_ordinary_queries_through(text):
+    screen_query_text(text)
+    assert check_query(text) == "SELECT"
+
+
+def test_named_queries_pass_the_screen():
+    from spacecoop.query import list_queries
+
+    for q in list_queries(ROOT):
+        screen_query_text(q.text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer 2: the network namespace, alone (no check at all)
+
+ENGINE_SCRIPT = textwrap.dedent("""
+    import json, sys
+    from spacecoop.serve import isolate_network
+    why = isolate_network()
+    out = {"isolated": why is None, "why": why}
+    import pyoxigraph
+    store = pyoxigraph.Store()
+    try:
+        rows = list(store.query("SELECT * WHERE { SERVICE <%(url)sox> { ?s ?p ?o } }"))
+        out["oxigraph"] = f"ran: {len(rows)} rows"
+    except Exception as exc:
+        out["oxigraph"] = f"failed: {type(exc).__name__}"
+    from rdflib import Graph
+    try:
+        rows = list(Graph().query("SELECT * WHERE { SERVICE <%(url)srdflib> { ?s ?p ?o } }"))
+        out["rdflib"] = f"ran: {len(rows)} rows"
+    except Exception as exc:
+        out["rdflib"] = f"failed: {type(exc).__name__}"
+    print(json.dumps(out))
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="network namespaces are Linux's")
+def test_isolated_engines_cannot_connect(canary):
+    before = len(_Canary.hits)
+    proc = subprocess.run([sys.executable, "-c", ENGINE_SCRIPT % {"url": canary}], capture_output=True, check=False,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["isolated"], out["why"]
+    assert out["oxigraph"].startswith("failed"), out
+    assert out["rdflib"].startswith("failed"), out
+    assert len(_Canary.hits) == before, _Canary.hits[before:]
+
+
+def test_the_same_engines_do_connect_without_isolation(canary):
+    """The control for the test above: without the namespace the canary is reached."""
+    before = len(_Canary.hits)
+    script = ENGINE_SCRIPT.replace("why = isolate_network()", "why = 'not isolated'")
+    proc = subprocess.run([sys.executable, "-c", script % {"url": canary}], capture_output=True, text=True, check=False,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert len(_Canary.hits) > before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="network namespaces are Linux's")
+def test_start_up_says_which_layers_are_active(article_root, tmp_path):
+    server = start_server(tmp_path / "stderr.log", root=article_root)
+    log = stop_server(server)
+    assert "query check: on" in log
+    assert "outbound connections from query workers: blocked" in log
+    assert "fairness: 2 workers and 1 spare" in log
+
+
+# ---------------------------------------------------------------------------------------------
+# Fair under abuse
+
+
+def test_cheap_query_answers_while_every_worker_runs_a_slow_one(article_root, tmp_path):
+    server = start_server(tmp_path / "stderr.log", "--workers", "2", "--timeout", "30", "--cache-mb", "0",
+                          root=article_root)
+    stop = threading.Event()
+    slow_statuses: list[int] = []
+
+    def abuser() -> None:
+        while not stop.is_set():
+            try:
+                slow_statuses.append(_post(server.url, EXPENSIVE))
+            except OSError:  # the server stopping at the end of the test
+                return
+
+    threads = [threading.Thread(target=abuser, daemon=True) for _ in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(1.5)  # both ordinary workers are now deep in the cross join
+        latencies, statuses = [], []
+        for i in range(8):
+            started = time.perf_counter()
+            statuses.append(_post(server.url, CHEAP + f" # {i}"))
+            latencies.append(time.perf_counter() - started)
+            time.sleep(0.2)
+        assert statuses == [200] * 8, statuses
+        assert statistics.median(latencies) < 1.0, latencies
+        assert max(latencies) < 2.0, latencies
+        # a slow query that lands on the spare worker is stopped early and told to come back
+        status, headers, body = fetch("POST", server.url + "sparql",
+                                      urllib.parse.urlencode({"query": EXPENSIVE + " # spare"}).encode(),
+                                      {"Content-Type": "application/x-www-form-urlencoded"}, timeout=30)
+        assert status == 503, body
+        assert headers["Retry-After"]
+        assert b"busy with long queries" in body
+    finally:
+        stop.set()
+        stop_server(server)
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory: the cache counts the query texts; answers have a byte cap
+
+
+def test_cache_counts_keys_and_bodies_under_one_cap():
+    cache = _ResultCache(1_000_000)
+    reply = {"status": 200, "body": b"{}", "type": "application/json"}
+    for i in range(2_000):  # 2,000 distinct 100 KB queries with tiny answers: 200 MB of text
+        cache.put(_ResultCache.key({"op": "sparql", "query": f"ASK {{}} # {i} " + "x" * 100_000}), reply)
+    assert cache.size <= 1_000_000
+    assert len(cache.entries) <= 10
+    assert cache.size == sum(_ResultCache.cost(k, v) for k, v in cache.entries.items())
+
+
+def test_check_keeps_no_copy_of_arbitrary_texts():
+    from spacecoop import serve
+
+    before = len(serve._checked)
+    for i in range(50):
+        check_query(f"ASK {{ FILTER(\"{'y' * 10_000}{i}\" != \"\") }}")
+    assert len(serve._checked) == before
+    assert not hasattr(check_query, "cache_info")  # no lru_cache keeping every text seen
+
+
+def test_max_bytes_refuses_a_huge_one_row_answer(article_root, tmp_path):
+    server = start_server(tmp_path / "stderr.log", "--max-bytes", "10000", root=article_root)
+    try:
+        big = "SELECT (GROUP_CONCAT(STR(?o)) AS ?all) WHERE { ?s ?p ?o }"
+        body = urllib.parse.urlencode({"query": big}).encode()
+        status, _, text = fetch("POST", server.url + "sparql", body,
+                                {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 400, text
+        assert b"--max-bytes" in text and b"10,000" in text
+        small = "SELECT (COUNT(?o) AS ?n) WHERE { ?s ?p ?o }"
+        assert _post(server.url, small) == 200
+    finally:
+        stop_server(server)
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo.extend(int(c) for c in children)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads process memory from Linux /proc")
+def test_many_distinct_long_queries_do_not_grow_the_server(article_root, tmp_path):
+    """The cache attack: distinct 200 KB queries once grew the server by their whole text
+    (101 MiB for these 300 on the code before the fix)."""
+    server = start_server(tmp_path / "stderr.log", "--cache-mb", "8", root=article_root)
+    try:
+        pad = "x" * 200_000
+
+        def long_query(i: int) -> str:
+            return f'ASK {{ FILTER("{pad}{i}" != "") }}'
+
+        for i in range(20):  # warm up: imports, parser tables, allocator pools
+            assert _post(server.url, long_query(-i - 1)) == 200
+        before = _tree_rss(server.proc.pid)
+        for i in range(300):  # 60 MB of distinct query text
+            assert _post(server.url, long_query(i)) == 200
+        grown = _tree_rss(server.proc.pid) - before
+    finally:
+        stop_server(server)
+    assert grown < 30 * 2**20, f"the server grew by {grown / 2**20:.0f} MiB"

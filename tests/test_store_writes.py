@@ -1,0 +1,502 @@
+"""Writes that never leave a mix (issue 10): `load` into a `sparql:` store keeps a manifest,
+marks the dataset incomplete until its last step, drops only graphs it wrote and never writes the
+server's default graph; `oxigraph:PATH` reloads build beside and swap; store specs fail as one
+clear line and never echo credentials.
+
+Servers are real (`oxigraph serve` on 127.0.0.1); failures are made by a small loopback proxy in
+front of it (refusing, dropping or holding requests) or by SIGKILL of a real `spacecoop load`."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Self
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from rdflib import Dataset, Literal, URIRef
+from test_store import ROOT, expected_sizes, free_port, named_graph_sizes, oxigraph_server
+
+from spacecoop.cli import main
+from spacecoop.errors import SpacecoopError, UsageError
+from spacecoop.load import ONTOLOGY_GRAPH
+from spacecoop.store import (
+    MANIFEST_GRAPH,
+    UNION_GRAPH,
+    OxigraphStore,
+    SparqlStore,
+    open_store,
+    parse_store_spec,
+    remove_stale_siblings,
+)
+
+FOREIGN = "http://example.org/not-spacecoop/graph"
+QUERY = "country-partners"  # a named query with rows on the real data
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["--root", str(ROOT), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def put_graph(base: str, graph: str | None, ntriples: str) -> None:
+    target = f"{base}/store?" + ("default" if graph is None else "graph=" + urllib.request.quote(graph, safe=""))
+    req = urllib.request.Request(target, data=ntriples.encode(), method="PUT",
+                                 headers={"Content-Type": "application/n-triples"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status in (200, 201, 204)
+
+
+def get_graph(base: str, graph: str | None) -> tuple[int, str]:
+    target = f"{base}/store?" + ("default" if graph is None else "graph=" + urllib.request.quote(graph, safe=""))
+    req = urllib.request.Request(target, headers={"Accept": "application/n-triples"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+# -- a loopback proxy in front of the real server -----------------------------------------------------
+
+class Proxy:
+    """Forward every request to ``upstream``; optionally refuse default-graph PUTs (403), drop the
+    connection on every graph PUT after the first ``drop_after``, or hold those PUTs until
+    ``release`` is set. Records each request's method, target and Authorization header."""
+
+    def __init__(self, upstream: str, *, refuse_default: bool = False, drop_after: int | None = None,
+                 hold_after: int | None = None) -> None:
+        self.upstream = urlsplit(upstream)
+        self.refuse_default = refuse_default
+        self.drop_after, self.hold_after = drop_after, hold_after
+        self.release = threading.Event()
+        self.held = threading.Event()
+        self.requests: list[tuple[str, str, str | None]] = []
+        self.graph_puts = 0
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                params = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+                with proxy.lock:
+                    proxy.requests.append((self.command, self.path, self.headers.get("Authorization")))
+                    graph_put = self.command == "PUT" and "graph" in params
+                    if graph_put:
+                        proxy.graph_puts += 1
+                    n = proxy.graph_puts
+                if self.command == "PUT" and "default" in params and proxy.refuse_default:
+                    self._reply(403, b"writing the default graph is not allowed here", "text/plain")
+                    return
+                if graph_put and proxy.drop_after is not None and n > proxy.drop_after:
+                    self._drop()
+                    return
+                if graph_put and proxy.hold_after is not None and n > proxy.hold_after:
+                    proxy.held.set()
+                    proxy.release.wait(60)
+                    self._drop()
+                    return
+                conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                conn.close()
+                self._reply(resp.status, data, resp.getheader("Content-Type", "text/plain"))
+
+            def _drop(self):
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+            def finish(self):
+                try:
+                    super().finish()
+                except OSError:
+                    pass
+
+            def _reply(self, status, data, ctype):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(data)
+                self.close_connection = True
+
+            do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> Self:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def spec(self) -> str:
+        return f"sparql:{self.url}/query,gsp={self.url}/store"
+
+
+@pytest.fixture
+def server(tmp_path):
+    with oxigraph_server(tmp_path / "db") as url:
+        yield url
+
+
+# -- sparql: what a reload may drop --------------------------------------------------------------------
+
+def test_a_reload_drops_only_graphs_of_the_previous_load(ds, server, capsys):
+    put_graph(server, FOREIGN, "<http://example.org/a> <http://example.org/b> \"kept\" .\n")
+    put_graph(server, None, "<http://example.org/a> <http://example.org/b> \"kept too\" .\n")
+    spec = f"sparql:{server}"
+    assert run(capsys, "--store", spec, "load")[0] == 0
+    store = open_store(spec)
+    small = Dataset(default_union=True)
+    for t in ds.graph(ONTOLOGY_GRAPH):
+        small.graph(ONTOLOGY_GRAPH).add(t)
+    store.load(small)  # the sources' graphs leave the dataset and are dropped ...
+    assert named_graph_sizes(store) == {str(ONTOLOGY_GRAPH): len(ds.graph(ONTOLOGY_GRAPH))}
+    source = next(g for g in expected_sizes(ds) if "/source/" in g)
+    assert get_graph(server, source)[0] == 404
+    assert run(capsys, "--store", spec, "load")[0] == 0
+    # ... but a graph no load wrote, and the server's own default graph, are never touched
+    assert get_graph(server, FOREIGN) == (200, "<http://example.org/a> <http://example.org/b> \"kept\" .\n")
+    assert "kept too" in get_graph(server, None)[1]
+    # and queries see exactly the dataset: neither the foreign graph nor the manifest nor the merge
+    assert named_graph_sizes(store) == expected_sizes(ds)
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert store.query(text) == open_store("memory", ds).query(text)
+    assert not store.query('ASK { ?s ?p "kept too" }').boolean
+    manifest = store.read_manifest()
+    assert manifest.complete and set(map(str, manifest.graphs)) == set(expected_sizes(ds))
+    assert MANIFEST_GRAPH not in manifest.graphs and UNION_GRAPH not in manifest.graphs
+    store.close()
+
+
+def test_loading_never_writes_the_default_graph_so_a_server_that_refuses_it_works(ds, server, capsys):
+    # Virtuoso refuses Graph Store writes to its default graph: the proxy answers 403 to them.
+    with Proxy(server, refuse_default=True) as proxy:
+        code, _, err = run(capsys, "--store", proxy.spec(), "load")
+        assert (code, err) == (0, ""), err
+        assert not [r for r in proxy.requests if r[0] == "PUT" and "default" in parse_qs(urlsplit(r[1]).query,
+                                                                                           keep_blank_values=True)]
+        on_proxy = run(capsys, "--store", proxy.spec(), "query", QUERY)
+    in_memory = run(capsys, "--store", "memory", "query", QUERY)
+    direct = run(capsys, "--store", f"sparql:{server}", "query", QUERY)
+    assert on_proxy == in_memory == direct
+    assert in_memory[0] == 0 and in_memory[1].count("\n") > 3
+
+
+# -- sparql: interrupted loads -------------------------------------------------------------------------
+
+def assert_refused_as_incomplete(capsys, spec: str) -> None:
+    for verb in (["query", QUERY], ["stats"], ["query", "--format", "csv", "evidence", "-p", "entity=ILRS"]):
+        code, out, err = run(capsys, "--store", spec, *verb)
+        assert code == 2, (verb, out)
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert "holds an incomplete load" in err and "run spacecoop load again" in err, err
+        assert out == ""
+
+
+def test_a_load_cut_off_midway_is_refused_until_a_load_completes(server, capsys):
+    spec = f"sparql:{server}"
+    assert run(capsys, "--store", spec, "load")[0] == 0
+    before = run(capsys, "--store", spec, "query", QUERY)
+    assert before[0] == 0 and before[1].count("\n") > 3
+    with Proxy(server, drop_after=5) as proxy:  # the connection dies at the sixth graph
+        code, _, err = run(capsys, "--store", proxy.spec(), "load")
+    assert code == 2 and err.count("\n") == 1, err
+    assert "closed the connection" in err and "marked incomplete" in err, err
+    assert_refused_as_incomplete(capsys, spec)
+    assert run(capsys, "--store", spec, "load")[0] == 0
+    assert run(capsys, "--store", spec, "query", QUERY) == before
+
+
+def test_a_load_killed_with_sigkill_is_refused_until_a_load_completes(server, capsys, tmp_path):
+    spec = f"sparql:{server}"
+    assert run(capsys, "--store", spec, "load")[0] == 0
+    before = run(capsys, "--store", spec, "query", QUERY)
+    with Proxy(server, hold_after=3) as proxy:
+        proc = subprocess.Popen([sys.executable, "-m", "spacecoop", "--root", str(ROOT), "--store", proxy.spec(),
+                                 "load"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert proxy.held.wait(60), "the load never reached its fourth graph"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert_refused_as_incomplete(capsys, spec)
+    assert run(capsys, "--store", spec, "load")[0] == 0
+    assert run(capsys, "--store", spec, "query", QUERY) == before
+
+
+def test_data_without_a_manifest_is_refused_and_an_empty_server_says_how_to_fill_it(server, capsys):
+    spec = f"sparql:{server}"
+    code, _, err = run(capsys, "--store", spec, "stats")
+    assert code == 2 and "holds no data; fill it first" in err
+    # what an older spacecoop, or another program, left there
+    put_graph(server, "https://w3id.org/spacecoop/id/source/x", "<http://example.org/a> <http://example.org/b> \"1\" .\n")
+    code, out, err = run(capsys, "--store", spec, "query", QUERY)
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert "holds data but no spacecoop manifest" in err and "run spacecoop load" in err
+
+
+def test_a_reader_notices_a_load_that_starts_after_it_opened(ds, server):
+    reader = open_store(f"sparql:{server}", ds)
+    assert reader.query("ASK { ?s ?p ?o }").boolean
+    put_graph(server, str(MANIFEST_GRAPH), (
+        f"<{MANIFEST_GRAPH}> <https://schema.org/actionStatus> <https://schema.org/ActiveActionStatus> .\n"
+        f"<{MANIFEST_GRAPH}> <http://www.w3.org/ns/prov#startedAtTime> "
+        "\"2026-12-02T09:00:00+00:00\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n"))
+    with pytest.raises(SpacecoopError, match=r"incomplete load \(started 2026-12-02T09:00:00\+00:00"):
+        reader.query("ASK { ?s ?p ?o }")
+    reader.close()
+
+
+def test_a_dataset_may_not_use_the_reserved_graph_names(server):
+    bad = Dataset(default_union=True)
+    bad.graph(MANIFEST_GRAPH).add((URIRef("http://example.org/a"), URIRef("http://example.org/b"), Literal(1)))
+    with pytest.raises(UsageError, match="reserves"):
+        open_store(f"sparql:{server}").load(bad)
+
+
+# -- oxigraph:PATH reloads build beside and swap --------------------------------------------------------
+
+def siblings(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name + "."))
+
+
+def test_an_oxigraph_reload_that_fails_keeps_the_previous_store(ds, tmp_path, capsys):
+    path = tmp_path / "store"
+    spec = f"oxigraph:{path}"
+    assert run(capsys, "--store", spec, "load")[0] == 0
+    before = run(capsys, "--store", spec, "query", QUERY)
+    assert before[0] == 0 and before[1].count("\n") > 3
+    bad = Dataset(default_union=True)
+    for q in ds.quads((None, None, None, None)):
+        bad.add(q)
+    bad.graph(URIRef("https://w3id.org/spacecoop/id/source/zz")).add(
+        (URIRef("http://example.org/a b"), URIRef("http://example.org/p"), Literal(1)))  # Oxigraph refuses it
+    store = OxigraphStore(str(path))
+    with pytest.raises(SpacecoopError) as failed:
+        store.load(bad)
+    store.close()
+    del store
+    assert run(capsys, "--store", spec, "query", QUERY) == before
+    assert "Invalid IRI" in str(failed.value) and "the store is unchanged" in str(failed.value)
+    assert siblings(path) == []
+
+
+SLOW_LOAD = """
+import sys, time
+from rdflib import Dataset
+from spacecoop.load import load_dataset
+from spacecoop.store import OxigraphStore
+
+class Slow(Dataset):
+    def quads(self, quad=None):
+        for i, q in enumerate(super().quads(quad)):
+            if i == 2000:
+                open(sys.argv[2], "w").close()  # well into the load: now kill me
+                time.sleep(600)
+            yield q
+
+ds = Slow(default_union=True)
+for q in load_dataset(sys.argv[3]).quads((None, None, None, None)):
+    ds.add(q)
+OxigraphStore(sys.argv[1]).load(ds)
+"""
+
+
+def test_an_oxigraph_reload_killed_midway_keeps_the_previous_store(tmp_path, capsys):
+    path = tmp_path / "store"
+    spec = f"oxigraph:{path}"
+    assert run(capsys, "--store", spec, "load")[0] == 0
+    before = run(capsys, "--store", spec, "query", QUERY)
+    marker = tmp_path / "midway"
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_LOAD, str(path), str(marker), str(ROOT)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "the load never got midway"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert run(capsys, "--store", spec, "query", QUERY) == before
+    assert siblings(path), "the new store was not being built beside the old one"
+    # the next load removes what the killed one left, and answers as before
+    assert run(capsys, "--store", spec, "load")[0] == 0
+    assert siblings(path) == []
+    assert run(capsys, "--store", spec, "query", QUERY) == before
+
+
+def test_a_crash_between_the_two_renames_puts_the_old_store_back(ds, tmp_path):
+    # Where the system cannot exchange two names atomically, a swap is two renames; a crash
+    # between them leaves PATH missing, the old store at PATH.old-PID-… and the new at PATH.new-….
+    path = tmp_path / "store"
+    open_store(f"oxigraph:{path}", ds).close()
+    dead = 2**22 + 7  # above the default pid_max: no such process
+    path.rename(path.with_name(f"store.old-{dead}-ab12"))
+    (tmp_path / f"store.new-{dead}-cd34").mkdir()
+    store = OxigraphStore(str(path))
+    assert len(store) >= len(ds) - 1
+    store.close()
+    del store
+    assert siblings(path) == [f"store.new-{dead}-cd34"]
+    assert remove_stale_siblings(str(path)) == [str(tmp_path / f"store.new-{dead}-cd34")]
+    assert siblings(path) == []
+
+
+def test_a_sibling_of_a_running_load_is_left_alone(tmp_path):
+    path = tmp_path / "store"
+    path.mkdir()
+    (tmp_path / f"store.new-{os.getppid()}-0a0a").mkdir()  # a live process: perhaps loading
+    assert remove_stale_siblings(str(path)) == []
+    assert siblings(path) == [f"store.new-{os.getppid()}-0a0a"]
+
+
+# -- store specs ----------------------------------------------------------------------------------------
+
+BAD_SPECS = [
+    ("sparql:http://127.0.0.1:7878/query,timeout=nan", "timeout="),
+    ("sparql:http://127.0.0.1:7878/query,timeout=inf", "timeout="),
+    ("sparql:http://127.0.0.1:7878/query,timeout=-3", "timeout="),
+    ("sparql:http://127.0.0.1:7878/query,timeout=1e300", "timeout="),
+    ("sparql:http://127.0.0.1:7878/query,timeout=soon", "timeout="),
+    ("sparql:http://127.0.0.1:99999", "port must be a number from 1 to 65535"),
+    ("sparql:http://127.0.0.1:0/query", "port must be a number from 1 to 65535"),
+    ("sparql:http://127.0.0.1:port/query", "malformed sparql: URL"),
+    ("sparql:http://[::1", "Invalid IPv6 URL"),
+    ("sparql:http://[::1]:7878/query,gsp=http://[::1", "malformed gsp= URL"),
+    ("sparql:http://127.0.0.1:7878/query,gsp=ftp://h/store", "not an http(s) gsp= URL"),
+    ("sparql:http://127.0.0.1:7878/query,colour=blue", "unknown option colour="),
+    ("sparql:http://127.0.0.1:7878/query,timeout=5,timeout=6", "given twice"),
+]
+
+
+@pytest.mark.parametrize("spec, says", BAD_SPECS)
+def test_a_bad_store_spec_is_one_clear_line(spec, says, capsys):
+    with pytest.raises(UsageError):
+        parse_store_spec(spec)
+    code, out, err = run(capsys, "--store", spec, "stats")
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert says in err, err
+    for bare in ("ValueError", "OverflowError", "Traceback", "TypeError"):
+        assert bare not in err, err
+
+
+def test_options_still_parse_and_a_comma_in_a_query_string_stays_in_the_url():
+    spec = parse_store_spec("sparql:http://[::1]:7878/query,timeout=2.5")
+    assert (spec.query_url, spec.timeout) == ("http://[::1]:7878/query", 2.5)
+    spec = parse_store_spec("sparql:https://h/sparql?a=1,b=2,gsp=https://h/data")
+    assert (spec.query_url, spec.gsp_url) == ("https://h/sparql?a=1,b=2", "https://h/data")
+    with pytest.raises(UsageError, match="timeout"):
+        SparqlStore("http://127.0.0.1:7878/query", timeout=float("inf"))
+
+
+SECRET = "s3cret"
+
+
+def test_credentials_are_never_echoed(server, capsys):
+    dead = f"sparql:http://alice:{SECRET}@127.0.0.1:{free_port()}/query"
+    port = urlsplit(server).port
+    cases = [
+        dead,                                                    # cannot reach
+        f"sparql:http://alice:{SECRET}@127.0.0.1:{port}",         # an empty store: "fill it first"
+        f"sparql:http://alice:{SECRET}@127.0.0.1:99999/query",    # a bad port
+        f"sparql:http://alice:{SECRET}@[::1/query",               # a bad IPv6 address
+        "sparql:http://alice:s3cret/Pa55@127.0.0.1/query",        # a password with a slash
+        f"sparql:http://alice:{SECRET}@127.0.0.1:{port}/query,timeout=nan",
+        f"sparql:http://alice:{SECRET}@127.0.0.1:{port}/query,bogus=1",
+        f"memory:http://alice:{SECRET}@h/",                      # not a store at all
+    ]
+    for spec in cases:
+        code, out, err = run(capsys, "--store", spec, "stats")
+        assert code == 2 and err.count("\n") == 1, err
+        assert SECRET not in out + err, err
+    assert run(capsys, "--store", f"sparql:http://alice:{SECRET}@127.0.0.1:{port}", "load")[0] == 0
+    assert SECRET not in capsys.readouterr().out
+    spec = parse_store_spec(f"sparql:http://alice:{SECRET}@h/q,gsp=http://bob:{SECRET}@h/s")
+    store = SparqlStore(spec.query_url, gsp_url=spec.gsp_url)
+    for text in (repr(spec), str(spec), repr(store)):
+        assert SECRET not in text, text
+
+
+def test_credentials_in_the_url_are_sent_as_basic_authentication(server, capsys):
+    with Proxy(server) as proxy:
+        spec = proxy.spec().replace("http://", f"http://alice:{SECRET}@")
+        assert run(capsys, "--store", spec, "load")[0] == 0
+        assert run(capsys, "--store", spec, "query", QUERY)[0] == 0
+    want = "Basic " + base64.b64encode(f"alice:{SECRET}".encode()).decode()
+    assert proxy.requests and {auth for _, _, auth in proxy.requests} == {want}
+
+
+def test_a_store_folder_behind_a_link_is_swapped_where_it_lives(ds, tmp_path):
+    real = tmp_path / "real"
+    link = tmp_path / "link"
+    store = open_store(f"oxigraph:{real}", ds)
+    store.close()
+    del store
+    link.symlink_to(real)
+    store = OxigraphStore(str(link))
+    store.load(ds)
+    assert store.query("ASK { ?s ?p ?o }").boolean
+    store.close()
+    del store
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert siblings(real) == [] and siblings(link) == []
+    reopened = OxigraphStore(str(link), read_only=True)
+    assert len(reopened) >= len(ds) - 1
+
+
+def test_without_an_atomic_exchange_two_renames_swap_the_folders(ds, tmp_path, monkeypatch):
+    # Where renameat2(RENAME_EXCHANGE) is missing (not Linux, or a file system without it), the
+    # swap falls back to two renames; the result must be the same.
+    import spacecoop.store as store_module
+
+    monkeypatch.setattr(store_module, "_exchange", lambda a, b: False)
+    path = tmp_path / "store"
+    small = Dataset(default_union=True)
+    for t in ds.graph(ONTOLOGY_GRAPH):
+        small.graph(ONTOLOGY_GRAPH).add(t)
+    store = open_store(f"oxigraph:{path}", small)
+    assert named_graph_sizes(store) == {str(ONTOLOGY_GRAPH): len(ds.graph(ONTOLOGY_GRAPH))}
+    store.load(ds)
+    assert named_graph_sizes(store) == expected_sizes(ds)
+    store.close()
+    del store
+    assert siblings(path) == []
