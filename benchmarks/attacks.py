@@ -94,6 +94,8 @@ class Target:
     kind: str  # "spacecoop" or "oxigraph"
     store: str | None = None  # spacecoop --store (None: the serve default)
     src: str | None = None  # PYTHONPATH for the base commit
+    extra: tuple[str, ...] = ()  # more spacecoop serve options
+    parts: str = "abcd"  # the attacks this server takes part in
 
 
 @dataclass
@@ -158,7 +160,7 @@ def start(target: Target, args, workdir: Path, limit: float = 120.0) -> Server:
     cmd = [sys.executable, "-m", "spacecoop", "--root", str(REPO)]
     if target.store:
         cmd += ["--store", target.store]
-    cmd += ["serve", "--port", "0", "--workers", str(args.workers), "--timeout", str(args.timeout)]
+    cmd += ["serve", "--port", "0", "--workers", str(args.workers), "--timeout", str(args.timeout), *target.extra]
     proc = subprocess.Popen(cmd, cwd=REPO, env=spacecoop_env(target.src), stdout=subprocess.PIPE,
                             stderr=log.open("wb"), text=True, start_new_session=True)
     sel = selectors.DefaultSelector()
@@ -683,11 +685,17 @@ def main(argv: list[str] | None = None) -> int:
                                base_src),
                         Target("base-mem", f"spacecoop serve @{args.base} (default store)", "spacecoop", None,
                                base_src)]
+        # Throughput with no answer cache: the engine path, as Oxigraph (which keeps none) is measured.
+        targets.append(Target("new-disk-nocache", "spacecoop serve (oxigraph:DIR) --cache-mb 0", "spacecoop", disk,
+                              extra=("--cache-mb", "0"), parts="d"))
+        if base_src:
+            targets.append(Target("base-disk-nocache", f"spacecoop serve @{args.base} (oxigraph:DIR) --cache-mb 0",
+                                  "spacecoop", disk, base_src, extra=("--cache-mb", "0"), parts="d"))
         targets.append(Target("oxigraph", "oxigraph serve-read-only", "oxigraph"))
         if q:  # the smoke run: one spacecoop store, the base in (d) only
             targets = [t for t in targets if t.key in ("new-disk", "base-disk", "oxigraph")]
         for t in targets:
-            parts = args.parts
+            parts = "".join(p for p in args.parts if p in t.parts)
             if t.key.startswith("base") and (args.no_base_attacks or q):
                 parts = "d" if "d" in parts else ""
             if parts:
@@ -814,7 +822,7 @@ def report(out: dict) -> str:
                 continue
             ratio = ""
             if k.startswith("new"):
-                b = get(k.replace("new", "base"), "d", "qps")
+                b = get(k.replace("new", "base", 1), "d", "qps")
                 if b:
                     ratio = f"{r['qps'] / b:.2f}× ({'meets' if r['qps'] >= 0.9 * b else 'MISSES'} ≥ 0.90×)"
             each = ", ".join(f"{x['qps']:.0f}" for x in r["runs"])
