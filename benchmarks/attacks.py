@@ -12,7 +12,9 @@ load`` into a folder that ``oxigraph serve-read-only --location DIR`` opens too.
 * ``new disk``: ``spacecoop --store oxigraph:DIR serve`` at this checkout;
 * ``new mem``: ``spacecoop serve`` with its default store (Oxigraph in memory) at this checkout;
 * ``base disk`` / ``base mem``: the same at the base commit (``--base``, default 55c6cbe), run with
-  ``PYTHONPATH=BASE/src`` (``--base-src``, or a ``git archive`` of that commit in the work folder);
+  ``PYTHONPATH=BASE/src`` (``--base-src``; /tmp/base/src when that worktree is at the base commit;
+  else a ``git archive`` of it in the work folder), in (d) only unless ``--base-attacks``;
+* ``new-disk-nocache`` / ``base-disk-nocache``: ``--cache-mb 0``, in (d) only (the engine path);
 * ``oxigraph``: ``oxigraph serve-read-only --timeout-s T`` (the PyPI package ``oxigraph``).
 
 Each spacecoop server gets ``--workers W --timeout T`` (defaults 2 and 10 s; ``--quick``: 5 s), the
@@ -27,8 +29,8 @@ target), all on 127.0.0.1 with ``http.client`` and threads:
 (b) cache attack: thousands of distinct ~200 KB queries (a FILTER on a long string literal),
     4 clients at once. Reported: RSS of the server's process tree (parent + every descendant,
     summed from /proc), before, halfway, at the end and at peak, and whether it still grows.
-(c) large answers: two clients at once ask for one row whose GROUP_CONCAT is ~140 MB. Reported:
-    status codes, bytes answered, peak RSS of the tree (median over ``--runs``).
+(c) large answers: two clients at once ask for one row whose GROUP_CONCAT is ~150 MB (``--big-mb``),
+    ``--runs`` times. Reported: status codes, bytes answered, peak RSS of the tree (median, max).
 (d) throughput, no attack: 8 keep-alive clients loop the named queries of ``queries/`` (spacecoop:
     ``GET /queries/NAME``; Oxigraph: the same text POSTed) for a fixed time; queries/s (200s only),
     median over ``--runs``; and the ratio this checkout / base (target: no more than 10 % below).
@@ -452,7 +454,8 @@ def attack_large_answers(server: Server, args) -> dict:
         runs.append({"before": before, "peak": sampler.peak, "statuses": [str(s) for s, _, _ in got],
                      "bytes": [n for _, n, _ in got], "seconds": [s for _, _, s in got]})
         time.sleep(0.5)
-    res = {"runs": runs, "peak": med(r["peak"] for r in runs), "before": med(r["before"] for r in runs),
+    res = {"runs": runs, "peak": med(r["peak"] for r in runs), "before": runs[0]["before"],
+           "peak_max": max(r["peak"] for r in runs),
            "statuses": dict(Counter(s for r in runs for s in r["statuses"])),
            "bytes": med(n for r in runs for n in r["bytes"]), "max_bytes": max(n for r in runs for n in r["bytes"]),
            "rows": args.big_rows}
@@ -498,7 +501,8 @@ def throughput(server: Server, args, named: list[tuple[str, str]]) -> dict:
         elapsed = time.monotonic() - t0
         runs.append({"qps": sum(counts) / elapsed, "ok": sum(counts), "errors": dict(sum(errors, Counter()))})
     res = {"runs": runs, "qps": med(r["qps"] for r in runs), "warm_statuses": dict(warm),
-           "errors": sum(sum(r["errors"].values()) for r in runs)}
+           "errors": sum(sum(r["errors"].values()) for r in runs),
+           "error_statuses": dict(sum((Counter(r["errors"]) for r in runs), Counter()))}
     each = ", ".join(f"{r['qps']:.0f}" for r in runs)
     print(f"    (d) {res['qps']:.0f} queries/s (runs: {each}), "
           f"{res['errors']} non-200", flush=True)
@@ -601,7 +605,9 @@ def run_target(target: Target, parts: str, args, workdir: Path, named, out: dict
                 res["startup"] = server.info.get("startup")
                 res["idle_rss"] = tree_rss(server.proc.pid)
             try:
+                t = time.monotonic()
                 res[part] = fn(server)
+                res[part]["step_seconds"] = time.monotonic() - t
             except Exception as exc:  # noqa: BLE001 - one broken step is reported, the rest still run
                 res[part] = {"error": f"{type(exc).__name__}: {exc}"}
                 print(f"    ({part}) failed: {res[part]['error']}", flush=True)
@@ -619,19 +625,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="spacecoop serve --workers (default 2, the serve default)")
     ap.add_argument("--timeout", type=float, default=None, help="query time limit of every server (default 10; --quick 5)")
     ap.add_argument("--windows", type=int, default=None, help="(a) measuring windows per N (default 3; --quick 1)")
-    ap.add_argument("--window", type=float, default=None, help="(a) seconds per window (default 12; --quick 4)")
+    ap.add_argument("--window", type=float, default=None, help="(a) seconds per window (default 10; --quick 4)")
     ap.add_argument("--cache-queries", type=int, default=None, help="(b) distinct queries (default 3000; --quick 150)")
-    ap.add_argument("--cache-limit", type=float, default=None, help="(b) seconds allowed (default 100; --quick 15)")
+    ap.add_argument("--cache-limit", type=float, default=None, help="(b) seconds allowed (default 90; --quick 15)")
     ap.add_argument("--pad", type=int, default=200_000, help="(b) characters of padding per query")
     ap.add_argument("--big-mb", type=float, default=None, help="(c) megabytes in the one-row answer (default 150; "
                     "--quick 40, still over the 32 MiB --max-bytes default)")
     ap.add_argument("--runs", type=int, default=None, help="(c), (d) repeated runs (default 3; --quick 1)")
-    ap.add_argument("--tp-seconds", type=float, default=None, help="(d) seconds per run (default 8; --quick 2)")
+    ap.add_argument("--tp-seconds", type=float, default=None, help="(d) seconds per run (default 6; --quick 2)")
     ap.add_argument("--clients", type=int, default=8, help="(d) concurrent clients")
     ap.add_argument("--base", default=BASE_COMMIT, help=f"base commit for the comparison (default {BASE_COMMIT})")
     ap.add_argument("--base-src", default=None, help="src/ folder of the base commit (default /tmp/base/src if it "
                     "holds that commit, else a git archive in the work folder)")
-    ap.add_argument("--no-base-attacks", action="store_true", help="measure the base commit in (d) only")
+    ap.add_argument("--base-attacks", action="store_true", help="also run (a), (b), (c) on the base commit "
+                    "(default: the base commit is measured in (d) only)")
+    ap.add_argument("--targets", default=None, help="comma-separated servers to measure (default all): new-disk, "
+                    "new-mem, base-disk, base-mem, new-disk-nocache, base-disk-nocache, oxigraph")
     ap.add_argument("--workdir", default=None, help="scratch folder (default: a temporary one, removed)")
     ap.add_argument("--out", default=None, help="Markdown report (default benchmarks/RESULTS-attacks.md; --quick: none)")
     ap.add_argument("--json", default=None, help="also write the raw measurements as JSON")
@@ -639,14 +648,14 @@ def main(argv: list[str] | None = None) -> int:
     q = args.quick
     args.timeout = args.timeout or (5.0 if q else 10.0)
     args.windows = args.windows or (1 if q else 3)
-    args.window = args.window or (4.0 if q else 12.0)
+    args.window = args.window or (4.0 if q else 10.0)
     args.warm = 1.5 if q else 3.0
     args.cache_queries = args.cache_queries or (150 if q else 3000)
-    args.cache_limit = args.cache_limit or (15.0 if q else 100.0)
+    args.cache_limit = args.cache_limit or (15.0 if q else 90.0)
     args.big_mb = args.big_mb or (40.0 if q else 150.0)
     args.big_rows = round(args.big_mb * 1e6 / (BIG_PAD + 78))  # an IRI is ~77 characters, plus the separator
     args.runs = args.runs or (1 if q else 3)
-    args.tp_seconds = args.tp_seconds or (2.0 if q else 8.0)
+    args.tp_seconds = args.tp_seconds or (2.0 if q else 6.0)
     if set(args.parts) - set("abcd") or not args.parts:
         ap.error(f"--parts takes letters among a, b, c, d, not {args.parts!r}")
     out_path = Path(args.out) if args.out else (None if q else HERE / "RESULTS-attacks.md")
@@ -696,8 +705,10 @@ def main(argv: list[str] | None = None) -> int:
             targets = [t for t in targets if t.key in ("new-disk", "base-disk", "oxigraph")]
         for t in targets:
             parts = "".join(p for p in args.parts if p in t.parts)
-            if t.key.startswith("base") and (args.no_base_attacks or q):
+            if t.key.startswith("base") and not args.base_attacks:
                 parts = "d" if "d" in parts else ""
+            if args.targets and t.key not in args.targets.split(","):
+                continue
             if parts:
                 run_target(t, parts, args, workdir, named, out)
     finally:
@@ -776,25 +787,27 @@ def report(out: dict) -> str:
                   f"(`ASK {{ FILTER(\"<{s['pad'] // 1000} KB>\" != \"\") }}`), within {s['cache_limit']:g} s. RSS is "
                   "the server's whole process tree (parent + workers, summed from /proc); \"growing\" = the "
                   "second half of the queries added more than max(20 MiB, 5 %)."), "",
-                  "| server | queries sent | statuses | RSS idle | RSS halfway | RSS at end | peak RSS | still growing? |",
-                  "|---|---:|---|---:|---:|---:|---:|---|"]
+                  ("| server | queries sent | statuses | RSS idle | RSS halfway | RSS at end | peak RSS | "
+                   "second half | still growing? |"),
+                  "|---|---:|---|---:|---:|---:|---:|---:|---|"]
         for k in keys:
             if "b" not in T[k] and "error" not in T[k]:
                 continue
             r = get(k, "b")
             if r is None:
-                lines.append(f"| {k} | {err(k, 'b') or '–'} | | | | | | |")
+                lines.append(f"| {k} | {err(k, 'b') or '–'} | | | | | | | |")
                 continue
             sent = f"{r['queries']:,}" + (" (> limit)" if r["over_limit"] else "") + f" in {r['seconds']:.0f} s"
             st = ", ".join(f"{c}×{n}" for c, n in sorted(r["statuses"].items()))
             lines.append(f"| {k} | {sent} | {st} | {mb(r['before'])} | {mb(r['mid'])} | {mb(r['end'])} | "
-                         f"{mb(r['peak'])} | {'yes' if r['growing'] else 'no'} |")
+                         f"{mb(r['peak'])} | {(r['end'] - r['mid']) / MiB:+.0f} MiB | {'yes' if r['growing'] else 'no'} |")
         lines.append("")
     if "c" in s["parts"]:
         lines += ["## (c) Memory under large answers", "",
                   (f"Two clients at once ask for one row: a GROUP_CONCAT of {s['big_rows']:,} strings of ~2 KB "
-                  f"(~{s['big_mb']:g} MB of JSON). Median of {s['runs']} runs."), "",
-                  "| server | statuses | bytes answered (median, max) | RSS before | peak RSS |",
+                  f"(~{s['big_mb']:g} MB of JSON), {s['runs']} times on the same server. RSS before = before the "
+                  "first run; peak = of the whole process tree."), "",
+                  "| server | statuses | bytes answered (median, max) | RSS before | peak RSS (median, max) |",
                   "|---|---|---:|---:|---:|"]
         for k in keys:
             if "c" not in T[k] and "error" not in T[k]:
@@ -805,7 +818,7 @@ def report(out: dict) -> str:
                 continue
             st = ", ".join(f"{c}×{n}" for c, n in sorted(r["statuses"].items()))
             lines.append(f"| {k} | {st} | {r['bytes'] / 1e6:,.1f} MB, {r['max_bytes'] / 1e6:,.1f} MB | "
-                         f"{mb(r['before'])} | {mb(r['peak'])} |")
+                         f"{mb(r['before'])} | {mb(r['peak'])}, {mb(r.get('peak_max'))} |")
         lines.append("")
     if "d" in s["parts"]:
         lines += ["## (d) Throughput, no attack", "",
@@ -826,13 +839,58 @@ def report(out: dict) -> str:
                 if b:
                     ratio = f"{r['qps'] / b:.2f}× ({'meets' if r['qps'] >= 0.9 * b else 'MISSES'} ≥ 0.90×)"
             each = ", ".join(f"{x['qps']:.0f}" for x in r["runs"])
-            lines.append(f"| {k} | {r['qps']:,.0f} | {each} | "
-                         f"{r['errors']} | {ratio} |")
+            bad = ", ".join(f"{c}×{n}" for c, n in sorted((r.get("error_statuses") or {}).items())) or "0"
+            lines.append(f"| {k} | {r['qps']:,.0f} | {each} | {bad} | {ratio} |")
         lines.append("")
+    lines += targets(T, s)
     starts = [f"`{k}`: " + " / ".join(v["startup"]) for k, v in T.items() if v.get("startup")]
     if starts:
         lines += ["## What each spacecoop server said at start-up", ""] + [f"- {x}" for x in starts] + [""]
     return "\n".join(lines)
+
+
+def targets(T: dict, s: dict) -> list[str]:
+    """The issue's targets, each met or missed by this checkout, in a few lines."""
+    rows = []
+    w = s["workers"]
+
+    def part(key, p):
+        v = T.get(key, {}).get(p)
+        return v if isinstance(v, dict) and "error" not in v else None
+
+    for key in ("new-disk", "new-mem"):
+        a = part(key, "a")
+        if a and str(w) in a:
+            r = a[str(w)]
+            ok = r["max"] is not None and r["max"] < 1 and r["share_200"] == 1
+            rows.append(f"| cheap query < 1 s while {w} clients loop slow queries ({key}) | p95 {fmt_s(r['p95'])}, "
+                        f"max {fmt_s(r['max'])}, {r['share_503']:.0%} got 503 | {'met' if ok else 'MISSED'} |")
+        if a and str(w + 1) in a:
+            r = a[str(w + 1)]
+            ok = r["max"] is not None and r["max"] < 1 and r["share_200"] == 1
+            rows.append(f"| (beyond the target) the same with {w + 1} slow clients ({key}) | p95 {fmt_s(r['p95'])}, "
+                        f"{r['share_503']:.0%} got 503 | {'met' if ok else 'missed'} |")
+        b = part(key, "b")
+        if b:
+            rows.append(f"| cache attack: memory levels off ({key}) | {mb(b['before'])} idle → {mb(b['mid'])} "
+                        f"halfway → {mb(b['end'])} after {b['queries']:,} queries "
+                        f"({(b['end'] - b['before']) / MiB:+.0f} MiB in all) | "
+                        f"{'MISSED' if b['growing'] else 'met'} |")
+        c = part(key, "c")
+        if c:
+            ok = set(c["statuses"]) <= {"400"} and c["max_bytes"] < 64 * MiB
+            rows.append(f"| large answers refused by the byte cap ({key}) | statuses "
+                        f"{', '.join(f'{x}×{n}' for x, n in sorted(c['statuses'].items()))}; peak RSS {mb(c['peak'])} | "
+                        f"{'met' if ok else 'MISSED'} |")
+    for key in ("new-disk", "new-mem", "new-disk-nocache"):
+        d, base = part(key, "d"), part(key.replace("new", "base", 1), "d")
+        if d and base and base["qps"]:
+            ratio = d["qps"] / base["qps"]
+            rows.append(f"| throughput no more than 10 % below the base commit ({key}) | {d['qps']:,.0f} vs "
+                        f"{base['qps']:,.0f} queries/s = {ratio:.2f}× | {'met' if ratio >= 0.9 else 'MISSED'} |")
+    if not rows:
+        return []
+    return ["## Targets (issue 10) at this checkout", "", "| target | measured | |", "|---|---|---|", *rows, ""]
 
 
 def list_named() -> list[str]:
