@@ -31,9 +31,12 @@ target), all on 127.0.0.1 with ``http.client`` and threads:
     summed from /proc), before, halfway, at the end and at peak, and whether it still grows.
 (c) large answers: two clients at once ask for one row whose GROUP_CONCAT is ~150 MB (``--big-mb``),
     ``--runs`` times. Reported: status codes, bytes answered, peak RSS of the tree (median, max).
-(d) throughput, no attack: 8 keep-alive clients loop the named queries of ``queries/`` (spacecoop:
-    ``GET /queries/NAME``; Oxigraph: the same text POSTed) for a fixed time; queries/s (200s only),
-    median over ``--runs``; and the ratio this checkout / base (target: no more than 10 % below).
+(d) throughput, no attack, measured first: 8 keep-alive clients loop the named queries of
+    ``queries/`` (spacecoop: ``GET /queries/NAME``; Oxigraph: the same text POSTed) for a fixed
+    time; queries/s (200s only), median over ``--runs``; and the ratio this checkout / base (target:
+    no more than 10 % below). Ours and the base's server on the same store run side by side (the
+    base's on a copy of the folder) and are measured in turn, run after run, so that the load of the
+    shared machine falls on both alike.
 
 Every step has a time limit and prints "> limit" rather than hanging. Figures come from a shared
 2-core machine: compare columns, not decimals.
@@ -464,49 +467,78 @@ def attack_large_answers(server: Server, args) -> dict:
     return res
 
 
-def throughput(server: Server, args, named: list[tuple[str, str]]) -> dict:
-    """(d) 8 keep-alive clients loop the named queries for ``args.tp_seconds``; median over runs."""
+def warm_up(server: Server, args, named: list[tuple[str, str]]) -> dict:
+    """Run each named query once (parsing caches, answer caches), so that steady state is measured."""
     warm = Counter()
-    for name, text in named:  # once each (parsing caches, answer caches): steady state is measured
+    for name, text in named:
         method, path, body, headers = server.named_request(name, text)
         status, _, _ = request(server.port, method, path, body, headers, limit=args.timeout + 5)
         warm[str(status)] += 1
-    runs = []
-    for _ in range(args.runs):
-        counts, errors = [0] * args.clients, [Counter() for _ in range(args.clients)]
-        stop_at = time.monotonic() + args.tp_seconds
+    return dict(warm)
 
-        def client(i: int, stop_at=stop_at, counts=counts, errors=errors) -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=args.timeout + 5)
-            j = i
-            while time.monotonic() < stop_at:
-                name, text = named[j % len(named)]
-                j += 1
-                method, path, body, headers = server.named_request(name, text)
-                status, _, _ = request(server.port, method, path, body, headers, args.timeout + 5, conn=conn)
-                if status == 200:
-                    counts[i] += 1
-                else:
-                    errors[i][str(status)] += 1
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=args.timeout + 5)
-            conn.close()
 
-        t0 = time.monotonic()
-        threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(args.clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(args.tp_seconds + args.timeout + 10)
-        elapsed = time.monotonic() - t0
-        runs.append({"qps": sum(counts) / elapsed, "ok": sum(counts), "errors": dict(sum(errors, Counter()))})
-    res = {"runs": runs, "qps": med(r["qps"] for r in runs), "warm_statuses": dict(warm),
-           "errors": sum(sum(r["errors"].values()) for r in runs),
-           "error_statuses": dict(sum((Counter(r["errors"]) for r in runs), Counter()))}
-    each = ", ".join(f"{r['qps']:.0f}" for r in runs)
-    print(f"    (d) {res['qps']:.0f} queries/s (runs: {each}), "
-          f"{res['errors']} non-200", flush=True)
-    return res
+def throughput_run(server: Server, args, named: list[tuple[str, str]]) -> dict:
+    """(d) One run: ``args.clients`` keep-alive clients loop the named queries for ``args.tp_seconds``."""
+    counts, errors = [0] * args.clients, [Counter() for _ in range(args.clients)]
+    stop_at = time.monotonic() + args.tp_seconds
+
+    def client(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=args.timeout + 5)
+        j = i
+        while time.monotonic() < stop_at:
+            name, text = named[j % len(named)]
+            j += 1
+            method, path, body, headers = server.named_request(name, text)
+            status, _, _ = request(server.port, method, path, body, headers, args.timeout + 5, conn=conn)
+            if status == 200:
+                counts[i] += 1
+            else:
+                errors[i][str(status)] += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=args.timeout + 5)
+        conn.close()
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(args.clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(args.tp_seconds + args.timeout + 10)
+    elapsed = time.monotonic() - t0
+    return {"qps": sum(counts) / elapsed, "ok": sum(counts), "errors": dict(sum(errors, Counter()))}
+
+
+def phase_throughput(group: list[Target], args, workdir: Path, named, out: dict) -> None:
+    """(d) for a group of servers (this checkout and the base commit, same store), all started at once
+    and measured in turn, run after run, so that the load of the shared machine hits both alike."""
+    servers: dict[str, Server] = {}
+    runs: dict[str, list] = {t.key: [] for t in group}
+    print("  (d) " + " vs ".join(t.label for t in group), flush=True)
+    try:
+        for t in group:
+            res = out["targets"].setdefault(t.key, {"label": t.label})
+            try:
+                servers[t.key] = start(t, args, workdir)
+            except RuntimeError as exc:
+                res["d"] = {"error": str(exc)[:300]}
+                print(f"    {t.key} failed to start: {res['d']['error']}", flush=True)
+                continue
+            res["startup"] = servers[t.key].info.get("startup")
+            res["d_warm"] = warm_up(servers[t.key], args, named)
+        for _ in range(args.runs):
+            for key, server in servers.items():
+                runs[key].append(throughput_run(server, args, named))
+    finally:
+        for server in servers.values():
+            stop(server)
+    for key in servers:
+        rs = runs[key]
+        res = {"runs": rs, "qps": med(r["qps"] for r in rs),
+               "errors": sum(sum(r["errors"].values()) for r in rs),
+               "error_statuses": dict(sum((Counter(r["errors"]) for r in rs), Counter()))}
+        out["targets"][key]["d"] = res
+        each = ", ".join(f"{r['qps']:.0f}" for r in rs)
+        print(f"    {key}: {res['qps']:.0f} queries/s (runs: {each}), {res['errors']} non-200", flush=True)
 
 
 # ================================================================================================
@@ -586,11 +618,10 @@ def machine() -> dict:
 
 
 def run_target(target: Target, parts: str, args, workdir: Path, named, out: dict) -> None:
-    """Run each requested attack on ``target``: a fresh server per attack (``--quick``: one server)."""
+    """Run attacks (a), (b), (c) on ``target``: a fresh server per attack (``--quick``: one server)."""
     res = out["targets"].setdefault(target.key, {"label": target.label})
     print(f"  {target.label}", flush=True)
-    steps = [(p, fn) for p, fn in (("d", lambda s: throughput(s, args, named)),
-                                   ("c", lambda s: attack_large_answers(s, args)),
+    steps = [(p, fn) for p, fn in (("c", lambda s: attack_large_answers(s, args)),
                                    ("a", lambda s: attack_slow_clients(s, args)),
                                    ("b", lambda s: attack_cache(s, args))) if p in parts]
     server = None
@@ -689,8 +720,11 @@ def main(argv: list[str] | None = None) -> int:
         disk = f"oxigraph:{args.store_dir}"
         targets = [Target("new-disk", "spacecoop serve (oxigraph:DIR)", "spacecoop", disk),
                    Target("new-mem", "spacecoop serve (default store)", "spacecoop", None)]
+        # The base commit's server runs beside ours in (d), so it gets a copy of the folder (same data).
+        base_disk = f"oxigraph:{workdir / 'store-base'}"
+        shutil.copytree(args.store_dir, workdir / "store-base", dirs_exist_ok=True)
         if base_src:
-            targets += [Target("base-disk", f"spacecoop serve @{args.base} (oxigraph:DIR)", "spacecoop", disk,
+            targets += [Target("base-disk", f"spacecoop serve @{args.base} (oxigraph:DIR)", "spacecoop", base_disk,
                                base_src),
                         Target("base-mem", f"spacecoop serve @{args.base} (default store)", "spacecoop", None,
                                base_src)]
@@ -699,16 +733,23 @@ def main(argv: list[str] | None = None) -> int:
                               extra=("--cache-mb", "0"), parts="d"))
         if base_src:
             targets.append(Target("base-disk-nocache", f"spacecoop serve @{args.base} (oxigraph:DIR) --cache-mb 0",
-                                  "spacecoop", disk, base_src, extra=("--cache-mb", "0"), parts="d"))
+                                  "spacecoop", base_disk, base_src, extra=("--cache-mb", "0"), parts="d"))
         targets.append(Target("oxigraph", "oxigraph serve-read-only", "oxigraph"))
         if q:  # the smoke run: one spacecoop store, the base in (d) only
             targets = [t for t in targets if t.key in ("new-disk", "base-disk", "oxigraph")]
+        if args.targets:
+            targets = [t for t in targets if t.key in args.targets.split(",")]
+        if "d" in args.parts:  # first, on quiet servers: each checkout paired with the base on the same store
+            groups: dict[str, list[Target]] = {}
+            for t in targets:
+                if "d" in t.parts:
+                    groups.setdefault(t.key.replace("base-", "new-", 1), []).append(t)
+            for group in groups.values():
+                phase_throughput(group, args, workdir, named, out)
         for t in targets:
-            parts = "".join(p for p in args.parts if p in t.parts)
+            parts = "".join(p for p in args.parts if p in t.parts and p != "d")
             if t.key.startswith("base") and not args.base_attacks:
-                parts = "d" if "d" in parts else ""
-            if args.targets and t.key not in args.targets.split(","):
-                continue
+                parts = ""
             if parts:
                 run_target(t, parts, args, workdir, named, out)
     finally:
