@@ -14,15 +14,20 @@ import pytest
 
 # Files the table import added (generated) or needed (curated for it).
 TABLE_FILES = ("table-entities.ttl", "institutions.ttl")
+# The one source the article-only project keeps. Every other source file, imported from the table
+# or added later with `spacecoop add`, is left out: a source added to the live graph (which may
+# name entities curated for the table) must change no answer pinned on the article.
+ARTICLE_SOURCES = ("spacenews-2025-04-25-change-8-payloads.trig",)
 
 
 def copy_article_project(root: Path, target: Path) -> Path:
-    """Copy ontology/, queries/ and graph/ of ``root`` to ``target``, leaving out the table's files."""
+    """Copy ontology/, queries/ and graph/ of ``root`` to ``target``, keeping the article's source only."""
     shutil.copytree(root / "ontology", target / "ontology")
     shutil.copytree(root / "queries", target / "queries")
     shutil.copytree(
         root / "graph", target / "graph",
-        ignore=lambda d, names: [n for n in names if n in TABLE_FILES or (n.startswith("table-") and n.endswith(".trig"))],
+        ignore=lambda d, names: [n for n in names if n in TABLE_FILES
+                                 or (n.endswith(".trig") and n not in ARTICLE_SOURCES)],
     )
     return target
 
@@ -40,3 +45,16 @@ def article_ds(article_root):
     from spacecoop.load import load_dataset
 
     return load_dataset(article_root)
+
+
+def copy_table_project(root: Path, target: Path) -> Path:
+    """Copy the article and the imported table (its sources and entities), and no other source:
+    the project whose numbers tests/test_table.py pins, whatever sources are added later."""
+    shutil.copytree(root / "ontology", target / "ontology")
+    shutil.copytree(root / "queries", target / "queries")
+    shutil.copytree(
+        root / "graph", target / "graph",
+        ignore=lambda d, names: [n for n in names if n.endswith(".trig")
+                                 and n not in ARTICLE_SOURCES and not n.startswith("table-")],
+    )
+    return target

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _article_only import article_root, copy_article_project  # noqa: F401  (fixture)
+from _article_only import article_ds, article_root, copy_article_project  # noqa: F401  (fixtures)
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
@@ -40,6 +40,23 @@ def test_build_writes_every_format_and_each_parses_back(root, ds, tmp_path):
     for s, p, o, _ in ds.quads((None, None, None, None)):
         union.add((s, p, o))
     assert isomorphic(merged, union)
+
+
+def test_jsonld_keeps_the_default_graph_for_json_ld_1_1_processors(article_root, tmp_path):
+    """pyoxigraph reads JSON-LD as JSON-LD 1.1 does (as jsonld.js): an id-less graph object would
+    become a blank-node named graph and take the default graph's triples (source metadata,
+    reference entities) out of it."""
+    import pyoxigraph as ox
+
+    build(tmp_path / "out", article_root)
+    store = ox.Store()
+    store.load((tmp_path / "out" / "spacecoop.jsonld").read_bytes(), format=ox.RdfFormat.JSON_LD)
+    assert not [g for g in store.named_graphs() if isinstance(g, ox.BlankNode)]
+    trig = ox.Store()
+    trig.load((tmp_path / "out" / "spacecoop.trig").read_bytes(), format=ox.RdfFormat.TRIG)
+    for graph in [ox.DefaultGraph(), *trig.named_graphs()]:
+        want = len(list(trig.quads_for_pattern(None, None, None, graph)))
+        assert want and len(list(store.quads_for_pattern(None, None, None, graph))) == want, graph
 
 
 def test_build_is_byte_identical_across_processes(article_root, tmp_path):
@@ -102,19 +119,17 @@ def test_a_write_failure_midway_leaves_previous_outputs(article_root, tmp_path, 
     assert not [p for p in out.iterdir() if p.name.startswith(".spacecoop-")]
 
 
-def test_summary_counts(ds):
-    s = summarize(ds)
+def test_summary_counts(article_ds):
+    # Pinned on the article-only project (a fixture: adding a source to the live graph must break
+    # no test): 10 Chang'e-8 payloads, 32 participations, 17 developments, 11 carriages, 88 claims.
+    # tests/test_table.py pins the imported table's own numbers.
+    s = summarize(article_ds)
     entities = dict(s.entities)
-    # The article (10 Chang'e-8 payloads, 32 participations, 17 developments, 11 carriages, 88
-    # claims) plus the imported table (tests/test_table.py pins its own numbers): 10 Chang'e-6 and
-    # Chang'e-7 payloads, 96 sources, 179 claims (50 confirmed, 121 reported, 5 disputed,
-    # 3 unconfirmed) on 90 more participations, 18 developments and 10 carriages.
-    assert entities["sc:Payload"] == 10 + 10
-    assert entities["sc:Source"] == 1 + 96
+    assert entities["sc:Payload"] == 10
+    assert entities["sc:Source"] == 1
     rels = dict(s.relationships)
-    assert (rels["sc:Participation"], rels["sc:PayloadDevelopment"], rels["sc:PayloadCarriage"]) == (122, 35, 21)
-    assert dict(s.claims_by_certainty) == {"stated": 85, "hedged": 1, "contradicted": 2, "confirmed": 50,
-                                           "reported": 121, "disputed": 5, "unconfirmed": 3}
+    assert (rels["sc:Participation"], rels["sc:PayloadDevelopment"], rels["sc:PayloadCarriage"]) == (32, 17, 11)
+    assert dict(s.claims_by_certainty) == {"stated": 85, "hedged": 1, "contradicted": 2}
     assert s.sources[0][2] == 88
 
 
@@ -123,3 +138,160 @@ def test_build_command_prints_a_summary(article_root, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "sc:PayloadDevelopment" in out and "17" in out
     assert "wrote" in out and "spacecoop.trig" in out
+
+
+# ------------------------------------------------------------------------------------------------
+# Publishing: a reader sees all old or all new outputs, whenever the build is killed
+# ------------------------------------------------------------------------------------------------
+
+KILL_AT = Path(__file__).parent / "_kill_at.py"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Hash of every file a reader finds in ``folder`` (through the link, as a reader would)."""
+    import hashlib
+
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def run_killed(watch: Path, n: int, log: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(KILL_AT), str(watch), str(n), str(log), "--", *args], check=False,
+                          capture_output=True, text=True, timeout=300)
+
+
+def kill_points(log: Path) -> list[tuple[int, str, str]]:
+    return [(int(i), event, path) for i, event, path in
+            (line.split("\t") for line in log.read_text(encoding="utf-8").splitlines())]
+
+
+def test_a_build_killed_during_its_publish_step_leaves_all_old_or_all_new(article_root, tmp_path):
+    project = copy_project(article_root, tmp_path / "project")
+    site = tmp_path / "site"
+    dist = site / "dist"
+    assert main(["--root", str(project), "build", "-o", str(dist)]) == 0
+    old = snapshot(dist)
+    # a valid change that touches every dataset file: one more name for Thailand
+    ref = project / "graph" / "reference" / "places.ttl"
+    ref.write_text(ref.read_text(encoding="utf-8") + '\n<country/thailand> skos:altLabel "Siam"@en .\n',
+                   encoding="utf-8")
+    assert main(["--root", str(project), "build", "-o", str(tmp_path / "new")]) == 0
+    new = snapshot(tmp_path / "new")
+    assert old != new and set(old) == set(new)
+    # a first run lists the file-system changes the build makes in site/; then kill at each switch
+    log = tmp_path / "points.log"
+    args = ("--root", str(project), "build", "-o", str(dist))
+    plain = tmp_path / "plain"
+    shutil.copytree(site, plain, symlinks=True)
+    assert run_killed(plain, 0, log, "--root", str(project), "build", "-o", str(plain / "dist")).returncode == 0
+    points = kill_points(log)
+    writes = [i for i, event, _ in points if event == "open" and not _.endswith("lock")]
+    switches = [i for i, event, _ in points if event in ("os.rename", "os.symlink")]
+    assert writes and switches
+    pristine = tmp_path / "pristine"
+    shutil.copytree(site, pristine, symlinks=True)
+    for n in sorted({writes[0], writes[-1], *switches}):
+        shutil.rmtree(site)
+        shutil.copytree(pristine, site, symlinks=True)  # the same start, so the points line up
+        proc = run_killed(site, n, tmp_path / "kill.log", *args)
+        assert proc.returncode == -9, f"not killed at {points[n - 1]}: {proc.stderr[-300:]}"
+        now = snapshot(dist)
+        assert now in (old, new), f"killed before change {n} of {points[n - 1]}: dist/ mixes old and new outputs"
+    # The last kill came just before the switch: its staging is left over. The next build removes
+    # it and publishes the new outputs.
+    leftovers = [p for p in site.rglob("*") if ".spacecoop-" in p.name or p.name.startswith(("v-", "link-"))]
+    current = Path(os.path.realpath(dist))
+    assert [p for p in leftovers if p != current]
+    assert main(["--root", str(project), "build", "-o", str(dist)]) == 0
+    assert snapshot(dist) == new
+    assert not [p for p in dist.iterdir() if p.name.startswith(".spacecoop-")]
+    kept = {p.name for p in (site / ".dist.spacecoop").iterdir()}
+    assert kept == {"lock", Path(os.path.realpath(dist)).name, current.name}  # current and previous
+
+
+def publish_points(tmp_path: Path, folder: Path) -> list[tuple[int, str, str]]:
+    log = tmp_path / "points.log"
+    log.unlink(missing_ok=True)
+    probe = tmp_path / "probe"
+    shutil.rmtree(probe, ignore_errors=True)
+    shutil.copytree(folder.parent, probe, symlinks=True)
+    proc = run_killed(probe, 0, log, "--publish", "new", str(probe / folder.name))
+    assert proc.returncode == 0, proc.stderr
+    return kill_points(log)
+
+
+@pytest.mark.parametrize("start", ["link", "folder"])
+def test_publish_killed_at_any_point_leaves_all_old_or_all_new(start, tmp_path):
+    """Every file-system change of the publish step, one kill each; also from a dist/ that is
+    still a real folder (as builds before the switch to a link left it)."""
+    site = tmp_path / "site"
+    dist = site / "dist"
+    old_files = {"a.txt": b"old" * 1000, "b.txt": b"old" * 2000}
+    new = {"a.txt": b"new" * 1000, "b.txt": b"new" * 2000}
+
+    def reset() -> None:
+        shutil.rmtree(site, ignore_errors=True)
+        if start == "folder":
+            dist.mkdir(parents=True)
+            for name, data in old_files.items():
+                (dist / name).write_bytes(data)
+            (dist / ".spacecoop-leftover").mkdir()  # a staging folder of an older build
+        else:
+            from spacecoop.build import publish
+
+            publish(dist, old_files)
+
+    reset()
+    points = publish_points(tmp_path, dist)
+    assert len(points) >= 5
+    for n in range(1, len(points) + 1):
+        reset()
+        proc = run_killed(site, n, tmp_path / "kill.log", "--publish", "new", str(dist))
+        assert proc.returncode == -9, proc.stderr
+        got = {p.name: p.read_bytes() for p in dist.iterdir() if p.is_file()}
+        assert got in (old_files, new), f"killed before {points[n - 1]}: a mix"
+        # and a build after the kill cleans up and publishes
+        from spacecoop.build import publish
+
+        publish(dist, new)
+        assert {p.name: p.read_bytes() for p in dist.iterdir()} == new
+        assert len(list((site / ".dist.spacecoop").iterdir())) <= 3  # lock, current, previous
+
+
+def test_a_reader_that_resolves_the_link_once_reads_one_build(tmp_path):
+    from spacecoop.build import publish
+
+    dist = tmp_path / "dist"
+    publish(dist, {"a.txt": b"1", "b.txt": b"1"})
+    pinned = Path(os.path.realpath(dist))
+    assert (pinned / "a.txt").read_bytes() == b"1"
+    publish(dist, {"a.txt": b"2", "b.txt": b"2"})
+    second = Path(os.path.realpath(dist))
+    assert (dist / "a.txt").read_bytes() == b"2"
+    assert (pinned / "b.txt").read_bytes() == b"1"  # the previous build stays until the next one
+    publish(dist, {"a.txt": b"3", "b.txt": b"3"})
+    assert not pinned.exists()
+    third = Path(os.path.realpath(dist))
+    assert sorted(p.name for p in (tmp_path / ".dist.spacecoop").iterdir()) == sorted(["lock", second.name, third.name])
+
+
+def test_a_folder_with_other_files_is_not_taken_over(article_root, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["--root", str(article_root), "build", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "notes.txt" in err and "other files than build outputs" in err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"] and out.is_dir() and not out.is_symlink()
+
+
+def test_builds_into_the_same_folder_at_once_take_turns(tmp_path):
+    dist = tmp_path / "site" / "dist"
+    log = tmp_path / "log"
+    procs = [subprocess.Popen([sys.executable, str(KILL_AT), str(tmp_path / "elsewhere"), "0", str(log), "--",
+                               "--publish", text, str(dist)], stderr=subprocess.PIPE)
+             for text in ("one", "two", "three", "four")]
+    for p in procs:
+        assert p.wait(timeout=120) == 0, p.stderr.read()
+    got = {p.name: p.read_bytes() for p in dist.iterdir()}
+    assert got in [{"a.txt": t.encode() * 1000, "b.txt": t.encode() * 2000} for t in ("one", "two", "three", "four")]
+    assert len(list((tmp_path / "site" / ".dist.spacecoop").iterdir())) == 3  # lock, current, previous

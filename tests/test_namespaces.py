@@ -93,3 +93,23 @@ def test_functions_named_like_their_modules_stay_functions():
         importlib.import_module(f"spacecoop.{name}")
         assert callable(getattr(spacecoop, name)), name
         assert not isinstance(getattr(spacecoop, name), type(spacecoop)), name
+
+
+def test_joining_statuses_equal_the_vocabulary_collection(root):
+    from spacecoop.namespaces import JOINING_STATUSES, concept
+
+    g = Graph().parse(root / "ontology" / "vocabularies.ttl")
+    members = set(g.objects(concept("status", "joining"), SKOS.member))
+    assert members == {concept("status", s) for s in JOINING_STATUSES}
+    assert (concept("status", "joining"), RDF.type, SKOS.Collection) in g
+
+
+def test_certainty_is_one_hierarchy(root):
+    from spacecoop.namespaces import concept
+
+    g = Graph().parse(root / "ontology" / "vocabularies.ttl")
+    tops = set(g.objects(concept("certainty", ""), SKOS.hasTopConcept)) or set(
+        g.objects(URIRef("https://w3id.org/spacecoop/vocab/certainty"), SKOS.hasTopConcept))
+    assert tops == {concept("certainty", c) for c in ("stated", "hedged", "disputed", "contradicted")}
+    broader = {str(c).rsplit("/", 1)[1]: str(b).rsplit("/", 1)[1] for c, b in g.subject_objects(SKOS.broader)}
+    assert broader == {"confirmed": "stated", "reported": "stated", "unconfirmed": "hedged"}

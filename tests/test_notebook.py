@@ -324,7 +324,7 @@ def test_plot_network_dashes_by_the_links_drawn(countries):
     """Turkey-China: a stated co-development beside a hedged co-membership; drawn alone, solid."""
     from spacecoop.render import RELATION_COLOURS
 
-    G = countries.edge_subgraph([("country:turkey", "country:china")]).copy()
+    G = countries.edge_subgraph([("country:turkey", "country:china", "co-development")]).copy()
     G.graph.update(countries.graph)
     from matplotlib.colors import to_rgba
 

@@ -52,11 +52,12 @@ def blocs_ds():
 
 
 def _kinds(G, u, v):
-    return set(G.edges[u, v]["kinds"].split(";"))
+    return {k for d in G.get_edge_data(u, v).values() for k in d["kinds"].split(";")}
 
 
 def test_view_types(countries, actors, full):
-    assert type(countries) is nx.Graph
+    # a multigraph: a country tied to a bloc at two levels has two edges (membership, involvement)
+    assert type(countries) is nx.MultiGraph
     assert type(actors) is nx.MultiDiGraph
     assert type(full) is nx.MultiDiGraph
     assert countries.graph["view"] == "countries" and full.graph["view"] == "full"
@@ -108,7 +109,7 @@ def test_countries_nodes(countries):
 
 
 def test_turkey_china_codevelop_the_micro_rovers(countries):
-    e = countries.edges["country:turkey", "country:china"]
+    e = countries.edges["country:turkey", "country:china", "co-development"]
     assert "co-development" in e["kinds"].split(";")
     assert "payload:change-8/intelligent-exploration-robot-for-challenging-environments" in e["via"].split(";")
     assert "Intelligent exploration robot for challenging environments" in e["via_label"]
@@ -124,31 +125,37 @@ def test_thailand_links(countries):
     direct = {v for v in countries["country:thailand"] if _kinds(countries, "country:thailand", v) != {"co-membership"}}
     assert direct == {ILRS}
     assert _kinds(countries, "country:thailand", ILRS) == {"membership"}
-    assert countries.edges["country:thailand", ILRS]["certainty"] == "stated"
-    assert countries.edges["country:thailand", ILRS]["n_sources"] == 1
+    assert countries.edges["country:thailand", ILRS, "membership"]["certainty"] == "stated"
+    assert countries.edges["country:thailand", ILRS, "membership"]["n_sources"] == 1
+    assert countries.edges["country:thailand", ILRS, "membership"]["level"] == "national"
 
 
 def test_iran_and_peru_linked_via_apsco(countries):
-    e = countries.edges["country:iran", "country:peru"]
+    e = countries.edges["country:iran", "country:peru", "co-membership"]
     assert e["kinds"] == "co-membership"
-    assert APSCO in e["via"].split(";") and ILRS in e["via"].split(";")
+    # co-members of APSCO; not of the ILRS, which they are engaged in only through APSCO
+    assert e["via"].split(";") == [APSCO]
     assert "Asia-Pacific Space Cooperation Organization" in e["via_label"]
-    assert _kinds(countries, "country:iran", APSCO) >= {"membership"}
+    assert _kinds(countries, "country:iran", APSCO) == {"membership"}
+    ilrs = countries.get_edge_data("country:iran", ILRS)
+    assert set(ilrs) == {"involvement-organisation"}
+    assert ilrs["involvement-organisation"]["level"] == "organisation"
+    assert ilrs["involvement-organisation"]["via"] == APSCO
 
 
 def test_certainty_marks_doubt(countries):
-    bahrain = countries.edges["country:bahrain", ILRS]
+    bahrain = countries.edges["country:bahrain", ILRS, "membership"]
     assert bahrain["certainty"] == "contradicted"
     assert bahrain["certainties"] == "contradicted"
     assert bahrain["n_claims"] == 2
-    turkey = countries.edges["country:turkey", ILRS]
+    turkey = countries.edges["country:turkey", ILRS, "membership"]
     assert turkey["certainty"] == "hedged"
     assert turkey["certainties"] == "hedged;stated"
-    assert countries.edges["country:russia", ILRS]["certainty"] == "stated"
+    assert countries.edges["country:russia", ILRS, "membership"]["certainty"] == "stated"
 
 
 def test_pakistan_istvs_codevelop_the_rover(countries):
-    e = countries.edges["country:pakistan", "agent:international-society-for-terrain-vehicle-systems"]
+    e = countries.edges["country:pakistan", "agent:international-society-for-terrain-vehicle-systems", "co-development"]
     assert e["kinds"] == "co-development"
     assert e["via_label"] == "Pakistan lunar rover"
 
@@ -158,7 +165,7 @@ def test_bloc_layers(countries):
     assert set(blocs) == {ILRS, APSCO, "initiative:artemis-accords", "initiative:artemis-program"}
     assert blocs[ILRS]["short"] == "ILRS" and blocs[APSCO]["short"] == "APSCO"
     iran = countries.nodes["country:iran"]
-    assert set(iran["blocs"].split(";")) == {ILRS, APSCO}
+    assert iran["blocs"].split(";") == [APSCO]  # engaged in the ILRS only through APSCO
     assert iran[f"since:{APSCO}"] == ""  # no claim dates it
 
 
@@ -171,9 +178,11 @@ def test_actors_view(actors):
     assert actors.has_edge("region:hong-kong", "country:china", key="part-of")
     carries = [(u, v) for u, v, k in actors.edges(keys=True) if k == "carries"]
     assert len(carries) == 11 and {u for u, _ in carries} == {"mission:change-8"}
-    assert actors.has_edge("country:iran", ILRS, key="participates-in")
-    e = actors.edges["country:iran", ILRS, "participates-in"]
-    assert e["level"] == "via-member-organization" and e["via"] == APSCO
+    assert not actors.has_edge("country:iran", ILRS, key="participates-in")
+    e = actors.edges["country:iran", ILRS, "involved-in-organisation"]
+    assert e["relation"] == "involved-in"
+    assert e["level"] == "organisation" and e["via"] == APSCO
+    assert actors.has_edge("country:russia", ILRS, key="participates-in")
     assert json.loads(e["links"])[0]["via"] == ILRS
     assert actors.nodes["agent:star-vision"]["country"] == ""
     assert actors.nodes["agent:zhejiang-university"]["country"] == "China"
@@ -200,12 +209,12 @@ def test_synthetic_bloc_dates(blocs_ds):
     assert carpania["since:initiative:ilrs"] == "2024"
     assert G.nodes["country:borduria"]["since:initiative:ilrs"] == "2023-06"
     # the co-membership holds from when both were members
-    links = json.loads(G.edges["country:atlantis", "country:carpania"]["links"])
+    links = json.loads(G.edges["country:atlantis", "country:carpania", "co-membership"]["links"])
     assert links == [{"certainty": "stated", "date": "2024", "detail": "International Lunar Research Station",
                       "kind": "co-membership", "via": "initiative:ilrs"}]
-    assert G.edges["country:elbonia", "initiative:artemis-accords"]["certainty"] == "hedged"
-    assert G.edges["country:carpania", "initiative:artemis-accords"]["certainties"] == "reported;stated"
-    assert G.edges["country:atlantis", "agent:apsco"]["certainty"] == "contradicted"
+    assert G.edges["country:elbonia", "initiative:artemis-accords", "membership"]["certainty"] == "hedged"
+    assert G.edges["country:carpania", "initiative:artemis-accords", "membership"]["certainties"] == "reported;stated"
+    assert G.edges["country:atlantis", "agent:apsco", "membership"]["certainty"] == "contradicted"
     assert "Nowhere Labs" not in {d["label"] for _, d in G.nodes(data=True)}
     assert G.has_edge("country:atlantis", "region:atlantis-isles")
 
@@ -223,3 +232,48 @@ def test_public_names_are_sorted_and_exist(module):
     mod = importlib.import_module(f"spacecoop.{module}")
     assert mod.__all__ == sorted(mod.__all__)
     assert all(hasattr(mod, name) for name in mod.__all__)
+
+
+def test_subnational_groups_make_no_member(countries, actors):
+    # Groups and firms from Switzerland joined the ILRS, not Switzerland: a tie of its own level,
+    # drawn as involvement, never a membership, no bloc on the node.
+    ties = countries.get_edge_data("country:switzerland", ILRS)
+    assert set(ties) == {"involvement-sub-national"}
+    tie = ties["involvement-sub-national"]
+    assert (tie["relation"], tie["level"], tie["since"]) == ("involvement", "sub-national", "")
+    assert countries.nodes["country:switzerland"]["blocs"] == ""
+    assert set(actors.get_edge_data("country:switzerland", ILRS)) == {"involved-in-sub-national"}
+
+
+def test_every_tie_edge_has_one_level_and_a_certainty(countries, actors):
+    ties = [d for *_, d in countries.edges(data=True) if d["relation"] in ("membership", "involvement")]
+    ties += [d for *_, d in actors.edges(data=True) if d["relation"] in ("participates-in", "involved-in")]
+    assert ties
+    for d in ties:
+        assert d["level"] in ("national", "sub-national", "organisation"), d
+        assert d["certainty"], d
+        assert (d["level"] == "national") >= (d["relation"] in ("membership", "participates-in")), d
+
+
+def test_since_comes_only_from_joining_claims():
+    # Turkey: an applicant in April 2024 (reported), a signatory undated: not "since 2024-04".
+    from rdflib import Dataset
+
+    d = Dataset(default_union=True)
+    d.parse(data=BLOCS.read_text(encoding="utf-8") + """
+<source/synthetic> {
+  <participation/country/borduria/initiative/artemis-accords> a sc:Participation ;
+      org:member <country/borduria> ; org:organization <initiative/artemis-accords> .
+  <claim/synthetic/borduria-applies> a sc:Claim ; sc:about <participation/country/borduria/initiative/artemis-accords> ;
+      sc:status status:applicant ; sc:level level:national ; sc:certainty certainty:reported ;
+      sc:date "2019-04"^^xsd:gYearMonth ; prov:wasDerivedFrom <source/synthetic> .
+  <claim/synthetic/borduria-signs> a sc:Claim ; sc:about <participation/country/borduria/initiative/artemis-accords> ;
+      sc:status status:signatory ; sc:level level:national ; sc:certainty certainty:hedged ;
+      prov:wasDerivedFrom <source/synthetic> .
+}""", format="trig")
+    G = to_networkx(d, "countries")
+    e = G.edges["country:borduria", "initiative:artemis-accords", "membership"]
+    assert (e["since"], e["date"], e["certainty"]) == ("", "", "hedged")
+    assert G.nodes["country:borduria"]["since:initiative:artemis-accords"] == ""
+    dates = {ev["date"] for ev in json.loads(e["evidence"])}
+    assert "2019-04" in dates  # the applicant's date is shown as what it is, in its evidence

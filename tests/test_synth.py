@@ -46,7 +46,8 @@ def test_the_corpus_validates(corpus):
     result, _ = corpus
     report = validate(result.root)
     assert report.conforms, [str(v) for v in report.violations[:5]]
-    assert set(report.checked) == {"shacl", "unknown-term", "quote", "check"}
+    assert set(report.checked) == {"shacl", "unknown-term", "quote", "check", "entities", "agreement-iri", "sources",
+                                   "rdf-term"}
     # No stored texts for made-up sources: the quote check says it skipped each one.
     assert sum("has no sc:localCopy" in s for s in report.skipped) == result.sources
 

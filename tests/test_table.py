@@ -6,7 +6,10 @@ out here; they are not copied from the graph.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +53,17 @@ def table() -> Path:
 
 
 @pytest.fixture(scope="module")
+def ds(tmp_path_factory, root):
+    """The article and the imported table only, not sources added since with `spacecoop add`: the
+    numbers below are the table's, and adding a source must not change them."""
+    from _article_only import copy_table_project
+
+    from spacecoop.load import load_dataset
+
+    return load_dataset(copy_table_project(root, tmp_path_factory.mktemp("table") / "project"))
+
+
+@pytest.fixture(scope="module")
 def stores(ds):
     """The project's dataset in both engines; every query answer is asserted on both."""
     return {"memory": open_store("memory", ds), "oxigraph": open_store("oxigraph", ds)}
@@ -90,6 +104,8 @@ BROKEN = {
     "wrong-column-count.csv": (2, "3: row: expected 15 fields, found 13"),
     "unknown-country.csv": (2, "3: subject: 'Atlantis' is not a country pycountry knows"),
     "payload-without-developer.csv": (1, "a payload needs at least one developer"),
+    "header-only.csv": (2, "2: table: no data rows after the header"),
+    "control-character.csv": (2, "3: detail: holds the control character U+0000 at character 5"),
 }
 
 
@@ -109,6 +125,97 @@ def test_a_broken_table_is_reported_and_nothing_is_written(name, root, tmp_path,
         assert f"{fixture}:{message}" in err  # FILE:ROW: field: message
         assert "Traceback" not in err
     assert not out.exists() or not any(out.rglob("*"))
+
+
+def imported_folder(root: Path, tmp_path: Path) -> tuple[Path, dict[Path, bytes]]:
+    """A graph/ folder as a previous import left it (the good table), and its files' bytes."""
+    out = tmp_path / "graph"
+    import_table(DATA / "good.csv", out, root, check=False)
+    files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert len(files) == 3
+    return out, files
+
+
+def test_a_header_only_table_refuses_and_keeps_the_imported_sources(root, tmp_path, capsys):
+    out, before = imported_folder(root, tmp_path)
+    table = DATA / "header-only.csv"
+    assert main(["--root", str(root), "import-table", str(table), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{table}:2: table: no data rows after the header" in err and "nothing was written" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x7f", "\r"])
+def test_a_control_character_in_a_field_is_refused(char, root, tmp_path, capsys):
+    lines = (DATA / "good.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("Test row", f'"Test{char}row"' if char == "\r" else f"Test{char}row")
+    path = tmp_path / "t.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    out = tmp_path / "graph"
+    assert main(["--root", str(root), "import-table", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:2: detail: holds the control character U+{ord(char):04X} at character 5" in err
+    assert not out.exists()
+
+
+def test_line_breaks_and_tabs_in_a_quoted_field_are_kept(tmp_path):
+    lines = (DATA / "good.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("Test row", '"Test\r\nrow\twith a tab"')
+    path = tmp_path / "t.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    assert read_table(path)[0].detail == "Test\r\nrow\twith a tab"
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run spacecoop in a child with 2 GiB of address space, so a runaway read fails instead of
+    taking the machine; a hang fails the test by its timeout."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "spacecoop", *args], capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=limit, check=False)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "socket", "directory", "symlink-to-fifo"])
+def test_a_table_that_is_not_a_regular_file_is_refused_at_once(kind, root, tmp_path):
+    import socket
+
+    path = tmp_path / "table.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path = Path("/dev/zero")
+    elif kind == "socket":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        os.mkfifo(tmp_path / "pipe")
+        path.symlink_to(tmp_path / "pipe")
+    out = tmp_path / "graph"
+    proc = run_cli("--root", str(root), "import-table", str(path), "--out", str(out), timeout=60)
+    assert proc.returncode == 2 and not out.exists()
+    if kind == "directory":  # click's own check of the argument
+        assert "is a directory" in proc.stderr
+        return
+    assert proc.stderr.startswith(f"error: {path}: not a regular file (")
+    assert proc.stderr.count("\n") == 1
+
+
+def test_a_table_over_the_size_limit_is_refused_unread(root, tmp_path):
+    from spacecoop.load import MAX_INPUT_BYTES
+
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as f:
+        f.write(",".join(COLUMNS).encode() + b"\r\n")
+        f.truncate(MAX_INPUT_BYTES + 1)  # sparse: costs no disk
+    out = tmp_path / "graph"
+    proc = run_cli("--root", str(root), "import-table", str(path), "--out", str(out), timeout=60)
+    assert proc.returncode == 2 and not out.exists()
+    assert f"{path}: larger than the 64 MiB limit for a data file" in proc.stderr
 
 
 def test_all_bad_rows_are_reported_at_once(tmp_path):
@@ -262,6 +369,7 @@ def test_agencies_match_existing_entities_by_name_or_alias(ds):
     inrri = entity_iri("payload", "INRRI", within="Chang'e-6")
     assert (infn, SC.develops, inrri) in ds
     conida = entity_iri("org", "National Commission for Aerospace Research and Development")
+    # an organisation's own joining claim at organisation level: a member in its own name
     assert (conida, SC.participatesIn, APSCO) in ds
     assert not list(ds.subjects(SKOS.prefLabel, Literal("National Aerospace Research and Development Commission (Peru)", lang="en")))
 
@@ -380,9 +488,19 @@ def test_countries_in_more_than_one_bloc(stores):
 
 
 def test_bloc_overlap_as_of_a_date(stores):
-    mid_2024 = overlap(answer(stores, "bloc-overlap", asOf=Literal("2024-06-30", datatype=XSD.date)))
-    assert {c for c, _ in mid_2024} == {"China", "Egypt", "Pakistan", "Peru", "Thailand"}
+    rows = answer(stores, "bloc-overlap", asOf=Literal("2024-06-30", datatype=XSD.date))
+    mid_2024 = overlap(rows)
+    # Bahrain's and Turkey's ILRS ties are dated by no joining claim: they stay, marked undated,
+    # never joined on a date (before issue 16 they vanished at every date).
+    assert {c for c, _ in mid_2024} == {"Bahrain", "China", "Egypt", "Pakistan", "Peru", "Thailand", "Turkey"}
+    undated = {(r["countryLabel"], r["blocLabel"]) for r in rows if r["undated"] == "true"}
+    assert undated == {("Bahrain", "International Lunar Research Station"),
+                       ("Turkey", "International Lunar Research Station")}
+    assert all(r["joined"] is None for r in rows if r["undated"] == "true")
     assert ("Thailand", "Artemis Accords") not in mid_2024
+    late = answer(stores, "bloc-overlap", asOf=Literal("2026-01-01", datatype=XSD.date))
+    assert ("Turkey", "International Lunar Research Station", "true") in {
+        (r["countryLabel"], r["blocLabel"], r["undated"]) for r in late}
     # China's ILRS date is a month: it counts from 1 June 2021, not before.
     before = overlap(answer(stores, "bloc-overlap", asOf=Literal("2021-05-31", datatype=XSD.date)))
     on = overlap(answer(stores, "bloc-overlap", asOf=Literal("2021-06-01", datatype=XSD.date)))
@@ -420,7 +538,13 @@ def test_source_coverage(stores):
     assert {(r["firstLabel"], r["secondLabel"]) for r in agreements} == {
         ("Centre National d'Études Spatiales", "China National Space Administration"),
         ("Deep Space Exploration Laboratory", "National Astronomical Research Institute of Thailand"),
+        ("China", "Russia"),
     }
+    # Russia and China: a 2021 roadmap, a 2022 memorandum and a 2022 agreement are three
+    # instruments, three nodes, each from one source (they shared one node before issue 16)
+    russia = sorted(r["fact"].rsplit("/", 2)[-2] + "/" + r["fact"].rsplit("/", 1)[-1]
+                    for r in agreements if r["secondLabel"] == "Russia")
+    assert russia == ["agreement/2022-12", "mou/2022-04", "roadmap/2021-06-16"]
 
 
 def test_payload_countries_by_bloc(stores):
@@ -463,7 +587,34 @@ def test_the_views_get_bloc_dates_from_the_table(ds):
 def test_as_of_from_the_command_line(root, capsys):
     assert main(["--root", str(root), "query", "bloc-overlap", "-p", "asOf=2024-06-30", "-f", "csv"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "country,countryLabel,bloc,blocLabel,joined,disputed,asOf"
-    assert len(lines) == 1 + 10 and all(line.endswith(",2024-06-30") for line in lines[1:])
+    assert lines[0] == "country,countryLabel,bloc,blocLabel,joined,disputed,undated,asOf"
+    assert len(lines) == 1 + 14 and all(line.endswith(",2024-06-30") for line in lines[1:])
     assert main(["--root", str(root), "query", "bloc-overlap", "-p", "asOf=2024-02-30"]) == 2
     assert "not a valid date" in capsys.readouterr().err
+
+
+def test_an_import_removes_staging_folders_a_killed_import_left(root, tmp_path):
+    out = tmp_path / "graph"
+    leftover = out / ".spacecoop-killed" / "sources"
+    leftover.mkdir(parents=True)
+    (leftover / "table-x-00000000.trig").write_text("# half written\n", encoding="utf-8")
+    import_table(DATA / "good.csv", out, root, check=False)
+    assert not (out / ".spacecoop-killed").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".spacecoop-")]
+
+
+def test_names_resolve_through_find_entity_before_a_new_entity_is_minted(root, tmp_path):
+    # "the China National Space Administration" matches no label as an IRI slug; the importer used
+    # to mint org/the-china-national-space-administration beside the curated CNSA.
+    table = tmp_path / "article.csv"
+    table.write_text(
+        ",".join(COLUMNS) + "\n"
+        "cnsa-thai,the China National Space Administration,space_agency,agreement_with,Thailand,country,"
+        "2024-04-05,day,,reported,Test row,https://example.org/a,Example News,2024-04-06,\n",
+        encoding="utf-8")
+    out = tmp_path / "graph"
+    assert main(["--root", str(root), "import-table", str(table), "--out", str(out)]) == 0
+    entities = (out / "reference" / "table-entities.ttl").read_text(encoding="utf-8")
+    assert "the-china-national-space-administration" not in entities
+    source = next((out / "sources").glob("*.trig")).read_text(encoding="utf-8")
+    assert "<org/china-national-space-administration>" in source

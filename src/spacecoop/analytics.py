@@ -173,16 +173,18 @@ def brokers(G) -> list[Broker]:
     """Return the nodes that tie two or more blocs together, most between first.
 
     A node's blocs are those in its ``blocs`` attribute (set by
-    :func:`spacecoop.project.to_networkx`), plus itself if it is a bloc with members: a country
-    in both the ILRS and APSCO is a broker, and so is APSCO when it joins the ILRS.
+    :func:`spacecoop.project.to_networkx`: national membership only, the one meaning of
+    :func:`spacecoop.namespaces.is_membership`), plus itself if it is a bloc with members: a
+    country that is a national member of both the ILRS and APSCO is a broker; one whose firms or
+    agencies take part, or that takes part only through APSCO, is not.
 
     Examples
     --------
     >>> from spacecoop import load_dataset
     >>> from spacecoop.project import to_networkx
     >>> names = {b.label for b in brokers(to_networkx(load_dataset(), "countries"))}
-    >>> {"Asia-Pacific Space Cooperation Organization", "Iran", "Thailand", "United States"} <= names
-    True
+    >>> {"Thailand", "United States"} <= names, "Oman" in names, "Switzerland" in names
+    (True, False, False)
     """
     S = simple_graph(G)
     btw = _betweenness(S)

@@ -1,14 +1,32 @@
 """Build the dataset: load, validate, write it in several formats, and summarise it.
 
-Outputs are deterministic (re-running gives byte-identical files) and written atomically: every
-file is first written into a temporary folder beside the output folder and only moved into place
-when all of them are ready, so a failure leaves the previous outputs intact.
+Outputs are deterministic (re-running gives byte-identical files) and published all at once
+(:func:`publish`). The contract, for a build into ``dist``:
+
+* ``dist`` is a symbolic link to ``.dist.spacecoop/v-XXXXXXXX/``, a folder that holds the
+  complete outputs of one build and nothing else. A build writes every file into a new version
+  folder there, flushes it to disk, and then switches the link with a single ``rename``. A reader
+  therefore sees all old or all new outputs, whenever the build is interrupted (even by SIGKILL
+  or a power cut): every path opened through ``dist/`` belongs to one complete build.
+* A reader that needs several files from the same build resolves the link once
+  (``os.path.realpath("dist")``) and reads them from that folder: it stays in place until the
+  start of the build after the next one.
+* At its start, each build removes every version folder except the one ``dist`` points to:
+  leftovers of killed builds, and the previous version. Two builds into the same folder take turns
+  (a lock file in ``.dist.spacecoop/``).
+* A ``dist`` that is still a real folder (written before this contract) is switched to the link
+  in one step (``renameat2`` with ``RENAME_EXCHANGE`` on Linux; elsewhere two renames, so ``dist``
+  is absent for an instant but never mixed), and only if it holds nothing but build outputs: any
+  other file in it is named in an error and nothing is touched. A ``dist`` that is a link made by
+  someone else is followed, and the folder it points to is published to.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -111,7 +129,9 @@ def serialize_all(ds: Dataset) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     out["spacecoop.trig"] = _trig(ds).encode("utf-8")
     nq = ds.serialize(format="nquads")
-    out["spacecoop.nq"] = ("\n".join(sorted(line for line in nq.splitlines() if line.strip())) + "\n").encode()
+    # split on line feeds only: str.splitlines also breaks at U+2028, U+0085, form feed..., which
+    # a literal or an IRI may hold
+    out["spacecoop.nq"] = ("\n".join(sorted(line for line in nq.split("\n") if line.strip())) + "\n").encode()
     merged = Graph()
     bind_prefixes(merged)
     for s, p, o, _ in ds.quads((None, None, None, None)):
@@ -142,9 +162,14 @@ def _trig(ds: Dataset) -> str:
     blocks = []
     for gid, g in _graphs_in_order(ds):
         body = g.serialize(format="turtle")
-        lines = body.splitlines()
-        prefixes.update(line for line in lines if line.startswith("@prefix"))
-        content = "\n".join("    " + line if line else "" for line in lines if not line.startswith("@prefix")).strip("\n")
+        lines = body.split("\n")  # not splitlines: a literal may hold U+2028 or a form feed
+        head = 0  # the @prefix lines come first; a line of a long string may start with "@prefix" too
+        while head < len(lines) and lines[head].startswith("@prefix"):
+            head += 1
+        prefixes.update(lines[:head])
+        # Indent for reading, unless a long string spans lines: indenting would change its text.
+        indent = "" if '"""' in body or "'''" in body else "    "
+        content = "\n".join(indent + line if line else "" for line in lines[head:]).strip("\n")
         name = "" if gid is None else f"<{gid}> "
         blocks.append(f"{name}{{\n{content}\n}}\n")
     return "\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)
@@ -155,6 +180,16 @@ def _jsonld(ds: Dataset) -> str:
     import json
 
     data = json.loads(ds.serialize(format="json-ld", context=dict(PREFIXES), sort_keys=True))
+    # rdflib writes the default graph as a graph object with no @id, which JSON-LD 1.1 processors
+    # (jsonld.js, pyoxigraph) read as a named graph with a blank-node name: its nodes belong at
+    # the top level of @graph, where every processor reads them into the default graph.
+    top = []
+    for item in data.get("@graph", []):
+        if isinstance(item, dict) and "@graph" in item and "@id" not in item and len(item) == 1:
+            top.extend(item["@graph"])
+        else:
+            top.append(item)
+    data["@graph"] = top
 
     def order(node):
         if isinstance(node, dict):
@@ -168,7 +203,13 @@ def _jsonld(ds: Dataset) -> str:
 
 
 def write_files(out_dir: str | os.PathLike, files: dict[str, bytes]) -> list[Path]:
-    """Write ``files`` into ``out_dir`` atomically: all are staged first, then moved into place.
+    """Write ``files`` into a folder that holds other files too (``graph/`` for ``import-table``).
+
+    Every file is staged first and then renamed into place, so each file is whole and a failure
+    while staging leaves every file as it was; a kill during the renames can leave some files new
+    and some old (re-running the import mends that). Staging folders that a killed run left
+    (``.spacecoop-*``) are removed first. For a folder of outputs that must change all at once,
+    use :func:`publish`.
 
     Raises
     ------
@@ -178,6 +219,9 @@ def write_files(out_dir: str | os.PathLike, files: dict[str, bytes]) -> list[Pat
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
+        for stale in out.glob(".spacecoop-*"):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
         stage = Path(tempfile.mkdtemp(prefix=".spacecoop-", dir=out))
     except OSError as exc:
         raise SpacecoopError(f"cannot write to {out}: {exc}") from exc
@@ -198,6 +242,171 @@ def write_files(out_dir: str | os.PathLike, files: dict[str, bytes]) -> list[Pat
         shutil.rmtree(stage, ignore_errors=True)
 
 
+VERSION_PREFIX = "v-"
+"""Name prefix of the version folders in ``.OUT.spacecoop/`` (see the module notes)."""
+
+
+def home_of(out_dir: str | os.PathLike) -> Path:
+    """Return the folder that holds the versions of the output folder ``out_dir``: ``.OUT.spacecoop``
+    beside it."""
+    out = Path(out_dir)
+    return out.parent / f".{out.name}.spacecoop"
+
+
+def publish(out_dir: str | os.PathLike, files: dict[str, bytes]) -> list[Path]:
+    """Publish ``files`` as the new contents of ``out_dir``, all at once (see the module notes).
+
+    Parameters
+    ----------
+    out_dir : path
+        The output folder; it becomes a symbolic link to a version folder beside it.
+    files : dict
+        File name (relative, may contain ``/``) to contents.
+
+    Returns
+    -------
+    list of Path
+        The published files, as paths under ``out_dir``.
+
+    Raises
+    ------
+    SpacecoopError
+        The folder cannot be written, or ``out_dir`` is a folder that holds files other than build
+        outputs; the previous outputs are left as they were.
+    """
+    out = Path(out_dir)
+    if out.name in ("", ".", ".."):
+        out = Path(os.path.abspath(out))
+    if out.is_symlink() and _version_of(out) is None:
+        out = Path(os.path.realpath(out))  # a link someone else made: publish where it points
+    home = home_of(out)
+    try:
+        if out.exists() and not out.is_symlink() and not out.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(out))
+        home.mkdir(parents=True, exist_ok=True)
+        lock = open(home / "lock", "a+b")  # noqa: SIM115 - held until the switch is done
+    except OSError as exc:
+        raise SpacecoopError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+    with lock:
+        _lock(lock)
+        try:
+            _remove_stale(out, home)
+            if out.is_dir() and not out.is_symlink():
+                _check_migratable(out, files)
+            stage = Path(tempfile.mkdtemp(prefix=VERSION_PREFIX, dir=home))
+        except OSError as exc:
+            raise SpacecoopError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+        try:
+            for name, data in sorted(files.items()):
+                target = stage / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                _fsync(target)
+            for folder in sorted({(stage / n).parent for n in files}, key=lambda p: -len(p.parts)):
+                _fsync(folder)
+            os.chmod(stage, 0o755)  # mkdtemp makes it private; the outputs are for everyone
+            _switch(out, home, stage)
+        except OSError as exc:
+            if _version_of(out) != stage.name:
+                shutil.rmtree(stage, ignore_errors=True)
+            raise SpacecoopError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+    return [out / name for name in files]
+
+
+def _version_of(out: Path) -> str | None:
+    """The version folder that ``out`` links to, if it is a link this module made."""
+    try:
+        target = os.readlink(out)
+    except OSError:
+        return None
+    head, _, tail = target.partition("/")
+    if head == f".{out.name}.spacecoop" and tail.startswith(VERSION_PREFIX) and "/" not in tail:
+        return tail
+    return None
+
+
+def _lock(f) -> None:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, builds must not overlap
+        return
+    fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+
+
+def _remove_stale(out: Path, home: Path) -> None:
+    """Remove everything in ``home`` but the lock and the version ``out`` links to."""
+    current = _version_of(out)
+    for entry in home.iterdir():
+        if entry.name in ("lock", current):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    # staging folders that builds before this contract left inside the output folder
+    if out.is_dir() and not out.is_symlink():
+        for entry in out.glob(".spacecoop-*"):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _check_migratable(out: Path, files: dict[str, bytes]) -> None:
+    """Refuse to take over a real folder that holds anything but build outputs."""
+    ours = {name.split("/")[0] for name in files} | set(OUTPUT_FILES)
+    others = sorted(p.name for p in out.iterdir() if p.name not in ours)
+    if others:
+        raise SpacecoopError(
+            f"{out} is a folder that holds other files than build outputs ({', '.join(others[:3])}"
+            f"{', ...' if len(others) > 3 else ''}); a build replaces its output folder as a whole: "
+            "move those files away or choose another --out"
+        )
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # some file systems cannot fsync a folder
+        if exc.errno not in (errno.EINVAL, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def _switch(out: Path, home: Path, stage: Path) -> None:
+    """Point ``out`` at ``stage`` with one rename (see the module notes)."""
+    link = home / f"link-{stage.name}"
+    link.unlink(missing_ok=True)
+    os.symlink(f"{home.name}/{stage.name}", link)
+    if out.is_dir() and not out.is_symlink():
+        # a real folder from before: swap it with the link in one step where the OS allows it
+        if not _exchange(link, out):
+            os.rename(out, home / f"old-{stage.name}")
+            os.replace(link, out)
+    else:
+        os.replace(link, out)
+    _fsync(out.parent)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
 @dataclass(frozen=True)
 class BuildResult:
     """What :func:`build` did."""
@@ -212,7 +421,8 @@ def build(out_dir: str | os.PathLike = "dist", root: str | os.PathLike | None = 
     Parameters
     ----------
     out_dir : path
-        Output folder (created if needed).
+        Output folder: published all at once, as the module notes say (a symbolic link to a
+        version folder beside it).
     root : path, optional
         Project root.
     extra : callable, optional
@@ -240,6 +450,6 @@ def build(out_dir: str | os.PathLike = "dist", root: str | os.PathLike | None = 
     files = serialize_all(loaded.ds)
     if extra is not None:
         files.update(extra(loaded))
-    written = write_files(out_dir, files)
+    written = publish(out_dir, files)
     return BuildResult(summarize(loaded.ds), tuple(written))
 

@@ -23,8 +23,12 @@ LAZY_COMMANDS = {
     "viz": "spacecoop.cli_views:viz",
     "export": "spacecoop.cli_views:export",
     "import-table": "spacecoop.cli_table:import_table",
+    "entity": "spacecoop.cli_entities:entity",
+    "add": "spacecoop.cli_table:add",
     "load": "spacecoop.cli_scale:load",
     "synth": "spacecoop.cli_scale:synth",
+    "extract": "spacecoop.cli_extract:extract",
+    "review": "spacecoop.cli_extract:review",
 }
 
 
@@ -123,9 +127,11 @@ def build(obj: Context, out_dir: Path) -> int:
 
 
 @cli.command()
+@click.option("--verbose", "-v", is_flag=True, help="List every check that could not run, not just their count.")
 @click.pass_obj
-def validate(obj: Context) -> int:
-    """Check the data: SHACL shapes, known terms, verbatim quotes, consistency queries.
+def validate(obj: Context, verbose: bool) -> int:
+    """Check the data: SHACL shapes, known terms, verbatim quotes, consistency queries, duplicate
+    entities and sources, agreement IRIs, unknown entities.
 
     Exits 0 when the data conforms, 1 when it does not, 2 when validation could not run.
     """
@@ -133,7 +139,7 @@ def validate(obj: Context) -> int:
     from .validate import validate as run_validate
 
     report = run_validate(obj.root)
-    print_validation(report)
+    print_validation(report, verbose=verbose)
     return 0 if report.conforms else 1
 
 

@@ -51,9 +51,9 @@ def _stdin_query():
     from .errors import UsageError
     from .query import NamedQuery
 
-    stream = click.get_text_stream("stdin", encoding="utf-8", errors="strict")
+    raw = getattr(sys.stdin, "buffer", None)
     try:
-        text = stream.read()
+        text = raw.read().decode("utf-8") if raw is not None else sys.stdin.read()
     except UnicodeDecodeError as exc:
         raise UsageError(f"the query on standard input is not UTF-8: {exc}") from None
     if not text.strip():
@@ -148,8 +148,13 @@ def print_table(result) -> None:
     header, rows = _rows_as_text(result)
     n = len(rows)
     table = Table(caption=f"{n} row{'s' if n != 1 else ''}", caption_justify="left")
-    for var in header:
-        table.add_column(var, overflow="fold")
+    # Wrap at word boundaries, never inside a word: each column is at least as wide as its
+    # longest word, up to a fair share of the terminal; a longer word (an IRI, say) is cut with an
+    # ellipsis rather than split across lines ("participa|tion").
+    share = max(4, (console.width - 3 * len(header) - 1) // max(1, len(header)))
+    for i, var in enumerate(header):
+        longest = max((len(w) for text in [var, *(row[i] for row in rows)] for w in text.split()), default=1)
+        table.add_column(var, overflow="ellipsis", min_width=min(longest, share))
     for row in rows:
         table.add_row(*(_escape_markup(c) for c in row))
     if not console.is_terminal:

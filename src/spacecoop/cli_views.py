@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -77,7 +78,7 @@ def export(obj, view: str, fmt: str | None, out: Path) -> int:
     if to_stdout:
         with tempfile.TemporaryDirectory(prefix="spacecoop-export-") as tmp:
             (written,) = export_graph(G, Path(tmp) / f"export.{fmt}", fmt)
-            stdout = click.get_binary_stream("stdout")
+            stdout = sys.stdout.buffer
             stdout.write(written.read_bytes())
             stdout.flush()
         click.echo(f"wrote {fmt} to standard output ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)",

@@ -60,9 +60,35 @@ def _write_csv(G, folder: Path) -> list[Path]:
     return [nodes_path, edges_path]
 
 
+def _exportable(G):
+    """A copy of ``G`` as the file formats want it: every edge id unique (GraphML ids repeat
+    across edges when taken from multigraph keys such as ``membership``, which graphology and the
+    GraphML schema refuse) and absent values absent (an empty string says "known to be empty").
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> M = nx.MultiGraph()
+    >>> _ = M.add_edge("a", "b", key="membership", since="")
+    >>> _ = M.add_edge("c", "b", key="membership", since="2021")
+    >>> [(k, d) for *_, k, d in _exportable(M).edges(keys=True, data=True)]
+    [('a|b|membership', {}), ('b|c|membership', {'since': '2021'})]
+    """
+    H = G.__class__()
+    H.graph.update({k: v for k, v in G.graph.items() if v not in ("", None)})
+    H.add_nodes_from((n, {k: v for k, v in d.items() if v not in ("", None)}) for n, d in G.nodes(data=True))
+    if G.is_multigraph():
+        for u, v, k, d in G.edges(keys=True, data=True):
+            H.add_edge(u, v, key=f"{u}|{v}|{k}", **{a: b for a, b in d.items() if b not in ("", None)})
+    else:
+        H.add_edges_from((u, v, {a: b for a, b in d.items() if b not in ("", None)}) for u, v, d in G.edges(data=True))
+    return H
+
+
 def _write_one(G, path: Path, fmt: str) -> None:
     import networkx as nx
 
+    G = _exportable(G)
     if fmt == "graphml":
         nx.write_graphml(G, path, encoding="utf-8", prettyprint=True)
     elif fmt == "gexf":

@@ -6,23 +6,114 @@ Layout of the loaded dataset:
 * default graph: reference entities (``graph/reference/*.ttl``), what is known about each source
   (the default-graph part of ``graph/sources/*.trig``), and ISO 3166 codes added from pycountry;
 * one named graph per source, named by the source's IRI: what that source asserts, plus the
-  shortcut edges (``sc:develops``, ``sc:carries``, ``sc:participatesIn``) derived from it.
+  shortcut edges (``sc:develops``, ``sc:carries``, ``sc:participatesIn``, ``sc:involvedIn``)
+  derived from it.
+
+Every file is read with :func:`read_input`: only regular files of at most
+:data:`MAX_INPUT_BYTES` (64 MiB), so a FIFO, a socket or a device among the data files is refused
+with a message naming it instead of hanging the reader. While loading, every term is checked the
+way Oxigraph takes it (:class:`TermCheck`); what it would refuse is kept in ``Loaded.problems``
+with its file, and ``validate`` reports it (rule ``rdf-term``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import RDF, SKOS, Dataset, Graph, Literal, URIRef
+from rdflib import RDF, SKOS, BNode, Dataset, Graph, Literal, URIRef
 
 from .errors import DataError, SpacecoopError
-from .namespaces import NS, ORG, SC, bind_prefixes
+from .namespaces import NS, ORG, SC, bind_prefixes, concept
 
 ONTOLOGY_GRAPH = URIRef(NS.rstrip("#"))
 """Name of the graph that holds the ontology and concept schemes."""
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+"""Largest data file (ontology, graph, shapes) or table that is read: 64 MiB. A bigger one is
+refused before it is read, so a runaway file cannot take the machine's memory."""
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _kind_of(mode: int) -> str:
+    return next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def read_input(path: str | os.PathLike, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """Return the bytes of a data file, refusing anything but a regular file of at most ``limit`` bytes.
+
+    A FIFO, socket or device (or a symlink to one) would block the reader or never end, so it is
+    refused without being read: the file is opened non-blocking and checked with ``fstat`` on the
+    open descriptor, so a file swapped in after the first check is caught too.
+
+    Parameters
+    ----------
+    path : path
+        The file to read.
+    limit : int
+        Largest size accepted, in bytes (default :data:`MAX_INPUT_BYTES`).
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    DataError
+        The file is missing, unreadable, not a regular file, or larger than ``limit``; the message
+        names the file.
+
+    Examples
+    --------
+    >>> read_input("/dev/zero")
+    Traceback (most recent call last):
+    ...
+    spacecoop.errors.DataError: /dev/zero: not a regular file (a character device); spacecoop reads only regular files
+    """
+    p = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode):  # a socket cannot even be opened (ENXIO)
+            raise DataError(p, f"not a regular file ({_kind_of(mode)}); spacecoop reads only regular files") from exc
+        raise DataError(p, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise DataError(p, f"not a regular file ({_kind_of(st.st_mode)}); spacecoop reads only regular files")
+        if st.st_size > limit:
+            raise DataError(p, _too_large(st.st_size, limit))
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(limit + 1)
+        except OSError as exc:
+            raise DataError(p, f"cannot read: {exc.strerror or exc}") from exc
+    if len(data) > limit:  # grew while being read
+        raise DataError(p, _too_large(len(data), limit))
+    return data
+
+
+def _too_large(size: int, limit: int) -> str:
+    amount = f"{limit / 2**20:g} MiB" if limit >= 2**20 else f"{limit:,} bytes"
+    return f"larger than the {amount} limit for a data file ({size:,} bytes; spacecoop.load.MAX_INPUT_BYTES)"
 
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
@@ -88,6 +179,146 @@ def _shapes_last(p: Path) -> tuple[bool, str]:
     return (p.name == "shapes.ttl", p.name)
 
 
+MAX_TERM_BYTES = 8 * 1024 * 1024
+"""Largest IRI or literal accepted, in UTF-8 bytes of its N-Triples form: 8 MiB. Oxigraph's parsers
+(``serve``, ``load``) refuse a term over 16 MiB ("Reached the buffer maximal size"); half of it
+leaves room for whatever surrounds the term in their buffer."""
+
+
+@dataclass(frozen=True)
+class TermProblem:
+    """A term in a data file that Oxigraph or the writers of ``build`` would refuse."""
+
+    file: str
+    node: str
+    """The subject of the triple that holds the term (surrogates escaped, long IRIs shortened)."""
+    message: str
+
+
+def printable(text: str, limit: int = 0) -> str:
+    """Return ``text`` with lone surrogates as ``\\udXXX`` escapes, shortened to ``limit`` characters."""
+    out = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if limit and len(out) > limit:
+        out = out[:limit] + f"... ({len(text):,} characters)"
+    return out
+
+
+class TermCheck:
+    """Check terms the way pyoxigraph takes them: every IRI, literal, language tag and datatype.
+
+    rdflib parses some terms that Oxigraph refuses (an IRI with a space or a bad percent escape,
+    a lone surrogate from ``\\uD800``, a language subtag over eight letters, a term over
+    :data:`MAX_TERM_BYTES`); ``build`` (whose writers refuse bad IRIs and cannot encode
+    surrogates), ``viz`` and ``serve`` would then fail where ``validate`` passed. Each distinct
+    IRI, language tag and datatype is converted once with pyoxigraph's own constructors.
+    """
+
+    def __init__(self) -> None:
+        import pyoxigraph
+
+        self._ox = pyoxigraph
+        self._iris: dict[str, str | None] = {}
+        self._langs: dict[str, str | None] = {}
+
+    def quad_problems(self, s, p, o, g=None) -> list[str]:
+        """Return why Oxigraph or the writers would refuse the quad: its terms, and a term out of
+        place (rdflib's Turtle and TriG parsers take a literal or a blank node as predicate, and
+        a literal as subject; RDF has neither)."""
+        out = []
+        if not isinstance(s, (URIRef, BNode)):
+            out.append(f"the subject is {_a(s)}; RDF takes only an IRI or a blank node there")
+        if not isinstance(p, URIRef):
+            out.append(f"the predicate {printable(p.n3() if hasattr(p, 'n3') else str(p), 80)} is {_a(p)}; "
+                       "RDF takes only an IRI there")
+        for term in (s, p, o, g):
+            why = self.problem(term) if term is not None else None
+            if why:
+                out.append(why)
+        return out
+
+    def problem(self, term) -> str | None:
+        """Return why pyoxigraph or the writers would refuse ``term``, or None if they take it."""
+        if isinstance(term, URIRef):
+            return self._iri(str(term))
+        if isinstance(term, Literal):
+            return self._literal(term)
+        if isinstance(term, BNode):
+            return None if str(term).isascii() or _utf8(str(term)) is None else "a blank node label that UTF-8 cannot encode"
+        return None
+
+    def _iri(self, iri: str) -> str | None:
+        if iri in self._iris:
+            return self._iris[iri]
+        why = None
+        bad = _utf8(iri)
+        if bad is not None:
+            why = f"the IRI <{printable(iri, 80)}> holds {bad}"
+        else:
+            try:
+                node = self._ox.NamedNode(iri)
+            except ValueError as exc:  # from Oxigraph's IRI parser
+                why = f"the IRI <{printable(iri, 80)}> is not valid: {exc}"
+            else:
+                space = _IRI_SPACE.search(iri)
+                if space:  # Oxigraph takes U+2028 or U+0085 in an IRI, rdflib cannot read it back
+                    why = (f"the IRI <{printable(iri, 80)}> holds the space character U+{ord(space.group()):04X}, "
+                           "which rdflib cannot read back from build's N-Quads")
+                elif len(iri) > MAX_TERM_BYTES // 8:
+                    why = _too_big("IRI", str(node))
+        if len(self._iris) < 200_000:  # bounded: at 1M distinct IRIs the cache would cost ~100 MB
+            self._iris[iri] = why
+        return why
+
+    def _literal(self, term: Literal) -> str | None:
+        text = str(term)
+        bad = None if text.isascii() else _utf8(text)
+        if bad is not None:
+            return f"the literal {printable(repr(text), 80)} holds {bad}"
+        if term.language:
+            lang = term.language
+            if lang not in self._langs:
+                try:
+                    self._ox.Literal("", language=lang)
+                    self._langs[lang] = None
+                except ValueError as exc:
+                    self._langs[lang] = f"the language tag @{printable(lang, 40)} is not valid: {exc}"
+            if self._langs[lang]:
+                return self._langs[lang]
+        if term.datatype is not None:
+            why = self._iri(str(term.datatype))
+            if why:
+                return f"datatype: {why}"
+        if len(text) > MAX_TERM_BYTES // 8:
+            lit = self._ox.Literal(text, language=term.language) if term.language else self._ox.Literal(
+                text, datatype=self._ox.NamedNode(str(term.datatype)) if term.datatype else None)
+            return _too_big("literal", str(lit))
+        return None
+
+
+_IRI_SPACE = re.compile(r"\s")
+
+
+def _a(term) -> str:
+    return {Literal: "a literal", BNode: "a blank node", URIRef: "an IRI"}.get(type(term), type(term).__name__)
+
+
+def _utf8(text: str) -> str | None:
+    """Return what in ``text`` UTF-8 cannot encode (a lone surrogate), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"a lone surrogate U+{ord(text[exc.start]):04X} at character {exc.start}, which UTF-8 cannot encode"
+    return None
+
+
+def _too_big(what: str, ntriples: str) -> str | None:
+    size = len(ntriples.encode("utf-8"))
+    if size <= MAX_TERM_BYTES:
+        return None
+    return (f"a {what} of {size:,} bytes, over the {MAX_TERM_BYTES // 2**20} MiB limit for one term "
+            "(spacecoop.load.MAX_TERM_BYTES; Oxigraph refuses terms over 16 MiB)")
+
+
 @dataclass
 class Loaded:
     """A loaded dataset and where each of its subjects was read from."""
@@ -95,6 +326,9 @@ class Loaded:
     ds: Dataset
     origins: dict[URIRef, set[str]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    problems: list[TermProblem] = field(default_factory=list)
+    """Terms that Oxigraph or the writers of ``build`` would refuse, with the file each is in
+    (see :class:`TermCheck`); :func:`spacecoop.validate.validate` reports them."""
 
     def files_of(self, node) -> list[str]:
         """Return the files that mention ``node`` as a subject, sorted."""
@@ -132,11 +366,17 @@ def _syntax_error(path: Path, exc: Exception) -> DataError:
 def parse_file(path: Path, fmt: str) -> Dataset:
     """Parse one Turtle or TriG file into a fresh Dataset, turning syntax errors into DataError."""
     ds = Dataset()
+    raw = read_input(path)
     try:
-        data = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise DataError(str(path), f"cannot read: {exc}") from exc
     base = path.resolve().as_uri()
+    # rdflib logs "does not look like a valid URI" (and ill-typed literals) on stderr while it
+    # parses; validate reports those terms with their file (rules rdf-term and shacl) instead.
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.ERROR)
     try:
         if fmt == "trig":
             ds.parse(data=data, format="trig", publicID=base)
@@ -144,6 +384,8 @@ def parse_file(path: Path, fmt: str) -> Dataset:
             ds.default_graph.parse(data=data, format="turtle", publicID=base)
     except Exception as exc:  # rdflib raises many types (BadSyntax, ParserError, ValueError)
         raise _syntax_error(path, exc) from exc
+    finally:
+        term_log.setLevel(level)
     return ds
 
 
@@ -181,28 +423,62 @@ def load_dataset(root: str | os.PathLike | None = None, *, derive: bool = True) 
     return load(root, derive=derive).ds
 
 
-def load(root: str | os.PathLike | None = None, *, derive: bool = True) -> Loaded:
-    """Like :func:`load_dataset`, but also return where each subject was read from."""
+def load(root: str | os.PathLike | None = None, *, derive: bool = True, exclude=()) -> Loaded:
+    """Like :func:`load_dataset`, but also return where each subject was read from.
+
+    ``exclude``: source files to leave out (``spacecoop add`` loads the project without the
+    previous version of the file it is about to write, then merges the new one with
+    :func:`merge_source`).
+    """
     layout = Layout(find_root() if root is None else Path(root).resolve())
     ds = Dataset(default_union=True)
     bind_prefixes(ds)
     loaded = Loaded(ds)
+    check = TermCheck()
     onto = ds.graph(ONTOLOGY_GRAPH)
     for path in layout.ontology_files:
         if path.name == "shapes.ttl":
             continue
-        _merge(loaded, path, parse_file(path, "turtle"), into_default=onto)
+        _merge(loaded, path, parse_file(path, "turtle"), check, into_default=onto)
     for path in layout.reference_files:
-        _merge(loaded, path, parse_file(path, "turtle"))
+        _merge(loaded, path, parse_file(path, "turtle"), check)
+    skip = {Path(p).resolve() for p in exclude}
     for path in layout.source_files:
-        _merge(loaded, path, parse_file(path, "trig"))
+        if skip and path.resolve() in skip:
+            continue
+        _merge(loaded, path, parse_file(path, "trig"), check)
     if derive:
         add_iso_codes(ds)
         add_shortcuts(ds)
     return loaded
 
 
-def _merge(loaded: Loaded, path: Path, part: Dataset, into_default: Graph | None = None) -> None:
+def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
+    """Merge a source file's content, not yet written to ``path``, into a dataset loaded with
+    ``derive=False``, then derive ISO codes and shortcut edges as :func:`load` does. Its terms are
+    checked as :func:`load` checks every file's (``loaded.problems``).
+
+    Raises
+    ------
+    DataError
+        The content does not parse.
+    """
+    part = Dataset()
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.ERROR)
+    try:
+        part.parse(data=data.decode("utf-8"), format="trig", publicID=Path(path).resolve().as_uri())
+    except Exception as exc:  # rdflib raises many types
+        raise _syntax_error(Path(path), exc) from exc
+    finally:
+        term_log.setLevel(level)
+    _merge(loaded, Path(path), part, TermCheck())
+    add_iso_codes(loaded.ds)
+    add_shortcuts(loaded.ds)
+
+
+def _merge(loaded: Loaded, path: Path, part: Dataset, check: TermCheck, into_default: Graph | None = None) -> None:
     ds = loaded.ds
     rel = str(path)
     loaded.files.append(path)
@@ -210,8 +486,12 @@ def _merge(loaded: Loaded, path: Path, part: Dataset, into_default: Graph | None
         gid = g.identifier if hasattr(g, "identifier") else g
         if gid is None or gid == part.default_graph.identifier or str(gid).startswith("file:"):
             target = into_default if into_default is not None else ds.default_graph
+            gid = None
         else:
             target = ds.graph(gid)
+        for why in check.quad_problems(s, p, o, gid):
+            if len(loaded.problems) < 1000:
+                loaded.problems.append(TermProblem(rel, printable(str(s), 200), why))
         target.add((s, p, o))
         loaded.origins.setdefault(s, set()).add(rel)
 
@@ -289,21 +569,34 @@ def _subdivision(ds: Dataset, node, labels: list[str]):
 _SHORTCUTS = {
     SC.PayloadDevelopment: (SC.developer, SC.develops, SC.payload),
     SC.PayloadCarriage: (SC.mission, SC.carries, SC.payload),
-    SC.Participation: (ORG.member, SC.participatesIn, ORG.organization),
 }
+
+_ORG_CLASSES = (SC.Organization, SC.Initiative)
 
 
 def add_shortcuts(ds: Dataset) -> int:
     """Derive direct edges from relationship nodes, inside the graph that states them.
 
-    ``?org sc:develops ?payload``, ``?mission sc:carries ?payload`` and
-    ``?member sc:participatesIn ?organization`` (a sub-property of ``org:memberOf``).
+    ``?org sc:develops ?payload`` and ``?mission sc:carries ?payload`` from every development and
+    carriage. From a participation, what its claims in that graph say:
+
+    * ``?member sc:participatesIn ?organization`` (a sub-property of ``org:memberOf``) when a claim
+      makes the member a member in its own name: a joining status
+      (:data:`~spacecoop.namespaces.JOINING_STATUSES`) at level national for a country or region,
+      at level organisation for an organisation;
+    * ``?member sc:involvedIn ?organization`` (not under ``org:memberOf``) for every other claim
+      but a "not listed": sub-national groups, an engagement through a member organisation, an
+      applicant, observer, partner or supporter.
+
+    One participation may give both (Pakistan signed the ILRS, and groups from it are partners).
 
     Returns
     -------
     int
         The number of triples added.
     """
+    from .namespaces import JOINING_STATUSES
+
     added = 0
     # One pass over the typed relationship nodes with the graph each sits in: asking every graph
     # for its typed nodes instead scans all graphs' type triples per graph (quadratic: 40 s at
@@ -318,5 +611,29 @@ def add_shortcuts(ds: Dataset) -> int:
                 for o in list(g.objects(rel, obj_p)):
                     if (s, short, o) not in g:
                         g.add((s, short, o))
+                        added += 1
+    joining = {concept("status", s) for s in JOINING_STATUSES}
+    not_listed = concept("status", "not-listed")
+    national, organisation = concept("level", "national"), concept("level", "organization")
+    for rel, _, _, ctx in list(ds.quads((None, RDF.type, SC.Participation, None))):
+        gid = ctx.identifier if hasattr(ctx, "identifier") else ctx
+        if gid == ONTOLOGY_GRAPH:
+            continue
+        g = ds.graph(gid)
+        members = list(g.objects(rel, ORG.member))
+        targets = list(g.objects(rel, ORG.organization))
+        for m in members:
+            is_org = any((m, RDF.type, c) in ds for c in _ORG_CLASSES)
+            own_level = organisation if is_org else national
+            for claim in list(g.subjects(SC.about, rel)):
+                statuses = set(g.objects(claim, SC.status))
+                levels = set(g.objects(claim, SC.level))
+                if statuses and statuses <= {not_listed}:
+                    continue
+                member = own_level in levels and bool(statuses & joining)
+                short = SC.participatesIn if member else SC.involvedIn
+                for o in targets:
+                    if (m, short, o) not in g:
+                        g.add((m, short, o))
                         added += 1
     return added

@@ -37,9 +37,10 @@ ENTITY_KINDS = (
     "event",
     "test",
     "source",
+    "person",
 )
 # Kinds of relationship, as the first path segment of a relationship IRI.
-RELATIONSHIP_KINDS = ("participation", "development", "carriage", "agreement", "contribution")
+RELATIONSHIP_KINDS = ("participation", "development", "carriage", "agreement", "contribution", "signing")
 
 
 class SC(DefinedNamespace):
@@ -70,10 +71,13 @@ class SC(DefinedNamespace):
     Rover: URIRef
     SelectionAnnouncement: URIRef
     Source: URIRef
+    Signing: URIRef
     TechnologyTest: URIRef
     # properties
     about: URIRef
+    agreementKind: URIRef
     aim: URIRef
+    asOf: URIRef
     alternativeTo: URIRef
     announcedBy: URIRef
     basedIn: URIRef
@@ -88,8 +92,10 @@ class SC(DefinedNamespace):
     countryAndRegionCount: URIRef
     countryNotStated: URIRef
     date: URIRef
+    dateInferredFrom: URIRef
     datePrecision: URIRef
     dateline: URIRef
+    establishedUnder: URIRef
     destination: URIRef
     detail: URIRef
     developer: URIRef
@@ -103,6 +109,7 @@ class SC(DefinedNamespace):
     internationalOrganizationCount: URIRef
     isRepublication: URIRef
     inauguratedIn: URIRef
+    involvedIn: URIRef
     iso3166Alpha2: URIRef
     iso3166Alpha3: URIRef
     iso3166Numeric: URIRef
@@ -117,6 +124,8 @@ class SC(DefinedNamespace):
     namesParticipants: URIRef
     note: URIRef
     near: URIRef
+    onBehalfOf: URIRef
+    ordinal: URIRef
     operator: URIRef
     originalPublisher: URIRef
     partOf: URIRef
@@ -124,11 +133,13 @@ class SC(DefinedNamespace):
     party: URIRef
     payload: URIRef
     payloadMassKg: URIRef
+    planned: URIRef
     plannedLaunch: URIRef
     plannedLaunchEarliest: URIRef
     plannedYear: URIRef
     plannedLaunchLatest: URIRef
     precursorOf: URIRef
+    programme: URIRef
     projectCount: URIRef
     purpose: URIRef
     quantity: URIRef
@@ -136,12 +147,67 @@ class SC(DefinedNamespace):
     reportedBy: URIRef
     researchInstitutionCountMoreThan: URIRef
     role: URIRef
+    signature: URIRef
+    signer: URIRef
+    signerRole: URIRef
     status: URIRef
     subject: URIRef
     targetCountryCount: URIRef
     targetLandingSite: URIRef
     technologyTest: URIRef
     via: URIRef
+    witness: URIRef
+
+
+JOINING_STATUSES = ("leader", "founding-member", "signatory", "member", "signatory-state",
+                    "associate-member", "joined")
+"""Statuses that make a participant a member, and alone date a membership ("since").
+
+The same list as the ``status:joining`` collection of ``ontology/vocabularies.ttl`` (a test keeps
+them equal), which the named queries read. This is the one meaning of membership: a member of a
+bloc at national level is a participant with a claim of level ``national`` and one of these
+statuses (:func:`tie_level` and :func:`is_membership`); every other participation claim is a tie
+of its own level.
+"""
+
+TIE_LEVELS = ("national", "sub-national", "organisation")
+"""The levels a tie between a participant and a bloc has in every view and export."""
+
+
+def tie_level(level: str, member_is_organization: bool = False) -> str:
+    """Return the tie level (one of :data:`TIE_LEVELS`) of a participation claim.
+
+    ``level`` is the local name of the claim's ``sc:level`` concept. A claim about an
+    organisation's own participation is an organisation-level tie of the country it stands for,
+    whatever level the claim names; ``via-member-organization`` (a country engaged through an
+    organisation it belongs to) is an organisation-level tie too. A claim with no level names no
+    level: it is never national.
+
+    Examples
+    --------
+    >>> tie_level("national"), tie_level("national", True), tie_level("via-member-organization")
+    ('national', 'organisation', 'organisation')
+    >>> tie_level("sub-national"), tie_level("")
+    ('sub-national', 'sub-national')
+    """
+    if member_is_organization or level in ("organization", "organisation", "via-member-organization"):
+        return "organisation"
+    if level == "national":
+        return "national"
+    return "sub-national"
+
+
+def is_membership(level: str, status: str, member_is_organization: bool = False) -> bool:
+    """Return whether a participation claim makes its member a national member of the bloc.
+
+    Examples
+    --------
+    >>> is_membership("national", "signatory"), is_membership("national", "applicant")
+    (True, False)
+    >>> is_membership("sub-national", "joined"), is_membership("national", "member", True)
+    (False, False)
+    """
+    return tie_level(level, member_is_organization) == "national" and status in JOINING_STATUSES
 
 
 def concept(scheme: str, name: str) -> URIRef:
@@ -224,6 +290,74 @@ def relationship_iri(kind: str, *parties: URIRef) -> URIRef:
     return ID[f"{kind}/" + "/".join(paths)]
 
 
+AGREEMENT_KINDS = ("mou", "intergovernmental-agreement", "joint-statement", "letter-of-intent", "roadmap",
+                   "convention", "agreement", "other")
+"""Kinds of instrument: the concepts of the ``agreement-kind`` scheme (``ontology/vocabularies.ttl``)."""
+
+
+def agreement_kind(text: str) -> str:
+    """Return the kind of instrument (of :data:`AGREEMENT_KINDS`) a compiled description names:
+    roadmap, mou or agreement.
+
+    Examples
+    --------
+    >>> agreement_kind("Joint ILRS roadmap presented by Chinese and Russian space officials")
+    'roadmap'
+    >>> agreement_kind("Intergovernmental memorandum of understanding"), agreement_kind("MoU signed")
+    ('mou', 'mou')
+    >>> agreement_kind("")
+    'agreement'
+    """
+    low = text.lower()
+    if "roadmap" in low:
+        return "roadmap"
+    if "memorandum" in low or re.search(r"\bmous?\b", low):
+        return "mou"
+    return "agreement"
+
+
+def agreement_iri(*parties: URIRef, kind: str = "agreement", date: str = "", title: str = "") -> URIRef:
+    """Return the IRI of one agreement: the ONE place where agreement identity is minted.
+
+    ``agreement/PARTY/PARTY/KIND/DATE/TITLE``: the parties sorted (their order does not matter),
+    the kind of instrument, the date it was signed where the source gives one, and its title or
+    topic where the source prints one (slugified, cut to 60 characters at a hyphen); ``undated``
+    stands for both when neither is known. So two memoranda of one day between the same parties
+    (CNSA and Thailand's ministry) are two nodes, and a source that names the instrument the same
+    way lands on the same node. A compiled table's row names its kind through
+    :func:`agreement_kind` of its detail.
+
+    Parameters
+    ----------
+    *parties : URIRef
+        Two or more entity IRIs.
+    kind : str
+        One of :data:`AGREEMENT_KINDS`.
+    date : str
+        ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, or empty.
+    title : str
+        The title or topic, as printed, or empty.
+
+    Examples
+    --------
+    >>> th, cn = entity_iri("country", "Thailand"), entity_iri("org", "CNSA")
+    >>> local_path(agreement_iri(cn, th, kind="mou", date="2025-04-24", title="ILRS cooperation"))
+    'agreement/country/thailand/org/cnsa/mou/2025-04-24/ilrs-cooperation'
+    >>> local_path(agreement_iri(th, cn, kind="roadmap", date="2021-06-16"))
+    'agreement/country/thailand/org/cnsa/roadmap/2021-06-16'
+    >>> local_path(agreement_iri(th, cn))
+    'agreement/country/thailand/org/cnsa/agreement/undated'
+    """
+    if kind not in AGREEMENT_KINDS:
+        raise ValueError(f"unknown agreement kind {kind!r}; expected one of {', '.join(AGREEMENT_KINDS)}")
+    base = relationship_iri("agreement", *parties)
+    slug = slugify(title) if title.strip() else ""
+    if len(slug) > 60:
+        slug = slug[:60].rsplit("-", 1)[0]
+    key = "/".join(x for x in (date.strip(), slug) if x) or "undated"
+    return URIRef(f"{base}/{kind}/{key}")
+
+
 PREFIXES: dict[str, str] = {
     "sc": NS,
     "id": str(ID),
@@ -235,11 +369,13 @@ PREFIXES: dict[str, str] = {
     "mission": f"{ID}mission/",
     "payload": f"{ID}payload/",
     "source": f"{ID}source/",
+    "person": f"{ID}person/",
     "certainty": f"{VOCAB}certainty/",
     "status": f"{VOCAB}status/",
     "level": f"{VOCAB}level/",
     "kind": f"{VOCAB}org-kind/",
     "role": f"{VOCAB}role/",
+    "agreement-kind": f"{VOCAB}agreement-kind/",
     "org": str(ORG),
     "prov": "http://www.w3.org/ns/prov#",
     "schema": str(SCHEMA),

@@ -2,20 +2,30 @@
 
 Three views, all read through SPARQL on a :class:`~spacecoop.store.Store` (so any backend works):
 
-``countries`` (:class:`networkx.Graph`, undirected)
+``countries`` (:class:`networkx.MultiGraph`, undirected, keyed by relation)
     Countries, regions and international organisations, plus the blocs (initiatives and
     international organisations) that have members. An organisation stands for the country or
     region it is based in (an international organisation stands for itself; one with no stated
-    country, such as Star.Vision, stands for nothing). Two nodes are linked when their
-    organisations co-develop a payload (``co-development``) or both belong to the same
-    organisation or initiative (``co-membership``); a member is linked to its bloc
-    (``membership``). One edge per pair aggregates every such link: ``weight`` counts them,
-    ``kinds`` and ``via`` say how, ``links`` lists them one by one (JSON).
+    country, such as Star.Vision, stands for nothing). A tie to a bloc is one edge per member,
+    bloc and level (``national``, ``sub-national``, ``organisation``): ``membership`` (key
+    ``membership``) when a national-level claim gives a joining status
+    (:func:`spacecoop.namespaces.is_membership`, the one meaning of membership), else
+    ``involvement`` (key ``involvement-LEVEL``: groups or firms from the country, an organisation
+    of it, an engagement through another organisation, an applicant or observer). Each tie edge
+    carries its ``level``, ``certainty`` (the least certain claim's) and ``since`` (the earliest
+    date of a joining claim, "" when none dates it). Two nodes are also linked when their
+    organisations co-develop a payload (``co-development``), when both are national members of
+    one bloc (``co-membership``) or by an agreement: one edge per pair (keyed by its first kind)
+    aggregates those, ``weight`` counts them, ``kinds`` and ``via`` say how, ``links`` lists
+    them one by one (JSON).
 ``actors`` (:class:`networkx.MultiDiGraph`, keyed by relation)
     Organisations, countries, regions, initiatives, missions, payloads and rovers; edges
     ``develops`` (organisation to payload), ``based-in`` (organisation to country or region),
-    ``part-of`` (region to country), ``participates-in`` (member to organisation or initiative),
-    ``carries`` (mission to payload) and ``agreement`` (between parties).
+    ``part-of`` (region to country), ``participates-in`` (a member in its own name, as
+    ``sc:participatesIn``) and ``involved-in`` (key ``involved-in-LEVEL``, any other tie, as
+    ``sc:involvedIn``) from a member to an organisation or initiative, ``carries`` (mission to
+    payload) and ``agreement`` (between parties). Publishers of sources that nothing in the view
+    links to are left out.
 ``full`` (:class:`networkx.MultiDiGraph`, keyed by property CURIE)
     Every typed entity and every relationship node (no literal nodes, no claim nodes: what the
     claims say about a node or edge is folded into its attributes), one edge per triple between
@@ -29,12 +39,13 @@ Node attributes: ``label``, ``kind`` (country, region, international-organizatio
 initiative, mission, payload, rover, ...), ``org_kind``, ``country`` (label) and ``country_id``,
 ``iso`` (ISO 3166 alpha-2 or subdivision code), ``iri``, ``aliases``, ``bloc`` (the node is a bloc
 with members), ``blocs`` (CURIEs of the blocs the node belongs to) and, per bloc,
-``since:<bloc CURIE>`` (the earliest date a claim gives for the membership, ``""`` when no claim
-dates it). Edge attributes: ``relation``, ``kinds``, ``via``, ``via_label``, ``certainty`` (the
+``since:<bloc CURIE>`` (the earliest date a joining claim gives for the membership, ``""`` when
+none dates it; ``blocs`` and ``since:`` count national membership only). Edge attributes: ``relation``, ``kinds``, ``via``, ``via_label``, ``certainty`` (the
 least certain claim's: a link any claim doubts is flagged), ``certainties``, ``status``,
 ``level``, ``date`` (earliest claimed date, ``""`` if none), ``sources`` (CURIEs), ``n_sources``,
-``n_claims``, ``weight``, ``evidence`` (JSON list of ``{quote, source, source_label, certainty,
-claim}``) and ``links`` (JSON list of ``{kind, via, date, certainty}``).
+``n_claims``, ``weight``, ``since``, ``evidence`` (JSON list, one entry per claim and source:
+``{quote, detail, note, status, level, date, date_inferred_from, planned, as_of, ordinal, source, source_label,
+certainty, claim}``) and ``links`` (JSON list of ``{kind, via, date, certainty, detail, level}``).
 """
 
 from __future__ import annotations
@@ -47,7 +58,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal
 from rdflib.term import Node
 
-from .namespaces import PREFIXES, curie
+from .namespaces import JOINING_STATUSES, PREFIXES, curie, tie_level
 from .query import as_store
 from .store import Store
 
@@ -141,6 +152,12 @@ class _Claim:
     dates: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
     quotes: set[str] = field(default_factory=set)
+    details: set[str] = field(default_factory=set)
+    notes: set[str] = field(default_factory=set)
+    inferred: set[str] = field(default_factory=set)
+    planned: bool = False
+    as_of: set[str] = field(default_factory=set)
+    ordinal: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -235,7 +252,8 @@ SELECT DISTINCT ?claim ?about ?certainty ?source WHERE {
             cl.sources.add(str(src))
     for c, p, o in _q(store, """
 SELECT DISTINCT ?claim ?p ?o WHERE {
-  VALUES ?p { sc:status sc:level sc:via sc:role sc:date sc:quote }
+  VALUES ?p { sc:status sc:level sc:via sc:role sc:date sc:quote sc:detail sc:note sc:dateInferredFrom
+              sc:planned sc:asOf sc:ordinal }
   ?claim a sc:Claim ; ?p ?o .
 }"""):
         cl = claims.get(str(c))
@@ -256,6 +274,20 @@ SELECT DISTINCT ?claim ?p ?o WHERE {
                 cl.dates.add(d)
         elif name == "sc:quote":
             cl.quotes.add(str(o))
+        elif name == "sc:detail":
+            cl.details.add(str(o))
+        elif name == "sc:note":
+            cl.notes.add(str(o))
+        elif name == "sc:dateInferredFrom":
+            cl.inferred.add(str(o))
+        elif name == "sc:planned":
+            cl.planned = cl.planned or bool(getattr(o, "value", False) is True)
+        elif name == "sc:asOf":
+            d = normalize_date(o)
+            if d:
+                cl.as_of.add(d)
+        elif name == "sc:ordinal":
+            cl.ordinal.add(str(o))
     claims_about: dict[str, list[_Claim]] = defaultdict(list)
     for cl in sorted(claims.values(), key=lambda c: c.iri):
         claims_about[cl.about].append(cl)
@@ -328,22 +360,33 @@ def _node_attrs(data: _Data, ent: _Entity) -> dict:
 
 
 def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
+    """One entry per claim and source: what it says (status, level, date, certainty), in its own
+    words (quote) or, for a compiled table's row, the compiler's (detail, note)."""
     out = []
     seen = set()
     for cl in claims:
         for src in sorted(cl.sources) or [""]:
-            for quote in sorted(cl.quotes) or [""]:
-                key = (quote, src, cl.certainty)
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append({
-                    "quote": quote,
-                    "source": curie(src) if src else "",
-                    "source_label": data.source_labels.get(src, curie(src) if src else ""),
-                    "certainty": cl.certainty,
-                    "claim": curie(cl.iri),
-                })
+            key = (cl.iri, src)
+            if key in seen:
+                continue
+            seen.add(key)
+            dates = sorted(cl.dates)
+            out.append({
+                "quote": " … ".join(sorted(cl.quotes)),
+                "detail": " ".join(sorted(cl.details)),
+                "note": " ".join(sorted(cl.notes)),
+                "status": ", ".join(s.replace("-", " ") for s in sorted(cl.status)),
+                "level": ", ".join(sorted(cl.level)),
+                "date": dates[0] if dates else "",
+                "date_inferred_from": " ".join(sorted(cl.inferred)),
+                "planned": cl.planned,
+                "as_of": ", ".join(sorted(cl.as_of)),
+                "ordinal": ", ".join(sorted(cl.ordinal)),
+                "source": curie(src) if src else "",
+                "source_label": data.source_labels.get(src, curie(src) if src else ""),
+                "certainty": cl.certainty,
+                "claim": curie(cl.iri),
+            })
     return out
 
 
@@ -384,7 +427,7 @@ _REL_NAME = {
 # ------------------------------------------------------------------------------------ views
 
 
-def to_networkx(target, view: str = "countries"):
+def to_networkx(target, view: str = "countries", *, unlinked_publishers: bool = False):
     """Project the knowledge graph onto a new networkx graph.
 
     Parameters
@@ -393,6 +436,9 @@ def to_networkx(target, view: str = "countries"):
         Where to read from (a Dataset is wrapped in a :class:`~spacecoop.store.MemoryStore`).
     view : {"countries", "actors", "full"}
         Which projection (see the module docstring).
+    unlinked_publishers : bool
+        Keep, in the actors view, the publishers of sources that nothing in the view links to
+        (left out by default: they only ring the network).
 
     Returns
     -------
@@ -426,7 +472,7 @@ def to_networkx(target, view: str = "countries"):
     if view == "countries":
         return _countries(data)
     if view == "actors":
-        return _actors(data)
+        return _actors(data, unlinked_publishers=unlinked_publishers)
     return _full(store, data)
 
 
@@ -459,14 +505,13 @@ def _set_membership_attrs(G, data: _Data, memberships: dict[str, dict[str, list[
             continue
         G.nodes[n]["blocs"] = ";".join(sorted(by_bloc))
         for bloc, claims in sorted(by_bloc.items()):
-            dates = sorted(d for c in claims for d in c.dates)
-            G.nodes[n][f"since:{bloc}"] = dates[0] if dates else ""
+            G.nodes[n][f"since:{bloc}"] = _since(claims)
 
 
 def _countries(data: _Data):
     import networkx as nx
 
-    G = nx.Graph(view="countries")
+    G = nx.MultiGraph(view="countries")
     blocs = _blocs(data)
 
     def unit(iri: str) -> _Entity | None:
@@ -512,26 +557,35 @@ def _countries(data: _Data):
                 link(curie(e1.iri), curie(e2.iri), "co-development", curie(payload), plabel, c1 + c2, date,
                      plabel)
 
-    # membership and co-membership
+    # ties to blocs: one edge per member, bloc and tie level (membership or other involvement)
     memberships: dict[str, dict[str, list[_Claim]]] = defaultdict(lambda: defaultdict(list))
+    tie_edges: list[tuple[str, str, str, dict]] = []
     for bloc, rels in sorted(blocs.items()):
         bent = data.entities[bloc]
         bkey = add_node(bent)
-        members: dict[str, list[_Claim]] = defaultdict(list)
+        members: dict[str, list[_Claim]] = {}
+        by_tie: dict[tuple[str, str], list[_Claim]] = defaultdict(list)
         for rel in rels:
             m = unit(rel.a)
-            if m is None:
+            ment = data.entities.get(rel.a)
+            if m is None or ment is None:
                 continue
             mkey = add_node(m)
-            claims = data.claims_about.get(rel.iri, [])
-            members[mkey].extend(claims)
-            memberships[mkey][bkey].extend(claims)
-        for mkey, claims in sorted(members.items()):
-            link(mkey, bkey, "membership", bkey, bent.label, claims, _earliest(claims), bent.label)
+            for cl in data.claims_about.get(rel.iri, []):
+                by_tie[(mkey, _tie_level_of(cl, ment, own=m is ment))].append(cl)
+        for (mkey, lvl), claims in sorted(by_tie.items()):
+            tie = _tie(data, claims, lvl, bkey, bent.label, own=_is_own(data, mkey, lvl))
+            if tie is None:
+                continue
+            tie_edges.append((mkey, bkey, tie["relation"] if tie["relation"] == "membership"
+                              else f"involvement-{lvl}", tie))
+            if tie["relation"] == "membership":
+                members[mkey] = claims
+                memberships[mkey][bkey].extend(claims)
         keys = sorted(members)
         for i, m1 in enumerate(keys):
             for m2 in keys[i + 1:]:
-                date = _later(_earliest(members[m1]), _earliest(members[m2]))
+                date = _later(_since(members[m1]), _since(members[m2]))
                 link(m1, m2, "co-membership", bkey, bent.label, members[m1] + members[m2], date, bent.label)
 
     # agreements between parties
@@ -548,16 +602,18 @@ def _countries(data: _Data):
         attrs = _claim_attrs(data, claims)
         kinds = sorted({lk["kind"] for lk in ls}, key=_LINK_KINDS.index)
         vias = {(lk["via"], lk["via_label"]) for lk in ls if lk["via"]}
-        # and the intermediaries the claims name (Iran engages the ILRS via APSCO)
+        # and the intermediaries the claims name
         vias |= {(curie(v), data.entities[v].label if v in data.entities else curie(v))
                  for c in claims for v in c.via}
         vias = sorted(vias)
         attrs.update(
-            relation="membership" if "membership" in kinds else kinds[0],
+            relation=kinds[0],
             kinds=";".join(kinds),
             via=";".join(v for v, _ in vias),
             via_label=";".join(lbl for _, lbl in vias),
             weight=len(ls),
+            level="",
+            since="",
             links=json.dumps([
                 {"kind": lk["kind"], "via": lk["via"], "date": lk["date"],
                  "certainty": least_certain(c.certainty for c in lk["claims"]), "detail": lk["detail"]}
@@ -566,13 +622,67 @@ def _countries(data: _Data):
         )
         dates = sorted(lk["date"] for lk in ls if lk["date"])
         attrs["date"] = dates[0] if dates else ""
-        G.add_edge(a, b, **attrs)
+        G.add_edge(a, b, key=kinds[0], **attrs)
+    for mkey, bkey, key, attrs in tie_edges:
+        G.add_edge(mkey, bkey, key=key, **attrs)
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
     return G
 
 
-_LINK_KINDS = ("co-development", "membership", "co-membership", "agreement")
+_LINK_KINDS = ("co-development", "co-membership", "agreement")
+
+TIE_RELATIONS = ("membership", "involvement")
+"""Relations of a tie between a participant and a bloc in the countries view: ``membership``
+(national, a joining status: :func:`spacecoop.namespaces.is_membership`) and ``involvement``
+(any other level or status). The actors view calls them ``participates-in`` and ``involved-in``,
+as the shortcut edges ``sc:participatesIn`` and ``sc:involvedIn``."""
+
+
+def _tie_level_of(cl: _Claim, member: _Entity, *, own: bool) -> str:
+    """The tie level of a participation claim; an organisation standing for its country gives an
+    organisation-level tie of that country."""
+    is_org = _kind(member) not in ("country", "region")
+    level = min(cl.level) if cl.level else ""
+    return tie_level(level, is_org or not own)
+
+
+def _is_own(data: _Data, key: str, lvl: str) -> bool:
+    """Whether a tie at ``lvl`` is the node's own membership level (national for a country or
+    region, organisation for an international organisation or an initiative)."""
+    ent = data.entities.get(_iri_of(key))
+    if ent is None:
+        return False
+    return (lvl == "national") == (_kind(ent) in ("country", "region"))
+
+
+def _iri_of(key: str) -> str:
+    prefix, _, rest = key.partition(":")
+    return PREFIXES.get(prefix, "") + rest if prefix in PREFIXES else key
+
+
+def _since(claims: Iterable[_Claim]) -> str:
+    """The earliest date a joining claim gives ("" if none does): applicant, partner or
+    not-listed dates never say since when someone is a member."""
+    dates = sorted(d for c in claims if c.status & set(JOINING_STATUSES) for d in c.dates)
+    return dates[0] if dates else ""
+
+
+def _tie(data: _Data, claims: list[_Claim], lvl: str, bkey: str, blabel: str, *, own: bool,
+         relation_names: tuple[str, str] = TIE_RELATIONS) -> dict | None:
+    """Attributes of one tie edge (one member, one bloc, one level), or None for a tie whose only
+    claims say the member is not listed."""
+    if all(c.status and c.status <= {"not-listed"} for c in claims):
+        return None
+    member = own and any(c.status & set(JOINING_STATUSES) for c in claims)
+    relation = relation_names[0] if member else relation_names[1]
+    since = _since(claims)
+    attrs = _claim_attrs(data, claims)
+    certainty = attrs["certainty"]
+    attrs.update(relation=relation, kinds=relation, level=lvl, since=since, date=since, weight=1,
+                 links=json.dumps([{"kind": relation, "via": bkey, "date": since, "certainty": certainty,
+                                    "detail": blabel, "level": lvl}], ensure_ascii=False, sort_keys=True))
+    return attrs
 
 
 def _earliest(claims: list[_Claim]) -> str:
@@ -602,7 +712,7 @@ def _links_json(kind: str, via: str, date: str, certainty: str) -> str:
                       sort_keys=True)
 
 
-def _actors(data: _Data):
+def _actors(data: _Data, *, unlinked_publishers: bool = False):
     import networkx as nx
 
     G = nx.MultiDiGraph(view="actors")
@@ -628,16 +738,36 @@ def _actors(data: _Data):
     memberships: dict[str, dict[str, list[_Claim]]] = defaultdict(lambda: defaultdict(list))
     for rel in data.rels:
         claims = data.claims_about.get(rel.iri, [])
-        name = _REL_NAME[rel.kind]
-        via = curie(rel.b) if rel.kind == "participation" and rel.b in blocs else ""
-        add(rel.a, rel.b, name, claims, via)
-        if via:
-            memberships[curie(rel.a)][via].extend(claims)
+        if rel.kind != "participation":
+            add(rel.a, rel.b, _REL_NAME[rel.kind], claims)
+            continue
+        ment = data.entities.get(rel.a)
+        cu, cv = curie(rel.a), curie(rel.b)
+        if ment is None or cu not in G or cv not in G:
+            continue
+        by_level: dict[str, list[_Claim]] = defaultdict(list)
+        for cl in claims:
+            by_level[_tie_level_of(cl, ment, own=True)].append(cl)
+        blabel = data.entities[rel.b].label if rel.b in data.entities else cv
+        for lvl, cls in sorted(by_level.items()):
+            tie = _tie(data, cls, lvl, cv if rel.b in blocs else "", blabel, own=_is_own(data, cu, lvl),
+                       relation_names=("participates-in", "involved-in"))
+            if tie is None:
+                continue
+            key = tie["relation"] if tie["relation"] == "participates-in" else f"involved-in-{lvl}"
+            G.add_edge(cu, cv, key=key, **tie)
+            if tie["relation"] == "participates-in" and rel.b in blocs:
+                memberships[cu][cv].extend(cls)
     for iri, ent in sorted(data.entities.items()):
         if ent.based_in:
             add(iri, ent.based_in, "based-in", [])
         if ent.part_of and _kind(ent) == "region":
             add(iri, ent.part_of, "part-of", [])
+    # Publishers of sources are entities too, but tied to nothing in this view: a ring of
+    # unlinked nodes around the network. Leave them out.
+    if not unlinked_publishers:
+        G.remove_nodes_from([n for n, d in list(G.nodes(data=True))
+                             if d.get("org_kind") == "publisher" and G.degree(n) == 0])
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
     return G

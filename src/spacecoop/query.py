@@ -53,9 +53,11 @@ def parse_query_file(path: Path, *, strict: bool = True) -> NamedQuery:
     """
     import yaml
 
+    from .load import read_input  # a regular file of bounded size: a FIFO here would hang validate
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_input(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise DataError(str(path), f"cannot read: {exc}") from exc
     header = [line[3:] if line.startswith("#+ ") else line[2:] for line in text.splitlines() if line.startswith("#+")]
     if not header and not strict:
@@ -150,7 +152,7 @@ def run_query(
     >>> int(result.rows[0][0]) > 1000
     True
     """
-    if isinstance(query, str) and _looks_like_sparql(query):
+    if isinstance(query, str) and _is_query_text(query):
         text = query
     else:
         nq = query if isinstance(query, NamedQuery) else get_query(query, root)
@@ -159,8 +161,26 @@ def run_query(
     return as_store(target).query(text, params)
 
 
-def _looks_like_sparql(text: str) -> bool:
-    return "\n" in text or "{" in text
+def _is_query_text(text: str) -> bool:
+    """Whether ``text`` is SPARQL rather than a query name or a file path: decided by parsing it
+    with rdflib's parser, not by guessing from its characters (``DESCRIBE <...>`` has neither a
+    newline nor a brace). A known query name or an existing ``.rq`` file is never parsed."""
+    stripped = text.strip()
+    if not stripped or stripped.endswith(".rq") or re.fullmatch(r"[\w./-]+", stripped):
+        return False  # a query name or a file path: never valid SPARQL
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parseQuery(stripped)
+    except ParseException:  # not SPARQL: a name; or malformed SPARQL, reported below by the store
+        try:
+            if Path(stripped).is_file():
+                return False
+        except (OSError, ValueError):
+            pass
+        return "{" in stripped or "\n" in stripped
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,14 +291,36 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
     for entity, label, _ in rows:
         found.setdefault(entity, "" if label is None else str(label))
     if not found:
+        other = _find_by_other_names(store, text)
+        if isinstance(other, URIRef):
+            return other
         raise UsageError(
             f"parameter {name}: nothing has the label {text!r} "
-            "(give a label, a CURIE such as mission:change-8, or an IRI)"
+            f"(give a label, a CURIE such as mission:change-8, or an IRI){other}"
         )
     if len(found) > 1:
         listed = "; ".join(f"{curie(str(e))} ({lab})" if lab else curie(str(e)) for e, lab in found.items())
         raise UsageError(f"parameter {name}: the label {text!r} fits {len(found)} entities: {listed}")
     return next(iter(found))
+
+
+def _find_by_other_names(store: Store, text: str) -> URIRef | str:
+    """Look ``text`` up with :func:`spacecoop.entities.find_entity` (ISO codes, pycountry names,
+    a leading article): the one entity it names, else a "; did you mean …" hint (or "").
+
+    Only for stores held in this process: a remote SPARQL store would have to send its whole
+    dataset, so it gets the label look-up alone.
+    """
+    from .store import MemoryStore, OxigraphStore
+
+    if not isinstance(store, MemoryStore | OxigraphStore):
+        return ""
+    from .entities import EntityFinder
+
+    lookup = EntityFinder(store.to_dataset()).find(text)
+    if lookup.unique is not None:
+        return URIRef(lookup.unique.iri)
+    return f"; {lookup.did_you_mean()}" if lookup.suggestions else ""
 
 
 def resolve_params(

@@ -45,10 +45,12 @@ OTHER_KIND = ("#9d9d9d", "dot", "other")
 RELATION_COLOURS: dict[str, str] = {
     "co-development": "#2f8f2f",
     "membership": "#7b68a6",
+    "involvement": "#e8a33d",
     "co-membership": "#b8b8b8",
     "agreement": "#9c755f",
     "develops": "#2f8f2f",
     "participates-in": "#7b68a6",
+    "involved-in": "#e8a33d",
     "based-in": "#9aa5b1",
     "part-of": "#76b7b2",
     "carries": "#b07aa1",
@@ -141,6 +143,54 @@ def _plain(value):
     return str(value)
 
 
+
+_WORDS = {
+    "relation": "Tie", "level": "Level", "status": "Status", "certainty": "Least certain claim",
+    "certainties": "Certainties", "since": "Member since", "via_label": "Through",
+    "n_sources": "Sources", "n_claims": "Claims", "role": "Role", "org_kind": "Kind of organisation",
+    "country": "Country", "iso": "ISO code", "aliases": "Also called", "kind": "Kind",
+}
+_RELATION_WORDS = {
+    "membership": "national member", "participates-in": "member", "involvement": "other tie (not a member)",
+    "involved-in": "other tie (not a member)", "co-development": "co-develop a payload",
+    "co-membership": "members of the same bloc", "develops": "develops", "carries": "carries",
+    "based-in": "based in", "part-of": "part of", "agreement": "agreement",
+}
+
+
+def _words(value) -> str:
+    """A field value in plain words: lists joined with commas, concept names with spaces."""
+    text = str(value)
+    parts = [p for p in text.split(";") if p]
+    return ", ".join(p.replace("-", " ") if ":" not in p else p for p in parts) if parts else text
+
+
+def _plain_pairs(d: dict, keys: tuple[str, ...]) -> list[list]:
+    """``[label, text]`` pairs for a panel: plain words, no field names, nothing empty or zero."""
+    out = []
+    for k in keys:
+        v = d.get(k)
+        if v in ("", None, False, 0):
+            continue
+        if k == "relation":
+            text = _RELATION_WORDS.get(str(v), _words(v))
+        elif k in ("n_sources", "n_claims", "iso", "country"):
+            text = str(v)
+        elif k == "via_label":
+            text = ", ".join(p for p in str(v).split(";") if p)
+        elif k == "since" and d.get("relation") not in ("membership", "participates-in"):
+            k, text = "since_other", str(v)
+        else:
+            text = _words(v)
+        out.append([_WORDS.get(k, "Since" if k == "since_other" else k.replace("_", " ")), text])
+    return out
+
+
+_NODE_FIELDS = ("org_kind", "country", "iso", "aliases")
+_EDGE_FIELDS = ("relation", "level", "status", "role", "since", "certainty", "certainties", "via_label",
+                "n_sources", "n_claims")
+
+
 def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> dict:
     """Return the JSON-ready data the page draws: nodes, edges, kinds, relations, blocs, dates.
 
@@ -173,9 +223,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
         colour, shape, _ = KIND_STYLE.get(kind, OTHER_KIND)
         node_blocs = [b for b in str(d.get("blocs") or "").split(";") if b]
         since = {b: str(d.get(f"since:{b}", "")) for b in node_blocs}
-        info = [[k, _plain(d[k])] for k in sorted(d)
-                if k not in ("label", "evidence", "kind", "blocs") and not k.startswith("since:")
-                and d[k] not in ("", None) and d[k] is not False]
+        info = _plain_pairs(d, _NODE_FIELDS)
         x, y = pos.get(v, (0.0, 0.0))
         nodes.append({
             "id": str(v),
@@ -209,7 +257,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
             link_kinds[lk.get("kind") or relation] = 1
             if lk.get("date"):
                 dates.add(lk["date"])
-        info = [[k, _plain(d[k])] for k in sorted(d) if k not in ("evidence", "links") and d[k] not in ("", None)]
+        info = _plain_pairs(d, _EDGE_FIELDS)
         edges.append({
             "id": f"e{i}",
             "from": str(u),
@@ -336,14 +384,23 @@ _APP_JS = r"""
       (kinds.indexOf("co-development") >= 0 ? "co-development" : (kinds[0] || e.relation));
     var color = relColor[kind] || relColor[e.relation] || "#8c8c8c";
     var dashes = false, width = 1 + Math.min(6, Math.log2(1 + links.length));
+    var other = e.relation === "involvement" || e.relation === "involved-in";
+    if (other) { width = 1; dashes = [2, 3]; }  // a tie that is not national membership
+    else if (e.relation === "membership" || e.relation === "participates-in") { width += 1.5; }
     if (cert === "contradicted" || cert === "disputed") { color = DATA.contradictedColor; dashes = [3, 4]; width += 1; }
     else if (cert === "hedged" || cert === "unconfirmed") { dashes = [8, 6]; }
     return { color: { color: color, highlight: color, hover: color, opacity: kind === "co-membership" ? 0.45 : 0.9 },
              dashes: dashes, width: width };
   }
 
+  // On the canvas a bloc goes by its short name (APSCO, not the Asia-Pacific Space Cooperation
+  // Organization); the panels, the search and the filters keep the full one.
+  var shortOf = {};
+  DATA.blocs.forEach(function (b) { if (b.short && b.short.length < b.label.length) { shortOf[b.id] = b.short; } });
+  var canvasLabel = {};
+  DATA.nodes.forEach(function (n) { canvasLabel[n.id] = shortOf[n.id] || n.label; });
   var visNodes = DATA.nodes.map(function (n) {
-    return { id: n.id, label: n.label, x: n.x, y: n.y, shape: n.shape, size: n.size,
+    return { id: n.id, label: canvasLabel[n.id], x: n.x, y: n.y, shape: n.shape, size: n.size, value: n.size,
              color: { background: n.color, border: n.bloc ? "#7a1f1f" : "#3a3a3a",
                       highlight: { background: n.color, border: "#000" }, hover: { background: n.color, border: "#000" } },
              borderWidth: n.bloc ? 2 : 1 };
@@ -360,7 +417,11 @@ _APP_JS = r"""
     physics: { enabled: false },
     layout: { improvedLayout: false, randomSeed: 0 },
     interaction: { hover: true, tooltipDelay: 120, hideEdgesOnDrag: big, hideEdgesOnZoom: big, multiselect: true },
-    nodes: { font: { size: 13, face: "system-ui, sans-serif" }, scaling: { label: { drawThreshold: 6 } } },
+    // Labels grow with the node (blocs and hubs largest) and a label too small to read at the
+    // current zoom is not drawn, so the first view shows legible labels, not a heap of them;
+    // zooming in brings the rest.
+    nodes: { font: { size: 13, face: "system-ui, sans-serif", strokeWidth: 3, strokeColor: "#ffffff" },
+             scaling: { min: 8, max: 40, label: { enabled: true, min: 22, max: 44, drawThreshold: 8, maxVisible: 32 } } },
     edges: { smooth: false, selectionWidth: 2 }
   });
 
@@ -383,8 +444,15 @@ _APP_JS = r"""
     item.appendChild(el("span", text));
     rlegend.appendChild(item);
   }
-  DATA.relations.forEach(function (r) { lineItem(r.name, r.color); });
-  lineItem("hedged (a claim hedges it)", "#555", "dashed");
+  var RELATION_WORDS = {
+    "membership": "national member of a bloc (thick)",
+    "participates-in": "member in its own name (thick)",
+    "involvement": "other tie: sub-national groups, organisations, applicants (thin, dotted)",
+    "involved-in": "other tie: sub-national, organisation, applicant (thin, dotted)"
+  };
+  DATA.relations.forEach(function (r) { lineItem(RELATION_WORDS[r.name] || r.name.replace(/-/g, " "), r.color,
+    (r.name === "involvement" || r.name === "involved-in") ? "dotted" : ""); });
+  lineItem("hedged or unconfirmed (a claim hedges it)", "#555", "dashed");
   lineItem("contradicted or disputed", DATA.contradictedColor, "dotted");
 
   // ---------------------------------------------------------------- filters
@@ -421,15 +489,26 @@ _APP_JS = r"""
     dateInput.value = i >= DATA.dates.length ? "" : startOf(DATA.dates[i]);
     applyFilters();
   });
-  dateInput.addEventListener("change", applyFilters);
+  function moveSlider() {  // the date box moves the slider to the last date on or before it
+    var d = dateInput.value || "";
+    if (!d) { slider.value = DATA.dates.length; return; }
+    var i = 0;
+    while (i < DATA.dates.length && startOf(DATA.dates[i]) <= d) { i++; }
+    slider.value = Math.max(0, i - 1);
+  }
+  dateInput.addEventListener("change", function () { moveSlider(); applyFilters(); });
+  dateInput.addEventListener("input", function () { moveSlider(); applyFilters(); });
   undated.addEventListener("change", applyFilters);
   hideLonely.addEventListener("change", applyFilters);
 
+  var TIES = ["membership", "involvement", "co-membership", "participates-in", "involved-in"];
   function linkVisible(l, e, asof) {
     if (kindOn[l.kind || e.relation] === false) { return false; }
     if (l.via && blocOn[l.via] === false) { return false; }
     if (asof) {
-      if (!l.date) { return undated.checked; }
+      // an undated tie to a bloc is never a member on a date: shown only on request (and marked);
+      // other undated links (co-development, carriage) are no claim about time and stay
+      if (!l.date) { return undated.checked || TIES.indexOf(l.kind || e.relation) < 0; }
       if (startOf(l.date) > asof) { return false; }
     }
     return true;
@@ -448,7 +527,11 @@ _APP_JS = r"""
         (nodeById[e.to].bloc && blocOn[e.to] === false));
       if (!hide) { shown[e.from] = true; shown[e.to] = true; visibleEdges++; }
       var s = edgeStyle(e, live.length ? live : e.links);
-      edgeUpdates.push({ id: e.id, hidden: hide, color: s.color, dashes: s.dashes, width: s.width });
+      var undatedOnly = !!asof && live.length > 0 && live.every(function (l) {
+        return !l.date && TIES.indexOf(l.kind || e.relation) >= 0; });
+      if (undatedOnly) { s.dashes = [1, 5]; s.color = { color: "#9d9d9d", highlight: "#555", hover: "#555", opacity: 0.8 }; }
+      edgeUpdates.push({ id: e.id, hidden: hide, color: s.color, dashes: s.dashes, width: s.width,
+                         label: undatedOnly ? "undated" : undefined, font: { size: 9, color: "#777" } });
     });
     var nodeUpdates = [], visibleNodes = 0;
     DATA.nodes.forEach(function (n) {
@@ -511,13 +594,22 @@ _APP_JS = r"""
     panel.appendChild(el("h2", "Evidence (" + list.length + ")"));
     list.forEach(function (ev) {
       if (ev.quote) { panel.appendChild(el("blockquote", "\u201c" + ev.quote + "\u201d")); }
+      else if (ev.detail) { panel.appendChild(el("blockquote", "Compiler's words: " + ev.detail)); }
+      if (ev.note) { panel.appendChild(el("p", "Compiler's note: " + ev.note, "source")); }
+      var what = [];
+      if (ev.status) { what.push(ev.status); }
+      if (ev.level) { what.push(ev.level.replace(/-/g, " ") + " level"); }
+      if (ev.date) { what.push("dated " + ev.date + (ev.date_inferred_from ? " (inferred: " + ev.date_inferred_from + ")" : "")); }
+      if (ev.ordinal) { what.push("accession number " + ev.ordinal); }
+      if (ev.as_of) { what.push("listed as of " + ev.as_of + " (not a joining date)"); }
+      if (ev.planned) { what.push("planned, not yet done"); }
+      if (what.length) { panel.appendChild(el("p", what.join(", "), "source")); }
       var src = el("p", null, "source");
-      src.appendChild(el("span", ev.source_label || ev.source || "(no source)"));
+      src.appendChild(el("span", "Says: " + (ev.source_label || ev.source || "(no source)")));
       if (ev.certainty) {
         src.appendChild(el("span", " \u00b7 "));
         src.appendChild(el("span", ev.certainty, "cert-" + ev.certainty));
       }
-      if (ev.source) { src.appendChild(el("span", " \u00b7 " + ev.source)); }
       panel.appendChild(src);
     });
   }
@@ -527,11 +619,18 @@ _APP_JS = r"""
     clear(panel);
     panel.appendChild(el("h1", n.label));
     var dl = el("dl");
-    addPairs(dl, [["kind", n.kind]]);
+    addPairs(dl, [["Kind", n.kind.replace(/-/g, " ")]]);
     addPairs(dl, n.info);
     n.blocs.forEach(function (b) {
       var bl = nodeById[b];
-      addPairs(dl, [["bloc", (bl ? bl.label : b) + (n.since[b] ? " (since " + n.since[b] + ")" : " (date not claimed)")]]);
+      addPairs(dl, [["Member of", (bl ? bl.label : b) + (n.since[b] ? " (since " + n.since[b] + ")" : " (no joining date claimed)")]]);
+    });
+    DATA.edges.forEach(function (e) {  // ties that are not membership, in words
+      if (e.relation !== "involvement" && e.relation !== "involved-in") { return; }
+      if (e.from !== id && e.to !== id) { return; }
+      var other = nodeById[e.from === id ? e.to : e.from];
+      var lvl = (e.info.filter(function (p) { return p[0] === "Level"; })[0] || [0, ""])[1];
+      addPairs(dl, [["Also tied to", (other ? other.label : "") + (lvl ? " (" + lvl + " level, not a member)" : " (not a member)")]]);
     });
     panel.appendChild(dl);
     addEvidence(n.evidence);
@@ -550,17 +649,68 @@ _APP_JS = r"""
       panel.appendChild(el("h2", "Links (" + e.links.length + ")"));
       var ul = el("ul");
       e.links.forEach(function (l) {
-        ul.appendChild(el("li", [l.kind, l.detail, l.date ? "since " + l.date : "", l.certainty].filter(Boolean).join(" \u00b7 ")));
+        ul.appendChild(el("li", [(l.kind || "").replace(/-/g, " "), l.detail, l.level ? l.level + " level" : "",
+          l.date ? "since " + l.date : "", l.certainty].filter(Boolean).join(" \u00b7 ")));
       });
       panel.appendChild(ul);
     }
     addEvidence(e.evidence);
     state.shown = id;
   }
-  network.on("hoverNode", function (p) { showNode(p.node); });
-  network.on("hoverEdge", function (p) { showEdge(p.edge); });
+  // Hover previews; a click opens what is under the pointer (the node clicked, not the one
+  // selected or hovered before) and keeps it open until the next click.
+  // ---------------------------------------------------------------- legible labels
+  // vis-network draws every label big enough to read at the current zoom, also on top of one
+  // another. After each change of zoom the labels are placed greedily, biggest node first: a
+  // label that would overlap one already placed is left out until zooming in makes room.
+  var labelCtx = document.createElement("canvas").getContext("2d");
+  var bySize = DATA.nodes.slice().sort(function (a, b) { return b.size - a.size || (a.id < b.id ? -1 : 1); });
+  var labelScale = null, labelShown = {};
+  function declutter() {
+    var scale = network.getScale(), placed = [], updates = [];
+    bySize.forEach(function (n) {
+      var body = network.body.nodes[n.id];
+      if (!body) { return; }
+      var lm = body.labelModule, size = lm.fontOptions ? lm.fontOptions.size : 13;
+      var readable = !body.options.hidden && size * scale >= 9;  // smaller is not legible
+      var show = false;
+      if (readable) {
+        labelCtx.font = size + "px " + ((lm.fontOptions && lm.fontOptions.face) || "sans-serif");
+        var text = canvasLabel[n.id], w = labelCtx.measureText(text).width + 8, h = size * 1.3 + 4;
+        var box = { l: body.x - w / 2, t: body.y + (body.shape.height || body.options.size * 2) / 2, w: w, h: h };
+        show = placed.every(function (o) {
+          return box.l >= o.l + o.w || o.l >= box.l + box.w || box.t >= o.t + o.h || o.t >= box.t + box.h;
+        });
+        if (show) { placed.push(box); }
+      }
+      if (labelShown[n.id] !== show) {
+        labelShown[n.id] = show;
+        updates.push({ id: n.id, label: show ? canvasLabel[n.id] : "" });
+      }
+    });
+    if (updates.length) { nodes.update(updates); }
+  }
+  network.on("afterDrawing", function () {
+    var scale = network.getScale();
+    if (labelScale !== null && Math.abs(scale - labelScale) < 1e-9) { return; }
+    labelScale = scale;
+    declutter();
+  });
+  network.on("hoverNode", function (p) { if (!state.pinned) { showNode(p.node); } });
+  network.on("hoverEdge", function (p) { if (!state.pinned) { showEdge(p.edge); } });
   network.on("click", function (p) {
-    if (p.nodes.length) { showNode(p.nodes[0]); } else if (p.edges.length) { showEdge(p.edges[0]); }
+    var at = p.pointer && p.pointer.DOM ? network.getNodeAt(p.pointer.DOM) : undefined;
+    var id = at !== undefined ? at : (p.nodes.length ? p.nodes[0] : undefined);
+    state.pinned = false;
+    if (id !== undefined) { showNode(id); state.pinned = true; }
+    else {
+      var eid = p.pointer && p.pointer.DOM ? network.getEdgeAt(p.pointer.DOM) : undefined;
+      if (eid === undefined && p.edges.length) { eid = p.edges[0]; }
+      if (eid !== undefined) { showEdge(eid); state.pinned = true; }
+    }
+  });
+  document.getElementById("reset-view").addEventListener("click", function () {
+    state.pinned = false; network.unselectAll(); fitVisible();
   });
 
   applyFilters();
@@ -606,8 +756,9 @@ _TEMPLATE = """<!DOCTYPE html>
   <h2>As of date</h2>
   <input id="asof-slider" type="range" step="1" aria-label="as of date">
   <div class="row"><input id="asof" type="date"> <span id="date-label"></span></div>
-  <label><input id="undated" type="checkbox" checked> include links no claim dates</label>
+  <label><input id="undated" type="checkbox"> also show ties no claim dates (marked)</label>
   <label><input id="hide-lonely" type="checkbox" checked> hide nodes whose links are all filtered</label>
+  <p><button id="reset-view" type="button">Reset view</button></p>
   <h2>Nodes</h2>
   <div id="legend"></div>
   <h2>Edges</h2>

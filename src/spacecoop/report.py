@@ -38,16 +38,50 @@ def print_summary(summary: Summary) -> None:
     console.print(table)
 
 
-def print_validation(report: ValidationReport) -> None:
+def summarize_skipped(skipped) -> str:
+    """Return one line that counts the checks that could not run, by reason.
+
+    Examples
+    --------
+    >>> summarize_skipped(["quotes of source:a not checked: the source has no sc:localCopy",
+    ...                    "quotes of source:b not checked: /x/b.txt is not at hand"])
+    'quotes of 2 sources not checked: 1 quote nothing and have no stored text (sc:localCopy), 1 stored text not at hand'
+    >>> summarize_skipped(["quotes of source:c not checked: 3 claims quote it but it has no stored text: "
+    ...                    "the source has no sc:localCopy"])
+    'quotes of 1 sources not checked: 1 QUOTED but without a stored text, so never checked (source:c)'
+    """
+    quoted = [s.split(" not checked")[0].removeprefix("quotes of ") for s in skipped
+              if "quote it but it has no stored text" in s]
+    no_copy = sum("has no sc:localCopy" in s and "quote it but" not in s for s in skipped)
+    absent = sum("is not at hand" in s for s in skipped)
+    other = len(skipped) - len(quoted) - no_copy - absent
+    parts = []
+    if quoted:
+        named = ", ".join(quoted[:3]) + (", …" if len(quoted) > 3 else "")
+        parts.append(f"{len(quoted)} QUOTED but without a stored text, so never checked ({named})")
+    if no_copy:
+        parts.append(f"{no_copy} quote nothing and have no stored text (sc:localCopy)")
+    if absent:
+        parts.append(f"{absent} stored text{'s' if absent > 1 else ''} not at hand")
+    if other:
+        parts.append(f"{other} other")
+    return f"quotes of {len(skipped)} sources not checked: " + ", ".join(parts)
+
+
+def print_validation(report: ValidationReport, verbose: bool = False) -> None:
     """Print a validation report: every violation with node, rule and file, then the verdict.
 
     Plain lines rather than a table, so that long IRIs and paths are never folded and the output
-    can be searched in a CI log.
+    can be searched in a CI log. Checks that could not run are one summary line, or one line each
+    with ``verbose``.
     """
     import click
 
-    for reason in report.skipped:
-        click.echo(f"skipped: {reason}")
+    if verbose:
+        for reason in report.skipped:
+            click.echo(f"skipped: {reason}")
+    elif report.skipped:
+        click.echo(f"skipped: {summarize_skipped(report.skipped)} (details: spacecoop validate --verbose)")
     if report.conforms:
         click.echo(f"conforms (checks run: {', '.join(report.checked)})")
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Literal, URIRef
@@ -30,6 +31,45 @@ GRAPH_FORMATS = {
 }
 _RDFLIB_FORMAT = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld"}
 XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
+# Anything but XML 1.0's Char production: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+# [#x10000-#x10FFFF]. Not even a character reference (&#1;) may stand for these.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class NotXmlError(UsageError):
+    """A result holds a character that XML 1.0 cannot carry, so it has no XML form."""
+
+
+def check_xml_text(text: str, alternatives: str = "JSON, CSV or TSV") -> None:
+    """Refuse a text that an XML 1.0 document cannot hold.
+
+    Parameters
+    ----------
+    text : str
+        The text that would go into the document (a value, or the document itself).
+    alternatives : str
+        The formats to suggest instead, for the message.
+
+    Raises
+    ------
+    NotXmlError
+        ``text`` holds U+0000, another C0 control other than tab, line feed and carriage return,
+        a lone surrogate, U+FFFE or U+FFFF; the message names the first one.
+
+    Examples
+    --------
+    >>> check_xml_text("tab\\tand é")
+    >>> check_xml_text("a\\x01b")
+    Traceback (most recent call last):
+    ...
+    spacecoop.results.NotXmlError: the result holds U+0001, a character XML 1.0 cannot carry (at position 1 of a value), so it has no XML form; ask for JSON, CSV or TSV instead
+    """
+    m = _NOT_XML_CHAR.search(text)
+    if m is not None:
+        raise NotXmlError(
+            f"the result holds U+{ord(m.group()):04X}, a character XML 1.0 cannot carry (at position "
+            f"{m.start()} of a value), so it has no XML form; ask for {alternatives} instead"
+        )
 
 
 def media_type(result: QueryResult, fmt: str) -> str:
@@ -54,6 +94,9 @@ def serialize_result(result: QueryResult, fmt: str) -> bytes:
     ------
     UsageError
         The format does not fit the kind of result.
+    NotXmlError
+        XML was asked for and the result holds a character XML 1.0 cannot carry (U+0001, say):
+        written anyway, the document would not be well-formed.
 
     Examples
     --------
@@ -94,6 +137,11 @@ def _json(result: QueryResult) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
 
+def _text(value: str) -> str:
+    # a CR would come back as LF (XML parsers normalise line ends) unless written as a reference
+    return escape(value, {"\r": "&#13;"})
+
+
 def _xml(result: QueryResult) -> bytes:
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
     out += [f"  <variable name={quoteattr(v)}/>" for v in result.vars]
@@ -108,20 +156,30 @@ def _xml(result: QueryResult) -> bytes:
                 if t is None:
                     continue
                 if isinstance(t, URIRef):
-                    value = f"<uri>{escape(str(t))}</uri>"
+                    value = f"<uri>{_text(str(t))}</uri>"
                 elif isinstance(t, BNode):
-                    value = f"<bnode>{escape(str(t))}</bnode>"
+                    value = f"<bnode>{_text(str(t))}</bnode>"
                 elif t.language:
-                    value = f"<literal xml:lang={quoteattr(t.language)}>{escape(str(t))}</literal>"
+                    value = f"<literal xml:lang={quoteattr(t.language)}>{_text(str(t))}</literal>"
                 elif t.datatype and t.datatype != XSD_STRING:
-                    value = f"<literal datatype={quoteattr(str(t.datatype))}>{escape(str(t))}</literal>"
+                    value = f"<literal datatype={quoteattr(str(t.datatype))}>{_text(str(t))}</literal>"
                 else:
-                    value = f"<literal>{escape(str(t))}</literal>"
+                    value = f"<literal>{_text(str(t))}</literal>"
                 out.append(f"    <binding name={quoteattr(v)}>{value}</binding>")
             out.append("  </result>")
         out.append("</results>")
     out.append("</sparql>")
-    return ("\n".join(out) + "\n").encode("utf-8")
+    doc = "\n".join(out) + "\n"
+    if _NOT_XML_CHAR.search(doc):  # one scan of the whole document; then say where
+        for row in result.rows:
+            for v, t in zip(result.vars, row):
+                if t is not None:
+                    try:
+                        check_xml_text(str(t))
+                    except NotXmlError as exc:
+                        raise NotXmlError(str(exc).replace("of a value", f"of a value of ?{v}")) from None
+        check_xml_text(doc)
+    return doc.encode("utf-8")
 
 
 def _csv(result: QueryResult) -> bytes:

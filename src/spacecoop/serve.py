@@ -44,6 +44,12 @@ Safety
   that runs longer than ``busy_timeout`` (503 with ``Retry-After``), so clients looping slow
   queries cannot keep a cheap query from anyone else waiting; 503 when no worker frees up
   within ``busy_timeout``. The answer cache counts query texts and answers under one cap.
+* Strict HTTP framing: two Content-Length headers, a Content-Length with Transfer-Encoding, a
+  malformed or folded header, or a body shorter than announced get 400 and the connection is
+  closed; nothing of such a request runs. A body the handler does not read closes the
+  connection, so it is never read as the next request.
+* The network pages' Content-Security-Policy allows their inline scripts by SHA-256 only (no
+  ``unsafe-inline``, no ``unsafe-eval``).
 * Binds 127.0.0.1 unless told otherwise; CORS allows any origin but never credentials.
 * Errors are one plain-text line; no traceback ever reaches a client.
 """
@@ -446,14 +452,25 @@ def _best_format(types: Mapping[str, str], ranges: list[tuple[str, float, int]])
 
 
 def serialize(result, fmt: str) -> tuple[bytes, str]:
-    """Write a :class:`~spacecoop.store.QueryResult` as ``fmt``; return the bytes and media type."""
-    from .results import media_type, serialize_result
+    """Write a :class:`~spacecoop.store.QueryResult` as ``fmt``; return the bytes and media type.
+
+    Raises
+    ------
+    QueryRefused
+        Status 406 when XML is asked for and the result holds a character XML 1.0 cannot carry.
+    """
+    from .results import NotXmlError, check_xml_text, media_type, serialize_result
 
     if fmt == "rdfxml":
         from .namespaces import bind_prefixes
 
         bind_prefixes(result.graph)
-        return result.graph.serialize(format="xml").encode("utf-8"), GRAPH_MEDIA["rdfxml"]
+        text = result.graph.serialize(format="xml")
+        try:
+            check_xml_text(text, "Turtle, N-Triples or JSON-LD")
+        except NotXmlError as exc:
+            raise QueryRefused(str(exc).replace("of a value", "of the document"), 406) from None
+        return text.encode("utf-8"), GRAPH_MEDIA["rdfxml"]
     if fmt == "json" and result.graph is None:
         # The same document as serialize_result writes, but compact: json.dumps with indent falls
         # back to the pure-Python encoder, which took 30 of 45 ms for 236 rows (evidence).
@@ -465,7 +482,10 @@ def serialize(result, fmt: str) -> tuple[bytes, str]:
             bindings = [{v: term_json(t) for v, t in zip(result.vars, row) if t is not None} for row in result.rows]
             doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), media_type(result, fmt)
-    return serialize_result(result, fmt), media_type(result, fmt)
+    try:
+        return serialize_result(result, fmt), media_type(result, fmt)
+    except NotXmlError as exc:
+        raise QueryRefused(str(exc), 406) from None
 
 
 class _ResultCache:
@@ -1165,13 +1185,55 @@ def _build_graph_page(target, view: str) -> tuple[int, bytes, str]:
     except Exception as exc:  # noqa: BLE001 - another stage's failure becomes a 500 with its message
         return 500, f"cannot draw the {view} network: {type(exc).__name__}: {exc}\n".encode(), "text/plain; charset=utf-8"
     body = html.encode("utf-8") if isinstance(html, str) else bytes(html)
+    _graph_csp(body)  # hash the page's scripts now, once, for its Content-Security-Policy header
     return 200, body, "text/html; charset=utf-8"
+
+
+_GRAPH_CSPS: dict[bytes, str] = {}  # page body -> its CSP; one entry per network view built
+
+
+def _graph_csp(body: bytes) -> str:
+    """Return the Content-Security-Policy of a network page: its own inline scripts, by hash.
+
+    Each inline ``<script>`` that a browser runs (no ``src``, no data ``type``) is allowed by the
+    SHA-256 of its text, so no other script can run on the page: no ``'unsafe-inline'``, no
+    ``'unsafe-eval'``.
+
+    Examples
+    --------
+    >>> _graph_csp(b"<script>go()</script><script type='application/json'>{}</script>").split("; ")[1]
+    "script-src 'self' 'sha256-5KYv+PUboo5h+0+YAtGRPbwv5d/QxzHslP4YGnUaxRw='"
+    """
+    import base64
+    import hashlib
+    import re
+
+    known = _GRAPH_CSPS.get(body)
+    if known is not None:
+        return known
+    hashes: list[str] = []
+    for attrs, text in re.findall(rb"<script\b([^>]*)>(.*?)</script\s*>", body, re.DOTALL | re.IGNORECASE):
+        if re.search(rb"\bsrc\s*=", attrs, re.IGNORECASE):
+            continue
+        kind = re.search(rb"""\btype\s*=\s*["']?([^"'\s>]*)""", attrs, re.IGNORECASE)
+        if kind and kind.group(1).lower() not in (b"", b"text/javascript", b"application/javascript", b"module"):
+            continue  # a data block (application/json): never run, so not a script to allow
+        text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # as the HTML parser reads it
+        hashes.append("'sha256-" + base64.b64encode(hashlib.sha256(text).digest()).decode("ascii") + "'")
+    csp = GRAPH_CSP.format(scripts=" ".join(dict.fromkeys(hashes)))
+    if len(_GRAPH_CSPS) < 16:
+        _GRAPH_CSPS[body] = csp
+    return csp
 
 
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'")
-GRAPH_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-             "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'")
+# The network pages' policy; {scripts}: the hashes of the page's inline scripts (_graph_csp).
+GRAPH_CSP = ("default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
+             "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+             "base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+ALLOW = "GET, HEAD, POST, OPTIONS"  # the methods every route answers (HEAD as GET without the body)
+GZIP_MIN = 1024  # bodies smaller than this go uncompressed even when the client accepts gzip
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
@@ -1180,12 +1242,30 @@ CORS_HEADERS = {
 }
 
 
+def _accepts_gzip(header: str | None) -> bool:
+    """Whether an Accept-Encoding header accepts gzip (by name or ``*``, with q > 0).
+
+    Examples
+    --------
+    >>> _accepts_gzip("gzip, deflate"), _accepts_gzip("gzip;q=0"), _accepts_gzip("*"), _accepts_gzip(None)
+    (True, False, True, False)
+    """
+    if not header:
+        return False
+    named = {rng: q for rng, q, _pos in _parse_accept(header)}
+    if "gzip" in named:
+        return named["gzip"] > 0
+    return named.get("*", 0.0) > 0
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: EndpointServer
     protocol_version = "HTTP/1.1"
     server_version = "spacecoop"
     sys_version = ""
     timeout = 60  # seconds a client may take to send its request
+    disable_nagle_algorithm = True  # TCP_NODELAY: a reply leaves at once, not after the client's ACK
+    ONE_WRITE = 256 * 1024  # a body up to this size leaves in the same write as its headers
 
     def version_string(self) -> str:
         return self.server_version
@@ -1197,17 +1277,40 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _send(self, status: int, body: bytes, media: str, headers: Mapping[str, str] | None = None) -> None:
+        headers = dict(headers or {})
+        if getattr(self, "_unread_body", False):
+            self.close_connection = True
+        if self.close_connection and "Connection" not in headers:
+            headers["Connection"] = "close"  # tell the client, so it does not send on into a closed socket
+        if status == 200 and len(body) >= GZIP_MIN:  # an answer that may be sent compressed
+            vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+            headers["Vary"] = ", ".join([*vary, "Accept-Encoding"])
+            if _accepts_gzip(self.headers.get("Accept-Encoding")):
+                import gzip
+
+                body = gzip.compress(body, compresslevel=5, mtime=0)
+                headers["Content-Encoding"] = "gzip"
         self.send_response(status)
         self.send_header("Content-Type", media)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
         for k, v in CORS_HEADERS.items():
             self.send_header(k, v)
-        for k, v in (headers or {}).items():
+        for k, v in headers.items():
             self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
+        # end_headers() writes the headers alone: a second small write for the body then waits
+        # for the client's delayed ACK (about 40 ms a request on a kept-alive connection)
+        if not hasattr(self, "_headers_buffer"):  # HTTP/0.9: no headers at all
             self.wfile.write(body)
+            return
+        self._headers_buffer.append(b"\r\n")
+        if self.command != "HEAD" and len(body) <= self.ONE_WRITE:
+            self._headers_buffer.append(body)
+            self.flush_headers()
+        else:
+            self.flush_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
     def _error(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
         self._send(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8", headers)
@@ -1218,6 +1321,45 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(code, message or HTTPStatus(code).phrase, {"Connection": "close"})
         except OSError:
             pass
+
+    def parse_request(self) -> bool:
+        """The stdlib's, then refuse any framing two readers could take differently (400, close)."""
+        if not super().parse_request():
+            return False
+        problem = self._framing_problem()
+        if problem:
+            self.send_error(400, problem)
+            return False
+        length = self.headers.get("Content-Length", "0").strip(" \t")
+        # a body that is not read (a GET with a body, a POST to the wrong path, a refusal) must
+        # not be taken for the next request: _send closes the connection while this is set
+        self._unread_body = self.headers.get("Transfer-Encoding") is not None or int(length or "0") > 0
+        return True
+
+    def _framing_problem(self) -> str | None:
+        """Say why the request's Content-Length / Transfer-Encoding are ambiguous, or None."""
+        import re
+        from email.errors import MissingHeaderBodySeparatorDefect
+
+        rest = self.headers.get_payload()
+        rest = rest if isinstance(rest, str) else ""
+        if rest or any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in self.headers.defects):
+            # the stdlib's parser stops at a line that is no header ("Content-Length : 5", no
+            # colon) and drops every header after it, Content-Length included
+            line = rest.splitlines()[0][:60] if rest.strip() else ""
+            return f"malformed header line {line!r}: every header line is NAME: VALUE, no space before the colon"
+        for name, value in self.headers.items():
+            if "\r" in value or "\n" in value:
+                return f"header {name[:40]} is folded over several lines, which this endpoint does not accept"
+        lengths = self.headers.get_all("Content-Length") or []
+        if lengths and self.headers.get_all("Transfer-Encoding"):
+            return "a request with both Transfer-Encoding and Content-Length is ambiguous; send only Content-Length"
+        if len(lengths) > 1:
+            shown = ", ".join(repr(v[:20]) for v in lengths[:4])
+            return f"{len(lengths)} Content-Length headers ({shown}); send exactly one"
+        if lengths and not re.fullmatch(r"[0-9]{1,15}", lengths[0].strip(" \t")):
+            return f"bad Content-Length {lengths[0][:40]!r}: it must be a decimal number of bytes, digits only"
+        return None
 
     def handle_one_request(self) -> None:
         try:
@@ -1240,6 +1382,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         length = self.headers.get("Content-Length")
         if length is None:
+            self.close_connection = True  # whatever follows is its body: never read it as a request
             self._error(411, "a POST needs a Content-Length")
             return None
         try:
@@ -1262,12 +1405,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(413, f"request body of {n} bytes is larger than this endpoint's limit of "
                              f"{self.server.config.max_body} bytes")
             return None
-        return self.rfile.read(n)
+        body = self.rfile.read(n)  # a client that stalls mid-body runs into the socket timeout: closed
+        if len(body) < n:
+            self.close_connection = True
+            self._error(400, f"the request body ended after {len(body)} of {n} bytes (Content-Length); "
+                             "nothing was run")
+            return None
+        self._unread_body = False
+        return body
 
     # -- verbs -----------------------------------------------------------------------------
 
     def do_OPTIONS(self) -> None:
-        self._send(204, b"", "text/plain; charset=utf-8", {"Allow": "GET, POST, OPTIONS"})
+        self._send(204, b"", "text/plain; charset=utf-8", {"Allow": ALLOW})
 
     def do_HEAD(self) -> None:
         self.do_GET()
@@ -1285,24 +1435,29 @@ class _Handler(BaseHTTPRequestHandler):
         elif path in ("/", "/index.html"):
             self._static("index.html")
         elif path.startswith("/static/"):
-            self._static(unquote(path[len("/static/"):]))
+            self._static(_unquote_path(path[len("/static/"):]))
         elif path in ("/queries", "/queries/"):
             self._list_queries(args)
         elif path.startswith("/queries/"):
-            self._named_query(unquote(path[len("/queries/"):]), args)
+            name = _unquote_path(path[len("/queries/"):])
+            if name is None:
+                self._error(404, "unknown query: the name is not valid UTF-8 or holds a NUL")
+            else:
+                self._named_query(name, args)
         elif path in ("/graph/countries", "/graph/actors"):
             status, body, media = self.server.graph_page(path.rsplit("/", 1)[1])
-            self._send(status, body, media, {"Content-Security-Policy": GRAPH_CSP} if status == 200 else None)
+            self._send(status, body, media, {"Content-Security-Policy": _graph_csp(body)} if status == 200 else None)
         elif path == "/favicon.ico":
             self._send(204, b"", "image/x-icon")
         else:
-            self._error(404, f"nothing at {path}; see / for the query page, /sparql, /queries")
+            shown = path if len(path) <= 200 else path[:200] + "…"
+            self._error(404, f"nothing at {shown}; see / for the query page, /sparql, /queries")
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)
         if url.path != "/sparql":
             self._error(405 if url.path in ("/", "/queries") or url.path.startswith("/queries/") else 404,
-                        f"POST goes to /sparql, not {url.path}", {"Allow": "GET, POST, OPTIONS"})
+                        f"POST goes to /sparql, not {url.path}", {"Allow": ALLOW})
             return
         media = self.headers.get_content_type()
         charset = self.headers.get_content_charset() or "utf-8"
@@ -1333,7 +1488,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._sparql(args)
 
     def do_PUT(self) -> None:
-        self._error(405, "this endpoint is read-only", {"Allow": "GET, POST, OPTIONS"})
+        self._error(405, "this endpoint is read-only", {"Allow": ALLOW})
 
     do_DELETE = do_PATCH = do_PUT
 
@@ -1387,11 +1542,18 @@ class _Handler(BaseHTTPRequestHandler):
         body, media = serialize(QueryResult("CONSTRUCT", graph=self.server.describe(self.headers.get("Host"))), fmt)
         self._send(200, body, media, {"Vary": "Accept, Host"})
 
-    def _static(self, rel: str) -> None:
+    def _static(self, rel: str | None) -> None:
         base = STATIC_DIR.resolve()
-        target = (base / rel).resolve()
-        if base not in target.parents or not target.is_file():
-            self._error(404, f"no such file: {rel}")
+        try:  # NUL bytes, names too long, undecodable escapes: no such file either
+            if not rel or "\x00" in rel or len(rel) > 1024:
+                raise ValueError(rel)
+            target = (base / rel).resolve()
+            found = base in target.parents and target.is_file()
+        except (ValueError, OSError):
+            found = False
+        if not found:
+            shown = repr(rel[:100]) if rel else "(this name)"
+            self._error(404, f"no such file: {shown}")
             return
         media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if media.startswith("text/") or media in ("application/javascript", "application/json"):
@@ -1434,6 +1596,15 @@ class _Handler(BaseHTTPRequestHandler):
                "format": fmts[0], "max_rows": self.server.config.max_rows,
                "max_bytes": self.server.config.max_bytes}
         self._reply(self.server.pool.run(job, self.server.config.timeout))
+
+
+def _unquote_path(part: str) -> str | None:
+    """Decode %-escapes of a path segment; None when they are not UTF-8 or give a NUL."""
+    try:
+        text = unquote(part, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
 
 
 def _queries_html(items: list[dict]) -> str:

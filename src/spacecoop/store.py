@@ -165,15 +165,59 @@ class MemoryStore(Store):
         self.ds = new
 
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """Run a SPARQL query with rdflib's engine; answer as Oxigraph does where rdflib differs.
+
+        rdflib drops solutions that bind no variable (``SELECT * WHERE {}`` has one such row, so
+        it gave none; kept where the query has a GROUP BY, to hide rdflib's empty group) and reads a CONSTRUCT without a template as the short form, whose template
+        it then looks for only right under the projection (``CONSTRUCT WHERE { … } LIMIT 1``
+        failed with a TypeError, ``CONSTRUCT {} WHERE { … }`` answered every triple), and it
+        drops a constant false filter (``ASK { FILTER(false) }`` was true). These are corrected
+        here; everything else is rdflib's own evaluation.
+        """
         from pyparsing import ParseException
+        from rdflib.plugins.sparql.algebra import translateQuery, traverse
+        from rdflib.plugins.sparql.operators import and_
+        from rdflib.plugins.sparql.parser import parseQuery
+        from rdflib.plugins.sparql.parserutils import CompValue
+
+        def keep_false_filter(node):
+            # rdflib drops FILTER(false) (and FILTER(0), FILTER("")): its translation tests the
+            # expression's truth instead of its presence; a constant (false) && true keeps it
+            if getattr(node, "name", None) == "Filter":
+                expr = node.expr
+                while isinstance(expr, CompValue) and list(expr) == ["expr"]:  # (… (false) …)
+                    expr = expr.expr
+                if (isinstance(expr, Literal) and not expr) or getattr(expr, "name", None) == "literal":
+                    node["expr"] = and_(node.expr, Literal(True))
 
         try:
-            res = self.ds.query(text, initBindings=dict(bindings or {}))
+            parsed = parseQuery(text)
         except ParseException as exc:
             raise UsageError(f"malformed SPARQL: {exc}") from exc
+        form = parsed[1]  # CompValue: a missing part reads as None through attribute access
+        if form.name == "ConstructQuery" and not form.template and getattr(form.where, "name", None) != "FakeGroupGraphPatten":
+            return QueryResult("CONSTRUCT", graph=Graph())  # CONSTRUCT {} WHERE … and CONSTRUCT WHERE {}
+        parsed[1] = traverse(form, visitPost=keep_false_filter)
+        query = translateQuery(parsed, initNs=dict(self.ds.namespaces()))
+        if query.algebra.name == "ConstructQuery" and query.algebra.template is None:
+            node = query.algebra.p  # the short form: its template is its one basic graph pattern
+            while node is not None and getattr(node, "name", None) != "BGP":
+                node = node.p
+            if node is None or not node.triples:
+                return QueryResult("CONSTRUCT", graph=Graph())
+            query.algebra["template"] = list(node.triples)
+        res = self.ds.query(query, initBindings=dict(bindings or {}))
         if res.type == "SELECT":
             names = tuple(str(v) for v in res.vars)
-            return QueryResult("SELECT", names, tuple(tuple(row) for row in res))
+            grouped: list = []
+            traverse(query.algebra, visitPre=lambda n: grouped.append(n) if getattr(n, "name", None) == "Group"
+                     and n.expr is not None else None)
+            if grouped:
+                # rdflib answers a GROUP BY over no solutions with one empty group, which iterating
+                # its result drops (with any solution that binds nothing): keep that here
+                return QueryResult("SELECT", names, tuple(tuple(row) for row in res))
+            # res.bindings keeps the solutions that bind nothing (SELECT * WHERE {} has one)
+            return QueryResult("SELECT", names, tuple(tuple(b.get(v) for v in res.vars) for b in res.bindings))
         if res.type == "ASK":
             return QueryResult("ASK", boolean=bool(res.askAnswer))
         g = Graph()

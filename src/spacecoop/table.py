@@ -21,7 +21,11 @@ same shape as the hand-curated sources, with the same ontology, IRIs and validat
   ``rdfs:seeAlso`` links (to the claim, to the table's source for that URL, or to the URL).
 
 A bad row is reported as ``FILE:ROW: field: message`` (row numbers as in the file, the header is
-row 1), every bad row at once, and nothing is written. The output is built in memory, validated
+row 1), every bad row at once, and nothing is written. So is a field that holds a control
+character other than tab and line breaks (a NUL byte would go raw into the TriG), and a table with
+no data rows (importing nothing would remove every imported source). The table must be a regular
+file of at most :data:`spacecoop.load.MAX_INPUT_BYTES` (64 MiB): a FIFO or ``/dev/zero`` is refused
+before anything is read. The output is built in memory, validated
 together with the rest of the project, and only then written atomically; re-running gives
 byte-identical files.
 """
@@ -44,7 +48,19 @@ from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from .errors import SpacecoopError
-from .namespaces import ID, ORG, SC, SCHEMA, VOCAB, concept, entity_iri, relationship_iri, slugify
+from .namespaces import (
+    ID,
+    ORG,
+    SC,
+    SCHEMA,
+    VOCAB,
+    agreement_iri,
+    agreement_kind,
+    concept,
+    entity_iri,
+    relationship_iri,
+    slugify,
+)
 
 COLUMNS = (
     "fact_id",
@@ -127,6 +143,13 @@ STATUSES = {
     "applicant": "applicant",
     "partner": "partner",
     "founding": "founding-member",
+    # not in cooperation-facts.csv, but concepts of the status scheme that articles need (issue 13:
+    # the founding article's "China-led", "have also joined" as sub-national groups, "engaged …
+    # through their membership in APSCO", "which supports ILRS efforts")
+    "leader": "leader",
+    "joined": "joined",
+    "engaged": "engaged",
+    "supporter": "supporter",
 }
 """The table's ``status`` values and the status concepts they refine a relation to."""
 
@@ -151,6 +174,7 @@ _FACT_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _URL_IN_TEXT = re.compile(r"https?://[^\s)\"<>]+")
 _IRI_BAD = re.compile(r"[\s<>\"{}|\\^`]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 controls and DEL, but tab and line feed
 _PRECISION_OF_LENGTH = {4: "year", 7: "month", 10: "day"}
 _DATATYPE = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
 
@@ -234,13 +258,14 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
     >>> len(rows), rows[0].fact_id, rows[0].subject
     (2, 'ok-one', 'Thailand')
     """
+    from .load import read_input
+
     p = str(path)
+    raw = read_input(path)  # a regular file of at most MAX_INPUT_BYTES: not a FIFO, not /dev/zero
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TableError([RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})", p)]) from exc
-    except OSError as exc:
-        raise SpacecoopError(f"{p}: cannot read: {exc.strerror or exc}") from exc
     lines = text.splitlines(keepends=True)
     reader = csv.reader(lines, strict=True)
     errors: list[RowError] = []
@@ -260,9 +285,19 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
             if len(fields) != len(COLUMNS):
                 errors.append(RowError(line, "row", f"expected {len(COLUMNS)} fields, found {len(fields)}", p))
                 continue
-            rows.append(Row(line, *(f.strip() for f in fields)))
+            bad = [(name, m) for name, value in zip(COLUMNS, fields)
+                   if (m := _CONTROL.search(value.replace("\r\n", "\n")))]
+            for name, m in bad:
+                errors.append(RowError(line, name, f"holds the control character U+{ord(m.group()):04X} at "
+                                                   f"character {m.start() + 1}; only a tab and LF or CRLF line breaks are allowed", p))
+            if not bad:
+                rows.append(Row(line, *(f.strip() for f in fields)))
     except csv.Error as exc:
         errors.append(RowError(reader.line_num or 1, "row", f"not valid CSV: {exc}", p))
+    if not rows and not errors:
+        # Importing no rows would remove every source the previous import wrote.
+        raise TableError([RowError(2, "table", "no data rows after the header: nothing to import "
+                                               "(an empty import would remove every imported source)", p)])
     errors += check_rows(rows, p)
     if errors:
         raise TableError(errors)
@@ -346,7 +381,7 @@ def check_rows(rows: Iterable[Row], path: str = "") -> list[RowError]:
                 by_url[r.source_url] = r
         if not r.source_publisher:
             err(r, "source_publisher", "missing: every source needs a publisher")
-        if not r.detail:
+        if not r.detail and not getattr(r, "quote", ""):
             err(r, "detail", "missing: a table claim has no quote, so it needs the compiler's detail")
         if r.certainty == "disputed" and not r.note:
             err(r, "note", "a disputed fact needs a note saying how sources disagree")
@@ -395,6 +430,7 @@ class EntityIndex:
         self.by_alpha2: dict[str, URIRef] = {}
         self.existing: set[URIRef] = set()
         self.new: dict[URIRef, _Entity] = {}
+        self.finder = None
         for cls in set(_CLASS_OF_KIND.values()) | {SC.Rover}:
             for node in sorted(g.subjects(RDF.type, cls)):
                 self.existing.add(node)
@@ -446,6 +482,10 @@ class EntityIndex:
                 from .namespaces import curie
 
                 raise ValueError(f"{name!r} is a {curie(str(other[0]))} in the graph, not a {kind}")
+        if cls != SC.Payload:
+            found = self._find(name, cls)
+            if found is not None:
+                return found
         if cls == SC.Region:
             raise ValueError(f"{name!r} is not a known region; regions need sc:partOf, add it to graph/reference")
         iri = entity_iri(_IRI_KIND[kind], name, within=mission if cls == SC.Payload else None)
@@ -460,6 +500,16 @@ class EntityIndex:
         if cls == SC.Country and code:
             self.by_alpha2[code] = iri
         return iri
+
+    def _find(self, name: str, cls: URIRef) -> URIRef | None:
+        """The one existing entity of class ``cls`` that :mod:`spacecoop.entities` finds for
+        ``name`` (pycountry names, a leading article, ISO codes), before a new one is minted."""
+        from .entities import ENTITY_CLASSES, EntityFinder
+
+        if self.finder is None:
+            self.finder = EntityFinder(self.g)
+        m = self.finder.find(name, [ENTITY_CLASSES[cls]]).unique
+        return URIRef(m.iri) if m is not None else None
 
     def _bracketed_country(self, name: str) -> URIRef | None:
         """The country in brackets after an organisation's name ("... (Peru)"), if it is one."""
@@ -721,37 +771,10 @@ def build_table(path: str | os.PathLike, root: str | os.PathLike | None = None,
         obj = resolve(r, r.object, r.object_kind, "object")
         if subject is None or obj is None:
             continue
-        claim = claim_of[r.fact_id]
-        st = _Statement(r.fact_id)
-        rel_triples, about, extra = _relationship(r, subject, obj)
-        if rel_triples:
-            relationships.add(about)
-        st.triples += rel_triples + extra
-        t = st.triples
-        t += [(claim, RDF.type, SC.Claim), (claim, SC.about, about), (claim, SC.factId, Literal(r.fact_id))]
-        if r.relation in MEMBERSHIP:
-            status = STATUSES[r.status] if r.status else MEMBERSHIP[r.relation]
-            if r.relation == "signatory_state_of" and status == "signatory":
-                status = "signatory-state"
-            t.append((claim, SC.status, concept("status", status)))
-            t.append((claim, SC.level, concept("level", _level(r))))
-        if r.date:  # an undated claim has neither (precision "unknown" is the absence of a date)
-            t.append((claim, SC.date, _literal_date(r.date)))
-            t.append((claim, SC.datePrecision, concept("date-precision", r.date_precision)))
-        t.append((claim, SC.certainty, concept("certainty", r.certainty)))
-        t.append((claim, SC.detail, Literal(r.detail, lang="en")))
-        if r.note:
-            t.append((claim, SC.note, Literal(r.note, lang="en")))
-            for ref in _fact_ids_in(r.note, claim_of, r.fact_id):
-                if r.certainty == "disputed":
-                    t.append((claim, SC.contradicts, claim_of[ref]))
-                    contradictions.append((ref, claim))
-                else:
-                    t.append((claim, RDFS.seeAlso, claim_of[ref]))
-            for url in _urls_in(r.note):
-                t.append((claim, RDFS.seeAlso, url_source.get(url, URIRef(url))))
-        t.append((claim, SC.compiledIn, compilation))
-        t.append((claim, PROV.wasDerivedFrom, src.iri))
+        st, rel = row_statement(r, subject, obj, claim_of[r.fact_id], src.iri, claim_of=claim_of,
+                                url_source=url_source, contradictions=contradictions, compilation=compilation)
+        if rel is not None:
+            relationships.add(rel)
         src.statements.append(st)
         statement_of[r.fact_id] = st
 
@@ -778,15 +801,128 @@ def build_table(path: str | os.PathLike, root: str | os.PathLike | None = None,
     )
 
 
+@dataclass(frozen=True)
+class Qualifiers:
+    """What a fact-sheet row says beyond a table row (see :mod:`spacecoop.sheet`), names resolved.
+
+    A compiled table's rows have none; :func:`row_statement` then writes exactly what it wrote
+    before fact sheets existed.
+    """
+
+    quote: str = ""
+    role: str = ""
+    signings: tuple[tuple[URIRef, str, URIRef | None], ...] = ()  # (person, role as printed, for whom)
+    witnesses: tuple[URIRef, ...] = ()
+    place: URIRef | None = None
+    programme: URIRef | None = None
+    ordinal: int | None = None
+    as_of: str = ""
+    date_inferred_from: str = ""
+    planned: bool = False
+
+
+def row_statement(r: Row, subject: URIRef, obj: URIRef, claim: URIRef, source: URIRef, *,
+                  claim_of: dict[str, URIRef], url_source: dict[str, URIRef],
+                  contradictions: list[tuple[str, URIRef]], compilation: URIRef | None = None,
+                  qualifiers: Qualifiers | None = None) -> tuple[_Statement, URIRef | None]:
+    """Return the triples of one fact (relationship, claim) and the relationship it is about.
+
+    The one code path of both importers: a compiled table's row (``compilation`` given, no
+    ``qualifiers``: the claim carries the compiler's detail) and a fact sheet's row (quote,
+    level, role, signers, agreement kind and title ... in ``qualifiers``). Contradictions the
+    row's note names are appended to ``contradictions`` as (other fact_id, this claim).
+    """
+    q = qualifiers or Qualifiers()
+    st = _Statement(r.fact_id)
+    rel_triples, about, extra = _relationship(r, subject, obj)
+    st.triples += rel_triples + extra
+    t = st.triples
+    t += [(claim, RDF.type, SC.Claim), (claim, SC.about, about), (claim, SC.factId, Literal(r.fact_id))]
+    if r.relation in MEMBERSHIP:
+        status = STATUSES[r.status] if r.status else MEMBERSHIP[r.relation]
+        if r.relation == "signatory_state_of" and status == "signatory":
+            status = "signatory-state"
+        t.append((claim, SC.status, concept("status", status)))
+        t.append((claim, SC.level, concept("level", _level(r))))
+    if r.date:  # an undated claim has neither (precision "unknown" is the absence of a date)
+        t.append((claim, SC.date, _literal_date(r.date)))
+        t.append((claim, SC.datePrecision, concept("date-precision", r.date_precision)))
+    t.append((claim, SC.certainty, concept("certainty", r.certainty)))
+    if q.quote:
+        t.append((claim, SC.quote, Literal(q.quote)))
+    if r.detail:
+        t.append((claim, SC.detail, Literal(r.detail, lang="en")))
+    if r.note:
+        t.append((claim, SC.note, Literal(r.note, lang="en")))
+        for ref in _fact_ids_in(r.note, claim_of, r.fact_id):
+            if r.certainty == "disputed":
+                t.append((claim, SC.contradicts, claim_of[ref]))
+                contradictions.append((ref, claim))
+            else:
+                t.append((claim, RDFS.seeAlso, claim_of[ref]))
+        for url in _urls_in(r.note):
+            t.append((claim, RDFS.seeAlso, url_source.get(url, URIRef(url))))
+    if compilation is not None:
+        t.append((claim, SC.compiledIn, compilation))
+    t.append((claim, PROV.wasDerivedFrom, source))
+    t += _qualifier_triples(r, claim, about, q)
+    return st, (about if rel_triples else None)
+
+
+def _qualifier_triples(r: Row, claim: URIRef, about: URIRef, q: Qualifiers) -> list[tuple]:
+    t: list[tuple] = []
+    kind = _agreement_kind_of(r)
+    if r.relation == "agreement_with":
+        if kind:
+            t.append((about, SC.agreementKind, concept("agreement-kind", kind)))
+        if getattr(r, "agreement_title", ""):
+            t.append((about, DCTERMS.title, Literal(r.agreement_title, lang="en")))
+        if (kind or getattr(r, "agreement_title", "")) and r.date:  # part of its identity
+            t.append((about, SC.date, _literal_date(r.date)))
+            t.append((about, SC.datePrecision, concept("date-precision", r.date_precision)))
+        if q.place is not None:
+            t.append((about, SCHEMA.location, q.place))
+        if q.programme is not None:
+            t.append((about, SC.programme, q.programme))
+    elif kind:
+        t.append((claim, SC.agreementKind, concept("agreement-kind", kind)))
+    if q.role:
+        t.append((claim, SC.role, concept("role", q.role)))
+    for person, role, behalf in q.signings:
+        signing = relationship_iri("signing", about, person)
+        t.append((claim, SC.signature, signing))
+        t += [(signing, RDF.type, SC.Signing), (signing, SC.signer, person)]
+        if behalf is not None:
+            t.append((signing, SC.onBehalfOf, behalf))
+        if role:
+            t.append((signing, SC.signerRole, Literal(role, lang="en")))
+    t += [(claim, SC.witness, w) for w in q.witnesses]
+    if q.ordinal is not None:
+        t.append((claim, SC.ordinal, Literal(q.ordinal, datatype=XSD.positiveInteger)))
+    if q.as_of:
+        t.append((claim, SC.asOf, _literal_date(q.as_of)))
+    if q.date_inferred_from:
+        t.append((claim, SC.dateInferredFrom, Literal(q.date_inferred_from)))
+    if q.planned:
+        t.append((claim, SC.planned, Literal(True)))
+    return t
+
+
 def _source_label(r: Row) -> str:
     when = r.source_date or "undated"
     return f"{r.source_publisher}, {when}: {r.source_url}"
 
 
 def _level(r: Row) -> str:
-    """The participation level a row implies (see the table's README conventions)."""
+    """The participation level a row implies (see the table's README conventions), or the level a
+    fact sheet's ``level`` column gives."""
+    given = getattr(r, "level", "")
+    if given:
+        return "organization" if given == "organisation" else given
     if r.fact_id.startswith("ilrs-dsel-mou-"):
         return "sub-national"  # a country standing in for unnamed organisations from it
+    if r.relation == "partner_of":
+        return "organization"  # the table defines partner_of as organisation level, whoever it names
     if r.subject_kind == "country":
         return "national"
     if r.subject_kind == "region":
@@ -802,7 +938,7 @@ def _relationship(r: Row, subject: URIRef, obj: URIRef):
         return [(node, RDF.type, SC.Participation), (node, ORG.member, subject),
                 (node, ORG.organization, obj)], node, []
     if rel == "agreement_with":
-        node = relationship_iri("agreement", subject, obj)
+        node = _agreement_node(r, subject, obj)
         parties = sorted((subject, obj))
         return [(node, RDF.type, SC.Agreement)] + [(node, SC.party, p) for p in parties], node, []
     if rel == "payload_on":
@@ -823,6 +959,24 @@ def _relationship(r: Row, subject: URIRef, obj: URIRef):
         "part_of": SC.partOf,
     }[rel]
     return [], subject, [(subject, prop, obj)]
+
+
+def _agreement_kind_of(r: Row) -> str:
+    """The kind of instrument a row names: a fact sheet's ``agreement_kind``; for a compiled row
+    with neither kind nor title, the kind its detail names (roadmap, mou, agreement), so that
+    two instruments between the same two parties (Russia and China's 2021 roadmap, 2022
+    memorandum and 2022 agreement) are two nodes."""
+    given = getattr(r, "agreement_kind", "")
+    if given or getattr(r, "agreement_title", ""):
+        return given
+    return agreement_kind(r.detail) if r.relation == "agreement_with" else ""
+
+
+def _agreement_node(r: Row, subject: URIRef, obj: URIRef) -> URIRef:
+    """The agreement a row is about, named by its instrument (parties, kind, date, title:
+    :func:`~spacecoop.namespaces.agreement_iri`)."""
+    kind, title = _agreement_kind_of(r), getattr(r, "agreement_title", "")
+    return agreement_iri(subject, obj, kind=kind or "agreement", date=r.date, title=title)
 
 
 def _fact_ids_in(text: str, known: dict[str, URIRef], own: str) -> list[str]:
@@ -860,13 +1014,18 @@ _PREFIXES = (
     ("status", f"{VOCAB}status/"),
     ("level", f"{VOCAB}level/"),
     ("precision", f"{VOCAB}date-precision/"),
+    ("agreement-kind", f"{VOCAB}agreement-kind/"),
 )
+_SHEET_PREFIXES = (
+    ("role", f"{VOCAB}role/"),
+)
+"""Prefixes only fact sheets use: declared in their files alone, so table files stay as they were."""
 _LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
-def _header() -> str:
+def _header(sheet: bool = False) -> str:
     lines = [f"@base <{ID}> ."]
-    lines += [f"@prefix {p + ':':<10} <{ns}> ." for p, ns in _PREFIXES]
+    lines += [f"@prefix {p + ':':<10} <{ns}> ." for p, ns in _PREFIXES + (_SHEET_PREFIXES if sheet else ())]
     return "\n".join(lines) + "\n"
 
 
@@ -877,7 +1036,7 @@ def _term(t) -> str:
             return f"<{s[len(str(ID)):]}>"
         if t == RDF.type:
             return "a"
-        for prefix, ns in sorted(_PREFIXES, key=lambda x: -len(x[1])):
+        for prefix, ns in sorted(_PREFIXES + _SHEET_PREFIXES, key=lambda x: -len(x[1])):
             if s.startswith(ns) and _LOCAL.match(s[len(ns):]):
                 return f"{prefix}:{s[len(ns):]}"
         return f"<{s}>"
@@ -928,14 +1087,20 @@ _DECLARATION = (RDF.type, ORG.member, ORG.organization, SC.party, SC.mission, SC
                 SC.contributor)
 
 
-def _write_source(src: _Source, table_name: str) -> str:
+def _write_source(src: _Source, table_name: str, intro: list[str] | None = None, *, sheet: bool = False) -> str:
+    """Write one source file: comment lines (``intro``, default: the compiled table's), prefixes,
+    the default graph (what is known about the source) and the named graph, one block per fact."""
+    if intro is None:
+        intro = [
+            f"# Generated by `spacecoop import-table {table_name}`: do not edit, re-import instead.",
+            f"# Source: {src.url}",
+            "# The rows below restate what the compiled table says this page states; the table's",
+            "# details are the compiler's words, not quotes, so claims carry sc:detail and sc:factId.",
+        ]
     lines = [
-        f"# Generated by `spacecoop import-table {table_name}`: do not edit, re-import instead.",
-        f"# Source: {src.url}",
-        "# The rows below restate what the compiled table says this page states; the table's",
-        "# details are the compiler's words, not quotes, so claims carry sc:detail and sc:factId.",
+        *intro,
         "",
-        _header(),
+        _header(sheet=sheet),
         "# Default graph: what is known about the source.",
         *_block(src.about, ""),
         "",
@@ -1026,30 +1191,35 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
 
     The project's ontology, queries and graph are copied into a temporary folder, the previous
     table files left out and ``files`` written in their place; then :func:`spacecoop.validate`
-    runs there, exactly as ``spacecoop validate`` would after the import.
+    runs there, exactly as ``spacecoop validate`` would after the import (stored texts looked up
+    where the project's own are).
 
     Returns
     -------
     ValidationReport
     """
-    from .load import find_root
+    from .load import find_root, read_input
     from .validate import validate
 
     root_path = find_root() if root is None else Path(root).resolve()
     with tempfile.TemporaryDirectory(prefix="spacecoop-import-") as tmp:
         t = Path(tmp)
-        shutil.copytree(root_path / "ontology", t / "ontology")
+        # copied through read_input, so a FIFO or a device among them is refused, naming the file
+        copy = lambda src, dst: Path(dst).write_bytes(read_input(src))
+        shutil.copytree(root_path / "ontology", t / "ontology", copy_function=copy)
         if (root_path / "queries").is_dir():
-            shutil.copytree(root_path / "queries", t / "queries")
+            shutil.copytree(root_path / "queries", t / "queries", copy_function=copy)
         shutil.copytree(
-            root_path / "graph", t / "graph",
+            root_path / "graph", t / "graph", copy_function=copy,
             ignore=lambda d, names: [n for n in names if n == Path(ENTITIES_FILE).name
                                      or (n.startswith(SOURCE_PREFIX) and n.endswith(".trig"))],
         )
         for name, data in files.items():
             (t / "graph" / name).parent.mkdir(parents=True, exist_ok=True)
             (t / "graph" / name).write_bytes(data)
-        report = validate(t)
+        from .load import Layout
+
+        report = validate(t, texts_dir=Layout(root_path).texts_dir)
     fix = lambda s: s.replace(str(t / "graph"), "graph")  # noqa: E731 - name files as in the project
     from .validate import ValidationReport, Violation
 

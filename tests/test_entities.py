@@ -1,0 +1,76 @@
+"""Entity look-up: labels, alternative labels, ISO codes, pycountry names, close names."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph
+
+from spacecoop.cli import main
+from spacecoop.entities import EntityFinder, find_entity, normalise
+
+
+@pytest.fixture(scope="module")
+def finder(loaded):
+    return EntityFinder(loaded.ds)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Czechia", "country:czech-republic"),            # pycountry name
+    ("the Czech Republic", "country:czech-republic"),  # leading article
+    ("CZ", "country:czech-republic"),
+    ("cze", "country:czech-republic"),
+    ("203", "country:czech-republic"),
+    ("the Republic of Korea", "country:south-korea"),  # pycountry "Korea, Republic of" turned round
+    ("Türkiye", "country:turkey"),
+    ("the Republic of Cyprus", "country:cyprus"),      # pycountry official name
+    ("cnsa", "agent:china-national-space-administration"),
+    ("ILRS", "initiative:international-lunar-research-station"),
+])
+def test_names_that_matched_no_label_before_are_found(finder, name, expected):
+    lookup = finder.find(name)
+    assert [m.curie for m in lookup.matches] == [expected]
+
+
+def test_a_typo_gets_close_names_with_scores(finder):
+    lookup = finder.find("South Afrika")
+    assert not lookup.found
+    assert lookup.suggestions[0].curie == "country:south-africa"
+    assert 85 < lookup.suggestions[0].score < 100
+    assert lookup.did_you_mean().startswith("did you mean South Africa (country:south-africa, ")
+
+
+def test_kind_restricts_the_look_up(finder):
+    assert not finder.find("China", ["organisation"]).found
+    assert finder.find("China", ["country"]).unique.curie == "country:china"
+
+
+def test_an_organisation_prints_its_country(finder):
+    m = finder.find("SANSA").unique
+    assert (m.kind, m.country) == ("organisation", "country:south-africa")
+
+
+def test_names_that_normalise_alike():
+    assert normalise("L'Agence") == normalise("agence")
+    assert normalise("The") == "the"  # never the empty string
+
+
+def test_find_entity_on_a_small_graph():
+    g = Graph().parse(data="""
+        @prefix sc: <https://w3id.org/spacecoop/ns#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <https://w3id.org/spacecoop/id/org/x> a sc:Organization ; skos:prefLabel "Xenon Institute"@en .
+    """, format="turtle")
+    assert find_entity("xenon institute", graph=g).unique.label == "Xenon Institute"
+    assert find_entity("Xenon Institut", graph=g).suggestions[0].curie == "agent:x"
+
+
+def test_entity_find_command(root, capsys):
+    assert main(["--root", str(root), "entity", "find", "Czechia", "CNSA"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Czechia: country:czech-republic\tcountry")
+    assert "\tcountry:china\t" in out[1]
+
+
+def test_entity_find_exits_1_with_did_you_mean(root, capsys):
+    assert main(["--root", str(root), "entity", "find", "south-afrika"]) == 1
+    out = capsys.readouterr().out
+    assert "south-afrika: not found; did you mean South Africa (country:south-africa" in out

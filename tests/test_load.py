@@ -1,0 +1,195 @@
+"""Reading data files: only regular files of bounded size; terms checked the way Oxigraph takes them.
+
+A FIFO, socket or device among the data files would hang ``validate``, ``build`` and every reader
+of ``load_dataset``; each is refused with a message naming the file (exit 2). The commands run in a
+child process with a timeout, so that a hang fails the test instead of stopping the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _article_only import article_root, copy_article_project  # noqa: F401  (fixture)
+from rdflib import BNode, Literal, URIRef
+
+from spacecoop.errors import DataError
+from spacecoop.load import MAX_INPUT_BYTES, MAX_TERM_BYTES, TermCheck, load_dataset, read_input
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run spacecoop in a child with 2 GiB of address space: a runaway read fails, a hang times out."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "spacecoop", *args], capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=limit, check=False)
+
+
+def make_special(kind: str, path: Path) -> None:
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "socket":
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(str(path))
+    elif kind == "symlink-to-fifo":
+        os.mkfifo(path.with_name("pipe"))
+        path.symlink_to(path.with_name("pipe"))
+    elif kind == "symlink-to-device":
+        path.symlink_to("/dev/zero")
+    else:
+        raise ValueError(kind)
+
+
+KINDS = {"fifo": "a FIFO", "socket": "a socket", "symlink-to-fifo": "a FIFO", "symlink-to-device": "a character device"}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_read_input_refuses_what_is_not_a_regular_file(kind, tmp_path):
+    path = tmp_path / "x.trig"
+    make_special(kind, path)
+    with pytest.raises(DataError) as info:
+        read_input(path)
+    assert str(info.value) == f"{path}: not a regular file ({KINDS[kind]}); spacecoop reads only regular files"
+
+
+def test_read_input_refuses_a_file_over_the_limit_without_reading_it(tmp_path):
+    path = tmp_path / "big.ttl"
+    with open(path, "wb") as f:
+        f.truncate(MAX_INPUT_BYTES + 1)  # sparse
+    with pytest.raises(DataError, match=r"larger than the 64 MiB limit for a data file \(67,108,865 bytes"):
+        read_input(path)
+    assert MAX_INPUT_BYTES == 64 * 2**20
+
+
+@pytest.mark.parametrize(("kind", "folder", "name"), [
+    ("fifo", "sources", "pipe.trig"),
+    ("symlink-to-fifo", "reference", "linked.ttl"),
+    ("symlink-to-device", "sources", "zero.trig"),
+    ("socket", "../ontology", "socket.ttl"),
+    ("fifo", "../queries/checks", "pipe-violation.rq"),
+])
+@pytest.mark.parametrize("verb", ["validate", "build"])
+def test_a_special_file_among_the_data_files_is_refused_not_read(verb, kind, folder, name, article_root, tmp_path):
+    project = copy_article_project(article_root, tmp_path / "project")
+    path = (project / "graph" / folder / name).resolve()
+    make_special(kind, path)
+    args = ["--root", str(project), verb] + (["-o", str(tmp_path / "dist")] if verb == "build" else [])
+    proc = run_cli(*args, timeout=90)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == f"error: {path}: not a regular file ({KINDS[kind]}); spacecoop reads only regular files\n"
+    assert not (tmp_path / "dist").exists()
+
+
+def test_load_dataset_refuses_a_fifo(article_root, tmp_path):
+    project = copy_article_project(article_root, tmp_path / "project")
+    pipe = project / "graph" / "sources" / "pipe.trig"
+    os.mkfifo(pipe)
+    code = f"from spacecoop.load import load_dataset\nload_dataset({str(project)!r})\n"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90, check=False)
+    assert proc.returncode == 1 and f"DataError: {pipe}: not a regular file (a FIFO)" in proc.stderr
+
+
+def test_a_data_file_over_the_limit_is_refused(article_root, tmp_path, capsys):
+    from spacecoop.cli import main
+
+    project = copy_article_project(article_root, tmp_path / "project")
+    big = project / "graph" / "sources" / "big.trig"
+    with open(big, "wb") as f:
+        f.write(b"# a comment, then nothing but zero bytes\n")
+        f.truncate(MAX_INPUT_BYTES + 1)
+    assert main(["--root", str(project), "validate"]) == 2
+    assert capsys.readouterr().err == (f"error: {big}: larger than the 64 MiB limit for a data file "
+                                       "(67,108,865 bytes; spacecoop.load.MAX_INPUT_BYTES)\n")
+    with pytest.raises(DataError):
+        load_dataset(project)
+
+
+# ------------------------------------------------------------------------------------------------
+# Terms: what rdflib reads but Oxigraph (serve, load) or build's writers refuse
+# ------------------------------------------------------------------------------------------------
+
+REFUSED = [
+    (URIRef("http://example.org/a b"), "Invalid IRI code point ' '"),
+    (URIRef("http://example.org/a|b"), "Invalid IRI code point '|'"),
+    (URIRef("http://example.org/a%zz"), "Invalid IRI percent encoding"),
+    (URIRef("http://[::1/x"), "is not valid"),
+    (URIRef("http://example.org/a#b#c"), "Invalid IRI code point '#'"),
+    (URIRef("http://example.org/\ud800"), "lone surrogate U+D800"),
+    (Literal("x\ud800y"), "lone surrogate U+D800 at character 1"),
+    (Literal("x\udfff", lang="en"), "lone surrogate U+DFFF"),
+    (Literal("x", lang="en-verylongsubtag"), "language tag @en-verylongsubtag is not valid"),
+    (Literal("x", datatype=URIRef("http://example.org/a b")), "datatype: the IRI"),
+    (Literal("x" * (MAX_TERM_BYTES + 1)), "over the 8 MiB limit for one term"),
+    (Literal('"' * (MAX_TERM_BYTES // 2 + 1)), "over the 8 MiB limit for one term"),  # escaped: twice as long
+    (URIRef("http://example.org/" + "x" * MAX_TERM_BYTES), "over the 8 MiB limit for one term"),
+    (Literal("x" * (16 * 2**20 + 1)), "over the 8 MiB limit for one term"),  # what Oxigraph refuses
+]
+ACCEPTED = [
+    URIRef("http://example.org/a"), URIRef("https://w3id.org/spacecoop/id/country/türkiye"),
+    Literal("Türkiye", lang="tr"), Literal("plain"), Literal("\x00 \x01 \ufffe"), Literal("5", datatype=URIRef(
+        "http://www.w3.org/2001/XMLSchema#integer")), Literal("x" * (MAX_TERM_BYTES - 10)), BNode("b1"),
+]
+
+
+@pytest.mark.parametrize(("term", "message"), REFUSED, ids=[m[:30] for _, m in REFUSED])
+def test_a_term_oxigraph_refuses_is_a_problem(term, message):
+    import pyoxigraph
+
+    why = TermCheck().problem(term)
+    assert why is not None and message in why
+    if "limit" in message and len(str(term)) <= 16 * 2**20:
+        return  # the stated limit is half of Oxigraph's, so that escapes cannot push a term over it
+    # the premise: Oxigraph's parser refuses the same term
+    if isinstance(term, URIRef):
+        line = f"<{term}> <http://p> <http://o> .\n"
+    else:
+        lex = str(term).replace("\\", "\\\\").replace('"', '\\"')
+        suffix = f"@{term.language}" if term.language else (f"^^<{term.datatype}>" if term.datatype else "")
+        line = f'<http://s> <http://p> "{lex}"{suffix} .\n'
+    with pytest.raises((SyntaxError, ValueError, MemoryError, UnicodeEncodeError)):
+        list(pyoxigraph.parse(line.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES))
+
+
+@pytest.mark.parametrize("term", ACCEPTED, ids=range(len(ACCEPTED)))
+def test_a_term_oxigraph_takes_is_no_problem(term):
+    assert TermCheck().problem(term) is None
+
+
+@pytest.mark.parametrize(("quad", "message"), [
+    ((Literal("lit"), URIRef("http://p"), URIRef("http://o")), "the subject is a literal"),
+    ((URIRef("http://s"), Literal("sc:note"), Literal("x")), 'the predicate "sc:note" is a literal'),
+    ((URIRef("http://s"), BNode("b"), Literal("x")), "the predicate _:b is a blank node"),
+    ((URIRef("http://s"), URIRef("http://p"), Literal("x"), URIRef("http://g h")), "the IRI <http://g h> is not valid"),
+])
+def test_a_term_out_of_place_is_a_problem(quad, message):
+    """rdflib's Turtle and TriG parsers read `"lit" <p> <o>`, `<s> "p" <o>` and `<s> [] <o>`."""
+    import pyoxigraph
+
+    problems = TermCheck().quad_problems(*quad)
+    assert len(problems) == 1 and message in problems[0]
+    line = " ".join(f"<{t}>" if isinstance(t, URIRef) else t.n3() for t in quad) + " .\n"
+    with pytest.raises(SyntaxError):
+        list(pyoxigraph.parse(line.encode(), format=pyoxigraph.RdfFormat.N_QUADS))
+
+
+def test_the_project_has_no_problem_terms(loaded):
+    assert loaded.problems == []
+
+
+def test_rdflib_warnings_about_terms_are_not_printed(article_root, tmp_path):
+    """rdflib logs "does not look like a valid URI" while parsing; the rdf-term violation says it."""
+    import shutil
+
+    project = copy_article_project(article_root, tmp_path / "project")
+    fixture = Path(__file__).parent / "data" / "invalid" / "iri-with-space.trig"
+    shutil.copy(fixture, project / "graph" / "sources")
+    proc = run_cli("--root", str(project), "validate")
+    assert proc.returncode == 1 and "rdf-term" in proc.stdout
+    assert proc.stderr == ""
