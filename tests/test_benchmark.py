@@ -1,4 +1,5 @@
-"""Smoke test of benchmarks/run.py: the quick run at 10k triples completes and writes its tables.
+"""Smoke tests of benchmarks/run.py (the quick run at 10k triples completes and writes its tables) and
+of benchmarks/attacks.py (the quick run prints its tables, with the cheap-query and RSS numbers).
 
 No timing is asserted (speed belongs to the benchmark's own report); this only checks that every
 backend was opened, every query measured on every backend, and the report has its sections.
@@ -10,6 +11,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,3 +43,26 @@ def test_quick_benchmark_runs_at_10k(tmp_path):
     for name in names:
         assert len({size["backends"][b]["queries"][name]["rows"] for b in size["backends"]}) == 1, name
     assert size["throughput"]["oxigraph serve-read-only"]["qps"] > 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the servers' memory from Linux /proc")
+def test_quick_attack_benchmark_prints_its_table(tmp_path):
+    """benchmarks/attacks.py --quick: every attack ran on spacecoop serve and on Oxigraph, with numbers."""
+    raw = tmp_path / "raw.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "attacks.py"), "--quick", "--json", str(raw),
+         "--workdir", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=400, cwd=ROOT, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for heading in ("## (a) A cheap query while N clients loop a slow query", "## (b) Memory under the cache attack",
+                    "## (c) Memory under large answers", "## (d) Throughput, no attack"):
+        assert heading in proc.stdout
+    targets = json.loads(raw.read_text())["targets"]
+    for key in ("new-disk", "oxigraph"):
+        cheap = targets[key]["a"]["2"]  # N = the default two workers
+        assert cheap["requests"] >= 1 and cheap["p50"] > 0 and cheap["max"] >= cheap["p50"], (key, cheap)
+        assert targets[key]["b"]["queries"] > 0 and targets[key]["b"]["peak"] > 10 * 2**20, key
+        assert targets[key]["c"]["peak"] > 10 * 2**20 and targets[key]["c"]["statuses"], key
+        assert f"| {key} | 2 | " in proc.stdout  # its row in table (a)
+    assert targets["base-disk"]["d"]["qps"] > 0 and targets["oxigraph"]["d"]["qps"] > 0
