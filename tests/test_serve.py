@@ -550,7 +550,7 @@ def test_worker_pool_survives_a_dead_worker(ds):
     """A worker that dies (killed, or out of memory) costs one 503; a fresh one takes its place."""
     from spacecoop.serve import WorkerPool, worker_payload
 
-    pool = WorkerPool("oxigraph", worker_payload("oxigraph", ds), size=1, root=ROOT, spare=0)
+    pool = WorkerPool("oxigraph", worker_payload("oxigraph", ds), size=1, root=ROOT, spare=0, standby=False)
     pool.start()
     try:
         job = {"op": "sparql", "query": CHEAP, "accept": "text/csv", "format": None, "max_rows": 10}
@@ -566,6 +566,33 @@ def test_worker_pool_survives_a_dead_worker(ds):
     finally:
         pool.close()
     assert not any(w.process.is_alive() for w in [worker])
+
+
+def test_a_standby_worker_takes_a_dead_workers_place_at_once(ds):
+    """With a standby loaded, the pool does not shrink while a replacement loads: the query after
+    a worker died is answered at once, and a new standby is loaded in the background."""
+    from spacecoop.serve import WorkerPool, worker_payload
+
+    pool = WorkerPool("oxigraph", worker_payload("oxigraph", ds), size=1, root=ROOT, spare=0)
+    pool.start()
+    try:
+        job = {"op": "sparql", "query": CHEAP, "accept": "text/csv", "format": None, "max_rows": 10}
+        deadline = time.monotonic() + 60
+        while not pool._standby and time.monotonic() < deadline:  # the standby loads after start
+            time.sleep(0.05)
+        assert pool._standby
+        (worker,) = pool._idle
+        worker.process.kill()
+        worker.process.join(5)
+        assert pool.run(job, 10)["status"] == 503  # the query the dead worker had
+        started = time.perf_counter()
+        reply = pool.run(job, 10)
+        assert reply["status"] == 200 and time.perf_counter() - started < 1.0
+        while not pool._standby and time.monotonic() < deadline:  # and a new standby is loaded
+            time.sleep(0.05)
+        assert pool._standby and pool.stats.started == 3
+    finally:
+        pool.close()
 
 
 # ---------------------------------------------------------------------------------------------

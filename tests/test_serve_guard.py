@@ -32,11 +32,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _article_only import article_root  # noqa: E402,F401  (fixture)
-from test_serve import CHEAP, EXPENSIVE, ROOT, _Canary, fetch, start_server, stop_server  # noqa: E402
-from test_store import oxigraph_server  # noqa: E402
+from _article_only import article_root  # noqa: F401  (fixture)
+from test_serve import CHEAP, EXPENSIVE, ROOT, _Canary, fetch, start_server, stop_server
+from test_store import oxigraph_server
 
-from spacecoop.serve import QueryRefused, _ResultCache, check_query, screen_query_text  # noqa: E402
+from spacecoop.serve import QueryRefused, _ResultCache, check_query, screen_query_text
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -366,3 +366,35 @@ def test_many_distinct_long_queries_do_not_grow_the_server(article_root, tmp_pat
     finally:
         stop_server(server)
     assert grown < 30 * 2**20, f"the server grew by {grown / 2**20:.0f} MiB"
+
+
+def test_the_spare_limit_applies_only_while_every_worker_runs_a_long_query(tmp_path):
+    """A burst of work is not abuse: a query that lands on the spare while the ordinary worker
+    has only just started its own keeps the full time limit (504 at 4 s, not 503 at 1 s); once
+    the ordinary worker has run past the busy limit, the spare's next query gets the short one."""
+    from _article_only import copy_article_project
+
+    from spacecoop.load import load_dataset
+    from spacecoop.serve import WorkerPool, worker_payload
+
+    project = copy_article_project(ROOT, tmp_path / "project")
+    pool = WorkerPool("oxigraph", worker_payload("oxigraph", load_dataset(project)), size=1, root=project,
+                      spare=1, busy_timeout=1.0, standby=False)
+    pool.start()
+    try:
+        job = {"op": "sparql", "query": EXPENSIVE, "accept": "text/csv", "format": None, "max_rows": 10}
+        first = threading.Thread(target=pool.run, args=(dict(job), 8.0), daemon=True)
+        first.start()
+        time.sleep(0.2)
+        started = time.perf_counter()
+        reply = pool.run(dict(job), 4.0)  # on the spare, while the ordinary worker is 0.2 s in
+        assert reply["status"] == 504 and time.perf_counter() - started > 3.5, reply
+        deadline = time.monotonic() + 60
+        while not pool._idle_spare and time.monotonic() < deadline:  # the spare's replacement loads
+            time.sleep(0.05)
+        started = time.perf_counter()
+        reply = pool.run(dict(job), 4.0)  # the ordinary worker is now several seconds in
+        assert reply["status"] == 503 and time.perf_counter() - started < 2.5, reply
+        first.join(10)
+    finally:
+        pool.close()

@@ -40,10 +40,13 @@ Safety
 * Caps: a result with more than ``max_rows`` rows (or triples), or more than ``max_bytes`` bytes,
   is refused with 400 and a message asking for a LIMIT (refused, not truncated, so no client
   mistakes part of an answer for all of it); a request body over ``max_body`` bytes gets 413.
-* Fair under load: a spare worker takes queries only while the others are busy, and stops any
-  that runs longer than ``busy_timeout`` (503 with ``Retry-After``), so clients looping slow
+* Fair under load: a spare worker takes queries only while the others are busy; while each of
+  them has run its query for over ``busy_timeout``, the spare stops any query that runs longer
+  than that (503 with ``Retry-After``), so clients looping slow
   queries cannot keep a cheap query from anyone else waiting; 503 when no worker frees up
-  within ``busy_timeout``. The answer cache counts query texts and answers under one cap.
+  within the time limit. A loaded standby worker replaces a stopped one at once, so the pool
+  never shrinks while a replacement loads. The answer cache counts query texts and answers
+  under one cap.
 * Strict HTTP framing: two Content-Length headers, a Content-Length with Transfer-Encoding, a
   malformed or folded header, or a body shorter than announced get 400 and the connection is
   closed; nothing of such a request runs. A body the handler does not read closes the
@@ -159,7 +162,7 @@ class ServeConfig:
     isolate : run the query workers in a network namespace of their own (Linux), so no query can
         open a connection even if it got past the query check.
     spare : workers that take queries only while all others are busy, with ``busy_timeout`` as limit.
-    busy_timeout : seconds a query may run on a spare worker, and the longest wait for a worker.
+    busy_timeout : seconds a query may run on a spare worker.
     """
 
     host: str = "127.0.0.1"
@@ -758,9 +761,14 @@ def _worker_main(conn, spec: str, payload: bytes, root: str | None, memory_limit
                 _checked[q.text] = check_query(q.text)
             except QueryRefused:
                 pass
-        conn.send({"ready": True, "quads": len(store), "isolation": isolation})
+        hello = {"ready": True, "quads": len(store), "isolation": isolation}
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails with a clear message
-        conn.send({"ready": False, "error": f"{type(exc).__name__}: {exc}"})
+        hello = {"ready": False, "error": f"{type(exc).__name__}: {exc}"}
+    try:
+        conn.send(hello)
+    except (OSError, ValueError):  # the parent stopped waiting (closed while this one loaded)
+        return
+    if not hello["ready"]:
         return
     while True:
         try:
@@ -781,6 +789,8 @@ class _Worker:
         parent, child = ctx.Pipe()
         self.conn = parent
         self.spare = spare
+        self.busy_since: float | None = None  # when the job it runs was sent, while it runs one
+        self.ready = False
         self.isolation: str | None = None
         self.process = ctx.Process(
             target=_worker_main, args=(child, spec, payload, root, memory_limit, isolate), daemon=True,
@@ -857,21 +867,24 @@ class WorkerPool:
     spare : int
         Number of spare workers (0: none; every query then waits for an ordinary worker).
     busy_timeout : float
-        Seconds a query may run on a spare worker, and seconds a request waits for any worker
-        before 503.
+        Seconds a query may run on a spare worker. A request waits for a free worker up to the
+        time limit it is run with, then gets 503.
     isolate : bool
         Run each worker in a network namespace of its own (see :func:`isolate_network`).
+    standby : bool
+        Keep one more worker loaded but idle, to replace a killed worker at once.
     """
 
     def __init__(self, spec: str, payload: bytes, size: int = 2, root: Path | None = None,
                  memory_limit: int | None = None, cache_bytes: int = 0, spare: int = 1,
-                 busy_timeout: float = DEFAULT_BUSY_TIMEOUT, isolate: bool = True) -> None:
+                 busy_timeout: float = DEFAULT_BUSY_TIMEOUT, isolate: bool = True, standby: bool = True) -> None:
         if size < 1:
             raise UsageError("--workers must be at least 1")
         self.spec = spec
         self.payload = payload
         self.size = size
         self.spare = spare
+        self.standby = standby
         self.busy_timeout = busy_timeout
         self.isolate = isolate
         self.root = str(root) if root is not None else None
@@ -882,6 +895,7 @@ class WorkerPool:
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: list[_Worker] = []
         self._idle_spare: list[_Worker] = []
+        self._standby: list[_Worker] = []  # loaded, answering nothing: the next killed worker's replacement
         self._cond = threading.Condition()
         self._closed = False
         self._all: set[_Worker] = set()
@@ -900,6 +914,7 @@ class WorkerPool:
             with self._cond:
                 self._all.discard(w)
             raise
+        w.ready = True
         if w.isolation is not None:
             self.isolation = w.isolation
         with self.stats.lock:
@@ -909,6 +924,15 @@ class WorkerPool:
         with self._cond:
             (self._idle_spare if w.spare else self._idle).append(w)
             self._cond.notify()
+
+    def _held_by_long_queries(self) -> bool:
+        """Whether every ordinary worker has been running its query for over ``busy_timeout``:
+        then the spare worker is all that is left for everyone else, and gets the short limit.
+        (A mere burst of quick queries leaves a query on the spare its full time limit.)"""
+        now = time.monotonic()
+        with self._cond:
+            ordinary = [x for x in self._all if x.ready and not x.spare and x not in self._standby]
+        return all(x.busy_since is not None and now - x.busy_since > self.busy_timeout for x in ordinary)
 
     def _take(self, wait: float) -> _Worker | None:
         deadline = time.monotonic() + wait
@@ -940,28 +964,45 @@ class WorkerPool:
             raise
         for w in workers:
             self._give(w)
+        if self.standby:
+            self._start_in_background(standby=True)
 
     def _replace(self, w: _Worker) -> None:
-        """Kill a worker and start its replacement in the background."""
+        """Kill a worker; a loaded standby takes its place at once (so the pool never shrinks
+        while a replacement loads, and a client whose slow query was stopped cannot spill onto
+        the spare worker), and a new standby is started in the background."""
         w.kill()
         with self._cond:
             self._all.discard(w)
+            standby = self._standby.pop() if self._standby else None
         with self.stats.lock:
             self.stats.killed += 1
+        if standby is not None:
+            standby.spare = w.spare
+            self._give(standby)
+        self._start_in_background(standby=standby is not None, spare=w.spare)
+
+    def _start_in_background(self, *, standby: bool, spare: bool = False) -> None:
+        """Start a worker in a thread: a standby, or (no standby was ready) the replacement itself."""
 
         def respawn() -> None:
             for _attempt in range(3):
                 if self._closed:
                     return
-                new = self._new(w.spare)
+                new = self._new(spare)
                 try:
                     self._ready(new)
                 except SpacecoopError as exc:
+                    if self._closed:  # the pool was closed while this one loaded
+                        return
                     print(f"spacecoop serve: {exc}", file=sys.stderr, flush=True)
                     time.sleep(1.0)
                     continue
                 if self._closed:
                     new.kill()
+                elif standby:
+                    with self._cond:
+                        self._standby.append(new)
                 else:
                     self._give(new)
                 return
@@ -978,15 +1019,15 @@ class WorkerPool:
                 with self.stats.lock:
                     self.stats.cached += 1
                 return cached
-        w = self._take(self.busy_timeout)
+        w = self._take(timeout)
         if w is None:
             with self.stats.lock:
                 self.stats.busy += 1
             return {"status": 503, "retry": True,
-                    "error": f"every query worker is busy with long queries (waited {self.busy_timeout:g} s); "
-                             "try again in a few seconds"}
-        limit = min(timeout, self.busy_timeout) if w.spare else timeout
+                    "error": f"every query worker stayed busy for {timeout:g} s; try again in a few seconds"}
+        limit = min(timeout, self.busy_timeout) if w.spare and self._held_by_long_queries() else timeout
         try:
+            w.busy_since = time.monotonic()
             w.conn.send(job)
             if w.conn.poll(limit):
                 reply = w.conn.recv()
@@ -1009,6 +1050,7 @@ class WorkerPool:
             self._replace(w)
             return {"status": 503, "error": "the query worker stopped unexpectedly (out of memory?); "
                                             "narrow the query", "retry": True}
+        w.busy_since = None
         if reply.get("restart"):
             self._replace(w)
         else:
@@ -1023,6 +1065,7 @@ class WorkerPool:
             self._closed = True
             workers = list(self._all)
             self._all.clear()
+            self._standby.clear()
             self._cond.notify_all()
         for w in workers:
             try:
@@ -1147,8 +1190,8 @@ class EndpointServer(ThreadingHTTPServer):
             "query check: on (text screen, then rdflib's parse: no SERVICE, FROM, LOAD or Update)",
             "outbound connections from query workers: "
             + ("blocked (each worker in a network namespace of its own)" if iso is None else f"NOT blocked: {iso}"),
-            (f"fairness: {pool.size} workers and {pool.spare} spare (a query on a spare worker may run "
-             f"{pool.busy_timeout:g} s)"),
+            (f"fairness: {pool.size} workers and {pool.spare} spare (while every worker runs a long query, a "
+             f"query on the spare may run {pool.busy_timeout:g} s)"),
             (f"limits: {config.timeout:g} s a query, {config.max_rows:,} rows, {config.max_bytes:,} bytes an "
              f"answer, {config.cache_mb:g} MB of cache"),
         ]
