@@ -28,11 +28,14 @@ TEXT = SHEET.with_suffix(".txt")
 
 def run(args: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "spacecoop", *args], env=env, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "spacecoop", *args], env=env, capture_output=True, text=True, check=False
+    )
     took = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(f"spacecoop {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+        raise SystemExit(
+            f"spacecoop {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+        )
     return took
 
 
@@ -51,7 +54,12 @@ def main() -> None:
         env = {**os.environ, "SPACECOOP_SOURCES": str(texts)}
         added = project / "graph" / "sources" / f"{SHEET.stem}.trig"
         add = ["--root", str(project), "add", str(SHEET), "--text", str(texts / TEXT.name)]
-        times: dict[str, list[float]] = {"add": [], "add again (unchanged)": [], "validate": [], "add + validate": []}
+        times: dict[str, list[float]] = {
+            "add": [],
+            "add again (unchanged)": [],
+            "validate": [],
+            "add + validate": [],
+        }
         for _ in range(opts.repeats):
             added.unlink(missing_ok=True)
             a = run(add, env)
@@ -61,8 +69,10 @@ def main() -> None:
             times["add + validate"].append(a + v)
             times["add again (unchanged)"].append(run(add, env))
         sources = len(list((project / "graph" / "sources").glob("*.trig")))
-    print(f"spacecoop add + validate of one source on the full graph ({sources} sources), "
-          f"{opts.repeats} runs, each command a fresh process (seconds)\n")
+    print(
+        f"spacecoop add + validate of one source on the full graph ({sources} sources), "
+        f"{opts.repeats} runs, each command a fresh process (seconds)\n"
+    )
     print(f"| {'step':<22} | median | fastest | slowest |")
     print(f"|{'-' * 24}|-------:|--------:|--------:|")
     for step, values in times.items():

@@ -78,9 +78,13 @@ def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
     queries.append(("(count of all quads)", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
     width = max(len(n) for n, _ in queries)
     finished: dict[str, set[str]] = {"memory": set(), "oxigraph": set()}
-    print(f"Part 1: median of {repeat} runs in-process (after one warm-up); a run past {budget:g} s is "
-          "stopped\n")
-    print(f"{'query':<{width}}  {'rows':>5}  {'memory ms':>10}  {'oxigraph ms':>11}  {'speed-up':>8}  {'check ms':>8}")
+    print(
+        f"Part 1: median of {repeat} runs in-process (after one warm-up); a run past {budget:g} s is "
+        "stopped\n"
+    )
+    print(
+        f"{'query':<{width}}  {'rows':>5}  {'memory ms':>10}  {'oxigraph ms':>11}  {'speed-up':>8}  {'check ms':>8}"
+    )
     print("-" * (width + 52))
     for name, text in queries:
         rows, oxi = measure("oxigraph", text, repeat, budget)
@@ -91,8 +95,11 @@ def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
                 finished[engine].add(name)
         show = lambda ms: f"{ms:.2f}" if ms is not None else f"> {budget * 1000:.0f}"
         ratio = f"{mem / oxi:.1f}x" if mem is not None and oxi else "-"
-        print(f"{name:<{width}}  {rows if rows is not None else mem_rows or '?':>5}  {show(mem):>10}  "
-              f"{show(oxi):>11}  {ratio:>8}  {check:>8.2f}", flush=True)
+        print(
+            f"{name:<{width}}  {rows if rows is not None else mem_rows or '?':>5}  {show(mem):>10}  "
+            f"{show(oxi):>11}  {ratio:>8}  {check:>8.2f}",
+            flush=True,
+        )
     print()
     return finished
 
@@ -100,9 +107,25 @@ def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
 def start_server(store: str, workers: int, cache_mb: float) -> tuple[subprocess.Popen, str]:
     env = {k: v for k, v in os.environ.items() if k != "SPACECOOP_STORE"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "spacecoop", "--store", store, "serve", "--port", "0", "--workers", str(workers),
-         "--cache-mb", str(cache_mb)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "spacecoop",
+            "--store",
+            store,
+            "serve",
+            "--port",
+            "0",
+            "--workers",
+            str(workers),
+            "--cache-mb",
+            str(cache_mb),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
@@ -116,11 +139,14 @@ def start_server(store: str, workers: int, cache_mb: float) -> tuple[subprocess.
     return proc, line.split()[-1]
 
 
-def bench_endpoint(store: str, cache_mb: float, workers: int, clients: int, requests: int, names: set[str]) -> None:
+def bench_endpoint(
+    store: str, cache_mb: float, workers: int, clients: int, requests: int, names: set[str]
+) -> None:
     from spacecoop.query import list_queries
 
     paths = [f"/queries/{q.name}" for q in list_queries(ROOT) if q.name in names] or [
-        "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})]
+        "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    ]
     proc, url = start_server(store, workers, cache_mb)
     port = urllib.parse.urlsplit(url).port
     latencies: list[float] = []
@@ -160,27 +186,39 @@ def bench_endpoint(store: str, cache_mb: float, workers: int, clients: int, requ
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
     q = statistics.quantiles(latencies, n=100)
-    print(f"{store:<9} {cache_mb:>8g}  {workers:>7}  {clients:>7}  {len(latencies):>8}  {errors:>6}  {len(latencies) / elapsed:>9.0f}  "
-          f"{q[49] * 1000:>7.1f}  {q[94] * 1000:>7.1f}  {q[98] * 1000:>7.1f}")
+    print(
+        f"{store:<9} {cache_mb:>8g}  {workers:>7}  {clients:>7}  {len(latencies):>8}  {errors:>6}  {len(latencies) / elapsed:>9.0f}  "
+        f"{q[49] * 1000:>7.1f}  {q[94] * 1000:>7.1f}  {q[98] * 1000:>7.1f}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="runs per query and engine (part 1)")
-    parser.add_argument("--budget", type=float, default=20.0,
-                        help="seconds one engine may spend on one query's runs before it is stopped (part 1)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=20.0,
+        help="seconds one engine may spend on one query's runs before it is stopped (part 1)",
+    )
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (part 2)")
     parser.add_argument("--requests", type=int, default=200, help="requests per client (part 2)")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (part 2)")
-    parser.add_argument("--runs", default="oxigraph:0,oxigraph:64,memory:64",
-                        help="part 2 servers as ENGINE:CACHE_MB, comma-separated (cache 0: every request "
-                             "runs the engine)")
+    parser.add_argument(
+        "--runs",
+        default="oxigraph:0,oxigraph:64,memory:64",
+        help="part 2 servers as ENGINE:CACHE_MB, comma-separated (cache 0: every request runs the engine)",
+    )
     args = parser.parse_args()
     finished = bench_engines(args.repeat, args.budget)
-    print(f"Part 2: the endpoint over HTTP (keep-alive clients, named queries through /queries/NAME), "
-          f"{os.cpu_count()} cores\n")
-    print(f"{'store':<9} {'cache MB':>8}  {'workers':>7}  {'clients':>7}  {'requests':>8}  {'errors':>6}  {'queries/s':>9}  "
-          f"{'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}")
+    print(
+        f"Part 2: the endpoint over HTTP (keep-alive clients, named queries through /queries/NAME), "
+        f"{os.cpu_count()} cores\n"
+    )
+    print(
+        f"{'store':<9} {'cache MB':>8}  {'workers':>7}  {'clients':>7}  {'requests':>8}  {'errors':>6}  {'queries/s':>9}  "
+        f"{'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}"
+    )
     print("-" * 94)
     skipped = []
     for run in args.runs.split(","):

@@ -52,20 +52,35 @@ from spacecoop.extract import (
 
 FOUNDING_TRIG = ROOT / "graph" / "sources" / "spacenews-2025-04-25-change-8-payloads.trig"
 FOUNDING_TEXT = ROOT.parent / "shared" / "sources" / "000_c3ae7b912933ff82.txt"
-FOUNDING = {"url": "https://spacenews.com/china-selects-international-payloads-for-change-8-lunar-south-pole-mission/",
-            "publisher": "SpaceNews", "date": "2025-04-25"}
+FOUNDING = {
+    "url": "https://spacenews.com/china-selects-international-payloads-for-change-8-lunar-south-pole-mission/",
+    "publisher": "SpaceNews",
+    "date": "2025-04-25",
+}
 ANNOTATED = ROOT / "tests" / "data" / "extract"
 
-CERTAINTY_OF_MODEL = {"stated": "reported", "hedged": "unconfirmed", "contradicted": "disputed",
-                      "confirmed": "confirmed", "reported": "reported", "disputed": "disputed",
-                      "unconfirmed": "unconfirmed"}
+CERTAINTY_OF_MODEL = {
+    "stated": "reported",
+    "hedged": "unconfirmed",
+    "contradicted": "disputed",
+    "confirmed": "confirmed",
+    "reported": "reported",
+    "disputed": "disputed",
+    "unconfirmed": "unconfirmed",
+}
 """The curated model's certainty in sheet terms, for a news outlet (cooperation-facts README):
 what SpaceNews states is ``reported``, its hedge ``unconfirmed``, its self-contradiction ``disputed``."""
 
-RELATION_OF_STATUS = {"signatory": ("signatory_of", "signatory"), "member": ("member_of", "full_member"),
-                      "joined": ("partner_of", "joined"), "engaged": ("partner_of", "engaged"),
-                      "supporter": ("partner_of", "supporter"), "leader": ("partner_of", "leader"),
-                      "partner": ("partner_of", "partner"), "founding-member": ("founding_member_of", "founding")}
+RELATION_OF_STATUS = {
+    "signatory": ("signatory_of", "signatory"),
+    "member": ("member_of", "full_member"),
+    "joined": ("partner_of", "joined"),
+    "engaged": ("partner_of", "engaged"),
+    "supporter": ("partner_of", "supporter"),
+    "leader": ("partner_of", "leader"),
+    "partner": ("partner_of", "partner"),
+    "founding-member": ("founding_member_of", "founding"),
+}
 """A curated participation's status as the sheet's relation and status."""
 
 
@@ -155,13 +170,25 @@ def gold_from_trig(trig: Path, text: str) -> Gold:
                 gold.excluded[f"participation with status {status} (no sheet relation)"] += 1
                 continue
             rel, st = RELATION_OF_STATUS[status]
-            fact = Fact(curie(str(g.value(about, ORG.member))), rel, curie(str(g.value(about, ORG.organization))),
-                        st, cert)
+            fact = Fact(
+                curie(str(g.value(about, ORG.member))),
+                rel,
+                curie(str(g.value(about, ORG.organization))),
+                st,
+                cert,
+            )
         elif g.value(about, SC.headquarteredIn) is not None and "headquartered" in quote:
-            fact = Fact(curie(str(about)), "headquartered_in", curie(str(g.value(about, SC.headquarteredIn))), "",
-                        cert)
+            fact = Fact(
+                curie(str(about)),
+                "headquartered_in",
+                curie(str(g.value(about, SC.headquarteredIn))),
+                "",
+                cert,
+            )
         elif g.value(about, SC.targetLandingSite) is not None and "landing" in quote:
-            fact = Fact(curie(str(about)), "lands_at", curie(str(g.value(about, SC.targetLandingSite))), "", cert)
+            fact = Fact(
+                curie(str(about)), "lands_at", curie(str(g.value(about, SC.targetLandingSite))), "", cert
+            )
         else:
             kind = min(curie(str(t)) for t in types) if types else "an entity"
             gold.excluded[f"claim about {kind} with no sheet relation"] += 1
@@ -176,18 +203,35 @@ def gold_from_annotation(path: Path) -> Gold:
     data = json.loads(path.read_text(encoding="utf-8"))
     text = "\n\n".join(data["spans"])
     src = data["source"]
-    gold = Gold(data.get("title", path.stem), text, url=src.get("url", ""), publisher=src.get("publisher", ""),
-                date=src.get("date", ""), round=int(data.get("round", 0)), first_pass=data.get("first_pass", {}))
+    gold = Gold(
+        data.get("title", path.stem),
+        text,
+        url=src.get("url", ""),
+        publisher=src.get("publisher", ""),
+        date=src.get("date", ""),
+        round=int(data.get("round", 0)),
+        first_pass=data.get("first_pass", {}),
+    )
     for f in data["facts"]:
-        fact = Fact(_entity_id(f["subject"]), f["relation"], _entity_id(f["object"]), f.get("status", ""),
-                    f["certainty"])
+        fact = Fact(
+            _entity_id(f["subject"]),
+            f["relation"],
+            _entity_id(f["object"]),
+            f.get("status", ""),
+            f["certainty"],
+        )
         gold.facts.setdefault(fact.key(), (fact, f["quote"]))
     return gold
 
 
 def fact_of(c: Candidate) -> Fact:
-    return Fact(_entity_id(c.subject, c.subject_curie), c.relation, _entity_id(c.object, c.object_curie),
-                c.status, c.certainty)
+    return Fact(
+        _entity_id(c.subject, c.subject_curie),
+        c.relation,
+        _entity_id(c.object, c.object_curie),
+        c.status,
+        c.certainty,
+    )
 
 
 @dataclass
@@ -231,7 +275,11 @@ def score(gold: Gold) -> Score:
     """Run the extractor on the gold's text and compare."""
     t0 = time.perf_counter()
     article = article_from_text(gold.text, gold.date or None)
-    cands = [c for c in extract_candidates(article, url=gold.url, publisher=gold.publisher) if c.relation != "entity"]
+    cands = [
+        c
+        for c in extract_candidates(article, url=gold.url, publisher=gold.publisher)
+        if c.relation != "entity"
+    ]
     seconds = time.perf_counter() - t0
     pred = {}
     for c in cands:
@@ -257,8 +305,21 @@ def score(gold: Gold) -> Score:
     q_ok = sum(1 for c in cands if locate_quote(gold.text, c.quote(gold.text)))
     missed = [f for k, (f, _) in gold.facts.items() if k not in pred]
     spurious = [f for k, (f, _) in pred.items() if k not in gold.facts]
-    return Score(gold.name, gold.round, gold.first_pass, per, link_ok, link_n, q_ok, len(cands), seconds, len(gold.text.split()), missed,
-                 spurious, gold.excluded)
+    return Score(
+        gold.name,
+        gold.round,
+        gold.first_pass,
+        per,
+        link_ok,
+        link_n,
+        q_ok,
+        len(cands),
+        seconds,
+        len(gold.text.split()),
+        missed,
+        spurious,
+        gold.excluded,
+    )
 
 
 def golds() -> tuple[list[Gold], list[str]]:
@@ -300,8 +361,23 @@ def time_cli(path: Path) -> float:
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "spacecoop", "--root", str(ROOT), "extract", str(path), "--date",
-                        FOUNDING["date"], "-o", str(Path(tmp) / "sheet.csv")], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "spacecoop",
+                "--root",
+                str(ROOT),
+                "extract",
+                str(path),
+                "--date",
+                FOUNDING["date"],
+                "-o",
+                str(Path(tmp) / "sheet.csv"),
+            ],
+            check=True,
+            capture_output=True,
+        )
         return time.perf_counter() - t0
 
 
@@ -352,24 +428,51 @@ def pct(a, b):
 
 
 def report(scores: list[Score], skipped: list[str], timing) -> str:
-    lines = ["# Extraction benchmark (`spacecoop extract`)", "",
-             (f"Run on {platform.platform()}, Python {platform.python_version()}. Produced by "
-             "`python benchmarks/extract.py`; method in its docstring."), ""]
+    lines = [
+        "# Extraction benchmark (`spacecoop extract`)",
+        "",
+        (
+            f"Run on {platform.platform()}, Python {platform.python_version()}. Produced by "
+            "`python benchmarks/extract.py`; method in its docstring."
+        ),
+        "",
+    ]
     if skipped:
         lines += ["Skipped: " + "; ".join(skipped), ""]
-    lines += ["## Summary", "", ROUNDS, "",
-              ("| round | article | gold facts | extracted | recall | precision | entity links | quotes verbatim | "
-              "seconds | first pass (recall / precision) |"), "|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "## Summary",
+        "",
+        ROUNDS,
+        "",
+        (
+            "| round | article | gold facts | extracted | recall | precision | entity links | quotes verbatim | "
+            "seconds | first pass (recall / precision) |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for s in sorted(scores, key=lambda s: (s.round, s.name)):
         tp, g, p = s.totals()
         fp = s.first_pass
-        first = (f"{100 * fp['recall']:.0f} % / " + ("–" if fp.get("precision") is None else
-                                                     f"{100 * fp['precision']:.0f} %")) if fp else "–"
-        lines.append(f"| {s.round or 'curated'} | {s.name} | {g} | {p} | {pct(tp, g)} | {pct(tp, p)} | "
-                     f"{pct(s.link_correct, s.link_total)} | {pct(s.quotes_ok, s.quotes_total)} | {s.seconds:.3f} | "
-                     f"{first} |")
-    lines += ["", "Per round (facts pooled):", "", ("| round | articles | gold facts | recall | precision | "
-              "first-pass recall | first-pass precision |"), "|---|---|---|---|---|---|---|"]
+        first = (
+            (
+                f"{100 * fp['recall']:.0f} % / "
+                + ("–" if fp.get("precision") is None else f"{100 * fp['precision']:.0f} %")
+            )
+            if fp
+            else "–"
+        )
+        lines.append(
+            f"| {s.round or 'curated'} | {s.name} | {g} | {p} | {pct(tp, g)} | {pct(tp, p)} | "
+            f"{pct(s.link_correct, s.link_total)} | {pct(s.quotes_ok, s.quotes_total)} | {s.seconds:.3f} | "
+            f"{first} |"
+        )
+    lines += [
+        "",
+        "Per round (facts pooled):",
+        "",
+        ("| round | articles | gold facts | recall | precision | first-pass recall | first-pass precision |"),
+        "|---|---|---|---|---|---|---|",
+    ]
     for rnd in sorted({s.round for s in scores}):
         group = [s for s in scores if s.round == rnd]
         tp = sum(s.totals()[0] for s in group)
@@ -378,31 +481,70 @@ def report(scores: list[Score], skipped: list[str], timing) -> str:
         f_tp = sum(round(s.first_pass.get("recall", 0) * s.totals()[1]) for s in group if s.first_pass)
         f_p = sum(s.first_pass.get("extracted", 0) for s in group if s.first_pass)
         first = (pct(f_tp, g), pct(f_tp, f_p)) if all(s.first_pass for s in group) else ("–", "–")
-        lines.append(f"| {rnd or 'curated'} | {len(group)} | {g} | {pct(tp, g)} | {pct(tp, p)} | {first[0]} | {first[1]} |")
+        lines.append(
+            f"| {rnd or 'curated'} | {len(group)} | {g} | {pct(tp, g)} | {pct(tp, p)} | {first[0]} | {first[1]} |"
+        )
     for s in scores:
-        lines += ["", f"## {s.name}: per relation", "", "| relation | gold | extracted | found | recall | precision |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## {s.name}: per relation",
+            "",
+            "| relation | gold | extracted | found | recall | precision |",
+            "|---|---|---|---|---|---|",
+        ]
         for rel, (tp, g, p) in sorted(s.per_relation.items()):
             lines.append(f"| {rel} | {g} | {p} | {tp} | {pct(tp, g)} | {pct(tp, p)} |")
         if s.missed:
-            lines += ["", "Missed: " + "; ".join(f"{f.subject} {f.relation} {f.object} ({f.status or '–'}, "
-                                                  f"{f.certainty})" for f in s.missed)]
+            lines += [
+                "",
+                "Missed: "
+                + "; ".join(
+                    f"{f.subject} {f.relation} {f.object} ({f.status or '–'}, {f.certainty})"
+                    for f in s.missed
+                ),
+            ]
         if s.spurious:
-            lines += ["", "Extracted, not in the gold: " + "; ".join(
-                f"{f.subject} {f.relation} {f.object} ({f.status or '–'}, {f.certainty})" for f in s.spurious)]
+            lines += [
+                "",
+                "Extracted, not in the gold: "
+                + "; ".join(
+                    f"{f.subject} {f.relation} {f.object} ({f.status or '–'}, {f.certainty})"
+                    for f in s.spurious
+                ),
+            ]
         if s.excluded:
-            lines += ["", "Left out of the gold (no sheet relation): " + "; ".join(
-                f"{n} × {why}" for why, n in sorted(s.excluded.items()))]
+            lines += [
+                "",
+                "Left out of the gold (no sheet relation): "
+                + "; ".join(f"{n} × {why}" for why, n in sorted(s.excluded.items())),
+            ]
     if timing:
         cold, warm, words, cli = timing
-        lines += ["", "## Speed", "", (f"The founding page as stored ({words} words, site chrome included): "
-                  f"{cold:.2f} s cold in-process (caches emptied: the reference graph parsed, the gazetteer and "
-                  f"the entity look-up built), {warm:.3f} s warm (median of 5); the whole `spacecoop extract` "
-                  f"command as a new process, interpreter start and imports included: {cli:.2f} s. Per 1,000 "
-                  f"words: {cold * 1000 / words:.2f} s cold, {cli * 1000 / words:.2f} s for the command. "
-                  "Target: under 2 s.")]
-    lines += ["", "## Targets (founding article)", "", ("recall ≥ 90 %, precision ≥ 85 % (same relationship, "
-              "status and certainty), quotes 100 % verbatim, under 2 s for 1,000 words."), "", NOTES, ""]
+        lines += [
+            "",
+            "## Speed",
+            "",
+            (
+                f"The founding page as stored ({words} words, site chrome included): "
+                f"{cold:.2f} s cold in-process (caches emptied: the reference graph parsed, the gazetteer and "
+                f"the entity look-up built), {warm:.3f} s warm (median of 5); the whole `spacecoop extract` "
+                f"command as a new process, interpreter start and imports included: {cli:.2f} s. Per 1,000 "
+                f"words: {cold * 1000 / words:.2f} s cold, {cli * 1000 / words:.2f} s for the command. "
+                "Target: under 2 s."
+            ),
+        ]
+    lines += [
+        "",
+        "## Targets (founding article)",
+        "",
+        (
+            "recall ≥ 90 %, precision ≥ 85 % (same relationship, "
+            "status and certainty), quotes 100 % verbatim, under 2 s for 1,000 words."
+        ),
+        "",
+        NOTES,
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -413,15 +555,30 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     gs, skipped = golds()
     scores = [score(g) for g in gs]
-    timing = (*time_per_1000_words(FOUNDING_TEXT), time_cli(FOUNDING_TEXT)) if FOUNDING_TEXT.exists() else None
+    timing = (
+        (*time_per_1000_words(FOUNDING_TEXT), time_cli(FOUNDING_TEXT)) if FOUNDING_TEXT.exists() else None
+    )
     text = report(scores, skipped, timing)
     print(text)
     args.out.write_text(text, encoding="utf-8")
     if args.json:
-        args.json.write_text(json.dumps([{"name": s.name, "recall": s.recall, "precision": s.precision,
-                                          "links": [s.link_correct, s.link_total],
-                                          "quotes": [s.quotes_ok, s.quotes_total], "seconds": s.seconds,
-                                          "per_relation": s.per_relation} for s in scores], indent=2))
+        args.json.write_text(
+            json.dumps(
+                [
+                    {
+                        "name": s.name,
+                        "recall": s.recall,
+                        "precision": s.precision,
+                        "links": [s.link_correct, s.link_total],
+                        "quotes": [s.quotes_ok, s.quotes_total],
+                        "seconds": s.seconds,
+                        "per_relation": s.per_relation,
+                    }
+                    for s in scores
+                ],
+                indent=2,
+            )
+        )
     return 0
 
 

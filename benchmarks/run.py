@@ -78,6 +78,7 @@ LOOKUPS = {
 # Workers (run in subprocesses: `run.py --worker KIND --job FILE`)
 # ================================================================================================
 
+
 def emit(**event) -> None:
     sys.stdout.write(json.dumps(event) + "\n")
     sys.stdout.flush()
@@ -98,7 +99,11 @@ def choose_params(ds) -> dict:
     from spacecoop.namespaces import ORG, SC
 
     def busiest(counter, prefix):
-        best = [k for k, _ in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0]))) if str(k).startswith(prefix)]
+        best = [
+            k
+            for k, _ in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))
+            if str(k).startswith(prefix)
+        ]
         return best[0] if best else None
 
     members = Counter(ds.objects(None, ORG.member))
@@ -107,7 +112,9 @@ def choose_params(ds) -> dict:
     payloads = Counter(ds.objects(None, SC.payload))
     missions = Counter(ds.objects(None, SC.mission))
     country = busiest(members, ID + "country/")
-    ranked = sorted((k for k in members if str(k).startswith(ID + "country/")), key=lambda k: (-members[k], str(k)))
+    ranked = sorted(
+        (k for k in members if str(k).startswith(ID + "country/")), key=lambda k: (-members[k], str(k))
+    )
     params = {
         "typical": ranked[len(ranked) // 2] if ranked else None,  # the median country by participations
         "country": country,
@@ -133,13 +140,17 @@ def worker_build(job: dict) -> None:
 
     t = time.perf_counter()
     ds = load_dataset(job["root"])
-    emit(event="parsed", seconds=time.perf_counter() - t, quads=sum(1 for _ in ds.quads((None, None, None, None))),
-         triples=len(ds), rss=maxrss_mb())
+    emit(
+        event="parsed",
+        seconds=time.perf_counter() - t,
+        quads=sum(1 for _ in ds.quads((None, None, None, None))),
+        triples=len(ds),
+        rss=maxrss_mb(),
+    )
     emit(event="params", params=choose_params(ds))
     t = time.perf_counter()
     with open(job["nquads"], "w", encoding="utf-8") as f:
-        for line in layout_nquads(ds):
-            f.write(line)
+        f.writelines(layout_nquads(ds))
     emit(event="nquads", seconds=time.perf_counter() - t)
     t = time.perf_counter()
     store = OxigraphStore(job["disk"])
@@ -147,7 +158,9 @@ def worker_build(job: dict) -> None:
     store.close()
     emit(event="disk-load", seconds=time.perf_counter() - t)
     t = time.perf_counter()
-    remote = SparqlStore(job["server"] + "/query", gsp_url=job["server"] + "/store", timeout=job["load_limit"])
+    remote = SparqlStore(
+        job["server"] + "/query", gsp_url=job["server"] + "/store", timeout=job["load_limit"]
+    )
     remote.load(ds)
     emit(event="gsp-load", seconds=time.perf_counter() - t, rss=maxrss_mb())
 
@@ -289,9 +302,19 @@ def stages(store, job) -> None:
     try:
         G = project.to_networkx(target, view="countries")
     except Exception as exc:  # noqa: BLE001
-        emit(event="stage", name="project", note=f"to_networkx({type(target).__name__}) failed: {type(exc).__name__}: {exc}"[:200])
+        emit(
+            event="stage",
+            name="project",
+            note=f"to_networkx({type(target).__name__}) failed: {type(exc).__name__}: {exc}"[:200],
+        )
         return
-    emit(event="stage", name="project", seconds=time.perf_counter() - t, nodes=G.number_of_nodes(), edges=G.number_of_edges())
+    emit(
+        event="stage",
+        name="project",
+        seconds=time.perf_counter() - t,
+        nodes=G.number_of_nodes(),
+        edges=G.number_of_edges(),
+    )
     if importlib.util.find_spec("spacecoop.render") is None:
         emit(event="stage", name="html", note="spacecoop.render not on this branch")
         return
@@ -309,6 +332,7 @@ def stages(store, job) -> None:
 # The parent: orchestrates, enforces limits, writes the table
 # ================================================================================================
 
+
 class Worker:
     """A worker subprocess whose JSON lines are read with a time limit per line."""
 
@@ -317,7 +341,10 @@ class Worker:
         path.write_text(json.dumps(job))
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--job", str(path)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(REPO),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=str(REPO),
         )
         self.lines: list = []
         self.cond = threading.Condition()
@@ -450,8 +477,15 @@ def throughput(url: str, bodies: list[str], seconds: float, clients: int) -> dic
             j += 1
             t = time.perf_counter()
             try:
-                conn.request("POST", parts.path or "/", body=body, headers={
-                    "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"})
+                conn.request(
+                    "POST",
+                    parts.path or "/",
+                    body=body,
+                    headers={
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "Accept": "application/sparql-results+json",
+                    },
+                )
                 resp = conn.getresponse()
                 resp.read()
                 if resp.status == 200:
@@ -505,8 +539,12 @@ def machine() -> dict:
         except md.PackageNotFoundError:
             versions[pkg] = "not installed"
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "ram": ram, "python": platform.python_version(),
-        "os": f"{platform.system()} {platform.release()}", "versions": versions,
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram": ram,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "versions": versions,
     }
 
 
@@ -543,8 +581,12 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    res: dict = {"label": label, "target": triples, "backends": {b: {"queries": {}} for b in BACKENDS},
-                 "load_before": os.getloadavg()[0]}
+    res: dict = {
+        "label": label,
+        "target": triples,
+        "backends": {b: {"queries": {}} for b in BACKENDS},
+        "load_before": os.getloadavg()[0],
+    }
     out["sizes"].append(res)
     n = sources_for_triples(triples)
     t = time.perf_counter()
@@ -555,11 +597,18 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
 
     port = free_port()
     server_url = f"http://127.0.0.1:{port}"
-    server = start_server([oxigraph_binary(), "serve", "--location", str(work / "server"), "--bind", f"127.0.0.1:{port}"],
-                          server_url + "/query?query=ASK%7B%7D")
+    server = start_server(
+        [oxigraph_binary(), "serve", "--location", str(work / "server"), "--bind", f"127.0.0.1:{port}"],
+        server_url + "/query?query=ASK%7B%7D",
+    )
     try:
-        job = {"root": str(work / "corpus"), "nquads": str(work / "layout.nq"), "disk": str(work / "disk"),
-               "server": server_url, "load_limit": args.load_limit}
+        job = {
+            "root": str(work / "corpus"),
+            "nquads": str(work / "layout.nq"),
+            "disk": str(work / "disk"),
+            "server": server_url,
+            "load_limit": args.load_limit,
+        }
         w = Worker("build", job, work)
         params: dict = {}
         while True:
@@ -590,9 +639,17 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
         for backend in BACKENDS:
             runs = args.repeat
             limit = args.limit
-            job = {"backend": backend, "root": str(work / "corpus"), "nquads": str(work / "layout.nq"),
-                   "disk": str(work / "disk"), "server": server_url, "limit": limit, "runs": runs,
-                   "queries": queries, "triples": res["quads"]}
+            job = {
+                "backend": backend,
+                "root": str(work / "corpus"),
+                "nquads": str(work / "layout.nq"),
+                "disk": str(work / "disk"),
+                "server": server_url,
+                "limit": limit,
+                "runs": runs,
+                "queries": queries,
+                "triples": res["quads"],
+            }
             b = res["backends"][backend]
             w = Worker("backend", job, work)
             ev = w.next(args.load_limit)
@@ -602,9 +659,7 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
                 w.kill()
                 continue
             b["open"] = ev["seconds"]
-            if backend == "memory":
-                b["load"] = ev["seconds"]
-            elif backend == "oxigraph":
+            if backend == "memory" or backend == "oxigraph":
                 b["load"] = ev["seconds"]
             b["rss_after_open"] = ev["rss"]
             print(f"[{label}] {backend}: opened in {ev['seconds']:.2f} s", flush=True)
@@ -614,7 +669,9 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
                 ev = w.next(limit if in_stages else per_query_limit)
                 if ev is None:
                     if in_stages:  # the projection or the page ran past the limit
-                        b.setdefault("stages", {}).setdefault("project", {"name": "project", "timeout": limit})
+                        b.setdefault("stages", {}).setdefault(
+                            "project", {"name": "project", "timeout": limit}
+                        )
                         b["stages"].setdefault("html", {"name": "html", "note": "not reached"})
                     else:
                         b["error"] = "worker past its limit"
@@ -649,8 +706,9 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
         stop(server)
     # Endpoint throughput on the same data: spacecoop serve (if present) and oxigraph serve-read-only.
     bodies = []
-    from spacecoop.store import values_clause
     from rdflib.util import from_n3
+
+    from spacecoop.store import values_clause
 
     slow = []
     for q in queries:
@@ -664,11 +722,23 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
     tp = {}
     port = free_port()
     try:
-        proc = start_server([oxigraph_binary(), "serve-read-only", "--location", str(work / "disk"),
-                             "--bind", f"127.0.0.1:{port}", "--timeout-s", str(int(args.limit))],
-                            f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
+        proc = start_server(
+            [
+                oxigraph_binary(),
+                "serve-read-only",
+                "--location",
+                str(work / "disk"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout-s",
+                str(int(args.limit)),
+            ],
+            f"http://127.0.0.1:{port}/query?query=ASK%7B%7D",
+        )
         try:
-            tp["oxigraph serve-read-only"] = throughput(f"http://127.0.0.1:{port}/query", bodies, args.tp_seconds, args.clients)
+            tp["oxigraph serve-read-only"] = throughput(
+                f"http://127.0.0.1:{port}/query", bodies, args.tp_seconds, args.clients
+            )
         finally:
             stop(proc)
     except RuntimeError as exc:
@@ -677,11 +747,23 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
         port = free_port()
         exe = Path(sys.executable).parent / "spacecoop"
         try:
-            proc = start_server([str(exe), "--root", str(work / "corpus"), "--store", f"oxigraph:{work / 'disk'}",
-                                 "serve", "--port", str(port)], f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D")
+            proc = start_server(
+                [
+                    str(exe),
+                    "--root",
+                    str(work / "corpus"),
+                    "--store",
+                    f"oxigraph:{work / 'disk'}",
+                    "serve",
+                    "--port",
+                    str(port),
+                ],
+                f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D",
+            )
             try:
-                tp["spacecoop serve (oxigraph:PATH)"] = throughput(f"http://127.0.0.1:{port}/sparql", bodies,
-                                                                   args.tp_seconds, args.clients)
+                tp["spacecoop serve (oxigraph:PATH)"] = throughput(
+                    f"http://127.0.0.1:{port}/sparql", bodies, args.tp_seconds, args.clients
+                )
             finally:
                 stop(proc)
         except RuntimeError as exc:
@@ -697,6 +779,7 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
 
 
 # -- the report ----------------------------------------------------------------------------------
+
 
 def median_of(entry: dict | None) -> float | None:
     if not entry or "times" not in entry or not entry["times"]:
@@ -716,28 +799,48 @@ def cell(entry: dict | None) -> str:
 
 def report(out: dict) -> str:
     m = out["machine"]
-    lines = ["# Benchmark results", "",
-             f"Written by `python benchmarks/run.py{' ' + ' '.join(out['argv']) if out['argv'] else ''}` "
-             f"on {out['date']} (total {out['total']:.0f} s).", "",
-             "## Machine", "",
-             f"- CPU: {m['cpu']}, {m['cores']} cores; RAM {m['ram']}; {m['os']}",
-             f"- Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()), "",
-             "## Corpora", "",
-             "| size | sources | quads loaded | synth | rdflib read + derive | peak RSS (build process) | load average before → after |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `python benchmarks/run.py{' ' + ' '.join(out['argv']) if out['argv'] else ''}` "
+        f"on {out['date']} (total {out['total']:.0f} s).",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']}, {m['cores']} cores; RAM {m['ram']}; {m['os']}",
+        f"- Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+        "",
+        "## Corpora",
+        "",
+        "| size | sources | quads loaded | synth | rdflib read + derive | peak RSS (build process) | load average before → after |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
     for s in out["sizes"]:
-        lines.append(f"| {s['label']} | {s.get('sources', '–')} | {s.get('quads', 0):,} | {fmt_s(s.get('synth'))} | "
-                     f"{fmt_s(s.get('parse'))} | {s.get('build_rss', 0):.0f} MB | "
-                     f"{s.get('load_before', 0):.1f} → {s.get('load_after', 0):.1f} |")
-    lines += ["", "Triples per source (measured): " + ", ".join(
-        f"{s['label']}: {(s['quads'] - 3000) / s['sources']:.0f}" for s in out["sizes"] if s.get("quads")), ""]
-    lines += ["## Load and memory per backend", "",
-              "`memory`: rdflib reads and derives the files; `oxigraph`: pyoxigraph bulk-loads the stored layout "
-              "(N-Quads, default graph = merge); `oxigraph-disk`: `spacecoop load` into `oxigraph:PATH`, then "
-              "*reopen* = opening that folder again, without loading; `sparql`: `SparqlStore.load` into an "
-              "`oxigraph serve` over the Graph Store Protocol (one PUT per graph). Peak RSS is the worker "
-              "process (`ru_maxrss`; rdflib's forked query children included); for `sparql` the server's peak is given too.", "",
-              "| size | backend | load | reopen | peak RSS |", "|---|---|---:|---:|---:|"]
+        lines.append(
+            f"| {s['label']} | {s.get('sources', '–')} | {s.get('quads', 0):,} | {fmt_s(s.get('synth'))} | "
+            f"{fmt_s(s.get('parse'))} | {s.get('build_rss', 0):.0f} MB | "
+            f"{s.get('load_before', 0):.1f} → {s.get('load_after', 0):.1f} |"
+        )
+    lines += [
+        "",
+        "Triples per source (measured): "
+        + ", ".join(
+            f"{s['label']}: {(s['quads'] - 3000) / s['sources']:.0f}" for s in out["sizes"] if s.get("quads")
+        ),
+        "",
+    ]
+    lines += [
+        "## Load and memory per backend",
+        "",
+        "`memory`: rdflib reads and derives the files; `oxigraph`: pyoxigraph bulk-loads the stored layout "
+        "(N-Quads, default graph = merge); `oxigraph-disk`: `spacecoop load` into `oxigraph:PATH`, then "
+        "*reopen* = opening that folder again, without loading; `sparql`: `SparqlStore.load` into an "
+        "`oxigraph serve` over the Graph Store Protocol (one PUT per graph). Peak RSS is the worker "
+        "process (`ru_maxrss`; rdflib's forked query children included); for `sparql` the server's peak is given too.",
+        "",
+        "| size | backend | load | reopen | peak RSS |",
+        "|---|---|---:|---:|---:|",
+    ]
     for s in out["sizes"]:
         for b in BACKENDS:
             e = s["backends"][b]
@@ -746,14 +849,22 @@ def report(out: dict) -> str:
             if b == "sparql" and s.get("server_peak"):
                 peak += f" (server {s['server_peak']:.0f} MB)"
             lines.append(f"| {s['label']} | {b} | {fmt_s(e.get('load'))} | {reopen} | {peak} |")
-    lines += ["", "## Query latency (median)", "",
-              "Parameters bound to the busiest entity of each kind in the corpus (`params` below); the "
-              "look-ups run for the busiest country and for a typical one (the median country by "
-              "participations). rdflib speed-up = memory ÷ oxigraph.", ""]
+    lines += [
+        "",
+        "## Query latency (median)",
+        "",
+        "Parameters bound to the busiest entity of each kind in the corpus (`params` below); the "
+        "look-ups run for the busiest country and for a typical one (the median country by "
+        "participations). rdflib speed-up = memory ÷ oxigraph.",
+        "",
+    ]
     for s in out["sizes"]:
-        lines += [f"### {s['label']} ({s.get('quads', 0):,} quads)", "",
-                  "| query | memory (rdflib) | oxigraph | oxigraph-disk | sparql (HTTP) | rdflib ÷ oxigraph | rows |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            f"### {s['label']} ({s.get('quads', 0):,} quads)",
+            "",
+            "| query | memory (rdflib) | oxigraph | oxigraph-disk | sparql (HTTP) | rdflib ÷ oxigraph | rows |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         names = list(s["backends"]["oxigraph"]["queries"]) or list(s["backends"]["memory"]["queries"])
         for name in names:
             es = {b: s["backends"][b]["queries"].get(name) for b in BACKENDS}
@@ -765,12 +876,23 @@ def report(out: dict) -> str:
             else:
                 speed = "–"
             rows = (es["oxigraph"] or {}).get("rows", "–")
-            lines.append(f"| {name} | " + " | ".join(cell(es[b]) for b in BACKENDS) + f" | {speed} | {rows} |")
-        lines += ["", "params: " + ", ".join(f"`{k}` = {v}" for k, v in sorted(s.get("params", {}).items())), ""]
-    lines += ["## Our overhead over pyoxigraph", "",
-              "The same query text (parameters as the same VALUES clause) sent straight to `pyoxigraph.Store.query`, "
-              "every value read, against `OxigraphStore.query` (which also converts to rdflib terms).", "",
-              "| size | sum of medians, ours | sum of medians, raw | overhead | worst query |", "|---|---:|---:|---:|---|"]
+            lines.append(
+                f"| {name} | " + " | ".join(cell(es[b]) for b in BACKENDS) + f" | {speed} | {rows} |"
+            )
+        lines += [
+            "",
+            "params: " + ", ".join(f"`{k}` = {v}" for k, v in sorted(s.get("params", {}).items())),
+            "",
+        ]
+    lines += [
+        "## Our overhead over pyoxigraph",
+        "",
+        "The same query text (parameters as the same VALUES clause) sent straight to `pyoxigraph.Store.query`, "
+        "every value read, against `OxigraphStore.query` (which also converts to rdflib terms).",
+        "",
+        "| size | sum of medians, ours | sum of medians, raw | overhead | worst query |",
+        "|---|---:|---:|---:|---|",
+    ]
     for s in out["sizes"]:
         b = s["backends"]["oxigraph"]
         ours = raw = 0.0
@@ -784,25 +906,45 @@ def report(out: dict) -> str:
             if r > 0.002 and (mine - r) / r > worst[0]:
                 worst = ((mine - r) / r, name)
         if raw:
-            lines.append(f"| {s['label']} | {fmt_s(ours)} | {fmt_s(raw)} | {100 * (ours - raw) / raw:+.1f} % | "
-                         f"{worst[1]} ({100 * worst[0]:+.0f} %) |")
-    lines += ["", "## Country view and HTML page", "", "| size | backend | stage | time | note |", "|---|---|---|---:|---|"]
+            lines.append(
+                f"| {s['label']} | {fmt_s(ours)} | {fmt_s(raw)} | {100 * (ours - raw) / raw:+.1f} % | "
+                f"{worst[1]} ({100 * worst[0]:+.0f} %) |"
+            )
+    lines += [
+        "",
+        "## Country view and HTML page",
+        "",
+        "| size | backend | stage | time | note |",
+        "|---|---|---|---:|---|",
+    ]
     for s in out["sizes"]:
         for b in ("memory", "oxigraph"):
             for name, st in (s["backends"][b].get("stages") or {}).items():
-                extra = st.get("note") or ", ".join(f"{k} {st[k]}" for k in ("nodes", "edges", "bytes") if k in st)
+                extra = st.get("note") or ", ".join(
+                    f"{k} {st[k]}" for k in ("nodes", "edges", "bytes") if k in st
+                )
                 shown = f"> {st['timeout']:g} s" if "timeout" in st else fmt_s(st.get("seconds"))
                 lines.append(f"| {s['label']} | {b} | {name} | {shown} | {extra} |")
-    lines += ["", "## Endpoint throughput", "",
-              f"Closed loop, {out['clients']} clients, {out['tp_seconds']:g} s, every query above in turn (POST /query, JSON results).", "",
-              "| size | endpoint | queries/s | p50 | p95 | errors | note |", "|---|---|---:|---:|---:|---:|---|"]
+    lines += [
+        "",
+        "## Endpoint throughput",
+        "",
+        f"Closed loop, {out['clients']} clients, {out['tp_seconds']:g} s, every query above in turn (POST /query, JSON results).",
+        "",
+        "| size | endpoint | queries/s | p50 | p95 | errors | note |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
     for s in out["sizes"]:
         if s.get("throughput_excluded"):
-            lines.append(f"| {s['label']} | (left out: over 1 s or failed on pyoxigraph) | | | | | "
-                         f"{', '.join(s['throughput_excluded'])} |")
+            lines.append(
+                f"| {s['label']} | (left out: over 1 s or failed on pyoxigraph) | | | | | "
+                f"{', '.join(s['throughput_excluded'])} |"
+            )
         for name, r in (s.get("throughput") or {}).items():
             if "qps" in r:
-                lines.append(f"| {s['label']} | {name} | {r['qps']:.0f} | {fmt_s(r['p50'])} | {fmt_s(r['p95'])} | {r['errors']} | |")
+                lines.append(
+                    f"| {s['label']} | {name} | {r['qps']:.0f} | {fmt_s(r['p50'])} | {fmt_s(r['p95'])} | {r['errors']} | |"
+                )
             else:
                 lines.append(f"| {s['label']} | {name} | – | – | – | – | {r.get('note') or r.get('error')} |")
     lines += ["", "## Targets", "", "| target | measured | met? |", "|---|---|---|"]
@@ -830,29 +972,39 @@ def targets(out: dict) -> list[str]:
                     worst = (ratio, name, bound)
             if worst:
                 sign = ">" if worst[2] else ""
-                rows.append(f"| {label}: oxigraph ≥ 20× faster than rdflib on every query | slowest ratio {sign}{worst[0]:.1f}× "
-                            f"({worst[1]}) | {'yes' if worst[0] >= 20 else 'NO'} |")
+                rows.append(
+                    f"| {label}: oxigraph ≥ 20× faster than rdflib on every query | slowest ratio {sign}{worst[0]:.1f}× "
+                    f"({worst[1]}) | {'yes' if worst[0] >= 20 else 'NO'} |"
+                )
         raw = b["oxigraph"].get("raw") or {}
         ours_sum = sum(median_of(b["oxigraph"]["queries"].get(n)) or 0 for n in raw)
         raw_sum = sum(statistics.median(t) for t in raw.values() if t)
         if raw_sum:
             ov = 100 * (ours_sum - raw_sum) / raw_sum
-            rows.append(f"| {label}: overhead over pyoxigraph < 10 % | {ov:+.1f} % | {'yes' if ov < 10 else 'NO'} |")
+            rows.append(
+                f"| {label}: overhead over pyoxigraph < 10 % | {ov:+.1f} % | {'yes' if ov < 10 else 'NO'} |"
+            )
         if s["target"] >= 1_000_000:
             for name in [f"{n} ({w})" for n in LOOKUPS for w in ("typical", "busiest")]:
                 for backend in ("oxigraph", "oxigraph-disk", "sparql"):
                     v = median_of(b[backend]["queries"].get(name))
                     if v is not None:
-                        rows.append(f"| {label}: {name} < 50 ms ({backend}) | {fmt_s(v)} | {'yes' if v < 0.05 else 'NO'} |")
+                        rows.append(
+                            f"| {label}: {name} < 50 ms ({backend}) | {fmt_s(v)} | {'yes' if v < 0.05 else 'NO'} |"
+                        )
             for backend in ("memory", "oxigraph"):
                 st = (b[backend].get("stages") or {}).get("project")
                 if st and "seconds" in st:
-                    rows.append(f"| {label}: country view < 5 s ({backend}) | {fmt_s(st['seconds'])} | "
-                                f"{'yes' if st['seconds'] < 5 else 'NO'} |")
+                    rows.append(
+                        f"| {label}: country view < 5 s ({backend}) | {fmt_s(st['seconds'])} | "
+                        f"{'yes' if st['seconds'] < 5 else 'NO'} |"
+                    )
                 elif st and "timeout" in st:
                     rows.append(f"| {label}: country view < 5 s ({backend}) | > {st['timeout']:g} s | NO |")
                 elif st:
-                    rows.append(f"| {label}: country view < 5 s ({backend}) | not measured: {st.get('note')} | – |")
+                    rows.append(
+                        f"| {label}: country view < 5 s ({backend}) | not measured: {st.get('note')} | – |"
+                    )
     return rows
 
 
@@ -863,14 +1015,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run: 10k only, 2 repeats, short limits")
     ap.add_argument("--sizes", default=None, help="comma-separated: 10k,100k,1M (default: all; --quick: 10k)")
     ap.add_argument("--repeat", type=int, default=None, help="timed runs per query (default 5; --quick 2)")
-    ap.add_argument("--limit", type=float, default=None, help="seconds allowed per query run (default 120; --quick 20)")
+    ap.add_argument(
+        "--limit", type=float, default=None, help="seconds allowed per query run (default 120; --quick 20)"
+    )
     ap.add_argument("--load-limit", type=float, default=1800, help="seconds allowed per load step")
-    ap.add_argument("--tp-seconds", type=float, default=None, help="seconds per throughput run (default 10; --quick 1)")
+    ap.add_argument(
+        "--tp-seconds", type=float, default=None, help="seconds per throughput run (default 10; --quick 1)"
+    )
     ap.add_argument("--clients", type=int, default=4, help="concurrent clients in the throughput run")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", default=None, help="scratch folder (default: a temporary folder)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
-    ap.add_argument("--out", default=None, help="Markdown report (default benchmarks/RESULTS.md; --quick: none)")
+    ap.add_argument(
+        "--out", default=None, help="Markdown report (default benchmarks/RESULTS.md; --quick: none)"
+    )
     ap.add_argument("--json", default=None, help="also write the raw measurements as JSON")
     args = ap.parse_args(argv)
     if args.worker:
@@ -893,9 +1051,14 @@ def main(argv: list[str] | None = None) -> int:
         tmp = tempfile.mkdtemp(prefix="spacecoop-bench-")
         args.workdir = tmp
     started = time.perf_counter()
-    out = {"machine": machine(), "sizes": [], "argv": argv if argv is not None else sys.argv[1:],
-           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "clients": args.clients,
-           "tp_seconds": args.tp_seconds}
+    out = {
+        "machine": machine(),
+        "sizes": [],
+        "argv": argv if argv is not None else sys.argv[1:],
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "clients": args.clients,
+        "tp_seconds": args.tp_seconds,
+    }
     out["help"] = help_time()
     print(f"spacecoop --help: {fmt_s(out['help'])}", flush=True)
     try:

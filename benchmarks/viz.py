@@ -23,8 +23,16 @@ from rdflib.namespace import PROV
 
 from spacecoop.namespaces import ORG, SC, concept, entity_iri, relationship_iri
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def synthetic_dataset(n: int, seed: int = 0) -> Dataset:
@@ -70,7 +78,9 @@ def synthetic_dataset(n: int, seed: int = 0) -> Dataset:
         c = URIRef(f"{entity_iri('source', 'synthetic benchmark')}/claim/{k}")
         sg.add((c, RDF.type, SC.Claim))
         sg.add((c, SC.about, about))
-        sg.add((c, SC.certainty, concept("certainty", rng.choice(["stated"] * 8 + ["hedged", "contradicted"]))))
+        sg.add(
+            (c, SC.certainty, concept("certainty", rng.choice(["stated"] * 8 + ["hedged", "contradicted"])))
+        )
         sg.add((c, SC.quote, Literal(quote)))
         sg.add((c, PROV.wasDerivedFrom, source))
         if date:
@@ -121,8 +131,14 @@ def run(sizes, repeats, view):
         for n in sizes:
             ds = synthetic_dataset(n)
             store = open_store("oxigraph", ds)
-            t = {"project (oxigraph)": [], "project (rdflib)": [], "layout": [], "html": [],
-                 "first render": [], "render (wall)": []}
+            t = {
+                "project (oxigraph)": [],
+                "project (rdflib)": [],
+                "layout": [],
+                "html": [],
+                "first render": [],
+                "render (wall)": [],
+            }
             for r in range(repeats):
                 t0 = time.perf_counter()
                 G = to_networkx(store, view)
@@ -147,8 +163,15 @@ def run(sizes, repeats, view):
                 t["first render"].append(page.evaluate("spacecoop.state.readyMs") / 1000)
                 assert page.evaluate("network.body.data.nodes.length") == G.number_of_nodes()
                 page.close()
-            rows.append((n, G.number_of_nodes(), G.number_of_edges(), len(html.encode()) / 2**20,
-                         {k: _median(v) for k, v in t.items()}))
+            rows.append(
+                (
+                    n,
+                    G.number_of_nodes(),
+                    G.number_of_edges(),
+                    len(html.encode()) / 2**20,
+                    {k: _median(v) for k, v in t.items()},
+                )
+            )
         browser.close()
     cols = ["project (oxigraph)", "project (rdflib)", "layout", "html", "first render", "render (wall)"]
     print(f"view: {view}; medians of {repeats} runs, seconds (project (rdflib): one run)")

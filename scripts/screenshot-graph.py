@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate docs/graph.png: the country page of the current graph, as Chromium draws it.
 
-    .venv/bin/python scripts/screenshot-graph.py [OUT.png]
+.venv/bin/python scripts/screenshot-graph.py [OUT.png]
 """
 
 from __future__ import annotations
@@ -10,8 +10,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def main() -> int:
@@ -25,7 +33,9 @@ def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else root / "docs" / "graph.png"
     G = to_networkx(load_dataset(root), "countries")
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        page_path = write_html(G, Path(tmp) / "countries.html", title="Space cooperation: countries, regions and blocs")
+        page_path = write_html(
+            G, Path(tmp) / "countries.html", title="Space cooperation: countries, regions and blocs"
+        )
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 860})
         page.goto(page_path.as_uri())

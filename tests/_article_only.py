@@ -25,9 +25,11 @@ def copy_article_project(root: Path, target: Path) -> Path:
     shutil.copytree(root / "ontology", target / "ontology")
     shutil.copytree(root / "queries", target / "queries")
     shutil.copytree(
-        root / "graph", target / "graph",
-        ignore=lambda d, names: [n for n in names if n in TABLE_FILES
-                                 or (n.endswith(".trig") and n not in ARTICLE_SOURCES)],
+        root / "graph",
+        target / "graph",
+        ignore=lambda d, names: [
+            n for n in names if n in TABLE_FILES or (n.endswith(".trig") and n not in ARTICLE_SOURCES)
+        ],
     )
     return target
 
@@ -53,8 +55,12 @@ def copy_table_project(root: Path, target: Path) -> Path:
     shutil.copytree(root / "ontology", target / "ontology")
     shutil.copytree(root / "queries", target / "queries")
     shutil.copytree(
-        root / "graph", target / "graph",
-        ignore=lambda d, names: [n for n in names if n.endswith(".trig")
-                                 and n not in ARTICLE_SOURCES and not n.startswith("table-")],
+        root / "graph",
+        target / "graph",
+        ignore=lambda d, names: [
+            n
+            for n in names
+            if n.endswith(".trig") and n not in ARTICLE_SOURCES and not n.startswith("table-")
+        ],
     )
     return target

@@ -17,13 +17,22 @@ import signal
 import sys
 
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-EVENTS = {"os.rename", "os.symlink", "os.remove", "os.rmdir", "shutil.rmtree", "os.mkdir", "os.chmod",
-          "os.truncate", "os.link"}
+EVENTS = {
+    "os.rename",
+    "os.symlink",
+    "os.remove",
+    "os.rmdir",
+    "shutil.rmtree",
+    "os.mkdir",
+    "os.chmod",
+    "os.truncate",
+    "os.link",
+}
 
 
 def main() -> None:
     watch, n, log = os.path.realpath(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    args = sys.argv[sys.argv.index("--") + 1:]
+    args = sys.argv[sys.argv.index("--") + 1 :]
     count = 0
 
     def under(path) -> bool:

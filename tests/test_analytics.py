@@ -7,6 +7,10 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+
+# These tests read their expected values off the Chang'e-8 article: they run on the project without
+# the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
+from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
 from rdflib import Dataset
 
 from spacecoop.analytics import (
@@ -20,11 +24,6 @@ from spacecoop.analytics import (
 )
 from spacecoop.errors import UsageError
 from spacecoop.project import to_networkx
-
-
-# These tests read their expected values off the Chang'e-8 article: they run on the project without
-# the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
-from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +60,10 @@ def test_centrality_of_the_countries(countries):
     # The ILRS is the hub: sub-national and organisation ties reach it and go no further (they
     # make no co-members); Pakistan is the only way to ISTVS, so it lies on paths no one else does
     ranked = sorted(by_node.values(), key=lambda c: -c.betweenness)
-    assert [c.node for c in ranked[:2]] == ["initiative:international-lunar-research-station", "country:pakistan"]
+    assert [c.node for c in ranked[:2]] == [
+        "initiative:international-lunar-research-station",
+        "country:pakistan",
+    ]
     assert by_node["country:italy"].degree == 0
 
 
@@ -72,7 +74,11 @@ def test_communities_partition_the_nodes(countries):
         assert sorted(members) == sorted(countries) and len(members) == len(set(members))
         assert [c.size for c in comms] == sorted((c.size for c in comms), reverse=True)
     us = next(c for c in communities(countries) if "country:united-states" in c.nodes)
-    assert set(us.nodes) == {"country:united-states", "initiative:artemis-accords", "initiative:artemis-program"}
+    assert set(us.nodes) == {
+        "country:united-states",
+        "initiative:artemis-accords",
+        "initiative:artemis-program",
+    }
 
 
 def test_communities_find_two_cliques():
@@ -141,5 +147,5 @@ def test_print_network_report(countries):
     text = console.export_text()
     for title in ("Centrality", "Communities", "Brokers", "Connected components"):
         assert title in text
-    brokers_part = text[text.index("Brokers"):text.index("Connected components")]
+    brokers_part = text[text.index("Brokers") : text.index("Connected components")]
     assert "United States" in brokers_part and "Iran" not in brokers_part

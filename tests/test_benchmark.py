@@ -20,20 +20,45 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_quick_benchmark_runs_at_10k(tmp_path):
     out, raw = tmp_path / "RESULTS.md", tmp_path / "raw.json"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--sizes", "10k",
-         "--out", str(out), "--json", str(raw), "--workdir", str(tmp_path / "work")],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--quick",
+            "--sizes",
+            "10k",
+            "--out",
+            str(out),
+            "--json",
+            str(raw),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = out.read_text()
-    for heading in ("## Machine", "## Corpora", "## Load and memory per backend", "## Query latency (median)",
-                    "## Our overhead over pyoxigraph", "## Endpoint throughput", "## Targets"):
+    for heading in (
+        "## Machine",
+        "## Corpora",
+        "## Load and memory per backend",
+        "## Query latency (median)",
+        "## Our overhead over pyoxigraph",
+        "## Endpoint throughput",
+        "## Targets",
+    ):
         assert heading in text
     data = json.loads(raw.read_text())
     (size,) = data["sizes"]
     assert 7_000 < size["quads"] < 13_000
     names = {q for b in size["backends"].values() for q in b["queries"]}
-    assert "lookup:evidence (typical)" in names and "lookup:partners (busiest)" in names and any(n.startswith("checks/") for n in names)
+    assert (
+        "lookup:evidence (typical)" in names
+        and "lookup:partners (busiest)" in names
+        and any(n.startswith("checks/") for n in names)
+    )
     for backend, entry in size["backends"].items():
         assert "error" not in entry, (backend, entry.get("error"))
         assert set(entry["queries"]) == names, backend
@@ -45,18 +70,35 @@ def test_quick_benchmark_runs_at_10k(tmp_path):
     assert size["throughput"]["oxigraph serve-read-only"]["qps"] > 0
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the servers' memory from Linux /proc")
+@pytest.mark.skipif(
+    not Path("/proc/self/status").exists(), reason="reads the servers' memory from Linux /proc"
+)
 def test_quick_attack_benchmark_prints_its_table(tmp_path):
     """benchmarks/attacks.py --quick: every attack ran on spacecoop serve and on Oxigraph, with numbers."""
     raw = tmp_path / "raw.json"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "attacks.py"), "--quick", "--json", str(raw),
-         "--workdir", str(tmp_path / "work")],
-        capture_output=True, text=True, timeout=400, cwd=ROOT, check=False,
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "attacks.py"),
+            "--quick",
+            "--json",
+            str(raw),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        cwd=ROOT,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    for heading in ("## (a) A cheap query while N clients loop a slow query", "## (b) Memory under the cache attack",
-                    "## (c) Memory under large answers", "## (d) Throughput, no attack"):
+    for heading in (
+        "## (a) A cheap query while N clients loop a slow query",
+        "## (b) Memory under the cache attack",
+        "## (c) Memory under large answers",
+        "## (d) Throughput, no attack",
+    ):
         assert heading in proc.stdout
     targets = json.loads(raw.read_text())["targets"]
     for key in ("new-disk", "oxigraph"):

@@ -23,7 +23,11 @@ def test_build_writes_every_format_and_each_parses_back(root, ds, tmp_path):
     names = {p.name for p in result.files}
     assert set(OUTPUT_FILES) <= names
     expected = {str(g.identifier): g for g in ds.graphs() if len(g)}
-    for name, fmt in (("spacecoop.trig", "trig"), ("spacecoop.nq", "nquads"), ("spacecoop.jsonld", "json-ld")):
+    for name, fmt in (
+        ("spacecoop.trig", "trig"),
+        ("spacecoop.nq", "nquads"),
+        ("spacecoop.jsonld", "json-ld"),
+    ):
         back = Dataset()
         back.parse(tmp_path / "out" / name, format=fmt)
         got = {str(g.identifier): g for g in back.graphs() if len(g)}
@@ -64,8 +68,12 @@ def test_build_is_byte_identical_across_processes(article_root, tmp_path):
     for seed in ("1", "2"):
         out = tmp_path / f"out{seed}"
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        subprocess.run([sys.executable, "-m", "spacecoop", "--root", str(article_root), "build", "-o", str(out)],
-                       check=True, env=env, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "spacecoop", "--root", str(article_root), "build", "-o", str(out)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         outs.append(out)
     for name in OUTPUT_FILES:
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
@@ -81,7 +89,10 @@ def test_failed_validation_writes_nothing_and_keeps_previous_outputs(root, tmp_p
     out = tmp_path / "out"
     assert main(["--root", str(project), "build", "-o", str(out)]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    shutil.copy(Path(__file__).parent / "data" / "invalid" / "entity-without-label.trig", project / "graph" / "sources")
+    shutil.copy(
+        Path(__file__).parent / "data" / "invalid" / "entity-without-label.trig",
+        project / "graph" / "sources",
+    )
     capsys.readouterr()
     assert main(["--root", str(project), "build", "-o", str(out)]) == 1
     err = capsys.readouterr().err
@@ -128,7 +139,11 @@ def test_summary_counts(article_ds):
     assert entities["sc:Payload"] == 10
     assert entities["sc:Source"] == 1
     rels = dict(s.relationships)
-    assert (rels["sc:Participation"], rels["sc:PayloadDevelopment"], rels["sc:PayloadCarriage"]) == (32, 17, 11)
+    assert (rels["sc:Participation"], rels["sc:PayloadDevelopment"], rels["sc:PayloadCarriage"]) == (
+        32,
+        17,
+        11,
+    )
     assert dict(s.claims_by_certainty) == {"stated": 85, "hedged": 1, "contradicted": 2}
     assert s.sources[0][2] == 88
 
@@ -157,17 +172,26 @@ def snapshot(folder: Path) -> dict[str, str]:
     """Hash of every file a reader finds in ``folder`` (through the link, as a reader would)."""
     import hashlib
 
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()
+    }
 
 
 def run_killed(watch: Path, n: int, log: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(KILL_AT), str(watch), str(n), str(log), "--", *args], check=False,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(KILL_AT), str(watch), str(n), str(log), "--", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def kill_points(log: Path) -> list[tuple[int, str, str]]:
-    return [(int(i), event, path) for i, event, path in
-            (line.split("\t") for line in log.read_text(encoding="utf-8").splitlines())]
+    return [
+        (int(i), event, path)
+        for i, event, path in (line.split("\t") for line in log.read_text(encoding="utf-8").splitlines())
+    ]
 
 
 def test_a_build_killed_during_its_publish_step_leaves_all_old_or_all_new(article_root, tmp_path):
@@ -178,8 +202,9 @@ def test_a_build_killed_during_its_publish_step_leaves_all_old_or_all_new(articl
     old = snapshot(dist)
     # a valid change that touches every dataset file: one more name for Thailand
     ref = project / "graph" / "reference" / "places.ttl"
-    ref.write_text(ref.read_text(encoding="utf-8") + '\n<country/thailand> skos:altLabel "Siam"@en .\n',
-                   encoding="utf-8")
+    ref.write_text(
+        ref.read_text(encoding="utf-8") + '\n<country/thailand> skos:altLabel "Siam"@en .\n', encoding="utf-8"
+    )
     assert main(["--root", str(project), "build", "-o", str(tmp_path / "new")]) == 0
     new = snapshot(tmp_path / "new")
     assert old != new and set(old) == set(new)
@@ -188,7 +213,9 @@ def test_a_build_killed_during_its_publish_step_leaves_all_old_or_all_new(articl
     args = ("--root", str(project), "build", "-o", str(dist))
     plain = tmp_path / "plain"
     shutil.copytree(site, plain, symlinks=True)
-    assert run_killed(plain, 0, log, "--root", str(project), "build", "-o", str(plain / "dist")).returncode == 0
+    assert (
+        run_killed(plain, 0, log, "--root", str(project), "build", "-o", str(plain / "dist")).returncode == 0
+    )
     points = kill_points(log)
     writes = [i for i, event, _ in points if event == "open" and not _.endswith("lock")]
     switches = [i for i, event, _ in points if event in ("os.rename", "os.symlink")]
@@ -201,7 +228,9 @@ def test_a_build_killed_during_its_publish_step_leaves_all_old_or_all_new(articl
         proc = run_killed(site, n, tmp_path / "kill.log", *args)
         assert proc.returncode == -9, f"not killed at {points[n - 1]}: {proc.stderr[-300:]}"
         now = snapshot(dist)
-        assert now in (old, new), f"killed before change {n} of {points[n - 1]}: dist/ mixes old and new outputs"
+        assert now in (old, new), (
+            f"killed before change {n} of {points[n - 1]}: dist/ mixes old and new outputs"
+        )
     # The last kill came just before the switch: its staging is left over. The next build removes
     # it and publishes the new outputs.
     leftovers = [p for p in site.rglob("*") if ".spacecoop-" in p.name or p.name.startswith(("v-", "link-"))]
@@ -277,7 +306,9 @@ def test_a_reader_that_resolves_the_link_once_reads_one_build(tmp_path):
     publish(dist, {"a.txt": b"3", "b.txt": b"3"})
     assert not pinned.exists()
     third = Path(os.path.realpath(dist))
-    assert sorted(p.name for p in (tmp_path / ".dist.spacecoop").iterdir()) == sorted(["lock", second.name, third.name])
+    assert sorted(p.name for p in (tmp_path / ".dist.spacecoop").iterdir()) == sorted(
+        ["lock", second.name, third.name]
+    )
 
 
 def test_a_folder_with_other_files_is_not_taken_over(article_root, tmp_path, capsys):
@@ -293,11 +324,27 @@ def test_a_folder_with_other_files_is_not_taken_over(article_root, tmp_path, cap
 def test_builds_into_the_same_folder_at_once_take_turns(tmp_path):
     dist = tmp_path / "site" / "dist"
     log = tmp_path / "log"
-    procs = [subprocess.Popen([sys.executable, str(KILL_AT), str(tmp_path / "elsewhere"), "0", str(log), "--",
-                               "--publish", text, str(dist)], stderr=subprocess.PIPE)
-             for text in ("one", "two", "three", "four")]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(KILL_AT),
+                str(tmp_path / "elsewhere"),
+                "0",
+                str(log),
+                "--",
+                "--publish",
+                text,
+                str(dist),
+            ],
+            stderr=subprocess.PIPE,
+        )
+        for text in ("one", "two", "three", "four")
+    ]
     for p in procs:
         assert p.wait(timeout=120) == 0, p.stderr.read()
     got = {p.name: p.read_bytes() for p in dist.iterdir()}
-    assert got in [{"a.txt": t.encode() * 1000, "b.txt": t.encode() * 2000} for t in ("one", "two", "three", "four")]
+    assert got in [
+        {"a.txt": t.encode() * 1000, "b.txt": t.encode() * 2000} for t in ("one", "two", "three", "four")
+    ]
     assert len(list((tmp_path / "site" / ".dist.spacecoop").iterdir())) == 3  # lock, current, previous

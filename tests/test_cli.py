@@ -46,8 +46,9 @@ def test_stats(root, capsys):
 
 
 def test_python_dash_m(root):
-    proc = subprocess.run([sys.executable, "-m", "spacecoop", "--root", str(root), "validate"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "spacecoop", "--root", str(root), "validate"], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert "conforms" in proc.stdout
 

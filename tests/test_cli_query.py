@@ -8,15 +8,15 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+
+# The expected values are read off the Chang'e-8 article: the commands run on the project without
+# the imported table (tests/_article_only.py), found through $SPACECOOP_ROOT.
+from _article_only import article_root  # noqa: F401  (fixture)
 from rdflib import Graph
 
 from spacecoop.cli import main
 from spacecoop.cli_query import parse_param_options
 from spacecoop.errors import UsageError
-
-# The expected values are read off the Chang'e-8 article: the commands run on the project without
-# the imported table (tests/_article_only.py), found through $SPACECOOP_ROOT.
-from _article_only import article_root  # noqa: E402,F401  (fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -24,8 +24,17 @@ def _article_project(article_root, monkeypatch):
     monkeypatch.setenv("SPACECOOP_ROOT", str(article_root))
 
 
-PARTNER_COLUMNS = ["payload", "payloadLabel", "organization", "organizationLabel", "country", "countryLabel",
-                   "role", "kind", "mission"]
+PARTNER_COLUMNS = [
+    "payload",
+    "payloadLabel",
+    "organization",
+    "organizationLabel",
+    "country",
+    "countryLabel",
+    "role",
+    "kind",
+    "mission",
+]
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 
 
@@ -37,7 +46,9 @@ def run(capsys, *argv):
 
 
 def partners(capsys, fmt, *extra):
-    code, out, err = run(capsys, *extra, "query", "payload-partners", "--param", "mission=Chang'e-8", "--format", fmt)
+    code, out, err = run(
+        capsys, *extra, "query", "payload-partners", "--param", "mission=Chang'e-8", "--format", fmt
+    )
     assert code == 0, err
     return out
 
@@ -48,8 +59,14 @@ def partners(capsys, fmt, *extra):
 def test_queries_lists_names_params_and_questions(capsys):
     code, out, _ = run(capsys, "queries")
     assert code == 0
-    for name in ("payload-partners", "country-partners", "initiative-participants",
-                 "payload-countries-and-initiative", "evidence", "hedged-and-contradicted"):
+    for name in (
+        "payload-partners",
+        "country-partners",
+        "initiative-participants",
+        "payload-countries-and-initiative",
+        "evidence",
+        "hedged-and-contradicted",
+    ):
         assert name in out
     assert "mission, initiative" in out
     from spacecoop.query import list_queries
@@ -191,22 +208,38 @@ def test_a_construct_file_as_turtle(capsys, tmp_path):
         (["query", "missing.rq"], "error: no such query file: missing.rq"),
         (["query", "evidence", "--param", "entity"], "error: bad --param 'entity': expected NAME=VALUE"),
         (["query", "evidence", "--param", "=Turkey"], "error: bad --param '=Turkey': expected NAME=VALUE"),
-        (["query", "evidence", "-p", "entity=Turkey", "-p", "entity=Peru"],
-         "error: bad --param 'entity=Peru': parameter entity given twice"),
-        (["query", "evidence", "--param", "mission=Chang'e-8"],
-         "error: query 'evidence' has no parameter mission; its parameters: entity"),
-        (["query", "country-partners", "--param", "mission=Chang'e-8"],
-         "error: query 'country-partners' has no parameter mission; its parameters: none"),
-        (["query", "evidence", "--param", "entity=Atlantis"],
-         "error: parameter entity: nothing has the label 'Atlantis'"),
-        (["query", "evidence", "--param", "entity=partner"],
-         "error: parameter entity: the label 'partner' fits 2 entities: role:partner (partner); status:partner (partner)"),
-        (["query", "evidence", "--param", "entity=country:atlantis"],
-         "error: parameter entity: country:atlantis does not occur in the graph"),
-        (["query", "evidence", "--param", 'entity=x" } ; DROP ALL ; #'],
-         "error: parameter entity: nothing has the label 'x\" } ; DROP ALL ; #'"),
-        (["--store", "oxigraph", "query", "evidence", "--param", "entity=Atlantis"],
-         "error: parameter entity: nothing has the label 'Atlantis'"),
+        (
+            ["query", "evidence", "-p", "entity=Turkey", "-p", "entity=Peru"],
+            "error: bad --param 'entity=Peru': parameter entity given twice",
+        ),
+        (
+            ["query", "evidence", "--param", "mission=Chang'e-8"],
+            "error: query 'evidence' has no parameter mission; its parameters: entity",
+        ),
+        (
+            ["query", "country-partners", "--param", "mission=Chang'e-8"],
+            "error: query 'country-partners' has no parameter mission; its parameters: none",
+        ),
+        (
+            ["query", "evidence", "--param", "entity=Atlantis"],
+            "error: parameter entity: nothing has the label 'Atlantis'",
+        ),
+        (
+            ["query", "evidence", "--param", "entity=partner"],
+            "error: parameter entity: the label 'partner' fits 2 entities: role:partner (partner); status:partner (partner)",
+        ),
+        (
+            ["query", "evidence", "--param", "entity=country:atlantis"],
+            "error: parameter entity: country:atlantis does not occur in the graph",
+        ),
+        (
+            ["query", "evidence", "--param", 'entity=x" } ; DROP ALL ; #'],
+            "error: parameter entity: nothing has the label 'x\" } ; DROP ALL ; #'",
+        ),
+        (
+            ["--store", "oxigraph", "query", "evidence", "--param", "entity=Atlantis"],
+            "error: parameter entity: nothing has the label 'Atlantis'",
+        ),
         (["--store", "nowhere", "query", "country-partners"], "error: unknown store 'nowhere'"),
     ],
 )
@@ -300,10 +333,13 @@ def test_a_query_from_standard_input(monkeypatch, capsys):
     assert list(csv.reader(io.StringIO(out))) == [["payloads"], ["10"]]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "no query on standard input"),
-    ("SELEC", "malformed SPARQL"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "no query on standard input"),
+        ("SELEC", "malformed SPARQL"),
+    ],
+)
 def test_a_bad_query_from_standard_input(monkeypatch, capsys, text, message):
     code, out, err = _stdin_query(monkeypatch, capsys, text)
     assert code == 2

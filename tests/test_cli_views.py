@@ -8,12 +8,11 @@ import re
 import networkx as nx
 import pytest
 
-from spacecoop.cli import main
-
-
 # These tests read their expected values off the Chang'e-8 article: they run on the project without
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
-from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
+from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
+
+from spacecoop.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +130,7 @@ def test_stats_network(capsys):
     assert "countries view: 35 nodes" in out
     for title in ("Centrality", "Communities", "Brokers", "Connected components"):
         assert title in out
-    brokers = out[out.index("Brokers"):out.index("Connected components")]
+    brokers = out[out.index("Brokers") : out.index("Connected components")]
     # national members of two blocs only: Iran and Peru take part in the ILRS only through APSCO
     assert "United States" in brokers
     assert "Iran" not in brokers and "Peru" not in brokers and "Thailand" not in brokers

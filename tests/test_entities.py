@@ -14,18 +14,21 @@ def finder(loaded):
     return EntityFinder(loaded.ds)
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("Czechia", "country:czech-republic"),            # pycountry name
-    ("the Czech Republic", "country:czech-republic"),  # leading article
-    ("CZ", "country:czech-republic"),
-    ("cze", "country:czech-republic"),
-    ("203", "country:czech-republic"),
-    ("the Republic of Korea", "country:south-korea"),  # pycountry "Korea, Republic of" turned round
-    ("Türkiye", "country:turkey"),
-    ("the Republic of Cyprus", "country:cyprus"),      # pycountry official name
-    ("cnsa", "agent:china-national-space-administration"),
-    ("ILRS", "initiative:international-lunar-research-station"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Czechia", "country:czech-republic"),  # pycountry name
+        ("the Czech Republic", "country:czech-republic"),  # leading article
+        ("CZ", "country:czech-republic"),
+        ("cze", "country:czech-republic"),
+        ("203", "country:czech-republic"),
+        ("the Republic of Korea", "country:south-korea"),  # pycountry "Korea, Republic of" turned round
+        ("Türkiye", "country:turkey"),
+        ("the Republic of Cyprus", "country:cyprus"),  # pycountry official name
+        ("cnsa", "agent:china-national-space-administration"),
+        ("ILRS", "initiative:international-lunar-research-station"),
+    ],
+)
 def test_names_that_matched_no_label_before_are_found(finder, name, expected):
     lookup = finder.find(name)
     assert [m.curie for m in lookup.matches] == [expected]
@@ -55,10 +58,13 @@ def test_names_that_normalise_alike():
 
 
 def test_find_entity_on_a_small_graph():
-    g = Graph().parse(data="""
+    g = Graph().parse(
+        data="""
         @prefix sc: <https://w3id.org/spacecoop/ns#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
         <https://w3id.org/spacecoop/id/org/x> a sc:Organization ; skos:prefLabel "Xenon Institute"@en .
-    """, format="turtle")
+    """,
+        format="turtle",
+    )
     assert find_entity("xenon institute", graph=g).unique.label == "Xenon Institute"
     assert find_entity("Xenon Institut", graph=g).suggestions[0].curie == "agent:x"
 

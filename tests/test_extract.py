@@ -40,7 +40,9 @@ def facts(text, date="2025-03-10", **kw):
 
 def rows_of(text, date="2025-03-10", **kw):
     art = article_from_text(text, date)
-    return art, to_rows(extract_candidates(art, **kw), art, url=kw.get("url", ""), publisher=kw.get("publisher", ""))
+    return art, to_rows(
+        extract_candidates(art, **kw), art, url=kw.get("url", ""), publisher=kw.get("publisher", "")
+    )
 
 
 def tuples(cands):
@@ -62,7 +64,12 @@ def test_these_include_list_gives_one_row_per_member_with_the_lead_in_quoted_onc
     members = [c for c in cands if c.quote(art.text).startswith("have already signed up")]
     assert sorted(c.subject for c in members) == ["Kenya", "Nicaragua", "Senegal", "Serbia"]
     for c in members:
-        assert (c.relation, c.status, c.certainty, c.level) == ("signatory_of", "signatory", "reported", "national")
+        assert (c.relation, c.status, c.certainty, c.level) == (
+            "signatory_of",
+            "signatory",
+            "reported",
+            "national",
+        )
         # the lead-in and the member's own name, not the whole list sentence again
         pieces = c.quote(art.text).split(JOIN)
         assert pieces == ["have already signed up to the International Lunar Research Station", c.subject]
@@ -72,20 +79,46 @@ def test_these_include_list_gives_one_row_per_member_with_the_lead_in_quoted_onc
 def test_two_name_list_is_quoted_as_one_clause():
     art, cands = facts(LIST_TEXT)
     short = [c for c in cands if c.subject in ("Belarus", "Azerbaijan")]
-    assert tuples(short) == [("Azerbaijan", "signatory_of", "International Lunar Research Station", "signatory",
-                              "reported"), ("Belarus", "signatory_of", "International Lunar Research Station",
-                                            "signatory", "reported")]
-    assert {c.quote(art.text) for c in short} == {("Belarus and Azerbaijan have joined the ILRS as national-level "
-                                                  "participants")}
+    assert tuples(short) == [
+        ("Azerbaijan", "signatory_of", "International Lunar Research Station", "signatory", "reported"),
+        ("Belarus", "signatory_of", "International Lunar Research Station", "signatory", "reported"),
+    ]
+    assert {c.quote(art.text) for c in short} == {
+        ("Belarus and Azerbaijan have joined the ILRS as national-level participants")
+    }
 
 
 def test_long_signatory_list_does_not_repeat_the_list():
-    names = ["Angola", "Argentina", "Armenia", "Australia", "Austria", "Bahrain", "Belgium", "Brazil", "Bulgaria",
-             "Canada", "Chile", "Colombia", "the Republic of Cyprus", "Czechia", "Denmark", "Ecuador", "Estonia",
-             "Finland", "France", "Germany"]
-    text = ("WASHINGTON — Togo signed the Artemis Accords today, the 99th nation to do so.\n\n"
-            "Togo joins the United States and 20 other nations - " + ", ".join(names[:-1]) + ", and " + names[-1]
-            + " - in affirming the principles of the Accords.\n")
+    names = [
+        "Angola",
+        "Argentina",
+        "Armenia",
+        "Australia",
+        "Austria",
+        "Bahrain",
+        "Belgium",
+        "Brazil",
+        "Bulgaria",
+        "Canada",
+        "Chile",
+        "Colombia",
+        "the Republic of Cyprus",
+        "Czechia",
+        "Denmark",
+        "Ecuador",
+        "Estonia",
+        "Finland",
+        "France",
+        "Germany",
+    ]
+    text = (
+        "WASHINGTON — Togo signed the Artemis Accords today, the 99th nation to do so.\n\n"
+        "Togo joins the United States and 20 other nations - "
+        + ", ".join(names[:-1])
+        + ", and "
+        + names[-1]
+        + " - in affirming the principles of the Accords.\n"
+    )
     art, cands = facts(text, publisher="U.S. Department of State")
     listed = [c for c in cands if c.as_of]
     assert len(listed) == 21  # the United States and the 20 names
@@ -119,7 +152,10 @@ def test_hedges_become_certainty_and_planned():
     assert egypt.certainty == "unconfirmed" and "understood to" in egypt.note
     assert egypt.quote(art.text) == "Egypt understood to have signed up also"
     for name in ("Venezuela", "Serbia", "Nicaragua"):
-        assert (by[(name, "partner_of")].status, by[(name, "partner_of")].certainty) == ("partner", "unconfirmed")
+        assert (by[(name, "partner_of")].status, by[(name, "partner_of")].certainty) == (
+            "partner",
+            "unconfirmed",
+        )
     kenya = by[("Kenya", "agreement_with")]
     assert kenya.object == "China National Space Administration"
     assert (kenya.certainty, kenya.planned, kenya.agreement_kind) == ("unconfirmed", "true", "mou")
@@ -127,10 +163,12 @@ def test_hedges_become_certainty_and_planned():
 
 
 def test_a_shorter_list_member_missing_from_the_longer_list_is_disputed():
-    text = ("HELSINKI — Five countries in the selection have already signed up to the ILRS. These include Russia, "
-            "Egypt, Bahrain and Serbia.\n\n"
-            "Earlier reports say Russia, Egypt, Serbia, Belarus, Venezuela and Azerbaijan have signed agreements "
-            "regarding the ILRS as national-level participants.\n")
+    text = (
+        "HELSINKI — Five countries in the selection have already signed up to the ILRS. These include Russia, "
+        "Egypt, Bahrain and Serbia.\n\n"
+        "Earlier reports say Russia, Egypt, Serbia, Belarus, Venezuela and Azerbaijan have signed agreements "
+        "regarding the ILRS as national-level participants.\n"
+    )
     _, cands = facts(text)
     cert = {c.subject: c.certainty for c in cands if c.relation == "signatory_of"}
     assert cert["Bahrain"] == "disputed"
@@ -142,22 +180,40 @@ def test_a_shorter_list_member_missing_from_the_longer_list_is_disputed():
 
 def test_dates_without_a_year_take_the_article_year_and_say_so():
     d = __import__("datetime").date
-    got = [(m.value, m.precision, m.inferred) for m in parse_dates(
-        "signed on March 3, met on Friday, agreed in December, launched in 2023, in May 2021, on 1st June 2020",
-        d(2025, 1, 10))]
-    assert got == [("2024-03-03", "day", True), ("2025-01-10", "day", True), ("2024-12", "month", True),
-                   ("2023", "year", False), ("2021-05", "month", False), ("2020-06-01", "day", False)]
-    text = ("HELSINKI — Peru has signed a memorandum of understanding with the China National Space "
-            "Administration (CNSA) on cooperation on the ILRS.\n\nThe memorandum was signed March 3 in Lima.\n")
+    got = [
+        (m.value, m.precision, m.inferred)
+        for m in parse_dates(
+            "signed on March 3, met on Friday, agreed in December, launched in 2023, in May 2021, on 1st June 2020",
+            d(2025, 1, 10),
+        )
+    ]
+    assert got == [
+        ("2024-03-03", "day", True),
+        ("2025-01-10", "day", True),
+        ("2024-12", "month", True),
+        ("2023", "year", False),
+        ("2021-05", "month", False),
+        ("2020-06-01", "day", False),
+    ]
+    text = (
+        "HELSINKI — Peru has signed a memorandum of understanding with the China National Space "
+        "Administration (CNSA) on cooperation on the ILRS.\n\nThe memorandum was signed March 3 in Lima.\n"
+    )
     _, cands = facts(text, date="2025-04-01")
     peru = next(c for c in cands if c.relation == "agreement_with")
-    assert (peru.date, peru.date_precision, peru.date_inferred_from) == ("2025-03-03", "day", "article date 2025-04-01")
+    assert (peru.date, peru.date_precision, peru.date_inferred_from) == (
+        "2025-03-03",
+        "day",
+        "article date 2025-04-01",
+    )
 
 
 def test_byline_date_is_found_when_not_given():
-    text = ("Home » Space\nLatest posts\nJune 19, 2025\n\nBy the deskMarch 4, 2025No Comments\n\n"
-            "HELSINKI — Serbia and Belarus have signed up to the International Lunar Research Station, "
-            "officials said on Monday in a short statement.\n\nSource link\nMore stories\n")
+    text = (
+        "Home » Space\nLatest posts\nJune 19, 2025\n\nBy the deskMarch 4, 2025No Comments\n\n"
+        "HELSINKI — Serbia and Belarus have signed up to the International Lunar Research Station, "
+        "officials said on Monday in a short statement.\n\nSource link\nMore stories\n"
+    )
     art = article_from_text(text)
     assert (str(art.date), art.date_source) == ("2025-03-04", "byline")
 
@@ -212,14 +268,20 @@ def test_unknown_names_are_proposed_as_entities_with_kind_and_country():
 
 def test_body_is_found_among_site_chrome_and_in_html():
     chrome = "Menu\n  • Home\n  • News\nSubscribe to our newsletter and never miss our latest news\n\n"
-    body = ("HELSINKI — Peru and Kenya have joined the International Lunar Research Station as national-level "
-            "participants, according to officials.\n\nThe two countries follow others in the region.\n")
-    art = article_from_text(chrome + body + "\nRelated\n\nSource link\nShare. Facebook Twitter\n", "2025-01-01")
+    body = (
+        "HELSINKI — Peru and Kenya have joined the International Lunar Research Station as national-level "
+        "participants, according to officials.\n\nThe two countries follow others in the region.\n"
+    )
+    art = article_from_text(
+        chrome + body + "\nRelated\n\nSource link\nShare. Facebook Twitter\n", "2025-01-01"
+    )
     assert art.body.startswith("HELSINKI") and art.body.endswith("region.")
-    page = ("<html><head><script>alert('x')</script></head><body><nav>Home News Peru joined</nav><article>"
-            "<p>HELSINKI &mdash; Peru and Kenya have joined the International Lunar Research Station as "
-            "national-level participants.</p><script>document.write('Chile has joined the ILRS')</script></article>"
-            "<footer>Chile has joined the ILRS too, says the footer.</footer></body></html>")
+    page = (
+        "<html><head><script>alert('x')</script></head><body><nav>Home News Peru joined</nav><article>"
+        "<p>HELSINKI &mdash; Peru and Kenya have joined the International Lunar Research Station as "
+        "national-level participants.</p><script>document.write('Chile has joined the ILRS')</script></article>"
+        "<footer>Chile has joined the ILRS too, says the footer.</footer></body></html>"
+    )
     art, cands = facts(page)
     assert sorted(c.subject for c in cands) == ["Kenya", "Peru"]
     assert "alert" not in art.text and "Chile" not in art.text
@@ -228,9 +290,12 @@ def test_body_is_found_among_site_chrome_and_in_html():
 def test_sentences_keep_offsets_and_abbreviations():
     text = "The U.S. agency met Dr. Smith on Sept. 1 in St. Petersburg. Then it left.\nNext line here."
     ss = split_sentences(text)
-    assert [s.text for s in ss] == ["The U.S. agency met Dr. Smith on Sept. 1 in St. Petersburg.", "Then it left.",
-                                    "Next line here."]
-    assert all(text[s.start:s.end] == s.text for s in ss)
+    assert [s.text for s in ss] == [
+        "The U.S. agency met Dr. Smith on Sept. 1 in St. Petersburg.",
+        "Then it left.",
+        "Next line here.",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in ss)
 
 
 def test_links_use_graph_names_pycountry_names_and_demonyms():
@@ -238,16 +303,19 @@ def test_links_use_graph_names_pycountry_names_and_demonyms():
     assert link_entity("Türkiye").curie == "country:turkey"
     assert link_entity("CNSA").label == "China National Space Administration"
     assert link_entity("Space and Upper Atmosphere Research Commission of Pakistan").curie.endswith(
-        "pakistan-space-and-upper-atmosphere-research-commission")
+        "pakistan-space-and-upper-atmosphere-research-commission"
+    )
     assert link_entity("Chinese").label == "China"
     assert link_entity("Atlantis") is None
 
 
 def test_led_and_relative_clauses():
-    text = ("HELSINKI — Iran and Peru are engaged with the ILRS initiative through their membership in the "
-            "Asia-Pacific Space Cooperation Organization (APSCO), which supports ILRS efforts and is headquartered "
-            "in Beijing. The China-led International Lunar Research Station (ILRS) rivals the U.S.-led Artemis "
-            "Accords and Artemis program.\n")
+    text = (
+        "HELSINKI — Iran and Peru are engaged with the ILRS initiative through their membership in the "
+        "Asia-Pacific Space Cooperation Organization (APSCO), which supports ILRS efforts and is headquartered "
+        "in Beijing. The China-led International Lunar Research Station (ILRS) rivals the U.S.-led Artemis "
+        "Accords and Artemis program.\n"
+    )
     art, cands = facts(text)
     got = {(c.subject, c.relation, c.object, c.status) for c in cands}
     assert got == {
@@ -255,21 +323,30 @@ def test_led_and_relative_clauses():
         ("Peru", "partner_of", "International Lunar Research Station", "engaged"),
         ("Iran", "member_of", "Asia-Pacific Space Cooperation Organization", "full_member"),
         ("Peru", "member_of", "Asia-Pacific Space Cooperation Organization", "full_member"),
-        ("Asia-Pacific Space Cooperation Organization", "partner_of", "International Lunar Research Station",
-         "supporter"),
+        (
+            "Asia-Pacific Space Cooperation Organization",
+            "partner_of",
+            "International Lunar Research Station",
+            "supporter",
+        ),
         ("Asia-Pacific Space Cooperation Organization", "headquartered_in", "Beijing", ""),
         ("China", "partner_of", "International Lunar Research Station", "leader"),
         ("United States", "partner_of", "Artemis Accords", "leader"),
         ("United States", "partner_of", "Artemis program", "leader"),
     }
     hq = next(c for c in cands if c.relation == "headquartered_in")
-    assert hq.quote(art.text) == "Asia-Pacific Space Cooperation Organization (APSCO) … is headquartered in Beijing"
+    assert (
+        hq.quote(art.text)
+        == "Asia-Pacific Space Cooperation Organization (APSCO) … is headquartered in Beijing"
+    )
 
 
 def test_nothing_from_sentences_without_a_named_actor():
-    text = ("HELSINKI — China has previously stated it aims to attract 50 countries to join the ILRS. "
-            "A total of 17 countries and international organizations had joined the ILRS project. "
-            "It did not name the individual entities that had signed up.\n")
+    text = (
+        "HELSINKI — China has previously stated it aims to attract 50 countries to join the ILRS. "
+        "A total of 17 countries and international organizations had joined the ILRS project. "
+        "It did not name the individual entities that had signed up.\n"
+    )
     _, cands = facts(text)
     assert cands == []
 
@@ -281,8 +358,18 @@ def test_cli_writes_a_sheet_with_the_contract_columns_deterministically(tmp_path
     src = tmp_path / "article.txt"
     src.write_text(BULLETS, encoding="utf-8")
     out1, out2 = tmp_path / "a.csv", tmp_path / "b.csv"
-    args = ["--root", str(ROOT), "extract", str(src), "--url", "https://example.org/a", "--publisher", "Example News",
-            "--date", "2025-04-25"]
+    args = [
+        "--root",
+        str(ROOT),
+        "extract",
+        str(src),
+        "--url",
+        "https://example.org/a",
+        "--publisher",
+        "Example News",
+        "--date",
+        "2025-04-25",
+    ]
     assert main(args + ["-o", str(out1)]) == 0
     assert main(args + ["-o", str(out2)]) == 0
     assert out1.read_bytes() == out2.read_bytes()
@@ -365,7 +452,9 @@ def test_hand_annotated_articles_score_and_quote_verbatim():
 
 def test_speed_on_a_long_article():
     para = LIST_TEXT.split("\n\n", 1)[1]
-    text = "HELSINKI — A long day of announcements.\n\n" + "\n\n".join([para, HEDGE_TEXT.split("— ", 1)[1]] * 12)
+    text = "HELSINKI — A long day of announcements.\n\n" + "\n\n".join(
+        [para, HEDGE_TEXT.split("— ", 1)[1]] * 12
+    )
     assert len(text.split()) > 1000
     t0 = time.perf_counter()
     facts(text)
@@ -387,8 +476,12 @@ def test_founding_article_extract_then_add_lands_on_the_curated_nodes(tmp_path):
     for name in ("ontology", "graph", "queries"):
         shutil.copytree(ROOT / name, root / name)
     sheet = tmp_path / "change-8.csv"
-    _art, rows = rows_of(FOUNDING.read_text(encoding="utf-8"), date="2025-04-25", publisher="SpaceNews",
-                        url="https://spacenews.com/china-selects-international-payloads-for-change-8-lunar-south-pole-mission/")
+    _art, rows = rows_of(
+        FOUNDING.read_text(encoding="utf-8"),
+        date="2025-04-25",
+        publisher="SpaceNews",
+        url="https://spacenews.com/china-selects-international-payloads-for-change-8-lunar-south-pole-mission/",
+    )
     for r in rows:
         # the Chinese rover is a sc:Rover in graph/reference, which `add` does not match for kind payload
         r["review"] = "rejected" if r["subject"] == "Chang'e-8 Chinese rover" else "accepted"
@@ -400,8 +493,9 @@ def test_founding_article_extract_then_add_lands_on_the_curated_nodes(tmp_path):
     def about(path):
         ds = Dataset()
         ds.parse(path, format="trig")
-        return {str(g.value(c, SC.about)) for g in ds.graphs() for c in g.subjects(None, SC.Claim)}, \
-            {str(s).rsplit("/", 1)[-1] for g in ds.graphs() for s in g.objects(None, SC.status)}
+        return {str(g.value(c, SC.about)) for g in ds.graphs() for c in g.subjects(None, SC.Claim)}, {
+            str(s).rsplit("/", 1)[-1] for g in ds.graphs() for s in g.objects(None, SC.status)
+        }
 
     written, statuses = about(root / "graph" / "sources" / "change-8.trig")
     curated, _ = about(ROOT / "graph" / "sources" / "spacenews-2025-04-25-change-8-payloads.trig")
@@ -413,12 +507,18 @@ def test_founding_article_extract_then_add_lands_on_the_curated_nodes(tmp_path):
 def test_a_relative_clause_does_not_make_a_fact_planned_or_hedged():
     # found on the founding article: "… (ILRS); an initiative that seeks to establish a robotic moon
     # base which will eventually host visiting astronauts. These include …" made every member 'planned'
-    text = ("HELSINKI — Some countries have already signed up to the International Lunar Research Station, "
-            "a base which will eventually host astronauts. These include Kenya, Peru and Serbia.\n\n"
-            "Egypt, which is expected to launch a probe, has joined the ILRS.\n")
+    text = (
+        "HELSINKI — Some countries have already signed up to the International Lunar Research Station, "
+        "a base which will eventually host astronauts. These include Kenya, Peru and Serbia.\n\n"
+        "Egypt, which is expected to launch a probe, has joined the ILRS.\n"
+    )
     _, cands = facts(text)
     assert {(c.subject, c.planned, c.certainty) for c in cands} == {
-        ("Kenya", "", "reported"), ("Peru", "", "reported"), ("Serbia", "", "reported"), ("Egypt", "", "reported")}
+        ("Kenya", "", "reported"),
+        ("Peru", "", "reported"),
+        ("Serbia", "", "reported"),
+        ("Egypt", "", "reported"),
+    }
 
 
 def test_public_names_are_sorted_and_exist():
@@ -429,52 +529,119 @@ def test_public_names_are_sorted_and_exist():
 
 
 def test_signers_titles_parties_and_witnesses():
-    text = ("WASHINGTON — Kenya became the 61st signatory of the Artemis Accords today. Cabinet Secretary for "
-            "Defence Md. Amina Otieno signed the Artemis Accords on behalf of the Government of Kenya in the "
-            "presence of Deputy Envoy Rosa Lind and NASA Chief of Staff Tom Weir.\n\n"
-            "The memorandum of understanding was signed May 2 by Ana Ruiz, director of the Egyptian Space Agency "
-            "and Li Wei, deputy administrator of the China National Space Administration (CNSA).\n")
+    text = (
+        "WASHINGTON — Kenya became the 61st signatory of the Artemis Accords today. Cabinet Secretary for "
+        "Defence Md. Amina Otieno signed the Artemis Accords on behalf of the Government of Kenya in the "
+        "presence of Deputy Envoy Rosa Lind and NASA Chief of Staff Tom Weir.\n\n"
+        "The memorandum of understanding was signed May 2 by Ana Ruiz, director of the Egyptian Space Agency "
+        "and Li Wei, deputy administrator of the China National Space Administration (CNSA).\n"
+    )
     _, cands = facts(text, date="2025-05-06", publisher="U.S. Department of State")
     kenya = next(c for c in cands if c.subject == "Kenya")
-    assert (kenya.signer, kenya.signer_role, kenya.on_behalf_of, kenya.witness, kenya.ordinal, kenya.date) == (
-        "Md. Amina Otieno", "Cabinet Secretary for Defence", "Kenya", "Rosa Lind; Tom Weir", "61", "2025-05-06")
-    signers = sorted((c.signer, c.signer_role, c.on_behalf_of) for c in cands if c.relation == "agreement_with")
-    assert signers == [("Ana Ruiz", "director", "Egyptian Space Agency"),
-                       ("Li Wei", "deputy administrator", "China National Space Administration")]
+    assert (
+        kenya.signer,
+        kenya.signer_role,
+        kenya.on_behalf_of,
+        kenya.witness,
+        kenya.ordinal,
+        kenya.date,
+    ) == (
+        "Md. Amina Otieno",
+        "Cabinet Secretary for Defence",
+        "Kenya",
+        "Rosa Lind; Tom Weir",
+        "61",
+        "2025-05-06",
+    )
+    signers = sorted(
+        (c.signer, c.signer_role, c.on_behalf_of) for c in cands if c.relation == "agreement_with"
+    )
+    assert signers == [
+        ("Ana Ruiz", "director", "Egyptian Space Agency"),
+        ("Li Wei", "deputy administrator", "China National Space Administration"),
+    ]
     assert {c.date for c in cands if c.relation == "agreement_with"} == {"2025-05-02"}
 
 
 def test_html_page_quotes_come_from_its_text_written_with_text_out(tmp_path, capsys):
     page = tmp_path / "page.html"
-    page.write_text("<html><body><nav>Menu</nav><article><p>HELSINKI &mdash; Peru and Kenya have joined the "
-                    "International Lunar Research Station as national-level participants.</p>"
-                    "<p>The payloads selected for Chang&rsquo;e-7 are:</p><p>Dust sensor (Thailand).</p>"
-                    "</article></body></html>", encoding="utf-8")
+    page.write_text(
+        "<html><body><nav>Menu</nav><article><p>HELSINKI &mdash; Peru and Kenya have joined the "
+        "International Lunar Research Station as national-level participants.</p>"
+        "<p>The payloads selected for Chang&rsquo;e-7 are:</p><p>Dust sensor (Thailand).</p>"
+        "</article></body></html>",
+        encoding="utf-8",
+    )
     out, txt = tmp_path / "s.csv", tmp_path / "page.txt"
-    assert main(["extract", str(page), "--url", "https://example.org/p", "--publisher", "Example", "--date",
-                 "2025-01-02", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "extract",
+                str(page),
+                "--url",
+                "https://example.org/p",
+                "--publisher",
+                "Example",
+                "--date",
+                "2025-01-02",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "--text-out" in capsys.readouterr().err  # told where the quotes come from
-    assert main(["extract", str(page), "--url", "https://example.org/p", "--publisher", "Example", "--date",
-                 "2025-01-02", "-o", str(out), "--text-out", str(txt)]) == 0
+    assert (
+        main(
+            [
+                "extract",
+                str(page),
+                "--url",
+                "https://example.org/p",
+                "--publisher",
+                "Example",
+                "--date",
+                "2025-01-02",
+                "-o",
+                str(out),
+                "--text-out",
+                str(txt),
+            ]
+        )
+        == 0
+    )
     text = txt.read_text(encoding="utf-8")
     with out.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert rows and all(locate_quote(text, r["quote"]) for r in rows)
     assert "—" in text and "<p>" not in text
-    dust = {(r["relation"], r["object"], r["role"]) for r in rows
-            if r["subject"] == "Dust sensor" and r["relation"] != "entity"}
+    dust = {
+        (r["relation"], r["object"], r["role"])
+        for r in rows
+        if r["subject"] == "Dust sensor" and r["relation"] != "entity"
+    }
     assert dust == {("payload_on", "Chang'e-7", ""), ("provided_by_country", "Thailand", "contributor")}
 
 
 def test_developed_by_outside_a_payload_list():
-    text = ("BEIJING — Chang’e-8 will carry ten payloads. The Lunar neutron analyzer was jointly developed by the "
-            "National Astronomical Research Institute of Thailand and Zhejiang University, while the Radio "
-            "astronomy array, developed by South Africa, will listen to the far side.\n")
+    text = (
+        "BEIJING — Chang’e-8 will carry ten payloads. The Lunar neutron analyzer was jointly developed by the "
+        "National Astronomical Research Institute of Thailand and Zhejiang University, while the Radio "
+        "astronomy array, developed by South Africa, will listen to the far side.\n"
+    )
     art, cands = facts(text, date="2025-05-01")
-    got = {(c.subject, c.relation, c.object, c.role) for c in cands if c.relation in ("developed_by",
-                                                                                       "provided_by_country")}
+    got = {
+        (c.subject, c.relation, c.object, c.role)
+        for c in cands
+        if c.relation in ("developed_by", "provided_by_country")
+    }
     assert got == {
-        ("Lunar neutron analyzer", "developed_by", "National Astronomical Research Institute of Thailand", "developer"),
+        (
+            "Lunar neutron analyzer",
+            "developed_by",
+            "National Astronomical Research Institute of Thailand",
+            "developer",
+        ),
         ("Lunar neutron analyzer", "developed_by", "Zhejiang University", "developer"),
         ("Radio astronomy array", "provided_by_country", "South Africa", "contributor"),
     }
@@ -483,17 +650,24 @@ def test_developed_by_outside_a_payload_list():
 
 
 def test_an_unknown_organisation_signing_is_proposed_with_close_names():
-    text = ("HELSINKI — Kenya’s Ministry of Space Research and Innovation signed a memorandum of understanding "
-            "with the China National Space Administration (CNSA) on the ILRS. Separately, China's Deep Space "
-            "Exploration Lab has inked memoranda of understanding with 4 organizations from countries including "
-            "Peru, Chile and Bolivia.\n")
+    text = (
+        "HELSINKI — Kenya’s Ministry of Space Research and Innovation signed a memorandum of understanding "
+        "with the China National Space Administration (CNSA) on the ILRS. Separately, China's Deep Space "
+        "Exploration Lab has inked memoranda of understanding with 4 organizations from countries including "
+        "Peru, Chile and Bolivia.\n"
+    )
     _art, rows = rows_of(text, date="2025-02-01")
     facts_ = {(r["subject"], r["relation"], r["object"]) for r in rows if r["relation"] != "entity"}
-    assert ("Ministry of Space Research and Innovation", "agreement_with", "China National Space Administration") \
-        in facts_
+    assert (
+        "Ministry of Space Research and Innovation",
+        "agreement_with",
+        "China National Space Administration",
+    ) in facts_
     for c in ("Peru", "Chile", "Bolivia"):
         assert (c, "partner_of", "International Lunar Research Station") in facts_
-    assert not any(r["subject"].startswith("Deep Space Exploration") for r in rows if r["relation"] != "entity")
+    assert not any(
+        r["subject"].startswith("Deep Space Exploration") for r in rows if r["relation"] != "entity"
+    )
     new = {r["subject"]: r for r in rows if r["relation"] == "entity"}
     ministry = new["Ministry of Space Research and Innovation"]
     assert (ministry["subject_kind"], ministry["object"]) == ("government_body", "Kenya")

@@ -10,7 +10,7 @@ import pytest
 from rdflib import RDF, SKOS, URIRef
 from rdflib.namespace import PROV
 
-from spacecoop.namespaces import ID, ORG, SC, concept, entity_iri, relationship_iri
+from spacecoop.namespaces import ID, SC, concept, entity_iri, relationship_iri
 
 SOURCE = ID["source/spacenews-2025-04-25-change-8-payloads"]
 CE8 = entity_iri("mission", "Chang'e-8")
@@ -82,7 +82,9 @@ def claims_about(ds, node):
 def test_the_source_is_described_in_the_default_graph(ds):
     g = ds.default_graph
     assert (SOURCE, RDF.type, URIRef("https://schema.org/NewsArticle")) in g
-    assert str(g.value(SOURCE, URIRef("https://schema.org/headline"))).startswith("China selects international payloads")
+    assert str(g.value(SOURCE, URIRef("https://schema.org/headline"))).startswith(
+        "China selects international payloads"
+    )
     assert g.value(SOURCE, SC.originalPublisher) == entity_iri("org", "SpaceNews")
     assert g.value(SOURCE, URIRef("https://schema.org/publisher")) == entity_iri("org", "Elon Musk Monitor")
     assert g.value(SOURCE, SC.isRepublication).toPython() is True
@@ -91,7 +93,11 @@ def test_the_source_is_described_in_the_default_graph(ds):
 
 
 def test_ten_projects_as_the_article_counts_them(ds):
-    payloads = {label(ds, p) for p in ds.subjects(RDF.type, SC.Payload) if str(p).startswith(str(ID["payload/change-8/"]))}
+    payloads = {
+        label(ds, p)
+        for p in ds.subjects(RDF.type, SC.Payload)
+        if str(p).startswith(str(ID["payload/change-8/"]))
+    }
     assert payloads == set(PAYLOADS)
     carried = {label(ds, p) for p in ds.objects(CE8, SC.carries) if (p, RDF.type, SC.Payload) in ds}
     assert carried == set(PAYLOADS)
@@ -109,7 +115,19 @@ def test_eleven_countries_and_regions_and_one_international_organisation(ds):
                 places.add(label(ds, ds.value(org, SC.basedIn)))
     # The count is of partners: China, the host, is not among the eleven.
     assert sorted(places - {"China"}) == sorted(
-        ["Hong Kong", "Pakistan", "Turkey", "South Africa", "Peru", "Italy", "Russia", "Thailand", "Bahrain", "Egypt", "Iran"]
+        [
+            "Hong Kong",
+            "Pakistan",
+            "Turkey",
+            "South Africa",
+            "Peru",
+            "Italy",
+            "Russia",
+            "Thailand",
+            "Bahrain",
+            "Egypt",
+            "Iran",
+        ]
     )
     selection = entity_iri("event", "Chang'e-8 payload selection")
     assert ds.value(selection, SC.countryAndRegionCount).toPython() == len(places - {"China"}) == 11
@@ -140,7 +158,9 @@ def test_star_vision_has_no_country_because_the_article_gives_none(ds):
 
 
 def test_micro_rover_roles(ds):
-    payload = entity_iri("payload", "Intelligent exploration robot for challenging environments", within="Chang'e-8")
+    payload = entity_iri(
+        "payload", "Intelligent exploration robot for challenging environments", within="Chang'e-8"
+    )
     roles = {}
     for org in ("Middle East Technical University", "Zhejiang University", "Star.Vision"):
         rel = relationship_iri("development", payload, entity_iri("org", org))
@@ -160,7 +180,10 @@ def test_two_names_of_one_agency_are_one_entity(ds):
     for name in ("Russian Federal Space Agency", "Russian State Space Corporation"):
         assert {s for s, o in ds.subject_objects(SKOS.altLabel) if str(o) == name} == {roscosmos}
     # Both names in the article's parentheses point at the one agency: each Russian payload has one developer.
-    for payload in ("Lunar plasma-dust environment sensor", "Lunar ion and high-energy neutral particle analyzer"):
+    for payload in (
+        "Lunar plasma-dust environment sensor",
+        "Lunar ion and high-energy neutral particle analyzer",
+    ):
         node = entity_iri("payload", payload, within="Chang'e-8")
         assert set(ds.subjects(SC.develops, node)) == {roscosmos}
 
@@ -178,7 +201,10 @@ def test_the_mission(ds):
     # the article does not say whose mission Chang'e-7 is (issue 16)
     assert ds.value(entity_iri("mission", "Chang'e-7"), SC.missionOf) is None
     assert str(ds.value(CE8, SC.plannedLaunch)) == "2028 or 2029"
-    assert (str(ds.value(CE8, SC.plannedLaunchEarliest)), str(ds.value(CE8, SC.plannedLaunchLatest))) == ("2028", "2029")
+    assert (str(ds.value(CE8, SC.plannedLaunchEarliest)), str(ds.value(CE8, SC.plannedLaunchLatest))) == (
+        "2028",
+        "2029",
+    )
     assert ds.value(CE8, SC.destination) == entity_iri("place", "lunar south pole")
     test = ds.value(CE8, SC.technologyTest)
     assert str(ds.value(test, SC.example)) == "3D printing of bricks from lunar soil"
@@ -234,8 +260,20 @@ def test_china_leads_the_ilrs(ds):
     assert participation_claims(ds, entity_iri("country", "China")) == [("leader", "national", "stated")]
 
 
-NATIONAL = ["Russia", "Venezuela", "Belarus", "Pakistan", "Azerbaijan", "South Africa", "Egypt",
-            "Nicaragua", "Thailand", "Serbia", "Kazakhstan", "Senegal"]
+NATIONAL = [
+    "Russia",
+    "Venezuela",
+    "Belarus",
+    "Pakistan",
+    "Azerbaijan",
+    "South Africa",
+    "Egypt",
+    "Nicaragua",
+    "Thailand",
+    "Serbia",
+    "Kazakhstan",
+    "Senegal",
+]
 
 
 @pytest.mark.parametrize("country", NATIONAL)
@@ -251,7 +289,9 @@ def test_turkey_is_only_understood_to_have_signed(ds):
     assert claims == [("signatory", "national", "hedged"), ("signatory", "national", "stated")]
     rel = relationship_iri("participation", turkey, ILRS)
     hedged = [c for c in claims_about(ds, rel) if ds.value(c, SC.certainty) == concept("certainty", "hedged")]
-    assert [str(q) for q in ds.objects(hedged[0], SC.quote)] == ["with Turkey understood to have signed up also"]
+    assert [str(q) for q in ds.objects(hedged[0], SC.quote)] == [
+        "with Turkey understood to have signed up also"
+    ]
 
 
 def test_bahrain_keeps_both_conflicting_statements(ds):
@@ -269,13 +309,24 @@ def test_bahrain_keeps_both_conflicting_statements(ds):
     assert any(q.startswith("Previous reporting notes that Russia, Venezuela") for q in quotes)
 
 
-SUBNATIONAL = ["Switzerland", "United Arab Emirates", "Panama", "Indonesia", "Kenya", "Ethiopia",
-               "Kyrgyzstan", "Croatia", "Sri Lanka"]
+SUBNATIONAL = [
+    "Switzerland",
+    "United Arab Emirates",
+    "Panama",
+    "Indonesia",
+    "Kenya",
+    "Ethiopia",
+    "Kyrgyzstan",
+    "Croatia",
+    "Sri Lanka",
+]
 
 
 def test_subnational_participants_come_from_ten_places(ds):
     for country in SUBNATIONAL:
-        assert participation_claims(ds, entity_iri("country", country)) == [("joined", "sub-national", "stated")]
+        assert participation_claims(ds, entity_iri("country", country)) == [
+            ("joined", "sub-national", "stated")
+        ]
     hawaii = entity_iri("region", "Hawaii")
     assert participation_claims(ds, hawaii) == [("joined", "sub-national", "stated")]
     assert (hawaii, RDF.type, SC.Region) in ds and (hawaii, RDF.type, SC.Country) not in ds
@@ -300,7 +351,9 @@ def test_apsco(ds):
 def test_the_us_leads_the_artemis_accords_and_program(ds):
     us = entity_iri("country", "United States")
     for name in ("Artemis Accords", "Artemis program"):
-        assert participation_claims(ds, us, entity_iri("initiative", name)) == [("leader", "national", "stated")]
+        assert participation_claims(ds, us, entity_iri("initiative", name)) == [
+            ("leader", "national", "stated")
+        ]
 
 
 def test_regions_are_not_countries(ds):
@@ -320,7 +373,14 @@ def test_iso_codes_come_from_pycountry(ds):
         assert entry is not None
         assert str(ds.value(node, SC.iso3166Alpha3)) == entry.alpha_3
         assert str(ds.value(node, SC.iso3166Numeric)) == entry.numeric
-    expected = {"Turkey": "TR", "Russia": "RU", "Iran": "IR", "South Africa": "ZA", "Peru": "PE", "Thailand": "TH"}
+    expected = {
+        "Turkey": "TR",
+        "Russia": "RU",
+        "Iran": "IR",
+        "South Africa": "ZA",
+        "Peru": "PE",
+        "Thailand": "TH",
+    }
     for name, code in expected.items():
         assert str(ds.value(entity_iri("country", name), SC.iso3166Alpha2)) == code
     hk = entity_iri("region", "Hong Kong")
@@ -332,7 +392,11 @@ def test_iso_codes_come_from_pycountry(ds):
 
 def test_every_relationship_has_evidence(ds):
     article = ds.graph(SOURCE)
-    rels = [r for cls in (SC.Participation, SC.PayloadDevelopment, SC.PayloadCarriage) for r in article.subjects(RDF.type, cls)]
+    rels = [
+        r
+        for cls in (SC.Participation, SC.PayloadDevelopment, SC.PayloadCarriage)
+        for r in article.subjects(RDF.type, cls)
+    ]
     assert len(rels) == 32 + 17 + 11
     for rel in rels:
         claims = claims_about(ds, rel)
@@ -350,8 +414,14 @@ def test_claims_sit_in_their_source_graph(ds):
 
 
 def test_every_entity_iri_is_minted_from_its_canonical_name(ds):
-    kinds = {SC.Country: "country", SC.Region: "region", SC.Place: "place", SC.Organization: "org",
-             SC.Initiative: "initiative", SC.Mission: "mission"}
+    kinds = {
+        SC.Country: "country",
+        SC.Region: "region",
+        SC.Place: "place",
+        SC.Organization: "org",
+        SC.Initiative: "initiative",
+        SC.Mission: "mission",
+    }
     checked = 0
     for cls, kind in kinds.items():
         for node in ds.subjects(RDF.type, cls):

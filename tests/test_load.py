@@ -28,8 +28,14 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    return subprocess.run([sys.executable, "-m", "spacecoop", *args], capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=limit, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "spacecoop", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+        check=False,
+    )
 
 
 def make_special(kind: str, path: Path) -> None:
@@ -47,7 +53,12 @@ def make_special(kind: str, path: Path) -> None:
         raise ValueError(kind)
 
 
-KINDS = {"fifo": "a FIFO", "socket": "a socket", "symlink-to-fifo": "a FIFO", "symlink-to-device": "a character device"}
+KINDS = {
+    "fifo": "a FIFO",
+    "socket": "a socket",
+    "symlink-to-fifo": "a FIFO",
+    "symlink-to-device": "a character device",
+}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -56,7 +67,9 @@ def test_read_input_refuses_what_is_not_a_regular_file(kind, tmp_path):
     make_special(kind, path)
     with pytest.raises(DataError) as info:
         read_input(path)
-    assert str(info.value) == f"{path}: not a regular file ({KINDS[kind]}); spacecoop reads only regular files"
+    assert (
+        str(info.value) == f"{path}: not a regular file ({KINDS[kind]}); spacecoop reads only regular files"
+    )
 
 
 def test_read_input_refuses_a_file_over_the_limit_without_reading_it(tmp_path):
@@ -68,22 +81,30 @@ def test_read_input_refuses_a_file_over_the_limit_without_reading_it(tmp_path):
     assert MAX_INPUT_BYTES == 64 * 2**20
 
 
-@pytest.mark.parametrize(("kind", "folder", "name"), [
-    ("fifo", "sources", "pipe.trig"),
-    ("symlink-to-fifo", "reference", "linked.ttl"),
-    ("symlink-to-device", "sources", "zero.trig"),
-    ("socket", "../ontology", "socket.ttl"),
-    ("fifo", "../queries/checks", "pipe-violation.rq"),
-])
+@pytest.mark.parametrize(
+    ("kind", "folder", "name"),
+    [
+        ("fifo", "sources", "pipe.trig"),
+        ("symlink-to-fifo", "reference", "linked.ttl"),
+        ("symlink-to-device", "sources", "zero.trig"),
+        ("socket", "../ontology", "socket.ttl"),
+        ("fifo", "../queries/checks", "pipe-violation.rq"),
+    ],
+)
 @pytest.mark.parametrize("verb", ["validate", "build"])
-def test_a_special_file_among_the_data_files_is_refused_not_read(verb, kind, folder, name, article_root, tmp_path):
+def test_a_special_file_among_the_data_files_is_refused_not_read(
+    verb, kind, folder, name, article_root, tmp_path
+):
     project = copy_article_project(article_root, tmp_path / "project")
     path = (project / "graph" / folder / name).resolve()
     make_special(kind, path)
     args = ["--root", str(project), verb] + (["-o", str(tmp_path / "dist")] if verb == "build" else [])
     proc = run_cli(*args, timeout=90)
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr == f"error: {path}: not a regular file ({KINDS[kind]}); spacecoop reads only regular files\n"
+    assert (
+        proc.stderr
+        == f"error: {path}: not a regular file ({KINDS[kind]}); spacecoop reads only regular files\n"
+    )
     assert not (tmp_path / "dist").exists()
 
 
@@ -92,7 +113,9 @@ def test_load_dataset_refuses_a_fifo(article_root, tmp_path):
     pipe = project / "graph" / "sources" / "pipe.trig"
     os.mkfifo(pipe)
     code = f"from spacecoop.load import load_dataset\nload_dataset({str(project)!r})\n"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=90, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=90, check=False
+    )
     assert proc.returncode == 1 and f"DataError: {pipe}: not a regular file (a FIFO)" in proc.stderr
 
 
@@ -105,8 +128,10 @@ def test_a_data_file_over_the_limit_is_refused(article_root, tmp_path, capsys):
         f.write(b"# a comment, then nothing but zero bytes\n")
         f.truncate(MAX_INPUT_BYTES + 1)
     assert main(["--root", str(project), "validate"]) == 2
-    assert capsys.readouterr().err == (f"error: {big}: larger than the 64 MiB limit for a data file "
-                                       "(67,108,865 bytes; spacecoop.load.MAX_INPUT_BYTES)\n")
+    assert capsys.readouterr().err == (
+        f"error: {big}: larger than the 64 MiB limit for a data file "
+        "(67,108,865 bytes; spacecoop.load.MAX_INPUT_BYTES)\n"
+    )
     with pytest.raises(DataError):
         load_dataset(project)
 
@@ -132,9 +157,14 @@ REFUSED = [
     (Literal("x" * (16 * 2**20 + 1)), "over the 8 MiB limit for one term"),  # what Oxigraph refuses
 ]
 ACCEPTED = [
-    URIRef("http://example.org/a"), URIRef("https://w3id.org/spacecoop/id/country/türkiye"),
-    Literal("Türkiye", lang="tr"), Literal("plain"), Literal("\x00 \x01 \ufffe"), Literal("5", datatype=URIRef(
-        "http://www.w3.org/2001/XMLSchema#integer")), Literal("x" * (MAX_TERM_BYTES - 10)), BNode("b1"),
+    URIRef("http://example.org/a"),
+    URIRef("https://w3id.org/spacecoop/id/country/türkiye"),
+    Literal("Türkiye", lang="tr"),
+    Literal("plain"),
+    Literal("\x00 \x01 \ufffe"),
+    Literal("5", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer")),
+    Literal("x" * (MAX_TERM_BYTES - 10)),
+    BNode("b1"),
 ]
 
 
@@ -162,12 +192,18 @@ def test_a_term_oxigraph_takes_is_no_problem(term):
     assert TermCheck().problem(term) is None
 
 
-@pytest.mark.parametrize(("quad", "message"), [
-    ((Literal("lit"), URIRef("http://p"), URIRef("http://o")), "the subject is a literal"),
-    ((URIRef("http://s"), Literal("sc:note"), Literal("x")), 'the predicate "sc:note" is a literal'),
-    ((URIRef("http://s"), BNode("b"), Literal("x")), "the predicate _:b is a blank node"),
-    ((URIRef("http://s"), URIRef("http://p"), Literal("x"), URIRef("http://g h")), "the IRI <http://g h> is not valid"),
-])
+@pytest.mark.parametrize(
+    ("quad", "message"),
+    [
+        ((Literal("lit"), URIRef("http://p"), URIRef("http://o")), "the subject is a literal"),
+        ((URIRef("http://s"), Literal("sc:note"), Literal("x")), 'the predicate "sc:note" is a literal'),
+        ((URIRef("http://s"), BNode("b"), Literal("x")), "the predicate _:b is a blank node"),
+        (
+            (URIRef("http://s"), URIRef("http://p"), Literal("x"), URIRef("http://g h")),
+            "the IRI <http://g h> is not valid",
+        ),
+    ],
+)
 def test_a_term_out_of_place_is_a_problem(quad, message):
     """rdflib's Turtle and TriG parsers read `"lit" <p> <o>`, `<s> "p" <o>` and `<s> [] <o>`."""
     import pyoxigraph

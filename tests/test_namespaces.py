@@ -16,7 +16,7 @@ def ontology(root) -> Graph:
 
 def declared_terms(g: Graph) -> set[str]:
     kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
-    return {str(s)[len(NS):] for k in kinds for s in g.subjects(RDF.type, k) if str(s).startswith(NS)}
+    return {str(s)[len(NS) :] for k in kinds for s in g.subjects(RDF.type, k) if str(s).startswith(NS)}
 
 
 def test_sc_namespace_equals_the_ontology(ontology):
@@ -54,8 +54,14 @@ def test_public_api_is_sorted_and_importable():
 
 @pytest.mark.parametrize(
     "name, slug",
-    [("Chang’e-8", "change-8"), ("Chang'e-8", "change-8"), ("Star.Vision", "star-vision"),
-     ("Türkiye", "turkiye"), ("R&D Centre", "r-and-d-centre"), ("  Sri  Lanka ", "sri-lanka")],
+    [
+        ("Chang’e-8", "change-8"),
+        ("Chang'e-8", "change-8"),
+        ("Star.Vision", "star-vision"),
+        ("Türkiye", "turkiye"),
+        ("R&D Centre", "r-and-d-centre"),
+        ("  Sri  Lanka ", "sri-lanka"),
+    ],
 )
 def test_slugify(name, slug):
     assert slugify(name) == slug
@@ -109,7 +115,8 @@ def test_certainty_is_one_hierarchy(root):
 
     g = Graph().parse(root / "ontology" / "vocabularies.ttl")
     tops = set(g.objects(concept("certainty", ""), SKOS.hasTopConcept)) or set(
-        g.objects(URIRef("https://w3id.org/spacecoop/vocab/certainty"), SKOS.hasTopConcept))
+        g.objects(URIRef("https://w3id.org/spacecoop/vocab/certainty"), SKOS.hasTopConcept)
+    )
     assert tops == {concept("certainty", c) for c in ("stated", "hedged", "disputed", "contradicted")}
     broader = {str(c).rsplit("/", 1)[1]: str(b).rsplit("/", 1)[1] for c, b in g.subject_objects(SKOS.broader)}
     assert broader == {"confirmed": "stated", "reported": "stated", "unconfirmed": "hedged"}

@@ -36,8 +36,16 @@ from spacecoop.render import CONTRADICTED_COLOUR, page_html
 from spacecoop.store import QueryResult
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 # As in tests/test_render.py: anything that could make a browser fetch.
 REMOTE = re.compile(
     r"""(?:\b(?:https?|wss?|ftp)://)|(?:\b(?:src|href|action)\s*=\s*["']?//)|(?:(?<![\w$.])url\(\s*(?!["']?data:))|@import""",
@@ -160,8 +168,9 @@ def test_select_rows(partners):
     assert len(select_rows(partners, aLabel="Atlantis")) == 0
     either = select_rows(partners, bLabel=["Turkey", "Atlantis"])
     assert either.rows and {str(t) for t in either.column("bLabel")} == {"Turkey"}
-    assert len(select_rows(partners, bLabel=("Turkey", "Egypt"))) == len(select_rows(partners, bLabel="Turkey")) + len(
-        select_rows(partners, bLabel="Egypt"))
+    assert len(select_rows(partners, bLabel=("Turkey", "Egypt"))) == len(
+        select_rows(partners, bLabel="Turkey")
+    ) + len(select_rows(partners, bLabel="Egypt"))
     assert len(select_rows(partners, bLabel=[])) == 0
     assert select_rows(partners) == partners
     with pytest.raises(UsageError, match="no column country"):
@@ -181,7 +190,9 @@ def test_group_rows_counts_distinct_values(ds):
     for level, certainty, n, names in groups.rows:
         expected = sorted(total[(level, certainty)])
         assert int(n) == len(expected) and str(names) == ", ".join(expected)
-    assert [tuple(map(str, r[:2])) for r in groups.rows] == sorted(tuple(map(str, r[:2])) for r in groups.rows)
+    assert [tuple(map(str, r[:2])) for r in groups.rows] == sorted(
+        tuple(map(str, r[:2])) for r in groups.rows
+    )
 
 
 def test_group_rows_bad_columns():
@@ -232,8 +243,11 @@ def test_show_graph_frames_the_offline_page(countries):
     assert isinstance(frame, InlineGraph)
     assert (dict(countries.nodes(data=True)), list(countries.edges(data=True))) == before
     out = frame._repr_html_()
-    m = re.fullmatch(r'<iframe title="countries" sandbox="allow-scripts" style="[^"]*height:500px[^"]*" '
-                     r'srcdoc="([^"]*)"></iframe>', out)
+    m = re.fullmatch(
+        r'<iframe title="countries" sandbox="allow-scripts" style="[^"]*height:500px[^"]*" '
+        r'srcdoc="([^"]*)"></iframe>',
+        out,
+    )
     assert m, out[:300]
     page = html.unescape(m.group(1))
     assert page == frame.page == page_html(countries, title="countries")
@@ -262,9 +276,12 @@ def test_inline_graph_draws_in_chromium_with_no_request(countries, tmp_path):
     from playwright.sync_api import sync_playwright
 
     wrapper = tmp_path / "notebook.html"
-    wrapper.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>nb</title></head><body>"
-                       + show_graph(countries, title="countries")._repr_html_() + "</body></html>",
-                       encoding="utf-8")
+    wrapper.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>nb</title></head><body>"
+        + show_graph(countries, title="countries")._repr_html_()
+        + "</body></html>",
+        encoding="utf-8",
+    )
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -278,8 +295,9 @@ def test_inline_graph_draws_in_chromium_with_no_request(countries, tmp_path):
             frame.wait_for_function("document.body && document.body.dataset.ready === '1'", timeout=30_000)
             assert frame.evaluate("network.body.data.nodes.length") == countries.number_of_nodes()
             assert frame.evaluate("network.body.data.edges.length") == countries.number_of_edges()
-            reach = frame.evaluate("(() => { try { return window.parent.document.title; } "
-                                   "catch (e) { return 'blocked'; } })()")
+            reach = frame.evaluate(
+                "(() => { try { return window.parent.document.title; } catch (e) { return 'blocked'; } })()"
+            )
         finally:
             browser.close()
     assert reach == "blocked"

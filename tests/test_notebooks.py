@@ -30,8 +30,8 @@ CELL_TIMEOUT = 60  # seconds per cell: each notebook must run in under a minute
 
 # Digits allowed in prose: they are parts of names, not claims about the graph.
 ALLOWED_NAMES = re.compile(
-    r"Chang['’]e-\d+"           # mission names: Chang'e-8, Chang'e-7
-    r"|ISO 3166(?:-\d)?"        # the standard
+    r"Chang['’]e-\d+"  # mission names: Chang'e-8, Chang'e-7
+    r"|ISO 3166(?:-\d)?"  # the standard
     r"|\b0\d-[a-z][a-z-]*(?:\.ipynb)?"  # notebook names: 01-who-partners-with-whom
 )
 REMOTE = re.compile(
@@ -71,8 +71,12 @@ def run(tmp_path_factory):
     try:
         for name in EXPECTED:
             nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-            client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                                    resources={"metadata": {"path": str(NOTEBOOKS)}})
+            client = NotebookClient(
+                nb,
+                timeout=CELL_TIMEOUT,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(NOTEBOOKS)}},
+            )
             client.execute()
             executed[name] = nb
     finally:
@@ -98,8 +102,11 @@ def _outputs(nb, mime: str) -> list[str]:
 
 def _text(nb) -> str:
     """Everything the executed notebook shows, as text (HTML unescaped)."""
-    return "\n".join(html.unescape(t) for mime in ("text/html", "text/markdown", "text/plain", "stream")
-                     for t in _outputs(nb, mime))
+    return "\n".join(
+        html.unescape(t)
+        for mime in ("text/html", "text/markdown", "text/plain", "stream")
+        for t in _outputs(nb, mime)
+    )
 
 
 # ------------------------------------------------------------------------------------ as stored
@@ -109,8 +116,10 @@ def test_the_three_notebooks_are_there(stored):
     assert tuple(stored) == EXPECTED
 
 
-STRIP = ("jupyter nbconvert --clear-output --ClearMetadataPreprocessor.enabled=True "
-         "--ClearMetadataPreprocessor.clear_notebook_metadata=False --inplace notebooks/*.ipynb")
+STRIP = (
+    "jupyter nbconvert --clear-output --ClearMetadataPreprocessor.enabled=True "
+    "--ClearMetadataPreprocessor.clear_notebook_metadata=False --inplace notebooks/*.ipynb"
+)
 
 
 def test_stored_without_outputs(stored):
@@ -123,7 +132,9 @@ def test_stored_without_outputs(stored):
         for cell in code:
             assert cell.outputs == [] and cell.execution_count is None, f"{name}: run `{STRIP}`"
             assert "execution" not in cell.metadata, f"{name}: run `{STRIP}`"
-        assert all("outputs" not in c and "execution_count" not in c for c in nb.cells if c.cell_type != "code")
+        assert all(
+            "outputs" not in c and "execution_count" not in c for c in nb.cells if c.cell_type != "code"
+        )
 
 
 def _digits_outside_names(text: str) -> list[str]:
@@ -153,10 +164,17 @@ def test_prose_states_no_number(stored):
 def _string_constants(source: str) -> list[str]:
     """The string constants of a code cell, leaving out format specs such as ``:.3f``."""
     tree = ast.parse(source)
-    specs = {id(c) for node in ast.walk(tree) if isinstance(node, ast.FormattedValue) and node.format_spec
-             for c in ast.walk(node.format_spec)}
-    return [n.value for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in specs]
+    specs = {
+        id(c)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FormattedValue) and node.format_spec
+        for c in ast.walk(node.format_spec)
+    }
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in specs
+    ]
 
 
 def test_code_states_no_number_in_text(stored):
@@ -191,13 +209,18 @@ def test_run_clean_and_write_nothing_into_the_repo(run):
 
 def test_01_shows_the_partners_table_the_graph_gives(run, ds):
     nb = run[0]["01-who-partners-with-whom"]
-    tables = [html.unescape(t) for t in _outputs(nb, "text/html") if "<caption" in t and "country-partners" in t]
+    tables = [
+        html.unescape(t) for t in _outputs(nb, "text/html") if "<caption" in t and "country-partners" in t
+    ]
     assert len(tables) == 1
     partners = run_named(ds, "country-partners")
     assert tables[0].count("<tr>") == len(partners) + 1
     for a, b, via in zip(partners.column("aLabel"), partners.column("bLabel"), partners.column("viaLabel")):
-        assert re.search(rf"<td[^>]*>{re.escape(str(a))}</td><td[^>]*>{re.escape(str(b))}</td>"
-                         rf"<td[^>]*>{re.escape(str(via))}</td>", tables[0]), (a, b)
+        assert re.search(
+            rf"<td[^>]*>{re.escape(str(a))}</td><td[^>]*>{re.escape(str(b))}</td>"
+            rf"<td[^>]*>{re.escape(str(via))}</td>",
+            tables[0],
+        ), (a, b)
     assert "Turkey" in tables[0] and "China" in tables[0]
     payloads = run_named(ds, "payload-partners", mission="Chang'e-8")
     text = _text(nb)
@@ -215,7 +238,9 @@ def test_01_shows_the_graph_inline_and_offline(run, ds):
     G = to_networkx(ds, "countries")
     assert f'"nodeCount":{G.number_of_nodes()}' in page.replace(" ", "")
     # and nothing else the notebook shows points outside
-    assert not re.search(r"(?:https?|wss?|ftp)://", "\n".join(_outputs(nb, "text/html") + _outputs(nb, "text/markdown")))
+    assert not re.search(
+        r"(?:https?|wss?|ftp)://", "\n".join(_outputs(nb, "text/html") + _outputs(nb, "text/markdown"))
+    )
 
 
 def test_01_reads_the_evidence_behind_turkey_and_china(run, ds):
@@ -230,7 +255,9 @@ def test_01_reads_the_evidence_behind_turkey_and_china(run, ds):
     for quote in quotes:
         assert quote in text
     assert "micro-rovers jointly developed by a Turkish university, a Chinese university" in text
-    assert {str(s) for s in evidence.column("sourceLabel")} and all(str(s) in text for s in evidence.column("sourceLabel"))
+    assert {str(s) for s in evidence.column("sourceLabel")} and all(
+        str(s) in text for s in evidence.column("sourceLabel")
+    )
 
 
 def test_02_shows_participants_ties_and_doubts(run, ds):
@@ -248,8 +275,11 @@ def test_02_shows_participants_ties_and_doubts(run, ds):
     overlap = run_named(ds, "bloc-overlap")
     assert f"{len(set(overlap.column('country')))} countries belong to more than one bloc" in text
     doubtful = ("hedged", "contradicted", "disputed", "unconfirmed")
-    doubts = [r for r in run_named(ds, "hedged-and-contradicted").dicts()
-              if str(r["certainty"]).rsplit("/", 1)[-1] in doubtful]
+    doubts = [
+        r
+        for r in run_named(ds, "hedged-and-contradicted").dicts()
+        if str(r["certainty"]).rsplit("/", 1)[-1] in doubtful
+    ]
     assert doubts
     for r in doubts:
         if "evidence" in r:
@@ -263,7 +293,10 @@ def test_03_measures_plots_and_exports(run, ds):
     nb = executed["03-network-analysis"]
     text = _text(nb)
     G = to_networkx(ds, "countries")
-    assert f"{G.number_of_nodes()} nodes, {G.number_of_edges()} links and {len(components(G))} connected components" in text
+    assert (
+        f"{G.number_of_nodes()} nodes, {G.number_of_edges()} links and {len(components(G))} connected components"
+        in text
+    )
     assert f"Most between: **{centrality(G)[0].label}**" in text
     for b in brokers(G):
         assert b.label in text

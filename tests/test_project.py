@@ -7,16 +7,15 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+
+# These tests read their expected values off the Chang'e-8 article: they run on the project without
+# the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
+from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
 from rdflib import Dataset
 
 from spacecoop.errors import UsageError
 from spacecoop.project import VIEWS, bloc_list, least_certain, normalize_date, to_networkx
 from spacecoop.store import open_store
-
-
-# These tests read their expected values off the Chang'e-8 article: they run on the project without
-# the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
-from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +110,9 @@ def test_countries_nodes(countries):
 def test_turkey_china_codevelop_the_micro_rovers(countries):
     e = countries.edges["country:turkey", "country:china", "co-development"]
     assert "co-development" in e["kinds"].split(";")
-    assert "payload:change-8/intelligent-exploration-robot-for-challenging-environments" in e["via"].split(";")
+    assert "payload:change-8/intelligent-exploration-robot-for-challenging-environments" in e["via"].split(
+        ";"
+    )
     assert "Intelligent exploration robot for challenging environments" in e["via_label"]
     links = json.loads(e["links"])
     assert {lk["kind"] for lk in links} == {"co-development", "co-membership"}
@@ -122,7 +123,11 @@ def test_turkey_china_codevelop_the_micro_rovers(countries):
 
 def test_thailand_links(countries):
     # MHESI and NARIT are both Thai: their co-development is no link between two places
-    direct = {v for v in countries["country:thailand"] if _kinds(countries, "country:thailand", v) != {"co-membership"}}
+    direct = {
+        v
+        for v in countries["country:thailand"]
+        if _kinds(countries, "country:thailand", v) != {"co-membership"}
+    }
     assert direct == {ILRS}
     assert _kinds(countries, "country:thailand", ILRS) == {"membership"}
     assert countries.edges["country:thailand", ILRS, "membership"]["certainty"] == "stated"
@@ -155,7 +160,9 @@ def test_certainty_marks_doubt(countries):
 
 
 def test_pakistan_istvs_codevelop_the_rover(countries):
-    e = countries.edges["country:pakistan", "agent:international-society-for-terrain-vehicle-systems", "co-development"]
+    e = countries.edges[
+        "country:pakistan", "agent:international-society-for-terrain-vehicle-systems", "co-development"
+    ]
     assert e["kinds"] == "co-development"
     assert e["via_label"] == "Pakistan lunar rover"
 
@@ -210,10 +217,20 @@ def test_synthetic_bloc_dates(blocs_ds):
     assert G.nodes["country:borduria"]["since:initiative:ilrs"] == "2023-06"
     # the co-membership holds from when both were members
     links = json.loads(G.edges["country:atlantis", "country:carpania", "co-membership"]["links"])
-    assert links == [{"certainty": "stated", "date": "2024", "detail": "International Lunar Research Station",
-                      "kind": "co-membership", "via": "initiative:ilrs"}]
+    assert links == [
+        {
+            "certainty": "stated",
+            "date": "2024",
+            "detail": "International Lunar Research Station",
+            "kind": "co-membership",
+            "via": "initiative:ilrs",
+        }
+    ]
     assert G.edges["country:elbonia", "initiative:artemis-accords", "membership"]["certainty"] == "hedged"
-    assert G.edges["country:carpania", "initiative:artemis-accords", "membership"]["certainties"] == "reported;stated"
+    assert (
+        G.edges["country:carpania", "initiative:artemis-accords", "membership"]["certainties"]
+        == "reported;stated"
+    )
     assert G.edges["country:atlantis", "agent:apsco", "membership"]["certainty"] == "contradicted"
     assert "Nowhere Labs" not in {d["label"] for _, d in G.nodes(data=True)}
     assert G.has_edge("country:atlantis", "region:atlantis-isles")
@@ -260,7 +277,9 @@ def test_since_comes_only_from_joining_claims():
     from rdflib import Dataset
 
     d = Dataset(default_union=True)
-    d.parse(data=BLOCS.read_text(encoding="utf-8") + """
+    d.parse(
+        data=BLOCS.read_text(encoding="utf-8")
+        + """
 <source/synthetic> {
   <participation/country/borduria/initiative/artemis-accords> a sc:Participation ;
       org:member <country/borduria> ; org:organization <initiative/artemis-accords> .
@@ -270,7 +289,9 @@ def test_since_comes_only_from_joining_claims():
   <claim/synthetic/borduria-signs> a sc:Claim ; sc:about <participation/country/borduria/initiative/artemis-accords> ;
       sc:status status:signatory ; sc:level level:national ; sc:certainty certainty:hedged ;
       prov:wasDerivedFrom <source/synthetic> .
-}""", format="trig")
+}""",
+        format="trig",
+    )
     G = to_networkx(d, "countries")
     e = G.edges["country:borduria", "initiative:artemis-accords", "membership"]
     assert (e["since"], e["date"], e["certainty"]) == ("", "", "hedged")

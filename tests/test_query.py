@@ -14,6 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+# The expected rows are read off the Chang'e-8 article: these tests run on the project without the
+# imported table (tests/_article_only.py), whose facts would add rows.
+from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
 from rdflib import Dataset, Literal, URIRef
 
 from spacecoop.errors import DataError, UsageError
@@ -29,10 +33,6 @@ from spacecoop.query import (
 )
 from spacecoop.results import plain
 from spacecoop.store import MemoryStore, open_store
-
-# The expected rows are read off the Chang'e-8 article: these tests run on the project without the
-# imported table (tests/_article_only.py), whose facts would add rows.
-from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
 
 DATA = Path(__file__).resolve().parent / "data" / "queries"
 ID = "https://w3id.org/spacecoop/id/"
@@ -150,7 +150,9 @@ def test_label_columns_hold_preflabels(store):
     result = run_query(store, "payload-partners", {"mission": CHANGE_8})
     labels = {str(r["organization"]): r["organizationLabel"] for r in result.dicts()}
     assert labels[ID + "org/roscosmos"] == Literal("Roscosmos", lang="en")
-    assert labels[ID + "org/hong-kong-polytechnic-university"] == Literal("Hong Kong Polytechnic University", lang="en")
+    assert labels[ID + "org/hong-kong-polytechnic-university"] == Literal(
+        "Hong Kong Polytechnic University", lang="en"
+    )
     countries = {r["countryLabel"] for r in result.dicts() if "countryLabel" in r}
     assert Literal("Hong Kong", lang="en") in countries
 
@@ -164,35 +166,107 @@ def test_payload_partners_on_change_8(store):
     charging = "payload:change-8/lunar-surface-multi-functional-operation-robot-and-mobile-charging-station"
     imaging = "payload:change-8/visible-and-infrared-imaging-system-for-the-lunar-surface"
     assert rows(result, "payload", "organization", "country", "role", "kind") == [
-        (robot, "agent:middle-east-technical-university", "country:turkey", "role:developer", "kind:university"),
+        (
+            robot,
+            "agent:middle-east-technical-university",
+            "country:turkey",
+            "role:developer",
+            "kind:university",
+        ),
         (robot, "agent:star-vision", "", "role:partner", "kind:company"),
         (robot, "agent:zhejiang-university", "country:china", "role:partner", "kind:university"),
-        ("payload:change-8/laser-corner-reflector-array", "agent:infn-frascati-national-laboratories",
-         "country:italy", "role:developer", "kind:research-institute"),
-        ("payload:change-8/lunar-ion-and-high-energy-neutral-particle-analyzer", "agent:roscosmos",
-         "country:russia", "role:developer", "kind:space-agency"),
-        ("payload:change-8/lunar-neutron-analyzer",
-         "agent:ministry-of-higher-education-science-research-and-innovation-thailand",
-         "country:thailand", "role:developer", "kind:ministry"),
-        ("payload:change-8/lunar-neutron-analyzer", "agent:national-astronomical-research-institute-of-thailand",
-         "country:thailand", "role:developer", "kind:research-institute"),
-        ("payload:change-8/lunar-plasma-dust-environment-sensor", "agent:roscosmos",
-         "country:russia", "role:developer", "kind:space-agency"),
-        ("payload:change-8/lunar-potential-monitor", "agent:iranian-space-agency",
-         "country:iran", "role:developer", "kind:space-agency"),
-        (charging, "agent:hong-kong-polytechnic-university", "region:hong-kong", "role:developer", "kind:university"),
-        (charging, "agent:hong-kong-university-of-science-and-technology", "region:hong-kong",
-         "role:developer", "kind:university"),
-        ("payload:change-8/pakistan-lunar-rover", "agent:international-society-for-terrain-vehicle-systems",
-         "", "role:developer", "kind:international-organization"),
-        ("payload:change-8/pakistan-lunar-rover", "agent:pakistan-space-and-upper-atmosphere-research-commission",
-         "country:pakistan", "role:developer", "kind:space-agency"),
-        ("payload:change-8/radio-astronomy-array", "agent:national-commission-for-aerospace-research-and-development",
-         "country:peru", "role:developer", "kind:space-agency"),
-        ("payload:change-8/radio-astronomy-array", "agent:south-african-radio-astronomy-observatory",
-         "country:south-africa", "role:developer", "kind:research-institute"),
+        (
+            "payload:change-8/laser-corner-reflector-array",
+            "agent:infn-frascati-national-laboratories",
+            "country:italy",
+            "role:developer",
+            "kind:research-institute",
+        ),
+        (
+            "payload:change-8/lunar-ion-and-high-energy-neutral-particle-analyzer",
+            "agent:roscosmos",
+            "country:russia",
+            "role:developer",
+            "kind:space-agency",
+        ),
+        (
+            "payload:change-8/lunar-neutron-analyzer",
+            "agent:ministry-of-higher-education-science-research-and-innovation-thailand",
+            "country:thailand",
+            "role:developer",
+            "kind:ministry",
+        ),
+        (
+            "payload:change-8/lunar-neutron-analyzer",
+            "agent:national-astronomical-research-institute-of-thailand",
+            "country:thailand",
+            "role:developer",
+            "kind:research-institute",
+        ),
+        (
+            "payload:change-8/lunar-plasma-dust-environment-sensor",
+            "agent:roscosmos",
+            "country:russia",
+            "role:developer",
+            "kind:space-agency",
+        ),
+        (
+            "payload:change-8/lunar-potential-monitor",
+            "agent:iranian-space-agency",
+            "country:iran",
+            "role:developer",
+            "kind:space-agency",
+        ),
+        (
+            charging,
+            "agent:hong-kong-polytechnic-university",
+            "region:hong-kong",
+            "role:developer",
+            "kind:university",
+        ),
+        (
+            charging,
+            "agent:hong-kong-university-of-science-and-technology",
+            "region:hong-kong",
+            "role:developer",
+            "kind:university",
+        ),
+        (
+            "payload:change-8/pakistan-lunar-rover",
+            "agent:international-society-for-terrain-vehicle-systems",
+            "",
+            "role:developer",
+            "kind:international-organization",
+        ),
+        (
+            "payload:change-8/pakistan-lunar-rover",
+            "agent:pakistan-space-and-upper-atmosphere-research-commission",
+            "country:pakistan",
+            "role:developer",
+            "kind:space-agency",
+        ),
+        (
+            "payload:change-8/radio-astronomy-array",
+            "agent:national-commission-for-aerospace-research-and-development",
+            "country:peru",
+            "role:developer",
+            "kind:space-agency",
+        ),
+        (
+            "payload:change-8/radio-astronomy-array",
+            "agent:south-african-radio-astronomy-observatory",
+            "country:south-africa",
+            "role:developer",
+            "kind:research-institute",
+        ),
         (imaging, "agent:egyptian-space-agency", "country:egypt", "role:developer", "kind:space-agency"),
-        (imaging, "agent:national-space-science-agency-bahrain", "country:bahrain", "role:developer", "kind:space-agency"),
+        (
+            imaging,
+            "agent:national-space-science-agency-bahrain",
+            "country:bahrain",
+            "role:developer",
+            "kind:space-agency",
+        ),
     ]
     assert len({r[0] for r in rows(result, "payload")}) == 10
     assert set(rows(result, "mission")) == {("mission:change-8",)}
@@ -207,10 +281,24 @@ def test_payload_partners_unbound_mission_is_every_mission(store):
 def test_country_partners(store):
     result = run_query(store, "country-partners")
     assert rows(result, "a", "b", "via", "sources") == [
-        ("country:bahrain", "country:egypt", "payload:change-8/visible-and-infrared-imaging-system-for-the-lunar-surface", "1"),
-        ("country:china", "country:turkey", "payload:change-8/intelligent-exploration-robot-for-challenging-environments", "1"),
-        ("country:pakistan", "agent:international-society-for-terrain-vehicle-systems",
-         "payload:change-8/pakistan-lunar-rover", "1"),
+        (
+            "country:bahrain",
+            "country:egypt",
+            "payload:change-8/visible-and-infrared-imaging-system-for-the-lunar-surface",
+            "1",
+        ),
+        (
+            "country:china",
+            "country:turkey",
+            "payload:change-8/intelligent-exploration-robot-for-challenging-environments",
+            "1",
+        ),
+        (
+            "country:pakistan",
+            "agent:international-society-for-terrain-vehicle-systems",
+            "payload:change-8/pakistan-lunar-rover",
+            "1",
+        ),
         ("country:peru", "country:south-africa", "payload:change-8/radio-astronomy-array", "1"),
     ]
     for r in result.dicts():
@@ -224,13 +312,31 @@ def ilrs_expected():
     sub = ("level:sub-national", "status:joined", "certainty:stated", Q_SUBNATIONAL)
     via = ("level:via-member-organization", "status:engaged", "certainty:stated", Q_VIA_APSCO)
     out = [
-        ("agent:asia-pacific-space-cooperation-organization", "level:organization", "status:supporter",
-         "certainty:stated", Q_SUPPORTS, "apsco-supports-ilrs"),
+        (
+            "agent:asia-pacific-space-cooperation-organization",
+            "level:organization",
+            "status:supporter",
+            "certainty:stated",
+            Q_SUPPORTS,
+            "apsco-supports-ilrs",
+        ),
         ("country:azerbaijan", *national, "ilrs-national-azerbaijan"),
-        ("country:bahrain", "level:national", "status:not-listed", "certainty:contradicted", Q_NATIONAL,
-         "ilrs-not-listed-bahrain"),
-        ("country:bahrain", "level:national", "status:signatory", "certainty:contradicted", Q_SIGNED_UP,
-         "ilrs-signed-up-bahrain"),
+        (
+            "country:bahrain",
+            "level:national",
+            "status:not-listed",
+            "certainty:contradicted",
+            Q_NATIONAL,
+            "ilrs-not-listed-bahrain",
+        ),
+        (
+            "country:bahrain",
+            "level:national",
+            "status:signatory",
+            "certainty:contradicted",
+            Q_SIGNED_UP,
+            "ilrs-signed-up-bahrain",
+        ),
         ("country:belarus", *national, "ilrs-national-belarus"),
         ("country:china", "level:national", "status:leader", "certainty:stated", Q_LEADS, "china-leads-ilrs"),
         ("country:croatia", *sub, "ilrs-subnational-croatia"),
@@ -258,8 +364,14 @@ def ilrs_expected():
         ("country:switzerland", *sub, "ilrs-subnational-switzerland"),
         ("country:thailand", *national, "ilrs-national-thailand"),
         ("country:thailand", *signed, "ilrs-signed-up-thailand"),
-        ("country:turkey", "level:national", "status:signatory", "certainty:hedged", Q_TURKEY,
-         "ilrs-national-turkey-hedged"),
+        (
+            "country:turkey",
+            "level:national",
+            "status:signatory",
+            "certainty:hedged",
+            Q_TURKEY,
+            "ilrs-national-turkey-hedged",
+        ),
         ("country:turkey", *signed, "ilrs-signed-up-turkey"),
         ("country:united-arab-emirates", *sub, "ilrs-subnational-united-arab-emirates"),
         ("country:venezuela", *national, "ilrs-national-venezuela"),
@@ -327,8 +439,16 @@ def test_payload_countries_and_apsco(store):
     assert ties["country:iran"] == ("participant", "status:member")
     assert ties["country:peru"] == ("participant", "status:member")
     assert {c for c, (tie, _) in ties.items() if tie == "none"} == {
-        "country:bahrain", "country:china", "country:egypt", "region:hong-kong", "country:italy",
-        "country:pakistan", "country:russia", "country:south-africa", "country:thailand", "country:turkey",
+        "country:bahrain",
+        "country:china",
+        "country:egypt",
+        "region:hong-kong",
+        "country:italy",
+        "country:pakistan",
+        "country:russia",
+        "country:south-africa",
+        "country:thailand",
+        "country:turkey",
     }
 
 
@@ -338,8 +458,11 @@ def test_payload_countries_through_an_organization_without_a_direct_claim():
     ds = Dataset(default_union=True)
     ds.parse(data=TINY_VIA, format="trig")
     for kind in ("memory", "oxigraph"):
-        result = run_query(open_store(kind, ds), "payload-countries-and-initiative",
-                           {"mission": URIRef(ID + "mission/m"), "initiative": URIRef(ID + "initiative/i")})
+        result = run_query(
+            open_store(kind, ds),
+            "payload-countries-and-initiative",
+            {"mission": URIRef(ID + "mission/m"), "initiative": URIRef(ID + "initiative/i")},
+        )
         assert rows(result, "country", "tie", "status", "via", "claims") == [
             ("country:a", "none", "", "", "0"),
         ], kind
@@ -370,8 +493,20 @@ TINY_VIA = """
 def test_evidence_about_turkey(store):
     result = run_query(store, "evidence", {"entity": URIRef(ID + "country/turkey")})
     assert rows(result, "claim", "kind", "status", "certainty", "quote") == [
-        (CLAIM + "ilrs-national-turkey-hedged", "participation", "status:signatory", "certainty:hedged", Q_TURKEY),
-        (CLAIM + "ilrs-signed-up-turkey", "participation", "status:signatory", "certainty:stated", Q_SIGNED_UP),
+        (
+            CLAIM + "ilrs-national-turkey-hedged",
+            "participation",
+            "status:signatory",
+            "certainty:hedged",
+            Q_TURKEY,
+        ),
+        (
+            CLAIM + "ilrs-signed-up-turkey",
+            "participation",
+            "status:signatory",
+            "certainty:stated",
+            Q_SIGNED_UP,
+        ),
     ]
     assert {r[0] for r in rows(result, "aboutLabel")} == {"Turkey in International Lunar Research Station"}
     assert {r for r in rows(result, "sourceLabel")} == {
@@ -413,21 +548,58 @@ def test_evidence_about_the_ilrs_includes_events_whose_subject_it_is(store):
 def test_evidence_about_apsco_includes_claims_naming_it_as_via(store):
     result = run_query(store, "evidence", {"entity": APSCO})
     assert [r[0].rsplit("/", 1)[1] for r in rows(result, "claim")] == [
-        "apsco-headquarters", "ilrs-via-apsco-iran", "apsco-member-iran", "ilrs-via-apsco-peru",
-        "apsco-member-peru", "apsco-supports-ilrs",
+        "apsco-headquarters",
+        "ilrs-via-apsco-iran",
+        "apsco-member-iran",
+        "ilrs-via-apsco-peru",
+        "apsco-member-peru",
+        "apsco-supports-ilrs",
     ]
 
 
 def test_hedged_and_contradicted(store):
     result = run_query(store, "hedged-and-contradicted")
-    assert rows(result, "claim", "participant", "status", "certainty", "evidence", "contradicts",
-                "contradictsStatus", "contradictsEvidence") == [
-        (CLAIM + "ilrs-not-listed-bahrain", "country:bahrain", "status:not-listed", "certainty:contradicted",
-         Q_NATIONAL, CLAIM + "ilrs-signed-up-bahrain", "status:signatory", Q_SIGNED_UP),
-        (CLAIM + "ilrs-signed-up-bahrain", "country:bahrain", "status:signatory", "certainty:contradicted",
-         Q_SIGNED_UP, CLAIM + "ilrs-not-listed-bahrain", "status:not-listed", Q_NATIONAL),
-        (CLAIM + "ilrs-national-turkey-hedged", "country:turkey", "status:signatory", "certainty:hedged",
-         Q_TURKEY, "", "", ""),
+    assert rows(
+        result,
+        "claim",
+        "participant",
+        "status",
+        "certainty",
+        "evidence",
+        "contradicts",
+        "contradictsStatus",
+        "contradictsEvidence",
+    ) == [
+        (
+            CLAIM + "ilrs-not-listed-bahrain",
+            "country:bahrain",
+            "status:not-listed",
+            "certainty:contradicted",
+            Q_NATIONAL,
+            CLAIM + "ilrs-signed-up-bahrain",
+            "status:signatory",
+            Q_SIGNED_UP,
+        ),
+        (
+            CLAIM + "ilrs-signed-up-bahrain",
+            "country:bahrain",
+            "status:signatory",
+            "certainty:contradicted",
+            Q_SIGNED_UP,
+            CLAIM + "ilrs-not-listed-bahrain",
+            "status:not-listed",
+            Q_NATIONAL,
+        ),
+        (
+            CLAIM + "ilrs-national-turkey-hedged",
+            "country:turkey",
+            "status:signatory",
+            "certainty:hedged",
+            Q_TURKEY,
+            "",
+            "",
+            "",
+        ),
     ]
 
 
@@ -437,8 +609,15 @@ def test_quotes_in_results_are_verbatim_from_the_article(root):
     if not found:
         pytest.skip("the shared source text is not available")
     text = found[0].read_text(encoding="utf-8")
-    for quote in (Q_NATIONAL, Q_SUBNATIONAL, Q_VIA_APSCO, Q_TURKEY, Q_LEADS, Q_SUPPORTS,
-                  *Q_SIGNED_UP.split(" … ")):
+    for quote in (
+        Q_NATIONAL,
+        Q_SUBNATIONAL,
+        Q_VIA_APSCO,
+        Q_TURKEY,
+        Q_LEADS,
+        Q_SUPPORTS,
+        *Q_SIGNED_UP.split(" … "),
+    ):
         assert quote in text
 
 
@@ -451,14 +630,20 @@ CHECK_CASES = {
     "contradicting-claim-marked-certain-violation": {"id:claim/t/certain-a"},
     "contradiction-not-mutual-violation": {"id:claim/t/one-sided"},
     "contradiction-without-counterpart-violation": {"id:claim/t/lonely"},
-    "date-without-precision-violation": {"id:claim/t/date-without-precision", "id:event/precision-without-date"},
+    "date-without-precision-violation": {
+        "id:claim/t/date-without-precision",
+        "id:event/precision-without-date",
+    },
     "organization-without-country-violation": {"agent:nowhere"},
     "participation-claim-without-level-violation": {"id:claim/t/no-level"},
     "participation-claim-without-status-violation": {"id:claim/t/no-status"},
     "payload-without-carriage-violation": {"payload:m/orphan"},
     "payload-without-developer-violation": {"payload:m/orphan"},
     "relationship-iri-not-canonical-violation": {"id:participation/wrong"},
-    "relationship-without-claim-violation": {"id:carriage/mission/m/payload/m/unclaimed", "id:participation/wrong"},
+    "relationship-without-claim-violation": {
+        "id:carriage/mission/m/payload/m/unclaimed",
+        "id:participation/wrong",
+    },
     "role-on-non-development-violation": {"id:claim/t/role-on-carriage"},
     "status-on-non-participation-violation": {"id:claim/t/status-on-development"},
     "via-without-via-level-violation": {"id:claim/t/level-without-via", "id:claim/t/via-without-level"},
@@ -501,7 +686,10 @@ def test_check_is_clean_on_the_graph(name, root, memory, oxigraph):
     "value,expected",
     [
         ("mission:change-8", "mission/change-8"),
-        ("initiative:international-lunar-research-station", "initiative/international-lunar-research-station"),
+        (
+            "initiative:international-lunar-research-station",
+            "initiative/international-lunar-research-station",
+        ),
         ("<https://w3id.org/spacecoop/id/country/peru>", "country/peru"),
         ("https://w3id.org/spacecoop/id/country/peru", "country/peru"),
         ("ILRS", "initiative/international-lunar-research-station"),
@@ -615,7 +803,9 @@ def test_an_ad_hoc_file_without_header_accepts_any_param(tmp_path, memory):
     q = get_query(str(path))
     assert not q.declared and q.summary == ""
     result = run_named(memory, str(path), thing="ILRS")
-    assert rows(result) == [("initiative:international-lunar-research-station", "International Lunar Research Station")]
+    assert rows(result) == [
+        ("initiative:international-lunar-research-station", "International Lunar Research Station")
+    ]
 
 
 def test_a_library_file_without_header_is_a_data_error(tmp_path):
@@ -686,12 +876,21 @@ def _most_used(store, text):
 def test_engines_agree_on_a_bigger_graph(synth, root):
     memory, oxigraph = synth
     params = {
-        "mission": _most_used(oxigraph, "PREFIX sc: <https://w3id.org/spacecoop/ns#> SELECT ?m (COUNT(*) AS ?n) "
-                              "WHERE { ?c sc:mission ?m ; sc:payload ?p } GROUP BY ?m ORDER BY DESC(?n) ?m LIMIT 1"),
-        "initiative": _most_used(oxigraph, "PREFIX org: <http://www.w3.org/ns/org#> SELECT ?i (COUNT(*) AS ?n) "
-                                 "WHERE { ?p org:organization ?i } GROUP BY ?i ORDER BY DESC(?n) ?i LIMIT 1"),
-        "entity": _most_used(oxigraph, "PREFIX org: <http://www.w3.org/ns/org#> SELECT ?e (COUNT(*) AS ?n) "
-                             "WHERE { ?p org:member ?e } GROUP BY ?e ORDER BY DESC(?n) ?e LIMIT 1"),
+        "mission": _most_used(
+            oxigraph,
+            "PREFIX sc: <https://w3id.org/spacecoop/ns#> SELECT ?m (COUNT(*) AS ?n) "
+            "WHERE { ?c sc:mission ?m ; sc:payload ?p } GROUP BY ?m ORDER BY DESC(?n) ?m LIMIT 1",
+        ),
+        "initiative": _most_used(
+            oxigraph,
+            "PREFIX org: <http://www.w3.org/ns/org#> SELECT ?i (COUNT(*) AS ?n) "
+            "WHERE { ?p org:organization ?i } GROUP BY ?i ORDER BY DESC(?n) ?i LIMIT 1",
+        ),
+        "entity": _most_used(
+            oxigraph,
+            "PREFIX org: <http://www.w3.org/ns/org#> SELECT ?e (COUNT(*) AS ?n) "
+            "WHERE { ?p org:member ?e } GROUP BY ?e ORDER BY DESC(?n) ?e LIMIT 1",
+        ),
     }
     ran = 0
     for q in list_queries(root) + list_queries(root, checks=True):

@@ -43,8 +43,13 @@ def test_no_remote_url(page, hostile):
     assert REMOTE.findall(page) == []
     assert REMOTE.findall(page_html(hostile)) == []
     # the pattern does catch what would fetch
-    for bad in ('<script src="https://cdn.example/x.js">', "<img src=//cdn.example/x.png>",
-                "background: url(//cdn.example/a.png)", "@import 'x.css';", "new WebSocket('wss://x')"):
+    for bad in (
+        '<script src="https://cdn.example/x.js">',
+        "<img src=//cdn.example/x.png>",
+        "background: url(//cdn.example/a.png)",
+        "@import 'x.css';",
+        "new WebSocket('wss://x')",
+    ):
         assert REMOTE.search(bad), bad
     assert not REMOTE.search('url("data:image/png;base64,AAAA")')
 
@@ -76,7 +81,9 @@ def test_hostile_text_never_reaches_the_markup(hostile):
     assert "<img src=x" not in text
     assert "window.__pwned='script'</script>" not in text
     assert "</script><script>window.__pwned" not in text
-    data = re.search(r'<script type="application/json" id="spacecoop-data">(.*?)</script>', text, re.DOTALL).group(1)
+    data = re.search(
+        r'<script type="application/json" id="spacecoop-data">(.*?)</script>', text, re.DOTALL
+    ).group(1)
     assert "<" not in data and ">" not in data
     parsed = json.loads(data)
     labels = {n["label"] for n in parsed["nodes"]}

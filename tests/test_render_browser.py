@@ -9,15 +9,14 @@ import json
 from pathlib import Path
 
 import pytest
+
+# These tests read their expected values off the Chang'e-8 article: they run on the project without
+# the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
+from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
 from rdflib import Dataset
 
 from spacecoop.project import to_networkx
 from spacecoop.render import write_html
-
-
-# These tests read their expected values off the Chang'e-8 article: they run on the project without
-# the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
-from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +25,16 @@ def ds(article_ds):
 
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 ILRS = "initiative:international-lunar-research-station"
 
@@ -48,14 +55,22 @@ def browser():
 def graphs(ds):
     syn = Dataset(default_union=True)
     syn.parse(BLOCS, format="trig")
-    return {"countries": to_networkx(ds, "countries"), "actors": to_networkx(ds, "actors"),
-            "full": to_networkx(ds, "full"), "hostile": to_networkx(syn, "countries"), "hostile-actors": to_networkx(syn, "actors")}
+    return {
+        "countries": to_networkx(ds, "countries"),
+        "actors": to_networkx(ds, "actors"),
+        "full": to_networkx(ds, "full"),
+        "hostile": to_networkx(syn, "countries"),
+        "hostile-actors": to_networkx(syn, "actors"),
+    }
 
 
 @pytest.fixture(scope="module")
 def pages(graphs, tmp_path_factory):
     folder = tmp_path_factory.mktemp("pages")
-    return {name: write_html(G, folder / f"{name}.html", title=f"{name} <i>page</i>") for name, G in graphs.items()}
+    return {
+        name: write_html(G, folder / f"{name}.html", title=f"{name} <i>page</i>")
+        for name, G in graphs.items()
+    }
 
 
 class Opened:
@@ -78,17 +93,23 @@ class Opened:
         return self.page.evaluate(expr, arg)
 
     def edge_id(self, u, v):
-        return self.js("([u, v]) => spacecoop.data.edges.find(e => (e.from === u && e.to === v) || "
-                       "(e.from === v && e.to === u)).id", [u, v])
+        return self.js(
+            "([u, v]) => spacecoop.data.edges.find(e => (e.from === u && e.to === v) || "
+            "(e.from === v && e.to === u)).id",
+            [u, v],
+        )
 
     def edge(self, u, v):
         return self.js("id => edges.get(id)", self.edge_id(u, v))
 
     def node_point(self, node):
         """Where a node is drawn, in page coordinates."""
-        return self.js("""id => { const p = network.canvasToDOM(network.getPositions([id])[id]);
+        return self.js(
+            """id => { const p = network.canvasToDOM(network.getPositions([id])[id]);
             const r = document.querySelector('#network canvas').getBoundingClientRect();
-            return [r.left + p.x, r.top + p.y]; }""", node)
+            return [r.left + p.x, r.top + p.y]; }""",
+            node,
+        )
 
     def close(self):
         self.context.close()
@@ -245,14 +266,14 @@ def test_date_filter_shows_blocs_as_they_grew(opened, pages):
     o.page.fill("#asof", "2021-12-31")
     o.page.dispatch_event("#asof", "change")
     assert o.js("spacecoop.state.asof") == "2021-12-31"
-    assert o.edge("country:atlantis", ilrs)["hidden"] is False      # 2021-04-28
-    assert o.edge("country:borduria", ilrs)["hidden"] is True       # 2023-06
-    assert o.edge("country:carpania", artemis)["hidden"] is False   # 2020-10-13
-    assert o.edge("country:carpania", ilrs)["hidden"] is True       # 2024
-    assert o.edge("country:elbonia", artemis)["hidden"] is True     # 2022-01-05
+    assert o.edge("country:atlantis", ilrs)["hidden"] is False  # 2021-04-28
+    assert o.edge("country:borduria", ilrs)["hidden"] is True  # 2023-06
+    assert o.edge("country:carpania", artemis)["hidden"] is False  # 2020-10-13
+    assert o.edge("country:carpania", ilrs)["hidden"] is True  # 2024
+    assert o.edge("country:elbonia", artemis)["hidden"] is True  # 2022-01-05
     # undated: never a member on a date; shown only on request, and marked (issue 16)
     assert o.edge("country:dystopia", "agent:apsco")["hidden"] is True
-    assert o.js("nodes.get('country:borduria').hidden") is False   # still co-develops the dust counter
+    assert o.js("nodes.get('country:borduria').hidden") is False  # still co-develops the dust counter
     assert o.js("nodes.get('country:elbonia').hidden") is True
     o.page.check("#undated")
     assert o.edge("country:dystopia", "agent:apsco")["hidden"] is False
@@ -262,15 +283,20 @@ def test_date_filter_shows_blocs_as_they_grew(opened, pages):
     # the slider steps through the claimed dates; its first step is the earliest
     o.page.check("#undated")
     dates = o.js("spacecoop.data.dates")
-    o.js("() => { const s = document.getElementById('asof-slider'); s.value = 0; "
-         "s.dispatchEvent(new Event('input')); }")
+    o.js(
+        "() => { const s = document.getElementById('asof-slider'); s.value = 0; "
+        "s.dispatchEvent(new Event('input')); }"
+    )
     assert o.js("document.getElementById('asof').value") == "2020-10-13" == dates[0]
     assert o.edge("country:carpania", artemis)["hidden"] is False
     assert o.edge("country:atlantis", ilrs)["hidden"] is True
-    o.js("() => { const s = document.getElementById('asof-slider'); s.value = s.max; "
-         "s.dispatchEvent(new Event('input')); }")
-    assert o.js("spacecoop.state.visibleEdges") == o.js("spacecoop.data.edges.filter(e => "
-                                                         "e.links.some(l => l.kind !== 'co-membership')).length")
+    o.js(
+        "() => { const s = document.getElementById('asof-slider'); s.value = s.max; "
+        "s.dispatchEvent(new Event('input')); }"
+    )
+    assert o.js("spacecoop.state.visibleEdges") == o.js(
+        "spacecoop.data.edges.filter(e => e.links.some(l => l.kind !== 'co-membership')).length"
+    )
 
 
 def test_screenshot(opened, pages, tmp_path):
@@ -304,7 +330,9 @@ def test_panels_speak_plain_words(opened, pages):
     for raw in ("n_claims", "n_sources", "weight", "via", ";"):
         assert raw not in text, raw
     assert "Member of" in text
-    o.js("spacecoop.showEdge(spacecoop.data.edges.find(e => e.from === 'country:switzerland' || e.to === 'country:switzerland').id)")
+    o.js(
+        "spacecoop.showEdge(spacecoop.data.edges.find(e => e.from === 'country:switzerland' || e.to === 'country:switzerland').id)"
+    )
     text = o.js("document.getElementById('details').innerText")
     assert "n_claims" not in text and "weight" not in text
 
@@ -330,9 +358,12 @@ def test_date_box_moves_the_slider_and_hides_undated_ties(opened, pages):
 def test_membership_and_other_ties_look_different(opened, pages):
     # Switzerland's ILRS tie is its firms' (sub-national): thin and dotted, not like Russia's.
     o = opened(pages["countries"])
-    swiss = o.js("""(ilrs) => { const e = spacecoop.data.edges.find(e => e.relation === 'involvement' &&
+    swiss = o.js(
+        """(ilrs) => { const e = spacecoop.data.edges.find(e => e.relation === 'involvement' &&
                    [e.from, e.to].includes('country:switzerland') && [e.from, e.to].includes(ilrs));
-                   return edges.get(e.id); }""", ILRS)
+                   return edges.get(e.id); }""",
+        ILRS,
+    )
     russia = o.edge("country:russia", ILRS)
     assert swiss["dashes"] and swiss["width"] == 1
     assert russia["dashes"] is False and russia["width"] > swiss["width"]
@@ -354,9 +385,15 @@ LABEL_BOXES = """() => {
 
 
 def _overlapping(boxes):
-    return [(a["label"], b["label"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
-            if a["l"] < b["l"] + b["w"] and b["l"] < a["l"] + a["w"] and a["t"] < b["t"] + b["h"]
-            and b["t"] < a["t"] + a["h"]]
+    return [
+        (a["label"], b["label"])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a["l"] < b["l"] + b["w"]
+        and b["l"] < a["l"] + a["w"]
+        and a["t"] < b["t"] + b["h"]
+        and b["t"] < a["t"] + a["h"]
+    ]
 
 
 @pytest.mark.parametrize("name", ["countries", "actors"])

@@ -22,8 +22,16 @@ from spacecoop.review import ReviewServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
@@ -34,7 +42,7 @@ ARTICLE = (
     "Serbia is understood to have signed up to the ILRS also.\n\n"
     "The Egyptian Space Agency signed a memorandum of understanding with the China National Space "
     "Administration (CNSA) on March 3.\n\n"
-    "Readers wrote in <script>window.__pwned = 1</script> and <img src=x onerror=\"window.__pwned = 2\"> "
+    'Readers wrote in <script>window.__pwned = 1</script> and <img src=x onerror="window.__pwned = 2"> '
     "while Nicaragua has joined the ILRS as a national-level participant.\n\n"
     "Source link\n"
 )
@@ -43,7 +51,11 @@ ARTICLE = (
 def _has_add() -> bool:
     from spacecoop.cli import LAZY_COMMANDS, cli
 
-    return "add" in LAZY_COMMANDS or "add" in cli.commands or importlib.util.find_spec("spacecoop.cli_add") is not None
+    return (
+        "add" in LAZY_COMMANDS
+        or "add" in cli.commands
+        or importlib.util.find_spec("spacecoop.cli_add") is not None
+    )
 
 
 @pytest.fixture()
@@ -59,7 +71,9 @@ def project(tmp_path):
 def sheet(tmp_path):
     text = tmp_path / "article.txt"
     text.write_text(ARTICLE, encoding="utf-8")
-    result = extract_file(text, url="https://example.org/ilrs-news", publisher="Example News", date="2025-04-02")
+    result = extract_file(
+        text, url="https://example.org/ilrs-news", publisher="Example News", date="2025-04-02"
+    )
     path = write_sheet(list(result.rows), tmp_path / "sheet.csv")
     return path, text
 
@@ -105,7 +119,10 @@ def open_page(browser, server):
 def review_as_an_analyst(page, rows):
     """Accept Kenya, Peru and the agency MoU; reject Serbia; edit Nicaragua's date (which accepts it)."""
     kenya, peru = index_of(rows, "Kenya", "signatory_of"), index_of(rows, "Peru", "signatory_of")
-    mou, serbia = index_of(rows, "Egyptian Space Agency", "agreement_with"), index_of(rows, "Serbia", "signatory_of")
+    mou, serbia = (
+        index_of(rows, "Egyptian Space Agency", "agreement_with"),
+        index_of(rows, "Serbia", "signatory_of"),
+    )
     nica = index_of(rows, "Nicaragua", "signatory_of")
     for i in (kenya, peru, mou):
         page.click(f"#row-{i} button.accept")
@@ -122,7 +139,9 @@ def test_candidates_are_shown_highlighted_and_hostile_text_runs_nothing(browser,
     rows = read_rows(sheet[0])
     assert page.locator(".card").count() == len(rows) >= 5
     # every quote is highlighted in the article, and a click on a highlight selects its card
-    marked = page.eval_on_selector_all("mark", "ms => new Set(ms.flatMap(m => m.dataset.rows.split(' '))).size")
+    marked = page.eval_on_selector_all(
+        "mark", "ms => new Set(ms.flatMap(m => m.dataset.rows.split(' '))).size"
+    )
     assert marked == len([r for r in rows if r["quote"]])
     i = index_of(rows, "Serbia", "signatory_of")
     page.click(f"mark[data-row='{i}']")
@@ -183,8 +202,12 @@ def test_accept_reject_edit_save_writes_the_sheet(browser, server, sheet):
 
 
 def test_posts_need_the_page_token(server):
-    req = urllib.request.Request(f"http://127.0.0.1:{server.port}/api/save", data=b'{"rows": []}', method="POST",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{server.port}/api/save",
+        data=b'{"rows": []}',
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(req, timeout=10)
     assert exc.value.code == 403

@@ -37,16 +37,19 @@ from spacecoop.serve import QueryRefused, check_query, negotiate
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The expected answers below are read off the Chang'e-8 article: the servers serve the project
 # without the imported table (tests/_article_only.py); tests/test_table.py covers the table.
-from _article_only import article_ds, article_root  # noqa: E402,F401  (fixtures)
+from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="module")
 def ds(article_ds):
     return article_ds
 
+
 # SPARQLWrapper 2.0 builds ConjunctiveGraphs when it parses RDF results (its code, not ours).
-pytestmark = [pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore:update operations MUST be done by POST:UserWarning")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:update operations MUST be done by POST:UserWarning"),
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -56,8 +59,16 @@ MAX_ROWS = 1000  # the fixture server's row cap (the dataset has about 1,800 qua
 CHEAP = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/spacecoop/ns#Payload> }"
 # A triple cross join: about 1,800^3 = 5.7e9 solutions, minutes on either engine.
 EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,8 +123,16 @@ def stop_server(server: Server) -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, article_root):
     """The endpoint with its default engine (Oxigraph), 2 workers, a 3 s limit and a 1,000-row cap."""
-    s = start_server(tmp_path_factory.mktemp("serve") / "stderr.log",
-                     "--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS), "--workers", "2", root=article_root)
+    s = start_server(
+        tmp_path_factory.mktemp("serve") / "stderr.log",
+        "--timeout",
+        str(TIMEOUT),
+        "--max-rows",
+        str(MAX_ROWS),
+        "--workers",
+        "2",
+        root=article_root,
+    )
     yield s
     log = stop_server(s)
     assert "Traceback" not in log, log
@@ -123,9 +142,17 @@ def server(tmp_path_factory, article_root):
 @pytest.fixture(scope="module")
 def memory_server(tmp_path_factory, article_root):
     """The same endpoint over rdflib's engine (``--store memory``), with no answer cache."""
-    s = start_server(tmp_path_factory.mktemp("serve-memory") / "stderr.log",
-                     "--timeout", str(TIMEOUT), "--workers", "2", "--cache-mb", "0", store="memory",
-                     root=article_root)
+    s = start_server(
+        tmp_path_factory.mktemp("serve-memory") / "stderr.log",
+        "--timeout",
+        str(TIMEOUT),
+        "--workers",
+        "2",
+        "--cache-mb",
+        "0",
+        store="memory",
+        root=article_root,
+    )
     yield s
     log = stop_server(s)
     assert "Traceback" not in log, log
@@ -193,16 +220,26 @@ REFUSED = {
     "load": ("LOAD <http://127.0.0.1:9/data.ttl>", "read-only"),
     "clear": ("CLEAR ALL", "read-only"),
     "service": ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE"),
-    "service-silent": ("SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE"),
+    "service-silent": (
+        "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "SERVICE",
+    ),
     "service-in-subquery": (
         "SELECT * WHERE { ?x ?y ?z OPTIONAL { { SELECT ?s WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } } } }",
-        "SERVICE"),
+        "SERVICE",
+    ),
     "service-in-exists": (
-        "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <http://127.0.0.1:9/> { ?s ?q ?r } } }", "SERVICE"),
+        "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <http://127.0.0.1:9/> { ?s ?q ?r } } }",
+        "SERVICE",
+    ),
     "service-in-union-graph": (
-        "ASK { { ?s ?p ?o } UNION { GRAPH ?g { SERVICE ?g { ?s ?p ?o } } } }", "SERVICE"),
+        "ASK { { ?s ?p ?o } UNION { GRAPH ?g { SERVICE ?g { ?s ?p ?o } } } }",
+        "SERVICE",
+    ),
     "service-in-construct": (
-        "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
+        "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SERVICE",
+    ),
     "from-file": ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", "FROM"),
     "from-named": ("SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { GRAPH ?g { ?s ?p ?o } }", "FROM"),
     "from-in-ask": ("ASK FROM <http://127.0.0.1:9/g> { ?s ?p ?o }", "FROM"),
@@ -224,52 +261,61 @@ def test_refusal_cases_are_all_there():
     assert len(REFUSED) == 15
 
 
-@pytest.mark.parametrize("text, kind", [
-    ("SELECT * WHERE { ?s ?p ?o }", "SELECT"),
-    ("PREFIX sc: <https://w3id.org/spacecoop/ns#> ASK { ?p a sc:Payload }", "ASK"),
-    ("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
-    ("DESCRIBE <https://w3id.org/spacecoop/id/country/china>", "DESCRIBE"),
-    ("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "SELECT"),
-    # a string that merely mentions SERVICE or FROM is fine
-    ('SELECT * WHERE { ?s ?p "SERVICE <http://x> FROM <file:///etc/passwd>" }', "SELECT"),
-])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", "SELECT"),
+        ("PREFIX sc: <https://w3id.org/spacecoop/ns#> ASK { ?p a sc:Payload }", "ASK"),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
+        ("DESCRIBE <https://w3id.org/spacecoop/id/country/china>", "DESCRIBE"),
+        ("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "SELECT"),
+        # a string that merely mentions SERVICE or FROM is fine
+        ('SELECT * WHERE { ?s ?p "SERVICE <http://x> FROM <file:///etc/passwd>" }', "SELECT"),
+    ],
+)
 def test_check_query_accepts(text, kind):
     assert check_query(text) == kind
 
 
-@pytest.mark.parametrize("kind, accept, fmt, expected", [
-    ("SELECT", None, None, "json"),
-    ("SELECT", "*/*", None, "json"),
-    ("SELECT", "application/sparql-results+xml", None, "xml"),
-    ("SELECT", "text/csv", None, "csv"),
-    ("SELECT", "text/tab-separated-values", None, "tsv"),
-    ("SELECT", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", None, "xml"),
-    ("SELECT", "text/csv;q=0.5, text/tab-separated-values", None, "tsv"),
-    ("SELECT", "text/*", None, "csv"),  # CSV/TSV are the text/* results; text/xml is an alias
-    ("SELECT", "application/sparql-results+json;q=0, */*;q=0.1, application/*;q=0", None, "csv"),
-    ("ASK", "application/sparql-results+json", None, "json"),
-    ("SELECT", "text/csv", "json", "json"),
-    ("SELECT", None, "application/sparql-results+xml", "xml"),
-    ("CONSTRUCT", None, None, "turtle"),
-    ("CONSTRUCT", "application/n-triples", None, "nt"),
-    ("CONSTRUCT", "application/ld+json", None, "jsonld"),
-    ("CONSTRUCT", "application/rdf+xml", None, "rdfxml"),
-    ("DESCRIBE", "text/plain", None, "nt"),
-    ("CONSTRUCT", None, "json-ld", "jsonld"),
-    ("CONSTRUCT", None, "xml", "rdfxml"),
-])
+@pytest.mark.parametrize(
+    "kind, accept, fmt, expected",
+    [
+        ("SELECT", None, None, "json"),
+        ("SELECT", "*/*", None, "json"),
+        ("SELECT", "application/sparql-results+xml", None, "xml"),
+        ("SELECT", "text/csv", None, "csv"),
+        ("SELECT", "text/tab-separated-values", None, "tsv"),
+        ("SELECT", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", None, "xml"),
+        ("SELECT", "text/csv;q=0.5, text/tab-separated-values", None, "tsv"),
+        ("SELECT", "text/*", None, "csv"),  # CSV/TSV are the text/* results; text/xml is an alias
+        ("SELECT", "application/sparql-results+json;q=0, */*;q=0.1, application/*;q=0", None, "csv"),
+        ("ASK", "application/sparql-results+json", None, "json"),
+        ("SELECT", "text/csv", "json", "json"),
+        ("SELECT", None, "application/sparql-results+xml", "xml"),
+        ("CONSTRUCT", None, None, "turtle"),
+        ("CONSTRUCT", "application/n-triples", None, "nt"),
+        ("CONSTRUCT", "application/ld+json", None, "jsonld"),
+        ("CONSTRUCT", "application/rdf+xml", None, "rdfxml"),
+        ("DESCRIBE", "text/plain", None, "nt"),
+        ("CONSTRUCT", None, "json-ld", "jsonld"),
+        ("CONSTRUCT", None, "xml", "rdfxml"),
+    ],
+)
 def test_negotiate(kind, accept, fmt, expected):
     assert negotiate(kind, accept, fmt) == expected
 
 
-@pytest.mark.parametrize("kind, accept, fmt, status", [
-    ("SELECT", "text/turtle", None, 406),
-    ("SELECT", "image/png", None, 406),
-    ("SELECT", "text/csv;q=0", None, 406),
-    ("CONSTRUCT", "text/csv;q=0", None, 406),
-    ("CONSTRUCT", None, "csv", 406),
-    ("SELECT", None, "yaml", 400),
-])
+@pytest.mark.parametrize(
+    "kind, accept, fmt, status",
+    [
+        ("SELECT", "text/turtle", None, 406),
+        ("SELECT", "image/png", None, 406),
+        ("SELECT", "text/csv;q=0", None, 406),
+        ("CONSTRUCT", "text/csv;q=0", None, 406),
+        ("CONSTRUCT", None, "csv", 406),
+        ("SELECT", None, "yaml", 400),
+    ],
+)
 def test_negotiate_refuses(kind, accept, fmt, status):
     with pytest.raises(QueryRefused) as info:
         negotiate(kind, accept, fmt)
@@ -284,7 +330,9 @@ def test_get_post_form_and_post_direct_agree(server):
     results = []
     s1, h1, b1 = get_query(server, CHEAP)
     s2, h2, b2 = post_form(server, {"query": CHEAP})
-    s3, h3, b3 = fetch("POST", f"{server.url}sparql", CHEAP.encode(), {"Content-Type": "application/sparql-query"})
+    s3, h3, b3 = fetch(
+        "POST", f"{server.url}sparql", CHEAP.encode(), {"Content-Type": "application/sparql-query"}
+    )
     for status, headers, body in ((s1, h1, b1), (s2, h2, b2), (s3, h3, b3)):
         assert status == 200, body
         assert headers["Content-Type"] == "application/sparql-results+json"
@@ -292,18 +340,36 @@ def test_get_post_form_and_post_direct_agree(server):
     assert results == ["10", "10", "10"]
 
 
-@pytest.mark.parametrize("accept, media, check", [
-    ("application/sparql-results+json", "application/sparql-results+json",
-     lambda b: json.loads(b)["head"]["vars"] == ["payload", "label"]),
-    ("application/sparql-results+xml", "application/sparql-results+xml",
-     lambda b: b'<variable name="payload"/>' in b and b.count(b"<result>") == 10),
-    ("text/csv", "text/csv; charset=utf-8", lambda b: b.splitlines()[0] == b"payload,label" and len(b.splitlines()) == 11),
-    ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8",
-     lambda b: b.splitlines()[0] == b"?payload\t?label" and b.splitlines()[1].startswith(b"<https://")),
-])
+@pytest.mark.parametrize(
+    "accept, media, check",
+    [
+        (
+            "application/sparql-results+json",
+            "application/sparql-results+json",
+            lambda b: json.loads(b)["head"]["vars"] == ["payload", "label"],
+        ),
+        (
+            "application/sparql-results+xml",
+            "application/sparql-results+xml",
+            lambda b: b'<variable name="payload"/>' in b and b.count(b"<result>") == 10,
+        ),
+        (
+            "text/csv",
+            "text/csv; charset=utf-8",
+            lambda b: b.splitlines()[0] == b"payload,label" and len(b.splitlines()) == 11,
+        ),
+        (
+            "text/tab-separated-values",
+            "text/tab-separated-values; charset=utf-8",
+            lambda b: b.splitlines()[0] == b"?payload\t?label" and b.splitlines()[1].startswith(b"<https://"),
+        ),
+    ],
+)
 def test_select_formats(server, accept, media, check):
-    q = ("PREFIX sc: <https://w3id.org/spacecoop/ns#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-         "SELECT ?payload ?label WHERE { ?payload a sc:Payload ; skos:prefLabel ?label } ORDER BY ?payload")
+    q = (
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "SELECT ?payload ?label WHERE { ?payload a sc:Payload ; skos:prefLabel ?label } ORDER BY ?payload"
+    )
     status, headers, body = get_query(server, q, accept)
     assert status == 200, body
     assert headers["Content-Type"] == media
@@ -311,10 +377,15 @@ def test_select_formats(server, accept, media, check):
     assert check(body)
 
 
-@pytest.mark.parametrize("fmt, media", [("json", "application/sparql-results+json"),
-                                        ("xml", "application/sparql-results+xml"),
-                                        ("csv", "text/csv; charset=utf-8"),
-                                        ("tsv", "text/tab-separated-values; charset=utf-8")])
+@pytest.mark.parametrize(
+    "fmt, media",
+    [
+        ("json", "application/sparql-results+json"),
+        ("xml", "application/sparql-results+xml"),
+        ("csv", "text/csv; charset=utf-8"),
+        ("tsv", "text/tab-separated-values; charset=utf-8"),
+    ],
+)
 def test_ask_formats_by_format_param(server, fmt, media):
     status, headers, body = get_query(server, "ASK { ?s ?p ?o }", format=fmt)
     assert status == 200, body
@@ -322,17 +393,23 @@ def test_ask_formats_by_format_param(server, fmt, media):
     assert b"true" in body
 
 
-@pytest.mark.parametrize("accept, media, rdflib_format", [
-    ("text/turtle", "text/turtle; charset=utf-8", "turtle"),
-    ("application/n-triples", "application/n-triples", "nt"),
-    ("application/ld+json", "application/ld+json", "json-ld"),
-    ("application/rdf+xml", "application/rdf+xml", "xml"),
-])
+@pytest.mark.parametrize(
+    "accept, media, rdflib_format",
+    [
+        ("text/turtle", "text/turtle; charset=utf-8", "turtle"),
+        ("application/n-triples", "application/n-triples", "nt"),
+        ("application/ld+json", "application/ld+json", "json-ld"),
+        ("application/rdf+xml", "application/rdf+xml", "xml"),
+    ],
+)
 @pytest.mark.parametrize("form", ["CONSTRUCT", "DESCRIBE"])
 def test_graph_formats(server, ds, accept, media, rdflib_format, form):
     china = URIRef("https://w3id.org/spacecoop/id/country/china")
-    q = (f"CONSTRUCT {{ <{china}> ?p ?o }} WHERE {{ <{china}> ?p ?o }}" if form == "CONSTRUCT"
-         else f"DESCRIBE <{china}>")
+    q = (
+        f"CONSTRUCT {{ <{china}> ?p ?o }} WHERE {{ <{china}> ?p ?o }}"
+        if form == "CONSTRUCT"
+        else f"DESCRIBE <{china}>"
+    )
     status, headers, body = get_query(server, q, accept)
     assert status == 200, body
     assert headers["Content-Type"] == media
@@ -383,9 +460,15 @@ def test_service_description(server):
 
 
 def test_cors(server):
-    status, headers, _ = fetch("OPTIONS", f"{server.url}sparql", headers={
-        "Origin": "http://example.invalid", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    status, headers, _ = fetch(
+        "OPTIONS",
+        f"{server.url}sparql",
+        headers={
+            "Origin": "http://example.invalid",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert status == 204
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in headers["Access-Control-Allow-Methods"]
@@ -405,38 +488,110 @@ def test_cors(server):
 def _refusal_requests(canary: str) -> dict:
     svc = canary + "sparql"
     return {
-        "update-param-get": ("GET", "sparql?" + urllib.parse.urlencode({"update": f"LOAD <{canary}x.ttl>"}), None, {}),
-        "update-form": ("POST", "sparql", urllib.parse.urlencode({"update": f"LOAD <{canary}x.ttl>"}).encode(),
-                        {"Content-Type": "application/x-www-form-urlencoded"}),
-        "update-direct": ("POST", "sparql", b"INSERT DATA { <http://a> <http://b> <http://c> }",
-                          {"Content-Type": "application/sparql-update"}),
-        "update-as-query": ("GET", "sparql?" + urllib.parse.urlencode(
-            {"query": "DELETE WHERE { ?s ?p ?o }"}), None, {}),
-        "load-as-query": ("POST", "sparql", f"LOAD <{canary}x.ttl>".encode(), {"Content-Type": "application/sparql-query"}),
-        "service": ("GET", "sparql?" + urllib.parse.urlencode(
-            {"query": f"SELECT * WHERE {{ SERVICE <{svc}> {{ ?s ?p ?o }} }}"}), None, {}),
-        "service-nested": ("POST", "sparql", urllib.parse.urlencode({"query": (
-            "SELECT * WHERE { ?a ?b ?c OPTIONAL { { SELECT ?s WHERE { { ?s ?p ?o } UNION "
-            f"{{ SERVICE SILENT <{svc}> {{ ?s ?p ?o }} }} }} }} }} }}")}).encode(),
-            {"Content-Type": "application/x-www-form-urlencoded"}),
-        "service-in-filter": ("GET", "sparql?" + urllib.parse.urlencode(
-            {"query": f"ASK {{ ?s ?p ?o FILTER NOT EXISTS {{ SERVICE <{svc}> {{ ?s ?p ?o }} }} }}"}), None, {}),
-        "from-file": ("GET", "sparql?" + urllib.parse.urlencode(
-            {"query": "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }"}), None, {}),
-        "from-remote": ("GET", "sparql?" + urllib.parse.urlencode(
-            {"query": f"SELECT * FROM <{canary}g.nt> WHERE {{ ?s ?p ?o }}"}), None, {}),
-        "from-named": ("GET", "sparql?" + urllib.parse.urlencode(
-            {"query": f"SELECT * FROM NAMED <{canary}g.nt> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"}), None, {}),
-        "default-graph-uri": ("GET", "sparql?" + urllib.parse.urlencode(
-            {"query": CHEAP, "default-graph-uri": f"{canary}g.nt"}), None, {}),
-        "named-graph-uri": ("POST", "sparql?" + urllib.parse.urlencode({"named-graph-uri": "file:///etc/passwd"}),
-                            CHEAP.encode(), {"Content-Type": "application/sparql-query"}),
+        "update-param-get": (
+            "GET",
+            "sparql?" + urllib.parse.urlencode({"update": f"LOAD <{canary}x.ttl>"}),
+            None,
+            {},
+        ),
+        "update-form": (
+            "POST",
+            "sparql",
+            urllib.parse.urlencode({"update": f"LOAD <{canary}x.ttl>"}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        "update-direct": (
+            "POST",
+            "sparql",
+            b"INSERT DATA { <http://a> <http://b> <http://c> }",
+            {"Content-Type": "application/sparql-update"},
+        ),
+        "update-as-query": (
+            "GET",
+            "sparql?" + urllib.parse.urlencode({"query": "DELETE WHERE { ?s ?p ?o }"}),
+            None,
+            {},
+        ),
+        "load-as-query": (
+            "POST",
+            "sparql",
+            f"LOAD <{canary}x.ttl>".encode(),
+            {"Content-Type": "application/sparql-query"},
+        ),
+        "service": (
+            "GET",
+            "sparql?"
+            + urllib.parse.urlencode({"query": f"SELECT * WHERE {{ SERVICE <{svc}> {{ ?s ?p ?o }} }}"}),
+            None,
+            {},
+        ),
+        "service-nested": (
+            "POST",
+            "sparql",
+            urllib.parse.urlencode(
+                {
+                    "query": (
+                        "SELECT * WHERE { ?a ?b ?c OPTIONAL { { SELECT ?s WHERE { { ?s ?p ?o } UNION "
+                        f"{{ SERVICE SILENT <{svc}> {{ ?s ?p ?o }} }} }} }} }} }}"
+                    )
+                }
+            ).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        "service-in-filter": (
+            "GET",
+            "sparql?"
+            + urllib.parse.urlencode(
+                {"query": f"ASK {{ ?s ?p ?o FILTER NOT EXISTS {{ SERVICE <{svc}> {{ ?s ?p ?o }} }} }}"}
+            ),
+            None,
+            {},
+        ),
+        "from-file": (
+            "GET",
+            "sparql?"
+            + urllib.parse.urlencode({"query": "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }"}),
+            None,
+            {},
+        ),
+        "from-remote": (
+            "GET",
+            "sparql?"
+            + urllib.parse.urlencode({"query": f"SELECT * FROM <{canary}g.nt> WHERE {{ ?s ?p ?o }}"}),
+            None,
+            {},
+        ),
+        "from-named": (
+            "GET",
+            "sparql?"
+            + urllib.parse.urlencode(
+                {"query": f"SELECT * FROM NAMED <{canary}g.nt> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"}
+            ),
+            None,
+            {},
+        ),
+        "default-graph-uri": (
+            "GET",
+            "sparql?" + urllib.parse.urlencode({"query": CHEAP, "default-graph-uri": f"{canary}g.nt"}),
+            None,
+            {},
+        ),
+        "named-graph-uri": (
+            "POST",
+            "sparql?" + urllib.parse.urlencode({"named-graph-uri": "file:///etc/passwd"}),
+            CHEAP.encode(),
+            {"Content-Type": "application/sparql-query"},
+        ),
     }
 
 
 REFUSAL_MESSAGES = {
-    "update": "read-only", "load": "read-only", "service": "SERVICE is not allowed",
-    "from": "FROM and FROM NAMED are not allowed", "default": "not supported", "named-graph": "not supported",
+    "update": "read-only",
+    "load": "read-only",
+    "service": "SERVICE is not allowed",
+    "from": "FROM and FROM NAMED are not allowed",
+    "default": "not supported",
+    "named-graph": "not supported",
 }
 
 
@@ -500,7 +655,9 @@ def test_other_methods_and_paths(server):
     assert fetch("GET", f"{server.url}static/%2e%2e/serve.py")[0] == 404
     status, _, body = fetch("POST", f"{server.url}sparql", b"query=x", {"Content-Type": "text/plain"})
     assert status == 415
-    status, _, body = fetch("POST", f"{server.url}sparql", b"", {"Content-Type": "application/x-www-form-urlencoded"})
+    status, _, body = fetch(
+        "POST", f"{server.url}sparql", b"", {"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert status == 400 and b"no query" in body
 
 
@@ -536,9 +693,11 @@ def test_time_limit_on_rdflib(memory_server):
 
 
 def test_engines_agree(server, memory_server):
-    q = ("PREFIX sc: <https://w3id.org/spacecoop/ns#> SELECT ?member ?org WHERE { ?p a sc:Participation ; "
-         "<http://www.w3.org/ns/org#member> ?member ; <http://www.w3.org/ns/org#organization> ?org } "
-         "ORDER BY ?member ?org")
+    q = (
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#> SELECT ?member ?org WHERE { ?p a sc:Participation ; "
+        "<http://www.w3.org/ns/org#member> ?member ; <http://www.w3.org/ns/org#organization> ?org } "
+        "ORDER BY ?member ?org"
+    )
     a = get_query(server, q, "text/csv")
     b = get_query(memory_server, q, "text/csv")
     assert a[0] == b[0] == 200
@@ -614,7 +773,7 @@ def test_sparqlwrapper_formats(server):
         SPARQLWrapper,
     )
 
-    select = ("PREFIX sc: <https://w3id.org/spacecoop/ns#> SELECT ?p WHERE { ?p a sc:Payload } ORDER BY ?p")
+    select = "PREFIX sc: <https://w3id.org/spacecoop/ns#> SELECT ?p WHERE { ?p a sc:Payload } ORDER BY ?p"
     for method in ("GET", POST):
         for request_method in ("urlencoded", POSTDIRECTLY):
             sw = SPARQLWrapper(server.url + "sparql")
@@ -637,8 +796,10 @@ def test_sparqlwrapper_formats(server):
     sw.setQuery("ASK { ?s ?p ?o }")
     sw.setReturnFormat(JSON)
     assert sw.queryAndConvert()["boolean"] is True
-    construct = ("CONSTRUCT { ?p a <https://w3id.org/spacecoop/ns#Payload> } "
-                 "WHERE { ?p a <https://w3id.org/spacecoop/ns#Payload> }")
+    construct = (
+        "CONSTRUCT { ?p a <https://w3id.org/spacecoop/ns#Payload> } "
+        "WHERE { ?p a <https://w3id.org/spacecoop/ns#Payload> }"
+    )
     for fmt, parse_as in ((TURTLE, "turtle"), (N3, "turtle"), (JSONLD, None), (RDFXML, None), (XML, None)):
         sw = SPARQLWrapper(server.url + "sparql")
         sw.setQuery(construct)
@@ -654,9 +815,11 @@ def test_sparqlwrapper_sees_refusals(server):
 
     sw = SPARQLWrapper(server.url + "sparql")
     sw.setReturnFormat(JSON)
-    for q in ("INSERT DATA { <http://a> <http://b> <http://c> }",
-              "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
-              "SELECT * WHERE { ?s ?p }"):
+    for q in (
+        "INSERT DATA { <http://a> <http://b> <http://c> }",
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p }",
+    ):
         sw.setQuery(q)
         with pytest.raises(QueryBadFormed):
             sw.queryAndConvert()
@@ -705,16 +868,23 @@ def test_named_query_with_param(server, root):
     if "payload-partners" not in names:
         pytest.skip("payload-partners not in queries/ yet")
     mission = "https://w3id.org/spacecoop/id/mission/change-8"
-    status, _, body = fetch("GET", f"{server.url}queries/payload-partners?" + urllib.parse.urlencode({"mission": mission}))
+    status, _, body = fetch(
+        "GET", f"{server.url}queries/payload-partners?" + urllib.parse.urlencode({"mission": mission})
+    )
     assert status == 200, body
     rows = json.loads(body)["results"]["bindings"]
     assert rows and {r["mission"]["value"] for r in rows if "mission" in r} <= {mission}
-    status, _, body = fetch("GET", f"{server.url}queries/payload-partners?" + urllib.parse.urlencode(
-        {"mission": "https://w3id.org/spacecoop/id/mission/no-such-mission"}))
+    status, _, body = fetch(
+        "GET",
+        f"{server.url}queries/payload-partners?"
+        + urllib.parse.urlencode({"mission": "https://w3id.org/spacecoop/id/mission/no-such-mission"}),
+    )
     assert status in (200, 400)
     status, _, body = fetch("GET", f"{server.url}queries/payload-partners?nonsense=1")
     assert status == 400 and b"no parameter nonsense" in body
-    status, _, body = fetch("GET", f"{server.url}queries/payload-partners?mission=" + urllib.parse.quote("no such thing at all"))
+    status, _, body = fetch(
+        "GET", f"{server.url}queries/payload-partners?mission=" + urllib.parse.quote("no such thing at all")
+    )
     assert status == 400
 
 
@@ -753,7 +923,9 @@ def test_network_pages_in_chromium(server):
             page.goto(server.url)
             page.click("a[href='/graph/countries']")
             page.wait_for_url("**/graph/countries")
-            page.wait_for_function("() => window.network && network.body.data.nodes.length > 0", timeout=20000)
+            page.wait_for_function(
+                "() => window.network && network.body.data.nodes.length > 0", timeout=20000
+            )
             assert page.evaluate("() => network.body.data.nodes.length") > 5
             assert not errors, errors
         finally:
@@ -773,15 +945,20 @@ class _Refs(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         for attr in ("src", "href"):
-            if a.get(attr) and (tag in ("script", "link", "img", "iframe", "source", "embed") or attr == "src"):
+            if a.get(attr) and (
+                tag in ("script", "link", "img", "iframe", "source", "embed") or attr == "src"
+            ):
                 self.refs.append((tag, a[attr]))
 
 
 def _offhost_refs(html: str) -> list[str]:
     p = _Refs()
     p.feed(html)
-    return [ref for _tag, ref in p.refs if urllib.parse.urlsplit(ref).netloc not in ("", "127.0.0.1")
-            or ref.startswith("//")]
+    return [
+        ref
+        for _tag, ref in p.refs
+        if urllib.parse.urlsplit(ref).netloc not in ("", "127.0.0.1") or ref.startswith("//")
+    ]
 
 
 def test_page_assets_are_all_local(server):
@@ -834,8 +1011,10 @@ def test_page_in_chromium(server, root, tmp_path):
                 page.click(f"#example-list button[data-query='{named[0].name}']")
                 cols = list(named[0].columns)
             else:
-                page.evaluate("() => { window.spacecoopYasgui.getTab().setQuery("
-                              "'SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5'); }")
+                page.evaluate(
+                    "() => { window.spacecoopYasgui.getTab().setQuery("
+                    "'SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5'); }"
+                )
                 page.click(".yasqe_queryButton")
                 cols = ["s", "p", "o"]
             table = page.locator(".yasr table.dataTable:visible")
@@ -864,10 +1043,15 @@ def test_page_in_chromium(server, root, tmp_path):
 def test_load_20_clients_x_500_queries(server, root, capsys):
     from spacecoop.query import list_queries
 
-    sparql = [CHEAP, "ASK { ?s a <https://w3id.org/spacecoop/ns#Payload> }",
-              "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?o } ORDER BY ?s LIMIT 50"]
+    sparql = [
+        CHEAP,
+        "ASK { ?s a <https://w3id.org/spacecoop/ns#Payload> }",
+        "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?o } ORDER BY ?s LIMIT 50",
+    ]
     requests = [("GET", "/sparql?" + urllib.parse.urlencode({"query": q}), None, {}) for q in sparql]
-    requests += [("POST", "/sparql", q.encode(), {"Content-Type": "application/sparql-query"}) for q in sparql]
+    requests += [
+        ("POST", "/sparql", q.encode(), {"Content-Type": "application/sparql-query"}) for q in sparql
+    ]
     requests += [("GET", f"/queries/{q.name}", None, {}) for q in list_queries(root)]
     clients, per_client = 20, 500
     latencies: list[float] = []
@@ -907,9 +1091,11 @@ def test_load_20_clients_x_500_queries(server, root, capsys):
     assert len(latencies) == clients * per_client
     q = statistics.quantiles(latencies, n=100)
     with capsys.disabled():
-        print(f"\nload: {clients} clients x {per_client} queries in {elapsed:.1f} s "
-              f"({len(latencies) / elapsed:.0f} queries/s); latency p50 {q[49] * 1000:.1f} ms, "
-              f"p95 {q[94] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms")
+        print(
+            f"\nload: {clients} clients x {per_client} queries in {elapsed:.1f} s "
+            f"({len(latencies) / elapsed:.0f} queries/s); latency p50 {q[49] * 1000:.1f} ms, "
+            f"p95 {q[94] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -918,27 +1104,54 @@ def test_load_20_clients_x_500_queries(server, root, capsys):
 
 def test_cli_bad_options(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SPACECOOP_STORE"}
-    run = subprocess.run([sys.executable, "-m", "spacecoop", "--store", "nosuch", "serve", "--port", "0"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "spacecoop", "--store", "nosuch", "serve", "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.returncode == 2
     assert "unknown store 'nosuch'" in run.stderr and "Traceback" not in run.stderr
-    run = subprocess.run([sys.executable, "-m", "spacecoop", "serve", "--workers", "0"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "spacecoop", "serve", "--workers", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.returncode == 2 and "Traceback" not in run.stderr
 
 
 def test_cli_port_in_use(server):
     env = {k: v for k, v in os.environ.items() if k != "SPACECOOP_STORE"}
-    run = subprocess.run([sys.executable, "-m", "spacecoop", "serve", "--port", str(server.port), "--workers", "1"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "spacecoop", "serve", "--port", str(server.port), "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 2
     assert f"cannot listen on 127.0.0.1:{server.port}" in run.stderr
     assert "Traceback" not in run.stderr
 
 
 def test_serve_help_lists_options():
-    run = subprocess.run([sys.executable, "-m", "spacecoop", "serve", "--help"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "spacecoop", "serve", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.returncode == 0
     for opt in ("--host", "--port", "--timeout", "--max-rows", "--workers", "--max-body"):
         assert opt in run.stdout

@@ -33,7 +33,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _article_only import article_root  # noqa: F401  (fixture)
-from test_serve import CHEAP, EXPENSIVE, ROOT, _Canary, fetch, start_server, stop_server
+from test_serve import CHEAP, EXPENSIVE, ROOT, _Canary, canary, fetch, start_server, stop_server  # noqa: F401  (fixture)
 from test_store import oxigraph_server
 
 from spacecoop.serve import QueryRefused, _ResultCache, check_query, screen_query_text
@@ -81,7 +81,9 @@ def service_variants(canary: str) -> list[str]:
                 n += 1
                 svc = f"{kw} <{canary}s{n}> {{ ?s ?b ?c }}"
                 body = nest.format(svc=svc)
-                out.append("PREFIX ex: <http://example.org/>\nSELECT * WHERE { " + trick.format(body=body) + " }")
+                out.append(
+                    "PREFIX ex: <http://example.org/>\nSELECT * WHERE { " + trick.format(body=body) + " }"
+                )
     # IRI and keyword escapes, where rdflib decodes and Oxigraph does not
     out.append(f"SELECT * WHERE {{ \\u0053ERVICE <{canary}k1> {{ ?s ?b ?c }} }}")
     out.append(f"SELECT * WHERE {{ SERVICE <{canary}k2\\u003E {{ ?s ?b ?c }} }}")
@@ -103,19 +105,6 @@ def test_there_are_many_variants():
 
 
 @pytest.fixture(scope="module")
-def canary():
-    from http.server import ThreadingHTTPServer
-
-    _Canary.hits = []
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Canary)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}/"
-    srv.shutdown()
-    srv.server_close()
-
-
-@pytest.fixture(scope="module")
 def remote(tmp_path_factory):
     """A real `oxigraph serve`, which itself would run SERVICE: the check is all that stands."""
     with oxigraph_server(tmp_path_factory.mktemp("remote-oxigraph")) as url:
@@ -124,24 +113,38 @@ def remote(tmp_path_factory):
 
 def _post(url: str, query: str) -> int:
     body = urllib.parse.urlencode({"query": query}).encode()
-    status, _, _ = fetch("POST", url + "sparql", body, {"Content-Type": "application/x-www-form-urlencoded"},
-                         timeout=30)
+    status, _, _ = fetch(
+        "POST", url + "sparql", body, {"Content-Type": "application/x-www-form-urlencoded"}, timeout=30
+    )
     return status
 
 
 @pytest.mark.parametrize("store", ["oxigraph", "memory", "oxigraph-disk", "sparql"])
 def test_no_variant_reaches_out_through_the_check(store, canary, remote, article_root, tmp_path):
-    spec = {"oxigraph": None, "memory": "memory", "oxigraph-disk": f"oxigraph:{tmp_path / 'db'}",
-            "sparql": f"sparql:{remote}"}[store]
-    server = start_server(tmp_path / "stderr.log", "--no-isolation", "--timeout", "5", "--cache-mb", "0",
-                          store=spec, root=article_root)
+    spec = {
+        "oxigraph": None,
+        "memory": "memory",
+        "oxigraph-disk": f"oxigraph:{tmp_path / 'db'}",
+        "sparql": f"sparql:{remote}",
+    }[store]
+    server = start_server(
+        tmp_path / "stderr.log",
+        "--no-isolation",
+        "--timeout",
+        "5",
+        "--cache-mb",
+        "0",
+        store=spec,
+        root=article_root,
+    )
     try:
         before = len(_Canary.hits)
         statuses = {}
         for text in service_variants(canary):
             statuses[text] = _post(server.url, text)
         assert len(_Canary.hits) == before, (
-            f"{len(_Canary.hits) - before} connections reached the canary: {_Canary.hits[before:][:5]}")
+            f"{len(_Canary.hits) - before} connections reached the canary: {_Canary.hits[before:][:5]}"
+        )
         # every variant is refused or fails to parse: none ran
         ran = [t for t, s in statuses.items() if s == 200]
         assert not ran, ran[:3]
@@ -153,17 +156,20 @@ def test_no_variant_reaches_out_through_the_check(store, canary, remote, article
     assert "NOT blocked: turned off (--no-isolation)" in log or store == "sparql", log
 
 
-@pytest.mark.parametrize("text, why", [
-    ("SELECT * WHERE { # x\r SERVICE <http://127.0.0.1:1/a> { ?s ?b ?c }\n }", "carriage return"),
-    ('SELECT * WHERE { BIND("\\u0022" AS ?x) }', "escape \\u"),
-    ('SELECT * WHERE { BIND("\\U00000041" AS ?x) }', "escape \\U"),
-    ("SELECT * WHERE { ?s ex:a\\#b ?o }", "escape \\#"),
-    ("SELECT * WHERE {\u00a0?s ?p ?o }", "U+00A0 NO-BREAK SPACE"),
-    ("SELECT * WHERE { ?s ?p ?o }\u2028", "U+2028"),
-    ("SELECT * WHERE { ?s ?p ?o }\x85", "U+0085"),
-    ("SELECT * WHERE { ?s ?p ?o }\ufeff", "U+FEFF"),
-    ("SELECT * WHERE { ?s ?p ?o }\x00", "U+0000"),
-])
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("SELECT * WHERE { # x\r SERVICE <http://127.0.0.1:1/a> { ?s ?b ?c }\n }", "carriage return"),
+        ('SELECT * WHERE { BIND("\\u0022" AS ?x) }', "escape \\u"),
+        ('SELECT * WHERE { BIND("\\U00000041" AS ?x) }', "escape \\U"),
+        ("SELECT * WHERE { ?s ex:a\\#b ?o }", "escape \\#"),
+        ("SELECT * WHERE {\u00a0?s ?p ?o }", "U+00A0 NO-BREAK SPACE"),
+        ("SELECT * WHERE { ?s ?p ?o }\u2028", "U+2028"),
+        ("SELECT * WHERE { ?s ?p ?o }\x85", "U+0085"),
+        ("SELECT * WHERE { ?s ?p ?o }\ufeff", "U+FEFF"),
+        ("SELECT * WHERE { ?s ?p ?o }\x00", "U+0000"),
+    ],
+)
 def test_screen_refuses_what_the_readers_read_differently(text, why):
     with pytest.raises(QueryRefused, match=re.escape(why)):
         screen_query_text(text)
@@ -171,12 +177,15 @@ def test_screen_refuses_what_the_readers_read_differently(text, why):
         check_query(text)
 
 
-@pytest.mark.parametrize("text", [
-    'SELECT * WHERE { ?s ?p "Chang’e-8 \\"lander\\"\\n\\t\\\\" }',
-    "SELECT * WHERE {\r\n  ?s ?p ?o # comment\r\n}\r\n",
-    "SELECT * WHERE { ?s ?p 'Türkiye' . FILTER(LANG(?o) = \"zh\") }",
-    "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nSELECT * WHERE { ?s a sc:Payload }",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'SELECT * WHERE { ?s ?p "Chang’e-8 \\"lander\\"\\n\\t\\\\" }',
+        "SELECT * WHERE {\r\n  ?s ?p ?o # comment\r\n}\r\n",
+        "SELECT * WHERE { ?s ?p 'Türkiye' . FILTER(LANG(?o) = \"zh\") }",
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nSELECT * WHERE { ?s a sc:Payload }",
+    ],
+)
 def test_screen_lets_ordinary_queries_through(text):
     screen_query_text(text)
     assert check_query(text) == "SELECT"
@@ -217,8 +226,13 @@ ENGINE_SCRIPT = textwrap.dedent("""
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="network namespaces are Linux's")
 def test_isolated_engines_cannot_connect(canary):
     before = len(_Canary.hits)
-    proc = subprocess.run([sys.executable, "-c", ENGINE_SCRIPT % {"url": canary}], capture_output=True, check=False,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", ENGINE_SCRIPT % {"url": canary}],
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["isolated"], out["why"]
@@ -231,8 +245,13 @@ def test_the_same_engines_do_connect_without_isolation(canary):
     """The control for the test above: without the namespace the canary is reached."""
     before = len(_Canary.hits)
     script = ENGINE_SCRIPT.replace("why = isolate_network()", "why = 'not isolated'")
-    proc = subprocess.run([sys.executable, "-c", script % {"url": canary}], capture_output=True, text=True, check=False,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", script % {"url": canary}],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert len(_Canary.hits) > before
 
@@ -251,8 +270,9 @@ def test_start_up_says_which_layers_are_active(article_root, tmp_path):
 
 
 def test_cheap_query_answers_while_every_worker_runs_a_slow_one(article_root, tmp_path):
-    server = start_server(tmp_path / "stderr.log", "--workers", "2", "--timeout", "30", "--cache-mb", "0",
-                          root=article_root)
+    server = start_server(
+        tmp_path / "stderr.log", "--workers", "2", "--timeout", "30", "--cache-mb", "0", root=article_root
+    )
     stop = threading.Event()
     slow_statuses: list[int] = []
 
@@ -278,9 +298,13 @@ def test_cheap_query_answers_while_every_worker_runs_a_slow_one(article_root, tm
         assert statistics.median(latencies) < 1.0, latencies
         assert max(latencies) < 2.0, latencies
         # a slow query that lands on the spare worker is stopped early and told to come back
-        status, headers, body = fetch("POST", server.url + "sparql",
-                                      urllib.parse.urlencode({"query": EXPENSIVE + " # spare"}).encode(),
-                                      {"Content-Type": "application/x-www-form-urlencoded"}, timeout=30)
+        status, headers, body = fetch(
+            "POST",
+            server.url + "sparql",
+            urllib.parse.urlencode({"query": EXPENSIVE + " # spare"}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=30,
+        )
         assert status == 503, body
         assert headers["Retry-After"]
         assert b"busy with long queries" in body
@@ -308,7 +332,7 @@ def test_check_keeps_no_copy_of_arbitrary_texts():
 
     before = len(serve._checked)
     for i in range(50):
-        check_query(f"ASK {{ FILTER(\"{'y' * 10_000}{i}\" != \"\") }}")
+        check_query(f'ASK {{ FILTER("{"y" * 10_000}{i}" != "") }}')
     assert len(serve._checked) == before
     assert not hasattr(check_query, "cache_info")  # no lru_cache keeping every text seen
 
@@ -318,8 +342,9 @@ def test_max_bytes_refuses_a_huge_one_row_answer(article_root, tmp_path):
     try:
         big = "SELECT (GROUP_CONCAT(STR(?o)) AS ?all) WHERE { ?s ?p ?o }"
         body = urllib.parse.urlencode({"query": big}).encode()
-        status, _, text = fetch("POST", server.url + "sparql", body,
-                                {"Content-Type": "application/x-www-form-urlencoded"})
+        status, _, text = fetch(
+            "POST", server.url + "sparql", body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
         assert status == 400, text
         assert b"--max-bytes" in text and b"10,000" in text
         small = "SELECT (COUNT(?o) AS ?n) WHERE { ?s ?p ?o }"
@@ -378,8 +403,15 @@ def test_the_spare_limit_applies_only_while_every_worker_runs_a_long_query(tmp_p
     from spacecoop.serve import WorkerPool, worker_payload
 
     project = copy_article_project(ROOT, tmp_path / "project")
-    pool = WorkerPool("oxigraph", worker_payload("oxigraph", load_dataset(project)), size=1, root=project,
-                      spare=1, busy_timeout=1.0, standby=False)
+    pool = WorkerPool(
+        "oxigraph",
+        worker_payload("oxigraph", load_dataset(project)),
+        size=1,
+        root=project,
+        spare=1,
+        busy_timeout=1.0,
+        standby=False,
+    )
     pool.start()
     try:
         job = {"op": "sparql", "query": EXPENSIVE, "accept": "text/csv", "format": None, "max_rows": 10}

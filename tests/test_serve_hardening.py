@@ -49,8 +49,15 @@ def ctrl_root(article_root, tmp_path_factory) -> Path:  # noqa: F811 - the fixtu
 
 
 def _started(tmp_path_factory, name: str, root: Path, store: str | None):
-    return start_server(tmp_path_factory.mktemp(name) / "stderr.log", "--timeout", "5", "--workers", "2",
-                        store=store, root=root)
+    return start_server(
+        tmp_path_factory.mktemp(name) / "stderr.log",
+        "--timeout",
+        "5",
+        "--workers",
+        "2",
+        store=store,
+        root=root,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +138,12 @@ def exchange(server: Server, data: bytes, *, half_close: bool = False, timeout: 
 
 
 def post(headers: list[str], body: bytes = FORM, path: str = "/sparql") -> bytes:
-    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/x-www-form-urlencoded",
-            *headers]
+    head = [
+        f"POST {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Content-Type: application/x-www-form-urlencoded",
+        *headers,
+    ]
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
 
 
@@ -170,13 +181,21 @@ def test_ambiguous_framing_is_refused_and_closed(oxi_server, case):
 def test_multipart_post_is_refused_for_its_type(oxi_server):
     # the header parser notes defects for a multipart type without a body: not a framing problem
     data = post([f"Content-Length: {len(FORM)}"], FORM).replace(
-        b"application/x-www-form-urlencoded", b"multipart/form-data; boundary=xyz")
+        b"application/x-www-form-urlencoded", b"multipart/form-data; boundary=xyz"
+    )
     status, body, _ = exchange(oxi_server, data)
     assert status == 415, (status, body)
 
 
-@pytest.mark.parametrize("method, path, status", [("POST", "/queries", 405), ("POST", "/nowhere", 404),
-                                                  ("PUT", "/sparql", 405), ("DELETE", "/sparql", 405)])
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("POST", "/queries", 405),
+        ("POST", "/nowhere", 404),
+        ("PUT", "/sparql", 405),
+        ("DELETE", "/sparql", 405),
+    ],
+)
 def test_unread_body_closes_the_connection(oxi_server, method, path, status):
     # the server answers without reading the body: it must close, or the body is the next request
     smuggled = b"GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -201,15 +220,19 @@ def test_truncated_body_is_never_run(any_server):
 
 def test_truncated_body_with_a_valid_prefix_is_never_run(oxi_server):
     text = b"query=" + urllib.parse.quote("SELECT * WHERE { ?s ?p ?o } LIMIT 1").encode()
-    status, body, closed = exchange(oxi_server, post([f"Content-Length: {len(text) + 1}"], text), half_close=True)
+    status, body, closed = exchange(
+        oxi_server, post([f"Content-Length: {len(text) + 1}"], text), half_close=True
+    )
     assert status == 400 and closed, (status, body)
 
 
 def test_get_with_a_body_closes_the_connection(oxi_server):
     # a body on a GET is not read; the connection closes so it cannot be taken as the next request
     smuggled = b"GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n"
-    data = (f"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(smuggled)}\r\n\r\n"
-            .encode() + smuggled)
+    data = (
+        f"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(smuggled)}\r\n\r\n".encode()
+        + smuggled
+    )
     status, body, closed = exchange(oxi_server, data)
     assert status == 200 and json.loads(body)["boolean"] is True
     assert closed
@@ -255,7 +278,9 @@ def test_xml_writer_refuses_what_xml_cannot_carry():
         with pytest.raises(UsageError, match=r"U\+[0-9A-F]{4}.*XML.*JSON"):
             serialize_result(r, "xml")
     with pytest.raises(UsageError, match="U\\+0001"):
-        serialize_result(QueryResult("SELECT", ("x",), ((Literal("a", lang="en"), ), (URIRef("urn:a\x01"),))), "xml")
+        serialize_result(
+            QueryResult("SELECT", ("x",), ((Literal("a", lang="en"),), (URIRef("urn:a\x01"),))), "xml"
+        )
 
 
 def test_xml_writer_keeps_every_character_xml_can_carry():
@@ -355,7 +380,8 @@ def test_memory_store_agrees_with_oxigraph(text):
         assert sorted(a.vars) == sorted(b.vars)  # SELECT * orders its columns as each engine likes
         assert len(a.rows) == len(b.rows)
         assert sorted(map(repr, (sorted(d.items()) for d in a.dicts()))) == sorted(
-            map(repr, (sorted(d.items()) for d in b.dicts())))
+            map(repr, (sorted(d.items()) for d in b.dicts()))
+        )
 
 
 def test_memory_store_select_empty_pattern_is_one_row():
@@ -368,7 +394,9 @@ def test_memory_store_select_empty_pattern_is_one_row():
 def test_endpoints_agree_on_short_construct_and_empty_select(oxi_server, mem_server):
     answers = []
     for s in (oxi_server, mem_server):
-        status, _, body = get_query(s, "CONSTRUCT WHERE { ?s a ?t } ORDER BY ?s ?t LIMIT 5", "application/n-triples")
+        status, _, body = get_query(
+            s, "CONSTRUCT WHERE { ?s a ?t } ORDER BY ?s ?t LIMIT 5", "application/n-triples"
+        )
         assert status == 200, body
         g = Graph().parse(data=body, format="nt")
         assert len(g) == 5
@@ -392,7 +420,8 @@ def test_graph_page_csp_has_no_unsafe_script_source(oxi_server):
     script_src = directives["script-src"]
     assert not [s for s in script_src if "unsafe" in s], csp
     assert "'unsafe-eval'" not in csp and "'unsafe-inline'" not in " ".join(
-        directives.get("script-src-elem", []) + directives.get("script-src-attr", []))
+        directives.get("script-src-elem", []) + directives.get("script-src-attr", [])
+    )
     assert any(s.startswith("'sha256-") for s in script_src)
 
 
@@ -414,11 +443,13 @@ def test_graph_page_draws_under_its_csp_in_chromium(oxi_server):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.add_init_script(
                 "window.__csp = []; document.addEventListener('securitypolicyviolation',"
-                " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+                " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+            )
             for view in ("countries", "actors"):
                 page.goto(f"{oxi_server.url}graph/{view}")
-                page.wait_for_function("() => window.network && network.body.data.nodes.length > 0",
-                                       timeout=20000)
+                page.wait_for_function(
+                    "() => window.network && network.body.data.nodes.length > 0", timeout=20000
+                )
                 assert page.evaluate("() => network.body.data.nodes.length") > 0
                 assert page.evaluate("() => window.__csp") == []
         finally:

@@ -42,8 +42,16 @@ def write_sheet(path: Path, rows: list[dict]) -> Path:
         w = csv.DictWriter(f, fieldnames=SHEET_COLUMNS, lineterminator="\n")
         w.writeheader()
         for r in rows:
-            w.writerow({c: "" for c in SHEET_COLUMNS} | {"source_url": URL, "source_publisher": "SpaceNews",
-                                                         "source_date": "2023-09", "certainty": "confirmed"} | r)
+            w.writerow(
+                {c: "" for c in SHEET_COLUMNS}
+                | {
+                    "source_url": URL,
+                    "source_publisher": "SpaceNews",
+                    "source_date": "2023-09",
+                    "certainty": "confirmed",
+                }
+                | r
+            )
     return path
 
 
@@ -77,56 +85,126 @@ def test_add_mints_what_the_article_says(project):
     assert main(["--root", str(project), "add", str(SHEET), "--text", str(TEXT)]) == 0
     ds = Dataset(default_union=True)
     ds.parse(project / "graph" / "sources" / f"{NAME}.trig", format="trig")
-    rows = list(ds.query("""
+    rows = list(
+        ds.query("""
         PREFIX sc: <https://w3id.org/spacecoop/ns#> PREFIX dcterms: <http://purl.org/dc/terms/>
         PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         SELECT ?a ?kind ?title ?name ?role ?for WHERE {
           ?a a sc:Agreement ; sc:agreementKind ?kind ; dcterms:title ?title .
           ?c sc:about ?a ; sc:signature ?s . ?s sc:signer ?p ; sc:signerRole ?role ; sc:onBehalfOf ?for .
-          ?p skos:prefLabel ?name } ORDER BY ?name"""))
+          ?p skos:prefLabel ?name } ORDER BY ?name""")
+    )
     assert [(str(r.name), str(r.role)) for r in rows] == [
         ("Chen Xiaodong", "Chinese Ambassador to South Africa"),
-        ("Humbulani Mudau", "CEO of the South African National Space Agency (SANSA)")]
+        ("Humbulani Mudau", "CEO of the South African National Space Agency (SANSA)"),
+    ]
     assert str(rows[0].kind).endswith("agreement-kind/mou")
-    assert str(rows[0].a).startswith(ID + "agreement/org/china-national-space-administration/org/south-african-national-space-agency/mou/2023-09-01/")
+    assert str(rows[0].a).startswith(
+        ID
+        + "agreement/org/china-national-space-administration/org/south-african-national-space-agency/mou/2023-09-01/"
+    )
     # "the Republic of South Africa" is a name no label had: found through pycountry, not minted anew
-    assert (URIRef(ID + "participation/country/south-africa/initiative/international-lunar-research-station"), None, None) in ds
+    assert (
+        URIRef(ID + "participation/country/south-africa/initiative/international-lunar-research-station"),
+        None,
+        None,
+    ) in ds
 
 
 def test_two_instruments_between_the_same_parties_on_one_day_stay_apart(project, tmp_path):
     text = tmp_path / "texts" / "two.txt"
     text.write_text("They signed an MoU on lunar exploration and an MoU on data sharing.", encoding="utf-8")
-    common = {"subject": "Thailand", "subject_kind": "country", "relation": "agreement_with", "object": "CNSA",
-              "object_kind": "space_agency", "date": "2025-04-24", "date_precision": "day", "agreement_kind": "mou"}
-    sheet = write_sheet(tmp_path / "two-mous.csv", [
-        common | {"fact_id": "mou-a", "agreement_title": "lunar exploration", "quote": "an MoU on lunar exploration"},
-        common | {"fact_id": "mou-b", "agreement_title": "data sharing", "quote": "an MoU on data sharing"},
-    ])
+    common = {
+        "subject": "Thailand",
+        "subject_kind": "country",
+        "relation": "agreement_with",
+        "object": "CNSA",
+        "object_kind": "space_agency",
+        "date": "2025-04-24",
+        "date_precision": "day",
+        "agreement_kind": "mou",
+    }
+    sheet = write_sheet(
+        tmp_path / "two-mous.csv",
+        [
+            common
+            | {
+                "fact_id": "mou-a",
+                "agreement_title": "lunar exploration",
+                "quote": "an MoU on lunar exploration",
+            },
+            common
+            | {"fact_id": "mou-b", "agreement_title": "data sharing", "quote": "an MoU on data sharing"},
+        ],
+    )
     assert main(["--root", str(project), "add", str(sheet), "--text", str(text)]) == 0
     g = Dataset(default_union=True)
     g.parse(project / "graph" / "sources" / "two-mous.trig", format="trig")
-    agreements = {s for s, _, _ in g.triples((None, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                                                   URIRef("https://w3id.org/spacecoop/ns#Agreement")))}
+    agreements = {
+        s
+        for s, _, _ in g.triples(
+            (
+                None,
+                URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                URIRef("https://w3id.org/spacecoop/ns#Agreement"),
+            )
+        )
+    }
     assert len(agreements) == 2
 
 
-@pytest.mark.parametrize("row, field, fragment", [
-    ({"relation": "agreement_with", "agreement_kind": "treaty"}, "agreement_kind",
-     "unknown kind 'treaty'; expected one of mou, intergovernmental-agreement"),
-    ({"level": "federal"}, "level", "unknown level 'federal'; expected one of national, sub-national, organisation"),
-    ({"quote": "South Africa joined the ISS"}, "quote", f"not verbatim in {TEXT.name}"),
-    ({"object": "South Afrika", "object_kind": "country", "relation": "agreement_with", "subject": "CNSA",
-      "subject_kind": "space_agency"}, "object", "did you mean South Africa (country:south-africa"),
-    ({"ordinal": "56th"}, "ordinal", "is not a positive whole number"),
-    ({"review": "maybe"}, "review", "expected one of pending, accepted, rejected"),
-    ({"planned": "yes"}, "planned", "expected one of true, false"),
-    ({"role": "chair"}, "role", "unknown role 'chair'; expected one of contributor, developer, partner, signatory"),
-    ({"role": "contributor"}, "role", "role 'contributor' goes with the relations provided_by_country, not member_of"),
-])
-def test_a_bad_row_is_one_line_naming_file_row_field_and_nothing_is_written(project, tmp_path, capsys, row, field, fragment):
-    good = {"fact_id": "sa-ilrs", "subject": "South Africa", "subject_kind": "country", "relation": "member_of",
-            "object": "ILRS", "object_kind": "initiative",
-            "quote": "South Africa has formally joined the China-led ILRS project"}
+@pytest.mark.parametrize(
+    "row, field, fragment",
+    [
+        (
+            {"relation": "agreement_with", "agreement_kind": "treaty"},
+            "agreement_kind",
+            "unknown kind 'treaty'; expected one of mou, intergovernmental-agreement",
+        ),
+        (
+            {"level": "federal"},
+            "level",
+            "unknown level 'federal'; expected one of national, sub-national, organisation",
+        ),
+        ({"quote": "South Africa joined the ISS"}, "quote", f"not verbatim in {TEXT.name}"),
+        (
+            {
+                "object": "South Afrika",
+                "object_kind": "country",
+                "relation": "agreement_with",
+                "subject": "CNSA",
+                "subject_kind": "space_agency",
+            },
+            "object",
+            "did you mean South Africa (country:south-africa",
+        ),
+        ({"ordinal": "56th"}, "ordinal", "is not a positive whole number"),
+        ({"review": "maybe"}, "review", "expected one of pending, accepted, rejected"),
+        ({"planned": "yes"}, "planned", "expected one of true, false"),
+        (
+            {"role": "chair"},
+            "role",
+            "unknown role 'chair'; expected one of contributor, developer, partner, signatory",
+        ),
+        (
+            {"role": "contributor"},
+            "role",
+            "role 'contributor' goes with the relations provided_by_country, not member_of",
+        ),
+    ],
+)
+def test_a_bad_row_is_one_line_naming_file_row_field_and_nothing_is_written(
+    project, tmp_path, capsys, row, field, fragment
+):
+    good = {
+        "fact_id": "sa-ilrs",
+        "subject": "South Africa",
+        "subject_kind": "country",
+        "relation": "member_of",
+        "object": "ILRS",
+        "object_kind": "initiative",
+        "quote": "South Africa has formally joined the China-led ILRS project",
+    }
     sheet = write_sheet(tmp_path / "bad.csv", [good | {"fact_id": "ok"}, good | row])
     before = snapshot(project / "graph")
     assert main(["--root", str(project), "add", str(sheet), "--text", str(TEXT)]) == 2
@@ -137,11 +215,16 @@ def test_a_bad_row_is_one_line_naming_file_row_field_and_nothing_is_written(proj
 
 
 def test_a_new_entity_the_graph_already_knows_is_refused_with_did_you_mean(project, tmp_path, capsys):
-    sheet = write_sheet(tmp_path / "dup.csv", [
-        {"fact_id": "czechia", "subject": "Czechia", "subject_kind": "country", "relation": "entity"}])
+    sheet = write_sheet(
+        tmp_path / "dup.csv",
+        [{"fact_id": "czechia", "subject": "Czechia", "subject_kind": "country", "relation": "entity"}],
+    )
     assert main(["--root", str(project), "add", str(sheet)]) == 2
     err = capsys.readouterr().err
-    assert f"{sheet}:2: subject: 'Czechia' is already in the graph: did you mean Czech Republic (country:czech-republic" in err
+    assert (
+        f"{sheet}:2: subject: 'Czechia' is already in the graph: did you mean Czech Republic (country:czech-republic"
+        in err
+    )
 
 
 def test_unknown_columns_are_named(project, tmp_path, capsys):
@@ -152,10 +235,24 @@ def test_unknown_columns_are_named(project, tmp_path, capsys):
 
 
 def test_a_compiled_sheet_without_text_gives_details_not_quotes(project, tmp_path, capsys):
-    sheet = write_sheet(tmp_path / "compiled-note.csv", [
-        {"fact_id": "sa-ilrs", "subject": "South Africa", "subject_kind": "country", "relation": "member_of",
-         "object": "ILRS", "object_kind": "initiative", "detail": "SANSA says South Africa entered the ILRS.",
-         "as_of": "2023-09-08", "ordinal": "7", "planned": "false", "role": "signatory"}])
+    sheet = write_sheet(
+        tmp_path / "compiled-note.csv",
+        [
+            {
+                "fact_id": "sa-ilrs",
+                "subject": "South Africa",
+                "subject_kind": "country",
+                "relation": "member_of",
+                "object": "ILRS",
+                "object_kind": "initiative",
+                "detail": "SANSA says South Africa entered the ILRS.",
+                "as_of": "2023-09-08",
+                "ordinal": "7",
+                "planned": "false",
+                "role": "signatory",
+            }
+        ],
+    )
     assert main(["--root", str(project), "add", str(sheet)]) == 0
     assert validate(project).violations == ()
     text = (project / "graph" / "sources" / "compiled-note.trig").read_text(encoding="utf-8")
@@ -173,7 +270,9 @@ def test_a_page_already_in_the_graph_is_refused(project, tmp_path, capsys):
 
 
 def test_what_has_no_printed_year_and_what_is_planned(project, tmp_path):
-    assert main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0
+    assert (
+        main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0
+    )
     text = (project / "graph" / "sources" / f"{NAME}.trig").read_text(encoding="utf-8")
     assert 'sc:dateInferredFrom "year not printed with Sept. 1' in text
     assert "sc:planned true" in text  # ILRSCO: being set up
@@ -186,7 +285,9 @@ def test_agreements_and_evidence_show_what_the_sheet_said(project, tmp_path, bac
     from spacecoop.query import run_named
     from spacecoop.store import open_store
 
-    assert main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0
+    assert (
+        main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0
+    )
     store = open_store(backend, load_dataset(project))
     rows = [r for r in run_named(store, "agreements").dicts() if "/mou/2023-09-01/" in str(r["agreement"])]
     assert len(rows) == 1
@@ -194,12 +295,17 @@ def test_agreements_and_evidence_show_what_the_sheet_said(project, tmp_path, bac
     assert row["kind"].endswith("agreement-kind/mou") and row["date"] == "2023-09-01"
     assert row["title"].startswith("Memorandum of Understanding between CNSA and SANSA")
     assert row["parties"] == "China National Space Administration; South African National Space Agency"
-    assert row["signers"] == ("Chen Xiaodong (Chinese Ambassador to South Africa) for China National Space "
-                              "Administration; Humbulani Mudau (CEO of the South African National Space Agency "
-                              "(SANSA)) for South African National Space Agency")
+    assert row["signers"] == (
+        "Chen Xiaodong (Chinese Ambassador to South Africa) for China National Space "
+        "Administration; Humbulani Mudau (CEO of the South African National Space Agency "
+        "(SANSA)) for South African National Space Agency"
+    )
     assert row["programmeLabel"] == "International Lunar Research Station" and row["sources"] == "1"
-    evidence = [r for r in run_named(store, "evidence", entity="SANSA").dicts()
-                if str(r["claim"]).endswith("/cnsa-sansa-ilrs-mou")]
+    evidence = [
+        r
+        for r in run_named(store, "evidence", entity="SANSA").dicts()
+        if str(r["claim"]).endswith("/cnsa-sansa-ilrs-mou")
+    ]
     assert str(evidence[0]["signers"]) == row["signers"]
     assert str(evidence[0]["dateInferredFrom"]).startswith("year not printed with Sept. 1")
     assert str(evidence[0]["aboutLabel"]).startswith("Memorandum of Understanding between CNSA and SANSA")
@@ -208,27 +314,61 @@ def test_agreements_and_evidence_show_what_the_sheet_said(project, tmp_path, bac
 def test_parents_joint_centres_witnesses_and_places(project, tmp_path):
     # Invented wording (a test text, not an article): every column of the new model at once.
     text = tmp_path / "texts" / "joint-lab.txt"
-    text.write_text("In Beijing the Chinese Academy of Sciences and SANSA signed an agreement, witnessed by "
-                    "Ann Example and Bo Example. Under it CAS set up the Joint Laboratory for Lunar Samples.",
-                    encoding="utf-8")
-    sheet = write_sheet(tmp_path / "joint-lab.csv", [
-        {"fact_id": "cas", "subject": "Chinese Academy of Sciences", "subject_kind": "research_institute",
-         "relation": "entity", "object": "China", "object_kind": "country", "detail": "CAS"},
-        {"fact_id": "lab", "subject": "Joint Laboratory for Lunar Samples", "subject_kind": "research_institute",
-         "relation": "entity", "object": "China", "object_kind": "country", "parent": "CAS",
-         "established_under": "cas-sansa", "quote": "CAS set up the Joint Laboratory for Lunar Samples"},
-        {"fact_id": "cas-sansa", "subject": "CAS", "subject_kind": "research_institute", "relation": "agreement_with",
-         "object": "SANSA", "object_kind": "space_agency", "agreement_kind": "agreement", "place": "Beijing",
-         "witness": "Ann Example; Bo Example",
-         "quote": "In Beijing the Chinese Academy of Sciences and SANSA signed an agreement, witnessed by Ann Example and Bo Example"},
-    ])
+    text.write_text(
+        "In Beijing the Chinese Academy of Sciences and SANSA signed an agreement, witnessed by "
+        "Ann Example and Bo Example. Under it CAS set up the Joint Laboratory for Lunar Samples.",
+        encoding="utf-8",
+    )
+    sheet = write_sheet(
+        tmp_path / "joint-lab.csv",
+        [
+            {
+                "fact_id": "cas",
+                "subject": "Chinese Academy of Sciences",
+                "subject_kind": "research_institute",
+                "relation": "entity",
+                "object": "China",
+                "object_kind": "country",
+                "detail": "CAS",
+            },
+            {
+                "fact_id": "lab",
+                "subject": "Joint Laboratory for Lunar Samples",
+                "subject_kind": "research_institute",
+                "relation": "entity",
+                "object": "China",
+                "object_kind": "country",
+                "parent": "CAS",
+                "established_under": "cas-sansa",
+                "quote": "CAS set up the Joint Laboratory for Lunar Samples",
+            },
+            {
+                "fact_id": "cas-sansa",
+                "subject": "CAS",
+                "subject_kind": "research_institute",
+                "relation": "agreement_with",
+                "object": "SANSA",
+                "object_kind": "space_agency",
+                "agreement_kind": "agreement",
+                "place": "Beijing",
+                "witness": "Ann Example; Bo Example",
+                "quote": "In Beijing the Chinese Academy of Sciences and SANSA signed an agreement, witnessed by Ann Example and Bo Example",
+            },
+        ],
+    )
     assert main(["--root", str(project), "add", str(sheet), "--text", str(text)]) == 0
     assert validate(project).violations == ()
     g = Dataset(default_union=True)
     g.parse(project / "graph" / "sources" / "joint-lab.trig", format="trig")
     sc, org = "https://w3id.org/spacecoop/ns#", "http://www.w3.org/ns/org#"
-    lab, cas = URIRef(ID + "org/joint-laboratory-for-lunar-samples"), URIRef(ID + "org/chinese-academy-of-sciences")
-    agreement = URIRef(ID + "agreement/org/chinese-academy-of-sciences/org/south-african-national-space-agency/agreement/undated")
+    lab, cas = (
+        URIRef(ID + "org/joint-laboratory-for-lunar-samples"),
+        URIRef(ID + "org/chinese-academy-of-sciences"),
+    )
+    agreement = URIRef(
+        ID
+        + "agreement/org/chinese-academy-of-sciences/org/south-african-national-space-agency/agreement/undated"
+    )
     assert (lab, URIRef(org + "subOrganizationOf"), cas) in g
     assert (lab, URIRef(sc + "establishedUnder"), agreement) in g
     assert (agreement, URIRef("https://schema.org/location"), URIRef(ID + "place/beijing")) in g
@@ -246,9 +386,20 @@ def test_a_fifo_is_refused_without_blocking(project, tmp_path, capsys):
 
 
 def test_a_control_character_in_a_field_is_a_bad_row(project, tmp_path, capsys):
-    sheet = write_sheet(tmp_path / "ctl.csv", [
-        {"fact_id": "sa-ilrs", "subject": "South Africa", "subject_kind": "country", "relation": "member_of",
-         "object": "ILRS", "object_kind": "initiative", "detail": "bell \x07 here"}])
+    sheet = write_sheet(
+        tmp_path / "ctl.csv",
+        [
+            {
+                "fact_id": "sa-ilrs",
+                "subject": "South Africa",
+                "subject_kind": "country",
+                "relation": "member_of",
+                "object": "ILRS",
+                "object_kind": "initiative",
+                "detail": "bell \x07 here",
+            }
+        ],
+    )
     assert main(["--root", str(project), "add", str(sheet)]) == 2
     assert f"{sheet}:2: detail: holds the control character U+0007" in capsys.readouterr().err
 
@@ -260,9 +411,16 @@ def test_the_views_show_what_is_planned(project, tmp_path):
     from spacecoop.load import load_dataset
     from spacecoop.project import to_networkx
 
-    assert main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0
+    assert (
+        main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0
+    )
     G = to_networkx(load_dataset(project), "full")
-    evidence = [e for n, d in G.nodes(data=True) if n.endswith(":ilrsco") for e in json.loads(d.get("evidence") or "[]")]
+    evidence = [
+        e
+        for n, d in G.nodes(data=True)
+        if n.endswith(":ilrsco")
+        for e in json.loads(d.get("evidence") or "[]")
+    ]
     assert evidence and any(e["planned"] is True for e in evidence), evidence
     others = [e for _n, d in G.nodes(data=True) for e in json.loads(d.get("evidence") or "[]")]
     assert any(e["planned"] is False for e in others)

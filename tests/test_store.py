@@ -41,6 +41,7 @@ XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 
 # -- a real Oxigraph server -----------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -61,7 +62,8 @@ def oxigraph_server(location: Path):
     port = free_port()
     proc = subprocess.Popen(
         [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -110,8 +112,20 @@ def stores(ds, server):
 # -- comparing results as the standards allow --------------------------------------------------------
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-NUMERIC = {URIRef(XSD + t) for t in ("decimal", "integer", "double", "float", "int", "long", "short",
-                                      "nonNegativeInteger", "positiveInteger")}
+NUMERIC = {
+    URIRef(XSD + t)
+    for t in (
+        "decimal",
+        "integer",
+        "double",
+        "float",
+        "int",
+        "long",
+        "short",
+        "nonNegativeInteger",
+        "positiveInteger",
+    )
+}
 
 
 def norm(term):
@@ -119,7 +133,11 @@ def norm(term):
     number's lexical forms are one value (Oxigraph stores "200.0"^^xsd:decimal as "200")."""
     if isinstance(term, Literal) and term.datatype == XSD_STRING:
         return Literal(str(term))
-    if isinstance(term, Literal) and term.datatype in NUMERIC and isinstance(term.value, (int, float, Decimal)):
+    if (
+        isinstance(term, Literal)
+        and term.datatype in NUMERIC
+        and isinstance(term.value, (int, float, Decimal))
+    ):
         value = term.value
         lexical = format(value.normalize(), "f") if isinstance(value, Decimal) else repr(value)
         return Literal(lexical, datatype=term.datatype)
@@ -209,21 +227,38 @@ def test_every_named_query_gives_identical_results_on_every_backend(stores, nq):
 # Queries that exercise what the named queries might: a parameter the SELECT does not project, a
 # language-tagged literal as parameter, OPTIONAL, aggregates, GRAPH, ASK, CONSTRUCT, DESCRIBE.
 PROBES = [
-    ("PREFIX org: <http://www.w3.org/ns/org#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-     "SELECT ?member ?label WHERE { ?rel org:organization ?initiative ; org:member ?member .\n"
-     "  OPTIONAL { ?member skos:prefLabel ?label } } ORDER BY ?member",
-     {"initiative": SAMPLES["initiative"]}, 20),
-    ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nSELECT ?x WHERE { ?x skos:prefLabel ?l } # no newline",
-     {"l": Literal("Thailand", lang="en")}, 1),
-    ("PREFIX sc: <https://w3id.org/spacecoop/ns#>\n"
-     "SELECT ?certainty (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a sc:Claim ; sc:certainty ?certainty }\n"
-     "GROUP BY ?certainty ORDER BY ?certainty", {}, 3),
+    (
+        "PREFIX org: <http://www.w3.org/ns/org#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        "SELECT ?member ?label WHERE { ?rel org:organization ?initiative ; org:member ?member .\n"
+        "  OPTIONAL { ?member skos:prefLabel ?label } } ORDER BY ?member",
+        {"initiative": SAMPLES["initiative"]},
+        20,
+    ),
+    (
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nSELECT ?x WHERE { ?x skos:prefLabel ?l } # no newline",
+        {"l": Literal("Thailand", lang="en")},
+        1,
+    ),
+    (
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\n"
+        "SELECT ?certainty (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a sc:Claim ; sc:certainty ?certainty }\n"
+        "GROUP BY ?certainty ORDER BY ?certainty",
+        {},
+        3,
+    ),
     ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g", {}, 2),
     ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {}, 1),
-    ("PREFIX sc: <https://w3id.org/spacecoop/ns#>\nSELECT ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p ?o LIMIT 5",
-     {"s": URIRef(ID + "org/roscosmos")}, 5),
+    (
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nSELECT ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p ?o LIMIT 5",
+        {"s": URIRef(ID + "org/roscosmos")},
+        5,
+    ),
     ("ASK { ?s ?p ?o }", {}, None),
-    ("PREFIX sc: <https://w3id.org/spacecoop/ns#>\nCONSTRUCT { ?s sc:develops ?o } WHERE { ?s sc:develops ?o }", {}, None),
+    (
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nCONSTRUCT { ?s sc:develops ?o } WHERE { ?s sc:develops ?o }",
+        {},
+        None,
+    ),
     ("DESCRIBE <https://w3id.org/spacecoop/id/country/china>", {}, None),
 ]
 
@@ -254,6 +289,7 @@ def test_len_counts_the_dataset_not_the_stored_merge(ds, stores):
 
 # -- bindings are terms, never text ----------------------------------------------------------------
 
+
 def test_values_clause_escapes_literals_and_refuses_bad_iris():
     clause = values_clause({"x": Literal('a" } ; DROP ALL #\n', lang="en")})
     assert clause == 'VALUES (?x) { ("a\\" } ; DROP ALL #\\n"@en) }'
@@ -271,6 +307,7 @@ def test_hostile_binding_matches_nothing_on_every_backend(stores):
 
 
 # -- loading ------------------------------------------------------------------------------------------
+
 
 def named_graph_sizes(store) -> dict:
     res = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
@@ -328,7 +365,9 @@ def test_oxigraph_on_disk_reloads_in_place_and_reopens_without_loading(ds, tmp_p
 
 def test_an_empty_persistent_store_says_how_to_fill_it(tmp_path):
     ctx = Context(ROOT, debug=False, store=f"oxigraph:{tmp_path / 'empty'}")
-    with pytest.raises(SpacecoopError, match="holds no data; fill it first: spacecoop --store oxigraph:.* load"):
+    with pytest.raises(
+        SpacecoopError, match="holds no data; fill it first: spacecoop --store oxigraph:.* load"
+    ):
         ctx.open_store()
 
 
@@ -346,13 +385,16 @@ def test_load_refuses_stores_that_keep_nothing(capsys):
 
 # -- specs and failures -----------------------------------------------------------------------------
 
+
 def test_store_specs():
     assert parse_store_spec("memory") == StoreSpec("memory")
     assert parse_store_spec("oxigraph") == StoreSpec("oxigraph")
     assert parse_store_spec("oxigraph:/tmp/x").persistent
     spec = parse_store_spec("sparql:http://127.0.0.1:7878/")
     assert (spec.query_url, spec.gsp_url) == ("http://127.0.0.1:7878/query", "http://127.0.0.1:7878/store")
-    spec = parse_store_spec("sparql:https://example.org/ds/sparql?x=1,y,gsp=https://example.org/ds/data,timeout=2.5")
+    spec = parse_store_spec(
+        "sparql:https://example.org/ds/sparql?x=1,y,gsp=https://example.org/ds/data,timeout=2.5"
+    )
     assert spec.query_url == "https://example.org/ds/sparql?x=1,y"
     assert (spec.gsp_url, spec.timeout) == ("https://example.org/ds/data", 2.5)
     assert parse_store_spec("sparql:http://h/q").gsp_url is None
@@ -475,8 +517,24 @@ def test_views_read_a_persistent_store_as_they_read_the_files(tmp_path):
         assert main(["--root", str(ROOT), "--store", f"sparql:{url}", "load"]) == 0
         for name, spec in (("memory", "memory"), ("disk", f"oxigraph:{path}"), ("server", f"sparql:{url}")):
             out = tmp_path / f"{name}.json"
-            assert main(["--root", str(ROOT), "--store", spec, "export", "--view", "countries",
-                         "--format", "json", "-o", str(out)]) == 0
+            assert (
+                main(
+                    [
+                        "--root",
+                        str(ROOT),
+                        "--store",
+                        spec,
+                        "export",
+                        "--view",
+                        "countries",
+                        "--format",
+                        "json",
+                        "-o",
+                        str(out),
+                    ]
+                )
+                == 0
+            )
             doc = json.loads(out.read_text())
             nodes = sorted(n["id"] for n in doc["nodes"])
             links = doc.get("links") or doc.get("edges") or []
@@ -486,9 +544,14 @@ def test_views_read_a_persistent_store_as_they_read_the_files(tmp_path):
     assert outputs["disk"] == outputs["memory"] == outputs["server"]
 
 
-@pytest.mark.parametrize("label, curie", [("ILRS", "initiative:international-lunar-research-station"),
-                                           ("apsco", "agent:asia-pacific-space-cooperation-organization"),
-                                           ("Chang’e-8", "mission:change-8")])
+@pytest.mark.parametrize(
+    "label, curie",
+    [
+        ("ILRS", "initiative:international-lunar-research-station"),
+        ("apsco", "agent:asia-pacific-space-cooperation-organization"),
+        ("Chang’e-8", "mission:change-8"),
+    ],
+)
 def test_labels_resolve_alike_on_every_backend(stores, label, curie):
     """A label parameter is matched by a FILTER on the bound value: every backend must bind it
     before the filter runs (rdflib initBindings, pyoxigraph substitutions, a VALUES block that

@@ -52,15 +52,20 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def put_graph(base: str, graph: str | None, ntriples: str) -> None:
-    target = f"{base}/store?" + ("default" if graph is None else "graph=" + urllib.request.quote(graph, safe=""))
-    req = urllib.request.Request(target, data=ntriples.encode(), method="PUT",
-                                 headers={"Content-Type": "application/n-triples"})
+    target = f"{base}/store?" + (
+        "default" if graph is None else "graph=" + urllib.request.quote(graph, safe="")
+    )
+    req = urllib.request.Request(
+        target, data=ntriples.encode(), method="PUT", headers={"Content-Type": "application/n-triples"}
+    )
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status in (200, 201, 204)
 
 
 def get_graph(base: str, graph: str | None) -> tuple[int, str]:
-    target = f"{base}/store?" + ("default" if graph is None else "graph=" + urllib.request.quote(graph, safe=""))
+    target = f"{base}/store?" + (
+        "default" if graph is None else "graph=" + urllib.request.quote(graph, safe="")
+    )
     req = urllib.request.Request(target, headers={"Accept": "application/n-triples"})
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
@@ -71,13 +76,20 @@ def get_graph(base: str, graph: str | None) -> tuple[int, str]:
 
 # -- a loopback proxy in front of the real server -----------------------------------------------------
 
+
 class Proxy:
     """Forward every request to ``upstream``; optionally refuse default-graph PUTs (403), drop the
     connection on every graph PUT after the first ``drop_after``, or hold those PUTs until
     ``release`` is set. Records each request's method, target and Authorization header."""
 
-    def __init__(self, upstream: str, *, refuse_default: bool = False, drop_after: int | None = None,
-                 hold_after: int | None = None) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        refuse_default: bool = False,
+        drop_after: int | None = None,
+        hold_after: int | None = None,
+    ) -> None:
         self.upstream = urlsplit(upstream)
         self.refuse_default = refuse_default
         self.drop_after, self.hold_after = drop_after, hold_after
@@ -170,9 +182,10 @@ def server(tmp_path):
 
 # -- sparql: what a reload may drop --------------------------------------------------------------------
 
+
 def test_a_reload_drops_only_graphs_of_the_previous_load(ds, server, capsys):
-    put_graph(server, FOREIGN, "<http://example.org/a> <http://example.org/b> \"kept\" .\n")
-    put_graph(server, None, "<http://example.org/a> <http://example.org/b> \"kept too\" .\n")
+    put_graph(server, FOREIGN, '<http://example.org/a> <http://example.org/b> "kept" .\n')
+    put_graph(server, None, '<http://example.org/a> <http://example.org/b> "kept too" .\n')
     spec = f"sparql:{server}"
     assert run(capsys, "--store", spec, "load")[0] == 0
     store = open_store(spec)
@@ -185,7 +198,7 @@ def test_a_reload_drops_only_graphs_of_the_previous_load(ds, server, capsys):
     assert get_graph(server, source)[0] == 404
     assert run(capsys, "--store", spec, "load")[0] == 0
     # ... but a graph no load wrote, and the server's own default graph, are never touched
-    assert get_graph(server, FOREIGN) == (200, "<http://example.org/a> <http://example.org/b> \"kept\" .\n")
+    assert get_graph(server, FOREIGN) == (200, '<http://example.org/a> <http://example.org/b> "kept" .\n')
     assert "kept too" in get_graph(server, None)[1]
     # and queries see exactly the dataset: neither the foreign graph nor the manifest nor the merge
     assert named_graph_sizes(store) == expected_sizes(ds)
@@ -203,8 +216,11 @@ def test_loading_never_writes_the_default_graph_so_a_server_that_refuses_it_work
     with Proxy(server, refuse_default=True) as proxy:
         code, _, err = run(capsys, "--store", proxy.spec(), "load")
         assert (code, err) == (0, ""), err
-        assert not [r for r in proxy.requests if r[0] == "PUT" and "default" in parse_qs(urlsplit(r[1]).query,
-                                                                                           keep_blank_values=True)]
+        assert not [
+            r
+            for r in proxy.requests
+            if r[0] == "PUT" and "default" in parse_qs(urlsplit(r[1]).query, keep_blank_values=True)
+        ]
         on_proxy = run(capsys, "--store", proxy.spec(), "query", QUERY)
     in_memory = run(capsys, "--store", "memory", "query", QUERY)
     direct = run(capsys, "--store", f"sparql:{server}", "query", QUERY)
@@ -213,6 +229,7 @@ def test_loading_never_writes_the_default_graph_so_a_server_that_refuses_it_work
 
 
 # -- sparql: interrupted loads -------------------------------------------------------------------------
+
 
 def assert_refused_as_incomplete(capsys, spec: str) -> None:
     for verb in (["query", QUERY], ["stats"], ["query", "--format", "csv", "evidence", "-p", "entity=ILRS"]):
@@ -242,8 +259,11 @@ def test_a_load_killed_with_sigkill_is_refused_until_a_load_completes(server, ca
     assert run(capsys, "--store", spec, "load")[0] == 0
     before = run(capsys, "--store", spec, "query", QUERY)
     with Proxy(server, hold_after=3) as proxy:
-        proc = subprocess.Popen([sys.executable, "-m", "spacecoop", "--root", str(ROOT), "--store", proxy.spec(),
-                                 "load"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "spacecoop", "--root", str(ROOT), "--store", proxy.spec(), "load"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             assert proxy.held.wait(60), "the load never reached its fourth graph"
             proc.send_signal(signal.SIGKILL)
@@ -263,7 +283,11 @@ def test_data_without_a_manifest_is_refused_and_an_empty_server_says_how_to_fill
     code, _, err = run(capsys, "--store", spec, "stats")
     assert code == 2 and "holds no data; fill it first" in err
     # what an older spacecoop, or another program, left there
-    put_graph(server, "https://w3id.org/spacecoop/id/source/x", "<http://example.org/a> <http://example.org/b> \"1\" .\n")
+    put_graph(
+        server,
+        "https://w3id.org/spacecoop/id/source/x",
+        '<http://example.org/a> <http://example.org/b> "1" .\n',
+    )
     code, out, err = run(capsys, "--store", spec, "query", QUERY)
     assert (code, out) == (2, "") and err.count("\n") == 1
     assert "holds data but no spacecoop manifest" in err and "run spacecoop load" in err
@@ -272,10 +296,15 @@ def test_data_without_a_manifest_is_refused_and_an_empty_server_says_how_to_fill
 def test_a_reader_notices_a_load_that_starts_after_it_opened(ds, server):
     reader = open_store(f"sparql:{server}", ds)
     assert reader.query("ASK { ?s ?p ?o }").boolean
-    put_graph(server, str(MANIFEST_GRAPH), (
-        f"<{MANIFEST_GRAPH}> <https://schema.org/actionStatus> <https://schema.org/ActiveActionStatus> .\n"
-        f"<{MANIFEST_GRAPH}> <http://www.w3.org/ns/prov#startedAtTime> "
-        "\"2026-12-02T09:00:00+00:00\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n"))
+    put_graph(
+        server,
+        str(MANIFEST_GRAPH),
+        (
+            f"<{MANIFEST_GRAPH}> <https://schema.org/actionStatus> <https://schema.org/ActiveActionStatus> .\n"
+            f"<{MANIFEST_GRAPH}> <http://www.w3.org/ns/prov#startedAtTime> "
+            '"2026-12-02T09:00:00+00:00"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n'
+        ),
+    )
     with pytest.raises(SpacecoopError, match=r"incomplete load \(started 2026-12-02T09:00:00\+00:00"):
         reader.query("ASK { ?s ?p ?o }")
     reader.close()
@@ -283,12 +312,15 @@ def test_a_reader_notices_a_load_that_starts_after_it_opened(ds, server):
 
 def test_a_dataset_may_not_use_the_reserved_graph_names(server):
     bad = Dataset(default_union=True)
-    bad.graph(MANIFEST_GRAPH).add((URIRef("http://example.org/a"), URIRef("http://example.org/b"), Literal(1)))
+    bad.graph(MANIFEST_GRAPH).add(
+        (URIRef("http://example.org/a"), URIRef("http://example.org/b"), Literal(1))
+    )
     with pytest.raises(UsageError, match="reserves"):
         open_store(f"sparql:{server}").load(bad)
 
 
 # -- oxigraph:PATH reloads build beside and swap --------------------------------------------------------
+
 
 def siblings(path: Path) -> list[str]:
     return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name + "."))
@@ -304,7 +336,8 @@ def test_an_oxigraph_reload_that_fails_keeps_the_previous_store(ds, tmp_path, ca
     for q in ds.quads((None, None, None, None)):
         bad.add(q)
     bad.graph(URIRef("https://w3id.org/spacecoop/id/source/zz")).add(
-        (URIRef("http://example.org/a b"), URIRef("http://example.org/p"), Literal(1)))  # Oxigraph refuses it
+        (URIRef("http://example.org/a b"), URIRef("http://example.org/p"), Literal(1))
+    )  # Oxigraph refuses it
     store = OxigraphStore(str(path))
     with pytest.raises(SpacecoopError) as failed:
         store.load(bad)
@@ -342,8 +375,11 @@ def test_an_oxigraph_reload_killed_midway_keeps_the_previous_store(tmp_path, cap
     assert run(capsys, "--store", spec, "load")[0] == 0
     before = run(capsys, "--store", spec, "query", QUERY)
     marker = tmp_path / "midway"
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_LOAD, str(path), str(marker), str(ROOT)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_LOAD, str(path), str(marker), str(ROOT)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():
@@ -436,14 +472,14 @@ def test_credentials_are_never_echoed(server, capsys):
     dead = f"sparql:http://alice:{SECRET}@127.0.0.1:{free_port()}/query"
     port = urlsplit(server).port
     cases = [
-        dead,                                                    # cannot reach
-        f"sparql:http://alice:{SECRET}@127.0.0.1:{port}",         # an empty store: "fill it first"
-        f"sparql:http://alice:{SECRET}@127.0.0.1:99999/query",    # a bad port
-        f"sparql:http://alice:{SECRET}@[::1/query",               # a bad IPv6 address
-        "sparql:http://alice:s3cret/Pa55@127.0.0.1/query",        # a password with a slash
+        dead,  # cannot reach
+        f"sparql:http://alice:{SECRET}@127.0.0.1:{port}",  # an empty store: "fill it first"
+        f"sparql:http://alice:{SECRET}@127.0.0.1:99999/query",  # a bad port
+        f"sparql:http://alice:{SECRET}@[::1/query",  # a bad IPv6 address
+        "sparql:http://alice:s3cret/Pa55@127.0.0.1/query",  # a password with a slash
         f"sparql:http://alice:{SECRET}@127.0.0.1:{port}/query,timeout=nan",
         f"sparql:http://alice:{SECRET}@127.0.0.1:{port}/query,bogus=1",
-        f"memory:http://alice:{SECRET}@h/",                      # not a store at all
+        f"memory:http://alice:{SECRET}@h/",  # not a store at all
     ]
     for spec in cases:
         code, out, err = run(capsys, "--store", spec, "stats")

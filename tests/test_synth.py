@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, URIRef
 
+from spacecoop import namespaces as ns
 from spacecoop.cli import main
 from spacecoop.errors import UsageError
 from spacecoop.load import load_dataset
-from spacecoop import namespaces as ns
 from spacecoop.namespaces import concept
 from spacecoop.query import run_query
 from spacecoop.synth import FIXED_TRIPLES, MARKER, TRIPLES_PER_SOURCE, sources_for_triples, write_corpus
@@ -46,8 +46,16 @@ def test_the_corpus_validates(corpus):
     result, _ = corpus
     report = validate(result.root)
     assert report.conforms, [str(v) for v in report.violations[:5]]
-    assert set(report.checked) == {"shacl", "unknown-term", "quote", "check", "entities", "agreement-iri", "sources",
-                                   "rdf-term"}
+    assert set(report.checked) == {
+        "shacl",
+        "unknown-term",
+        "quote",
+        "check",
+        "entities",
+        "agreement-iri",
+        "sources",
+        "rdf-term",
+    }
     # No stored texts for made-up sources: the quote check says it skipped each one.
     assert sum("has no sc:localCopy" in s for s in report.skipped) == result.sources
 
@@ -69,14 +77,31 @@ def test_one_file_and_one_named_graph_per_source(corpus):
 
 def test_the_corpus_is_shaped_like_the_real_data(corpus):
     _, ds = corpus
-    count = lambda cls: len(set(ds.subjects(RDF.type, cls)))  # noqa: E731
-    for cls in (ns.SC.Country, ns.SC.Region, ns.SC.Organization, ns.SC.Initiative, ns.SC.Mission, ns.SC.Payload,
-                ns.SC.Participation, ns.SC.PayloadDevelopment, ns.SC.PayloadCarriage, ns.SC.Claim):
+    count = lambda cls: len(set(ds.subjects(RDF.type, cls)))
+    for cls in (
+        ns.SC.Country,
+        ns.SC.Region,
+        ns.SC.Organization,
+        ns.SC.Initiative,
+        ns.SC.Mission,
+        ns.SC.Payload,
+        ns.SC.Participation,
+        ns.SC.PayloadDevelopment,
+        ns.SC.PayloadCarriage,
+        ns.SC.Claim,
+    ):
         assert count(cls) > 0, cls
     assert count(ns.SC.Country) > 200  # every ISO 3166-1 country, codes from pycountry at load time
     kinds = set(ds.objects(None, ns.SC.kind))
-    for kind in ("space-agency", "university", "research-institute", "company", "international-organization",
-                 "publisher", "ministry"):
+    for kind in (
+        "space-agency",
+        "university",
+        "research-institute",
+        "company",
+        "international-organization",
+        "publisher",
+        "ministry",
+    ):
         assert concept("org-kind", kind) in kinds
     certainties = [c for c in ds.objects(None, ns.SC.certainty)]
     stated = certainties.count(concept("certainty", "stated"))
@@ -88,7 +113,10 @@ def test_the_corpus_is_shaped_like_the_real_data(corpus):
         assert (b, ns.SC.contradicts, a) in ds
     precisions = set(ds.objects(None, ns.SC.datePrecision))
     assert {concept("date-precision", p) for p in ("day", "month", "year")} <= precisions
-    assert set(ds.objects(None, ns.SC.level)) >= {concept("level", "national"), concept("level", "organization")}
+    assert set(ds.objects(None, ns.SC.level)) >= {
+        concept("level", "national"),
+        concept("level", "organization"),
+    }
     # Shortcut edges are derived as for real data, and every payload has a developer.
     payloads = set(ds.subjects(RDF.type, ns.SC.Payload))
     assert payloads == {p for p in payloads if (None, ns.SC.develops, p) in ds}
@@ -96,7 +124,10 @@ def test_the_corpus_is_shaped_like_the_real_data(corpus):
 
 def test_named_queries_run_on_the_corpus(corpus):
     _, ds = corpus
-    res = run_query(ds, "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?c a <https://w3id.org/spacecoop/ns#Claim> } }")
+    res = run_query(
+        ds,
+        "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?c a <https://w3id.org/spacecoop/ns#Claim> } }",
+    )
     assert int(res.rows[0][0]) == 40
 
 
@@ -122,7 +153,9 @@ def test_refuses_a_folder_it_did_not_write(tmp_path):
 
 
 def test_cli(tmp_path, capsys):
-    assert main(["--root", str(ROOT), "synth", "--sources", "3", "--seed", "5", "-o", str(tmp_path / "x")]) == 0
+    assert (
+        main(["--root", str(ROOT), "synth", "--sources", "3", "--seed", "5", "-o", str(tmp_path / "x")]) == 0
+    )
     assert "wrote 6 files" in capsys.readouterr().out
     assert main(["--root", str(tmp_path / "x"), "validate"]) == 0
     capsys.readouterr()

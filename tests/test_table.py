@@ -7,19 +7,17 @@ out here; they are not copied from the graph.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-from spacecoop.errors import SpacecoopError
 from rdflib import RDF, SKOS, XSD, Literal, URIRef
 from rdflib.namespace import PROV
 
 from spacecoop.cli import main
-from spacecoop.namespaces import ID, ORG, SC, concept, entity_iri, relationship_iri
+from spacecoop.errors import SpacecoopError
+from spacecoop.namespaces import ID, SC, concept, entity_iri, relationship_iri
 from spacecoop.query import list_queries, run_query
 from spacecoop.store import open_store
 from spacecoop.table import (
@@ -38,7 +36,13 @@ ILRS = entity_iri("initiative", "International Lunar Research Station")
 APSCO = entity_iri("org", "Asia-Pacific Space Cooperation Organization")
 ARTEMIS = entity_iri("initiative", "Artemis Accords")
 ARTICLE = ID["source/spacenews-2025-04-25-change-8-payloads"]
-TABLE_QUERIES = ("bloc-overlap", "bloc-timeline", "disputed-claims", "source-coverage", "payload-countries-by-bloc")
+TABLE_QUERIES = (
+    "bloc-overlap",
+    "bloc-timeline",
+    "disputed-claims",
+    "source-coverage",
+    "payload-countries-by-bloc",
+)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +102,10 @@ def test_the_table_reads_as_its_readme_says(table):
 BROKEN = {
     "unknown-relation.csv": (2, "3: relation: unknown relation 'friend_of'"),
     "bad-date.csv": (2, "3: date: '2024-02-30' is not a valid ISO 8601 date"),
-    "date-precision-mismatch.csv": (2, "3: date_precision: 'day' does not match the date '2024-02' (precision month)"),
+    "date-precision-mismatch.csv": (
+        2,
+        "3: date_precision: 'day' does not match the date '2024-02' (precision month)",
+    ),
     "missing-source-url.csv": (2, "3: source_url: missing"),
     "unknown-kind.csv": (2, "3: subject_kind: unknown kind 'nation'"),
     "wrong-column-count.csv": (2, "3: row: expected 15 fields, found 13"),
@@ -174,8 +181,14 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    return subprocess.run([sys.executable, "-m", "spacecoop", *args], capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=limit, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "spacecoop", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "socket", "directory", "symlink-to-fifo"])
@@ -241,14 +254,21 @@ def test_a_good_table_imports_into_an_empty_folder(root, tmp_path, capsys):
     assert main(["--root", str(root), "import-table", str(DATA / "good.csv"), "--out", str(out)]) == 0
     assert "read 2 rows" in capsys.readouterr().out
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert names == sorted(["reference/table-entities.ttl",
-                            f"sources/{source_slug('https://example.org/a', 'Example News')}.trig",
-                            f"sources/{source_slug('https://example.org/b', 'Example News')}.trig"])
+    assert names == sorted(
+        [
+            "reference/table-entities.ttl",
+            f"sources/{source_slug('https://example.org/a', 'Example News')}.trig",
+            f"sources/{source_slug('https://example.org/b', 'Example News')}.trig",
+        ]
+    )
 
 
 def test_dry_run_writes_nothing(root, tmp_path, capsys):
     out = tmp_path / "graph"
-    assert main(["--root", str(root), "import-table", str(DATA / "good.csv"), "--out", str(out), "--dry-run"]) == 0
+    assert (
+        main(["--root", str(root), "import-table", str(DATA / "good.csv"), "--out", str(out), "--dry-run"])
+        == 0
+    )
     assert "would write 3 changed files" in capsys.readouterr().out
     assert not out.exists()
 
@@ -297,23 +317,40 @@ def test_a_source_the_table_no_longer_names_is_removed(root, tmp_path):
 def test_one_source_per_page_with_its_provenance(ds):
     sources = [s for s in ds.subjects(RDF.type, SC.Source) if str(s) != str(ARTICLE)]
     assert len(sources) == 96
-    page = ID[f"source/{source_slug('https://spacenews.com/thailand-joins-china-led-ilrs-moon-base-initiative/', 'SpaceNews')}"]
+    page = ID[
+        f"source/{source_slug('https://spacenews.com/thailand-joins-china-led-ilrs-moon-base-initiative/', 'SpaceNews')}"
+    ]
     g = ds.default_graph
     assert (page, RDF.type, URIRef("https://schema.org/WebPage")) in g
     assert g.value(page, URIRef("https://schema.org/publisher")) == entity_iri("org", "SpaceNews")
     # "Reuters via Straits Times": the Straits Times page carries Reuters' text; month precision.
-    reuters = ID[f"source/{source_slug('https://www.straitstimes.com/asia/partner-nations-on-chinas-lunar-research-station-programme', 'Reuters via Straits Times')}"]
+    reuters = ID[
+        f"source/{source_slug('https://www.straitstimes.com/asia/partner-nations-on-chinas-lunar-research-station-programme', 'Reuters via Straits Times')}"
+    ]
     assert g.value(reuters, URIRef("https://schema.org/publisher")) == entity_iri("org", "Straits Times")
     assert g.value(reuters, SC.originalPublisher) == entity_iri("org", "Reuters")
-    spacewatch = ID[f"source/{source_slug('https://spacewatch.global/2024/05/serbia-becomes-the-latest-country-to-join-ilrs-program/', 'SpaceWatch.Global')}"]
-    assert g.value(spacewatch, URIRef("https://schema.org/datePublished")) == Literal("2024-05", datatype=XSD.gYearMonth)
+    spacewatch = ID[
+        f"source/{source_slug('https://spacewatch.global/2024/05/serbia-becomes-the-latest-country-to-join-ilrs-program/', 'SpaceWatch.Global')}"
+    ]
+    assert g.value(spacewatch, URIRef("https://schema.org/datePublished")) == Literal(
+        "2024-05", datatype=XSD.gYearMonth
+    )
 
 
 def test_publishers_are_read_from_the_publisher_column():
-    assert parse_publisher("SpaceNews (repost on africaflying.com)", "https://africaflying.com/x").name == "africaflying.com"
-    assert parse_publisher("US State Department (repost)", "https://menafn.com/x").original == "US State Department"
+    assert (
+        parse_publisher("SpaceNews (repost on africaflying.com)", "https://africaflying.com/x").name
+        == "africaflying.com"
+    )
+    assert (
+        parse_publisher("US State Department (repost)", "https://menafn.com/x").original
+        == "US State Department"
+    )
     assert parse_publisher("exbulletin.com (repost)", "https://exbulletin.com/x").original is None
-    assert parse_publisher("South African National Space Agency (SANSA)", "https://sansa.org.za").acronym == "SANSA"
+    assert (
+        parse_publisher("South African National Space Agency (SANSA)", "https://sansa.org.za").acronym
+        == "SANSA"
+    )
     assert parse_publisher("Punch (Nigeria)", "https://punchng.com/x").country == "Nigeria"
 
 
@@ -336,7 +373,9 @@ def test_thailand_is_one_node_with_claims_from_the_article_and_the_table(ds):
     assert thailands == [entity_iri("country", "Thailand")]
     rel = relationship_iri("participation", thailands[0], ILRS)
     sources = {ds.value(c, PROV.wasDerivedFrom) for c in ds.subjects(SC.about, rel)}
-    spacenews = ID[f"source/{source_slug('https://spacenews.com/thailand-joins-china-led-ilrs-moon-base-initiative/', 'SpaceNews')}"]
+    spacenews = ID[
+        f"source/{source_slug('https://spacenews.com/thailand-joins-china-led-ilrs-moon-base-initiative/', 'SpaceNews')}"
+    ]
     assert sources == {ARTICLE, spacenews}
     # ... and the same node is tied to APSCO and the Artemis Accords.
     assert (thailands[0], SC.participatesIn, APSCO) in ds
@@ -352,8 +391,17 @@ def test_russia_and_the_ilrs_is_one_participation_for_article_and_table(ds):
     assert ds.value(table_claim, SC.datePrecision) == concept("date-precision", "day")
 
 
-@pytest.mark.parametrize("name, alpha2", [("Turkey", "TR"), ("Czech Republic", "CZ"), ("South Korea", "KR"),
-                                          ("Bolivia", "BO"), ("Russia", "RU"), ("Iran", "IR")])
+@pytest.mark.parametrize(
+    "name, alpha2",
+    [
+        ("Turkey", "TR"),
+        ("Czech Republic", "CZ"),
+        ("South Korea", "KR"),
+        ("Bolivia", "BO"),
+        ("Russia", "RU"),
+        ("Iran", "IR"),
+    ],
+)
 def test_countries_resolve_to_iso_codes(ds, name, alpha2):
     node = entity_iri("country", name)
     assert (node, RDF.type, SC.Country) in ds
@@ -371,7 +419,12 @@ def test_agencies_match_existing_entities_by_name_or_alias(ds):
     conida = entity_iri("org", "National Commission for Aerospace Research and Development")
     # an organisation's own joining claim at organisation level: a member in its own name
     assert (conida, SC.participatesIn, APSCO) in ds
-    assert not list(ds.subjects(SKOS.prefLabel, Literal("National Aerospace Research and Development Commission (Peru)", lang="en")))
+    assert not list(
+        ds.subjects(
+            SKOS.prefLabel,
+            Literal("National Aerospace Research and Development Commission (Peru)", lang="en"),
+        )
+    )
 
 
 def test_dates_are_typed_by_their_precision(ds):
@@ -401,7 +454,10 @@ def test_statuses_levels_and_relationship_kinds(ds):
     }
     for fact_id, (status, level) in expected.items():
         c = claim(fact_id)
-        assert (ds.value(c, SC.status), ds.value(c, SC.level)) == (concept("status", status), concept("level", level)), fact_id
+        assert (ds.value(c, SC.status), ds.value(c, SC.level)) == (
+            concept("status", status),
+            concept("level", level),
+        ), fact_id
     # Contributions: a country or an organisation provides a payload.
     nils = entity_iri("payload", "NILS", within="Chang'e-6")
     esa = entity_iri("org", "European Space Agency")
@@ -424,8 +480,11 @@ def test_disputes_are_linked_both_ways(ds):
     disputed, application = claim("ilrs-turkey-disputed"), claim("ilrs-turkey-application")
     assert (disputed, SC.contradicts, application) in ds and (application, SC.contradicts, disputed) in ds
     # A note naming a fact that does not disagree is a see-also, not a contradiction.
-    assert (claim("apsco-convention-turkey"), URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
-            claim("apsco-member-turkey")) in ds
+    assert (
+        claim("apsco-convention-turkey"),
+        URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+        claim("apsco-member-turkey"),
+    ) in ds
 
 
 # ------------------------------------------------------------------------------------------------
@@ -459,7 +518,11 @@ def test_bloc_timeline(stores):
     assert {r["year"]: int(r["joins"]) for r in rows if r["bloc"] == str(ILRS)} == ILRS_BY_YEAR
     assert {r["year"]: int(r["joins"]) for r in rows if r["bloc"] == str(APSCO)} == APSCO_BY_YEAR
     as_of = answer(stores, "bloc-timeline", asOf=Literal("2022-12-31", datatype=XSD.date))
-    assert {r["year"]: int(r["joins"]) for r in as_of if r["bloc"] == str(ARTEMIS)} == {"2020": 9, "2021": 5, "2022": 9}
+    assert {r["year"]: int(r["joins"]) for r in as_of if r["bloc"] == str(ARTEMIS)} == {
+        "2020": 9,
+        "2021": 5,
+        "2022": 9,
+    }
     assert {r["asOf"] for r in as_of} == {"2022-12-31"}
 
 
@@ -469,11 +532,23 @@ def overlap(rows):
 
 def test_countries_in_more_than_one_bloc(stores):
     rows = overlap(answer(stores, "bloc-overlap"))
-    assert {c for c, _ in rows} == {"Bahrain", "Bangladesh", "China", "Egypt", "Pakistan", "Peru", "Senegal",
-                                    "Thailand", "Turkey"}
+    assert {c for c, _ in rows} == {
+        "Bahrain",
+        "Bangladesh",
+        "China",
+        "Egypt",
+        "Pakistan",
+        "Peru",
+        "Senegal",
+        "Thailand",
+        "Turkey",
+    }
     # In both the ILRS and the Artemis Accords, with both dates (Bahrain's ILRS tie is disputed, undated).
-    both = {c for c in {c for c, _ in rows}
-            if (c, "International Lunar Research Station") in rows and (c, "Artemis Accords") in rows}
+    both = {
+        c
+        for c in {c for c, _ in rows}
+        if (c, "International Lunar Research Station") in rows and (c, "Artemis Accords") in rows
+    }
     assert both == {"Bahrain", "Senegal", "Thailand"}
     assert rows["Thailand", "International Lunar Research Station"] == ("2024-04-05", "false")
     assert rows["Thailand", "Artemis Accords"] == ("2024-12-16", "false")
@@ -494,13 +569,16 @@ def test_bloc_overlap_as_of_a_date(stores):
     # never joined on a date (before issue 16 they vanished at every date).
     assert {c for c, _ in mid_2024} == {"Bahrain", "China", "Egypt", "Pakistan", "Peru", "Thailand", "Turkey"}
     undated = {(r["countryLabel"], r["blocLabel"]) for r in rows if r["undated"] == "true"}
-    assert undated == {("Bahrain", "International Lunar Research Station"),
-                       ("Turkey", "International Lunar Research Station")}
+    assert undated == {
+        ("Bahrain", "International Lunar Research Station"),
+        ("Turkey", "International Lunar Research Station"),
+    }
     assert all(r["joined"] is None for r in rows if r["undated"] == "true")
     assert ("Thailand", "Artemis Accords") not in mid_2024
     late = answer(stores, "bloc-overlap", asOf=Literal("2026-01-01", datatype=XSD.date))
     assert ("Turkey", "International Lunar Research Station", "true") in {
-        (r["countryLabel"], r["blocLabel"], r["undated"]) for r in late}
+        (r["countryLabel"], r["blocLabel"], r["undated"]) for r in late
+    }
     # China's ILRS date is a month: it counts from 1 June 2021, not before.
     before = overlap(answer(stores, "bloc-overlap", asOf=Literal("2021-05-31", datatype=XSD.date)))
     on = overlap(answer(stores, "bloc-overlap", asOf=Literal("2021-06-01", datatype=XSD.date)))
@@ -512,13 +590,26 @@ def test_disputed_claims_side_by_side_with_both_sources(stores, ds):
     rows = answer(stores, "disputed-claims")
     iga = [r for r in rows if r["aboutLabel"] == "China and Russia"]
     assert {(r["date"], r["otherDate"]) for r in iga} == {("2022-12", "2022-04"), ("2022-04", "2022-12")}
-    sides = {(label(ds, URIRef(r["source"])).split(",")[0], label(ds, URIRef(r["otherSource"])).split(",")[0]) for r in iga}
+    sides = {
+        (label(ds, URIRef(r["source"])).split(",")[0], label(ds, URIRef(r["otherSource"])).split(",")[0])
+        for r in iga
+    }
     assert sides == {("Aviation Week", "Vestnik Kavkaza"), ("Vestnik Kavkaza", "Aviation Week")}
     turkey = [r for r in rows if r["aboutLabel"] == "Turkey in International Lunar Research Station"]
-    pairs = {(r["status"].rsplit("/", 1)[-1], r["otherStatus"].rsplit("/", 1)[-1], r["otherSource"] == r["source"]) for r in turkey}
+    pairs = {
+        (r["status"].rsplit("/", 1)[-1], r["otherStatus"].rsplit("/", 1)[-1], r["otherSource"] == r["source"])
+        for r in turkey
+    }
     # The article (hedged) and the table's restatement of it (disputed), each against the application.
     assert pairs == {("signatory", "applicant", False)}
-    assert {r["source"] for r in turkey} == {str(ARTICLE), str(ID[f"source/{source_slug('https://africaflying.com/china-selects-international-payloads-for-change-8-lunar-south-pole-mission', 'SpaceNews (repost on africaflying.com)')}"])}
+    assert {r["source"] for r in turkey} == {
+        str(ARTICLE),
+        str(
+            ID[
+                f"source/{source_slug('https://africaflying.com/china-selects-international-payloads-for-change-8-lunar-south-pole-mission', 'SpaceNews (repost on africaflying.com)')}"
+            ]
+        ),
+    }
     bahrain = [r for r in rows if r["aboutLabel"] == "Bahrain in International Lunar Research Station"]
     assert len(bahrain) == 4
     kazakhstan = [r for r in rows if r["aboutLabel"] == "Kazakhstan in International Lunar Research Station"]
@@ -531,7 +622,9 @@ def test_source_coverage(stores):
     thailand_ilrs = relationship_iri("participation", entity_iri("country", "Thailand"), ILRS)
     assert str(thailand_ilrs) not in facts  # the article and SpaceNews
     oman = facts[str(relationship_iri("participation", entity_iri("country", "Oman"), ARTEMIS))]
-    assert oman["firstLabel"] == "Oman" and oman["sourceLabel"].startswith("Starlust") and oman["claims"] == "1"
+    assert (
+        oman["firstLabel"] == "Oman" and oman["sourceLabel"].startswith("Starlust") and oman["claims"] == "1"
+    )
     # Two claims, one source: Indonesia's APSCO signature is in two rows of two sources, so it is not here.
     assert str(relationship_iri("participation", entity_iri("country", "Indonesia"), APSCO)) not in facts
     agreements = answer(stores, "source-coverage", kind=SC.Agreement)
@@ -542,8 +635,11 @@ def test_source_coverage(stores):
     }
     # Russia and China: a 2021 roadmap, a 2022 memorandum and a 2022 agreement are three
     # instruments, three nodes, each from one source (they shared one node before issue 16)
-    russia = sorted(r["fact"].rsplit("/", 2)[-2] + "/" + r["fact"].rsplit("/", 1)[-1]
-                    for r in agreements if r["secondLabel"] == "Russia")
+    russia = sorted(
+        r["fact"].rsplit("/", 2)[-2] + "/" + r["fact"].rsplit("/", 1)[-1]
+        for r in agreements
+        if r["secondLabel"] == "Russia"
+    )
     assert russia == ["agreement/2022-12", "mou/2022-04", "roadmap/2021-06-16"]
 
 
@@ -553,11 +649,27 @@ def test_payload_countries_by_bloc(stores):
     for r in rows:
         by_mission.setdefault(r["missionLabel"], set()).add(r["countryLabel"])
     assert by_mission["Chang'e-6"] == {"China", "France", "Italy", "Pakistan", "Sweden"}
-    assert by_mission["Chang'e-7"] == {"Bahrain", "China", "Egypt", "Hawaii", "Italy", "Russia", "Switzerland", "Thailand"}
+    assert by_mission["Chang'e-7"] == {
+        "Bahrain",
+        "China",
+        "Egypt",
+        "Hawaii",
+        "Italy",
+        "Russia",
+        "Switzerland",
+        "Thailand",
+    }
     assert {"Hong Kong", "Turkey", "Iran", "South Africa", "Peru"} <= by_mission["Chang'e-8"]
-    thai7 = {r["blocLabel"]: r["joined"] for r in rows if r["missionLabel"] == "Chang'e-7" and r["countryLabel"] == "Thailand"}
-    assert thai7 == {"International Lunar Research Station": "2024-04-05", "Artemis Accords": "2024-12-16",
-                     "Asia-Pacific Space Cooperation Organization": "2005-10-28"}
+    thai7 = {
+        r["blocLabel"]: r["joined"]
+        for r in rows
+        if r["missionLabel"] == "Chang'e-7" and r["countryLabel"] == "Thailand"
+    }
+    assert thai7 == {
+        "International Lunar Research Station": "2024-04-05",
+        "Artemis Accords": "2024-12-16",
+        "Asia-Pacific Space Cooperation Organization": "2005-10-28",
+    }
     ce6 = answer(stores, "payload-countries-by-bloc", mission=entity_iri("mission", "Chang'e-6"))
     assert {r["countryLabel"] for r in ce6} == by_mission["Chang'e-6"]
 
@@ -576,9 +688,11 @@ def test_the_views_get_bloc_dates_from_the_table(ds):
 
     G = to_networkx(ds, "countries")
     thailand = G.nodes["country:thailand"]
-    assert set(thailand["blocs"].split(";")) >= {"initiative:international-lunar-research-station",
-                                                  "agent:asia-pacific-space-cooperation-organization",
-                                                  "initiative:artemis-accords"}
+    assert set(thailand["blocs"].split(";")) >= {
+        "initiative:international-lunar-research-station",
+        "agent:asia-pacific-space-cooperation-organization",
+        "initiative:artemis-accords",
+    }
     assert thailand["since:initiative:artemis-accords"] == "2024-12-16"
     assert thailand["since:initiative:international-lunar-research-station"] == "2024-04-05"
     assert G.nodes["country:oman"]["since:initiative:artemis-accords"] == "2026-01-26"
@@ -611,7 +725,8 @@ def test_names_resolve_through_find_entity_before_a_new_entity_is_minted(root, t
         ",".join(COLUMNS) + "\n"
         "cnsa-thai,the China National Space Administration,space_agency,agreement_with,Thailand,country,"
         "2024-04-05,day,,reported,Test row,https://example.org/a,Example News,2024-04-06,\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     out = tmp_path / "graph"
     assert main(["--root", str(root), "import-table", str(table), "--out", str(out)]) == 0
     entities = (out / "reference" / "table-entities.ttl").read_text(encoding="utf-8")

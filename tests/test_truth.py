@@ -47,8 +47,11 @@ def in_both_by_shortcuts(store) -> set[str]:
 
 
 def in_both_by_view(G) -> set[str]:
-    return {n for n, d in G.nodes(data=True)
-            if d["kind"] == "country" and {ILRS, ARTEMIS} <= set(d["blocs"].split(";"))}
+    return {
+        n
+        for n, d in G.nodes(data=True)
+        if d["kind"] == "country" and {ILRS, ARTEMIS} <= set(d["blocs"].split(";"))
+    }
 
 
 def in_both_by_view_edges(G) -> set[str]:
@@ -73,7 +76,9 @@ def in_both_by_page(data: dict) -> set[str]:
         if bloc in BLOC_LABELS and kinds.get(country) == "country":
             tied.setdefault(country, set()).add(bloc)
     from_edges = {c for c, bs in tied.items() if bs == set(BLOC_LABELS)}
-    from_nodes = {n["id"] for n in data["nodes"] if n["kind"] == "country" and {ILRS, ARTEMIS} <= set(n["blocs"])}
+    from_nodes = {
+        n["id"] for n in data["nodes"] if n["kind"] == "country" and {ILRS, ARTEMIS} <= set(n["blocs"])
+    }
     assert from_edges == from_nodes
     return from_nodes
 
@@ -119,7 +124,7 @@ def test_stats_network_brokers_use_the_same_membership(root, capsys):
 
     assert main(["--root", str(root), "stats", "--network"]) == 0
     out = capsys.readouterr().out
-    part = out[out.index("Brokers"):out.index("Connected components")]
+    part = out[out.index("Brokers") : out.index("Connected components")]
     for name in ("Thailand", "Senegal", "Bahrain"):
         assert name in part
     for name in ("Oman", "Switzerland"):
@@ -131,16 +136,24 @@ def test_oman_and_switzerland_are_tied_but_not_members(ds):
     for country in ("country:oman", "country:switzerland"):
         ties = G.get_edge_data(country, ILRS)
         assert ties and "membership" not in ties, (country, ties)
-        assert all(d["relation"] == "involvement" and d["level"] in ("sub-national", "organisation")
-                   for d in ties.values())
+        assert all(
+            d["relation"] == "involvement" and d["level"] in ("sub-national", "organisation")
+            for d in ties.values()
+        )
         assert ILRS not in G.nodes[country]["blocs"].split(";")
     # and the shortcut edges say the same
     sc = "https://w3id.org/spacecoop/ns#"
     for country in ("oman", "switzerland"):
-        c, ilrs = URIRef(ID + f"country/{country}"), URIRef(ID + "initiative/international-lunar-research-station")
+        c, ilrs = (
+            URIRef(ID + f"country/{country}"),
+            URIRef(ID + "initiative/international-lunar-research-station"),
+        )
         assert (c, URIRef(sc + "participatesIn"), ilrs) not in ds
-    assert (URIRef(ID + "country/switzerland"), URIRef(sc + "involvedIn"),
-            URIRef(ID + "initiative/international-lunar-research-station")) in ds
+    assert (
+        URIRef(ID + "country/switzerland"),
+        URIRef(sc + "involvedIn"),
+        URIRef(ID + "initiative/international-lunar-research-station"),
+    ) in ds
 
 
 def test_involvement_is_not_membership_in_the_ontology(ds):
@@ -198,7 +211,9 @@ def test_turkey_has_no_since_date(ds):
 def test_undated_ties_stay_under_as_of(ds):
     result = run_query(ds, "bloc-overlap", {"asOf": Literal("2026-01-01", datatype=XSD.date)})
     rows = [dict(zip(result.vars, r)) for r in result.rows]
-    bahrain = [r for r in rows if str(r["country"]).endswith("/bahrain") and str(r["bloc"]).endswith("station")]
+    bahrain = [
+        r for r in rows if str(r["country"]).endswith("/bahrain") and str(r["bloc"]).endswith("station")
+    ]
     assert len(bahrain) == 1 and bahrain[0]["joined"] is None and bahrain[0]["undated"].toPython() is True
 
 
@@ -270,15 +285,21 @@ def test_every_evidence_row_has_words(ds):
         rows = _evidence(ds, entity)
         assert rows
         assert all(r.get("quote") or r.get("detail") for r in rows), entity
-    ilrs = run_query(ds, "initiative-participants",
-                     {"initiative": URIRef(ID + "initiative/international-lunar-research-station")}).dicts()
+    ilrs = run_query(
+        ds,
+        "initiative-participants",
+        {"initiative": URIRef(ID + "initiative/international-lunar-research-station")},
+    ).dicts()
     assert all(r.get("evidence") or r.get("detail") for r in ilrs)
     assert any(r.get("date") for r in ilrs) and any(r.get("note") for r in ilrs)
 
 
 def test_evidence_on_the_article_graph(article_ds):
     rows = _evidence(article_ds, "Turkey")
-    assert [str(r["claim"]).rsplit("/", 1)[1] for r in rows] == ["ilrs-national-turkey-hedged", "ilrs-signed-up-turkey"]
+    assert [str(r["claim"]).rsplit("/", 1)[1] for r in rows] == [
+        "ilrs-national-turkey-hedged",
+        "ilrs-signed-up-turkey",
+    ]
     assert all("date" not in r for r in rows)
     assert all(str(r["aboutLabel"]) == "Turkey in International Lunar Research Station" for r in rows)
 
@@ -297,7 +318,10 @@ def test_through_apsco_only_where_a_source_says_it(ds):
     swiss = [r for r in rows if str(r["countryLabel"]) == "Switzerland"]
     assert swiss and all(not str(r.get("level", "")).endswith("/national") for r in swiss)
     rows8 = run_named(ds, "payload-countries-and-initiative", mission="Chang'e-8", initiative="ILRS").dicts()
-    assert {str(r["countryLabel"]) for r in rows8 if str(r["tie"]) == "through-organization"} == {"Iran", "Peru"}
+    assert {str(r["countryLabel"]) for r in rows8 if str(r["tie"]) == "through-organization"} == {
+        "Iran",
+        "Peru",
+    }
 
 
 # --------------------------------------------------------------------------- country-partners
@@ -338,8 +362,11 @@ def test_country_partners_join_across_sources(article_root, tmp_path):
     ds = load_dataset(root)
     for store in (MemoryStore(ds), open_store("oxigraph", ds)):
         result = run_query(store, "country-partners")
-        pairs = {(curie(str(r["a"])), curie(str(r["b"]))): int(r["sources"]) for r in result.dicts()
-                 if str(r["via"]).endswith("pakistan-lunar-rover")}
+        pairs = {
+            (curie(str(r["a"])), curie(str(r["b"]))): int(r["sources"])
+            for r in result.dicts()
+            if str(r["via"]).endswith("pakistan-lunar-rover")
+        }
         # SUPARCO (Pakistan) in the article, Rover Works (Italy) in the added report: partners
         assert pairs[("country:italy", "country:pakistan")] == 2
 
@@ -352,8 +379,11 @@ ARTICLE_SOURCE = URIRef(ID + "source/spacenews-2025-04-25-change-8-payloads")
 def test_byline_years_are_marked_as_inferred(article_ds):
     from spacecoop.namespaces import SC
 
-    carries = [c for c in article_ds.subjects(SC.about, None)
-               if "/carries-" in str(c) and article_ds.value(c, SC.date) is not None]
+    carries = [
+        c
+        for c in article_ds.subjects(SC.about, None)
+        if "/carries-" in str(c) and article_ds.value(c, SC.date) is not None
+    ]
     assert len(carries) == 10
     assert all("byline" in str(article_ds.value(c, SC.dateInferredFrom)) for c in carries)
     xinhua = URIRef(ID + "claim/spacenews-2025-04-25-change-8-payloads/xinhua-report")
@@ -377,7 +407,9 @@ def test_the_spacenews_attribution_says_what_it_rests_on(article_ds):
 
     note = str(article_ds.value(ARTICLE_SOURCE, SKOS.note))
     assert "never names SpaceNews" in note
-    assert "spacenews" in str(article_ds.value(ARTICLE_SOURCE, URIRef("https://w3id.org/spacecoop/ns#originalPublisher")))
+    assert "spacenews" in str(
+        article_ds.value(ARTICLE_SOURCE, URIRef("https://w3id.org/spacecoop/ns#originalPublisher"))
+    )
 
 
 def test_table_partners_are_organisation_level(ds):
@@ -420,7 +452,9 @@ _PAGE_ANSWER = """([ilrs, artemis]) => {
 }"""
 
 
-@pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+@pytest.mark.skipif(
+    not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
+)
 @pytest.mark.parametrize("graph", ["article", "full"])
 def test_the_page_in_chromium_gives_the_same_answer(graph, article_ds, ds, tmp_path):
     from playwright.sync_api import sync_playwright
@@ -430,8 +464,16 @@ def test_the_page_in_chromium_gives_the_same_answer(graph, article_ds, ds, tmp_p
     d = article_ds if graph == "article" else ds
     expected = sorted(all_answers(d)["bloc-overlap"])
     page_file = write_html(to_networkx(d, "countries"), tmp_path / "countries.html")
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
         try:
@@ -448,10 +490,29 @@ def test_the_page_in_chromium_gives_the_same_answer(graph, article_ds, ds, tmp_p
 
 
 def test_national_ilrs_members_of_the_article_on_two_surfaces(article_ds):
-    expected = {f"country:{c}" for c in (
-        "azerbaijan", "bahrain", "belarus", "china", "egypt", "kazakhstan", "nicaragua", "pakistan",
-        "russia", "senegal", "serbia", "south-africa", "thailand", "turkey", "venezuela")}
-    q = SHORTCUT_QUERY.replace(",\n                             <https://w3id.org/spacecoop/id/initiative/artemis-accords>", "")
+    expected = {
+        f"country:{c}"
+        for c in (
+            "azerbaijan",
+            "bahrain",
+            "belarus",
+            "china",
+            "egypt",
+            "kazakhstan",
+            "nicaragua",
+            "pakistan",
+            "russia",
+            "senegal",
+            "serbia",
+            "south-africa",
+            "thailand",
+            "turkey",
+            "venezuela",
+        )
+    }
+    q = SHORTCUT_QUERY.replace(
+        ",\n                             <https://w3id.org/spacecoop/id/initiative/artemis-accords>", ""
+    )
     assert {curie(str(r[0])) for r in run_query(article_ds, q).rows} == expected
     G = to_networkx(article_ds, "countries")
     assert {n for n, d in G.nodes(data=True) if ILRS in d["blocs"].split(";")} == expected

@@ -33,8 +33,16 @@ def test_the_graph_conforms(root, loaded):
     report = validate(root, loaded=loaded)
     assert report.violations == ()
     assert report.conforms
-    assert report.checked == ("shacl", "unknown-term", "quote", "check", "entities", "agreement-iri", "sources",
-                              "rdf-term")
+    assert report.checked == (
+        "shacl",
+        "unknown-term",
+        "quote",
+        "check",
+        "entities",
+        "agreement-iri",
+        "sources",
+        "rdf-term",
+    )
 
 
 def test_quotes_are_checked_when_the_source_text_is_at_hand(root, loaded):
@@ -135,7 +143,9 @@ def test_debug_shows_the_traceback(root, tmp_path):
 
 def test_broken_shapes_file_exits_2(root, tmp_path, capsys):
     project = copy_project(root, tmp_path / "project")
-    (project / "ontology" / "shapes.ttl").write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n<a> sh:path .\n")
+    (project / "ontology" / "shapes.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<a> sh:path .\n"
+    )
     assert main(["--root", str(project), "validate"]) == 2
     assert "shapes.ttl" in capsys.readouterr().err
 
@@ -155,15 +165,20 @@ def test_a_violation_on_a_shared_node_names_only_the_file_at_fault(root, tmp_pat
     # The article describes this development; a second source gives it a country as developer.
     # The node sits in both files, but only the second states the bad triple.
     project = copy_project(root, tmp_path / "project")
-    node = ("development/payload/change-8/pakistan-lunar-rover/org/"
-            "pakistan-space-and-upper-atmosphere-research-commission")
+    node = (
+        "development/payload/change-8/pakistan-lunar-rover/org/"
+        "pakistan-space-and-upper-atmosphere-research-commission"
+    )
     bad = project / "graph" / "sources" / "fixture.trig"
-    bad.write_text(f"""@base <https://w3id.org/spacecoop/id/> .
+    bad.write_text(
+        f"""@base <https://w3id.org/spacecoop/id/> .
 @prefix sc: <https://w3id.org/spacecoop/ns#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix schema: <https://schema.org/> .
 <source/fixture> a sc:Source ; skos:prefLabel "Test fixture"@en ; schema:publisher <org/elon-musk-monitor> .
 <source/fixture> {{ <{node}> sc:developer <country/pakistan> . }}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     report = validate(project)
     wrong = [v for v in report.violations if v.rule == "shacl" and v.value == "country:pakistan"]
     assert wrong, "\n".join(map(str, report.violations))
@@ -188,8 +203,11 @@ def refusals(ds) -> list[str]:
     from spacecoop.store import open_store
 
     out = []
-    for name, step in (("build", lambda: serialize_all(ds)), ("viz", lambda: build_pages(ds)),
-                       ("serve", lambda: open_store("oxigraph", ds).query("SELECT * WHERE { ?s ?p ?o } LIMIT 1"))):
+    for name, step in (
+        ("build", lambda: serialize_all(ds)),
+        ("viz", lambda: build_pages(ds)),
+        ("serve", lambda: open_store("oxigraph", ds).query("SELECT * WHERE { ?s ?p ?o } LIMIT 1")),
+    ):
         try:
             step()
         except Exception as exc:  # noqa: BLE001 - any failure counts as a refusal here
@@ -218,12 +236,22 @@ def test_a_literal_over_16_mib_is_a_violation(root, tmp_path):
 
     project = copy_project(root, tmp_path / "project")
     lines = (DATA / "invalid" / "misspelt-property.trig").read_text(encoding="utf-8").splitlines()[1:]
-    text = "\n".join(lines).replace(" sc:certanity certainty:stated ;", "").replace(
-        "prov:wasDerivedFrom <source/fixture> .", 'prov:wasDerivedFrom <source/fixture> ; sc:note "' + "x" * (17 * 2**20) + '"@en .')
+    text = (
+        "\n".join(lines)
+        .replace(" sc:certanity certainty:stated ;", "")
+        .replace(
+            "prov:wasDerivedFrom <source/fixture> .",
+            'prov:wasDerivedFrom <source/fixture> ; sc:note "' + "x" * (17 * 2**20) + '"@en .',
+        )
+    )
     target = project / "graph" / "sources" / "huge-literal.trig"
     target.write_text(text, encoding="utf-8")
     with pytest.raises(MemoryError, match="buffer maximal size"):
-        list(pyoxigraph.parse(path=str(target), format=pyoxigraph.RdfFormat.TRIG, base_iri="https://w3id.org/spacecoop/id/"))
+        list(
+            pyoxigraph.parse(
+                path=str(target), format=pyoxigraph.RdfFormat.TRIG, base_iri="https://w3id.org/spacecoop/id/"
+            )
+        )
     report = validate(project)
     found = [v for v in report.violations if v.rule == "rdf-term"]
     assert len(found) == 1 and found[0].files == (str(target),) and found[0].node == "id:claim/fixture/c1"
@@ -233,17 +261,49 @@ def test_a_literal_over_16_mib_is_a_violation(root, tmp_path):
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-TRICKY_IRIS = ["http://example.org/a'b", "http://example.org/~x", "urn:x:y", "mailto:a@b.c", "http://example.org/%20",
-               "http://example.org/é", "http://example.org/a?b=c&d", "tag:a,2020:x", "http://example.org/😀",
-               "http://ex.org/a(b)", "http://ex.org/a*b!$;=,", "http://[::1]/x", "http://example.org/a%2F",
-               "http://example.org/\u2028", "http://example.org/\x85", "http://example.org/\ufffe"]
+TRICKY_IRIS = [
+    "http://example.org/a'b",
+    "http://example.org/~x",
+    "urn:x:y",
+    "mailto:a@b.c",
+    "http://example.org/%20",
+    "http://example.org/é",
+    "http://example.org/a?b=c&d",
+    "tag:a,2020:x",
+    "http://example.org/😀",
+    "http://ex.org/a(b)",
+    "http://ex.org/a*b!$;=,",
+    "http://[::1]/x",
+    "http://example.org/a%2F",
+    "http://example.org/\u2028",
+    "http://example.org/\x85",
+    "http://example.org/\ufffe",
+]
 TRICKY_LITERALS = [
-    ("\x00", None, None), ("\x7f", None, None), ("a\u2028b", None, None), ("a\x85b\x0cc\x1dd", None, None),
-    ("\ufffe", None, None), ("\U0010ffff", None, None), ("😀", None, None), ("\\", None, None), ('"""', None, None),
-    ("a\nb", None, None), ("a\n@prefix x: <y> .\nb", None, None), ("a\rb", None, None), ("\t", None, None), ("'''", None, None), ("</script>", None, None),
-    ("x", "en-Latn-GB", None), ("x", "x-private", None), ("x", "EN", None), ("abc", None, XSD_NS + "integer"),
-    ("2024-02-30", None, XSD_NS + "date"), ("x", None, "http://example.org/dt"), ("<b>x</b>", None, RDF_NS + "HTML"),
-    ("x\ud800", None, None), ("x", "en-verylongsubtag", None),
+    ("\x00", None, None),
+    ("\x7f", None, None),
+    ("a\u2028b", None, None),
+    ("a\x85b\x0cc\x1dd", None, None),
+    ("\ufffe", None, None),
+    ("\U0010ffff", None, None),
+    ("😀", None, None),
+    ("\\", None, None),
+    ('"""', None, None),
+    ("a\nb", None, None),
+    ("a\n@prefix x: <y> .\nb", None, None),
+    ("a\rb", None, None),
+    ("\t", None, None),
+    ("'''", None, None),
+    ("</script>", None, None),
+    ("x", "en-Latn-GB", None),
+    ("x", "x-private", None),
+    ("x", "EN", None),
+    ("abc", None, XSD_NS + "integer"),
+    ("2024-02-30", None, XSD_NS + "date"),
+    ("x", None, "http://example.org/dt"),
+    ("<b>x</b>", None, RDF_NS + "HTML"),
+    ("x\ud800", None, None),
+    ("x", "en-verylongsubtag", None),
 ]
 
 
@@ -282,8 +342,10 @@ def test_every_term_the_check_accepts_builds_reads_back_draws_and_serves(term):
         return
     assert refusals(ds) == []
     files = serialize_all(ds)
-    for name, fmt, ox in (("spacecoop.trig", "trig", pyoxigraph.RdfFormat.TRIG),
-                          ("spacecoop.nq", "nquads", pyoxigraph.RdfFormat.N_QUADS)):
+    for name, fmt, ox in (
+        ("spacecoop.trig", "trig", pyoxigraph.RdfFormat.TRIG),
+        ("spacecoop.nq", "nquads", pyoxigraph.RdfFormat.N_QUADS),
+    ):
         back = Dataset()
         back.parse(data=files[name].decode("utf-8"), format=fmt)
         assert isomorphic(back.graph(URIRef("http://example.org/g")), g), name
@@ -294,7 +356,8 @@ def test_every_term_the_check_accepts_builds_reads_back_draws_and_serves(term):
 def test_a_quoted_source_without_stored_text_is_named_in_the_summary(root, tmp_path, capsys):
     # It used to be one "skipped" line among 97 (a misspelt local-copy property looks the same).
     project = copy_project(root, tmp_path / "project")
-    (project / "graph" / "sources" / "fixture.trig").write_text("""@base <https://w3id.org/spacecoop/id/> .
+    (project / "graph" / "sources" / "fixture.trig").write_text(
+        """@base <https://w3id.org/spacecoop/id/> .
 @prefix sc: <https://w3id.org/spacecoop/ns#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix schema: <https://schema.org/> . @prefix prov: <http://www.w3.org/ns/prov#> .
 @prefix org: <http://www.w3.org/ns/org#> .
@@ -308,7 +371,9 @@ def test_a_quoted_source_without_stored_text_is_named_in_the_summary(root, tmp_p
         sc:quote "The selection includes a number of countries" ;
         sc:certainty <https://w3id.org/spacecoop/vocab/certainty/stated> ; prov:wasDerivedFrom <source/fixture> .
 }
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     assert main(["--root", str(project), "validate"]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("skipped:"))
     assert "1 QUOTED but without a stored text, so never checked (source:fixture)" in line

@@ -116,8 +116,7 @@ def centrality(G) -> list[Centrality]:
     deg = nx.degree_centrality(S) if S.number_of_nodes() > 1 else {n: 0.0 for n in S}
     btw = _betweenness(S)
     out = [
-        Centrality(n, _label(G, n), str(G.nodes[n].get("kind", "")), S.degree(n), deg[n], btw[n])
-        for n in S
+        Centrality(n, _label(G, n), str(G.nodes[n].get("kind", "")), S.degree(n), deg[n], btw[n]) for n in S
     ]
     return sorted(out, key=lambda c: (-c.betweenness, -c.degree, str(c.node)))
 
@@ -153,9 +152,7 @@ def communities(G, method: str = "greedy") -> list[Community]:
         raise UsageError(f"unknown community method {method!r}; expected greedy or louvain")
     ordered = sorted((sorted(map(str, g)) for g in groups), key=lambda g: (-len(g), g))
     lookup = {str(n): n for n in G}
-    return [
-        Community(i, tuple(g), tuple(_label(G, lookup[n]) for n in g)) for i, g in enumerate(ordered, 1)
-    ]
+    return [Community(i, tuple(g), tuple(_label(G, lookup[n]) for n in g)) for i, g in enumerate(ordered, 1)]
 
 
 def modularity(G, comms: list[Community]) -> float:
@@ -227,16 +224,22 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
     console.print(f"{view} view: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
 
     table = Table(title=f"Centrality (top {top} by betweenness)", title_justify="left")
-    for col, just in (("label", "left"), ("kind", "left"), ("degree", "right"),
-                      ("degree c.", "right"), ("betweenness", "right")):
+    for col, just in (
+        ("label", "left"),
+        ("kind", "left"),
+        ("degree", "right"),
+        ("degree c.", "right"),
+        ("betweenness", "right"),
+    ):
         table.add_column(col, justify=just)
     for c in centrality(G)[:top]:
         table.add_row(c.label, c.kind, str(c.degree), f"{c.degree_centrality:.3f}", f"{c.betweenness:.3f}")
     console.print(table)
 
     comms = communities(G, method)
-    table = Table(title=f"Communities ({method} modularity, Q = {modularity(G, comms):.3f})",
-                  title_justify="left")
+    table = Table(
+        title=f"Communities ({method} modularity, Q = {modularity(G, comms):.3f})", title_justify="left"
+    )
     table.add_column("#", justify="right")
     table.add_column("size", justify="right")
     table.add_column("members", overflow="fold")

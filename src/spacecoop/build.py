@@ -3,7 +3,7 @@
 Outputs are deterministic (re-running gives byte-identical files) and published all at once
 (:func:`publish`). The contract, for a build into ``dist``:
 
-* ``dist`` is a symbolic link to ``.dist.spacecoop/v-XXXXXXXX/``, a folder that holds the
+* ``dist`` is a symbolic link to ``.dist.spacecoop/v-<8 random characters>/``, a folder that holds the
   complete outputs of one build and nothing else. A build writes every file into a new version
   folder there, flushes it to disk, and then switches the link with a single ``rename``. A reader
   therefore sees all old or all new outputs, whenever the build is interrupted (even by SIGKILL
@@ -35,7 +35,7 @@ from pathlib import Path
 from rdflib import RDF, Dataset, Graph, URIRef
 
 from .errors import SpacecoopError
-from .load import ONTOLOGY_GRAPH, Loaded, find_root, load
+from .load import Loaded, find_root, load
 from .namespaces import PREFIXES, SC, bind_prefixes, curie
 
 OUTPUT_FILES = ("spacecoop.trig", "spacecoop.nq", "spacecoop.ttl", "spacecoop.jsonld")
@@ -68,7 +68,13 @@ ENTITY_CLASSES = (
     SC.Event,
     SC.Source,
 )
-RELATIONSHIP_CLASSES = (SC.Participation, SC.PayloadDevelopment, SC.PayloadContribution, SC.PayloadCarriage, SC.Agreement)
+RELATIONSHIP_CLASSES = (
+    SC.Participation,
+    SC.PayloadDevelopment,
+    SC.PayloadContribution,
+    SC.PayloadCarriage,
+    SC.Agreement,
+)
 
 
 def summarize(ds: Dataset) -> Summary:
@@ -415,7 +421,9 @@ class BuildResult:
     files: tuple[Path, ...]
 
 
-def build(out_dir: str | os.PathLike = "dist", root: str | os.PathLike | None = None, *, extra=None) -> BuildResult:
+def build(
+    out_dir: str | os.PathLike = "dist", root: str | os.PathLike | None = None, *, extra=None
+) -> BuildResult:
     """Load every source, validate, and write the dataset to ``out_dir``.
 
     Parameters
@@ -452,4 +460,3 @@ def build(out_dir: str | os.PathLike = "dist", root: str | os.PathLike | None = 
         files.update(extra(loaded))
     written = publish(out_dir, files)
     return BuildResult(summarize(loaded.ds), tuple(written))
-

@@ -94,13 +94,22 @@ class Context:
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Project root (default: the nearest folder upward with ontology/spacecoop.ttl).")
-@click.option("--store", default="memory", show_default=True, envvar="SPACECOOP_STORE",
-              help="Where the data is queried: memory (rdflib, default), oxigraph (pyoxigraph in memory), "
-                   "oxigraph:PATH (pyoxigraph on disk, filled by `load`), sparql:URL[,gsp=URL][,timeout=S] "
-                   "(any SPARQL 1.1 store; sparql:http://HOST:PORT means Oxigraph server's /query and /store). "
-                   "Persistent stores are queried as they stand.")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Project root (default: the nearest folder upward with ontology/spacecoop.ttl).",
+)
+@click.option(
+    "--store",
+    default="memory",
+    show_default=True,
+    envvar="SPACECOOP_STORE",
+    help="Where the data is queried: memory (rdflib, default), oxigraph (pyoxigraph in memory), "
+    "oxigraph:PATH (pyoxigraph on disk, filled by `load`), sparql:URL[,gsp=URL][,timeout=S] "
+    "(any SPARQL 1.1 store; sparql:http://HOST:PORT means Oxigraph server's /query and /store). "
+    "Persistent stores are queried as they stand.",
+)
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
 @click.version_option(package_name="spacecoop")
 @click.pass_context
@@ -110,9 +119,18 @@ def cli(ctx: click.Context, root: Path | None, store: str, debug: bool) -> None:
 
 
 @cli.command()
-@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
-              show_default=True, help="Folder to write the dataset into.")
-@click.option("--verbose", "-v", is_flag=True, help="Also print the full tables of counts (as `spacecoop stats`).")
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder to write the dataset into.",
+)
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Also print the full tables of counts (as `spacecoop stats`)."
+)
 @click.pass_obj
 def build(obj: Context, out_dir: Path, verbose: bool) -> int:
     """Load every source, validate, and write the dataset (TriG, N-Quads, Turtle, JSON-LD).
@@ -128,15 +146,21 @@ def build(obj: Context, out_dir: Path, verbose: bool) -> int:
     if verbose:
         print_summary(s)
     claims = sum(n for _, n in s.claims_by_certainty)
-    click.echo(f"{s.triples:,} triples in {s.graphs} graphs: {len(s.sources)} sources, {claims:,} claims, "
-               f"{sum(n for _, n in s.relationships):,} relationships, {sum(n for _, n in s.entities):,} entities",
-               err=True)
-    click.echo(f"wrote {len(result.files)} files to {out_dir}/: " + ", ".join(p.name for p in result.files), err=True)
+    click.echo(
+        f"{s.triples:,} triples in {s.graphs} graphs: {len(s.sources)} sources, {claims:,} claims, "
+        f"{sum(n for _, n in s.relationships):,} relationships, {sum(n for _, n in s.entities):,} entities",
+        err=True,
+    )
+    click.echo(
+        f"wrote {len(result.files)} files to {out_dir}/: " + ", ".join(p.name for p in result.files), err=True
+    )
     return 0
 
 
 @cli.command()
-@click.option("--verbose", "-v", is_flag=True, help="List every check that could not run, not just their count.")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="List every check that could not run, not just their count."
+)
 @click.pass_obj
 def validate(obj: Context, verbose: bool) -> int:
     """Check the data: SHACL shapes, known terms, verbatim quotes, consistency queries, duplicate
@@ -153,10 +177,18 @@ def validate(obj: Context, verbose: bool) -> int:
 
 
 @cli.command()
-@click.option("--network", is_flag=True,
-              help="Print network analytics instead: centrality, communities, brokers, components.")
-@click.option("--view", type=click.Choice(["countries", "actors", "full"]), default="countries",
-              show_default=True, help="With --network: the projection to measure.")
+@click.option(
+    "--network",
+    is_flag=True,
+    help="Print network analytics instead: centrality, communities, brokers, components.",
+)
+@click.option(
+    "--view",
+    type=click.Choice(["countries", "actors", "full"]),
+    default="countries",
+    show_default=True,
+    help="With --network: the projection to measure.",
+)
 @click.pass_obj
 def stats(obj: Context, network: bool, view: str) -> int:
     """Print counts: triples, entities by class, relationships by kind, claims, sources."""
@@ -201,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # last resort: one line, never a traceback without --debug
         if debug:
             raise
-        click.echo(f"error: {type(exc).__name__}: {_redact(str(exc))} (run with --debug for the traceback)", err=True)
+        click.echo(
+            f"error: {type(exc).__name__}: {_redact(str(exc))} (run with --debug for the traceback)", err=True
+        )
         return 2
     return rv if isinstance(rv, int) else 0
 

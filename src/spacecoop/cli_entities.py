@@ -14,9 +14,13 @@ def entity() -> None:
 
 @entity.command("find")
 @click.argument("names", nargs=-1, required=True)
-@click.option("--kind", "kinds", multiple=True,
-              help="Only entities of this kind (country, region, place, organisation, initiative, mission, "
-                   "payload, rover, event, test); repeat for several.")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    help="Only entities of this kind (country, region, place, organisation, initiative, mission, "
+    "payload, rover, event, test); repeat for several.",
+)
 @click.pass_obj
 def find(obj: Context, names: tuple[str, ...], kinds: tuple[str, ...]) -> int:
     """Print the entity each NAME means: CURIE, kind and country.

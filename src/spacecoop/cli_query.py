@@ -39,7 +39,9 @@ def parse_param_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         name = name.strip()
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise UsageError(f"bad --param {pair!r}: expected NAME=VALUE, e.g. --param mission=mission:change-8")
+            raise UsageError(
+                f"bad --param {pair!r}: expected NAME=VALUE, e.g. --param mission=mission:change-8"
+            )
         if name in out:
             raise UsageError(f"bad --param {pair!r}: parameter {name} given twice")
         out[name] = value
@@ -57,18 +59,32 @@ def _stdin_query():
     except UnicodeDecodeError as exc:
         raise UsageError(f"the query on standard input is not UTF-8: {exc}") from None
     if not text.strip():
-        raise UsageError("no query on standard input (spacecoop query - reads one, e.g. echo 'ASK {}' | spacecoop query -)")
+        raise UsageError(
+            "no query on standard input (spacecoop query - reads one, e.g. echo 'ASK {}' | spacecoop query -)"
+        )
     return NamedQuery(name="-", path=Path("-"), text=text, summary="", columns=(), declared=False)
 
 
 @click.command()
 @click.argument("name", metavar="NAME|FILE.rq|-")
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-              help="Bind a parameter of the query to a CURIE (mission:change-8), an IRI or a label "
-                   "(ILRS); repeatable.")
-@click.option("--format", "-f", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True,
-              help="table (terminal), md (GitHub markdown), csv/tsv/json/xml (SPARQL 1.1 results), "
-                   "turtle/nt/jsonld (CONSTRUCT and DESCRIBE).")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind a parameter of the query to a CURIE (mission:change-8), an IRI or a label (ILRS); repeatable.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(RESULT_FORMATS),
+    default="table",
+    show_default=True,
+    help="table (terminal), md (GitHub markdown), csv/tsv/json/xml (SPARQL 1.1 results), "
+    "turtle/nt/jsonld (CONSTRUCT and DESCRIBE).",
+)
 @click.pass_obj
 def query(obj, name: str, params: tuple[str, ...], fmt: str) -> int:
     """Run a named query from queries/ (see `spacecoop queries`), a .rq file, or - for a query
@@ -210,8 +226,11 @@ def queries(obj, checks: bool) -> int:
     from .query import list_queries
 
     found = list_queries(obj.root, checks=checks)
-    table = Table(caption=f"{len(found)} {'checks' if checks else 'queries'}; run one with "
-                          "`spacecoop query NAME --param NAME=VALUE`", caption_justify="left")
+    table = Table(
+        caption=f"{len(found)} {'checks' if checks else 'queries'}; run one with "
+        "`spacecoop query NAME --param NAME=VALUE`",
+        caption_justify="left",
+    )
     table.add_column("name", no_wrap=True)
     table.add_column("params")
     table.add_column("question", overflow="fold")

@@ -65,12 +65,30 @@ def load(obj) -> int:
 
 
 @click.command()
-@click.option("--sources", "-n", type=click.IntRange(min=1), required=True,
-              help="Number of synthetic sources (one .trig file and named graph each; about 145 triples each).")
-@click.option("--seed", "-s", type=int, default=0, show_default=True,
-              help="Seed of the random choices; one seed gives byte-identical files.")
-@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("synth"),
-              show_default=True, help="Folder to write the synthetic project root into.")
+@click.option(
+    "--sources",
+    "-n",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Number of synthetic sources (one .trig file and named graph each; about 145 triples each).",
+)
+@click.option(
+    "--seed",
+    "-s",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the random choices; one seed gives byte-identical files.",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("synth"),
+    show_default=True,
+    help="Folder to write the synthetic project root into.",
+)
 @click.pass_obj
 def synth(obj, sources: int, seed: int, out_dir: Path) -> int:
     """Write a synthetic corpus shaped like the real data, for tests and benchmarks at scale.
@@ -79,15 +97,20 @@ def synth(obj, sources: int, seed: int, out_dir: Path) -> int:
     graph/sources/*.trig) that spacecoop --root DIR validate accepts. Made-up names, dates and
     quotes; countries and codes are real (pycountry).
     """
-    from .synth import TRIPLES_PER_SOURCE, FIXED_TRIPLES, write_corpus
-
     from rich.progress import Progress
+
+    from .synth import FIXED_TRIPLES, TRIPLES_PER_SOURCE, write_corpus
 
     started = time.perf_counter()
     with Progress(transient=True, console=_stderr()) as bar:
         task = bar.add_task("generating sources", total=sources)
-        result = write_corpus(out_dir, sources, seed, root=obj.root,
-                              progress=lambda done, total: bar.update(task, completed=done))
+        result = write_corpus(
+            out_dir,
+            sources,
+            seed,
+            root=obj.root,
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
     click.echo(
         f"wrote {result.files} files to {out_dir}/ in {time.perf_counter() - started:.1f} s: "
         f"{result.sources} sources, {result.organizations} organisations, {result.missions} missions, "

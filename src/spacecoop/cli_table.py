@@ -11,14 +11,21 @@ from .cli import Context
 
 @click.command("import-table")
 @click.argument("table", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to write into (default: the project's graph/).")
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write into (default: the project's graph/).",
+)
 @click.option("--dry-run", is_flag=True, help="Check, build and validate, but write nothing.")
 @click.option("--no-validate", is_flag=True, help="Write without validating the result first.")
 @click.pass_obj
 @click.pass_context
-def import_table(ctx: click.Context, obj: Context, table: Path, out_dir: Path | None, dry_run: bool,
-                 no_validate: bool) -> int:
+def import_table(
+    ctx: click.Context, obj: Context, table: Path, out_dir: Path | None, dry_run: bool, no_validate: bool
+) -> int:
     """Import a table of sourced facts (CSV) as one source graph per source page.
 
     Rows are grouped by source_url into graph/sources/table-*.trig; entities the project does not
@@ -56,9 +63,14 @@ def import_table(ctx: click.Context, obj: Context, table: Path, out_dir: Path | 
 
 @click.command("add")
 @click.argument("sheet", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--text", "text", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The source's stored text (../shared/sources/NAME.txt): every quote is checked verbatim "
-                   "against it. Without it the sheet is compiled: rows give a detail, no quote.")
+@click.option(
+    "--text",
+    "text",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The source's stored text (../shared/sources/NAME.txt): every quote is checked verbatim "
+    "against it. Without it the sheet is compiled: rows give a detail, no quote.",
+)
 @click.option("--dry-run", is_flag=True, help="Check, build and validate, but write nothing.")
 @click.pass_obj
 @click.pass_context
@@ -86,15 +98,19 @@ def add(ctx: click.Context, obj: Context, sheet: Path, text: Path | None, dry_ru
         left.append(f"{result.pending} pending")
     if result.rejected:
         left.append(f"{result.rejected} rejected")
-    click.echo(f"read {sheet}: {result.facts} facts, {result.new_entities} new entities, {result.people} people"
-               + (f"; left out {' and '.join(left)} row(s) (review)" if left else ""))
+    click.echo(
+        f"read {sheet}: {result.facts} facts, {result.new_entities} new entities, {result.people} people"
+        + (f"; left out {' and '.join(left)} row(s) (review)" if left else "")
+    )
     if text is not None:
         from .load import Layout, find_root
 
         texts = Layout(find_root() if obj.root is None else obj.root.resolve()).texts_dir
         if text.resolve().parent != texts.resolve():
-            click.echo(f"note: {text.name} is not in {texts}/: copy it there, or validate cannot check the quotes",
-                       err=True)
+            click.echo(
+                f"note: {text.name} is not in {texts}/: copy it there, or validate cannot check the quotes",
+                err=True,
+            )
     verb = "would write" if result.dry_run else "wrote"
     if result.changed:
         click.echo(f"{verb} graph/{result.name}")

@@ -29,10 +29,20 @@ def _project(obj, view: str):
 
 
 @click.command()
-@click.option("--view", type=click.Choice(VIEW_CHOICES), default="countries", show_default=True,
-              help="Which projection to draw.")
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="HTML file to write (default: spacecoop-VIEW.html).")
+@click.option(
+    "--view",
+    type=click.Choice(VIEW_CHOICES),
+    default="countries",
+    show_default=True,
+    help="Which projection to draw.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HTML file to write (default: spacecoop-VIEW.html).",
+)
 @click.option("--title", default=None, help="Page title (default: names the view).")
 @click.pass_obj
 def viz(obj, view: str, out: Path | None, title: str | None) -> int:
@@ -50,19 +60,38 @@ def viz(obj, view: str, out: Path | None, title: str | None) -> int:
     out = out or Path(f"spacecoop-{view}.html")
     with Console(stderr=True).status(f"laying out and writing {out}"):
         write_html(G, out, title=title or _TITLES[view])
-    click.echo(f"wrote {out} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges, "
-               f"{out.stat().st_size // 1024} KiB)", err=True)
+    click.echo(
+        f"wrote {out} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges, "
+        f"{out.stat().st_size // 1024} KiB)",
+        err=True,
+    )
     return 0
 
 
 @click.command()
-@click.option("--view", type=click.Choice(VIEW_CHOICES), default="countries", show_default=True,
-              help="Which projection to export.")
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
-              help="Output format (default: from the file suffix; csv must be named).")
-@click.option("--out", "-o", "out", type=click.Path(path_type=Path), required=True,
-              help="File to write, or - for standard output (then --format is needed, and not csv); "
-                   "for csv, a folder that receives nodes.csv and edges.csv.")
+@click.option(
+    "--view",
+    type=click.Choice(VIEW_CHOICES),
+    default="countries",
+    show_default=True,
+    help="Which projection to export.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_CHOICES),
+    default=None,
+    help="Output format (default: from the file suffix; csv must be named).",
+)
+@click.option(
+    "--out",
+    "-o",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="File to write, or - for standard output (then --format is needed, and not csv); "
+    "for csv, a folder that receives nodes.csv and edges.csv.",
+)
 @click.pass_obj
 def export(obj, view: str, fmt: str | None, out: Path) -> int:
     """Export a view of the graph as GraphML, GEXF (Gephi, Cytoscape), node-link JSON, Cytoscape.js
@@ -74,8 +103,10 @@ def export(obj, view: str, fmt: str | None, out: Path) -> int:
 
     to_stdout = str(out) == "-"
     if to_stdout and fmt in (None, "csv"):
-        raise UsageError("-o - writes one document to standard output: name its --format (graphml, gexf, json "
-                         "or cytoscape)")
+        raise UsageError(
+            "-o - writes one document to standard output: name its --format (graphml, gexf, json "
+            "or cytoscape)"
+        )
     G = _project(obj, view)
     if to_stdout:
         with tempfile.TemporaryDirectory(prefix="spacecoop-export-") as tmp:
@@ -83,10 +114,15 @@ def export(obj, view: str, fmt: str | None, out: Path) -> int:
             stdout = sys.stdout.buffer
             stdout.write(written.read_bytes())
             stdout.flush()
-        click.echo(f"wrote {fmt} to standard output ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)",
-                   err=True)
+        click.echo(
+            f"wrote {fmt} to standard output ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges)",
+            err=True,
+        )
         return 0
     files = export_graph(G, out, fmt)
-    click.echo(f"wrote {', '.join(str(p) for p in files)} ({G.number_of_nodes()} nodes, "
-               f"{G.number_of_edges()} edges)", err=True)
+    click.echo(
+        f"wrote {', '.join(str(p) for p in files)} ({G.number_of_nodes()} nodes, "
+        f"{G.number_of_edges()} edges)",
+        err=True,
+    )
     return 0

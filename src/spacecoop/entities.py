@@ -226,8 +226,9 @@ class EntityFinder:
             return ()
         keys = [k for k, nodes in self.by_key.items() if any(ok(n) for n in nodes)]
         best: dict[URIRef, float] = {}
-        for k, score, _ in process.extract(key, keys, scorer=similarity, limit=limit * 4,
-                                           score_cutoff=SUGGESTION_CUTOFF):
+        for k, score, _ in process.extract(
+            key, keys, scorer=similarity, limit=limit * 4, score_cutoff=SUGGESTION_CUTOFF
+        ):
             for node in self.by_key[k]:
                 if ok(node) and score > best.get(node, -1):
                     best[node] = score
@@ -248,8 +249,13 @@ class EntityFinder:
         return f"{record.name} ({record.alpha_2})"
 
 
-def find_entity(name: str, root: str | os.PathLike | None = None, *, graph: Graph | None = None,
-                kinds: Iterable[str] | None = None) -> Lookup:
+def find_entity(
+    name: str,
+    root: str | os.PathLike | None = None,
+    *,
+    graph: Graph | None = None,
+    kinds: Iterable[str] | None = None,
+) -> Lookup:
     """Return what entity ``name`` means in the project's graph.
 
     Parameters

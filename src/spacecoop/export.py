@@ -47,7 +47,9 @@ def _cell(value) -> str:
 def _write_csv(G, folder: Path) -> list[Path]:
     node_cols = _columns((d for _, d in G.nodes(data=True)), _NODE_FIRST)
     multi = G.is_multigraph()
-    edges = list(G.edges(keys=True, data=True)) if multi else [(u, v, None, d) for u, v, d in G.edges(data=True)]
+    edges = (
+        list(G.edges(keys=True, data=True)) if multi else [(u, v, None, d) for u, v, d in G.edges(data=True)]
+    )
     edge_cols = _columns((d for *_, d in edges), _EDGE_FIRST)
     nodes_path, edges_path = folder / "nodes.csv", folder / "edges.csv"
     with nodes_path.open("w", encoding="utf-8", newline="") as fh:
@@ -59,7 +61,9 @@ def _write_csv(G, folder: Path) -> list[Path]:
         w = csv.writer(fh)
         w.writerow(["source", "target", *(["key"] if multi else []), *edge_cols])
         for u, v, k, d in edges:
-            w.writerow([_cell(u), _cell(v), *([_cell(k)] if multi else []), *(_cell(d.get(c)) for c in edge_cols)])
+            w.writerow(
+                [_cell(u), _cell(v), *([_cell(k)] if multi else []), *(_cell(d.get(c)) for c in edge_cols)]
+            )
     return [nodes_path, edges_path]
 
 
@@ -109,7 +113,9 @@ def _exportable(G):
         for u, v, k, d in G.edges(keys=True, data=True):
             H.add_edge(u, v, key=f"{u}|{v}|{k}", **{a: b for a, b in d.items() if b not in ("", None)})
     else:
-        H.add_edges_from((u, v, {a: b for a, b in d.items() if b not in ("", None)}) for u, v, d in G.edges(data=True))
+        H.add_edges_from(
+            (u, v, {a: b for a, b in d.items() if b not in ("", None)}) for u, v, d in G.edges(data=True)
+        )
     return H
 
 
@@ -123,12 +129,16 @@ def _write_one(G, path: Path, fmt: str) -> None:
         nx.write_gexf(G, path, encoding="utf-8", prettyprint=True)
     elif fmt == "json":
         data = nx.node_link_data(G, edges="edges")
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
     elif fmt == "cytoscape":
         data = nx.cytoscape_data(G)
         for i, edge in enumerate(data["elements"]["edges"]):  # Cytoscape.js wants an id on every element
             edge["data"].setdefault("id", f"e{i}")
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
 
 
 def export_graph(G, path: str | os.PathLike, fmt: str | None = None) -> list[Path]:

@@ -64,14 +64,41 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_namespaces.py keeps 
 ]
 
 TABLE_COLUMNS = (
-    "fact_id", "subject", "subject_kind", "relation", "object", "object_kind", "date",
-    "date_precision", "status", "certainty", "detail", "source_url", "source_publisher",
-    "source_date", "note",
+    "fact_id",
+    "subject",
+    "subject_kind",
+    "relation",
+    "object",
+    "object_kind",
+    "date",
+    "date_precision",
+    "status",
+    "certainty",
+    "detail",
+    "source_url",
+    "source_publisher",
+    "source_date",
+    "note",
 )
 SHEET_COLUMNS = TABLE_COLUMNS + (
-    "quote", "level", "role", "agreement_kind", "agreement_title", "place", "programme", "signer",
-    "signer_role", "on_behalf_of", "witness", "ordinal", "as_of", "date_inferred_from", "planned",
-    "parent", "established_under", "review",
+    "quote",
+    "level",
+    "role",
+    "agreement_kind",
+    "agreement_title",
+    "place",
+    "programme",
+    "signer",
+    "signer_role",
+    "on_behalf_of",
+    "witness",
+    "ordinal",
+    "as_of",
+    "date_inferred_from",
+    "planned",
+    "parent",
+    "established_under",
+    "review",
 )
 """The fact-sheet columns: the 15 of ``cooperation-facts.csv`` and the sheet's own."""
 
@@ -79,12 +106,22 @@ JOIN = " … "
 """How several verbatim pieces of one quote are joined (space, U+2026, space)."""
 
 OFFICIAL_HINTS = (
-    "state.gov", "nasa.gov", "sansa.org.za", "cnsa.gov.cn", ".gov", "esa.int", "roscosmos",
-    "suparco.gov.pk", "narit.or.th", "apsco.int",
+    "state.gov",
+    "nasa.gov",
+    "sansa.org.za",
+    "cnsa.gov.cn",
+    ".gov",
+    "esa.int",
+    "roscosmos",
+    "suparco.gov.pk",
+    "narit.or.th",
+    "apsco.int",
 )
 OFFICIAL_PUBLISHERS = re.compile(
     r"state department|department of state|\bnasa\b|space agency|space administration|\bministry\b|"
-    r"\bcnsa\b|\bsansa\b|\besa\b|government|embassy", re.IGNORECASE)
+    r"\bcnsa\b|\bsansa\b|\besa\b|government|embassy",
+    re.IGNORECASE,
+)
 
 
 class ExtractError(SpacecoopError):
@@ -109,16 +146,53 @@ class Article:
 
     @property
     def body(self) -> str:
-        return self.text[self.body_start:self.body_end]
+        return self.text[self.body_start : self.body_end]
 
 
 class _TextOfHtml(html.parser.HTMLParser):
     """Collect the text of an HTML page, one line per block, skipping scripts and page chrome."""
 
-    BLOCK = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section", "article",
-             "blockquote", "ul", "ol", "header", "footer", "nav", "aside", "figcaption", "table"})
-    SKIP = frozenset({"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside",
-                      "form", "iframe"})
+    BLOCK = frozenset(
+        {
+            "p",
+            "div",
+            "li",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "br",
+            "tr",
+            "section",
+            "article",
+            "blockquote",
+            "ul",
+            "ol",
+            "header",
+            "footer",
+            "nav",
+            "aside",
+            "figcaption",
+            "table",
+        }
+    )
+    SKIP = frozenset(
+        {
+            "script",
+            "style",
+            "noscript",
+            "template",
+            "svg",
+            "nav",
+            "header",
+            "footer",
+            "aside",
+            "form",
+            "iframe",
+        }
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -181,8 +255,10 @@ def _looks_like_html(text: str) -> bool:
     return "<html" in head or "<!doctype html" in head or bool(re.search(r"<(p|div|article|body)[\s>]", head))
 
 
-_STOP_LINES = re.compile(r"^(source link|related posts?|related|share\b.*|leave a reply.*|comments?)$", re.IGNORECASE)
-_PROSE_END = (".", ":", ".)", ")", ".”", ".\"", "?", "!", "”", ";")
+_STOP_LINES = re.compile(
+    r"^(source link|related posts?|related|share\b.*|leave a reply.*|comments?)$", re.IGNORECASE
+)
+_PROSE_END = (".", ":", ".)", ")", ".”", '."', "?", "!", "”", ";")
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
@@ -304,8 +380,35 @@ class Sentence:
     para: int
 
 
-_ABBREV = {"u.s", "st", "mr", "mrs", "ms", "dr", "no", "jan", "feb", "mar", "apr", "aug", "sept", "sep",
-           "oct", "nov", "dec", "gen", "inc", "ltd", "co", "vs", "e.g", "i.e", "prof", "u.k", "u.n"}
+_ABBREV = {
+    "u.s",
+    "st",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "no",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "aug",
+    "sept",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "gen",
+    "inc",
+    "ltd",
+    "co",
+    "vs",
+    "e.g",
+    "i.e",
+    "prof",
+    "u.k",
+    "u.n",
+}
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
@@ -324,13 +427,13 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         line = text[a:b]
         cut = 0
         for m in _BOUNDARY.finditer(line):
-            before = line[cut:m.start()].rstrip(".!?\"”’)")
+            before = line[cut : m.start()].rstrip('.!?"”’)')
             last = before.rsplit(None, 1)[-1].lower() if before.split() else ""
             raw = before.rsplit(None, 1)[-1] if before.split() else ""
             if last in _ABBREV or (len(last) == 1 and last.isalpha()) or re.fullmatch(r"[A-Z][a-z]", raw):
                 # an initial, a known abbreviation, or a title such as "Md." before a name
                 continue
-            piece = line[cut:m.start() + len(m.group(0).rstrip())].rstrip()
+            piece = line[cut : m.start() + len(m.group(0).rstrip())].rstrip()
             if piece:
                 out.append(Sentence(a + cut, a + cut + len(piece), piece, para))
             cut = m.end()
@@ -344,23 +447,62 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
 # Dates
 # --------------------------------------------------------------------------------------------
 
-MONTHS = {m.lower(): i for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-     "October", "November", "December"], 1)}
-MONTHS.update({"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-               "sept": 9, "oct": 10, "nov": 11, "dec": 12})
-_MON = r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December|" \
-       r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept\.?|Sep\.?|Oct\.?|Nov\.?|Dec\.?)"
+MONTHS = {
+    m.lower(): i
+    for i, m in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        1,
+    )
+}
+MONTHS.update(
+    {
+        "jan": 1,
+        "feb": 2,
+        "mar": 3,
+        "apr": 4,
+        "jun": 6,
+        "jul": 7,
+        "aug": 8,
+        "sep": 9,
+        "sept": 9,
+        "oct": 10,
+        "nov": 11,
+        "dec": 12,
+    }
+)
+_MON = (
+    r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept\.?|Sep\.?|Oct\.?|Nov\.?|Dec\.?)"
+)
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _DATE_PATTERNS = [
     re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MON + r"(?:,?\s+(?P<year>\d{4}))?\b"),
-    re.compile(r"(?:\b|(?<=[a-z]))" + _MON + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,\s*(?P<year>\d{4}))?(?!\d)"),
+    re.compile(
+        r"(?:\b|(?<=[a-z]))" + _MON + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,\s*(?P<year>\d{4}))?(?!\d)"
+    ),
     re.compile(r"\b" + _MON + r"\s+(?P<year>\d{4})\b"),
-    re.compile(r"\b(?:in|during|since|from|of|by)\s+(?P<mon>January|February|March|April|May|June|July|"
-               r"August|September|October|November|December)\b(?!\s+\d)"),
+    re.compile(
+        r"\b(?:in|during|since|from|of|by)\s+(?P<mon>January|February|March|April|May|June|July|"
+        r"August|September|October|November|December)\b(?!\s+\d)"
+    ),
     re.compile(r"\b(?:in|during|since|from|of)\s+(?:early\s+|late\s+|mid-)?(?P<year>(?:19|20)\d{2})\b(?!s)"),
     re.compile(r"\b(?P<rel>today|yesterday)\b", re.IGNORECASE),
-    re.compile(r"\b(?:(?:on|last)\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?![’']s)"),
+    re.compile(
+        r"\b(?:(?:on|last)\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b(?![’']s)"
+    ),
 ]
 
 
@@ -450,25 +592,60 @@ class EntityLink:
 
 
 _KIND_OF_CLASS = {
-    "Country": "country", "Region": "region", "Place": "place", "Initiative": "initiative",
-    "Mission": "mission", "Payload": "payload", "Rover": "payload",
+    "Country": "country",
+    "Region": "region",
+    "Place": "place",
+    "Initiative": "initiative",
+    "Mission": "mission",
+    "Payload": "payload",
+    "Rover": "payload",
 }
 _KIND_OF_ORG_KIND = {
-    "space-agency": "space_agency", "ministry": "government_body", "government-body": "government_body",
-    "university": "university", "research-institute": "research_institute", "company": "company",
-    "international-organization": "international_organization", "publisher": "company",
+    "space-agency": "space_agency",
+    "ministry": "government_body",
+    "government-body": "government_body",
+    "university": "university",
+    "research-institute": "research_institute",
+    "company": "company",
+    "international-organization": "international_organization",
+    "publisher": "company",
 }
 
 DEMONYMS = {
-    "chinese": "China", "russian": "Russia", "turkish": "Turkey", "pakistani": "Pakistan",
-    "thai": "Thailand", "egyptian": "Egypt", "iranian": "Iran", "south african": "South Africa",
-    "bahraini": "Bahrain", "italian": "Italy", "peruvian": "Peru", "senegalese": "Senegal",
-    "u.s.": "United States", "us": "United States", "american": "United States",
-    "emirati": "United Arab Emirates", "indian": "India", "japanese": "Japan", "french": "France",
-    "german": "Germany", "brazilian": "Brazil", "saudi": "Saudi Arabia", "venezuelan": "Venezuela",
-    "belarusian": "Belarus", "azerbaijani": "Azerbaijan", "serbian": "Serbia", "kazakh": "Kazakhstan",
-    "nicaraguan": "Nicaragua", "british": "United Kingdom", "korean": "South Korea", "swiss": "Switzerland",
-    "kenyan": "Kenya", "nigerian": "Nigeria", "mexican": "Mexico",
+    "chinese": "China",
+    "russian": "Russia",
+    "turkish": "Turkey",
+    "pakistani": "Pakistan",
+    "thai": "Thailand",
+    "egyptian": "Egypt",
+    "iranian": "Iran",
+    "south african": "South Africa",
+    "bahraini": "Bahrain",
+    "italian": "Italy",
+    "peruvian": "Peru",
+    "senegalese": "Senegal",
+    "u.s.": "United States",
+    "us": "United States",
+    "american": "United States",
+    "emirati": "United Arab Emirates",
+    "indian": "India",
+    "japanese": "Japan",
+    "french": "France",
+    "german": "Germany",
+    "brazilian": "Brazil",
+    "saudi": "Saudi Arabia",
+    "venezuelan": "Venezuela",
+    "belarusian": "Belarus",
+    "azerbaijani": "Azerbaijan",
+    "serbian": "Serbia",
+    "kazakh": "Kazakhstan",
+    "nicaraguan": "Nicaragua",
+    "british": "United Kingdom",
+    "korean": "South Korea",
+    "swiss": "Switzerland",
+    "kenyan": "Kenya",
+    "nigerian": "Nigeria",
+    "mexican": "Mexico",
 }
 
 
@@ -531,11 +708,18 @@ def _country_names() -> Iterable[tuple[str, str]]:
 
 _CANONICAL_COUNTRY = {
     # the project's canonical short names where pycountry's differ (see the table's README)
-    "Russian Federation": "Russia", "Türkiye": "Turkey", "Korea, Republic of": "South Korea",
-    "Iran, Islamic Republic of": "Iran", "Venezuela, Bolivarian Republic of": "Venezuela",
-    "Czechia": "Czech Republic", "Viet Nam": "Vietnam", "Bolivia, Plurinational State of": "Bolivia",
-    "Syrian Arab Republic": "Syria", "Tanzania, United Republic of": "Tanzania",
-    "Moldova, Republic of": "Moldova", "Lao People's Democratic Republic": "Laos",
+    "Russian Federation": "Russia",
+    "Türkiye": "Turkey",
+    "Korea, Republic of": "South Korea",
+    "Iran, Islamic Republic of": "Iran",
+    "Venezuela, Bolivarian Republic of": "Venezuela",
+    "Czechia": "Czech Republic",
+    "Viet Nam": "Vietnam",
+    "Bolivia, Plurinational State of": "Bolivia",
+    "Syrian Arab Republic": "Syria",
+    "Tanzania, United Republic of": "Tanzania",
+    "Moldova, Republic of": "Moldova",
+    "Lao People's Democratic Republic": "Laos",
     "Korea, Democratic People's Republic of": "North Korea",
 }
 
@@ -552,8 +736,11 @@ def _kind_of_node(g, node) -> tuple[str, str]:
             kind = kind or _KIND_OF_CLASS[name]
         if name == "Organization":
             k = g.value(node, SC.kind)
-            kind = _KIND_OF_ORG_KIND.get(str(k).rsplit("/", 1)[-1], "international_organization") if k else \
-                "international_organization"
+            kind = (
+                _KIND_OF_ORG_KIND.get(str(k).rsplit("/", 1)[-1], "international_organization")
+                if k
+                else "international_organization"
+            )
     based = g.value(node, SC.basedIn)
     if based is not None:
         lab = g.value(based, __import__("rdflib").SKOS.prefLabel)
@@ -599,9 +786,16 @@ def project_gazetteer(root: str | None = None) -> Gazetteer:
                 gaz.add(surface, link)
             continue
         gaz.add(surface, link)
-    extra = {"UAE": "United Arab Emirates", "U.S.": "United States", "US": "United States",
-             "United States of America": "United States", "Republic of Korea": "South Korea",
-             "Korea": "South Korea", "Türkiye": "Turkey", "Czechia": "Czech Republic"}
+    extra = {
+        "UAE": "United Arab Emirates",
+        "U.S.": "United States",
+        "US": "United States",
+        "United States of America": "United States",
+        "Republic of Korea": "South Korea",
+        "Korea": "South Korea",
+        "Türkiye": "Turkey",
+        "Czechia": "Czech Republic",
+    }
     for surface, canon in extra.items():
         gaz.add(surface, country_links.get(canon) or EntityLink(canon, "country"), override=True)
     return gaz
@@ -648,7 +842,9 @@ def _link_cached(name: str, root: str | None) -> EntityLink | None:
             known = gaz.by_curie.get(match.curie)
             if known is not None:
                 return known
-            kind = {"organisation": "international_organization", "rover": "payload"}.get(match.kind, match.kind)
+            kind = {"organisation": "international_organization", "rover": "payload"}.get(
+                match.kind, match.kind
+            )
             country = match.country.split(":", 1)[1].replace("-", " ").title() if ":" in match.country else ""
             return EntityLink(match.label, kind, match.curie, "" if kind == "country" else country)
     link = gaz.lookup(name)
@@ -718,14 +914,48 @@ def find_mentions(text: str, start: int, end: int, gaz: Gazetteer) -> list[Menti
     return out
 
 
-_DEMONYM_RE = re.compile(r"\b(" + "|".join(re.escape(d.title()) if d not in ("u.s.", "us") else re.escape(d.upper())
-                                            for d in sorted(DEMONYMS, key=len, reverse=True)) + r")\b")
-_LIST_GAP = re.compile(r"^(?:\s*,\s*(?:and\s+|as well as\s+)?|\s+and\s+|\s*,?\s*and also\s+)(?:the\s+)?$", re.IGNORECASE)
+_DEMONYM_RE = re.compile(
+    r"\b("
+    + "|".join(
+        re.escape(d.title()) if d not in ("u.s.", "us") else re.escape(d.upper())
+        for d in sorted(DEMONYMS, key=len, reverse=True)
+    )
+    + r")\b"
+)
+_LIST_GAP = re.compile(
+    r"^(?:\s*,\s*(?:and\s+|as well as\s+)?|\s+and\s+|\s*,?\s*and also\s+)(?:the\s+)?$", re.IGNORECASE
+)
 
 
 _DESCRIPTOR = re.compile(r"^\s*,\s*(?:and\s+)?(?:the\s+)?(?P<d>(?:[\w’'-]+\s+){1,2})$")
-_NOT_DESCRIPTOR = {"have", "has", "had", "is", "are", "was", "were", "which", "who", "that", "said", "signed", "joined",
-                   "will", "would", "also", "with", "to", "in", "on", "of", "for", "by", "as", "while", "but"}
+_NOT_DESCRIPTOR = {
+    "have",
+    "has",
+    "had",
+    "is",
+    "are",
+    "was",
+    "were",
+    "which",
+    "who",
+    "that",
+    "said",
+    "signed",
+    "joined",
+    "will",
+    "would",
+    "also",
+    "with",
+    "to",
+    "in",
+    "on",
+    "of",
+    "for",
+    "by",
+    "as",
+    "while",
+    "but",
+}
 
 
 def _list_gap(gap: str) -> bool:
@@ -737,8 +967,10 @@ def _list_gap(gap: str) -> bool:
     if not m:
         return False
     words = m.group("d").split()
-    return all(w.lower() not in _NOT_DESCRIPTOR and (w.islower() or w.endswith("-based")
-                                                     or w.lower() in DEMONYMS) for w in words)
+    return all(
+        w.lower() not in _NOT_DESCRIPTOR and (w.islower() or w.endswith("-based") or w.lower() in DEMONYMS)
+        for w in words
+    )
 
 
 def list_around(mentions: list[Mention], text: str, index: int, direction: int) -> list[Mention]:
@@ -746,8 +978,12 @@ def list_around(mentions: list[Mention], text: str, index: int, direction: int) 
     out = [mentions[index]]
     i = index
     while 0 <= i + direction < len(mentions):
-        a, b = (mentions[i], mentions[i + direction]) if direction > 0 else (mentions[i + direction], mentions[i])
-        gap = text[a.end:b.start]
+        a, b = (
+            (mentions[i], mentions[i + direction])
+            if direction > 0
+            else (mentions[i + direction], mentions[i])
+        )
+        gap = text[a.end : b.start]
         if not _list_gap(gap):
             break
         i += direction
@@ -807,17 +1043,25 @@ def _merge_spans(spans, text: str) -> list[tuple[int, int]]:
     """Sort quote pieces and merge those that touch or are separated by spaces only."""
     out: list[list[int]] = []
     for a, b in sorted(set(spans)):
-        if out and (a <= out[-1][1] or text[out[-1][1]:a].strip() == "" and "\n" not in text[out[-1][1]:a]):
+        if out and (
+            a <= out[-1][1] or text[out[-1][1] : a].strip() == "" and "\n" not in text[out[-1][1] : a]
+        ):
             out[-1][1] = max(out[-1][1], b)
         else:
             out.append([a, b])
     return [(a, b) for a, b in out]
 
 
-HEDGES = re.compile(r"\b(understood to|reportedly|reported to|said to|believed to|thought to|appears? to|"
-                    r"apparently|allegedly|is expected to|are expected to|expected to|may have|might)\b", re.IGNORECASE)
-PLANNED = re.compile(r"\b(plans? to|planned|intends? to|aims? to|expected to|will|is set to|are set to|"
-                     r"scheduled to|to be signed)\b", re.IGNORECASE)
+HEDGES = re.compile(
+    r"\b(understood to|reportedly|reported to|said to|believed to|thought to|appears? to|"
+    r"apparently|allegedly|is expected to|are expected to|expected to|may have|might)\b",
+    re.IGNORECASE,
+)
+PLANNED = re.compile(
+    r"\b(plans? to|planned|intends? to|aims? to|expected to|will|is set to|are set to|"
+    r"scheduled to|to be signed)\b",
+    re.IGNORECASE,
+)
 ACCORDING = re.compile(r"\baccording to ((?:an? |the )?[^,.;]+)", re.IGNORECASE)
 _MISSIONISH = ("mission", "payload")
 
@@ -856,8 +1100,9 @@ def _certainty_of(ctx: _Ctx, clause: str) -> tuple[str, str, str]:
     if HEDGES.search(clause):
         certainty = "unconfirmed"
         note = f"hedged in the source: {HEDGES.search(clause).group(1)!r}"
-    if PLANNED.search(clause) and not re.search(r"\b(signed|joined|became|have|has)\b", clause[:PLANNED.search(
-            clause).start()][-40:]):
+    if PLANNED.search(clause) and not re.search(
+        r"\b(signed|joined|became|have|has)\b", clause[: PLANNED.search(clause).start()][-40:]
+    ):
         planned = "true"
     acc = ACCORDING.search(clause)
     if acc:
@@ -866,8 +1111,11 @@ def _certainty_of(ctx: _Ctx, clause: str) -> tuple[str, str, str]:
 
 
 def _date_near(ctx: _Ctx, s: Sentence, pos: int, lo: int | None = None, hi: int | None = None):
-    ds = parse_dates(ctx.text[lo if lo is not None else s.start: hi if hi is not None else s.end],
-                     ctx.article.date, lo if lo is not None else s.start)
+    ds = parse_dates(
+        ctx.text[lo if lo is not None else s.start : hi if hi is not None else s.end],
+        ctx.article.date,
+        lo if lo is not None else s.start,
+    )
     if not ds:
         return None
     return min(ds, key=lambda d: abs(d.start - pos))
@@ -883,7 +1131,7 @@ def _with_date(c: Candidate, ctx: _Ctx, d) -> Candidate:
 def _clause_bounds(s: Sentence, text: str, pos: int) -> tuple[int, int]:
     """The clause around ``pos``: cut at ';', ' — ', ', with ' and ', while '."""
     a, b = s.start, s.end
-    seg = text[s.start:s.end]
+    seg = text[s.start : s.end]
     # "Thirteen countries — A, B, …, and M — have joined": dashes around a list are brackets, not breaks
     seg = re.sub(r"\s[—–]\s([^—–;]*,[^—–;]*,[^—–;]*)\s[—–]\s", lambda m: "   " + m.group(1) + "   ", seg)
     for sep in re.finditer(r";|\s—\s|,\s+(?:with|while|whereas|but)\s+", seg):
@@ -906,13 +1154,20 @@ def _strip_end(text: str, a: int, b: int) -> tuple[int, int]:
 
 # ---- rule: payload bullets ----------------------------------------------------------------
 
-_PAYLOAD_LEAD = re.compile(r"\b(payloads?|instruments?|experiments?)\b.*\b(selected|chosen|are|include|will carry)\b.*:\s*$|"
-                           r"\bwill carry\b.*:\s*$", re.IGNORECASE)
-_ORG_HEAD = re.compile(r"\b(University|Universities|Agency|Administration|Institute|Institution|Commission|"
-                       r"Observatory|Corporation|Laboratory|Laboratories|Society|Ministry|Center|Centre|"
-                       r"Organization|Organisation|Academy|Company|Inc|Ltd|Council|Foundation|Department|"
-                       r"Office|School|College|Lab|Labs)\b")
-_DESCRIBED_ORG = re.compile(r"(?:(?:commercial|private|state-owned|the)\s+)*(?:company|firm|start-?up|business)\s+[A-Z]")
+_PAYLOAD_LEAD = re.compile(
+    r"\b(payloads?|instruments?|experiments?)\b.*\b(selected|chosen|are|include|will carry)\b.*:\s*$|"
+    r"\bwill carry\b.*:\s*$",
+    re.IGNORECASE,
+)
+_ORG_HEAD = re.compile(
+    r"\b(University|Universities|Agency|Administration|Institute|Institution|Commission|"
+    r"Observatory|Corporation|Laboratory|Laboratories|Society|Ministry|Center|Centre|"
+    r"Organization|Organisation|Academy|Company|Inc|Ltd|Council|Foundation|Department|"
+    r"Office|School|College|Lab|Labs)\b"
+)
+_DESCRIBED_ORG = re.compile(
+    r"(?:(?:commercial|private|state-owned|the)\s+)*(?:company|firm|start-?up|business)\s+[A-Z]"
+)
 
 
 def _last_paren_group(line: str) -> tuple[int, int] | None:
@@ -937,8 +1192,11 @@ def _org_kind_of(name: str) -> str:
         return "university"
     if re.search(r"\bministry\b|\bdepartment\b|\bgovernment\b|\bembassy\b", n):
         return "government_body"
-    if re.search(r"space (agency|administration)|\baerospace\b.*\bcommission\b|space research commission|"
-                 r"\bspace studies agency\b|space corporation", n):
+    if re.search(
+        r"space (agency|administration)|\baerospace\b.*\bcommission\b|space research commission|"
+        r"\bspace studies agency\b|space corporation",
+        n,
+    ):
         return "space_agency"
     if re.search(r"\binstitut|\blaborator|\bobservatory\b|\bacademy\b|\bcent(er|re)\b", n):
         return "research_institute"
@@ -977,15 +1235,27 @@ def _split_parties(ctx: _Ctx, a: int, b: int) -> list[tuple[int, int, str]]:
                     continue
                 cut = [(pa, pa)]
                 for sm in re.finditer(sep, text[pa:pb]):
-                    left = text[cut[-1][1]:pa + sm.start()]
-                    right = text[pa + sm.end():pb]
+                    left = text[cut[-1][1] : pa + sm.start()]
+                    right = text[pa + sm.end() : pb]
                     right_link = _resolve_text(ctx, right)
-                    if sep == r",\s+" and right_link is not None and right_link.kind == "country" and \
-                            pa + sm.end() + len(right) == pb:
+                    if (
+                        sep == r",\s+"
+                        and right_link is not None
+                        and right_link.kind == "country"
+                        and pa + sm.end() + len(right) == pb
+                    ):
                         continue  # "Kyoto Institute, Japan": a country after a comma says where, not who
-                    if sep == r"\s+and the\s+" or (_ORG_HEAD.search(left) or _resolve_text(ctx, left)) and (
-                            _ORG_HEAD.search(right) or right_link or _DESCRIBED_ORG.match(right)
-                            or re.match(r"[A-Z]", right) and sep != r",\s+"):
+                    if (
+                        sep == r"\s+and the\s+"
+                        or (_ORG_HEAD.search(left) or _resolve_text(ctx, left))
+                        and (
+                            _ORG_HEAD.search(right)
+                            or right_link
+                            or _DESCRIBED_ORG.match(right)
+                            or re.match(r"[A-Z]", right)
+                            and sep != r",\s+"
+                        )
+                    ):
                         if sep == r",\s+" and not (right_link or _ORG_HEAD.search(right)):
                             continue
                         cut.append((pa + sm.start(), pa + sm.end()))
@@ -1033,7 +1303,9 @@ def _rule_payload_bullets(ctx: _Ctx) -> None:
     for i, s in enumerate(sents):
         if not _PAYLOAD_LEAD.search(s.text):
             continue
-        mission = next((m for m in ctx.ments(s) if m.link.kind == "mission"), None) or ctx.topic(i, ("mission",))
+        mission = next((m for m in ctx.ments(s) if m.link.kind == "mission"), None) or ctx.topic(
+            i, ("mission",)
+        )
         if mission is None:
             continue
         j = i + 1
@@ -1043,13 +1315,13 @@ def _rule_payload_bullets(ctx: _Ctx) -> None:
             if grp is None:
                 break
             head_end = item.start + grp[0] - 1
-            head = ctx.text[item.start:head_end].rstrip()
+            head = ctx.text[item.start : head_end].rstrip()
             # "(two micro-rovers)": a description in parentheses, not developers
             extra = ""
             em = re.search(r"\s*\(([^()]*)\)\s*$", head)
             if em:
                 extra = em.group(1)
-                head = head[:em.start()]
+                head = head[: em.start()]
             names = re.split(r"\s+and the\s+", head)
             pos = item.start
             payload_spans = []
@@ -1066,10 +1338,18 @@ def _rule_payload_bullets(ctx: _Ctx) -> None:
                 plink = link_entity(pname) or EntityLink(pname[0].upper() + pname[1:], "payload")
                 if not plink.curie:
                     _propose(ctx, plink, (pa, pb), detail=extra, within=mission.link.label)
-                c = Candidate(plink.label, "payload", "payload_on", mission.link.label, "mission",
-                              spans=((s.start, s.end), (pa, pb)), certainty=ctx.base_certainty,
-                              subject_curie=plink.curie, object_curie=mission.link.curie,
-                              detail=f"selected for {mission.link.label}" + (f"; {extra}" if extra else ""))
+                c = Candidate(
+                    plink.label,
+                    "payload",
+                    "payload_on",
+                    mission.link.label,
+                    "mission",
+                    spans=((s.start, s.end), (pa, pb)),
+                    certainty=ctx.base_certainty,
+                    subject_curie=plink.curie,
+                    object_curie=mission.link.curie,
+                    detail=f"selected for {mission.link.label}" + (f"; {extra}" if extra else ""),
+                )
                 ctx.out.append(_with_date(c, ctx, sel))
                 for da, db, role in parties:
                     dname = ctx.text[da:db]
@@ -1078,10 +1358,20 @@ def _rule_payload_bullets(ctx: _Ctx) -> None:
                         _propose(ctx, dlink, (da, db))
                     # "(Thailand)": no organisation named, the payload is a country's contribution
                     rel = "provided_by_country" if dlink.kind in ("country", "region") else "developed_by"
-                    ctx.out.append(Candidate(plink.label, "payload", rel, dlink.label, dlink.kind,
-                                             spans=((item_a, item_b),), certainty=ctx.base_certainty,
-                                             role=role if rel == "developed_by" else "contributor",
-                                             subject_curie=plink.curie, object_curie=dlink.curie))
+                    ctx.out.append(
+                        Candidate(
+                            plink.label,
+                            "payload",
+                            rel,
+                            dlink.label,
+                            dlink.kind,
+                            spans=((item_a, item_b),),
+                            certainty=ctx.base_certainty,
+                            role=role if rel == "developed_by" else "contributor",
+                            subject_curie=plink.curie,
+                            object_curie=dlink.curie,
+                        )
+                    )
             j += 1
 
 
@@ -1107,8 +1397,8 @@ def _close_names(name: str, limit: int = 3) -> list[str]:
 
 
 def _propose(ctx: _Ctx, link: EntityLink, span: tuple[int, int], detail: str = "", within: str = "") -> None:
-    acr = re.search(r"\(([A-Z][A-Za-z.-]{1,12})\)", ctx.text[span[0]:span[1] + 12])
-    alts = [ctx.text[span[0]:span[1]]] if ctx.text[span[0]:span[1]] != link.label else []
+    acr = re.search(r"\(([A-Z][A-Za-z.-]{1,12})\)", ctx.text[span[0] : span[1] + 12])
+    alts = [ctx.text[span[0] : span[1]]] if ctx.text[span[0] : span[1]] != link.label else []
     if acr:
         alts.append(acr.group(1))
     det = "; ".join(dict.fromkeys(a for a in alts if a))
@@ -1118,8 +1408,20 @@ def _propose(ctx: _Ctx, link: EntityLink, span: tuple[int, int], detail: str = "
         note += "; close names in the graph: " + ", ".join(close)
     if detail:
         note += f"; {detail}"
-    ctx.out.append(Candidate(link.label, link.kind, "entity", link.country, "country" if link.country else "",
-                             spans=(span,), certainty="", date_precision="", detail=det, note=note))
+    ctx.out.append(
+        Candidate(
+            link.label,
+            link.kind,
+            "entity",
+            link.country,
+            "country" if link.country else "",
+            spans=(span,),
+            certainty="",
+            date_precision="",
+            detail=det,
+            note=note,
+        )
+    )
 
 
 # ---- rule: "X-led Y" ------------------------------------------------------------------------
@@ -1135,35 +1437,54 @@ def _rule_led(ctx: _Ctx) -> None:
             if lead is None:
                 continue
             ms = [x for x in ctx.ments(s) if x.start >= m.end()]
-            if not ms or ms[0].start != m.end() or ms[0].link.kind not in ("initiative", "mission",
-                                                                          "international_organization"):
+            if (
+                not ms
+                or ms[0].start != m.end()
+                or ms[0].link.kind not in ("initiative", "mission", "international_organization")
+            ):
                 continue
             objs = list_around(ms, ctx.text, 0, +1)
             objs = [o for o in objs if o.link.kind in ("initiative", "mission", "international_organization")]
             a = m.start()
             for o in objs:
-                c = Candidate(lead.label, lead.kind, "partner_of", o.link.label, o.link.kind,
-                              spans=((a, objs[-1].end),), status="leader", certainty=ctx.base_certainty,
-                              level="national" if lead.kind == "country" else "organisation",
-                              subject_curie=lead.curie, object_curie=o.link.curie)
+                c = Candidate(
+                    lead.label,
+                    lead.kind,
+                    "partner_of",
+                    o.link.label,
+                    o.link.kind,
+                    spans=((a, objs[-1].end),),
+                    status="leader",
+                    certainty=ctx.base_certainty,
+                    level="national" if lead.kind == "country" else "organisation",
+                    subject_curie=lead.curie,
+                    object_curie=o.link.curie,
+                )
                 ctx.out.append(c)
 
 
 # ---- rule: verb cues with a list of subjects --------------------------------------------------
 
-_AUX = (r"(?:\s+(?:have|has|had|also|already|formally|officially|now|recently|both|all|each|to|been|"
-        r"understood|reportedly|thought|believed|said|reported|is|are|was|were|later|previously|jointly|expected|"
-        r"set|due|poised|likely|"
-        r"plans|plan|planning|intends|will|would|could|may|in\s+\w+|[a-z]+ly))*")
-_VERB = re.compile(r"\s*,?" + _AUX + r"\s+(?P<verb>signed up to|signed up|signed|sign|joined|join|became|become|becomes|"
-                   r"presented|unveiled|issued|inked|concluded|"
-                   r"are engaged with|is engaged with|engaged with|are members of|is a member of|are partners in|"
-                   r"established|founded)\b", re.IGNORECASE)
-_INSTRUMENT = re.compile(r"\b(?:(?P<n>a|an|two|three|the|another|the two)\s+)?(?:(?:joint|initial|bilateral|"
-                         r"cooperation|framework|new)\s+)*(?:(?-i:[A-Z]{2,})\s+)?(?P<kind>memorand(?:um|a|ums) of understanding|MoUs?|MOUs?|"
-                         r"agreements?|letters? of intent|joint statements?|statements?|roadmaps?|pacts?|"
-                         r"intergovernmental agreements?|conventions?)\b(?:\s*\((?:MoUs?|MOUs?)\))?",
-                         re.IGNORECASE)
+_AUX = (
+    r"(?:\s+(?:have|has|had|also|already|formally|officially|now|recently|both|all|each|to|been|"
+    r"understood|reportedly|thought|believed|said|reported|is|are|was|were|later|previously|jointly|expected|"
+    r"set|due|poised|likely|"
+    r"plans|plan|planning|intends|will|would|could|may|in\s+\w+|[a-z]+ly))*"
+)
+_VERB = re.compile(
+    r"\s*,?" + _AUX + r"\s+(?P<verb>signed up to|signed up|signed|sign|joined|join|became|become|becomes|"
+    r"presented|unveiled|issued|inked|concluded|"
+    r"are engaged with|is engaged with|engaged with|are members of|is a member of|are partners in|"
+    r"established|founded)\b",
+    re.IGNORECASE,
+)
+_INSTRUMENT = re.compile(
+    r"\b(?:(?P<n>a|an|two|three|the|another|the two)\s+)?(?:(?:joint|initial|bilateral|"
+    r"cooperation|framework|new)\s+)*(?:(?-i:[A-Z]{2,})\s+)?(?P<kind>memorand(?:um|a|ums) of understanding|MoUs?|MOUs?|"
+    r"agreements?|letters? of intent|joint statements?|statements?|roadmaps?|pacts?|"
+    r"intergovernmental agreements?|conventions?)\b(?:\s*\((?:MoUs?|MOUs?)\))?",
+    re.IGNORECASE,
+)
 
 
 def _agreement_kind(word: str) -> str:
@@ -1183,7 +1504,9 @@ def _agreement_kind(word: str) -> str:
     return "agreement"
 
 
-def _relation_for(subject: EntityLink, obj: EntityLink, verb: str, sub_national: bool) -> tuple[str, str, str]:
+def _relation_for(
+    subject: EntityLink, obj: EntityLink, verb: str, sub_national: bool
+) -> tuple[str, str, str]:
     """(relation, status, level) for a subject joining or signing an initiative or organisation."""
     v = verb.lower()
     level = "sub-national" if sub_national else ("national" if subject.kind == "country" else "organisation")
@@ -1200,12 +1523,26 @@ def _relation_for(subject: EntityLink, obj: EntityLink, verb: str, sub_national:
     return "partner_of", "partner", level
 
 
-def _emit_membership(ctx: _Ctx, s: Sentence, subjects: list[Mention], obj: Mention | EntityLink, verb: str,
-                     cue: tuple[int, int], clause: tuple[int, int], *, sub_national: bool = False,
-                     lead: tuple[int, int] | None = None, detail: str = "", date=None, ordinal: str = "",
-                     as_of: str = "", status: str = "", agreement_kind: str = "") -> None:
+def _emit_membership(
+    ctx: _Ctx,
+    s: Sentence,
+    subjects: list[Mention],
+    obj: Mention | EntityLink,
+    verb: str,
+    cue: tuple[int, int],
+    clause: tuple[int, int],
+    *,
+    sub_national: bool = False,
+    lead: tuple[int, int] | None = None,
+    detail: str = "",
+    date=None,
+    ordinal: str = "",
+    as_of: str = "",
+    status: str = "",
+    agreement_kind: str = "",
+) -> None:
     olink = obj.link if isinstance(obj, Mention) else obj
-    text = ctx.text[clause[0]:clause[1]]
+    text = ctx.text[clause[0] : clause[1]]
     certainty, planned, note = _certainty_of(ctx, text)
     long_list = len(subjects) >= 3
     for m in subjects:
@@ -1220,19 +1557,43 @@ def _emit_membership(ctx: _Ctx, s: Sentence, subjects: list[Mention], obj: Menti
             a = min(subjects[0].start, cue[0], lead[0] if lead else cue[0])
             b = max(cue[1], subjects[-1].end, lead[1] if lead else 0)
             spans = ((a, b),)
-        c = Candidate(m.link.label, m.link.kind, rel, olink.label, olink.kind, spans=spans, status=st,
-                      certainty=certainty, level=level, detail=detail, note=note, planned=planned,
-                      ordinal=ordinal, as_of=as_of, agreement_kind=agreement_kind, subject_curie=m.link.curie,
-                      object_curie=olink.curie, group=(lead or cue) if long_list else ())
+        c = Candidate(
+            m.link.label,
+            m.link.kind,
+            rel,
+            olink.label,
+            olink.kind,
+            spans=spans,
+            status=st,
+            certainty=certainty,
+            level=level,
+            detail=detail,
+            note=note,
+            planned=planned,
+            ordinal=ordinal,
+            as_of=as_of,
+            agreement_kind=agreement_kind,
+            subject_curie=m.link.curie,
+            object_curie=olink.curie,
+            group=(lead or cue) if long_list else (),
+        )
         ctx.out.append(_with_date(c, ctx, date))
         if not m.link.curie:
             _propose(ctx, m.link, (m.start, m.end))
 
 
-_SUBJECT_GAP = re.compile(r"^(?:\s*,\s*(?:which|who)\b[^,;]*)?"  # "Egypt, which is expected to launch a probe, has"
-                          r"(?:\s+and\s+(?:\w+\s+)?other\s+(?:countries|nations|states|partners))?\s*[,—–]?\s*$")
-_ORG_KINDS = ("space_agency", "government_body", "university", "research_institute", "company",
-              "international_organization")
+_SUBJECT_GAP = re.compile(
+    r"^(?:\s*,\s*(?:which|who)\b[^,;]*)?"  # "Egypt, which is expected to launch a probe, has"
+    r"(?:\s+and\s+(?:\w+\s+)?other\s+(?:countries|nations|states|partners))?\s*[,—–]?\s*$"
+)
+_ORG_KINDS = (
+    "space_agency",
+    "government_body",
+    "university",
+    "research_institute",
+    "company",
+    "international_organization",
+)
 _GROUPS = ("initiative", "international_organization")
 
 
@@ -1251,42 +1612,60 @@ def _rule_verbs(ctx: _Ctx) -> None:
             vstart = vm.start("verb")
             ca, cb = _clause_bounds(s, ctx.text, vstart)
             # the subjects: a list of names ending right before the verb
-            before = [k for k, m in enumerate(ms) if ca <= m.start and m.end <= vm.start() + 1
-                      and _SUBJECT_GAP.match(ctx.text[m.end:vm.start()])]
+            before = [
+                k
+                for k, m in enumerate(ms)
+                if ca <= m.start
+                and m.end <= vm.start() + 1
+                and _SUBJECT_GAP.match(ctx.text[m.end : vm.start()])
+            ]
             subjects: list[Mention] = []
             sub_national = False
             lead = None
             if before:
                 subjects = list_around(ms, ctx.text, before[-1], -1)
             else:
-                inc = re.search(r"\bincluding\s+(?:groups(?: and firms)?|firms|companies|entities|"
-                                r"institutions|universities)?\s*(?:from\s+)?", ctx.text[vm.end():cb])
-                if inc and re.search(r"subnational|sub-national|companies|firms|universities",
-                                     ctx.text[ca:cb], re.IGNORECASE):
+                inc = re.search(
+                    r"\bincluding\s+(?:groups(?: and firms)?|firms|companies|entities|"
+                    r"institutions|universities)?\s*(?:from\s+)?",
+                    ctx.text[vm.end() : cb],
+                )
+                if inc and re.search(
+                    r"subnational|sub-national|companies|firms|universities", ctx.text[ca:cb], re.IGNORECASE
+                ):
                     start = vm.end() + inc.end()
                     after = [k for k, m in enumerate(ms) if m.start >= start]
-                    if after and ctx.text[start:ms[after[0]].start].strip() in ("", "the"):
+                    if after and ctx.text[start : ms[after[0]].start].strip() in ("", "the"):
                         subjects = list_around(ms, ctx.text, after[0], +1)
                         sub_national = True
                         lead = (ca, start)
                         lead = _strip_end(ctx.text, lead[0], lead[1])
                         lead = (lead[0], start - 1 if ctx.text[start - 1] == " " else start)
-            if not subjects and re.search(r"\b(?:it|they)\s*$", ctx.text[ca:vm.start()]):
+            if not subjects and re.search(r"\b(?:it|they)\s*$", ctx.text[ca : vm.start()]):
                 # "SANSA has announced that it has signed …": the pronoun is the sentence's first actor
-                actor = next((m for m in ms if m.start < vm.start() and m.link.kind in ("country", *_ORG_KINDS)),
-                             None)
+                actor = next(
+                    (m for m in ms if m.start < vm.start() and m.link.kind in ("country", *_ORG_KINDS)), None
+                )
                 subjects = [actor] if actor else []
             subjects = [m for m in subjects if m.link.kind in ("country", "region", *_ORG_KINDS)]
-            after_verb = _DATE_LEAD.sub("", ctx.text[vm.end():cb].lstrip(" “\"‘")).lstrip(" “\"‘")
-            is_signing = re.match(r"sign|present|unveil|issue|ink|conclude", verb, re.IGNORECASE) and \
-                _INSTRUMENT.match(after_verb)
+            after_verb = _DATE_LEAD.sub("", ctx.text[vm.end() : cb].lstrip(' “"‘')).lstrip(' “"‘')
+            is_signing = re.match(
+                r"sign|present|unveil|issue|ink|conclude", verb, re.IGNORECASE
+            ) and _INSTRUMENT.match(after_verb)
             if not subjects and is_signing:
                 unknown, full_start = _unknown_org_before(ctx, ca, vm.start())
-                if unknown is not None:  # "Serbia’s Ministry of Science, … signed a memorandum … with the CNSA"
+                if (
+                    unknown is not None
+                ):  # "Serbia’s Ministry of Science, … signed a memorandum … with the CNSA"
                     _propose(ctx, unknown.link, (unknown.start, unknown.end))
-                    prev = next((x for x in reversed(ms) if x.end <= full_start and x.link.kind in _ORG_KINDS), None)
-                    subjects = [prev, unknown] if prev is not None and _LIST_GAP.match(
-                        ctx.text[prev.end:full_start]) else [unknown]
+                    prev = next(
+                        (x for x in reversed(ms) if x.end <= full_start and x.link.kind in _ORG_KINDS), None
+                    )
+                    subjects = (
+                        [prev, unknown]
+                        if prev is not None and _LIST_GAP.match(ctx.text[prev.end : full_start])
+                        else [unknown]
+                    )
                 else:
                     _agreement_from(ctx, i, s, [], vm, (ca, cb))  # the signers may be named with their titles
                     continue
@@ -1298,24 +1677,47 @@ def _rule_verbs(ctx: _Ctx) -> None:
             if verb.lower() in ("presented", "unveiled", "issued", "inked", "concluded"):
                 continue  # only with an instrument (above)
             if verb.lower().startswith("became") or verb.lower().startswith("become"):
-                om = re.match(r"\s+the\s+(?P<n>\d+(?:st|nd|rd|th)|" + _ORDINAL_WORDS + r"|latest|newest|most recent)"
-                              r"\s+(?:country|nation|signatory|state|member)"
-                              r"(?:\s+to\s+(?P<v>sign|join))?", ctx.text[vm.end():cb])
+                om = re.match(
+                    r"\s+the\s+(?P<n>\d+(?:st|nd|rd|th)|" + _ORDINAL_WORDS + r"|latest|newest|most recent)"
+                    r"\s+(?:country|nation|signatory|state|member)"
+                    r"(?:\s+to\s+(?P<v>sign|join))?",
+                    ctx.text[vm.end() : cb],
+                )
                 if not om:
                     continue
                 obj = _object_after(ctx, s, vm.end(), cb) or _topic_group(ctx, i)
                 if obj is None:
                     continue
-                cue = (vm.start("verb"), obj.end if isinstance(obj, Mention) and obj.start < cb else vm.end() + om.end())
-                _emit_membership(ctx, s, subjects, obj, om.group("v") or "signed", cue, (ca, cb),
-                                 ordinal=_ordinal(om.group("n")), date=_date_near(ctx, s, vstart, ca, cb))
+                cue = (
+                    vm.start("verb"),
+                    obj.end if isinstance(obj, Mention) and obj.start < cb else vm.end() + om.end(),
+                )
+                _emit_membership(
+                    ctx,
+                    s,
+                    subjects,
+                    obj,
+                    om.group("v") or "signed",
+                    cue,
+                    (ca, cb),
+                    ordinal=_ordinal(om.group("n")),
+                    date=_date_near(ctx, s, vstart, ca, cb),
+                )
                 continue
             if verb.lower().startswith(("established", "founded")):
                 obj = _object_after(ctx, s, vm.end(), cb)
                 if obj is None or obj.start - vm.end() > 5:
                     continue
-                _emit_membership(ctx, s, subjects[:1], obj, verb, (vstart, obj.end), (ca, cb),
-                                 date=_date_near(ctx, s, vstart, ca, cb))
+                _emit_membership(
+                    ctx,
+                    s,
+                    subjects[:1],
+                    obj,
+                    verb,
+                    (vstart, obj.end),
+                    (ca, cb),
+                    date=_date_near(ctx, s, vstart, ca, cb),
+                )
                 continue
             obj = _object_after(ctx, s, vm.end(), cb)
             if "engaged" in verb.lower():
@@ -1323,15 +1725,25 @@ def _rule_verbs(ctx: _Ctx) -> None:
                 mem = re.search(r"through (?:their|its) membership (?:in|of)\s+", ctx.text[cue_end:cb])
                 org = _object_after(ctx, s, cue_end + mem.end(), cb) if mem else None
                 if obj is not None:
-                    _emit_membership(ctx, s, subjects, obj, verb, (vstart, org.end if org else obj.end), (ca, cb),
-                                     detail=f"through membership in {org.link.label}" if org else "")
+                    _emit_membership(
+                        ctx,
+                        s,
+                        subjects,
+                        obj,
+                        verb,
+                        (vstart, org.end if org else obj.end),
+                        (ca, cb),
+                        detail=f"through membership in {org.link.label}" if org else "",
+                    )
                 if org is not None:
                     _emit_membership(ctx, s, subjects, org, "are members of", (vstart, org.end), (ca, cb))
                 continue
             if obj is None:
-                if re.search(r"\bto\s*$", ctx.text[ca:vstart]) and not re.search(r"(understood|said|believed|"
-                                                                                 r"reported) to\s*$",
-                                                                                 ctx.text[ca:vstart]):
+                if re.search(r"\bto\s*$", ctx.text[ca:vstart]) and not re.search(
+                    r"(understood|said|believed|"
+                    r"reported) to\s*$",
+                    ctx.text[ca:vstart],
+                ):
                     continue  # "aims to attract 50 countries to join": not a joining
                 obj = _topic_group(ctx, i)
                 if obj is None:
@@ -1342,8 +1754,18 @@ def _rule_verbs(ctx: _Ctx) -> None:
             if lead is None and len(subjects) >= 3:
                 lead = _strip_end(ctx.text, vstart, cb)
                 lead = (vstart, lead[1])
-            _emit_membership(ctx, s, subjects, obj, verb, cue, (ca, cb), sub_national=sub_national, lead=lead,
-                             date=_date_near(ctx, s, vstart, ca, cb))
+            _emit_membership(
+                ctx,
+                s,
+                subjects,
+                obj,
+                verb,
+                cue,
+                (ca, cb),
+                sub_national=sub_national,
+                lead=lead,
+                date=_date_near(ctx, s, vstart, ca, cb),
+            )
 
 
 def _verb_phrase_end(text: str, pos: int, end: int) -> int:
@@ -1353,7 +1775,9 @@ def _verb_phrase_end(text: str, pos: int, end: int) -> int:
 
 def _after_object(text: str, pos: int, end: int) -> int:
     """Extend a quote past the object over a short qualifier: 'as national-level participants'."""
-    m = re.match(r"\s+(?:as|in|efforts|initiative|program|programme|project)\b(?:(?!\sand\s)[^,;.])*", text[pos:end])
+    m = re.match(
+        r"\s+(?:as|in|efforts|initiative|program|programme|project)\b(?:(?!\sand\s)[^,;.])*", text[pos:end]
+    )
     return pos + m.end() if m else pos
 
 
@@ -1365,8 +1789,10 @@ def _topic_group(ctx: _Ctx, i: int) -> Mention | None:
 
 
 _ORG_WORD = r"[A-Z][\w.-]*(?:[’'](?!s\b)\w+)?"  # "O'Neill" yes, "China's" no: a possessive says whose
-_UNKNOWN_ORG = re.compile(r"(?:(?P<c>[A-Z][\w]+(?:\s+[A-Z][\w]+)?)[’']s\s+)?(?P<org>" + _ORG_WORD + r"(?:(?:\s+|,\s+)"
-                          r"(?:" + _ORG_WORD + r"|of|and|for|the|on))*)\s*$")
+_UNKNOWN_ORG = re.compile(
+    r"(?:(?P<c>[A-Z][\w]+(?:\s+[A-Z][\w]+)?)[’']s\s+)?(?P<org>" + _ORG_WORD + r"(?:(?:\s+|,\s+)"
+    r"(?:" + _ORG_WORD + r"|of|and|for|the|on))*)\s*$"
+)
 
 
 def _unknown_org_before(ctx: _Ctx, a: int, b: int) -> tuple[Mention | None, int]:
@@ -1385,14 +1811,22 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
     ca, cb = clause
     im = _INSTRUMENT.search(ctx.text, vm.end(), cb)
     kind = _agreement_kind(im.group("kind"))
-    title_m = re.match(r"\s+(?:on|regarding|for)\s+([^,;]*?)(?=\s+with\b|,|;|\.|$)", ctx.text[im.end():cb])
+    title_m = re.match(r"\s+(?:on|regarding|for)\s+([^,;]*?)(?=\s+with\b|,|;|\.|$)", ctx.text[im.end() : cb])
     title = title_m.group(1) if title_m else ""
     partner = None
-    wm = re.search(r"\bwith\s+", ctx.text[im.end():cb])
+    wm = re.search(r"\bwith\s+", ctx.text[im.end() : cb])
     if wm:
         at = im.end() + wm.end()
-        partner = next((m for m in ctx.ments(s) if m.start >= at and ctx.text[at:m.start].strip() in ("", "the")
-                        and m.link.kind not in ("initiative", "mission")), None)
+        partner = next(
+            (
+                m
+                for m in ctx.ments(s)
+                if m.start >= at
+                and ctx.text[at : m.start].strip() in ("", "the")
+                and m.link.kind not in ("initiative", "mission")
+            ),
+            None,
+        )
     parties = [m for m in subjects if m.link.kind != "initiative"]
     if partner is not None:
         parties = parties[:1] + [partner]
@@ -1400,14 +1834,33 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
     if partner is None and len({lk.label for _, _, lk, _ in signers}) >= 2:
         certainty, planned, note = _certainty_of(ctx, ctx.text[ca:cb])
         d = _date_near(ctx, s, vm.start(), ca, cb) or _date_of_signing(ctx, i)
-        (_, _, x, xspan), (_, _, y, _) = signers[0], next(t for t in signers[1:] if t[2].label != signers[0][2].label)
-        topic = next((m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None)
+        (_, _, x, xspan), (_, _, y, _) = (
+            signers[0],
+            next(t for t in signers[1:] if t[2].label != signers[0][2].label),
+        )
+        topic = next(
+            (m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None
+        )
         end = _after_object(ctx.text, topic.end, cb) if topic else im.end()
         for who, role, org, _span in signers:
-            c = Candidate(x.label, x.kind, "agreement_with", y.label, y.kind, spans=((xspan[0], end),),
-                          certainty=certainty, agreement_kind=kind, planned=planned, note=note,
-                          detail=f"concerns {topic.link.label}" if topic else "", subject_curie=x.curie,
-                          object_curie=y.curie, signer=who, signer_role=role, on_behalf_of=org.label)
+            c = Candidate(
+                x.label,
+                x.kind,
+                "agreement_with",
+                y.label,
+                y.kind,
+                spans=((xspan[0], end),),
+                certainty=certainty,
+                agreement_kind=kind,
+                planned=planned,
+                note=note,
+                detail=f"concerns {topic.link.label}" if topic else "",
+                subject_curie=x.curie,
+                object_curie=y.curie,
+                signer=who,
+                signer_role=role,
+                on_behalf_of=org.label,
+            )
             ctx.out.append(_with_date(c, ctx, d))
         for _w, _r, org, span in signers:
             if not org.curie:
@@ -1417,66 +1870,123 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
         return
     # "China and Russia presented a joint roadmap": an instrument between the two of them. Not so for
     # "Russia and Belarus have signed agreements regarding the ILRS as national-level participants".
-    topic0 = next((m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None)
+    topic0 = next(
+        (m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None
+    )
     singular = (im.group("n") or "").lower() in ("a", "an", "the", "one")
-    as_members = re.search(r"\bas\s+(?:[\w-]+\s+)?(?:participants|members|signatories|partners)\b", ctx.text[ca:cb])
-    pair = len(subjects) == 2 and bool(re.fullmatch(r"\s+and\s+(?:the\s+)?", ctx.text[subjects[0].end:subjects[1].start])) \
-        and (topic0 is None or singular) and not as_members
+    as_members = re.search(
+        r"\bas\s+(?:[\w-]+\s+)?(?:participants|members|signatories|partners)\b", ctx.text[ca:cb]
+    )
+    pair = (
+        len(subjects) == 2
+        and bool(re.fullmatch(r"\s+and\s+(?:the\s+)?", ctx.text[subjects[0].end : subjects[1].start]))
+        and (topic0 is None or singular)
+        and not as_members
+    )
     if partner is None and pair:  # "China and Russia presented a joint roadmap": between the two of them
         parties = list(subjects)
-    bm = re.search(r"\b[Bb]etween\s+", ctx.text[im.end():cb])
+    bm = re.search(r"\b[Bb]etween\s+", ctx.text[im.end() : cb])
     if bm:  # "The Memorandum of Understanding … Between CNSA and SANSA": the parties are named
-        named = [m for m in ctx.ments(s) if m.start >= im.end() + bm.end() and m.link.kind in _ORG_KINDS + ("country",)]
-        if len(named) >= 2 and _LIST_GAP.match(ctx.text[named[0].end:named[1].start]):
+        named = [
+            m
+            for m in ctx.ments(s)
+            if m.start >= im.end() + bm.end() and m.link.kind in _ORG_KINDS + ("country",)
+        ]
+        if len(named) >= 2 and _LIST_GAP.match(ctx.text[named[0].end : named[1].start]):
             parties, partner = named[:2], named[1]
             b_end = named[1].end
-            q = re.match(r"[”\"’]", ctx.text[b_end:b_end + 1])
+            q = re.match(r"[”\"’]", ctx.text[b_end : b_end + 1])
             title_end = b_end + (1 if q else 0)
             title = ""
-            tq = re.search(r"[“\"]([^”\"]+)[”\"]", ctx.text[vm.end():title_end])
+            tq = re.search(r"[“\"]([^”\"]+)[”\"]", ctx.text[vm.end() : title_end])
             if tq:
                 title = tq.group(1)
     certainty, planned, note = _certainty_of(ctx, ctx.text[ca:cb])
     d = _date_near(ctx, s, vm.start(), ca, cb) or _date_of_signing(ctx, i)
-    a, b = min(m.start for m in subjects), max(im.end() + (title_m.end() if title_m else 0),
-                                             partner.end if partner else 0)
+    a, b = (
+        min(m.start for m in subjects),
+        max(im.end() + (title_m.end() if title_m else 0), partner.end if partner else 0),
+    )
     if bm and partner is not None:
         a = vm.start("verb")
-        b = partner.end + (1 if ctx.text[partner.end:partner.end + 1] in "”\"" else 0)
-    topic = next((m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None)
-    if len(parties) == 2 and (partner is not None or topic is None or pair) and parties[0].link != parties[1].link:
+        b = partner.end + (1 if ctx.text[partner.end : partner.end + 1] in '”"' else 0)
+    topic = next(
+        (m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None
+    )
+    if (
+        len(parties) == 2
+        and (partner is not None or topic is None or pair)
+        and parties[0].link != parties[1].link
+    ):
         x, y = parties
-        c = Candidate(x.link.label, x.link.kind, "agreement_with", y.link.label, y.link.kind, spans=((a, b),),
-                      certainty=certainty, agreement_kind=kind, agreement_title=title, planned=planned, note=note,
-                      detail=f"concerns {topic.link.label}" if topic else "", subject_curie=x.link.curie,
-                      object_curie=y.link.curie)
+        c = Candidate(
+            x.link.label,
+            x.link.kind,
+            "agreement_with",
+            y.link.label,
+            y.link.kind,
+            spans=((a, b),),
+            certainty=certainty,
+            agreement_kind=kind,
+            agreement_title=title,
+            planned=planned,
+            note=note,
+            detail=f"concerns {topic.link.label}" if topic else "",
+            subject_curie=x.link.curie,
+            object_curie=y.link.curie,
+        )
         ctx.out.append(_with_date(c, ctx, d))
     # "Thailand has signed a memorandum of understanding on cooperation on the ILRS", "A, B and C have
     # signed agreements and MoUs regarding the ILRS": joining the initiative
-    if topic is None and partner is None and len(parties) != 2 and kind in ("joint-statement", "mou", "letter-of-intent") \
-            and not wm:  # "… inked memoranda with 10 organizations from …": those are the partners, not the signer
+    if (
+        topic is None
+        and partner is None
+        and len(parties) != 2
+        and kind in ("joint-statement", "mou", "letter-of-intent")
+        and not wm
+    ):  # "… inked memoranda with 10 organizations from …": those are the partners, not the signer
         topic = _topic_group(ctx, i)  # "… have also signed joint statements": with the initiative in view
         if topic is not None and topic.link.kind != "initiative":
             topic = None
         orgs = [m for m in subjects if m.link.kind in _ORG_KINDS]
         if topic is not None and orgs:
-            _emit_membership(ctx, s, orgs, topic, "signed", (vm.start("verb"), im.end()), (ca, cb),
-                             lead=(vm.start("verb"), im.end()) if len(orgs) >= 3 else None, date=d,
-                             detail=f"by {im.group('kind')}")
+            _emit_membership(
+                ctx,
+                s,
+                orgs,
+                topic,
+                "signed",
+                (vm.start("verb"), im.end()),
+                (ca, cb),
+                lead=(vm.start("verb"), im.end()) if len(orgs) >= 3 else None,
+                date=d,
+                detail=f"by {im.group('kind')}",
+            )
     if topic is not None and partner is None and not pair:
         countries = [m for m in subjects if m.link.kind in ("country", "region")]
         lead = None
         if len(countries) >= 3:
             lead = (vm.start("verb"), _after_object(ctx.text, topic.end, cb))
-        _emit_membership(ctx, s, countries, topic, "signed", (vm.start("verb"), _after_object(ctx.text, topic.end, cb)),
-                         (ca, cb), lead=lead, date=d,
-                         detail=f"by {im.group('kind')}")
+        _emit_membership(
+            ctx,
+            s,
+            countries,
+            topic,
+            "signed",
+            (vm.start("verb"), _after_object(ctx.text, topic.end, cb)),
+            (ca, cb),
+            lead=lead,
+            date=d,
+            detail=f"by {im.group('kind')}",
+        )
 
 
 _PERSON = r"(?:(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){1,2}"
 _ORG_CHUNK = r"[A-Z][\w.’'-]*(?:\s+(?:[A-Z][\w.’'-]*|of|and|for|the|on))*(?:\s*\([A-Z][\w-]*\))?"
-_SIGNER = re.compile(r"(?P<name>" + _PERSON + r"),\s+(?:(?P<role>[a-z][^,]{1,60}?)\s+of|on behalf of)\s+(?:the\s+)?"
-                     r"(?P<org>" + _ORG_CHUNK + r")")
+_SIGNER = re.compile(
+    r"(?P<name>" + _PERSON + r"),\s+(?:(?P<role>[a-z][^,]{1,60}?)\s+of|on behalf of)\s+(?:the\s+)?"
+    r"(?P<org>" + _ORG_CHUNK + r")"
+)
 
 
 def _signers_before(ctx: _Ctx, s: Sentence, end: int) -> list[tuple[str, str, EntityLink, tuple[int, int]]]:
@@ -1487,8 +1997,11 @@ def _signers_before(ctx: _Ctx, s: Sentence, end: int) -> list[tuple[str, str, En
         org = re.sub(r"\s+(?:and|of|for|the|on)$", "", m.group("org"))
         board = re.match(r"(?:Board|Council|Office|Secretariat|Presidium) of (?:the )?", org)
         if board:  # "chairman of the Board of Azercosmos": the body is Azercosmos
-            role, org, org_a = f"{role} of the {board.group(0).split(' of')[0]}".strip(), org[board.end():], \
-                org_a + board.end()
+            role, org, org_a = (
+                f"{role} of the {board.group(0).split(' of')[0]}".strip(),
+                org[board.end() :],
+                org_a + board.end(),
+            )
         mention = next((x for x in ctx.ments(s) if x.start == org_a and x.link.kind in _ORG_KINDS), None)
         if mention is not None:
             link, span = mention.link, (mention.start, mention.end)
@@ -1496,7 +2009,9 @@ def _signers_before(ctx: _Ctx, s: Sentence, end: int) -> list[tuple[str, str, En
             link, span = _resolve_text(ctx, org), (org_a, org_a + len(org))
             if link is None:
                 link = _new_org(ctx, org)
-                app = re.match(r",\s+(?P<c>[A-Z][\w ]+?)[’']s\s+(?:national\s+)?space agency", ctx.text[span[1]:end])
+                app = re.match(
+                    r",\s+(?P<c>[A-Z][\w ]+?)[’']s\s+(?:national\s+)?space agency", ctx.text[span[1] : end]
+                )
                 if app and _country_in(ctx, app.group("c")):
                     link = EntityLink(link.label, "space_agency", "", _country_in(ctx, app.group("c")))
         if link.kind not in _ORG_KINDS:
@@ -1506,7 +2021,7 @@ def _signers_before(ctx: _Ctx, s: Sentence, end: int) -> list[tuple[str, str, En
 
 
 def _date_of_signing(ctx: _Ctx, i: int):
-    for s in ctx.sentences[i: i + 3]:
+    for s in ctx.sentences[i : i + 3]:
         cue = re.search(r"\bsigned\b", s.text)
         if cue:
             d = _date_near(ctx, s, s.start + cue.start())
@@ -1536,19 +2051,37 @@ def _rule_signed_by(ctx: _Ctx) -> None:
         a, b = s.start + im.start(), max(x.end, y.end)
         certainty, planned, note = _certainty_of(ctx, s.text)
         kind = _agreement_kind(im.group("kind"))
-        for (who, role), org in ((_signer_at(ctx.text, s.start + m.end(), x.start), x),
-                                 (_signer_at(ctx.text, x.end, y.start), y)):
-            c = Candidate(x.link.label, x.link.kind, "agreement_with", y.link.label, y.link.kind,
-                          spans=((a, b),), certainty=certainty, agreement_kind=kind, note=note, planned=planned,
-                          subject_curie=x.link.curie, object_curie=y.link.curie, signer=who, signer_role=role,
-                          on_behalf_of=org.link.label if who else "")
+        for (who, role), org in (
+            (_signer_at(ctx.text, s.start + m.end(), x.start), x),
+            (_signer_at(ctx.text, x.end, y.start), y),
+        ):
+            c = Candidate(
+                x.link.label,
+                x.link.kind,
+                "agreement_with",
+                y.link.label,
+                y.link.kind,
+                spans=((a, b),),
+                certainty=certainty,
+                agreement_kind=kind,
+                note=note,
+                planned=planned,
+                subject_curie=x.link.curie,
+                object_curie=y.link.curie,
+                signer=who,
+                signer_role=role,
+                on_behalf_of=org.link.label if who else "",
+            )
             ctx.out.append(_with_date(c, ctx, d))
 
 
 def _signer_at(text: str, a: int, b: int) -> tuple[str, str]:
     """The person and their title in 'Xu Zhanbin, deputy administrator of the ORG' (text[a:b] ends at ORG)."""
-    m = re.match(r"\s*(?:,\s*)?(?:and\s+)?(?P<name>(?:Mr\.?|Ms\.?|Dr\.?)?\s*[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){1,2}),"
-                 r"\s+(?P<role>[^,]*?)\s+(?:of|at)\s+(?:the\s+)?$", text[a:b])
+    m = re.match(
+        r"\s*(?:,\s*)?(?:and\s+)?(?P<name>(?:Mr\.?|Ms\.?|Dr\.?)?\s*[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){1,2}),"
+        r"\s+(?P<role>[^,]*?)\s+(?:of|at)\s+(?:the\s+)?$",
+        text[a:b],
+    )
     if not m:
         return "", ""
     return m.group("name").strip(), m.group("role").strip()
@@ -1569,27 +2102,48 @@ def _rule_these_include(ctx: _Ctx) -> None:
             continue
         members = list_around(ms, ctx.text, 0, +1)
         prev = ctx.sentences[i - 1]
-        vm = re.search(r"\b(?:have|has)?\s*(?:already\s+)?(signed up to|signed|joined|are members of)\s+", prev.text)
+        vm = re.search(
+            r"\b(?:have|has)?\s*(?:already\s+)?(signed up to|signed|joined|are members of)\s+", prev.text
+        )
         if not vm:
             continue
         obj = _object_after(ctx, prev, prev.start + vm.end(), prev.end)
         if obj is None:
             continue
         cue = (prev.start + vm.start(), obj.end)
-        certainty, planned, note = _certainty_of(ctx, ctx.text[prev.start:cue[1]])
+        certainty, planned, note = _certainty_of(ctx, ctx.text[prev.start : cue[1]])
         for mem in members:
             rel, st, level = _relation_for(mem.link, obj.link, vm.group(1), False)
-            spans = ((cue[0], cue[1]), (mem.start, mem.end)) if len(members) >= 3 else (cue, (s.start, mem.end))
-            ctx.out.append(Candidate(mem.link.label, mem.link.kind, rel, obj.link.label, obj.link.kind,
-                                     spans=spans, status=st, certainty=certainty, level=level, note=note,
-                                     planned=planned, subject_curie=mem.link.curie, object_curie=obj.link.curie,
-                                     group=cue if len(members) >= 3 else ()))
+            spans = (
+                ((cue[0], cue[1]), (mem.start, mem.end)) if len(members) >= 3 else (cue, (s.start, mem.end))
+            )
+            ctx.out.append(
+                Candidate(
+                    mem.link.label,
+                    mem.link.kind,
+                    rel,
+                    obj.link.label,
+                    obj.link.kind,
+                    spans=spans,
+                    status=st,
+                    certainty=certainty,
+                    level=level,
+                    note=note,
+                    planned=planned,
+                    subject_curie=mem.link.curie,
+                    object_curie=obj.link.curie,
+                    group=cue if len(members) >= 3 else (),
+                )
+            )
 
 
 # ---- rule: "N other nations - A, B, ... - " (a signatory list) ----------------------------------
 
-_OTHERS = re.compile(r"\b(?:joins|join|joined|and)\s+(?:the\s+)?(?P<first>[A-Z][\w .]+?)\s+and\s+(?P<n>\d+)\s+other\s+"
-                     r"(?:nations|countries|signatories|states)\s*[-–—:,]\s*", re.IGNORECASE)
+_OTHERS = re.compile(
+    r"\b(?:joins|join|joined|and)\s+(?:the\s+)?(?P<first>[A-Z][\w .]+?)\s+and\s+(?P<n>\d+)\s+other\s+"
+    r"(?:nations|countries|signatories|states)\s*[-–—:,]\s*",
+    re.IGNORECASE,
+)
 
 
 def _rule_signatory_list(ctx: _Ctx) -> None:
@@ -1613,12 +2167,26 @@ def _rule_signatory_list(ctx: _Ctx) -> None:
         as_of = ctx.article.date.isoformat() if ctx.article.date else ""
         certainty, planned, note = _certainty_of(ctx, s.text)
         for mem in members:
-            ctx.out.append(Candidate(mem.link.label, mem.link.kind, "signatory_of", obj.link.label, obj.link.kind,
-                                     spans=(lead, (mem.start, mem.end)), status="signatory", certainty=certainty,
-                                     level="national" if mem.link.kind == "country" else "organisation",
-                                     as_of=as_of, detail=f"listed as a signatory as of {as_of}" if as_of else "",
-                                     note=note, planned=planned, subject_curie=mem.link.curie,
-                                     object_curie=obj.link.curie, group=lead))
+            ctx.out.append(
+                Candidate(
+                    mem.link.label,
+                    mem.link.kind,
+                    "signatory_of",
+                    obj.link.label,
+                    obj.link.kind,
+                    spans=(lead, (mem.start, mem.end)),
+                    status="signatory",
+                    certainty=certainty,
+                    level="national" if mem.link.kind == "country" else "organisation",
+                    as_of=as_of,
+                    detail=f"listed as a signatory as of {as_of}" if as_of else "",
+                    note=note,
+                    planned=planned,
+                    subject_curie=mem.link.curie,
+                    object_curie=obj.link.curie,
+                    group=lead,
+                )
+            )
             if not mem.link.curie:
                 _propose(ctx, mem.link, (mem.start, mem.end))
 
@@ -1626,11 +2194,32 @@ def _rule_signatory_list(ctx: _Ctx) -> None:
 # ---- rule: "the Nth signatory of X" ----------------------------------------------------------
 
 
-_DATE_LEAD = re.compile(r"^(?:on\s+)?(?:" + _MON.replace("?P<mon>", "?:") + r"\s+\d{1,2}(?:st|nd|rd|th)?(?:,\s*\d{4})?|"
-                        r"\d{1,2}(?:st|nd|rd|th)?\s+" + _MON.replace("?P<mon>", "?:") + r"(?:\s+\d{4})?)\s+")
-_ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-             "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
-             "eighteenth", "nineteenth", "twentieth"]
+_DATE_LEAD = re.compile(
+    r"^(?:on\s+)?(?:" + _MON.replace("?P<mon>", "?:") + r"\s+\d{1,2}(?:st|nd|rd|th)?(?:,\s*\d{4})?|"
+    r"\d{1,2}(?:st|nd|rd|th)?\s+" + _MON.replace("?P<mon>", "?:") + r"(?:\s+\d{4})?)\s+"
+)
+_ORDINALS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+]
 _ORDINAL_WORDS = "|".join(_ORDINALS)
 
 
@@ -1640,11 +2229,14 @@ def _ordinal(word: str) -> str:
     return str(_ORDINALS.index(w) + 1) if w in _ORDINALS else re.sub(r"\D", "", w)  # 'latest' → ''
 
 
-
 def _rule_nth(ctx: _Ctx) -> None:
-    pat = re.compile(r"\b(?:became|becomes|become|is|as)\s+the\s+(?P<n>\d+(?:st|nd|rd|th)|" + _ORDINAL_WORDS +
-                     r")\s+(?:signatory|member|"
-                     r"country|nation|state)\s+(?:of|to\s+(?:sign|join))\s+(?:the\s+)?", re.IGNORECASE)
+    pat = re.compile(
+        r"\b(?:became|becomes|become|is|as)\s+the\s+(?P<n>\d+(?:st|nd|rd|th)|"
+        + _ORDINAL_WORDS
+        + r")\s+(?:signatory|member|"
+        r"country|nation|state)\s+(?:of|to\s+(?:sign|join))\s+(?:the\s+)?",
+        re.IGNORECASE,
+    )
     for i, s in enumerate(ctx.sentences):
         for m in pat.finditer(ctx.text, s.start, s.end):
             ms = ctx.ments(s)
@@ -1653,17 +2245,30 @@ def _rule_nth(ctx: _Ctx) -> None:
             if not subj or obj is None or obj.start - m.end() > 2:
                 continue
             sub = subj[0]
-            if ctx.text[sub.end:m.start()].strip() and not re.fullmatch(r"\s*(?:has\s+|have\s+|officially\s+|in\s+"
-                                                                         r"\w+\s+|[a-z]+ly\s+)*",
-                                                                         ctx.text[sub.end:m.start()]):
+            if ctx.text[sub.end : m.start()].strip() and not re.fullmatch(
+                r"\s*(?:has\s+|have\s+|officially\s+|in\s+"
+                r"\w+\s+|[a-z]+ly\s+)*",
+                ctx.text[sub.end : m.start()],
+            ):
                 continue
             d = _date_near(ctx, s, m.start())
             certainty, planned, note = _certainty_of(ctx, s.text)
-            c = Candidate(sub.link.label, sub.link.kind, "signatory_of", obj.link.label, obj.link.kind,
-                          spans=((sub.start, obj.end),), status="signatory", certainty=certainty,
-                          level="national" if sub.link.kind == "country" else "organisation", note=note,
-                          planned=planned, ordinal=_ordinal(m.group("n")), subject_curie=sub.link.curie,
-                          object_curie=obj.link.curie)
+            c = Candidate(
+                sub.link.label,
+                sub.link.kind,
+                "signatory_of",
+                obj.link.label,
+                obj.link.kind,
+                spans=((sub.start, obj.end),),
+                status="signatory",
+                certainty=certainty,
+                level="national" if sub.link.kind == "country" else "organisation",
+                note=note,
+                planned=planned,
+                ordinal=_ordinal(m.group("n")),
+                subject_curie=sub.link.curie,
+                object_curie=obj.link.curie,
+            )
             ctx.out.append(_with_date(c, ctx, d))
 
 
@@ -1673,7 +2278,7 @@ def _rule_nth(ctx: _Ctx) -> None:
 def _rule_which(ctx: _Ctx) -> None:
     for s in ctx.sentences:
         ms = ctx.ments(s)
-        for m in re.finditer(r",\s+which\s+", ctx.text[s.start:s.end]):
+        for m in re.finditer(r",\s+which\s+", ctx.text[s.start : s.end]):
             at = s.start + m.start()
             ante = [x for x in ms if x.end == at]
             if not ante or ante[0].link.kind not in _ORG_KINDS + ("initiative",):
@@ -1685,19 +2290,39 @@ def _rule_which(ctx: _Ctx) -> None:
                 obj = next((x for x in ms if x.start == rest_a + sup.end()), None)
                 if obj and obj.link.kind in _GROUPS:
                     end = _after_object(ctx.text, obj.end, rest_b)
-                    ctx.out.append(Candidate(a.link.label, a.link.kind, "partner_of", obj.link.label,
-                                             obj.link.kind, spans=((a.start, end),), status="supporter",
-                                             certainty=ctx.base_certainty, level="organisation",
-                                             subject_curie=a.link.curie, object_curie=obj.link.curie))
+                    ctx.out.append(
+                        Candidate(
+                            a.link.label,
+                            a.link.kind,
+                            "partner_of",
+                            obj.link.label,
+                            obj.link.kind,
+                            spans=((a.start, end),),
+                            status="supporter",
+                            certainty=ctx.base_certainty,
+                            level="organisation",
+                            subject_curie=a.link.curie,
+                            object_curie=obj.link.curie,
+                        )
+                    )
             hq = re.search(r"\b(?:is\s+)?headquartered in\s+", ctx.text[rest_a:rest_b])
             if hq:
                 place = _place_at(ctx, rest_a + hq.end(), rest_b)
                 if place:
                     _pa, pb, plink = place
-                    ctx.out.append(Candidate(a.link.label, a.link.kind, "headquartered_in", plink.label,
-                                             plink.kind, spans=((a.start, a.end), (rest_a + hq.start(), pb)),
-                                             certainty=ctx.base_certainty, subject_curie=a.link.curie,
-                                             object_curie=plink.curie))
+                    ctx.out.append(
+                        Candidate(
+                            a.link.label,
+                            a.link.kind,
+                            "headquartered_in",
+                            plink.label,
+                            plink.kind,
+                            spans=((a.start, a.end), (rest_a + hq.start(), pb)),
+                            certainty=ctx.base_certainty,
+                            subject_curie=a.link.curie,
+                            object_curie=plink.curie,
+                        )
+                    )
 
 
 def _place_at(ctx: _Ctx, a: int, b: int):
@@ -1720,11 +2345,12 @@ def _rule_will_carry(ctx: _Ctx) -> None:
         m = pat.search(ctx.text, s.start, s.end)
         if not m:
             continue
-        mission = next((x for x in ctx.ments(s) if x.start == m.start("subj") and x.link.kind == "mission"), None) \
-            or (ctx.topic(i, ("mission",)) if m.group("subj").lower() == "the mission" else None)
+        mission = next(
+            (x for x in ctx.ments(s) if x.start == m.start("subj") and x.link.kind == "mission"), None
+        ) or (ctx.topic(i, ("mission",)) if m.group("subj").lower() == "the mission" else None)
         if mission is None:
             continue
-        for chunk in re.finditer(r"[^,;.]+", ctx.text[m.end():s.end]):
+        for chunk in re.finditer(r"[^,;.]+", ctx.text[m.end() : s.end]):
             words = re.search(r"(?:[A-Z][a-z]+\s+)?[\w-]+$", chunk.group(0).strip())
             if not words:
                 continue
@@ -1733,9 +2359,19 @@ def _rule_will_carry(ctx: _Ctx) -> None:
                 link = link_entity(cand)
                 if link is not None and link.kind == "payload":
                     end = m.end() + chunk.start() + len(chunk.group(0).rstrip())
-                    ctx.out.append(Candidate(link.label, "payload", "payload_on", mission.link.label, "mission",
-                                             spans=((m.start(), end),), certainty=ctx.base_certainty,
-                                             subject_curie=link.curie, object_curie=mission.link.curie))
+                    ctx.out.append(
+                        Candidate(
+                            link.label,
+                            "payload",
+                            "payload_on",
+                            mission.link.label,
+                            "mission",
+                            spans=((m.start(), end),),
+                            certainty=ctx.base_certainty,
+                            subject_curie=link.curie,
+                            object_curie=mission.link.curie,
+                        )
+                    )
                     break
 
 
@@ -1743,7 +2379,9 @@ def _rule_will_carry(ctx: _Ctx) -> None:
 
 
 def _rule_landing(ctx: _Ctx) -> None:
-    pat = re.compile(r"\bwill\s+(?:target\s+a\s+landing|land)\s+(?:on|at|near)\s+(?P<p>(?:an?\s+|the\s+)?[^,.;]+)")
+    pat = re.compile(
+        r"\bwill\s+(?:target\s+a\s+landing|land)\s+(?:on|at|near)\s+(?P<p>(?:an?\s+|the\s+)?[^,.;]+)"
+    )
     for i, s in enumerate(ctx.sentences):
         m = pat.search(ctx.text, s.start, s.end)
         if not m:
@@ -1753,9 +2391,20 @@ def _rule_landing(ctx: _Ctx) -> None:
             continue
         name = re.sub(r"^(an?|the)\s+", "", m.group("p"))
         link = link_entity(name) or EntityLink(name, "place")
-        ctx.out.append(Candidate(mission.link.label, "mission", "lands_at", link.label, "place",
-                                 spans=((mission.start, m.end("p")),), certainty=ctx.base_certainty, planned="true",
-                                 subject_curie=mission.link.curie, object_curie=link.curie))
+        ctx.out.append(
+            Candidate(
+                mission.link.label,
+                "mission",
+                "lands_at",
+                link.label,
+                "place",
+                spans=((mission.start, m.end("p")),),
+                certainty=ctx.base_certainty,
+                planned="true",
+                subject_curie=mission.link.curie,
+                object_curie=link.curie,
+            )
+        )
         if not link.curie:
             _propose(ctx, link, (m.start("p"), m.end("p")))
 
@@ -1775,9 +2424,21 @@ def _rule_entry(ctx: _Ctx) -> None:
             d = _date_of_signing(ctx, max(0, i - 1))
             certainty, planned, note = _certainty_of(ctx, s.text)
             end = _after_object(ctx.text, obj.end, s.end)
-            c = Candidate(who.link.label, "country", "signatory_of", obj.link.label, obj.link.kind,
-                          spans=((who.start, end),), status="signatory", certainty=certainty, level="national",
-                          note=note, planned=planned, subject_curie=who.link.curie, object_curie=obj.link.curie)
+            c = Candidate(
+                who.link.label,
+                "country",
+                "signatory_of",
+                obj.link.label,
+                obj.link.kind,
+                spans=((who.start, end),),
+                status="signatory",
+                certainty=certainty,
+                level="national",
+                note=note,
+                planned=planned,
+                subject_curie=who.link.curie,
+                object_curie=obj.link.curie,
+            )
             ctx.out.append(_with_date(c, ctx, d))
 
 
@@ -1785,49 +2446,73 @@ def _rule_entry(ctx: _Ctx) -> None:
 
 
 def _rule_members_are(ctx: _Ctx) -> None:
-    pat = re.compile(r"\b(?:other\s+)?(?P<what>partners|members|participants|signatories|member states)\s+"
-                     r"(?:in|of)\s+", re.IGNORECASE)
+    pat = re.compile(
+        r"\b(?:other\s+)?(?P<what>partners|members|participants|signatories|member states)\s+"
+        r"(?:in|of)\s+",
+        re.IGNORECASE,
+    )
     for i, s in enumerate(ctx.sentences):
         ms = ctx.ments(s)
         for m in pat.finditer(ctx.text, s.start, s.end):
             obj = next((x for x in ms if x.start in (m.end(), m.end() + 4) and x.link.kind in _GROUPS), None)
             if obj is None:
                 continue
-            are = re.match(r"\s+(?:are|include|were)\s+", ctx.text[obj.end:s.end])
+            are = re.match(r"\s+(?:are|include|were)\s+", ctx.text[obj.end : s.end])
             if not are:
                 continue
             first = next((k for k, x in enumerate(ms) if x.start >= obj.end + are.end()), None)
-            if first is None or ctx.text[obj.end + are.end():ms[first].start].strip() not in ("", "the"):
+            if first is None or ctx.text[obj.end + are.end() : ms[first].start].strip() not in ("", "the"):
                 continue
             members = list_around(ms, ctx.text, first, +1)
             what = m.group("what").lower()
-            rel, st = {"partners": ("partner_of", "partner"), "members": ("member_of", "full_member"),
-                       "member states": ("member_of", "full_member")}.get(what, ("signatory_of", "signatory"))
+            rel, st = {
+                "partners": ("partner_of", "partner"),
+                "members": ("member_of", "full_member"),
+                "member states": ("member_of", "full_member"),
+            }.get(what, ("signatory_of", "signatory"))
             certainty, planned, note = _certainty_of(ctx, s.text)
             lead = (s.start, obj.end + are.end())
             lead = (lead[0], _strip_end(ctx.text, *lead)[1])
             for mem in members:
                 spans = (lead, (mem.start, mem.end))
-                ctx.out.append(Candidate(mem.link.label, mem.link.kind, rel, obj.link.label, obj.link.kind,
-                                         spans=spans, status=st, certainty=certainty, note=note, planned=planned,
-                                         level="national" if mem.link.kind == "country" else "organisation",
-                                         subject_curie=mem.link.curie, object_curie=obj.link.curie,
-                                         group=lead if len(members) >= 3 else ()))
+                ctx.out.append(
+                    Candidate(
+                        mem.link.label,
+                        mem.link.kind,
+                        rel,
+                        obj.link.label,
+                        obj.link.kind,
+                        spans=spans,
+                        status=st,
+                        certainty=certainty,
+                        note=note,
+                        planned=planned,
+                        level="national" if mem.link.kind == "country" else "organisation",
+                        subject_curie=mem.link.curie,
+                        object_curie=obj.link.curie,
+                        group=lead if len(members) >= 3 else (),
+                    )
+                )
 
 
 # ---- rule: "A and B (formally) announced / launched the joint project" ---------------------------
 
 
 def _rule_founded(ctx: _Ctx) -> None:
-    pat = re.compile(r"\s+(?:formally\s+|jointly\s+|officially\s+)?(?:announced|launched|initiated|proposed)\s+"
-                     r"(?:the|this)\s+(?:joint\s+)?(?:project|initiative|programme|program|station)\b", re.IGNORECASE)
+    pat = re.compile(
+        r"\s+(?:formally\s+|jointly\s+|officially\s+)?(?:announced|launched|initiated|proposed)\s+"
+        r"(?:the|this)\s+(?:joint\s+)?(?:project|initiative|programme|program|station)\b",
+        re.IGNORECASE,
+    )
     for i, s in enumerate(ctx.sentences):
         ms = ctx.ments(s)
         for m in pat.finditer(ctx.text, s.start, s.end):
             last = next((k for k in range(len(ms) - 1, -1, -1) if ms[k].end == m.start()), None)
             if last is None:
                 continue
-            founders = [x for x in list_around(ms, ctx.text, last, -1) if x.link.kind in ("country", *_ORG_KINDS)]
+            founders = [
+                x for x in list_around(ms, ctx.text, last, -1) if x.link.kind in ("country", *_ORG_KINDS)
+            ]
             obj = _topic_group(ctx, i)
             if not founders or obj is None or obj.link.kind != "initiative":
                 continue
@@ -1836,11 +2521,22 @@ def _rule_founded(ctx: _Ctx) -> None:
             d = _date_near(ctx, s, m.end(), a, b)
             end = max(m.end(), d.end if d else 0)
             for f in founders:
-                c = Candidate(f.link.label, f.link.kind, "founding_member_of", obj.link.label, obj.link.kind,
-                              spans=((founders[0].start, end),), status="founding", certainty=certainty, note=note,
-                              level="national" if f.link.kind == "country" else "organisation",
-                              detail=f"announced {obj.link.label}", planned=planned, subject_curie=f.link.curie,
-                              object_curie=obj.link.curie)
+                c = Candidate(
+                    f.link.label,
+                    f.link.kind,
+                    "founding_member_of",
+                    obj.link.label,
+                    obj.link.kind,
+                    spans=((founders[0].start, end),),
+                    status="founding",
+                    certainty=certainty,
+                    note=note,
+                    level="national" if f.link.kind == "country" else "organisation",
+                    detail=f"announced {obj.link.label}",
+                    planned=planned,
+                    subject_curie=f.link.curie,
+                    object_curie=obj.link.curie,
+                )
                 ctx.out.append(_with_date(c, ctx, d))
 
 
@@ -1865,13 +2561,22 @@ def _mark_disputes(ctx: _Ctx) -> None:
             continue
         longest_group, longest = max(by_list.items(), key=lambda kv: len(kv[1]))
         for i, c in enumerate(ctx.out):
-            if (c.relation, c.object) != key or not c.group or c.group == longest_group or c.subject in longest:
+            if (
+                (c.relation, c.object) != key
+                or not c.group
+                or c.group == longest_group
+                or c.subject in longest
+            ):
                 continue
             if any(o.subject == c.subject and o.group != c.group for o in named[key]):
                 continue
-            ctx.out[i] = replace(c, certainty="disputed", note=(c.note + "; " if c.note else "") +
-                                 f"named in a list of {len(by_list[c.group])}, but not in this article's longer "
-                                 f"list of {len(longest)} for the same {c.object}")
+            ctx.out[i] = replace(
+                c,
+                certainty="disputed",
+                note=(c.note + "; " if c.note else "")
+                + f"named in a list of {len(by_list[c.group])}, but not in this article's longer "
+                f"list of {len(longest)} for the same {c.object}",
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1882,8 +2587,10 @@ def _mark_disputes(ctx: _Ctx) -> None:
 
 
 def _rule_developed_by(ctx: _Ctx) -> None:
-    pat = re.compile(r"(?:,\s*|\s+)(?:(?:is|was|were|are|being|been)\s+)?(?:jointly\s+|mainly\s+)?"
-                     r"(?:developed|built|designed|provided|contributed)\s+by\s+")
+    pat = re.compile(
+        r"(?:,\s*|\s+)(?:(?:is|was|were|are|being|been)\s+)?(?:jointly\s+|mainly\s+)?"
+        r"(?:developed|built|designed|provided|contributed)\s+by\s+"
+    )
     for i, s in enumerate(ctx.sentences):
         ms = ctx.ments(s)
         for m in pat.finditer(ctx.text, s.start, s.end):
@@ -1891,10 +2598,10 @@ def _rule_developed_by(ctx: _Ctx) -> None:
             if payload is None:  # "The Lunar dust counter, developed by …": the payload right before the cue
                 continue
             first = next((k for k, x in enumerate(ms) if x.start >= m.end()), None)
-            if first is None or ctx.text[m.end():ms[first].start].strip() not in ("", "the"):
+            if first is None or ctx.text[m.end() : ms[first].start].strip() not in ("", "the"):
                 continue
             makers = list_around(ms, ctx.text, first, +1)
-            partner_at = re.search(r",?\s+in partnership with\s+", ctx.text[m.end():s.end])
+            partner_at = re.search(r",?\s+in partnership with\s+", ctx.text[m.end() : s.end])
             certainty, planned, note = _certainty_of(ctx, s.text)
             end = _strip_end(ctx.text, payload.start, makers[-1].end)[1]
             for mk in makers:
@@ -1905,38 +2612,68 @@ def _rule_developed_by(ctx: _Ctx) -> None:
                     role = "partner" if partner_at and mk.start >= m.end() + partner_at.end() else "developer"
                 else:
                     continue
-                ctx.out.append(Candidate(payload.link.label, "payload", rel, mk.link.label, mk.link.kind,
-                                         spans=((payload.start, end),), certainty=certainty, role=role, note=note,
-                                         planned=planned, subject_curie=payload.link.curie,
-                                         object_curie=mk.link.curie))
+                ctx.out.append(
+                    Candidate(
+                        payload.link.label,
+                        "payload",
+                        rel,
+                        mk.link.label,
+                        mk.link.kind,
+                        spans=((payload.start, end),),
+                        certainty=certainty,
+                        role=role,
+                        note=note,
+                        planned=planned,
+                        subject_curie=payload.link.curie,
+                        object_curie=mk.link.curie,
+                    )
+                )
 
 
 # ---- rule: "… memoranda with 10 organizations from countries including A, B and C" -------------
 
 
 def _rule_organisations_from(ctx: _Ctx) -> None:
-    pat = re.compile(r"\bwith\s+(?:\d+|several|many|a number of|some|other)\s+(?:organi[sz]ations|institutions|entities|"
-                     r"companies|universities|institutes)\s+from\s+(?:countries\s+)?(?:including\s+|such as\s+)?")
+    pat = re.compile(
+        r"\bwith\s+(?:\d+|several|many|a number of|some|other)\s+(?:organi[sz]ations|institutions|entities|"
+        r"companies|universities|institutes)\s+from\s+(?:countries\s+)?(?:including\s+|such as\s+)?"
+    )
     for i, s in enumerate(ctx.sentences):
         ms = ctx.ments(s)
         for m in pat.finditer(ctx.text, s.start, s.end):
             if not _INSTRUMENT.search(ctx.text, s.start, m.start()):
                 continue
             first = next((k for k, x in enumerate(ms) if x.start >= m.end()), None)
-            if first is None or ctx.text[m.end():ms[first].start].strip() not in ("", "the"):
+            if first is None or ctx.text[m.end() : ms[first].start].strip() not in ("", "the"):
                 continue
-            members = [x for x in list_around(ms, ctx.text, first, +1) if x.link.kind in ("country", "region")]
+            members = [
+                x for x in list_around(ms, ctx.text, first, +1) if x.link.kind in ("country", "region")
+            ]
             obj = _topic_group(ctx, i)
             if not members or obj is None or obj.link.kind != "initiative":
                 continue
             certainty, planned, note = _certainty_of(ctx, s.text)
             lead = _strip_end(ctx.text, s.start, m.end())
             for mem in members:
-                ctx.out.append(Candidate(
-                    mem.link.label, mem.link.kind, "partner_of", obj.link.label, obj.link.kind,
-                    spans=(lead, (mem.start, mem.end)), status="partner", certainty=certainty, level="organisation",
-                    note=note, planned=planned, detail=f"unnamed organisations from {mem.link.label}",
-                    subject_curie=mem.link.curie, object_curie=obj.link.curie, group=lead))
+                ctx.out.append(
+                    Candidate(
+                        mem.link.label,
+                        mem.link.kind,
+                        "partner_of",
+                        obj.link.label,
+                        obj.link.kind,
+                        spans=(lead, (mem.start, mem.end)),
+                        status="partner",
+                        certainty=certainty,
+                        level="organisation",
+                        note=note,
+                        planned=planned,
+                        detail=f"unnamed organisations from {mem.link.label}",
+                        subject_curie=mem.link.curie,
+                        object_curie=obj.link.curie,
+                        group=lead,
+                    )
+                )
 
 
 # ---- signers and witnesses of an accession ------------------------------------------------------
@@ -1944,7 +2681,8 @@ def _rule_organisations_from(ctx: _Ctx) -> None:
 _SIGNED_ON_BEHALF = re.compile(
     r"(?P<who>[A-Z][^;]*?)\s+signed\s+(?:the\s+)?(?P<what>[A-Z][\w’' -]*?)\s+on behalf of\s+(?:the\s+)?"
     r"(?:(?:Government|Republic|Kingdom|State)\s+of\s+(?:the\s+)?)?(?P<for>[A-Z][\w’' -]*?)"
-    r"(?:\s+in the presence of\s+(?P<wit>[^;]+?))?\s*(?:\.\s*$|;|$)")
+    r"(?:\s+in the presence of\s+(?P<wit>[^;]+?))?\s*(?:\.\s*$|;|$)"
+)
 _NAME_TAIL = re.compile(r"(?P<name>(?:[A-Z][a-z]{0,3}\.\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)?)\s*$")
 
 
@@ -1974,13 +2712,32 @@ def _attach_signers(ctx: _Ctx) -> None:
                         witnesses.append(wname)
             for i, c in enumerate(ctx.out):
                 if c.subject == party.label and c.object == what.label and not c.signer:
-                    ctx.out[i] = replace(c, signer=name, signer_role=role, on_behalf_of=party.label,
-                                         witness="; ".join(witnesses))
+                    ctx.out[i] = replace(
+                        c,
+                        signer=name,
+                        signer_role=role,
+                        on_behalf_of=party.label,
+                        witness="; ".join(witnesses),
+                    )
 
 
-RULES = (_rule_payload_bullets, _rule_led, _rule_these_include, _rule_signatory_list, _rule_nth, _rule_verbs,
-         _rule_signed_by, _rule_which, _rule_will_carry, _rule_landing, _rule_entry, _rule_members_are, _rule_founded,
-         _rule_developed_by, _rule_organisations_from)
+RULES = (
+    _rule_payload_bullets,
+    _rule_led,
+    _rule_these_include,
+    _rule_signatory_list,
+    _rule_nth,
+    _rule_verbs,
+    _rule_signed_by,
+    _rule_which,
+    _rule_will_carry,
+    _rule_landing,
+    _rule_entry,
+    _rule_members_are,
+    _rule_founded,
+    _rule_developed_by,
+    _rule_organisations_from,
+)
 
 
 def is_official(url: str = "", publisher: str = "") -> bool:
@@ -1989,8 +2746,9 @@ def is_official(url: str = "", publisher: str = "") -> bool:
     return any(h in host for h in OFFICIAL_HINTS) or bool(OFFICIAL_PUBLISHERS.search(publisher or ""))
 
 
-def extract_candidates(article: Article, *, url: str = "", publisher: str = "",
-                       root: str | None = None) -> list[Candidate]:
+def extract_candidates(
+    article: Article, *, url: str = "", publisher: str = "", root: str | None = None
+) -> list[Candidate]:
     """Return the candidate facts of an article, in text order, duplicates merged.
 
     Examples
@@ -2010,14 +2768,19 @@ def extract_candidates(article: Article, *, url: str = "", publisher: str = "",
     _mark_disputes(ctx)
     seen: dict[tuple, int] = {}
     out: list[Candidate] = []
-    for c in sorted(ctx.out, key=lambda c: (min(a for a, _ in c.spans) if c.spans else 0, c.relation == "entity")):
+    for c in sorted(
+        ctx.out, key=lambda c: (min(a for a, _ in c.spans) if c.spans else 0, c.relation == "entity")
+    ):
         k = ("entity", normalize_name(c.subject)) if c.relation == "entity" else c.key()
         if k in seen:
             prev = out[seen[k]]
             if len(c.quote(article.text)) < len(prev.quote(article.text)) and c.relation != "entity":
-                out[seen[k]] = replace(c, date=c.date or prev.date, date_precision=c.date_precision
-                                       if c.date else prev.date_precision,
-                                       date_inferred_from=c.date_inferred_from or prev.date_inferred_from)
+                out[seen[k]] = replace(
+                    c,
+                    date=c.date or prev.date,
+                    date_precision=c.date_precision if c.date else prev.date_precision,
+                    date_inferred_from=c.date_inferred_from or prev.date_inferred_from,
+                )
             continue
         seen[k] = len(out)
         out.append(c)
@@ -2033,9 +2796,18 @@ def _slug(s: str) -> str:
         return "x"
 
 
-_SHORT = {"signatory_of": "signed", "partner_of": "partner", "member_of": "member", "developed_by": "dev",
-          "payload_on": "carries", "agreement_with": "agreement", "headquartered_in": "hq", "entity": "entity",
-          "founding_member_of": "founding", "lands_at": "lands"}
+_SHORT = {
+    "signatory_of": "signed",
+    "partner_of": "partner",
+    "member_of": "member",
+    "developed_by": "dev",
+    "payload_on": "carries",
+    "agreement_with": "agreement",
+    "headquartered_in": "hq",
+    "entity": "entity",
+    "founding_member_of": "founding",
+    "lands_at": "lands",
+}
 
 
 def to_rows(cands: list[Candidate], article: Article, *, url: str = "", publisher: str = "") -> list[dict]:
@@ -2052,15 +2824,37 @@ def to_rows(cands: list[Candidate], article: Article, *, url: str = "", publishe
         ids.add(fid)
         row = {k: "" for k in SHEET_COLUMNS}
         row.update(
-            fact_id=fid, subject=c.subject, subject_kind=c.subject_kind, relation=c.relation, object=c.object,
-            object_kind=c.object_kind, date=c.date, date_precision=c.date_precision if c.relation != "entity"
-            else "", status=c.status, certainty=c.certainty, detail=c.detail, source_url=url,
-            source_publisher=publisher, source_date=src_date, note=c.note, quote=c.quote(article.text),
-            level=c.level, role=c.role, agreement_kind=c.agreement_kind, agreement_title=c.agreement_title,
-            signer=c.signer, signer_role=c.signer_role, on_behalf_of=c.on_behalf_of, witness=c.witness,
+            fact_id=fid,
+            subject=c.subject,
+            subject_kind=c.subject_kind,
+            relation=c.relation,
+            object=c.object,
+            object_kind=c.object_kind,
+            date=c.date,
+            date_precision=c.date_precision if c.relation != "entity" else "",
+            status=c.status,
+            certainty=c.certainty,
+            detail=c.detail,
+            source_url=url,
+            source_publisher=publisher,
+            source_date=src_date,
+            note=c.note,
+            quote=c.quote(article.text),
+            level=c.level,
+            role=c.role,
+            agreement_kind=c.agreement_kind,
+            agreement_title=c.agreement_title,
+            signer=c.signer,
+            signer_role=c.signer_role,
+            on_behalf_of=c.on_behalf_of,
+            witness=c.witness,
             ordinal=c.ordinal,
-            as_of=c.as_of, date_inferred_from=c.date_inferred_from, planned=c.planned, parent=c.parent,
-            review="pending")
+            as_of=c.as_of,
+            date_inferred_from=c.date_inferred_from,
+            planned=c.planned,
+            parent=c.parent,
+            review="pending",
+        )
         if c.relation == "entity":
             row["certainty"] = ""
         rows.append(row)
@@ -2117,8 +2911,14 @@ class ExtractResult:
     sentences: int
 
 
-def extract_file(text_path: str | os.PathLike, *, url: str = "", publisher: str = "", date: str | None = None,
-                 root: str | None = None) -> ExtractResult:
+def extract_file(
+    text_path: str | os.PathLike,
+    *,
+    url: str = "",
+    publisher: str = "",
+    date: str | None = None,
+    root: str | None = None,
+) -> ExtractResult:
     """Read a stored article and return its candidate rows (see :func:`extract_candidates`)."""
     article = read_article(text_path, date)
     cands = extract_candidates(article, url=url, publisher=publisher, root=root)
@@ -2161,4 +2961,3 @@ def locate_quote(text: str, quote: str) -> list[tuple[int, int]]:
         # pieces in text order may not start with the first piece found: try each order's last piece
         return []
     return best
-

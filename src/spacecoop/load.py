@@ -90,12 +90,16 @@ def read_input(path: str | os.PathLike, *, limit: int = MAX_INPUT_BYTES) -> byte
         except OSError:
             mode = None
         if mode is not None and not stat.S_ISREG(mode):  # a socket cannot even be opened (ENXIO)
-            raise DataError(p, f"not a regular file ({_kind_of(mode)}); spacecoop reads only regular files") from exc
+            raise DataError(
+                p, f"not a regular file ({_kind_of(mode)}); spacecoop reads only regular files"
+            ) from exc
         raise DataError(p, f"cannot read: {exc.strerror or exc}") from exc
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise DataError(p, f"not a regular file ({_kind_of(st.st_mode)}); spacecoop reads only regular files")
+            raise DataError(
+                p, f"not a regular file ({_kind_of(st.st_mode)}); spacecoop reads only regular files"
+            )
         if st.st_size > limit:
             raise DataError(p, _too_large(st.st_size, limit))
     except BaseException:
@@ -196,7 +200,7 @@ class TermProblem:
 
 
 def printable(text: str, limit: int = 0) -> str:
-    """Return ``text`` with lone surrogates as ``\\udXXX`` escapes, shortened to ``limit`` characters."""
+    """Return ``text`` with lone surrogates as ``\\ud800``-style escapes, shortened to ``limit`` characters."""
     out = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if limit and len(out) > limit:
         out = out[:limit] + f"... ({len(text):,} characters)"
@@ -228,8 +232,10 @@ class TermCheck:
         if not isinstance(s, (URIRef, BNode)):
             out.append(f"the subject is {_a(s)}; RDF takes only an IRI or a blank node there")
         if not isinstance(p, URIRef):
-            out.append(f"the predicate {printable(p.n3() if hasattr(p, 'n3') else str(p), 80)} is {_a(p)}; "
-                       "RDF takes only an IRI there")
+            out.append(
+                f"the predicate {printable(p.n3() if hasattr(p, 'n3') else str(p), 80)} is {_a(p)}; "
+                "RDF takes only an IRI there"
+            )
         for term in (s, p, o, g):
             why = self.problem(term) if term is not None else None
             if why:
@@ -243,7 +249,11 @@ class TermCheck:
         if isinstance(term, Literal):
             return self._literal(term)
         if isinstance(term, BNode):
-            return None if str(term).isascii() or _utf8(str(term)) is None else "a blank node label that UTF-8 cannot encode"
+            return (
+                None
+                if str(term).isascii() or _utf8(str(term)) is None
+                else "a blank node label that UTF-8 cannot encode"
+            )
         return None
 
     def _iri(self, iri: str) -> str | None:
@@ -261,8 +271,10 @@ class TermCheck:
             else:
                 space = _IRI_SPACE.search(iri)
                 if space:  # Oxigraph takes U+2028 or U+0085 in an IRI, rdflib cannot read it back
-                    why = (f"the IRI <{printable(iri, 80)}> holds the space character U+{ord(space.group()):04X}, "
-                           "which rdflib cannot read back from build's N-Quads")
+                    why = (
+                        f"the IRI <{printable(iri, 80)}> holds the space character U+{ord(space.group()):04X}, "
+                        "which rdflib cannot read back from build's N-Quads"
+                    )
                 elif len(iri) > MAX_TERM_BYTES // 8:
                     why = _too_big("IRI", str(node))
         if len(self._iris) < 200_000:  # bounded: at 1M distinct IRIs the cache would cost ~100 MB
@@ -289,8 +301,13 @@ class TermCheck:
             if why:
                 return f"datatype: {why}"
         if len(text) > MAX_TERM_BYTES // 8:
-            lit = self._ox.Literal(text, language=term.language) if term.language else self._ox.Literal(
-                text, datatype=self._ox.NamedNode(str(term.datatype)) if term.datatype else None)
+            lit = (
+                self._ox.Literal(text, language=term.language)
+                if term.language
+                else self._ox.Literal(
+                    text, datatype=self._ox.NamedNode(str(term.datatype)) if term.datatype else None
+                )
+            )
             return _too_big("literal", str(lit))
         return None
 
@@ -299,7 +316,9 @@ _IRI_SPACE = re.compile(r"\s")
 
 
 def _a(term) -> str:
-    return {Literal: "a literal", BNode: "a blank node", URIRef: "an IRI"}.get(type(term), type(term).__name__)
+    return {Literal: "a literal", BNode: "a blank node", URIRef: "an IRI"}.get(
+        type(term), type(term).__name__
+    )
 
 
 def _utf8(text: str) -> str | None:
@@ -315,8 +334,10 @@ def _too_big(what: str, ntriples: str) -> str | None:
     size = len(ntriples.encode("utf-8"))
     if size <= MAX_TERM_BYTES:
         return None
-    return (f"a {what} of {size:,} bytes, over the {MAX_TERM_BYTES // 2**20} MiB limit for one term "
-            "(spacecoop.load.MAX_TERM_BYTES; Oxigraph refuses terms over 16 MiB)")
+    return (
+        f"a {what} of {size:,} bytes, over the {MAX_TERM_BYTES // 2**20} MiB limit for one term "
+        "(spacecoop.load.MAX_TERM_BYTES; Oxigraph refuses terms over 16 MiB)"
+    )
 
 
 @dataclass
@@ -335,7 +356,7 @@ class Loaded:
         return sorted(self.origins.get(node, ()))
 
 
-_LINE = re.compile(r"(?:line|at line)\s*(\d+)", re.I)
+_LINE = re.compile(r"(?:line|at line)\s*(\d+)", re.IGNORECASE)
 
 
 def _syntax_error(path: Path, exc: Exception) -> DataError:
@@ -346,10 +367,10 @@ def _syntax_error(path: Path, exc: Exception) -> DataError:
     """
     text = str(exc)
     m = _LINE.search(text)
-    why = re.search(r"Bad syntax \((.*?)\) at \^", text, re.S)
+    why = re.search(r"Bad syntax \((.*?)\) at \^", text, re.DOTALL)
     if why:
         detail = why.group(1)
-        after = re.search(r"\^b?'(.*?)'?\.\.\.", text, re.S)
+        after = re.search(r"\^b?'(.*?)'?\.\.\.", text, re.DOTALL)
         if after:
             near = after.group(1).replace("\\n", " ").strip()
             near = re.sub(r"\s+", " ", near)[:40]
@@ -478,7 +499,9 @@ def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
     add_shortcuts(loaded.ds)
 
 
-def _merge(loaded: Loaded, path: Path, part: Dataset, check: TermCheck, into_default: Graph | None = None) -> None:
+def _merge(
+    loaded: Loaded, path: Path, part: Dataset, check: TermCheck, into_default: Graph | None = None
+) -> None:
     ds = loaded.ds
     rel = str(path)
     loaded.files.append(path)
@@ -514,7 +537,6 @@ def add_iso_codes(ds: Dataset) -> int:
     int
         The number of triples added.
     """
-    import pycountry
 
     g = ds.default_graph
     added = 0

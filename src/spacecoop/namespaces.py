@@ -159,8 +159,15 @@ class SC(DefinedNamespace):
     witness: URIRef
 
 
-JOINING_STATUSES = ("leader", "founding-member", "signatory", "member", "signatory-state",
-                    "associate-member", "joined")
+JOINING_STATUSES = (
+    "leader",
+    "founding-member",
+    "signatory",
+    "member",
+    "signatory-state",
+    "associate-member",
+    "joined",
+)
 """Statuses that make a participant a member, and alone date a membership ("since").
 
 The same list as the ``status:joining`` collection of ``ontology/vocabularies.ttl`` (a test keeps
@@ -290,8 +297,16 @@ def relationship_iri(kind: str, *parties: URIRef) -> URIRef:
     return ID[f"{kind}/" + "/".join(paths)]
 
 
-AGREEMENT_KINDS = ("mou", "intergovernmental-agreement", "joint-statement", "letter-of-intent", "roadmap",
-                   "convention", "agreement", "other")
+AGREEMENT_KINDS = (
+    "mou",
+    "intergovernmental-agreement",
+    "joint-statement",
+    "letter-of-intent",
+    "roadmap",
+    "convention",
+    "agreement",
+    "other",
+)
 """Kinds of instrument: the concepts of the ``agreement-kind`` scheme (``ontology/vocabularies.ttl``)."""
 
 
@@ -407,4 +422,4 @@ def curie(iri: str) -> str:
             best = prefix
     if not best:
         return str(iri)
-    return f"{best}:{str(iri)[len(PREFIXES[best]):]}"
+    return f"{best}:{str(iri)[len(PREFIXES[best]) :]}"

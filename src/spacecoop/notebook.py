@@ -111,7 +111,9 @@ class Table:
         if self.caption:
             parts.append(f'<caption style="text-align:left;font-weight:bold">{e(self.caption)}</caption>')
         cell_style = 'style="text-align:left;vertical-align:top;border-bottom:1px solid #ddd;padding:2px 8px"'
-        parts.append("<thead><tr>" + "".join(f"<th {cell_style}>{e(c)}</th>" for c in self.columns) + "</tr></thead>")
+        parts.append(
+            "<thead><tr>" + "".join(f"<th {cell_style}>{e(c)}</th>" for c in self.columns) + "</tr></thead>"
+        )
         parts.append("<tbody>")
         for row in self.rows:
             parts.append("<tr>" + "".join(f"<td {cell_style}>{e(c)}</td>" for c in row) + "</tr>")
@@ -208,7 +210,9 @@ def show_table(
     chosen = list(all_columns) if columns is None else list(columns)
     unknown = [c for c in chosen if c not in all_columns]
     if unknown:
-        raise UsageError(f"no column {', '.join(unknown)}; the columns are: {', '.join(all_columns) or 'none'}")
+        raise UsageError(
+            f"no column {', '.join(unknown)}; the columns are: {', '.join(all_columns) or 'none'}"
+        )
     if max_rows is not None and max_rows < 0:
         raise UsageError(f"max_rows must be 0 or more, not {max_rows}")
     index = [all_columns.index(c) for c in chosen]
@@ -248,7 +252,9 @@ def select_rows(result: QueryResult, **equals: str | Iterable[str]) -> QueryResu
     from .results import plain
 
     _check_columns(result, equals)
-    where = [(result.vars.index(k), {v} if isinstance(v, str) else {str(x) for x in v}) for k, v in equals.items()]
+    where = [
+        (result.vars.index(k), {v} if isinstance(v, str) else {str(x) for x in v}) for k, v in equals.items()
+    ]
 
     def matches(cell, values: set[str]) -> bool:
         return cell is not None and (str(cell) in values or plain(cell) in values)
@@ -326,8 +332,10 @@ class Quotes:
         parts = []
         for quote, source, about in self.items:
             head = f"<p><b>{e(about)}</b></p>" if about else ""
-            parts.append(f'{head}<blockquote style="margin:0 0 1em 1em;border-left:3px solid #ccc;'
-                         f'padding-left:0.8em">“{e(quote)}”<br><small>— {e(source)}</small></blockquote>')
+            parts.append(
+                f'{head}<blockquote style="margin:0 0 1em 1em;border-left:3px solid #ccc;'
+                f'padding-left:0.8em">“{e(quote)}”<br><small>— {e(source)}</small></blockquote>'
+            )
         return "".join(parts) if parts else "<p><i>no quotes</i></p>"
 
     def _repr_html_(self) -> str:
@@ -456,7 +464,9 @@ class InlineGraph:
         return f"<InlineGraph {self.title!r}: {len(self.page):,} characters of HTML>"
 
 
-def show_graph(G, title: str = "spacecoop", *, height: int = 600, positions: dict | None = None) -> InlineGraph:
+def show_graph(
+    G, title: str = "spacecoop", *, height: int = 600, positions: dict | None = None
+) -> InlineGraph:
     """Return the interactive graph page of ``G``, to display inline in Jupyter, offline.
 
     The page is :func:`spacecoop.render.page_html` (vis-network inlined, no remote URL), put in
@@ -500,8 +510,15 @@ def show_graph(G, title: str = "spacecoop", *, height: int = 600, positions: dic
 # As on the interactive page: the least certain claim behind a link sets its line.
 _RED = ("contradicted", "disputed")
 _DASHED = ("hedged", "unconfirmed")
-_MARKERS = {"dot": "o", "diamond": "D", "square": "s", "star": "*", "triangle": "^",
-            "triangleDown": "v", "hexagon": "h"}
+_MARKERS = {
+    "dot": "o",
+    "diamond": "D",
+    "square": "s",
+    "star": "*",
+    "triangle": "^",
+    "triangleDown": "v",
+    "hexagon": "h",
+}
 
 
 def _edge_kinds(d: Mapping) -> list[str]:
@@ -521,8 +538,9 @@ def _drawn_certainty(d: Mapping, shown: list[str]) -> str:
         links = []
     if not isinstance(links, list) or not links:
         return str(d.get("certainty") or "")
-    return least_certain(str(lk.get("certainty") or "") for lk in links
-                         if isinstance(lk, dict) and lk.get("kind") in shown)
+    return least_certain(
+        str(lk.get("certainty") or "") for lk in links if isinstance(lk, dict) and lk.get("kind") in shown
+    )
 
 
 def plot_network(
@@ -607,9 +625,12 @@ def plot_network(
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.set_axis_off()
-    ax.set_title(title if title is not None else
-                 f"{view or 'graph'} view: {plural(G.number_of_nodes(), 'node')}, "
-                 f"{plural(len(drawn), 'link')} drawn")
+    ax.set_title(
+        title
+        if title is not None
+        else f"{view or 'graph'} view: {plural(G.number_of_nodes(), 'node')}, "
+        f"{plural(len(drawn), 'link')} drawn"
+    )
 
     styles: dict[tuple[str, str], list] = {}
     for u, v, kind, certainty in drawn:
@@ -619,8 +640,9 @@ def plot_network(
             key = (RELATION_COLOURS.get(kind, OTHER_RELATION), "--" if certainty in _DASHED else "-")
         styles.setdefault(key, []).append([positions[u], positions[v]])
     for (colour, style), segments in sorted(styles.items()):
-        ax.add_collection(LineCollection(segments, colors=colour, linestyles=style, linewidths=1.0,
-                                         alpha=0.7, zorder=1))
+        ax.add_collection(
+            LineCollection(segments, colors=colour, linestyles=style, linewidths=1.0, alpha=0.7, zorder=1)
+        )
 
     degree = dict.fromkeys(G.nodes, 0)
     for u, v, _, _ in drawn:
@@ -634,23 +656,49 @@ def plot_network(
     for kind, nodes in sorted(by_kind.items()):
         colour, shape, legend = KIND_STYLE.get(kind, OTHER_KIND)
         marker = _MARKERS.get(shape, "o")
-        ax.scatter([positions[n][0] for n in nodes], [positions[n][1] for n in nodes],
-                   s=[40 + 360 * math.sqrt(degree[n] / top) for n in nodes],
-                   c=colour, marker=marker, edgecolors="white", linewidths=0.8, zorder=2)
+        ax.scatter(
+            [positions[n][0] for n in nodes],
+            [positions[n][1] for n in nodes],
+            s=[40 + 360 * math.sqrt(degree[n] / top) for n in nodes],
+            c=colour,
+            marker=marker,
+            edgecolors="white",
+            linewidths=0.8,
+            zorder=2,
+        )
         name = legend if kind in KIND_STYLE else kind
-        handles.append(Line2D([], [], linestyle="", marker=marker, color=colour, markersize=8,
-                              label=f"{name} ({len(nodes)})"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="",
+                marker=marker,
+                color=colour,
+                markersize=8,
+                label=f"{name} ({len(nodes)})",
+            )
+        )
     for kind in sorted({k for _, _, k, _ in drawn}):
         handles.append(Line2D([], [], color=RELATION_COLOURS.get(kind, OTHER_RELATION), label=kind))
     if any(c in _DASHED for *_, c in drawn):
         handles.append(Line2D([], [], color="#555555", linestyle="--", label="hedged or unconfirmed"))
     if any(c in _RED for *_, c in drawn):
-        handles.append(Line2D([], [], color=CONTRADICTED_COLOUR, linestyle=":", label="contradicted or disputed"))
+        handles.append(
+            Line2D([], [], color=CONTRADICTED_COLOUR, linestyle=":", label="contradicted or disputed")
+        )
     if labels:
         for n, d in G.nodes(data=True):
             x, y = positions[n]
-            ax.annotate(str(d.get("label") or n), (x, y), xytext=(0, 7), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=7, zorder=3)
+            ax.annotate(
+                str(d.get("label") or n),
+                (x, y),
+                xytext=(0, 7),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                zorder=3,
+            )
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     ax.autoscale_view()
@@ -711,7 +759,9 @@ def output_folder(prefix: str = "spacecoop-") -> Path:
     except SpacecoopError:  # no checkout around: nothing to protect
         root = None
     if root is not None and (folder == root or root in folder.parents):
-        raise UsageError(f"SPACECOOP_OUTPUT={env} is inside the project checkout {root}; choose a folder outside it")
+        raise UsageError(
+            f"SPACECOOP_OUTPUT={env} is inside the project checkout {root}; choose a folder outside it"
+        )
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"SPACECOOP_OUTPUT={env} is a file, not a folder")
     folder.mkdir(parents=True, exist_ok=True)

@@ -192,20 +192,26 @@ _KIND_PRIORITY = ("country", "region", "organization", "initiative", "mission", 
 def _read(store: Store) -> _Data:
     sc = PREFIXES["sc"]
     entities: dict[str, _Entity] = {}
-    rows = _q(store, """
+    rows = _q(
+        store,
+        """
 SELECT DISTINCT ?e ?type WHERE {
   VALUES ?type { sc:Country sc:Region sc:Organization sc:Initiative sc:Mission sc:Payload sc:Rover }
   ?e a ?type .
-}""")
+}""",
+    )
     for e, t in rows:
         ent = entities.setdefault(str(e), _Entity(str(e)))
-        ent.types.add(_TYPE_KIND[str(t)[len(sc):]])
-    attrs = _q(store, """
+        ent.types.add(_TYPE_KIND[str(t)[len(sc) :]])
+    attrs = _q(
+        store,
+        """
 SELECT DISTINCT ?e ?p ?o WHERE {
   VALUES ?p { skos:prefLabel skos:altLabel sc:kind sc:basedIn sc:partOf sc:iso3166Alpha2
               sc:iso3166Alpha3 sc:iso3166Subdivision sc:countryNotStated }
   ?e ?p ?o .
-}""")
+}""",
+    )
     labels: dict[str, list[Literal]] = defaultdict(list)
     for e, p, o in attrs:
         ent = entities.get(str(e))
@@ -239,23 +245,29 @@ SELECT DISTINCT ?e ?p ?o WHERE {
         ent.aliases.discard(ent.label)
 
     claims: dict[str, _Claim] = {}
-    for c, about, cert, src in _q(store, """
+    for c, about, cert, src in _q(
+        store,
+        """
 SELECT DISTINCT ?claim ?about ?certainty ?source WHERE {
   ?claim a sc:Claim ; sc:about ?about .
   OPTIONAL { ?claim sc:certainty ?certainty }
   OPTIONAL { ?claim prov:wasDerivedFrom ?source }
-}"""):
+}""",
+    ):
         cl = claims.setdefault(str(c), _Claim(str(c), str(about)))
         if cert is not None:
             cl.certainty = least_certain([cl.certainty, _local(cert)])
         if src is not None:
             cl.sources.add(str(src))
-    for c, p, o in _q(store, """
+    for c, p, o in _q(
+        store,
+        """
 SELECT DISTINCT ?claim ?p ?o WHERE {
   VALUES ?p { sc:status sc:level sc:via sc:role sc:date sc:quote sc:detail sc:note sc:dateInferredFrom
               sc:planned sc:asOf sc:ordinal }
   ?claim a sc:Claim ; ?p ?o .
-}"""):
+}""",
+    ):
         cl = claims.get(str(c))
         if cl is None:
             continue
@@ -293,23 +305,29 @@ SELECT DISTINCT ?claim ?p ?o WHERE {
         claims_about[cl.about].append(cl)
 
     rels: list[_Rel] = []
-    for r, kind, a, b in _q(store, """
+    for r, kind, a, b in _q(
+        store,
+        """
 SELECT DISTINCT ?rel ?kind ?a ?b WHERE {
   { ?rel a sc:Participation ; org:member ?a ; org:organization ?b . BIND("participation" AS ?kind) }
   UNION { ?rel a sc:PayloadDevelopment ; sc:developer ?a ; sc:payload ?b . BIND("development" AS ?kind) }
   UNION { ?rel a sc:PayloadCarriage ; sc:mission ?a ; sc:payload ?b . BIND("carriage" AS ?kind) }
   UNION { ?rel a sc:Agreement ; sc:party ?a , ?b . FILTER(STR(?a) < STR(?b)) BIND("agreement" AS ?kind) }
-}"""):
+}""",
+    ):
         rels.append(_Rel(str(r), str(kind), str(a), str(b)))
     rels.sort(key=lambda r: (r.iri, r.a, r.b))
 
     source_labels = {}
-    for s, label, headline in _q(store, """
+    for s, label, headline in _q(
+        store,
+        """
 SELECT DISTINCT ?s ?label ?headline WHERE {
   ?s a sc:Source .
   OPTIONAL { ?s skos:prefLabel ?label }
   OPTIONAL { ?s schema:headline ?headline }
-}"""):
+}""",
+    ):
         source_labels[str(s)] = _s(label) or _s(headline) or curie(str(s))
     return _Data(entities, claims, dict(claims_about), rels, source_labels)
 
@@ -371,22 +389,24 @@ def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
                 continue
             seen.add(key)
             dates = sorted(cl.dates)
-            out.append({
-                "quote": " … ".join(sorted(cl.quotes)),
-                "detail": " ".join(sorted(cl.details)),
-                "note": " ".join(sorted(cl.notes)),
-                "status": ", ".join(s.replace("-", " ") for s in sorted(cl.status)),
-                "level": ", ".join(sorted(cl.level)),
-                "date": dates[0] if dates else "",
-                "date_inferred_from": " ".join(sorted(cl.inferred)),
-                "planned": cl.planned,
-                "as_of": ", ".join(sorted(cl.as_of)),
-                "ordinal": ", ".join(sorted(cl.ordinal)),
-                "source": curie(src) if src else "",
-                "source_label": data.source_labels.get(src, curie(src) if src else ""),
-                "certainty": cl.certainty,
-                "claim": curie(cl.iri),
-            })
+            out.append(
+                {
+                    "quote": " … ".join(sorted(cl.quotes)),
+                    "detail": " ".join(sorted(cl.details)),
+                    "note": " ".join(sorted(cl.notes)),
+                    "status": ", ".join(s.replace("-", " ") for s in sorted(cl.status)),
+                    "level": ", ".join(sorted(cl.level)),
+                    "date": dates[0] if dates else "",
+                    "date_inferred_from": " ".join(sorted(cl.inferred)),
+                    "planned": cl.planned,
+                    "as_of": ", ".join(sorted(cl.as_of)),
+                    "ordinal": ", ".join(sorted(cl.ordinal)),
+                    "source": curie(src) if src else "",
+                    "source_label": data.source_labels.get(src, curie(src) if src else ""),
+                    "certainty": cl.certainty,
+                    "claim": curie(cl.iri),
+                }
+            )
     return out
 
 
@@ -397,8 +417,7 @@ def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
     vias = sorted({v for c in claims for v in c.via})
     return {
         "certainty": least_certain(c.certainty for c in claims),
-        "certainties": ";".join(sorted({c.certainty for c in claims if c.certainty},
-                                       key=_certainty_rank)),
+        "certainties": ";".join(sorted({c.certainty for c in claims if c.certainty}, key=_certainty_rank)),
         "status": ";".join(sorted({s for c in claims for s in c.status})),
         "level": ";".join(sorted({s for c in claims for s in c.level})),
         "role": ";".join(sorted({s for c in claims for s in c.role})),
@@ -489,9 +508,14 @@ def _blocs(data: _Data) -> dict[str, list[_Rel]]:
 
 def _bloc_graph_attrs(data: _Data, blocs: Iterable[str]) -> str:
     return json.dumps(
-        [{"id": curie(b), "label": data.entities[b].label,
-          "short": min([*sorted(data.entities[b].aliases), data.entities[b].label], key=len)}
-         for b in sorted(blocs, key=lambda b: data.entities[b].label)],
+        [
+            {
+                "id": curie(b),
+                "label": data.entities[b].label,
+                "short": min([*sorted(data.entities[b].aliases), data.entities[b].label], key=len),
+            }
+            for b in sorted(blocs, key=lambda b: data.entities[b].label)
+        ],
         ensure_ascii=False,
     )
 
@@ -531,13 +555,22 @@ def _countries(data: _Data):
     # links[(u, v)] -> list of link dicts, each with its claims
     links: dict[tuple[str, str], list[dict]] = defaultdict(list)
 
-    def link(u: str, v: str, kind: str, via: str, via_label: str, claims: list[_Claim], date: str,
-             detail: str) -> None:
+    def link(
+        u: str, v: str, kind: str, via: str, via_label: str, claims: list[_Claim], date: str, detail: str
+    ) -> None:
         if u == v:
             return
         a, b = sorted((u, v))
-        links[(a, b)].append({"kind": kind, "via": via, "via_label": via_label, "claims": claims,
-                              "date": date, "detail": detail})
+        links[(a, b)].append(
+            {
+                "kind": kind,
+                "via": via,
+                "via_label": via_label,
+                "claims": claims,
+                "date": date,
+                "detail": detail,
+            }
+        )
 
     # co-development: developers of one payload, mapped to their countries
     by_payload: dict[str, list[tuple[_Entity, list[_Claim]]]] = defaultdict(list)
@@ -552,10 +585,18 @@ def _countries(data: _Data):
         p = data.entities.get(payload)
         plabel = p.label if p else curie(payload)
         for i, (e1, c1) in enumerate(devs):
-            for e2, c2 in devs[i + 1:]:
+            for e2, c2 in devs[i + 1 :]:
                 date = _later(_earliest(c1), _earliest(c2))
-                link(curie(e1.iri), curie(e2.iri), "co-development", curie(payload), plabel, c1 + c2, date,
-                     plabel)
+                link(
+                    curie(e1.iri),
+                    curie(e2.iri),
+                    "co-development",
+                    curie(payload),
+                    plabel,
+                    c1 + c2,
+                    date,
+                    plabel,
+                )
 
     # ties to blocs: one edge per member, bloc and tie level (membership or other involvement)
     memberships: dict[str, dict[str, list[_Claim]]] = defaultdict(lambda: defaultdict(list))
@@ -577,14 +618,20 @@ def _countries(data: _Data):
             tie = _tie(data, claims, lvl, bkey, bent.label, own=_is_own(data, mkey, lvl))
             if tie is None:
                 continue
-            tie_edges.append((mkey, bkey, tie["relation"] if tie["relation"] == "membership"
-                              else f"involvement-{lvl}", tie))
+            tie_edges.append(
+                (
+                    mkey,
+                    bkey,
+                    tie["relation"] if tie["relation"] == "membership" else f"involvement-{lvl}",
+                    tie,
+                )
+            )
             if tie["relation"] == "membership":
                 members[mkey] = claims
                 memberships[mkey][bkey].extend(claims)
         keys = sorted(members)
         for i, m1 in enumerate(keys):
-            for m2 in keys[i + 1:]:
+            for m2 in keys[i + 1 :]:
                 date = _later(_since(members[m1]), _since(members[m2]))
                 link(m1, m2, "co-membership", bkey, bent.label, members[m1] + members[m2], date, bent.label)
 
@@ -603,8 +650,11 @@ def _countries(data: _Data):
         kinds = sorted({lk["kind"] for lk in ls}, key=_LINK_KINDS.index)
         vias = {(lk["via"], lk["via_label"]) for lk in ls if lk["via"]}
         # and the intermediaries the claims name
-        vias |= {(curie(v), data.entities[v].label if v in data.entities else curie(v))
-                 for c in claims for v in c.via}
+        vias |= {
+            (curie(v), data.entities[v].label if v in data.entities else curie(v))
+            for c in claims
+            for v in c.via
+        }
         vias = sorted(vias)
         attrs.update(
             relation=kinds[0],
@@ -614,11 +664,20 @@ def _countries(data: _Data):
             weight=len(ls),
             level="",
             since="",
-            links=json.dumps([
-                {"kind": lk["kind"], "via": lk["via"], "date": lk["date"],
-                 "certainty": least_certain(c.certainty for c in lk["claims"]), "detail": lk["detail"]}
-                for lk in ls
-            ], ensure_ascii=False, sort_keys=True),
+            links=json.dumps(
+                [
+                    {
+                        "kind": lk["kind"],
+                        "via": lk["via"],
+                        "date": lk["date"],
+                        "certainty": least_certain(c.certainty for c in lk["claims"]),
+                        "detail": lk["detail"],
+                    }
+                    for lk in ls
+                ],
+                ensure_ascii=False,
+                sort_keys=True,
+            ),
         )
         dates = sorted(lk["date"] for lk in ls if lk["date"])
         attrs["date"] = dates[0] if dates else ""
@@ -668,8 +727,16 @@ def _since(claims: Iterable[_Claim]) -> str:
     return dates[0] if dates else ""
 
 
-def _tie(data: _Data, claims: list[_Claim], lvl: str, bkey: str, blabel: str, *, own: bool,
-         relation_names: tuple[str, str] = TIE_RELATIONS) -> dict | None:
+def _tie(
+    data: _Data,
+    claims: list[_Claim],
+    lvl: str,
+    bkey: str,
+    blabel: str,
+    *,
+    own: bool,
+    relation_names: tuple[str, str] = TIE_RELATIONS,
+) -> dict | None:
     """Attributes of one tie edge (one member, one bloc, one level), or None for a tie whose only
     claims say the member is not listed."""
     if all(c.status and c.status <= {"not-listed"} for c in claims):
@@ -679,9 +746,28 @@ def _tie(data: _Data, claims: list[_Claim], lvl: str, bkey: str, blabel: str, *,
     since = _since(claims)
     attrs = _claim_attrs(data, claims)
     certainty = attrs["certainty"]
-    attrs.update(relation=relation, kinds=relation, level=lvl, since=since, date=since, weight=1,
-                 links=json.dumps([{"kind": relation, "via": bkey, "date": since, "certainty": certainty,
-                                    "detail": blabel, "level": lvl}], ensure_ascii=False, sort_keys=True))
+    attrs.update(
+        relation=relation,
+        kinds=relation,
+        level=lvl,
+        since=since,
+        date=since,
+        weight=1,
+        links=json.dumps(
+            [
+                {
+                    "kind": relation,
+                    "via": bkey,
+                    "date": since,
+                    "certainty": certainty,
+                    "detail": blabel,
+                    "level": lvl,
+                }
+            ],
+            ensure_ascii=False,
+            sort_keys=True,
+        ),
+    )
     return attrs
 
 
@@ -704,12 +790,22 @@ def _unique_claims(claims: Iterable[_Claim]) -> list[_Claim]:
     return [seen[k] for k in sorted(seen)]
 
 
-_ACTOR_KINDS = ("country", "region", "organization", _ORG_KIND_INTL, "initiative", "mission", "payload", "rover")
+_ACTOR_KINDS = (
+    "country",
+    "region",
+    "organization",
+    _ORG_KIND_INTL,
+    "initiative",
+    "mission",
+    "payload",
+    "rover",
+)
 
 
 def _links_json(kind: str, via: str, date: str, certainty: str) -> str:
-    return json.dumps([{"kind": kind, "via": via, "date": date, "certainty": certainty, "detail": ""}],
-                      sort_keys=True)
+    return json.dumps(
+        [{"kind": kind, "via": via, "date": date, "certainty": certainty, "detail": ""}], sort_keys=True
+    )
 
 
 def _actors(data: _Data, *, unlinked_publishers: bool = False):
@@ -719,8 +815,9 @@ def _actors(data: _Data, *, unlinked_publishers: bool = False):
     blocs = _blocs(data)
     for iri, ent in sorted(data.entities.items()):
         if _kind(ent) in _ACTOR_KINDS:
-            G.add_node(curie(iri), **_node_attrs(data, ent), bloc=iri in blocs,
-                       **_node_claim_attrs(data, iri))
+            G.add_node(
+                curie(iri), **_node_attrs(data, ent), bloc=iri in blocs, **_node_claim_attrs(data, iri)
+            )
 
     def add(u: str, v: str, relation: str, claims: list[_Claim], via: str = "") -> None:
         cu, cv = curie(u), curie(v)
@@ -750,8 +847,15 @@ def _actors(data: _Data, *, unlinked_publishers: bool = False):
             by_level[_tie_level_of(cl, ment, own=True)].append(cl)
         blabel = data.entities[rel.b].label if rel.b in data.entities else cv
         for lvl, cls in sorted(by_level.items()):
-            tie = _tie(data, cls, lvl, cv if rel.b in blocs else "", blabel, own=_is_own(data, cu, lvl),
-                       relation_names=("participates-in", "involved-in"))
+            tie = _tie(
+                data,
+                cls,
+                lvl,
+                cv if rel.b in blocs else "",
+                blabel,
+                own=_is_own(data, cu, lvl),
+                relation_names=("participates-in", "involved-in"),
+            )
             if tie is None:
                 continue
             key = tie["relation"] if tie["relation"] == "participates-in" else f"involved-in-{lvl}"
@@ -766,8 +870,9 @@ def _actors(data: _Data, *, unlinked_publishers: bool = False):
     # Publishers of sources are entities too, but tied to nothing in this view: a ring of
     # unlinked nodes around the network. Leave them out.
     if not unlinked_publishers:
-        G.remove_nodes_from([n for n, d in list(G.nodes(data=True))
-                             if d.get("org_kind") == "publisher" and G.degree(n) == 0])
+        G.remove_nodes_from(
+            [n for n, d in list(G.nodes(data=True)) if d.get("org_kind") == "publisher" and G.degree(n) == 0]
+        )
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
     return G
@@ -776,8 +881,12 @@ def _actors(data: _Data, *, unlinked_publishers: bool = False):
 def _node_claim_attrs(data: _Data, iri: str) -> dict:
     claims = data.claims_about.get(iri, [])
     a = _claim_attrs(data, claims)
-    return {"certainty": a["certainty"], "sources": a["sources"], "n_sources": a["n_sources"],
-            "evidence": a["evidence"]}
+    return {
+        "certainty": a["certainty"],
+        "sources": a["sources"],
+        "n_sources": a["n_sources"],
+        "evidence": a["evidence"],
+    }
 
 
 def _full(store: Store, data: _Data):
@@ -786,11 +895,14 @@ def _full(store: Store, data: _Data):
     G = nx.MultiDiGraph(view="full")
     sc = PREFIXES["sc"]
     types: dict[str, set[str]] = defaultdict(set)
-    for e, t in _q(store, """
+    for e, t in _q(
+        store,
+        """
 SELECT DISTINCT ?e ?type WHERE {
   ?e a ?type . FILTER(isIRI(?e) && STRSTARTS(STR(?type), STR(sc:)) && ?type != sc:Claim)
-}"""):
-        types[str(e)].add(str(t)[len(sc):])
+}""",
+    ):
+        types[str(e)].add(str(t)[len(sc) :])
     rel_by_iri = {r.iri: r for r in data.rels}
     for iri in sorted(types):
         ent = data.entities.get(iri)
@@ -799,30 +911,64 @@ SELECT DISTINCT ?e ?type WHERE {
         else:
             kind = _rel_kind_name(types[iri]) or min(types[iri])
             label = _label_of(data, iri, rel_by_iri)
-            attrs = {"label": label, "kind": kind, "org_kind": "", "country": "", "country_id": "",
-                     "iso": "", "iso3": "", "iri": iri, "aliases": ""}
+            attrs = {
+                "label": label,
+                "kind": kind,
+                "org_kind": "",
+                "country": "",
+                "country_id": "",
+                "iso": "",
+                "iso3": "",
+                "iri": iri,
+                "aliases": "",
+            }
         attrs["types"] = ";".join(sorted(types[iri]))
         claims = data.claims_about.get(iri, [])
         ca = _claim_attrs(data, claims)
-        for k in ("certainty", "certainties", "status", "level", "via", "date", "sources", "n_sources",
-                  "n_claims", "evidence"):
+        for k in (
+            "certainty",
+            "certainties",
+            "status",
+            "level",
+            "via",
+            "date",
+            "sources",
+            "n_sources",
+            "n_claims",
+            "evidence",
+        ):
             attrs[k] = ca[k]
         G.add_node(curie(iri), **attrs)
-    for s, p, o in _q(store, """
+    for s, p, o in _q(
+        store,
+        """
 SELECT DISTINCT ?s ?p ?o WHERE {
   ?s ?p ?o . FILTER(isIRI(?o) && isIRI(?s) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)
-}"""):
+}""",
+    ):
         cs, co = curie(str(s)), curie(str(o))
         if cs in G and co in G and cs != co:
             rel = curie(str(p))
-            G.add_edge(cs, co, key=rel, relation=rel, kinds=rel, certainty="", weight=1,
-                       links=_links_json(rel, "", "", ""))
+            G.add_edge(
+                cs,
+                co,
+                key=rel,
+                relation=rel,
+                kinds=rel,
+                certainty="",
+                weight=1,
+                links=_links_json(rel, "", "", ""),
+            )
     G.graph["blocs"] = _bloc_graph_attrs(data, _blocs(data))
     return G
 
 
-_REL_TYPES = {"Participation": "participation", "PayloadDevelopment": "development",
-              "PayloadCarriage": "carriage", "Agreement": "agreement"}
+_REL_TYPES = {
+    "Participation": "participation",
+    "PayloadDevelopment": "development",
+    "PayloadCarriage": "carriage",
+    "Agreement": "agreement",
+}
 
 
 def _rel_kind_name(types: set[str]) -> str:

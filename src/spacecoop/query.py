@@ -59,7 +59,11 @@ def parse_query_file(path: Path, *, strict: bool = True) -> NamedQuery:
         text = read_input(path).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(str(path), f"cannot read: {exc}") from exc
-    header = [line[3:] if line.startswith("#+ ") else line[2:] for line in text.splitlines() if line.startswith("#+")]
+    header = [
+        line[3:] if line.startswith("#+ ") else line[2:]
+        for line in text.splitlines()
+        if line.startswith("#+")
+    ]
     if not header and not strict:
         return NamedQuery(name=path.stem, path=path, text=text, summary="", columns=(), declared=False)
     try:
@@ -108,9 +112,7 @@ def get_query(name_or_path: str, root: str | Path | None = None) -> NamedQuery:
         return parse_query_file(p, strict=False)
     known = {q.name: q for q in list_queries(root)}
     if name_or_path not in known:
-        raise UsageError(
-            f"unknown query {name_or_path!r}; known queries: {', '.join(sorted(known))}"
-        )
+        raise UsageError(f"unknown query {name_or_path!r}; known queries: {', '.join(sorted(known))}")
     return known[name_or_path]
 
 
@@ -323,9 +325,7 @@ def _find_by_other_names(store: Store, text: str) -> URIRef | str:
     return f"; {lookup.did_you_mean()}" if lookup.suggestions else ""
 
 
-def resolve_params(
-    store: Store | Dataset, query: NamedQuery, values: Mapping[str, str]
-) -> dict[str, Node]:
+def resolve_params(store: Store | Dataset, query: NamedQuery, values: Mapping[str, str]) -> dict[str, Node]:
     """Return ``values`` resolved to RDF terms, after checking that ``query`` declares each one.
 
     A query file without a ``#+`` header (an ad-hoc ``.rq``) accepts any parameter name.

@@ -83,8 +83,14 @@ def _json_for_script(obj) -> str:
     """JSON that is safe inside a <script> element: no <, >, & or line separators as such, and
     ``/`` written ``\\/`` so identifiers such as IRIs never read as links in the file."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return (text.replace("/", "\\/").replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("/", "\\/")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def layout_positions(G, *, seed: int = 0, scale: float | None = None, edges=None) -> dict:
@@ -109,8 +115,11 @@ def layout_positions(G, *, seed: int = 0, scale: float | None = None, edges=None
     if n == 0:
         return {}
     index = {v: i for i, v in enumerate(nodes)}
-    pairs = {(min(index[u], index[v]), max(index[u], index[v]))
-             for u, v in (G.edges() if edges is None else edges) if u != v}
+    pairs = {
+        (min(index[u], index[v]), max(index[u], index[v]))
+        for u, v in (G.edges() if edges is None else edges)
+        if u != v
+    }
     g = ig.Graph(n=n, edges=sorted(pairs))
     rng = random.Random(seed)
     start = [[rng.uniform(-1, 1) * math.sqrt(n), rng.uniform(-1, 1) * math.sqrt(n)] for _ in range(n)]
@@ -124,8 +133,10 @@ def layout_positions(G, *, seed: int = 0, scale: float | None = None, edges=None
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
     target = scale if scale is not None else 110.0 * math.sqrt(n) + 250.0
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return {v: (round((coords[i][0] - cx) / span * target, 2), round((coords[i][1] - cy) / span * target, 2))
-            for i, v in enumerate(nodes)}
+    return {
+        v: (round((coords[i][0] - cx) / span * target, 2), round((coords[i][1] - cy) / span * target, 2))
+        for i, v in enumerate(nodes)
+    }
 
 
 def _loads(text, default):
@@ -143,18 +154,35 @@ def _plain(value):
     return str(value)
 
 
-
 _WORDS = {
-    "relation": "Tie", "level": "Level", "status": "Status", "certainty": "Least certain claim",
-    "certainties": "Certainties", "since": "Member since", "via_label": "Through",
-    "n_sources": "Sources", "n_claims": "Claims", "role": "Role", "org_kind": "Kind of organisation",
-    "country": "Country", "iso": "ISO code", "aliases": "Also called", "kind": "Kind",
+    "relation": "Tie",
+    "level": "Level",
+    "status": "Status",
+    "certainty": "Least certain claim",
+    "certainties": "Certainties",
+    "since": "Member since",
+    "via_label": "Through",
+    "n_sources": "Sources",
+    "n_claims": "Claims",
+    "role": "Role",
+    "org_kind": "Kind of organisation",
+    "country": "Country",
+    "iso": "ISO code",
+    "aliases": "Also called",
+    "kind": "Kind",
 }
 _RELATION_WORDS = {
-    "membership": "national member", "participates-in": "member", "involvement": "other tie (not a member)",
-    "involved-in": "other tie (not a member)", "co-development": "co-develop a payload",
-    "co-membership": "members of the same bloc", "develops": "develops", "carries": "carries",
-    "based-in": "based in", "part-of": "part of", "agreement": "agreement",
+    "membership": "national member",
+    "participates-in": "member",
+    "involvement": "other tie (not a member)",
+    "involved-in": "other tie (not a member)",
+    "co-development": "co-develop a payload",
+    "co-membership": "members of the same bloc",
+    "develops": "develops",
+    "carries": "carries",
+    "based-in": "based in",
+    "part-of": "part of",
+    "agreement": "agreement",
 }
 
 
@@ -187,8 +215,18 @@ def _plain_pairs(d: dict, keys: tuple[str, ...]) -> list[list]:
 
 
 _NODE_FIELDS = ("org_kind", "country", "iso", "aliases")
-_EDGE_FIELDS = ("relation", "level", "status", "role", "since", "certainty", "certainties", "via_label",
-                "n_sources", "n_claims")
+_EDGE_FIELDS = (
+    "relation",
+    "level",
+    "status",
+    "role",
+    "since",
+    "certainty",
+    "certainties",
+    "via_label",
+    "n_sources",
+    "n_claims",
+)
 
 
 def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> dict:
@@ -202,9 +240,12 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
     view = str(G.graph.get("view") or "")
     hidden_by_default = {"co-membership"} if view == "countries" else set()
     # lay out and size on the links shown on opening, so a clique of co-members does not crush the rest
-    shown = [(u, v) for u, v, d in G.edges(data=True)
-             if not hidden_by_default
-             or any(lk.get("kind") not in hidden_by_default for lk in _loads(d.get("links"), [{}]))]
+    shown = [
+        (u, v)
+        for u, v, d in G.edges(data=True)
+        if not hidden_by_default
+        or any(lk.get("kind") not in hidden_by_default for lk in _loads(d.get("links"), [{}]))
+    ]
     pos = positions if positions is not None else layout_positions(G, edges=shown)
     n = G.number_of_nodes()
     degree = dict.fromkeys(G.nodes, 0)
@@ -225,59 +266,83 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
         since = {b: str(d.get(f"since:{b}", "")) for b in node_blocs}
         info = _plain_pairs(d, _NODE_FIELDS)
         x, y = pos.get(v, (0.0, 0.0))
-        nodes.append({
-            "id": str(v),
-            "label": str(d.get("label") or v),
-            "kind": kind,
-            "color": colour,
-            "shape": shape,
-            "size": round((14 if str(v) in bloc_ids else 8) + 26 * math.sqrt(degree.get(v, 0) / max_deg), 2),
-            "x": x,
-            "y": y,
-            "bloc": str(v) in bloc_ids,
-            "blocs": node_blocs,
-            "since": since,
-            "aliases": str(d.get("aliases") or ""),
-            "info": info,
-            "evidence": _loads(d.get("evidence"), []),
-        })
+        nodes.append(
+            {
+                "id": str(v),
+                "label": str(d.get("label") or v),
+                "kind": kind,
+                "color": colour,
+                "shape": shape,
+                "size": round(
+                    (14 if str(v) in bloc_ids else 8) + 26 * math.sqrt(degree.get(v, 0) / max_deg), 2
+                ),
+                "x": x,
+                "y": y,
+                "bloc": str(v) in bloc_ids,
+                "blocs": node_blocs,
+                "since": since,
+                "aliases": str(d.get("aliases") or ""),
+                "info": info,
+                "evidence": _loads(d.get("evidence"), []),
+            }
+        )
 
     edges = []
     relations_seen: dict[str, int] = {}
     link_kinds: dict[str, int] = {}
     dates: set[str] = set()
     multi = G.is_multigraph()
-    edge_iter = G.edges(keys=True, data=True) if multi else ((u, v, None, d) for u, v, d in G.edges(data=True))
+    edge_iter = (
+        G.edges(keys=True, data=True) if multi else ((u, v, None, d) for u, v, d in G.edges(data=True))
+    )
     for i, (u, v, _key, d) in enumerate(edge_iter):
         relation = str(d.get("relation") or "link")
         relations_seen[relation] = relations_seen.get(relation, 0) + 1
-        links = _loads(d.get("links"), None) or [{"kind": relation, "via": "", "date": str(d.get("date") or ""),
-                                                   "certainty": str(d.get("certainty") or ""), "detail": ""}]
+        links = _loads(d.get("links"), None) or [
+            {
+                "kind": relation,
+                "via": "",
+                "date": str(d.get("date") or ""),
+                "certainty": str(d.get("certainty") or ""),
+                "detail": "",
+            }
+        ]
         for lk in links:
             link_kinds[lk.get("kind") or relation] = 1
             if lk.get("date"):
                 dates.add(lk["date"])
         info = _plain_pairs(d, _EDGE_FIELDS)
-        edges.append({
-            "id": f"e{i}",
-            "from": str(u),
-            "to": str(v),
-            "relation": relation,
-            "certainty": str(d.get("certainty") or ""),
-            "weight": d.get("weight", 1) if isinstance(d.get("weight", 1), (int, float)) else 1,
-            "links": links,
-            "info": info,
-            "evidence": _loads(d.get("evidence"), []),
-        })
+        edges.append(
+            {
+                "id": f"e{i}",
+                "from": str(u),
+                "to": str(v),
+                "relation": relation,
+                "certainty": str(d.get("certainty") or ""),
+                "weight": d.get("weight", 1) if isinstance(d.get("weight", 1), (int, float)) else 1,
+                "links": links,
+                "info": info,
+                "evidence": _loads(d.get("evidence"), []),
+            }
+        )
     for node in nodes:
         for since in node["since"].values():
             if since:
                 dates.add(since)
-    kinds = [{"kind": k, "color": KIND_STYLE.get(k, OTHER_KIND)[0], "shape": KIND_STYLE.get(k, OTHER_KIND)[1],
-              "label": KIND_STYLE.get(k, OTHER_KIND)[2] if k in KIND_STYLE else k, "count": c}
-             for k, c in sorted(kinds_seen.items(), key=lambda kc: (_kind_rank(kc[0]), kc[0]))]
-    relations = [{"name": r, "color": RELATION_COLOURS.get(r, OTHER_RELATION)}
-                 for r in sorted(set(relations_seen) | set(link_kinds))]
+    kinds = [
+        {
+            "kind": k,
+            "color": KIND_STYLE.get(k, OTHER_KIND)[0],
+            "shape": KIND_STYLE.get(k, OTHER_KIND)[1],
+            "label": KIND_STYLE.get(k, OTHER_KIND)[2] if k in KIND_STYLE else k,
+            "count": c,
+        }
+        for k, c in sorted(kinds_seen.items(), key=lambda kc: (_kind_rank(kc[0]), kc[0]))
+    ]
+    relations = [
+        {"name": r, "color": RELATION_COLOURS.get(r, OTHER_RELATION)}
+        for r in sorted(set(relations_seen) | set(link_kinds))
+    ]
     return {
         "title": title,
         "view": view,
@@ -806,9 +871,14 @@ def page_html(G, title: str = "spacecoop", *, positions: dict | None = None) -> 
     """
     data = page_data(G, title=title, positions=positions)
     vis_js, vis_css = _vis_assets()
-    csp = ("default-src 'none'; script-src " + _sha256(vis_js) + " " + _sha256(_APP_JS)
-           + "; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; "
-           "form-action 'none'; base-uri 'none'")
+    csp = (
+        "default-src 'none'; script-src "
+        + _sha256(vis_js)
+        + " "
+        + _sha256(_APP_JS)
+        + "; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; "
+        "form-action 'none'; base-uri 'none'"
+    )
     return _TEMPLATE.format(
         csp=csp,
         title=html.escape(title, quote=True),
@@ -820,7 +890,9 @@ def page_html(G, title: str = "spacecoop", *, positions: dict | None = None) -> 
     )
 
 
-def write_html(G, path: str | os.PathLike, title: str = "spacecoop", *, positions: dict | None = None) -> Path:
+def write_html(
+    G, path: str | os.PathLike, title: str = "spacecoop", *, positions: dict | None = None
+) -> Path:
     """Write :func:`page_html` of ``G`` to ``path`` (UTF-8), atomically; return the path.
 
     Raises
@@ -844,9 +916,6 @@ def write_html(G, path: str | os.PathLike, title: str = "spacecoop", *, position
     return out
 
 
-
-
-
 BUILD_PAGES = {"countries.html": "countries", "actors.html": "actors"}
 """Pages :func:`build_pages` makes for ``spacecoop build``: file name -> view."""
 
@@ -855,11 +924,24 @@ def build_pages(loaded) -> dict[str, bytes]:
     """Return the country and actor pages of a loaded dataset, for ``spacecoop build``'s ``extra``."""
     from .project import to_networkx
 
-    titles = {"countries": "Space cooperation: countries, regions and blocs",
-              "actors": "Space cooperation: organisations, missions and payloads"}
+    titles = {
+        "countries": "Space cooperation: countries, regions and blocs",
+        "actors": "Space cooperation: organisations, missions and payloads",
+    }
     ds = loaded.ds if hasattr(loaded, "ds") else loaded
-    return {name: page_html(to_networkx(ds, view), title=titles[view]).encode("utf-8")
-            for name, view in BUILD_PAGES.items()}
+    return {
+        name: page_html(to_networkx(ds, view), title=titles[view]).encode("utf-8")
+        for name, view in BUILD_PAGES.items()
+    }
 
-__all__ = ["BUILD_PAGES", "KIND_STYLE", "RELATION_COLOURS", "build_pages", "layout_positions", "page_data", "page_html",
-           "write_html"]
+
+__all__ = [
+    "BUILD_PAGES",
+    "KIND_STYLE",
+    "RELATION_COLOURS",
+    "build_pages",
+    "layout_positions",
+    "page_data",
+    "page_html",
+    "write_html",
+]

@@ -50,8 +50,11 @@ def summarize_skipped(skipped) -> str:
     ...                    "the source has no sc:localCopy"])
     'quotes of 1 sources not checked: 1 QUOTED but without a stored text, so never checked (source:c)'
     """
-    quoted = [s.split(" not checked")[0].removeprefix("quotes of ") for s in skipped
-              if "quote it but it has no stored text" in s]
+    quoted = [
+        s.split(" not checked")[0].removeprefix("quotes of ")
+        for s in skipped
+        if "quote it but it has no stored text" in s
+    ]
     no_copy = sum("has no sc:localCopy" in s and "quote it but" not in s for s in skipped)
     absent = sum("is not at hand" in s for s in skipped)
     other = len(skipped) - len(quoted) - no_copy - absent

@@ -132,7 +132,9 @@ def _json(result: QueryResult) -> bytes:
     if result.kind == "ASK":
         doc: dict = {"head": {}, "boolean": bool(result.boolean)}
     else:
-        bindings = [{v: term_json(t) for v, t in zip(result.vars, row) if t is not None} for row in result.rows]
+        bindings = [
+            {v: term_json(t) for v, t in zip(result.vars, row) if t is not None} for row in result.rows
+        ]
         doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -143,7 +145,11 @@ def _text(value: str) -> str:
 
 
 def _xml(result: QueryResult) -> bytes:
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+        "<head>",
+    ]
     out += [f"  <variable name={quoteattr(v)}/>" for v in result.vars]
     out.append("</head>")
     if result.kind == "ASK":
@@ -204,7 +210,12 @@ def term_turtle(term) -> str:
     if isinstance(term, BNode):
         return f"_:{term}"
     text = (
-        str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+        str(term)
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
     )
     if term.language:
         return f'"{text}"@{term.language}'

@@ -73,7 +73,9 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
         raise ReviewError(f"{p}:1: no header row")
     unknown = [c for c in reader.fieldnames if c not in SHEET_COLUMNS]
     if unknown:
-        raise ReviewError(f"{p}:1: unknown column(s) {', '.join(unknown)} (allowed: {', '.join(SHEET_COLUMNS)})")
+        raise ReviewError(
+            f"{p}:1: unknown column(s) {', '.join(unknown)} (allowed: {', '.join(SHEET_COLUMNS)})"
+        )
     rows = []
     for n, row in enumerate(reader, start=2):
         if None in row:
@@ -97,8 +99,12 @@ def clean_rows(rows, columns: list[str]) -> list[dict]:
             raise ReviewError(f"row {i}: every value must be a string")
         if row.get("review", "") not in REVIEW_VALUES:
             raise ReviewError(f"row {i}: review: {row['review']!r} is not one of pending, accepted, rejected")
-        out.append({c: row.get(c, "").replace("\r", " ").replace("\n", " ") if c != "quote" else row.get(c, "")
-                    for c in columns})
+        out.append(
+            {
+                c: row.get(c, "").replace("\r", " ").replace("\n", " ") if c != "quote" else row.get(c, "")
+                for c in columns
+            }
+        )
     return out
 
 
@@ -128,8 +134,13 @@ def search_entities(q: str, root: str | None = None, limit: int = 12) -> list[di
         gaz = project_gazetteer(root)
         for m in finder.find(q).suggestions:
             known = gaz.by_curie.get(m.curie)
-            push(m.label, known.kind if known else m.kind, m.curie, known.country if known else "",
-                 f"close name ({m.score:.0f})")
+            push(
+                m.label,
+                known.kind if known else m.kind,
+                m.curie,
+                known.country if known else "",
+                f"close name ({m.score:.0f})",
+            )
     key = normalize_name(q)
     for name, link in sorted(project_gazetteer(root).names.items()):
         if key in name and link.curie:
@@ -140,8 +151,15 @@ def search_entities(q: str, root: str | None = None, limit: int = 12) -> list[di
 class ReviewServer:
     """The review page's HTTP server; ``serve_forever`` in the foreground or ``start`` in a thread."""
 
-    def __init__(self, sheet: str | os.PathLike, text: str | os.PathLike, *, port: int = 0,
-                 root: str | os.PathLike | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        sheet: str | os.PathLike,
+        text: str | os.PathLike,
+        *,
+        port: int = 0,
+        root: str | os.PathLike | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.sheet = read_sheet(sheet)
         self.text_path = Path(text)
         try:
@@ -158,7 +176,9 @@ class ReviewServer:
         try:
             self.httpd = ThreadingHTTPServer((host, port), _handler(self))
         except OSError as exc:
-            raise ReviewError(f"cannot listen on {host}:{port}: {exc.strerror} (give --port 0 for any free port)") from None
+            raise ReviewError(
+                f"cannot listen on {host}:{port}: {exc.strerror} (give --port 0 for any free port)"
+            ) from None
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self._thread: threading.Thread | None = None
@@ -173,8 +193,13 @@ class ReviewServer:
     def state(self) -> dict:
         rows = self.sheet.rows
         return {
-            "token": self.token, "sheet": str(self.sheet.path), "text_path": str(self.text_path),
-            "text": self.text, "body": list(self.body), "columns": self.sheet.columns, "rows": rows,
+            "token": self.token,
+            "sheet": str(self.sheet.path),
+            "text_path": str(self.text_path),
+            "text": self.text,
+            "body": list(self.body),
+            "columns": self.sheet.columns,
+            "rows": rows,
             "spans": [locate_quote(self.text, r.get("quote", "")) for r in rows],
         }
 
@@ -197,10 +222,20 @@ class ReviewServer:
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
         except subprocess.TimeoutExpired:
-            return {"ok": False, "exit": None, "stdout": "", "stderr": "spacecoop add took more than 300 s",
-                    "command": cmd}
-        return {"ok": proc.returncode == 0, "exit": proc.returncode, "stdout": proc.stdout[-20000:],
-                "stderr": proc.stderr[-20000:], "command": cmd}
+            return {
+                "ok": False,
+                "exit": None,
+                "stdout": "",
+                "stderr": "spacecoop add took more than 300 s",
+                "command": cmd,
+            }
+        return {
+            "ok": proc.returncode == 0,
+            "exit": proc.returncode,
+            "stdout": proc.stdout[-20000:],
+            "stderr": proc.stderr[-20000:],
+            "command": cmd,
+        }
 
     def start(self) -> ReviewServer:
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -252,14 +287,18 @@ def _handler(app: ReviewServer):
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
             self.send_header("Referrer-Policy", "no-referrer")
-            self.send_header("Content-Security-Policy",
-                             "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-                             "connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'")
+            self.send_header(
+                "Content-Security-Policy",
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                "connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'",
+            )
             self.end_headers()
             self.wfile.write(body)
 
         def _json(self, status: int, obj) -> None:
-            self._send(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
+            self._send(
+                status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8"
+            )
 
         def _host_ok(self) -> bool:
             host = (self.headers.get("Host") or "").lower()

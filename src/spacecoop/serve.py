@@ -127,9 +127,18 @@ GRAPH_MEDIA = {
 FORMAT_NAMES = {
     "tabular": {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv"},
     "graph": {
-        "turtle": "turtle", "ttl": "turtle", "n3": "turtle", "nt": "nt", "ntriples": "nt",
-        "n-triples": "nt", "jsonld": "jsonld", "json-ld": "jsonld", "json": "jsonld",
-        "rdfxml": "rdfxml", "rdf+xml": "rdfxml", "xml": "rdfxml",
+        "turtle": "turtle",
+        "ttl": "turtle",
+        "n3": "turtle",
+        "nt": "nt",
+        "ntriples": "nt",
+        "n-triples": "nt",
+        "jsonld": "jsonld",
+        "json-ld": "jsonld",
+        "json": "jsonld",
+        "rdfxml": "rdfxml",
+        "rdf+xml": "rdfxml",
+        "xml": "rdfxml",
     },
 }
 ALL_FORMAT_NAMES = sorted(set(FORMAT_NAMES["tabular"]) | set(FORMAT_NAMES["graph"]))
@@ -239,7 +248,7 @@ def screen_query_text(text: str) -> None:
 
     m = _ESCAPE_RE.search(text)
     if m is not None:
-        shown = text[m.start():m.start() + 2]
+        shown = text[m.start() : m.start() + 2]
         raise QueryRefused(
             f"the escape {shown} at character {m.start()} is not accepted: the SPARQL readers here "
             "disagree on escapes outside \\t \\b \\n \\r \\f \\\" \\' \\\\; write the character itself"
@@ -311,7 +320,9 @@ def check_query(text: str) -> str:
         except ParseBaseException:
             raise QueryRefused(f"malformed SPARQL query: {exc}") from None
         if "request" not in update:  # only a prologue, or nothing at all
-            raise QueryRefused("malformed SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE in it") from None
+            raise QueryRefused(
+                "malformed SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE in it"
+            ) from None
         raise QueryRefused(
             "SPARQL Update (INSERT, DELETE, LOAD, CLEAR, …) is not allowed: this endpoint is read-only"
         ) from None
@@ -406,13 +417,19 @@ def negotiate(kind: str, accept: str | None = None, fmt: str | None = None) -> s
         raise QueryRefused(f"unknown format {fmt!r}; use one of {', '.join(ALL_FORMAT_NAMES)}")
     ranges = _parse_accept(accept or "*/*")
     choice = _best_format(types, ranges)
-    if (choice is None and graph and any(q > 0 for _rng, q, _pos in ranges)
-            and all(rng in TABULAR_TYPES for rng, _q, _pos in ranges)):
+    if (
+        choice is None
+        and graph
+        and any(q > 0 for _rng, q, _pos in ranges)
+        and all(rng in TABULAR_TYPES for rng, _q, _pos in ranges)
+    ):
         # The client named only result-set types (roqet always asks that way) for a query that
         # answers with a graph: give it the graph's default, Turtle, rather than 406.
         return "turtle"
     if choice is None:
-        raise QueryRefused(f"no acceptable format for a {kind} result (Accept: {accept}); offered: {offered}", 406)
+        raise QueryRefused(
+            f"no acceptable format for a {kind} result (Accept: {accept}); offered: {offered}", 406
+        )
     return choice
 
 
@@ -482,9 +499,13 @@ def serialize(result, fmt: str) -> tuple[bytes, str]:
         if result.kind == "ASK":
             doc: dict = {"head": {}, "boolean": bool(result.boolean)}
         else:
-            bindings = [{v: term_json(t) for v, t in zip(result.vars, row) if t is not None} for row in result.rows]
+            bindings = [
+                {v: term_json(t) for v, t in zip(result.vars, row) if t is not None} for row in result.rows
+            ]
             doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), media_type(result, fmt)
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), media_type(
+            result, fmt
+        )
     try:
         return serialize_result(result, fmt), media_type(result, fmt)
     except NotXmlError as exc:
@@ -519,8 +540,16 @@ class _ResultCache:
 
     @staticmethod
     def key(job: Mapping) -> tuple:
-        return (job["op"], job.get("query"), job.get("name"), tuple(sorted((job.get("params") or {}).items())),
-                job.get("accept"), job.get("format"), job.get("max_rows"), job.get("max_bytes"))
+        return (
+            job["op"],
+            job.get("query"),
+            job.get("name"),
+            tuple(sorted((job.get("params") or {}).items())),
+            job.get("accept"),
+            job.get("format"),
+            job.get("max_rows"),
+            job.get("max_bytes"),
+        )
 
     @staticmethod
     def cost(key: tuple, reply: Mapping) -> int:
@@ -586,7 +615,11 @@ def isolate_network() -> str | None:
         if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
             return f"unshare(CLONE_NEWNET) failed: {os.strerror(first)}"
         try:  # keep our own uid and gid inside the user namespace, so files stay readable
-            for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            for name, text in (
+                ("setgroups", "deny"),
+                ("uid_map", f"{uid} {uid} 1"),
+                ("gid_map", f"{gid} {gid} 1"),
+            ):
                 with open(f"/proc/self/{name}", "w") as fh:
                     fh.write(text)
         except OSError:
@@ -723,16 +756,23 @@ def _run_job(store, named: Mapping, job: Mapping) -> dict:
     except SpacecoopError as exc:
         return {"status": 400, "error": str(exc)}
     except MemoryError:
-        return {"status": 503, "error": "the query ran out of memory; narrow it or add a LIMIT", "restart": True}
+        return {
+            "status": 503,
+            "error": "the query ran out of memory; narrow it or add a LIMIT",
+            "restart": True,
+        }
     except RecursionError:
         return {"status": 400, "error": "the query is nested too deeply"}
     except Exception as exc:  # noqa: BLE001 - an engine error: one line, never a traceback
-        return {"status": 400 if "rror" in type(exc).__name__ else 500,
-                "error": f"query failed: {type(exc).__name__}: {exc}"}
+        return {
+            "status": 400 if "rror" in type(exc).__name__ else 500,
+            "error": f"query failed: {type(exc).__name__}: {exc}",
+        }
 
 
-def _worker_main(conn, spec: str, payload: bytes, root: str | None, memory_limit: int | None,
-                 isolate: bool = True) -> None:
+def _worker_main(
+    conn, spec: str, payload: bytes, root: str | None, memory_limit: int | None, isolate: bool = True
+) -> None:
     """The loop of one worker process: cut it off the network, load the store, answer jobs."""
     import signal
 
@@ -793,7 +833,9 @@ class _Worker:
         self.ready = False
         self.isolation: str | None = None
         self.process = ctx.Process(
-            target=_worker_main, args=(child, spec, payload, root, memory_limit, isolate), daemon=True,
+            target=_worker_main,
+            args=(child, spec, payload, root, memory_limit, isolate),
+            daemon=True,
             name="spacecoop-worker",
         )
         self.process.start()
@@ -875,9 +917,19 @@ class WorkerPool:
         Keep one more worker loaded but idle, to replace a killed worker at once.
     """
 
-    def __init__(self, spec: str, payload: bytes, size: int = 2, root: Path | None = None,
-                 memory_limit: int | None = None, cache_bytes: int = 0, spare: int = 1,
-                 busy_timeout: float = DEFAULT_BUSY_TIMEOUT, isolate: bool = True, standby: bool = True) -> None:
+    def __init__(
+        self,
+        spec: str,
+        payload: bytes,
+        size: int = 2,
+        root: Path | None = None,
+        memory_limit: int | None = None,
+        cache_bytes: int = 0,
+        spare: int = 1,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        isolate: bool = True,
+        standby: bool = True,
+    ) -> None:
         if size < 1:
             raise UsageError("--workers must be at least 1")
         self.spec = spec
@@ -1023,8 +1075,11 @@ class WorkerPool:
         if w is None:
             with self.stats.lock:
                 self.stats.busy += 1
-            return {"status": 503, "retry": True,
-                    "error": f"every query worker stayed busy for {timeout:g} s; try again in a few seconds"}
+            return {
+                "status": 503,
+                "retry": True,
+                "error": f"every query worker stayed busy for {timeout:g} s; try again in a few seconds",
+            }
         limit = min(timeout, self.busy_timeout) if w.spare and self._held_by_long_queries() else timeout
         try:
             w.busy_since = time.monotonic()
@@ -1039,17 +1094,25 @@ class WorkerPool:
                         self.stats.timeouts += 1
                 self._replace(w)
                 if w.spare and limit < timeout:
-                    return {"status": 503, "retry": True,
-                            "error": f"the endpoint is busy with long queries from other clients, and while it "
-                                     f"is, a query may run {limit:g} s; this one ran longer and was stopped. "
-                                     "Try again in a few seconds, or narrow it"}
-                return {"status": 504,
-                        "error": f"the query ran longer than this endpoint's time limit of {timeout:g} s "
-                                 "and was stopped; narrow it or add a LIMIT"}
+                    return {
+                        "status": 503,
+                        "retry": True,
+                        "error": f"the endpoint is busy with long queries from other clients, and while it "
+                        f"is, a query may run {limit:g} s; this one ran longer and was stopped. "
+                        "Try again in a few seconds, or narrow it",
+                    }
+                return {
+                    "status": 504,
+                    "error": f"the query ran longer than this endpoint's time limit of {timeout:g} s "
+                    "and was stopped; narrow it or add a LIMIT",
+                }
         except (EOFError, OSError, BrokenPipeError):
             self._replace(w)
-            return {"status": 503, "error": "the query worker stopped unexpectedly (out of memory?); "
-                                            "narrow the query", "retry": True}
+            return {
+                "status": 503,
+                "error": "the query worker stopped unexpectedly (out of memory?); narrow the query",
+                "retry": True,
+            }
         w.busy_since = None
         if reply.get("restart"):
             self._replace(w)
@@ -1110,8 +1173,16 @@ def service_description(endpoint: str, graphs: Mapping[str, int], default_triple
     g.add((svc, SD.supportedLanguage, SD.SPARQL11Query))
     g.add((svc, SD.feature, SD.UnionDefaultGraph))
     g.add((svc, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")))
-    for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+    for fmt in (
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "N-Triples",
+        "JSON-LD",
+        "RDF_XML",
+    ):
         g.add((svc, SD.resultFormat, FORMATS[fmt]))
     dataset = BNode("dataset")
     g.add((svc, SD.defaultDataset, dataset))
@@ -1135,7 +1206,9 @@ def service_description(endpoint: str, graphs: Mapping[str, int], default_triple
 # The HTTP server
 
 
-_HOST_RE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+_HOST_RE = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?"
+)
 
 
 class EndpointServer(ThreadingHTTPServer):
@@ -1178,8 +1251,9 @@ class EndpointServer(ThreadingHTTPServer):
             if host not in self._descriptions:
                 if len(self._descriptions) > 64:  # a client cycling Host values cannot grow this
                     self._descriptions.clear()
-                self._descriptions[host] = service_description(f"http://{host}/sparql", self._graph_sizes,
-                                                               self._default_triples)
+                self._descriptions[host] = service_description(
+                    f"http://{host}/sparql", self._graph_sizes, self._default_triples
+                )
             return self._descriptions[host]
 
     def safety(self) -> list[str]:
@@ -1189,11 +1263,19 @@ class EndpointServer(ThreadingHTTPServer):
         return [
             "query check: on (text screen, then rdflib's parse: no SERVICE, FROM, LOAD or Update)",
             "outbound connections from query workers: "
-            + ("blocked (each worker in a network namespace of its own)" if iso is None else f"NOT blocked: {iso}"),
-            (f"fairness: {pool.size} workers and {pool.spare} spare (while every worker runs a long query, a "
-             f"query on the spare may run {pool.busy_timeout:g} s)"),
-            (f"limits: {config.timeout:g} s a query, {config.max_rows:,} rows, {config.max_bytes:,} bytes an "
-             f"answer, {config.cache_mb:g} MB of cache"),
+            + (
+                "blocked (each worker in a network namespace of its own)"
+                if iso is None
+                else f"NOT blocked: {iso}"
+            ),
+            (
+                f"fairness: {pool.size} workers and {pool.spare} spare (while every worker runs a long query, a "
+                f"query on the spare may run {pool.busy_timeout:g} s)"
+            ),
+            (
+                f"limits: {config.timeout:g} s a query, {config.max_rows:,} rows, {config.max_bytes:,} bytes an "
+                f"answer, {config.cache_mb:g} MB of cache"
+            ),
         ]
 
     def graph_page(self, view: str) -> tuple[int, bytes, str]:
@@ -1220,13 +1302,23 @@ def _build_graph_page(target, view: str) -> tuple[int, bytes, str]:
         from .project import to_networkx
         from .render import page_html
     except ImportError as exc:
-        return 404, (f"the network view {view!r} is not available in this installation "
-                     f"(spacecoop.project / spacecoop.render missing: {exc})\n").encode(), "text/plain; charset=utf-8"
+        return (
+            404,
+            (
+                f"the network view {view!r} is not available in this installation "
+                f"(spacecoop.project / spacecoop.render missing: {exc})\n"
+            ).encode(),
+            "text/plain; charset=utf-8",
+        )
     try:
         G = to_networkx(target, view=view)
         html = page_html(G, title=f"spacecoop: {view}")
     except Exception as exc:  # noqa: BLE001 - another stage's failure becomes a 500 with its message
-        return 500, f"cannot draw the {view} network: {type(exc).__name__}: {exc}\n".encode(), "text/plain; charset=utf-8"
+        return (
+            500,
+            f"cannot draw the {view} network: {type(exc).__name__}: {exc}\n".encode(),
+            "text/plain; charset=utf-8",
+        )
     body = html.encode("utf-8") if isinstance(html, str) else bytes(html)
     _graph_csp(body)  # hash the page's scripts now, once, for its Content-Security-Policy header
     return 200, body, "text/html; charset=utf-8"
@@ -1259,7 +1351,12 @@ def _graph_csp(body: bytes) -> str:
         if re.search(rb"\bsrc\s*=", attrs, re.IGNORECASE):
             continue
         kind = re.search(rb"""\btype\s*=\s*["']?([^"'\s>]*)""", attrs, re.IGNORECASE)
-        if kind and kind.group(1).lower() not in (b"", b"text/javascript", b"application/javascript", b"module"):
+        if kind and kind.group(1).lower() not in (
+            b"",
+            b"text/javascript",
+            b"application/javascript",
+            b"module",
+        ):
             continue  # a data block (application/json): never run, so not a script to allow
         text = text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # as the HTML parser reads it
         hashes.append("'sha256-" + base64.b64encode(hashlib.sha256(text).digest()).decode("ascii") + "'")
@@ -1269,12 +1366,16 @@ def _graph_csp(body: bytes) -> str:
     return csp
 
 
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'")
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
+)
 # The network pages' policy; {scripts}: the hashes of the page's inline scripts (_graph_csp).
-GRAPH_CSP = ("default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
-             "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
-             "base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+GRAPH_CSP = (
+    "default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+)
 ALLOW = "GET, HEAD, POST, OPTIONS"  # the methods every route answers (HEAD as GET without the body)
 GZIP_MIN = 1024  # bodies smaller than this go uncompressed even when the client accepts gzip
 CORS_HEADERS = {
@@ -1390,7 +1491,9 @@ class _Handler(BaseHTTPRequestHandler):
             # the stdlib's parser stops at a line that is no header ("Content-Length : 5", no
             # colon) and drops every header after it, Content-Length included
             line = rest.splitlines()[0][:60] if rest.strip() else ""
-            return f"malformed header line {line!r}: every header line is NAME: VALUE, no space before the colon"
+            return (
+                f"malformed header line {line!r}: every header line is NAME: VALUE, no space before the colon"
+            )
         for name, value in self.headers.items():
             if "\r" in value or "\n" in value:
                 return f"header {name[:40]} is folded over several lines, which this endpoint does not accept"
@@ -1401,7 +1504,9 @@ class _Handler(BaseHTTPRequestHandler):
             shown = ", ".join(repr(v[:20]) for v in lengths[:4])
             return f"{len(lengths)} Content-Length headers ({shown}); send exactly one"
         if lengths and not re.fullmatch(r"[0-9]{1,15}", lengths[0].strip(" \t")):
-            return f"bad Content-Length {lengths[0][:40]!r}: it must be a decimal number of bytes, digits only"
+            return (
+                f"bad Content-Length {lengths[0][:40]!r}: it must be a decimal number of bytes, digits only"
+            )
         return None
 
     def handle_one_request(self) -> None:
@@ -1410,8 +1515,11 @@ class _Handler(BaseHTTPRequestHandler):
         except (ConnectionError, TimeoutError):
             self.close_connection = True
         except Exception as exc:  # noqa: BLE001 - never a traceback to the client; one line on stderr
-            print(f"spacecoop serve: internal error on {self.path!r}: {type(exc).__name__}: {exc}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"spacecoop serve: internal error on {self.path!r}: {type(exc).__name__}: {exc}",
+                file=sys.stderr,
+                flush=True,
+            )
             self.close_connection = True
             try:
                 self._error(500, "internal server error")
@@ -1445,14 +1553,19 @@ class _Handler(BaseHTTPRequestHandler):
                     if not chunk:
                         break
                     remaining -= len(chunk)
-            self._error(413, f"request body of {n} bytes is larger than this endpoint's limit of "
-                             f"{self.server.config.max_body} bytes")
+            self._error(
+                413,
+                f"request body of {n} bytes is larger than this endpoint's limit of "
+                f"{self.server.config.max_body} bytes",
+            )
             return None
         body = self.rfile.read(n)  # a client that stalls mid-body runs into the socket timeout: closed
         if len(body) < n:
             self.close_connection = True
-            self._error(400, f"the request body ended after {len(body)} of {n} bytes (Content-Length); "
-                             "nothing was run")
+            self._error(
+                400,
+                f"the request body ended after {len(body)} of {n} bytes (Content-Length); nothing was run",
+            )
             return None
         self._unread_body = False
         return body
@@ -1478,18 +1591,20 @@ class _Handler(BaseHTTPRequestHandler):
         elif path in ("/", "/index.html"):
             self._static("index.html")
         elif path.startswith("/static/"):
-            self._static(_unquote_path(path[len("/static/"):]))
+            self._static(_unquote_path(path[len("/static/") :]))
         elif path in ("/queries", "/queries/"):
             self._list_queries(args)
         elif path.startswith("/queries/"):
-            name = _unquote_path(path[len("/queries/"):])
+            name = _unquote_path(path[len("/queries/") :])
             if name is None:
                 self._error(404, "unknown query: the name is not valid UTF-8 or holds a NUL")
             else:
                 self._named_query(name, args)
         elif path in ("/graph/countries", "/graph/actors"):
             status, body, media = self.server.graph_page(path.rsplit("/", 1)[1])
-            self._send(status, body, media, {"Content-Security-Policy": _graph_csp(body)} if status == 200 else None)
+            self._send(
+                status, body, media, {"Content-Security-Policy": _graph_csp(body)} if status == 200 else None
+            )
         elif path == "/favicon.ico":
             self._send(204, b"", "image/x-icon")
         else:
@@ -1499,8 +1614,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         url = urlsplit(self.path)
         if url.path != "/sparql":
-            self._error(405 if url.path in ("/", "/queries") or url.path.startswith("/queries/") else 404,
-                        f"POST goes to /sparql, not {url.path}", {"Allow": ALLOW})
+            self._error(
+                405 if url.path in ("/", "/queries") or url.path.startswith("/queries/") else 404,
+                f"POST goes to /sparql, not {url.path}",
+                {"Allow": ALLOW},
+            )
             return
         media = self.headers.get_content_type()
         charset = self.headers.get_content_charset() or "utf-8"
@@ -1522,8 +1640,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(400, "SPARQL Update is not allowed: this endpoint is read-only")
                 return
             else:
-                self._error(415, f"unsupported Content-Type {media!r}; POST application/sparql-query or "
-                                 "application/x-www-form-urlencoded")
+                self._error(
+                    415,
+                    f"unsupported Content-Type {media!r}; POST application/sparql-query or "
+                    "application/x-www-form-urlencoded",
+                )
                 return
         except (UnicodeDecodeError, LookupError):
             self._error(400, f"the request body is not valid {charset}")
@@ -1550,9 +1671,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "SPARQL Update is not allowed: this endpoint is read-only")
             return
         if args.get("default-graph-uri") or args.get("named-graph-uri"):
-            self._error(400, "default-graph-uri and named-graph-uri are not supported: the endpoint answers "
-                             "from its own dataset (the default graph is the union of all graphs; use "
-                             "GRAPH <name> { … } in the query for one source)")
+            self._error(
+                400,
+                "default-graph-uri and named-graph-uri are not supported: the endpoint answers "
+                "from its own dataset (the default graph is the union of all graphs; use "
+                "GRAPH <name> { … } in the query for one source)",
+            )
             return
         queries = args.get("query")
         if not queries:
@@ -1565,9 +1689,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "give exactly one query parameter")
             return
         fmts = args.get("format") or args.get("output") or [None]
-        job = {"op": "sparql", "query": queries[0], "accept": self.headers.get("Accept"),
-               "format": fmts[0], "max_rows": self.server.config.max_rows,
-               "max_bytes": self.server.config.max_bytes}
+        job = {
+            "op": "sparql",
+            "query": queries[0],
+            "accept": self.headers.get("Accept"),
+            "format": fmts[0],
+            "max_rows": self.server.config.max_rows,
+            "max_bytes": self.server.config.max_bytes,
+        }
         self._reply(self.server.pool.run(job, self.server.config.timeout))
 
     def _description(self, args: Mapping[str, list[str]]) -> None:
@@ -1582,7 +1711,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         from .store import QueryResult
 
-        body, media = serialize(QueryResult("CONSTRUCT", graph=self.server.describe(self.headers.get("Host"))), fmt)
+        body, media = serialize(
+            QueryResult("CONSTRUCT", graph=self.server.describe(self.headers.get("Host"))), fmt
+        )
         self._send(200, body, media, {"Vary": "Accept, Host"})
 
     def _static(self, rel: str | None) -> None:
@@ -1607,19 +1738,35 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, target.read_bytes(), media, headers)
 
     def _query_list(self) -> list[dict]:
-        return [{"name": q.name, "summary": q.summary, "description": q.description, "params": list(q.params),
-                 "columns": list(q.columns), "tags": list(q.tags), "url": f"/queries/{q.name}", "query": q.text}
-                for q in self.server.named.values()]
+        return [
+            {
+                "name": q.name,
+                "summary": q.summary,
+                "description": q.description,
+                "params": list(q.params),
+                "columns": list(q.columns),
+                "tags": list(q.tags),
+                "url": f"/queries/{q.name}",
+                "query": q.text,
+            }
+            for q in self.server.named.values()
+        ]
 
     def _list_queries(self, args: Mapping[str, list[str]]) -> None:
         items = self._query_list()
         fmt = (args.get("format") or [""])[0].lower()
         accept = _parse_accept(self.headers.get("Accept") or "")
         q_html = max((q for m, q, _ in accept if m == "text/html"), default=0.0)
-        q_json = max((q for m, q, _ in accept if m in ("application/json", "*/*", "application/*")), default=0.0)
+        q_json = max(
+            (q for m, q, _ in accept if m in ("application/json", "*/*", "application/*")), default=0.0
+        )
         if fmt == "html" or (fmt != "json" and q_html > q_json):
-            self._send(200, _queries_html(items).encode("utf-8"), "text/html; charset=utf-8",
-                       {"Content-Security-Policy": PAGE_CSP, "Vary": "Accept"})
+            self._send(
+                200,
+                _queries_html(items).encode("utf-8"),
+                "text/html; charset=utf-8",
+                {"Content-Security-Policy": PAGE_CSP, "Vary": "Accept"},
+            )
         else:
             body = json.dumps(items, ensure_ascii=False, indent=1).encode("utf-8")
             self._send(200, body, "application/json", {"Vary": "Accept"})
@@ -1635,9 +1782,15 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(400, f"give parameter {k} once")
                 return
             params[k] = v[0]
-        job = {"op": "named", "name": name, "params": params, "accept": self.headers.get("Accept"),
-               "format": fmts[0], "max_rows": self.server.config.max_rows,
-               "max_bytes": self.server.config.max_bytes}
+        job = {
+            "op": "named",
+            "name": name,
+            "params": params,
+            "accept": self.headers.get("Accept"),
+            "format": fmts[0],
+            "max_rows": self.server.config.max_rows,
+            "max_bytes": self.server.config.max_bytes,
+        }
         self._reply(self.server.pool.run(job, self.server.config.timeout))
 
 
@@ -1654,15 +1807,15 @@ def _queries_html(items: list[dict]) -> str:
     from html import escape
 
     rows = "\n".join(
-        f"<tr><td><a href=\"{escape(i['url'])}\">{escape(i['name'])}</a></td><td>{escape(i['summary'])}</td>"
+        f'<tr><td><a href="{escape(i["url"])}">{escape(i["name"])}</a></td><td>{escape(i["summary"])}</td>'
         f"<td>{escape(', '.join(i['params']))}</td><td>{escape(', '.join(i['columns']))}</td></tr>"
         for i in items
     )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>spacecoop: named queries</title>"
-        "<link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main>"
-        "<h1>Named queries</h1><p><a href=\"/\">Query page</a> · JSON: <a href=\"/queries?format=json\">"
-        "/queries?format=json</a></p><table class=\"results\"><thead><tr><th>name</th><th>question</th>"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>spacecoop: named queries</title>'
+        '<link rel="stylesheet" href="/static/app.css"></head><body><main>'
+        '<h1>Named queries</h1><p><a href="/">Query page</a> · JSON: <a href="/queries?format=json">'
+        '/queries?format=json</a></p><table class="results"><thead><tr><th>name</th><th>question</th>'
         f"<th>params</th><th>columns</th></tr></thead><tbody>\n{rows}\n</tbody></table></main></body></html>\n"
     )
 
@@ -1693,10 +1846,17 @@ def make_server(config: ServeConfig, ds=None) -> EndpointServer:
     payload = worker_payload(config.store, ds)
     if config.max_bytes < 1:
         raise UsageError("--max-bytes must be at least 1")
-    pool = WorkerPool(config.store, payload, size=config.workers, root=config.root,
-                      memory_limit=_memory_limit(config.workers + config.spare),
-                      cache_bytes=int(config.cache_mb * 2**20), spare=config.spare,
-                      busy_timeout=min(config.busy_timeout, config.timeout), isolate=config.isolate)
+    pool = WorkerPool(
+        config.store,
+        payload,
+        size=config.workers,
+        root=config.root,
+        memory_limit=_memory_limit(config.workers + config.spare),
+        cache_bytes=int(config.cache_mb * 2**20),
+        spare=config.spare,
+        busy_timeout=min(config.busy_timeout, config.timeout),
+        isolate=config.isolate,
+    )
     pool.start()
     try:
         return EndpointServer(config, pool, ds, named)
@@ -1731,7 +1891,9 @@ def serve(config: ServeConfig, ready: Callable[[EndpointServer], None] | None = 
     def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()
 
-    previous = signal.signal(signal.SIGTERM, stop) if threading.current_thread() is threading.main_thread() else None
+    previous = (
+        signal.signal(signal.SIGTERM, stop) if threading.current_thread() is threading.main_thread() else None
+    )
     try:
         if ready is not None:
             ready(server)

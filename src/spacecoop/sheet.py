@@ -173,7 +173,9 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise TableError([RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})", p)]) from exc
+        raise TableError(
+            [RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})", p)]
+        ) from exc
     if "\x00" in text:
         raise TableError([RowError(1, "file", "holds a NUL byte: not a text CSV file", p)])
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
@@ -195,7 +197,13 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
                 parts.append(f"missing column(s) {', '.join(missing)}")
             if twice:
                 parts.append(f"repeated column(s) {', '.join(twice)}")
-            raise TableError([RowError(1, "header", "; ".join(parts) + f"; allowed columns: {', '.join(SHEET_COLUMNS)}", p)])
+            raise TableError(
+                [
+                    RowError(
+                        1, "header", "; ".join(parts) + f"; allowed columns: {', '.join(SHEET_COLUMNS)}", p
+                    )
+                ]
+            )
         start = reader.line_num + 1
         for values in reader:
             line, start = start, reader.line_num + 1
@@ -207,12 +215,21 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
             cells = {h: v.strip() for h, v in zip(header, values, strict=True)}
             bad = [(h, m) for h, v in cells.items() if (m := _CONTROL.search(v.replace("\r\n", "\n")))]
             for h, m in bad:
-                errors.append(RowError(line, h, f"holds the control character U+{ord(m.group()):04X}; only a tab "
-                                                "and LF or CRLF line breaks are allowed", p))
+                errors.append(
+                    RowError(
+                        line,
+                        h,
+                        f"holds the control character U+{ord(m.group()):04X}; only a tab "
+                        "and LF or CRLF line breaks are allowed",
+                        p,
+                    )
+                )
             if bad:
                 continue
             if not cells.get("date_precision"):  # a sheet may leave it to the date's own precision
-                cells["date_precision"] = _check_date(cells.get("date", "")) or ("unknown" if not cells.get("date") else "")
+                cells["date_precision"] = _check_date(cells.get("date", "")) or (
+                    "unknown" if not cells.get("date") else ""
+                )
             raw.append(SheetRow(line, **cells))
     except csv.Error as exc:
         errors.append(RowError(reader.line_num or 1, "row", f"not valid CSV: {exc}", p))
@@ -223,7 +240,14 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
     kept: list[SheetRow] = []
     for r in raw:
         if r.review not in ("", *REVIEWS):
-            errors.append(RowError(r.line, "review", f"unknown value {r.review!r}; expected one of {', '.join(REVIEWS)} or empty", p))
+            errors.append(
+                RowError(
+                    r.line,
+                    "review",
+                    f"unknown value {r.review!r}; expected one of {', '.join(REVIEWS)} or empty",
+                    p,
+                )
+            )
         elif r.review == "pending":
             pending += 1
         elif r.review == "rejected":
@@ -242,8 +266,15 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
             f = first[r.fact_id]
             differ = [n for n in same if getattr(r, n) != getattr(f, n)]
             if differ:
-                errors.append(RowError(r.line, differ[0], f"repeats the fact_id {r.fact_id!r} of row {f.line} with "
-                                       f"another {differ[0]}: rows of one fact differ only in {', '.join(SIGNER_COLUMNS)}", p))
+                errors.append(
+                    RowError(
+                        r.line,
+                        differ[0],
+                        f"repeats the fact_id {r.fact_id!r} of row {f.line} with "
+                        f"another {differ[0]}: rows of one fact differ only in {', '.join(SIGNER_COLUMNS)}",
+                        p,
+                    )
+                )
                 continue
         else:
             first[r.fact_id] = r
@@ -257,12 +288,20 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
                 witnesses[r.fact_id].append(w)
     if errors:
         raise TableError(errors)
-    return Sheet(Path(path), tuple(rows), tuple(entities),
-                 {k: tuple(v) for k, v in signers.items()}, {k: tuple(v) for k, v in witnesses.items()},
-                 pending, rejected)
+    return Sheet(
+        Path(path),
+        tuple(rows),
+        tuple(entities),
+        {k: tuple(v) for k, v in signers.items()},
+        {k: tuple(v) for k, v in witnesses.items()},
+        pending,
+        rejected,
+    )
 
 
-def check_sheet(sheet: Sheet, text: str | None, roles: tuple[str, ...], text_name: str = "") -> list[RowError]:
+def check_sheet(
+    sheet: Sheet, text: str | None, roles: tuple[str, ...], text_name: str = ""
+) -> list[RowError]:
     """Check the values of a sheet's rows (the table's rules, then the sheet's own)."""
     from .validate import missing_quote_pieces
 
@@ -278,8 +317,12 @@ def check_sheet(sheet: Sheet, text: str | None, roles: tuple[str, ...], text_nam
         url = everything[0].source_url
         for r in everything[1:]:
             if r.source_url != url:
-                err(r, "source_url", f"{r.source_url!r} differs from {url!r} of row {everything[0].line}: "
-                                     "one sheet holds one source")
+                err(
+                    r,
+                    "source_url",
+                    f"{r.source_url!r} differs from {url!r} of row {everything[0].line}: "
+                    "one sheet holds one source",
+                )
     for r in everything:
         membership = r.relation in MEMBERSHIP
         if text is None and r.quote:
@@ -297,22 +340,40 @@ def check_sheet(sheet: Sheet, text: str | None, roles: tuple[str, ...], text_nam
             err(r, "level", f"only membership-like relations take a level; {r.relation} does not")
         implied = IMPLIED_ROLES.get(r.role)
         if r.role and r.role not in roles and implied is None:
-            err(r, "role", f"unknown role {r.role!r}; expected one of {', '.join(sorted({*roles, *IMPLIED_ROLES}))} or empty")
+            err(
+                r,
+                "role",
+                f"unknown role {r.role!r}; expected one of {', '.join(sorted({*roles, *IMPLIED_ROLES}))} or empty",
+            )
         elif implied is not None and r.relation not in implied:
             err(r, "role", f"role {r.role!r} goes with the relations {', '.join(implied)}, not {r.relation}")
         elif r.role and implied is None and r.relation != "developed_by":
             err(r, "role", f"only developed_by takes the role {r.role!r}; {r.relation} does not")
         if r.agreement_kind and r.agreement_kind not in AGREEMENT_KINDS:
-            err(r, "agreement_kind", f"unknown kind {r.agreement_kind!r}; expected one of {', '.join(AGREEMENT_KINDS)} or empty")
+            err(
+                r,
+                "agreement_kind",
+                f"unknown kind {r.agreement_kind!r}; expected one of {', '.join(AGREEMENT_KINDS)} or empty",
+            )
         elif r.agreement_kind and not (membership or r.relation == "agreement_with"):
-            err(r, "agreement_kind", f"only agreement_with and membership-like relations take an agreement_kind; {r.relation} does not")
+            err(
+                r,
+                "agreement_kind",
+                f"only agreement_with and membership-like relations take an agreement_kind; {r.relation} does not",
+            )
         for name in ("agreement_title", "place", "programme"):
             if getattr(r, name) and r.relation != "agreement_with":
                 err(r, name, f"only agreement_with rows take a {name}; {r.relation} does not")
-        if (r.fact_id in sheet.signers or r.fact_id in sheet.witnesses) and not (membership or r.relation == "agreement_with"):
-            err(r, "signer", f"only agreement_with and membership-like rows have signers or witnesses; {r.relation} does not")
+        if (r.fact_id in sheet.signers or r.fact_id in sheet.witnesses) and not (
+            membership or r.relation == "agreement_with"
+        ):
+            err(
+                r,
+                "signer",
+                f"only agreement_with and membership-like rows have signers or witnesses; {r.relation} does not",
+            )
         if r.ordinal and not _ORDINAL.match(r.ordinal):
-            err(r, "ordinal", f"{r.ordinal!r} is not a positive whole number (\"56\" for the 56th signatory)")
+            err(r, "ordinal", f'{r.ordinal!r} is not a positive whole number ("56" for the 56th signatory)')
         elif r.ordinal and not membership:
             err(r, "ordinal", f"only membership-like relations take an ordinal; {r.relation} does not")
         if r.as_of and _check_date(r.as_of) is None:
@@ -331,13 +392,30 @@ def check_sheet(sheet: Sheet, text: str | None, roles: tuple[str, ...], text_nam
         if r.subject_kind not in KINDS:
             err(r, "subject_kind", f"unknown kind {r.subject_kind!r}; expected one of {', '.join(KINDS)}")
         if r.object and r.object_kind not in ("country", "region"):
-            err(r, "object_kind", f"the object of an entity row is its country or region, not {r.object_kind!r}")
+            err(
+                r,
+                "object_kind",
+                f"the object of an entity row is its country or region, not {r.object_kind!r}",
+            )
         if r.established_under and r.established_under not in agreements:
-            err(r, "established_under", f"{r.established_under!r} is not the fact_id of an agreement_with row of this sheet")
+            err(
+                r,
+                "established_under",
+                f"{r.established_under!r} is not the fact_id of an agreement_with row of this sheet",
+            )
         if r.established_under and not r.quote:
             err(r, "quote", "an organisation established under an agreement needs the words that say so")
-        if (r.quote or r.established_under) and r.certainty not in ("confirmed", "reported", "disputed", "unconfirmed"):
-            err(r, "certainty", f"unknown certainty {r.certainty!r}; expected one of confirmed, reported, disputed, unconfirmed")
+        if (r.quote or r.established_under) and r.certainty not in (
+            "confirmed",
+            "reported",
+            "disputed",
+            "unconfirmed",
+        ):
+            err(
+                r,
+                "certainty",
+                f"unknown certainty {r.certainty!r}; expected one of confirmed, reported, disputed, unconfirmed",
+            )
         if r.parent and r.subject_kind not in ORG_KINDS:
             err(r, "parent", f"only organisations have a parent organisation; {r.subject_kind} does not")
         if not r.source_url:
@@ -349,12 +427,33 @@ def check_sheet(sheet: Sheet, text: str | None, roles: tuple[str, ...], text_nam
 # Names to IRIs
 # --------------------------------------------------------------------------------------------
 
-_FINDER_KIND = {"country": "country", "region": "region", "place": "place", "initiative": "initiative",
-                "mission": "mission", "payload": "payload", **{k: "organisation" for k in ORG_KINDS}}
-_CLASS = {"country": SC.Country, "region": SC.Region, "place": SC.Place, "initiative": SC.Initiative,
-          "mission": SC.Mission, "payload": SC.Payload, **{k: SC.Organization for k in ORG_KINDS}}
-_IRI_KIND = {"country": "country", "region": "region", "place": "place", "initiative": "initiative",
-             "mission": "mission", "payload": "payload", **{k: "org" for k in ORG_KINDS}}
+_FINDER_KIND = {
+    "country": "country",
+    "region": "region",
+    "place": "place",
+    "initiative": "initiative",
+    "mission": "mission",
+    "payload": "payload",
+    **{k: "organisation" for k in ORG_KINDS},
+}
+_CLASS = {
+    "country": SC.Country,
+    "region": SC.Region,
+    "place": SC.Place,
+    "initiative": SC.Initiative,
+    "mission": SC.Mission,
+    "payload": SC.Payload,
+    **{k: SC.Organization for k in ORG_KINDS},
+}
+_IRI_KIND = {
+    "country": "country",
+    "region": "region",
+    "place": "place",
+    "initiative": "initiative",
+    "mission": "mission",
+    "payload": "payload",
+    **{k: "org" for k in ORG_KINDS},
+}
 
 
 class Resolver:
@@ -385,8 +484,12 @@ class Resolver:
             lookup = self.finder.find(name)
             if lookup.found:
                 known = ", ".join(f"{m.label} ({m.curie}, {m.kind})" for m in lookup.matches)
-                self.error(r, "subject", f"{name!r} is already in the graph: did you mean {known}? "
-                                         "Use that name in the other rows and drop this entity row")
+                self.error(
+                    r,
+                    "subject",
+                    f"{name!r} is already in the graph: did you mean {known}? "
+                    "Use that name in the other rows and drop this entity row",
+                )
                 return
         try:
             iri = entity_iri(_IRI_KIND[r.subject_kind], r.subject)
@@ -421,8 +524,9 @@ class Resolver:
             if parent is not None:
                 self.new[iri].append((iri, _ORG.subOrganizationOf, parent))
 
-    def resolve(self, r: Row, name: str, kind: str | None, fieldname: str, *, kinds=None,
-                mission: str | None = None) -> URIRef | None:
+    def resolve(
+        self, r: Row, name: str, kind: str | None, fieldname: str, *, kinds=None, mission: str | None = None
+    ) -> URIRef | None:
         """Return the entity ``name`` of table kind ``kind`` (or of finder ``kinds``)."""
         from .entities import ENTITY_CLASSES
 
@@ -440,21 +544,31 @@ class Resolver:
             return URIRef(lookup.unique.iri)
         if len(lookup.matches) > 1:
             listed = ", ".join(f"{m.curie} ({m.kind})" for m in lookup.matches)
-            self.error(r, fieldname, f"{name!r} fits {len(lookup.matches)} entities: {listed}; use a fuller name")
+            self.error(
+                r, fieldname, f"{name!r} fits {len(lookup.matches)} entities: {listed}; use a fuller name"
+            )
             return None
         other = self.finder.find(name)
         if other.found:
             m = other.matches[0]
-            self.error(r, fieldname, f"{name!r} is {m.curie}, a {m.kind}, not a {kind or ' or '.join(wanted)}")
+            self.error(
+                r, fieldname, f"{name!r} is {m.curie}, a {m.kind}, not a {kind or ' or '.join(wanted)}"
+            )
             return None
         if kind == "country" and lookup.pycountry:  # a country pycountry knows: safe to mint
             iri = entity_iri("country", name)
-            self.new.setdefault(iri, [(iri, RDF.type, SC.Country), (iri, SKOS.prefLabel, Literal(name, lang="en"))])
+            self.new.setdefault(
+                iri, [(iri, RDF.type, SC.Country), (iri, SKOS.prefLabel, Literal(name, lang="en"))]
+            )
             self.introduced[key] = iri
             return iri
         kinds_said = kind or "/".join(wanted or ENTITY_CLASSES.values())
-        self.error(r, fieldname, f"no {kinds_said} named {name!r} in the graph; {lookup.did_you_mean()} "
-                                 f"(a new entity needs a row with relation {ENTITY_RELATION})")
+        self.error(
+            r,
+            fieldname,
+            f"no {kinds_said} named {name!r} in the graph; {lookup.did_you_mean()} "
+            f"(a new entity needs a row with relation {ENTITY_RELATION})",
+        )
         return None
 
     def person(self, name: str) -> URIRef:
@@ -483,7 +597,11 @@ class Resolver:
             if alt:
                 t.append((iri, SKOS.altLabel, Literal(alt, lang="en")))
             t.append((iri, SC.kind, concept("org-kind", "publisher")))
-            t.append((iri, SC.basedIn, country) if country is not None else (iri, SC.countryNotStated, Literal(True)))
+            t.append(
+                (iri, SC.basedIn, country)
+                if country is not None
+                else (iri, SC.countryNotStated, Literal(True))
+            )
             self.new[iri] = t
         return iri
 
@@ -492,8 +610,6 @@ def _norm(name: str) -> str:
     from .entities import normalise
 
     return normalise(name)
-
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -512,8 +628,13 @@ def sheet_name(path: str | os.PathLike) -> str:
     return slugify(Path(path).stem)
 
 
-def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, *,
-                text_path: str | os.PathLike | None = None, loaded=None) -> tuple[str, bytes, Sheet, Resolver]:
+def build_sheet(
+    path: str | os.PathLike,
+    root: str | os.PathLike | None = None,
+    *,
+    text_path: str | os.PathLike | None = None,
+    loaded=None,
+) -> tuple[str, bytes, Sheet, Resolver]:
     """Build the source file of a fact sheet in memory.
 
     ``loaded``: the project loaded without the sheet's previous file (:func:`spacecoop.load.load`
@@ -535,8 +656,17 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
     p = str(path)
     name = sheet_name(path)
     if name.startswith(SOURCE_PREFIX):
-        raise TableError([RowError(1, "file", f"a sheet's name may not start with {SOURCE_PREFIX!r}: "
-                                              "those files belong to import-table", p)])
+        raise TableError(
+            [
+                RowError(
+                    1,
+                    "file",
+                    f"a sheet's name may not start with {SOURCE_PREFIX!r}: "
+                    "those files belong to import-table",
+                    p,
+                )
+            ]
+        )
     target = root_path / "graph" / _SOURCE_DIR / f"{name}.trig"
     sheet = read_sheet(path)
     text = text_name = None
@@ -551,8 +681,11 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
     errors = check_sheet(sheet, text, _roles(root_path), text_name or "")
     if errors:  # resolve the names of the other rows too, so that every problem is said at once
         bad = {e.row for e in errors}
-        sheet = replace(sheet, rows=tuple(r for r in sheet.rows if r.line not in bad),
-                        entities=tuple(r for r in sheet.entities if r.line not in bad))
+        sheet = replace(
+            sheet,
+            rows=tuple(r for r in sheet.rows if r.line not in bad),
+            entities=tuple(r for r in sheet.entities if r.line not in bad),
+        )
 
     if loaded is None:
         from .load import load
@@ -563,8 +696,15 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
         raise TableError(errors)
     first = (sheet.rows + sheet.entities)[0]
     for other in sorted(res.g.subjects(SCHEMA.url, Literal(first.source_url, datatype=XSD.anyURI))):
-        errors.append(RowError(first.line, "source_url", f"{first.source_url} is already {curie(str(other))} "
-                               "in the graph: one page is one source (add the facts to that source's sheet)", p))
+        errors.append(
+            RowError(
+                first.line,
+                "source_url",
+                f"{first.source_url} is already {curie(str(other))} "
+                "in the graph: one page is one source (add the facts to that source's sheet)",
+                p,
+            )
+        )
     for r in sheet.entities:
         res.introduce(r)
     for r in sheet.entities:
@@ -574,10 +714,13 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
     src = _Source(src_iri, name, first.source_url)
     pub = parse_publisher(first.source_publisher, first.source_url)
     country = res.resolve(first, pub.country, "country", "source_publisher") if pub.country else None
-    about = [(src_iri, RDF.type, SC.Source), (src_iri, RDF.type, SCHEMA.WebPage),
-             (src_iri, SKOS.prefLabel, Literal(_source_label(first), lang="en")),
-             (src_iri, SCHEMA.url, Literal(first.source_url, datatype=XSD.anyURI)),
-             (src_iri, SCHEMA.publisher, res.publisher(pub.name, country, pub.acronym))]
+    about = [
+        (src_iri, RDF.type, SC.Source),
+        (src_iri, RDF.type, SCHEMA.WebPage),
+        (src_iri, SKOS.prefLabel, Literal(_source_label(first), lang="en")),
+        (src_iri, SCHEMA.url, Literal(first.source_url, datatype=XSD.anyURI)),
+        (src_iri, SCHEMA.publisher, res.publisher(pub.name, country, pub.acronym)),
+    ]
     if pub.original:
         about.append((src_iri, SC.originalPublisher, res.publisher(pub.original)))
     if pub.republication:
@@ -590,9 +733,11 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
     else:
         compilation = entity_iri("source", f"{name}-sheet")
         about.append((src_iri, DCTERMS.isReferencedBy, compilation))
-        about += [(compilation, RDF.type, SC.Compilation),
-                  (compilation, SKOS.prefLabel, Literal(f"Fact sheet {Path(path).name}", lang="en")),
-                  (compilation, SCHEMA.name, Literal(Path(path).name))]
+        about += [
+            (compilation, RDF.type, SC.Compilation),
+            (compilation, SKOS.prefLabel, Literal(f"Fact sheet {Path(path).name}", lang="en")),
+            (compilation, SCHEMA.name, Literal(Path(path).name)),
+        ]
 
     claim_of = {r.fact_id: ID[f"claim/{name}/{r.fact_id}"] for r in sheet.rows + sheet.entities}
     agreement_of: dict[str, URIRef] = {}
@@ -604,23 +749,51 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
         subject = res.resolve(r, r.subject, r.subject_kind, "subject", mission=mission)
         omission = missions.get(r.object) if r.object_kind == "payload" else None
         obj = res.resolve(r, r.object, r.object_kind, "object", mission=omission)
-        place = res.resolve(r, r.place, None, "place", kinds=["place", "country", "region"]) if r.place else None
-        programme = (res.resolve(r, r.programme, None, "programme", kinds=["initiative", "mission", "organisation"])
-                     if r.programme else None)
+        place = (
+            res.resolve(r, r.place, None, "place", kinds=["place", "country", "region"]) if r.place else None
+        )
+        programme = (
+            res.resolve(r, r.programme, None, "programme", kinds=["initiative", "mission", "organisation"])
+            if r.programme
+            else None
+        )
         signings = []
         for who, role, behalf in sheet.signers.get(r.fact_id, ()):
-            party = (res.resolve(r, behalf, None, "on_behalf_of", kinds=["country", "region", "organisation", "initiative"])
-                     if behalf else None)
+            party = (
+                res.resolve(
+                    r, behalf, None, "on_behalf_of", kinds=["country", "region", "organisation", "initiative"]
+                )
+                if behalf
+                else None
+            )
             signings.append((res.person(who), role, party))
         witnesses = tuple(res.person(w) for w in sheet.witnesses.get(r.fact_id, ()))
         if subject is None or obj is None:
             continue
-        q = Qualifiers(quote=r.quote, role=r.role if r.role not in IMPLIED_ROLES else "", signings=tuple(signings), witnesses=witnesses, place=place,
-                       programme=programme, ordinal=int(r.ordinal) if r.ordinal else None, as_of=r.as_of,
-                       date_inferred_from=r.date_inferred_from, planned=r.planned == "true")
-        st, _ = row_statement(r, subject, obj, claim_of[r.fact_id], src_iri, claim_of=claim_of,
-                                url_source={first.source_url: src_iri}, contradictions=contradictions,
-                                compilation=compilation, qualifiers=q)
+        q = Qualifiers(
+            quote=r.quote,
+            role=r.role if r.role not in IMPLIED_ROLES else "",
+            signings=tuple(signings),
+            witnesses=witnesses,
+            place=place,
+            programme=programme,
+            ordinal=int(r.ordinal) if r.ordinal else None,
+            as_of=r.as_of,
+            date_inferred_from=r.date_inferred_from,
+            planned=r.planned == "true",
+        )
+        st, _ = row_statement(
+            r,
+            subject,
+            obj,
+            claim_of[r.fact_id],
+            src_iri,
+            claim_of=claim_of,
+            url_source={first.source_url: src_iri},
+            contradictions=contradictions,
+            compilation=compilation,
+            qualifiers=q,
+        )
         if r.relation == "agreement_with":
             agreement_of[r.fact_id] = _agreement_node(r, subject, obj)
         src.statements.append(st)
@@ -634,8 +807,13 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
         st = _Statement(r.fact_id)
         if r.established_under and r.established_under in agreement_of:
             st.triples.append((iri, SC.establishedUnder, agreement_of[r.established_under]))
-        st.triples += [(claim, RDF.type, SC.Claim), (claim, SC.about, iri), (claim, SC.factId, Literal(r.fact_id)),
-                       (claim, SC.certainty, concept("certainty", r.certainty)), (claim, SC.quote, Literal(r.quote))]
+        st.triples += [
+            (claim, RDF.type, SC.Claim),
+            (claim, SC.about, iri),
+            (claim, SC.factId, Literal(r.fact_id)),
+            (claim, SC.certainty, concept("certainty", r.certainty)),
+            (claim, SC.quote, Literal(r.quote)),
+        ]
         if r.planned == "true":
             st.triples.append((claim, SC.planned, Literal(True)))
         if compilation is not None:
@@ -655,8 +833,11 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
     intro = [
         f"# Generated by `spacecoop add {Path(path).name}`: do not edit; edit the sheet and add it again.",
         f"# Source: {first.source_url}",
-        (f"# Stored text: {text_name}; every sc:quote below is checked verbatim against it."
-         if text_name else "# No stored text: the claims restate the sheet's details (sc:detail), they quote nothing."),
+        (
+            f"# Stored text: {text_name}; every sc:quote below is checked verbatim against it."
+            if text_name
+            else "# No stored text: the claims restate the sheet's details (sc:detail), they quote nothing."
+        ),
         "# The default graph also defines the entities and people this source introduces.",
     ]
     data = _write_source(src, Path(path).name, intro, sheet=True).encode("utf-8")
@@ -664,8 +845,13 @@ def build_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, 
     return f"{_SOURCE_DIR}/{name}.trig", data, sheet, res
 
 
-def add_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, *,
-              text_path: str | os.PathLike | None = None, dry_run: bool = False) -> AddResult:
+def add_sheet(
+    path: str | os.PathLike,
+    root: str | os.PathLike | None = None,
+    *,
+    text_path: str | os.PathLike | None = None,
+    dry_run: bool = False,
+) -> AddResult:
     """Add a fact sheet as ``graph/sources/NAME.trig``: build, check quotes, validate, write.
 
     Parameters
@@ -706,19 +892,36 @@ def add_sheet(path: str | os.PathLike, root: str | os.PathLike | None = None, *,
     report = validate(root_path, loaded=loaded)
     if not report.conforms:
         lines = "\n".join(f"  {v}" for v in report.violations)
-        raise SpacecoopError(f"{path}: the project with this source does not validate "
-                             f"({len(report.violations)} violations); nothing was written:\n{lines}", exit_code=1)
+        raise SpacecoopError(
+            f"{path}: the project with this source does not validate "
+            f"({len(report.violations)} violations); nothing was written:\n{lines}",
+            exit_code=1,
+        )
     out = root_path / "graph"
     target = out / name
     changed = not (target.is_file() and target.read_bytes() == data)
     if changed and not dry_run:
         write_files(out, {name: data})
-    return AddResult(target, name, data, res.facts, len([i for i in res.new if "/person/" not in str(i)]),
-                     res.people, sheet.pending, sheet.rejected, changed, dry_run)
+    return AddResult(
+        target,
+        name,
+        data,
+        res.facts,
+        len([i for i in res.new if "/person/" not in str(i)]),
+        res.people,
+        sheet.pending,
+        sheet.rejected,
+        changed,
+        dry_run,
+    )
 
 
-def sheet_problems(path: str | os.PathLike, root: str | os.PathLike | None = None, *,
-                   text_path: str | os.PathLike | None = None) -> tuple[RowError, ...]:
+def sheet_problems(
+    path: str | os.PathLike,
+    root: str | os.PathLike | None = None,
+    *,
+    text_path: str | os.PathLike | None = None,
+) -> tuple[RowError, ...]:
     """Return every bad row of a fact sheet, as ``spacecoop add`` would report them; ``()`` when
     every row can be added (the project-wide validation ``add`` runs next is not included).
 

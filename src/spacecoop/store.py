@@ -137,7 +137,7 @@ class Store(ABC):
         graph holds, which gives back the dataset that was loaded.
         """
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release resources."""
 
     def __enter__(self) -> Store:
@@ -195,7 +195,11 @@ class MemoryStore(Store):
         except ParseException as exc:
             raise UsageError(f"malformed SPARQL: {exc}") from exc
         form = parsed[1]  # CompValue: a missing part reads as None through attribute access
-        if form.name == "ConstructQuery" and not form.template and getattr(form.where, "name", None) != "FakeGroupGraphPatten":
+        if (
+            form.name == "ConstructQuery"
+            and not form.template
+            and getattr(form.where, "name", None) != "FakeGroupGraphPatten"
+        ):
             return QueryResult("CONSTRUCT", graph=Graph())  # CONSTRUCT {} WHERE … and CONSTRUCT WHERE {}
         parsed[1] = traverse(form, visitPost=keep_false_filter)
         query = translateQuery(parsed, initNs=dict(self.ds.namespaces()))
@@ -210,14 +214,20 @@ class MemoryStore(Store):
         if res.type == "SELECT":
             names = tuple(str(v) for v in res.vars)
             grouped: list = []
-            traverse(query.algebra, visitPre=lambda n: grouped.append(n) if getattr(n, "name", None) == "Group"
-                     and n.expr is not None else None)
+            traverse(
+                query.algebra,
+                visitPre=lambda n: (
+                    grouped.append(n) if getattr(n, "name", None) == "Group" and n.expr is not None else None
+                ),
+            )
             if grouped:
                 # rdflib answers a GROUP BY over no solutions with one empty group, which iterating
                 # its result drops (with any solution that binds nothing): keep that here
                 return QueryResult("SELECT", names, tuple(tuple(row) for row in res))
             # res.bindings keeps the solutions that bind nothing (SELECT * WHERE {} has one)
-            return QueryResult("SELECT", names, tuple(tuple(b.get(v) for v in res.vars) for b in res.bindings))
+            return QueryResult(
+                "SELECT", names, tuple(tuple(b.get(v) for v in res.vars) for b in res.bindings)
+            )
         if res.type == "ASK":
             return QueryResult("ASK", boolean=bool(res.askAnswer))
         g = Graph()
@@ -326,7 +336,9 @@ class OxigraphStore(Store):
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
             self.store = pyoxigraph.Store(path)
-            raise SpacecoopError(f"cannot swap the new Oxigraph store into {self.path}: {_one_line(exc)}") from exc
+            raise SpacecoopError(
+                f"cannot swap the new Oxigraph store into {self.path}: {_one_line(exc)}"
+            ) from exc
         self.store = pyoxigraph.Store(path)
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -559,10 +571,16 @@ class SparqlStore(Store):
             conn = conns[key] = cls(parts.hostname, parts.port, timeout=self.timeout)
         return key, conn
 
-    def _request(self, method: str, url: str, *, params: Mapping[str, str] | None = None,
-                 body: bytes | None = None, headers: Mapping[str, str] | None = None) -> tuple[int, str, bytes]:
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, str, bytes]:
         import http.client
-        import socket
         from urllib.parse import urlencode, urlsplit
 
         parts = urlsplit(url)
@@ -588,8 +606,10 @@ class SparqlStore(Store):
                 conn.close()
                 self._local.conns.pop(key, None)
                 if attempt == 2:  # a stale keep-alive connection is retried once, then reported
-                    raise SpacecoopError(f"the SPARQL store at {url} closed the connection: {_one_line(exc)}") from exc
-            except (TimeoutError, socket.timeout) as exc:
+                    raise SpacecoopError(
+                        f"the SPARQL store at {url} closed the connection: {_one_line(exc)}"
+                    ) from exc
+            except TimeoutError as exc:
                 conn.close()
                 self._local.conns.pop(key, None)
                 raise SpacecoopError(
@@ -631,7 +651,9 @@ class SparqlStore(Store):
             result = parse_sparql_json(data)
         else:
             g = Graph()
-            fmt = {"application/n-triples": "nt", "text/turtle": "turtle", "application/rdf+xml": "xml"}.get(mime)
+            fmt = {"application/n-triples": "nt", "text/turtle": "turtle", "application/rdf+xml": "xml"}.get(
+                mime
+            )
             if fmt is None:
                 raise SpacecoopError(f"the SPARQL store answered with an unexpected media type {ctype!r}")
             g.parse(data=data.decode("utf-8"), format=fmt)
@@ -654,7 +676,9 @@ class SparqlStore(Store):
 
     def _holds_any_triple(self) -> bool:
         """True when the server holds any triple at all, in any graph (ours or not)."""
-        return bool(self._post_query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", [], "ASK").boolean)
+        return bool(
+            self._post_query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", [], "ASK").boolean
+        )
 
     def _ready(self) -> Manifest | None:
         """Return the manifest of a store fit to read (None: an empty store with no manifest).
@@ -724,7 +748,10 @@ class SparqlStore(Store):
 
     def _put(self, graph: URIRef, body: bytes) -> None:
         status, _, data = self._request(
-            "PUT", self.gsp_url, params={"graph": str(graph)}, body=body,
+            "PUT",
+            self.gsp_url,
+            params={"graph": str(graph)},
+            body=body,
             headers={"Content-Type": "application/n-triples"},
         )
         if status not in (200, 201, 204):
@@ -767,7 +794,9 @@ class SparqlStore(Store):
         named = _named_graphs(ds)
         for reserved in (MANIFEST_GRAPH, UNION_GRAPH):
             if reserved in named:
-                raise UsageError(f"the dataset has a graph named <{reserved}>, which the store layout reserves")
+                raise UsageError(
+                    f"the dataset has a graph named <{reserved}>, which the store layout reserves"
+                )
         previous = self.read_manifest()
         before = set(previous.graphs) if previous is not None else set()
         started = _now()
@@ -901,7 +930,7 @@ def _siblings(path: str) -> list[tuple[str, int, str]]:
         return []
     out = []
     for entry in entries:
-        m = _SIBLING.fullmatch(entry[len(name):]) if entry.startswith(name) else None
+        m = _SIBLING.fullmatch(entry[len(name) :]) if entry.startswith(name) else None
         if m and os.path.isdir(os.path.join(parent, entry)):
             out.append((m.group(1), int(m.group(2)), os.path.join(parent, entry)))
     return out
@@ -994,6 +1023,7 @@ def _pyoxigraph():
 
 # -- SPARQL text, results and N-Quads ------------------------------------------------------------
 
+
 def values_clause(bindings: Mapping[str, Node]) -> str:
     """Return a SPARQL ``VALUES`` clause binding each variable to one RDF term.
 
@@ -1017,18 +1047,22 @@ def values_clause(bindings: Mapping[str, Node]) -> str:
         if not _VARNAME.fullmatch(name):
             raise UsageError(f"not a SPARQL variable name: {name!r}")
         if isinstance(term, BNode) or not isinstance(term, (URIRef, Literal)):
-            raise UsageError(f"cannot bind ?{name} to {term!r}: only IRIs and literals can be sent to a store")
+            raise UsageError(
+                f"cannot bind ?{name} to {term!r}: only IRIs and literals can be sent to a store"
+            )
         names.append("?" + name)
         terms.append(str(to_oxigraph(term)))
     return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
 
 
 _TOKEN = re.compile(
-    r'(?P<comment>#[^\n]*)'
-    r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*')"
+    r"(?P<comment>#[^\n]*)"
+    r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*')"
     r'|(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<open>\{)|(?P<close>\})|(?P<word>[?$]?[A-Za-z_][\w\-.:]*)|(?P<other>.)',
-    re.S,
+    re.DOTALL,
 )
 
 
@@ -1065,7 +1099,7 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
     pos = where_group_start(text)
     if pos is None:
         return text + "\n" + clause
-    return f"{text[:pos + 1]} {clause} {text[pos + 1:]}"
+    return f"{text[: pos + 1]} {clause} {text[pos + 1 :]}"
 
 
 def parse_sparql_json(data: bytes) -> QueryResult:
@@ -1083,9 +1117,7 @@ def parse_sparql_json(data: bytes) -> QueryResult:
         if "boolean" in doc:
             return QueryResult("ASK", boolean=bool(doc["boolean"]))
         names = tuple(doc["head"]["vars"])
-        rows = tuple(
-            tuple(_json_term(b.get(v)) for v in names) for b in doc["results"]["bindings"]
-        )
+        rows = tuple(tuple(_json_term(b.get(v)) for v in names) for b in doc["results"]["bindings"])
     except (ValueError, KeyError, TypeError) as exc:
         raise SpacecoopError(f"the SPARQL store sent a malformed JSON result: {_one_line(exc)}") from exc
     return QueryResult("SELECT", names, rows)
@@ -1116,7 +1148,7 @@ _COUNT_QUADS = (
     "{ ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } } } }"
 )
 
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _NOISE = re.compile(r"#[^\n]*|<[^<>\s]*>|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -1135,9 +1167,7 @@ def query_form(text: str) -> str:
 
 def _named_graphs(ds: Dataset) -> list[URIRef]:
     default = ds.default_graph.identifier
-    return sorted(
-        {g.identifier for g in ds.graphs() if g.identifier != default and len(g)}, key=str
-    )
+    return sorted({g.identifier for g in ds.graphs() if g.identifier != default and len(g)}, key=str)
 
 
 def _iri(value: str) -> str:
@@ -1369,7 +1399,9 @@ def parse_store_spec(spec: str) -> StoreSpec:
                 url_parts.append(part)
         url = ",".join(url_parts)
         if not url:
-            raise UsageError(f"sparql: needs an http(s) URL, e.g. sparql:http://127.0.0.1:7878; got {redact(spec)!r}")
+            raise UsageError(
+                f"sparql: needs an http(s) URL, e.g. sparql:http://127.0.0.1:7878; got {redact(spec)!r}"
+            )
         split = check_url(url, "sparql: URL")
         gsp = opts.get("gsp") or None
         if gsp is not None:

@@ -100,18 +100,79 @@ _INITIATIVES = (
     ("Small Satellite Education Initiative", None),
     ("Space Debris Mitigation Charter", None),
 )
-_FIELDS = ("Space", "Aerospace", "Astronomy", "Remote Sensing", "Planetary Science", "Space Physics",
-           "Satellite", "Astrophysics", "Geodesy", "Rocketry", "Lunar Science", "Space Weather")
-_COMPANY = ("Orbital", "Astra", "Nova", "Stellar", "Lunar", "Vector", "Zenith", "Helio", "Polar", "Aurora",
-            "Quasar", "Meridian", "Apogee", "Perigee", "Photon", "Horizon")
+_FIELDS = (
+    "Space",
+    "Aerospace",
+    "Astronomy",
+    "Remote Sensing",
+    "Planetary Science",
+    "Space Physics",
+    "Satellite",
+    "Astrophysics",
+    "Geodesy",
+    "Rocketry",
+    "Lunar Science",
+    "Space Weather",
+)
+_COMPANY = (
+    "Orbital",
+    "Astra",
+    "Nova",
+    "Stellar",
+    "Lunar",
+    "Vector",
+    "Zenith",
+    "Helio",
+    "Polar",
+    "Aurora",
+    "Quasar",
+    "Meridian",
+    "Apogee",
+    "Perigee",
+    "Photon",
+    "Horizon",
+)
 _COMPANY_END = ("Systems", "Dynamics", "Robotics", "Space", "Labs", "Technologies", "Instruments", "Works")
-_MISSION = ("Lunar Pioneer", "Sky Lantern", "Deep Horizon", "Polar Explorer", "Red Voyager", "Star Ferry",
-            "Comet Chaser", "Moon Harbor", "Sun Sentinel", "Asteroid Scout")
-_PAYLOAD = ("Lunar dust analyzer", "Neutron spectrometer", "Laser retroreflector", "Infrared camera",
-            "Magnetometer", "Seismometer", "Radio receiver", "Micro-rover", "Plasma probe", "Radiation monitor",
-            "Ground-penetrating radar", "Sample drill", "Thermal mapper", "Particle detector", "Star tracker")
-_STATUS_NATIONAL = ("signatory", "member", "founding-member", "signatory-state", "associate-member",
-                    "observer", "applicant", "partner", "engaged")
+_MISSION = (
+    "Lunar Pioneer",
+    "Sky Lantern",
+    "Deep Horizon",
+    "Polar Explorer",
+    "Red Voyager",
+    "Star Ferry",
+    "Comet Chaser",
+    "Moon Harbor",
+    "Sun Sentinel",
+    "Asteroid Scout",
+)
+_PAYLOAD = (
+    "Lunar dust analyzer",
+    "Neutron spectrometer",
+    "Laser retroreflector",
+    "Infrared camera",
+    "Magnetometer",
+    "Seismometer",
+    "Radio receiver",
+    "Micro-rover",
+    "Plasma probe",
+    "Radiation monitor",
+    "Ground-penetrating radar",
+    "Sample drill",
+    "Thermal mapper",
+    "Particle detector",
+    "Star tracker",
+)
+_STATUS_NATIONAL = (
+    "signatory",
+    "member",
+    "founding-member",
+    "signatory-state",
+    "associate-member",
+    "observer",
+    "applicant",
+    "partner",
+    "engaged",
+)
 _CERTAINTY = (("stated", 80), ("hedged", 7), ("reported", 5), ("confirmed", 3), ("unconfirmed", 2))
 _VERBS = ("signed up to", "joined", "became a member of", "agreed to take part in", "signed a memorandum on")
 _HEDGES = ("is understood to have", "is reported to have", "is said to have", "appears to have")
@@ -119,7 +180,9 @@ _HEDGES = ("is understood to have", "is reported to have", "is said to have", "a
 
 def _lit(text: str) -> str:
     """A Turtle string literal."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+    return (
+        '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+    )
 
 
 def _rel(iri) -> str:
@@ -157,19 +220,38 @@ class _Synth:
         self.publishers = []
         for i in range(max(8, min(200, n_sources // 20))):
             country = self._pick_country()
-            iri = self._add_org(f"{rng.choice(_COMPANY)} {rng.choice(('Space News', 'Orbit Report', 'Launch Wire', 'Space Daily', 'Satellite Times'))}",
-                                "publisher", self.country_iri[country])
+            iri = self._add_org(
+                f"{rng.choice(_COMPANY)} {rng.choice(('Space News', 'Orbit Report', 'Launch Wire', 'Space Daily', 'Satellite Times'))}",
+                "publisher",
+                self.country_iri[country],
+            )
             self.publishers.append(iri)
         self.intl = []
         for i in range(max(4, n_orgs // 40)):
-            region = rng.choice(("Asia-Pacific", "African", "European", "Latin American", "Arab", "Nordic",
-                                 "Pacific", "Central Asian", "Caribbean", "Mediterranean"))
-            iri = self._add_org(f"{region} {rng.choice(_FIELDS)} Cooperation Organization", "international-organization", None)
+            region = rng.choice(
+                (
+                    "Asia-Pacific",
+                    "African",
+                    "European",
+                    "Latin American",
+                    "Arab",
+                    "Nordic",
+                    "Pacific",
+                    "Central Asian",
+                    "Caribbean",
+                    "Mediterranean",
+                )
+            )
+            iri = self._add_org(
+                f"{region} {rng.choice(_FIELDS)} Cooperation Organization", "international-organization", None
+            )
             self.intl.append(iri)
         self.developers = []
         while len(self.orgs) < n_orgs + len(self.publishers) + len(self.intl) + 60:
-            kind = rng.choices(("university", "research-institute", "company", "ministry", "government-body"),
-                               (30, 30, 25, 8, 7))[0]
+            kind = rng.choices(
+                ("university", "research-institute", "company", "ministry", "government-body"),
+                (30, 30, 25, 8, 7),
+            )[0]
             where = self._pick_place()
             place_label = where[0]
             if kind == "university":
@@ -194,7 +276,9 @@ class _Synth:
         for i in range(max(5, n_sources // 25)):
             label = f"{rng.choice(_MISSION)} {i + 1}"
             earliest = rng.randint(2026, 2035)
-            self.missions.append((entity_iri("mission", label), label, earliest, earliest + rng.choice((0, 1, 2))))
+            self.missions.append(
+                (entity_iri("mission", label), label, earliest, earliest + rng.choice((0, 1, 2)))
+            )
         self.payloads: list[tuple] = []  # (iri, label, mission iri, rover)
         self._payload_names: set = set()
 
@@ -250,7 +334,7 @@ class _Synth:
             f"    skos:prefLabel {_lit(f'Synthetic report {i:05d}, {date}')}@en ;\n"
             f"    schema:headline {_lit(f'Space cooperation roundup number {i}')}@en ;\n"
             f"    schema:publisher {_rel(publisher)} ;\n"
-            f"    schema:datePublished \"{date}\"^^xsd:date .\n\n"
+            f'    schema:datePublished "{date}"^^xsd:date .\n\n'
         )
         out.append(f"{_rel(src)} {{\n")
         counts = {"relationships": 0, "claims": 0}
@@ -310,12 +394,16 @@ class _Synth:
         for j, dev in enumerate(developers):
             rel = relationship_iri("development", piri, dev)
             counts["relationships"] += 1
-            out.append(f"    {_rel(rel)} a sc:PayloadDevelopment ; sc:payload {_rel(piri)} ; sc:developer {_rel(dev)} .\n")
+            out.append(
+                f"    {_rel(rel)} a sc:PayloadDevelopment ; sc:payload {_rel(piri)} ; sc:developer {_rel(dev)} .\n"
+            )
             claim(rel, quote, extra=f"        sc:role role:{'developer' if j == 0 else 'partner'} ;\n")
         if new or rng.random() < 0.3:
             rel = relationship_iri("carriage", mission[0], piri)
             counts["relationships"] += 1
-            out.append(f"    {_rel(rel)} a sc:PayloadCarriage ; sc:mission {_rel(mission[0])} ; sc:payload {_rel(piri)} .\n")
+            out.append(
+                f"    {_rel(rel)} a sc:PayloadCarriage ; sc:mission {_rel(mission[0])} ; sc:payload {_rel(piri)} .\n"
+            )
             claim(rel, f"{mission[1]} will carry the {plabel}")
 
     def _participation(self, out, claim, counts) -> None:
@@ -340,10 +428,15 @@ class _Synth:
         member_label = self.label_of(member)
         rel = relationship_iri("participation", member, target)
         counts["relationships"] += 1
-        out.append(f"    {_rel(rel)} a sc:Participation ; org:member {_rel(member)} ; org:organization {_rel(target)} .\n")
-        status = {"national": rng.choice(_STATUS_NATIONAL), "sub-national": "joined",
-                  "organization": rng.choice(("member", "supporter", "partner")),
-                  "via-member-organization": "engaged"}[level]
+        out.append(
+            f"    {_rel(rel)} a sc:Participation ; org:member {_rel(member)} ; org:organization {_rel(target)} .\n"
+        )
+        status = {
+            "national": rng.choice(_STATUS_NATIONAL),
+            "sub-national": "joined",
+            "organization": rng.choice(("member", "supporter", "partner")),
+            "via-member-organization": "engaged",
+        }[level]
         extra = f"        sc:status status:{status} ;\n        sc:level level:{level} ;\n"
         if via is not None:
             extra += f"        sc:via {_rel(via)} ;\n"
@@ -352,28 +445,47 @@ class _Synth:
             # elsewhere in the same source leaves it out; each claim names the other.
             n = len(out)
             kind = rng.choice(("contradicted", "disputed"))
-            first = claim(rel, f"{member_label} {rng.choice(_VERBS)} the {target_label}", extra=extra,
-                          certainty=kind)
+            first = claim(
+                rel, f"{member_label} {rng.choice(_VERBS)} the {target_label}", extra=extra, certainty=kind
+            )
             second_extra = "        sc:status status:not-listed ;\n        sc:level level:national ;\n"
-            second = claim(rel, f"The list of {target_label} participants does not name {member_label}",
-                           extra=second_extra, certainty=kind)
-            out[n] = out[n].replace("        sc:certainty", f"        sc:contradicts {second} ;\n        sc:certainty", 1)
-            out[-1] = out[-1].replace("        sc:certainty", f"        sc:contradicts {first} ;\n        sc:certainty", 1)
+            second = claim(
+                rel,
+                f"The list of {target_label} participants does not name {member_label}",
+                extra=second_extra,
+                certainty=kind,
+            )
+            out[n] = out[n].replace(
+                "        sc:certainty", f"        sc:contradicts {second} ;\n        sc:certainty", 1
+            )
+            out[-1] = out[-1].replace(
+                "        sc:certainty", f"        sc:contradicts {first} ;\n        sc:certainty", 1
+            )
             return
         hedge = rng.random() < 0.1
         verb = rng.choice(_VERBS)
         if hedge:
             verb = f"{rng.choice(_HEDGES)} {verb.replace('became', 'become')}"
-        claim(rel, f"{member_label} {verb} the {target_label}", extra=extra, certainty="hedged" if hedge else None)
+        claim(
+            rel,
+            f"{member_label} {verb} the {target_label}",
+            extra=extra,
+            certainty="hedged" if hedge else None,
+        )
 
     # -- reference files -----------------------------------------------------------------------
     def places_ttl(self) -> str:
-        out = [_PREFIXES, "\n# Synthetic corpus: countries by their ISO 3166 names (codes are added at load).\n\n"]
+        out = [
+            _PREFIXES,
+            "\n# Synthetic corpus: countries by their ISO 3166 names (codes are added at load).\n\n",
+        ]
         for name, _ in self.countries:
             out.append(f"{_rel(self.country_iri[name])} a sc:Country ; skos:prefLabel {_lit(name)}@en .\n")
         out.append("\n")
         for name, iri, parent in self.regions:
-            out.append(f"{_rel(iri)} a sc:Region ; skos:prefLabel {_lit(name)}@en ; sc:partOf {_rel(self.country_iri[parent])} .\n")
+            out.append(
+                f"{_rel(iri)} a sc:Region ; skos:prefLabel {_lit(name)}@en ; sc:partOf {_rel(self.country_iri[parent])} .\n"
+            )
         return "".join(out)
 
     def organizations_ttl(self) -> str:
@@ -393,15 +505,22 @@ class _Synth:
     def initiatives_ttl(self) -> str:
         out = [_PREFIXES, "\n# Synthetic initiatives, missions and payloads.\n\n"]
         for iri, label, alt in self.initiatives:
-            out.append(f"{_rel(iri)} a sc:Initiative ; skos:prefLabel {_lit(label)}@en"
-                       + (f" ; skos:altLabel {_lit(alt)}@en" if alt else "") + " .\n")
+            out.append(
+                f"{_rel(iri)} a sc:Initiative ; skos:prefLabel {_lit(label)}@en"
+                + (f" ; skos:altLabel {_lit(alt)}@en" if alt else "")
+                + " .\n"
+            )
         out.append("\n")
         for iri, label, earliest, latest in self.missions:
-            out.append(f"{_rel(iri)} a sc:Mission ; skos:prefLabel {_lit(label)}@en ;"
-                       f" sc:plannedLaunchEarliest \"{earliest}\"^^xsd:gYear ; sc:plannedLaunchLatest \"{latest}\"^^xsd:gYear .\n")
+            out.append(
+                f"{_rel(iri)} a sc:Mission ; skos:prefLabel {_lit(label)}@en ;"
+                f' sc:plannedLaunchEarliest "{earliest}"^^xsd:gYear ; sc:plannedLaunchLatest "{latest}"^^xsd:gYear .\n'
+            )
         out.append("\n")
         for iri, label, _mission, rover in sorted(self.payloads):
-            out.append(f"{_rel(iri)} a sc:Payload{' , sc:Rover' if rover else ''} ; skos:prefLabel {_lit(label)}@en .\n")
+            out.append(
+                f"{_rel(iri)} a sc:Payload{' , sc:Rover' if rover else ''} ; skos:prefLabel {_lit(label)}@en .\n"
+            )
         return "".join(out)
 
 

@@ -265,7 +265,9 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise TableError([RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})", p)]) from exc
+        raise TableError(
+            [RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})", p)]
+        ) from exc
     lines = text.splitlines(keepends=True)
     reader = csv.reader(lines, strict=True)
     errors: list[RowError] = []
@@ -276,28 +278,53 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
             raise TableError([RowError(1, "header", "the file is empty", p)])
         if tuple(h.strip() for h in header) != COLUMNS:
             raise TableError(
-                [RowError(1, "header", f"expected the columns {','.join(COLUMNS)}; found {','.join(header)}", p)]
+                [
+                    RowError(
+                        1, "header", f"expected the columns {','.join(COLUMNS)}; found {','.join(header)}", p
+                    )
+                ]
             )
         start = reader.line_num + 1
         for fields in reader:
             line = start
             start = reader.line_num + 1
             if len(fields) != len(COLUMNS):
-                errors.append(RowError(line, "row", f"expected {len(COLUMNS)} fields, found {len(fields)}", p))
+                errors.append(
+                    RowError(line, "row", f"expected {len(COLUMNS)} fields, found {len(fields)}", p)
+                )
                 continue
-            bad = [(name, m) for name, value in zip(COLUMNS, fields)
-                   if (m := _CONTROL.search(value.replace("\r\n", "\n")))]
+            bad = [
+                (name, m)
+                for name, value in zip(COLUMNS, fields)
+                if (m := _CONTROL.search(value.replace("\r\n", "\n")))
+            ]
             for name, m in bad:
-                errors.append(RowError(line, name, f"holds the control character U+{ord(m.group()):04X} at "
-                                                   f"character {m.start() + 1}; only a tab and LF or CRLF line breaks are allowed", p))
+                errors.append(
+                    RowError(
+                        line,
+                        name,
+                        f"holds the control character U+{ord(m.group()):04X} at "
+                        f"character {m.start() + 1}; only a tab and LF or CRLF line breaks are allowed",
+                        p,
+                    )
+                )
             if not bad:
                 rows.append(Row(line, *(f.strip() for f in fields)))
     except csv.Error as exc:
         errors.append(RowError(reader.line_num or 1, "row", f"not valid CSV: {exc}", p))
     if not rows and not errors:
         # Importing no rows would remove every source the previous import wrote.
-        raise TableError([RowError(2, "table", "no data rows after the header: nothing to import "
-                                               "(an empty import would remove every imported source)", p)])
+        raise TableError(
+            [
+                RowError(
+                    2,
+                    "table",
+                    "no data rows after the header: nothing to import "
+                    "(an empty import would remove every imported source)",
+                    p,
+                )
+            ]
+        )
     errors += check_rows(rows, p)
     if errors:
         raise TableError(errors)
@@ -344,27 +371,49 @@ def check_rows(rows: Iterable[Row], path: str = "") -> list[RowError]:
         else:
             subjects, objects = RELATIONS[r.relation]
             if r.subject_kind in KINDS and r.subject_kind not in subjects:
-                err(r, "subject_kind", f"{r.relation} takes a subject of kind {', '.join(subjects)}, not {r.subject_kind}")
+                err(
+                    r,
+                    "subject_kind",
+                    f"{r.relation} takes a subject of kind {', '.join(subjects)}, not {r.subject_kind}",
+                )
             if r.object_kind in KINDS and r.object_kind not in objects:
-                err(r, "object_kind", f"{r.relation} takes an object of kind {', '.join(objects)}, not {r.object_kind}")
+                err(
+                    r,
+                    "object_kind",
+                    f"{r.relation} takes an object of kind {', '.join(objects)}, not {r.object_kind}",
+                )
             if r.status and r.relation not in MEMBERSHIP:
                 err(r, "status", f"only membership-like relations take a status; {r.relation} does not")
         if r.status and r.status not in STATUSES:
             err(r, "status", f"unknown status {r.status!r}; expected one of {', '.join(STATUSES)} or empty")
         if r.certainty not in CERTAINTIES:
-            err(r, "certainty", f"unknown certainty {r.certainty!r}; expected one of {', '.join(CERTAINTIES)}")
+            err(
+                r, "certainty", f"unknown certainty {r.certainty!r}; expected one of {', '.join(CERTAINTIES)}"
+            )
         if r.date_precision not in PRECISIONS:
-            err(r, "date_precision", f"unknown precision {r.date_precision!r}; expected one of {', '.join(PRECISIONS)}")
+            err(
+                r,
+                "date_precision",
+                f"unknown precision {r.date_precision!r}; expected one of {', '.join(PRECISIONS)}",
+            )
         if r.date:
             precision = _check_date(r.date)
             if precision is None:
                 err(r, "date", f"{r.date!r} is not a valid ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)")
             elif r.date_precision in PRECISIONS and precision != r.date_precision:
-                err(r, "date_precision", f"{r.date_precision!r} does not match the date {r.date!r} (precision {precision})")
+                err(
+                    r,
+                    "date_precision",
+                    f"{r.date_precision!r} does not match the date {r.date!r} (precision {precision})",
+                )
         elif r.date_precision in ("day", "month", "year"):
             err(r, "date_precision", f"{r.date_precision!r} given but the date is empty (use 'unknown')")
         if r.source_date and _check_date(r.source_date) is None:
-            err(r, "source_date", f"{r.source_date!r} is not a valid ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)")
+            err(
+                r,
+                "source_date",
+                f"{r.source_date!r} is not a valid ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)",
+            )
         if not r.source_url:
             err(r, "source_url", "missing: every fact needs the page it was read from")
         else:
@@ -375,8 +424,12 @@ def check_rows(rows: Iterable[Row], path: str = "") -> list[RowError]:
                 first = by_url[r.source_url]
                 for name in ("source_publisher", "source_date"):
                     if getattr(r, name) != getattr(first, name):
-                        err(r, name, f"{getattr(r, name)!r} differs from {getattr(first, name)!r} given for the "
-                                     f"same source_url in row {first.line}")
+                        err(
+                            r,
+                            name,
+                            f"{getattr(r, name)!r} differs from {getattr(first, name)!r} given for the "
+                            f"same source_url in row {first.line}",
+                        )
             else:
                 by_url[r.source_url] = r
         if not r.source_publisher:
@@ -447,7 +500,7 @@ class EntityIndex:
     def _scoped(node: URIRef, cls: URIRef, label: str) -> str:
         # Payload names repeat across missions: a payload is found by (mission slug, name).
         if cls == SC.Payload:
-            path = str(node)[len(str(ID)):].split("/")
+            path = str(node)[len(str(ID)) :].split("/")
             return f"{path[1] if len(path) > 2 else ''}/{_key(label)}"
         return _key(label)
 
@@ -487,7 +540,9 @@ class EntityIndex:
             if found is not None:
                 return found
         if cls == SC.Region:
-            raise ValueError(f"{name!r} is not a known region; regions need sc:partOf, add it to graph/reference")
+            raise ValueError(
+                f"{name!r} is not a known region; regions need sc:partOf, add it to graph/reference"
+            )
         iri = entity_iri(_IRI_KIND[kind], name, within=mission if cls == SC.Payload else None)
         if iri in self.existing:  # same slug, other spelling: the same entity
             return iri
@@ -531,8 +586,9 @@ class EntityIndex:
         iri = entity_iri("org", name)
         if iri in self.existing:
             return iri
-        self.new[iri] = _Entity(iri, SC.Organization, name, kind="publisher", based_in=country,
-                                alt=(alt,) if alt else ())
+        self.new[iri] = _Entity(
+            iri, SC.Organization, name, kind="publisher", based_in=country, alt=(alt,) if alt else ()
+        )
         self.by_name[(SC.Organization, _key(name))] = iri
         return iri
 
@@ -553,13 +609,13 @@ class Publisher:
     country: str | None = None
 
 
-_REPOST = re.compile(r"\b(repost|mirror|snapshot)\b", re.I)
+_REPOST = re.compile(r"\b(repost|mirror|snapshot)\b", re.IGNORECASE)
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.\-]*[A-Z0-9]$")
 
 
 def _host(url: str) -> str:
     host = urlsplit(url).hostname or ""
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 def parse_publisher(text: str, url: str) -> Publisher:
@@ -671,8 +727,9 @@ def _reference_graph(root: Path) -> Graph:
     return g
 
 
-def build_table(path: str | os.PathLike, root: str | os.PathLike | None = None,
-                rows: tuple[Row, ...] | None = None) -> TableImport:
+def build_table(
+    path: str | os.PathLike, root: str | os.PathLike | None = None, rows: tuple[Row, ...] | None = None
+) -> TableImport:
     """Turn a table of facts into source graphs and new entities, in memory.
 
     Parameters
@@ -709,7 +766,11 @@ def build_table(path: str | os.PathLike, root: str | os.PathLike | None = None,
     for r in rows:
         if r.relation == "payload_on":
             if missions.get(r.subject, r.object) != r.object:
-                errors.append(RowError(r.line, "object", f"payload {r.subject!r} is already on {missions[r.subject]!r}", p))
+                errors.append(
+                    RowError(
+                        r.line, "object", f"payload {r.subject!r} is already on {missions[r.subject]!r}", p
+                    )
+                )
             missions.setdefault(r.subject, r.object)
 
     def resolve(r: Row, name: str, kind: str, fieldname: str) -> URIRef | None:
@@ -717,10 +778,18 @@ def build_table(path: str | os.PathLike, root: str | os.PathLike | None = None,
         if kind == "payload":
             mission = missions.get(name)
             if mission is None:
-                hits = [n for (c, k), n in index.by_name.items() if c == SC.Payload and k.endswith("/" + _key(name))]
+                hits = [
+                    n
+                    for (c, k), n in index.by_name.items()
+                    if c == SC.Payload and k.endswith("/" + _key(name))
+                ]
                 if len(set(hits)) == 1:
                     return hits[0]
-                errors.append(RowError(r.line, fieldname, f"payload {name!r} is on no mission: no payload_on row names it", p))
+                errors.append(
+                    RowError(
+                        r.line, fieldname, f"payload {name!r} is on no mission: no payload_on row names it", p
+                    )
+                )
                 return None
         try:
             return index.resolve(name, kind, mission=mission)
@@ -755,7 +824,13 @@ def build_table(path: str | os.PathLike, root: str | os.PathLike | None = None,
             about.append((src.iri, SC.isRepublication, Literal(True)))
         if r.source_date:
             about.append((src.iri, SCHEMA.datePublished, _literal_date(r.source_date)))
-        about.append((src.iri, SC.detail, Literal(f"Publisher as the compiled table records it: {r.source_publisher}", lang="en")))
+        about.append(
+            (
+                src.iri,
+                SC.detail,
+                Literal(f"Publisher as the compiled table records it: {r.source_publisher}", lang="en"),
+            )
+        )
         about.append((src.iri, DCTERMS.isReferencedBy, compilation))
         publishers[r.source_url] = publisher
 
@@ -771,8 +846,17 @@ def build_table(path: str | os.PathLike, root: str | os.PathLike | None = None,
         obj = resolve(r, r.object, r.object_kind, "object")
         if subject is None or obj is None:
             continue
-        st, rel = row_statement(r, subject, obj, claim_of[r.fact_id], src.iri, claim_of=claim_of,
-                                url_source=url_source, contradictions=contradictions, compilation=compilation)
+        st, rel = row_statement(
+            r,
+            subject,
+            obj,
+            claim_of[r.fact_id],
+            src.iri,
+            claim_of=claim_of,
+            url_source=url_source,
+            contradictions=contradictions,
+            compilation=compilation,
+        )
         if rel is not None:
             relationships.add(rel)
         src.statements.append(st)
@@ -821,10 +905,19 @@ class Qualifiers:
     planned: bool = False
 
 
-def row_statement(r: Row, subject: URIRef, obj: URIRef, claim: URIRef, source: URIRef, *,
-                  claim_of: dict[str, URIRef], url_source: dict[str, URIRef],
-                  contradictions: list[tuple[str, URIRef]], compilation: URIRef | None = None,
-                  qualifiers: Qualifiers | None = None) -> tuple[_Statement, URIRef | None]:
+def row_statement(
+    r: Row,
+    subject: URIRef,
+    obj: URIRef,
+    claim: URIRef,
+    source: URIRef,
+    *,
+    claim_of: dict[str, URIRef],
+    url_source: dict[str, URIRef],
+    contradictions: list[tuple[str, URIRef]],
+    compilation: URIRef | None = None,
+    qualifiers: Qualifiers | None = None,
+) -> tuple[_Statement, URIRef | None]:
     """Return the triples of one fact (relationship, claim) and the relationship it is about.
 
     The one code path of both importers: a compiled table's row (``compilation`` given, no
@@ -935,23 +1028,40 @@ def _relationship(r: Row, subject: URIRef, obj: URIRef):
     rel = r.relation
     if rel in MEMBERSHIP:
         node = relationship_iri("participation", subject, obj)
-        return [(node, RDF.type, SC.Participation), (node, ORG.member, subject),
-                (node, ORG.organization, obj)], node, []
+        return (
+            [(node, RDF.type, SC.Participation), (node, ORG.member, subject), (node, ORG.organization, obj)],
+            node,
+            [],
+        )
     if rel == "agreement_with":
         node = _agreement_node(r, subject, obj)
         parties = sorted((subject, obj))
         return [(node, RDF.type, SC.Agreement)] + [(node, SC.party, p) for p in parties], node, []
     if rel == "payload_on":
         node = relationship_iri("carriage", obj, subject)
-        return [(node, RDF.type, SC.PayloadCarriage), (node, SC.mission, obj), (node, SC.payload, subject)], node, []
+        return (
+            [(node, RDF.type, SC.PayloadCarriage), (node, SC.mission, obj), (node, SC.payload, subject)],
+            node,
+            [],
+        )
     if rel == "developed_by":
         node = relationship_iri("development", subject, obj)
-        return [(node, RDF.type, SC.PayloadDevelopment), (node, SC.payload, subject),
-                (node, SC.developer, obj)], node, []
+        return (
+            [(node, RDF.type, SC.PayloadDevelopment), (node, SC.payload, subject), (node, SC.developer, obj)],
+            node,
+            [],
+        )
     if rel == "provided_by_country":
         node = relationship_iri("contribution", subject, obj)
-        return [(node, RDF.type, SC.PayloadContribution), (node, SC.payload, subject),
-                (node, SC.contributor, obj)], node, []
+        return (
+            [
+                (node, RDF.type, SC.PayloadContribution),
+                (node, SC.payload, subject),
+                (node, SC.contributor, obj),
+            ],
+            node,
+            [],
+        )
     prop = {
         "headquartered_in": SC.headquarteredIn,
         "lands_at": SC.landingSite,
@@ -1016,9 +1126,7 @@ _PREFIXES = (
     ("precision", f"{VOCAB}date-precision/"),
     ("agreement-kind", f"{VOCAB}agreement-kind/"),
 )
-_SHEET_PREFIXES = (
-    ("role", f"{VOCAB}role/"),
-)
+_SHEET_PREFIXES = (("role", f"{VOCAB}role/"),)
 """Prefixes only fact sheets use: declared in their files alone, so table files stay as they were."""
 _LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
@@ -1033,12 +1141,12 @@ def _term(t) -> str:
     if isinstance(t, URIRef):
         s = str(t)
         if s.startswith(str(ID)):
-            return f"<{s[len(str(ID)):]}>"
+            return f"<{s[len(str(ID)) :]}>"
         if t == RDF.type:
             return "a"
         for prefix, ns in sorted(_PREFIXES + _SHEET_PREFIXES, key=lambda x: -len(x[1])):
-            if s.startswith(ns) and _LOCAL.match(s[len(ns):]):
-                return f"{prefix}:{s[len(ns):]}"
+            if s.startswith(ns) and _LOCAL.match(s[len(ns) :]):
+                return f"{prefix}:{s[len(ns) :]}"
         return f"<{s}>"
     if isinstance(t, Literal):
         if t.datatype == XSD.boolean:
@@ -1081,13 +1189,28 @@ def _block(triples: list[tuple], indent: str) -> list[str]:
     return out
 
 
-_RELATIONSHIP_CLASSES = (SC.Participation, SC.Agreement, SC.PayloadCarriage, SC.PayloadDevelopment,
-                         SC.PayloadContribution)
-_DECLARATION = (RDF.type, ORG.member, ORG.organization, SC.party, SC.mission, SC.payload, SC.developer,
-                SC.contributor)
+_RELATIONSHIP_CLASSES = (
+    SC.Participation,
+    SC.Agreement,
+    SC.PayloadCarriage,
+    SC.PayloadDevelopment,
+    SC.PayloadContribution,
+)
+_DECLARATION = (
+    RDF.type,
+    ORG.member,
+    ORG.organization,
+    SC.party,
+    SC.mission,
+    SC.payload,
+    SC.developer,
+    SC.contributor,
+)
 
 
-def _write_source(src: _Source, table_name: str, intro: list[str] | None = None, *, sheet: bool = False) -> str:
+def _write_source(
+    src: _Source, table_name: str, intro: list[str] | None = None, *, sheet: bool = False
+) -> str:
     """Write one source file: comment lines (``intro``, default: the compiled table's), prefixes,
     the default graph (what is known about the source) and the named graph, one block per fact."""
     if intro is None:
@@ -1131,17 +1254,33 @@ def _write_entities(index: EntityIndex, compilation: URIRef, table_name: str, n_
         _header(),
         "# The compiled table that the imported claims were restated from (sc:compiledIn).",
     ]
-    lines += _block([
-        (compilation, RDF.type, SC.Compilation),
-        (compilation, SKOS.prefLabel, Literal(f"Compiled table of cooperation facts ({table_name})", lang="en")),
-        (compilation, SCHEMA.name, Literal(table_name)),
-        (compilation, SC.detail, Literal(
-            f"{n_rows} rows, one fact per row as one source states it, restated by the compiler from stored "
-            "copies of public web pages; details and notes are the compiler's words, not quotes.", lang="en")),
-    ], "")
+    lines += _block(
+        [
+            (compilation, RDF.type, SC.Compilation),
+            (
+                compilation,
+                SKOS.prefLabel,
+                Literal(f"Compiled table of cooperation facts ({table_name})", lang="en"),
+            ),
+            (compilation, SCHEMA.name, Literal(table_name)),
+            (
+                compilation,
+                SC.detail,
+                Literal(
+                    f"{n_rows} rows, one fact per row as one source states it, restated by the compiler from stored "
+                    "copies of public web pages; details and notes are the compiler's words, not quotes.",
+                    lang="en",
+                ),
+            ),
+        ],
+        "",
+    )
     groups = [
-        (SC.Country, "Countries"), (SC.Place, "Places"), (SC.Initiative, "Initiatives"),
-        (SC.Mission, "Missions"), (SC.Payload, "Payloads (named within their mission)"),
+        (SC.Country, "Countries"),
+        (SC.Place, "Places"),
+        (SC.Initiative, "Initiatives"),
+        (SC.Mission, "Missions"),
+        (SC.Payload, "Payloads (named within their mission)"),
         (SC.Organization, "Organisations"),
     ]
     for cls, title in groups:
@@ -1183,7 +1322,9 @@ def _stale(out: Path, files: dict[str, bytes]) -> list[str]:
     folder = out / "sources"
     if not folder.is_dir():
         return []
-    return sorted(f"sources/{p.name}" for p in folder.glob(f"{SOURCE_PREFIX}*.trig") if f"sources/{p.name}" not in files)
+    return sorted(
+        f"sources/{p.name}" for p in folder.glob(f"{SOURCE_PREFIX}*.trig") if f"sources/{p.name}" not in files
+    )
 
 
 def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = None):
@@ -1210,9 +1351,14 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
         if (root_path / "queries").is_dir():
             shutil.copytree(root_path / "queries", t / "queries", copy_function=copy)
         shutil.copytree(
-            root_path / "graph", t / "graph", copy_function=copy,
-            ignore=lambda d, names: [n for n in names if n == Path(ENTITIES_FILE).name
-                                     or (n.startswith(SOURCE_PREFIX) and n.endswith(".trig"))],
+            root_path / "graph",
+            t / "graph",
+            copy_function=copy,
+            ignore=lambda d, names: [
+                n
+                for n in names
+                if n == Path(ENTITIES_FILE).name or (n.startswith(SOURCE_PREFIX) and n.endswith(".trig"))
+            ],
         )
         for name, data in files.items():
             (t / "graph" / name).parent.mkdir(parents=True, exist_ok=True)
@@ -1220,11 +1366,14 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
         from .load import Layout
 
         report = validate(t, texts_dir=Layout(root_path).texts_dir)
-    fix = lambda s: s.replace(str(t / "graph"), "graph")  # noqa: E731 - name files as in the project
+    fix = lambda s: s.replace(str(t / "graph"), "graph")
     from .validate import ValidationReport, Violation
 
     return ValidationReport(
-        tuple(Violation(v.node, v.rule, v.message, tuple(fix(f) for f in v.files), v.value) for v in report.violations),
+        tuple(
+            Violation(v.node, v.rule, v.message, tuple(fix(f) for f in v.files), v.value)
+            for v in report.violations
+        ),
         tuple(fix(s) for s in report.skipped),
         report.checked,
     )
@@ -1319,5 +1468,6 @@ def find_table(root: str | os.PathLike | None = None) -> Path:
         candidate = folder / "shared" / "reference" / "cooperation-facts.csv"
         if candidate.is_file():
             return candidate
-    raise SpacecoopError("cannot find shared/reference/cooperation-facts.csv above the project root; "
-                         "set SPACECOOP_TABLE")
+    raise SpacecoopError(
+        "cannot find shared/reference/cooperation-facts.csv above the project root; set SPACECOOP_TABLE"
+    )

@@ -77,8 +77,12 @@ class ValidationReport:
         return not self.violations
 
 
-def validate(root: str | os.PathLike | None = None, *, loaded: Loaded | None = None,
-             texts_dir: str | os.PathLike | None = None) -> ValidationReport:
+def validate(
+    root: str | os.PathLike | None = None,
+    *,
+    loaded: Loaded | None = None,
+    texts_dir: str | os.PathLike | None = None,
+) -> ValidationReport:
     """Validate the project's dataset.
 
     Parameters
@@ -137,7 +141,9 @@ def validate(root: str | os.PathLike | None = None, *, loaded: Loaded | None = N
 
 
 def _printable(v: Violation) -> Violation:
-    return Violation(printable(v.node, 200), v.rule, printable(v.message, 2000), v.files, printable(v.value, 200))
+    return Violation(
+        printable(v.node, 200), v.rule, printable(v.message, 2000), v.files, printable(v.value, 200)
+    )
 
 
 def check_rdf_terms(loaded: Loaded) -> list[Violation]:
@@ -150,8 +156,11 @@ def check_rdf_terms(loaded: Loaded) -> list[Violation]:
     for problem in loaded.problems:
         key = (problem.node, problem.file, problem.message)
         node = curie(problem.node)
-        why = problem.message if "MAX_TERM_BYTES" in problem.message else (
-            f"{problem.message}; Oxigraph (serve, load) or build would refuse it")
+        why = (
+            problem.message
+            if "MAX_TERM_BYTES" in problem.message
+            else (f"{problem.message}; Oxigraph (serve, load) or build would refuse it")
+        )
         seen.setdefault(key, Violation(node=node, rule="rdf-term", message=why, files=(problem.file,)))
     return list(seen.values())
 
@@ -246,12 +255,16 @@ def missing_quote_pieces(quote: str, text: str) -> list[str]:
     ['the ISS']
     """
     norm = _norm(text)
-    return [p for p in (_norm(x) for x in quote.split(QUOTE_JOINER.strip())) if p and p not in norm] \
-        if QUOTE_JOINER in quote else ([] if _norm(quote) in norm else [_norm(quote)])
+    return (
+        [p for p in (_norm(x) for x in quote.split(QUOTE_JOINER.strip())) if p and p not in norm]
+        if QUOTE_JOINER in quote
+        else ([] if _norm(quote) in norm else [_norm(quote)])
+    )
 
 
-def check_quotes(loaded: Loaded, layout: Layout, texts_dir: str | os.PathLike | None = None
-                 ) -> tuple[list[Violation], list[str]]:
+def check_quotes(
+    loaded: Loaded, layout: Layout, texts_dir: str | os.PathLike | None = None
+) -> tuple[list[Violation], list[str]]:
     """Check every quote against its source's stored text; skip sources whose text is absent."""
     folder = Path(texts_dir) if texts_dir is not None else layout.texts_dir
     ds = loaded.ds
@@ -270,8 +283,10 @@ def check_quotes(loaded: Loaded, layout: Layout, texts_dir: str | os.PathLike | 
             # never be checked; a misspelt local-copy property looks like this) apart from one that
             # quotes nothing (a compiled table's page).
             if quoted_sources.get(source):
-                skipped.append(f"quotes of {curie(str(source))} not checked: {quoted_sources[source]} claims "
-                               "quote it but it has no stored text: the source has no sc:localCopy")
+                skipped.append(
+                    f"quotes of {curie(str(source))} not checked: {quoted_sources[source]} claims "
+                    "quote it but it has no stored text: the source has no sc:localCopy"
+                )
             else:
                 skipped.append(f"quotes of {curie(str(source))} not checked: the source has no sc:localCopy")
             texts[source] = None
@@ -367,7 +382,7 @@ def check_entities(loaded: Loaded) -> list[Violation]:
         return finder.entities[node][1]
 
     def scope(node) -> str:  # payload names repeat across missions: compare within one mission
-        parts = str(node)[len(str(ID)):].split("/")
+        parts = str(node)[len(str(ID)) :].split("/")
         return parts[1] if kind_of(node) == "payload" and len(parts) > 2 else ""
 
     for key, nodes in sorted(finder.by_key.items()):
@@ -385,11 +400,15 @@ def check_entities(loaded: Loaded) -> list[Violation]:
                 continue
             for n, files in _at_fault(loaded, same):
                 others = ", ".join(curie(str(o)) for o in same if o != n)
-                out.append(Violation(
-                    node=curie(str(n)), rule="duplicate-entity",
-                    message=f"shares the name {key!r} with {others}: one {kind}, two nodes (keep one IRI and "
-                            "move the other's names to skos:altLabel)",
-                    files=files))
+                out.append(
+                    Violation(
+                        node=curie(str(n)),
+                        rule="duplicate-entity",
+                        message=f"shares the name {key!r} with {others}: one {kind}, two nodes (keep one IRI and "
+                        "move the other's names to skos:altLabel)",
+                        files=files,
+                    )
+                )
     codes: dict[tuple[str, str], set] = {}
     for prop in (SC.iso3166Alpha2, SC.iso3166Subdivision):
         for node, code in ds.subject_objects(prop):
@@ -399,24 +418,41 @@ def check_entities(loaded: Loaded) -> list[Violation]:
         if len(same) > 1:
             for n, files in _at_fault(loaded, sorted(same)):
                 others = ", ".join(curie(str(o)) for o in sorted(same) if o != n)
-                out.append(Violation(
-                    node=curie(str(n)), rule="duplicate-entity",
-                    message=f"has the ISO 3166 code {code} of {others}: one {kind}, two nodes (keep one IRI and "
-                            "move the other's names to skos:altLabel)",
-                    files=files))
+                out.append(
+                    Violation(
+                        node=curie(str(n)),
+                        rule="duplicate-entity",
+                        message=f"has the ISO 3166 code {code} of {others}: one {kind}, two nodes (keep one IRI and "
+                        "move the other's names to skos:altLabel)",
+                        files=files,
+                    )
+                )
     typed = set(ds.subjects(RDF.type, None))
     unknown: dict[URIRef, set[str]] = {}
     for s, p, o, _ in ds.quads((None, None, None, None)):
-        if (isinstance(o, URIRef) and p != RDF.type and str(o).startswith(str(ID))
-                and str(o)[len(str(ID)):].split("/")[0] in ENTITY_KINDS and o not in typed):
+        if (
+            isinstance(o, URIRef)
+            and p != RDF.type
+            and str(o).startswith(str(ID))
+            and str(o)[len(str(ID)) :].split("/")[0] in ENTITY_KINDS
+            and o not in typed
+        ):
             unknown.setdefault(o, set()).update(loaded.files_of(s))
     for o, files in sorted(unknown.items()):
-        slug = str(o)[len(str(ID)):].split("/")[-1].replace("-", " ")
-        hint = finder.find(slug).did_you_mean() if not finder.find(slug).found else \
-            f"did you mean {finder.find(slug).matches[0].curie}?"
-        out.append(Violation(node=curie(str(o)), rule="unknown-entity",
-                             message=f"is used but defined nowhere (no rdf:type in any file); {hint}",
-                             files=tuple(sorted(files))))
+        slug = str(o)[len(str(ID)) :].split("/")[-1].replace("-", " ")
+        hint = (
+            finder.find(slug).did_you_mean()
+            if not finder.find(slug).found
+            else f"did you mean {finder.find(slug).matches[0].curie}?"
+        )
+        out.append(
+            Violation(
+                node=curie(str(o)),
+                rule="unknown-entity",
+                message=f"is used but defined nowhere (no rdf:type in any file); {hint}",
+                files=tuple(sorted(files)),
+            )
+        )
     return out
 
 
@@ -424,6 +460,7 @@ def _at_fault(loaded: Loaded, same: list) -> list[tuple]:
     """Which of several nodes for one thing to report, with their files: the ones defined only in
     source files when another is curated in ``graph/reference`` (the newcomer is the duplicate),
     else every one of them."""
+
     def curated(n) -> bool:
         return any("/graph/reference/" in f.replace("\\", "/") for f in loaded.files_of(n))
 
@@ -451,17 +488,25 @@ def check_agreement_iris(loaded: Loaded) -> list[Violation]:
         kind = str(kinds[0]).rsplit("/", 1)[1] if kinds else ""
         title = str(titles[0]) if titles else ""
         try:
-            expected = (agreement_iri(*parties, kind=kind or "agreement", title=title,
-                                      date=str(dates[0]) if dates else "")
-                        if kind or title else relationship_iri("agreement", *parties))
+            expected = (
+                agreement_iri(
+                    *parties, kind=kind or "agreement", title=title, date=str(dates[0]) if dates else ""
+                )
+                if kind or title
+                else relationship_iri("agreement", *parties)
+            )
         except ValueError as exc:
             out.append(Violation(curie(str(node)), "agreement-iri", str(exc), tuple(loaded.files_of(node))))
             continue
         if expected != node:
-            out.append(Violation(
-                node=curie(str(node)), rule="agreement-iri",
-                message=f"is not the IRI minted from its parties, kind, date and title: expected {curie(str(expected))}",
-                files=tuple(loaded.files_of(node))))
+            out.append(
+                Violation(
+                    node=curie(str(node)),
+                    rule="agreement-iri",
+                    message=f"is not the IRI minted from its parties, kind, date and title: expected {curie(str(expected))}",
+                    files=tuple(loaded.files_of(node)),
+                )
+            )
     return out
 
 
@@ -480,7 +525,12 @@ def check_sources(loaded: Loaded) -> list[Violation]:
             files = tuple(sorted({f for s in sources for f in loaded.files_of(s)}))
             for s in sources:
                 others = ", ".join(curie(str(o)) for o in sources if o != s)
-                out.append(Violation(curie(str(s)), "duplicate-source",
-                                     f"has the URL {url} of {others}: one page, two sources (keep one file)",
-                                     files))
+                out.append(
+                    Violation(
+                        curie(str(s)),
+                        "duplicate-source",
+                        f"has the URL {url} of {others}: one page, two sources (keep one file)",
+                        files,
+                    )
+                )
     return out
