@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _article_only import article_ds, article_root, copy_article_project  # noqa: F401  (fixtures)
+from _article_only import copy_article_project
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
@@ -18,11 +18,11 @@ from spacecoop.cli import main
 from spacecoop.errors import SpacecoopError
 
 
-def test_build_writes_every_format_and_each_parses_back(root, ds, tmp_path):
+def test_build_writes_every_format_and_each_parses_back(root, full_ds, tmp_path):
     result = build(tmp_path / "out", root)
     names = {p.name for p in result.files}
     assert set(OUTPUT_FILES) <= names
-    expected = {str(g.identifier): g for g in ds.graphs() if len(g)}
+    expected = {str(g.identifier): g for g in full_ds.graphs() if len(g)}
     for name, fmt in (
         ("spacecoop.trig", "trig"),
         ("spacecoop.nq", "nquads"),
@@ -41,7 +41,7 @@ def test_build_writes_every_format_and_each_parses_back(root, ds, tmp_path):
             assert isomorphic(g, other), (name, gid)
     merged = Graph().parse(tmp_path / "out" / "spacecoop.ttl")
     union = Graph()
-    for s, p, o, _ in ds.quads((None, None, None, None)):
+    for s, p, o, _ in full_ds.quads((None, None, None, None)):
         union.add((s, p, o))
     assert isomorphic(merged, union)
 

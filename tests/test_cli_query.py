@@ -11,7 +11,6 @@ import pytest
 
 # The expected values are read off the Chang'e-8 article: the commands run on the project without
 # the imported table (tests/_article_only.py), found through $SPACECOOP_ROOT.
-from _article_only import article_root  # noqa: F401  (fixture)
 from rdflib import Graph
 
 from spacecoop.cli import main

@@ -15,8 +15,8 @@ from spacecoop.project import to_networkx
 
 
 @pytest.fixture(scope="module", params=["countries", "actors", "full"])
-def graph(request, ds):
-    return to_networkx(ds, request.param)
+def graph(request, full_ds):
+    return to_networkx(full_ds, request.param)
 
 
 def _edge_table(G):

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _article_only import article_root, copy_article_project  # noqa: F401  (fixture)
+from _article_only import copy_article_project
 from rdflib import BNode, Literal, URIRef
 
 from spacecoop.errors import DataError

@@ -30,7 +30,6 @@ from spacecoop.notebook import (
     show_quotes,
     show_table,
 )
-from spacecoop.project import to_networkx
 from spacecoop.query import run_named
 from spacecoop.render import CONTRADICTED_COLOUR, page_html
 from spacecoop.store import QueryResult
@@ -56,13 +55,8 @@ HOSTILE = '<script>alert("x")</script> | *bold* `code`'
 
 
 @pytest.fixture(scope="module")
-def partners(ds):
-    return run_named(ds, "country-partners")
-
-
-@pytest.fixture(scope="module")
-def countries(ds):
-    return to_networkx(ds, "countries")
+def partners(full_ds):
+    return run_named(full_ds, "country-partners")
 
 
 def _result(*rows, vars=("x", "label")):
@@ -133,11 +127,11 @@ def test_show_table_refuses_what_is_not_a_table():
     assert show_table(QueryResult("ASK", boolean=False)).rows == (("no",),)
 
 
-def test_show_table_of_records(countries):
-    comms = communities(countries)
+def test_show_table_of_records(full_countries):
+    comms = communities(full_countries)
     t = show_table(comms, ["index", "size", "labels"])
     assert t.rows[0] == ("1", str(comms[0].size), ", ".join(comms[0].labels))  # property and tuple
-    bs = show_table(brokers(countries))
+    bs = show_table(brokers(full_countries))
     assert bs.columns == ("node", "label", "kind", "blocs", "betweenness")
     assert all(re.fullmatch(r"\d\.\d{3}", b) for b in bs.column("betweenness"))  # floats, three decimals
 
@@ -179,8 +173,8 @@ def test_select_rows(partners):
         select_rows(QueryResult("ASK", boolean=True), x="1")
 
 
-def test_group_rows_counts_distinct_values(ds):
-    ilrs = run_named(ds, "initiative-participants", initiative="ILRS")
+def test_group_rows_counts_distinct_values(full_ds):
+    ilrs = run_named(full_ds, "initiative-participants", initiative="ILRS")
     groups = group_rows(ilrs, ["level", "certainty"], "participantLabel", count="participants")
     assert groups.vars == ("level", "certainty", "participants", "participantLabel")
     total = {}
@@ -204,8 +198,8 @@ def test_group_rows_bad_columns():
         group_rows(r, ["x"], "label", count="x")
 
 
-def test_show_quotes(ds):
-    evidence = run_named(ds, "evidence", entity="Lunar neutron analyzer")
+def test_show_quotes(full_ds):
+    evidence = run_named(full_ds, "evidence", entity="Lunar neutron analyzer")
     q = show_quotes(evidence, about=["aboutLabel", "certainty"])
     assert isinstance(q, Quotes)
     quotes = {str(t) for t in evidence.column("quote")}
@@ -237,11 +231,11 @@ def test_plural_and_join_labels():
 # ------------------------------------------------------------------------------------ the inline graph
 
 
-def test_show_graph_frames_the_offline_page(countries):
-    before = (dict(countries.nodes(data=True)), list(countries.edges(data=True)))
-    frame = show_graph(countries, title="countries", height=500)
+def test_show_graph_frames_the_offline_page(full_countries):
+    before = (dict(full_countries.nodes(data=True)), list(full_countries.edges(data=True)))
+    frame = show_graph(full_countries, title="countries", height=500)
     assert isinstance(frame, InlineGraph)
-    assert (dict(countries.nodes(data=True)), list(countries.edges(data=True))) == before
+    assert (dict(full_countries.nodes(data=True)), list(full_countries.edges(data=True))) == before
     out = frame._repr_html_()
     m = re.fullmatch(
         r'<iframe title="countries" sandbox="allow-scripts" style="[^"]*height:500px[^"]*" '
@@ -250,7 +244,7 @@ def test_show_graph_frames_the_offline_page(countries):
     )
     assert m, out[:300]
     page = html.unescape(m.group(1))
-    assert page == frame.page == page_html(countries, title="countries")
+    assert page == frame.page == page_html(full_countries, title="countries")
     assert REMOTE.findall(page) == []  # what the browser reads
     assert not re.search(r"(?:https?|wss?|ftp)://", out)
     assert "allow-same-origin" not in out
@@ -270,7 +264,7 @@ def test_show_graph_refuses_a_bad_height(height):
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
-def test_inline_graph_draws_in_chromium_with_no_request(countries, tmp_path):
+def test_inline_graph_draws_in_chromium_with_no_request(full_countries, tmp_path):
     """The frame, put in a page as Jupyter would, draws every node, fetches nothing and cannot
     reach the page around it."""
     from playwright.sync_api import sync_playwright
@@ -278,7 +272,7 @@ def test_inline_graph_draws_in_chromium_with_no_request(countries, tmp_path):
     wrapper = tmp_path / "notebook.html"
     wrapper.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>nb</title></head><body>"
-        + show_graph(countries, title="countries")._repr_html_()
+        + show_graph(full_countries, title="countries")._repr_html_()
         + "</body></html>",
         encoding="utf-8",
     )
@@ -293,8 +287,8 @@ def test_inline_graph_draws_in_chromium_with_no_request(countries, tmp_path):
             page.goto(wrapper.as_uri())
             frame = next(f for f in page.frames if f != page.main_frame)
             frame.wait_for_function("document.body && document.body.dataset.ready === '1'", timeout=30_000)
-            assert frame.evaluate("network.body.data.nodes.length") == countries.number_of_nodes()
-            assert frame.evaluate("network.body.data.edges.length") == countries.number_of_edges()
+            assert frame.evaluate("network.body.data.nodes.length") == full_countries.number_of_nodes()
+            assert frame.evaluate("network.body.data.edges.length") == full_countries.number_of_edges()
             reach = frame.evaluate(
                 "(() => { try { return window.parent.document.title; } catch (e) { return 'blocked'; } })()"
             )
@@ -320,30 +314,32 @@ def _segments(fig):
     return out
 
 
-def test_plot_network_hides_co_membership_on_the_countries_view(countries):
+def test_plot_network_hides_co_membership_on_the_countries_view(full_countries):
     from matplotlib.colors import to_rgba
 
-    before = list(countries.edges(data=True))
-    fig = plot_network(countries)
-    assert list(countries.edges(data=True)) == before
-    drawn = [d for _, _, d in countries.edges(data=True) if set(d["kinds"].split(";")) - {"co-membership"}]
+    before = list(full_countries.edges(data=True))
+    fig = plot_network(full_countries)
+    assert list(full_countries.edges(data=True)) == before
+    drawn = [
+        d for _, _, d in full_countries.edges(data=True) if set(d["kinds"].split(";")) - {"co-membership"}
+    ]
     segs = _segments(fig)
-    assert sum(segs.values()) == len(drawn) < countries.number_of_edges()
+    assert sum(segs.values()) == len(drawn) < full_countries.number_of_edges()
     # Bahrain's contradicted ILRS membership is red and dotted
     red = tuple(round(c, 3) for c in to_rgba(CONTRADICTED_COLOUR)[:3])
     assert segs.get((red, True), 0) >= 1
-    assert sum(_segments(plot_network(countries, hide=())).values()) == countries.number_of_edges()
+    assert sum(_segments(plot_network(full_countries, hide=())).values()) == full_countries.number_of_edges()
     assert str(len(drawn)) in fig.axes[0].get_title()
     labels = {t.get_text() for t in fig.axes[0].texts}
     assert {"Turkey", "China", "International Lunar Research Station"} <= labels
 
 
-def test_plot_network_dashes_by_the_links_drawn(countries):
+def test_plot_network_dashes_by_the_links_drawn(full_countries):
     """Turkey-China: a stated co-development beside a hedged co-membership; drawn alone, solid."""
     from spacecoop.render import RELATION_COLOURS
 
-    G = countries.edge_subgraph([("country:turkey", "country:china", "co-development")]).copy()
-    G.graph.update(countries.graph)
+    G = full_countries.edge_subgraph([("country:turkey", "country:china", "co-development")]).copy()
+    G.graph.update(full_countries.graph)
     from matplotlib.colors import to_rgba
 
     green = tuple(round(c, 3) for c in to_rgba(RELATION_COLOURS["co-development"])[:3])
@@ -355,10 +351,10 @@ def test_plot_network_needs_every_position():
         plot_network(nx.Graph([("a", "b")]), positions={"a": (0, 0)})
 
 
-def test_figure_png_without_pyplot(countries):
+def test_figure_png_without_pyplot(full_countries):
     import sys
 
-    png = figure_png(plot_network(countries, labels=False, title="t"))
+    png = figure_png(plot_network(full_countries, labels=False, title="t"))
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
     if "matplotlib.pyplot" in sys.modules:  # other code may have imported it; we made no figure there
         assert sys.modules["matplotlib.pyplot"].get_fignums() == []

@@ -17,7 +17,6 @@ import pytest
 
 # The expected rows are read off the Chang'e-8 article: these tests run on the project without the
 # imported table (tests/_article_only.py), whose facts would add rows.
-from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
 from rdflib import Dataset, Literal, URIRef
 
 from spacecoop.errors import DataError, UsageError
@@ -909,9 +908,9 @@ def test_engines_agree_on_a_bigger_graph(synth, root):
     assert ran == len(NAMED) + len(CHECK_CASES)
 
 
-def test_resolve_param_takes_pycountry_names_and_suggests_close_ones(ds):
+def test_resolve_param_takes_pycountry_names_and_suggests_close_ones(full_ds):
     # "Czechia" is no label in the graph: find_entity knows it as pycountry's name for CZ.
-    assert resolve_param(ds, "Czechia") == URIRef("https://w3id.org/spacecoop/id/country/czech-republic")
+    assert resolve_param(full_ds, "Czechia") == URIRef("https://w3id.org/spacecoop/id/country/czech-republic")
     with pytest.raises(UsageError) as exc:
-        resolve_param(ds, "South Afrika", name="p")
+        resolve_param(full_ds, "South Afrika", name="p")
     assert "did you mean South Africa (country:south-africa" in str(exc.value)

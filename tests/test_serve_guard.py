@@ -32,8 +32,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _article_only import article_root  # noqa: F401  (fixture)
-from test_serve import CHEAP, EXPENSIVE, ROOT, _Canary, canary, fetch, start_server, stop_server  # noqa: F401  (fixture)
+from _servers import ROOT, _Canary, fetch, start_server, stop_server
+from test_serve import CHEAP, EXPENSIVE
 from test_store import oxigraph_server
 
 from spacecoop.serve import QueryRefused, _ResultCache, check_query, screen_query_text

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _article_only import article_root, copy_article_project  # noqa: F401  (fixture)
+from _article_only import copy_article_project
 
 from spacecoop.cli import main
 from spacecoop.errors import DataError
