@@ -19,8 +19,17 @@ from _article_only import copy_article_project
 from _servers import _Canary
 
 ROOT = Path(__file__).resolve().parents[1]
+# Test lanes (markers registered in pyproject.toml). Whole modules mark themselves with
+# ``pytestmark``; a test that uses one of these fixtures starts a server, so it is marked here.
+SERVER_FIXTURES = frozenset({"server", "memory_server", "oxi_server", "mem_server", "any_server", "canary"})
 DATA = Path(__file__).resolve().parent / "data"
 SHARED_SOURCES = ROOT.parent / "shared" / "sources"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
 
 
 @pytest.fixture(scope="session")

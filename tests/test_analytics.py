@@ -24,7 +24,6 @@ from spacecoop.analytics import (
 from spacecoop.errors import UsageError
 from spacecoop.project import to_networkx
 
-
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 
 

@@ -10,7 +10,6 @@ import pytest
 
 # These tests read their expected values off the Chang'e-8 article: they run on the project without
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
-
 from spacecoop.cli import main
 
 

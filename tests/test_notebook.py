@@ -264,6 +264,7 @@ def test_show_graph_refuses_a_bad_height(height):
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+@pytest.mark.browser
 def test_inline_graph_draws_in_chromium_with_no_request(full_countries, tmp_path):
     """The frame, put in a page as Jupyter would, draws every node, fetches nothing and cannot
     reach the page around it."""

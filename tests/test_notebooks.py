@@ -23,6 +23,8 @@ from spacecoop.analytics import brokers, centrality, components
 from spacecoop.project import to_networkx
 from spacecoop.query import run_named
 
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 EXPECTED = ("01-who-partners-with-whom", "02-ilrs-and-apsco", "03-network-analysis")

@@ -16,7 +16,6 @@ from spacecoop.errors import UsageError
 from spacecoop.project import VIEWS, bloc_list, least_certain, normalize_date, to_networkx
 from spacecoop.store import open_store
 
-
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 ILRS = "initiative:international-lunar-research-station"
 APSCO = "agent:asia-pacific-space-cooperation-organization"

@@ -17,7 +17,6 @@ from rdflib import Dataset
 from spacecoop.project import to_networkx
 from spacecoop.render import write_html
 
-
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -32,7 +31,10 @@ ARGS = [
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 ILRS = "initiative:international-lunar-research-station"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,11 @@ ARGS = [
     "--disable-quic",
 ]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.server,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
 
 ARTICLE = (
     "Site menu\n  • Home\n  • Space\n\n"

@@ -38,7 +38,7 @@ from test_store import oxigraph_server
 
 from spacecoop.serve import QueryRefused, _ResultCache, check_query, screen_query_text
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.server, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
 # ---------------------------------------------------------------------------------------------

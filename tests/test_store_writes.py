@@ -41,6 +41,8 @@ from spacecoop.store import (
     remove_stale_siblings,
 )
 
+pytestmark = [pytest.mark.server]
+
 FOREIGN = "http://example.org/not-spacecoop/graph"
 QUERY = "country-partners"  # a named query with rows on the real data
 

@@ -459,6 +459,7 @@ _PAGE_ANSWER = """([ilrs, artemis]) => {
     not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
 )
 @pytest.mark.parametrize("graph", ["article", "full"])
+@pytest.mark.browser
 def test_the_page_in_chromium_gives_the_same_answer(graph, article_ds, full_ds, tmp_path):
     from playwright.sync_api import sync_playwright
 

@@ -224,14 +224,10 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
     console.print(f"{view} view: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
 
     table = Table(title=f"Centrality (top {top} by betweenness)", title_justify="left")
-    for col, just in (
-        ("label", "left"),
-        ("kind", "left"),
-        ("degree", "right"),
-        ("degree c.", "right"),
-        ("betweenness", "right"),
-    ):
-        table.add_column(col, justify=just)
+    for col in ("label", "kind"):
+        table.add_column(col, justify="left")
+    for col in ("degree", "degree c.", "betweenness"):
+        table.add_column(col, justify="right")
     for c in centrality(G)[:top]:
         table.add_row(c.label, c.kind, str(c.degree), f"{c.degree_centrality:.3f}", f"{c.betweenness:.3f}")
     console.print(table)
@@ -243,9 +239,9 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
     table.add_column("#", justify="right")
     table.add_column("size", justify="right")
     table.add_column("members", overflow="fold")
-    for c in comms[:top]:
-        more = f" … (+{c.size - 12})" if c.size > 12 else ""
-        table.add_row(str(c.index), str(c.size), ", ".join(c.labels[:12]) + more)
+    for comm in comms[:top]:
+        more = f" … (+{comm.size - 12})" if comm.size > 12 else ""
+        table.add_row(str(comm.index), str(comm.size), ", ".join(comm.labels[:12]) + more)
     console.print(table)
 
     import json
@@ -263,9 +259,9 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
     table.add_column("#", justify="right")
     table.add_column("size", justify="right")
     table.add_column("members", overflow="fold")
-    for c in comps[:top]:
-        more = f" … (+{c.size - 12})" if c.size > 12 else ""
-        table.add_row(str(c.index), str(c.size), ", ".join(c.labels[:12]) + more)
+    for comp in comps[:top]:
+        more = f" … (+{comp.size - 12})" if comp.size > 12 else ""
+        table.add_row(str(comp.index), str(comp.size), ", ".join(comp.labels[:12]) + more)
     console.print(table)
 
 

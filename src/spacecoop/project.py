@@ -192,6 +192,8 @@ _KIND_PRIORITY = ("country", "region", "organization", "initiative", "mission", 
 def _read(store: Store) -> _Data:
     sc = PREFIXES["sc"]
     entities: dict[str, _Entity] = {}
+    ent: _Entity | None  # each loop below narrows it
+    cl: _Claim | None
     rows = _q(
         store,
         """
@@ -655,12 +657,12 @@ def _countries(data: _Data):
             for c in claims
             for v in c.via
         }
-        vias = sorted(vias)
+        vias_in_order = sorted(vias)
         attrs.update(
             relation=kinds[0],
             kinds=";".join(kinds),
-            via=";".join(v for v, _ in vias),
-            via_label=";".join(lbl for _, lbl in vias),
+            via=";".join(v for v, _ in vias_in_order),
+            via_label=";".join(lbl for _, lbl in vias_in_order),
             weight=len(ls),
             level="",
             since="",
