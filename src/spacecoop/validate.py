@@ -40,12 +40,30 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from collections.abc import Iterable
+from typing import cast
+
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import SH
+from rdflib.term import Identifier, Node
 
 from .errors import SpacecoopError
 from .load import ONTOLOGY_GRAPH, Layout, Loaded, find_root, load, printable, read_input
 from .namespaces import NS, PREFIXES, SC, VOCAB, curie
+
+
+def _sorted(nodes: Iterable[Node | None]) -> list[URIRef]:
+    """``nodes`` in rdflib's order, typed as the IRIs the callers read them as.
+
+    rdflib types graph lookups as ``Node``, which declares no ordering; every term it returns is an
+    ``Identifier`` (a ``str``), so the cast only tells mypy what rdflib does not say.
+    """
+    return cast("list[URIRef]", sorted(cast("Iterable[Identifier]", nodes)))
+
+
+def _iri(node: Node | None) -> URIRef:
+    """A node read from the graph, typed as the IRI the rule expects (see :func:`_sorted`)."""
+    return cast(URIRef, node)
 
 
 @dataclass(frozen=True)
@@ -274,9 +292,9 @@ def check_quotes(
     prov = URIRef(PREFIXES["prov"] + "wasDerivedFrom")
     quoted_sources: dict[URIRef, int] = {}
     for c in set(ds.subjects(SC.quote, None)):
-        src = ds.value(c, prov)
+        src = _iri(ds.value(c, prov))
         quoted_sources[src] = quoted_sources.get(src, 0) + 1
-    for source in sorted(set(ds.subjects(RDF.type, SC.Source))):
+    for source in _sorted(set(ds.subjects(RDF.type, SC.Source))):
         copy = ds.value(source, SC.localCopy)
         if copy is None:
             # Said, never silently passed: a quoted source without a stored text (its quotes can
@@ -298,8 +316,7 @@ def check_quotes(
             continue
         texts[source] = _norm(read_input(path).decode("utf-8", "replace"))
     for claim, quote in sorted(ds.subject_objects(SC.quote)):
-        source = ds.value(claim, URIRef(PREFIXES["prov"] + "wasDerivedFrom"))
-        text = texts.get(source)
+        text = texts.get(_iri(ds.value(claim, prov)))
         if text is None:
             continue
         if missing_quote_pieces(str(quote), text):
@@ -324,9 +341,9 @@ def check_queries(loaded: Loaded, layout: Layout) -> list[Violation]:
     checked on rdflib's engine instead.
     """
     from .query import list_queries, run_query
-    from .store import open_store
+    from .store import Store, open_store
 
-    store = loaded.ds
+    store: Dataset | Store = loaded.ds
     if not getattr(loaded, "problems", None):
         try:
             store = open_store("oxigraph", loaded.ds)
@@ -361,7 +378,7 @@ def files_at_fault(loaded: Loaded, node, path=None, value=None) -> tuple[str, ..
         return tuple(everywhere)
     found: set[str] = set()
     for _, _, _, g in loaded.ds.quads((node, path, value, None)):
-        gid = g.identifier if hasattr(g, "identifier") else g
+        gid = getattr(g, "identifier", g)
         if gid is not None and gid != loaded.ds.default_graph.identifier:
             found.update(loaded.files_of(gid))
     narrowed = sorted(found & set(everywhere))
@@ -414,15 +431,15 @@ def check_entities(loaded: Loaded) -> list[Violation]:
         for node, code in ds.subject_objects(prop):
             if node in finder.entities:
                 codes.setdefault((kind_of(node), str(code)), set()).add(node)
-    for (kind, code), same in sorted(codes.items()):
-        if len(same) > 1:
-            for n, files in _at_fault(loaded, sorted(same)):
-                others = ", ".join(curie(str(o)) for o in sorted(same) if o != n)
+    for (code_kind, iso), holders in sorted(codes.items()):
+        if len(holders) > 1:
+            for n, files in _at_fault(loaded, _sorted(holders)):
+                others = ", ".join(curie(str(o)) for o in _sorted(holders) if o != n)
                 out.append(
                     Violation(
                         node=curie(str(n)),
                         rule="duplicate-entity",
-                        message=f"has the ISO 3166 code {code} of {others}: one {kind}, two nodes (keep one IRI and "
+                        message=f"has the ISO 3166 code {iso} of {others}: one {code_kind}, two nodes (keep one IRI and "
                         "move the other's names to skos:altLabel)",
                         files=files,
                     )
@@ -478,11 +495,11 @@ def check_agreement_iris(loaded: Loaded) -> list[Violation]:
 
     ds = loaded.ds
     out = []
-    for node in sorted(set(ds.subjects(RDF.type, SC.Agreement))):
-        parties = sorted(set(ds.objects(node, SC.party)))
-        kinds = sorted(set(ds.objects(node, SC.agreementKind)))
-        titles = sorted(set(ds.objects(node, DCTERMS.title)))
-        dates = sorted(set(ds.objects(node, SC.date)))
+    for node in _sorted(set(ds.subjects(RDF.type, SC.Agreement))):
+        parties = _sorted(set(ds.objects(node, SC.party)))
+        kinds = _sorted(set(ds.objects(node, SC.agreementKind)))
+        titles = _sorted(set(ds.objects(node, DCTERMS.title)))
+        dates = _sorted(set(ds.objects(node, SC.date)))
         if len(parties) < 2 or len(kinds) > 1 or len(titles) > 1 or len(dates) > 1:
             continue  # the shapes report these
         kind = str(kinds[0]).rsplit("/", 1)[1] if kinds else ""
@@ -517,19 +534,19 @@ def check_sources(loaded: Loaded) -> list[Violation]:
     ds = loaded.ds
     out = []
     by_url: dict[str, list] = {}
-    for source in sorted(set(ds.subjects(RDF.type, SC.Source))):
+    for source in _sorted(set(ds.subjects(RDF.type, SC.Source))):
         for url in ds.objects(source, SCHEMA.url):
             by_url.setdefault(str(url), []).append(source)
-    for url, sources in sorted(by_url.items()):
+    for page, sources in sorted(by_url.items()):
         if len(sources) > 1:
-            files = tuple(sorted({f for s in sources for f in loaded.files_of(s)}))
-            for s in sources:
-                others = ", ".join(curie(str(o)) for o in sources if o != s)
+            files = tuple(sorted({f for src in sources for f in loaded.files_of(src)}))
+            for src in sources:
+                others = ", ".join(curie(str(o)) for o in sources if o != src)
                 out.append(
                     Violation(
-                        curie(str(s)),
+                        curie(str(src)),
                         "duplicate-source",
-                        f"has the URL {url} of {others}: one page, two sources (keep one file)",
+                        f"has the URL {page} of {others}: one page, two sources (keep one file)",
                         files,
                     )
                 )
