@@ -170,7 +170,7 @@ def test_every_term_the_ontology_and_the_graph_use_is_declared(ds, kinds):
     )
 
 
-def test_the_check_finds_an_undeclared_term(onto, kinds):
+def test_the_check_finds_an_undeclared_term(kinds):
     g = Graph()
     g.add((SC.Mission, RDFS.subClassOf, URIRef("http://xmlns.com/foaf/0.1/Project")))
     g.add((URIRef("https://w3id.org/spacecoop/id/x"), SCHEMA.startDate, Literal("2030")))
