@@ -239,4 +239,262 @@ def read_csv_graph(folder: str | os.PathLike) -> tuple[list[dict], list[dict]]:
     return nodes, edges
 
 
-__all__ = ["FORMATS", "export_graph", "read_csv_graph"]
+# ------------------------------------------------------------------------------------------ JSON-LD
+
+CONTEXT_FILE = "ontology/context.jsonld"
+"""The JSON-LD context, below the project root: prefixes, and a short name for every term of ours."""
+
+# Prefixes the context adds to :data:`spacecoop.namespaces.PREFIXES`: the kinds of relationship and
+# entity whose IRIs no prefix shortens there, and the W3C vocabularies the ontology graph uses.
+_EXTRA_PREFIXES = (
+    ("claim", "id/claim/"),
+    ("participation", "id/participation/"),
+    ("development", "id/development/"),
+    ("carriage", "id/carriage/"),
+    ("agreement", "id/agreement/"),
+    ("contribution", "id/contribution/"),
+    ("signing", "id/signing/"),
+    ("event", "id/event/"),
+    ("rover", "id/rover/"),
+    ("test", "id/test/"),
+    ("date-precision", "vocab/date-precision/"),
+    ("vocab", "vocab/"),
+)
+# Properties of our namespace with no single datatype in the ontology whose usual value is a date:
+# a day-precision date is a plain string under the short name, a year or a month keeps its type.
+_DATE_PROPERTIES = ("date", "asOf")
+# Terms of other vocabularies, kept under their CURIEs, with the coercion their values take.
+_OUTSIDE_COERCIONS = {
+    "dcterms:isReferencedBy": "@id",
+    "dcterms:license": "@id",
+    "org:member": "@id",
+    "org:memberOf": "@id",
+    "org:organization": "@id",
+    "prov:wasDerivedFrom": "@id",
+    "rdfs:domain": "@id",
+    "rdfs:range": "@id",
+    "rdfs:seeAlso": "@id",
+    "rdfs:subClassOf": "@id",
+    "rdfs:subPropertyOf": "@id",
+    "schema:datePublished": "xsd:date",
+    "schema:publisher": "@id",
+    "schema:url": "xsd:anyURI",
+    "skos:broader": "@id",
+    "skos:hasTopConcept": "@id",
+    "skos:inScheme": "@id",
+    "skos:member": "@id",
+}
+
+
+def make_jsonld_context(ontology) -> dict:
+    """Return the JSON-LD context document for an ontology graph (what ``ontology/context.jsonld`` holds).
+
+    Every class and property of ``sc:`` gets its local name as a term (``Claim``, ``participatesIn``),
+    except a property whose name is also a prefix (``status``, ``level``, ``certainty``, ``kind``,
+    ``role``, ``mission``, ``payload``): it keeps its CURIE (``"sc:status": "status:signatory"``), so
+    values written with that prefix still expand. Object properties take IRIs (``"@type": "@id"``);
+    a datatype property with one XSD datatype as its range (other than ``xsd:string``) takes that
+    type, and ``sc:date`` takes ``xsd:date`` (a year or a month keeps an explicit ``@type``).
+    Outside terms (ORG, PROV, schema.org, SKOS, Dublin Core) keep their CURIEs, with coercions.
+
+    Examples
+    --------
+    >>> from rdflib import Graph
+    >>> g = Graph().parse(data='''@prefix sc: <https://w3id.org/spacecoop/ns#> .
+    ... @prefix owl: <http://www.w3.org/2002/07/owl#> .
+    ... @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+    ... @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    ... sc:Claim a owl:Class . sc:status a owl:ObjectProperty .
+    ... sc:ordinal a owl:DatatypeProperty ; rdfs:range xsd:positiveInteger .''', format="turtle")
+    >>> ctx = make_jsonld_context(g)["@context"]
+    >>> ctx["Claim"], ctx["sc:status"], ctx["ordinal"]
+    ('sc:Claim', {'@type': '@id'}, {'@id': 'sc:ordinal', '@type': 'xsd:positiveInteger'})
+    """
+    from rdflib import OWL, RDF, RDFS, XSD
+
+    from .namespaces import BASE, NS, PREFIXES
+
+    ctx: dict = dict(PREFIXES)
+    for name, path in _EXTRA_PREFIXES:
+        ctx.setdefault(name, BASE + path)
+    ctx.setdefault("rdf", str(RDF))
+    ctx.setdefault("owl", str(OWL))
+    prefixes = set(ctx)
+
+    def ours(term) -> str | None:
+        return str(term)[len(NS) :] if str(term).startswith(NS) else None
+
+    classes = sorted(n for c in ontology.subjects(RDF.type, OWL.Class) if (n := ours(c)))
+    for name in classes:
+        ctx[name] = f"sc:{name}"
+    kinds = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
+    props = sorted({n for k in kinds for p in ontology.subjects(RDF.type, k) if (n := ours(p))})
+    xsd = str(XSD)
+    for name in props:
+        p = _iri(NS + name)
+        coercion = None
+        if (p, RDF.type, OWL.ObjectProperty) in ontology:
+            coercion = "@id"
+        else:
+            ranges = [str(r) for r in ontology.objects(p, RDFS.range)]
+            if len(ranges) == 1 and ranges[0].startswith(xsd) and ranges[0] != str(XSD.string):
+                coercion = "xsd:" + ranges[0][len(xsd) :]
+            elif not ranges and name in _DATE_PROPERTIES:
+                coercion = "xsd:date"
+        if name in prefixes:
+            if coercion:  # else the CURIE alone says it all
+                ctx[f"sc:{name}"] = {"@type": coercion}
+        else:
+            ctx[name] = {"@id": f"sc:{name}", "@type": coercion} if coercion else f"sc:{name}"
+    for curie_, coercion in sorted(_OUTSIDE_COERCIONS.items()):
+        ctx[curie_] = {"@type": coercion}
+    return {"@context": ctx}
+
+
+def _iri(text: str):
+    from rdflib import URIRef
+
+    return URIRef(text)
+
+
+def jsonld_context(root: str | os.PathLike | None = None) -> dict:
+    """Return the ``@context`` object of ``ontology/context.jsonld`` in the project at ``root``.
+
+    Raises
+    ------
+    SpacecoopError
+        The file is missing or is not a JSON-LD context document.
+    """
+    from .errors import SpacecoopError
+    from .load import find_root
+
+    path = (find_root() if root is None else Path(root)) / CONTEXT_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SpacecoopError(f"{path}: cannot read the JSON-LD context: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("@context"), dict):
+        raise SpacecoopError(f'{path}: not a JSON-LD context document (no "@context" object)')
+    return data["@context"]
+
+
+def write_jsonld_context(root: str | os.PathLike | None = None) -> Path:
+    """(Re)write ``ontology/context.jsonld`` from ``ontology/spacecoop.ttl``; return its path."""
+    from rdflib import Graph
+
+    from .load import find_root
+
+    base = find_root() if root is None else Path(root)
+    ctx = make_jsonld_context(Graph().parse(base / "ontology" / "spacecoop.ttl"))
+    path = base / CONTEXT_FILE
+    path.write_text(json.dumps(ctx, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _compact_iris(node, context: dict):
+    """Shorten the IRIs rdflib leaves whole: it uses a prefix only when the rest has no ``/``, so
+    ``participation:country/turkey/initiative/...`` stayed a full IRI. The longest prefix is used,
+    and only where the text is read as an IRI (``@id``, ``@type``, values of terms coerced to
+    ``@id``, keys that name no term), so each shortened IRI expands back to itself."""
+    prefixes = sorted(
+        (
+            (iri, name)
+            for name, iri in context.items()
+            if isinstance(iri, str)
+            and ":" not in name
+            and not name.startswith("@")
+            and iri.endswith(("/", "#"))
+        ),
+        key=lambda pair: (-len(pair[0]), pair[1]),
+    )
+    id_terms = {k for k, d in context.items() if isinstance(d, dict) and d.get("@type") == "@id"}
+
+    def shrink(iri):
+        if not isinstance(iri, str) or not iri.startswith(("http://", "https://")):
+            return iri
+        for ns, name in prefixes:
+            rest = iri[len(ns) :]
+            if iri.startswith(ns) and rest and not rest.startswith("//"):
+                return f"{name}:{rest}"
+        return iri
+
+    def walk(value, iri_strings: bool = False):
+        if isinstance(value, list):
+            return [walk(v, iri_strings) for v in value]
+        if isinstance(value, str):
+            return shrink(value) if iri_strings else value
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, v in value.items():
+            if key in ("@id", "@type"):
+                out[key] = walk(v, True)
+                continue
+            new_key = key
+            if not key.startswith("@"):
+                short = shrink(key)
+                if short != key and short not in context and short not in value:
+                    new_key = short
+            out[new_key] = walk(v, key in id_terms)
+        return out
+
+    return walk(node)
+
+
+def dataset_jsonld(ds, context: dict | None = None) -> str:
+    """Return ``ds`` as one JSON-LD document, deterministically (graphs and nodes sorted by ``@id``).
+
+    The default graph's nodes stand at the top level of ``@graph`` (an id-less graph object there
+    would be a named graph with a blank-node name for JSON-LD 1.1 processors such as jsonld.js
+    and pyoxigraph); each named graph is a graph object with its ``@id``. The context (default:
+    :func:`jsonld_context`) is written inline, so no processor has to fetch it.
+
+    Examples
+    --------
+    >>> from rdflib import Dataset, URIRef, Literal
+    >>> ds = Dataset()
+    >>> s = URIRef("https://w3id.org/spacecoop/id/country/chile")
+    >>> p = URIRef("https://w3id.org/spacecoop/ns#iso3166Alpha2")
+    >>> ds.add((s, p, Literal("CL")))
+    <Graph identifier=...>
+    >>> data = json.loads(dataset_jsonld(ds, {"country": "https://w3id.org/spacecoop/id/country/",
+    ...     "sc": "https://w3id.org/spacecoop/ns#", "iso3166Alpha2": "sc:iso3166Alpha2"}))
+    >>> data["@graph"]
+    [{'@id': 'country:chile', 'iso3166Alpha2': 'CL'}]
+    """
+    if context is None:
+        context = jsonld_context()
+    data = json.loads(ds.serialize(format="json-ld", context=context, sort_keys=True))
+    if "@graph" not in data:  # one node: rdflib writes it at the top
+        node = {k: v for k, v in data.items() if k != "@context"}
+        data = {"@context": data.get("@context", context), "@graph": [node] if node else []}
+    top = []
+    for item in data.get("@graph", []):
+        if isinstance(item, dict) and "@graph" in item and "@id" not in item and len(item) == 1:
+            top.extend(item["@graph"])
+        else:
+            top.append(item)
+    data["@graph"] = [_compact_iris(n, context) for n in top]
+    data["@context"] = context
+
+    def order(node):
+        if isinstance(node, dict):
+            return {k: (v if k == "@context" else order(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            items = [order(v) for v in node]
+            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+        return node
+
+    return json.dumps(order(data), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+__all__ = [
+    "CONTEXT_FILE",
+    "FORMATS",
+    "dataset_jsonld",
+    "export_graph",
+    "jsonld_context",
+    "make_jsonld_context",
+    "read_csv_graph",
+    "write_jsonld_context",
+]
