@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -119,6 +120,185 @@ def _exportable(G):
     return H
 
 
+GEXF_NS = "http://gexf.net/1.3"
+GEXF_VIZ_NS = "http://gexf.net/1.3/viz"
+_TIES = ("membership", "involvement", "co-membership", "participates-in", "involved-in")
+"""Relations the page's "as of" filter hides when no claim dates them (render.py's TIES)."""
+
+
+def _start_of(date: str) -> str:
+    """A claimed date read as its first day, as the page reads it: ``2021`` -> ``2021-01-01``."""
+    date = str(date or "")
+    if len(date) == 4:
+        return date + "-01-01"
+    if len(date) == 7:
+        return date + "-01"
+    return date[:10]
+
+
+def _gexf_type(values: list) -> str:
+    if all(isinstance(v, bool) for v in values):
+        return "boolean"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "long"
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return "double"
+    return "string"
+
+
+def _gexf_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _rgb(colour: str) -> dict[str, str]:
+    colour = colour.lstrip("#")
+    return {c: str(int(colour[i : i + 2], 16)) for c, i in (("r", 0), ("g", 2), ("b", 4))}
+
+
+def _edge_spell(links: list[dict], relation: str) -> str:
+    """The day an edge appears on the page's "as of" timeline; "" when it is there at every date.
+
+    As the page: an edge shows from its earliest dated link; a link no claim dates that is not a
+    tie to a bloc (co-development, carriage) is no claim about time and shows the edge always; an
+    undated tie has no date either (the page hides it on a date unless "undated" is ticked, Gephi
+    keeps an element without a spell unless its timeline's "keep null" is off).
+    """
+    starts = []
+    for link in links:
+        if not link.get("date"):
+            return ""
+        starts.append(_start_of(link["date"]))
+    return min(starts, default="")
+
+
+def _edge_style(links: list[dict], relation: str) -> tuple[str, float, float, str]:
+    """(colour, alpha, thickness, shape) as the page draws the edge (render.py's edgeStyle)."""
+    from .project import least_certain
+    from .render import CONTRADICTED_COLOUR, OTHER_RELATION, RELATION_COLOURS
+
+    kinds = [link.get("kind") or relation for link in links]
+    cert = least_certain(link.get("certainty", "") for link in links)
+    kind = (
+        "membership"
+        if "membership" in kinds
+        else ("co-development" if "co-development" in kinds else (kinds[0] if kinds else relation))
+    )
+    colour = RELATION_COLOURS.get(kind) or RELATION_COLOURS.get(relation) or OTHER_RELATION
+    width, shape = 1 + min(6.0, math.log2(1 + len(links))), "solid"
+    if relation in ("involvement", "involved-in"):
+        width, shape = 1.0, "dotted"
+    elif relation in ("membership", "participates-in"):
+        width += 1.5
+    if cert in ("contradicted", "disputed"):
+        colour, shape, width = CONTRADICTED_COLOUR, "dashed", width + 1
+    elif cert in ("hedged", "unconfirmed"):
+        shape = "dashed"
+    return colour, (0.45 if kind == "co-membership" else 0.9), round(width, 2), shape
+
+
+def _write_gexf(G, path: Path) -> None:
+    """Write GEXF 1.3 (its RELAX NG schema and, but for the viz elements, its XSD): attributes
+    typed, viz colour, size and position as the page draws them, spells from the bloc dates."""
+    import xml.etree.ElementTree as ET
+
+    from .render import page_data
+
+    page = page_data(G)  # the page's own layout, sizes and colours, and each edge's links
+    pnodes = {n["id"]: n for n in page["nodes"]}
+    ET.register_namespace("", GEXF_NS)
+    ET.register_namespace("viz", GEXF_VIZ_NS)
+    q, v = (lambda tag: f"{{{GEXF_NS}}}{tag}"), (lambda tag: f"{{{GEXF_VIZ_NS}}}{tag}")
+
+    root = ET.Element(q("gexf"), {"version": "1.3"})
+    meta = ET.SubElement(root, q("meta"))
+    ET.SubElement(meta, q("creator")).text = "spacecoop"
+    if G.graph:  # the graph's own attributes (view, blocs): the schema gives <graph> no room for them
+        ET.SubElement(meta, q("description")).text = json.dumps(
+            dict(G.graph), ensure_ascii=False, sort_keys=True
+        )
+    graph = ET.SubElement(
+        root,
+        q("graph"),
+        {
+            "defaultedgetype": "directed" if G.is_directed() else "undirected",
+            "mode": "dynamic",
+            "timeformat": "date",
+        },
+    )
+    multi = G.is_multigraph()
+    edges = (
+        list(G.edges(keys=True, data=True)) if multi else [(a, b, None, d) for a, b, d in G.edges(data=True)]
+    )
+
+    def declare(cls: str, rows, skip) -> None:
+        values: dict[str, list] = {}
+        for d in rows:
+            for k, val in d.items():
+                if k not in skip:
+                    values.setdefault(k, []).append(val)
+        attrs = ET.SubElement(graph, q("attributes"), {"class": cls, "mode": "static"})
+        for k in sorted(values):
+            ET.SubElement(attrs, q("attribute"), {"id": k, "title": k, "type": _gexf_type(values[k])})
+
+    declare("node", (d for _, d in G.nodes(data=True)), {"label"})
+    declare("edge", (d for *_, d in edges), {"weight"})
+
+    def attvalues(parent, d, skip) -> None:
+        items = [(k, val) for k, val in sorted(d.items()) if k not in skip]
+        if items:
+            box = ET.SubElement(parent, q("attvalues"))
+            for k, val in items:
+                ET.SubElement(box, q("attvalue"), {"for": k, "value": _gexf_value(val)})
+
+    edge_starts, node_starts = [], {}
+    for i, (a, b, _k, d) in enumerate(edges):
+        links = page["edges"][i]["links"]
+        start = _edge_spell(links, str(d.get("relation") or "link"))
+        edge_starts.append(start)
+        for n in (a, b):
+            node_starts.setdefault(n, []).append(start)
+
+    nodes_el = ET.SubElement(graph, q("nodes"), {"count": str(G.number_of_nodes())})
+    for n, d in G.nodes(data=True):
+        pn = pnodes[str(n)]
+        el = ET.SubElement(nodes_el, q("node"), {"id": str(n), "label": str(d.get("label") or n)})
+        attvalues(el, d, {"label"})
+        starts = node_starts.get(n, [])
+        if starts and all(starts):  # a node shows from its first edge when every edge is dated
+            spells = ET.SubElement(el, q("spells"))
+            ET.SubElement(spells, q("spell"), {"start": min(starts)})
+        ET.SubElement(el, v("color"), _rgb(pn["color"]))
+        # the page's y grows downwards, Gephi's upwards
+        ET.SubElement(el, v("position"), {"x": f"{pn['x']:g}", "y": f"{-pn['y'] + 0.0:g}"})
+        ET.SubElement(el, v("size"), {"value": f"{pn['size']:g}"})
+        shape = {"dot": "disc", "square": "square", "diamond": "diamond", "triangle": "triangle"}
+        ET.SubElement(el, v("shape"), {"value": shape.get(pn["shape"], "disc")})
+
+    edges_el = ET.SubElement(graph, q("edges"), {"count": str(len(edges))})
+    for i, (a, b, k, d) in enumerate(edges):
+        relation = str(d.get("relation") or "link")
+        attrs = {"id": str(k) if multi else f"e{i}", "source": str(a), "target": str(b)}
+        if d.get("relation"):
+            attrs["kind"] = relation
+        weight = d.get("weight")
+        if isinstance(weight, (int, float)) and not isinstance(weight, bool):
+            attrs["weight"] = _gexf_value(weight)
+        el = ET.SubElement(edges_el, q("edge"), attrs)
+        attvalues(el, d, {"weight"})
+        if edge_starts[i]:
+            spells = ET.SubElement(el, q("spells"))
+            ET.SubElement(spells, q("spell"), {"start": edge_starts[i]})
+        colour, alpha, thickness, shape = _edge_style(page["edges"][i]["links"], relation)
+        ET.SubElement(el, v("color"), {**_rgb(colour), "a": f"{alpha:g}"})
+        ET.SubElement(el, v("thickness"), {"value": f"{thickness:g}"})
+        ET.SubElement(el, v("shape"), {"value": shape})
+
+    ET.indent(root, space=" ")
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
 def _write_one(G, path: Path, fmt: str) -> None:
     import networkx as nx
 
@@ -126,7 +306,7 @@ def _write_one(G, path: Path, fmt: str) -> None:
     if fmt == "graphml":
         nx.write_graphml(G, path, encoding="utf-8", prettyprint=True)
     elif fmt == "gexf":
-        nx.write_gexf(G, path, encoding="utf-8", prettyprint=True)
+        _write_gexf(G, path)
     elif fmt == "json":
         data = nx.node_link_data(G, edges="edges")
         path.write_text(
