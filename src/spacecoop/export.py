@@ -1,15 +1,32 @@
-"""Export a projected graph for Gephi, Cytoscape, scripts and spreadsheets.
+"""Export a projected graph for Gephi, Cytoscape, scripts and spreadsheets; the dataset as JSON-LD.
 
-Formats: ``graphml`` and ``gexf`` (open in Gephi and Cytoscape), ``json`` (networkx node-link
-JSON, edges under ``"edges"``), ``cytoscape`` (Cytoscape.js / Cytoscape desktop ``elements`` JSON,
-suffix ``.cyjs``) and ``csv``: a folder holding ``nodes.csv`` (``id`` then the node
-attributes) and ``edges.csv`` (``source``, ``target``, ``key`` for multigraphs, then the edge
-attributes), UTF-8, one header row, booleans as ``true``/``false``, missing values empty.
+Formats: ``graphml`` (networkx, igraph, graphology, Cytoscape desktop), ``gexf`` (GEXF 1.3 for Gephi
+and graphology), ``json`` (networkx node-link JSON, edges under ``"edges"``), ``cytoscape``
+(Cytoscape.js / Cytoscape desktop ``elements`` JSON, suffix ``.cyjs``) and ``csv``: a folder holding
+``nodes.csv`` (``id`` then the node attributes) and ``edges.csv`` (``source``, ``target``, ``key``
+for multigraphs, then the edge attributes), UTF-8, one header row, booleans as ``true``/``false``,
+missing values empty.
 
 Every node carries its ``degree``, ``degree_centrality``, ``betweenness`` and ``community`` (the
 number of its community by modularity, largest first: :mod:`spacecoop.analytics`), so Gephi,
-Cytoscape or a script can size and colour by them. Every writer works on the graph as given and leaves it unchanged; files are written next to their
+Cytoscape or a script can size and colour by them. A value the view leaves empty (an undated
+``since``) is absent, never ``""``; edge ids are unique (``source|target|key`` in a multigraph), and
+the same in GraphML and ``.cyjs``.
+
+GEXF is written here (networkx writes 1.2draft, with an empty ``name`` the schema refuses): version
+1.3, each node with the colour, size, shape and position the page gives it (:func:`spacecoop.render.page_data`,
+y turned upwards as Gephi draws), each edge with the page's colour, thickness and dash, the graph's
+own attributes (``view``, ``blocs``) as JSON in ``meta/description``, and ``mode="dynamic"`` with
+spells (``timeformat="date"``) read from the bloc dates as the page's "as of" filter reads them:
+an edge appears on the day of its earliest dated link (a membership on the day its member joined),
+a node on the day of its first edge when every edge of it is dated; an element no claim dates has
+no spell (Gephi shows it at every date unless its timeline's "keep null" is off).
+
+Every writer works on the graph as given and leaves it unchanged; files are written next to their
 destination and moved into place, so a failure leaves no half-written file.
+
+JSON-LD (:func:`dataset_jsonld`, the build's ``spacecoop.jsonld``) uses the context shipped as
+``ontology/context.jsonld`` (:func:`make_jsonld_context` makes it from the ontology), inline.
 """
 
 from __future__ import annotations
@@ -315,14 +332,14 @@ def _write_one(G, path: Path, fmt: str) -> None:
     elif fmt == "cytoscape":
         data = nx.cytoscape_data(G)
         for i, edge in enumerate(data["elements"]["edges"]):  # Cytoscape.js wants an id on every element
-            edge["data"].setdefault("id", f"e{i}")
+            edge["data"].setdefault("id", str(edge["data"].get("key") or f"e{i}"))
         path.write_text(
             json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
         )
 
 
 def export_graph(G, path: str | os.PathLike, fmt: str | None = None) -> list[Path]:
-    """Write ``G`` to ``path`` as GraphML, GEXF, node-link JSON or CSV; return the files written.
+    """Write ``G`` to ``path`` in one of :data:`FORMATS`; return the files written.
 
     Parameters
     ----------
@@ -332,9 +349,9 @@ def export_graph(G, path: str | os.PathLike, fmt: str | None = None) -> list[Pat
     path : path
         The file to write; for ``csv`` the folder that receives ``nodes.csv`` and ``edges.csv``
         (created if needed).
-    fmt : {"graphml", "gexf", "json", "csv"}, optional
-        Default: from the file's suffix (``.graphml``, ``.gexf``, ``.json``); ``csv`` must be
-        named.
+    fmt : {"graphml", "gexf", "json", "cytoscape", "csv"}, optional
+        Default: from the file's suffix (``.graphml``, ``.gexf``, ``.json``, ``.cyjs``); ``csv``
+        must be named.
 
     Raises
     ------
