@@ -143,6 +143,10 @@ _TIES = ("membership", "involvement", "co-membership", "participates-in", "invol
 """Relations the page's "as of" filter hides when no claim dates them (render.py's TIES)."""
 
 
+_GEXF_SHAPES = {"dot": "disc", "square": "square", "diamond": "diamond", "triangle": "triangle"}
+"""The page's node shapes (vis-network) that GEXF has; the others are drawn as discs."""
+
+
 def _start_of(date: str) -> str:
     """A claimed date read as its first day, as the page reads it: ``2021`` -> ``2021-01-01``."""
     date = str(date or "")
@@ -269,7 +273,8 @@ def _write_gexf(G, path: Path) -> None:
             for k, val in items:
                 ET.SubElement(box, q("attvalue"), {"for": k, "value": _gexf_value(val)})
 
-    edge_starts, node_starts = [], {}
+    edge_starts: list[str] = []
+    node_starts: dict = {}
     for i, (a, b, _k, d) in enumerate(edges):
         links = page["edges"][i]["links"]
         start = _edge_spell(links, str(d.get("relation") or "link"))
@@ -290,8 +295,7 @@ def _write_gexf(G, path: Path) -> None:
         # the page's y grows downwards, Gephi's upwards
         ET.SubElement(el, v("position"), {"x": f"{pn['x']:g}", "y": f"{-pn['y'] + 0.0:g}"})
         ET.SubElement(el, v("size"), {"value": f"{pn['size']:g}"})
-        shape = {"dot": "disc", "square": "square", "diamond": "diamond", "triangle": "triangle"}
-        ET.SubElement(el, v("shape"), {"value": shape.get(pn["shape"], "disc")})
+        ET.SubElement(el, v("shape"), {"value": _GEXF_SHAPES.get(pn["shape"], "disc")})
 
     edges_el = ET.SubElement(graph, q("edges"), {"count": str(len(edges))})
     for i, (a, b, k, d) in enumerate(edges):
