@@ -22,7 +22,7 @@ from _article_only import copy_article_project
 from spacecoop.export import GEXF_NS, GEXF_VIZ_NS, export_graph
 from spacecoop.project import to_networkx
 
-pytestmark = [pytest.mark.tools]
+pytestmark = [pytest.mark.tools, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 JS = Path(__file__).resolve().parent / "js"
