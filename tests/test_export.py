@@ -26,7 +26,9 @@ def _edge_table(G):
         a, b = (u, v) if G.is_directed() else tuple(sorted((u, v)))
         key = (a, b, d.get("relation"), d.get("level") or "")
         assert key not in out, key
-        out[key] = {k: val for k, val in d.items() if k not in ("id", "viz", "spells") and val not in ("", None)}
+        out[key] = {
+            k: val for k, val in d.items() if k not in ("id", "viz", "spells") and val not in ("", None)
+        }
     return out
 
 
