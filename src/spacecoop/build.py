@@ -129,8 +129,9 @@ def _sorted_dataset(ds: Dataset) -> Dataset:
     return out
 
 
-def serialize_all(ds: Dataset) -> dict[str, bytes]:
-    """Serialise ``ds`` as TriG, N-Quads, merged Turtle and JSON-LD, deterministically."""
+def serialize_all(ds: Dataset, root: str | os.PathLike | None = None) -> dict[str, bytes]:
+    """Serialise ``ds`` as TriG, N-Quads, merged Turtle and JSON-LD, deterministically (the
+    JSON-LD with the context of ``root``'s ``ontology/context.jsonld``)."""
     ds = _sorted_dataset(ds)
     out: dict[str, bytes] = {}
     out["spacecoop.trig"] = _trig(ds).encode("utf-8")
@@ -143,7 +144,7 @@ def serialize_all(ds: Dataset) -> dict[str, bytes]:
     for s, p, o, _ in ds.quads((None, None, None, None)):
         merged.add((s, p, o))
     out["spacecoop.ttl"] = merged.serialize(format="turtle").encode("utf-8")
-    out["spacecoop.jsonld"] = _jsonld(ds).encode("utf-8")
+    out["spacecoop.jsonld"] = _jsonld(ds, root).encode("utf-8")
     return out
 
 
@@ -181,31 +182,11 @@ def _trig(ds: Dataset) -> str:
     return "\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)
 
 
-def _jsonld(ds: Dataset) -> str:
-    """JSON-LD with graphs and nodes sorted by @id."""
-    import json
+def _jsonld(ds: Dataset, root: str | os.PathLike | None = None) -> str:
+    """JSON-LD with graphs and nodes sorted by @id, the default graph at the top level."""
+    from .export import dataset_jsonld, jsonld_context
 
-    data = json.loads(ds.serialize(format="json-ld", context=dict(PREFIXES), sort_keys=True))
-    # rdflib writes the default graph as a graph object with no @id, which JSON-LD 1.1 processors
-    # (jsonld.js, pyoxigraph) read as a named graph with a blank-node name: its nodes belong at
-    # the top level of @graph, where every processor reads them into the default graph.
-    top = []
-    for item in data.get("@graph", []):
-        if isinstance(item, dict) and "@graph" in item and "@id" not in item and len(item) == 1:
-            top.extend(item["@graph"])
-        else:
-            top.append(item)
-    data["@graph"] = top
-
-    def order(node):
-        if isinstance(node, dict):
-            return {k: order(v) for k, v in node.items()}
-        if isinstance(node, list):
-            items = [order(v) for v in node]
-            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-        return node
-
-    return json.dumps(order(data), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    return dataset_jsonld(ds, jsonld_context(root))
 
 
 def write_files(out_dir: str | os.PathLike, files: dict[str, bytes]) -> list[Path]:
@@ -455,7 +436,7 @@ def build(
             f"the data does not conform ({len(report.violations)} violations); nothing was written:\n{lines}",
             exit_code=1,
         )
-    files = serialize_all(loaded.ds)
+    files = serialize_all(loaded.ds, root_path)
     if extra is not None:
         files.update(extra(loaded))
     written = publish(out_dir, files)

@@ -95,7 +95,8 @@ def viz(obj, view: str, out: Path | None, title: str | None) -> int:
 @click.pass_obj
 def export(obj, view: str, fmt: str | None, out: Path) -> int:
     """Export a view of the graph as GraphML, GEXF (Gephi, Cytoscape), node-link JSON, Cytoscape.js
-    JSON (.cyjs) or CSV; every node carries its degree, betweenness and community."""
+    JSON (.cyjs) or CSV; every node carries its degree, betweenness and community. GEXF 1.3 keeps
+    the page's colours, sizes and layout, and the bloc dates as a timeline Gephi replays."""
     import tempfile
 
     from .errors import UsageError
