@@ -1109,12 +1109,16 @@ class _Worker:
         child.close()
 
     def wait_ready(self, timeout: float) -> dict:
-        if not self.conn.poll(timeout):
+        try:
+            started = self.conn.poll(timeout)
+        except OSError:  # the pool was closed (and this worker killed) while it loaded
+            raise SpacecoopError("a query worker was stopped while loading the dataset") from None
+        if not started:
             self.kill()
             raise SpacecoopError(f"a query worker did not start within {timeout:.0f} s")
         try:
             msg = self.conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             self.kill()
             raise SpacecoopError("a query worker died while loading the dataset") from None
         if not msg.get("ready"):
@@ -1647,6 +1651,7 @@ GRAPH_CSP = (
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 )
+UTF8_NAMES = ("utf-8", "utf8", "us-ascii", "ascii")  # the charsets of a request body read as UTF-8
 ALLOW = "GET, HEAD, POST, OPTIONS"  # the methods every route answers (HEAD as GET without the body)
 GZIP_MIN = 1024  # bodies smaller than this go uncompressed even when the client accepts gzip
 CORS_HEADERS = {
@@ -1896,6 +1901,16 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
+        if (
+            media in ("application/x-www-form-urlencoded", "application/sparql-query")
+            and charset.lower() not in UTF8_NAMES
+        ):
+            self._error(
+                415,
+                f"charset {charset[:40]!r} is not accepted: send the request body in UTF-8, as the SPARQL "
+                "1.1 Protocol says",
+            )
+            return
         try:
             args = parse_qs(url.query, keep_blank_values=True, errors="strict")
             if media == "application/x-www-form-urlencoded":
@@ -1950,7 +1965,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         queries = args.get("query")
         if not queries:
-            if self.command == "POST":
+            if self.command == "POST" or dataset is not None:
                 self._error(400, "no query given: send query=… (form) or a SPARQL query body")
                 return
             self._description(args)
