@@ -461,6 +461,8 @@ class InlineGraph:
     """Markdown: the summary, then each bloc and its members (or each kind of node)."""
     png: bytes | None = None
     """A static drawing (:func:`plot_network`), or None when matplotlib is not installed."""
+    bullets: tuple[tuple[str, str], ...] = ()
+    """The outline's items as plain text: (bloc or kind, the rest of the line)."""
 
     def to_html(self) -> str:
         """Return an ``<iframe>`` whose ``srcdoc`` is the page, escaped.
@@ -494,9 +496,9 @@ class InlineGraph:
                 f'<img alt="{e(self.summary, quote=True)}" style="max-width:100%" '
                 f'src="data:image/png;base64,{data}">'
             )
-        items = [line[2:] for line in self.outline.splitlines() if line.startswith("- ")]
-        if items:
-            parts.append("<ul>" + "".join(f"<li>{_md_inline_html(i)}</li>" for i in items) + "</ul>")
+        if self.bullets:
+            items = "".join(f"<li><strong>{e(name)}</strong>{e(rest)}</li>" for name, rest in self.bullets)
+            parts.append(f"<ul>{items}</ul>")
         parts.append("</div>")
         return "".join(parts)
 
@@ -515,14 +517,8 @@ class InlineGraph:
         return self.summary or f"<InlineGraph {self.title!r}>"
 
 
-def _md_inline_html(text: str) -> str:
-    """Escape one markdown list item of :func:`describe_graph` as HTML, ``**bold**`` kept."""
-    parts = html.escape(text).split("**")
-    return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
-
-
 def _md_text(text: str) -> str:
-    """Escape text for markdown (``\\ * _ [ ] < |`` and line breaks)."""
+    """Escape text for markdown (``\\ * _ [ ] < | ` `` and line breaks)."""
     for ch in "\\*_[]<|`":
         text = text.replace(ch, "\\" + ch)
     return text.replace("\r", " ").replace("\n", " ")
@@ -543,9 +539,22 @@ def describe_graph(G, title: str | None = None) -> tuple[str, str]:
     >>> G.add_node("b", label="Bloc", kind="initiative")
     >>> G.add_node("x", label="Xland", kind="country", blocs="b")
     >>> G.add_edge("x", "b")
-    >>> describe_graph(G, "demo")[0]
+    >>> summary, outline = describe_graph(G, "demo")
+    >>> summary
     'demo: 1 country, 1 initiative, 1 edge; B members (1): Xland'
+    >>> print(outline)
+    **demo: 1 country, 1 initiative, 1 edge**
+    <BLANKLINE>
+    - **B** (Bloc), 1 member: Xland
+    <BLANKLINE>
     """
+    summary, head, bullets = _outline(G, title)
+    items = [f"- **{_md_text(name)}**{_md_text(rest)}" for name, rest in bullets]
+    return summary, f"**{_md_text(head)}**\n\n" + "\n".join(items) + "\n"
+
+
+def _outline(G, title: str | None) -> tuple[str, str, list[tuple[str, str]]]:
+    """The summary, its first part, and the outline's items as plain (name, rest) text pairs."""
     import json
 
     kinds: dict[str, int] = {}
@@ -553,12 +562,13 @@ def describe_graph(G, title: str | None = None) -> tuple[str, str]:
         kind = str(d.get("kind") or "node").replace("-", " ")
         kinds[kind] = kinds.get(kind, 0) + 1
     counts = ", ".join(plural(n, k) for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
-    head = f"{counts or '0 nodes'}, {plural(G.number_of_edges(), 'edge')}"
+    head = f"{title or 'Graph'}: {counts or '0 nodes'}, {plural(G.number_of_edges(), 'edge')}"
     try:
         blocs = json.loads(G.graph.get("blocs") or "[]")
     except (TypeError, ValueError):
         blocs = []
-    lines, items = [], []
+    lines: list[str] = []
+    bullets: list[tuple[str, str]] = []
     for bloc in blocs if isinstance(blocs, list) else []:
         if not isinstance(bloc, dict) or not bloc.get("id"):
             continue
@@ -571,11 +581,11 @@ def describe_graph(G, title: str | None = None) -> tuple[str, str]:
         if not members:
             continue
         short = str(bloc.get("short") or bloc.get("label") or bid)
-        lines.append(f"{short} members ({len(members)}): {join_labels(members)}")
         label = str(bloc.get("label") or short)
-        named = f"**{_md_text(short)}**" + (f" ({_md_text(label)})" if label != short else "")
-        items.append(f"- {named}, {plural(len(members), 'member')}: {_md_text(', '.join(members))}")
-    if not items:
+        lines.append(f"{short} members ({len(members)}): {join_labels(members)}")
+        rest = (f" ({label})" if label != short else "") + f", {plural(len(members), 'member')}: "
+        bullets.append((short, rest + ", ".join(members)))
+    if not bullets:
         for kind, n in sorted(kinds.items()):
             names = sorted(
                 str(d.get("label") or node)
@@ -583,10 +593,8 @@ def describe_graph(G, title: str | None = None) -> tuple[str, str]:
                 if str(d.get("kind") or "node").replace("-", " ") == kind
             )
             shown = ", ".join(names[:30]) + (f" and {len(names) - 30} more" if len(names) > 30 else "")
-            items.append(f"- **{_md_text(plural(n, kind))}**: {_md_text(shown)}")
-    summary = f"{title or 'Graph'}: {head}" + "".join(f"; {line}" for line in lines)
-    outline = f"**{_md_text(summary.split(';')[0])}**\n\n" + "\n".join(items) + "\n"
-    return summary, outline
+            bullets.append((plural(n, kind), f": {shown}"))
+    return head + "".join(f"; {line}" for line in lines), head, bullets
 
 
 def show_graph(
@@ -642,6 +650,7 @@ def show_graph(
     if isinstance(height, bool) or not isinstance(height, int) or height <= 0:
         raise UsageError(f"height must be a positive number of pixels, not {height!r}")
     summary, outline = describe_graph(G, title)
+    bullets = tuple(_outline(G, title)[2])
     png = None
     if static:
         try:
@@ -657,6 +666,7 @@ def show_graph(
         summary=summary,
         outline=outline,
         png=png,
+        bullets=bullets,
     )
 
 
