@@ -427,7 +427,8 @@ def inspect_query(text: str) -> tuple[str, QueryDataset | None]:
         raise QueryRefused("FROM and FROM NAMED are not allowed here: the query's dataset could not be read")
     if not found:
         return kind, None
-    default, named = [], []
+    default: list[str] = []
+    named: list[str] = []
     for clause in found:
         iri = clause.default if clause.default is not None else clause.named  # None when absent
         if not isinstance(iri, URIRef):
@@ -950,7 +951,7 @@ def _query_over(store, text: str, dataset: QueryDataset):
 
     if isinstance(store, OxigraphStore):
         view = copy.copy(store)
-        view.store = _OxigraphDatasetView(store.store, dataset)
+        view.store = _OxigraphDatasetView(store.store, dataset)  # type: ignore[assignment]
         return view.query(text)
     if isinstance(store, MemoryStore):
         key = (id(store), dataset)
