@@ -11,7 +11,11 @@ Routes
     ``named-graph-uri`` naming the endpoint's own graphs. SELECT and ASK answer in JSON, XML, CSV or
     TSV, CONSTRUCT and DESCRIBE in Turtle, N-Triples, JSON-LD or RDF/XML, chosen by ``Accept`` or
     a ``format`` parameter (406 when nothing fits). ``GET /sparql`` without a query returns the
-    SPARQL Service Description (``sd:`` vocabulary, Turtle by default).
+    SPARQL Service Description (``sd:`` vocabulary, Turtle by default); with a dataset parameter
+    but no query it is a query request missing its query (400). A body in a charset other than
+    UTF-8, or of another type, gets 415; two ``query`` parameters, a syntax error (with the
+    parser's message) or any SPARQL Update (the protocol's update operation is not offered here)
+    get 400. ``tests/test_protocol.py`` runs the W3C protocol tests that apply.
 ``/``
     A page to write and run queries: YASGUI (the npm package ``@zazuko/yasgui``, vendored in
     ``static/yasgui/``), the named queries offered as examples. Every asset is served from here.
