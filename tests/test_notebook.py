@@ -277,6 +277,7 @@ def test_show_graph_refuses_a_bad_height(height):
         show_graph(nx.Graph(), height=height)
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 def test_inline_graph_draws_in_chromium_with_no_request(countries, tmp_path):
     """The frame, put in a page as Jupyter would, draws every node, fetches nothing and cannot
