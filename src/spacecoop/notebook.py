@@ -8,7 +8,8 @@ query, view and analytics modules lives here, so it is tested like the rest:
 * :func:`select_rows` and :func:`group_rows` filter and summarise a result, keeping it a
   :class:`~spacecoop.store.QueryResult`;
 * :func:`show_graph` embeds the self-contained graph page of :func:`spacecoop.render.page_html`
-  in an ``<iframe srcdoc>``, so it draws inside Jupyter with no server and no internet;
+  in an ``<iframe srcdoc>``, so it draws inside Jupyter with no server and no internet, with a
+  static fallback (a drawing, the blocs and their members) for a notebook opened untrusted;
 * :func:`plot_network` draws a graph with matplotlib's Agg canvas (no GUI, no pyplot state) and
   :func:`figure_png` turns the figure into PNG bytes;
 * :func:`plural`, :func:`join_labels` build sentences from computed numbers and names, so the
@@ -437,12 +438,31 @@ def join_labels(labels: Iterable[str], conjunction: str = "and") -> str:
 
 @dataclass(frozen=True, repr=False)
 class InlineGraph:
-    """The interactive graph page, framed to show inside a notebook."""
+    """The interactive graph page, framed to show inside a notebook, with a static fallback.
+
+    Jupyter shows the richest output it trusts. In a trusted notebook that is the HTML: the
+    interactive page in an ``<iframe>``. A notebook someone else saved is untrusted: JupyterLab
+    then sanitises the HTML, which removes the frame (and any ``<style>``) but keeps plain markup
+    and ``data:`` images. So the HTML carries, after the frame, a static fallback (the summary,
+    a PNG drawing of the same graph and the blocs with their members) that a ``<style>`` of its
+    own hides while the frame can show: it appears exactly when the frame is stripped. The
+    drawing is also offered as ``image/png`` and the summary as ``text/plain`` (``repr``), for
+    front ends that show no HTML; without matplotlib the fallback is the text alone, also
+    offered as ``text/markdown``.
+    """
 
     page: str
     """The self-contained HTML page (:func:`spacecoop.render.page_html`)."""
     title: str = "spacecoop"
     height: int = 600
+    summary: str = ""
+    """One line: the graph's size and, per bloc, its members (``text/plain``)."""
+    outline: str = ""
+    """Markdown: the summary, then each bloc and its members (or each kind of node)."""
+    png: bytes | None = None
+    """A static drawing (:func:`plot_network`), or None when matplotlib is not installed."""
+    bullets: tuple[tuple[str, str], ...] = ()
+    """The outline's items as plain text: (bloc or kind, the rest of the line)."""
 
     def to_html(self) -> str:
         """Return an ``<iframe>`` whose ``srcdoc`` is the page, escaped.
@@ -457,21 +477,141 @@ class InlineGraph:
             f'srcdoc="{html.escape(self.page, quote=True)}"></iframe>'
         )
 
+    def _static_class(self) -> str:
+        import hashlib
+
+        digest = hashlib.sha256((self.page + self.summary).encode("utf-8", "surrogatepass")).hexdigest()
+        return f"spacecoop-static-{digest[:16]}"
+
+    def static_html(self) -> str:
+        """Return the static fallback as plain markup that survives sanitising: a ``<div>`` with
+        the summary, the drawing as a ``data:`` image, and the blocs with their members."""
+        import base64
+
+        e = html.escape
+        parts = [f'<div class="{self._static_class()}">', f"<p><strong>{e(self.summary)}</strong></p>"]
+        if self.png:
+            data = base64.b64encode(self.png).decode("ascii")
+            parts.append(
+                f'<img alt="{e(self.summary, quote=True)}" style="max-width:100%" '
+                f'src="data:image/png;base64,{data}">'
+            )
+        if self.bullets:
+            items = "".join(f"<li><strong>{e(name)}</strong>{e(rest)}</li>" for name, rest in self.bullets)
+            parts.append(f"<ul>{items}</ul>")
+        parts.append("</div>")
+        return "".join(parts)
+
     def _repr_html_(self) -> str:
-        return self.to_html()
+        # The <style> hides the fallback where the frame shows; a sanitiser drops both the
+        # <style> and the <iframe>, and the fallback is what is left.
+        return f"<style>.{self._static_class()}{{display:none}}</style>" + self.to_html() + self.static_html()
+
+    def _repr_png_(self) -> bytes | None:
+        return self.png
+
+    def _repr_markdown_(self) -> str | None:
+        return None if self.png else self.outline
 
     def __repr__(self) -> str:
-        return f"<InlineGraph {self.title!r}: {len(self.page):,} characters of HTML>"
+        return self.summary or f"<InlineGraph {self.title!r}>"
+
+
+def _md_text(text: str) -> str:
+    """Escape text for markdown (``\\ * _ [ ] < | ` `` and line breaks)."""
+    for ch in "\\*_[]<|`":
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def describe_graph(G, title: str | None = None) -> tuple[str, str]:
+    """Return a one-line summary of a graph and a markdown outline of its blocs and members.
+
+    The summary counts the nodes of each kind and the edges; on a view of
+    :func:`spacecoop.project.to_networkx` it then names, for each bloc the view lists
+    (``G.graph["blocs"]``), the nodes that belong to it (their ``blocs`` attribute). The outline
+    is the summary in bold, then one list item per bloc (or, without blocs, per kind of node).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.Graph(blocs='[{"id": "b", "label": "Bloc", "short": "B"}]')
+    >>> G.add_node("b", label="Bloc", kind="initiative")
+    >>> G.add_node("x", label="Xland", kind="country", blocs="b")
+    >>> G.add_edge("x", "b")
+    >>> summary, outline = describe_graph(G, "demo")
+    >>> summary
+    'demo: 1 country, 1 initiative, 1 edge; B members (1): Xland'
+    >>> print(outline)
+    **demo: 1 country, 1 initiative, 1 edge**
+    <BLANKLINE>
+    - **B** (Bloc), 1 member: Xland
+    <BLANKLINE>
+    """
+    summary, head, bullets = _outline(G, title)
+    items = [f"- **{_md_text(name)}**{_md_text(rest)}" for name, rest in bullets]
+    return summary, f"**{_md_text(head)}**\n\n" + "\n".join(items) + "\n"
+
+
+def _outline(G, title: str | None) -> tuple[str, str, list[tuple[str, str]]]:
+    """The summary, its first part, and the outline's items as plain (name, rest) text pairs."""
+    import json
+
+    kinds: dict[str, int] = {}
+    for _, d in G.nodes(data=True):
+        kind = str(d.get("kind") or "node").replace("-", " ")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    counts = ", ".join(plural(n, k) for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    head = f"{title or 'Graph'}: {counts or '0 nodes'}, {plural(G.number_of_edges(), 'edge')}"
+    try:
+        blocs = json.loads(G.graph.get("blocs") or "[]")
+    except (TypeError, ValueError):
+        blocs = []
+    lines: list[str] = []
+    bullets: list[tuple[str, str]] = []
+    for bloc in blocs if isinstance(blocs, list) else []:
+        if not isinstance(bloc, dict) or not bloc.get("id"):
+            continue
+        bid = str(bloc["id"])
+        members = sorted(
+            str(d.get("label") or n)
+            for n, d in G.nodes(data=True)
+            if bid in str(d.get("blocs") or "").split(";")
+        )
+        if not members:
+            continue
+        short = str(bloc.get("short") or bloc.get("label") or bid)
+        label = str(bloc.get("label") or short)
+        lines.append(f"{short} members ({len(members)}): {join_labels(members)}")
+        rest = (f" ({label})" if label != short else "") + f", {plural(len(members), 'member')}: "
+        bullets.append((short, rest + ", ".join(members)))
+    if not bullets:
+        for kind, n in sorted(kinds.items()):
+            names = sorted(
+                str(d.get("label") or node)
+                for node, d in G.nodes(data=True)
+                if str(d.get("kind") or "node").replace("-", " ") == kind
+            )
+            shown = ", ".join(names[:30]) + (f" and {len(names) - 30} more" if len(names) > 30 else "")
+            bullets.append((plural(n, kind), f": {shown}"))
+    return head + "".join(f"; {line}" for line in lines), head, bullets
 
 
 def show_graph(
-    G, title: str = "spacecoop", *, height: int = 600, positions: dict | None = None
+    G,
+    title: str = "spacecoop",
+    *,
+    height: int = 600,
+    positions: dict | None = None,
+    static: bool = True,
 ) -> InlineGraph:
     """Return the interactive graph page of ``G``, to display inline in Jupyter, offline.
 
     The page is :func:`spacecoop.render.page_html` (vis-network inlined, no remote URL), put in
     an ``<iframe srcdoc>`` so its scripts and styles do not mix with the notebook's. ``G`` is not
-    changed.
+    changed. A static fallback goes with it (see :class:`InlineGraph`): the summary and outline
+    of :func:`describe_graph` and a drawing by :func:`plot_network` (when matplotlib is
+    installed), shown where the frame cannot be, as in a notebook opened untrusted.
 
     Parameters
     ----------
@@ -482,7 +622,9 @@ def show_graph(
     height : int
         Height of the frame in pixels.
     positions : dict, optional
-        ``{node: (x, y)}``, passed to :func:`spacecoop.render.page_html`.
+        ``{node: (x, y)}``, passed to :func:`spacecoop.render.page_html` and :func:`plot_network`.
+    static : bool
+        Draw the static picture (False: the fallback is the text alone).
 
     Raises
     ------
@@ -492,9 +634,12 @@ def show_graph(
     Examples
     --------
     >>> import networkx as nx
-    >>> frame = show_graph(nx.Graph([("a", "b")]), title="demo")._repr_html_()
-    >>> frame.startswith("<iframe") and "srcdoc=" in frame and "https://" not in frame
+    >>> shown = show_graph(nx.Graph([("a", "b")]), title="demo")
+    >>> frame = shown._repr_html_()
+    >>> "<iframe" in frame and "srcdoc=" in frame and "https://" not in frame
     True
+    >>> repr(shown)
+    'demo: 2 nodes, 1 edge'
 
     See Also
     --------
@@ -504,7 +649,25 @@ def show_graph(
 
     if isinstance(height, bool) or not isinstance(height, int) or height <= 0:
         raise UsageError(f"height must be a positive number of pixels, not {height!r}")
-    return InlineGraph(page_html(G, title=title, positions=positions), title=title, height=height)
+    summary, outline = describe_graph(G, title)
+    bullets = tuple(_outline(G, title)[2])
+    png = None
+    if static:
+        try:
+            fig = plot_network(G, positions=positions, title=title, figsize=(10.0, 7.0))
+        except ImportError:  # matplotlib is an extra: the text fallback stands alone
+            fig = None
+        if fig is not None:
+            png = figure_png(fig, dpi=72)
+    return InlineGraph(
+        page_html(G, title=title, positions=positions),
+        title=title,
+        height=height,
+        summary=summary,
+        outline=outline,
+        png=png,
+        bullets=bullets,
+    )
 
 
 # As on the interactive page: the least certain claim behind a link sets its line.
@@ -773,6 +936,7 @@ __all__ = [
     "Quotes",
     "Table",
     "cell_text",
+    "describe_graph",
     "figure_png",
     "group_rows",
     "join_labels",

@@ -7,10 +7,15 @@ Routes
 ------
 ``/sparql``
     The SPARQL 1.1 Protocol: ``GET ?query=``, ``POST`` form (``application/x-www-form-urlencoded``)
-    and ``POST`` direct (``application/sparql-query``). SELECT and ASK answer in JSON, XML, CSV or
+    and ``POST`` direct (``application/sparql-query``), with ``default-graph-uri`` and
+    ``named-graph-uri`` naming the endpoint's own graphs. SELECT and ASK answer in JSON, XML, CSV or
     TSV, CONSTRUCT and DESCRIBE in Turtle, N-Triples, JSON-LD or RDF/XML, chosen by ``Accept`` or
     a ``format`` parameter (406 when nothing fits). ``GET /sparql`` without a query returns the
-    SPARQL Service Description (``sd:`` vocabulary, Turtle by default).
+    SPARQL Service Description (``sd:`` vocabulary, Turtle by default); with a dataset parameter
+    but no query it is a query request missing its query (400). A body in a charset other than
+    UTF-8, or of another type, gets 415; two ``query`` parameters, a syntax error (with the
+    parser's message) or any SPARQL Update (the protocol's update operation is not offered here)
+    get 400. ``tests/test_protocol.py`` runs the W3C protocol tests that apply.
 ``/``
     A page to write and run queries: YASGUI (the npm package ``@zazuko/yasgui``, vendored in
     ``static/yasgui/``), the named queries offered as examples. Every asset is served from here.
@@ -28,8 +33,13 @@ Safety
   1. Every query is screened as text (:func:`screen_query_text` refuses the escapes, line breaks
      and characters on which rdflib's parser and Oxigraph's read a text differently), then parsed
      with rdflib's SPARQL parser and its parse tree and algebra inspected *before* any engine sees
-     it; SERVICE (anywhere, nested too) and any dataset clause (FROM, FROM NAMED) are refused with
-     400, as are the protocol's ``default-graph-uri`` / ``named-graph-uri`` parameters.
+     it; SERVICE (anywhere, nested too) is refused with 400. A dataset (FROM, FROM NAMED, or the
+     protocol's ``default-graph-uri`` / ``named-graph-uri``, which override them) may name the
+     endpoint's own graphs only: its named graphs, and :data:`UNION_GRAPH` for the union of all
+     (the service description's default graph). Any other IRI is refused with 400 naming it, and
+     no graph is ever fetched: the engines get the dataset as a list of graphs they hold
+     (Oxigraph's ``default_graph`` / ``named_graphs``; for rdflib a copy of those graphs, with
+     the query's dataset clause dropped and graph loading turned off in the workers).
   2. The query workers run in a network namespace of their own (:func:`isolate_network`, Linux):
      whatever a query says, the engine in a worker cannot open a connection. Start-up says which
      layers are active (:meth:`EndpointServer.safety`). A ``sparql:`` store needs the network, so
@@ -67,7 +77,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -78,12 +88,16 @@ from .errors import SpacecoopError, UsageError
 
 __all__ = [
     "EndpointServer",
+    "QueryDataset",
     "QueryRefused",
     "ServeConfig",
     "WorkerPool",
+    "check_dataset_clauses",
     "check_query",
+    "inspect_query",
     "make_server",
     "negotiate",
+    "request_dataset",
     "serve",
     "service_description",
     "worker_payload",
@@ -275,42 +289,109 @@ def screen_query_text(text: str) -> None:
 
 _checked: dict[str, str] = {}  # the named queries' kinds, filled by the workers at start
 
+UNION_GRAPH = "https://w3id.org/spacecoop/store/default"
+"""The IRI the service description gives the default graph (the union of all graphs): the same IRI
+as :data:`spacecoop.store.UNION_GRAPH`, the named graph that holds this union in a ``sparql:`` store.
+``default-graph-uri`` and ``FROM`` may name it."""
 
-def check_query(text: str) -> str:
-    """Parse a query and refuse what the endpoint does not run; return its kind.
+
+@dataclass(frozen=True)
+class QueryDataset:
+    """The RDF dataset a request names (SPARQL 1.1 Protocol section 2.1.4, Query section 13.2).
+
+    ``default`` lists the graphs whose merge is the default graph (:data:`UNION_GRAPH` for the
+    union of all); ``named`` lists the named graphs available to ``GRAPH``. A request that names
+    only named graphs has an empty default graph, and one that names only default graphs has no
+    named graph, as the specifications say.
+    """
+
+    default: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+
+
+def _shown_iri(iri: str) -> str:
+    """An IRI as an error message shows it: in angle brackets, cut at 200 characters, and quoted
+    when it holds anything unprintable."""
+    if len(iri) <= 200 and iri.isprintable() and not any(c in iri for c in "<> "):
+        return f"<{iri}>"
+    return repr(iri[:200] + ("…" if len(iri) > 200 else ""))
+
+
+def request_dataset(
+    default: list[str] | None, named: list[str] | None, graphs: Container[str]
+) -> QueryDataset | None:
+    """Build the dataset of the ``default-graph-uri`` / ``named-graph-uri`` parameters.
 
     Parameters
     ----------
-    text : str
-        SPARQL query text.
+    default, named : list of str or None
+        The values of the parameters, in the order given (repeats are dropped).
+    graphs : container of str
+        The endpoint's named graphs.
 
     Returns
     -------
-    str
-        ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``.
+    QueryDataset or None
+        None when neither parameter is given (the endpoint's own dataset answers).
 
     Raises
     ------
     QueryRefused
-        The text is SPARQL Update (LOAD, INSERT, …), holds a SERVICE pattern anywhere or a
-        dataset clause (FROM, FROM NAMED), or does not parse (the parser's message is kept).
+        A value names no graph of the endpoint (nothing is ever fetched), or ``named-graph-uri``
+        names the union.
 
     Examples
     --------
-    >>> check_query("SELECT * WHERE { ?s ?p ?o }")
-    'SELECT'
-    >>> check_query("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }")
+    >>> request_dataset(["http://g/a", "http://g/a"], None, {"http://g/a"})
+    QueryDataset(default=('http://g/a',), named=())
+    >>> request_dataset(None, ["file:///etc/passwd"], {"http://g/a"})
     Traceback (most recent call last):
     ...
-    spacecoop.serve.QueryRefused: FROM and FROM NAMED are not allowed: ...
+    spacecoop.serve.QueryRefused: named-graph-uri <file:///etc/passwd> is not supported: ...
+    """
+    if not default and not named:
+        return None
+    for param, values in (("default-graph-uri", default or []), ("named-graph-uri", named or [])):
+        for iri in values:
+            if iri == UNION_GRAPH and param == "named-graph-uri":
+                raise QueryRefused(
+                    f"named-graph-uri {_shown_iri(iri)} is not supported: it names the union of all "
+                    "graphs, which is this endpoint's default graph; give it as default-graph-uri"
+                )
+            if iri != UNION_GRAPH and iri not in graphs:
+                raise QueryRefused(
+                    f"{param} {_shown_iri(iri)} is not supported: this endpoint answers from its own "
+                    "graphs only and never fetches one; name one of its named graphs (listed in the "
+                    f"service description, GET /sparql) or <{UNION_GRAPH}> for the union of all"
+                )
+    return QueryDataset(tuple(dict.fromkeys(default or [])), tuple(dict.fromkeys(named or [])))
+
+
+def inspect_query(text: str) -> tuple[str, QueryDataset | None]:
+    """Parse a query and refuse what the endpoint never runs; return its kind and its dataset.
+
+    Like :func:`check_query`, except that FROM and FROM NAMED are returned (resolved against the
+    query's BASE and PREFIXes) instead of refused: the caller decides which graphs may be named.
+
+    Returns
+    -------
+    tuple
+        ``(kind, dataset)``: ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``, and the
+        :class:`QueryDataset` of the query's FROM / FROM NAMED clauses, or None when it has none.
+
+    Examples
+    --------
+    >>> inspect_query("PREFIX g: <http://g/> ASK FROM g:a FROM NAMED <http://g/b> { ?s ?p ?o }")
+    ('ASK', QueryDataset(default=('http://g/a',), named=('http://g/b',)))
     """
     from pyparsing import ParseBaseException
+    from rdflib import URIRef
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
-    known = _checked.get(text)
+    known = _checked.get(text)  # only texts without a dataset clause are kept there
     if known is not None:
-        return known
+        return known, None
     screen_query_text(text)
     try:
         parsed = parseQuery(text)
@@ -329,14 +410,12 @@ def check_query(text: str) -> str:
     except RecursionError:
         raise QueryRefused("malformed SPARQL query: nested too deeply") from None
     query = parsed[1]
+    clauses = 0
     for node in _walk(parsed):
         if node.name == "ServiceGraphPattern":
             raise QueryRefused("SERVICE is not allowed: this endpoint never queries other services")
         if node.name == "DatasetClause":
-            raise QueryRefused(
-                "FROM and FROM NAMED are not allowed: the endpoint answers from its own dataset only "
-                "(the default graph is the union of all graphs; use GRAPH <name> { … } for one source)"
-            )
+            clauses += 1
     try:
         algebra = translateQuery(parsed)
     except Exception as exc:  # noqa: BLE001 - rdflib raises plain Exceptions, e.g. for bad GROUP BY
@@ -344,12 +423,91 @@ def check_query(text: str) -> str:
     for node in _walk(algebra.algebra):
         if node.name == "ServiceGraphPattern":
             raise QueryRefused("SERVICE is not allowed: this endpoint never queries other services")
-    if algebra.algebra.get("datasetClause"):
-        raise QueryRefused("FROM and FROM NAMED are not allowed")
     kind = query.name.replace("Query", "").upper()
     if kind not in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
         raise QueryRefused(f"unsupported query form {query.name}")
+    found = list(algebra.algebra.get("datasetClause") or [])
+    if len(found) != clauses:  # a clause the translation lost or made up: judge nothing by it
+        raise QueryRefused("FROM and FROM NAMED are not allowed here: the query's dataset could not be read")
+    if not found:
+        return kind, None
+    default: list[str] = []
+    named: list[str] = []
+    for clause in found:
+        iri = clause.default if clause.default is not None else clause.named  # None when absent
+        if not isinstance(iri, URIRef):
+            raise QueryRefused("FROM and FROM NAMED are not allowed here: a clause names no IRI")
+        (default if clause.default is not None else named).append(str(iri))
+    return kind, QueryDataset(tuple(dict.fromkeys(default)), tuple(dict.fromkeys(named)))
+
+
+def check_query(text: str, graphs: Container[str] = ()) -> str:
+    """Parse a query and refuse what the endpoint does not run; return its kind.
+
+    Parameters
+    ----------
+    text : str
+        SPARQL query text.
+    graphs : container of str
+        The named graphs FROM and FROM NAMED may name (with :data:`UNION_GRAPH` in FROM); none
+        by default.
+
+    Returns
+    -------
+    str
+        ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``.
+
+    Raises
+    ------
+    QueryRefused
+        The text is SPARQL Update (LOAD, INSERT, …), holds a SERVICE pattern anywhere or a
+        dataset clause (FROM, FROM NAMED) that names anything but ``graphs``, or does not parse
+        (the parser's message is kept).
+
+    Examples
+    --------
+    >>> check_query("SELECT * WHERE { ?s ?p ?o }")
+    'SELECT'
+    >>> check_query("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }")
+    Traceback (most recent call last):
+    ...
+    spacecoop.serve.QueryRefused: FROM and FROM NAMED are not allowed to name <file:///etc/passwd>: ...
+    >>> check_query("ASK FROM <http://g/a> { ?s ?p ?o }", {"http://g/a"})
+    'ASK'
+    """
+    kind, dataset = inspect_query(text)
+    if dataset is not None:
+        check_dataset_clauses(dataset, graphs)
     return kind
+
+
+def check_dataset_clauses(dataset: QueryDataset, graphs: Container[str]) -> None:
+    """Refuse FROM / FROM NAMED clauses that name anything but the endpoint's own graphs.
+
+    Raises
+    ------
+    QueryRefused
+        Naming the first IRI that is not one of ``graphs`` (or :data:`UNION_GRAPH` in FROM).
+    """
+    for iri in dataset.default:
+        if iri != UNION_GRAPH and iri not in graphs:
+            raise QueryRefused(
+                f"FROM and FROM NAMED are not allowed to name {_shown_iri(iri)}: the endpoint answers "
+                "from its own graphs only and never fetches one (name one of the graphs of the service "
+                f"description at GET /sparql, or <{UNION_GRAPH}> for the union of all; or use GRAPH <name> "
+                "{ … } for one source)"
+            )
+    for iri in dataset.named:
+        if iri not in graphs:
+            raise QueryRefused(
+                f"FROM and FROM NAMED are not allowed to name {_shown_iri(iri)}"
+                + (
+                    ": FROM NAMED takes a named graph, and this one is the union of all (use FROM)"
+                    if iri == UNION_GRAPH
+                    else ": the endpoint answers from its own graphs only and never fetches one (name one "
+                    "of the graphs of the service description at GET /sparql)"
+                )
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -549,6 +707,7 @@ class _ResultCache:
             job.get("format"),
             job.get("max_rows"),
             job.get("max_bytes"),
+            job.get("dataset"),
         )
 
     @staticmethod
@@ -712,14 +871,119 @@ def _too_big(size: int, cap: int) -> QueryRefused:
     )
 
 
-def _run_job(store, named: Mapping, job: Mapping) -> dict:
+def store_graphs(store) -> frozenset[str]:
+    """Return the IRIs of the named graphs a worker's store holds (empty for a ``sparql:`` store,
+    which answers no request that names graphs)."""
+    from .store import MemoryStore, OxigraphStore
+
+    if isinstance(store, MemoryStore):
+        names = (str(g.identifier) for g in store.ds.graphs())
+        return frozenset(n for n in names if not n.startswith("urn:x-rdflib:"))
+    if isinstance(store, OxigraphStore):
+        import pyoxigraph
+
+        return frozenset(n.value for n in store.store.named_graphs() if isinstance(n, pyoxigraph.NamedNode))
+    return frozenset()
+
+
+class _OxigraphDatasetView:
+    """A pyoxigraph Store that answers every query over one dataset: its ``query`` passes
+    ``default_graph`` and ``named_graphs``, which replace whatever FROM / FROM NAMED the text says."""
+
+    def __init__(self, store, dataset: QueryDataset) -> None:
+        import pyoxigraph as ox
+
+        self._store = store
+        if UNION_GRAPH in dataset.default:  # the store's default graph holds the union (load's layout)
+            self._default: object = ox.DefaultGraph()
+        else:
+            self._default = [ox.NamedNode(iri) for iri in dataset.default]
+        self._named = [ox.NamedNode(iri) for iri in dataset.named]
+
+    def query(self, query, *args, **kwargs):
+        kwargs.pop("use_default_graph_as_union", None)
+        kwargs["default_graph"] = self._default
+        kwargs["named_graphs"] = self._named
+        return self._store.query(query, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def _memory_view(store, dataset: QueryDataset):
+    """A MemoryStore over a copy of the graphs ``dataset`` names: the default graph is their merge
+    (default_union off), the named graphs those listed. The copy's ``query`` drops the dataset
+    clause of every query, so rdflib neither loads a graph (it would for an empty FROM graph) nor
+    overrides what the protocol parameters said."""
+    from rdflib import Dataset, Graph, URIRef
+
+    from .store import MemoryStore
+
+    src = store.ds
+    view = Dataset(default_union=False)
+    for prefix, ns in src.namespaces():
+        view.bind(prefix, ns, override=True, replace=True)
+    default = view.default_graph
+    for iri in dataset.default:
+        part = src if iri == UNION_GRAPH else Graph(store=src.store, identifier=URIRef(iri))
+        default.addN((s, p, o, default) for s, p, o in part.triples((None, None, None)))
+    for iri in dataset.named:
+        g = view.graph(URIRef(iri))
+        g.addN((s, p, o, g) for s, p, o in Graph(store=src.store, identifier=URIRef(iri)))
+
+    def query(query_object, *args, **kwargs):
+        algebra = getattr(query_object, "algebra", None)
+        if algebra is None:  # MemoryStore hands over a translated query; anything else is not run
+            raise QueryRefused("internal: a query over a named dataset must be translated first", 500)
+        algebra["datasetClause"] = None
+        return Dataset.query(view, query_object, *args, **kwargs)
+
+    view.query = query  # type: ignore[method-assign]
+    out = MemoryStore(view)
+    view.default_union = False  # MemoryStore turns it on: here the default graph is the merge above
+    return out
+
+
+_VIEWS: dict = {}  # (id of the store, dataset) -> the store to query; a few per worker
+
+
+def _query_over(store, text: str, dataset: QueryDataset):
+    """Run ``text`` on ``store`` over ``dataset`` (rdflib or Oxigraph)."""
+    import copy
+
+    from .store import MemoryStore, OxigraphStore
+
+    if isinstance(store, OxigraphStore):
+        view = copy.copy(store)
+        view.store = _OxigraphDatasetView(store.store, dataset)  # type: ignore[assignment]
+        return view.query(text)
+    if isinstance(store, MemoryStore):
+        key = (id(store), dataset)
+        target = _VIEWS.get(key)
+        if target is None:
+            if len(_VIEWS) >= 8:
+                _VIEWS.clear()
+            target = _VIEWS[key] = _memory_view(store, dataset)
+        return target.query(text)
+    raise QueryRefused(
+        "default-graph-uri, named-graph-uri, FROM and FROM NAMED are not supported when the endpoint "
+        "fronts a sparql: store; name a graph with GRAPH <name> { … } instead"
+    )
+
+
+def _run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozenset()) -> dict:
     """Run one job in a worker; always return a reply dict, never raise."""
     try:
         if job["op"] == "sparql":
             text = job["query"]
-            kind = check_query(text)
+            kind, dataset = inspect_query(text)
+            if dataset is not None:  # FROM / FROM NAMED: only the endpoint's own graphs, ever
+                check_dataset_clauses(dataset, graphs)
+            if job.get("dataset") is not None:  # the protocol's parameters, which override FROM
+                default, named_graphs = job["dataset"]
+                dataset = request_dataset(list(default), list(named_graphs), graphs)
             fmt = negotiate(kind, job.get("accept"), job.get("format"))
-            result = store.query(text)
+            result = store.query(text) if dataset is None else _query_over(store, text, dataset)
         elif job["op"] == "named":
             nq = named[job["name"]]
             kind = check_query(nq.text)
@@ -784,6 +1048,11 @@ def _worker_main(
         isolation = "not possible: the sparql: store is reached over the network"
     else:
         isolation = isolate_network()
+    import rdflib.plugins.sparql
+
+    # rdflib reads a FROM graph it does not hold from the IRI (a file, another host): never here,
+    # even for a query that got past the check (SERVICE is kept out by the check and the namespace)
+    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
     if memory_limit:
         try:
             import resource
@@ -795,12 +1064,15 @@ def _worker_main(
         from .query import list_queries
 
         store = _open_worker_store(spec, payload)
+        graphs = store_graphs(store)
         named = {q.name: q for q in list_queries(root)}
         for q in named.values():  # parsing costs 20-100 ms a query: judge each named query once
             try:
-                _checked[q.text] = check_query(q.text)
+                kind, dataset = inspect_query(q.text)
             except QueryRefused:
-                pass
+                continue
+            if dataset is None:
+                _checked[q.text] = kind
         hello = {"ready": True, "quads": len(store), "isolation": isolation}
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails with a clear message
         hello = {"ready": False, "error": f"{type(exc).__name__}: {exc}"}
@@ -817,7 +1089,7 @@ def _worker_main(
             return
         if job is None:
             return
-        reply = _run_job(store, named, job)
+        reply = _run_job(store, named, job, graphs)
         try:
             conn.send(reply)
         except (OSError, ValueError):
@@ -842,12 +1114,16 @@ class _Worker:
         child.close()
 
     def wait_ready(self, timeout: float) -> dict:
-        if not self.conn.poll(timeout):
+        try:
+            started = self.conn.poll(timeout)
+        except OSError:  # the pool was closed (and this worker killed) while it loaded
+            raise SpacecoopError("a query worker was stopped while loading the dataset") from None
+        if not started:
             self.kill()
             raise SpacecoopError(f"a query worker did not start within {timeout:.0f} s")
         try:
             msg = self.conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             self.kill()
             raise SpacecoopError("a query worker died while loading the dataset") from None
         if not msg.get("ready"):
@@ -1187,7 +1463,7 @@ def service_description(endpoint: str, graphs: Mapping[str, int], default_triple
     dataset = BNode("dataset")
     g.add((svc, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
-    default = BNode("default")
+    default = URIRef(UNION_GRAPH)  # its name for default-graph-uri and FROM
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
     g.add((default, VOID.triples, Literal(default_triples)))
@@ -1238,6 +1514,7 @@ class EndpointServer(ThreadingHTTPServer):
             graphs[ident] = len(ctx)
         total = len({(s, p, o) for s, p, o, _g in ds.quads((None, None, None, None))})
         self._graph_sizes = graphs
+        self.graph_names = frozenset(graphs)  # what default-graph-uri / named-graph-uri may name
         self._default_triples = total
         self.description = service_description(self.url + "sparql", graphs, total)
         self._descriptions: dict[str, object] = {}
@@ -1261,7 +1538,10 @@ class EndpointServer(ThreadingHTTPServer):
         pool, config = self.pool, self.config
         iso = pool.isolation
         return [
-            "query check: on (text screen, then rdflib's parse: no SERVICE, FROM, LOAD or Update)",
+            (
+                "query check: on (text screen, then rdflib's parse: no SERVICE, LOAD or Update; "
+                "FROM only of its own graphs)"
+            ),
             "outbound connections from query workers: "
             + (
                 "blocked (each worker in a network namespace of its own)"
@@ -1376,6 +1656,7 @@ GRAPH_CSP = (
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 )
+UTF8_NAMES = ("utf-8", "utf8", "us-ascii", "ascii")  # the charsets of a request body read as UTF-8
 ALLOW = "GET, HEAD, POST, OPTIONS"  # the methods every route answers (HEAD as GET without the body)
 GZIP_MIN = 1024  # bodies smaller than this go uncompressed even when the client accepts gzip
 CORS_HEADERS = {
@@ -1625,6 +1906,16 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
+        if (
+            media in ("application/x-www-form-urlencoded", "application/sparql-query")
+            and charset.lower() not in UTF8_NAMES
+        ):
+            self._error(
+                415,
+                f"charset {charset[:40]!r} is not accepted: send the request body in UTF-8, as the SPARQL "
+                "1.1 Protocol says",
+            )
+            return
         try:
             args = parse_qs(url.query, keep_blank_values=True, errors="strict")
             if media == "application/x-www-form-urlencoded":
@@ -1670,17 +1961,16 @@ class _Handler(BaseHTTPRequestHandler):
         if "update" in args:
             self._error(400, "SPARQL Update is not allowed: this endpoint is read-only")
             return
-        if args.get("default-graph-uri") or args.get("named-graph-uri"):
-            self._error(
-                400,
-                "default-graph-uri and named-graph-uri are not supported: the endpoint answers "
-                "from its own dataset (the default graph is the union of all graphs; use "
-                "GRAPH <name> { … } in the query for one source)",
+        try:  # the protocol's dataset: the endpoint's own graphs only, checked before any worker
+            dataset = request_dataset(
+                args.get("default-graph-uri"), args.get("named-graph-uri"), self.server.graph_names
             )
+        except QueryRefused as exc:
+            self._error(exc.status, str(exc))
             return
         queries = args.get("query")
         if not queries:
-            if self.command == "POST":
+            if self.command == "POST" or dataset is not None:
                 self._error(400, "no query given: send query=… (form) or a SPARQL query body")
                 return
             self._description(args)
@@ -1696,6 +1986,7 @@ class _Handler(BaseHTTPRequestHandler):
             "format": fmts[0],
             "max_rows": self.server.config.max_rows,
             "max_bytes": self.server.config.max_bytes,
+            "dataset": None if dataset is None else (dataset.default, dataset.named),
         }
         self._reply(self.server.pool.run(job, self.server.config.timeout))
 
