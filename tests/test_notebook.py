@@ -502,7 +502,7 @@ def test_describe_graph_names_each_bloc_and_its_members(full_countries):
     summary, outline = describe_graph(full_countries, "countries")
     n_countries = sum(1 for _, d in full_countries.nodes(data=True) if d.get("kind") == "country")
     assert summary.startswith(f"countries: {plural(n_countries, 'country')}, ")
-    assert f"{plural(countries.number_of_edges(), 'edge')};" in summary
+    assert f"{plural(full_countries.number_of_edges(), 'edge')};" in summary
     blocs = {b["short"]: b["id"] for b in __import__("json").loads(full_countries.graph["blocs"])}
     for short in ("ILRS", "APSCO", "Artemis Accords"):
         members = _members(full_countries, blocs[short])
