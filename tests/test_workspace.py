@@ -157,6 +157,26 @@ def test_writes_go_to_the_workspace(nowhere, tmp_path):
 
     assert default_out_dir(ws) == ws.resolve() / "dist"
     assert default_out_dir() == Path("dist")  # no workspace: the working directory, as before
+    from spacecoop.load import default_output
+
+    assert default_output(ws, "spacecoop-countries.html") == ws.resolve() / "spacecoop-countries.html"
+    assert default_output(None, "spacecoop-countries.html") == Path("spacecoop-countries.html")
+
+
+@pytest.mark.slow
+def test_import_table_writes_into_the_workspace(nowhere, tmp_path, capsys):
+    ws = make_workspace(tmp_path / "ws", own_source=False)
+    shipped = tree_digest(shipped_root() / "graph")
+    assert main(["--root", str(ws), "import-table", str(FIXTURE / "own-table.csv")]) == 0
+    written = sorted(str(p.relative_to(ws)) for p in (ws / "graph").rglob("*") if p.is_file())
+    assert "graph/reference/table-entities.ttl" in written
+    (source,) = [w for w in written if w.startswith("graph/sources/table-example-")]
+    assert "ws-mongolia-ilrs" in (ws / source).read_text()
+    assert tree_digest(shipped_root() / "graph") == shipped
+    # the shipped table's files are still read: the workspace adds, never replaces
+    loaded = load(ws)
+    assert any("table-" in str(f) and f.is_relative_to(shipped_root()) for f in loaded.files)
+    assert any(str(f).startswith(str(ws)) for f in loaded.files)
 
 
 # --- init ----------------------------------------------------------------------------------------

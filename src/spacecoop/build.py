@@ -592,8 +592,8 @@ def describe_dataset(ds: Dataset, summary: Summary, files: dict[str, bytes]) -> 
     used = {str(p) for _, p, _ in ds.triples((None, None, None))} | {
         str(o) for o in ds.objects(None, RDF.type) if isinstance(o, URIRef)
     }
-    for ns in sorted({ns for ns in PREFIXES.values() if any(u.startswith(ns) for u in used)}):
-        g.add((d, VOID.vocabulary, URIRef(ns)))
+    for vocabulary in sorted({v for v in PREFIXES.values() if any(u.startswith(v) for u in used)}):
+        g.add((d, VOID.vocabulary, URIRef(vocabulary)))
     for name in sorted(files):
         data = files[name]
         rel = URIRef(_BASE + quote(name))
