@@ -142,7 +142,9 @@ def cli(ctx: click.Context, root: Path | None, store: str, debug: bool) -> None:
 def build(obj: Context, out_dir: Path | None, verbose: bool) -> int:
     """Load every source, validate, and write the dataset (TriG, N-Quads, Turtle, JSON-LD).
 
-    Prints a short summary on standard error; --verbose adds the tables of counts.
+    Also writes the graph pages, the data licence (LICENSE-data.txt, CC BY 4.0) and void.ttl, a
+    VoID and DCAT description of the dataset and its files. Prints a short summary on standard
+    error; --verbose adds the tables of counts.
     """
     from .build import build as run_build
     from .build import default_out_dir
