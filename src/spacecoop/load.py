@@ -9,6 +9,10 @@ Layout of the loaded dataset:
   shortcut edges (``sc:develops``, ``sc:carries``, ``sc:participatesIn``, ``sc:involvedIn``)
   derived from it.
 
+The files come from the project root (:func:`find_root`): a checkout, the data shipped inside
+the installed package, or a workspace (``spacecoop init``) whose own ``graph/`` is read on top of
+the shipped data (:class:`Layout`).
+
 Every file is read with :func:`read_input`: only regular files of at most
 :data:`MAX_INPUT_BYTES` (64 MiB), so a FIFO, a socket or a device among the data files is refused
 with a message naming it instead of hanging the reader. While loading, every term is checked the

@@ -45,8 +45,9 @@ folder's `graph/`. Upgrading the package changes the shipped data, never this fo
 1. Store the source's text as `texts/NAME.txt` (the article's words, as published): every quote
    is checked verbatim against it.
 2. Write a fact sheet, one row per fact, with names instead of IRIs (the columns are described in
-   the spacecoop README, "Adding a new source"). `spacecoop extract URL` drafts one from an
-   article and `spacecoop review` lets you go through it in the browser.
+   the spacecoop README, "Adding a new source"). `spacecoop extract texts/NAME.txt --url URL
+   -o NAME.csv` drafts one from the stored article, and `spacecoop review NAME.csv --text
+   texts/NAME.txt` lets you go through it in the browser.
 3. Add it:
 
    ```sh
