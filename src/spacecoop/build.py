@@ -41,6 +41,15 @@ from .namespaces import PREFIXES, SC, bind_prefixes, curie
 OUTPUT_FILES = ("spacecoop.trig", "spacecoop.nq", "spacecoop.ttl", "spacecoop.jsonld")
 """Files that :func:`write_dataset` writes."""
 
+DATA_LICENSE_FILE = "LICENSE-data.txt"
+"""The data licence (CC BY 4.0) that :func:`build` copies into its output folder from the shipped data."""
+
+DATA_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+"""The licence of the dataset: Creative Commons Attribution 4.0 International (SPDX CC-BY-4.0)."""
+
+DESCRIPTION_FILE = "void.ttl"
+"""The VoID and DCAT description of the dataset that :func:`build` writes (:func:`describe_dataset`)."""
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -439,5 +448,177 @@ def build(
     files = serialize_all(loaded.ds, root_path)
     if extra is not None:
         files.update(extra(loaded))
+    files[DATA_LICENSE_FILE] = read_data_license()
+    summary = summarize(loaded.ds)
+    files[DESCRIPTION_FILE] = describe_dataset(loaded.ds, summary, files)
     written = publish(out_dir, files)
-    return BuildResult(summarize(loaded.ds), tuple(written))
+    return BuildResult(summary, tuple(written))
+
+
+def default_out_dir(root: str | os.PathLike | None = None) -> Path:
+    """Return where ``spacecoop build`` writes by default: ``dist`` in the workspace when the root
+    is one (so its outputs stay with its sources), else ``dist`` in the working directory."""
+    from .load import default_output
+
+    return default_output(root, "dist")
+
+
+def read_data_license() -> bytes:
+    """Return the text of the data licence shipped with the package (``LICENSE-data.txt``).
+
+    Raises
+    ------
+    SpacecoopError
+        The file is missing from the installation.
+    """
+    from .load import read_input, shipped_root
+
+    return read_input(shipped_root() / DATA_LICENSE_FILE)
+
+
+_MEDIA_TYPES = {
+    ".trig": "application/trig",
+    ".nq": "application/n-quads",
+    ".ttl": "text/turtle",
+    ".jsonld": "application/ld+json",
+    ".json": "application/json",
+    ".html": "text/html",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".graphml": "application/graphml+xml",
+}
+_RDF_DUMPS = (".trig", ".nq", ".ttl", ".jsonld")
+_BASE = "https://base.invalid/"  # stands for the folder void.ttl is in; written as relative IRIs
+
+
+def describe_dataset(ds: Dataset, summary: Summary, files: dict[str, bytes]) -> bytes:
+    """Return a VoID and DCAT description of the dataset, in Turtle, computed from what is built.
+
+    The dataset (``<#dataset>``, both ``void:Dataset`` and ``dcat:Dataset``) has its title,
+    licence (CC BY 4.0; ``dcterms:rights`` names the licence file), version, triple and entity
+    counts, one class partition per entity class, the vocabularies its predicates and classes come
+    from, and one ``dcat:Distribution`` per other file in ``files`` with its media type, size and
+    SHA-256; RDF files are also its ``void:dataDump``.
+    File IRIs are relative, so they resolve to the files beside ``void.ttl`` wherever the folder is
+    published. No ``void:sparqlEndpoint``: the built folder is static files, and the address of a
+    ``spacecoop serve`` is not known when it is built.
+
+    Examples
+    --------
+    >>> from rdflib import Graph
+    >>> from spacecoop import load_dataset
+    >>> ds = load_dataset()
+    >>> ttl = describe_dataset(ds, summarize(ds), {"spacecoop.nq": b"..."})
+    >>> g = Graph().parse(data=ttl, format="turtle", publicID="https://example.org/dist/")
+    >>> from rdflib import URIRef
+    >>> str(g.value(URIRef("https://example.org/dist/#dataset"), URIRef("http://rdfs.org/ns/void#dataDump")))
+    'https://example.org/dist/spacecoop.nq'
+    """
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+    from urllib.parse import quote
+
+    from rdflib import Literal, Namespace
+    from rdflib.namespace import DCAT, DCTERMS, FOAF, VOID, XSD
+
+    spdx = Namespace("http://spdx.org/rdf/terms#")
+    g = Graph()
+    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("dcterms", DCTERMS), ("foaf", FOAF)):
+        g.bind(prefix, ns)
+    g.bind("spdx", spdx)
+    g.bind("sc", PREFIXES["sc"])
+    d = URIRef(_BASE + "#dataset")
+    licence = URIRef(DATA_LICENSE)
+    for t in (VOID.Dataset, DCAT.Dataset):
+        g.add((d, RDF.type, t))
+    g.add(
+        (
+            d,
+            DCTERMS.title,
+            Literal("spacecoop: a knowledge graph of international space cooperation", lang="en"),
+        )
+    )
+    claims = sum(n for _, n in summary.claims_by_certainty)
+    g.add(
+        (
+            d,
+            DCTERMS.description,
+            Literal(
+                "Which agencies, countries, universities, companies and international organisations "
+                "cooperate in space, on which missions and payloads, and in which blocs (ILRS, APSCO, "
+                f"Artemis Accords), each fact traced to its source: {len(summary.sources)} sources, "
+                f"{claims} claims.",
+                lang="en",
+            ),
+        )
+    )
+    g.add((d, DCTERMS.license, licence))
+    creator = URIRef(_BASE + "#contributors")
+    g.add((d, DCTERMS.creator, creator))
+    g.add((creator, RDF.type, FOAF.Agent))
+    g.add((creator, FOAF.name, Literal("spacecoop contributors")))
+    try:
+        g.add((d, URIRef(str(DCAT) + "version"), Literal(version("spacecoop"))))  # DCAT 3
+    except PackageNotFoundError:  # running from a folder that was never installed
+        pass
+    g.add((d, DCTERMS.conformsTo, URIRef(PREFIXES["sc"].rstrip("#"))))
+    g.add((d, VOID.uriSpace, Literal(PREFIXES["id"])))
+    g.add((d, VOID.triples, Literal(summary.triples, datatype=XSD.integer)))
+    g.add((d, VOID.entities, Literal(sum(n for _, n in summary.entities), datatype=XSD.integer)))
+    for name, n in summary.entities:
+        part = URIRef(_BASE + "#class-" + name.replace(":", "-"))
+        g.add((d, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(_expand(name))))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    used = {str(p) for _, p, _ in ds.triples((None, None, None))} | {
+        str(o) for o in ds.objects(None, RDF.type) if isinstance(o, URIRef)
+    }
+    for vocabulary in sorted({v for v in PREFIXES.values() if any(u.startswith(v) for u in used)}):
+        g.add((d, VOID.vocabulary, URIRef(vocabulary)))
+    for name in sorted(files):
+        data = files[name]
+        rel = URIRef(_BASE + quote(name))
+        if name == DESCRIPTION_FILE:
+            continue
+        if name == DATA_LICENSE_FILE:
+            g.add((d, DCTERMS.rights, rel))
+            g.add((rel, RDF.type, DCTERMS.RightsStatement))
+            continue
+        dist = URIRef(_BASE + "#file-" + quote(name, safe=""))
+        ext = Path(name).suffix.lower()
+        g.add((d, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCTERMS.title, Literal(name)))
+        g.add((dist, DCAT.downloadURL, rel))
+        g.add((dist, DCAT.accessURL, rel))
+        if ext in _MEDIA_TYPES:
+            g.add(
+                (
+                    dist,
+                    DCAT.mediaType,
+                    URIRef("https://www.iana.org/assignments/media-types/" + _MEDIA_TYPES[ext]),
+                )
+            )
+        g.add((dist, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
+        checksum = URIRef(str(dist) + "-sha256")
+        g.add((dist, spdx.checksum, checksum))
+        g.add((checksum, RDF.type, spdx.Checksum))
+        g.add((checksum, spdx.algorithm, spdx.checksumAlgorithm_sha256))
+        g.add(
+            (checksum, spdx.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary))
+        )
+        g.add((dist, DCTERMS.license, licence))
+        if ext in _RDF_DUMPS:
+            g.add((d, VOID.dataDump, rel))
+    # rdflib relativises file names against a base but not fragments (#dataset): relative IRIs by hand
+    text = g.serialize(format="turtle").replace("<" + _BASE, "<")
+    head = (
+        "# VoID and DCAT description of the spacecoop dataset, written by `spacecoop build`.\n"
+        "# Relative IRIs name the files beside this one.\n"
+    )
+    return (head + text).encode("utf-8")
+
+
+def _expand(name: str) -> str:
+    prefix, _, local = name.partition(":")
+    return PREFIXES[prefix] + local

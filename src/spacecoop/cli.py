@@ -29,6 +29,7 @@ LAZY_COMMANDS = {
     "synth": "spacecoop.cli_scale:synth",
     "extract": "spacecoop.cli_extract:extract",
     "review": "spacecoop.cli_extract:review",
+    "init": "spacecoop.cli_workspace:init",
 }
 
 
@@ -98,7 +99,9 @@ class Context:
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Project root (default: the nearest folder upward with ontology/spacecoop.ttl).",
+    help="Workspace (made by `spacecoop init`) or checkout to use. Default: $SPACECOOP_ROOT, else "
+    "the nearest workspace or checkout upward from the current folder, else the data shipped "
+    "with the package (read-only).",
 )
 @click.option(
     "--store",
@@ -115,6 +118,10 @@ class Context:
 @click.pass_context
 def cli(ctx: click.Context, root: Path | None, store: str, debug: bool) -> None:
     """spacecoop: a knowledge graph of international space cooperation, every fact sourced."""
+    if root is not None:
+        from .load import check_root
+
+        root = check_root(root, "--root ")
     ctx.obj = Context(root, debug, store)
 
 
@@ -124,23 +131,28 @@ def cli(ctx: click.Context, root: Path | None, store: str, debug: bool) -> None:
     "-o",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist"),
-    show_default=True,
-    help="Folder to write the dataset into.",
+    default=None,
+    help="Folder to write the dataset into. Default: dist/ in the workspace when there is one, "
+    "else dist/ in the current folder.",
 )
 @click.option(
     "--verbose", "-v", is_flag=True, help="Also print the full tables of counts (as `spacecoop stats`)."
 )
 @click.pass_obj
-def build(obj: Context, out_dir: Path, verbose: bool) -> int:
+def build(obj: Context, out_dir: Path | None, verbose: bool) -> int:
     """Load every source, validate, and write the dataset (TriG, N-Quads, Turtle, JSON-LD).
 
-    Prints a short summary on standard error; --verbose adds the tables of counts.
+    Also writes the graph pages, the data licence (LICENSE-data.txt, CC BY 4.0) and void.ttl, a
+    VoID and DCAT description of the dataset and its files. Prints a short summary on standard
+    error; --verbose adds the tables of counts.
     """
     from .build import build as run_build
+    from .build import default_out_dir
     from .render import build_pages
     from .report import print_summary
 
+    if out_dir is None:
+        out_dir = default_out_dir(obj.root)
     result = run_build(out_dir, obj.root, extra=build_pages)
     s = result.summary
     if verbose:

@@ -41,7 +41,7 @@ def _project(obj, view: str):
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="HTML file to write (default: spacecoop-VIEW.html).",
+    help="HTML file to write (default: spacecoop-VIEW.html, in the workspace when there is one).",
 )
 @click.option("--title", default=None, help="Page title (default: names the view).")
 @click.pass_obj
@@ -54,10 +54,11 @@ def viz(obj, view: str, out: Path | None, title: str | None) -> int:
     """
     from rich.console import Console
 
+    from .load import default_output
     from .render import write_html
 
     G = _project(obj, view)
-    out = out or Path(f"spacecoop-{view}.html")
+    out = out or default_output(obj.root, f"spacecoop-{view}.html")  # in the workspace if any
     with Console(stderr=True).status(f"laying out and writing {out}"):
         write_html(G, out, title=title or _TITLES[view])
     click.echo(

@@ -806,11 +806,11 @@ def _reference_graph(root: str | None = None):
     """The project's curated entities (graph/reference/*.ttl) as one rdflib Graph, parsed once."""
     from rdflib import Graph
 
-    from .load import find_root
+    from .load import Layout, find_root
 
     g = Graph()
     try:
-        files = sorted((find_root(root) / "graph" / "reference").glob("*.ttl"))
+        files = Layout(find_root() if root is None else Path(root)).reference_files
     except SpacecoopError:
         files = []
     for f in files:

@@ -150,7 +150,9 @@ class AddResult:
 
 def _roles(root: Path) -> tuple[str, ...]:
     """The concepts of the role scheme, read from the ontology (the allowed values of ``role``)."""
-    g = Graph().parse(root / "ontology" / "vocabularies.ttl")
+    from .load import Layout
+
+    g = Graph().parse(Layout(root).base / "ontology" / "vocabularies.ttl")
     scheme = URIRef(f"{concept('role', 'x')}"[: -len("/x")])
     return tuple(sorted(str(c).rsplit("/", 1)[1] for c in g.subjects(SKOS.inScheme, scheme)))
 
@@ -879,10 +881,10 @@ def add_sheet(
         (exit 2); nothing written.
     """
     from .build import write_files
-    from .load import find_root, load, merge_source
+    from .load import load, merge_source, writable_root
     from .validate import validate
 
-    root_path = find_root() if root is None else Path(root).resolve()
+    root_path = writable_root(root)  # a workspace or checkout, never the installed package's data
     target = root_path / "graph" / _SOURCE_DIR / f"{sheet_name(path)}.trig"
     # One load serves both: names are resolved against the project without the sheet's previous
     # file, then the new file is merged in and the whole project validated, before writing.

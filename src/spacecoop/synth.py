@@ -598,7 +598,7 @@ def write_corpus(
     out.mkdir(parents=True, exist_ok=True)
     (out / "graph" / "sources").mkdir(parents=True)
     (out / "graph" / "reference").mkdir(parents=True)
-    shutil.copytree(project.root / "ontology", out / "ontology")
+    shutil.copytree(project.base / "ontology", out / "ontology")
     if project.queries_dir.is_dir():
         shutil.copytree(project.queries_dir, out / "queries")
     for rel, text in files.items():

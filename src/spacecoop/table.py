@@ -1339,7 +1339,7 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
     -------
     ValidationReport
     """
-    from .load import find_root, read_input
+    from .load import WORKSPACE_MARKER, find_root, is_workspace, read_input
     from .validate import validate
 
     root_path = find_root() if root is None else Path(root).resolve()
@@ -1347,7 +1347,10 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
         t = Path(tmp)
         # copied through read_input, so a FIFO or a device among them is refused, naming the file
         copy = lambda src, dst: Path(dst).write_bytes(read_input(src))
-        shutil.copytree(root_path / "ontology", t / "ontology", copy_function=copy)
+        if is_workspace(root_path):  # the copy is a workspace too, read over the same shipped data
+            (t / WORKSPACE_MARKER).write_bytes(read_input(root_path / WORKSPACE_MARKER))
+        else:
+            shutil.copytree(root_path / "ontology", t / "ontology", copy_function=copy)
         if (root_path / "queries").is_dir():
             shutil.copytree(root_path / "queries", t / "queries", copy_function=copy)
         shutil.copytree(
@@ -1417,10 +1420,10 @@ def import_table(
         The result does not validate (exit code 1) or cannot be written; nothing is written.
     """
     from .build import write_files
-    from .load import find_root
+    from .load import find_root, writable_root
 
     root_path = find_root() if root is None else Path(root).resolve()
-    out = Path(out_dir) if out_dir is not None else root_path / "graph"
+    out = Path(out_dir) if out_dir is not None else writable_root(root) / "graph"
     table = build_table(path, root_path)
     if check:
         report = validate_import(table.files, root_path)
