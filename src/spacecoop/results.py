@@ -7,9 +7,6 @@ CONSTRUCT and DESCRIBE: Turtle, N-Triples and JSON-LD.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from xml.sax.saxutils import escape, quoteattr
 
@@ -128,15 +125,33 @@ def term_json(term) -> dict:
     return out
 
 
-def _json(result: QueryResult) -> bytes:
+def _rdflib_result(result: QueryResult):
+    """Return ``result`` as an rdflib :class:`~rdflib.query.Result`, for rdflib's writers.
+
+    A literal typed ``xsd:string`` becomes a plain literal (RDF 1.1 makes them one; rdflib would
+    write the datatype, and the rdflib engine keeps it where Oxigraph drops it), so every engine's
+    answer is written alike.
+    """
+    from rdflib import Variable
+    from rdflib.query import Result
+
+    out = Result(result.kind)
     if result.kind == "ASK":
-        doc: dict = {"head": {}, "boolean": bool(result.boolean)}
-    else:
-        bindings = [
-            {v: term_json(t) for v, t in zip(result.vars, row) if t is not None} for row in result.rows
-        ]
-        doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+        out.askAnswer = bool(result.boolean)
+        return out
+
+    def plain(t):
+        return Literal(str(t)) if isinstance(t, Literal) and t.datatype == XSD_STRING else t
+
+    names = [Variable(v) for v in result.vars]
+    out.vars = names
+    out.bindings = [{v: plain(t) for v, t in zip(names, row) if t is not None} for row in result.rows]
+    return out
+
+
+def _json(result: QueryResult) -> bytes:
+    # rdflib writes the same document as term_json would (compact, keys in its own order)
+    return _rdflib_result(result).serialize(format="json", encoding="utf-8")
 
 
 def _text(value: str) -> str:
@@ -145,6 +160,8 @@ def _text(value: str) -> str:
 
 
 def _xml(result: QueryResult) -> bytes:
+    # Our own writer, not rdflib's: rdflib writes a carriage return as itself, which every XML
+    # parser reads back as a line feed, and writes characters XML 1.0 cannot carry as they are.
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
@@ -189,16 +206,9 @@ def _xml(result: QueryResult) -> bytes:
 
 
 def _csv(result: QueryResult) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    if result.kind == "ASK":
-        w.writerow(["boolean"])
-        w.writerow(["true" if result.boolean else "false"])
-    else:
-        w.writerow(result.vars)
-        for row in result.rows:
-            w.writerow(["" if t is None else (f"_:{t}" if isinstance(t, BNode) else str(t)) for t in row])
-    return buf.getvalue().encode("utf-8")
+    if result.kind == "ASK":  # rdflib's CSV writer takes SELECT results only
+        return b"boolean\r\ntrue\r\n" if result.boolean else b"boolean\r\nfalse\r\n"
+    return _rdflib_result(result).serialize(format="csv", encoding="utf-8")
 
 
 def term_turtle(term) -> str:
