@@ -34,6 +34,7 @@ from pathlib import Path
 
 from rdflib import RDF, Dataset, Graph, URIRef
 
+from .atomic import fsync_path
 from .errors import SpacecoopError
 from .load import Loaded, find_root, load
 from .namespaces import PREFIXES, SC, bind_prefixes, curie
@@ -307,9 +308,9 @@ def publish(out_dir: str | os.PathLike, files: dict[str, bytes]) -> list[Path]:
                 target = stage / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-                _fsync(target)
+                fsync_path(target)
             for folder in sorted({(stage / n).parent for n in files}, key=lambda p: -len(p.parts)):
-                _fsync(folder)
+                fsync_path(folder)
             os.chmod(stage, 0o755)  # mkdtemp makes it private; the outputs are for everyone
             _switch(out, home, stage)
         except OSError as exc:
@@ -367,17 +368,6 @@ def _check_migratable(out: Path, files: dict[str, bytes]) -> None:
         )
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError as exc:  # some file systems cannot fsync a folder
-        if exc.errno not in (errno.EINVAL, errno.EBADF):
-            raise
-    finally:
-        os.close(fd)
-
-
 def _switch(out: Path, home: Path, stage: Path) -> None:
     """Point ``out`` at ``stage`` with one rename (see the module notes)."""
     link = home / f"link-{stage.name}"
@@ -390,7 +380,7 @@ def _switch(out: Path, home: Path, stage: Path) -> None:
             os.replace(link, out)
     else:
         os.replace(link, out)
-    _fsync(out.parent)
+    fsync_path(out.parent)
 
 
 def _exchange(a: Path, b: Path) -> bool:
