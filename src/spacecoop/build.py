@@ -32,8 +32,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib import RDF, Dataset, URIRef
 
+from . import turtle
 from .atomic import fsync_path
 from .errors import SpacecoopError
 from .load import Loaded, find_root, load
@@ -130,56 +131,23 @@ def _sorted_dataset(ds: Dataset) -> Dataset:
     return out
 
 
+_DIST_PREFIXES = tuple(sorted(PREFIXES.items()))
+"""Prefixes of the Turtle and TriG outputs: entity IRIs as CURIEs (``country:peru``), no @base."""
+
+
 def serialize_all(ds: Dataset) -> dict[str, bytes]:
     """Serialise ``ds`` as TriG, N-Quads, merged Turtle and JSON-LD, deterministically."""
     ds = _sorted_dataset(ds)
     out: dict[str, bytes] = {}
-    out["spacecoop.trig"] = _trig(ds).encode("utf-8")
+    out["spacecoop.trig"] = turtle.dataset_text(ds, _DIST_PREFIXES, base="").encode("utf-8")
     nq = ds.serialize(format="nquads")
     # split on line feeds only: str.splitlines also breaks at U+2028, U+0085, form feed..., which
     # a literal or an IRI may hold
     out["spacecoop.nq"] = ("\n".join(sorted(line for line in nq.split("\n") if line.strip())) + "\n").encode()
-    merged = Graph()
-    bind_prefixes(merged)
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        merged.add((s, p, o))
-    out["spacecoop.ttl"] = merged.serialize(format="turtle").encode("utf-8")
+    merged = {(s, p, o) for s, p, o, _ in ds.quads((None, None, None, None))}
+    out["spacecoop.ttl"] = turtle.graph_text(merged, _DIST_PREFIXES, base="").encode("utf-8")
     out["spacecoop.jsonld"] = _jsonld(ds).encode("utf-8")
     return out
-
-
-def _graphs_in_order(ds: Dataset) -> list[tuple[URIRef | None, Graph]]:
-    """Default graph first, then named graphs sorted by name; each as a plain Graph."""
-    default_id = ds.default_graph.identifier
-    out = []
-    for g in sorted(ds.graphs(), key=lambda g: (g.identifier != default_id, str(g.identifier))):
-        if not len(g):
-            continue
-        plain = Graph()
-        bind_prefixes(plain)
-        for t in g:
-            plain.add(t)
-        out.append((None if g.identifier == default_id else g.identifier, plain))
-    return out
-
-
-def _trig(ds: Dataset) -> str:
-    """TriG with graphs in a fixed order (rdflib's own TriG writer orders graphs by hash)."""
-    prefixes: set[str] = set()
-    blocks = []
-    for gid, g in _graphs_in_order(ds):
-        body = g.serialize(format="turtle")
-        lines = body.split("\n")  # not splitlines: a literal may hold U+2028 or a form feed
-        head = 0  # the @prefix lines come first; a line of a long string may start with "@prefix" too
-        while head < len(lines) and lines[head].startswith("@prefix"):
-            head += 1
-        prefixes.update(lines[:head])
-        # Indent for reading, unless a long string spans lines: indenting would change its text.
-        indent = "" if '"""' in body or "'''" in body else "    "
-        content = "\n".join(indent + line if line else "" for line in lines[head:]).strip("\n")
-        name = "" if gid is None else f"<{gid}> "
-        blocks.append(f"{name}{{\n{content}\n}}\n")
-    return "\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)
 
 
 def _jsonld(ds: Dataset) -> str:

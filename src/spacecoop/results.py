@@ -14,6 +14,7 @@ from rdflib import BNode, Literal, URIRef
 
 from .errors import UsageError
 from .store import QueryResult
+from .turtle import string
 
 TABULAR_FORMATS = {
     "json": "application/sparql-results+json",
@@ -182,9 +183,9 @@ def _xml(result: QueryResult) -> bytes:
                     value = f"<uri>{_text(str(t))}</uri>"
                 elif isinstance(t, BNode):
                     value = f"<bnode>{_text(str(t))}</bnode>"
-                elif t.language:
+                elif isinstance(t, Literal) and t.language:
                     value = f"<literal xml:lang={quoteattr(t.language)}>{_text(str(t))}</literal>"
-                elif t.datatype and t.datatype != XSD_STRING:
+                elif isinstance(t, Literal) and t.datatype and t.datatype != XSD_STRING:
                     value = f"<literal datatype={quoteattr(str(t.datatype))}>{_text(str(t))}</literal>"
                 else:
                     value = f"<literal>{_text(str(t))}</literal>"
@@ -219,19 +220,12 @@ def term_turtle(term) -> str:
         return f"<{term}>"
     if isinstance(term, BNode):
         return f"_:{term}"
-    text = (
-        str(term)
-        .replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
+    text = string(str(term), long=False).replace("\t", "\\t")  # SPARQL TSV: a term on one line, no tab
     if term.language:
-        return f'"{text}"@{term.language}'
+        return f"{text}@{term.language}"
     if term.datatype and term.datatype != XSD_STRING:
-        return f'"{text}"^^<{term.datatype}>'
-    return f'"{text}"'
+        return f"{text}^^<{term.datatype}>"
+    return text
 
 
 def _tsv(result: QueryResult) -> bytes:

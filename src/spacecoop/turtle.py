@@ -4,7 +4,8 @@ One writer for every file the package generates (``import-table``, ``add``, ``sy
 ``@base`` under which entity IRIs are written relative (``<country/peru>``), the house prefixes,
 one block per subject (predicates in the order given, a repeated triple written once), short
 blocks on one line. The caller chooses the order of the triples, so the same input gives the same
-bytes; :func:`sorted_block` sorts them first for callers that have no order of their own.
+bytes; :func:`graph_text` and :func:`dataset_text` sort them first, for whole graphs that come
+in no order of their own (``spacecoop build``).
 
 See Also
 --------
@@ -47,12 +48,14 @@ ROLE_PREFIX: tuple[tuple[str, str], ...] = (("role", f"{VOCAB}role/"),)
 """The role scheme's prefix: declared only by the files that use it (fact sheets, synth), so the
 table's files stay as they were; always used to abbreviate."""
 
+_ALL = PREFIXES + ROLE_PREFIX
 _LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _BOOLEAN = XSD.boolean  # a DefinedNamespace look-up costs a Python call: done once
 
 
 def header(prefixes: Sequence[tuple[str, str]] = PREFIXES, base: str = BASE) -> str:
-    """Return the ``@base`` and ``@prefix`` lines of a file, names padded into one column.
+    """Return the ``@base`` (unless ``base`` is empty) and ``@prefix`` lines of a file, names
+    padded into one column.
 
     Examples
     --------
@@ -60,7 +63,7 @@ def header(prefixes: Sequence[tuple[str, str]] = PREFIXES, base: str = BASE) -> 
     @base <https://w3id.org/spacecoop/id/> .
     @prefix sc:        <https://w3id.org/spacecoop/ns#> .
     """
-    lines = [f"@base <{base}> ."]
+    lines = [f"@base <{base}> ."] if base else []
     lines += [f"@prefix {p + ':':<10} <{ns}> ." for p, ns in prefixes]
     return "\n".join(lines) + "\n"
 
@@ -109,7 +112,7 @@ def _iri(value: str, prefixes: tuple[tuple[str, str], ...], base: str) -> str:
     return f"<{value}>"
 
 
-def iri(value: str, prefixes: Sequence[tuple[str, str]] = PREFIXES + ROLE_PREFIX, base: str = BASE) -> str:
+def iri(value: str, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
     """Return an IRI as written in a file: relative to ``base``, else a CURIE, else ``<…>``.
 
     Examples
@@ -120,7 +123,7 @@ def iri(value: str, prefixes: Sequence[tuple[str, str]] = PREFIXES + ROLE_PREFIX
     return _iri(str(value), tuple(prefixes), base)
 
 
-def term(t, prefixes: Sequence[tuple[str, str]] = PREFIXES + ROLE_PREFIX, base: str = BASE) -> str:
+def term(t, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
     """Return an RDF term in Turtle: an IRI as :func:`iri` writes it, ``true``/``false`` for
     booleans, other literals as :func:`string` with their language or datatype.
 
@@ -130,7 +133,7 @@ def term(t, prefixes: Sequence[tuple[str, str]] = PREFIXES + ROLE_PREFIX, base: 
     ('"Peru"@en', '"2020"^^xsd:gYear', 'true')
     """
     if isinstance(t, URIRef):
-        return iri(str(t), prefixes, base)
+        return _iri(str(t), tuple(prefixes), base)
     if isinstance(t, Literal):
         if t.datatype == _BOOLEAN:
             return "true" if t.value else "false"
@@ -138,22 +141,16 @@ def term(t, prefixes: Sequence[tuple[str, str]] = PREFIXES + ROLE_PREFIX, base: 
         if t.language:
             return f"{body}@{t.language}"
         if t.datatype:
-            return f"{body}^^{iri(str(t.datatype), prefixes, base)}"
+            return f"{body}^^{_iri(str(t.datatype), tuple(prefixes), base)}"
         return body
     if isinstance(t, BNode):
         return f"_:{t}"
     raise TypeError(f"cannot write {t!r} as Turtle")
 
 
-_TYPE = term(RDF.type)
-
-
-def _predicate(p) -> str:
-    written = term(p)
-    return "a" if written == _TYPE else written
-
-
-def block(triples: Iterable[tuple], indent: str = "") -> list[str]:
+def block(
+    triples: Iterable[tuple], indent: str = "", prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE
+) -> list[str]:
     """Return the lines of ``triples`` written subject by subject, in first-seen order.
 
     A subject with at most three predicates and under 60 characters of them goes on one line;
@@ -172,32 +169,54 @@ def block(triples: Iterable[tuple], indent: str = "") -> list[str]:
             continue
         seen.add((s, p, o))
         props.setdefault(s, {}).setdefault(p, []).append(o)
+    rdf_type = term(RDF.type, prefixes, base)
     out = []
     for s, preds in props.items():
-        parts = [
-            f"{'a' if p == RDF.type else term(p)} {' , '.join(term(o) for o in objs)}"
-            for p, objs in preds.items()
-        ]
+        parts = []
+        for p, objs in preds.items():
+            written = term(p, prefixes, base)
+            parts.append(
+                f"{'a' if written == rdf_type else written} {' , '.join(term(o, prefixes, base) for o in objs)}"
+            )
         if len(parts) <= 3 and sum(len(x) for x in parts) < 60:
-            out.append(f"{indent}{term(s)} {' ; '.join(parts)} .")
+            out.append(f"{indent}{term(s, prefixes, base)} {' ; '.join(parts)} .")
         else:
-            out.append(f"{indent}{term(s)} {parts[0]} ;")
+            out.append(f"{indent}{term(s, prefixes, base)} {parts[0]} ;")
             out += [f"{indent}    {part} ;" for part in parts[1:-1]]
             out.append(f"{indent}    {parts[-1]} .")
     return out
 
 
-def sorted_block(triples: Iterable[tuple], indent: str = "") -> list[str]:
-    """Return :func:`block` of ``triples`` sorted by subject, then ``rdf:type`` first, then
-    predicate and object (as N-Triples terms), for triples that come in no stable order."""
-
-    def key(t):
-        s, p, o = t
-        return (s.n3(), p != RDF.type, p.n3(), o.n3())
-
-    return block(sorted(triples, key=key), indent)
+def _sort_key(t):
+    s, p, o = t
+    return (s.n3(), p != RDF.type, p.n3(), o.n3())
 
 
-def graph(name, lines: Sequence[str]) -> list[str]:
+def graph(
+    name, lines: Sequence[str], prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE
+) -> list[str]:
     """Return the lines of a named graph in TriG: ``NAME {``, ``lines`` (already indented), ``}``."""
-    return [f"{term(name)} {{", *lines, "}"]
+    return [f"{term(name, prefixes, base)} {{", *lines, "}"]
+
+
+def graph_text(triples: Iterable[tuple], prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
+    """Return ``triples`` as a Turtle document, sorted (subjects, then ``rdf:type`` first, then
+    predicates and objects, by their N-Triples form), so that any order of input gives one text."""
+    lines = [header(prefixes, base), *block(sorted(triples, key=_sort_key), "", prefixes, base)]
+    return "\n".join(lines) + "\n"
+
+
+def dataset_text(ds, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
+    """Return every graph of the :class:`~rdflib.Dataset` ``ds`` as one TriG document, sorted as
+    :func:`graph_text` sorts: the default graph first, then the named graphs by name."""
+    default = ds.default_graph.identifier
+    by_graph: dict = {}
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        gid = g.identifier if hasattr(g, "identifier") else g
+        by_graph.setdefault(None if gid == default else gid, []).append((s, p, o))
+    lines = [header(prefixes, base)]
+    for gid in sorted(by_graph, key=lambda g: (g is not None, "" if g is None else g.n3())):
+        body = block(sorted(by_graph[gid], key=_sort_key), "" if gid is None else "    ", prefixes, base)
+        lines += body if gid is None else graph(gid, body, prefixes, base)
+        lines.append("")
+    return "\n".join(lines)
