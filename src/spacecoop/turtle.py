@@ -97,19 +97,50 @@ def string(text: str, *, long: bool = True) -> str:
     )
 
 
+class _Terms:
+    """Writes terms for one set of prefixes and one base, remembering the IRIs it wrote."""
+
+    def __init__(self, prefixes: tuple[tuple[str, str], ...], base: str) -> None:
+        self.prefixes = tuple(sorted(prefixes, key=lambda x: -len(x[1])))  # longest namespace first
+        self.base = base
+        self.iris: dict[str, str] = {}
+
+    def iri(self, value: str) -> str:
+        written = self.iris.get(value)
+        if written is None:
+            if len(self.iris) > 200_000:  # a memo, not a leak: start afresh
+                self.iris.clear()
+            written = self.iris[value] = self._iri(value)
+        return written
+
+    def _iri(self, value: str) -> str:
+        if self.base and value.startswith(self.base):
+            return f"<{value[len(self.base) :]}>"
+        for prefix, ns in self.prefixes:
+            if value.startswith(ns) and _LOCAL.match(value[len(ns) :]):
+                return f"{prefix}:{value[len(ns) :]}"
+        return f"<{value}>"
+
+    def term(self, t) -> str:
+        if isinstance(t, URIRef):
+            return self.iri(t)
+        if isinstance(t, Literal):
+            if t.datatype == _BOOLEAN:
+                return "true" if t.value else "false"
+            body = string(str(t))
+            if t.language:
+                return f"{body}@{t.language}"
+            if t.datatype:
+                return f"{body}^^{self.iri(t.datatype)}"
+            return body
+        if isinstance(t, BNode):
+            return f"_:{t}"
+        raise TypeError(f"cannot write {t!r} as Turtle")
+
+
 @lru_cache(maxsize=8)
-def _longest_first(prefixes: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(prefixes, key=lambda x: -len(x[1])))
-
-
-@lru_cache(maxsize=1 << 16)
-def _iri(value: str, prefixes: tuple[tuple[str, str], ...], base: str) -> str:
-    if base and value.startswith(base):
-        return f"<{value[len(base) :]}>"
-    for prefix, ns in _longest_first(prefixes):
-        if value.startswith(ns) and _LOCAL.match(value[len(ns) :]):
-            return f"{prefix}:{value[len(ns) :]}"
-    return f"<{value}>"
+def _terms(prefixes: tuple[tuple[str, str], ...], base: str) -> _Terms:
+    return _Terms(prefixes, base)
 
 
 def iri(value: str, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
@@ -120,7 +151,7 @@ def iri(value: str, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE
     >>> iri("https://w3id.org/spacecoop/id/country/peru"), iri(str(SC.Claim)), iri("urn:x")
     ('<country/peru>', 'sc:Claim', '<urn:x>')
     """
-    return _iri(str(value), tuple(prefixes), base)
+    return _terms(tuple(prefixes), base).iri(str(value))
 
 
 def term(t, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
@@ -132,20 +163,7 @@ def term(t, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str
     >>> term(Literal("Peru", lang="en")), term(Literal("2020", datatype=XSD.gYear)), term(Literal(True))
     ('"Peru"@en', '"2020"^^xsd:gYear', 'true')
     """
-    if isinstance(t, URIRef):
-        return _iri(str(t), tuple(prefixes), base)
-    if isinstance(t, Literal):
-        if t.datatype == _BOOLEAN:
-            return "true" if t.value else "false"
-        body = string(str(t))
-        if t.language:
-            return f"{body}@{t.language}"
-        if t.datatype:
-            return f"{body}^^{_iri(str(t.datatype), tuple(prefixes), base)}"
-        return body
-    if isinstance(t, BNode):
-        return f"_:{t}"
-    raise TypeError(f"cannot write {t!r} as Turtle")
+    return _terms(tuple(prefixes), base).term(t)
 
 
 def block(
@@ -169,19 +187,18 @@ def block(
             continue
         seen.add((s, p, o))
         props.setdefault(s, {}).setdefault(p, []).append(o)
-    rdf_type = term(RDF.type, prefixes, base)
+    w = _terms(tuple(prefixes), base).term
+    rdf_type = w(RDF.type)
     out = []
     for s, preds in props.items():
         parts = []
         for p, objs in preds.items():
-            written = term(p, prefixes, base)
-            parts.append(
-                f"{'a' if written == rdf_type else written} {' , '.join(term(o, prefixes, base) for o in objs)}"
-            )
+            written = w(p)
+            parts.append(f"{'a' if written == rdf_type else written} {' , '.join(w(o) for o in objs)}")
         if len(parts) <= 3 and sum(len(x) for x in parts) < 60:
-            out.append(f"{indent}{term(s, prefixes, base)} {' ; '.join(parts)} .")
+            out.append(f"{indent}{w(s)} {' ; '.join(parts)} .")
         else:
-            out.append(f"{indent}{term(s, prefixes, base)} {parts[0]} ;")
+            out.append(f"{indent}{w(s)} {parts[0]} ;")
             out += [f"{indent}    {part} ;" for part in parts[1:-1]]
             out.append(f"{indent}    {parts[-1]} .")
     return out
