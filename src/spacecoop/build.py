@@ -32,8 +32,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib import RDF, BNode, Dataset, Graph, URIRef
 
+from . import turtle
+from .atomic import fsync_path
 from .errors import SpacecoopError
 from .load import Loaded, find_root, load
 from .namespaces import PREFIXES, SC, bind_prefixes, curie
@@ -124,12 +126,24 @@ SKOS_PREF = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
 
 def _sorted_dataset(ds: Dataset) -> Dataset:
     """Return a copy of ``ds`` with quads inserted in sorted order, so serialisers are stable."""
+    from rdflib.compare import to_canonical_graph
+
     out = Dataset()
     bind_prefixes(out)
-    quads = []
+    by_graph: dict = {}
     for s, p, o, g in ds.quads((None, None, None, None)):
-        gid = g.identifier if hasattr(g, "identifier") else g
-        quads.append((gid, s, p, o))
+        by_graph.setdefault(getattr(g, "identifier", g), []).append((s, p, o))
+    quads = []
+    for gid, triples in by_graph.items():
+        if any(isinstance(t, BNode) for triple in triples for t in triple):
+            # A parser names blank nodes at random: give them the canonical names of their graph's
+            # shape (rdflib.compare's hashing), the same in every process. (A blank node is local
+            # to its file, so to the one named graph that file is.)
+            g = Graph()
+            for t in triples:
+                g.add(t)
+            triples = list(to_canonical_graph(g))
+        quads.extend((gid, s, p, o) for s, p, o in triples)
     for gid, s, p, o in sorted(quads, key=lambda q: tuple(x.n3() for x in q)):
         if gid == ds.default_graph.identifier:
             out.default_graph.add((s, p, o))
@@ -138,57 +152,24 @@ def _sorted_dataset(ds: Dataset) -> Dataset:
     return out
 
 
+_DIST_PREFIXES = tuple(sorted(PREFIXES.items()))
+"""Prefixes of the Turtle and TriG outputs: entity IRIs as CURIEs (``country:peru``), no @base."""
+
+
 def serialize_all(ds: Dataset, root: str | os.PathLike | None = None) -> dict[str, bytes]:
     """Serialise ``ds`` as TriG, N-Quads, merged Turtle and JSON-LD, deterministically (the
     JSON-LD with the context of ``root``'s ``ontology/context.jsonld``)."""
     ds = _sorted_dataset(ds)
     out: dict[str, bytes] = {}
-    out["spacecoop.trig"] = _trig(ds).encode("utf-8")
+    out["spacecoop.trig"] = turtle.dataset_text(ds, _DIST_PREFIXES, base="").encode("utf-8")
     nq = ds.serialize(format="nquads")
     # split on line feeds only: str.splitlines also breaks at U+2028, U+0085, form feed..., which
     # a literal or an IRI may hold
     out["spacecoop.nq"] = ("\n".join(sorted(line for line in nq.split("\n") if line.strip())) + "\n").encode()
-    merged = Graph()
-    bind_prefixes(merged)
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        merged.add((s, p, o))
-    out["spacecoop.ttl"] = merged.serialize(format="turtle").encode("utf-8")
+    merged = {(s, p, o) for s, p, o, _ in ds.quads((None, None, None, None))}
+    out["spacecoop.ttl"] = turtle.graph_text(merged, _DIST_PREFIXES, base="").encode("utf-8")
     out["spacecoop.jsonld"] = _jsonld(ds, root).encode("utf-8")
     return out
-
-
-def _graphs_in_order(ds: Dataset) -> list[tuple[URIRef | None, Graph]]:
-    """Default graph first, then named graphs sorted by name; each as a plain Graph."""
-    default_id = ds.default_graph.identifier
-    out = []
-    for g in sorted(ds.graphs(), key=lambda g: (g.identifier != default_id, str(g.identifier))):
-        if not len(g):
-            continue
-        plain = Graph()
-        bind_prefixes(plain)
-        for t in g:
-            plain.add(t)
-        out.append((None if g.identifier == default_id else g.identifier, plain))
-    return out
-
-
-def _trig(ds: Dataset) -> str:
-    """TriG with graphs in a fixed order (rdflib's own TriG writer orders graphs by hash)."""
-    prefixes: set[str] = set()
-    blocks = []
-    for gid, g in _graphs_in_order(ds):
-        body = g.serialize(format="turtle")
-        lines = body.split("\n")  # not splitlines: a literal may hold U+2028 or a form feed
-        head = 0  # the @prefix lines come first; a line of a long string may start with "@prefix" too
-        while head < len(lines) and lines[head].startswith("@prefix"):
-            head += 1
-        prefixes.update(lines[:head])
-        # Indent for reading, unless a long string spans lines: indenting would change its text.
-        indent = "" if '"""' in body or "'''" in body else "    "
-        content = "\n".join(indent + line if line else "" for line in lines[head:]).strip("\n")
-        name = "" if gid is None else f"<{gid}> "
-        blocks.append(f"{name}{{\n{content}\n}}\n")
-    return "\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)
 
 
 def _jsonld(ds: Dataset, root: str | os.PathLike | None = None) -> str:
@@ -297,9 +278,9 @@ def publish(out_dir: str | os.PathLike, files: dict[str, bytes]) -> list[Path]:
                 target = stage / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-                _fsync(target)
+                fsync_path(target)
             for folder in sorted({(stage / n).parent for n in files}, key=lambda p: -len(p.parts)):
-                _fsync(folder)
+                fsync_path(folder)
             os.chmod(stage, 0o755)  # mkdtemp makes it private; the outputs are for everyone
             _switch(out, home, stage)
         except OSError as exc:
@@ -357,17 +338,6 @@ def _check_migratable(out: Path, files: dict[str, bytes]) -> None:
         )
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError as exc:  # some file systems cannot fsync a folder
-        if exc.errno not in (errno.EINVAL, errno.EBADF):
-            raise
-    finally:
-        os.close(fd)
-
-
 def _switch(out: Path, home: Path, stage: Path) -> None:
     """Point ``out`` at ``stage`` with one rename (see the module notes)."""
     link = home / f"link-{stage.name}"
@@ -380,7 +350,7 @@ def _switch(out: Path, home: Path, stage: Path) -> None:
             os.replace(link, out)
     else:
         os.replace(link, out)
-    _fsync(out.parent)
+    fsync_path(out.parent)
 
 
 def _exchange(a: Path, b: Path) -> bool:

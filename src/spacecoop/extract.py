@@ -29,20 +29,19 @@ Every row is written with ``review=pending``: nothing here is a fact until an an
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import html.parser
-import io
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from .atomic import write_atomic
 from .errors import SpacecoopError
+from .fact_csv import SHEET_COLUMNS, write_sheet
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_namespaces.py keeps spacecoop.__all__
     "Article",
@@ -62,45 +61,6 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_namespaces.py keeps 
     "write_sheet",
     "write_text",
 ]
-
-TABLE_COLUMNS = (
-    "fact_id",
-    "subject",
-    "subject_kind",
-    "relation",
-    "object",
-    "object_kind",
-    "date",
-    "date_precision",
-    "status",
-    "certainty",
-    "detail",
-    "source_url",
-    "source_publisher",
-    "source_date",
-    "note",
-)
-SHEET_COLUMNS = TABLE_COLUMNS + (
-    "quote",
-    "level",
-    "role",
-    "agreement_kind",
-    "agreement_title",
-    "place",
-    "programme",
-    "signer",
-    "signer_role",
-    "on_behalf_of",
-    "witness",
-    "ordinal",
-    "as_of",
-    "date_inferred_from",
-    "planned",
-    "parent",
-    "established_under",
-    "review",
-)
-"""The fact-sheet columns: the 15 of ``cooperation-facts.csv`` and the sheet's own."""
 
 JOIN = " … "
 """How several verbatim pieces of one quote are joined (space, U+2026, space)."""
@@ -2861,45 +2821,9 @@ def to_rows(cands: list[Candidate], article: Article, *, url: str = "", publishe
     return rows
 
 
-def sheet_text(rows: list[dict]) -> str:
-    """Return the CSV text of a sheet (header and rows, RFC 4180, LF line ends)."""
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(SHEET_COLUMNS), lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: r.get(k, "") for k in SHEET_COLUMNS})
-    return buf.getvalue()
-
-
-def write_sheet(rows: list[dict], out: str | os.PathLike) -> Path:
-    """Write a sheet atomically (a temporary file in the same folder, then renamed over)."""
-    out = Path(out)
-    data = sheet_text(rows)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(data)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
-
-
 def write_text(text: str, out: str | os.PathLike) -> Path:
-    """Write the text quotes are taken from (UTF-8, atomically)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text if text.endswith("\n") else text + "\n")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    """Write the text quotes are taken from (UTF-8, ending in a line feed, atomically)."""
+    return write_atomic(out, text if text.endswith("\n") else text + "\n")
 
 
 @dataclass(frozen=True)

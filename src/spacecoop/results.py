@@ -7,9 +7,6 @@ CONSTRUCT and DESCRIBE: Turtle, N-Triples and JSON-LD.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from xml.sax.saxutils import escape, quoteattr
 
@@ -17,6 +14,7 @@ from rdflib import BNode, Literal, URIRef
 
 from .errors import UsageError
 from .store import QueryResult
+from .turtle import string
 
 TABULAR_FORMATS = {
     "json": "application/sparql-results+json",
@@ -128,15 +126,33 @@ def term_json(term) -> dict:
     return out
 
 
-def _json(result: QueryResult) -> bytes:
+def _rdflib_result(result: QueryResult):
+    """Return ``result`` as an rdflib :class:`~rdflib.query.Result`, for rdflib's writers.
+
+    A literal typed ``xsd:string`` becomes a plain literal (RDF 1.1 makes them one; rdflib would
+    write the datatype, and the rdflib engine keeps it where Oxigraph drops it), so every engine's
+    answer is written alike.
+    """
+    from rdflib import Variable
+    from rdflib.query import Result
+
+    out = Result(result.kind)
     if result.kind == "ASK":
-        doc: dict = {"head": {}, "boolean": bool(result.boolean)}
-    else:
-        bindings = [
-            {v: term_json(t) for v, t in zip(result.vars, row) if t is not None} for row in result.rows
-        ]
-        doc = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+        out.askAnswer = bool(result.boolean)
+        return out
+
+    def plain(t):
+        return Literal(str(t)) if isinstance(t, Literal) and t.datatype == XSD_STRING else t
+
+    names = [Variable(v) for v in result.vars]
+    out.vars = names
+    out.bindings = [{v: plain(t) for v, t in zip(names, row) if t is not None} for row in result.rows]
+    return out
+
+
+def _json(result: QueryResult) -> bytes:
+    # rdflib writes the same document as term_json would (compact, keys in its own order)
+    return _rdflib_result(result).serialize(format="json", encoding="utf-8")
 
 
 def _text(value: str) -> str:
@@ -145,6 +161,8 @@ def _text(value: str) -> str:
 
 
 def _xml(result: QueryResult) -> bytes:
+    # Our own writer, not rdflib's: rdflib writes a carriage return as itself, which every XML
+    # parser reads back as a line feed, and writes characters XML 1.0 cannot carry as they are.
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
@@ -165,9 +183,9 @@ def _xml(result: QueryResult) -> bytes:
                     value = f"<uri>{_text(str(t))}</uri>"
                 elif isinstance(t, BNode):
                     value = f"<bnode>{_text(str(t))}</bnode>"
-                elif t.language:
+                elif isinstance(t, Literal) and t.language:
                     value = f"<literal xml:lang={quoteattr(t.language)}>{_text(str(t))}</literal>"
-                elif t.datatype and t.datatype != XSD_STRING:
+                elif isinstance(t, Literal) and t.datatype and t.datatype != XSD_STRING:
                     value = f"<literal datatype={quoteattr(str(t.datatype))}>{_text(str(t))}</literal>"
                 else:
                     value = f"<literal>{_text(str(t))}</literal>"
@@ -189,16 +207,9 @@ def _xml(result: QueryResult) -> bytes:
 
 
 def _csv(result: QueryResult) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    if result.kind == "ASK":
-        w.writerow(["boolean"])
-        w.writerow(["true" if result.boolean else "false"])
-    else:
-        w.writerow(result.vars)
-        for row in result.rows:
-            w.writerow(["" if t is None else (f"_:{t}" if isinstance(t, BNode) else str(t)) for t in row])
-    return buf.getvalue().encode("utf-8")
+    if result.kind == "ASK":  # rdflib's CSV writer takes SELECT results only
+        return b"boolean\r\ntrue\r\n" if result.boolean else b"boolean\r\nfalse\r\n"
+    return _rdflib_result(result).serialize(format="csv", encoding="utf-8")
 
 
 def term_turtle(term) -> str:
@@ -209,19 +220,12 @@ def term_turtle(term) -> str:
         return f"<{term}>"
     if isinstance(term, BNode):
         return f"_:{term}"
-    text = (
-        str(term)
-        .replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
+    text = string(str(term), long=False).replace("\t", "\\t")  # SPARQL TSV: a term on one line, no tab
     if term.language:
-        return f'"{text}"@{term.language}'
+        return f"{text}@{term.language}"
     if term.datatype and term.datatype != XSD_STRING:
-        return f'"{text}"^^<{term.datatype}>'
-    return f'"{text}"'
+        return f"{text}^^<{term.datatype}>"
+    return text
 
 
 def _tsv(result: QueryResult) -> bytes:

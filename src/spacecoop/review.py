@@ -34,7 +34,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import SpacecoopError
-from .extract import SHEET_COLUMNS, article_from_text, locate_quote, project_gazetteer, write_sheet
+from .extract import article_from_text, locate_quote, project_gazetteer
+from .fact_csv import SHEET_COLUMNS, write_sheet
 
 REVIEW_VALUES = ("pending", "accepted", "rejected", "")
 MAX_BODY = 8 * 1024 * 1024
@@ -207,7 +208,7 @@ class ReviewServer:
         with self.lock:
             columns = list(dict.fromkeys(self.sheet.columns + ["review"]))
             rows = clean_rows(rows, columns)
-            _write_csv(rows, columns, self.sheet.path)
+            write_sheet(rows, self.sheet.path, columns)  # the writer of `spacecoop extract`
             self.sheet = Sheet(self.sheet.path, columns, rows)
         counts = {}
         for r in rows:
@@ -249,28 +250,6 @@ class ReviewServer:
         if self._thread is not None:
             self.httpd.shutdown()
         self.httpd.server_close()
-
-
-def _write_csv(rows: list[dict], columns: list[str], path: Path) -> None:
-    """Write rows under ``columns`` atomically (same writer as ``spacecoop extract``)."""
-    if list(columns) == list(SHEET_COLUMNS):
-        write_sheet(rows, path)
-        return
-    import tempfile
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: r.get(k, "") for k in columns})
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _handler(app: ReviewServer):

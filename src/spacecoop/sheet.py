@@ -20,7 +20,6 @@ same sheet writes the same bytes.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 from dataclasses import dataclass, fields, replace
@@ -31,18 +30,26 @@ from rdflib.namespace import DCTERMS
 from rdflib.namespace import ORG as _ORG
 
 from .errors import SpacecoopError
+from .fact_csv import (
+    COLUMNS,
+    EXTRA_COLUMNS,  # noqa: F401 - part of this module's contract (see the docstring)
+    SHEET_COLUMNS,
+    RowError,
+    TableError,
+    control_errors,
+    field_count_error,
+    read_csv,
+)
 from .namespaces import AGREEMENT_KINDS, ID, SC, SCHEMA, concept, curie, entity_iri, slugify
 from .table import (
-    _CONTROL,
-    COLUMNS,
+    _CLASS_OF_KIND,
+    _IRI_KIND,
     KINDS,
     MEMBERSHIP,
     ORG_KINDS,
     SOURCE_PREFIX,
     Qualifiers,
     Row,
-    RowError,
-    TableError,
     _agreement_node,
     _check_date,
     _literal_date,
@@ -55,29 +62,6 @@ from .table import (
     row_statement,
 )
 
-EXTRA_COLUMNS = (
-    "quote",
-    "level",
-    "role",
-    "agreement_kind",
-    "agreement_title",
-    "place",
-    "programme",
-    "signer",
-    "signer_role",
-    "on_behalf_of",
-    "witness",
-    "ordinal",
-    "as_of",
-    "date_inferred_from",
-    "planned",
-    "parent",
-    "established_under",
-    "review",
-)
-"""Columns a fact sheet adds to the compiled table's (README, "Adding a new source")."""
-
-SHEET_COLUMNS = COLUMNS + EXTRA_COLUMNS
 LEVELS = ("national", "sub-national", "organisation")
 REVIEWS = ("pending", "accepted", "rejected")
 PLANNED = ("true", "false")
@@ -168,73 +152,42 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
     TableError
         Every problem as ``FILE:ROW: field: message``.
     """
-    from .load import read_input
-
-    p = str(path)
-    raw = read_input(path)  # a regular file of at most MAX_INPUT_BYTES: not a FIFO, not /dev/zero
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+    data = read_csv(path, refuse_nul=True)
+    p = data.path
+    header = [h.strip() for h in data.header]
+    unknown = [h for h in header if h not in SHEET_COLUMNS]
+    missing = [c for c in COLUMNS if c not in header]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if unknown or missing or twice:
+        parts = []
+        if unknown:
+            parts.append(f"unknown column(s) {', '.join(unknown)}")
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if twice:
+            parts.append(f"repeated column(s) {', '.join(twice)}")
         raise TableError(
-            [RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})", p)]
-        ) from exc
-    if "\x00" in text:
-        raise TableError([RowError(1, "file", "holds a NUL byte: not a text CSV file", p)])
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
-    errors: list[RowError] = []
+            [RowError(1, "header", "; ".join(parts) + f"; allowed columns: {', '.join(SHEET_COLUMNS)}", p)]
+        )
+    errors = list(data.errors)
     raw: list[SheetRow] = []
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise TableError([RowError(1, "header", "the file is empty", p)])
-        header = [h.strip() for h in header]
-        unknown = [h for h in header if h not in SHEET_COLUMNS]
-        missing = [c for c in COLUMNS if c not in header]
-        twice = sorted({h for h in header if header.count(h) > 1})
-        if unknown or missing or twice:
-            parts = []
-            if unknown:
-                parts.append(f"unknown column(s) {', '.join(unknown)}")
-            if missing:
-                parts.append(f"missing column(s) {', '.join(missing)}")
-            if twice:
-                parts.append(f"repeated column(s) {', '.join(twice)}")
-            raise TableError(
-                [
-                    RowError(
-                        1, "header", "; ".join(parts) + f"; allowed columns: {', '.join(SHEET_COLUMNS)}", p
-                    )
-                ]
+    for line, values in data.rows:
+        if not any(v.strip() for v in values):
+            continue
+        count = field_count_error(line, values, len(header), p)
+        if count is not None:
+            errors.append(count)
+            continue
+        cells = {h: v.strip() for h, v in zip(header, values, strict=True)}
+        bad = control_errors(line, cells.items(), p, position=False)
+        errors += bad
+        if bad:
+            continue
+        if not cells.get("date_precision"):  # a sheet may leave it to the date's own precision
+            cells["date_precision"] = _check_date(cells.get("date", "")) or (
+                "unknown" if not cells.get("date") else ""
             )
-        start = reader.line_num + 1
-        for values in reader:
-            line, start = start, reader.line_num + 1
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(header):
-                errors.append(RowError(line, "row", f"expected {len(header)} fields, found {len(values)}", p))
-                continue
-            cells = {h: v.strip() for h, v in zip(header, values, strict=True)}
-            bad = [(h, m) for h, v in cells.items() if (m := _CONTROL.search(v.replace("\r\n", "\n")))]
-            for h, m in bad:
-                errors.append(
-                    RowError(
-                        line,
-                        h,
-                        f"holds the control character U+{ord(m.group()):04X}; only a tab "
-                        "and LF or CRLF line breaks are allowed",
-                        p,
-                    )
-                )
-            if bad:
-                continue
-            if not cells.get("date_precision"):  # a sheet may leave it to the date's own precision
-                cells["date_precision"] = _check_date(cells.get("date", "")) or (
-                    "unknown" if not cells.get("date") else ""
-                )
-            raw.append(SheetRow(line, **cells))
-    except csv.Error as exc:
-        errors.append(RowError(reader.line_num or 1, "row", f"not valid CSV: {exc}", p))
+        raw.append(SheetRow(line, **cells))
     if not raw and not errors:
         errors.append(RowError(1, "file", "the sheet has a header but no rows", p))
 
@@ -429,33 +382,9 @@ def check_sheet(
 # Names to IRIs
 # --------------------------------------------------------------------------------------------
 
-_FINDER_KIND = {
-    "country": "country",
-    "region": "region",
-    "place": "place",
-    "initiative": "initiative",
-    "mission": "mission",
-    "payload": "payload",
-    **{k: "organisation" for k in ORG_KINDS},
-}
-_CLASS = {
-    "country": SC.Country,
-    "region": SC.Region,
-    "place": SC.Place,
-    "initiative": SC.Initiative,
-    "mission": SC.Mission,
-    "payload": SC.Payload,
-    **{k: SC.Organization for k in ORG_KINDS},
-}
-_IRI_KIND = {
-    "country": "country",
-    "region": "region",
-    "place": "place",
-    "initiative": "initiative",
-    "mission": "mission",
-    "payload": "payload",
-    **{k: "org" for k in ORG_KINDS},
-}
+_FINDER_KIND = {k: "organisation" if v == "org" else v for k, v in _IRI_KIND.items()}
+"""The kind :class:`spacecoop.entities.EntityFinder` looks a table kind up by (classes and IRI
+kinds: :mod:`spacecoop.table`)."""
 
 
 class Resolver:
@@ -501,7 +430,7 @@ class Resolver:
         if (iri, None, None) in self.g:
             self.error(r, "subject", f"{curie(str(iri))} already exists under another name; use its name")
             return
-        cls = _CLASS[r.subject_kind]
+        cls = _CLASS_OF_KIND[r.subject_kind]
         t: list[tuple] = [(iri, RDF.type, cls), (iri, SKOS.prefLabel, Literal(r.subject, lang="en"))]
         t += [(iri, SKOS.altLabel, Literal(a, lang="en")) for a in names[1:]]
         self.new[iri] = t

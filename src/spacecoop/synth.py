@@ -33,8 +33,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdflib import RDF, SKOS, XSD, Literal, URIRef
+from rdflib.namespace import PROV
+
+from . import turtle
 from .errors import UsageError
-from .namespaces import entity_iri, local_path, relationship_iri
+from .namespaces import ID, ORG, SC, SCHEMA, concept, entity_iri, relationship_iri
 
 TRIPLES_PER_SOURCE = 145
 """Loaded triples per synthetic source, measured (the benchmark prints the exact figure)."""
@@ -71,20 +75,7 @@ class SynthResult:
     claims: int
 
 
-_PREFIXES = """@base <https://w3id.org/spacecoop/id/> .
-@prefix sc:        <https://w3id.org/spacecoop/ns#> .
-@prefix org:       <http://www.w3.org/ns/org#> .
-@prefix prov:      <http://www.w3.org/ns/prov#> .
-@prefix schema:    <https://schema.org/> .
-@prefix skos:      <http://www.w3.org/2004/02/skos/core#> .
-@prefix xsd:       <http://www.w3.org/2001/XMLSchema#> .
-@prefix kind:      <https://w3id.org/spacecoop/vocab/org-kind/> .
-@prefix certainty: <https://w3id.org/spacecoop/vocab/certainty/> .
-@prefix status:    <https://w3id.org/spacecoop/vocab/status/> .
-@prefix level:     <https://w3id.org/spacecoop/vocab/level/> .
-@prefix role:      <https://w3id.org/spacecoop/vocab/role/> .
-@prefix precision: <https://w3id.org/spacecoop/vocab/date-precision/> .
-"""
+_PREFIXES = turtle.header(turtle.PREFIXES + turtle.ROLE_PREFIX)
 
 # (ISO 3166-2 code, name) of regions: special administrative regions and states whose names
 # pycountry lists as subdivisions of their country.
@@ -178,16 +169,25 @@ _VERBS = ("signed up to", "joined", "became a member of", "agreed to take part i
 _HEDGES = ("is understood to have", "is reported to have", "is said to have", "appears to have")
 
 
-def _lit(text: str) -> str:
-    """A Turtle string literal."""
-    return (
-        '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
-    )
+# Terms written for every claim, looked up once (each DefinedNamespace look-up is a Python call).
+_T_CLAIM, _T_ABOUT, _T_DATE, _T_PRECISION, _T_CERTAINTY, _T_QUOTE = (
+    SC.Claim,
+    SC.about,
+    SC.date,
+    SC.datePrecision,
+    SC.certainty,
+    SC.quote,
+)
+_T_DERIVED, _T_TYPE = PROV.wasDerivedFrom, RDF.type
 
 
-def _rel(iri) -> str:
-    """An IRI relative to the @base of our files (entity IRIs are below it)."""
-    return f"<{local_path(iri)}>"
+def _date(text: str) -> Literal:
+    """A date of the precision its length gives: ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``."""
+    return Literal(text, datatype={10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}[len(text)])
+
+
+def _en(text: str) -> Literal:
+    return Literal(text, lang="en")
 
 
 class _Synth:
@@ -328,36 +328,42 @@ class _Synth:
         src = entity_iri("source", name)
         publisher = rng.choice(self.publishers)
         topic = rng.choice(("payloads", "bloc", "mixed"))
-        out = [_PREFIXES, f"\n# Synthetic source {i} (not a real article).\n"]
-        out.append(
-            f"{_rel(src)} a sc:Source , schema:NewsArticle ;\n"
-            f"    skos:prefLabel {_lit(f'Synthetic report {i:05d}, {date}')}@en ;\n"
-            f"    schema:headline {_lit(f'Space cooperation roundup number {i}')}@en ;\n"
-            f"    schema:publisher {_rel(publisher)} ;\n"
-            f'    schema:datePublished "{date}"^^xsd:date .\n\n'
-        )
-        out.append(f"{_rel(src)} {{\n")
+        about = [
+            (src, RDF.type, SC.Source),
+            (src, RDF.type, SCHEMA.NewsArticle),
+            (src, SKOS.prefLabel, _en(f"Synthetic report {i:05d}, {date}")),
+            (src, SCHEMA.headline, _en(f"Space cooperation roundup number {i}")),
+            (src, SCHEMA.publisher, publisher),
+            (src, SCHEMA.datePublished, _date(date)),
+        ]
+        out: list[tuple] = []
         counts = {"relationships": 0, "claims": 0}
         claim_no = [0]
 
-        def claim(about, quote, *, extra: str = "", certainty: str | None = None) -> str:
+        def claim(about, quote, *, extra=(), certainty: str | None = None) -> URIRef:
             claim_no[0] += 1
-            cid = f"<claim/{name}/c{claim_no[0]}>"
+            cid = ID[f"claim/{name}/c{claim_no[0]}"]
             cert = certainty or rng.choices([c for c, _ in _CERTAINTY], [w for _, w in _CERTAINTY])[0]
-            when = ""
+            t = [(cid, _T_TYPE, _T_CLAIM), (cid, _T_ABOUT, about), *((cid, p, o) for p, o in extra)]
             r = rng.random()
-            if r < 0.45:
-                when = f'        sc:date "{date}"^^xsd:date ; sc:datePrecision precision:day ;\n'
-            elif r < 0.7:
-                when = f'        sc:date "{date[:7]}"^^xsd:gYearMonth ; sc:datePrecision precision:month ;\n'
-            elif r < 0.85:
-                when = f'        sc:date "{date[:4]}"^^xsd:gYear ; sc:datePrecision precision:year ;\n'
+            for limit, when, precision in (
+                (0.45, date, "day"),
+                (0.7, date[:7], "month"),
+                (0.85, date[:4], "year"),
+            ):
+                if r < limit:
+                    t += [
+                        (cid, SC.date, _date(when)),
+                        (cid, SC.datePrecision, concept("date-precision", precision)),
+                    ]
+                    break
             counts["claims"] += 1
-            out.append(
-                f"    {cid} a sc:Claim ;\n        sc:about {_rel(about)} ;\n{extra}{when}"
-                f"        sc:certainty certainty:{cert} ;\n        sc:quote {_lit(quote)} ;\n"
-                f"        prov:wasDerivedFrom {_rel(src)} .\n"
-            )
+            t += [
+                (cid, _T_CERTAINTY, concept("certainty", cert)),
+                (cid, _T_QUOTE, Literal(quote)),
+                (cid, _T_DERIVED, src),
+            ]
+            out.extend(t)
             return cid
 
         n_rel = rng.randint(5, 11)
@@ -367,8 +373,14 @@ class _Synth:
                 self._development(out, claim, counts)
             else:
                 self._participation(out, claim, counts)
-        out.append("}\n")
-        return f"{name}.trig", "".join(out), counts
+        text = [
+            _PREFIXES,
+            f"# Synthetic source {i} (not a real article).",
+            *turtle.block(about),
+            "",
+            *turtle.graph(src, turtle.block(out, "    ")),
+        ]
+        return f"{name}.trig", "\n".join(text) + "\n", counts
 
     def _new_payload(self):
         rng = self.rng
@@ -394,16 +406,16 @@ class _Synth:
         for j, dev in enumerate(developers):
             rel = relationship_iri("development", piri, dev)
             counts["relationships"] += 1
-            out.append(
-                f"    {_rel(rel)} a sc:PayloadDevelopment ; sc:payload {_rel(piri)} ; sc:developer {_rel(dev)} .\n"
-            )
-            claim(rel, quote, extra=f"        sc:role role:{'developer' if j == 0 else 'partner'} ;\n")
+            out += [(rel, RDF.type, SC.PayloadDevelopment), (rel, SC.payload, piri), (rel, SC.developer, dev)]
+            claim(rel, quote, extra=[(SC.role, concept("role", "developer" if j == 0 else "partner"))])
         if new or rng.random() < 0.3:
             rel = relationship_iri("carriage", mission[0], piri)
             counts["relationships"] += 1
-            out.append(
-                f"    {_rel(rel)} a sc:PayloadCarriage ; sc:mission {_rel(mission[0])} ; sc:payload {_rel(piri)} .\n"
-            )
+            out += [
+                (rel, RDF.type, SC.PayloadCarriage),
+                (rel, SC.mission, mission[0]),
+                (rel, SC.payload, piri),
+            ]
             claim(rel, f"{mission[1]} will carry the {plabel}")
 
     def _participation(self, out, claim, counts) -> None:
@@ -428,39 +440,34 @@ class _Synth:
         member_label = self.label_of(member)
         rel = relationship_iri("participation", member, target)
         counts["relationships"] += 1
-        out.append(
-            f"    {_rel(rel)} a sc:Participation ; org:member {_rel(member)} ; org:organization {_rel(target)} .\n"
-        )
+        out += [(rel, RDF.type, SC.Participation), (rel, ORG.member, member), (rel, ORG.organization, target)]
         status = {
             "national": rng.choice(_STATUS_NATIONAL),
             "sub-national": "joined",
             "organization": rng.choice(("member", "supporter", "partner")),
             "via-member-organization": "engaged",
         }[level]
-        extra = f"        sc:status status:{status} ;\n        sc:level level:{level} ;\n"
+        extra = [(SC.status, concept("status", status)), (SC.level, concept("level", level))]
         if via is not None:
-            extra += f"        sc:via {_rel(via)} ;\n"
+            extra.append((SC.via, via))
         if level == "national" and rng.random() < 0.03:
             # A contradicted pair, as in the real data: one sentence names the member, a list
             # elsewhere in the same source leaves it out; each claim names the other.
-            n = len(out)
             kind = rng.choice(("contradicted", "disputed"))
             first = claim(
                 rel, f"{member_label} {rng.choice(_VERBS)} the {target_label}", extra=extra, certainty=kind
             )
-            second_extra = "        sc:status status:not-listed ;\n        sc:level level:national ;\n"
+            second_extra = [
+                (SC.status, concept("status", "not-listed")),
+                (SC.level, concept("level", "national")),
+            ]
             second = claim(
                 rel,
                 f"The list of {target_label} participants does not name {member_label}",
                 extra=second_extra,
                 certainty=kind,
             )
-            out[n] = out[n].replace(
-                "        sc:certainty", f"        sc:contradicts {second} ;\n        sc:certainty", 1
-            )
-            out[-1] = out[-1].replace(
-                "        sc:certainty", f"        sc:contradicts {first} ;\n        sc:certainty", 1
-            )
+            out += [(first, SC.contradicts, second), (second, SC.contradicts, first)]
             return
         hedge = rng.random() < 0.1
         verb = rng.choice(_VERBS)
@@ -475,53 +482,61 @@ class _Synth:
 
     # -- reference files -----------------------------------------------------------------------
     def places_ttl(self) -> str:
-        out = [
-            _PREFIXES,
-            "\n# Synthetic corpus: countries by their ISO 3166 names (codes are added at load).\n\n",
-        ]
+        t: list[tuple] = []
         for name, _ in self.countries:
-            out.append(f"{_rel(self.country_iri[name])} a sc:Country ; skos:prefLabel {_lit(name)}@en .\n")
-        out.append("\n")
+            iri = self.country_iri[name]
+            t += [(iri, RDF.type, SC.Country), (iri, SKOS.prefLabel, _en(name))]
+        regions: list[tuple] = []
         for name, iri, parent in self.regions:
-            out.append(
-                f"{_rel(iri)} a sc:Region ; skos:prefLabel {_lit(name)}@en ; sc:partOf {_rel(self.country_iri[parent])} .\n"
-            )
-        return "".join(out)
+            regions += [
+                (iri, RDF.type, SC.Region),
+                (iri, SKOS.prefLabel, _en(name)),
+                (iri, SC.partOf, self.country_iri[parent]),
+            ]
+        return _reference(
+            "Synthetic corpus: countries by their ISO 3166 names (codes are added at load).", t, regions
+        )
 
     def organizations_ttl(self) -> str:
-        out = [_PREFIXES, "\n# Synthetic organisations.\n\n"]
+        t: list[tuple] = []
         for iri, label, alt, kind, based_in, not_stated in sorted(self.orgs):
-            line = f"{_rel(iri)} a sc:Organization ; skos:prefLabel {_lit(label)}@en ;"
+            t += [(iri, RDF.type, SC.Organization), (iri, SKOS.prefLabel, _en(label))]
             if alt:
-                line += f" skos:altLabel {_lit(alt)}@en ;"
-            line += f" sc:kind kind:{kind}"
+                t.append((iri, SKOS.altLabel, _en(alt)))
+            t.append((iri, SC.kind, concept("org-kind", kind)))
             if based_in is not None:
-                line += f" ; sc:basedIn {_rel(based_in)}"
+                t.append((iri, SC.basedIn, based_in))
             if not_stated:
-                line += " ; sc:countryNotStated true"
-            out.append(line + " .\n")
-        return "".join(out)
+                t.append((iri, SC.countryNotStated, Literal(True)))
+        return _reference("Synthetic organisations.", t)
 
     def initiatives_ttl(self) -> str:
-        out = [_PREFIXES, "\n# Synthetic initiatives, missions and payloads.\n\n"]
+        initiatives: list[tuple] = []
         for iri, label, alt in self.initiatives:
-            out.append(
-                f"{_rel(iri)} a sc:Initiative ; skos:prefLabel {_lit(label)}@en"
-                + (f" ; skos:altLabel {_lit(alt)}@en" if alt else "")
-                + " .\n"
-            )
-        out.append("\n")
+            initiatives += [(iri, RDF.type, SC.Initiative), (iri, SKOS.prefLabel, _en(label))]
+            if alt:
+                initiatives.append((iri, SKOS.altLabel, _en(alt)))
+        missions: list[tuple] = []
         for iri, label, earliest, latest in self.missions:
-            out.append(
-                f"{_rel(iri)} a sc:Mission ; skos:prefLabel {_lit(label)}@en ;"
-                f' sc:plannedLaunchEarliest "{earliest}"^^xsd:gYear ; sc:plannedLaunchLatest "{latest}"^^xsd:gYear .\n'
-            )
-        out.append("\n")
+            missions += [
+                (iri, RDF.type, SC.Mission),
+                (iri, SKOS.prefLabel, _en(label)),
+                (iri, SC.plannedLaunchEarliest, _date(str(earliest))),
+                (iri, SC.plannedLaunchLatest, _date(str(latest))),
+            ]
+        payloads: list[tuple] = []
         for iri, label, _mission, rover in sorted(self.payloads):
-            out.append(
-                f"{_rel(iri)} a sc:Payload{' , sc:Rover' if rover else ''} ; skos:prefLabel {_lit(label)}@en .\n"
-            )
-        return "".join(out)
+            payloads += [(iri, RDF.type, SC.Payload)] + ([(iri, RDF.type, SC.Rover)] if rover else [])
+            payloads.append((iri, SKOS.prefLabel, _en(label)))
+        return _reference("Synthetic initiatives, missions and payloads.", initiatives, missions, payloads)
+
+
+def _reference(comment: str, *groups: list[tuple]) -> str:
+    """A reference file: prefixes, a comment line, then each group of triples after a blank line."""
+    lines = [_PREFIXES, f"# {comment}"]
+    for triples in groups:
+        lines += ["", *turtle.block(triples)]
+    return "\n".join(lines) + "\n"
 
 
 def write_corpus(

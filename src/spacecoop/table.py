@@ -32,7 +32,6 @@ byte-identical files.
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
 import os
@@ -47,13 +46,15 @@ from urllib.parse import urlsplit
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
+from . import turtle
 from .errors import SpacecoopError
+from .fact_csv import COLUMNS, RowError, TableError, control_errors, field_count_error, read_csv
+from .iri import is_http_url, is_iri
 from .namespaces import (
     ID,
     ORG,
     SC,
     SCHEMA,
-    VOCAB,
     agreement_iri,
     agreement_kind,
     concept,
@@ -61,25 +62,6 @@ from .namespaces import (
     relationship_iri,
     slugify,
 )
-
-COLUMNS = (
-    "fact_id",
-    "subject",
-    "subject_kind",
-    "relation",
-    "object",
-    "object_kind",
-    "date",
-    "date_precision",
-    "status",
-    "certainty",
-    "detail",
-    "source_url",
-    "source_publisher",
-    "source_date",
-    "note",
-)
-"""The table's columns, in order (``../shared/reference/README.md``)."""
 
 ENTITIES_FILE = "reference/table-entities.ttl"
 """Where new entities go, relative to the output folder (``graph/``)."""
@@ -173,37 +155,8 @@ RELATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 _FACT_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _URL_IN_TEXT = re.compile(r"https?://[^\s)\"<>]+")
-_IRI_BAD = re.compile(r"[\s<>\"{}|\\^`]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 controls and DEL, but tab and line feed
 _PRECISION_OF_LENGTH = {4: "year", 7: "month", 10: "day"}
 _DATATYPE = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
-
-
-# --------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class RowError:
-    """One problem in one row of the table."""
-
-    row: int
-    field: str
-    message: str
-    path: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.row}: {self.field}: {self.message}"
-
-
-class TableError(SpacecoopError):
-    """The table has bad rows; nothing was written. ``errors`` lists every one of them."""
-
-    def __init__(self, errors: Iterable[RowError]) -> None:
-        self.errors = tuple(sorted(errors))
-        lines = [str(e) for e in self.errors]
-        super().__init__("\n".join(lines) + f"\n{len(lines)} bad row(s); nothing was written", exit_code=2)
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,60 +211,27 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
     >>> len(rows), rows[0].fact_id, rows[0].subject
     (2, 'ok-one', 'Thailand')
     """
-    from .load import read_input
-
-    p = str(path)
-    raw = read_input(path)  # a regular file of at most MAX_INPUT_BYTES: not a FIFO, not /dev/zero
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+    data = read_csv(path)
+    p = data.path
+    if tuple(h.strip() for h in data.header) != COLUMNS:
         raise TableError(
-            [RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})", p)]
-        ) from exc
-    lines = text.splitlines(keepends=True)
-    reader = csv.reader(lines, strict=True)
-    errors: list[RowError] = []
-    rows: list[Row] = []
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise TableError([RowError(1, "header", "the file is empty", p)])
-        if tuple(h.strip() for h in header) != COLUMNS:
-            raise TableError(
-                [
-                    RowError(
-                        1, "header", f"expected the columns {','.join(COLUMNS)}; found {','.join(header)}", p
-                    )
-                ]
-            )
-        start = reader.line_num + 1
-        for fields in reader:
-            line = start
-            start = reader.line_num + 1
-            if len(fields) != len(COLUMNS):
-                errors.append(
-                    RowError(line, "row", f"expected {len(COLUMNS)} fields, found {len(fields)}", p)
+            [
+                RowError(
+                    1, "header", f"expected the columns {','.join(COLUMNS)}; found {','.join(data.header)}", p
                 )
-                continue
-            bad = [
-                (name, m)
-                for name, value in zip(COLUMNS, fields)
-                if (m := _CONTROL.search(value.replace("\r\n", "\n")))
             ]
-            for name, m in bad:
-                errors.append(
-                    RowError(
-                        line,
-                        name,
-                        f"holds the control character U+{ord(m.group()):04X} at "
-                        f"character {m.start() + 1}; only a tab and LF or CRLF line breaks are allowed",
-                        p,
-                    )
-                )
-            if not bad:
-                rows.append(Row(line, *(f.strip() for f in fields)))
-    except csv.Error as exc:
-        errors.append(RowError(reader.line_num or 1, "row", f"not valid CSV: {exc}", p))
+        )
+    errors = list(data.errors)
+    rows: list[Row] = []
+    for line, fields in data.rows:
+        count = field_count_error(line, fields, len(COLUMNS), p)
+        if count is not None:
+            errors.append(count)
+            continue
+        bad = control_errors(line, zip(COLUMNS, fields), p)
+        errors += bad
+        if not bad:
+            rows.append(Row(line, *(f.strip() for f in fields)))
     if not rows and not errors:
         # Importing no rows would remove every source the previous import wrote.
         raise TableError(
@@ -417,8 +337,7 @@ def check_rows(rows: Iterable[Row], path: str = "") -> list[RowError]:
         if not r.source_url:
             err(r, "source_url", "missing: every fact needs the page it was read from")
         else:
-            parts = urlsplit(r.source_url)
-            if parts.scheme not in ("http", "https") or not parts.netloc or _IRI_BAD.search(r.source_url):
+            if not is_http_url(r.source_url):
                 err(r, "source_url", f"{r.source_url!r} is not an http(s) URL")
             elif r.source_url in by_url:
                 first = by_url[r.source_url]
@@ -1101,93 +1020,14 @@ def _urls_in(text: str) -> list[str]:
     out = []
     for url in _URL_IN_TEXT.findall(text):
         url = url.rstrip(".,;:")
-        if not _IRI_BAD.search(url) and url not in out:
+        if is_iri(url) and url not in out:
             out.append(url)
     return out
 
 
 # --------------------------------------------------------------------------------------------
-# Writing Turtle / TriG by hand: readable, grouped by fact, byte-stable
+# Writing the files: readable, grouped by fact, byte-stable (spacecoop.turtle)
 # --------------------------------------------------------------------------------------------
-
-_PREFIXES = (
-    ("sc", str(SC)),
-    ("org", str(ORG)),
-    ("prov", str(PROV)),
-    ("schema", str(SCHEMA)),
-    ("skos", str(SKOS)),
-    ("rdfs", str(RDFS)),
-    ("xsd", str(XSD)),
-    ("dcterms", str(DCTERMS)),
-    ("kind", f"{VOCAB}org-kind/"),
-    ("certainty", f"{VOCAB}certainty/"),
-    ("status", f"{VOCAB}status/"),
-    ("level", f"{VOCAB}level/"),
-    ("precision", f"{VOCAB}date-precision/"),
-    ("agreement-kind", f"{VOCAB}agreement-kind/"),
-)
-_SHEET_PREFIXES = (("role", f"{VOCAB}role/"),)
-"""Prefixes only fact sheets use: declared in their files alone, so table files stay as they were."""
-_LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-
-
-def _header(sheet: bool = False) -> str:
-    lines = [f"@base <{ID}> ."]
-    lines += [f"@prefix {p + ':':<10} <{ns}> ." for p, ns in _PREFIXES + (_SHEET_PREFIXES if sheet else ())]
-    return "\n".join(lines) + "\n"
-
-
-def _term(t) -> str:
-    if isinstance(t, URIRef):
-        s = str(t)
-        if s.startswith(str(ID)):
-            return f"<{s[len(str(ID)) :]}>"
-        if t == RDF.type:
-            return "a"
-        for prefix, ns in sorted(_PREFIXES + _SHEET_PREFIXES, key=lambda x: -len(x[1])):
-            if s.startswith(ns) and _LOCAL.match(s[len(ns) :]):
-                return f"{prefix}:{s[len(ns) :]}"
-        return f"<{s}>"
-    if isinstance(t, Literal):
-        if t.datatype == XSD.boolean:
-            return "true" if t.value else "false"
-        body = Literal(str(t)).n3()
-        if t.language:
-            return f"{body}@{t.language}"
-        if t.datatype:
-            return f"{body}^^{_term(URIRef(t.datatype))}"
-        return body
-    raise TypeError(f"cannot write {t!r}")
-
-
-def _block(triples: list[tuple], indent: str) -> list[str]:
-    """Write triples subject by subject, in first-seen order, without repeating a triple."""
-    order: list = []
-    props: dict = {}
-    seen = set()
-    for s, p, o in triples:
-        if (s, p, o) in seen:
-            continue
-        seen.add((s, p, o))
-        if s not in props:
-            order.append(s)
-            props[s] = {}
-        props[s].setdefault(p, []).append(o)
-    out = []
-    for s in order:
-        preds = props[s]
-        parts = []
-        for p, objs in preds.items():
-            parts.append(f"{_term(p)} {' , '.join(_term(o) for o in objs)}")
-        if len(parts) <= 3 and sum(len(x) for x in parts) < 60:
-            out.append(f"{indent}{_term(s)} {' ; '.join(parts)} .")
-        else:
-            out.append(f"{indent}{_term(s)} {parts[0]} ;")
-            for part in parts[1:-1]:
-                out.append(f"{indent}    {part} ;")
-            out.append(f"{indent}    {parts[-1]} .")
-    return out
-
 
 _RELATIONSHIP_CLASSES = (
     SC.Participation,
@@ -1223,12 +1063,12 @@ def _write_source(
     lines = [
         *intro,
         "",
-        _header(sheet=sheet),
+        turtle.header(turtle.PREFIXES + (turtle.ROLE_PREFIX if sheet else ())),
         "# Default graph: what is known about the source.",
-        *_block(src.about, ""),
+        *turtle.block(src.about),
         "",
         "# Named graph: what the source asserts, one block per row of the table (fact_id).",
-        f"{_term(src.iri)} {{",
+        f"{turtle.term(src.iri)} {{",
     ]
     # A relationship is declared once per graph, where it first appears.
     declared: set = set()
@@ -1238,7 +1078,7 @@ def _write_source(
         if i:
             lines.append("")
         lines.append(f"    # {st.comment}")
-        lines += _block(triples, "    ")
+        lines += turtle.block(triples, "    ")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -1251,10 +1091,10 @@ def _write_entities(index: EntityIndex, compilation: URIRef, table_name: str, n_
         "# only where the name states it (else sc:countryNotStated true). ISO codes are added at load time.",
         "# Curate an entity by moving it into another reference file; the importer then matches it.",
         "",
-        _header(),
+        turtle.header(),
         "# The compiled table that the imported claims were restated from (sc:compiledIn).",
     ]
-    lines += _block(
+    lines += turtle.block(
         [
             (compilation, RDF.type, SC.Compilation),
             (
@@ -1272,8 +1112,7 @@ def _write_entities(index: EntityIndex, compilation: URIRef, table_name: str, n_
                     lang="en",
                 ),
             ),
-        ],
-        "",
+        ]
     )
     groups = [
         (SC.Country, "Countries"),
@@ -1297,7 +1136,7 @@ def _write_entities(index: EntityIndex, compilation: URIRef, table_name: str, n_
                     t.append((e.iri, SC.basedIn, e.based_in))
                 elif e.kind != "international-organization":
                     t.append((e.iri, SC.countryNotStated, Literal(True)))
-            lines += _block(t, "")
+            lines += turtle.block(t)
     return "\n".join(lines) + "\n"
 
 
