@@ -9,9 +9,9 @@ import json
 import networkx as nx
 import pytest
 
-from spacecoop.errors import SpacecoopError, UsageError
-from spacecoop.export import FORMATS, export_graph, read_csv_graph
-from spacecoop.project import to_networkx
+from spacecoop.core.errors import SpacecoopError, UsageError
+from spacecoop.views.export import FORMATS, export_graph, read_csv_graph
+from spacecoop.views.projection import to_networkx
 
 
 @pytest.fixture(scope="module", params=["countries", "actors", "full"])
@@ -147,7 +147,7 @@ def test_cytoscape_json_has_elements_with_ids_and_measures(graph, tmp_path):
 
 
 def test_measures_agree_with_the_analytics(graph, tmp_path):
-    from spacecoop.analytics import centrality
+    from spacecoop.views.analytics import centrality
 
     [path] = export_graph(graph, tmp_path / "g.graphml")
     H = nx.read_graphml(path, force_multigraph=graph.is_multigraph())

@@ -14,10 +14,10 @@ import pytest
 from rdflib import OWL, RDF, Dataset, Graph
 from rdflib.compare import isomorphic
 
-from spacecoop.build import serialize_all
-from spacecoop.errors import SpacecoopError
-from spacecoop.export import CONTEXT_FILE, dataset_jsonld, jsonld_context, make_jsonld_context
-from spacecoop.namespaces import NS, PREFIXES
+from spacecoop.publish.build import serialize_all
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.views.export import CONTEXT_FILE, dataset_jsonld, jsonld_context, make_jsonld_context
+from spacecoop.core.namespaces import NS, PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
 JS = Path(__file__).resolve().parent / "js"
@@ -53,7 +53,7 @@ def test_context_file_is_made_from_the_ontology():
     made = make_jsonld_context(Graph().parse(ROOT / "ontology" / "spacecoop.ttl"))
     assert shipped == made, (
         "ontology/context.jsonld is stale: run "
-        "python -c 'from spacecoop.export import write_jsonld_context; write_jsonld_context()'"
+        "python -c 'from spacecoop.views.export import write_jsonld_context; write_jsonld_context()'"
     )
 
 

@@ -19,8 +19,8 @@ import networkx as nx
 import pytest
 from _article_only import copy_article_project
 
-from spacecoop.export import GEXF_NS, GEXF_VIZ_NS, export_graph
-from spacecoop.project import to_networkx
+from spacecoop.views.export import GEXF_NS, GEXF_VIZ_NS, export_graph
+from spacecoop.views.projection import to_networkx
 
 pytestmark = [pytest.mark.tools, pytest.mark.slow]
 
@@ -41,7 +41,7 @@ def live_views(loaded):
 @pytest.fixture(scope="module")
 def article_countries_view(tmp_path_factory):
     """The countries view of the project that holds the Chang'e-8 article's source only."""
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     root = copy_article_project(ROOT, tmp_path_factory.mktemp("article-export") / "project")
     return to_networkx(load_dataset(root), "countries")
@@ -192,7 +192,7 @@ def test_gexf_is_valid_against_the_gexf_1_3_schemas(view, live_views, tmp_path):
 def test_gexf_draws_as_the_page_and_keeps_graph_attributes(live_views, tmp_path):
     """Colour, size and position of every node are the page's (y turned upwards, as Gephi draws);
     every edge has a colour and a thickness; the graph's own attributes are in meta/description."""
-    from spacecoop.render import page_data
+    from spacecoop.pages.graph_page import page_data
 
     G = live_views["countries"]
     [path] = export_graph(G, tmp_path / "c.gexf")
@@ -226,7 +226,7 @@ def test_gexf_timeline_replays_the_growth_of_the_blocs(loaded, live_views, tmp_p
     """Membership edges appear on Gephi's timeline on the day their bloc's members joined: counted by
     bloc and year, they are the joins the ``bloc-timeline`` query counts; an undated membership has
     no spell; a node's spell (when it has one) starts no later than any of its edges'."""
-    from spacecoop.query import run_named
+    from spacecoop.sparql.query import run_named
 
     G = live_views["countries"]
     [path] = export_graph(G, tmp_path / "c.gexf")

@@ -1,4 +1,4 @@
-"""spacecoop.notebook: tables, quotes, the inline graph, the static plot and the output folder."""
+"""spacecoop.pages.notebook: tables, quotes, the inline graph, the static plot and the output folder."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import networkx as nx
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-import spacecoop.notebook as nbmod
-from spacecoop.analytics import brokers, communities
-from spacecoop.errors import UsageError
-from spacecoop.notebook import (
+import spacecoop.pages.notebook as nbmod
+from spacecoop.views.analytics import brokers, communities
+from spacecoop.core.errors import UsageError
+from spacecoop.pages.notebook import (
     InlineGraph,
     Quotes,
     Table,
@@ -32,8 +32,8 @@ from spacecoop.notebook import (
     show_quotes,
     show_table,
 )
-from spacecoop.query import run_named
-from spacecoop.render import CONTRADICTED_COLOUR, KIND_STYLE, page_html
+from spacecoop.sparql.query import run_named
+from spacecoop.pages.graph_page import CONTRADICTED_COLOUR, KIND_STYLE, page_html
 from spacecoop.store import QueryResult
 
 CHROMIUM = "/usr/bin/chromium"
@@ -544,7 +544,7 @@ def test_saved_notebook_opened_untrusted_shows_the_static_graph(tmp_path):
 
     code = (
         "import networkx as nx\n"
-        "from spacecoop.notebook import show_graph\n"
+        "from spacecoop.pages.notebook import show_graph\n"
         'G = nx.Graph(view=\'countries\', blocs=\'[{"id": "b", "label": "Lunar Bloc", "short": "LB"}]\')\n'
         "G.add_node('b', label='Lunar Bloc', kind='initiative')\n"
         "for c in ('Atlantis', 'Borduria', 'Syldavia'):\n"
@@ -622,7 +622,7 @@ def test_plot_network_hides_co_membership_on_the_countries_view(full_countries):
 
 def test_plot_network_dashes_by_the_links_drawn(full_countries):
     """Turkey-China: a stated co-development beside a hedged co-membership; drawn alone, solid."""
-    from spacecoop.render import RELATION_COLOURS
+    from spacecoop.pages.graph_page import RELATION_COLOURS
 
     G = full_countries.edge_subgraph([("country:turkey", "country:china", "co-development")]).copy()
     G.graph.update(full_countries.graph)

@@ -19,9 +19,9 @@ import nbformat
 import networkx as nx
 import pytest
 
-from spacecoop.analytics import brokers, centrality, components
-from spacecoop.project import to_networkx
-from spacecoop.query import run_named
+from spacecoop.views.analytics import brokers, centrality, components
+from spacecoop.views.projection import to_networkx
+from spacecoop.sparql.query import run_named
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
@@ -324,7 +324,7 @@ def test_01_saved_and_opened_untrusted_still_shows_the_graph(run, ds, tmp_path):
     from nbformat.sign import NotebookNotary
     from test_notebook import _members, _picture, _shows_colour, untrusted_view
 
-    from spacecoop.render import KIND_STYLE
+    from spacecoop.pages.graph_page import KIND_STYLE
 
     path = tmp_path / "01.ipynb"
     nbformat.write(run[0]["01-who-partners-with-whom"], path)

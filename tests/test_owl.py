@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 
-from spacecoop.namespaces import NS
+from spacecoop.core.namespaces import NS
 
 SC = Namespace(NS)
 SCHEMA = Namespace("https://schema.org/")

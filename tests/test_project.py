@@ -12,8 +12,8 @@ import pytest
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
 from rdflib import Dataset
 
-from spacecoop.errors import UsageError
-from spacecoop.project import VIEWS, bloc_list, least_certain, normalize_date, to_networkx
+from spacecoop.core.errors import UsageError
+from spacecoop.views.projection import VIEWS, bloc_list, least_certain, normalize_date, to_networkx
 from spacecoop.store import open_store
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
@@ -230,7 +230,7 @@ def test_helpers():
     assert normalize_date(None) == ""
 
 
-@pytest.mark.parametrize("module", ["project", "analytics", "render", "export"])
+@pytest.mark.parametrize("module", ["views.projection", "views.analytics", "pages.graph_page", "views.export"])
 def test_public_names_are_sorted_and_exist(module):
     import importlib
 

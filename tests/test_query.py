@@ -19,9 +19,9 @@ import pytest
 # imported table (tests/_article_only.py), whose facts would add rows.
 from rdflib import Dataset, Literal, URIRef
 
-from spacecoop.errors import DataError, UsageError
-from spacecoop.namespaces import PREFIXES
-from spacecoop.query import (
+from spacecoop.core.errors import DataError, UsageError
+from spacecoop.core.namespaces import PREFIXES
+from spacecoop.sparql.query import (
     get_query,
     list_queries,
     parse_query_file,
@@ -30,7 +30,7 @@ from spacecoop.query import (
     run_named,
     run_query,
 )
-from spacecoop.results import plain
+from spacecoop.sparql.results import plain
 from spacecoop.store import MemoryStore, open_store
 
 DATA = Path(__file__).resolve().parent / "data" / "queries"
@@ -835,7 +835,7 @@ def test_validate_runs_the_new_checks(tmp_path, root):
     """End to end: a payload nothing carries or develops is reported by `spacecoop validate`."""
     import shutil
 
-    from spacecoop.validate import validate
+    from spacecoop.checks.validate import validate
 
     for folder in ("ontology", "graph", "queries"):
         shutil.copytree(root / folder, tmp_path / folder)
@@ -859,7 +859,7 @@ def synth(tmp_path_factory, root):
     """The synthetic corpus of tests/data/queries/synth/ loaded with the project's ontology."""
     import shutil
 
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     where = tmp_path_factory.mktemp("synth")
     shutil.copytree(root / "ontology", where / "ontology")

@@ -13,9 +13,9 @@ import networkx as nx
 import pytest
 from rdflib import Dataset
 
-from spacecoop.errors import SpacecoopError
-from spacecoop.project import to_networkx
-from spacecoop.render import build_pages, layout_positions, page_data, page_html, write_html
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.views.projection import to_networkx
+from spacecoop.pages.graph_page import build_pages, layout_positions, page_data, page_html, write_html
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 

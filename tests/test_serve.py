@@ -30,7 +30,7 @@ import pytest
 from _servers import Server, _Canary, fetch, start_server, stop_server
 from rdflib import Graph, Namespace, URIRef
 
-from spacecoop.serve import QueryRefused, check_query, negotiate
+from spacecoop.endpoint.server import QueryRefused, check_query, negotiate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The expected answers below are read off the Chang'e-8 article: the servers serve the project
@@ -615,7 +615,7 @@ def test_engines_agree(server, memory_server):
 
 def test_worker_pool_survives_a_dead_worker(article_ds):
     """A worker that dies (killed, or out of memory) costs one 503; a fresh one takes its place."""
-    from spacecoop.serve import WorkerPool, worker_payload
+    from spacecoop.endpoint.server import WorkerPool, worker_payload
 
     pool = WorkerPool(
         "oxigraph", worker_payload("oxigraph", article_ds), size=1, root=ROOT, spare=0, standby=False
@@ -640,7 +640,7 @@ def test_worker_pool_survives_a_dead_worker(article_ds):
 def test_a_standby_worker_takes_a_dead_workers_place_at_once(article_ds):
     """With a standby loaded, the pool does not shrink while a replacement loads: the query after
     a worker died is answered at once, and a new standby is loaded in the background."""
-    from spacecoop.serve import WorkerPool, worker_payload
+    from spacecoop.endpoint.server import WorkerPool, worker_payload
 
     pool = WorkerPool("oxigraph", worker_payload("oxigraph", article_ds), size=1, root=ROOT, spare=0)
     pool.start()
@@ -740,7 +740,7 @@ def test_sparqlwrapper_sees_refusals(server):
 
 
 def test_queries_list(server, root):
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     status, headers, body = fetch("GET", f"{server.url}queries", headers={"Accept": "application/json"})
     assert status == 200 and headers["Content-Type"] == "application/json"
@@ -757,7 +757,7 @@ def test_queries_list(server, root):
 
 
 def test_named_query_results(server, root):
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     queries = list_queries(root)
     assert queries, "queries/ holds the named queries"
@@ -890,7 +890,7 @@ def test_page_assets_are_all_local(server):
 def test_page_in_chromium(server, root, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     named = list_queries(root)
     shot = tmp_path / "page.png"
@@ -944,7 +944,7 @@ def test_page_in_chromium(server, root, tmp_path):
 
 @pytest.mark.slow
 def test_load_20_clients_x_100_queries(server, root, capsys):
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     sparql = [
         CHEAP,
@@ -1062,8 +1062,7 @@ def test_serve_help_lists_options():
 
 
 def test_public_names():
-    from spacecoop import serve
-
+    from spacecoop.endpoint import server as serve
     assert serve.__all__ == sorted(serve.__all__)
     assert all(hasattr(serve, name) for name in serve.__all__)
 

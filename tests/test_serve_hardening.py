@@ -278,8 +278,8 @@ def test_keep_alive_round_trips_are_fast(oxi_server):
 
 
 def test_xml_writer_refuses_what_xml_cannot_carry():
-    from spacecoop.errors import UsageError
-    from spacecoop.results import serialize_result
+    from spacecoop.core.errors import UsageError
+    from spacecoop.sparql.results import serialize_result
     from spacecoop.store import QueryResult
 
     for bad in ("a\x01b", "\x00", "x\x1f", "\ufffe", "\ud800"):
@@ -293,7 +293,7 @@ def test_xml_writer_refuses_what_xml_cannot_carry():
 
 
 def test_xml_writer_keeps_every_character_xml_can_carry():
-    from spacecoop.results import serialize_result
+    from spacecoop.sparql.results import serialize_result
     from spacecoop.store import QueryResult
 
     values = ["tab\there", "cr\rlf\r\nend", "<&>\"'", "é€😀", "\ue000\ufffd", "]]>"]

@@ -19,10 +19,10 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from spacecoop.cli import Context, main
-from spacecoop.errors import SpacecoopError, UsageError
-from spacecoop.load import ONTOLOGY_GRAPH
-from spacecoop.query import list_queries, run_query
+from spacecoop.cli.app import Context, main
+from spacecoop.core.errors import SpacecoopError, UsageError
+from spacecoop.core.load import ONTOLOGY_GRAPH
+from spacecoop.sparql.query import list_queries, run_query
 from spacecoop.store import (
     MemoryStore,
     OxigraphStore,
@@ -490,8 +490,8 @@ def test_relationship_without_claim_check_still_fires_on_every_backend(full_ds, 
     # claim and one whose only claim has no quote.
     from rdflib import RDF
 
-    from spacecoop.namespaces import SC
-    from spacecoop.query import get_query
+    from spacecoop.core.namespaces import SC
+    from spacecoop.sparql.query import get_query
 
     broken = Dataset(default_union=True)
     for q in full_ds.quads((None, None, None, None)):
@@ -561,8 +561,8 @@ def test_labels_resolve_alike_on_every_backend(stores, label, curie):
     """A label parameter is matched by a FILTER on the bound value: every backend must bind it
     before the filter runs (rdflib initBindings, pyoxigraph substitutions, a VALUES block that
     opens the WHERE group for a remote store), or the label matches nothing."""
-    from spacecoop.namespaces import curie as to_curie
-    from spacecoop.query import resolve_param, run_named
+    from spacecoop.core.namespaces import curie as to_curie
+    from spacecoop.sparql.query import resolve_param, run_named
 
     for name, store in stores.items():
         assert to_curie(str(resolve_param(store, label))) == curie, name

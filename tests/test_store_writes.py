@@ -28,9 +28,9 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from test_store import ROOT, expected_sizes, free_port, named_graph_sizes, oxigraph_server
 
-from spacecoop.cli import main
-from spacecoop.errors import SpacecoopError, UsageError
-from spacecoop.load import ONTOLOGY_GRAPH
+from spacecoop.cli.app import main
+from spacecoop.core.errors import SpacecoopError, UsageError
+from spacecoop.core.load import ONTOLOGY_GRAPH
 from spacecoop.store import (
     MANIFEST_GRAPH,
     UNION_GRAPH,
@@ -353,7 +353,7 @@ def test_an_oxigraph_reload_that_fails_keeps_the_previous_store(full_ds, tmp_pat
 SLOW_LOAD = """
 import sys, time
 from rdflib import Dataset
-from spacecoop.load import load_dataset
+from spacecoop.core.load import load_dataset
 from spacecoop.store import OxigraphStore
 
 class Slow(Dataset):

@@ -15,12 +15,12 @@ import pytest
 from rdflib import RDF, SKOS, XSD, Literal, URIRef
 from rdflib.namespace import PROV
 
-from spacecoop.cli import main
-from spacecoop.errors import SpacecoopError
-from spacecoop.namespaces import ID, SC, concept, entity_iri, relationship_iri
-from spacecoop.query import list_queries, run_query
+from spacecoop.cli.app import main
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.core.namespaces import ID, SC, concept, entity_iri, relationship_iri
+from spacecoop.sparql.query import list_queries, run_query
 from spacecoop.store import open_store
-from spacecoop.table import (
+from spacecoop.importers.table import (
     COLUMNS,
     TableError,
     build_table,
@@ -62,7 +62,7 @@ def table_ds(tmp_path_factory, root):
     numbers below are the table's, and adding a source must not change them."""
     from _article_only import copy_table_project
 
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     return load_dataset(copy_table_project(root, tmp_path_factory.mktemp("table") / "project"))
 
@@ -219,7 +219,7 @@ def test_a_table_that_is_not_a_regular_file_is_refused_at_once(kind, root, tmp_p
 
 
 def test_a_table_over_the_size_limit_is_refused_unread(root, tmp_path):
-    from spacecoop.load import MAX_INPUT_BYTES
+    from spacecoop.core.load import MAX_INPUT_BYTES
 
     path = tmp_path / "huge.csv"
     with open(path, "wb") as f:
@@ -691,7 +691,7 @@ def test_query_columns_match_their_header(name, root, stores):
 
 def test_the_views_get_bloc_dates_from_the_table(table_ds):
     # The country view's bloc layers and date filter read sc:date off participation claims.
-    from spacecoop.project import to_networkx
+    from spacecoop.views.projection import to_networkx
 
     G = to_networkx(table_ds, "countries")
     thailand = G.nodes["country:thailand"]

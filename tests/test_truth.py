@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 from rdflib import XSD, Literal, URIRef
 
-from spacecoop.analytics import brokers
-from spacecoop.namespaces import ID, curie
-from spacecoop.project import to_networkx
-from spacecoop.query import run_query
-from spacecoop.render import page_data
+from spacecoop.views.analytics import brokers
+from spacecoop.core.namespaces import ID, curie
+from spacecoop.views.projection import to_networkx
+from spacecoop.sparql.query import run_query
+from spacecoop.pages.graph_page import page_data
 from spacecoop.store import MemoryStore, open_store
 
 ILRS = "initiative:international-lunar-research-station"
@@ -119,7 +119,7 @@ def test_one_answer_on_the_full_graph(full_ds):
 
 
 def test_stats_network_brokers_use_the_same_membership(root, capsys):
-    from spacecoop.cli import main
+    from spacecoop.cli.app import main
 
     assert main(["--root", str(root), "stats", "--network"]) == 0
     out = capsys.readouterr().out
@@ -158,7 +158,7 @@ def test_oman_and_switzerland_are_tied_but_not_members(full_ds):
 def test_involvement_is_not_membership_in_the_ontology(full_ds):
     from rdflib import RDFS
 
-    from spacecoop.namespaces import ORG, SC
+    from spacecoop.core.namespaces import ORG, SC
 
     assert (SC.participatesIn, RDFS.subPropertyOf, ORG.memberOf) in full_ds
     assert not list(full_ds.objects(SC.involvedIn, RDFS.subPropertyOf))
@@ -226,7 +226,7 @@ def test_run_query_decides_the_form_by_parsing(article_ds):
     ask = run_query(article_ds, "ASK WHERE { ?s ?p ?o }")
     assert ask.kind == "ASK" and ask.boolean is True
     assert run_query(article_ds, "payload-partners").kind == "SELECT"  # a name stays a name
-    from spacecoop.errors import UsageError
+    from spacecoop.core.errors import UsageError
 
     with pytest.raises(UsageError, match="unknown query"):
         run_query(article_ds, "no-such-query")
@@ -236,8 +236,8 @@ def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
     # A 120-column terminal cut "participation" into "participa" and "tion" on two lines.
     import rich.console
 
-    from spacecoop.cli import main
-    from spacecoop.results import plain
+    from spacecoop.cli.app import main
+    from spacecoop.sparql.results import plain
 
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setattr(rich.console.Console, "is_terminal", property(lambda self: True))
@@ -246,7 +246,7 @@ def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
     import re
 
     out = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     result = run_query(load_dataset(article_root), "evidence", {"entity": URIRef(ID + "country/turkey")})
     words = {w for row in result.rows for t in row for w in plain(t).split()} | set(result.vars)
@@ -262,7 +262,7 @@ def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
 
 
 def _evidence(ds, entity):
-    from spacecoop.query import run_named
+    from spacecoop.sparql.query import run_named
 
     return run_named(ds, "evidence", entity=entity).dicts()
 
@@ -307,7 +307,7 @@ def test_evidence_on_the_article_graph(article_ds):
 
 
 def test_through_apsco_only_where_a_source_says_it(full_ds):
-    from spacecoop.query import run_named
+    from spacecoop.sparql.query import run_named
 
     rows = run_named(
         full_ds, "payload-countries-and-initiative", mission="Chang'e-7", initiative="ILRS"
@@ -357,7 +357,7 @@ ADDED_SOURCE = """
 def test_country_partners_join_across_sources(article_root, tmp_path):
     import shutil
 
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     root = tmp_path / "project"
     shutil.copytree(article_root, root)
@@ -380,7 +380,7 @@ ARTICLE_SOURCE = URIRef(ID + "source/spacenews-2025-04-25-change-8-payloads")
 
 
 def test_byline_years_are_marked_as_inferred(article_ds):
-    from spacecoop.namespaces import SC
+    from spacecoop.core.namespaces import SC
 
     carries = [
         c
@@ -416,7 +416,7 @@ def test_the_spacenews_attribution_says_what_it_rests_on(article_ds):
 
 
 def test_table_partners_are_organisation_level(full_ds):
-    from spacecoop.namespaces import SC, concept
+    from spacecoop.core.namespaces import SC, concept
 
     for fact in ("ilrs-partner-uae", "ilrs-partner-argentina", "ilrs-partner-brazil"):
         claim = next(full_ds.subjects(SC.factId, Literal(fact)))
@@ -463,7 +463,7 @@ _PAGE_ANSWER = """([ilrs, artemis]) => {
 def test_the_page_in_chromium_gives_the_same_answer(graph, article_ds, full_ds, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from spacecoop.render import write_html
+    from spacecoop.pages.graph_page import write_html
 
     d = article_ds if graph == "article" else full_ds
     expected = sorted(all_answers(d)["bloc-overlap"])

@@ -10,7 +10,7 @@ from rdflib import RDF, SKOS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from spacecoop import turtle
-from spacecoop.namespaces import ID, SC
+from spacecoop.core.namespaces import ID, SC
 
 # Every text of up to four of these characters: quotes at the end, runs of three, backslashes
 # before quotes, line breaks (long strings) and carriage returns.

@@ -13,10 +13,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 
-from spacecoop.build import DATA_LICENSE, describe_dataset, summarize
-from spacecoop.cli import main
-from spacecoop.errors import SpacecoopError
-from spacecoop.load import (
+from spacecoop.publish.build import DATA_LICENSE, describe_dataset, summarize
+from spacecoop.cli.app import main
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.core.load import (
     WORKSPACE_MARKER,
     Layout,
     find_root,
@@ -24,7 +24,7 @@ from spacecoop.load import (
     shipped_root,
     writable_root,
 )
-from spacecoop.workspace import init_workspace
+from spacecoop.core.workspace import init_workspace
 
 FIXTURE = Path(__file__).parent / "data" / "workspace"
 OWN_SOURCE = FIXTURE / "analyst-note-mongolia-ilrs.trig"
@@ -153,11 +153,11 @@ def test_add_outside_a_workspace_is_refused(nowhere, capsys):
 def test_writes_go_to_the_workspace(nowhere, tmp_path):
     ws = make_workspace(tmp_path / "ws")
     assert writable_root(ws) == ws.resolve()
-    from spacecoop.build import default_out_dir
+    from spacecoop.publish.build import default_out_dir
 
     assert default_out_dir(ws) == ws.resolve() / "dist"
     assert default_out_dir() == Path("dist")  # no workspace: the working directory, as before
-    from spacecoop.load import default_output
+    from spacecoop.core.load import default_output
 
     assert default_output(ws, "spacecoop-countries.html") == ws.resolve() / "spacecoop-countries.html"
     assert default_output(None, "spacecoop-countries.html") == Path("spacecoop-countries.html")

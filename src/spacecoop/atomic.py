@@ -2,7 +2,7 @@
 
 See Also
 --------
-spacecoop.build.publish : replaces a whole folder of outputs at once.
+spacecoop.publish.build.publish : replaces a whole folder of outputs at once.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The CSV side of fact tables and fact sheets: their columns, reading rows, writing sheets.
 
-``import-table`` (:mod:`spacecoop.table`), ``add`` (:mod:`spacecoop.sheet`), ``extract`` and
+``import-table`` (:mod:`spacecoop.importers.table`), ``add`` (:mod:`spacecoop.importers.sheet`), ``extract`` and
 ``review`` share this contract. Reading gives every data row with the number of the line it starts
 on (the header is row 1) and reports a problem as ``FILE:ROW: field: message``. Nothing here
 imports rdflib, so ``spacecoop extract`` stays quick to start.
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import SpacecoopError
+from spacecoop.core.errors import SpacecoopError
 
 COLUMNS = (
     "fact_id",
@@ -106,7 +106,7 @@ class CsvRows:
 def read_csv(path: str | os.PathLike, *, refuse_nul: bool = False) -> CsvRows:
     """Read a UTF-8 CSV file (RFC 4180, a BOM allowed) into its header and numbered rows.
 
-    The file must be a regular file of at most :data:`spacecoop.load.MAX_INPUT_BYTES`.
+    The file must be a regular file of at most :data:`spacecoop.core.load.MAX_INPUT_BYTES`.
 
     Raises
     ------
@@ -116,7 +116,7 @@ def read_csv(path: str | os.PathLike, *, refuse_nul: bool = False) -> CsvRows:
     SpacecoopError
         The file cannot be read.
     """
-    from .load import read_input
+    from spacecoop.core.load import read_input
 
     p = str(path)
     raw = read_input(path)  # a regular file of at most MAX_INPUT_BYTES: not a FIFO, not /dev/zero

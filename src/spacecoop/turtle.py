@@ -9,7 +9,7 @@ in no order of their own (``spacecoop build``).
 
 See Also
 --------
-spacecoop.results.term_turtle : one RDF term in the one-line syntax of SPARQL TSV results.
+spacecoop.sparql.results.term_turtle : one RDF term in the one-line syntax of SPARQL TSV results.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from functools import lru_cache
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
-from .namespaces import ID, ORG, SC, SCHEMA, VOCAB
+from spacecoop.core.namespaces import ID, ORG, SC, SCHEMA, VOCAB
 
 BASE = str(ID)
 """The ``@base`` of generated files: entity IRIs are written relative to it."""
