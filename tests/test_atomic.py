@@ -1,4 +1,4 @@
-"""The one atomic writer (spacecoop.atomic): all of the new file or all of the old."""
+"""The one atomic writer (spacecoop.core.atomic): all of the new file or all of the old."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from spacecoop.atomic import write_atomic
+from spacecoop.core.atomic import write_atomic
 
 
 def test_writes_text_as_utf8_and_bytes_as_they_are(tmp_path):

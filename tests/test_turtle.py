@@ -1,4 +1,4 @@
-"""The one Turtle/TriG writer (spacecoop.turtle): what it writes reads back as the same terms."""
+"""The one Turtle/TriG writer (spacecoop.core.turtle): what it writes reads back as the same terms."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from rdflib import RDF, SKOS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from spacecoop import turtle
+from spacecoop.core import turtle
 from spacecoop.core.namespaces import ID, SC
 
 # Every text of up to four of these characters: quotes at the end, runs of three, backslashes

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .atomic import write_atomic
+from spacecoop.core.atomic import write_atomic
 from spacecoop.core.errors import SpacecoopError
-from .fact_csv import SHEET_COLUMNS, write_sheet
+from spacecoop.importers.fact_csv import SHEET_COLUMNS, write_sheet
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as tests/test_namespaces.py keeps spacecoop.__all__
     "Article",

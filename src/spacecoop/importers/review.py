@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.importers.extract import article_from_text, locate_quote, project_gazetteer
-from .fact_csv import SHEET_COLUMNS, write_sheet
+from spacecoop.importers.fact_csv import SHEET_COLUMNS, write_sheet
 
 REVIEW_VALUES = ("pending", "accepted", "rejected", "")
 MAX_BODY = 8 * 1024 * 1024

@@ -30,7 +30,7 @@ from rdflib.namespace import DCTERMS
 from rdflib.namespace import ORG as _ORG
 
 from spacecoop.core.errors import SpacecoopError
-from .fact_csv import (
+from spacecoop.importers.fact_csv import (
     COLUMNS,
     EXTRA_COLUMNS,  # noqa: F401 - part of this module's contract (see the docstring)
     SHEET_COLUMNS,

@@ -36,7 +36,7 @@ from pathlib import Path
 from rdflib import RDF, SKOS, XSD, Literal, URIRef
 from rdflib.namespace import PROV
 
-from . import turtle
+from spacecoop.core import turtle
 from spacecoop.core.errors import UsageError
 from spacecoop.core.namespaces import ID, ORG, SC, SCHEMA, concept, entity_iri, relationship_iri
 

@@ -46,10 +46,10 @@ from urllib.parse import urlsplit
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
-from . import turtle
+from spacecoop.core import turtle
 from spacecoop.core.errors import SpacecoopError
-from .fact_csv import COLUMNS, RowError, TableError, control_errors, field_count_error, read_csv
-from .iri import is_http_url, is_iri
+from spacecoop.importers.fact_csv import COLUMNS, RowError, TableError, control_errors, field_count_error, read_csv
+from spacecoop.core.iri import is_http_url, is_iri
 from spacecoop.core.namespaces import (
     ID,
     ORG,
@@ -1026,7 +1026,7 @@ def _urls_in(text: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Writing the files: readable, grouped by fact, byte-stable (spacecoop.turtle)
+# Writing the files: readable, grouped by fact, byte-stable (spacecoop.core.turtle)
 # --------------------------------------------------------------------------------------------
 
 _RELATIONSHIP_CLASSES = (

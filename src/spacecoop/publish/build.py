@@ -34,8 +34,8 @@ from pathlib import Path
 
 from rdflib import RDF, BNode, Dataset, Graph, URIRef
 
-from . import turtle
-from .atomic import fsync_path
+from spacecoop.core import turtle
+from spacecoop.core.atomic import fsync_path
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.load import Loaded, find_root, load
 from spacecoop.core.namespaces import PREFIXES, SC, bind_prefixes, curie

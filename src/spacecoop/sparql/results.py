@@ -14,7 +14,7 @@ from rdflib import BNode, Literal, URIRef
 
 from spacecoop.core.errors import UsageError
 from spacecoop.store import QueryResult
-from .turtle import string
+from spacecoop.core.turtle import string
 
 TABULAR_FORMATS = {
     "json": "application/sparql-results+json",

@@ -2,7 +2,7 @@
 
 See Also
 --------
-spacecoop.turtle.iri : how an IRI is written in the project's files.
+spacecoop.core.turtle.iri : how an IRI is written in the project's files.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ imports rdflib, so ``spacecoop extract`` stays quick to start.
 
 See Also
 --------
-spacecoop.atomic.write_atomic : how sheets are written.
+spacecoop.core.atomic.write_atomic : how sheets are written.
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ def sheet_text(rows: Iterable[dict], columns: Sequence[str] = SHEET_COLUMNS) -> 
 
 
 def write_sheet(rows: Iterable[dict], out: str | os.PathLike, columns: Sequence[str] = SHEET_COLUMNS) -> Path:
-    """Write a sheet atomically (:func:`spacecoop.atomic.write_atomic`); return its path."""
-    from .atomic import write_atomic
+    """Write a sheet atomically (:func:`spacecoop.core.atomic.write_atomic`); return its path."""
+    from spacecoop.core.atomic import write_atomic
 
     return write_atomic(out, sheet_text(rows, columns))
