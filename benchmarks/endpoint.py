@@ -71,8 +71,8 @@ def measure(store_spec: str, text: str, repeat: int, budget: float) -> tuple[int
 
 def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
     """Print part 1; return, per engine, the named queries that finished within the budget."""
-    from spacecoop.sparql.query import list_queries
     from spacecoop.endpoint.server import check_query
+    from spacecoop.sparql.query import list_queries
 
     queries = [(q.name, q.text) for q in list_queries(ROOT)]
     queries.append(("(count of all quads)", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))

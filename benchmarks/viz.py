@@ -121,9 +121,9 @@ def _median(xs):
 def run(sizes, repeats, view):
     from playwright.sync_api import sync_playwright
 
-    from spacecoop.views.projection import to_networkx
     from spacecoop.pages.graph_page import layout_positions, page_html
     from spacecoop.store import open_store
+    from spacecoop.views.projection import to_networkx
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:

@@ -12,6 +12,7 @@ import pytest
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
 from rdflib import Dataset
 
+from spacecoop.core.errors import UsageError
 from spacecoop.views.analytics import (
     brokers,
     centrality,
@@ -21,7 +22,6 @@ from spacecoop.views.analytics import (
     print_network_report,
     simple_graph,
 )
-from spacecoop.core.errors import UsageError
 from spacecoop.views.projection import to_networkx
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"

@@ -13,9 +13,9 @@ from _article_only import copy_article_project
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from spacecoop.publish.build import OUTPUT_FILES, build, summarize
 from spacecoop.cli.app import main
 from spacecoop.core.errors import SpacecoopError
+from spacecoop.publish.build import OUTPUT_FILES, build, summarize
 
 
 def test_build_writes_every_format_and_each_parses_back(root, full_ds, tmp_path):

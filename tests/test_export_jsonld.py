@@ -14,10 +14,10 @@ import pytest
 from rdflib import OWL, RDF, Dataset, Graph
 from rdflib.compare import isomorphic
 
-from spacecoop.publish.build import serialize_all
 from spacecoop.core.errors import SpacecoopError
-from spacecoop.views.export import CONTEXT_FILE, dataset_jsonld, jsonld_context, make_jsonld_context
 from spacecoop.core.namespaces import NS, PREFIXES
+from spacecoop.publish.build import serialize_all
+from spacecoop.views.export import CONTEXT_FILE, dataset_jsonld, jsonld_context, make_jsonld_context
 
 ROOT = Path(__file__).resolve().parents[1]
 JS = Path(__file__).resolve().parent / "js"

@@ -18,7 +18,9 @@ from _article_only import copy_article_project
 from rdflib import BNode, Literal, URIRef
 
 from spacecoop.core.errors import DataError
-from spacecoop.core.load import MAX_INPUT_BYTES, MAX_TERM_BYTES, TermCheck, load_dataset, read_input
+from spacecoop.core.inputs import MAX_INPUT_BYTES, read_input
+from spacecoop.core.load import load_dataset
+from spacecoop.core.terms import MAX_TERM_BYTES, TermCheck
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -130,7 +132,7 @@ def test_a_data_file_over_the_limit_is_refused(article_root, tmp_path, capsys):
     assert main(["--root", str(project), "validate"]) == 2
     assert capsys.readouterr().err == (
         f"error: {big}: larger than the 64 MiB limit for a data file "
-        "(67,108,865 bytes; spacecoop.core.load.MAX_INPUT_BYTES)\n"
+        "(67,108,865 bytes; spacecoop.core.inputs.MAX_INPUT_BYTES)\n"
     )
     with pytest.raises(DataError):
         load_dataset(project)

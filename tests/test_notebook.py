@@ -13,8 +13,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 import spacecoop.pages.notebook as nbmod
-from spacecoop.views.analytics import brokers, communities
 from spacecoop.core.errors import UsageError
+from spacecoop.pages.graph_page import CONTRADICTED_COLOUR, KIND_STYLE, page_html
 from spacecoop.pages.notebook import (
     InlineGraph,
     Quotes,
@@ -33,8 +33,8 @@ from spacecoop.pages.notebook import (
     show_table,
 )
 from spacecoop.sparql.query import run_named
-from spacecoop.pages.graph_page import CONTRADICTED_COLOUR, KIND_STYLE, page_html
 from spacecoop.store import QueryResult
+from spacecoop.views.analytics import brokers, communities
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

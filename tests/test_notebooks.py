@@ -19,9 +19,9 @@ import nbformat
 import networkx as nx
 import pytest
 
+from spacecoop.sparql.query import run_named
 from spacecoop.views.analytics import brokers, centrality, components
 from spacecoop.views.projection import to_networkx
-from spacecoop.sparql.query import run_named
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 

@@ -13,8 +13,8 @@ import pytest
 from rdflib import Dataset
 
 from spacecoop.core.errors import UsageError
-from spacecoop.views.projection import VIEWS, bloc_list, least_certain, normalize_date, to_networkx
 from spacecoop.store import open_store
+from spacecoop.views.projection import VIEWS, bloc_list, least_certain, normalize_date, to_networkx
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 ILRS = "initiative:international-lunar-research-station"
@@ -230,7 +230,9 @@ def test_helpers():
     assert normalize_date(None) == ""
 
 
-@pytest.mark.parametrize("module", ["views.projection", "views.analytics", "pages.graph_page", "views.export"])
+@pytest.mark.parametrize(
+    "module", ["views.projection", "views.analytics", "pages.graph_page", "views.export"]
+)
 def test_public_names_are_sorted_and_exist(module):
     import importlib
 

@@ -14,8 +14,8 @@ import pytest
 from rdflib import Dataset
 
 from spacecoop.core.errors import SpacecoopError
-from spacecoop.views.projection import to_networkx
 from spacecoop.pages.graph_page import build_pages, layout_positions, page_data, page_html, write_html
+from spacecoop.views.projection import to_networkx
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 

@@ -14,8 +14,8 @@ import pytest
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
 from rdflib import Dataset
 
-from spacecoop.views.projection import to_networkx
 from spacecoop.pages.graph_page import write_html
+from spacecoop.views.projection import to_networkx
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, URIRef
 
+from spacecoop.checks.validate import validate
 from spacecoop.cli.app import main
 from spacecoop.importers.sheet import SHEET_COLUMNS
-from spacecoop.checks.validate import validate
 
 DATA = Path(__file__).parent / "data" / "sheets"
 SHEET = DATA / "spacenews-2023-09-south-africa-ilrs.csv"

@@ -21,7 +21,7 @@ from rdflib.compare import isomorphic
 
 from spacecoop.cli.app import Context, main
 from spacecoop.core.errors import SpacecoopError, UsageError
-from spacecoop.core.load import ONTOLOGY_GRAPH
+from spacecoop.core.namespaces import ONTOLOGY_GRAPH
 from spacecoop.sparql.query import list_queries, run_query
 from spacecoop.store import (
     MemoryStore,

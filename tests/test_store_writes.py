@@ -30,7 +30,7 @@ from test_store import ROOT, expected_sizes, free_port, named_graph_sizes, oxigr
 
 from spacecoop.cli.app import main
 from spacecoop.core.errors import SpacecoopError, UsageError
-from spacecoop.core.load import ONTOLOGY_GRAPH
+from spacecoop.core.namespaces import ONTOLOGY_GRAPH
 from spacecoop.store import (
     MANIFEST_GRAPH,
     UNION_GRAPH,

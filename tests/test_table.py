@@ -18,8 +18,6 @@ from rdflib.namespace import PROV
 from spacecoop.cli.app import main
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.namespaces import ID, SC, concept, entity_iri, relationship_iri
-from spacecoop.sparql.query import list_queries, run_query
-from spacecoop.store import open_store
 from spacecoop.importers.table import (
     COLUMNS,
     TableError,
@@ -30,6 +28,8 @@ from spacecoop.importers.table import (
     read_table,
     source_slug,
 )
+from spacecoop.sparql.query import list_queries, run_query
+from spacecoop.store import open_store
 
 DATA = Path(__file__).resolve().parent / "data" / "table"
 ILRS = entity_iri("initiative", "International Lunar Research Station")
@@ -219,7 +219,7 @@ def test_a_table_that_is_not_a_regular_file_is_refused_at_once(kind, root, tmp_p
 
 
 def test_a_table_over_the_size_limit_is_refused_unread(root, tmp_path):
-    from spacecoop.core.load import MAX_INPUT_BYTES
+    from spacecoop.core.inputs import MAX_INPUT_BYTES
 
     path = tmp_path / "huge.csv"
     with open(path, "wb") as f:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import pytest
 from rdflib import XSD, Literal, URIRef
 
-from spacecoop.views.analytics import brokers
 from spacecoop.core.namespaces import ID, curie
-from spacecoop.views.projection import to_networkx
-from spacecoop.sparql.query import run_query
 from spacecoop.pages.graph_page import page_data
+from spacecoop.sparql.query import run_query
 from spacecoop.store import MemoryStore, open_store
+from spacecoop.views.analytics import brokers
+from spacecoop.views.projection import to_networkx
 
 ILRS = "initiative:international-lunar-research-station"
 ARTEMIS = "initiative:artemis-accords"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from _article_only import copy_article_project
 
+from spacecoop.checks.validate import validate
 from spacecoop.cli.app import main
 from spacecoop.core.errors import DataError
-from spacecoop.checks.validate import validate
 
 DATA = Path(__file__).parent / "data"
 INVALID = sorted((DATA / "invalid").glob("*.trig"))
@@ -198,8 +198,8 @@ def test_the_rdf_term_fixtures_are_found():
 
 def refusals(ds) -> list[str]:
     """What the consumers of a loaded dataset say about it: build's writers, viz's page, Oxigraph."""
-    from spacecoop.publish.build import serialize_all
     from spacecoop.pages.graph_page import build_pages
+    from spacecoop.publish.build import serialize_all
     from spacecoop.store import open_store
 
     out = []
@@ -325,9 +325,9 @@ def test_every_term_the_check_accepts_builds_reads_back_draws_and_serves(term):
     from rdflib import RDF, SKOS, Dataset, Literal, URIRef
     from rdflib.compare import isomorphic
 
-    from spacecoop.publish.build import serialize_all
-    from spacecoop.core.load import TermCheck
     from spacecoop.core.namespaces import SC
+    from spacecoop.core.terms import TermCheck
+    from spacecoop.publish.build import serialize_all
 
     logging.getLogger("rdflib").setLevel(logging.CRITICAL)
     ds = Dataset(default_union=True)

@@ -13,18 +13,12 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 
-from spacecoop.publish.build import DATA_LICENSE, describe_dataset, summarize
 from spacecoop.cli.app import main
 from spacecoop.core.errors import SpacecoopError
-from spacecoop.core.load import (
-    WORKSPACE_MARKER,
-    Layout,
-    find_root,
-    load,
-    shipped_root,
-    writable_root,
-)
+from spacecoop.core.layout import WORKSPACE_MARKER, Layout, find_root, shipped_root, writable_root
+from spacecoop.core.load import load
 from spacecoop.core.workspace import init_workspace
+from spacecoop.publish.build import DATA_LICENSE, describe_dataset, summarize
 
 FIXTURE = Path(__file__).parent / "data" / "workspace"
 OWN_SOURCE = FIXTURE / "analyst-note-mongolia-ilrs.trig"
@@ -157,7 +151,7 @@ def test_writes_go_to_the_workspace(nowhere, tmp_path):
 
     assert default_out_dir(ws) == ws.resolve() / "dist"
     assert default_out_dir() == Path("dist")  # no workspace: the working directory, as before
-    from spacecoop.core.load import default_output
+    from spacecoop.core.layout import default_output
 
     assert default_output(ws, "spacecoop-countries.html") == ws.resolve() / "spacecoop-countries.html"
     assert default_output(None, "spacecoop-countries.html") == Path("spacecoop-countries.html")

@@ -13,7 +13,7 @@ mention the node:
   the writers of ``build`` can write, in a place RDF allows it (rdflib reads ``<http://a b>``, a
   lone surrogate ``\\uD800``, a literal over 16 MiB and a literal or blank node as predicate,
   which ``serve``, ``load`` or ``build`` then refuse); reported with the file that holds the term
-  (see :class:`spacecoop.core.load.TermCheck`).
+  (see :class:`spacecoop.core.terms.TermCheck`).
 
 * ``entities`` (:func:`check_entities`): two entities of one kind sharing an ISO 3166 code, or
   one's label being the other's label or alternative label once normalised (``org/cnsa`` beside
@@ -29,7 +29,7 @@ source that quotes nothing (a compiled table's page), and, named apart, a quoted
 stored text (``sc:localCopy``), whose quotes can never be checked.
 
 So whatever ``validate`` passes, ``build``, ``viz`` and ``serve`` accept. Files that are not
-regular files (a FIFO, a device) or are larger than :data:`spacecoop.core.load.MAX_INPUT_BYTES` are
+regular files (a FIFO, a device) or are larger than :data:`spacecoop.core.inputs.MAX_INPUT_BYTES` are
 refused before any check runs (:class:`~spacecoop.core.errors.DataError`, exit 2).
 """
 
@@ -37,10 +37,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from collections.abc import Iterable
 from typing import cast
 
 from rdflib import RDF, Dataset, Graph, URIRef
@@ -48,8 +47,11 @@ from rdflib.namespace import SH
 from rdflib.term import Identifier, Node
 
 from spacecoop.core.errors import SpacecoopError
-from spacecoop.core.load import ONTOLOGY_GRAPH, Layout, Loaded, find_root, load, printable, read_input
-from spacecoop.core.namespaces import NS, PREFIXES, SC, VOCAB, curie
+from spacecoop.core.inputs import read_input
+from spacecoop.core.layout import Layout, find_root
+from spacecoop.core.load import Loaded, load
+from spacecoop.core.namespaces import NS, ONTOLOGY_GRAPH, PREFIXES, SC, VOCAB, curie
+from spacecoop.core.terms import printable
 
 
 def _sorted(nodes: Iterable[Node | None]) -> list[URIRef]:
@@ -106,7 +108,7 @@ def validate(
     Parameters
     ----------
     root : path, optional
-        Project root (see :func:`spacecoop.core.load.find_root`).
+        Project root (see :func:`spacecoop.core.layout.find_root`).
     loaded : Loaded, optional
         An already loaded dataset (from :func:`spacecoop.core.load.load`), to avoid loading twice.
     texts_dir : path, optional
@@ -167,7 +169,7 @@ def _printable(v: Violation) -> Violation:
 def check_rdf_terms(loaded: Loaded) -> list[Violation]:
     """Report terms that Oxigraph or the writers of ``build`` refuse, each with the file it is in.
 
-    The terms were checked while loading (:class:`spacecoop.core.load.TermCheck`); one violation per
+    The terms were checked while loading (:class:`spacecoop.core.terms.TermCheck`); one violation per
     subject, file and reason.
     """
     seen: dict[tuple[str, str, str], Violation] = {}

@@ -119,7 +119,7 @@ class Context:
 def cli(ctx: click.Context, root: Path | None, store: str, debug: bool) -> None:
     """spacecoop: a knowledge graph of international space cooperation, every fact sourced."""
     if root is not None:
-        from spacecoop.core.load import check_root
+        from spacecoop.core.layout import check_root
 
         root = check_root(root, "--root ")
     ctx.obj = Context(root, debug, store)
@@ -146,10 +146,10 @@ def build(obj: Context, out_dir: Path | None, verbose: bool) -> int:
     VoID and DCAT description of the dataset and its files. Prints a short summary on standard
     error; --verbose adds the tables of counts.
     """
+    from spacecoop.cli.report import print_summary
+    from spacecoop.pages.graph_page import build_pages
     from spacecoop.publish.build import build as run_build
     from spacecoop.publish.build import default_out_dir
-    from spacecoop.pages.graph_page import build_pages
-    from spacecoop.cli.report import print_summary
 
     if out_dir is None:
         out_dir = default_out_dir(obj.root)
@@ -180,8 +180,8 @@ def validate(obj: Context, verbose: bool) -> int:
 
     Exits 0 when the data conforms, 1 when it does not, 2 when validation could not run.
     """
-    from spacecoop.cli.report import print_validation
     from spacecoop.checks.validate import validate as run_validate
+    from spacecoop.cli.report import print_validation
 
     report = run_validate(obj.root)
     print_validation(report, verbose=verbose)
@@ -204,8 +204,8 @@ def validate(obj: Context, verbose: bool) -> int:
 @click.pass_obj
 def stats(obj: Context, network: bool, view: str) -> int:
     """Print counts: triples, entities by class, relationships by kind, claims, sources."""
-    from spacecoop.publish.build import summarize
     from spacecoop.cli.report import print_summary
+    from spacecoop.publish.build import summarize
 
     if network:
         from spacecoop.views.analytics import print_network_report

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from spacecoop.publish.build import Summary
 from spacecoop.checks.validate import ValidationReport
+from spacecoop.publish.build import Summary
 
 
 def _console(stderr: bool = False):

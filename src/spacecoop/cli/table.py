@@ -103,7 +103,7 @@ def add(ctx: click.Context, obj: Context, sheet: Path, text: Path | None, dry_ru
         + (f"; left out {' and '.join(left)} row(s) (review)" if left else "")
     )
     if text is not None:
-        from spacecoop.core.load import Layout, find_root
+        from spacecoop.core.layout import Layout, find_root
 
         texts = Layout(find_root() if obj.root is None else obj.root.resolve()).texts_dir
         if text.resolve().parent != texts.resolve():

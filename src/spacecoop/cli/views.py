@@ -54,7 +54,7 @@ def viz(obj, view: str, out: Path | None, title: str | None) -> int:
     """
     from rich.console import Console
 
-    from spacecoop.core.load import default_output
+    from spacecoop.core.layout import default_output
     from spacecoop.pages.graph_page import write_html
 
     G = _project(obj, view)

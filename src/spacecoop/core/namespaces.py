@@ -423,3 +423,7 @@ def curie(iri: str) -> str:
     if not best:
         return str(iri)
     return f"{best}:{str(iri)[len(PREFIXES[best]) :]}"
+
+
+ONTOLOGY_GRAPH = URIRef(NS.rstrip("#"))
+"""Name of the graph that holds the ontology and concept schemes."""

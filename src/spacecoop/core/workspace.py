@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spacecoop.core.errors import SpacecoopError
-from spacecoop.core.load import WORKSPACE_MARKER, inside_package, is_checkout, is_workspace
+from spacecoop.core.layout import WORKSPACE_MARKER, inside_package, is_checkout, is_workspace
 
 MARKER_TEXT = """\
 # This folder is a spacecoop workspace (made by `spacecoop init`). spacecoop commands run in it,

@@ -1579,8 +1579,8 @@ class EndpointServer(ThreadingHTTPServer):
 
 def _build_graph_page(target, view: str) -> tuple[int, bytes, str]:
     try:
-        from spacecoop.views.projection import to_networkx
         from spacecoop.pages.graph_page import page_html
+        from spacecoop.views.projection import to_networkx
     except ImportError as exc:
         return (
             404,

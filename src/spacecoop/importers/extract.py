@@ -766,7 +766,7 @@ def _reference_graph(root: str | None = None):
     """The project's curated entities (graph/reference/*.ttl) as one rdflib Graph, parsed once."""
     from rdflib import Graph
 
-    from spacecoop.core.load import Layout, find_root
+    from spacecoop.core.layout import Layout, find_root
 
     g = Graph()
     try:

@@ -106,7 +106,7 @@ class CsvRows:
 def read_csv(path: str | os.PathLike, *, refuse_nul: bool = False) -> CsvRows:
     """Read a UTF-8 CSV file (RFC 4180, a BOM allowed) into its header and numbered rows.
 
-    The file must be a regular file of at most :data:`spacecoop.core.load.MAX_INPUT_BYTES`.
+    The file must be a regular file of at most :data:`spacecoop.core.inputs.MAX_INPUT_BYTES`.
 
     Raises
     ------
@@ -116,7 +116,7 @@ def read_csv(path: str | os.PathLike, *, refuse_nul: bool = False) -> CsvRows:
     SpacecoopError
         The file cannot be read.
     """
-    from spacecoop.core.load import read_input
+    from spacecoop.core.inputs import read_input
 
     p = str(path)
     raw = read_input(path)  # a regular file of at most MAX_INPUT_BYTES: not a FIFO, not /dev/zero

@@ -30,6 +30,7 @@ from rdflib.namespace import DCTERMS
 from rdflib.namespace import ORG as _ORG
 
 from spacecoop.core.errors import SpacecoopError
+from spacecoop.core.namespaces import AGREEMENT_KINDS, ID, SC, SCHEMA, concept, curie, entity_iri, slugify
 from spacecoop.importers.fact_csv import (
     COLUMNS,
     EXTRA_COLUMNS,  # noqa: F401 - part of this module's contract (see the docstring)
@@ -40,7 +41,6 @@ from spacecoop.importers.fact_csv import (
     field_count_error,
     read_csv,
 )
-from spacecoop.core.namespaces import AGREEMENT_KINDS, ID, SC, SCHEMA, concept, curie, entity_iri, slugify
 from spacecoop.importers.table import (
     _CLASS_OF_KIND,
     _IRI_KIND,
@@ -134,7 +134,7 @@ class AddResult:
 
 def _roles(root: Path) -> tuple[str, ...]:
     """The concepts of the role scheme, read from the ontology (the allowed values of ``role``)."""
-    from spacecoop.core.load import Layout
+    from spacecoop.core.layout import Layout
 
     g = Graph().parse(Layout(root).base / "ontology" / "vocabularies.ttl")
     scheme = URIRef(f"{concept('role', 'x')}"[: -len("/x")])
@@ -581,7 +581,7 @@ def build_sheet(
     TableError
         Bad rows (``FILE:ROW: field: message``); nothing is built.
     """
-    from spacecoop.core.load import find_root
+    from spacecoop.core.layout import find_root
 
     root_path = find_root() if root is None else Path(root).resolve()
     p = str(path)
@@ -602,7 +602,7 @@ def build_sheet(
     sheet = read_sheet(path)
     text = text_name = None
     if text_path is not None:
-        from spacecoop.core.load import read_input
+        from spacecoop.core.inputs import read_input
 
         try:
             text = read_input(text_path).decode("utf-8")
@@ -809,9 +809,10 @@ def add_sheet(
         The project with the new source does not validate (exit 1), or the file cannot be written
         (exit 2); nothing written.
     """
-    from spacecoop.publish.build import write_files
-    from spacecoop.core.load import load, merge_source, writable_root
     from spacecoop.checks.validate import validate
+    from spacecoop.core.layout import writable_root
+    from spacecoop.core.load import load, merge_source
+    from spacecoop.publish.build import write_files
 
     root_path = writable_root(root)  # a workspace or checkout, never the installed package's data
     target = root_path / "graph" / _SOURCE_DIR / f"{sheet_name(path)}.trig"

@@ -579,7 +579,7 @@ def write_corpus(
     >>> r.sources, r.files
     (3, 6)
     """
-    from spacecoop.core.load import Layout, find_root
+    from spacecoop.core.layout import Layout, find_root
 
     if sources < 1:
         raise UsageError(f"--sources must be at least 1, got {sources}")

@@ -24,7 +24,7 @@ A bad row is reported as ``FILE:ROW: field: message`` (row numbers as in the fil
 row 1), every bad row at once, and nothing is written. So is a field that holds a control
 character other than tab and line breaks (a NUL byte would go raw into the TriG), and a table with
 no data rows (importing nothing would remove every imported source). The table must be a regular
-file of at most :data:`spacecoop.core.load.MAX_INPUT_BYTES` (64 MiB): a FIFO or ``/dev/zero`` is refused
+file of at most :data:`spacecoop.core.inputs.MAX_INPUT_BYTES` (64 MiB): a FIFO or ``/dev/zero`` is refused
 before anything is read. The output is built in memory, validated
 together with the rest of the project, and only then written atomically; re-running gives
 byte-identical files.
@@ -48,7 +48,6 @@ from rdflib.namespace import DCTERMS, PROV
 
 from spacecoop.core import turtle
 from spacecoop.core.errors import SpacecoopError
-from spacecoop.importers.fact_csv import COLUMNS, RowError, TableError, control_errors, field_count_error, read_csv
 from spacecoop.core.iri import is_http_url, is_iri
 from spacecoop.core.namespaces import (
     ID,
@@ -61,6 +60,14 @@ from spacecoop.core.namespaces import (
     entity_iri,
     relationship_iri,
     slugify,
+)
+from spacecoop.importers.fact_csv import (
+    COLUMNS,
+    RowError,
+    TableError,
+    control_errors,
+    field_count_error,
+    read_csv,
 )
 
 ENTITIES_FILE = "reference/table-entities.ttl"
@@ -635,7 +642,8 @@ def source_slug(url: str, publisher: str) -> str:
 
 
 def _reference_graph(root: Path) -> Graph:
-    from spacecoop.core.load import Layout, parse_file
+    from spacecoop.core.layout import Layout
+    from spacecoop.core.load import parse_file
 
     g = Graph()
     for path in Layout(root).reference_files:
@@ -670,7 +678,7 @@ def build_table(
     TableError
         A row is bad, or names an entity that cannot be matched or minted.
     """
-    from spacecoop.core.load import find_root
+    from spacecoop.core.layout import find_root
 
     root_path = find_root() if root is None else Path(root).resolve()
     p = str(path)
@@ -1178,8 +1186,9 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
     -------
     ValidationReport
     """
-    from spacecoop.core.load import WORKSPACE_MARKER, find_root, is_workspace, read_input
     from spacecoop.checks.validate import validate
+    from spacecoop.core.inputs import read_input
+    from spacecoop.core.layout import WORKSPACE_MARKER, find_root, is_workspace
 
     root_path = find_root() if root is None else Path(root).resolve()
     with tempfile.TemporaryDirectory(prefix="spacecoop-import-") as tmp:
@@ -1205,7 +1214,7 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
         for name, data in files.items():
             (t / "graph" / name).parent.mkdir(parents=True, exist_ok=True)
             (t / "graph" / name).write_bytes(data)
-        from spacecoop.core.load import Layout
+        from spacecoop.core.layout import Layout
 
         report = validate(t, texts_dir=Layout(root_path).texts_dir)
     fix = lambda s: s.replace(str(t / "graph"), "graph")
@@ -1258,8 +1267,8 @@ def import_table(
     SpacecoopError
         The result does not validate (exit code 1) or cannot be written; nothing is written.
     """
+    from spacecoop.core.layout import find_root, writable_root
     from spacecoop.publish.build import write_files
-    from spacecoop.core.load import find_root, writable_root
 
     root_path = find_root() if root is None else Path(root).resolve()
     out = Path(out_dir) if out_dir is not None else writable_root(root) / "graph"
@@ -1300,7 +1309,7 @@ def find_table(root: str | os.PathLike | None = None) -> Path:
     SpacecoopError
         No such file.
     """
-    from spacecoop.core.load import find_root
+    from spacecoop.core.layout import find_root
 
     env = os.environ.get("SPACECOOP_TABLE")
     if env:

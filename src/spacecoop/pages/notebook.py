@@ -911,7 +911,7 @@ def output_folder(prefix: str = "spacecoop-") -> Path:
     import tempfile
 
     from spacecoop.core.errors import SpacecoopError
-    from spacecoop.core.load import find_root
+    from spacecoop.core.layout import find_root
 
     env = os.environ.get("SPACECOOP_OUTPUT")
     if not env:

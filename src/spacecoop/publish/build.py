@@ -37,7 +37,8 @@ from rdflib import RDF, BNode, Dataset, Graph, URIRef
 from spacecoop.core import turtle
 from spacecoop.core.atomic import fsync_path
 from spacecoop.core.errors import SpacecoopError
-from spacecoop.core.load import Loaded, find_root, load
+from spacecoop.core.layout import find_root
+from spacecoop.core.load import Loaded, load
 from spacecoop.core.namespaces import PREFIXES, SC, bind_prefixes, curie
 
 OUTPUT_FILES = ("spacecoop.trig", "spacecoop.nq", "spacecoop.ttl", "spacecoop.jsonld")
@@ -428,7 +429,7 @@ def build(
 def default_out_dir(root: str | os.PathLike | None = None) -> Path:
     """Return where ``spacecoop build`` writes by default: ``dist`` in the workspace when the root
     is one (so its outputs stay with its sources), else ``dist`` in the working directory."""
-    from spacecoop.core.load import default_output
+    from spacecoop.core.layout import default_output
 
     return default_output(root, "dist")
 
@@ -441,7 +442,8 @@ def read_data_license() -> bytes:
     SpacecoopError
         The file is missing from the installation.
     """
-    from spacecoop.core.load import read_input, shipped_root
+    from spacecoop.core.inputs import read_input
+    from spacecoop.core.layout import shipped_root
 
     return read_input(shipped_root() / DATA_LICENSE_FILE)
 

@@ -53,7 +53,7 @@ def parse_query_file(path: Path, *, strict: bool = True) -> NamedQuery:
     """
     import yaml
 
-    from spacecoop.core.load import read_input  # a regular file of bounded size: a FIFO here would hang validate
+    from spacecoop.core.inputs import read_input
 
     try:
         text = read_input(path).decode("utf-8")
@@ -90,7 +90,7 @@ def parse_query_file(path: Path, *, strict: bool = True) -> NamedQuery:
 def list_queries(root: str | Path | None = None, *, checks: bool = False) -> list[NamedQuery]:
     """Return the named queries of ``queries/`` (or of ``queries/checks/`` with ``checks=True``),
     sorted by name."""
-    from spacecoop.core.load import Layout, find_root
+    from spacecoop.core.layout import Layout, find_root
 
     layout = Layout(find_root() if root is None else Path(root))
     folder = layout.queries_dir / "checks" if checks else layout.queries_dir

@@ -13,8 +13,8 @@ from xml.sax.saxutils import escape, quoteattr
 from rdflib import BNode, Literal, URIRef
 
 from spacecoop.core.errors import UsageError
-from spacecoop.store import QueryResult
 from spacecoop.core.turtle import string
+from spacecoop.store import QueryResult
 
 TABULAR_FORMATS = {
     "json": "application/sparql-results+json",

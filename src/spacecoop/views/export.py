@@ -196,8 +196,8 @@ def _edge_spell(links: list[dict], relation: str) -> str:
 
 def _edge_style(links: list[dict], relation: str) -> tuple[str, float, float, str]:
     """(colour, alpha, thickness, shape) as the page draws the edge (render.py's edgeStyle)."""
-    from spacecoop.views.projection import least_certain
     from spacecoop.pages.graph_page import CONTRADICTED_COLOUR, OTHER_RELATION, RELATION_COLOURS
+    from spacecoop.views.projection import least_certain
 
     kinds = [link.get("kind") or relation for link in links]
     cert = least_certain(link.get("certainty", "") for link in links)
@@ -567,7 +567,7 @@ def jsonld_context(root: str | os.PathLike | None = None) -> dict:
         The file is missing or is not a JSON-LD context document.
     """
     from spacecoop.core.errors import SpacecoopError
-    from spacecoop.core.load import find_root
+    from spacecoop.core.layout import find_root
 
     path = (find_root() if root is None else Path(root)) / CONTEXT_FILE
     try:
@@ -583,7 +583,7 @@ def write_jsonld_context(root: str | os.PathLike | None = None) -> Path:
     """(Re)write ``ontology/context.jsonld`` from ``ontology/spacecoop.ttl``; return its path."""
     from rdflib import Graph
 
-    from spacecoop.core.load import find_root
+    from spacecoop.core.layout import find_root
 
     base = find_root() if root is None else Path(root)
     ctx = make_jsonld_context(Graph().parse(base / "ontology" / "spacecoop.ttl"))
