@@ -91,14 +91,14 @@ def serve(
     before any engine runs; each query has a time limit. The engine is Oxigraph (in memory) unless
     --store names another. Prints "listening on http://HOST:PORT/" once ready; stop with Ctrl-C.
     """
+    from .engine import choose_engine
     from .serve import ServeConfig
     from .serve import serve as run_serve
 
     obj = ctx.obj
-    spec = obj.store
     source = ctx.parent.get_parameter_source("store") if ctx.parent is not None else None
-    if source is None or source.name == "DEFAULT":
-        spec = "oxigraph"  # measured: milliseconds for every named query (benchmarks/endpoint.py)
+    given = source is not None and source.name != "DEFAULT"
+    spec = choose_engine("serve", obj.store if given else None)
     config = ServeConfig(
         host=host,
         port=port,
