@@ -56,18 +56,17 @@ def parse_query_file(path: Path, *, strict: bool = True) -> NamedQuery:
     import os
     import time
 
-    key = (str(path), strict)
     try:
         st = os.stat(path)
     except OSError:
-        st = None  # read_input names the problem
-    stamp = None if st is None else (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        return _read_query_file(path, strict=strict)  # which names the problem
+    key = (str(path), strict)
+    stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     known = _READ.get(key)
-    if known is not None and stamp is not None and known[0] == stamp:
+    if known is not None and known[0] == stamp:
         return known[1]
     nq = _read_query_file(path, strict=strict)
-    settled = stamp is not None and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > 2_000_000_000
-    if settled:
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > 2_000_000_000:  # settled
         if len(_READ) >= 4096:
             _READ.clear()
         _READ[key] = (stamp, nq)

@@ -62,7 +62,6 @@ class ParsedQuery:
 
     __slots__ = (
         "_error",
-        "_grouped",
         "_query",
         "_translations",
         "_where",
@@ -88,7 +87,6 @@ class ParsedQuery:
         self.empty_template = _has_empty_template(tree)
         self._where: int | None | bool = False  # False: not yet looked for
         self._translations: dict[tuple, Any] = {}
-        self._grouped: bool | None = None
         self._query, self._error = _translate(tree, None)
         if self._query is not None and self.form == "CONSTRUCT" and not self._query.algebra.template:
             self.empty_template = True  # CONSTRUCT WHERE { } (the short form, with no triple)
@@ -125,26 +123,10 @@ class ParsedQuery:
             return None
         return tuple(str(v) for v in self.algebra["PV"])
 
-    @property
-    def grouped(self) -> bool:
-        """True when the query has a GROUP BY (rdflib then answers a grouping over nothing with
-        one empty group)."""
-        if self._grouped is None:
-            from rdflib.plugins.sparql.algebra import traverse
-
-            found: list = []
-            traverse(
-                self.algebra,
-                visitPre=lambda n: (
-                    found.append(n) if getattr(n, "name", None) == "Group" and n.expr is not None else None
-                ),
-            )
-            self._grouped = bool(found)
-        return self._grouped
-
     def rdflib_query(self, namespaces: Callable[[], Iterable[tuple[str, Any]]]):
-        """Return the prepared query for rdflib's engine on a dataset whose prefixes
-        ``namespaces()`` gives.
+        """Return rdflib's prepared query for a dataset whose prefixes ``namespaces()`` gives,
+        and whether it has a GROUP BY (rdflib then answers a grouping over nothing with one
+        empty group, which its caller must keep).
 
         The dataset's prefixes matter only for a query that uses a prefix it does not declare
         (rdflib resolves those with the dataset's bindings); every other query shares the one
@@ -156,20 +138,25 @@ class ParsedQuery:
             The query does not translate.
         """
         if not self.undeclared:
-            return self.query
-        from rdflib.plugins.sparql.parser import parseQuery
-
-        ns = tuple(sorted((str(p), str(u)) for p, u in namespaces()))
-        found = self._translations.get(ns)
+            key: tuple = ()
+        else:
+            key = tuple(sorted((str(p), str(u)) for p, u in namespaces()))
+        found = self._translations.get(key)
         if found is None:
-            # translating rewrites the parse tree, so this one needs a parse of its own
-            found = _translate(parseQuery(self.text), dict(ns))
+            if key:
+                from rdflib.plugins.sparql.parser import parseQuery
+
+                # translating rewrites the parse tree, so this one needs a parse of its own
+                query, error = _translate(parseQuery(self.text), dict(key))
+            else:
+                query, error = self._query, self._error
+            found = (query, error, query is not None and _is_grouped(query.algebra))
             if len(self._translations) < 8:
-                self._translations[ns] = found
-        query, error = found
+                self._translations[key] = found
+        query, error, grouped = found
         if error is not None:
             raise UsageError(f"malformed SPARQL: {error}")
-        return query
+        return query, grouped
 
     # -- VALUES for engines without substitution ----------------------------------------------
     @property
@@ -323,6 +310,19 @@ def _undeclared_prefixes(tree) -> frozenset[str]:
     return frozenset(used - declared)
 
 
+def _is_grouped(algebra) -> bool:
+    from rdflib.plugins.sparql.algebra import traverse
+
+    found: list = []
+    traverse(
+        algebra,
+        visitPre=lambda n: (
+            found.append(n) if getattr(n, "name", None) == "Group" and n.expr is not None else None
+        ),
+    )
+    return bool(found)
+
+
 def _has_empty_template(tree) -> bool:
     """``CONSTRUCT {} WHERE …`` or ``CONSTRUCT WHERE {}``: rdflib reads both as the short form."""
     form = tree[1]
@@ -354,7 +354,7 @@ def _translate(tree, init_ns: Mapping[str, Any] | None):
             while isinstance(expr, CompValue) and list(expr) == ["expr"]:  # (… (false) …)
                 expr = expr.expr
             if (isinstance(expr, Literal) and not expr) or getattr(expr, "name", None) == "literal":
-                node["expr"] = and_(node.expr, Literal(True))
+                node["expr"] = and_(node.expr, Literal(True))  # type: ignore[arg-type]  # a constant is an operand too
 
     try:
         tree[1] = traverse(tree[1], visitPost=keep_false_filter)

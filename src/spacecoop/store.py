@@ -190,11 +190,11 @@ class MemoryStore(Store):
         pq = parse_query(text)
         if pq.empty_template:
             return QueryResult("CONSTRUCT", graph=Graph())  # CONSTRUCT {} WHERE … and CONSTRUCT WHERE {}
-        prepared = pq.rdflib_query(self.ds.namespaces)
+        prepared, grouped = pq.rdflib_query(self.ds.namespaces)
         res = self.ds.query(prepared, initBindings=dict(bindings or {}))
         if res.type == "SELECT":
             names = tuple(str(v) for v in res.vars)
-            if pq.grouped:
+            if grouped:
                 # rdflib answers a GROUP BY over no solutions with one empty group, which iterating
                 # its result drops (with any solution that binds nothing): keep that here
                 return QueryResult("SELECT", names, tuple(tuple(row) for row in res))
