@@ -21,7 +21,7 @@ from rdflib import XSD, Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import DataError, UsageError
-from .store import MemoryStore, QueryResult, Store
+from .store import QueryResult, Store
 
 
 @dataclass(frozen=True)
@@ -144,11 +144,14 @@ def get_query(name_or_path: str, root: str | Path | None = None) -> NamedQuery:
 
 
 def as_store(target: Store | Dataset) -> Store:
-    """Return ``target`` as a :class:`Store` (an rdflib Dataset is wrapped, not copied)."""
+    """Return ``target`` as a :class:`Store`: an rdflib Dataset is wrapped, not copied, in the
+    store :func:`spacecoop.engine.open_engine` gives a query by default (rdflib's engine)."""
     if isinstance(target, Store):
         return target
     if isinstance(target, Dataset):
-        return MemoryStore(target)
+        from .engine import open_engine
+
+        return open_engine("query", None, target)
     raise TypeError(f"expected a Store or an rdflib Dataset, got {type(target).__name__}")
 
 
