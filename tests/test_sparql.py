@@ -258,3 +258,12 @@ def test_open_engine_loads_in_process_stores_and_refuses_an_empty_persistent_one
         SpacecoopError, match="holds no data; fill it first: spacecoop --store oxigraph:.* load"
     ):
         open_engine("query", spec, tiny)  # the dataset given is not written into a persistent store
+
+
+@pytest.mark.parametrize("module", ["spacecoop.sparql", "spacecoop.engine"])
+def test_public_names_are_sorted_and_exist(module):
+    import importlib
+
+    mod = importlib.import_module(module)
+    assert mod.__all__ == sorted(mod.__all__)
+    assert all(hasattr(mod, name) for name in mod.__all__)

@@ -223,7 +223,7 @@ _CURIE = re.compile(r"^([A-Za-z][\w.-]*):(\S*)$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Find entities by label, case-insensitively, treating curly and straight apostrophes alike.
-# ?value is bound by the store (and projected, as Oxigraph requires of substituted variables).
+# ?value is bound by the store as a literal, never pasted into the text.
 _LABEL_QUERY = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?entity ?label ?value WHERE {

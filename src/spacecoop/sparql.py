@@ -158,7 +158,7 @@ class ParsedQuery:
             raise UsageError(f"malformed SPARQL: {error}")
         return query, grouped
 
-    # -- VALUES for engines without substitution ----------------------------------------------
+    # -- VALUES, for Oxigraph and remote stores -------------------------------------------------
     @property
     def where_start(self) -> int | None:
         """The index in :attr:`text` of the ``{`` that opens the outermost WHERE group, found by
