@@ -60,7 +60,7 @@ class Context:
         self.store = store
 
     def open_store(self, ds=None):
-        """Open the store chosen with --store, ready to query.
+        """Open the store chosen with --store, ready to query (:func:`spacecoop.store.engine.open_engine`).
 
         The rule: ``memory`` and ``oxigraph`` (in memory) start empty, so they are loaded with
         ``ds`` (default: the project's files under --root). A persistent store, ``oxigraph:PATH``
@@ -73,25 +73,9 @@ class Context:
         SpacecoopError
             The store cannot be opened or reached, or a persistent store is empty.
         """
-        from spacecoop.store import open_store, parse_store_spec, redact
+        from spacecoop.store.engine import open_engine
 
-        spec = parse_store_spec(self.store)
-        if not spec.persistent:
-            if ds is None:
-                from spacecoop.core.load import load_dataset
-
-                ds = load_dataset(self.root)
-            return open_store(self.store, ds)
-        store = open_store(self.store)
-        if store.is_empty():
-            from spacecoop.core.errors import SpacecoopError
-
-            store.close()
-            raise SpacecoopError(
-                f"the store {redact(self.store)} holds no data; fill it first: "
-                f"spacecoop --store {redact(self.store)} load"
-            )
-        return store
+        return open_engine("query", self.store, ds, root=self.root)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

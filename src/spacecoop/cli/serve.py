@@ -93,12 +93,12 @@ def serve(
     """
     from spacecoop.endpoint.server import ServeConfig
     from spacecoop.endpoint.server import serve as run_serve
+    from spacecoop.store.engine import choose_engine
 
     obj = ctx.obj
-    spec = obj.store
     source = ctx.parent.get_parameter_source("store") if ctx.parent is not None else None
-    if source is None or source.name == "DEFAULT":
-        spec = "oxigraph"  # measured: milliseconds for every named query (benchmarks/endpoint.py)
+    given = source is not None and source.name != "DEFAULT"
+    spec = choose_engine("serve", obj.store if given else None)
     config = ServeConfig(
         host=host,
         port=port,

@@ -1563,11 +1563,9 @@ class EndpointServer(ThreadingHTTPServer):
         with self._pages_lock:
             if view not in self._pages:
                 if self._projection is None:
-                    self._projection = self.ds
-                    if self.config.store.startswith("oxigraph"):  # 10x faster than rdflib here
-                        from spacecoop.store import open_store
+                    from spacecoop.store.engine import open_engine
 
-                        self._projection = open_store("oxigraph", self.ds)
+                    self._projection = open_engine("page", self.config.store, self.ds)
                 self._pages[view] = _build_graph_page(self._projection, view)
             return self._pages[view]
 

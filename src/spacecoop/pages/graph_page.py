@@ -928,9 +928,12 @@ def build_pages(loaded) -> dict[str, bytes]:
         "countries": "Space cooperation: countries, regions and blocs",
         "actors": "Space cooperation: organisations, missions and payloads",
     }
+    from spacecoop.store.engine import open_engine
+
     ds = loaded.ds if hasattr(loaded, "ds") else loaded
+    store = open_engine("page", None, ds)
     return {
-        name: page_html(to_networkx(ds, view), title=titles[view]).encode("utf-8")
+        name: page_html(to_networkx(store, view), title=titles[view]).encode("utf-8")
         for name, view in BUILD_PAGES.items()
     }
 

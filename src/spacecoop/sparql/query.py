@@ -21,7 +21,7 @@ from rdflib import XSD, Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from spacecoop.core.errors import DataError, UsageError
-from spacecoop.store import MemoryStore, QueryResult, Store
+from spacecoop.store import QueryResult, Store
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,40 @@ def parse_query_file(path: Path, *, strict: bool = True) -> NamedQuery:
     """Read a ``.rq`` file and its ``#+`` header.
 
     With ``strict=False`` a file with no ``#+`` line at all is accepted as an ad-hoc query
-    (empty summary and columns, ``declared=False``).
+    (empty summary and columns, ``declared=False``). A file read before is not read again while
+    its size, modification and change times stay the same (and are more than two seconds old, so
+    that a rewrite within the clock's resolution is never missed).
 
     Raises
     ------
     DataError
         The header is not valid YAML or lacks ``summary`` or ``columns``.
     """
+    import os
+    import time
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return _read_query_file(path, strict=strict)  # which names the problem
+    key = (str(path), strict)
+    stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    known = _READ.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    nq = _read_query_file(path, strict=strict)
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > 2_000_000_000:  # settled
+        if len(_READ) >= 4096:
+            _READ.clear()
+        _READ[key] = (stamp, nq)
+    return nq
+
+
+_READ: dict[tuple[str, bool], tuple[tuple, NamedQuery]] = {}
+"""Query files read before, by path: their stat stamp and what they held."""
+
+
+def _read_query_file(path: Path, *, strict: bool) -> NamedQuery:
     import yaml
 
     from spacecoop.core.inputs import read_input
@@ -117,11 +144,14 @@ def get_query(name_or_path: str, root: str | Path | None = None) -> NamedQuery:
 
 
 def as_store(target: Store | Dataset) -> Store:
-    """Return ``target`` as a :class:`Store` (an rdflib Dataset is wrapped, not copied)."""
+    """Return ``target`` as a :class:`Store`: an rdflib Dataset is wrapped, not copied, in the
+    store :func:`spacecoop.store.engine.open_engine` gives a query by default (rdflib's engine)."""
     if isinstance(target, Store):
         return target
     if isinstance(target, Dataset):
-        return MemoryStore(target)
+        from spacecoop.store.engine import open_engine
+
+        return open_engine("query", None, target)
     raise TypeError(f"expected a Store or an rdflib Dataset, got {type(target).__name__}")
 
 
@@ -164,25 +194,24 @@ def run_query(
 
 
 def _is_query_text(text: str) -> bool:
-    """Whether ``text`` is SPARQL rather than a query name or a file path: decided by parsing it
-    with rdflib's parser, not by guessing from its characters (``DESCRIBE <...>`` has neither a
-    newline nor a brace). A known query name or an existing ``.rq`` file is never parsed."""
-    stripped = text.strip()
-    if not stripped or stripped.endswith(".rq") or re.fullmatch(r"[\w./-]+", stripped):
-        return False  # a query name or a file path: never valid SPARQL
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery
+    """Whether ``text`` is SPARQL rather than a query name or a file path.
 
+    Names and paths are told apart by the rule that no SPARQL query is made of word characters,
+    dots, slashes and hyphens alone (every query needs a brace, a ``<`` or a space): such a
+    text, one ending in ``.rq`` and an existing file are names or paths; anything else is SPARQL,
+    and the front door reports it if it does not parse."""
+    stripped = text.strip()
+    if not stripped or stripped.endswith(".rq") or _NAME_OR_PATH.fullmatch(stripped):
+        return False
     try:
-        parseQuery(stripped)
-    except ParseException:  # not SPARQL: a name; or malformed SPARQL, reported below by the store
-        try:
-            if Path(stripped).is_file():
-                return False
-        except (OSError, ValueError):
-            pass
-        return "{" in stripped or "\n" in stripped
+        if Path(stripped).is_file():
+            return False
+    except (OSError, ValueError):  # too long for a file name, or a NUL: not a path
+        pass
     return True
+
+
+_NAME_OR_PATH = re.compile(r"[\w./-]+")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,7 +223,7 @@ _CURIE = re.compile(r"^([A-Za-z][\w.-]*):(\S*)$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # Find entities by label, case-insensitively, treating curly and straight apostrophes alike.
-# ?value is bound by the store (and projected, as Oxigraph requires of substituted variables).
+# ?value is bound by the store as a literal, never pasted into the text.
 _LABEL_QUERY = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?entity ?label ?value WHERE {
@@ -203,13 +232,6 @@ SELECT DISTINCT ?entity ?label ?value WHERE {
   OPTIONAL { ?entity skos:prefLabel ?label }
 }
 ORDER BY ?entity ?label
-"""
-
-_EXISTS_QUERY = """
-SELECT ?term WHERE {
-  { ?term ?p ?o } UNION { ?s ?p ?term }
-}
-LIMIT 1
 """
 
 
@@ -285,7 +307,7 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
         if not iri or _BAD_IRI_CHARS.search(iri):
             raise UsageError(f"parameter {name}: {value!r} is not a valid IRI")
         term = URIRef(iri)
-        if not store.query(_EXISTS_QUERY, {"term": term}).rows:
+        if not store.mentions(term):
             raise UsageError(f"parameter {name}: {curie(iri)} does not occur in the graph")
         return term
     rows = store.query(_LABEL_QUERY, {"value": Literal(text)}).rows
@@ -371,30 +393,29 @@ def check_syntax(text: str):
     """Parse SPARQL text with rdflib's parser and return its algebra, whatever store runs it.
 
     Gives one clear line for a malformed query on every backend (Oxigraph's own messages span
-    several lines).
+    several lines). The parse is the front door's (:func:`spacecoop.sparql.parse_query`), so the
+    store that runs the query next does not parse it again.
 
     Raises
     ------
     UsageError
         The text is not valid SPARQL (syntax, or an undeclared prefix).
     """
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql import prepareQuery
+    from spacecoop.sparql.parse import parse_query
 
     try:
-        return prepareQuery(text).algebra
-    except ParseException as exc:
-        raise UsageError(f"malformed SPARQL: {exc}") from exc
-    except Exception as exc:  # rdflib reports e.g. an undeclared prefix with a bare Exception
+        return parse_query(text).algebra
+    except RecursionError as exc:
         raise UsageError(f"malformed SPARQL: {exc}") from exc
 
 
 def _projected_variables(text: str) -> set[str] | None:
     """Return the variables a SELECT query projects, or None for other query forms."""
-    algebra = check_syntax(text)
-    if algebra.name != "SelectQuery":
-        return None
-    return {str(v) for v in algebra["PV"]}
+    from spacecoop.sparql.parse import parse_query
+
+    check_syntax(text)
+    variables = parse_query(text).variables
+    return None if variables is None else set(variables)
 
 
 def run_named(

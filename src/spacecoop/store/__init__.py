@@ -46,12 +46,14 @@ previous manifest that the new dataset lacks (never a graph it did not write), a
 marks it complete. Reading a store marked incomplete, or one that holds data but no manifest,
 is a clear error.
 
-Parameters (``bindings``) are bound as RDF terms and never pasted into query text: rdflib takes
-them as ``initBindings``; for pyoxigraph and a remote store they travel as one ``VALUES`` clause
-placed at the start of the query's outermost WHERE group (see :func:`bind_values`),
-each term written by pyoxigraph's N-Triples serialiser after its IRI or language tag has been
-checked (an invalid IRI is refused, so a value cannot close the clause and add text). There every
-pattern, FILTER and EXISTS of the group sees the parameter bound, as with substitution.
+Parameters (``bindings``) are bound as RDF terms and never pasted into query text (see
+:mod:`spacecoop.sparql.parse`, the front door every query passes): rdflib takes them as
+``initBindings``; pyoxigraph and a remote store as one ``VALUES`` clause that the parser places
+at the start of the query's outermost WHERE group (:func:`bind_values`; why not pyoxigraph's
+``substitutions``: :meth:`OxigraphStore.query`), each term written by pyoxigraph's N-Triples
+serialiser after its IRI or language tag has been checked (an invalid IRI is refused, so a value
+cannot close the clause and add text). There every pattern, FILTER and EXISTS of the group sees
+the parameter bound, as with substitution.
 """
 
 from __future__ import annotations
@@ -67,6 +69,12 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from spacecoop.core.errors import SpacecoopError, UsageError
+from spacecoop.sparql.parse import (
+    bind_values,
+    parse_query,
+    query_form,
+    values_clause,  # noqa: F401  (re-exported: callers import it from here)
+)
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -129,6 +137,11 @@ class Store(ABC):
         """Return True when the store holds no triple at all."""
         return not self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }").boolean
 
+    def mentions(self, term: Node) -> bool:
+        """Return True when ``term`` is the subject or object of a triple of the default graph
+        (the union of the dataset's graphs)."""
+        return bool(self.query(_MENTIONS, {"term": term}).boolean)
+
     @abstractmethod
     def to_dataset(self) -> Dataset:
         """Return the store's contents as an rdflib Dataset (default graph = union).
@@ -167,59 +180,20 @@ class MemoryStore(Store):
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         """Run a SPARQL query with rdflib's engine; answer as Oxigraph does where rdflib differs.
 
-        rdflib drops solutions that bind no variable (``SELECT * WHERE {}`` has one such row, so
-        it gave none; kept where the query has a GROUP BY, to hide rdflib's empty group) and reads a CONSTRUCT without a template as the short form, whose template
-        it then looks for only right under the projection (``CONSTRUCT WHERE { … } LIMIT 1``
-        failed with a TypeError, ``CONSTRUCT {} WHERE { … }`` answered every triple), and it
-        drops a constant false filter (``ASK { FILTER(false) }`` was true). These are corrected
-        here; everything else is rdflib's own evaluation.
+        The query is parsed and translated once by the front door (:func:`spacecoop.sparql.parse_query`,
+        which also corrects how rdflib reads a constant false filter and a CONSTRUCT without a
+        template); ``bindings`` are rdflib's ``initBindings``. rdflib drops solutions that bind no
+        variable (``SELECT * WHERE {}`` has one such row, so it gave none; kept where the query has
+        a GROUP BY, to hide rdflib's empty group); that is corrected here. Everything else is
+        rdflib's own evaluation.
         """
-        from pyparsing import ParseException
-        from rdflib.plugins.sparql.algebra import translateQuery, traverse
-        from rdflib.plugins.sparql.operators import and_
-        from rdflib.plugins.sparql.parser import parseQuery
-        from rdflib.plugins.sparql.parserutils import CompValue
-
-        def keep_false_filter(node):
-            # rdflib drops FILTER(false) (and FILTER(0), FILTER("")): its translation tests the
-            # expression's truth instead of its presence; a constant (false) && true keeps it
-            if getattr(node, "name", None) == "Filter":
-                expr = node.expr
-                while isinstance(expr, CompValue) and list(expr) == ["expr"]:  # (… (false) …)
-                    expr = expr.expr
-                if (isinstance(expr, Literal) and not expr) or getattr(expr, "name", None) == "literal":
-                    node["expr"] = and_(node.expr, Literal(True))
-
-        try:
-            parsed = parseQuery(text)
-        except ParseException as exc:
-            raise UsageError(f"malformed SPARQL: {exc}") from exc
-        form = parsed[1]  # CompValue: a missing part reads as None through attribute access
-        if (
-            form.name == "ConstructQuery"
-            and not form.template
-            and getattr(form.where, "name", None) != "FakeGroupGraphPatten"
-        ):
+        pq = parse_query(text)
+        if pq.empty_template:
             return QueryResult("CONSTRUCT", graph=Graph())  # CONSTRUCT {} WHERE … and CONSTRUCT WHERE {}
-        parsed[1] = traverse(form, visitPost=keep_false_filter)
-        query = translateQuery(parsed, initNs=dict(self.ds.namespaces()))
-        if query.algebra.name == "ConstructQuery" and query.algebra.template is None:
-            node = query.algebra.p  # the short form: its template is its one basic graph pattern
-            while node is not None and getattr(node, "name", None) != "BGP":
-                node = node.p
-            if node is None or not node.triples:
-                return QueryResult("CONSTRUCT", graph=Graph())
-            query.algebra["template"] = list(node.triples)
-        res = self.ds.query(query, initBindings=dict(bindings or {}))
+        prepared, grouped = pq.rdflib_query(self.ds.namespaces)
+        res = self.ds.query(prepared, initBindings=dict(bindings or {}))
         if res.type == "SELECT":
             names = tuple(str(v) for v in res.vars)
-            grouped: list = []
-            traverse(
-                query.algebra,
-                visitPre=lambda n: (
-                    grouped.append(n) if getattr(n, "name", None) == "Group" and n.expr is not None else None
-                ),
-            )
             if grouped:
                 # rdflib answers a GROUP BY over no solutions with one empty group, which iterating
                 # its result drops (with any solution that binds nothing): keep that here
@@ -234,6 +208,11 @@ class MemoryStore(Store):
         for t in res:
             g.add(t)
         return QueryResult(res.type, graph=g)
+
+    def mentions(self, term: Node) -> bool:
+        if next(iter(self.ds.triples((term, None, None))), None) is not None:
+            return True
+        return next(iter(self.ds.triples((None, None, term))), None) is not None
 
     def to_dataset(self) -> Dataset:
         return self.ds
@@ -343,11 +322,18 @@ class OxigraphStore(Store):
         shutil.rmtree(staging, ignore_errors=True)
 
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """Run a SPARQL query with Oxigraph's engine.
+
+        ``bindings`` travel as a VALUES clause that opens the outermost WHERE group (see
+        :func:`bind_values`), as for a remote store, not as pyoxigraph's ``substitutions``.
+        Those gave the same rows on every named query, but pyoxigraph 0.5.13 refuses a variable
+        the SELECT does not project (and every variable of an ASK), evaluates ``BOUND(?v)`` as
+        false for a substituted ``?v``, and does not narrow the search with the value:
+        ``payload-partners`` for one mission took 10 ms substituted, as long as unbound, and
+        2 ms with VALUES; ``bloc-timeline`` 110 ms against 24 ms.
+        """
         import pyoxigraph as ox
 
-        # pyoxigraph's own ``substitutions`` refuse a variable the SELECT does not project (and
-        # named queries need not project their parameters), so bindings travel as a VALUES
-        # clause, as for a remote store.
         sent = bind_values(text, bindings) if bindings else text
         try:
             res = self.store.query(sent)
@@ -375,7 +361,15 @@ class OxigraphStore(Store):
         g = Graph()
         for t in res:
             g.add((from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)))
-        return QueryResult(query_form(text), graph=g)
+        return QueryResult(_graph_form(text), graph=g)
+
+    def mentions(self, term: Node) -> bool:
+        import pyoxigraph as ox
+
+        node, default = to_oxigraph(term), ox.DefaultGraph()
+        if next(iter(self.store.quads_for_pattern(node, None, None, default)), None) is not None:
+            return True
+        return next(iter(self.store.quads_for_pattern(None, None, node, default)), None) is not None
 
     def to_dataset(self) -> Dataset:
         import pyoxigraph as ox
@@ -733,7 +727,7 @@ class SparqlStore(Store):
             The store cannot be reached, or holds an incomplete load or data with no manifest.
         """
         sent = bind_values(text, bindings) if bindings else text
-        return self._post_query(sent, self._dataset(text), query_form(text))
+        return self._post_query(sent, self._dataset(text), _graph_form(text))
 
     def is_empty(self) -> bool:
         self._state = None  # read the manifest now
@@ -1021,85 +1015,7 @@ def _pyoxigraph():
     return _OX
 
 
-# -- SPARQL text, results and N-Quads ------------------------------------------------------------
-
-
-def values_clause(bindings: Mapping[str, Node]) -> str:
-    """Return a SPARQL ``VALUES`` clause binding each variable to one RDF term.
-
-    Each term is checked and written by pyoxigraph (an IRI with ``>`` or a space is refused; a
-    literal's quotes and line breaks are escaped), so a value cannot end the clause early.
-
-    Raises
-    ------
-    UsageError
-        A variable name is not a SPARQL variable name, or a term is not valid (a blank node cannot
-        be sent to another store).
-
-    Examples
-    --------
-    >>> from rdflib import Literal, URIRef
-    >>> values_clause({"x": URIRef("http://example.org/a"), "y": Literal('say "hi"', lang="en")})
-    'VALUES (?x ?y) { (<http://example.org/a> "say \\\\"hi\\\\""@en) }'
-    """
-    names, terms = [], []
-    for name, term in bindings.items():
-        if not _VARNAME.fullmatch(name):
-            raise UsageError(f"not a SPARQL variable name: {name!r}")
-        if isinstance(term, BNode) or not isinstance(term, (URIRef, Literal)):
-            raise UsageError(
-                f"cannot bind ?{name} to {term!r}: only IRIs and literals can be sent to a store"
-            )
-        names.append("?" + name)
-        terms.append(str(to_oxigraph(term)))
-    return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
-
-
-_TOKEN = re.compile(
-    r"(?P<comment>#[^\n]*)"
-    r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*')"
-    r'|(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<open>\{)|(?P<close>\})|(?P<word>[?$]?[A-Za-z_][\w\-.:]*)|(?P<other>.)',
-    re.DOTALL,
-)
-
-
-def where_group_start(text: str) -> int | None:
-    """Return the index of the ``{`` that opens the query's outermost WHERE group, or None.
-
-    Comments, strings and IRIs are skipped, so a brace or the word WHERE inside them does not count.
-    """
-    depth, seen_where, first_open = 0, False, None
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind == "word" and depth == 0 and m.group().upper() == "WHERE":
-            seen_where = True
-        elif kind == "open":
-            if depth == 0:
-                if seen_where:
-                    return m.start()
-                if first_open is None:
-                    first_open = m.start()
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-    return first_open if query_form(text) in ("SELECT", "ASK") else None
-
-
-def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
-    """Return ``text`` with ``bindings`` as a VALUES clause opening its outermost WHERE group.
-
-    There every pattern, OPTIONAL, FILTER and EXISTS of the group sees the parameters bound, as
-    with rdflib's ``initBindings``; a parameter used only in a FILTER is honoured (a trailing
-    VALUES would join after the filters). Without a WHERE group the clause goes at the end.
-    """
-    clause = values_clause(bindings)
-    pos = where_group_start(text)
-    if pos is None:
-        return text + "\n" + clause
-    return f"{text[: pos + 1]} {clause} {text[pos + 1 :]}"
+# -- results and N-Quads ----------------------------------------------------------------------------
 
 
 def parse_sparql_json(data: bytes) -> QueryResult:
@@ -1148,21 +1064,16 @@ _COUNT_QUADS = (
     "{ ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } } } }"
 )
 
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-_NOISE = re.compile(r"#[^\n]*|<[^<>\s]*>|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
-_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MENTIONS = "ASK { { ?term ?p ?o } UNION { ?s ?p ?term } }"
 
 
-def query_form(text: str) -> str:
-    """Return the form of a SPARQL query: ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``.
-
-    Examples
-    --------
-    >>> query_form("PREFIX ex: <http://example.org/select#> # ASK?\\nDESCRIBE ex:a")
-    'DESCRIBE'
-    """
-    m = _FORM.search(_NOISE.sub(" ", text))
-    return m.group(1).upper() if m else "SELECT"
+def _graph_form(text: str) -> str:
+    """The form of a query whose answer is a graph: ``DESCRIBE`` or ``CONSTRUCT`` (also for a
+    text rdflib's parser refuses but the engine ran)."""
+    try:
+        return query_form(text)
+    except UsageError:
+        return "CONSTRUCT"
 
 
 def _named_graphs(ds: Dataset) -> list[URIRef]:
