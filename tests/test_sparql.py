@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Literal, Namespace, URIRef
-from spacecoop.errors import SpacecoopError, UsageError
+from spacecoop.core.errors import SpacecoopError, UsageError
 
 from spacecoop.sparql.parse import bind_values, parse_query, query_form
 
@@ -66,7 +66,7 @@ def test_one_parse_gives_form_variables_and_algebra():
 def test_a_text_is_parsed_once_whatever_runs_it(monkeypatch, tmp_path, tiny):
     """check_params, check_syntax and the rdflib store share one parse of a text."""
     from rdflib.plugins.sparql import parser
-    from spacecoop.query import check_params, check_syntax, get_query
+    from spacecoop.sparql.query import check_params, check_syntax, get_query
 
     from spacecoop.store import MemoryStore
 
@@ -190,8 +190,7 @@ def _age(path: Path, seconds: float = 10) -> None:
 
 
 def test_a_query_file_is_read_again_only_when_it_changes(tmp_path, monkeypatch):
-    from spacecoop import query
-
+    from spacecoop.sparql import query
     path = tmp_path / "q.rq"
     path.write_text("#+ summary: first\n#+ columns: [s]\nSELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s\n", "utf-8")
     first = query.parse_query_file(path)
@@ -225,7 +224,7 @@ def test_a_query_file_is_read_again_only_when_it_changes(tmp_path, monkeypatch):
     ],
 )
 def test_names_and_paths_are_told_from_sparql_by_a_rule(text, is_sparql):
-    from spacecoop.query import _is_query_text
+    from spacecoop.sparql.query import _is_query_text
 
     assert _is_query_text(text) is is_sparql
 
