@@ -256,9 +256,9 @@ def test_a_good_table_imports_into_an_empty_folder(root, tmp_path, capsys):
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert names == sorted(
         [
-            "reference/table-entities.ttl",
-            f"sources/{source_slug('https://example.org/a', 'Example News')}.trig",
-            f"sources/{source_slug('https://example.org/b', 'Example News')}.trig",
+            "imported/table-entities.ttl",
+            f"imported/{source_slug('https://example.org/a', 'Example News')}.trig",
+            f"imported/{source_slug('https://example.org/b', 'Example News')}.trig",
         ]
     )
 
@@ -283,8 +283,8 @@ def test_the_committed_graph_files_are_what_the_importer_makes(table, root):
     assert len(files) == 96 + 1
     for name, data in files.items():
         assert (root / "graph" / name).read_bytes() == data, f"graph/{name} is stale: re-run import-table"
-    on_disk = {f"sources/{p.name}" for p in (root / "graph" / "sources").glob("table-*.trig")}
-    assert on_disk == {n for n in files if n.startswith("sources/")}
+    on_disk = {f"imported/{p.name}" for p in (root / "graph" / "imported").glob("table-*.trig")}
+    assert on_disk == {n for n in files if n.startswith("imported/table-") and n.endswith(".trig")}
 
 
 def test_reimport_changes_nothing(table, root, tmp_path):
@@ -300,12 +300,13 @@ def test_reimport_changes_nothing(table, root, tmp_path):
 def test_a_source_the_table_no_longer_names_is_removed(root, tmp_path):
     out = tmp_path / "graph"
     (out / "sources").mkdir(parents=True)
-    stale = out / "sources" / "table-gone-00000000.trig"
+    (out / "imported").mkdir(parents=True)
+    stale = out / "imported" / "table-gone-00000000.trig"
     stale.write_text("# stale\n", encoding="utf-8")
     kept = out / "sources" / "hand-curated.trig"
     kept.write_text("# not ours\n", encoding="utf-8")
     result = import_table(DATA / "good.csv", out, root, check=False)
-    assert result.removed == ("sources/table-gone-00000000.trig",)
+    assert result.removed == ("imported/table-gone-00000000.trig",)
     assert not stale.exists() and kept.exists()
 
 
@@ -736,7 +737,7 @@ def test_names_resolve_through_find_entity_before_a_new_entity_is_minted(root, t
     )
     out = tmp_path / "graph"
     assert main(["--root", str(root), "import-table", str(table), "--out", str(out)]) == 0
-    entities = (out / "reference" / "table-entities.ttl").read_text(encoding="utf-8")
+    entities = (out / "imported" / "table-entities.ttl").read_text(encoding="utf-8")
     assert "the-china-national-space-administration" not in entities
-    source = next((out / "sources").glob("*.trig")).read_text(encoding="utf-8")
+    source = next((out / "imported").glob("*.trig")).read_text(encoding="utf-8")
     assert "<org/china-national-space-administration>" in source

@@ -163,8 +163,8 @@ def test_import_table_writes_into_the_workspace(nowhere, tmp_path, capsys):
     shipped = tree_digest(shipped_root() / "graph")
     assert main(["--root", str(ws), "import-table", str(FIXTURE / "own-table.csv")]) == 0
     written = sorted(str(p.relative_to(ws)) for p in (ws / "graph").rglob("*") if p.is_file())
-    assert "graph/reference/table-entities.ttl" in written
-    (source,) = [w for w in written if w.startswith("graph/sources/table-example-")]
+    assert "graph/imported/table-entities.ttl" in written
+    (source,) = [w for w in written if w.startswith("graph/imported/table-example-")]
     assert "ws-mongolia-ilrs" in (ws / source).read_text()
     assert tree_digest(shipped_root() / "graph") == shipped
     # the shipped table's files are still read: the workspace adds, never replaces

@@ -28,8 +28,8 @@ def import_table(
 ) -> int:
     """Import a table of sourced facts (CSV) as one source graph per source page.
 
-    Rows are grouped by source_url into graph/sources/table-*.trig; entities the project does not
-    have yet go into graph/reference/table-entities.ttl. Every bad row is reported as
+    Rows are grouped by source_url into graph/imported/table-*.trig; entities the project does not
+    have yet go into graph/imported/table-entities.ttl. Every bad row is reported as
     FILE:ROW: field: message and nothing is written (exit 2), as is a table with no data rows, a
     field holding a control character (other than tab and line breaks), and a TABLE that is not a
     regular file (a FIFO, /dev/zero) or is over 64 MiB; a result that does not validate is not

@@ -187,19 +187,21 @@ class Layout:
     def shapes_file(self) -> Path:
         return self.base / "ontology" / "shapes.ttl"
 
-    def _graph_files(self, sub: str, pattern: str) -> list[Path]:
-        files = sorted((self.base / "graph" / sub).glob(pattern))
-        if self.base != self.root:
-            files += sorted((self.root / "graph" / sub).glob(pattern))
-        return files
+    def _graph_files(self, pattern: str, *subs: str) -> list[Path]:
+        """The shipped files (``base``) of each folder in ``subs``, then the workspace's own."""
+        roots = [self.base] if self.base == self.root else [self.base, self.root]
+        return [f for r in roots for sub in subs for f in sorted((r / "graph" / sub).glob(pattern))]
 
     @property
     def reference_files(self) -> list[Path]:
-        return self._graph_files("reference", "*.ttl")
+        """Curated entities (``graph/reference``), then those an import wrote (``graph/imported``)."""
+        return self._graph_files("*.ttl", "reference", "imported")
 
     @property
     def source_files(self) -> list[Path]:
-        return self._graph_files("sources", "*.trig")
+        """Sources written by hand or by ``spacecoop add`` (``graph/sources``), then the sources
+        ``spacecoop import-table`` generated (``graph/imported``)."""
+        return self._graph_files("*.trig", "sources", "imported")
 
     @property
     def queries_dir(self) -> Path:

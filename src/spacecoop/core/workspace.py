@@ -57,7 +57,7 @@ folder's `graph/`. Upgrading the package changes the shipped data, never this fo
    It is written as `graph/sources/NAME.trig` only when the project with it validates.
 
 A table of facts (CSV) goes in with `spacecoop import-table TABLE.csv`: it writes
-`graph/sources/table-*.trig` and `graph/reference/table-entities.ttl`. A TriG file written by
+`graph/imported/table-*.trig` and `graph/imported/table-entities.ttl`. A TriG file written by
 hand may go into `graph/sources/` as well (see the shipped sources for the model); check it with
 `spacecoop validate`.
 

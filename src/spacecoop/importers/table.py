@@ -15,7 +15,7 @@ same shape as the hand-curated sources, with the same ontology, IRIs and validat
   has no verbatim quotes, so a table claim carries no ``sc:quote``) and ``sc:note``;
 * entities matched to the existing ones by kind and name (``skos:prefLabel`` or ``skos:altLabel``,
   compared as IRI slugs; countries also by their ISO 3166 code from pycountry), new ones minted
-  with :func:`spacecoop.core.namespaces.entity_iri` into ``graph/reference/table-entities.ttl``;
+  with :func:`spacecoop.core.namespaces.entity_iri` into ``graph/imported/table-entities.ttl``;
 * disagreements kept: a ``disputed`` row whose ``note`` names another ``fact_id`` gets
   ``sc:contradicts`` that row's claim; other ``fact_id``\\ s and URLs in a note become
   ``rdfs:seeAlso`` links (to the claim, to the table's source for that URL, or to the URL).
@@ -70,7 +70,7 @@ from spacecoop.importers.fact_csv import (
     read_csv,
 )
 
-ENTITIES_FILE = "reference/table-entities.ttl"
+ENTITIES_FILE = "imported/table-entities.ttl"
 """Where new entities go, relative to the output folder (``graph/``)."""
 
 SOURCE_PREFIX = "table-"
@@ -799,7 +799,7 @@ def build_table(
 
     files: dict[str, bytes] = {}
     for src in sources.values():
-        files[f"sources/{src.slug}.trig"] = _write_source(src, table_name).encode("utf-8")
+        files[f"imported/{src.slug}.trig"] = _write_source(src, table_name).encode("utf-8")
     files[ENTITIES_FILE] = _write_entities(index, compilation, table_name, len(rows)).encode("utf-8")
     return TableImport(
         files=files,
@@ -1166,11 +1166,11 @@ class ImportResult:
 
 
 def _stale(out: Path, files: dict[str, bytes]) -> list[str]:
-    folder = out / "sources"
+    folder = out / "imported"
     if not folder.is_dir():
         return []
     return sorted(
-        f"sources/{p.name}" for p in folder.glob(f"{SOURCE_PREFIX}*.trig") if f"sources/{p.name}" not in files
+        f"imported/{p.name}" for p in folder.glob(f"{SOURCE_PREFIX}*.trig") if f"imported/{p.name}" not in files
     )
 
 
@@ -1245,8 +1245,8 @@ def import_table(
     path : path
         The CSV table.
     out_dir : path, optional
-        Folder to write into (default: the project's ``graph/``): ``sources/table-*.trig`` and
-        ``reference/table-entities.ttl``. Earlier ``sources/table-*.trig`` files that the table no
+        Folder to write into (default: the project's ``graph/``): ``imported/table-*.trig`` and
+        ``imported/table-entities.ttl``. Earlier ``imported/table-*.trig`` files that the table no
         longer produces are removed.
     root : path, optional
         Project root: entities are matched against its ``graph/reference``, and the result is
