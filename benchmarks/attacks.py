@@ -45,6 +45,7 @@ Every step has a time limit and prints "> limit" rather than hanging. Figures co
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -229,10 +230,8 @@ def stop(server: Server | None) -> None:
             server.proc.wait()
     for pid in tree:
         if pid != server.proc.pid:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
     if server.proc.stdout:
         server.proc.stdout.close()
 
@@ -483,7 +482,7 @@ def attack_cache(server: Server, args) -> dict:
     end = tree_rss(server.proc.pid)
     time.sleep(1.0)
     after = tree_rss(server.proc.pid)
-    pts = sorted(checkpoints) + [(done, end)]
+    pts = [*sorted(checkpoints), (done, end)]
     mid = next(r for k, r in pts if k >= done / 2)
     growing = mid is not None and end - mid > max(20 * MiB, 0.05 * mid)
     res = {
@@ -752,7 +751,7 @@ def run_target(target: Target, parts: str, args, workdir: Path, named, out: dict
                 t = time.monotonic()
                 res[part] = fn(server)
                 res[part]["step_seconds"] = time.monotonic() - t
-            except Exception as exc:  # noqa: BLE001 - one broken step is reported, the rest still run
+            except Exception as exc:
                 res[part] = {"error": f"{type(exc).__name__}: {exc}"}
                 print(f"    ({part}) failed: {res[part]['error']}", flush=True)
     except RuntimeError as exc:

@@ -93,7 +93,10 @@ def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
         for engine, ms in (("memory", mem), ("oxigraph", oxi)):
             if ms is not None:
                 finished[engine].add(name)
-        show = lambda ms: f"{ms:.2f}" if ms is not None else f"> {budget * 1000:.0f}"
+
+        def show(ms):
+            return f"{ms:.2f}" if ms is not None else f"> {budget * 1000:.0f}"
+
         ratio = f"{mem / oxi:.1f}x" if mem is not None and oxi else "-"
         print(
             f"{name:<{width}}  {rows if rows is not None else mem_rows or '?':>5}  {show(mem):>10}  "

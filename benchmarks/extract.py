@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from spacecoop.importers.extract import (
+from spacecoop.importers.extract import (  # noqa: E402  (after the sys.path line above)
     JOIN,
     Candidate,
     article_from_text,
@@ -289,10 +289,10 @@ def score(gold: Gold) -> Score:
         per.setdefault(f.relation, [0, 0, 0])[1] += 1
         if k in pred:
             per[f.relation][0] += 1
-    for k, (f, _) in pred.items():
+    for f, _ in pred.values():
         per.setdefault(f.relation, [0, 0, 0])[2] += 1
     link_ok = link_n = 0
-    for k, (f, quote) in gold.facts.items():
+    for f, quote in gold.facts.values():
         where = locate_quote(gold.text, quote)
         near = [c for c in cands if c.relation == f.relation and _overlaps(where, list(c.spans))]
         if not near:
@@ -338,6 +338,7 @@ def time_per_1000_words(path: Path, repeat: int = 5) -> tuple[float, float, int]
     import statistics
 
     from spacecoop.importers import extract as ex
+
     for cached in (ex.project_gazetteer, ex._reference_graph, ex._entity_finder, ex._link_cached):
         cached.cache_clear()
     t0 = time.perf_counter()

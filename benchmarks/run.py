@@ -31,6 +31,7 @@ the limit, no warm-up). Timings are wall-clock on a shared machine: compare colu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -212,7 +213,7 @@ def worker_backend(job: dict) -> None:
             try:
                 times, rows = _time_query(store, q["text"], params, runs, True)
                 emit(event="query", name=q["name"], times=times, rows=rows)
-            except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
+            except Exception as exc:
                 emit(event="query", name=q["name"], error=f"{type(exc).__name__}: {exc}"[:200])
             continue
         # rdflib: fork, run in the child, kill it at the limit (the loaded data is shared copy-on-write).
@@ -231,7 +232,7 @@ def worker_backend(job: dict) -> None:
                     times.append(time.perf_counter() - t0)
                     rows = len(res.rows) if res.kind == "SELECT" else int(bool(res.boolean))
                 os.write(w, json.dumps({"times": times, "rows": rows}).encode())
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 os.write(w, json.dumps({"error": f"{type(exc).__name__}: {exc}"[:200]}).encode())
             os._exit(0)
         os.close(w)
@@ -294,14 +295,14 @@ def stages(store, job) -> None:
         return
     try:
         from spacecoop.views import projection as project
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         emit(event="stage", name="project", note=f"cannot import spacecoop.views.projection: {exc}"[:200])
         return
     target = getattr(store, "ds", None) if job["backend"] == "memory" else store
     t = time.perf_counter()
     try:
         G = project.to_networkx(target, view="countries")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         emit(
             event="stage",
             name="project",
@@ -320,10 +321,11 @@ def stages(store, job) -> None:
         return
     try:
         from spacecoop.pages import graph_page as render
+
         t = time.perf_counter()
         html = render.page_html(G)
         emit(event="stage", name="html", seconds=time.perf_counter() - t, bytes=len(html))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         emit(event="stage", name="html", note=f"page_html failed: {type(exc).__name__}: {exc}"[:200])
 
 
@@ -355,10 +357,8 @@ class Worker:
     def _read(self) -> None:
         for line in self.proc.stdout:
             with self.cond:
-                try:
+                with contextlib.suppress(ValueError):
                     self.lines.append(json.loads(line))
-                except ValueError:
-                    pass
                 self.cond.notify_all()
         with self.cond:
             self.eof = True

@@ -34,10 +34,7 @@ def test_build_writes_every_format_and_each_parses_back(root, full_ds, tmp_path)
         # the default graph comes back under rdflib's default id; compare named graphs by name
         assert len(got) == len(expected), name
         for gid, g in expected.items():
-            if gid.startswith("urn:x-rdflib"):
-                other = back.default_graph
-            else:
-                other = got[gid]
+            other = back.default_graph if gid.startswith("urn:x-rdflib") else got[gid]
             assert isomorphic(g, other), (name, gid)
     merged = Graph().parse(tmp_path / "out" / "spacecoop.ttl")
     union = Graph()

@@ -173,7 +173,7 @@ def test_one_node_and_a_missing_context(tmp_path):
     data = json.loads(dataset_jsonld(ds, jsonld_context(ROOT)))
     assert data["@graph"] == [{"@id": "country:chile", "iso3166Alpha2": "CL"}]
     (tmp_path / "ontology").mkdir()
-    with pytest.raises(SpacecoopError, match="context.jsonld"):
+    with pytest.raises(SpacecoopError, match=r"context\.jsonld"):
         jsonld_context(tmp_path)
     (tmp_path / "ontology" / "context.jsonld").write_text("[]")
     with pytest.raises(SpacecoopError, match="not a JSON-LD context"):

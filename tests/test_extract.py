@@ -370,8 +370,8 @@ def test_cli_writes_a_sheet_with_the_contract_columns_deterministically(tmp_path
         "--date",
         "2025-04-25",
     ]
-    assert main(args + ["-o", str(out1)]) == 0
-    assert main(args + ["-o", str(out2)]) == 0
+    assert main([*args, "-o", str(out1)]) == 0
+    assert main([*args, "-o", str(out2)]) == 0
     assert out1.read_bytes() == out2.read_bytes()
     with out1.open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)

@@ -103,7 +103,9 @@ def test_functions_named_like_pipeline_steps_stay_functions():
         assert callable(getattr(spacecoop, name)), name
         assert getattr(spacecoop, name) is getattr(importlib.import_module(f"spacecoop.{module}"), name)
     for name in spacecoop.__all__:
-        assert importlib.util.find_spec(f"spacecoop.{name}") is None, f"a module spacecoop.{name} shadows the API"
+        assert importlib.util.find_spec(f"spacecoop.{name}") is None, (
+            f"a module spacecoop.{name} shadows the API"
+        )
 
 
 def test_joining_statuses_equal_the_vocabulary_collection(root):

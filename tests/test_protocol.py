@@ -630,4 +630,4 @@ def test_sparqlwrapper_default_and_named_graphs(endpoint):
 def test_union_graph_constant_is_the_stores():
     from spacecoop.store import UNION_GRAPH as STORE_UNION
 
-    assert UNION_GRAPH == str(STORE_UNION)
+    assert str(STORE_UNION) == UNION_GRAPH

@@ -747,7 +747,7 @@ def test_queries_list(server, root):
     items = json.loads(body)
     expected = list_queries(root)
     assert [i["name"] for i in items] == [q.name for q in expected]
-    for item, q in zip(items, expected):
+    for item, q in zip(items, expected, strict=False):
         assert item["summary"] == q.summary and item["columns"] == list(q.columns)
         assert item["params"] == list(q.params) and item["url"] == f"/queries/{q.name}"
     status, headers, body = fetch("GET", f"{server.url}queries", headers={"Accept": "text/html"})
@@ -1063,6 +1063,7 @@ def test_serve_help_lists_options():
 
 def test_public_names():
     from spacecoop.endpoint import server as serve
+
     assert serve.__all__ == sorted(serve.__all__)
     assert all(hasattr(serve, name) for name in serve.__all__)
 

@@ -329,6 +329,7 @@ def test_cache_counts_keys_and_bodies_under_one_cap():
 
 def test_check_keeps_no_copy_of_arbitrary_texts():
     from spacecoop.endpoint import server as serve
+
     before = len(serve._checked)
     for i in range(50):
         check_query(f'ASK {{ FILTER("{"y" * 10_000}{i}" != "") }}')

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Literal, Namespace, URIRef
-from spacecoop.core.errors import SpacecoopError, UsageError
 
+from spacecoop.core.errors import SpacecoopError, UsageError
 from spacecoop.sparql.parse import bind_values, parse_query, query_form
 
 EX = Namespace("http://example.org/")
@@ -66,8 +66,8 @@ def test_one_parse_gives_form_variables_and_algebra():
 def test_a_text_is_parsed_once_whatever_runs_it(monkeypatch, tmp_path, tiny):
     """check_params, check_syntax and the rdflib store share one parse of a text."""
     from rdflib.plugins.sparql import parser
-    from spacecoop.sparql.query import check_params, check_syntax, get_query
 
+    from spacecoop.sparql.query import check_params, check_syntax, get_query
     from spacecoop.store import MemoryStore
 
     calls = []
@@ -89,7 +89,7 @@ def test_a_text_is_parsed_once_whatever_runs_it(monkeypatch, tmp_path, tiny):
     "text", ["SELECT ?x WHERE { ?x ?p }", "SELEC ?x {}", "SELECT ?s WHERE { ?s foo:p ?o }"]
 )
 def test_malformed_sparql_is_one_usage_error(text):
-    with pytest.raises(UsageError, match="^malformed SPARQL"):
+    with pytest.raises(UsageError, match=r"^malformed SPARQL"):
         assert parse_query(text).algebra
 
 
@@ -191,6 +191,7 @@ def _age(path: Path, seconds: float = 10) -> None:
 
 def test_a_query_file_is_read_again_only_when_it_changes(tmp_path, monkeypatch):
     from spacecoop.sparql import query
+
     path = tmp_path / "q.rq"
     path.write_text("#+ summary: first\n#+ columns: [s]\nSELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s\n", "utf-8")
     first = query.parse_query_file(path)
@@ -254,7 +255,7 @@ def test_open_engine_loads_in_process_stores_and_refuses_an_empty_persistent_one
     assert open_engine("page", "oxigraph:/anywhere", tiny).query("ASK { ?s ?p ?o }").boolean
     spec = f"oxigraph:{tmp_path / 'store'}"
     with pytest.raises(
-        SpacecoopError, match="holds no data; fill it first: spacecoop --store oxigraph:.* load"
+        SpacecoopError, match=r"holds no data; fill it first: spacecoop --store oxigraph:.* load"
     ):
         open_engine("query", spec, tiny)  # the dataset given is not written into a persistent store
 

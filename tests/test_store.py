@@ -369,7 +369,7 @@ def test_oxigraph_on_disk_reloads_in_place_and_reopens_without_loading(full_ds, 
 def test_an_empty_persistent_store_says_how_to_fill_it(tmp_path):
     ctx = Context(ROOT, debug=False, store=f"oxigraph:{tmp_path / 'empty'}")
     with pytest.raises(
-        SpacecoopError, match="holds no data; fill it first: spacecoop --store oxigraph:.* load"
+        SpacecoopError, match=r"holds no data; fill it first: spacecoop --store oxigraph:.* load"
     ):
         ctx.open_store()
 
@@ -436,7 +436,7 @@ def test_a_server_that_never_answers_times_out():
 
 
 def test_a_malformed_query_is_a_usage_error_on_every_backend(stores):
-    for name, store in stores.items():
+    for _name, store in stores.items():
         with pytest.raises(UsageError):
             store.query("SELEKT * WHERE { ?s ?p ?o }")
 
@@ -451,7 +451,7 @@ def test_concurrent_queries_share_one_sparql_store(stores):
         try:
             for _ in range(20):
                 assert store.query(text) == want
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]

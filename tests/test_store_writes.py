@@ -9,6 +9,7 @@ front of it (refusing, dropping or holding requests) or by SIGKILL of a real `sp
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -137,16 +138,12 @@ class Proxy:
 
             def _drop(self):
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
             def finish(self):
-                try:
+                with contextlib.suppress(OSError):
                     super().finish()
-                except OSError:
-                    pass
 
             def _reply(self, status, data, ctype):
                 self.send_response(status)

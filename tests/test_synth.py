@@ -83,7 +83,10 @@ def test_one_file_and_one_named_graph_per_source(corpus):
 
 def test_the_corpus_is_shaped_like_the_real_data(corpus):
     _, ds = corpus
-    count = lambda cls: len(set(ds.subjects(RDF.type, cls)))
+
+    def count(cls):
+        return len(set(ds.subjects(RDF.type, cls)))
+
     for cls in (
         ns.SC.Country,
         ns.SC.Region,

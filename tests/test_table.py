@@ -79,7 +79,10 @@ def answer(stores, name, **params):
     memory, oxigraph = results["memory"], results["oxigraph"]
     assert memory.vars == oxigraph.vars
     assert memory.rows == oxigraph.rows, f"{name}: rdflib and Oxigraph disagree"
-    return [{k: (str(v) if v is not None else None) for k, v in zip(memory.vars, row)} for row in memory.rows]
+    return [
+        {k: (str(v) if v is not None else None) for k, v in zip(memory.vars, row, strict=False)}
+        for row in memory.rows
+    ]
 
 
 def label(ds, node) -> str:

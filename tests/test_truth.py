@@ -34,7 +34,7 @@ SELECT ?country WHERE {
 
 def in_both_by_bloc_overlap(store) -> set[str]:
     result = run_query(store, "bloc-overlap")
-    rows = [dict(zip(result.vars, r)) for r in result.rows]
+    rows = [dict(zip(result.vars, r, strict=False)) for r in result.rows]
     blocs: dict[str, set[str]] = {}
     for r in rows:
         blocs.setdefault(curie(str(r["country"])), set()).add(curie(str(r["bloc"])))
@@ -209,7 +209,7 @@ def test_turkey_has_no_since_date(full_ds):
 
 def test_undated_ties_stay_under_as_of(full_ds):
     result = run_query(full_ds, "bloc-overlap", {"asOf": Literal("2026-01-01", datatype=XSD.date)})
-    rows = [dict(zip(result.vars, r)) for r in result.rows]
+    rows = [dict(zip(result.vars, r, strict=False)) for r in result.rows]
     bahrain = [
         r for r in rows if str(r["country"]).endswith("/bahrain") and str(r["bloc"]).endswith("station")
     ]
