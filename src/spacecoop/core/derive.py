@@ -29,7 +29,8 @@ def add_iso_codes(ds: Dataset) -> int:
 
     g = ds.default_graph
     added = 0
-    for node in sorted(set(ds.subjects(RDF.type, SC.Country)) | set(ds.subjects(RDF.type, SC.Region))):
+    nodes = set(ds.subjects(RDF.type, SC.Country)) | set(ds.subjects(RDF.type, SC.Region))
+    for node in sorted(nodes, key=lambda n: (type(n).__name__, str(n))):  # IRIs, in IRI order
         labels = _labels(ds, node)
         is_region = (node, RDF.type, SC.Region) in ds
         country = _country(labels)
@@ -115,7 +116,7 @@ def add_shortcuts(ds: Dataset) -> int:
     # 100k triples, about an hour at 1M).
     for cls, (subj_p, short, obj_p) in _SHORTCUTS.items():
         for rel, _, _, ctx in list(ds.quads((None, RDF.type, cls, None))):
-            gid = ctx.identifier if hasattr(ctx, "identifier") else ctx
+            gid = getattr(ctx, "identifier", ctx)
             if gid == ONTOLOGY_GRAPH:
                 continue
             g = ds.graph(gid)
@@ -128,7 +129,7 @@ def add_shortcuts(ds: Dataset) -> int:
     not_listed = concept("status", "not-listed")
     national, organisation = concept("level", "national"), concept("level", "organization")
     for rel, _, _, ctx in list(ds.quads((None, RDF.type, SC.Participation, None))):
-        gid = ctx.identifier if hasattr(ctx, "identifier") else ctx
+        gid = getattr(ctx, "identifier", ctx)
         if gid == ONTOLOGY_GRAPH:
             continue
         g = ds.graph(gid)

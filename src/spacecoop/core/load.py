@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph
+from rdflib.term import Node
 
 from spacecoop.core.derive import add_iso_codes, add_shortcuts
 from spacecoop.core.errors import DataError
@@ -46,7 +47,7 @@ class Loaded:
     """A loaded dataset and where each of its subjects was read from."""
 
     ds: Dataset
-    origins: dict[URIRef, set[str]] = field(default_factory=dict)
+    origins: dict[Node, set[str]] = field(default_factory=dict)  # subject -> files it is in
     files: list[Path] = field(default_factory=list)
     problems: list[TermProblem] = field(default_factory=list)
     """Terms that Oxigraph or the writers of ``build`` would refuse, with the file each is in
@@ -207,7 +208,7 @@ def _merge(
     rel = str(path)
     loaded.files.append(path)
     for s, p, o, g in part.quads((None, None, None, None)):
-        gid = g.identifier if hasattr(g, "identifier") else g
+        gid = getattr(g, "identifier", g)
         if gid is None or gid == part.default_graph.identifier or str(gid).startswith("file:"):
             target = into_default if into_default is not None else ds.default_graph
             gid = None

@@ -140,10 +140,11 @@ class TermCheck:
 _IRI_SPACE = re.compile(r"\s")
 
 
+_ARTICLES: dict[type, str] = {Literal: "a literal", BNode: "a blank node", URIRef: "an IRI"}
+
+
 def _a(term) -> str:
-    return {Literal: "a literal", BNode: "a blank node", URIRef: "an IRI"}.get(
-        type(term), type(term).__name__
-    )
+    return _ARTICLES.get(type(term), type(term).__name__)
 
 
 def _utf8(text: str) -> str | None:

@@ -313,7 +313,8 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
     rows = store.query(_LABEL_QUERY, {"value": Literal(text)}).rows
     found: dict[Node, str] = {}
     for entity, label, _ in rows:
-        found.setdefault(entity, "" if label is None else str(label))
+        if entity is not None:  # the query binds ?entity in every row
+            found.setdefault(entity, "" if label is None else str(label))
     if not found:
         other = _find_by_other_names(store, text)
         if isinstance(other, URIRef):
