@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Literal, URIRef
+from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from spacecoop.cli.app import Context, main
@@ -130,7 +130,11 @@ NUMERIC = {
 
 def norm(term):
     """What the standards allow: xsd:string and plain literals are one thing in RDF 1.1, and a
-    number's lexical forms are one value (Oxigraph stores "200.0"^^xsd:decimal as "200")."""
+    number's lexical forms are one value (Oxigraph stores "200.0"^^xsd:decimal as "200"). A blank
+    node's label is local to the store that read it (the ontology's sc:Year definition has some):
+    every blank node compares as one, and the rows around it still have to match."""
+    if isinstance(term, BNode):
+        return BNode("blank")
     if isinstance(term, Literal) and term.datatype == XSD_STRING:
         return Literal(str(term))
     if (
