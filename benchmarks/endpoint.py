@@ -8,9 +8,10 @@ Run from the project root:
 Part 1 runs every named query of ``queries/`` (parameters unbound) in-process on rdflib (``memory``)
 and on pyoxigraph (``oxigraph``), plus the endpoint's safety check (rdflib's parser + algebra),
 and prints the median latency of each in milliseconds. Part 2 starts the real server
-(``python -m spacecoop serve --port 0``) for each engine and answer-cache size and sends ``--clients`` concurrent
-keep-alive clients x ``--requests`` queries each (the named queries in turn, through
-``/queries/NAME``; a query that ran past the budget on an engine in part 1 is left out for it), then prints throughput and latency percentiles. Everything runs on 127.0.0.1.
+(``python -m spacecoop serve --port 0``) for each engine and answer-cache size and sends ``--clients``
+concurrent keep-alive clients x ``--requests`` queries each (the named queries in turn, through
+``/queries/NAME``; a query that ran past the budget on an engine in part 1 is left out for it), then
+prints throughput and latency percentiles. Everything runs on 127.0.0.1.
 Figures are single runs on a noisy machine: use them to compare, not as promises.
 """
 
@@ -83,7 +84,8 @@ def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
         "stopped\n"
     )
     print(
-        f"{'query':<{width}}  {'rows':>5}  {'memory ms':>10}  {'oxigraph ms':>11}  {'speed-up':>8}  {'check ms':>8}"
+        f"{'query':<{width}}  {'rows':>5}  {'memory ms':>10}  {'oxigraph ms':>11}  "
+        f"{'speed-up':>8}  {'check ms':>8}"
     )
     print("-" * (width + 52))
     for name, text in queries:
@@ -190,7 +192,8 @@ def bench_endpoint(
         proc.wait(30)
     q = statistics.quantiles(latencies, n=100)
     print(
-        f"{store:<9} {cache_mb:>8g}  {workers:>7}  {clients:>7}  {len(latencies):>8}  {errors:>6}  {len(latencies) / elapsed:>9.0f}  "
+        f"{store:<9} {cache_mb:>8g}  {workers:>7}  {clients:>7}  {len(latencies):>8}  {errors:>6}  "
+        f"{len(latencies) / elapsed:>9.0f}  "
         f"{q[49] * 1000:>7.1f}  {q[94] * 1000:>7.1f}  {q[98] * 1000:>7.1f}"
     )
 
@@ -219,7 +222,8 @@ def main() -> None:
         f"{os.cpu_count()} cores\n"
     )
     print(
-        f"{'store':<9} {'cache MB':>8}  {'workers':>7}  {'clients':>7}  {'requests':>8}  {'errors':>6}  {'queries/s':>9}  "
+        f"{'store':<9} {'cache MB':>8}  {'workers':>7}  {'clients':>7}  {'requests':>8}  {'errors':>6}  "
+        f"{'queries/s':>9}  "
         f"{'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}"
     )
     print("-" * 94)

@@ -355,7 +355,8 @@ def time_per_1000_words(path: Path, repeat: int = 5) -> tuple[float, float, int]
 
 
 def time_cli(path: Path) -> float:
-    """Wall-clock seconds of ``spacecoop extract`` as a fresh process (interpreter start and imports included)."""
+    """Wall-clock seconds of ``spacecoop extract`` as a fresh process (interpreter start and imports
+    included)."""
     import subprocess
     import tempfile
 
@@ -445,8 +446,8 @@ def report(scores: list[Score], skipped: list[str], timing) -> str:
         ROUNDS,
         "",
         (
-            "| round | article | gold facts | extracted | recall | precision | entity links | quotes verbatim | "
-            "seconds | first pass (recall / precision) |"
+            "| round | article | gold facts | extracted | recall | precision | entity links | "
+            "quotes verbatim | seconds | first pass (recall / precision) |"
         ),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -482,7 +483,8 @@ def report(scores: list[Score], skipped: list[str], timing) -> str:
         f_p = sum(s.first_pass.get("extracted", 0) for s in group if s.first_pass)
         first = (pct(f_tp, g), pct(f_tp, f_p)) if all(s.first_pass for s in group) else ("–", "–")
         lines.append(
-            f"| {rnd or 'curated'} | {len(group)} | {g} | {pct(tp, g)} | {pct(tp, p)} | {first[0]} | {first[1]} |"
+            f"| {rnd or 'curated'} | {len(group)} | {g} | {pct(tp, g)} | {pct(tp, p)} | "
+            f"{first[0]} | {first[1]} |"
         )
     for s in scores:
         lines += [
@@ -526,10 +528,11 @@ def report(scores: list[Score], skipped: list[str], timing) -> str:
             "",
             (
                 f"The founding page as stored ({words} words, site chrome included): "
-                f"{cold:.2f} s cold in-process (caches emptied: the reference graph parsed, the gazetteer and "
-                f"the entity look-up built), {warm:.3f} s warm (median of 5); the whole `spacecoop extract` "
-                f"command as a new process, interpreter start and imports included: {cli:.2f} s. Per 1,000 "
-                f"words: {cold * 1000 / words:.2f} s cold, {cli * 1000 / words:.2f} s for the command. "
+                f"{cold:.2f} s cold in-process (caches emptied: the reference graph parsed, the gazetteer "
+                f"and the entity look-up built), {warm:.3f} s warm (median of 5); the whole "
+                f"`spacecoop extract` command as a new process, interpreter start and imports included: "
+                f"{cli:.2f} s. Per 1,000 words: {cold * 1000 / words:.2f} s cold, "
+                f"{cli * 1000 / words:.2f} s for the command. "
                 "Target: under 2 s."
             ),
         ]

@@ -59,7 +59,8 @@ LOOKUPS = {
         "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nPREFIX org: <http://www.w3.org/ns/org#>\n"
         "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
         "SELECT ?claim ?about ?quote ?source WHERE {\n"
-        "  { ?about org:member ?entity } UNION { ?about org:organization ?entity } UNION { ?about sc:developer ?entity }\n"
+        "  { ?about org:member ?entity } UNION { ?about org:organization ?entity } "
+        "UNION { ?about sc:developer ?entity }\n"
         "  ?claim sc:about ?about ; sc:quote ?quote ; prov:wasDerivedFrom ?source .\n"
         "} ORDER BY ?claim ?quote"
     ),
@@ -68,7 +69,8 @@ LOOKUPS = {
         "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nPREFIX org: <http://www.w3.org/ns/org#>\n"
         "SELECT DISTINCT ?partner WHERE {\n"
         "  { ?entity sc:participatesIn ?bloc . ?partner sc:participatesIn ?bloc . }\n"
-        "  UNION { ?o1 sc:basedIn ?entity ; sc:develops ?payload . ?o2 sc:develops ?payload ; sc:basedIn ?partner . }\n"
+        "  UNION { ?o1 sc:basedIn ?entity ; sc:develops ?payload . "
+        "?o2 sc:develops ?payload ; sc:basedIn ?partner . }\n"
         "  FILTER(?partner != ?entity)\n"
         "} ORDER BY ?partner"
     ),
@@ -811,7 +813,10 @@ def report(out: dict) -> str:
         "",
         "## Corpora",
         "",
-        "| size | sources | quads loaded | synth | rdflib read + derive | peak RSS (build process) | load average before → after |",
+        (
+            "| size | sources | quads loaded | synth | rdflib read + derive | peak RSS (build process) | "
+            "load average before → after |"
+        ),
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     for s in out["sizes"]:
@@ -835,7 +840,8 @@ def report(out: dict) -> str:
         "(N-Quads, default graph = merge); `oxigraph-disk`: `spacecoop load` into `oxigraph:PATH`, then "
         "*reopen* = opening that folder again, without loading; `sparql`: `SparqlStore.load` into an "
         "`oxigraph serve` over the Graph Store Protocol (one PUT per graph). Peak RSS is the worker "
-        "process (`ru_maxrss`; rdflib's forked query children included); for `sparql` the server's peak is given too.",
+        "process (`ru_maxrss`; rdflib's forked query children included); for `sparql` the server's peak "
+        "is given too.",
         "",
         "| size | backend | load | reopen | peak RSS |",
         "|---|---|---:|---:|---:|",
@@ -861,7 +867,10 @@ def report(out: dict) -> str:
         lines += [
             f"### {s['label']} ({s.get('quads', 0):,} quads)",
             "",
-            "| query | memory (rdflib) | oxigraph | oxigraph-disk | sparql (HTTP) | rdflib ÷ oxigraph | rows |",
+            (
+                "| query | memory (rdflib) | oxigraph | oxigraph-disk | sparql (HTTP) | "
+                "rdflib ÷ oxigraph | rows |"
+            ),
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         names = list(s["backends"]["oxigraph"]["queries"]) or list(s["backends"]["memory"]["queries"])
@@ -886,8 +895,9 @@ def report(out: dict) -> str:
     lines += [
         "## Our overhead over pyoxigraph",
         "",
-        "The same query text (parameters as the same VALUES clause) sent straight to `pyoxigraph.Store.query`, "
-        "every value read, against `OxigraphStore.query` (which also converts to rdflib terms).",
+        "The same query text (parameters as the same VALUES clause) sent straight to "
+        "`pyoxigraph.Store.query`, every value read, against `OxigraphStore.query` (which also converts "
+        "to rdflib terms).",
         "",
         "| size | sum of medians, ours | sum of medians, raw | overhead | worst query |",
         "|---|---:|---:|---:|---|",
@@ -928,7 +938,8 @@ def report(out: dict) -> str:
         "",
         "## Endpoint throughput",
         "",
-        f"Closed loop, {out['clients']} clients, {out['tp_seconds']:g} s, every query above in turn (POST /query, JSON results).",
+        f"Closed loop, {out['clients']} clients, {out['tp_seconds']:g} s, every query above in turn "
+        "(POST /query, JSON results).",
         "",
         "| size | endpoint | queries/s | p50 | p95 | errors | note |",
         "|---|---|---:|---:|---:|---:|---|",
@@ -942,7 +953,8 @@ def report(out: dict) -> str:
         for name, r in (s.get("throughput") or {}).items():
             if "qps" in r:
                 lines.append(
-                    f"| {s['label']} | {name} | {r['qps']:.0f} | {fmt_s(r['p50'])} | {fmt_s(r['p95'])} | {r['errors']} | |"
+                    f"| {s['label']} | {name} | {r['qps']:.0f} | {fmt_s(r['p50'])} | {fmt_s(r['p95'])} | "
+                    f"{r['errors']} | |"
                 )
             else:
                 lines.append(f"| {s['label']} | {name} | – | – | – | – | {r.get('note') or r.get('error')} |")
@@ -972,7 +984,8 @@ def targets(out: dict) -> list[str]:
             if worst:
                 sign = ">" if worst[2] else ""
                 rows.append(
-                    f"| {label}: oxigraph ≥ 20× faster than rdflib on every query | slowest ratio {sign}{worst[0]:.1f}× "
+                    f"| {label}: oxigraph ≥ 20× faster than rdflib on every query | "
+                    f"slowest ratio {sign}{worst[0]:.1f}× "
                     f"({worst[1]}) | {'yes' if worst[0] >= 20 else 'NO'} |"
                 )
         raw = b["oxigraph"].get("raw") or {}
@@ -989,7 +1002,8 @@ def targets(out: dict) -> list[str]:
                     v = median_of(b[backend]["queries"].get(name))
                     if v is not None:
                         rows.append(
-                            f"| {label}: {name} < 50 ms ({backend}) | {fmt_s(v)} | {'yes' if v < 0.05 else 'NO'} |"
+                            f"| {label}: {name} < 50 ms ({backend}) | {fmt_s(v)} | "
+                            f"{'yes' if v < 0.05 else 'NO'} |"
                         )
             for backend in ("memory", "oxigraph"):
                 st = (b[backend].get("stages") or {}).get("project")

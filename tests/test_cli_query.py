@@ -186,7 +186,8 @@ def test_a_construct_file_as_turtle(capsys, tmp_path):
     path = tmp_path / "labels.rq"
     path.write_text(
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-        "CONSTRUCT { ?c skos:prefLabel ?l } WHERE { ?c a <https://w3id.org/spacecoop/ns#Country> ; skos:prefLabel ?l }\n",
+        "CONSTRUCT { ?c skos:prefLabel ?l } "
+        "WHERE { ?c a <https://w3id.org/spacecoop/ns#Country> ; skos:prefLabel ?l }\n",
         encoding="utf-8",
     )
     code, out, _ = run(capsys, "query", str(path), "--format", "turtle")
@@ -225,7 +226,10 @@ def test_a_construct_file_as_turtle(capsys, tmp_path):
         ),
         (
             ["query", "evidence", "--param", "entity=partner"],
-            "error: parameter entity: the label 'partner' fits 2 entities: role:partner (partner); status:partner (partner)",
+            (
+                "error: parameter entity: the label 'partner' fits 2 entities: role:partner (partner); "
+                "status:partner (partner)"
+            ),
         ),
         (
             ["query", "evidence", "--param", "entity=country:atlantis"],

@@ -164,8 +164,8 @@ def test_hedges_become_certainty_and_planned():
 
 def test_a_shorter_list_member_missing_from_the_longer_list_is_disputed():
     text = (
-        "HELSINKI — Five countries in the selection have already signed up to the ILRS. These include Russia, "
-        "Egypt, Bahrain and Serbia.\n\n"
+        "HELSINKI — Five countries in the selection have already signed up to the ILRS. These include "
+        "Russia, Egypt, Bahrain and Serbia.\n\n"
         "Earlier reports say Russia, Egypt, Serbia, Belarus, Venezuela and Azerbaijan have signed agreements "
         "regarding the ILRS as national-level participants.\n"
     )
@@ -183,7 +183,10 @@ def test_dates_without_a_year_take_the_article_year_and_say_so():
     got = [
         (m.value, m.precision, m.inferred)
         for m in parse_dates(
-            "signed on March 3, met on Friday, agreed in December, launched in 2023, in May 2021, on 1st June 2020",
+            (
+                "signed on March 3, met on Friday, agreed in December, launched in 2023, in May 2021, "
+                "on 1st June 2020"
+            ),
             d(2025, 1, 10),
         )
     ]
@@ -279,8 +282,8 @@ def test_body_is_found_among_site_chrome_and_in_html():
     page = (
         "<html><head><script>alert('x')</script></head><body><nav>Home News Peru joined</nav><article>"
         "<p>HELSINKI &mdash; Peru and Kenya have joined the International Lunar Research Station as "
-        "national-level participants.</p><script>document.write('Chile has joined the ILRS')</script></article>"
-        "<footer>Chile has joined the ILRS too, says the footer.</footer></body></html>"
+        "national-level participants.</p><script>document.write('Chile has joined the ILRS')</script>"
+        "</article><footer>Chile has joined the ILRS too, says the footer.</footer></body></html>"
     )
     art, cands = facts(page)
     assert sorted(c.subject for c in cands) == ["Kenya", "Peru"]
@@ -312,9 +315,9 @@ def test_links_use_graph_names_pycountry_names_and_demonyms():
 def test_led_and_relative_clauses():
     text = (
         "HELSINKI — Iran and Peru are engaged with the ILRS initiative through their membership in the "
-        "Asia-Pacific Space Cooperation Organization (APSCO), which supports ILRS efforts and is headquartered "
-        "in Beijing. The China-led International Lunar Research Station (ILRS) rivals the U.S.-led Artemis "
-        "Accords and Artemis program.\n"
+        "Asia-Pacific Space Cooperation Organization (APSCO), which supports ILRS efforts and is "
+        "headquartered in Beijing. The China-led International Lunar Research Station (ILRS) rivals the "
+        "U.S.-led Artemis Accords and Artemis program.\n"
     )
     art, cands = facts(text)
     got = {(c.subject, c.relation, c.object, c.status) for c in cands}
@@ -625,9 +628,9 @@ def test_html_page_quotes_come_from_its_text_written_with_text_out(tmp_path, cap
 
 def test_developed_by_outside_a_payload_list():
     text = (
-        "BEIJING — Chang’e-8 will carry ten payloads. The Lunar neutron analyzer was jointly developed by the "
-        "National Astronomical Research Institute of Thailand and Zhejiang University, while the Radio "
-        "astronomy array, developed by South Africa, will listen to the far side.\n"
+        "BEIJING — Chang’e-8 will carry ten payloads. The Lunar neutron analyzer was jointly developed "
+        "by the National Astronomical Research Institute of Thailand and Zhejiang University, while the "
+        "Radio astronomy array, developed by South Africa, will listen to the far side.\n"
     )
     art, cands = facts(text, date="2025-05-01")
     got = {

@@ -298,8 +298,8 @@ def test_03_measures_plots_and_exports(run, full_ds):
     text = _text(nb)
     G = to_networkx(full_ds, "countries")
     assert (
-        f"{G.number_of_nodes()} nodes, {G.number_of_edges()} links and {len(components(G))} connected components"
-        in text
+        f"{G.number_of_nodes()} nodes, {G.number_of_edges()} links and "
+        f"{len(components(G))} connected components" in text
     )
     assert f"Most between: **{centrality(G)[0].label}**" in text
     for b in brokers(G):

@@ -275,10 +275,12 @@ def test_since_comes_only_from_joining_claims():
 <source/synthetic> {
   <participation/country/borduria/initiative/artemis-accords> a sc:Participation ;
       org:member <country/borduria> ; org:organization <initiative/artemis-accords> .
-  <claim/synthetic/borduria-applies> a sc:Claim ; sc:about <participation/country/borduria/initiative/artemis-accords> ;
+  <claim/synthetic/borduria-applies> a sc:Claim ;
+      sc:about <participation/country/borduria/initiative/artemis-accords> ;
       sc:status status:applicant ; sc:level level:national ; sc:certainty certainty:reported ;
       sc:date "2019-04"^^xsd:gYearMonth ; prov:wasDerivedFrom <source/synthetic> .
-  <claim/synthetic/borduria-signs> a sc:Claim ; sc:about <participation/country/borduria/initiative/artemis-accords> ;
+  <claim/synthetic/borduria-signs> a sc:Claim ;
+      sc:about <participation/country/borduria/initiative/artemis-accords> ;
       sc:status status:signatory ; sc:level level:national ; sc:certainty certainty:hedged ;
       prov:wasDerivedFrom <source/synthetic> .
 }""",

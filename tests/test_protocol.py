@@ -240,7 +240,10 @@ def test_from_and_from_named_of_own_graphs(endpoint):
     # FROM NAMED alone leaves the default graph empty
     assert boolean(get(endpoint, f"ASK FROM NAMED <{SOURCE}> {{ ?s ?p ?o }}")) is False
     # a prefixed name is resolved as the query says
-    query = f"PREFIX src: <{SOURCE.rsplit('/', 1)[0]}/> {PREFIXES} ASK FROM src:{SOURCE.rsplit('/', 1)[1]} {{ ?p sc:developer ?o }}"
+    query = (
+        f"PREFIX src: <{SOURCE.rsplit('/', 1)[0]}/> {PREFIXES} "
+        f"ASK FROM src:{SOURCE.rsplit('/', 1)[1]} {{ ?p sc:developer ?o }}"
+    )
     assert boolean(get(endpoint, query)) is True
 
 

@@ -480,11 +480,14 @@ TINY_VIA = """
 <country/a> a sc:Country ; skos:prefLabel "A"@en .
 <source/s> {
   <carriage/mission/m/payload/m/p> a sc:PayloadCarriage ; sc:mission <mission/m> ; sc:payload <payload/m/p> .
-  <development/payload/m/p/org/lab> a sc:PayloadDevelopment ; sc:payload <payload/m/p> ; sc:developer <org/lab> .
-  <participation/country/a/org/club> a sc:Participation ; org:member <country/a> ; org:organization <org/club> .
+  <development/payload/m/p/org/lab> a sc:PayloadDevelopment ; sc:payload <payload/m/p> ;
+      sc:developer <org/lab> .
+  <participation/country/a/org/club> a sc:Participation ; org:member <country/a> ;
+      org:organization <org/club> .
   <claim/s/1> a sc:Claim ; sc:about <participation/country/a/org/club> ;
       sc:status status:member ; sc:certainty certainty:stated .
-  <participation/org/club/initiative/i> a sc:Participation ; org:member <org/club> ; org:organization <initiative/i> .
+  <participation/org/club/initiative/i> a sc:Participation ; org:member <org/club> ;
+      org:organization <initiative/i> .
 }
 """
 
@@ -842,7 +845,8 @@ def test_validate_runs_the_new_checks(tmp_path, root):
     (tmp_path / "graph" / "reference" / "zz-orphan.ttl").write_text(
         "@prefix sc: <https://w3id.org/spacecoop/ns#> .\n"
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
-        '<https://w3id.org/spacecoop/id/payload/change-8/orphan> a sc:Payload ; skos:prefLabel "Orphan"@en .\n',
+        "<https://w3id.org/spacecoop/id/payload/change-8/orphan> a sc:Payload ; "
+        'skos:prefLabel "Orphan"@en .\n',
         encoding="utf-8",
     )
     report = validate(tmp_path)

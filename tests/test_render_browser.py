@@ -327,7 +327,8 @@ def test_panels_speak_plain_words(opened, pages):
         assert raw not in text, raw
     assert "Member of" in text
     o.js(
-        "spacecoop.showEdge(spacecoop.data.edges.find(e => e.from === 'country:switzerland' || e.to === 'country:switzerland').id)"
+        "spacecoop.showEdge(spacecoop.data.edges.find("
+        "e => e.from === 'country:switzerland' || e.to === 'country:switzerland').id)"
     )
     text = o.js("document.getElementById('details').innerText")
     assert "n_claims" not in text and "weight" not in text
@@ -342,11 +343,13 @@ def test_date_box_moves_the_slider_and_hides_undated_ties(opened, pages):
     assert value < n
     assert o.js("spacecoop.data.dates")[value] <= "2021-12-31"
     # Dystopia's APSCO membership is undated: hidden as of a date unless asked for, then marked
-    hidden = o.js("""spacecoop.data.edges.filter(e => e.from === 'country:dystopia' || e.to === 'country:dystopia')
+    hidden = o.js("""spacecoop.data.edges
+                     .filter(e => e.from === 'country:dystopia' || e.to === 'country:dystopia')
                      .map(e => edges.get(e.id).hidden)""")
     assert hidden and all(hidden)
     o.page.check("#undated")
-    shown = o.js("""spacecoop.data.edges.filter(e => e.from === 'country:dystopia' || e.to === 'country:dystopia')
+    shown = o.js("""spacecoop.data.edges
+                    .filter(e => e.from === 'country:dystopia' || e.to === 'country:dystopia')
                     .map(e => [edges.get(e.id).hidden, edges.get(e.id).label])""")
     assert [False, "undated"] in shown
 

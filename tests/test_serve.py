@@ -133,7 +133,10 @@ REFUSED = {
         "SERVICE",
     ),
     "service-in-subquery": (
-        "SELECT * WHERE { ?x ?y ?z OPTIONAL { { SELECT ?s WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } } } }",
+        (
+            "SELECT * WHERE { ?x ?y ?z OPTIONAL { { SELECT ?s WHERE { "
+            "SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } } } }"
+        ),
         "SERVICE",
     ),
     "service-in-exists": (

@@ -239,9 +239,8 @@ def test_get_with_a_body_closes_the_connection(oxi_server):
     # a body on a GET is not read; the connection closes so it cannot be taken as the next request
     smuggled = b"GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n"
     data = (
-        f"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(smuggled)}\r\n\r\n".encode()
-        + smuggled
-    )
+        f"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(smuggled)}\r\n\r\n"
+    ).encode() + smuggled
     status, body, closed = exchange(oxi_server, data)
     assert status == 200 and json.loads(body)["boolean"] is True
     assert closed
@@ -323,7 +322,10 @@ def test_rdfxml_with_a_control_character_is_refused_clearly(any_server):
 
 
 def test_xml_results_that_are_served_parse(any_server):
-    q = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?label } ORDER BY ?s LIMIT 50"
+    q = (
+        "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?label } "
+        "ORDER BY ?s LIMIT 50"
+    )
     status, _, body = get_query(any_server, q, "application/sparql-results+xml")
     assert status == 200
     assert len(ET.fromstring(body).findall(f"{SRES}results/{SRES}result")) == 50

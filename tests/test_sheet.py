@@ -101,7 +101,10 @@ def test_add_mints_what_the_article_says(project):
     assert str(rows[0].kind).endswith("agreement-kind/mou")
     assert str(rows[0].a).startswith(
         ID
-        + "agreement/org/china-national-space-administration/org/south-african-national-space-agency/mou/2023-09-01/"
+        + (
+            "agreement/org/china-national-space-administration/org/south-african-national-space-agency/"
+            "mou/2023-09-01/"
+        )
     )
     # "the Republic of South Africa" is a name no label had: found through pycountry, not minted anew
     assert (
@@ -222,8 +225,8 @@ def test_a_new_entity_the_graph_already_knows_is_refused_with_did_you_mean(proje
     assert main(["--root", str(project), "add", str(sheet)]) == 2
     err = capsys.readouterr().err
     assert (
-        f"{sheet}:2: subject: 'Czechia' is already in the graph: did you mean Czech Republic (country:czech-republic"
-        in err
+        f"{sheet}:2: subject: 'Czechia' is already in the graph: "
+        "did you mean Czech Republic (country:czech-republic" in err
     )
 
 
@@ -352,7 +355,10 @@ def test_parents_joint_centres_witnesses_and_places(project, tmp_path):
                 "agreement_kind": "agreement",
                 "place": "Beijing",
                 "witness": "Ann Example; Bo Example",
-                "quote": "In Beijing the Chinese Academy of Sciences and SANSA signed an agreement, witnessed by Ann Example and Bo Example",
+                "quote": (
+                    "In Beijing the Chinese Academy of Sciences and SANSA signed an agreement, "
+                    "witnessed by Ann Example and Bo Example"
+                ),
             },
         ],
     )
@@ -367,7 +373,10 @@ def test_parents_joint_centres_witnesses_and_places(project, tmp_path):
     )
     agreement = URIRef(
         ID
-        + "agreement/org/chinese-academy-of-sciences/org/south-african-national-space-agency/agreement/undated"
+        + (
+            "agreement/org/chinese-academy-of-sciences/org/south-african-national-space-agency/"
+            "agreement/undated"
+        )
     )
     assert (lab, URIRef(org + "subOrganizationOf"), cas) in g
     assert (lab, URIRef(sc + "establishedUnder"), agreement) in g

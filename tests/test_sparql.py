@@ -112,7 +112,10 @@ def test_an_undeclared_prefix_is_the_datasets_on_rdflib_only(engines):
     "text, expected",
     [
         (
-            'PREFIX ex: <http://ex.org/ns#>\n# a { comment WHERE {\nSELECT ("}" AS ?x) # {\nWHERE { ?s ex:p ?v }',
+            (
+                'PREFIX ex: <http://ex.org/ns#>\n# a { comment WHERE {\nSELECT ("}" AS ?x) # {\n'
+                "WHERE { ?s ex:p ?v }"
+            ),
             (
                 'PREFIX ex: <http://ex.org/ns#>\n# a { comment WHERE {\nSELECT ("}" AS ?x) # {\nWHERE '
                 '{ VALUES (?v) { ("a") }  ?s ex:p ?v }'

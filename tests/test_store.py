@@ -241,7 +241,10 @@ PROBES = [
         20,
     ),
     (
-        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nSELECT ?x WHERE { ?x skos:prefLabel ?l } # no newline",
+        (
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            "SELECT ?x WHERE { ?x skos:prefLabel ?l } # no newline"
+        ),
         {"l": Literal("Thailand", lang="en")},
         1,
     ),
@@ -261,7 +264,10 @@ PROBES = [
     ),
     ("ASK { ?s ?p ?o }", {}, None),
     (
-        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nCONSTRUCT { ?s sc:develops ?o } WHERE { ?s sc:develops ?o }",
+        (
+            "PREFIX sc: <https://w3id.org/spacecoop/ns#>\n"
+            "CONSTRUCT { ?s sc:develops ?o } WHERE { ?s sc:develops ?o }"
+        ),
         {},
         None,
     ),

@@ -299,7 +299,8 @@ def test_a_reader_notices_a_load_that_starts_after_it_opened(full_ds, server):
         server,
         str(MANIFEST_GRAPH),
         (
-            f"<{MANIFEST_GRAPH}> <https://schema.org/actionStatus> <https://schema.org/ActiveActionStatus> .\n"
+            f"<{MANIFEST_GRAPH}> <https://schema.org/actionStatus> "
+            "<https://schema.org/ActiveActionStatus> .\n"
             f"<{MANIFEST_GRAPH}> <http://www.w3.org/ns/prov#startedAtTime> "
             '"2026-12-02T09:00:00+00:00"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n'
         ),

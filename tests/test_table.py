@@ -36,6 +36,23 @@ ILRS = entity_iri("initiative", "International Lunar Research Station")
 APSCO = entity_iri("org", "Asia-Pacific Space Cooperation Organization")
 ARTEMIS = entity_iri("initiative", "Artemis Accords")
 ARTICLE = ID["source/spacenews-2025-04-25-change-8-payloads"]
+# Pages the table cites, as (URL, publisher as the table gives it): the source IRI is made of both.
+SPACENEWS_THAILAND = (
+    "https://spacenews.com/thailand-joins-china-led-ilrs-moon-base-initiative/",
+    "SpaceNews",
+)
+STRAITS_TIMES = (
+    "https://www.straitstimes.com/asia/partner-nations-on-chinas-lunar-research-station-programme",
+    "Reuters via Straits Times",
+)
+SPACEWATCH_SERBIA = (
+    "https://spacewatch.global/2024/05/serbia-becomes-the-latest-country-to-join-ilrs-program/",
+    "SpaceWatch.Global",
+)
+AFRICAFLYING_CHANGE_8 = (
+    "https://africaflying.com/china-selects-international-payloads-for-change-8-lunar-south-pole-mission",
+    "SpaceNews (repost on africaflying.com)",
+)
 TABLE_QUERIES = (
     "bloc-overlap",
     "bloc-timeline",
@@ -321,21 +338,15 @@ def test_a_source_the_table_no_longer_names_is_removed(root, tmp_path):
 def test_one_source_per_page_with_its_provenance(table_ds):
     sources = [s for s in table_ds.subjects(RDF.type, SC.Source) if str(s) != str(ARTICLE)]
     assert len(sources) == 96
-    page = ID[
-        f"source/{source_slug('https://spacenews.com/thailand-joins-china-led-ilrs-moon-base-initiative/', 'SpaceNews')}"
-    ]
+    page = ID[f"source/{source_slug(*SPACENEWS_THAILAND)}"]
     g = table_ds.default_graph
     assert (page, RDF.type, URIRef("https://schema.org/WebPage")) in g
     assert g.value(page, URIRef("https://schema.org/publisher")) == entity_iri("org", "SpaceNews")
     # "Reuters via Straits Times": the Straits Times page carries Reuters' text; month precision.
-    reuters = ID[
-        f"source/{source_slug('https://www.straitstimes.com/asia/partner-nations-on-chinas-lunar-research-station-programme', 'Reuters via Straits Times')}"
-    ]
+    reuters = ID[f"source/{source_slug(*STRAITS_TIMES)}"]
     assert g.value(reuters, URIRef("https://schema.org/publisher")) == entity_iri("org", "Straits Times")
     assert g.value(reuters, SC.originalPublisher) == entity_iri("org", "Reuters")
-    spacewatch = ID[
-        f"source/{source_slug('https://spacewatch.global/2024/05/serbia-becomes-the-latest-country-to-join-ilrs-program/', 'SpaceWatch.Global')}"
-    ]
+    spacewatch = ID[f"source/{source_slug(*SPACEWATCH_SERBIA)}"]
     assert g.value(spacewatch, URIRef("https://schema.org/datePublished")) == Literal(
         "2024-05", datatype=XSD.gYearMonth
     )
@@ -377,9 +388,7 @@ def test_thailand_is_one_node_with_claims_from_the_article_and_the_table(table_d
     assert thailands == [entity_iri("country", "Thailand")]
     rel = relationship_iri("participation", thailands[0], ILRS)
     sources = {table_ds.value(c, PROV.wasDerivedFrom) for c in table_ds.subjects(SC.about, rel)}
-    spacenews = ID[
-        f"source/{source_slug('https://spacenews.com/thailand-joins-china-led-ilrs-moon-base-initiative/', 'SpaceNews')}"
-    ]
+    spacenews = ID[f"source/{source_slug(*SPACENEWS_THAILAND)}"]
     assert sources == {ARTICLE, spacenews}
     # ... and the same node is tied to APSCO and the Artemis Accords.
     assert (thailands[0], SC.participatesIn, APSCO) in table_ds
@@ -615,11 +624,7 @@ def test_disputed_claims_side_by_side_with_both_sources(stores, table_ds):
     assert pairs == {("signatory", "applicant", False)}
     assert {r["source"] for r in turkey} == {
         str(ARTICLE),
-        str(
-            ID[
-                f"source/{source_slug('https://africaflying.com/china-selects-international-payloads-for-change-8-lunar-south-pole-mission', 'SpaceNews (repost on africaflying.com)')}"
-            ]
-        ),
+        str(ID[f"source/{source_slug(*AFRICAFLYING_CHANGE_8)}"]),
     }
     bahrain = [r for r in rows if r["aboutLabel"] == "Bahrain in International Lunar Research Station"]
     assert len(bahrain) == 4

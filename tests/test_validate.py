@@ -366,10 +366,13 @@ def test_a_quoted_source_without_stored_text_is_named_in_the_summary(root, tmp_p
 <source/fixture> {
     <participation/country/china/initiative/international-lunar-research-station> a sc:Participation ;
         org:member <country/china> ; org:organization <initiative/international-lunar-research-station> .
-    <claim/fixture/c1> a sc:Claim ; sc:about <participation/country/china/initiative/international-lunar-research-station> ;
-        sc:status <https://w3id.org/spacecoop/vocab/status/leader> ; sc:level <https://w3id.org/spacecoop/vocab/level/national> ;
+    <claim/fixture/c1> a sc:Claim ;
+        sc:about <participation/country/china/initiative/international-lunar-research-station> ;
+        sc:status <https://w3id.org/spacecoop/vocab/status/leader> ;
+        sc:level <https://w3id.org/spacecoop/vocab/level/national> ;
         sc:quote "The selection includes a number of countries" ;
-        sc:certainty <https://w3id.org/spacecoop/vocab/certainty/stated> ; prov:wasDerivedFrom <source/fixture> .
+        sc:certainty <https://w3id.org/spacecoop/vocab/certainty/stated> ;
+        prov:wasDerivedFrom <source/fixture> .
 }
 """,
         encoding="utf-8",

@@ -229,7 +229,10 @@ def test_from_an_empty_folder(installed, tmp_path):
     answer = serve_one_query(
         installed,
         empty,
-        f"SELECT ?label WHERE {{ <{ID}country/china> <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }}",
+        (
+            f"SELECT ?label WHERE {{ <{ID}country/china> "
+            "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label }"
+        ),
     )
     assert answer.split() == ["label", "China"]
 
