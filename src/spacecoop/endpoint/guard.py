@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from spacecoop.core.errors import UsageError
 
-__all__ = [
-    "UNION_GRAPH",
+__all__ = [  # noqa: RUF022 - plain sorted(), the order tests/test_serve.py checks
     "QueryDataset",
     "QueryRefused",
+    "UNION_GRAPH",
     "check_dataset_clauses",
     "check_query",
     "inspect_query",
