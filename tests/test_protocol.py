@@ -6,7 +6,7 @@ Each test that maps onto a test of the W3C protocol suite
 suite's ``update_*`` tests do not apply (the endpoint is read-only: every update is refused, which
 ``test_update_*_is_refused`` check), and its ``kasei.us`` graphs are replaced by the endpoint's own:
 the Chang'e-8 article's source graph and the ontology graph. The default graph of the service is
-the union of all graphs, which the service description names :data:`spacecoop.endpoint.server.UNION_GRAPH`.
+the union of all graphs, which the service description names :data:`spacecoop.endpoint.guard.UNION_GRAPH`.
 
 Both engines are served (Oxigraph, with its answer cache on, and rdflib, ``--store memory``), with
 the workers' network isolation OFF: the query check is all that keeps a graph from being fetched,
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _servers import _Canary, fetch, start_server, stop_server
 from test_serve import SD
 
-from spacecoop.endpoint.server import UNION_GRAPH
+from spacecoop.endpoint.guard import UNION_GRAPH
 
 pytestmark = [
     pytest.mark.server,

@@ -172,7 +172,7 @@ BAD_FRAMING = {
     "te-identity-and-length": (["Transfer-Encoding: identity", "Content-Length: 15"], BOTH),
     "te-chunked-and-length": (["Transfer-Encoding: chunked", "Content-Length: 15"], BOTH),
     "inner-space": (["Content-Length: 1 5"], BAD_LENGTH),
-    "folded": (["Content-Length: 1", " 5"], BAD_LINE),
+    "folded": (["Content-Length: 1", " 5"], b"is folded over several lines"),
     "space-before-colon": (["Content-Length : 15"], BAD_LINE),
     "bad-line-hides-length": (["X-Note no colon here", "Content-Length: 15"], BAD_LINE),
 }

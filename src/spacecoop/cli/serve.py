@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from spacecoop.endpoint.server import DEFAULT_MAX_BODY, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
+from spacecoop.endpoint.config import DEFAULT_MAX_BODY, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
 
 
 @click.command()
@@ -91,7 +93,7 @@ def serve(
     before any engine runs; each query has a time limit. The engine is Oxigraph (in memory) unless
     --store names another. Prints "listening on http://HOST:PORT/" once ready; stop with Ctrl-C.
     """
-    from spacecoop.endpoint.server import ServeConfig
+    from spacecoop.endpoint.config import ServeConfig
     from spacecoop.endpoint.server import serve as run_serve
     from spacecoop.store.engine import choose_engine
 
@@ -126,9 +128,9 @@ def serve(
         click.echo(f"store {redact(spec)}; Ctrl-C stops", err=True)
         for line in server.safety():
             click.echo(line, err=True)
-        click.get_text_stream("stderr").flush()
+        sys.stderr.flush()  # click.echo flushes too; get_text_stream is deprecated in click 8.2+
         click.echo(f"listening on {server.url}", nl=True)
-        click.get_text_stream("stdout").flush()
+        sys.stdout.flush()
 
     run_serve(config, ready=ready)
     return 0
