@@ -235,10 +235,10 @@ def check_terms(loaded: Loaded) -> list[Violation]:
     onto = ds.graph(ONTOLOGY_GRAPH)
     declared = set(onto.subjects())
     out: dict[tuple[str, str], Violation] = {}
-    for s, p, o, g in ds.quads((None, None, None, None)):
+    for s, p, o, _ in ds.quads((None, None, None, None)):
         for term in (s, p, o):
-            if isinstance(term, URIRef) and (str(term).startswith(NS) or str(term).startswith(str(VOCAB))):
-                if term not in declared and str(term) != NS.rstrip("#"):
+            ours = isinstance(term, URIRef) and str(term).startswith((NS, str(VOCAB)))
+            if ours and term not in declared and str(term) != NS.rstrip("#"):
                     key = (curie(str(term)), str(s))
                     out.setdefault(
                         key,
@@ -423,7 +423,8 @@ def check_entities(loaded: Loaded) -> list[Violation]:
                     Violation(
                         node=curie(str(n)),
                         rule="duplicate-entity",
-                        message=f"shares the name {key!r} with {others}: one {kind}, two nodes (keep one IRI and "
+                        message=f"shares the name {key!r} with {others}: one {kind}, two nodes "
+                        "(keep one IRI and "
                         "move the other's names to skos:altLabel)",
                         files=files,
                     )
@@ -441,7 +442,8 @@ def check_entities(loaded: Loaded) -> list[Violation]:
                     Violation(
                         node=curie(str(n)),
                         rule="duplicate-entity",
-                        message=f"has the ISO 3166 code {iso} of {others}: one {code_kind}, two nodes (keep one IRI and "
+                        message=f"has the ISO 3166 code {iso} of {others}: one {code_kind}, two nodes "
+                        "(keep one IRI and "
                         "move the other's names to skos:altLabel)",
                         files=files,
                     )
@@ -522,7 +524,8 @@ def check_agreement_iris(loaded: Loaded) -> list[Violation]:
                 Violation(
                     node=curie(str(node)),
                     rule="agreement-iri",
-                    message=f"is not the IRI minted from its parties, kind, date and title: expected {curie(str(expected))}",
+                    message="is not the IRI minted from its parties, kind, date and title: "
+                    f"expected {curie(str(expected))}",
                     files=tuple(loaded.files_of(node)),
                 )
             )

@@ -1,7 +1,8 @@
 """``spacecoop query`` and ``spacecoop queries``: ask the graph from the shell.
 
 Both verbs are thin: parsing ``--param`` pairs and printing are here, the work is in
-:mod:`spacecoop.sparql.query` (:func:`~spacecoop.sparql.query.get_query`, :func:`~spacecoop.sparql.query.resolve_params`)
+:mod:`spacecoop.sparql.query` (:func:`~spacecoop.sparql.query.get_query`,
+:func:`~spacecoop.sparql.query.resolve_params`)
 and :mod:`spacecoop.sparql.results` (:func:`~spacecoop.sparql.results.serialize_result`).
 """
 
@@ -98,10 +99,7 @@ def query(obj, name: str, params: tuple[str, ...], fmt: str) -> int:
     from spacecoop.sparql.query import check_params, check_syntax, get_query, resolve_params
 
     values = parse_param_options(params)
-    if name == "-":
-        nq = _stdin_query()
-    else:
-        nq = get_query(name, obj.root)
+    nq = _stdin_query() if name == "-" else get_query(name, obj.root)
     check_params(nq, values)
     if name == "-" or name.endswith(".rq") or Path(name).is_file():
         check_syntax(nq.text)  # a query of the user's: report a malformed one before loading
@@ -195,7 +193,8 @@ def markdown_table(result) -> str:
     --------
     >>> from rdflib import Literal, URIRef
     >>> from spacecoop.store import QueryResult
-    >>> r = QueryResult("SELECT", ("x", "n"), ((URIRef("https://w3id.org/spacecoop/id/country/peru"), Literal("a|b")),))
+    >>> peru = URIRef("https://w3id.org/spacecoop/id/country/peru")
+    >>> r = QueryResult("SELECT", ("x", "n"), ((peru, Literal("a|b")),))
     >>> print(markdown_table(r), end="")
     | x | n |
     |---|---|

@@ -52,10 +52,10 @@ def read_input(path: str | os.PathLike, *, limit: int = MAX_INPUT_BYTES) -> byte
 
     Examples
     --------
-    >>> read_input("/dev/zero")
+    >>> read_input("/dev/zero")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    spacecoop.core.errors.DataError: /dev/zero: not a regular file (a character device); spacecoop reads only regular files
+    spacecoop.core.errors.DataError: /dev/zero: not a regular file (a character device); ...
     """
     p = str(path)
     try:
@@ -93,4 +93,7 @@ def read_input(path: str | os.PathLike, *, limit: int = MAX_INPUT_BYTES) -> byte
 
 def _too_large(size: int, limit: int) -> str:
     amount = f"{limit / 2**20:g} MiB" if limit >= 2**20 else f"{limit:,} bytes"
-    return f"larger than the {amount} limit for a data file ({size:,} bytes; spacecoop.core.inputs.MAX_INPUT_BYTES)"
+    return (
+        f"larger than the {amount} limit for a data file "
+        f"({size:,} bytes; spacecoop.core.inputs.MAX_INPUT_BYTES)"
+    )

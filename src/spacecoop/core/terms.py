@@ -25,7 +25,8 @@ class TermProblem:
 
 
 def printable(text: str, limit: int = 0) -> str:
-    """Return ``text`` with lone surrogates as ``\\ud800``-style escapes, shortened to ``limit`` characters."""
+    """Return ``text`` with lone surrogates as ``\\ud800``-style escapes, shortened to ``limit``
+    characters."""
     out = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if limit and len(out) > limit:
         out = out[:limit] + f"... ({len(text):,} characters)"
@@ -97,7 +98,8 @@ class TermCheck:
                 space = _IRI_SPACE.search(iri)
                 if space:  # Oxigraph takes U+2028 or U+0085 in an IRI, rdflib cannot read it back
                     why = (
-                        f"the IRI <{printable(iri, 80)}> holds the space character U+{ord(space.group()):04X}, "
+                        f"the IRI <{printable(iri, 80)}> holds the space character "
+                        f"U+{ord(space.group()):04X}, "
                         "which rdflib cannot read back from build's N-Quads"
                     )
                 elif len(iri) > MAX_TERM_BYTES // 8:
@@ -152,7 +154,10 @@ def _utf8(text: str) -> str | None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        return f"a lone surrogate U+{ord(text[exc.start]):04X} at character {exc.start}, which UTF-8 cannot encode"
+        return (
+            f"a lone surrogate U+{ord(text[exc.start]):04X} at character {exc.start}, "
+            "which UTF-8 cannot encode"
+        )
     return None
 
 

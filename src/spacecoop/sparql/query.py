@@ -261,8 +261,8 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
     Raises
     ------
     UsageError
-        The value is empty, a malformed IRI or an impossible date, names nothing in the store, or its label fits
-        several entities (the message lists them, IRI and label).
+        The value is empty, a malformed IRI or an impossible date, names nothing in the store, or
+        its label fits several entities (the message lists them, IRI and label).
 
     Examples
     --------

@@ -115,7 +115,8 @@ def open_engine(
 
         store.close()
         raise SpacecoopError(
-            f"the store {redact(chosen)} holds no data; fill it first: spacecoop --store {redact(chosen)} load"
+            f"the store {redact(chosen)} holds no data; "
+            f"fill it first: spacecoop --store {redact(chosen)} load"
         )
     return store
 
