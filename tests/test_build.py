@@ -18,6 +18,7 @@ from spacecoop.core.errors import SpacecoopError
 from spacecoop.publish.build import OUTPUT_FILES, build, summarize
 
 
+@pytest.mark.slow
 def test_build_writes_every_format_and_each_parses_back(root, full_ds, tmp_path):
     result = build(tmp_path / "out", root)
     names = {p.name for p in result.files}
@@ -60,6 +61,7 @@ def test_jsonld_keeps_the_default_graph_for_json_ld_1_1_processors(article_root,
         assert want and len(list(store.quads_for_pattern(None, None, None, graph))) == want, graph
 
 
+@pytest.mark.slow
 def test_build_is_byte_identical_across_processes(article_root, tmp_path):
     outs = []
     for seed in ("1", "2"):
@@ -81,6 +83,7 @@ def copy_project(root: Path, dest: Path) -> Path:
     return copy_article_project(root, dest)
 
 
+@pytest.mark.slow
 def test_failed_validation_writes_nothing_and_keeps_previous_outputs(root, tmp_path, capsys):
     project = copy_project(root, tmp_path / "project")
     out = tmp_path / "out"
@@ -97,6 +100,7 @@ def test_failed_validation_writes_nothing_and_keeps_previous_outputs(root, tmp_p
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.slow
 def test_unwritable_output_is_a_clean_error(article_root, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -105,6 +109,7 @@ def test_unwritable_output_is_a_clean_error(article_root, tmp_path, capsys):
     assert err.startswith("error: cannot write to") and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_a_write_failure_midway_leaves_previous_outputs(article_root, tmp_path, monkeypatch):
     root = article_root
     out = tmp_path / "out"
@@ -145,6 +150,7 @@ def test_summary_counts(article_ds):
     assert s.sources[0][2] == 88
 
 
+@pytest.mark.slow
 def test_build_command_prints_a_summary(article_root, tmp_path, capsys):
     assert main(["--root", str(article_root), "build", "-o", str(tmp_path / "d")]) == 0
     captured = capsys.readouterr()
@@ -191,6 +197,7 @@ def kill_points(log: Path) -> list[tuple[int, str, str]]:
     ]
 
 
+@pytest.mark.slow
 def test_a_build_killed_during_its_publish_step_leaves_all_old_or_all_new(article_root, tmp_path):
     project = copy_project(article_root, tmp_path / "project")
     site = tmp_path / "site"
@@ -251,6 +258,7 @@ def publish_points(tmp_path: Path, folder: Path) -> list[tuple[int, str, str]]:
     return kill_points(log)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start", ["link", "folder"])
 def test_publish_killed_at_any_point_leaves_all_old_or_all_new(start, tmp_path):
     """Every file-system change of the publish step, one kill each; also from a dist/ that is

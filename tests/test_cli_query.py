@@ -149,6 +149,7 @@ def test_store_option_gives_the_same_answer(capsys):
     assert partners(capsys, "csv", "--store", "oxigraph") == partners(capsys, "csv")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_every_named_query_runs_from_the_command_line(capsys, fmt):
     for argv in (

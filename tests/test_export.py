@@ -119,6 +119,7 @@ def test_format_from_suffix_and_errors(tmp_path):
     assert set(FORMATS) == {"graphml", "gexf", "json", "cytoscape", "csv"}
 
 
+@pytest.mark.slow
 def test_graphml_edge_ids_are_unique_and_empty_values_absent(graph, tmp_path):
     """graphology (and the GraphML schema) refuse repeated edge ids, which networkx takes from
     multigraph keys such as ``membership``; an undated ``since`` is absent, not ``""``."""
@@ -146,6 +147,7 @@ def test_cytoscape_json_has_elements_with_ids_and_measures(graph, tmp_path):
     assert H.number_of_edges() == graph.number_of_edges()
 
 
+@pytest.mark.slow
 def test_measures_agree_with_the_analytics(graph, tmp_path):
     from spacecoop.views.analytics import centrality
 

@@ -117,6 +117,7 @@ def test_document_uses_the_short_names(outputs):
                 assert v["@type"] in ("xsd:gYear", "xsd:gYearMonth"), v
 
 
+@pytest.mark.slow
 def test_rdflib_reads_back_every_graph(outputs):
     nq, jsonld = outputs
     want = _graphs(Dataset().parse(data=nq, format="nquads"))

@@ -221,6 +221,7 @@ def test_the_project_has_no_problem_terms(loaded):
     assert loaded.problems == []
 
 
+@pytest.mark.slow
 def test_rdflib_warnings_about_terms_are_not_printed(article_root, tmp_path):
     """rdflib logs "does not look like a valid URI" while parsing; the rdf-term violation says it."""
     import shutil

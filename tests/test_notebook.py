@@ -233,6 +233,7 @@ def test_plural_and_join_labels():
 # ------------------------------------------------------------------------------------ the inline graph
 
 
+@pytest.mark.slow
 def test_show_graph_frames_the_offline_page(full_countries):
     before = (dict(full_countries.nodes(data=True)), list(full_countries.edges(data=True)))
     frame = show_graph(full_countries, title="countries", height=500)

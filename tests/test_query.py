@@ -778,6 +778,7 @@ def test_resolve_params_checks_the_declaration_first(memory):
     assert resolve_params(memory, q, {"entity": "Turkey"}) == {"entity": URIRef(ID + "country/turkey")}
 
 
+@pytest.mark.slow
 def test_run_named_equals_run_query_with_terms(store):
     a = run_named(store, "payload-countries-and-initiative", mission="Chang’e-8", initiative="ILRS")
     b = run_query(store, "payload-countries-and-initiative", {"mission": CHANGE_8, "initiative": ILRS})
@@ -834,6 +835,7 @@ def test_a_declared_param_must_be_a_column(tmp_path, store):
         run_named(store, str(path), thing="ILRS")
 
 
+@pytest.mark.slow
 def test_validate_runs_the_new_checks(tmp_path, root):
     """End to end: a payload nothing carries or develops is reported by `spacecoop validate`."""
     import shutil
@@ -876,6 +878,7 @@ def _most_used(store, text):
     return store.query(text).rows[0][0]
 
 
+@pytest.mark.slow
 def test_engines_agree_on_a_bigger_graph(synth, root):
     memory, oxigraph = synth
     params = {

@@ -90,6 +90,7 @@ def test_hostile_text_never_reaches_the_markup(hostile):
     assert "<img src=x onerror=\"window.__pwned='img'\">" in labels  # kept as text, intact
 
 
+@pytest.mark.slow
 def test_page_data_counts_and_layers(full_ds, hostile):
     G = to_networkx(full_ds, "countries")
     data = page_data(G)
@@ -134,6 +135,7 @@ def test_write_html(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_build_pages(loaded):
     pages = build_pages(loaded)
     assert sorted(pages) == ["actors.html", "countries.html"]

@@ -59,6 +59,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_add_writes_one_source_that_validates_and_reruns_byte_identical(project, tmp_path, capsys):
     before = snapshot(project / "graph")
     text = tmp_path / "texts" / TEXT.name  # where validate looks for it
@@ -237,6 +238,7 @@ def test_unknown_columns_are_named(project, tmp_path, capsys):
     assert f"{sheet}:1: header: unknown column(s) colour" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_compiled_sheet_without_text_gives_details_not_quotes(project, tmp_path, capsys):
     sheet = write_sheet(
         tmp_path / "compiled-note.csv",
@@ -282,6 +284,7 @@ def test_what_has_no_printed_year_and_what_is_planned(project, tmp_path):
     assert "<org/ilrsco> a sc:Organization" in text and "kind:international-organization" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["memory", "oxigraph"])
 def test_agreements_and_evidence_show_what_the_sheet_said(project, tmp_path, backend):
     from spacecoop.core.load import load_dataset
@@ -314,6 +317,7 @@ def test_agreements_and_evidence_show_what_the_sheet_said(project, tmp_path, bac
     assert str(evidence[0]["aboutLabel"]).startswith("Memorandum of Understanding between CNSA and SANSA")
 
 
+@pytest.mark.slow
 def test_parents_joint_centres_witnesses_and_places(project, tmp_path):
     # Invented wording (a test text, not an article): every column of the new model at once.
     text = tmp_path / "texts" / "joint-lab.txt"
@@ -413,6 +417,7 @@ def test_a_control_character_in_a_field_is_a_bad_row(project, tmp_path, capsys):
     assert f"{sheet}:2: detail: holds the control character U+0007" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_views_show_what_is_planned(project, tmp_path):
     """The graph page's panels read evidence from the views: a planned organisation says so."""
     import json

@@ -354,6 +354,7 @@ def test_loading_twice_duplicates_nothing_and_drops_stale_graphs(full_ds, tmp_pa
         store.close()
 
 
+@pytest.mark.slow
 def test_oxigraph_on_disk_reloads_in_place_and_reopens_without_loading(full_ds, tmp_path):
     path = tmp_path / "store"
     assert main(["--root", str(ROOT), "--store", f"oxigraph:{path}", "load"]) == 0

@@ -48,6 +48,7 @@ def test_one_seed_gives_byte_identical_files(tmp_path):
     assert a != c
 
 
+@pytest.mark.slow
 def test_the_corpus_validates(corpus):
     result, _ = corpus
     report = validate(result.root)

@@ -307,6 +307,7 @@ def test_the_committed_graph_files_are_what_the_importer_makes(table, root):
     assert on_disk == {n for n in files if n.startswith("imported/table-") and n.endswith(".trig")}
 
 
+@pytest.mark.slow
 def test_reimport_changes_nothing(table, root, tmp_path):
     out = tmp_path / "graph"
     first = import_table(table, out, root)

@@ -101,6 +101,7 @@ def all_answers(ds) -> dict[str, set[str]]:
     }
 
 
+@pytest.mark.slow
 def test_one_answer_on_the_article_graph(article_ds):
     answers = all_answers(article_ds)
     # The article names no country in both: the US leads the Accords, the ILRS signatories it
@@ -108,6 +109,7 @@ def test_one_answer_on_the_article_graph(article_ds):
     assert answers == {name: set() for name in answers}
 
 
+@pytest.mark.slow
 def test_one_answer_on_the_full_graph(full_ds):
     answers = all_answers(full_ds)
     first = answers["bloc-overlap"]
@@ -178,6 +180,7 @@ def test_hedged_and_contradicted_holds_no_stated_claim(full_ds):
     assert {"unconfirmed", "disputed", "contradicted", "hedged"} <= found
 
 
+@pytest.mark.slow
 def test_disputed_claims_include_unconfirmed(full_ds):
     found = _certainties(run_query(full_ds, "disputed-claims"))
     assert "unconfirmed" in found
@@ -195,6 +198,7 @@ def test_certainty_on_the_article_graph(article_ds):
 # ------------------------------------------------------------------------------------ dates
 
 
+@pytest.mark.slow
 def test_turkey_has_no_since_date(full_ds):
     # The table's April 2024 date is an applicant's: no joining claim dates Turkey's ILRS tie.
     G = to_networkx(full_ds, "countries")
@@ -207,6 +211,7 @@ def test_turkey_has_no_since_date(full_ds):
     assert node["since"][ILRS] == ""
 
 
+@pytest.mark.slow
 def test_undated_ties_stay_under_as_of(full_ds):
     result = run_query(full_ds, "bloc-overlap", {"asOf": Literal("2026-01-01", datatype=XSD.date)})
     rows = [dict(zip(result.vars, r, strict=False)) for r in result.rows]
@@ -232,6 +237,7 @@ def test_run_query_decides_the_form_by_parsing(article_ds):
         run_query(article_ds, "no-such-query")
 
 
+@pytest.mark.slow
 def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
     # A 120-column terminal cut "participation" into "participa" and "tion" on two lines.
     import rich.console
@@ -267,6 +273,7 @@ def _evidence(ds, entity):
     return run_named(ds, "evidence", entity=entity).dicts()
 
 
+@pytest.mark.slow
 def test_evidence_reaches_contributions_places_and_agreements(full_ds):
     esa = _evidence(full_ds, "ESA")
     assert esa and {str(r["kind"]) for r in esa} >= {"contribution"}
@@ -278,6 +285,7 @@ def test_evidence_reaches_contributions_places_and_agreements(full_ds):
     assert agreements and all(str(r["aboutLabel"]).startswith("Agreement between ") for r in agreements)
 
 
+@pytest.mark.slow
 def test_every_evidence_row_has_words(full_ds):
     # A claim has its source's quote or, imported from a compiled table, the compiler's detail.
     for entity in ("ILRS", "Artemis Accords", "Turkey"):

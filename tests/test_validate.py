@@ -29,6 +29,7 @@ def expectation(path: Path) -> tuple[str, str, str]:
     return rule, node, message
 
 
+@pytest.mark.slow
 def test_the_graph_conforms(root, loaded):
     report = validate(root, loaded=loaded)
     assert report.violations == ()
@@ -45,6 +46,7 @@ def test_the_graph_conforms(root, loaded):
     )
 
 
+@pytest.mark.slow
 def test_quotes_are_checked_when_the_source_text_is_at_hand(root, loaded):
     if not (root.parent / "shared" / "sources" / "000_c3ae7b912933ff82.txt").is_file():
         pytest.skip("../shared/sources is not at hand on this machine")
@@ -71,6 +73,7 @@ def test_every_invalid_fixture_is_found():
     assert len(INVALID) == 32
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", INVALID, ids=[p.stem for p in INVALID])
 def test_invalid_fixture_fails_with_its_violation(fixture, root, tmp_path, monkeypatch):
     if "quote" in fixture.stem and not (root.parent / "shared" / "sources").is_dir():
@@ -215,6 +218,7 @@ def refusals(ds) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", RDF_TERM, ids=[p.stem for p in RDF_TERM])
 def test_what_build_or_serve_refuses_is_a_violation_and_build_writes_nothing(fixture, root, tmp_path, capsys):
     from spacecoop.core.load import load_dataset
@@ -230,6 +234,7 @@ def test_what_build_or_serve_refuses_is_a_violation_and_build_writes_nothing(fix
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_literal_over_16_mib_is_a_violation(root, tmp_path):
     """Oxigraph refuses a term over 16 MiB ("Reached the buffer maximal size"); rdflib reads it."""
     import pyoxigraph
