@@ -37,35 +37,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import SH
-from rdflib.term import Identifier, Node
 
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.inputs import read_input
 from spacecoop.core.layout import Layout, find_root
 from spacecoop.core.load import Loaded, load
 from spacecoop.core.namespaces import NS, ONTOLOGY_GRAPH, PREFIXES, SC, VOCAB, curie
+from spacecoop.core.rdfterms import as_iri, sorted_iris
 from spacecoop.core.terms import printable
-
-
-def _sorted(nodes: Iterable[Node | None]) -> list[URIRef]:
-    """``nodes`` in rdflib's order, typed as the IRIs the callers read them as.
-
-    rdflib types graph lookups as ``Node``, which declares no ordering; every term it returns is an
-    ``Identifier`` (a ``str``), so the cast only tells mypy what rdflib does not say.
-    """
-    return cast("list[URIRef]", sorted(cast("Iterable[Identifier]", nodes)))
-
-
-def _iri(node: Node | None) -> URIRef:
-    """A node read from the graph, typed as the IRI the rule expects (see :func:`_sorted`)."""
-    return cast(URIRef, node)
 
 
 @dataclass(frozen=True)
@@ -294,9 +278,9 @@ def check_quotes(
     prov = URIRef(PREFIXES["prov"] + "wasDerivedFrom")
     quoted_sources: dict[URIRef, int] = {}
     for c in set(ds.subjects(SC.quote, None)):
-        src = _iri(ds.value(c, prov))
+        src = as_iri(ds.value(c, prov))
         quoted_sources[src] = quoted_sources.get(src, 0) + 1
-    for source in _sorted(set(ds.subjects(RDF.type, SC.Source))):
+    for source in sorted_iris(set(ds.subjects(RDF.type, SC.Source))):
         copy = ds.value(source, SC.localCopy)
         if copy is None:
             # Said, never silently passed: a quoted source without a stored text (its quotes can
@@ -318,7 +302,7 @@ def check_quotes(
             continue
         texts[source] = _norm(read_input(path).decode("utf-8", "replace"))
     for claim, quote in sorted(ds.subject_objects(SC.quote)):
-        text = texts.get(_iri(ds.value(claim, prov)))
+        text = texts.get(as_iri(ds.value(claim, prov)))
         if text is None:
             continue
         if missing_quote_pieces(str(quote), text):
@@ -436,8 +420,8 @@ def check_entities(loaded: Loaded) -> list[Violation]:
                 codes.setdefault((kind_of(node), str(code)), set()).add(node)
     for (code_kind, iso), holders in sorted(codes.items()):
         if len(holders) > 1:
-            for n, files in _at_fault(loaded, _sorted(holders)):
-                others = ", ".join(curie(str(o)) for o in _sorted(holders) if o != n)
+            for n, files in _at_fault(loaded, sorted_iris(holders)):
+                others = ", ".join(curie(str(o)) for o in sorted_iris(holders) if o != n)
                 out.append(
                     Violation(
                         node=curie(str(n)),
@@ -499,11 +483,11 @@ def check_agreement_iris(loaded: Loaded) -> list[Violation]:
 
     ds = loaded.ds
     out = []
-    for node in _sorted(set(ds.subjects(RDF.type, SC.Agreement))):
-        parties = _sorted(set(ds.objects(node, SC.party)))
-        kinds = _sorted(set(ds.objects(node, SC.agreementKind)))
-        titles = _sorted(set(ds.objects(node, DCTERMS.title)))
-        dates = _sorted(set(ds.objects(node, SC.date)))
+    for node in sorted_iris(set(ds.subjects(RDF.type, SC.Agreement))):
+        parties = sorted_iris(set(ds.objects(node, SC.party)))
+        kinds = sorted_iris(set(ds.objects(node, SC.agreementKind)))
+        titles = sorted_iris(set(ds.objects(node, DCTERMS.title)))
+        dates = sorted_iris(set(ds.objects(node, SC.date)))
         if len(parties) < 2 or len(kinds) > 1 or len(titles) > 1 or len(dates) > 1:
             continue  # the shapes report these
         kind = str(kinds[0]).rsplit("/", 1)[1] if kinds else ""
@@ -539,7 +523,7 @@ def check_sources(loaded: Loaded) -> list[Violation]:
     ds = loaded.ds
     out = []
     by_url: dict[str, list] = {}
-    for source in _sorted(set(ds.subjects(RDF.type, SC.Source))):
+    for source in sorted_iris(set(ds.subjects(RDF.type, SC.Source))):
         for url in ds.objects(source, SCHEMA.url):
             by_url.setdefault(str(url), []).append(source)
     for page, sources in sorted(by_url.items()):

@@ -216,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("aborted", err=True)
         return 2
     except click.ClickException as exc:
-        exc.message = _redact(exc.message)
+        # click types `message` Final; redacting it in place keeps show()'s usage and hint lines
+        exc.message = _redact(exc.message)  # type: ignore[misc]
         exc.show()
         return 2 if exc.exit_code in (1, 2) else exc.exit_code
     except SpacecoopError as exc:

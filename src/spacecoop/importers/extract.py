@@ -521,8 +521,10 @@ def parse_dates(text: str, article_date: _dt.date | None = None, offset: int = 0
                 probe = _dt.date(year, mon or 1, min(day or 1, 28))
                 if probe > article_date + _dt.timedelta(days=7):
                     year -= 1
+            if day and mon is None:
+                continue  # no pattern has a day without its month
             try:
-                if day:
+                if day and mon:
                     value, precision = _dt.date(year, mon, day).isoformat(), "day"
                 elif mon:
                     value, precision = f"{year:04d}-{mon:02d}", "month"
@@ -1057,12 +1059,12 @@ def _certainty_of(ctx: _Ctx, clause: str) -> tuple[str, str, str]:
     # seeks to establish a robotic moon base which will eventually host visiting astronauts"
     clause = re.sub(r",\s*(?:which|who|that)\b[^,]*,", ",", clause)
     clause = re.sub(r"(?:,\s*|\s+)(?:which|who|that)\s+(?:will|would|seeks?|aims?)\b.*$", "", clause)
-    if HEDGES.search(clause):
+    hedge = HEDGES.search(clause)
+    if hedge:
         certainty = "unconfirmed"
-        note = f"hedged in the source: {HEDGES.search(clause).group(1)!r}"
-    if PLANNED.search(clause) and not re.search(
-        r"\b(signed|joined|became|have|has)\b", clause[: PLANNED.search(clause).start()][-40:]
-    ):
+        note = f"hedged in the source: {hedge.group(1)!r}"
+    plan = PLANNED.search(clause)
+    if plan and not re.search(r"\b(signed|joined|became|have|has)\b", clause[: plan.start()][-40:]):
         planned = "true"
     acc = ACCORDING.search(clause)
     if acc:
@@ -1337,8 +1339,8 @@ def _rule_payload_bullets(ctx: _Ctx) -> None:
 
 def _selection_date(ctx: _Ctx):
     for s in ctx.sentences:
-        if re.search(r"\bselect(ion|ed)\b|\bchose\b|\bannounced\b", s.text):
-            cue = re.search(r"\bselect(ion|ed)\b|\bchose\b|\bannounced\b", s.text)
+        cue = re.search(r"\bselect(ion|ed)\b|\bchose\b|\bannounced\b", s.text)
+        if cue:
             d = _date_near(ctx, s, s.start + cue.start())
             if d is not None and d.precision == "day":
                 return d
@@ -1511,6 +1513,7 @@ def _emit_membership(
         rel, st, level = _relation_for(m.link, olink, verb, sub_national)
         if status:
             st = status
+        spans: tuple[tuple[int, int], ...]
         if long_list:
             spans = ((m.start, m.end), lead or cue)
         else:
@@ -1770,6 +1773,8 @@ def _unknown_org_before(ctx: _Ctx, a: int, b: int) -> tuple[Mention | None, int]
 def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm: re.Match, clause) -> None:
     ca, cb = clause
     im = _INSTRUMENT.search(ctx.text, vm.end(), cb)
+    if im is None:  # never: the caller read the instrument right after the verb
+        return
     kind = _agreement_kind(im.group("kind"))
     title_m = re.match(r"\s+(?:on|regarding|for)\s+([^,;]*?)(?=\s+with\b|,|;|\.|$)", ctx.text[im.end() : cb])
     title = title_m.group(1) if title_m else ""
@@ -1794,7 +1799,7 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
     if partner is None and len({lk.label for _, _, lk, _ in signers}) >= 2:
         certainty, planned, note = _certainty_of(ctx, ctx.text[ca:cb])
         d = _date_near(ctx, s, vm.start(), ca, cb) or _date_of_signing(ctx, i)
-        (_, _, x, xspan), (_, _, y, _) = (
+        (_, _, xlink, xspan), (_, _, ylink, _) = (
             signers[0],
             next(t for t in signers[1:] if t[2].label != signers[0][2].label),
         )
@@ -1804,19 +1809,19 @@ def _agreement_from(ctx: _Ctx, i: int, s: Sentence, subjects: list[Mention], vm:
         end = _after_object(ctx.text, topic.end, cb) if topic else im.end()
         for who, role, org, _span in signers:
             c = Candidate(
-                x.label,
-                x.kind,
+                xlink.label,
+                xlink.kind,
                 "agreement_with",
-                y.label,
-                y.kind,
+                ylink.label,
+                ylink.kind,
                 spans=((xspan[0], end),),
                 certainty=certainty,
                 agreement_kind=kind,
                 planned=planned,
                 note=note,
                 detail=f"concerns {topic.link.label}" if topic else "",
-                subject_curie=x.curie,
-                object_curie=y.curie,
+                subject_curie=xlink.curie,
+                object_curie=ylink.curie,
                 signer=who,
                 signer_role=role,
                 on_behalf_of=org.label,
@@ -1963,6 +1968,7 @@ def _signers_before(ctx: _Ctx, s: Sentence, end: int) -> list[tuple[str, str, En
                 org_a + board.end(),
             )
         mention = next((x for x in ctx.ments(s) if x.start == org_a and x.link.kind in _ORG_KINDS), None)
+        link: EntityLink | None
         if mention is not None:
             link, span = mention.link, (mention.start, mention.end)
         else:
@@ -1997,7 +2003,8 @@ def _rule_signed_by(ctx: _Ctx) -> None:
     """'The MoU was signed April 5 by P1, ROLE of ORG1 and P2, ROLE of ORG2' → the parties."""
     for i, s in enumerate(ctx.sentences):
         m = _SIGNED_BY.search(s.text)
-        if not m or not _INSTRUMENT.search(s.text[: m.start()]):
+        im = _INSTRUMENT.search(s.text[: m.start()]) if m else None
+        if not m or not im:
             continue
         orgs = [x for x in ctx.ments(s) if x.start >= s.start + m.end() and x.link.kind in _ORG_KINDS]
         if len(orgs) < 2:
@@ -2006,7 +2013,6 @@ def _rule_signed_by(ctx: _Ctx) -> None:
         y = next((o for o in orgs[1:] if o.link != x.link), None)
         if y is None:
             continue
-        im = _INSTRUMENT.search(s.text[: m.start()])
         d = _date_near(ctx, s, s.start + m.start())
         a, b = s.start + im.start(), max(x.end, y.end)
         certainty, planned, note = _certainty_of(ctx, s.text)

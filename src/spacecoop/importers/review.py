@@ -117,7 +117,8 @@ def search_entities(q: str, root: str | None = None, limit: int = 12) -> list[di
     q = q.strip()
     if not q:
         return []
-    seen, out = set(), []
+    seen: set[object] = set()
+    out: list[dict] = []
 
     def push(label, kind, curie, country, how):
         key = curie or ("new", label)
@@ -187,7 +188,7 @@ class ReviewServer:
 
     def summary(self) -> str:
         n = len(self.sheet.rows)
-        by = {}
+        by: dict[str, int] = {}
         for r in self.sheet.rows:
             by[r.get("review") or "empty"] = by.get(r.get("review") or "empty", 0) + 1
         return f"{n} rows (" + ", ".join(f"{v} {k}" for k, v in sorted(by.items())) + ")"
@@ -211,7 +212,7 @@ class ReviewServer:
             rows = clean_rows(rows, columns)
             write_sheet(rows, self.sheet.path, columns)  # the writer of `spacecoop extract`
             self.sheet = Sheet(self.sheet.path, columns, rows)
-        counts = {}
+        counts: dict[str, int] = {}
         for r in rows:
             counts[r.get("review") or "empty"] = counts.get(r.get("review") or "empty", 0) + 1
         return {"ok": True, "saved": str(self.sheet.path), "counts": counts}

@@ -31,6 +31,7 @@ from rdflib.namespace import ORG as _ORG
 
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.namespaces import AGREEMENT_KINDS, ID, SC, SCHEMA, concept, curie, entity_iri, slugify
+from spacecoop.core.rdfterms import sorted_iris
 from spacecoop.importers.fact_csv import (
     COLUMNS,
     EXTRA_COLUMNS,  # noqa: F401 - part of this module's contract (see the docstring)
@@ -456,7 +457,14 @@ class Resolver:
                 self.new[iri].append((iri, _ORG.subOrganizationOf, parent))
 
     def resolve(
-        self, r: Row, name: str, kind: str | None, fieldname: str, *, kinds=None, mission: str | None = None
+        self,
+        r: Row,
+        name: str,
+        kind: str | None,
+        fieldname: str,
+        *,
+        kinds: list[str] | None = None,
+        mission: str | None = None,
     ) -> URIRef | None:
         """Return the entity ``name`` of table kind ``kind`` (or of finder ``kinds``)."""
         from spacecoop.core.entities import ENTITY_CLASSES
@@ -483,7 +491,7 @@ class Resolver:
         if other.found:
             m = other.matches[0]
             self.error(
-                r, fieldname, f"{name!r} is {m.curie}, a {m.kind}, not a {kind or ' or '.join(wanted)}"
+                r, fieldname, f"{name!r} is {m.curie}, a {m.kind}, not a {kind or ' or '.join(wanted or ())}"
             )
             return None
         if kind == "country" and lookup.pycountry:  # a country pycountry knows: safe to mint
@@ -626,7 +634,7 @@ def build_sheet(
     if not sheet.rows + sheet.entities:
         raise TableError(errors)
     first = (sheet.rows + sheet.entities)[0]
-    for other in sorted(res.g.subjects(SCHEMA.url, Literal(first.source_url, datatype=XSD.anyURI))):
+    for other in sorted_iris(res.g.subjects(SCHEMA.url, Literal(first.source_url, datatype=XSD.anyURI))):
         errors.append(
             RowError(
                 first.line,

@@ -41,6 +41,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
@@ -61,6 +62,7 @@ from spacecoop.core.namespaces import (
     relationship_iri,
     slugify,
 )
+from spacecoop.core.rdfterms import sorted_iris
 from spacecoop.importers.fact_csv import (
     COLUMNS,
     RowError,
@@ -69,6 +71,9 @@ from spacecoop.importers.fact_csv import (
     field_count_error,
     read_csv,
 )
+
+if TYPE_CHECKING:  # for the annotation only: EntityIndex._find imports it when first needed
+    from spacecoop.core.entities import EntityFinder
 
 ENTITIES_FILE = "imported/table-entities.ttl"
 """Where new entities go, relative to the output folder (``graph/``)."""
@@ -409,9 +414,9 @@ class EntityIndex:
         self.by_alpha2: dict[str, URIRef] = {}
         self.existing: set[URIRef] = set()
         self.new: dict[URIRef, _Entity] = {}
-        self.finder = None
+        self.finder: EntityFinder | None = None
         for cls in set(_CLASS_OF_KIND.values()) | {SC.Rover}:
-            for node in sorted(g.subjects(RDF.type, cls)):
+            for node in sorted_iris(g.subjects(RDF.type, cls)):
                 self.existing.add(node)
                 labels = [str(o) for o in g.objects(node, SKOS.prefLabel)]
                 labels += sorted(str(o) for o in g.objects(node, SKOS.altLabel))
@@ -442,7 +447,12 @@ class EntityIndex:
             The name is a different kind of entity, or a new country that pycountry does not know.
         """
         cls = _CLASS_OF_KIND[kind]
-        key = f"{_key(mission)}/{_key(name)}" if cls == SC.Payload else _key(name)
+        if cls == SC.Payload:
+            if mission is None:  # the callers find a payload's mission first
+                raise ValueError(f"payload {name!r} is on no mission: no payload_on row names it")
+            key = f"{_key(mission)}/{_key(name)}"
+        else:
+            key = _key(name)
         found = self.by_name.get((cls, key))
         if found is not None:
             return found
@@ -895,9 +905,10 @@ def _qualifier_triples(r: Row, claim: URIRef, about: URIRef, q: Qualifiers) -> l
     if r.relation == "agreement_with":
         if kind:
             t.append((about, SC.agreementKind, concept("agreement-kind", kind)))
-        if getattr(r, "agreement_title", ""):
-            t.append((about, DCTERMS.title, Literal(r.agreement_title, lang="en")))
-        if (kind or getattr(r, "agreement_title", "")) and r.date:  # part of its identity
+        title = getattr(r, "agreement_title", "")  # a column of fact sheets, not of tables
+        if title:
+            t.append((about, DCTERMS.title, Literal(title, lang="en")))
+        if (kind or title) and r.date:  # part of its identity
             t.append((about, SC.date, _literal_date(r.date)))
             t.append((about, SC.datePrecision, concept("date-precision", r.date_precision)))
         if q.place is not None:

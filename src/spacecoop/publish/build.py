@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import RDF, BNode, Dataset, Graph, URIRef
+from rdflib.term import IdentifiedNode, Node
 
 from spacecoop.core import turtle
 from spacecoop.core.atomic import fsync_path
@@ -40,6 +41,7 @@ from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.layout import find_root
 from spacecoop.core.load import Loaded, load
 from spacecoop.core.namespaces import PREFIXES, SC, bind_prefixes, curie
+from spacecoop.core.rdfterms import sorted_iris
 
 OUTPUT_FILES = ("spacecoop.trig", "spacecoop.nq", "spacecoop.ttl", "spacecoop.jsonld")
 """Files that :func:`write_dataset` writes."""
@@ -115,7 +117,7 @@ def summarize(ds: Dataset) -> Summary:
     claims_by_certainty = tuple(sorted((str(k), v) for k, v in certainty.items()))
     sources = []
     prov_from = URIRef(PREFIXES["prov"] + "wasDerivedFrom")
-    for s in sorted(set(ds.subjects(RDF.type, SC.Source))):
+    for s in sorted_iris(set(ds.subjects(RDF.type, SC.Source))):
         label = str(ds.value(s, SKOS_PREF) or "")
         n = len(set(ds.subjects(prov_from, s)))
         sources.append((curie(str(s)), label, n))
@@ -131,19 +133,21 @@ def _sorted_dataset(ds: Dataset) -> Dataset:
 
     out = Dataset()
     bind_prefixes(out)
-    by_graph: dict = {}
+    by_graph: dict[IdentifiedNode, list[tuple[Node, Node, Node]]] = {}
     for s, p, o, g in ds.quads((None, None, None, None)):
-        by_graph.setdefault(getattr(g, "identifier", g), []).append((s, p, o))
-    quads = []
+        # rdflib types the graph name as optional (None standing for the default graph).
+        gid = ds.default_graph.identifier if g is None else g
+        by_graph.setdefault(gid, []).append((s, p, o))
+    quads: list[tuple[IdentifiedNode, Node, Node, Node]] = []
     for gid, triples in by_graph.items():
         if any(isinstance(t, BNode) for triple in triples for t in triple):
             # A parser names blank nodes at random: give them the canonical names of their graph's
             # shape (rdflib.compare's hashing), the same in every process. (A blank node is local
             # to its file, so to the one named graph that file is.)
-            g = Graph()
+            shape = Graph()
             for t in triples:
-                g.add(t)
-            triples = list(to_canonical_graph(g))
+                shape.add(t)
+            triples = list(to_canonical_graph(shape))
         quads.extend((gid, s, p, o) for s, p, o in triples)
     for gid, s, p, o in sorted(quads, key=lambda q: tuple(x.n3() for x in q)):
         if gid == ds.default_graph.identifier:

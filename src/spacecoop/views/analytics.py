@@ -7,6 +7,7 @@ does not depend on which way a membership points.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 
@@ -70,7 +71,7 @@ def simple_graph(G):
     """
     import networkx as nx
 
-    S = nx.Graph()
+    S: nx.Graph = nx.Graph()
     S.add_nodes_from(G.nodes(data=True))
     for u, v, d in G.edges(data=True):
         if u == v:
@@ -140,6 +141,7 @@ def communities(G, method: str = "greedy") -> list[Community]:
     import networkx as nx
 
     S = simple_graph(G)
+    groups: Iterable[Iterable[Hashable]]  # louvain gives sets, greedy frozensets
     if S.number_of_edges() == 0:
         groups = [{n} for n in S]
     elif method == "greedy":
