@@ -223,16 +223,16 @@ def check_terms(loaded: Loaded) -> list[Violation]:
         for term in (s, p, o):
             ours = isinstance(term, URIRef) and str(term).startswith((NS, str(VOCAB)))
             if ours and term not in declared and str(term) != NS.rstrip("#"):
-                    key = (curie(str(term)), str(s))
-                    out.setdefault(
-                        key,
-                        Violation(
-                            node=curie(str(s)),
-                            rule="unknown-term",
-                            message=f"uses {curie(str(term))}, which the ontology does not declare",
-                            files=tuple(loaded.files_of(s)),
-                        ),
-                    )
+                key = (curie(str(term)), str(s))
+                out.setdefault(
+                    key,
+                    Violation(
+                        node=curie(str(s)),
+                        rule="unknown-term",
+                        message=f"uses {curie(str(term))}, which the ontology does not declare",
+                        files=tuple(loaded.files_of(s)),
+                    ),
+                )
     return list(out.values())
 
 

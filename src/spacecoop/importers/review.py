@@ -332,4 +332,3 @@ def page() -> bytes:
     from importlib.resources import files
 
     return (files("spacecoop") / "static" / "review.html").read_bytes()
-

@@ -1181,7 +1181,9 @@ def _stale(out: Path, files: dict[str, bytes]) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(
-        f"imported/{p.name}" for p in folder.glob(f"{SOURCE_PREFIX}*.trig") if f"imported/{p.name}" not in files
+        f"imported/{p.name}"
+        for p in folder.glob(f"{SOURCE_PREFIX}*.trig")
+        if f"imported/{p.name}" not in files
     )
 
 
