@@ -57,3 +57,11 @@ def test_a_dataset_is_written_the_same_whatever_the_order_it_was_built_in():
     assert isomorphic(back.default_graph, ds.default_graph)
     assert "<country/peru> a sc:Country" in text and "sc:planned true" in text and "^^xsd:gYear" in text
     assert len(list(ox.parse(text.encode(), format=ox.RdfFormat.TRIG))) == len(quads)
+
+
+def test_one_long_predicate_is_written_once():
+    """A subject with a single predicate whose text is long goes on one line, written once (the
+    writer used to write it as both the first and the last line of a block)."""
+    s, p = URIRef("http://example.org/s"), URIRef("http://example.org/p")
+    lines = turtle.block([(s, p, Literal("x" * 80))])
+    assert lines == [f'<http://example.org/s> <http://example.org/p> "{"x" * 80}" .']

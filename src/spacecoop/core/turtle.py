@@ -183,9 +183,10 @@ def block(
     props: dict = {}
     seen = set()
     for s, p, o in triples:
-        if (s, p, o) in seen:
+        key = (s.n3(), p.n3(), o.n3())  # as written: an rdf:HTML literal's hash is not stable
+        if key in seen:
             continue
-        seen.add((s, p, o))
+        seen.add(key)
         props.setdefault(s, {}).setdefault(p, []).append(o)
     w = _terms(tuple(prefixes), base).term
     rdf_type = w(RDF.type)
@@ -195,7 +196,7 @@ def block(
         for p, objs in preds.items():
             written = w(p)
             parts.append(f"{'a' if written == rdf_type else written} {' , '.join(w(o) for o in objs)}")
-        if len(parts) <= 3 and sum(len(x) for x in parts) < 60:
+        if len(parts) == 1 or (len(parts) <= 3 and sum(len(x) for x in parts) < 60):
             out.append(f"{indent}{w(s)} {' ; '.join(parts)} .")
         else:
             out.append(f"{indent}{w(s)} {parts[0]} ;")
