@@ -487,6 +487,59 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_ECHOED = (b"x-sparql-default-graph:", b"x-sparql-named-graph:")
+
+
+class _EchoFilter:
+    """A response stream that skips the dataset headers a server echoes back.
+
+    Virtuoso answers each ``default-graph-uri`` and ``named-graph-uri`` with one
+    ``X-SPARQL-default-graph`` / ``X-SPARQL-named-graph`` header, so a query over a dataset of
+    more than about 100 graphs gets more headers than :mod:`http.client` accepts (its limit of 100
+    guards against a hostile server; raising it would loosen it for every client and server in the
+    process). Those lines are dropped while the header block is read; the body is untouched.
+    """
+
+    def __init__(self, fp) -> None:
+        self._fp = fp
+        self._in_headers = True
+
+    def readline(self, limit: int = -1) -> bytes:
+        while True:
+            line = self._fp.readline(limit)
+            if not self._in_headers:
+                return line
+            if line in (b"\r\n", b"\n", b""):
+                self._in_headers = False
+                return line
+            if not line.lower().startswith(_ECHOED):
+                return line
+
+    def __getattr__(self, name: str):
+        return getattr(self._fp, name)
+
+
+_RESPONSE_CLASS: list = []
+
+
+def _open_connection(scheme: str, host, port, timeout: float):
+    """Return an http(s) connection whose responses skip echoed dataset headers (see above)."""
+    import http.client
+
+    if not _RESPONSE_CLASS:
+
+        class _Response(http.client.HTTPResponse):
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                self.fp = _EchoFilter(self.fp)
+
+        _RESPONSE_CLASS.append(_Response)
+    cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+    conn = cls(host, port, timeout=timeout)
+    conn.response_class = _RESPONSE_CLASS[0]
+    return conn
+
+
 class SparqlStore(Store):
     """Any store that speaks SPARQL 1.1 Query and the Graph Store Protocol, over HTTP.
 
@@ -567,8 +620,7 @@ class SparqlStore(Store):
             conns = self._local.conns = {}
         conn = conns.get(key)
         if conn is None:
-            cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            conn = conns[key] = cls(parts.hostname, parts.port, timeout=self.timeout)
+            conn = conns[key] = _open_connection(parts.scheme, parts.hostname, parts.port, self.timeout)
         return key, conn
 
     def _request(
