@@ -1274,6 +1274,57 @@ def layout_nquads(ds: Dataset):
             yield triple[:-2] + _nt(gid, memo) + " .\n"
 
 
+def sparql_layout_nquads(ds: Dataset):
+    """Yield the N-Quads that a ``sparql:`` store holds once :meth:`SparqlStore.load` has loaded ``ds``.
+
+    Each named graph as it is, the merge of every graph in :data:`UNION_GRAPH`, and a complete
+    manifest in :data:`MANIFEST_GRAPH`. A read-only SPARQL server that serves a file (Comunica's
+    ``comunica-sparql-file-http``) can serve these lines, and ``--store sparql:URL`` then queries
+    it as a store filled by ``spacecoop load``. The merge is also written to the default graph:
+    a server that ignores the protocol's ``default-graph-uri`` in a POST body (Comunica reads it
+    only from the URL) then still answers over the merge.
+
+    Raises
+    ------
+    UsageError
+        ``ds`` names a graph that the store layout reserves.
+
+    Examples
+    --------
+    >>> from rdflib import Dataset, URIRef
+    >>> ds = Dataset()
+    >>> _ = ds.graph(URIRef("http://example.org/g")).add((URIRef("http://example.org/s"),
+    ...     URIRef("http://example.org/p"), URIRef("http://example.org/o")))
+    >>> lines = list(sparql_layout_nquads(ds))
+    >>> sum(1 for line in lines if line.endswith("<https://w3id.org/spacecoop/store/default> .\\n"))
+    1
+    >>> sum(1 for line in lines if line.endswith("<http://example.org/o> .\\n"))  # the default graph
+    1
+    """
+    named = _named_graphs(ds)
+    for reserved in (MANIFEST_GRAPH, UNION_GRAPH):
+        if reserved in named:
+            raise UsageError(f"the dataset has a graph named <{reserved}>, which the store layout reserves")
+    memo: dict = {}
+    for gid in named:
+        name = " " + _nt(gid, memo) + " .\n"
+        for s, p, o in ds.graph(gid).triples((None, None, None)):
+            yield _triple_line(s, p, o, memo)[:-3] + name
+    union = " " + _nt(UNION_GRAPH, memo) + " .\n"
+    seen: set[str] = set()
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        line = _triple_line(s, p, o, memo)
+        if line not in seen:
+            seen.add(line)
+            yield line
+            yield line[:-3] + union
+    now = _now()
+    manifest = Manifest(True, tuple(named), UNION_GRAPH, now, now).to_ntriples().decode("utf-8")
+    name = " " + _nt(MANIFEST_GRAPH, memo) + " .\n"
+    for line in manifest.splitlines():
+        yield line[:-2] + name
+
+
 class _ByteLines(io.RawIOBase):
     """A read-only byte stream over an iterator of text lines (so nothing is held whole)."""
 
