@@ -881,7 +881,7 @@ def main(argv: list[str] | None = None) -> int:
         out["data"] = (r.stdout + r.stderr).strip().splitlines()[-1]
         print(f"data: {out['data']}", flush=True)
         sys.path.insert(0, str(REPO / "src"))
-        from spacecoop.query import list_queries
+        from spacecoop.sparql.query import list_queries
 
         named = [(nq.name, nq.text) for nq in list_queries(REPO)]
         base_src = base_source(args, workdir)

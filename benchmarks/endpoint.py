@@ -44,7 +44,7 @@ def median_ms(fn, repeat: int) -> float:
 
 def _measure(conn, store_spec: str, text: str, repeat: int) -> None:
     """In a child process: load the dataset into ``store_spec``, send back (rows, median ms)."""
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
     from spacecoop.store import open_store
 
     store = open_store(store_spec, load_dataset(ROOT))
@@ -71,8 +71,8 @@ def measure(store_spec: str, text: str, repeat: int, budget: float) -> tuple[int
 
 def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
     """Print part 1; return, per engine, the named queries that finished within the budget."""
-    from spacecoop.query import list_queries
-    from spacecoop.serve import check_query
+    from spacecoop.endpoint.server import check_query
+    from spacecoop.sparql.query import list_queries
 
     queries = [(q.name, q.text) for q in list_queries(ROOT)]
     queries.append(("(count of all quads)", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
@@ -142,7 +142,7 @@ def start_server(store: str, workers: int, cache_mb: float) -> tuple[subprocess.
 def bench_endpoint(
     store: str, cache_mb: float, workers: int, clients: int, requests: int, names: set[str]
 ) -> None:
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     paths = [f"/queries/{q.name}" for q in list_queries(ROOT) if q.name in names] or [
         "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})

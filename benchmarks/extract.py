@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from spacecoop.extract import (
+from spacecoop.importers.extract import (
     JOIN,
     Candidate,
     article_from_text,
@@ -121,7 +121,7 @@ def _entity_id(label: str, curie: str = "") -> str:
     link = link_entity(label)
     if link is not None and link.curie:
         return link.curie
-    from spacecoop.namespaces import slugify
+    from spacecoop.core.namespaces import slugify
 
     return "new:" + slugify(label)
 
@@ -137,7 +137,7 @@ def gold_from_trig(trig: Path, text: str) -> Gold:
     """
     from rdflib import RDF, SKOS, Dataset, Graph, URIRef
 
-    from spacecoop.namespaces import ORG, SC, curie
+    from spacecoop.core.namespaces import ORG, SC, curie
 
     ds = Dataset()
     ds.parse(trig, format="trig")
@@ -337,8 +337,7 @@ def time_per_1000_words(path: Path, repeat: int = 5) -> tuple[float, float, int]
     """(cold seconds, warm median seconds, words) to extract from a stored page, from reading the file on."""
     import statistics
 
-    from spacecoop import extract as ex
-
+    from spacecoop.importers import extract as ex
     for cached in (ex.project_gazetteer, ex._reference_graph, ex._entity_finder, ex._link_cached):
         cached.cache_clear()
     t0 = time.perf_counter()

@@ -96,7 +96,7 @@ def choose_params(ds) -> dict:
 
     from rdflib import RDF, URIRef
 
-    from spacecoop.namespaces import ORG, SC
+    from spacecoop.core.namespaces import ORG, SC
 
     def busiest(counter, prefix):
         best = [
@@ -135,7 +135,7 @@ def choose_params(ds) -> dict:
 
 def worker_build(job: dict) -> None:
     """rdflib reads the corpus; the dataset goes to oxigraph:PATH, the server, and an N-Quads file."""
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
     from spacecoop.store import OxigraphStore, SparqlStore, layout_nquads
 
     t = time.perf_counter()
@@ -190,7 +190,7 @@ def worker_backend(job: dict) -> None:
 
     t = time.perf_counter()
     if kind == "memory":
-        from spacecoop.load import load_dataset
+        from spacecoop.core.load import load_dataset
 
         ds = load_dataset(job["root"])
         store = MemoryStore(ds)
@@ -289,13 +289,13 @@ def _children_rss() -> float:
 
 def stages(store, job) -> None:
     """The country view projected to networkx and its HTML page, where those stages exist."""
-    if importlib.util.find_spec("spacecoop.project") is None:
-        emit(event="stage", name="project", note="spacecoop.project not on this branch")
+    if importlib.util.find_spec("spacecoop.views.projection") is None:
+        emit(event="stage", name="project", note="spacecoop.views.projection not on this branch")
         return
     try:
-        from spacecoop import project
+        from spacecoop.views import projection as project
     except Exception as exc:  # noqa: BLE001
-        emit(event="stage", name="project", note=f"cannot import spacecoop.project: {exc}"[:200])
+        emit(event="stage", name="project", note=f"cannot import spacecoop.views.projection: {exc}"[:200])
         return
     target = getattr(store, "ds", None) if job["backend"] == "memory" else store
     t = time.perf_counter()
@@ -315,12 +315,11 @@ def stages(store, job) -> None:
         nodes=G.number_of_nodes(),
         edges=G.number_of_edges(),
     )
-    if importlib.util.find_spec("spacecoop.render") is None:
-        emit(event="stage", name="html", note="spacecoop.render not on this branch")
+    if importlib.util.find_spec("spacecoop.pages.graph_page") is None:
+        emit(event="stage", name="html", note="spacecoop.pages.graph_page not on this branch")
         return
     try:
-        from spacecoop import render
-
+        from spacecoop.pages import graph_page as render
         t = time.perf_counter()
         html = render.page_html(G)
         emit(event="stage", name="html", seconds=time.perf_counter() - t, bytes=len(html))
@@ -549,7 +548,7 @@ def machine() -> dict:
 
 
 def queries_for(root: Path, params: dict) -> list[dict]:
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     out = []
     for checks in (False, True):
@@ -575,7 +574,7 @@ def fmt_s(x: float | None) -> str:
 
 
 def run_size(label: str, triples: int, args, out: dict) -> None:
-    from spacecoop.synth import sources_for_triples, write_corpus
+    from spacecoop.importers.synth import sources_for_triples, write_corpus
 
     work = Path(args.workdir) / label
     if work.exists():
@@ -743,7 +742,7 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
             stop(proc)
     except RuntimeError as exc:
         tp["oxigraph serve-read-only"] = {"error": str(exc)}
-    if importlib.util.find_spec("spacecoop.cli_serve") is not None:
+    if importlib.util.find_spec("spacecoop.cli.serve") is not None:
         port = free_port()
         exe = Path(sys.executable).parent / "spacecoop"
         try:

@@ -1,4 +1,7 @@
-"""The project as it was before the table import: the Chang'e-8 article and its curated entities.
+"""Copies of the project for tests whose answers must not move when sources are added.
+
+The article-only project is the project as it was before the table import: the Chang'e-8 article and
+its curated entities (the fixtures ``article_root``/``article_ds`` in conftest.py hold it).
 
 Tests whose expected values were read off the article alone (the networkx views, their pages and
 exports) run on this copy, so that importing a table of facts does not change their answers.
@@ -9,8 +12,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-
-import pytest
 
 # Files the table import added (generated) or needed (curated for it).
 TABLE_FILES = ("table-entities.ttl", "institutions.ttl")
@@ -32,21 +33,6 @@ def copy_article_project(root: Path, target: Path) -> Path:
         ],
     )
     return target
-
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def article_root(tmp_path_factory) -> Path:
-    return copy_article_project(ROOT, tmp_path_factory.mktemp("article") / "project")
-
-
-@pytest.fixture(scope="session")
-def article_ds(article_root):
-    from spacecoop.load import load_dataset
-
-    return load_dataset(article_root)
 
 
 def copy_table_project(root: Path, target: Path) -> Path:

@@ -10,10 +10,10 @@ import pytest
 
 # These tests read their expected values off the Chang'e-8 article: they run on the project without
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
-from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
 from rdflib import Dataset
 
-from spacecoop.analytics import (
+from spacecoop.core.errors import UsageError
+from spacecoop.views.analytics import (
     brokers,
     centrality,
     communities,
@@ -22,21 +22,9 @@ from spacecoop.analytics import (
     print_network_report,
     simple_graph,
 )
-from spacecoop.errors import UsageError
-from spacecoop.project import to_networkx
-
-
-@pytest.fixture(scope="module")
-def ds(article_ds):
-    return article_ds
-
+from spacecoop.views.projection import to_networkx
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
-
-
-@pytest.fixture(scope="module")
-def countries(ds):
-    return to_networkx(ds, "countries")
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +42,9 @@ def test_centrality_on_a_star():
     assert {c.betweenness for c in top[1:]} == {0.0}
 
 
-def test_centrality_of_the_countries(countries):
-    by_node = {c.node: c for c in centrality(countries)}
-    assert set(by_node) == set(countries)
+def test_centrality_of_the_countries(article_countries):
+    by_node = {c.node: c for c in centrality(article_countries)}
+    assert set(by_node) == set(article_countries)
     # The ILRS is the hub: sub-national and organisation ties reach it and go no further (they
     # make no co-members); Pakistan is the only way to ISTVS, so it lies on paths no one else does
     ranked = sorted(by_node.values(), key=lambda c: -c.betweenness)
@@ -67,13 +55,13 @@ def test_centrality_of_the_countries(countries):
     assert by_node["country:italy"].degree == 0
 
 
-def test_communities_partition_the_nodes(countries):
+def test_communities_partition_the_nodes(article_countries):
     for method in ("greedy", "louvain"):
-        comms = communities(countries, method)
+        comms = communities(article_countries, method)
         members = [n for c in comms for n in c.nodes]
-        assert sorted(members) == sorted(countries) and len(members) == len(set(members))
+        assert sorted(members) == sorted(article_countries) and len(members) == len(set(members))
         assert [c.size for c in comms] == sorted((c.size for c in comms), reverse=True)
-    us = next(c for c in communities(countries) if "country:united-states" in c.nodes)
+    us = next(c for c in communities(article_countries) if "country:united-states" in c.nodes)
     assert set(us.nodes) == {
         "country:united-states",
         "initiative:artemis-accords",
@@ -88,15 +76,15 @@ def test_communities_find_two_cliques():
     assert modularity(G, comms) > 0.4
 
 
-def test_unknown_community_method(countries):
+def test_unknown_community_method(article_countries):
     with pytest.raises(UsageError, match="unknown community method"):
-        communities(countries, "astrology")
+        communities(article_countries, "astrology")
 
 
-def test_brokers(countries, synthetic):
+def test_brokers(article_countries, synthetic):
     # Brokers are national members of two blocs: Iran and Peru are APSCO members engaged in the
     # ILRS only through APSCO, and APSCO is an ILRS partner, not a member, so none is a broker.
-    found = {b.node: b for b in brokers(countries)}
+    found = {b.node: b for b in brokers(article_countries)}
     assert set(found) == {"country:united-states"}
     assert found["country:united-states"].blocs == ("Artemis Accords", "Artemis program")
     assert "country:thailand" not in found and "country:iran" not in found
@@ -105,29 +93,29 @@ def test_brokers(countries, synthetic):
     assert syn["country:carpania"].blocs == ("Artemis Accords", "International Lunar Research Station")
 
 
-def test_components(countries):
-    comps = components(countries)
-    assert sum(c.size for c in comps) == countries.number_of_nodes()
+def test_components(article_countries):
+    comps = components(article_countries)
+    assert sum(c.size for c in comps) == article_countries.number_of_nodes()
     assert comps[0].size > comps[-1].size
     singles = {c.nodes[0] for c in comps if c.size == 1}
     assert singles == {"country:italy", "region:hong-kong"}
 
 
-def test_components_of_a_directed_multigraph(ds):
-    G = to_networkx(ds, "actors")
+def test_components_of_a_directed_multigraph(article_ds):
+    G = to_networkx(article_ds, "actors")
     comps = components(G)
     assert sum(c.size for c in comps) == G.number_of_nodes()
     assert len(comps) == nx.number_weakly_connected_components(G)
 
 
-def test_nothing_changes_the_graph(countries):
-    before = copy.deepcopy(countries)
-    centrality(countries)
-    communities(countries)
-    brokers(countries)
-    components(countries)
-    assert nx.utils.graphs_equal(before, countries)
-    assert dict(before.nodes(data=True)) == dict(countries.nodes(data=True))
+def test_nothing_changes_the_graph(article_countries):
+    before = copy.deepcopy(article_countries)
+    centrality(article_countries)
+    communities(article_countries)
+    brokers(article_countries)
+    components(article_countries)
+    assert nx.utils.graphs_equal(before, article_countries)
+    assert dict(before.nodes(data=True)) == dict(article_countries.nodes(data=True))
 
 
 def test_simple_graph_sums_weights():
@@ -139,11 +127,11 @@ def test_simple_graph_sums_weights():
     assert S["a"]["b"]["weight"] == 5 and not S.has_edge("a", "a")
 
 
-def test_print_network_report(countries):
+def test_print_network_report(article_countries):
     from rich.console import Console
 
     console = Console(record=True, width=160)
-    print_network_report(countries, console=console)
+    print_network_report(article_countries, console=console)
     text = console.export_text()
     for title in ("Centrality", "Communities", "Brokers", "Connected components"):
         assert title in text

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -26,6 +28,10 @@ def test_quick_benchmark_runs_at_10k(tmp_path):
             "--quick",
             "--sizes",
             "10k",
+            "--repeat",
+            "1",
+            "--tp-seconds",
+            "0.5",
             "--out",
             str(out),
             "--json",

@@ -9,20 +9,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from _article_only import article_ds, article_root, copy_article_project  # noqa: F401  (fixtures)
+from _article_only import copy_article_project
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from spacecoop.build import OUTPUT_FILES, build, summarize
-from spacecoop.cli import main
-from spacecoop.errors import SpacecoopError
+from spacecoop.cli.app import main
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.publish.build import OUTPUT_FILES, build, summarize
 
 
-def test_build_writes_every_format_and_each_parses_back(root, ds, tmp_path):
+def test_build_writes_every_format_and_each_parses_back(root, full_ds, tmp_path):
     result = build(tmp_path / "out", root)
     names = {p.name for p in result.files}
     assert set(OUTPUT_FILES) <= names
-    expected = {str(g.identifier): g for g in ds.graphs() if len(g)}
+    expected = {str(g.identifier): g for g in full_ds.graphs() if len(g)}
     for name, fmt in (
         ("spacecoop.trig", "trig"),
         ("spacecoop.nq", "nquads"),
@@ -41,7 +41,7 @@ def test_build_writes_every_format_and_each_parses_back(root, ds, tmp_path):
             assert isomorphic(g, other), (name, gid)
     merged = Graph().parse(tmp_path / "out" / "spacecoop.ttl")
     union = Graph()
-    for s, p, o, _ in ds.quads((None, None, None, None)):
+    for s, p, o, _ in full_ds.quads((None, None, None, None)):
         union.add((s, p, o))
     assert isomorphic(merged, union)
 
@@ -271,7 +271,7 @@ def test_publish_killed_at_any_point_leaves_all_old_or_all_new(start, tmp_path):
                 (dist / name).write_bytes(data)
             (dist / ".spacecoop-leftover").mkdir()  # a staging folder of an older build
         else:
-            from spacecoop.build import publish
+            from spacecoop.publish.build import publish
 
             publish(dist, old_files)
 
@@ -285,7 +285,7 @@ def test_publish_killed_at_any_point_leaves_all_old_or_all_new(start, tmp_path):
         got = {p.name: p.read_bytes() for p in dist.iterdir() if p.is_file()}
         assert got in (old_files, new), f"killed before {points[n - 1]}: a mix"
         # and a build after the kill cleans up and publishes
-        from spacecoop.build import publish
+        from spacecoop.publish.build import publish
 
         publish(dist, new)
         assert {p.name: p.read_bytes() for p in dist.iterdir()} == new
@@ -293,7 +293,7 @@ def test_publish_killed_at_any_point_leaves_all_old_or_all_new(start, tmp_path):
 
 
 def test_a_reader_that_resolves_the_link_once_reads_one_build(tmp_path):
-    from spacecoop.build import publish
+    from spacecoop.publish.build import publish
 
     dist = tmp_path / "dist"
     publish(dist, {"a.txt": b"1", "b.txt": b"1"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from spacecoop.cli import main
+from spacecoop.cli.app import main
 
 
 def test_help_lists_the_verbs(capsys):

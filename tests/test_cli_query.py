@@ -1,4 +1,4 @@
-"""``spacecoop query`` and ``spacecoop queries``, run in-process through ``spacecoop.cli.main``."""
+"""``spacecoop query`` and ``spacecoop queries``, run in-process through ``spacecoop.cli.app.main``."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ import pytest
 
 # The expected values are read off the Chang'e-8 article: the commands run on the project without
 # the imported table (tests/_article_only.py), found through $SPACECOOP_ROOT.
-from _article_only import article_root  # noqa: F401  (fixture)
 from rdflib import Graph
 
-from spacecoop.cli import main
-from spacecoop.cli_query import parse_param_options
-from spacecoop.errors import UsageError
+from spacecoop.cli.app import main
+from spacecoop.cli.query import parse_param_options
+from spacecoop.core.errors import UsageError
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +68,7 @@ def test_queries_lists_names_params_and_questions(capsys):
     ):
         assert name in out
     assert "mission, initiative" in out
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     assert f"{len(list_queries())} queries" in out
 

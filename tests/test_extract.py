@@ -1,4 +1,4 @@
-"""Tests of spacecoop.extract and the ``extract`` verb: small articles written for these tests.
+"""Tests of spacecoop.importers.extract and the ``extract`` verb: small articles written for these tests.
 
 The texts below are our own words (invented events about real names), each built to exercise one
 rule: lists, hedges, dates without a year, payload bullets with developers in parentheses, body
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from spacecoop.cli import main
-from spacecoop.extract import (
+from spacecoop.cli.app import main
+from spacecoop.importers.extract import (
     JOIN,
     SHEET_COLUMNS,
     article_from_text,
@@ -470,7 +470,7 @@ def test_founding_article_extract_then_add_lands_on_the_curated_nodes(tmp_path):
 
     from rdflib import Dataset
 
-    from spacecoop.namespaces import SC
+    from spacecoop.core.namespaces import SC
 
     root = tmp_path / "project"
     for name in ("ontology", "graph", "queries"):
@@ -485,7 +485,7 @@ def test_founding_article_extract_then_add_lands_on_the_curated_nodes(tmp_path):
     for r in rows:
         # the Chinese rover is a sc:Rover in graph/reference, which `add` does not match for kind payload
         r["review"] = "rejected" if r["subject"] == "Chang'e-8 Chinese rover" else "accepted"
-    from spacecoop.extract import write_sheet
+    from spacecoop.importers.extract import write_sheet
 
     write_sheet(rows, sheet)
     assert main(["--root", str(root), "add", str(sheet), "--text", str(FOUNDING)]) == 0
@@ -522,7 +522,7 @@ def test_a_relative_clause_does_not_make_a_fact_planned_or_hedged():
 
 
 def test_public_names_are_sorted_and_exist():
-    import spacecoop.extract as ex
+    import spacecoop.importers.extract as ex
 
     assert ex.__all__ == sorted(ex.__all__)
     assert all(hasattr(ex, n) for n in ex.__all__)

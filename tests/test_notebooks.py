@@ -19,9 +19,11 @@ import nbformat
 import networkx as nx
 import pytest
 
-from spacecoop.analytics import brokers, centrality, components
-from spacecoop.project import to_networkx
-from spacecoop.query import run_named
+from spacecoop.sparql.query import run_named
+from spacecoop.views.analytics import brokers, centrality, components
+from spacecoop.views.projection import to_networkx
+
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -207,13 +209,13 @@ def test_run_clean_and_write_nothing_into_the_repo(run):
     assert changed == []
 
 
-def test_01_shows_the_partners_table_the_graph_gives(run, ds):
+def test_01_shows_the_partners_table_the_graph_gives(run, full_ds):
     nb = run[0]["01-who-partners-with-whom"]
     tables = [
         html.unescape(t) for t in _outputs(nb, "text/html") if "<caption" in t and "country-partners" in t
     ]
     assert len(tables) == 1
-    partners = run_named(ds, "country-partners")
+    partners = run_named(full_ds, "country-partners")
     assert tables[0].count("<tr>") == len(partners) + 1
     for a, b, via in zip(partners.column("aLabel"), partners.column("bLabel"), partners.column("viaLabel")):
         assert re.search(
@@ -222,20 +224,20 @@ def test_01_shows_the_partners_table_the_graph_gives(run, ds):
             tables[0],
         ), (a, b)
     assert "Turkey" in tables[0] and "China" in tables[0]
-    payloads = run_named(ds, "payload-partners", mission="Chang'e-8")
+    payloads = run_named(full_ds, "payload-partners", mission="Chang'e-8")
     text = _text(nb)
     assert f"carries {len(set(payloads.column('payload')))} payloads" in text
 
 
-def test_01_shows_the_graph_inline_and_offline(run, ds):
+def test_01_shows_the_graph_inline_and_offline(run, full_ds):
     nb = run[0]["01-who-partners-with-whom"]
-    frames = [t for t in _outputs(nb, "text/html") if t.startswith("<iframe")]
+    frames = [t for t in _outputs(nb, "text/html") if "<iframe" in t]
     assert len(frames) == 1
     assert not re.search(r"(?:https?|wss?|ftp)://", frames[0])
     page = html.unescape(re.search(r'srcdoc="([^"]*)"', frames[0]).group(1))
     assert page.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in page
     assert REMOTE.findall(page) == []
-    G = to_networkx(ds, "countries")
+    G = to_networkx(full_ds, "countries")
     assert f'"nodeCount":{G.number_of_nodes()}' in page.replace(" ", "")
     # and nothing else the notebook shows points outside
     assert not re.search(
@@ -243,12 +245,12 @@ def test_01_shows_the_graph_inline_and_offline(run, ds):
     )
 
 
-def test_01_reads_the_evidence_behind_turkey_and_china(run, ds):
+def test_01_reads_the_evidence_behind_turkey_and_china(run, full_ds):
     nb = run[0]["01-who-partners-with-whom"]
-    partners = run_named(ds, "country-partners")
+    partners = run_named(full_ds, "country-partners")
     via = [r["via"] for r in partners.dicts() if {str(r["aLabel"]), str(r["bLabel"])} == {"China", "Turkey"}]
     assert len(via) == 1
-    evidence = run_named(ds, "evidence", entity=str(via[0]))
+    evidence = run_named(full_ds, "evidence", entity=str(via[0]))
     quotes = {str(r["quote"]) for r in evidence.dicts() if str(r["kind"]) == "development"}
     assert quotes
     text = _text(nb)
@@ -260,24 +262,24 @@ def test_01_reads_the_evidence_behind_turkey_and_china(run, ds):
     )
 
 
-def test_02_shows_participants_ties_and_doubts(run, ds):
+def test_02_shows_participants_ties_and_doubts(run, full_ds):
     nb = run[0]["02-ilrs-and-apsco"]
     text = _text(nb)
     for name in ("ILRS", "APSCO"):
-        result = run_named(ds, "initiative-participants", initiative=name)
+        result = run_named(full_ds, "initiative-participants", initiative=name)
         who = {str(p) for p in result.column("participantLabel")}
         assert f"{len(who)} participants in {len(result)} claims" in text, name
         assert f"{name}: participants by level and certainty" in text
         assert all(p in text for p in who)
-    ties = run_named(ds, "payload-countries-and-initiative", mission="Chang'e-8", initiative="ILRS")
+    ties = run_named(full_ds, "payload-countries-and-initiative", mission="Chang'e-8", initiative="ILRS")
     none = sorted(str(r["countryLabel"]) for r in ties.dicts() if str(r["tie"]) == "none")
     assert none and f"no tie in the graph: {', '.join(none[:-1])}" in text
-    overlap = run_named(ds, "bloc-overlap")
+    overlap = run_named(full_ds, "bloc-overlap")
     assert f"{len(set(overlap.column('country')))} countries belong to more than one bloc" in text
     doubtful = ("hedged", "contradicted", "disputed", "unconfirmed")
     doubts = [
         r
-        for r in run_named(ds, "hedged-and-contradicted").dicts()
+        for r in run_named(full_ds, "hedged-and-contradicted").dicts()
         if str(r["certainty"]).rsplit("/", 1)[-1] in doubtful
     ]
     assert doubts
@@ -288,11 +290,11 @@ def test_02_shows_participants_ties_and_doubts(run, ds):
     assert "certainty:hedged" in text and "certainty:contradicted" in text
 
 
-def test_03_measures_plots_and_exports(run, ds):
+def test_03_measures_plots_and_exports(run, full_ds):
     executed, out, _ = run
     nb = executed["03-network-analysis"]
     text = _text(nb)
-    G = to_networkx(ds, "countries")
+    G = to_networkx(full_ds, "countries")
     assert (
         f"{G.number_of_nodes()} nodes, {G.number_of_edges()} links and {len(components(G))} connected components"
         in text
@@ -310,3 +312,48 @@ def test_03_measures_plots_and_exports(run, ds):
         assert H.number_of_edges() == G.number_of_edges()
         assert H.nodes["country:turkey"]["label"] == "Turkey"
     assert str(out) in text
+
+
+@pytest.mark.notebook
+def test_01_saved_and_opened_untrusted_still_shows_the_graph(run, ds, tmp_path):
+    """Save the executed notebook, open it again as JupyterLab opens a notebook it has no
+    signature for (untrusted: the frame is sanitised away), and read what is left where the
+    graph was: the drawing, the summary and every bloc's members, as the graph has them."""
+    import json
+
+    from nbformat.sign import NotebookNotary
+    from test_notebook import _members, _picture, _shows_colour, untrusted_view
+
+    from spacecoop.pages.graph_page import KIND_STYLE
+
+    path = tmp_path / "01.ipynb"
+    nbformat.write(run[0]["01-who-partners-with-whom"], path)
+    opened = nbformat.read(path, as_version=4)
+    notary = NotebookNotary(db_file=":memory:", secret=b"a secret of this test")
+    assert notary.check_signature(opened) is False
+    notary.mark_cells(opened, False)
+    graph = [view for view in untrusted_view(opened) if view[2]]  # the outputs that show a picture
+    assert len(graph) == 1
+    mime, text, (png,), tags = graph[0]
+    assert mime == "text/html" and "iframe" not in tags
+    G = to_networkx(ds, "countries")
+    n_countries = sum(1 for _, d in G.nodes(data=True) if d.get("kind") == "country")
+    assert f"{n_countries} countries" in text
+    for bloc in json.loads(G.graph["blocs"]):
+        members = _members(G, bloc["id"])
+        if members:
+            assert f"{bloc['short']} members ({len(members)}): " in text, bloc["short"]
+            assert ", ".join(members) in text, bloc["short"]
+    assert "Turkey" in text and "China" in text
+    picture = _picture(png)
+    assert picture.shape[1] > 300 and _shows_colour(picture, KIND_STYLE["country"][0])
+    # the plain-text form says the same, for front ends that show no HTML
+    (plain,) = [
+        o["data"]["text/plain"]
+        for c in opened.cells
+        for o in c.get("outputs", [])
+        if "<iframe" in o.get("data", {}).get("text/html", "")
+    ]
+    assert f": {n_countries} countries, " in plain
+    ilrs = _members(G, "initiative:international-lunar-research-station")
+    assert f"ILRS members ({len(ilrs)}): " in plain

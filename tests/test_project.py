@@ -10,18 +10,11 @@ import pytest
 
 # These tests read their expected values off the Chang'e-8 article: they run on the project without
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
-from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
 from rdflib import Dataset
 
-from spacecoop.errors import UsageError
-from spacecoop.project import VIEWS, bloc_list, least_certain, normalize_date, to_networkx
+from spacecoop.core.errors import UsageError
 from spacecoop.store import open_store
-
-
-@pytest.fixture(scope="module")
-def ds(article_ds):
-    return article_ds
-
+from spacecoop.views.projection import VIEWS, bloc_list, least_certain, normalize_date, to_networkx
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 ILRS = "initiative:international-lunar-research-station"
@@ -29,18 +22,13 @@ APSCO = "agent:asia-pacific-space-cooperation-organization"
 
 
 @pytest.fixture(scope="module")
-def countries(ds):
-    return to_networkx(ds, "countries")
+def actors(article_ds):
+    return to_networkx(article_ds, "actors")
 
 
 @pytest.fixture(scope="module")
-def actors(ds):
-    return to_networkx(ds, "actors")
-
-
-@pytest.fixture(scope="module")
-def full(ds):
-    return to_networkx(ds, "full")
+def full(article_ds):
+    return to_networkx(article_ds, "full")
 
 
 @pytest.fixture(scope="module")
@@ -54,22 +42,22 @@ def _kinds(G, u, v):
     return {k for d in G.get_edge_data(u, v).values() for k in d["kinds"].split(";")}
 
 
-def test_view_types(countries, actors, full):
+def test_view_types(article_countries, actors, full):
     # a multigraph: a country tied to a bloc at two levels has two edges (membership, involvement)
-    assert type(countries) is nx.MultiGraph
+    assert type(article_countries) is nx.MultiGraph
     assert type(actors) is nx.MultiDiGraph
     assert type(full) is nx.MultiDiGraph
-    assert countries.graph["view"] == "countries" and full.graph["view"] == "full"
+    assert article_countries.graph["view"] == "countries" and full.graph["view"] == "full"
 
 
-def test_unknown_view_is_a_usage_error(ds):
+def test_unknown_view_is_a_usage_error(article_ds):
     with pytest.raises(UsageError, match="unknown view 'planets'"):
-        to_networkx(ds, "planets")
+        to_networkx(article_ds, "planets")
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_attributes_are_plain(ds, view):
-    G = to_networkx(ds, view)
+def test_attributes_are_plain(article_ds, view):
+    G = to_networkx(article_ds, view)
     plain = (str, int, float, bool)
     for n, d in G.nodes(data=True):
         assert isinstance(n, str)
@@ -80,35 +68,35 @@ def test_attributes_are_plain(ds, view):
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_same_graph_from_every_backend(ds, view):
-    G = to_networkx(ds, view)
-    H = to_networkx(open_store("oxigraph", ds), view)
+def test_same_graph_from_every_backend(article_ds, view):
+    G = to_networkx(article_ds, view)
+    H = to_networkx(open_store("oxigraph", article_ds), view)
     assert nx.utils.graphs_equal(G, H)
     assert dict(G.nodes(data=True)) == dict(H.nodes(data=True))
 
 
-def test_reading_does_not_change_the_dataset(ds):
-    before = len(ds)
-    to_networkx(ds, "full")
-    assert len(ds) == before
+def test_reading_does_not_change_the_dataset(article_ds):
+    before = len(article_ds)
+    to_networkx(article_ds, "full")
+    assert len(article_ds) == before
 
 
-def test_countries_nodes(countries):
-    labels = [d["label"] for _, d in countries.nodes(data=True)]
+def test_countries_nodes(article_countries):
+    labels = [d["label"] for _, d in article_countries.nodes(data=True)]
     assert labels.count("Hong Kong") == 1
-    assert countries.nodes["region:hong-kong"]["kind"] == "region"
-    assert countries.nodes["region:hong-kong"]["country"] == "China"
-    assert countries.nodes["region:hong-kong"]["iso"] == "HK"
+    assert article_countries.nodes["region:hong-kong"]["kind"] == "region"
+    assert article_countries.nodes["region:hong-kong"]["country"] == "China"
+    assert article_countries.nodes["region:hong-kong"]["iso"] == "HK"
     # organisations stand for their countries; one with no stated country adds nothing
     assert "Star.Vision" not in labels
-    assert not [n for n, d in countries.nodes(data=True) if d["kind"] == "organization"]
-    assert countries.nodes[APSCO]["kind"] == "international-organization"
-    assert countries.nodes[ILRS]["bloc"] is True
-    assert countries.nodes["country:thailand"]["iso"] == "TH"
+    assert not [n for n, d in article_countries.nodes(data=True) if d["kind"] == "organization"]
+    assert article_countries.nodes[APSCO]["kind"] == "international-organization"
+    assert article_countries.nodes[ILRS]["bloc"] is True
+    assert article_countries.nodes["country:thailand"]["iso"] == "TH"
 
 
-def test_turkey_china_codevelop_the_micro_rovers(countries):
-    e = countries.edges["country:turkey", "country:china", "co-development"]
+def test_turkey_china_codevelop_the_micro_rovers(article_countries):
+    e = article_countries.edges["country:turkey", "country:china", "co-development"]
     assert "co-development" in e["kinds"].split(";")
     assert "payload:change-8/intelligent-exploration-robot-for-challenging-environments" in e["via"].split(
         ";"
@@ -121,57 +109,57 @@ def test_turkey_china_codevelop_the_micro_rovers(countries):
     assert any("Middle East Technical University of Turkey" in q for q in quotes)
 
 
-def test_thailand_links(countries):
+def test_thailand_links(article_countries):
     # MHESI and NARIT are both Thai: their co-development is no link between two places
     direct = {
         v
-        for v in countries["country:thailand"]
-        if _kinds(countries, "country:thailand", v) != {"co-membership"}
+        for v in article_countries["country:thailand"]
+        if _kinds(article_countries, "country:thailand", v) != {"co-membership"}
     }
     assert direct == {ILRS}
-    assert _kinds(countries, "country:thailand", ILRS) == {"membership"}
-    assert countries.edges["country:thailand", ILRS, "membership"]["certainty"] == "stated"
-    assert countries.edges["country:thailand", ILRS, "membership"]["n_sources"] == 1
-    assert countries.edges["country:thailand", ILRS, "membership"]["level"] == "national"
+    assert _kinds(article_countries, "country:thailand", ILRS) == {"membership"}
+    assert article_countries.edges["country:thailand", ILRS, "membership"]["certainty"] == "stated"
+    assert article_countries.edges["country:thailand", ILRS, "membership"]["n_sources"] == 1
+    assert article_countries.edges["country:thailand", ILRS, "membership"]["level"] == "national"
 
 
-def test_iran_and_peru_linked_via_apsco(countries):
-    e = countries.edges["country:iran", "country:peru", "co-membership"]
+def test_iran_and_peru_linked_via_apsco(article_countries):
+    e = article_countries.edges["country:iran", "country:peru", "co-membership"]
     assert e["kinds"] == "co-membership"
     # co-members of APSCO; not of the ILRS, which they are engaged in only through APSCO
     assert e["via"].split(";") == [APSCO]
     assert "Asia-Pacific Space Cooperation Organization" in e["via_label"]
-    assert _kinds(countries, "country:iran", APSCO) == {"membership"}
-    ilrs = countries.get_edge_data("country:iran", ILRS)
+    assert _kinds(article_countries, "country:iran", APSCO) == {"membership"}
+    ilrs = article_countries.get_edge_data("country:iran", ILRS)
     assert set(ilrs) == {"involvement-organisation"}
     assert ilrs["involvement-organisation"]["level"] == "organisation"
     assert ilrs["involvement-organisation"]["via"] == APSCO
 
 
-def test_certainty_marks_doubt(countries):
-    bahrain = countries.edges["country:bahrain", ILRS, "membership"]
+def test_certainty_marks_doubt(article_countries):
+    bahrain = article_countries.edges["country:bahrain", ILRS, "membership"]
     assert bahrain["certainty"] == "contradicted"
     assert bahrain["certainties"] == "contradicted"
     assert bahrain["n_claims"] == 2
-    turkey = countries.edges["country:turkey", ILRS, "membership"]
+    turkey = article_countries.edges["country:turkey", ILRS, "membership"]
     assert turkey["certainty"] == "hedged"
     assert turkey["certainties"] == "hedged;stated"
-    assert countries.edges["country:russia", ILRS, "membership"]["certainty"] == "stated"
+    assert article_countries.edges["country:russia", ILRS, "membership"]["certainty"] == "stated"
 
 
-def test_pakistan_istvs_codevelop_the_rover(countries):
-    e = countries.edges[
+def test_pakistan_istvs_codevelop_the_rover(article_countries):
+    e = article_countries.edges[
         "country:pakistan", "agent:international-society-for-terrain-vehicle-systems", "co-development"
     ]
     assert e["kinds"] == "co-development"
     assert e["via_label"] == "Pakistan lunar rover"
 
 
-def test_bloc_layers(countries):
-    blocs = {b["id"]: b for b in bloc_list(countries)}
+def test_bloc_layers(article_countries):
+    blocs = {b["id"]: b for b in bloc_list(article_countries)}
     assert set(blocs) == {ILRS, APSCO, "initiative:artemis-accords", "initiative:artemis-program"}
     assert blocs[ILRS]["short"] == "ILRS" and blocs[APSCO]["short"] == "APSCO"
-    iran = countries.nodes["country:iran"]
+    iran = article_countries.nodes["country:iran"]
     assert iran["blocs"].split(";") == [APSCO]  # engaged in the ILRS only through APSCO
     assert iran[f"since:{APSCO}"] == ""  # no claim dates it
 
@@ -242,7 +230,9 @@ def test_helpers():
     assert normalize_date(None) == ""
 
 
-@pytest.mark.parametrize("module", ["project", "analytics", "render", "export"])
+@pytest.mark.parametrize(
+    "module", ["views.projection", "views.analytics", "pages.graph_page", "views.export"]
+)
 def test_public_names_are_sorted_and_exist(module):
     import importlib
 
@@ -251,19 +241,21 @@ def test_public_names_are_sorted_and_exist(module):
     assert all(hasattr(mod, name) for name in mod.__all__)
 
 
-def test_subnational_groups_make_no_member(countries, actors):
+def test_subnational_groups_make_no_member(article_countries, actors):
     # Groups and firms from Switzerland joined the ILRS, not Switzerland: a tie of its own level,
     # drawn as involvement, never a membership, no bloc on the node.
-    ties = countries.get_edge_data("country:switzerland", ILRS)
+    ties = article_countries.get_edge_data("country:switzerland", ILRS)
     assert set(ties) == {"involvement-sub-national"}
     tie = ties["involvement-sub-national"]
     assert (tie["relation"], tie["level"], tie["since"]) == ("involvement", "sub-national", "")
-    assert countries.nodes["country:switzerland"]["blocs"] == ""
+    assert article_countries.nodes["country:switzerland"]["blocs"] == ""
     assert set(actors.get_edge_data("country:switzerland", ILRS)) == {"involved-in-sub-national"}
 
 
-def test_every_tie_edge_has_one_level_and_a_certainty(countries, actors):
-    ties = [d for *_, d in countries.edges(data=True) if d["relation"] in ("membership", "involvement")]
+def test_every_tie_edge_has_one_level_and_a_certainty(article_countries, actors):
+    ties = [
+        d for *_, d in article_countries.edges(data=True) if d["relation"] in ("membership", "involvement")
+    ]
     ties += [d for *_, d in actors.edges(data=True) if d["relation"] in ("participates-in", "involved-in")]
     assert ties
     for d in ties:

@@ -17,12 +17,11 @@ import pytest
 
 # The expected rows are read off the Chang'e-8 article: these tests run on the project without the
 # imported table (tests/_article_only.py), whose facts would add rows.
-from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
 from rdflib import Dataset, Literal, URIRef
 
-from spacecoop.errors import DataError, UsageError
-from spacecoop.namespaces import PREFIXES
-from spacecoop.query import (
+from spacecoop.core.errors import DataError, UsageError
+from spacecoop.core.namespaces import PREFIXES
+from spacecoop.sparql.query import (
     get_query,
     list_queries,
     parse_query_file,
@@ -31,7 +30,7 @@ from spacecoop.query import (
     run_named,
     run_query,
 )
-from spacecoop.results import plain
+from spacecoop.sparql.results import plain
 from spacecoop.store import MemoryStore, open_store
 
 DATA = Path(__file__).resolve().parent / "data" / "queries"
@@ -836,7 +835,7 @@ def test_validate_runs_the_new_checks(tmp_path, root):
     """End to end: a payload nothing carries or develops is reported by `spacecoop validate`."""
     import shutil
 
-    from spacecoop.validate import validate
+    from spacecoop.checks.validate import validate
 
     for folder in ("ontology", "graph", "queries"):
         shutil.copytree(root / folder, tmp_path / folder)
@@ -860,7 +859,7 @@ def synth(tmp_path_factory, root):
     """The synthetic corpus of tests/data/queries/synth/ loaded with the project's ontology."""
     import shutil
 
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     where = tmp_path_factory.mktemp("synth")
     shutil.copytree(root / "ontology", where / "ontology")
@@ -909,9 +908,9 @@ def test_engines_agree_on_a_bigger_graph(synth, root):
     assert ran == len(NAMED) + len(CHECK_CASES)
 
 
-def test_resolve_param_takes_pycountry_names_and_suggests_close_ones(ds):
+def test_resolve_param_takes_pycountry_names_and_suggests_close_ones(full_ds):
     # "Czechia" is no label in the graph: find_entity knows it as pycountry's name for CZ.
-    assert resolve_param(ds, "Czechia") == URIRef("https://w3id.org/spacecoop/id/country/czech-republic")
+    assert resolve_param(full_ds, "Czechia") == URIRef("https://w3id.org/spacecoop/id/country/czech-republic")
     with pytest.raises(UsageError) as exc:
-        resolve_param(ds, "South Afrika", name="p")
+        resolve_param(full_ds, "South Afrika", name="p")
     assert "did you mean South Africa (country:south-africa" in str(exc.value)

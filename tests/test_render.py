@@ -13,9 +13,9 @@ import networkx as nx
 import pytest
 from rdflib import Dataset
 
-from spacecoop.errors import SpacecoopError
-from spacecoop.project import to_networkx
-from spacecoop.render import build_pages, layout_positions, page_data, page_html, write_html
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.pages.graph_page import build_pages, layout_positions, page_data, page_html, write_html
+from spacecoop.views.projection import to_networkx
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 
@@ -35,8 +35,8 @@ def hostile():
 
 
 @pytest.fixture(scope="module")
-def page(ds):
-    return page_html(to_networkx(ds, "countries"), title="countries")
+def page(full_ds):
+    return page_html(to_networkx(full_ds, "countries"), title="countries")
 
 
 def test_no_remote_url(page, hostile):
@@ -90,8 +90,8 @@ def test_hostile_text_never_reaches_the_markup(hostile):
     assert "<img src=x onerror=\"window.__pwned='img'\">" in labels  # kept as text, intact
 
 
-def test_page_data_counts_and_layers(ds, hostile):
-    G = to_networkx(ds, "countries")
+def test_page_data_counts_and_layers(full_ds, hostile):
+    G = to_networkx(full_ds, "countries")
     data = page_data(G)
     assert data["nodeCount"] == len(data["nodes"]) == G.number_of_nodes()
     assert data["edgeCount"] == len(data["edges"]) == G.number_of_edges()
@@ -104,8 +104,8 @@ def test_page_data_counts_and_layers(ds, hostile):
     assert syn["dates"] == ["2020-10-13", "2021-04-28", "2022-01-05", "2023-06", "2024"]
 
 
-def test_rendering_does_not_change_the_graph(ds):
-    G = to_networkx(ds, "actors")
+def test_rendering_does_not_change_the_graph(full_ds):
+    G = to_networkx(full_ds, "actors")
     before = copy.deepcopy(G)
     page_html(G)
     assert nx.utils.graphs_equal(before, G)

@@ -12,17 +12,10 @@ import pytest
 
 # These tests read their expected values off the Chang'e-8 article: they run on the project without
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
-from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
 from rdflib import Dataset
 
-from spacecoop.project import to_networkx
-from spacecoop.render import write_html
-
-
-@pytest.fixture(scope="module")
-def ds(article_ds):
-    return article_ds
-
+from spacecoop.pages.graph_page import write_html
+from spacecoop.views.projection import to_networkx
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -38,7 +31,10 @@ ARGS = [
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 ILRS = "initiative:international-lunar-research-station"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +48,13 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def graphs(ds):
+def graphs(article_ds):
     syn = Dataset(default_union=True)
     syn.parse(BLOCS, format="trig")
     return {
-        "countries": to_networkx(ds, "countries"),
-        "actors": to_networkx(ds, "actors"),
-        "full": to_networkx(ds, "full"),
+        "countries": to_networkx(article_ds, "countries"),
+        "actors": to_networkx(article_ds, "actors"),
+        "full": to_networkx(article_ds, "full"),
         "hostile": to_networkx(syn, "countries"),
         "hostile-actors": to_networkx(syn, "actors"),
     }

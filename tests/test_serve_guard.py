@@ -8,7 +8,7 @@ Two layers keep queries from connecting anywhere, and each is tested on its own:
   spaces, keyword case, nesting) go through ``spacecoop serve`` on every store — the embedded
   Oxigraph, rdflib, an on-disk Oxigraph and a real ``oxigraph serve`` behind ``sparql:`` — while a
   canary HTTP server on 127.0.0.1 counts connections: zero, every one;
-* the network namespace of the workers (:func:`spacecoop.serve.isolate_network`), by letting the
+* the network namespace of the workers (:func:`spacecoop.endpoint.server.isolate_network`), by letting the
   real engines run SERVICE with no check at all inside an isolated process.
 
 Then the fairness and memory promises: a cheap query answered in under a second while as many
@@ -32,13 +32,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _article_only import article_root  # noqa: F401  (fixture)
-from test_serve import CHEAP, EXPENSIVE, ROOT, _Canary, canary, fetch, start_server, stop_server  # noqa: F401  (fixture)
+from _servers import ROOT, _Canary, fetch, start_server, stop_server
+from test_serve import CHEAP, EXPENSIVE
 from test_store import oxigraph_server
 
-from spacecoop.serve import QueryRefused, _ResultCache, check_query, screen_query_text
+from spacecoop.endpoint.server import QueryRefused, _ResultCache, check_query, screen_query_text
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.server, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ def test_screen_lets_ordinary_queries_through(text):
 
 
 def test_named_queries_pass_the_screen():
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     for q in list_queries(ROOT):
         screen_query_text(q.text)
@@ -203,7 +203,7 @@ def test_named_queries_pass_the_screen():
 
 ENGINE_SCRIPT = textwrap.dedent("""
     import json, sys
-    from spacecoop.serve import isolate_network
+    from spacecoop.endpoint.server import isolate_network
     why = isolate_network()
     out = {"isolated": why is None, "why": why}
     import pyoxigraph
@@ -328,8 +328,7 @@ def test_cache_counts_keys_and_bodies_under_one_cap():
 
 
 def test_check_keeps_no_copy_of_arbitrary_texts():
-    from spacecoop import serve
-
+    from spacecoop.endpoint import server as serve
     before = len(serve._checked)
     for i in range(50):
         check_query(f'ASK {{ FILTER("{"y" * 10_000}{i}" != "") }}')
@@ -399,8 +398,8 @@ def test_the_spare_limit_applies_only_while_every_worker_runs_a_long_query(tmp_p
     the ordinary worker has run past the busy limit, the spare's next query gets the short one."""
     from _article_only import copy_article_project
 
-    from spacecoop.load import load_dataset
-    from spacecoop.serve import WorkerPool, worker_payload
+    from spacecoop.core.load import load_dataset
+    from spacecoop.endpoint.server import WorkerPool, worker_payload
 
     project = copy_article_project(ROOT, tmp_path / "project")
     pool = WorkerPool(

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, URIRef
 
-from spacecoop.cli import main
-from spacecoop.sheet import SHEET_COLUMNS
-from spacecoop.validate import validate
+from spacecoop.checks.validate import validate
+from spacecoop.cli.app import main
+from spacecoop.importers.sheet import SHEET_COLUMNS
 
 DATA = Path(__file__).parent / "data" / "sheets"
 SHEET = DATA / "spacenews-2023-09-south-africa-ilrs.csv"
@@ -281,8 +281,8 @@ def test_what_has_no_printed_year_and_what_is_planned(project, tmp_path):
 
 @pytest.mark.parametrize("backend", ["memory", "oxigraph"])
 def test_agreements_and_evidence_show_what_the_sheet_said(project, tmp_path, backend):
-    from spacecoop.load import load_dataset
-    from spacecoop.query import run_named
+    from spacecoop.core.load import load_dataset
+    from spacecoop.sparql.query import run_named
     from spacecoop.store import open_store
 
     assert (
@@ -408,8 +408,8 @@ def test_the_views_show_what_is_planned(project, tmp_path):
     """The graph page's panels read evidence from the views: a planned organisation says so."""
     import json
 
-    from spacecoop.load import load_dataset
-    from spacecoop.project import to_networkx
+    from spacecoop.core.load import load_dataset
+    from spacecoop.views.projection import to_networkx
 
     assert (
         main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0

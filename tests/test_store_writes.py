@@ -28,9 +28,9 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from test_store import ROOT, expected_sizes, free_port, named_graph_sizes, oxigraph_server
 
-from spacecoop.cli import main
-from spacecoop.errors import SpacecoopError, UsageError
-from spacecoop.load import ONTOLOGY_GRAPH
+from spacecoop.cli.app import main
+from spacecoop.core.errors import SpacecoopError, UsageError
+from spacecoop.core.namespaces import ONTOLOGY_GRAPH
 from spacecoop.store import (
     MANIFEST_GRAPH,
     UNION_GRAPH,
@@ -40,6 +40,8 @@ from spacecoop.store import (
     parse_store_spec,
     remove_stale_siblings,
 )
+
+pytestmark = [pytest.mark.server]
 
 FOREIGN = "http://example.org/not-spacecoop/graph"
 QUERY = "country-partners"  # a named query with rows on the real data
@@ -183,35 +185,35 @@ def server(tmp_path):
 # -- sparql: what a reload may drop --------------------------------------------------------------------
 
 
-def test_a_reload_drops_only_graphs_of_the_previous_load(ds, server, capsys):
+def test_a_reload_drops_only_graphs_of_the_previous_load(full_ds, server, capsys):
     put_graph(server, FOREIGN, '<http://example.org/a> <http://example.org/b> "kept" .\n')
     put_graph(server, None, '<http://example.org/a> <http://example.org/b> "kept too" .\n')
     spec = f"sparql:{server}"
     assert run(capsys, "--store", spec, "load")[0] == 0
     store = open_store(spec)
     small = Dataset(default_union=True)
-    for t in ds.graph(ONTOLOGY_GRAPH):
+    for t in full_ds.graph(ONTOLOGY_GRAPH):
         small.graph(ONTOLOGY_GRAPH).add(t)
     store.load(small)  # the sources' graphs leave the dataset and are dropped ...
-    assert named_graph_sizes(store) == {str(ONTOLOGY_GRAPH): len(ds.graph(ONTOLOGY_GRAPH))}
-    source = next(g for g in expected_sizes(ds) if "/source/" in g)
+    assert named_graph_sizes(store) == {str(ONTOLOGY_GRAPH): len(full_ds.graph(ONTOLOGY_GRAPH))}
+    source = next(g for g in expected_sizes(full_ds) if "/source/" in g)
     assert get_graph(server, source)[0] == 404
     assert run(capsys, "--store", spec, "load")[0] == 0
     # ... but a graph no load wrote, and the server's own default graph, are never touched
     assert get_graph(server, FOREIGN) == (200, '<http://example.org/a> <http://example.org/b> "kept" .\n')
     assert "kept too" in get_graph(server, None)[1]
     # and queries see exactly the dataset: neither the foreign graph nor the manifest nor the merge
-    assert named_graph_sizes(store) == expected_sizes(ds)
+    assert named_graph_sizes(store) == expected_sizes(full_ds)
     text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    assert store.query(text) == open_store("memory", ds).query(text)
+    assert store.query(text) == open_store("memory", full_ds).query(text)
     assert not store.query('ASK { ?s ?p "kept too" }').boolean
     manifest = store.read_manifest()
-    assert manifest.complete and set(map(str, manifest.graphs)) == set(expected_sizes(ds))
+    assert manifest.complete and set(map(str, manifest.graphs)) == set(expected_sizes(full_ds))
     assert MANIFEST_GRAPH not in manifest.graphs and UNION_GRAPH not in manifest.graphs
     store.close()
 
 
-def test_loading_never_writes_the_default_graph_so_a_server_that_refuses_it_works(ds, server, capsys):
+def test_loading_never_writes_the_default_graph_so_a_server_that_refuses_it_works(full_ds, server, capsys):
     # Virtuoso refuses Graph Store writes to its default graph: the proxy answers 403 to them.
     with Proxy(server, refuse_default=True) as proxy:
         code, _, err = run(capsys, "--store", proxy.spec(), "load")
@@ -293,8 +295,8 @@ def test_data_without_a_manifest_is_refused_and_an_empty_server_says_how_to_fill
     assert "holds data but no spacecoop manifest" in err and "run spacecoop load" in err
 
 
-def test_a_reader_notices_a_load_that_starts_after_it_opened(ds, server):
-    reader = open_store(f"sparql:{server}", ds)
+def test_a_reader_notices_a_load_that_starts_after_it_opened(full_ds, server):
+    reader = open_store(f"sparql:{server}", full_ds)
     assert reader.query("ASK { ?s ?p ?o }").boolean
     put_graph(
         server,
@@ -326,14 +328,14 @@ def siblings(path: Path) -> list[str]:
     return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name + "."))
 
 
-def test_an_oxigraph_reload_that_fails_keeps_the_previous_store(ds, tmp_path, capsys):
+def test_an_oxigraph_reload_that_fails_keeps_the_previous_store(full_ds, tmp_path, capsys):
     path = tmp_path / "store"
     spec = f"oxigraph:{path}"
     assert run(capsys, "--store", spec, "load")[0] == 0
     before = run(capsys, "--store", spec, "query", QUERY)
     assert before[0] == 0 and before[1].count("\n") > 3
     bad = Dataset(default_union=True)
-    for q in ds.quads((None, None, None, None)):
+    for q in full_ds.quads((None, None, None, None)):
         bad.add(q)
     bad.graph(URIRef("https://w3id.org/spacecoop/id/source/zz")).add(
         (URIRef("http://example.org/a b"), URIRef("http://example.org/p"), Literal(1))
@@ -351,7 +353,7 @@ def test_an_oxigraph_reload_that_fails_keeps_the_previous_store(ds, tmp_path, ca
 SLOW_LOAD = """
 import sys, time
 from rdflib import Dataset
-from spacecoop.load import load_dataset
+from spacecoop.core.load import load_dataset
 from spacecoop.store import OxigraphStore
 
 class Slow(Dataset):
@@ -400,16 +402,16 @@ def test_an_oxigraph_reload_killed_midway_keeps_the_previous_store(tmp_path, cap
     assert run(capsys, "--store", spec, "query", QUERY) == before
 
 
-def test_a_crash_between_the_two_renames_puts_the_old_store_back(ds, tmp_path):
+def test_a_crash_between_the_two_renames_puts_the_old_store_back(full_ds, tmp_path):
     # Where the system cannot exchange two names atomically, a swap is two renames; a crash
     # between them leaves PATH missing, the old store at PATH.old-PID-… and the new at PATH.new-….
     path = tmp_path / "store"
-    open_store(f"oxigraph:{path}", ds).close()
+    open_store(f"oxigraph:{path}", full_ds).close()
     dead = 2**22 + 7  # above the default pid_max: no such process
     path.rename(path.with_name(f"store.old-{dead}-ab12"))
     (tmp_path / f"store.new-{dead}-cd34").mkdir()
     store = OxigraphStore(str(path))
-    assert len(store) >= len(ds) - 1
+    assert len(store) >= len(full_ds) - 1
     store.close()
     del store
     assert siblings(path) == [f"store.new-{dead}-cd34"]
@@ -502,25 +504,25 @@ def test_credentials_in_the_url_are_sent_as_basic_authentication(server, capsys)
     assert proxy.requests and {auth for _, _, auth in proxy.requests} == {want}
 
 
-def test_a_store_folder_behind_a_link_is_swapped_where_it_lives(ds, tmp_path):
+def test_a_store_folder_behind_a_link_is_swapped_where_it_lives(full_ds, tmp_path):
     real = tmp_path / "real"
     link = tmp_path / "link"
-    store = open_store(f"oxigraph:{real}", ds)
+    store = open_store(f"oxigraph:{real}", full_ds)
     store.close()
     del store
     link.symlink_to(real)
     store = OxigraphStore(str(link))
-    store.load(ds)
+    store.load(full_ds)
     assert store.query("ASK { ?s ?p ?o }").boolean
     store.close()
     del store
     assert link.is_symlink() and link.resolve() == real.resolve()
     assert siblings(real) == [] and siblings(link) == []
     reopened = OxigraphStore(str(link), read_only=True)
-    assert len(reopened) >= len(ds) - 1
+    assert len(reopened) >= len(full_ds) - 1
 
 
-def test_without_an_atomic_exchange_two_renames_swap_the_folders(ds, tmp_path, monkeypatch):
+def test_without_an_atomic_exchange_two_renames_swap_the_folders(full_ds, tmp_path, monkeypatch):
     # Where renameat2(RENAME_EXCHANGE) is missing (not Linux, or a file system without it), the
     # swap falls back to two renames; the result must be the same.
     import spacecoop.store as store_module
@@ -528,12 +530,12 @@ def test_without_an_atomic_exchange_two_renames_swap_the_folders(ds, tmp_path, m
     monkeypatch.setattr(store_module, "_exchange", lambda a, b: False)
     path = tmp_path / "store"
     small = Dataset(default_union=True)
-    for t in ds.graph(ONTOLOGY_GRAPH):
+    for t in full_ds.graph(ONTOLOGY_GRAPH):
         small.graph(ONTOLOGY_GRAPH).add(t)
     store = open_store(f"oxigraph:{path}", small)
-    assert named_graph_sizes(store) == {str(ONTOLOGY_GRAPH): len(ds.graph(ONTOLOGY_GRAPH))}
-    store.load(ds)
-    assert named_graph_sizes(store) == expected_sizes(ds)
+    assert named_graph_sizes(store) == {str(ONTOLOGY_GRAPH): len(full_ds.graph(ONTOLOGY_GRAPH))}
+    store.load(full_ds)
+    assert named_graph_sizes(store) == expected_sizes(full_ds)
     store.close()
     del store
     assert siblings(path) == []

@@ -8,14 +8,20 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, URIRef
 
-from spacecoop import namespaces as ns
-from spacecoop.cli import main
-from spacecoop.errors import UsageError
-from spacecoop.load import load_dataset
-from spacecoop.namespaces import concept
-from spacecoop.query import run_query
-from spacecoop.synth import FIXED_TRIPLES, MARKER, TRIPLES_PER_SOURCE, sources_for_triples, write_corpus
-from spacecoop.validate import validate
+from spacecoop.checks.validate import validate
+from spacecoop.cli.app import main
+from spacecoop.core import namespaces as ns
+from spacecoop.core.errors import UsageError
+from spacecoop.core.load import load_dataset
+from spacecoop.core.namespaces import concept
+from spacecoop.importers.synth import (
+    FIXED_TRIPLES,
+    MARKER,
+    TRIPLES_PER_SOURCE,
+    sources_for_triples,
+    write_corpus,
+)
+from spacecoop.sparql.query import run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")

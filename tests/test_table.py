@@ -15,12 +15,10 @@ import pytest
 from rdflib import RDF, SKOS, XSD, Literal, URIRef
 from rdflib.namespace import PROV
 
-from spacecoop.cli import main
-from spacecoop.errors import SpacecoopError
-from spacecoop.namespaces import ID, SC, concept, entity_iri, relationship_iri
-from spacecoop.query import list_queries, run_query
-from spacecoop.store import open_store
-from spacecoop.table import (
+from spacecoop.cli.app import main
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.core.namespaces import ID, SC, concept, entity_iri, relationship_iri
+from spacecoop.importers.table import (
     COLUMNS,
     TableError,
     build_table,
@@ -30,6 +28,8 @@ from spacecoop.table import (
     read_table,
     source_slug,
 )
+from spacecoop.sparql.query import list_queries, run_query
+from spacecoop.store import open_store
 
 DATA = Path(__file__).resolve().parent / "data" / "table"
 ILRS = entity_iri("initiative", "International Lunar Research Station")
@@ -57,20 +57,20 @@ def table() -> Path:
 
 
 @pytest.fixture(scope="module")
-def ds(tmp_path_factory, root):
+def table_ds(tmp_path_factory, root):
     """The article and the imported table only, not sources added since with `spacecoop add`: the
     numbers below are the table's, and adding a source must not change them."""
     from _article_only import copy_table_project
 
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     return load_dataset(copy_table_project(root, tmp_path_factory.mktemp("table") / "project"))
 
 
 @pytest.fixture(scope="module")
-def stores(ds):
+def stores(table_ds):
     """The project's dataset in both engines; every query answer is asserted on both."""
-    return {"memory": open_store("memory", ds), "oxigraph": open_store("oxigraph", ds)}
+    return {"memory": open_store("memory", table_ds), "oxigraph": open_store("oxigraph", table_ds)}
 
 
 def answer(stores, name, **params):
@@ -219,7 +219,7 @@ def test_a_table_that_is_not_a_regular_file_is_refused_at_once(kind, root, tmp_p
 
 
 def test_a_table_over_the_size_limit_is_refused_unread(root, tmp_path):
-    from spacecoop.load import MAX_INPUT_BYTES
+    from spacecoop.core.inputs import MAX_INPUT_BYTES
 
     path = tmp_path / "huge.csv"
     with open(path, "wb") as f:
@@ -314,13 +314,13 @@ def test_a_source_the_table_no_longer_names_is_removed(root, tmp_path):
 # ------------------------------------------------------------------------------------------------
 
 
-def test_one_source_per_page_with_its_provenance(ds):
-    sources = [s for s in ds.subjects(RDF.type, SC.Source) if str(s) != str(ARTICLE)]
+def test_one_source_per_page_with_its_provenance(table_ds):
+    sources = [s for s in table_ds.subjects(RDF.type, SC.Source) if str(s) != str(ARTICLE)]
     assert len(sources) == 96
     page = ID[
         f"source/{source_slug('https://spacenews.com/thailand-joins-china-led-ilrs-moon-base-initiative/', 'SpaceNews')}"
     ]
-    g = ds.default_graph
+    g = table_ds.default_graph
     assert (page, RDF.type, URIRef("https://schema.org/WebPage")) in g
     assert g.value(page, URIRef("https://schema.org/publisher")) == entity_iri("org", "SpaceNews")
     # "Reuters via Straits Times": the Straits Times page carries Reuters' text; month precision.
@@ -354,41 +354,41 @@ def test_publishers_are_read_from_the_publisher_column():
     assert parse_publisher("Punch (Nigeria)", "https://punchng.com/x").country == "Nigeria"
 
 
-def test_table_claims_carry_detail_and_fact_id_not_quotes(ds, table):
-    claims = set(ds.subjects(SC.factId, None))
+def test_table_claims_carry_detail_and_fact_id_not_quotes(table_ds, table):
+    claims = set(table_ds.subjects(SC.factId, None))
     assert len(claims) == 179
-    assert {str(ds.value(c, SC.factId)) for c in claims} == {r.fact_id for r in read_table(table)}
+    assert {str(table_ds.value(c, SC.factId)) for c in claims} == {r.fact_id for r in read_table(table)}
     compilation = entity_iri("source", "cooperation-facts")
-    assert (compilation, RDF.type, SC.Compilation) in ds
+    assert (compilation, RDF.type, SC.Compilation) in table_ds
     for c in claims:
-        assert not list(ds.objects(c, SC.quote)), c
-        assert str(ds.value(c, SC.detail)).strip()
-        assert ds.value(c, SC.compiledIn) == compilation
-        source = ds.value(c, PROV.wasDerivedFrom)
-        assert (c, RDF.type, SC.Claim) in ds.graph(source)
+        assert not list(table_ds.objects(c, SC.quote)), c
+        assert str(table_ds.value(c, SC.detail)).strip()
+        assert table_ds.value(c, SC.compiledIn) == compilation
+        source = table_ds.value(c, PROV.wasDerivedFrom)
+        assert (c, RDF.type, SC.Claim) in table_ds.graph(source)
 
 
-def test_thailand_is_one_node_with_claims_from_the_article_and_the_table(ds):
-    thailands = [n for n in ds.subjects(RDF.type, SC.Country) if label(ds, n) == "Thailand"]
+def test_thailand_is_one_node_with_claims_from_the_article_and_the_table(table_ds):
+    thailands = [n for n in table_ds.subjects(RDF.type, SC.Country) if label(table_ds, n) == "Thailand"]
     assert thailands == [entity_iri("country", "Thailand")]
     rel = relationship_iri("participation", thailands[0], ILRS)
-    sources = {ds.value(c, PROV.wasDerivedFrom) for c in ds.subjects(SC.about, rel)}
+    sources = {table_ds.value(c, PROV.wasDerivedFrom) for c in table_ds.subjects(SC.about, rel)}
     spacenews = ID[
         f"source/{source_slug('https://spacenews.com/thailand-joins-china-led-ilrs-moon-base-initiative/', 'SpaceNews')}"
     ]
     assert sources == {ARTICLE, spacenews}
     # ... and the same node is tied to APSCO and the Artemis Accords.
-    assert (thailands[0], SC.participatesIn, APSCO) in ds
-    assert (thailands[0], SC.participatesIn, ARTEMIS) in ds
+    assert (thailands[0], SC.participatesIn, APSCO) in table_ds
+    assert (thailands[0], SC.participatesIn, ARTEMIS) in table_ds
 
 
-def test_russia_and_the_ilrs_is_one_participation_for_article_and_table(ds):
+def test_russia_and_the_ilrs_is_one_participation_for_article_and_table(table_ds):
     rel = relationship_iri("participation", entity_iri("country", "Russia"), ILRS)
-    by_source = {ds.value(c, PROV.wasDerivedFrom): c for c in ds.subjects(SC.about, rel)}
+    by_source = {table_ds.value(c, PROV.wasDerivedFrom): c for c in table_ds.subjects(SC.about, rel)}
     assert ARTICLE in by_source and len(by_source) == 2
     table_claim = next(c for s, c in by_source.items() if s != ARTICLE)
-    assert ds.value(table_claim, SC.date) == Literal("2021-03-09", datatype=XSD.date)
-    assert ds.value(table_claim, SC.datePrecision) == concept("date-precision", "day")
+    assert table_ds.value(table_claim, SC.date) == Literal("2021-03-09", datatype=XSD.date)
+    assert table_ds.value(table_claim, SC.datePrecision) == concept("date-precision", "day")
 
 
 @pytest.mark.parametrize(
@@ -402,45 +402,45 @@ def test_russia_and_the_ilrs_is_one_participation_for_article_and_table(ds):
         ("Iran", "IR"),
     ],
 )
-def test_countries_resolve_to_iso_codes(ds, name, alpha2):
+def test_countries_resolve_to_iso_codes(table_ds, name, alpha2):
     node = entity_iri("country", name)
-    assert (node, RDF.type, SC.Country) in ds
-    assert str(ds.value(node, SC.iso3166Alpha2)) == alpha2
+    assert (node, RDF.type, SC.Country) in table_ds
+    assert str(table_ds.value(node, SC.iso3166Alpha2)) == alpha2
 
 
-def test_agencies_match_existing_entities_by_name_or_alias(ds):
+def test_agencies_match_existing_entities_by_name_or_alias(table_ds):
     # Table names that organizations.ttl already has, as prefLabel or altLabel.
     suparco = entity_iri("org", "Pakistan Space and Upper Atmosphere Research Commission")
     icube = entity_iri("payload", "ICUBE-Q", within="Chang'e-6")
-    assert (relationship_iri("development", icube, suparco), RDF.type, SC.PayloadDevelopment) in ds
+    assert (relationship_iri("development", icube, suparco), RDF.type, SC.PayloadDevelopment) in table_ds
     infn = entity_iri("org", "INFN Frascati National Laboratories")
     inrri = entity_iri("payload", "INRRI", within="Chang'e-6")
-    assert (infn, SC.develops, inrri) in ds
+    assert (infn, SC.develops, inrri) in table_ds
     conida = entity_iri("org", "National Commission for Aerospace Research and Development")
     # an organisation's own joining claim at organisation level: a member in its own name
-    assert (conida, SC.participatesIn, APSCO) in ds
+    assert (conida, SC.participatesIn, APSCO) in table_ds
     assert not list(
-        ds.subjects(
+        table_ds.subjects(
             SKOS.prefLabel,
             Literal("National Aerospace Research and Development Commission (Peru)", lang="en"),
         )
     )
 
 
-def test_dates_are_typed_by_their_precision(ds):
+def test_dates_are_typed_by_their_precision(table_ds):
     def claim(fact_id):
-        return next(ds.subjects(SC.factId, Literal(fact_id)))
+        return next(table_ds.subjects(SC.factId, Literal(fact_id)))
 
-    assert ds.value(claim("ilrs-china"), SC.date) == Literal("2021-06", datatype=XSD.gYearMonth)
-    assert ds.value(claim("ilrs-china"), SC.datePrecision) == concept("date-precision", "month")
-    assert ds.value(claim("cnes-cnsa-mou-2019"), SC.date) == Literal("2019", datatype=XSD.gYear)
-    assert ds.value(claim("ilrs-djibouti"), SC.date) is None
-    assert ds.value(claim("ilrs-djibouti"), SC.datePrecision) is None
+    assert table_ds.value(claim("ilrs-china"), SC.date) == Literal("2021-06", datatype=XSD.gYearMonth)
+    assert table_ds.value(claim("ilrs-china"), SC.datePrecision) == concept("date-precision", "month")
+    assert table_ds.value(claim("cnes-cnsa-mou-2019"), SC.date) == Literal("2019", datatype=XSD.gYear)
+    assert table_ds.value(claim("ilrs-djibouti"), SC.date) is None
+    assert table_ds.value(claim("ilrs-djibouti"), SC.datePrecision) is None
 
 
-def test_statuses_levels_and_relationship_kinds(ds):
+def test_statuses_levels_and_relationship_kinds(table_ds):
     def claim(fact_id):
-        return next(ds.subjects(SC.factId, Literal(fact_id)))
+        return next(table_ds.subjects(SC.factId, Literal(fact_id)))
 
     expected = {
         "artemis-australia": ("founding-member", "national"),
@@ -454,37 +454,41 @@ def test_statuses_levels_and_relationship_kinds(ds):
     }
     for fact_id, (status, level) in expected.items():
         c = claim(fact_id)
-        assert (ds.value(c, SC.status), ds.value(c, SC.level)) == (
+        assert (table_ds.value(c, SC.status), table_ds.value(c, SC.level)) == (
             concept("status", status),
             concept("level", level),
         ), fact_id
     # Contributions: a country or an organisation provides a payload.
     nils = entity_iri("payload", "NILS", within="Chang'e-6")
     esa = entity_iri("org", "European Space Agency")
-    assert (relationship_iri("contribution", nils, esa), SC.contributor, esa) in ds
+    assert (relationship_iri("contribution", nils, esa), SC.contributor, esa) in table_ds
     # Entity facts: launch site, landing site, seat, and APSCO's inauguration (not a launch).
     ce6 = entity_iri("mission", "Chang'e-6")
-    assert ds.value(ce6, SC.launchSite) == entity_iri("place", "Wenchang Space Launch Site")
-    assert ds.value(ce6, SC.landingSite) == entity_iri("place", "South Pole-Aitken Basin")
-    assert ds.value(APSCO, SC.inauguratedIn) == entity_iri("place", "Beijing")
-    assert ds.value(claim("apsco-inauguration"), SC.date) == Literal("2008-12-16", datatype=XSD.date)
-    assert ds.value(claim("apsco-inauguration"), SC.about) == APSCO
+    assert table_ds.value(ce6, SC.launchSite) == entity_iri("place", "Wenchang Space Launch Site")
+    assert table_ds.value(ce6, SC.landingSite) == entity_iri("place", "South Pole-Aitken Basin")
+    assert table_ds.value(APSCO, SC.inauguratedIn) == entity_iri("place", "Beijing")
+    assert table_ds.value(claim("apsco-inauguration"), SC.date) == Literal("2008-12-16", datatype=XSD.date)
+    assert table_ds.value(claim("apsco-inauguration"), SC.about) == APSCO
 
 
-def test_disputes_are_linked_both_ways(ds):
+def test_disputes_are_linked_both_ways(table_ds):
     def claim(fact_id):
-        return next(ds.subjects(SC.factId, Literal(fact_id)))
+        return next(table_ds.subjects(SC.factId, Literal(fact_id)))
 
     aw, vk = claim("ilrs-russia-china-iga-aviationweek"), claim("ilrs-russia-china-iga-vestnik")
-    assert (aw, SC.contradicts, vk) in ds and (vk, SC.contradicts, aw) in ds
+    assert (aw, SC.contradicts, vk) in table_ds and (vk, SC.contradicts, aw) in table_ds
     disputed, application = claim("ilrs-turkey-disputed"), claim("ilrs-turkey-application")
-    assert (disputed, SC.contradicts, application) in ds and (application, SC.contradicts, disputed) in ds
+    assert (disputed, SC.contradicts, application) in table_ds and (
+        application,
+        SC.contradicts,
+        disputed,
+    ) in table_ds
     # A note naming a fact that does not disagree is a see-also, not a contradiction.
     assert (
         claim("apsco-convention-turkey"),
         URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
         claim("apsco-member-turkey"),
-    ) in ds
+    ) in table_ds
 
 
 # ------------------------------------------------------------------------------------------------
@@ -586,12 +590,15 @@ def test_bloc_overlap_as_of_a_date(stores):
     assert on["China", "International Lunar Research Station"] == ("2021-06", "false")
 
 
-def test_disputed_claims_side_by_side_with_both_sources(stores, ds):
+def test_disputed_claims_side_by_side_with_both_sources(stores, table_ds):
     rows = answer(stores, "disputed-claims")
     iga = [r for r in rows if r["aboutLabel"] == "China and Russia"]
     assert {(r["date"], r["otherDate"]) for r in iga} == {("2022-12", "2022-04"), ("2022-04", "2022-12")}
     sides = {
-        (label(ds, URIRef(r["source"])).split(",")[0], label(ds, URIRef(r["otherSource"])).split(",")[0])
+        (
+            label(table_ds, URIRef(r["source"])).split(",")[0],
+            label(table_ds, URIRef(r["otherSource"])).split(",")[0],
+        )
         for r in iga
     }
     assert sides == {("Aviation Week", "Vestnik Kavkaza"), ("Vestnik Kavkaza", "Aviation Week")}
@@ -682,11 +689,11 @@ def test_query_columns_match_their_header(name, root, stores):
     assert result.rows
 
 
-def test_the_views_get_bloc_dates_from_the_table(ds):
+def test_the_views_get_bloc_dates_from_the_table(table_ds):
     # The country view's bloc layers and date filter read sc:date off participation claims.
-    from spacecoop.project import to_networkx
+    from spacecoop.views.projection import to_networkx
 
-    G = to_networkx(ds, "countries")
+    G = to_networkx(table_ds, "countries")
     thailand = G.nodes["country:thailand"]
     assert set(thailand["blocs"].split(";")) >= {
         "initiative:international-lunar-research-station",

@@ -9,15 +9,14 @@ one another and pinned only on specific known members and non-members (no live t
 from __future__ import annotations
 
 import pytest
-from _article_only import article_ds, article_root  # noqa: F401  (fixtures)
 from rdflib import XSD, Literal, URIRef
 
-from spacecoop.analytics import brokers
-from spacecoop.namespaces import ID, curie
-from spacecoop.project import to_networkx
-from spacecoop.query import run_query
-from spacecoop.render import page_data
+from spacecoop.core.namespaces import ID, curie
+from spacecoop.pages.graph_page import page_data
+from spacecoop.sparql.query import run_query
 from spacecoop.store import MemoryStore, open_store
+from spacecoop.views.analytics import brokers
+from spacecoop.views.projection import to_networkx
 
 ILRS = "initiative:international-lunar-research-station"
 ARTEMIS = "initiative:artemis-accords"
@@ -109,8 +108,8 @@ def test_one_answer_on_the_article_graph(article_ds):
     assert answers == {name: set() for name in answers}
 
 
-def test_one_answer_on_the_full_graph(ds):
-    answers = all_answers(ds)
+def test_one_answer_on_the_full_graph(full_ds):
+    answers = all_answers(full_ds)
     first = answers["bloc-overlap"]
     assert all(a == first for a in answers.values()), answers
     # Known members of both, and known non-members of the ILRS at national level: Oman's tie is
@@ -120,7 +119,7 @@ def test_one_answer_on_the_full_graph(ds):
 
 
 def test_stats_network_brokers_use_the_same_membership(root, capsys):
-    from spacecoop.cli import main
+    from spacecoop.cli.app import main
 
     assert main(["--root", str(root), "stats", "--network"]) == 0
     out = capsys.readouterr().out
@@ -131,8 +130,8 @@ def test_stats_network_brokers_use_the_same_membership(root, capsys):
         assert name not in part
 
 
-def test_oman_and_switzerland_are_tied_but_not_members(ds):
-    G = to_networkx(ds, "countries")
+def test_oman_and_switzerland_are_tied_but_not_members(full_ds):
+    G = to_networkx(full_ds, "countries")
     for country in ("country:oman", "country:switzerland"):
         ties = G.get_edge_data(country, ILRS)
         assert ties and "membership" not in ties, (country, ties)
@@ -148,21 +147,21 @@ def test_oman_and_switzerland_are_tied_but_not_members(ds):
             URIRef(ID + f"country/{country}"),
             URIRef(ID + "initiative/international-lunar-research-station"),
         )
-        assert (c, URIRef(sc + "participatesIn"), ilrs) not in ds
+        assert (c, URIRef(sc + "participatesIn"), ilrs) not in full_ds
     assert (
         URIRef(ID + "country/switzerland"),
         URIRef(sc + "involvedIn"),
         URIRef(ID + "initiative/international-lunar-research-station"),
-    ) in ds
+    ) in full_ds
 
 
-def test_involvement_is_not_membership_in_the_ontology(ds):
+def test_involvement_is_not_membership_in_the_ontology(full_ds):
     from rdflib import RDFS
 
-    from spacecoop.namespaces import ORG, SC
+    from spacecoop.core.namespaces import ORG, SC
 
-    assert (SC.participatesIn, RDFS.subPropertyOf, ORG.memberOf) in ds
-    assert not list(ds.objects(SC.involvedIn, RDFS.subPropertyOf))
+    assert (SC.participatesIn, RDFS.subPropertyOf, ORG.memberOf) in full_ds
+    assert not list(full_ds.objects(SC.involvedIn, RDFS.subPropertyOf))
 
 
 # ------------------------------------------------------------------------------- certainty
@@ -173,14 +172,14 @@ def _certainties(result, col="certainty") -> set[str]:
     return {str(r[i]).rsplit("/", 1)[-1] for r in result.rows}
 
 
-def test_hedged_and_contradicted_holds_no_stated_claim(ds):
-    found = _certainties(run_query(ds, "hedged-and-contradicted"))
+def test_hedged_and_contradicted_holds_no_stated_claim(full_ds):
+    found = _certainties(run_query(full_ds, "hedged-and-contradicted"))
     assert found and not found & {"stated", "confirmed", "reported"}
     assert {"unconfirmed", "disputed", "contradicted", "hedged"} <= found
 
 
-def test_disputed_claims_include_unconfirmed(ds):
-    found = _certainties(run_query(ds, "disputed-claims"))
+def test_disputed_claims_include_unconfirmed(full_ds):
+    found = _certainties(run_query(full_ds, "disputed-claims"))
     assert "unconfirmed" in found
     assert not found & {"stated", "confirmed", "reported"}
 
@@ -196,9 +195,9 @@ def test_certainty_on_the_article_graph(article_ds):
 # ------------------------------------------------------------------------------------ dates
 
 
-def test_turkey_has_no_since_date(ds):
+def test_turkey_has_no_since_date(full_ds):
     # The table's April 2024 date is an applicant's: no joining claim dates Turkey's ILRS tie.
-    G = to_networkx(ds, "countries")
+    G = to_networkx(full_ds, "countries")
     e = G.edges["country:turkey", ILRS, "membership"]
     assert e["since"] == "" and e["date"] == ""
     assert G.nodes["country:turkey"][f"since:{ILRS}"] == ""
@@ -208,8 +207,8 @@ def test_turkey_has_no_since_date(ds):
     assert node["since"][ILRS] == ""
 
 
-def test_undated_ties_stay_under_as_of(ds):
-    result = run_query(ds, "bloc-overlap", {"asOf": Literal("2026-01-01", datatype=XSD.date)})
+def test_undated_ties_stay_under_as_of(full_ds):
+    result = run_query(full_ds, "bloc-overlap", {"asOf": Literal("2026-01-01", datatype=XSD.date)})
     rows = [dict(zip(result.vars, r)) for r in result.rows]
     bahrain = [
         r for r in rows if str(r["country"]).endswith("/bahrain") and str(r["bloc"]).endswith("station")
@@ -227,7 +226,7 @@ def test_run_query_decides_the_form_by_parsing(article_ds):
     ask = run_query(article_ds, "ASK WHERE { ?s ?p ?o }")
     assert ask.kind == "ASK" and ask.boolean is True
     assert run_query(article_ds, "payload-partners").kind == "SELECT"  # a name stays a name
-    from spacecoop.errors import UsageError
+    from spacecoop.core.errors import UsageError
 
     with pytest.raises(UsageError, match="unknown query"):
         run_query(article_ds, "no-such-query")
@@ -237,8 +236,8 @@ def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
     # A 120-column terminal cut "participation" into "participa" and "tion" on two lines.
     import rich.console
 
-    from spacecoop.cli import main
-    from spacecoop.results import plain
+    from spacecoop.cli.app import main
+    from spacecoop.sparql.results import plain
 
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setattr(rich.console.Console, "is_terminal", property(lambda self: True))
@@ -247,7 +246,7 @@ def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
     import re
 
     out = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     result = run_query(load_dataset(article_root), "evidence", {"entity": URIRef(ID + "country/turkey")})
     words = {w for row in result.rows for t in row for w in plain(t).split()} | set(result.vars)
@@ -263,30 +262,30 @@ def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
 
 
 def _evidence(ds, entity):
-    from spacecoop.query import run_named
+    from spacecoop.sparql.query import run_named
 
     return run_named(ds, "evidence", entity=entity).dicts()
 
 
-def test_evidence_reaches_contributions_places_and_agreements(ds):
-    esa = _evidence(ds, "ESA")
+def test_evidence_reaches_contributions_places_and_agreements(full_ds):
+    esa = _evidence(full_ds, "ESA")
     assert esa and {str(r["kind"]) for r in esa} >= {"contribution"}
     assert any(str(r["aboutLabel"]).startswith("European Space Agency provides ") for r in esa)
     for name in ("Bahrain", "Thailand", "Italy"):
-        assert any(str(r["kind"]) == "contribution" for r in _evidence(ds, name)), name
-    assert _evidence(ds, "Beijing") and _evidence(ds, "Shackleton crater")
-    agreements = [r for r in _evidence(ds, "Russia") if str(r["kind"]) == "agreement"]
+        assert any(str(r["kind"]) == "contribution" for r in _evidence(full_ds, name)), name
+    assert _evidence(full_ds, "Beijing") and _evidence(full_ds, "Shackleton crater")
+    agreements = [r for r in _evidence(full_ds, "Russia") if str(r["kind"]) == "agreement"]
     assert agreements and all(str(r["aboutLabel"]).startswith("Agreement between ") for r in agreements)
 
 
-def test_every_evidence_row_has_words(ds):
+def test_every_evidence_row_has_words(full_ds):
     # A claim has its source's quote or, imported from a compiled table, the compiler's detail.
     for entity in ("ILRS", "Artemis Accords", "Turkey"):
-        rows = _evidence(ds, entity)
+        rows = _evidence(full_ds, entity)
         assert rows
         assert all(r.get("quote") or r.get("detail") for r in rows), entity
     ilrs = run_query(
-        ds,
+        full_ds,
         "initiative-participants",
         {"initiative": URIRef(ID + "initiative/international-lunar-research-station")},
     ).dicts()
@@ -307,17 +306,21 @@ def test_evidence_on_the_article_graph(article_ds):
 # -------------------------------------------------------------------- payload countries
 
 
-def test_through_apsco_only_where_a_source_says_it(ds):
-    from spacecoop.query import run_named
+def test_through_apsco_only_where_a_source_says_it(full_ds):
+    from spacecoop.sparql.query import run_named
 
-    rows = run_named(ds, "payload-countries-and-initiative", mission="Chang'e-7", initiative="ILRS").dicts()
+    rows = run_named(
+        full_ds, "payload-countries-and-initiative", mission="Chang'e-7", initiative="ILRS"
+    ).dicts()
     through = {str(r["countryLabel"]) for r in rows if str(r["tie"]) == "through-organization"}
     assert not through & {"Egypt", "Turkey"}
     # Switzerland contributes a payload to Chang'e-7 (it develops none): it is listed, and its
     # ties are sub-national or organisation-level, never a national participation
     swiss = [r for r in rows if str(r["countryLabel"]) == "Switzerland"]
     assert swiss and all(not str(r.get("level", "")).endswith("/national") for r in swiss)
-    rows8 = run_named(ds, "payload-countries-and-initiative", mission="Chang'e-8", initiative="ILRS").dicts()
+    rows8 = run_named(
+        full_ds, "payload-countries-and-initiative", mission="Chang'e-8", initiative="ILRS"
+    ).dicts()
     assert {str(r["countryLabel"]) for r in rows8 if str(r["tie"]) == "through-organization"} == {
         "Iran",
         "Peru",
@@ -354,7 +357,7 @@ ADDED_SOURCE = """
 def test_country_partners_join_across_sources(article_root, tmp_path):
     import shutil
 
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     root = tmp_path / "project"
     shutil.copytree(article_root, root)
@@ -377,7 +380,7 @@ ARTICLE_SOURCE = URIRef(ID + "source/spacenews-2025-04-25-change-8-payloads")
 
 
 def test_byline_years_are_marked_as_inferred(article_ds):
-    from spacecoop.namespaces import SC
+    from spacecoop.core.namespaces import SC
 
     carries = [
         c
@@ -412,13 +415,13 @@ def test_the_spacenews_attribution_says_what_it_rests_on(article_ds):
     )
 
 
-def test_table_partners_are_organisation_level(ds):
-    from spacecoop.namespaces import SC, concept
+def test_table_partners_are_organisation_level(full_ds):
+    from spacecoop.core.namespaces import SC, concept
 
     for fact in ("ilrs-partner-uae", "ilrs-partner-argentina", "ilrs-partner-brazil"):
-        claim = next(ds.subjects(SC.factId, Literal(fact)))
-        assert ds.value(claim, SC.level) == concept("level", "organization"), fact
-    G = to_networkx(ds, "countries")
+        claim = next(full_ds.subjects(SC.factId, Literal(fact)))
+        assert full_ds.value(claim, SC.level) == concept("level", "organization"), fact
+    G = to_networkx(full_ds, "countries")
     for country in ("country:argentina", "country:brazil"):
         ties = G.get_edge_data(country, ILRS) or {}
         assert "membership" not in ties, country
@@ -456,12 +459,13 @@ _PAGE_ANSWER = """([ilrs, artemis]) => {
     not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
 )
 @pytest.mark.parametrize("graph", ["article", "full"])
-def test_the_page_in_chromium_gives_the_same_answer(graph, article_ds, ds, tmp_path):
+@pytest.mark.browser
+def test_the_page_in_chromium_gives_the_same_answer(graph, article_ds, full_ds, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from spacecoop.render import write_html
+    from spacecoop.pages.graph_page import write_html
 
-    d = article_ds if graph == "article" else ds
+    d = article_ds if graph == "article" else full_ds
     expected = sorted(all_answers(d)["bloc-overlap"])
     page_file = write_html(to_networkx(d, "countries"), tmp_path / "countries.html")
     args = [
@@ -521,10 +525,10 @@ def test_national_ilrs_members_of_the_article_on_two_surfaces(article_ds):
         assert other in G and ILRS in {v for v in G[other]}, other
 
 
-def test_actors_view_leaves_out_unlinked_publishers(ds):
-    G = to_networkx(ds, "actors")
+def test_actors_view_leaves_out_unlinked_publishers(full_ds):
+    G = to_networkx(full_ds, "actors")
     publishers = [n for n, d in G.nodes(data=True) if d.get("org_kind") == "publisher"]
     assert all(G.degree(n) > 0 for n in publishers)
-    H = to_networkx(ds, "actors", unlinked_publishers=True)
+    H = to_networkx(full_ds, "actors", unlinked_publishers=True)
     lonely = [n for n, d in H.nodes(data=True) if d.get("org_kind") == "publisher" and H.degree(n) == 0]
     assert lonely and H.number_of_nodes() == G.number_of_nodes() + len(lonely)
