@@ -604,7 +604,6 @@ class SparqlStore(Store):
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _connection(self, url: str):
-        import http.client
         from urllib.parse import urlsplit
 
         parts = urlsplit(url)
