@@ -481,6 +481,59 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_ECHOED = (b"x-sparql-default-graph:", b"x-sparql-named-graph:")
+
+
+class _EchoFilter:
+    """A response stream that skips the dataset headers a server echoes back.
+
+    Virtuoso answers each ``default-graph-uri`` and ``named-graph-uri`` with one
+    ``X-SPARQL-default-graph`` / ``X-SPARQL-named-graph`` header, so a query over a dataset of
+    more than about 100 graphs gets more headers than :mod:`http.client` accepts (its limit of 100
+    guards against a hostile server; raising it would loosen it for every client and server in the
+    process). Those lines are dropped while the header block is read; the body is untouched.
+    """
+
+    def __init__(self, fp) -> None:
+        self._fp = fp
+        self._in_headers = True
+
+    def readline(self, limit: int = -1) -> bytes:
+        while True:
+            line = self._fp.readline(limit)
+            if not self._in_headers:
+                return line
+            if line in (b"\r\n", b"\n", b""):
+                self._in_headers = False
+                return line
+            if not line.lower().startswith(_ECHOED):
+                return line
+
+    def __getattr__(self, name: str):
+        return getattr(self._fp, name)
+
+
+_RESPONSE_CLASS: list = []
+
+
+def _open_connection(scheme: str, host, port, timeout: float):
+    """Return an http(s) connection whose responses skip echoed dataset headers (see above)."""
+    import http.client
+
+    if not _RESPONSE_CLASS:
+
+        class _Response(http.client.HTTPResponse):
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                self.fp = _EchoFilter(self.fp)
+
+        _RESPONSE_CLASS.append(_Response)
+    cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+    conn = cls(host, port, timeout=timeout)
+    conn.response_class = _RESPONSE_CLASS[0]
+    return conn
+
+
 class SparqlStore(Store):
     """Any store that speaks SPARQL 1.1 Query and the Graph Store Protocol, over HTTP.
 
@@ -551,7 +604,6 @@ class SparqlStore(Store):
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _connection(self, url: str):
-        import http.client
         from urllib.parse import urlsplit
 
         parts = urlsplit(url)
@@ -561,8 +613,7 @@ class SparqlStore(Store):
             conns = self._local.conns = {}
         conn = conns.get(key)
         if conn is None:
-            cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            conn = conns[key] = cls(parts.hostname, parts.port, timeout=self.timeout)
+            conn = conns[key] = _open_connection(parts.scheme, parts.hostname, parts.port, self.timeout)
         return key, conn
 
     def _request(
@@ -1131,6 +1182,57 @@ def layout_nquads(ds: Dataset):
         yield triple
         if gid is not None and gid != default:
             yield triple[:-2] + _nt(gid, memo) + " .\n"
+
+
+def sparql_layout_nquads(ds: Dataset):
+    """Yield the N-Quads that a ``sparql:`` store holds once :meth:`SparqlStore.load` has loaded ``ds``.
+
+    Each named graph as it is, the merge of every graph in :data:`UNION_GRAPH`, and a complete
+    manifest in :data:`MANIFEST_GRAPH`. A read-only SPARQL server that serves a file (Comunica's
+    ``comunica-sparql-file-http``) can serve these lines, and ``--store sparql:URL`` then queries
+    it as a store filled by ``spacecoop load``. The merge is also written to the default graph:
+    a server that ignores the protocol's ``default-graph-uri`` in a POST body (Comunica reads it
+    only from the URL) then still answers over the merge.
+
+    Raises
+    ------
+    UsageError
+        ``ds`` names a graph that the store layout reserves.
+
+    Examples
+    --------
+    >>> from rdflib import Dataset, URIRef
+    >>> ds = Dataset()
+    >>> _ = ds.graph(URIRef("http://example.org/g")).add((URIRef("http://example.org/s"),
+    ...     URIRef("http://example.org/p"), URIRef("http://example.org/o")))
+    >>> lines = list(sparql_layout_nquads(ds))
+    >>> sum(1 for line in lines if line.endswith("<https://w3id.org/spacecoop/store/default> .\\n"))
+    1
+    >>> sum(1 for line in lines if line.endswith("<http://example.org/o> .\\n"))  # the default graph
+    1
+    """
+    named = _named_graphs(ds)
+    for reserved in (MANIFEST_GRAPH, UNION_GRAPH):
+        if reserved in named:
+            raise UsageError(f"the dataset has a graph named <{reserved}>, which the store layout reserves")
+    memo: dict = {}
+    for gid in named:
+        name = " " + _nt(gid, memo) + " .\n"
+        for s, p, o in ds.graph(gid).triples((None, None, None)):
+            yield _triple_line(s, p, o, memo)[:-3] + name
+    union = " " + _nt(UNION_GRAPH, memo) + " .\n"
+    seen: set[str] = set()
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        line = _triple_line(s, p, o, memo)
+        if line not in seen:
+            seen.add(line)
+            yield line
+            yield line[:-3] + union
+    now = _now()
+    manifest = Manifest(True, tuple(named), UNION_GRAPH, now, now).to_ntriples().decode("utf-8")
+    name = " " + _nt(MANIFEST_GRAPH, memo) + " .\n"
+    for line in manifest.splitlines():
+        yield line[:-2] + name
 
 
 class _ByteLines(io.RawIOBase):
