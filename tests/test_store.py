@@ -295,8 +295,14 @@ def test_len_counts_the_dataset_not_the_stored_merge(full_ds, stores):
     # stored layout cannot tell that apart, so the count may be one lower than rdflib's.
     quads = sum(1 for _ in full_ds.quads((None, None, None, None)))
     assert len(stores["memory"]) == quads
-    for name in ("oxigraph", "sparql"):
-        assert quads - 1 <= len(stores[name]) <= quads
+    assert quads - 1 <= len(stores["oxigraph"]) <= quads
+    # A server scopes blank-node labels to one upload (Graph Store Protocol): a triple with a blank
+    # node (the ontology's sc:Year definition) sent in its graph and again in the merged default
+    # graph is two triples there, so the merge cannot hide it and it counts twice.
+    with_blank = sum(
+        1 for q in full_ds.quads((None, None, None, None)) if any(isinstance(t, BNode) for t in q[:3])
+    )
+    assert quads - 1 <= len(stores["sparql"]) <= quads + with_blank
 
 
 # -- bindings are terms, never text ----------------------------------------------------------------
