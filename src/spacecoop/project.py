@@ -43,13 +43,24 @@ with members), ``blocs`` (CURIEs of the blocs the node belongs to) and, per bloc
 none dates it; ``blocs`` and ``since:`` count national membership only). Edge attributes: ``relation``, ``kinds``, ``via``, ``via_label``, ``certainty`` (the
 least certain claim's: a link any claim doubts is flagged), ``certainties``, ``status``,
 ``level``, ``date`` (earliest claimed date, ``""`` if none), ``sources`` (CURIEs), ``n_sources``,
-``n_claims``, ``weight``, ``since``, ``evidence`` (JSON list, one entry per claim and source:
-``{quote, detail, note, status, level, date, date_inferred_from, planned, as_of, ordinal, source, source_label,
-certainty, claim}``) and ``links`` (JSON list of ``{kind, via, date, certainty, detail, level}``).
+``n_claims``, ``weight``, ``since``, ``claims`` and ``links`` (JSON list of ``{kind, via, date,
+certainty, detail, level}``).
+
+Evidence is stored once per claim: ``G.graph["claims"]`` is a JSON object from claim CURIE to
+what the claim says, one entry per source (``{quote, detail, note, status, level, date,
+date_inferred_from, planned, as_of, ordinal, source, source_label, certainty, claim}``), and
+every node or edge names the claims behind it in ``claims`` (CURIEs joined with ``;``, in
+order). :func:`evidence_of` resolves them. (A claim that two countries are members of a bloc
+stands behind every co-membership of either: copied onto each edge, the evidence of a large
+graph would be many times the graph.) Nodes of the actors and full views also carry their own
+claims' evidence as ``evidence`` (a JSON list; a claim is about one node), and
+``to_networkx(..., inline_evidence=True)`` puts it on every edge too, for files read one edge at
+a time.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -175,6 +186,7 @@ class _Data:
     claims_about: dict[str, list[_Claim]]
     rels: list[_Rel]
     source_labels: dict[str, str]
+    evidence: dict[str, list[dict]] = field(default_factory=dict)  # claim IRI -> its entries
 
 
 _TYPE_KIND = {
@@ -379,37 +391,127 @@ def _node_attrs(data: _Data, ent: _Entity) -> dict:
     }
 
 
-def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
-    """One entry per claim and source: what it says (status, level, date, certainty), in its own
-    words (quote) or, for a compiled table's row, the compiler's (detail, note)."""
-    out = []
-    seen = set()
-    for cl in claims:
-        for src in sorted(cl.sources) or [""]:
-            key = (cl.iri, src)
-            if key in seen:
-                continue
-            seen.add(key)
-            dates = sorted(cl.dates)
-            out.append(
-                {
-                    "quote": " … ".join(sorted(cl.quotes)),
-                    "detail": " ".join(sorted(cl.details)),
-                    "note": " ".join(sorted(cl.notes)),
-                    "status": ", ".join(s.replace("-", " ") for s in sorted(cl.status)),
-                    "level": ", ".join(sorted(cl.level)),
-                    "date": dates[0] if dates else "",
-                    "date_inferred_from": " ".join(sorted(cl.inferred)),
-                    "planned": cl.planned,
-                    "as_of": ", ".join(sorted(cl.as_of)),
-                    "ordinal": ", ".join(sorted(cl.ordinal)),
-                    "source": curie(src) if src else "",
-                    "source_label": data.source_labels.get(src, curie(src) if src else ""),
-                    "certainty": cl.certainty,
-                    "claim": curie(cl.iri),
-                }
-            )
+def _claim_evidence(data: _Data, cl: _Claim) -> list[dict]:
+    """What one claim says, one entry per source (status, level, date, certainty), in its own
+    words (quote) or, for a compiled table's row, the compiler's (detail, note). Made once per
+    claim and shared by every node and edge the claim stands behind."""
+    cached = data.evidence.get(cl.iri)
+    if cached is not None:
+        return cached
+    dates = sorted(cl.dates)
+    common = {
+        "quote": " … ".join(sorted(cl.quotes)),
+        "detail": " ".join(sorted(cl.details)),
+        "note": " ".join(sorted(cl.notes)),
+        "status": ", ".join(s.replace("-", " ") for s in sorted(cl.status)),
+        "level": ", ".join(sorted(cl.level)),
+        "date": dates[0] if dates else "",
+        "date_inferred_from": " ".join(sorted(cl.inferred)),
+        "planned": cl.planned,
+        "as_of": ", ".join(sorted(cl.as_of)),
+        "ordinal": ", ".join(sorted(cl.ordinal)),
+        "certainty": cl.certainty,
+        "claim": curie(cl.iri),
+    }
+    out = [
+        {
+            **common,
+            "source": curie(src) if src else "",
+            "source_label": data.source_labels.get(src, curie(src) if src else ""),
+        }
+        for src in sorted(cl.sources) or [""]
+    ]
+    data.evidence[cl.iri] = out
     return out
+
+
+def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
+    """One entry per claim and source (see :func:`_claim_evidence`), each claim once."""
+    out: list[dict] = []
+    seen: set[str] = set()
+    for cl in claims:
+        if cl.iri not in seen:
+            seen.add(cl.iri)
+            out.extend(_claim_evidence(data, cl))
+    return out
+
+
+def _claim_ids(data: _Data, claims: Iterable[_Claim]) -> str:
+    """The CURIEs of some claims, each once, in order, joined with ``;``: keys of the view's
+    ``claims`` table (``G.graph["claims"]``), where each claim's evidence is stored once."""
+    ids: dict[str, None] = {}
+    for cl in claims:
+        if cl.iri not in ids:
+            _claim_evidence(data, cl)  # into the table
+            ids[cl.iri] = None
+    return ";".join(curie(c) for c in ids)
+
+
+def _evidence_json(data: _Data, claims: Iterable[_Claim]) -> str:
+    return json.dumps(_evidence(data, claims), ensure_ascii=False, sort_keys=True)
+
+
+def _store_evidence(G, data: _Data, *, inline: bool):
+    """Put the evidence of every claim the view names into ``G.graph["claims"]``, once each; or,
+    with ``inline``, onto each edge that names it (``evidence``, the shape before the table)."""
+    if not inline:
+        G.graph["claims"] = json.dumps(
+            {curie(iri): entries for iri, entries in sorted(data.evidence.items())},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        return G
+    # each claim's entries serialised once; an edge's list is their concatenation (what
+    # json.dumps of the whole list gives with its default separators)
+    text = {
+        curie(iri): ", ".join(json.dumps(e, ensure_ascii=False, sort_keys=True) for e in entries)
+        for iri, entries in data.evidence.items()
+    }
+    edges = G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True)
+    for *_, d in edges:
+        if "claims" in d:
+            d["evidence"] = "[" + ", ".join(text[c] for c in d["claims"].split(";") if c) + "]"
+    return G
+
+
+def evidence_of(G, attrs: dict) -> list[dict]:
+    """Return the evidence behind a node or an edge of a view: one entry per claim and source.
+
+    Parameters
+    ----------
+    G : networkx graph
+        From :func:`to_networkx`.
+    attrs : dict
+        The node's or edge's attributes (``G.nodes[n]``, ``G.edges[u, v, key]``).
+
+    Returns
+    -------
+    list of dict
+        ``{quote, detail, note, status, level, date, date_inferred_from, planned, as_of, ordinal,
+        source, source_label, certainty, claim}`` for each claim (``attrs["claims"]``, looked up
+        in ``G.graph["claims"]``) and each source it was derived from, in order; the ``evidence``
+        the node or edge carries itself when it has one.
+
+    Examples
+    --------
+    >>> from spacecoop import load_dataset
+    >>> G = to_networkx(load_dataset(), "countries")
+    >>> e = G.edges["country:turkey", "initiative:international-lunar-research-station", "membership"]
+    >>> {ev["claim"] for ev in evidence_of(G, e)} == set(e["claims"].split(";"))
+    True
+    >>> any(ev["certainty"] == "hedged" for ev in evidence_of(G, e))
+    True
+    """
+    if "evidence" in attrs:
+        return json.loads(attrs["evidence"] or "[]")
+    table = _claims_table(str(G.graph.get("claims") or "{}"))
+    return [dict(e) for c in str(attrs.get("claims") or "").split(";") if c for e in table.get(c, [])]
+
+
+@functools.lru_cache(maxsize=2)
+def _claims_table(text: str) -> dict[str, list[dict]]:
+    """The parsed ``claims`` table of a view (the last two kept: one view is read edge by edge)."""
+    return json.loads(text)
 
 
 def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
@@ -429,7 +531,7 @@ def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
         "sources": ";".join(curie(s) for s in sources),
         "n_sources": len(sources),
         "n_claims": len(claims),
-        "evidence": json.dumps(_evidence(data, claims), ensure_ascii=False, sort_keys=True),
+        "claims": _claim_ids(data, claims),
     }
 
 
@@ -448,7 +550,9 @@ _REL_NAME = {
 # ------------------------------------------------------------------------------------ views
 
 
-def to_networkx(target, view: str = "countries", *, unlinked_publishers: bool = False):
+def to_networkx(
+    target, view: str = "countries", *, unlinked_publishers: bool = False, inline_evidence: bool = False
+):
     """Project the knowledge graph onto a new networkx graph.
 
     Parameters
@@ -460,13 +564,20 @@ def to_networkx(target, view: str = "countries", *, unlinked_publishers: bool = 
     unlinked_publishers : bool
         Keep, in the actors view, the publishers of sources that nothing in the view links to
         (left out by default: they only ring the network).
+    inline_evidence : bool
+        Give every edge its own ``evidence`` (JSON list) instead of the shared ``claims`` table
+        in ``G.graph``: for files read one edge at a time (a CSV of edges). Each claim's evidence
+        is then copied onto every edge it stands behind, which in the countries view is every
+        co-membership of its member: many times the size of the table on a large graph.
 
     Returns
     -------
     networkx.Graph or networkx.MultiDiGraph
         A fresh graph: ``countries`` is an undirected ``Graph``; ``actors`` and ``full`` are
-        ``MultiDiGraph`` s keyed by relation. ``G.graph`` holds ``view`` and ``blocs`` (JSON list
-        of ``{id, label}``).
+        ``MultiDiGraph`` s keyed by relation. ``G.graph`` holds ``view``, ``blocs`` (JSON list
+        of ``{id, label}``) and ``claims`` (JSON object: the evidence of each claim the graph's
+        nodes and edges name; none with ``inline_evidence``). Read a node's or an edge's evidence
+        with :func:`evidence_of`.
 
     Raises
     ------
@@ -491,10 +602,10 @@ def to_networkx(target, view: str = "countries", *, unlinked_publishers: bool = 
     store = as_store(target)
     data = _read(store)
     if view == "countries":
-        return _countries(data)
+        return _countries(data, inline_evidence=inline_evidence)
     if view == "actors":
-        return _actors(data, unlinked_publishers=unlinked_publishers)
-    return _full(store, data)
+        return _actors(data, unlinked_publishers=unlinked_publishers, inline_evidence=inline_evidence)
+    return _full(store, data, inline_evidence=inline_evidence)
 
 
 def _blocs(data: _Data) -> dict[str, list[_Rel]]:
@@ -534,7 +645,7 @@ def _set_membership_attrs(G, data: _Data, memberships: dict[str, dict[str, list[
             G.nodes[n][f"since:{bloc}"] = _since(claims)
 
 
-def _countries(data: _Data):
+def _countries(data: _Data, *, inline_evidence: bool = False):
     import networkx as nx
 
     G = nx.MultiGraph(view="countries")
@@ -688,7 +799,7 @@ def _countries(data: _Data):
         G.add_edge(mkey, bkey, key=key, **attrs)
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
-    return G
+    return _store_evidence(G, data, inline=inline_evidence)
 
 
 _LINK_KINDS = ("co-development", "co-membership", "agreement")
@@ -810,7 +921,7 @@ def _links_json(kind: str, via: str, date: str, certainty: str) -> str:
     )
 
 
-def _actors(data: _Data, *, unlinked_publishers: bool = False):
+def _actors(data: _Data, *, unlinked_publishers: bool = False, inline_evidence: bool = False):
     import networkx as nx
 
     G = nx.MultiDiGraph(view="actors")
@@ -877,7 +988,7 @@ def _actors(data: _Data, *, unlinked_publishers: bool = False):
         )
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
-    return G
+    return _store_evidence(G, data, inline=inline_evidence)
 
 
 def _node_claim_attrs(data: _Data, iri: str) -> dict:
@@ -887,11 +998,12 @@ def _node_claim_attrs(data: _Data, iri: str) -> dict:
         "certainty": a["certainty"],
         "sources": a["sources"],
         "n_sources": a["n_sources"],
-        "evidence": a["evidence"],
+        "claims": a["claims"],
+        "evidence": _evidence_json(data, claims),
     }
 
 
-def _full(store: Store, data: _Data):
+def _full(store: Store, data: _Data, *, inline_evidence: bool = False):
     import networkx as nx
 
     G = nx.MultiDiGraph(view="full")
@@ -937,9 +1049,10 @@ SELECT DISTINCT ?e ?type WHERE {
             "sources",
             "n_sources",
             "n_claims",
-            "evidence",
+            "claims",
         ):
             attrs[k] = ca[k]
+        attrs["evidence"] = _evidence_json(data, claims)
         G.add_node(curie(iri), **attrs)
     for s, p, o in _q(
         store,
@@ -962,7 +1075,7 @@ SELECT DISTINCT ?s ?p ?o WHERE {
                 links=_links_json(rel, "", "", ""),
             )
     G.graph["blocs"] = _bloc_graph_attrs(data, _blocs(data))
-    return G
+    return _store_evidence(G, data, inline=inline_evidence)
 
 
 _REL_TYPES = {
@@ -996,4 +1109,12 @@ def bloc_list(G) -> list[dict]:
     return json.loads(G.graph.get("blocs") or "[]")
 
 
-__all__ = ["CERTAINTY_ORDER", "VIEWS", "bloc_list", "least_certain", "normalize_date", "to_networkx"]
+__all__ = [
+    "CERTAINTY_ORDER",
+    "VIEWS",
+    "bloc_list",
+    "evidence_of",
+    "least_certain",
+    "normalize_date",
+    "to_networkx",
+]

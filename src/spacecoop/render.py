@@ -214,6 +214,38 @@ def _plain_pairs(d: dict, keys: tuple[str, ...]) -> list[list]:
     return out
 
 
+class _Claims:
+    """The evidence on a page, each claim's once: ``used`` maps a claim id to its entries (one per
+    source, empty fields left out) and nodes and edges list claim ids (:func:`page_data`)."""
+
+    def __init__(self, table: dict) -> None:
+        self.table = table if isinstance(table, dict) else {}
+        self.used: dict[str, list[dict]] = {}
+
+    def ids_of(self, d: dict) -> list[str]:
+        """The ids of the claims behind a node or an edge: its ``claims`` (keys of the view's
+        ``claims`` table) or, for a graph that carries evidence itself, its entries' ``claim``."""
+        ids: list[str] = []
+        if d.get("claims") and self.table:
+            for c in str(d["claims"]).split(";"):
+                if c and c in self.table:
+                    self._use(c, self.table[c])
+                    ids.append(c)
+            return ids
+        grouped: dict[str, list[dict]] = {}
+        for ev in _loads(d.get("evidence"), []):
+            if isinstance(ev, dict):
+                grouped.setdefault(str(ev.get("claim") or f"#{len(self.used)}-{len(grouped)}"), []).append(ev)
+        for c, entries in grouped.items():
+            self._use(c, entries)
+            ids.append(c)
+        return ids
+
+    def _use(self, c: str, entries: list[dict]) -> None:
+        if c not in self.used:
+            self.used[c] = [{k: v for k, v in ev.items() if v not in ("", None, False)} for ev in entries]
+
+
 _NODE_FIELDS = ("org_kind", "country", "iso", "aliases")
 _EDGE_FIELDS = (
     "relation",
@@ -255,6 +287,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
     max_deg = max(degree.values(), default=0) or 1
     blocs = _loads(G.graph.get("blocs"), [])
     bloc_ids = {b["id"] for b in blocs}
+    claims = _Claims(_loads(G.graph.get("claims"), {}))
 
     nodes = []
     kinds_seen: dict[str, int] = {}
@@ -283,7 +316,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
                 "since": since,
                 "aliases": str(d.get("aliases") or ""),
                 "info": info,
-                "evidence": _loads(d.get("evidence"), []),
+                "claims": claims.ids_of(d),
             }
         )
 
@@ -322,7 +355,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
                 "weight": d.get("weight", 1) if isinstance(d.get("weight", 1), (int, float)) else 1,
                 "links": links,
                 "info": info,
-                "evidence": _loads(d.get("evidence"), []),
+                "claims": claims.ids_of(d),
             }
         )
     for node in nodes:
@@ -359,6 +392,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
         "contradictedColor": CONTRADICTED_COLOUR,
         "nodes": nodes,
         "edges": edges,
+        "claims": claims.used,
     }
 
 
@@ -654,6 +688,11 @@ _APP_JS = r"""
       dl.appendChild(el("dd", p[1]));
     });
   }
+  function evidenceOf(item) {  // each claim's evidence is on the page once: DATA.claims[id]
+    var list = [];
+    (item.claims || []).forEach(function (c) { list = list.concat(DATA.claims[c] || []); });
+    return list;
+  }
   function addEvidence(list) {
     if (!list || !list.length) { return; }
     panel.appendChild(el("h2", "Evidence (" + list.length + ")"));
@@ -698,7 +737,7 @@ _APP_JS = r"""
       addPairs(dl, [["Also tied to", (other ? other.label : "") + (lvl ? " (" + lvl + " level, not a member)" : " (not a member)")]]);
     });
     panel.appendChild(dl);
-    addEvidence(n.evidence);
+    addEvidence(evidenceOf(n));
     state.shown = id;
   }
   function showEdge(id) {
@@ -719,7 +758,7 @@ _APP_JS = r"""
       });
       panel.appendChild(ul);
     }
-    addEvidence(e.evidence);
+    addEvidence(evidenceOf(e));
     state.shown = id;
   }
   // Hover previews; a click opens what is under the pointer (the node clicked, not the one
