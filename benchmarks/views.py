@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((label, runs))
     load = os.getloadavg()
     print(f"\ncheckout: {checkout}; {args.repeats} repeats, medians; load average {load[0]:.1f} after\n")
-    print("| size | triples | nodes | edges | countries view (s) | page_html (s) | page (MiB) | view runs (s) |")
+    print(
+        "| size | triples | nodes | edges | countries view (s) | page_html (s) | page (MiB) | view runs (s) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for label, runs in rows:
         med = {k: statistics.median(r[k] for r in runs) for k in ("view", "page", "mib")}

@@ -348,7 +348,9 @@ def test_inline_evidence_says_the_same(article_ds, view):
     H = to_networkx(article_ds, view, inline_evidence=True)
     assert "claims" not in H.graph
     shared = {(u, v, k): evidence_of(G, d) for u, v, k, d in G.edges(keys=True, data=True)}
-    inline = {(u, v, k): json.loads(d["evidence"]) for u, v, k, d in H.edges(keys=True, data=True) if "claims" in d}
+    inline = {
+        (u, v, k): json.loads(d["evidence"]) for u, v, k, d in H.edges(keys=True, data=True) if "claims" in d
+    }
     assert inline == {key: ev for key, ev in shared.items() if key in inline}
     assert set(inline) == {(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if "claims" in d}
     for n, d in H.nodes(data=True):

@@ -10,6 +10,7 @@ sources that report the same link describe the same node.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -416,12 +417,14 @@ def _namespace_index() -> tuple[dict[str, str], bool]:
 _NAMESPACES, _SEPARATED = _namespace_index()
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def curie(iri: str) -> str:
     """Return a readable CURIE for an IRI, using the longest matching prefix; else the IRI.
 
     Every namespace of :data:`PREFIXES` ends in ``/`` or ``#``, so the longest one an IRI starts
     with ends at one of its separators: a few dictionary look-ups, right to left, instead of a
-    loop over every prefix (the views call this for every node, edge, claim and source).
+    loop over every prefix (the views call this for every node, edge, claim and source), and
+    the last answers cached.
 
     Examples
     --------

@@ -155,6 +155,7 @@ class _Entity:
 class _Claim:
     iri: str
     about: str
+    id: str = ""  # its CURIE: the key of its evidence in a view's ``claims`` table
     certainty: str = ""
     status: set[str] = field(default_factory=set)
     level: set[str] = field(default_factory=set)
@@ -187,6 +188,7 @@ class _Data:
     rels: list[_Rel]
     source_labels: dict[str, str]
     evidence: dict[str, list[dict]] = field(default_factory=dict)  # claim IRI -> its entries
+    named: dict[str, _Claim] = field(default_factory=dict)  # claims a node or an edge names, by id
 
 
 _TYPE_KIND = {
@@ -268,7 +270,9 @@ SELECT DISTINCT ?claim ?about ?certainty ?source WHERE {
   OPTIONAL { ?claim prov:wasDerivedFrom ?source }
 }""",
     ):
-        cl = claims.setdefault(str(c), _Claim(str(c), str(about)))
+        cl = claims.get(str(c))
+        if cl is None:
+            cl = claims[str(c)] = _Claim(str(c), str(about), curie(str(c)))
         if cert is not None:
             cl.certainty = least_certain([cl.certainty, _local(cert)])
         if src is not None:
@@ -411,7 +415,7 @@ def _claim_evidence(data: _Data, cl: _Claim) -> list[dict]:
         "as_of": ", ".join(sorted(cl.as_of)),
         "ordinal": ", ".join(sorted(cl.ordinal)),
         "certainty": cl.certainty,
-        "claim": curie(cl.iri),
+        "claim": cl.id,
     }
     out = [
         {
@@ -439,12 +443,9 @@ def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
 def _claim_ids(data: _Data, claims: Iterable[_Claim]) -> str:
     """The CURIEs of some claims, each once, in order, joined with ``;``: keys of the view's
     ``claims`` table (``G.graph["claims"]``), where each claim's evidence is stored once."""
-    ids: dict[str, None] = {}
-    for cl in claims:
-        if cl.iri not in ids:
-            _claim_evidence(data, cl)  # into the table
-            ids[cl.iri] = None
-    return ";".join(curie(c) for c in ids)
+    ids = {cl.id: cl for cl in claims}
+    data.named.update(ids)
+    return ";".join(ids)
 
 
 def _evidence_json(data: _Data, claims: Iterable[_Claim]) -> str:
@@ -456,7 +457,7 @@ def _store_evidence(G, data: _Data, *, inline: bool):
     with ``inline``, onto each edge that names it (``evidence``, the shape before the table)."""
     if not inline:
         G.graph["claims"] = json.dumps(
-            {curie(iri): entries for iri, entries in sorted(data.evidence.items())},
+            {c: _claim_evidence(data, cl) for c, cl in sorted(data.named.items())},
             ensure_ascii=False,
             sort_keys=True,
         )
@@ -464,8 +465,8 @@ def _store_evidence(G, data: _Data, *, inline: bool):
     # each claim's entries serialised once; an edge's list is their concatenation (what
     # json.dumps of the whole list gives with its default separators)
     text = {
-        curie(iri): ", ".join(json.dumps(e, ensure_ascii=False, sort_keys=True) for e in entries)
-        for iri, entries in data.evidence.items()
+        c: ", ".join(json.dumps(e, ensure_ascii=False, sort_keys=True) for e in _claim_evidence(data, cl))
+        for c, cl in data.named.items()
     }
     edges = G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True)
     for *_, d in edges:
@@ -516,18 +517,20 @@ def _claims_table(text: str) -> dict[str, list[dict]]:
 
 def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
     """Attributes summarising what some claims say (certainty, status, dates, evidence)."""
-    sources = sorted({s for c in claims for s in c.sources})
-    dates = sorted({d for c in claims for d in c.dates})
-    vias = sorted({v for c in claims for v in c.via})
+    sources = sorted(set().union(*(c.sources for c in claims)))
+    dates = set().union(*(c.dates for c in claims))
+    vias = sorted(set().union(*(c.via for c in claims)))
+    certainties = {c.certainty for c in claims}
+    certainties.discard("")
     return {
-        "certainty": least_certain(c.certainty for c in claims),
-        "certainties": ";".join(sorted({c.certainty for c in claims if c.certainty}, key=_certainty_rank)),
-        "status": ";".join(sorted({s for c in claims for s in c.status})),
-        "level": ";".join(sorted({s for c in claims for s in c.level})),
-        "role": ";".join(sorted({s for c in claims for s in c.role})),
+        "certainty": least_certain(certainties),
+        "certainties": ";".join(sorted(certainties, key=_certainty_rank)),
+        "status": ";".join(sorted(set().union(*(c.status for c in claims)))),
+        "level": ";".join(sorted(set().union(*(c.level for c in claims)))),
+        "role": ";".join(sorted(set().union(*(c.role for c in claims)))),
         "via": ";".join(curie(v) for v in vias),
         "via_label": ";".join(data.entities[v].label if v in data.entities else curie(v) for v in vias),
-        "date": dates[0] if dates else "",
+        "date": min(dates) if dates else "",
         "sources": ";".join(curie(s) for s in sources),
         "n_sources": len(sources),
         "n_claims": len(claims),
@@ -743,9 +746,10 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
                 members[mkey] = claims
                 memberships[mkey][bkey].extend(claims)
         keys = sorted(members)
+        since = {m: _since(members[m]) for m in keys}
         for i, m1 in enumerate(keys):
             for m2 in keys[i + 1 :]:
-                date = _later(_since(members[m1]), _since(members[m2]))
+                date = _later(since[m1], since[m2])
                 link(m1, m2, "co-membership", bkey, bent.label, members[m1] + members[m2], date, bent.label)
 
     # agreements between parties
@@ -897,9 +901,7 @@ def _later(d1: str, d2: str) -> str:
 
 
 def _unique_claims(claims: Iterable[_Claim]) -> list[_Claim]:
-    seen: dict[str, _Claim] = {}
-    for c in claims:
-        seen.setdefault(c.iri, c)
+    seen = {c.iri: c for c in claims}  # one object per claim: keeping the last is keeping the first
     return [seen[k] for k in sorted(seen)]
 
 

@@ -444,6 +444,20 @@ _APP_JS = r"""
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("spacecoop-data").textContent);
+  (function unpack() {  // each string and each claim's evidence travel once (render._packed)
+    if (!DATA.packed) { return; }
+    var S = DATA.strings;
+    var pairs = function (list) { return list.map(function (p) { return [S[p[0]], S[p[1]]]; }); };
+    DATA.nodes.forEach(function (n) { n.info = pairs(n.info); });
+    DATA.edges.forEach(function (e) {
+      e.info = pairs(e.info);
+      e.links = e.links.map(function (a) {
+        var l = { kind: S[a[0]], via: S[a[1]], date: S[a[2]], certainty: S[a[3]], detail: S[a[4]] };
+        if (a.length > 5) { l.level = S[a[5]]; }
+        return l;
+      });
+    });
+  })();
   var ORDER = ["contradicted", "disputed", "hedged", "unconfirmed", "reported", "stated", "confirmed"];
   var relColor = {};
   DATA.relations.forEach(function (r) { relColor[r.name] = r.color; });
@@ -880,6 +894,54 @@ _TEMPLATE = """<!DOCTYPE html>
 """
 
 
+_LINK_KEYS = ("kind", "via", "date", "certainty", "detail", "level")
+
+
+def _packed(data: dict) -> dict:
+    """:func:`page_data` as the page carries it, each repeated thing once: the evidence of each
+    claim in the list ``claims`` (nodes and edges name claims by position), and every string of a
+    link (``[kind, via, date, certainty, detail, level]``) and of a panel's ``[label, text]``
+    pairs in ``strings`` (by position too). The page unpacks it before anything reads it."""
+    strings: dict[str, int] = {}
+
+    def ref(value) -> int:
+        text = "" if value is None else str(value)
+        i = strings.get(text)
+        if i is None:
+            i = strings[text] = len(strings)
+        return i
+
+    position = {c: i for i, c in enumerate(data["claims"])}
+    nodes = [
+        {**n, "claims": [position[c] for c in n["claims"]], "info": [[ref(a), ref(b)] for a, b in n["info"]]}
+        for n in data["nodes"]
+    ]
+    edges = []
+    for e in data["edges"]:
+        links = []
+        for lk in e["links"]:
+            row = [ref(lk.get(k)) for k in _LINK_KEYS[:5]]
+            if "level" in lk:
+                row.append(ref(lk["level"]))
+            links.append(row)
+        edges.append(
+            {
+                **e,
+                "claims": [position[c] for c in e["claims"]],
+                "info": [[ref(a), ref(b)] for a, b in e["info"]],
+                "links": links,
+            }
+        )
+    return {
+        **data,
+        "nodes": nodes,
+        "edges": edges,
+        "claims": list(data["claims"].values()),
+        "strings": list(strings),
+        "packed": True,
+    }
+
+
 def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
@@ -923,7 +985,7 @@ def page_html(G, title: str = "spacecoop", *, positions: dict | None = None) -> 
         title=html.escape(title, quote=True),
         vis_css=vis_css.replace("</", "<\\/"),
         css=_CSS,
-        data=_json_for_script(data),
+        data=_json_for_script(_packed(data)),
         vis_js=vis_js,
         app_js=_APP_JS,
     )
