@@ -188,7 +188,7 @@ class _Data:
     rels: list[_Rel]
     source_labels: dict[str, str]
     evidence: dict[str, list[dict]] = field(default_factory=dict)  # claim IRI -> its entries
-    named: dict[str, _Claim] = field(default_factory=dict)  # claims a node or an edge names, by id
+    named: set[str] = field(default_factory=set)  # IRIs of the claims a node or an edge names
 
 
 _TYPE_KIND = {
@@ -443,9 +443,9 @@ def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
 def _claim_ids(data: _Data, claims: Iterable[_Claim]) -> str:
     """The CURIEs of some claims, each once, in order, joined with ``;``: keys of the view's
     ``claims`` table (``G.graph["claims"]``), where each claim's evidence is stored once."""
-    ids = {cl.id: cl for cl in claims}
+    ids = {cl.iri: cl.id for cl in claims}
     data.named.update(ids)
-    return ";".join(ids)
+    return ";".join(ids.values())
 
 
 def _evidence_json(data: _Data, claims: Iterable[_Claim]) -> str:
@@ -457,7 +457,7 @@ def _store_evidence(G, data: _Data, *, inline: bool):
     with ``inline``, onto each edge that names it (``evidence``, the shape before the table)."""
     if not inline:
         G.graph["claims"] = json.dumps(
-            {c: _claim_evidence(data, cl) for c, cl in sorted(data.named.items())},
+            dict(sorted((data.claims[i].id, _claim_evidence(data, data.claims[i])) for i in data.named)),
             ensure_ascii=False,
             sort_keys=True,
         )
@@ -465,8 +465,10 @@ def _store_evidence(G, data: _Data, *, inline: bool):
     # each claim's entries serialised once; an edge's list is their concatenation (what
     # json.dumps of the whole list gives with its default separators)
     text = {
-        c: ", ".join(json.dumps(e, ensure_ascii=False, sort_keys=True) for e in _claim_evidence(data, cl))
-        for c, cl in data.named.items()
+        data.claims[i].id: ", ".join(
+            json.dumps(e, ensure_ascii=False, sort_keys=True) for e in _claim_evidence(data, data.claims[i])
+        )
+        for i in data.named
     }
     edges = G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True)
     for *_, d in edges:
@@ -515,26 +517,62 @@ def _claims_table(text: str) -> dict[str, list[dict]]:
     return json.loads(text)
 
 
+@dataclass(frozen=True)
+class _Group:
+    """Some claims and what they say, as sets: a member's claims to a bloc stand behind each of
+    its co-memberships, a developer's behind each co-development, so they are gathered once."""
+
+    iris: frozenset[str]
+    sources: frozenset[str]
+    dates: frozenset[str]
+    vias: frozenset[str]
+    certainties: frozenset[str]
+    status: frozenset[str]
+    level: frozenset[str]
+    role: frozenset[str]
+
+
+def _group(claims: Iterable[_Claim]) -> _Group:
+    claims = list(claims)
+    return _Group(
+        frozenset(c.iri for c in claims),
+        frozenset().union(*(c.sources for c in claims)),
+        frozenset().union(*(c.dates for c in claims)),
+        frozenset().union(*(c.via for c in claims)),
+        frozenset(c.certainty for c in claims if c.certainty),
+        frozenset().union(*(c.status for c in claims)),
+        frozenset().union(*(c.level for c in claims)),
+        frozenset().union(*(c.role for c in claims)),
+    )
+
+
+def _union(groups: list[_Group]) -> _Group:
+    if len(groups) == 1:
+        return groups[0]
+    return _Group(*(frozenset().union(*(getattr(g, f) for g in groups)) for f in _Group.__dataclass_fields__))
+
+
 def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
     """Attributes summarising what some claims say (certainty, status, dates, evidence)."""
-    sources = sorted(set().union(*(c.sources for c in claims)))
-    dates = set().union(*(c.dates for c in claims))
-    vias = sorted(set().union(*(c.via for c in claims)))
-    certainties = {c.certainty for c in claims}
-    certainties.discard("")
+    return _group_attrs(data, _group(claims), _claim_ids(data, claims), len(claims))
+
+
+def _group_attrs(data: _Data, g: _Group, ids: str, n_claims: int) -> dict:
+    sources = sorted(g.sources)
+    vias = sorted(g.vias)
     return {
-        "certainty": least_certain(certainties),
-        "certainties": ";".join(sorted(certainties, key=_certainty_rank)),
-        "status": ";".join(sorted(set().union(*(c.status for c in claims)))),
-        "level": ";".join(sorted(set().union(*(c.level for c in claims)))),
-        "role": ";".join(sorted(set().union(*(c.role for c in claims)))),
-        "via": ";".join(curie(v) for v in vias),
+        "certainty": least_certain(g.certainties),
+        "certainties": ";".join(sorted(g.certainties, key=_certainty_rank)),
+        "status": ";".join(sorted(g.status)),
+        "level": ";".join(sorted(g.level)),
+        "role": ";".join(sorted(g.role)),
+        "via": ";".join(map(curie, vias)),
         "via_label": ";".join(data.entities[v].label if v in data.entities else curie(v) for v in vias),
-        "date": min(dates) if dates else "",
-        "sources": ";".join(curie(s) for s in sources),
+        "date": min(g.dates) if g.dates else "",
+        "sources": ";".join(map(curie, sources)),
         "n_sources": len(sources),
-        "n_claims": len(claims),
-        "claims": _claim_ids(data, claims),
+        "n_claims": n_claims,
+        "claims": ids,
     }
 
 
@@ -672,7 +710,7 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
     links: dict[tuple[str, str], list[dict]] = defaultdict(list)
 
     def link(
-        u: str, v: str, kind: str, via: str, via_label: str, claims: list[_Claim], date: str, detail: str
+        u: str, v: str, kind: str, via: str, via_label: str, groups: list[_Group], date: str, detail: str
     ) -> None:
         if u == v:
             return
@@ -682,35 +720,35 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
                 "kind": kind,
                 "via": via,
                 "via_label": via_label,
-                "claims": claims,
+                "groups": groups,
                 "date": date,
                 "detail": detail,
             }
         )
 
     # co-development: developers of one payload, mapped to their countries
-    by_payload: dict[str, list[tuple[_Entity, list[_Claim]]]] = defaultdict(list)
+    by_payload: dict[str, list[tuple[_Entity, _Group, str]]] = defaultdict(list)
     for rel in data.rels:
         if rel.kind == "development":
             u = unit(rel.a)
             if u is not None:
-                by_payload[rel.b].append((u, data.claims_about.get(rel.iri, [])))
+                claims = data.claims_about.get(rel.iri, [])
+                by_payload[rel.b].append((u, _group(claims), _earliest(claims)))
     for payload, devs in sorted(by_payload.items()):
-        for ent, _ in devs:
+        for ent, *_ in devs:
             add_node(ent)
         p = data.entities.get(payload)
         plabel = p.label if p else curie(payload)
-        for i, (e1, c1) in enumerate(devs):
-            for e2, c2 in devs[i + 1 :]:
-                date = _later(_earliest(c1), _earliest(c2))
+        for i, (e1, g1, d1) in enumerate(devs):
+            for e2, g2, d2 in devs[i + 1 :]:
                 link(
                     curie(e1.iri),
                     curie(e2.iri),
                     "co-development",
                     curie(payload),
                     plabel,
-                    c1 + c2,
-                    date,
+                    [g1, g2],
+                    _later(d1, d2),
                     plabel,
                 )
 
@@ -747,10 +785,11 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
                 memberships[mkey][bkey].extend(claims)
         keys = sorted(members)
         since = {m: _since(members[m]) for m in keys}
+        group = {m: _group(members[m]) for m in keys}
         for i, m1 in enumerate(keys):
             for m2 in keys[i + 1 :]:
                 date = _later(since[m1], since[m2])
-                link(m1, m2, "co-membership", bkey, bent.label, members[m1] + members[m2], date, bent.label)
+                link(m1, m2, "co-membership", bkey, bent.label, [group[m1], group[m2]], date, bent.label)
 
     # agreements between parties
     for rel in data.rels:
@@ -759,19 +798,26 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
             if u is None or v is None:
                 continue
             claims = data.claims_about.get(rel.iri, [])
-            link(add_node(u), add_node(v), "agreement", "", "", claims, _earliest(claims), "agreement")
+            link(
+                add_node(u),
+                add_node(v),
+                "agreement",
+                "",
+                "",
+                [_group(claims)],
+                _earliest(claims),
+                "agreement",
+            )
 
     for (a, b), ls in sorted(links.items()):
-        claims = _unique_claims(c for lk in ls for c in lk["claims"])
-        attrs = _claim_attrs(data, claims)
+        g = _union([x for lk in ls for x in lk["groups"]])
+        iris = sorted(g.iris)  # the claims in the order of their IRIs
+        data.named.update(iris)
+        attrs = _group_attrs(data, g, ";".join([data.claims[i].id for i in iris]), len(iris))
         kinds = sorted({lk["kind"] for lk in ls}, key=_LINK_KINDS.index)
         vias = {(lk["via"], lk["via_label"]) for lk in ls if lk["via"]}
         # and the intermediaries the claims name
-        vias |= {
-            (curie(v), data.entities[v].label if v in data.entities else curie(v))
-            for c in claims
-            for v in c.via
-        }
+        vias |= {(curie(v), data.entities[v].label if v in data.entities else curie(v)) for v in g.vias}
         vias_in_order = sorted(vias)
         attrs.update(
             relation=kinds[0],
@@ -787,7 +833,7 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
                         "kind": lk["kind"],
                         "via": lk["via"],
                         "date": lk["date"],
-                        "certainty": least_certain(c.certainty for c in lk["claims"]),
+                        "certainty": least_certain(frozenset().union(*(x.certainties for x in lk["groups"]))),
                         "detail": lk["detail"],
                     }
                     for lk in ls
@@ -898,11 +944,6 @@ def _later(d1: str, d2: str) -> str:
     if not d1 or not d2:
         return ""
     return max(d1, d2)
-
-
-def _unique_claims(claims: Iterable[_Claim]) -> list[_Claim]:
-    seen = {c.iri: c for c in claims}  # one object per claim: keeping the last is keeping the first
-    return [seen[k] for k in sorted(seen)]
 
 
 _ACTOR_KINDS = (
