@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark ``spacecoop serve`` under the attacks of issue 10, side by side with ``oxigraph serve-read-only``.
+"""Benchmark ``spacecoop serve`` under the attacks of issue 10, side by side with \
+``oxigraph serve-read-only``.
 
 Usage::
 
@@ -45,6 +46,7 @@ Every step has a time limit and prints "> limit" rather than hanging. Figures co
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -229,10 +231,8 @@ def stop(server: Server | None) -> None:
             server.proc.wait()
     for pid in tree:
         if pid != server.proc.pid:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
     if server.proc.stdout:
         server.proc.stdout.close()
 
@@ -436,7 +436,8 @@ def attack_slow_clients(server: Server, args) -> dict:
             "limit": cheap_limit,
         }
         print(
-            f"    (a) {n} slow clients: cheap p50 {fmt_s(out[str(n)]['p50'])}, p95 {fmt_s(out[str(n)]['p95'])}, "
+            f"    (a) {n} slow clients: cheap p50 {fmt_s(out[str(n)]['p50'])}, "
+            f"p95 {fmt_s(out[str(n)]['p95'])}, "
             f"max {fmt_s(out[str(n)]['max'])}, 503 {out[str(n)]['share_503']:.0%} "
             f"({out[str(n)]['requests']} requests)",
             flush=True,
@@ -483,7 +484,7 @@ def attack_cache(server: Server, args) -> dict:
     end = tree_rss(server.proc.pid)
     time.sleep(1.0)
     after = tree_rss(server.proc.pid)
-    pts = sorted(checkpoints) + [(done, end)]
+    pts = [*sorted(checkpoints), (done, end)]
     mid = next(r for k, r in pts if k >= done / 2)
     growing = mid is not None and end - mid > max(20 * MiB, 0.05 * mid)
     res = {
@@ -503,7 +504,8 @@ def attack_cache(server: Server, args) -> dict:
     }
     print(
         f"    (b) {done} queries of {args.pad // 1000} KB in {elapsed:.0f} s"
-        f"{' (> limit: stopped early)' if res['over_limit'] else ''}: RSS {mb(before)} -> {mb(mid)} (half) -> "
+        f"{' (> limit: stopped early)' if res['over_limit'] else ''}: "
+        f"RSS {mb(before)} -> {mb(mid)} (half) -> "
         f"{mb(end)}, peak {mb(res['peak'])}, {'still growing' if growing else 'flat'}; {dict(statuses)}",
         flush=True,
     )
@@ -548,7 +550,8 @@ def attack_large_answers(server: Server, args) -> dict:
         "rows": args.big_rows,
     }
     print(
-        f"    (c) two GROUP_CONCAT answers at once: {res['statuses']}, {mb(res['bytes'])} answered each (median), "
+        f"    (c) two GROUP_CONCAT answers at once: {res['statuses']}, "
+        f"{mb(res['bytes'])} answered each (median), "
         f"peak RSS {mb(res['peak'])} (before {mb(res['before'])})",
         flush=True,
     )
@@ -752,7 +755,7 @@ def run_target(target: Target, parts: str, args, workdir: Path, named, out: dict
                 t = time.monotonic()
                 res[part] = fn(server)
                 res[part]["step_seconds"] = time.monotonic() - t
-            except Exception as exc:  # noqa: BLE001 - one broken step is reported, the rest still run
+            except Exception as exc:
                 res[part] = {"error": f"{type(exc).__name__}: {exc}"}
                 print(f"    ({part}) failed: {res[part]['error']}", flush=True)
     except RuntimeError as exc:
@@ -881,7 +884,7 @@ def main(argv: list[str] | None = None) -> int:
         out["data"] = (r.stdout + r.stderr).strip().splitlines()[-1]
         print(f"data: {out['data']}", flush=True)
         sys.path.insert(0, str(REPO / "src"))
-        from spacecoop.query import list_queries
+        from spacecoop.sparql.query import list_queries
 
         named = [(nq.name, nq.text) for nq in list_queries(REPO)]
         base_src = base_source(args, workdir)
@@ -1013,10 +1016,10 @@ def report(out: dict) -> str:
             "## (a) A cheap query while N clients loop a slow query",
             "",
             (
-                f"N clients loop a triple cross join (runs until the {s['timeout']:g} s limit) without honouring "
-                'Retry-After; one client sends `ASK { ?s ?p "…" }` (a nonce each time, so no cache answers '
-                f"it) every 0.1 s. Median of {s['windows']} windows of {s['window']:g} s; a request past "
-                f'{s["timeout"] + 5:g} s counts as "> limit". Target: under 1 s while N = {w}.'
+                f"N clients loop a triple cross join (runs until the {s['timeout']:g} s limit) without "
+                'honouring Retry-After; one client sends `ASK { ?s ?p "…" }` (a nonce each time, so no '
+                f"cache answers it) every 0.1 s. Median of {s['windows']} windows of {s['window']:g} s; a "
+                f'request past {s["timeout"] + 5:g} s counts as "> limit". Target: under 1 s while N = {w}.'
             ),
             "",
             "| server | N slow | cheap p50 | cheap p95 | cheap max | 503 share | answered (200) | requests |",
@@ -1042,9 +1045,9 @@ def report(out: dict) -> str:
             "",
             (
                 f"4 clients send up to {s['cache_queries']:,} distinct queries of {s['pad'] // 1000} KB each "
-                f'(`ASK {{ FILTER("<{s["pad"] // 1000} KB>" != "") }}`), within {s["cache_limit"]:g} s. RSS is '
-                'the server\'s whole process tree (parent + workers, summed from /proc); "growing" = the '
-                "second half of the queries added more than max(20 MiB, 5 %)."
+                f'(`ASK {{ FILTER("<{s["pad"] // 1000} KB>" != "") }}`), within {s["cache_limit"]:g} s. '
+                'RSS is the server\'s whole process tree (parent + workers, summed from /proc); "growing" = '
+                "the second half of the queries added more than max(20 MiB, 5 %)."
             ),
             "",
             (
@@ -1066,7 +1069,8 @@ def report(out: dict) -> str:
             st = ", ".join(f"{c}×{n}" for c, n in sorted(r["statuses"].items()))
             lines.append(
                 f"| {k} | {sent} | {st} | {mb(r['before'])} | {mb(r['mid'])} | {mb(r['end'])} | "
-                f"{mb(r['peak'])} | {(r['end'] - r['mid']) / MiB:+.0f} MiB | {'yes' if r['growing'] else 'no'} |"
+                f"{mb(r['peak'])} | {(r['end'] - r['mid']) / MiB:+.0f} MiB | "
+                f"{'yes' if r['growing'] else 'no'} |"
             )
         lines.append("")
     if "c" in s["parts"]:
@@ -1075,8 +1079,8 @@ def report(out: dict) -> str:
             "",
             (
                 f"Two clients at once ask for one row: a GROUP_CONCAT of {s['big_rows']:,} strings of ~2 KB "
-                f"(~{s['big_mb']:g} MB of JSON), {s['runs']} times on the same server. RSS before = before the "
-                "first run; peak = of the whole process tree."
+                f"(~{s['big_mb']:g} MB of JSON), {s['runs']} times on the same server. RSS before = before "
+                "the first run; peak = of the whole process tree."
             ),
             "",
             "| server | statuses | bytes answered (median, max) | RSS before | peak RSS (median, max) |",
@@ -1101,11 +1105,11 @@ def report(out: dict) -> str:
             "",
             (
                 f"{s['clients']} keep-alive clients loop the {len(list_named())} named queries of `queries/` "
-                f"(spacecoop: `GET /queries/NAME`; Oxigraph: the same text POSTed) for {s['tp_seconds']:g} s; "
-                f"answers with 200 per second, median of {s['runs']} runs, after one warm-up pass. Answer "
-                "caches at their defaults (so repeated queries mostly measure the HTTP path); `nocache` rows: "
-                "`--cache-mb 0`, runs twice as long, every answer from the engine: engine-bound on two shared "
-                "cores, so noisy."
+                f"(spacecoop: `GET /queries/NAME`; Oxigraph: the same text POSTed) "
+                f"for {s['tp_seconds']:g} s; answers with 200 per second, median of {s['runs']} runs, after "
+                "one warm-up pass. Answer caches at their defaults (so repeated queries mostly measure the "
+                "HTTP path); `nocache` rows: `--cache-mb 0`, runs twice as long, every answer from the "
+                "engine: engine-bound on two shared cores, so noisy."
             ),
             "",
             "| server | queries/s | runs | non-200 | vs base |",
@@ -1171,7 +1175,8 @@ def targets(T: dict, s: dict) -> list[str]:
             ok = set(c["statuses"]) <= {"400"} and c["max_bytes"] < 64 * MiB
             rows.append(
                 f"| large answers refused by the byte cap ({key}) | statuses "
-                f"{', '.join(f'{x}×{n}' for x, n in sorted(c['statuses'].items()))}; peak RSS {mb(c['peak'])} | "
+                f"{', '.join(f'{x}×{n}' for x, n in sorted(c['statuses'].items()))}; "
+                f"peak RSS {mb(c['peak'])} | "
                 f"{'met' if ok else 'MISSED'} |"
             )
     for key in ("new-disk", "new-mem", "new-disk-nocache"):

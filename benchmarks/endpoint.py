@@ -8,9 +8,10 @@ Run from the project root:
 Part 1 runs every named query of ``queries/`` (parameters unbound) in-process on rdflib (``memory``)
 and on pyoxigraph (``oxigraph``), plus the endpoint's safety check (rdflib's parser + algebra),
 and prints the median latency of each in milliseconds. Part 2 starts the real server
-(``python -m spacecoop serve --port 0``) for each engine and answer-cache size and sends ``--clients`` concurrent
-keep-alive clients x ``--requests`` queries each (the named queries in turn, through
-``/queries/NAME``; a query that ran past the budget on an engine in part 1 is left out for it), then prints throughput and latency percentiles. Everything runs on 127.0.0.1.
+(``python -m spacecoop serve --port 0``) for each engine and answer-cache size and sends ``--clients``
+concurrent keep-alive clients x ``--requests`` queries each (the named queries in turn, through
+``/queries/NAME``; a query that ran past the budget on an engine in part 1 is left out for it), then
+prints throughput and latency percentiles. Everything runs on 127.0.0.1.
 Figures are single runs on a noisy machine: use them to compare, not as promises.
 """
 
@@ -44,7 +45,7 @@ def median_ms(fn, repeat: int) -> float:
 
 def _measure(conn, store_spec: str, text: str, repeat: int) -> None:
     """In a child process: load the dataset into ``store_spec``, send back (rows, median ms)."""
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
     from spacecoop.store import open_store
 
     store = open_store(store_spec, load_dataset(ROOT))
@@ -71,8 +72,8 @@ def measure(store_spec: str, text: str, repeat: int, budget: float) -> tuple[int
 
 def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
     """Print part 1; return, per engine, the named queries that finished within the budget."""
-    from spacecoop.query import list_queries
-    from spacecoop.serve import check_query
+    from spacecoop.endpoint.server import check_query
+    from spacecoop.sparql.query import list_queries
 
     queries = [(q.name, q.text) for q in list_queries(ROOT)]
     queries.append(("(count of all quads)", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
@@ -83,7 +84,8 @@ def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
         "stopped\n"
     )
     print(
-        f"{'query':<{width}}  {'rows':>5}  {'memory ms':>10}  {'oxigraph ms':>11}  {'speed-up':>8}  {'check ms':>8}"
+        f"{'query':<{width}}  {'rows':>5}  {'memory ms':>10}  {'oxigraph ms':>11}  "
+        f"{'speed-up':>8}  {'check ms':>8}"
     )
     print("-" * (width + 52))
     for name, text in queries:
@@ -93,7 +95,10 @@ def bench_engines(repeat: int, budget: float) -> dict[str, set[str]]:
         for engine, ms in (("memory", mem), ("oxigraph", oxi)):
             if ms is not None:
                 finished[engine].add(name)
-        show = lambda ms: f"{ms:.2f}" if ms is not None else f"> {budget * 1000:.0f}"
+
+        def show(ms):
+            return f"{ms:.2f}" if ms is not None else f"> {budget * 1000:.0f}"
+
         ratio = f"{mem / oxi:.1f}x" if mem is not None and oxi else "-"
         print(
             f"{name:<{width}}  {rows if rows is not None else mem_rows or '?':>5}  {show(mem):>10}  "
@@ -142,7 +147,7 @@ def start_server(store: str, workers: int, cache_mb: float) -> tuple[subprocess.
 def bench_endpoint(
     store: str, cache_mb: float, workers: int, clients: int, requests: int, names: set[str]
 ) -> None:
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     paths = [f"/queries/{q.name}" for q in list_queries(ROOT) if q.name in names] or [
         "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
@@ -187,7 +192,8 @@ def bench_endpoint(
         proc.wait(30)
     q = statistics.quantiles(latencies, n=100)
     print(
-        f"{store:<9} {cache_mb:>8g}  {workers:>7}  {clients:>7}  {len(latencies):>8}  {errors:>6}  {len(latencies) / elapsed:>9.0f}  "
+        f"{store:<9} {cache_mb:>8g}  {workers:>7}  {clients:>7}  {len(latencies):>8}  {errors:>6}  "
+        f"{len(latencies) / elapsed:>9.0f}  "
         f"{q[49] * 1000:>7.1f}  {q[94] * 1000:>7.1f}  {q[98] * 1000:>7.1f}"
     )
 
@@ -216,7 +222,8 @@ def main() -> None:
         f"{os.cpu_count()} cores\n"
     )
     print(
-        f"{'store':<9} {'cache MB':>8}  {'workers':>7}  {'clients':>7}  {'requests':>8}  {'errors':>6}  {'queries/s':>9}  "
+        f"{'store':<9} {'cache MB':>8}  {'workers':>7}  {'clients':>7}  {'requests':>8}  {'errors':>6}  "
+        f"{'queries/s':>9}  "
         f"{'p50 ms':>7}  {'p95 ms':>7}  {'p99 ms':>7}"
     )
     print("-" * 94)

@@ -31,6 +31,7 @@ the limit, no warm-up). Timings are wall-clock on a shared machine: compare colu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -58,7 +59,8 @@ LOOKUPS = {
         "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nPREFIX org: <http://www.w3.org/ns/org#>\n"
         "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
         "SELECT ?claim ?about ?quote ?source WHERE {\n"
-        "  { ?about org:member ?entity } UNION { ?about org:organization ?entity } UNION { ?about sc:developer ?entity }\n"
+        "  { ?about org:member ?entity } UNION { ?about org:organization ?entity } "
+        "UNION { ?about sc:developer ?entity }\n"
         "  ?claim sc:about ?about ; sc:quote ?quote ; prov:wasDerivedFrom ?source .\n"
         "} ORDER BY ?claim ?quote"
     ),
@@ -67,7 +69,8 @@ LOOKUPS = {
         "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nPREFIX org: <http://www.w3.org/ns/org#>\n"
         "SELECT DISTINCT ?partner WHERE {\n"
         "  { ?entity sc:participatesIn ?bloc . ?partner sc:participatesIn ?bloc . }\n"
-        "  UNION { ?o1 sc:basedIn ?entity ; sc:develops ?payload . ?o2 sc:develops ?payload ; sc:basedIn ?partner . }\n"
+        "  UNION { ?o1 sc:basedIn ?entity ; sc:develops ?payload . "
+        "?o2 sc:develops ?payload ; sc:basedIn ?partner . }\n"
         "  FILTER(?partner != ?entity)\n"
         "} ORDER BY ?partner"
     ),
@@ -96,7 +99,7 @@ def choose_params(ds) -> dict:
 
     from rdflib import RDF, URIRef
 
-    from spacecoop.namespaces import ORG, SC
+    from spacecoop.core.namespaces import ORG, SC
 
     def busiest(counter, prefix):
         best = [
@@ -135,7 +138,7 @@ def choose_params(ds) -> dict:
 
 def worker_build(job: dict) -> None:
     """rdflib reads the corpus; the dataset goes to oxigraph:PATH, the server, and an N-Quads file."""
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
     from spacecoop.store import OxigraphStore, SparqlStore, layout_nquads
 
     t = time.perf_counter()
@@ -190,7 +193,7 @@ def worker_backend(job: dict) -> None:
 
     t = time.perf_counter()
     if kind == "memory":
-        from spacecoop.load import load_dataset
+        from spacecoop.core.load import load_dataset
 
         ds = load_dataset(job["root"])
         store = MemoryStore(ds)
@@ -212,7 +215,7 @@ def worker_backend(job: dict) -> None:
             try:
                 times, rows = _time_query(store, q["text"], params, runs, True)
                 emit(event="query", name=q["name"], times=times, rows=rows)
-            except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
+            except Exception as exc:
                 emit(event="query", name=q["name"], error=f"{type(exc).__name__}: {exc}"[:200])
             continue
         # rdflib: fork, run in the child, kill it at the limit (the loaded data is shared copy-on-write).
@@ -231,7 +234,7 @@ def worker_backend(job: dict) -> None:
                     times.append(time.perf_counter() - t0)
                     rows = len(res.rows) if res.kind == "SELECT" else int(bool(res.boolean))
                 os.write(w, json.dumps({"times": times, "rows": rows}).encode())
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 os.write(w, json.dumps({"error": f"{type(exc).__name__}: {exc}"[:200]}).encode())
             os._exit(0)
         os.close(w)
@@ -289,19 +292,19 @@ def _children_rss() -> float:
 
 def stages(store, job) -> None:
     """The country view projected to networkx and its HTML page, where those stages exist."""
-    if importlib.util.find_spec("spacecoop.project") is None:
-        emit(event="stage", name="project", note="spacecoop.project not on this branch")
+    if importlib.util.find_spec("spacecoop.views.projection") is None:
+        emit(event="stage", name="project", note="spacecoop.views.projection not on this branch")
         return
     try:
-        from spacecoop import project
-    except Exception as exc:  # noqa: BLE001
-        emit(event="stage", name="project", note=f"cannot import spacecoop.project: {exc}"[:200])
+        from spacecoop.views import projection as project
+    except Exception as exc:
+        emit(event="stage", name="project", note=f"cannot import spacecoop.views.projection: {exc}"[:200])
         return
     target = getattr(store, "ds", None) if job["backend"] == "memory" else store
     t = time.perf_counter()
     try:
         G = project.to_networkx(target, view="countries")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         emit(
             event="stage",
             name="project",
@@ -315,16 +318,16 @@ def stages(store, job) -> None:
         nodes=G.number_of_nodes(),
         edges=G.number_of_edges(),
     )
-    if importlib.util.find_spec("spacecoop.render") is None:
-        emit(event="stage", name="html", note="spacecoop.render not on this branch")
+    if importlib.util.find_spec("spacecoop.pages.graph_page") is None:
+        emit(event="stage", name="html", note="spacecoop.pages.graph_page not on this branch")
         return
     try:
-        from spacecoop import render
+        from spacecoop.pages import graph_page as render
 
         t = time.perf_counter()
         html = render.page_html(G)
         emit(event="stage", name="html", seconds=time.perf_counter() - t, bytes=len(html))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         emit(event="stage", name="html", note=f"page_html failed: {type(exc).__name__}: {exc}"[:200])
 
 
@@ -356,10 +359,8 @@ class Worker:
     def _read(self) -> None:
         for line in self.proc.stdout:
             with self.cond:
-                try:
+                with contextlib.suppress(ValueError):
                     self.lines.append(json.loads(line))
-                except ValueError:
-                    pass
                 self.cond.notify_all()
         with self.cond:
             self.eof = True
@@ -549,7 +550,7 @@ def machine() -> dict:
 
 
 def queries_for(root: Path, params: dict) -> list[dict]:
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     out = []
     for checks in (False, True):
@@ -575,7 +576,7 @@ def fmt_s(x: float | None) -> str:
 
 
 def run_size(label: str, triples: int, args, out: dict) -> None:
-    from spacecoop.synth import sources_for_triples, write_corpus
+    from spacecoop.importers.synth import sources_for_triples, write_corpus
 
     work = Path(args.workdir) / label
     if work.exists():
@@ -743,7 +744,7 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
             stop(proc)
     except RuntimeError as exc:
         tp["oxigraph serve-read-only"] = {"error": str(exc)}
-    if importlib.util.find_spec("spacecoop.cli_serve") is not None:
+    if importlib.util.find_spec("spacecoop.cli.serve") is not None:
         port = free_port()
         exe = Path(sys.executable).parent / "spacecoop"
         try:
@@ -812,7 +813,10 @@ def report(out: dict) -> str:
         "",
         "## Corpora",
         "",
-        "| size | sources | quads loaded | synth | rdflib read + derive | peak RSS (build process) | load average before → after |",
+        (
+            "| size | sources | quads loaded | synth | rdflib read + derive | peak RSS (build process) | "
+            "load average before → after |"
+        ),
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     for s in out["sizes"]:
@@ -836,7 +840,8 @@ def report(out: dict) -> str:
         "(N-Quads, default graph = merge); `oxigraph-disk`: `spacecoop load` into `oxigraph:PATH`, then "
         "*reopen* = opening that folder again, without loading; `sparql`: `SparqlStore.load` into an "
         "`oxigraph serve` over the Graph Store Protocol (one PUT per graph). Peak RSS is the worker "
-        "process (`ru_maxrss`; rdflib's forked query children included); for `sparql` the server's peak is given too.",
+        "process (`ru_maxrss`; rdflib's forked query children included); for `sparql` the server's peak "
+        "is given too.",
         "",
         "| size | backend | load | reopen | peak RSS |",
         "|---|---|---:|---:|---:|",
@@ -862,7 +867,10 @@ def report(out: dict) -> str:
         lines += [
             f"### {s['label']} ({s.get('quads', 0):,} quads)",
             "",
-            "| query | memory (rdflib) | oxigraph | oxigraph-disk | sparql (HTTP) | rdflib ÷ oxigraph | rows |",
+            (
+                "| query | memory (rdflib) | oxigraph | oxigraph-disk | sparql (HTTP) | "
+                "rdflib ÷ oxigraph | rows |"
+            ),
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         names = list(s["backends"]["oxigraph"]["queries"]) or list(s["backends"]["memory"]["queries"])
@@ -887,8 +895,9 @@ def report(out: dict) -> str:
     lines += [
         "## Our overhead over pyoxigraph",
         "",
-        "The same query text (parameters as the same VALUES clause) sent straight to `pyoxigraph.Store.query`, "
-        "every value read, against `OxigraphStore.query` (which also converts to rdflib terms).",
+        "The same query text (parameters as the same VALUES clause) sent straight to "
+        "`pyoxigraph.Store.query`, every value read, against `OxigraphStore.query` (which also converts "
+        "to rdflib terms).",
         "",
         "| size | sum of medians, ours | sum of medians, raw | overhead | worst query |",
         "|---|---:|---:|---:|---|",
@@ -929,7 +938,8 @@ def report(out: dict) -> str:
         "",
         "## Endpoint throughput",
         "",
-        f"Closed loop, {out['clients']} clients, {out['tp_seconds']:g} s, every query above in turn (POST /query, JSON results).",
+        f"Closed loop, {out['clients']} clients, {out['tp_seconds']:g} s, every query above in turn "
+        "(POST /query, JSON results).",
         "",
         "| size | endpoint | queries/s | p50 | p95 | errors | note |",
         "|---|---|---:|---:|---:|---:|---|",
@@ -943,7 +953,8 @@ def report(out: dict) -> str:
         for name, r in (s.get("throughput") or {}).items():
             if "qps" in r:
                 lines.append(
-                    f"| {s['label']} | {name} | {r['qps']:.0f} | {fmt_s(r['p50'])} | {fmt_s(r['p95'])} | {r['errors']} | |"
+                    f"| {s['label']} | {name} | {r['qps']:.0f} | {fmt_s(r['p50'])} | {fmt_s(r['p95'])} | "
+                    f"{r['errors']} | |"
                 )
             else:
                 lines.append(f"| {s['label']} | {name} | – | – | – | – | {r.get('note') or r.get('error')} |")
@@ -973,7 +984,8 @@ def targets(out: dict) -> list[str]:
             if worst:
                 sign = ">" if worst[2] else ""
                 rows.append(
-                    f"| {label}: oxigraph ≥ 20× faster than rdflib on every query | slowest ratio {sign}{worst[0]:.1f}× "
+                    f"| {label}: oxigraph ≥ 20× faster than rdflib on every query | "
+                    f"slowest ratio {sign}{worst[0]:.1f}× "
                     f"({worst[1]}) | {'yes' if worst[0] >= 20 else 'NO'} |"
                 )
         raw = b["oxigraph"].get("raw") or {}
@@ -990,7 +1002,8 @@ def targets(out: dict) -> list[str]:
                     v = median_of(b[backend]["queries"].get(name))
                     if v is not None:
                         rows.append(
-                            f"| {label}: {name} < 50 ms ({backend}) | {fmt_s(v)} | {'yes' if v < 0.05 else 'NO'} |"
+                            f"| {label}: {name} < 50 ms ({backend}) | {fmt_s(v)} | "
+                            f"{'yes' if v < 0.05 else 'NO'} |"
                         )
             for backend in ("memory", "oxigraph"):
                 st = (b[backend].get("stages") or {}).get("project")

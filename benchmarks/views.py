@@ -30,9 +30,9 @@ SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 
 def corpus_nquads(label: str, workdir: Path, seed: int) -> Path:
     """The N-Quads of the ``label`` corpus, written on first use."""
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
+    from spacecoop.importers.synth import sources_for_triples, write_corpus
     from spacecoop.store import layout_nquads
-    from spacecoop.synth import sources_for_triples, write_corpus
 
     folder = workdir / f"{label}-seed{seed}"
     nq = folder / "layout.nq"
@@ -54,9 +54,9 @@ def measure(nq: Path) -> dict:
     """One repeat: a fresh store, then the view and its page timed."""
     import pyoxigraph
 
-    from spacecoop.project import to_networkx
-    from spacecoop.render import page_html
+    from spacecoop.pages.graph_page import page_html
     from spacecoop.store import OxigraphStore
+    from spacecoop.views.projection import to_networkx
 
     store = OxigraphStore()
     store.store.bulk_load(path=str(nq), format=pyoxigraph.RdfFormat.N_QUADS)

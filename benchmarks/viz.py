@@ -21,7 +21,7 @@ from pathlib import Path
 from rdflib import RDF, SKOS, XSD, Dataset, Literal, URIRef
 from rdflib.namespace import PROV
 
-from spacecoop.namespaces import ORG, SC, concept, entity_iri, relationship_iri
+from spacecoop.core.namespaces import ORG, SC, concept, entity_iri, relationship_iri
 
 ARGS = [
     "--headless",
@@ -121,9 +121,9 @@ def _median(xs):
 def run(sizes, repeats, view):
     from playwright.sync_api import sync_playwright
 
-    from spacecoop.project import to_networkx
-    from spacecoop.render import layout_positions, page_html
+    from spacecoop.pages.graph_page import layout_positions, page_html
     from spacecoop.store import open_store
+    from spacecoop.views.projection import to_networkx
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:

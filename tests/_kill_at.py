@@ -7,7 +7,7 @@ process kills itself with SIGKILL (a real, uncatchable kill, at a chosen point o
 step). N = 0 never kills, so a first run lists the points to kill at.
 
 With ``--publish`` instead of spacecoop's arguments, the process publishes two small files whose
-text is ARGS[0] into ARGS[1] with :func:`spacecoop.build.publish` (fast, for sweeping every point).
+text is ARGS[0] into ARGS[1] with :func:`spacecoop.publish.build.publish` (fast, for sweeping every point).
 """
 
 from __future__ import annotations
@@ -60,13 +60,13 @@ def main() -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     if args[0] == "--publish":
-        from spacecoop.build import publish
+        from spacecoop.publish.build import publish
 
         files = {"a.txt": args[1].encode() * 1000, "b.txt": args[1].encode() * 2000}
         sys.addaudithook(hook)
         publish(args[2], files)
         return
-    from spacecoop.cli import main as cli_main
+    from spacecoop.cli.app import main as cli_main
 
     sys.addaudithook(hook)
     sys.exit(cli_main(args))

@@ -39,7 +39,7 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def loaded():
-    from spacecoop.load import load
+    from spacecoop.core.load import load
 
     return load(ROOT)
 
@@ -58,21 +58,21 @@ def article_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def article_ds(article_root):
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     return load_dataset(article_root)
 
 
 @pytest.fixture(scope="session")
 def article_countries(article_ds):
-    from spacecoop.project import to_networkx
+    from spacecoop.views.projection import to_networkx
 
     return to_networkx(article_ds, "countries")
 
 
 @pytest.fixture(scope="session")
 def full_countries(full_ds):
-    from spacecoop.project import to_networkx
+    from spacecoop.views.projection import to_networkx
 
     return to_networkx(full_ds, "countries")
 

@@ -12,7 +12,8 @@ import pytest
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
 from rdflib import Dataset
 
-from spacecoop.analytics import (
+from spacecoop.core.errors import UsageError
+from spacecoop.views.analytics import (
     brokers,
     centrality,
     communities,
@@ -21,8 +22,7 @@ from spacecoop.analytics import (
     print_network_report,
     simple_graph,
 )
-from spacecoop.errors import UsageError
-from spacecoop.project import to_networkx
+from spacecoop.views.projection import to_networkx
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 

@@ -13,11 +13,12 @@ from _article_only import copy_article_project
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from spacecoop.build import OUTPUT_FILES, build, summarize
-from spacecoop.cli import main
-from spacecoop.errors import SpacecoopError
+from spacecoop.cli.app import main
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.publish.build import OUTPUT_FILES, build, summarize
 
 
+@pytest.mark.slow
 def test_build_writes_every_format_and_each_parses_back(root, full_ds, tmp_path):
     result = build(tmp_path / "out", root)
     names = {p.name for p in result.files}
@@ -34,10 +35,7 @@ def test_build_writes_every_format_and_each_parses_back(root, full_ds, tmp_path)
         # the default graph comes back under rdflib's default id; compare named graphs by name
         assert len(got) == len(expected), name
         for gid, g in expected.items():
-            if gid.startswith("urn:x-rdflib"):
-                other = back.default_graph
-            else:
-                other = got[gid]
+            other = back.default_graph if gid.startswith("urn:x-rdflib") else got[gid]
             assert isomorphic(g, other), (name, gid)
     merged = Graph().parse(tmp_path / "out" / "spacecoop.ttl")
     union = Graph()
@@ -63,6 +61,7 @@ def test_jsonld_keeps_the_default_graph_for_json_ld_1_1_processors(article_root,
         assert want and len(list(store.quads_for_pattern(None, None, None, graph))) == want, graph
 
 
+@pytest.mark.slow
 def test_build_is_byte_identical_across_processes(article_root, tmp_path):
     outs = []
     for seed in ("1", "2"):
@@ -84,6 +83,7 @@ def copy_project(root: Path, dest: Path) -> Path:
     return copy_article_project(root, dest)
 
 
+@pytest.mark.slow
 def test_failed_validation_writes_nothing_and_keeps_previous_outputs(root, tmp_path, capsys):
     project = copy_project(root, tmp_path / "project")
     out = tmp_path / "out"
@@ -100,6 +100,7 @@ def test_failed_validation_writes_nothing_and_keeps_previous_outputs(root, tmp_p
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.slow
 def test_unwritable_output_is_a_clean_error(article_root, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -108,6 +109,7 @@ def test_unwritable_output_is_a_clean_error(article_root, tmp_path, capsys):
     assert err.startswith("error: cannot write to") and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_a_write_failure_midway_leaves_previous_outputs(article_root, tmp_path, monkeypatch):
     root = article_root
     out = tmp_path / "out"
@@ -148,6 +150,7 @@ def test_summary_counts(article_ds):
     assert s.sources[0][2] == 88
 
 
+@pytest.mark.slow
 def test_build_command_prints_a_summary(article_root, tmp_path, capsys):
     assert main(["--root", str(article_root), "build", "-o", str(tmp_path / "d")]) == 0
     captured = capsys.readouterr()
@@ -194,6 +197,7 @@ def kill_points(log: Path) -> list[tuple[int, str, str]]:
     ]
 
 
+@pytest.mark.slow
 def test_a_build_killed_during_its_publish_step_leaves_all_old_or_all_new(article_root, tmp_path):
     project = copy_project(article_root, tmp_path / "project")
     site = tmp_path / "site"
@@ -254,6 +258,7 @@ def publish_points(tmp_path: Path, folder: Path) -> list[tuple[int, str, str]]:
     return kill_points(log)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start", ["link", "folder"])
 def test_publish_killed_at_any_point_leaves_all_old_or_all_new(start, tmp_path):
     """Every file-system change of the publish step, one kill each; also from a dist/ that is
@@ -271,7 +276,7 @@ def test_publish_killed_at_any_point_leaves_all_old_or_all_new(start, tmp_path):
                 (dist / name).write_bytes(data)
             (dist / ".spacecoop-leftover").mkdir()  # a staging folder of an older build
         else:
-            from spacecoop.build import publish
+            from spacecoop.publish.build import publish
 
             publish(dist, old_files)
 
@@ -285,7 +290,7 @@ def test_publish_killed_at_any_point_leaves_all_old_or_all_new(start, tmp_path):
         got = {p.name: p.read_bytes() for p in dist.iterdir() if p.is_file()}
         assert got in (old_files, new), f"killed before {points[n - 1]}: a mix"
         # and a build after the kill cleans up and publishes
-        from spacecoop.build import publish
+        from spacecoop.publish.build import publish
 
         publish(dist, new)
         assert {p.name: p.read_bytes() for p in dist.iterdir()} == new
@@ -293,7 +298,7 @@ def test_publish_killed_at_any_point_leaves_all_old_or_all_new(start, tmp_path):
 
 
 def test_a_reader_that_resolves_the_link_once_reads_one_build(tmp_path):
-    from spacecoop.build import publish
+    from spacecoop.publish.build import publish
 
     dist = tmp_path / "dist"
     publish(dist, {"a.txt": b"1", "b.txt": b"1"})

@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from spacecoop.cli import main
+import pytest
+
+from spacecoop.cli.app import main
 
 
 def test_help_lists_the_verbs(capsys):
@@ -45,6 +47,7 @@ def test_stats(root, capsys):
     assert "sc:Payload" in out and "hedged" in out and "contradicted" in out
 
 
+@pytest.mark.slow
 def test_python_dash_m(root):
     proc = subprocess.run(
         [sys.executable, "-m", "spacecoop", "--root", str(root), "validate"], capture_output=True, text=True
@@ -60,6 +63,7 @@ def test_console_script_is_installed():
     assert scripts.get("spacecoop") == "spacecoop.cli:main"
 
 
+@pytest.mark.slow
 def test_stats_reads_through_the_chosen_store(root, capsys):
     assert main(["--root", str(root), "stats"]) == 0
     memory = capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""``spacecoop query`` and ``spacecoop queries``, run in-process through ``spacecoop.cli.main``."""
+"""``spacecoop query`` and ``spacecoop queries``, run in-process through ``spacecoop.cli.app.main``."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 # the imported table (tests/_article_only.py), found through $SPACECOOP_ROOT.
 from rdflib import Graph
 
-from spacecoop.cli import main
-from spacecoop.cli_query import parse_param_options
-from spacecoop.errors import UsageError
+from spacecoop.cli.app import main
+from spacecoop.cli.query import parse_param_options
+from spacecoop.core.errors import UsageError
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +68,7 @@ def test_queries_lists_names_params_and_questions(capsys):
     ):
         assert name in out
     assert "mission, initiative" in out
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     assert f"{len(list_queries())} queries" in out
 
@@ -149,6 +149,7 @@ def test_store_option_gives_the_same_answer(capsys):
     assert partners(capsys, "csv", "--store", "oxigraph") == partners(capsys, "csv")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_every_named_query_runs_from_the_command_line(capsys, fmt):
     for argv in (
@@ -186,7 +187,8 @@ def test_a_construct_file_as_turtle(capsys, tmp_path):
     path = tmp_path / "labels.rq"
     path.write_text(
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-        "CONSTRUCT { ?c skos:prefLabel ?l } WHERE { ?c a <https://w3id.org/spacecoop/ns#Country> ; skos:prefLabel ?l }\n",
+        "CONSTRUCT { ?c skos:prefLabel ?l } "
+        "WHERE { ?c a <https://w3id.org/spacecoop/ns#Country> ; skos:prefLabel ?l }\n",
         encoding="utf-8",
     )
     code, out, _ = run(capsys, "query", str(path), "--format", "turtle")
@@ -225,7 +227,10 @@ def test_a_construct_file_as_turtle(capsys, tmp_path):
         ),
         (
             ["query", "evidence", "--param", "entity=partner"],
-            "error: parameter entity: the label 'partner' fits 2 entities: role:partner (partner); status:partner (partner)",
+            (
+                "error: parameter entity: the label 'partner' fits 2 entities: role:partner (partner); "
+                "status:partner (partner)"
+            ),
         ),
         (
             ["query", "evidence", "--param", "entity=country:atlantis"],

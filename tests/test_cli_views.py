@@ -1,4 +1,4 @@
-"""The viz, export, stats --network and build verbs, run in-process through spacecoop.cli.main."""
+"""The viz, export, stats --network and build verbs, run in-process through spacecoop.cli.app.main."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 # These tests read their expected values off the Chang'e-8 article: they run on the project without
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
-from spacecoop.cli import main
+from spacecoop.cli.app import main
 
 
 @pytest.fixture(autouse=True)

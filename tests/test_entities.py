@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph
 
-from spacecoop.cli import main
-from spacecoop.entities import EntityFinder, find_entity, normalise
+from spacecoop.cli.app import main
+from spacecoop.core.entities import EntityFinder, find_entity, normalise
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 from rdflib import RDF, SKOS, URIRef
 from rdflib.namespace import PROV
 
-from spacecoop.namespaces import ID, SC, concept, entity_iri, relationship_iri
+from spacecoop.core.namespaces import ID, SC, concept, entity_iri, relationship_iri
 
 SOURCE = ID["source/spacenews-2025-04-25-change-8-payloads"]
 CE8 = entity_iri("mission", "Chang'e-8")

@@ -17,8 +17,10 @@ import pytest
 from _article_only import copy_article_project
 from rdflib import BNode, Literal, URIRef
 
-from spacecoop.errors import DataError
-from spacecoop.load import MAX_INPUT_BYTES, MAX_TERM_BYTES, TermCheck, load_dataset, read_input
+from spacecoop.core.errors import DataError
+from spacecoop.core.inputs import MAX_INPUT_BYTES, read_input
+from spacecoop.core.load import load_dataset
+from spacecoop.core.terms import MAX_TERM_BYTES, TermCheck
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -112,7 +114,7 @@ def test_load_dataset_refuses_a_fifo(article_root, tmp_path):
     project = copy_article_project(article_root, tmp_path / "project")
     pipe = project / "graph" / "sources" / "pipe.trig"
     os.mkfifo(pipe)
-    code = f"from spacecoop.load import load_dataset\nload_dataset({str(project)!r})\n"
+    code = f"from spacecoop.core.load import load_dataset\nload_dataset({str(project)!r})\n"
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=90, check=False
     )
@@ -120,7 +122,7 @@ def test_load_dataset_refuses_a_fifo(article_root, tmp_path):
 
 
 def test_a_data_file_over_the_limit_is_refused(article_root, tmp_path, capsys):
-    from spacecoop.cli import main
+    from spacecoop.cli.app import main
 
     project = copy_article_project(article_root, tmp_path / "project")
     big = project / "graph" / "sources" / "big.trig"
@@ -130,7 +132,7 @@ def test_a_data_file_over_the_limit_is_refused(article_root, tmp_path, capsys):
     assert main(["--root", str(project), "validate"]) == 2
     assert capsys.readouterr().err == (
         f"error: {big}: larger than the 64 MiB limit for a data file "
-        "(67,108,865 bytes; spacecoop.load.MAX_INPUT_BYTES)\n"
+        "(67,108,865 bytes; spacecoop.core.inputs.MAX_INPUT_BYTES)\n"
     )
     with pytest.raises(DataError):
         load_dataset(project)
@@ -219,6 +221,7 @@ def test_the_project_has_no_problem_terms(loaded):
     assert loaded.problems == []
 
 
+@pytest.mark.slow
 def test_rdflib_warnings_about_terms_are_not_printed(article_root, tmp_path):
     """rdflib logs "does not look like a valid URI" while parsing; the rdf-term violation says it."""
     import shutil

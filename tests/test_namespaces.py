@@ -6,7 +6,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 
 import spacecoop
-from spacecoop.namespaces import NS, SC, curie, entity_iri, relationship_iri, slugify
+from spacecoop.core.namespaces import NS, SC, curie, entity_iri, relationship_iri, slugify
 
 
 @pytest.fixture(scope="module")
@@ -92,17 +92,24 @@ def test_curie():
     assert curie("http://example.org/x") == "http://example.org/x"
 
 
-def test_functions_named_like_their_modules_stay_functions():
+def test_functions_named_like_pipeline_steps_stay_functions():
+    """build, load and validate are functions of the package; their modules live in subpackages, so
+    importing a module never replaces the function (no module shares a name with the API)."""
     import importlib
+    import importlib.util
 
-    for name in ("build", "load", "validate"):
-        importlib.import_module(f"spacecoop.{name}")
+    for name, module in (("build", "publish.build"), ("load", "core.load"), ("validate", "checks.validate")):
+        importlib.import_module(f"spacecoop.{module}")
         assert callable(getattr(spacecoop, name)), name
-        assert not isinstance(getattr(spacecoop, name), type(spacecoop)), name
+        assert getattr(spacecoop, name) is getattr(importlib.import_module(f"spacecoop.{module}"), name)
+    for name in spacecoop.__all__:
+        assert importlib.util.find_spec(f"spacecoop.{name}") is None, (
+            f"a module spacecoop.{name} shadows the API"
+        )
 
 
 def test_joining_statuses_equal_the_vocabulary_collection(root):
-    from spacecoop.namespaces import JOINING_STATUSES, concept
+    from spacecoop.core.namespaces import JOINING_STATUSES, concept
 
     g = Graph().parse(root / "ontology" / "vocabularies.ttl")
     members = set(g.objects(concept("status", "joining"), SKOS.member))
@@ -111,7 +118,7 @@ def test_joining_statuses_equal_the_vocabulary_collection(root):
 
 
 def test_certainty_is_one_hierarchy(root):
-    from spacecoop.namespaces import concept
+    from spacecoop.core.namespaces import concept
 
     g = Graph().parse(root / "ontology" / "vocabularies.ttl")
     tops = set(g.objects(concept("certainty", ""), SKOS.hasTopConcept)) or set(

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 
-from spacecoop.namespaces import NS
+from spacecoop.core.namespaces import NS
 
 SC = Namespace(NS)
 SCHEMA = Namespace("https://schema.org/")
@@ -162,8 +162,8 @@ def used_terms(g: Graph) -> dict[URIRef, str]:
     return out
 
 
-def test_every_term_the_ontology_and_the_graph_use_is_declared(ds, kinds):
-    used = used_terms(flat(ds))
+def test_every_term_the_ontology_and_the_graph_use_is_declared(full_ds, kinds):
+    used = used_terms(flat(full_ds))
     missing = {t: where for t, where in used.items() if t not in kinds}
     assert not missing, "used but not declared in ontology/spacecoop.ttl:\n" + "\n".join(
         f"  {t}  (e.g. {where})" for t, where in sorted(missing.items())
@@ -185,9 +185,9 @@ def test_every_declared_term_has_one_kind(kinds):
     assert not clashes
 
 
-def test_properties_are_used_as_their_kind_says(ds, kinds):
+def test_properties_are_used_as_their_kind_says(full_ds, kinds):
     wrong: list[str] = []
-    for s, p, o in flat(ds):
+    for s, p, o in flat(full_ds):
         ks = kinds.get(p, set())
         if OWL.ObjectProperty in ks and isinstance(o, Literal):
             wrong.append(f"object property {p} has a literal value on {s}: {o!r}")
@@ -275,13 +275,13 @@ def in_range(value: Literal, rng: URIRef, onto: Graph) -> bool:
     raise AssertionError(f"no check for range {rng}: add one to in_range")
 
 
-def test_every_value_lies_in_its_range(ds, onto):
+def test_every_value_lies_in_its_range(full_ds, onto):
     ranges = {
         p: r for p, r in onto.subject_objects(RDFS.range) if (p, RDF.type, OWL.DatatypeProperty) in onto
     }
     out = [
         f"{s} {p} {o!r} is not in {ranges[p]}"
-        for s, p, o in flat(ds)
+        for s, p, o in flat(full_ds)
         if p in ranges and not in_range(o, ranges[p], onto)
     ]
     assert not out, "\n".join(out[:20])
@@ -297,13 +297,13 @@ def test_the_range_check_catches_bad_values(onto):
     assert in_range(Literal(Decimal("1.5")), XSD.decimal, onto)
 
 
-def test_planned_years_in_the_graph_are_years(ds, onto):
+def test_planned_years_in_the_graph_are_years(full_ds, onto):
     """Data, shapes and ontology agree: gYear literals (shapes) whose lexical forms are sc:Year."""
     pattern = year_pattern(onto)
     props = [SC.plannedYear, SC.plannedLaunchEarliest, SC.plannedLaunchLatest]
     for p in props:
         assert onto.value(p, RDFS.range) == SC.Year
-    values = [o for p in props for o in ds.objects(None, p)]
+    values = [o for p in props for o in full_ds.objects(None, p)]
     assert values, "the graph gives no planned year (tests/test_graph.py expects Chang'e-7's and -8's)"
     for o in values:
         assert o.datatype == XSD.gYear and pattern.fullmatch(str(o)), o
@@ -391,11 +391,11 @@ def test_hermit_refuses_a_gyear_range(onto, tmp_path):
 
 @pytest.mark.tools
 @pytest.mark.slow
-def test_hermit_finds_the_ontology_with_the_data_consistent(ds, tmp_path):
-    world = run_hermit(with_lexical_dates(flat(ds)), tmp_path)
+def test_hermit_finds_the_ontology_with_the_data_consistent(full_ds, tmp_path):
+    world = run_hermit(with_lexical_dates(flat(full_ds)), tmp_path)
     assert list(world.inconsistent_classes()) == []
     # The data came through: the graph's missions are sc:Mission individuals in the reasoned world.
-    missions = {str(m) for m in ds.subjects(RDF.type, SC.Mission)}
+    missions = {str(m) for m in full_ds.subjects(RDF.type, SC.Mission)}
     assert missions and missions <= {i.iri for i in world[str(SC.Mission)].instances()}
 
 
@@ -499,10 +499,10 @@ def profile_checker(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def profile(profile_checker, root, onto, ds, tmp_path_factory):
+def profile(profile_checker, root, onto, full_ds, tmp_path_factory):
     """Violations of the OWL 2 DL profile, by case: one JVM for every file."""
     d = tmp_path_factory.mktemp("profile")
-    data = flat(ds)
+    data = flat(full_ds)
     cases = {
         "ontology": onto,
         "spacecoop.ttl alone": Graph().parse(root / "ontology" / "spacecoop.ttl"),  # what Protégé opens

@@ -12,9 +12,16 @@ import pytest
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
 from rdflib import Dataset
 
-from spacecoop.errors import UsageError
-from spacecoop.project import VIEWS, bloc_list, evidence_of, least_certain, normalize_date, to_networkx
+from spacecoop.core.errors import UsageError
 from spacecoop.store import open_store
+from spacecoop.views.projection import (
+    VIEWS,
+    bloc_list,
+    evidence_of,
+    least_certain,
+    normalize_date,
+    to_networkx,
+)
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 ILRS = "initiative:international-lunar-research-station"
@@ -230,7 +237,9 @@ def test_helpers():
     assert normalize_date(None) == ""
 
 
-@pytest.mark.parametrize("module", ["project", "analytics", "render", "export"])
+@pytest.mark.parametrize(
+    "module", ["views.projection", "views.analytics", "pages.graph_page", "views.export"]
+)
 def test_public_names_are_sorted_and_exist(module):
     import importlib
 
@@ -273,10 +282,12 @@ def test_since_comes_only_from_joining_claims():
 <source/synthetic> {
   <participation/country/borduria/initiative/artemis-accords> a sc:Participation ;
       org:member <country/borduria> ; org:organization <initiative/artemis-accords> .
-  <claim/synthetic/borduria-applies> a sc:Claim ; sc:about <participation/country/borduria/initiative/artemis-accords> ;
+  <claim/synthetic/borduria-applies> a sc:Claim ;
+      sc:about <participation/country/borduria/initiative/artemis-accords> ;
       sc:status status:applicant ; sc:level level:national ; sc:certainty certainty:reported ;
       sc:date "2019-04"^^xsd:gYearMonth ; prov:wasDerivedFrom <source/synthetic> .
-  <claim/synthetic/borduria-signs> a sc:Claim ; sc:about <participation/country/borduria/initiative/artemis-accords> ;
+  <claim/synthetic/borduria-signs> a sc:Claim ;
+      sc:about <participation/country/borduria/initiative/artemis-accords> ;
       sc:status status:signatory ; sc:level level:national ; sc:certainty certainty:hedged ;
       prov:wasDerivedFrom <source/synthetic> .
 }""",
@@ -295,8 +306,8 @@ def test_since_comes_only_from_joining_claims():
 
 def _claims_about(ds) -> dict[str, set[str]]:
     """CURIE of each claim -> CURIEs of its sources, read straight from the graph."""
-    from spacecoop.namespaces import curie
-    from spacecoop.query import run_query
+    from spacecoop.core.namespaces import curie
+    from spacecoop.sparql.query import run_query
 
     out: dict[str, set[str]] = {}
     q = """PREFIX sc: <https://w3id.org/spacecoop/ns#>

@@ -13,9 +13,9 @@ import networkx as nx
 import pytest
 from rdflib import Dataset
 
-from spacecoop.errors import SpacecoopError
-from spacecoop.project import evidence_of, to_networkx
-from spacecoop.render import build_pages, layout_positions, page_data, page_html, write_html
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.pages.graph_page import build_pages, layout_positions, page_data, page_html, write_html
+from spacecoop.views.projection import evidence_of, to_networkx
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 
@@ -90,6 +90,7 @@ def test_hostile_text_never_reaches_the_markup(hostile):
     assert "<img src=x onerror=\"window.__pwned='img'\">" in labels  # kept as text, intact
 
 
+@pytest.mark.slow
 def test_page_data_counts_and_layers(full_ds, hostile):
     G = to_networkx(full_ds, "countries")
     data = page_data(G)
@@ -134,6 +135,7 @@ def test_write_html(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_build_pages(loaded):
     pages = build_pages(loaded)
     assert sorted(pages) == ["actors.html", "countries.html"]
@@ -153,8 +155,11 @@ def test_the_page_carries_each_claims_evidence_once(full_ds):
     owners = [{ev["claim"] for ev in entries} for entries in packed["claims"]]
     assert all(len(o) == 1 for o in owners) and len({c for o in owners for c in o}) == len(owners)
     assert all("evidence" not in x for x in packed["nodes"] + packed["edges"])
+
     # resolved by position, each edge's evidence is what the view says stands behind it
-    strip = lambda evs: [{k: v for k, v in ev.items() if v not in ("", None, False)} for ev in evs]
+    def strip(evs):
+        return [{k: v for k, v in ev.items() if v not in ("", None, False)} for ev in evs]
+
     for x, (*_, d) in zip(packed["edges"], G.edges(keys=True, data=True), strict=True):
         assert [ev for i in x["claims"] for ev in packed["claims"][i]] == strip(evidence_of(G, d))
     # and the strings of links and panels come back whole
@@ -163,6 +168,8 @@ def test_the_page_carries_each_claims_evidence_once(full_ds):
     for x, e in zip(packed["edges"], plain["edges"], strict=True):
         assert [[S[a], S[b]] for a, b in x["info"]] == e["info"]
         assert [
-            dict(zip(("kind", "via", "date", "certainty", "detail", "level"), (S[i] for i in lk)))
+            dict(
+                zip(("kind", "via", "date", "certainty", "detail", "level"), (S[i] for i in lk), strict=False)
+            )
             for lk in x["links"]
         ] == e["links"]

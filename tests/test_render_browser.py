@@ -14,8 +14,8 @@ import pytest
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
 from rdflib import Dataset
 
-from spacecoop.project import evidence_of, to_networkx
-from spacecoop.render import write_html
+from spacecoop.pages.graph_page import write_html
+from spacecoop.views.projection import evidence_of, to_networkx
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -327,7 +327,8 @@ def test_panels_speak_plain_words(opened, pages):
         assert raw not in text, raw
     assert "Member of" in text
     o.js(
-        "spacecoop.showEdge(spacecoop.data.edges.find(e => e.from === 'country:switzerland' || e.to === 'country:switzerland').id)"
+        "spacecoop.showEdge(spacecoop.data.edges.find("
+        "e => e.from === 'country:switzerland' || e.to === 'country:switzerland').id)"
     )
     text = o.js("document.getElementById('details').innerText")
     assert "n_claims" not in text and "weight" not in text
@@ -342,11 +343,13 @@ def test_date_box_moves_the_slider_and_hides_undated_ties(opened, pages):
     assert value < n
     assert o.js("spacecoop.data.dates")[value] <= "2021-12-31"
     # Dystopia's APSCO membership is undated: hidden as of a date unless asked for, then marked
-    hidden = o.js("""spacecoop.data.edges.filter(e => e.from === 'country:dystopia' || e.to === 'country:dystopia')
+    hidden = o.js("""spacecoop.data.edges
+                     .filter(e => e.from === 'country:dystopia' || e.to === 'country:dystopia')
                      .map(e => edges.get(e.id).hidden)""")
     assert hidden and all(hidden)
     o.page.check("#undated")
-    shown = o.js("""spacecoop.data.edges.filter(e => e.from === 'country:dystopia' || e.to === 'country:dystopia')
+    shown = o.js("""spacecoop.data.edges
+                    .filter(e => e.from === 'country:dystopia' || e.to === 'country:dystopia')
                     .map(e => [edges.get(e.id).hidden, edges.get(e.id).label])""")
     assert [False, "undated"] in shown
 
@@ -437,7 +440,7 @@ def _expected_evidence(G, items) -> list:
 @pytest.mark.parametrize("view", ["countries", "actors"])
 def test_every_panel_shows_the_evidence_of_its_claims(opened, pages, graphs, view):
     """The page carries each claim's evidence once; every node's and edge's panel shows exactly
-    what the view says stands behind it (:func:`spacecoop.project.evidence_of`), in order."""
+    what the view says stands behind it (:func:`spacecoop.views.projection.evidence_of`), in order."""
     G = graphs[view]
     o = opened(pages[view])
     assert o.js("spacecoop.data.edges.length") == G.number_of_edges()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from spacecoop.extract import extract_file, write_sheet
-from spacecoop.review import ReviewServer
+from spacecoop.importers.extract import extract_file, write_sheet
+from spacecoop.importers.review import ReviewServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -53,7 +53,7 @@ ARTICLE = (
 
 
 def _has_add() -> bool:
-    from spacecoop.cli import LAZY_COMMANDS, cli
+    from spacecoop.cli.app import LAZY_COMMANDS, cli
 
     return (
         "add" in LAZY_COMMANDS
@@ -223,7 +223,7 @@ def test_posts_need_the_page_token(server):
 def test_add_puts_exactly_the_reviewed_rows_in_the_graph(browser, server, sheet, project):
     from rdflib import Dataset
 
-    from spacecoop.namespaces import SC
+    from spacecoop.core.namespaces import SC
 
     path, _ = sheet
     rows = read_rows(path)
@@ -251,7 +251,7 @@ def test_add_puts_exactly_the_reviewed_rows_in_the_graph(browser, server, sheet,
 
 
 def test_review_refuses_a_bad_sheet_in_one_line(tmp_path, capsys):
-    from spacecoop.cli import main
+    from spacecoop.cli.app import main
 
     text = tmp_path / "a.txt"
     text.write_text(ARTICLE, encoding="utf-8")
@@ -267,7 +267,7 @@ def test_review_refuses_a_bad_sheet_in_one_line(tmp_path, capsys):
 
 
 def test_a_busy_port_is_one_line(server, sheet, capsys):
-    from spacecoop.cli import main
+    from spacecoop.cli.app import main
 
     path, text = sheet
     assert main(["review", str(path), "--text", str(text), "--port", str(server.port)]) == 2

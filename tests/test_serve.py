@@ -30,7 +30,8 @@ import pytest
 from _servers import Server, _Canary, fetch, start_server, stop_server
 from rdflib import Graph, Namespace, URIRef
 
-from spacecoop.serve import QueryRefused, check_query, negotiate
+from spacecoop.endpoint.guard import QueryRefused, check_query
+from spacecoop.endpoint.negotiate import negotiate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The expected answers below are read off the Chang'e-8 article: the servers serve the project
@@ -615,7 +616,8 @@ def test_engines_agree(server, memory_server):
 
 def test_worker_pool_survives_a_dead_worker(article_ds):
     """A worker that dies (killed, or out of memory) costs one 503; a fresh one takes its place."""
-    from spacecoop.serve import WorkerPool, worker_payload
+    from spacecoop.endpoint.pool import WorkerPool
+    from spacecoop.endpoint.worker import worker_payload
 
     pool = WorkerPool(
         "oxigraph", worker_payload("oxigraph", article_ds), size=1, root=ROOT, spare=0, standby=False
@@ -640,7 +642,8 @@ def test_worker_pool_survives_a_dead_worker(article_ds):
 def test_a_standby_worker_takes_a_dead_workers_place_at_once(article_ds):
     """With a standby loaded, the pool does not shrink while a replacement loads: the query after
     a worker died is answered at once, and a new standby is loaded in the background."""
-    from spacecoop.serve import WorkerPool, worker_payload
+    from spacecoop.endpoint.pool import WorkerPool
+    from spacecoop.endpoint.worker import worker_payload
 
     pool = WorkerPool("oxigraph", worker_payload("oxigraph", article_ds), size=1, root=ROOT, spare=0)
     pool.start()
@@ -740,7 +743,7 @@ def test_sparqlwrapper_sees_refusals(server):
 
 
 def test_queries_list(server, root):
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     status, headers, body = fetch("GET", f"{server.url}queries", headers={"Accept": "application/json"})
     assert status == 200 and headers["Content-Type"] == "application/json"
@@ -757,7 +760,7 @@ def test_queries_list(server, root):
 
 
 def test_named_query_results(server, root):
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     queries = list_queries(root)
     assert queries, "queries/ holds the named queries"
@@ -890,7 +893,7 @@ def test_page_assets_are_all_local(server):
 def test_page_in_chromium(server, root, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     named = list_queries(root)
     shot = tmp_path / "page.png"
@@ -944,7 +947,7 @@ def test_page_in_chromium(server, root, tmp_path):
 
 @pytest.mark.slow
 def test_load_20_clients_x_100_queries(server, root, capsys):
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     sparql = [
         CHEAP,
@@ -1062,10 +1065,17 @@ def test_serve_help_lists_options():
 
 
 def test_public_names():
-    from spacecoop import serve
+    import importlib
+    import pkgutil
 
-    assert serve.__all__ == sorted(serve.__all__)
-    assert all(hasattr(serve, name) for name in serve.__all__)
+    import spacecoop.endpoint
+
+    names = [m.name for m in pkgutil.iter_modules(spacecoop.endpoint.__path__)]
+    assert "server" in names and len(names) > 5  # the endpoint's modules, one job each
+    for name in names:
+        mod = importlib.import_module(f"spacecoop.endpoint.{name}")
+        assert mod.__all__ == sorted(mod.__all__), name
+        assert all(hasattr(mod, n) for n in mod.__all__), name
 
 
 def test_allow_names_head_and_head_works(server):

@@ -8,7 +8,7 @@ Two layers keep queries from connecting anywhere, and each is tested on its own:
   spaces, keyword case, nesting) go through ``spacecoop serve`` on every store — the embedded
   Oxigraph, rdflib, an on-disk Oxigraph and a real ``oxigraph serve`` behind ``sparql:`` — while a
   canary HTTP server on 127.0.0.1 counts connections: zero, every one;
-* the network namespace of the workers (:func:`spacecoop.serve.isolate_network`), by letting the
+* the network namespace of the workers (:func:`spacecoop.endpoint.worker.isolate_network`), by letting the
   real engines run SERVICE with no check at all inside an isolated process.
 
 Then the fairness and memory promises: a cheap query answered in under a second while as many
@@ -36,7 +36,8 @@ from _servers import ROOT, _Canary, fetch, start_server, stop_server
 from test_serve import CHEAP, EXPENSIVE
 from test_store import oxigraph_server
 
-from spacecoop.serve import QueryRefused, _ResultCache, check_query, screen_query_text
+from spacecoop.endpoint.cache import ResultCache
+from spacecoop.endpoint.guard import QueryRefused, check_query, screen_query_text
 
 pytestmark = [pytest.mark.server, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -192,7 +193,7 @@ def test_screen_lets_ordinary_queries_through(text):
 
 
 def test_named_queries_pass_the_screen():
-    from spacecoop.query import list_queries
+    from spacecoop.sparql.query import list_queries
 
     for q in list_queries(ROOT):
         screen_query_text(q.text)
@@ -203,7 +204,7 @@ def test_named_queries_pass_the_screen():
 
 ENGINE_SCRIPT = textwrap.dedent("""
     import json, sys
-    from spacecoop.serve import isolate_network
+    from spacecoop.endpoint.worker import isolate_network
     why = isolate_network()
     out = {"isolated": why is None, "why": why}
     import pyoxigraph
@@ -318,29 +319,29 @@ def test_cheap_query_answers_while_every_worker_runs_a_slow_one(article_root, tm
 
 
 def test_cache_counts_keys_and_bodies_under_one_cap():
-    cache = _ResultCache(1_000_000)
+    cache = ResultCache(1_000_000)
     reply = {"status": 200, "body": b"{}", "type": "application/json"}
     for i in range(2_000):  # 2,000 distinct 100 KB queries with tiny answers: 200 MB of text
-        cache.put(_ResultCache.key({"op": "sparql", "query": f"ASK {{}} # {i} " + "x" * 100_000}), reply)
+        cache.put(ResultCache.key({"op": "sparql", "query": f"ASK {{}} # {i} " + "x" * 100_000}), reply)
     assert cache.size <= 1_000_000
     assert len(cache.entries) <= 10
-    assert cache.size == sum(_ResultCache.cost(k, v) for k, v in cache.entries.items())
+    assert cache.size == sum(ResultCache.cost(k, v) for k, v in cache.entries.items())
 
 
 def test_check_keeps_no_copy_of_arbitrary_texts():
-    from spacecoop import serve
+    from spacecoop.endpoint import guard
 
-    before = len(serve._checked)
+    before = len(guard._checked)
     for i in range(50):
         check_query(f'ASK {{ FILTER("{"y" * 10_000}{i}" != "") }}')
-    assert len(serve._checked) == before
+    assert len(guard._checked) == before
     assert not hasattr(check_query, "cache_info")  # no lru_cache keeping every text seen
 
 
 def test_max_bytes_refuses_a_huge_one_row_answer(article_root, tmp_path):
     server = start_server(tmp_path / "stderr.log", "--max-bytes", "10000", root=article_root)
     try:
-        big = "SELECT (GROUP_CONCAT(STR(?o)) AS ?all) WHERE { ?s ?p ?o }"
+        big = "SELECT (GROUP_CONCAT(STR(?o)) AS ?all) WHERE { ?s ?p ?o FILTER(!isBlank(?o)) }"
         body = urllib.parse.urlencode({"query": big}).encode()
         status, _, text = fetch(
             "POST", server.url + "sparql", body, {"Content-Type": "application/x-www-form-urlencoded"}
@@ -399,8 +400,9 @@ def test_the_spare_limit_applies_only_while_every_worker_runs_a_long_query(tmp_p
     the ordinary worker has run past the busy limit, the spare's next query gets the short one."""
     from _article_only import copy_article_project
 
-    from spacecoop.load import load_dataset
-    from spacecoop.serve import WorkerPool, worker_payload
+    from spacecoop.core.load import load_dataset
+    from spacecoop.endpoint.pool import WorkerPool
+    from spacecoop.endpoint.worker import worker_payload
 
     project = copy_article_project(ROOT, tmp_path / "project")
     pool = WorkerPool(

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, URIRef
 
-from spacecoop.cli import main
-from spacecoop.sheet import SHEET_COLUMNS
-from spacecoop.validate import validate
+from spacecoop.checks.validate import validate
+from spacecoop.cli.app import main
+from spacecoop.importers.sheet import SHEET_COLUMNS
 
 DATA = Path(__file__).parent / "data" / "sheets"
 SHEET = DATA / "spacenews-2023-09-south-africa-ilrs.csv"
@@ -59,6 +59,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_add_writes_one_source_that_validates_and_reruns_byte_identical(project, tmp_path, capsys):
     before = snapshot(project / "graph")
     text = tmp_path / "texts" / TEXT.name  # where validate looks for it
@@ -101,7 +102,10 @@ def test_add_mints_what_the_article_says(project):
     assert str(rows[0].kind).endswith("agreement-kind/mou")
     assert str(rows[0].a).startswith(
         ID
-        + "agreement/org/china-national-space-administration/org/south-african-national-space-agency/mou/2023-09-01/"
+        + (
+            "agreement/org/china-national-space-administration/org/south-african-national-space-agency/"
+            "mou/2023-09-01/"
+        )
     )
     # "the Republic of South Africa" is a name no label had: found through pycountry, not minted anew
     assert (
@@ -222,8 +226,8 @@ def test_a_new_entity_the_graph_already_knows_is_refused_with_did_you_mean(proje
     assert main(["--root", str(project), "add", str(sheet)]) == 2
     err = capsys.readouterr().err
     assert (
-        f"{sheet}:2: subject: 'Czechia' is already in the graph: did you mean Czech Republic (country:czech-republic"
-        in err
+        f"{sheet}:2: subject: 'Czechia' is already in the graph: "
+        "did you mean Czech Republic (country:czech-republic" in err
     )
 
 
@@ -234,6 +238,7 @@ def test_unknown_columns_are_named(project, tmp_path, capsys):
     assert f"{sheet}:1: header: unknown column(s) colour" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_compiled_sheet_without_text_gives_details_not_quotes(project, tmp_path, capsys):
     sheet = write_sheet(
         tmp_path / "compiled-note.csv",
@@ -279,10 +284,11 @@ def test_what_has_no_printed_year_and_what_is_planned(project, tmp_path):
     assert "<org/ilrsco> a sc:Organization" in text and "kind:international-organization" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["memory", "oxigraph"])
 def test_agreements_and_evidence_show_what_the_sheet_said(project, tmp_path, backend):
-    from spacecoop.load import load_dataset
-    from spacecoop.query import run_named
+    from spacecoop.core.load import load_dataset
+    from spacecoop.sparql.query import run_named
     from spacecoop.store import open_store
 
     assert (
@@ -311,6 +317,7 @@ def test_agreements_and_evidence_show_what_the_sheet_said(project, tmp_path, bac
     assert str(evidence[0]["aboutLabel"]).startswith("Memorandum of Understanding between CNSA and SANSA")
 
 
+@pytest.mark.slow
 def test_parents_joint_centres_witnesses_and_places(project, tmp_path):
     # Invented wording (a test text, not an article): every column of the new model at once.
     text = tmp_path / "texts" / "joint-lab.txt"
@@ -352,7 +359,10 @@ def test_parents_joint_centres_witnesses_and_places(project, tmp_path):
                 "agreement_kind": "agreement",
                 "place": "Beijing",
                 "witness": "Ann Example; Bo Example",
-                "quote": "In Beijing the Chinese Academy of Sciences and SANSA signed an agreement, witnessed by Ann Example and Bo Example",
+                "quote": (
+                    "In Beijing the Chinese Academy of Sciences and SANSA signed an agreement, "
+                    "witnessed by Ann Example and Bo Example"
+                ),
             },
         ],
     )
@@ -367,7 +377,10 @@ def test_parents_joint_centres_witnesses_and_places(project, tmp_path):
     )
     agreement = URIRef(
         ID
-        + "agreement/org/chinese-academy-of-sciences/org/south-african-national-space-agency/agreement/undated"
+        + (
+            "agreement/org/chinese-academy-of-sciences/org/south-african-national-space-agency/"
+            "agreement/undated"
+        )
     )
     assert (lab, URIRef(org + "subOrganizationOf"), cas) in g
     assert (lab, URIRef(sc + "establishedUnder"), agreement) in g
@@ -404,12 +417,13 @@ def test_a_control_character_in_a_field_is_a_bad_row(project, tmp_path, capsys):
     assert f"{sheet}:2: detail: holds the control character U+0007" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_views_show_what_is_planned(project, tmp_path):
     """The graph page's panels read evidence from the views: a planned organisation says so."""
     import json
 
-    from spacecoop.load import load_dataset
-    from spacecoop.project import to_networkx
+    from spacecoop.core.load import load_dataset
+    from spacecoop.views.projection import to_networkx
 
     assert (
         main(["--root", str(project), "add", str(SHEET), "--text", str(tmp_path / "texts" / TEXT.name)]) == 0

@@ -16,13 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Literal, URIRef
+from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from spacecoop.cli import Context, main
-from spacecoop.errors import SpacecoopError, UsageError
-from spacecoop.load import ONTOLOGY_GRAPH
-from spacecoop.query import list_queries, run_query
+from spacecoop.cli.app import Context, main
+from spacecoop.core.errors import SpacecoopError, UsageError
+from spacecoop.core.namespaces import ONTOLOGY_GRAPH
+from spacecoop.sparql.query import list_queries, run_query
 from spacecoop.store import (
     MemoryStore,
     OxigraphStore,
@@ -130,7 +130,11 @@ NUMERIC = {
 
 def norm(term):
     """What the standards allow: xsd:string and plain literals are one thing in RDF 1.1, and a
-    number's lexical forms are one value (Oxigraph stores "200.0"^^xsd:decimal as "200")."""
+    number's lexical forms are one value (Oxigraph stores "200.0"^^xsd:decimal as "200"). A blank
+    node's label is local to the store that read it (the ontology's sc:Year definition has some):
+    every blank node compares as one, and the rows around it still have to match."""
+    if isinstance(term, BNode):
+        return BNode("blank")
     if isinstance(term, Literal) and term.datatype == XSD_STRING:
         return Literal(str(term))
     if (
@@ -237,7 +241,10 @@ PROBES = [
         20,
     ),
     (
-        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nSELECT ?x WHERE { ?x skos:prefLabel ?l } # no newline",
+        (
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            "SELECT ?x WHERE { ?x skos:prefLabel ?l } # no newline"
+        ),
         {"l": Literal("Thailand", lang="en")},
         1,
     ),
@@ -257,7 +264,10 @@ PROBES = [
     ),
     ("ASK { ?s ?p ?o }", {}, None),
     (
-        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nCONSTRUCT { ?s sc:develops ?o } WHERE { ?s sc:develops ?o }",
+        (
+            "PREFIX sc: <https://w3id.org/spacecoop/ns#>\n"
+            "CONSTRUCT { ?s sc:develops ?o } WHERE { ?s sc:develops ?o }"
+        ),
         {},
         None,
     ),
@@ -344,6 +354,7 @@ def test_loading_twice_duplicates_nothing_and_drops_stale_graphs(full_ds, tmp_pa
         store.close()
 
 
+@pytest.mark.slow
 def test_oxigraph_on_disk_reloads_in_place_and_reopens_without_loading(full_ds, tmp_path):
     path = tmp_path / "store"
     assert main(["--root", str(ROOT), "--store", f"oxigraph:{path}", "load"]) == 0
@@ -369,7 +380,7 @@ def test_oxigraph_on_disk_reloads_in_place_and_reopens_without_loading(full_ds, 
 def test_an_empty_persistent_store_says_how_to_fill_it(tmp_path):
     ctx = Context(ROOT, debug=False, store=f"oxigraph:{tmp_path / 'empty'}")
     with pytest.raises(
-        SpacecoopError, match="holds no data; fill it first: spacecoop --store oxigraph:.* load"
+        SpacecoopError, match=r"holds no data; fill it first: spacecoop --store oxigraph:.* load"
     ):
         ctx.open_store()
 
@@ -436,7 +447,7 @@ def test_a_server_that_never_answers_times_out():
 
 
 def test_a_malformed_query_is_a_usage_error_on_every_backend(stores):
-    for name, store in stores.items():
+    for _name, store in stores.items():
         with pytest.raises(UsageError):
             store.query("SELEKT * WHERE { ?s ?p ?o }")
 
@@ -451,7 +462,7 @@ def test_concurrent_queries_share_one_sparql_store(stores):
         try:
             for _ in range(20):
                 assert store.query(text) == want
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
@@ -490,8 +501,8 @@ def test_relationship_without_claim_check_still_fires_on_every_backend(full_ds, 
     # claim and one whose only claim has no quote.
     from rdflib import RDF
 
-    from spacecoop.namespaces import SC
-    from spacecoop.query import get_query
+    from spacecoop.core.namespaces import SC
+    from spacecoop.sparql.query import get_query
 
     broken = Dataset(default_union=True)
     for q in full_ds.quads((None, None, None, None)):
@@ -561,8 +572,8 @@ def test_labels_resolve_alike_on_every_backend(stores, label, curie):
     """A label parameter is matched by a FILTER on the bound value: every backend must bind it
     before the filter runs (rdflib initBindings, pyoxigraph substitutions, a VALUES block that
     opens the WHERE group for a remote store), or the label matches nothing."""
-    from spacecoop.namespaces import curie as to_curie
-    from spacecoop.query import resolve_param, run_named
+    from spacecoop.core.namespaces import curie as to_curie
+    from spacecoop.sparql.query import resolve_param, run_named
 
     for name, store in stores.items():
         assert to_curie(str(resolve_param(store, label))) == curie, name

@@ -9,6 +9,7 @@ front of it (refusing, dropping or holding requests) or by SIGKILL of a real `sp
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -28,9 +29,9 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from test_store import ROOT, expected_sizes, free_port, named_graph_sizes, oxigraph_server
 
-from spacecoop.cli import main
-from spacecoop.errors import SpacecoopError, UsageError
-from spacecoop.load import ONTOLOGY_GRAPH
+from spacecoop.cli.app import main
+from spacecoop.core.errors import SpacecoopError, UsageError
+from spacecoop.core.namespaces import ONTOLOGY_GRAPH
 from spacecoop.store import (
     MANIFEST_GRAPH,
     UNION_GRAPH,
@@ -137,16 +138,12 @@ class Proxy:
 
             def _drop(self):
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
             def finish(self):
-                try:
+                with contextlib.suppress(OSError):
                     super().finish()
-                except OSError:
-                    pass
 
             def _reply(self, status, data, ctype):
                 self.send_response(status)
@@ -302,7 +299,8 @@ def test_a_reader_notices_a_load_that_starts_after_it_opened(full_ds, server):
         server,
         str(MANIFEST_GRAPH),
         (
-            f"<{MANIFEST_GRAPH}> <https://schema.org/actionStatus> <https://schema.org/ActiveActionStatus> .\n"
+            f"<{MANIFEST_GRAPH}> <https://schema.org/actionStatus> "
+            "<https://schema.org/ActiveActionStatus> .\n"
             f"<{MANIFEST_GRAPH}> <http://www.w3.org/ns/prov#startedAtTime> "
             '"2026-12-02T09:00:00+00:00"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n'
         ),
@@ -353,7 +351,7 @@ def test_an_oxigraph_reload_that_fails_keeps_the_previous_store(full_ds, tmp_pat
 SLOW_LOAD = """
 import sys, time
 from rdflib import Dataset
-from spacecoop.load import load_dataset
+from spacecoop.core.load import load_dataset
 from spacecoop.store import OxigraphStore
 
 class Slow(Dataset):

@@ -8,14 +8,20 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, URIRef
 
-from spacecoop import namespaces as ns
-from spacecoop.cli import main
-from spacecoop.errors import UsageError
-from spacecoop.load import load_dataset
-from spacecoop.namespaces import concept
-from spacecoop.query import run_query
-from spacecoop.synth import FIXED_TRIPLES, MARKER, TRIPLES_PER_SOURCE, sources_for_triples, write_corpus
-from spacecoop.validate import validate
+from spacecoop.checks.validate import validate
+from spacecoop.cli.app import main
+from spacecoop.core import namespaces as ns
+from spacecoop.core.errors import UsageError
+from spacecoop.core.load import load_dataset
+from spacecoop.core.namespaces import concept
+from spacecoop.importers.synth import (
+    FIXED_TRIPLES,
+    MARKER,
+    TRIPLES_PER_SOURCE,
+    sources_for_triples,
+    write_corpus,
+)
+from spacecoop.sparql.query import run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
@@ -42,6 +48,7 @@ def test_one_seed_gives_byte_identical_files(tmp_path):
     assert a != c
 
 
+@pytest.mark.slow
 def test_the_corpus_validates(corpus):
     result, _ = corpus
     report = validate(result.root)
@@ -77,7 +84,10 @@ def test_one_file_and_one_named_graph_per_source(corpus):
 
 def test_the_corpus_is_shaped_like_the_real_data(corpus):
     _, ds = corpus
-    count = lambda cls: len(set(ds.subjects(RDF.type, cls)))
+
+    def count(cls):
+        return len(set(ds.subjects(RDF.type, cls)))
+
     for cls in (
         ns.SC.Country,
         ns.SC.Region,

@@ -11,12 +11,12 @@ from __future__ import annotations
 import pytest
 from rdflib import XSD, Literal, URIRef
 
-from spacecoop.analytics import brokers
-from spacecoop.namespaces import ID, curie
-from spacecoop.project import to_networkx
-from spacecoop.query import run_query
-from spacecoop.render import page_data
+from spacecoop.core.namespaces import ID, curie
+from spacecoop.pages.graph_page import page_data
+from spacecoop.sparql.query import run_query
 from spacecoop.store import MemoryStore, open_store
+from spacecoop.views.analytics import brokers
+from spacecoop.views.projection import to_networkx
 
 ILRS = "initiative:international-lunar-research-station"
 ARTEMIS = "initiative:artemis-accords"
@@ -34,7 +34,7 @@ SELECT ?country WHERE {
 
 def in_both_by_bloc_overlap(store) -> set[str]:
     result = run_query(store, "bloc-overlap")
-    rows = [dict(zip(result.vars, r)) for r in result.rows]
+    rows = [dict(zip(result.vars, r, strict=False)) for r in result.rows]
     blocs: dict[str, set[str]] = {}
     for r in rows:
         blocs.setdefault(curie(str(r["country"])), set()).add(curie(str(r["bloc"])))
@@ -101,6 +101,7 @@ def all_answers(ds) -> dict[str, set[str]]:
     }
 
 
+@pytest.mark.slow
 def test_one_answer_on_the_article_graph(article_ds):
     answers = all_answers(article_ds)
     # The article names no country in both: the US leads the Accords, the ILRS signatories it
@@ -108,6 +109,7 @@ def test_one_answer_on_the_article_graph(article_ds):
     assert answers == {name: set() for name in answers}
 
 
+@pytest.mark.slow
 def test_one_answer_on_the_full_graph(full_ds):
     answers = all_answers(full_ds)
     first = answers["bloc-overlap"]
@@ -119,7 +121,7 @@ def test_one_answer_on_the_full_graph(full_ds):
 
 
 def test_stats_network_brokers_use_the_same_membership(root, capsys):
-    from spacecoop.cli import main
+    from spacecoop.cli.app import main
 
     assert main(["--root", str(root), "stats", "--network"]) == 0
     out = capsys.readouterr().out
@@ -158,7 +160,7 @@ def test_oman_and_switzerland_are_tied_but_not_members(full_ds):
 def test_involvement_is_not_membership_in_the_ontology(full_ds):
     from rdflib import RDFS
 
-    from spacecoop.namespaces import ORG, SC
+    from spacecoop.core.namespaces import ORG, SC
 
     assert (SC.participatesIn, RDFS.subPropertyOf, ORG.memberOf) in full_ds
     assert not list(full_ds.objects(SC.involvedIn, RDFS.subPropertyOf))
@@ -178,6 +180,7 @@ def test_hedged_and_contradicted_holds_no_stated_claim(full_ds):
     assert {"unconfirmed", "disputed", "contradicted", "hedged"} <= found
 
 
+@pytest.mark.slow
 def test_disputed_claims_include_unconfirmed(full_ds):
     found = _certainties(run_query(full_ds, "disputed-claims"))
     assert "unconfirmed" in found
@@ -195,6 +198,7 @@ def test_certainty_on_the_article_graph(article_ds):
 # ------------------------------------------------------------------------------------ dates
 
 
+@pytest.mark.slow
 def test_turkey_has_no_since_date(full_ds):
     # The table's April 2024 date is an applicant's: no joining claim dates Turkey's ILRS tie.
     G = to_networkx(full_ds, "countries")
@@ -207,9 +211,10 @@ def test_turkey_has_no_since_date(full_ds):
     assert node["since"][ILRS] == ""
 
 
+@pytest.mark.slow
 def test_undated_ties_stay_under_as_of(full_ds):
     result = run_query(full_ds, "bloc-overlap", {"asOf": Literal("2026-01-01", datatype=XSD.date)})
-    rows = [dict(zip(result.vars, r)) for r in result.rows]
+    rows = [dict(zip(result.vars, r, strict=False)) for r in result.rows]
     bahrain = [
         r for r in rows if str(r["country"]).endswith("/bahrain") and str(r["bloc"]).endswith("station")
     ]
@@ -226,18 +231,19 @@ def test_run_query_decides_the_form_by_parsing(article_ds):
     ask = run_query(article_ds, "ASK WHERE { ?s ?p ?o }")
     assert ask.kind == "ASK" and ask.boolean is True
     assert run_query(article_ds, "payload-partners").kind == "SELECT"  # a name stays a name
-    from spacecoop.errors import UsageError
+    from spacecoop.core.errors import UsageError
 
     with pytest.raises(UsageError, match="unknown query"):
         run_query(article_ds, "no-such-query")
 
 
+@pytest.mark.slow
 def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
     # A 120-column terminal cut "participation" into "participa" and "tion" on two lines.
     import rich.console
 
-    from spacecoop.cli import main
-    from spacecoop.results import plain
+    from spacecoop.cli.app import main
+    from spacecoop.sparql.results import plain
 
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setattr(rich.console.Console, "is_terminal", property(lambda self: True))
@@ -246,7 +252,7 @@ def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
     import re
 
     out = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     result = run_query(load_dataset(article_root), "evidence", {"entity": URIRef(ID + "country/turkey")})
     words = {w for row in result.rows for t in row for w in plain(t).split()} | set(result.vars)
@@ -262,11 +268,12 @@ def test_terminal_table_never_splits_a_word(article_root, monkeypatch, capsys):
 
 
 def _evidence(ds, entity):
-    from spacecoop.query import run_named
+    from spacecoop.sparql.query import run_named
 
     return run_named(ds, "evidence", entity=entity).dicts()
 
 
+@pytest.mark.slow
 def test_evidence_reaches_contributions_places_and_agreements(full_ds):
     esa = _evidence(full_ds, "ESA")
     assert esa and {str(r["kind"]) for r in esa} >= {"contribution"}
@@ -278,6 +285,7 @@ def test_evidence_reaches_contributions_places_and_agreements(full_ds):
     assert agreements and all(str(r["aboutLabel"]).startswith("Agreement between ") for r in agreements)
 
 
+@pytest.mark.slow
 def test_every_evidence_row_has_words(full_ds):
     # A claim has its source's quote or, imported from a compiled table, the compiler's detail.
     for entity in ("ILRS", "Artemis Accords", "Turkey"):
@@ -307,7 +315,7 @@ def test_evidence_on_the_article_graph(article_ds):
 
 
 def test_through_apsco_only_where_a_source_says_it(full_ds):
-    from spacecoop.query import run_named
+    from spacecoop.sparql.query import run_named
 
     rows = run_named(
         full_ds, "payload-countries-and-initiative", mission="Chang'e-7", initiative="ILRS"
@@ -357,7 +365,7 @@ ADDED_SOURCE = """
 def test_country_partners_join_across_sources(article_root, tmp_path):
     import shutil
 
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     root = tmp_path / "project"
     shutil.copytree(article_root, root)
@@ -380,7 +388,7 @@ ARTICLE_SOURCE = URIRef(ID + "source/spacenews-2025-04-25-change-8-payloads")
 
 
 def test_byline_years_are_marked_as_inferred(article_ds):
-    from spacecoop.namespaces import SC
+    from spacecoop.core.namespaces import SC
 
     carries = [
         c
@@ -416,7 +424,7 @@ def test_the_spacenews_attribution_says_what_it_rests_on(article_ds):
 
 
 def test_table_partners_are_organisation_level(full_ds):
-    from spacecoop.namespaces import SC, concept
+    from spacecoop.core.namespaces import SC, concept
 
     for fact in ("ilrs-partner-uae", "ilrs-partner-argentina", "ilrs-partner-brazil"):
         claim = next(full_ds.subjects(SC.factId, Literal(fact)))
@@ -463,7 +471,7 @@ _PAGE_ANSWER = """([ilrs, artemis]) => {
 def test_the_page_in_chromium_gives_the_same_answer(graph, article_ds, full_ds, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from spacecoop.render import write_html
+    from spacecoop.pages.graph_page import write_html
 
     d = article_ds if graph == "article" else full_ds
     expected = sorted(all_answers(d)["bloc-overlap"])

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from _article_only import copy_article_project
 
-from spacecoop.cli import main
-from spacecoop.errors import DataError
-from spacecoop.validate import validate
+from spacecoop.checks.validate import validate
+from spacecoop.cli.app import main
+from spacecoop.core.errors import DataError
 
 DATA = Path(__file__).parent / "data"
 INVALID = sorted((DATA / "invalid").glob("*.trig"))
@@ -29,6 +29,7 @@ def expectation(path: Path) -> tuple[str, str, str]:
     return rule, node, message
 
 
+@pytest.mark.slow
 def test_the_graph_conforms(root, loaded):
     report = validate(root, loaded=loaded)
     assert report.violations == ()
@@ -45,6 +46,7 @@ def test_the_graph_conforms(root, loaded):
     )
 
 
+@pytest.mark.slow
 def test_quotes_are_checked_when_the_source_text_is_at_hand(root, loaded):
     if not (root.parent / "shared" / "sources" / "000_c3ae7b912933ff82.txt").is_file():
         pytest.skip("../shared/sources is not at hand on this machine")
@@ -71,6 +73,7 @@ def test_every_invalid_fixture_is_found():
     assert len(INVALID) == 32
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", INVALID, ids=[p.stem for p in INVALID])
 def test_invalid_fixture_fails_with_its_violation(fixture, root, tmp_path, monkeypatch):
     if "quote" in fixture.stem and not (root.parent / "shared" / "sources").is_dir():
@@ -92,7 +95,7 @@ def test_invalid_fixture_fails_with_its_violation(fixture, root, tmp_path, monke
 
 @pytest.mark.parametrize("fixture", INVALID[:3], ids=[p.stem for p in INVALID[:3]])
 def test_validate_command_exits_1_and_names_node_rule_file(fixture, root, tmp_path, capsys):
-    rule, node, message = expectation(fixture)
+    rule, node, _message = expectation(fixture)
     project = copy_project(root, tmp_path / "project")
     shutil.copy(fixture, project / "graph" / "sources" / fixture.name)
     assert main(["--root", str(project), "validate"]) == 1
@@ -198,8 +201,8 @@ def test_the_rdf_term_fixtures_are_found():
 
 def refusals(ds) -> list[str]:
     """What the consumers of a loaded dataset say about it: build's writers, viz's page, Oxigraph."""
-    from spacecoop.build import serialize_all
-    from spacecoop.render import build_pages
+    from spacecoop.pages.graph_page import build_pages
+    from spacecoop.publish.build import serialize_all
     from spacecoop.store import open_store
 
     out = []
@@ -210,14 +213,15 @@ def refusals(ds) -> list[str]:
     ):
         try:
             step()
-        except Exception as exc:  # noqa: BLE001 - any failure counts as a refusal here
+        except Exception as exc:
             out.append(f"{name}: {type(exc).__name__}")
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", RDF_TERM, ids=[p.stem for p in RDF_TERM])
 def test_what_build_or_serve_refuses_is_a_violation_and_build_writes_nothing(fixture, root, tmp_path, capsys):
-    from spacecoop.load import load_dataset
+    from spacecoop.core.load import load_dataset
 
     project = copy_project(root, tmp_path / "project")
     target = project / "graph" / "sources" / fixture.name
@@ -230,6 +234,7 @@ def test_what_build_or_serve_refuses_is_a_violation_and_build_writes_nothing(fix
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_literal_over_16_mib_is_a_violation(root, tmp_path):
     """Oxigraph refuses a term over 16 MiB ("Reached the buffer maximal size"); rdflib reads it."""
     import pyoxigraph
@@ -325,9 +330,9 @@ def test_every_term_the_check_accepts_builds_reads_back_draws_and_serves(term):
     from rdflib import RDF, SKOS, Dataset, Literal, URIRef
     from rdflib.compare import isomorphic
 
-    from spacecoop.build import serialize_all
-    from spacecoop.load import TermCheck
-    from spacecoop.namespaces import SC
+    from spacecoop.core.namespaces import SC
+    from spacecoop.core.terms import TermCheck
+    from spacecoop.publish.build import serialize_all
 
     logging.getLogger("rdflib").setLevel(logging.CRITICAL)
     ds = Dataset(default_union=True)
@@ -366,10 +371,13 @@ def test_a_quoted_source_without_stored_text_is_named_in_the_summary(root, tmp_p
 <source/fixture> {
     <participation/country/china/initiative/international-lunar-research-station> a sc:Participation ;
         org:member <country/china> ; org:organization <initiative/international-lunar-research-station> .
-    <claim/fixture/c1> a sc:Claim ; sc:about <participation/country/china/initiative/international-lunar-research-station> ;
-        sc:status <https://w3id.org/spacecoop/vocab/status/leader> ; sc:level <https://w3id.org/spacecoop/vocab/level/national> ;
+    <claim/fixture/c1> a sc:Claim ;
+        sc:about <participation/country/china/initiative/international-lunar-research-station> ;
+        sc:status <https://w3id.org/spacecoop/vocab/status/leader> ;
+        sc:level <https://w3id.org/spacecoop/vocab/level/national> ;
         sc:quote "The selection includes a number of countries" ;
-        sc:certainty <https://w3id.org/spacecoop/vocab/certainty/stated> ; prov:wasDerivedFrom <source/fixture> .
+        sc:certainty <https://w3id.org/spacecoop/vocab/certainty/stated> ;
+        prov:wasDerivedFrom <source/fixture> .
 }
 """,
         encoding="utf-8",

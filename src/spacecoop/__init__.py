@@ -17,70 +17,51 @@ True
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 _API = {
-    "BuildResult": "build",
-    "DataError": "errors",
-    "Loaded": "load",
-    "NamedQuery": "query",
+    "BuildResult": "publish.build",
+    "DataError": "core.errors",
+    "Loaded": "core.load",
+    "NamedQuery": "sparql.query",
     "QueryResult": "store",
-    "SC": "namespaces",
-    "SpacecoopError": "errors",
+    "SC": "core.namespaces",
+    "SpacecoopError": "core.errors",
     "Store": "store",
-    "Summary": "build",
-    "UsageError": "errors",
-    "ValidationReport": "validate",
-    "brokers": "analytics",
-    "centrality": "analytics",
-    "communities": "analytics",
-    "components": "analytics",
-    "add_sheet": "sheet",
-    "export_graph": "export",
-    "find_entity": "entities",
-    "page_html": "render",
-    "to_networkx": "project",
-    "write_html": "render",
-    "Violation": "validate",
-    "build": "build",
-    "entity_iri": "namespaces",
-    "get_query": "query",
-    "list_queries": "query",
-    "load": "load",
-    "load_dataset": "load",
+    "Summary": "publish.build",
+    "UsageError": "core.errors",
+    "ValidationReport": "checks.validate",
+    "brokers": "views.analytics",
+    "centrality": "views.analytics",
+    "communities": "views.analytics",
+    "components": "views.analytics",
+    "add_sheet": "importers.sheet",
+    "export_graph": "views.export",
+    "find_entity": "core.entities",
+    "page_html": "pages.graph_page",
+    "to_networkx": "views.projection",
+    "write_html": "pages.graph_page",
+    "Violation": "checks.validate",
+    "build": "publish.build",
+    "entity_iri": "core.namespaces",
+    "get_query": "sparql.query",
+    "list_queries": "sparql.query",
+    "load": "core.load",
+    "load_dataset": "core.load",
     "open_store": "store",
-    "relationship_iri": "namespaces",
-    "resolve_param": "query",
-    "resolve_params": "query",
-    "run_named": "query",
-    "run_query": "query",
-    "summarize": "build",
-    "validate": "validate",
+    "relationship_iri": "core.namespaces",
+    "resolve_param": "sparql.query",
+    "resolve_params": "sparql.query",
+    "run_named": "sparql.query",
+    "run_query": "sparql.query",
+    "summarize": "publish.build",
+    "validate": "checks.validate",
 }
 
 __all__ = sorted(_API)
 
-# Three functions share their name with the module that defines them (build, load, validate).
-# Importing such a submodule would make Python set ``spacecoop.validate`` to the module; keep the
-# function instead (the module stays reachable as ``sys.modules["spacecoop.validate"]`` and through
-# ``from spacecoop.validate import ...``).
-_SHADOWED = {name for name, module in _API.items() if name == module}
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value) -> None:
-        if name in _SHADOWED and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
 def __getattr__(name: str):
     if name in _API:
-        module = importlib.import_module(f".{_API[name]}", __name__)
+        module = importlib.import_module(f"{__name__}.{_API[name]}")
         value = getattr(module, name)
         globals()[name] = value
         return value

@@ -1,0 +1,4 @@
+"""Validation: SHACL shapes, the check queries, quotes against their sources, and the rules no shape
+can say.
+
+See ARCHITECTURE.md for how the parts fit."""

@@ -1,0 +1,239 @@
+"""``spacecoop query`` and ``spacecoop queries``: ask the graph from the shell.
+
+Both verbs are thin: parsing ``--param`` pairs and printing are here, the work is in
+:mod:`spacecoop.sparql.query` (:func:`~spacecoop.sparql.query.get_query`,
+:func:`~spacecoop.sparql.query.resolve_params`)
+and :mod:`spacecoop.sparql.results` (:func:`~spacecoop.sparql.results.serialize_result`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+# Formats written with spacecoop.sparql.results.serialize_result (W3C SPARQL 1.1 Query Results formats,
+# or RDF for CONSTRUCT/DESCRIBE); "table" and "md" are for people.
+RESULT_FORMATS = ("table", "md", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld")
+
+
+def parse_param_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Return ``NAME=VALUE`` strings as a dict, splitting at the first ``=``.
+
+    Raises
+    ------
+    UsageError
+        A pair has no ``=``, an empty or malformed name, or a name given twice.
+
+    Examples
+    --------
+    >>> parse_param_options(["mission=Chang'e-8", "initiative=a=b"])
+    {'mission': "Chang'e-8", 'initiative': 'a=b'}
+    """
+    import re
+
+    from spacecoop.core.errors import UsageError
+
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise UsageError(
+                f"bad --param {pair!r}: expected NAME=VALUE, e.g. --param mission=mission:change-8"
+            )
+        if name in out:
+            raise UsageError(f"bad --param {pair!r}: parameter {name} given twice")
+        out[name] = value
+    return out
+
+
+def _stdin_query():
+    """The query text on standard input, as an ad-hoc query (any parameter accepted)."""
+    from spacecoop.core.errors import UsageError
+    from spacecoop.sparql.query import NamedQuery
+
+    raw = getattr(sys.stdin, "buffer", None)
+    try:
+        text = raw.read().decode("utf-8") if raw is not None else sys.stdin.read()
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"the query on standard input is not UTF-8: {exc}") from None
+    if not text.strip():
+        raise UsageError(
+            "no query on standard input (spacecoop query - reads one, e.g. echo 'ASK {}' | spacecoop query -)"
+        )
+    return NamedQuery(name="-", path=Path("-"), text=text, summary="", columns=(), declared=False)
+
+
+@click.command()
+@click.argument("name", metavar="NAME|FILE.rq|-")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind a parameter of the query to a CURIE (mission:change-8), an IRI or a label (ILRS); repeatable.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(RESULT_FORMATS),
+    default="table",
+    show_default=True,
+    help="table (terminal), md (GitHub markdown), csv/tsv/json/xml (SPARQL 1.1 results), "
+    "turtle/nt/jsonld (CONSTRUCT and DESCRIBE).",
+)
+@click.pass_obj
+def query(obj, name: str, params: tuple[str, ...], fmt: str) -> int:
+    """Run a named query from queries/ (see `spacecoop queries`), a .rq file, or - for a query
+    read from standard input.
+
+    Parameters are bound as RDF terms, never pasted into the query text. Exits 2 on an unknown
+    query, a bad or undeclared --param, a label that names no entity or several, or malformed
+    SPARQL.
+    """
+    from spacecoop.core.errors import UsageError
+    from spacecoop.sparql.query import check_params, check_syntax, get_query, resolve_params
+
+    values = parse_param_options(params)
+    nq = _stdin_query() if name == "-" else get_query(name, obj.root)
+    check_params(nq, values)
+    if name == "-" or name.endswith(".rq") or Path(name).is_file():
+        check_syntax(nq.text)  # a query of the user's: report a malformed one before loading
+    store = obj.open_store()
+    try:
+        bindings = resolve_params(store, nq, values)
+        try:
+            result = store.query(nq.text, bindings)
+        except UsageError as exc:  # engines' messages may span lines; the CLI promises one
+            raise UsageError(" ".join(str(exc).split())) from exc
+    finally:
+        store.close()
+    write_result(result, fmt)
+    return 0
+
+
+def write_result(result, fmt: str) -> None:
+    """Write a :class:`~spacecoop.store.QueryResult` to standard output in ``fmt``."""
+    from spacecoop.sparql.results import serialize_result
+
+    if fmt == "table":
+        print_table(result)
+        return
+    if fmt == "md":
+        click.echo(markdown_table(result), nl=False)
+        return
+    if fmt in ("turtle", "nt", "jsonld") and result.graph is None:
+        from spacecoop.core.errors import UsageError
+
+        raise UsageError(f"format {fmt} is for CONSTRUCT and DESCRIBE results; use csv, tsv, json or xml")
+    data = serialize_result(result, fmt)
+    sys.stdout.flush()
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a text-only stream (some notebook front ends): decode, it is UTF-8
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    out.write(data)
+    out.flush()
+
+
+def _rows_as_text(result) -> tuple[list[str], list[list[str]]]:
+    from spacecoop.sparql.results import plain
+
+    if result.kind == "ASK":
+        return ["boolean"], [["true" if result.boolean else "false"]]
+    return list(result.vars), [[plain(t) for t in row] for row in result.rows]
+
+
+def print_table(result) -> None:
+    """Print a result as a Rich table (IRIs as CURIEs); a graph result is printed as Turtle."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=False)
+    if result.graph is not None:
+        from spacecoop.sparql.results import serialize_result
+
+        console.print(serialize_result(result, "turtle").decode("utf-8"), markup=False)
+        return
+    header, rows = _rows_as_text(result)
+    n = len(rows)
+    table = Table(caption=f"{n} row{'s' if n != 1 else ''}", caption_justify="left")
+    # Wrap at word boundaries, never inside a word: each column is at least as wide as its
+    # longest word, up to a fair share of the terminal; a longer word (an IRI, say) is cut with an
+    # ellipsis rather than split across lines ("participa|tion").
+    share = max(4, (console.width - 3 * len(header) - 1) // max(1, len(header)))
+    for i, var in enumerate(header):
+        longest = max((len(w) for text in [var, *(row[i] for row in rows)] for w in text.split()), default=1)
+        table.add_column(var, overflow="ellipsis", min_width=min(longest, share))
+    for row in rows:
+        table.add_row(*(_escape_markup(c) for c in row))
+    if not console.is_terminal:
+        # Piped or captured: no terminal to fit, so give every row one line where it can.
+        from rich.measure import Measurement
+
+        natural = Measurement.get(console, console.options.update_width(1000), table).maximum
+        console.width = max(80, min(natural, 1000))
+    console.print(table)
+
+
+def _escape_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def markdown_table(result) -> str:
+    """Return a result as a GitHub-flavoured markdown table (IRIs as CURIEs, ``|`` escaped).
+
+    Examples
+    --------
+    >>> from rdflib import Literal, URIRef
+    >>> from spacecoop.store import QueryResult
+    >>> peru = URIRef("https://w3id.org/spacecoop/id/country/peru")
+    >>> r = QueryResult("SELECT", ("x", "n"), ((peru, Literal("a|b")),))
+    >>> print(markdown_table(r), end="")
+    | x | n |
+    |---|---|
+    | country:peru | a\\|b |
+    """
+    if result.graph is not None:
+        from spacecoop.sparql.results import serialize_result
+
+        return "```turtle\n" + serialize_result(result, "turtle").decode("utf-8") + "```\n"
+    header, rows = _rows_as_text(result)
+
+    def cell(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+@click.command()
+@click.option("--checks", is_flag=True, help="List the consistency checks of queries/checks/ instead.")
+@click.pass_obj
+def queries(obj, checks: bool) -> int:
+    """List the named queries with their questions and parameters."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from spacecoop.sparql.query import list_queries
+
+    found = list_queries(obj.root, checks=checks)
+    table = Table(
+        caption=f"{len(found)} {'checks' if checks else 'queries'}; run one with "
+        "`spacecoop query NAME --param NAME=VALUE`",
+        caption_justify="left",
+    )
+    table.add_column("name", no_wrap=True)
+    table.add_column("params")
+    table.add_column("question", overflow="fold")
+    for q in found:
+        table.add_row(q.name, ", ".join(q.params), _escape_markup(q.summary))
+    Console(highlight=False).print(table)
+    return 0

@@ -1,0 +1,97 @@
+"""Printing summaries and validation reports as Rich tables on the terminal."""
+
+from __future__ import annotations
+
+from spacecoop.checks.validate import ValidationReport
+from spacecoop.publish.build import Summary
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_summary(summary: Summary) -> None:
+    """Print the counts of a dataset."""
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"{summary.triples} triples ({summary.quads} quads in {summary.graphs} graphs)")
+    for title, rows in (
+        ("Entities by class", summary.entities),
+        ("Relationships by kind", summary.relationships),
+        ("Claims by certainty", summary.claims_by_certainty),
+    ):
+        table = Table(title=title, title_justify="left")
+        table.add_column("kind")
+        table.add_column("count", justify="right")
+        for name, n in rows:
+            table.add_row(name, str(n))
+        console.print(table)
+    table = Table(title="Sources", title_justify="left")
+    table.add_column("source")
+    table.add_column("label")
+    table.add_column("claims", justify="right")
+    for iri, label, n in summary.sources:
+        table.add_row(iri, label, str(n))
+    console.print(table)
+
+
+def summarize_skipped(skipped) -> str:
+    """Return one line that counts the checks that could not run, by reason.
+
+    Examples
+    --------
+    >>> summarize_skipped(["quotes of source:a not checked: the source has no sc:localCopy",
+    ...                    "quotes of source:b not checked: /x/b.txt is not at hand"])
+    'quotes of 2 sources not checked: 1 quote nothing and have no stored text (sc:localCopy), 1 stored text not at hand'
+    >>> summarize_skipped(["quotes of source:c not checked: 3 claims quote it but it has no stored text: "
+    ...                    "the source has no sc:localCopy"])
+    'quotes of 1 sources not checked: 1 QUOTED but without a stored text, so never checked (source:c)'
+    """
+    quoted = [
+        s.split(" not checked")[0].removeprefix("quotes of ")
+        for s in skipped
+        if "quote it but it has no stored text" in s
+    ]
+    no_copy = sum("has no sc:localCopy" in s and "quote it but" not in s for s in skipped)
+    absent = sum("is not at hand" in s for s in skipped)
+    other = len(skipped) - len(quoted) - no_copy - absent
+    parts = []
+    if quoted:
+        named = ", ".join(quoted[:3]) + (", …" if len(quoted) > 3 else "")
+        parts.append(f"{len(quoted)} QUOTED but without a stored text, so never checked ({named})")
+    if no_copy:
+        parts.append(f"{no_copy} quote nothing and have no stored text (sc:localCopy)")
+    if absent:
+        parts.append(f"{absent} stored text{'s' if absent > 1 else ''} not at hand")
+    if other:
+        parts.append(f"{other} other")
+    return f"quotes of {len(skipped)} sources not checked: " + ", ".join(parts)
+
+
+def print_validation(report: ValidationReport, verbose: bool = False) -> None:
+    """Print a validation report: every violation with node, rule and file, then the verdict.
+
+    Plain lines rather than a table, so that long IRIs and paths are never folded and the output
+    can be searched in a CI log. Checks that could not run are one summary line, or one line each
+    with ``verbose``.
+    """
+    import click
+
+    if verbose:
+        for reason in report.skipped:
+            click.echo(f"skipped: {reason}")
+    elif report.skipped:
+        click.echo(f"skipped: {summarize_skipped(report.skipped)} (details: spacecoop validate --verbose)")
+    if report.conforms:
+        click.echo(f"conforms (checks run: {', '.join(report.checked)})")
+        return
+    for v in report.violations:
+        click.echo(f"{v.node}")
+        click.echo(f"    rule:    {v.rule}")
+        click.echo(f"    message: {v.message}" + (f" (value: {v.value})" if v.value else ""))
+        for f in v.files:
+            click.echo(f"    file:    {f}")
+    click.echo(f"does not conform: {len(report.violations)} violations")

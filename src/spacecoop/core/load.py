@@ -1,0 +1,221 @@
+"""Read the ontology, the reference entities and every source into one rdflib Dataset.
+
+Layout of the loaded dataset:
+
+* named graph ``<https://w3id.org/spacecoop/ns>``: the ontology and its SKOS concept schemes;
+* default graph: reference entities (``graph/reference/*.ttl``), what is known about each source
+  (the default-graph part of ``graph/sources/*.trig``), and ISO 3166 codes added from pycountry;
+* one named graph per source, named by the source's IRI: what that source asserts, plus the
+  shortcut edges (``sc:develops``, ``sc:carries``, ``sc:participatesIn``, ``sc:involvedIn``)
+  derived from it.
+
+The files come from the project root (:func:`find_root`): a checkout, the data shipped inside
+the installed package, or a workspace (``spacecoop init``) whose own ``graph/`` is read on top of
+the shipped data (:class:`Layout`).
+
+Every file is read with :func:`read_input`: only regular files of at most
+:data:`MAX_INPUT_BYTES` (64 MiB), so a FIFO, a socket or a device among the data files is refused
+with a message naming it instead of hanging the reader. While loading, every term is checked the
+way Oxigraph takes it (:class:`TermCheck`); what it would refuse is kept in ``Loaded.problems``
+with its file, and ``validate`` reports it (rule ``rdf-term``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+from rdflib.term import Node
+
+from spacecoop.core.derive import add_iso_codes, add_shortcuts
+from spacecoop.core.errors import DataError
+from spacecoop.core.inputs import read_input
+from spacecoop.core.layout import (
+    Layout,
+    find_root,
+)
+from spacecoop.core.namespaces import ONTOLOGY_GRAPH, bind_prefixes
+from spacecoop.core.terms import TermCheck, TermProblem, printable
+
+
+@dataclass
+class Loaded:
+    """A loaded dataset and where each of its subjects was read from."""
+
+    ds: Dataset
+    origins: dict[Node, set[str]] = field(default_factory=dict)  # subject -> files it is in
+    files: list[Path] = field(default_factory=list)
+    problems: list[TermProblem] = field(default_factory=list)
+    """Terms that Oxigraph or the writers of ``build`` would refuse, with the file each is in
+    (see :class:`TermCheck`); :func:`spacecoop.checks.validate.validate` reports them."""
+
+    def files_of(self, node) -> list[str]:
+        """Return the files that mention ``node`` as a subject, sorted."""
+        return sorted(self.origins.get(node, ()))
+
+
+_LINE = re.compile(r"(?:line|at line)\s*(\d+)", re.IGNORECASE)
+
+
+def _syntax_error(path: Path, exc: Exception) -> DataError:
+    """Turn a parser exception into a one-line DataError naming the file and line.
+
+    rdflib's Turtle/TriG errors read ``at line N of <...>:\nBad syntax (WHY) at ^ in: "...CONTEXT..."``;
+    keep WHY and a short stretch of the text after the caret.
+    """
+    text = str(exc)
+    m = _LINE.search(text)
+    why = re.search(r"Bad syntax \((.*?)\) at \^", text, re.DOTALL)
+    if why:
+        detail = why.group(1)
+        after = re.search(r"\^b?'(.*?)'?\.\.\.", text, re.DOTALL)
+        if after:
+            near = after.group(1).replace("\\n", " ").strip()
+            near = re.sub(r"\s+", " ", near)[:40]
+            if near:
+                detail += f", before {near!r}"
+    else:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        lines = [re.sub(r"^at line \d+ of <[^>]*>:\s*", "", line) for line in lines]
+        detail = next((line for line in lines if line), type(exc).__name__)
+    detail = re.sub(r"\s+", " ", detail).strip()
+    return DataError(str(path), f"syntax error: {detail}", line=int(m.group(1)) if m else None)
+
+
+def parse_file(path: Path, fmt: str) -> Dataset:
+    """Parse one Turtle or TriG file into a fresh Dataset, turning syntax errors into DataError."""
+    ds = Dataset()
+    raw = read_input(path)
+    try:
+        data = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(str(path), f"cannot read: {exc}") from exc
+    base = path.resolve().as_uri()
+    # rdflib logs "does not look like a valid URI" (and ill-typed literals) on stderr while it
+    # parses; validate reports those terms with their file (rules rdf-term and shacl) instead.
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.ERROR)
+    try:
+        if fmt == "trig":
+            ds.parse(data=data, format="trig", publicID=base)
+        else:
+            ds.default_graph.parse(data=data, format="turtle", publicID=base)
+    except Exception as exc:  # rdflib raises many types (BadSyntax, ParserError, ValueError)
+        raise _syntax_error(path, exc) from exc
+    finally:
+        term_log.setLevel(level)
+    return ds
+
+
+def load_dataset(root: str | os.PathLike | None = None, *, derive: bool = True) -> Dataset:
+    """Load the ontology, reference entities and every source into a new Dataset.
+
+    Parameters
+    ----------
+    root : path, optional
+        Project root (see :func:`find_root`).
+    derive : bool
+        Add ISO codes and shortcut edges (default). Without it the dataset holds exactly what the
+        files say.
+
+    Returns
+    -------
+    rdflib.Dataset
+        With ``default_union=True``, so a query without ``GRAPH`` sees every graph.
+
+    Raises
+    ------
+    DataError
+        A file cannot be read or parsed; the message names the file and line.
+
+    Examples
+    --------
+    >>> ds = load_dataset()
+    >>> len(ds) > 1000
+    True
+
+    See Also
+    --------
+    spacecoop.publish.build.write_dataset : write the loaded dataset in several formats.
+    """
+    return load(root, derive=derive).ds
+
+
+def load(root: str | os.PathLike | None = None, *, derive: bool = True, exclude=()) -> Loaded:
+    """Like :func:`load_dataset`, but also return where each subject was read from.
+
+    ``exclude``: source files to leave out (``spacecoop add`` loads the project without the
+    previous version of the file it is about to write, then merges the new one with
+    :func:`merge_source`).
+    """
+    layout = Layout(find_root() if root is None else Path(root).resolve())
+    ds = Dataset(default_union=True)
+    bind_prefixes(ds)
+    loaded = Loaded(ds)
+    check = TermCheck()
+    onto = ds.graph(ONTOLOGY_GRAPH)
+    for path in layout.ontology_files:
+        if path.name == "shapes.ttl":
+            continue
+        _merge(loaded, path, parse_file(path, "turtle"), check, into_default=onto)
+    for path in layout.reference_files:
+        _merge(loaded, path, parse_file(path, "turtle"), check)
+    skip = {Path(p).resolve() for p in exclude}
+    for path in layout.source_files:
+        if skip and path.resolve() in skip:
+            continue
+        _merge(loaded, path, parse_file(path, "trig"), check)
+    if derive:
+        add_iso_codes(ds)
+        add_shortcuts(ds)
+    return loaded
+
+
+def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
+    """Merge a source file's content, not yet written to ``path``, into a dataset loaded with
+    ``derive=False``, then derive ISO codes and shortcut edges as :func:`load` does. Its terms are
+    checked as :func:`load` checks every file's (``loaded.problems``).
+
+    Raises
+    ------
+    DataError
+        The content does not parse.
+    """
+    part = Dataset()
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.ERROR)
+    try:
+        part.parse(data=data.decode("utf-8"), format="trig", publicID=Path(path).resolve().as_uri())
+    except Exception as exc:  # rdflib raises many types
+        raise _syntax_error(Path(path), exc) from exc
+    finally:
+        term_log.setLevel(level)
+    _merge(loaded, Path(path), part, TermCheck())
+    add_iso_codes(loaded.ds)
+    add_shortcuts(loaded.ds)
+
+
+def _merge(
+    loaded: Loaded, path: Path, part: Dataset, check: TermCheck, into_default: Graph | None = None
+) -> None:
+    ds = loaded.ds
+    rel = str(path)
+    loaded.files.append(path)
+    for s, p, o, g in part.quads((None, None, None, None)):
+        gid = getattr(g, "identifier", g)
+        if gid is None or gid == part.default_graph.identifier or str(gid).startswith("file:"):
+            target = into_default if into_default is not None else ds.default_graph
+            gid = None
+        else:
+            target = ds.graph(gid)
+        for why in check.quad_problems(s, p, o, gid):
+            if len(loaded.problems) < 1000:
+                loaded.problems.append(TermProblem(rel, printable(str(s), 200), why))
+        target.add((s, p, o))
+        loaded.origins.setdefault(s, set()).add(rel)

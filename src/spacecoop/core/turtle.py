@@ -1,0 +1,239 @@
+"""Write Turtle and TriG the way the project's files are written: readable and byte-stable.
+
+One writer for every file the package generates (``import-table``, ``add``, ``synth``): an
+``@base`` under which entity IRIs are written relative (``<country/peru>``), the house prefixes,
+one block per subject (predicates in the order given, a repeated triple written once), short
+blocks on one line. The caller chooses the order of the triples, so the same input gives the same
+bytes; :func:`graph_text` and :func:`dataset_text` sort them first, for whole graphs that come
+in no order of their own (``spacecoop build``).
+
+See Also
+--------
+spacecoop.sparql.results.term_turtle : one RDF term in the one-line syntax of SPARQL TSV results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from rdflib import RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV
+
+from spacecoop.core.namespaces import ID, ORG, SC, SCHEMA, VOCAB
+
+BASE = str(ID)
+"""The ``@base`` of generated files: entity IRIs are written relative to it."""
+
+PREFIXES: tuple[tuple[str, str], ...] = (
+    ("sc", str(SC)),
+    ("org", str(ORG)),
+    ("prov", str(PROV)),
+    ("schema", str(SCHEMA)),
+    ("skos", str(SKOS)),
+    ("rdfs", str(RDFS)),
+    ("xsd", str(XSD)),
+    ("dcterms", str(DCTERMS)),
+    ("kind", f"{VOCAB}org-kind/"),
+    ("certainty", f"{VOCAB}certainty/"),
+    ("status", f"{VOCAB}status/"),
+    ("level", f"{VOCAB}level/"),
+    ("precision", f"{VOCAB}date-precision/"),
+    ("agreement-kind", f"{VOCAB}agreement-kind/"),
+)
+"""The prefixes every generated file declares, in the order it declares them."""
+
+ROLE_PREFIX: tuple[tuple[str, str], ...] = (("role", f"{VOCAB}role/"),)
+"""The role scheme's prefix: declared only by the files that use it (fact sheets, synth), so the
+table's files stay as they were; always used to abbreviate."""
+
+_ALL = PREFIXES + ROLE_PREFIX
+_LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_BOOLEAN = XSD.boolean  # a DefinedNamespace look-up costs a Python call: done once
+
+
+def header(prefixes: Sequence[tuple[str, str]] = PREFIXES, base: str = BASE) -> str:
+    """Return the ``@base`` (unless ``base`` is empty) and ``@prefix`` lines of a file, names
+    padded into one column.
+
+    Examples
+    --------
+    >>> print(header((("sc", "https://w3id.org/spacecoop/ns#"),)), end="")
+    @base <https://w3id.org/spacecoop/id/> .
+    @prefix sc:        <https://w3id.org/spacecoop/ns#> .
+    """
+    lines = [f"@base <{base}> ."] if base else []
+    lines += [f"@prefix {p + ':':<10} <{ns}> ." for p, ns in prefixes]
+    return "\n".join(lines) + "\n"
+
+
+def string(text: str, *, long: bool = True) -> str:
+    """Return ``text`` as a Turtle string literal (the quoted part, no language or datatype).
+
+    A text with a line feed becomes a long string (``\"\"\"…\"\"\"``) that keeps its lines, unless
+    ``long`` is false (one line, as N-Triples and TSV need). Backslashes, quotes where they would
+    end the string, and carriage returns are escaped; every other character is written as it is.
+    The same bytes as rdflib's ``Literal.n3()`` wherever that is valid Turtle.
+
+    Examples
+    --------
+    >>> print(string('say "hi"\\\\'))
+    "say \\"hi\\"\\\\"
+    >>> print(string('one\\ntwo "'))
+    \"\"\"one
+    two \\"\"\"\"
+    >>> print(string("one\\ntwo", long=False))
+    "one\\ntwo"
+    """
+    if long and "\n" in text:
+        encoded = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+        quotes = len(text) - len(text.rstrip('"'))
+        if quotes % 3:  # a quote left raw at the very end would run into the closing ones
+            encoded = encoded[:-1] + '\\"'
+        return '"""' + encoded.replace("\r", "\\r") + '"""'
+    return (
+        '"' + text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r") + '"'
+    )
+
+
+class _Terms:
+    """Writes terms for one set of prefixes and one base, remembering the IRIs it wrote."""
+
+    def __init__(self, prefixes: tuple[tuple[str, str], ...], base: str) -> None:
+        self.prefixes = tuple(sorted(prefixes, key=lambda x: -len(x[1])))  # longest namespace first
+        self.base = base
+        self.iris: dict[str, str] = {}
+
+    def iri(self, value: str) -> str:
+        written = self.iris.get(value)
+        if written is None:
+            if len(self.iris) > 200_000:  # a memo, not a leak: start afresh
+                self.iris.clear()
+            written = self.iris[value] = self._iri(value)
+        return written
+
+    def _iri(self, value: str) -> str:
+        if self.base and value.startswith(self.base):
+            return f"<{value[len(self.base) :]}>"
+        for prefix, ns in self.prefixes:
+            if value.startswith(ns) and _LOCAL.match(value[len(ns) :]):
+                return f"{prefix}:{value[len(ns) :]}"
+        return f"<{value}>"
+
+    def term(self, t) -> str:
+        if isinstance(t, URIRef):
+            return self.iri(t)
+        if isinstance(t, Literal):
+            if t.datatype == _BOOLEAN:
+                return "true" if t.value else "false"
+            body = string(str(t))
+            if t.language:
+                return f"{body}@{t.language}"
+            if t.datatype:
+                return f"{body}^^{self.iri(t.datatype)}"
+            return body
+        if isinstance(t, BNode):
+            return f"_:{t}"
+        raise TypeError(f"cannot write {t!r} as Turtle")
+
+
+@lru_cache(maxsize=8)
+def _terms(prefixes: tuple[tuple[str, str], ...], base: str) -> _Terms:
+    return _Terms(prefixes, base)
+
+
+def iri(value: str, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
+    """Return an IRI as written in a file: relative to ``base``, else a CURIE, else ``<…>``.
+
+    Examples
+    --------
+    >>> iri("https://w3id.org/spacecoop/id/country/peru"), iri(str(SC.Claim)), iri("urn:x")
+    ('<country/peru>', 'sc:Claim', '<urn:x>')
+    """
+    return _terms(tuple(prefixes), base).iri(str(value))
+
+
+def term(t, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
+    """Return an RDF term in Turtle: an IRI as :func:`iri` writes it, ``true``/``false`` for
+    booleans, other literals as :func:`string` with their language or datatype.
+
+    Examples
+    --------
+    >>> term(Literal("Peru", lang="en")), term(Literal("2020", datatype=XSD.gYear)), term(Literal(True))
+    ('"Peru"@en', '"2020"^^xsd:gYear', 'true')
+    """
+    return _terms(tuple(prefixes), base).term(t)
+
+
+def block(
+    triples: Iterable[tuple], indent: str = "", prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE
+) -> list[str]:
+    """Return the lines of ``triples`` written subject by subject, in first-seen order.
+
+    A subject with at most three predicates and under 60 characters of them goes on one line;
+    otherwise one predicate per line. A repeated triple is written once.
+
+    Examples
+    --------
+    >>> peru = ID["country/peru"]
+    >>> block([(peru, RDF.type, SC.Country), (peru, SKOS.prefLabel, Literal("Peru", lang="en"))])
+    ['<country/peru> a sc:Country ; skos:prefLabel "Peru"@en .']
+    """
+    props: dict = {}
+    seen = set()
+    for s, p, o in triples:
+        if (s, p, o) in seen:
+            continue
+        seen.add((s, p, o))
+        props.setdefault(s, {}).setdefault(p, []).append(o)
+    w = _terms(tuple(prefixes), base).term
+    rdf_type = w(RDF.type)
+    out = []
+    for s, preds in props.items():
+        parts = []
+        for p, objs in preds.items():
+            written = w(p)
+            parts.append(f"{'a' if written == rdf_type else written} {' , '.join(w(o) for o in objs)}")
+        if len(parts) <= 3 and sum(len(x) for x in parts) < 60:
+            out.append(f"{indent}{w(s)} {' ; '.join(parts)} .")
+        else:
+            out.append(f"{indent}{w(s)} {parts[0]} ;")
+            out += [f"{indent}    {part} ;" for part in parts[1:-1]]
+            out.append(f"{indent}    {parts[-1]} .")
+    return out
+
+
+def _sort_key(t):
+    s, p, o = t
+    return (s.n3(), p != RDF.type, p.n3(), o.n3())
+
+
+def graph(
+    name, lines: Sequence[str], prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE
+) -> list[str]:
+    """Return the lines of a named graph in TriG: ``NAME {``, ``lines`` (already indented), ``}``."""
+    return [f"{term(name, prefixes, base)} {{", *lines, "}"]
+
+
+def graph_text(triples: Iterable[tuple], prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
+    """Return ``triples`` as a Turtle document, sorted (subjects, then ``rdf:type`` first, then
+    predicates and objects, by their N-Triples form), so that any order of input gives one text."""
+    lines = [header(prefixes, base), *block(sorted(triples, key=_sort_key), "", prefixes, base)]
+    return "\n".join(lines) + "\n"
+
+
+def dataset_text(ds, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
+    """Return every graph of the :class:`~rdflib.Dataset` ``ds`` as one TriG document, sorted as
+    :func:`graph_text` sorts: the default graph first, then the named graphs by name."""
+    default = ds.default_graph.identifier
+    by_graph: dict = {}
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        gid = g.identifier if hasattr(g, "identifier") else g
+        by_graph.setdefault(None if gid == default else gid, []).append((s, p, o))
+    lines = [header(prefixes, base)]
+    for gid in sorted(by_graph, key=lambda g: (g is not None, "" if g is None else g.n3())):
+        body = block(sorted(by_graph[gid], key=_sort_key), "" if gid is None else "    ", prefixes, base)
+        lines += body if gid is None else graph(gid, body, prefixes, base)
+        lines.append("")
+    return "\n".join(lines)

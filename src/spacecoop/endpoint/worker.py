@@ -1,0 +1,287 @@
+"""One query worker process: cut off the network, open its copy of the store, answer jobs.
+
+:func:`worker_main` is the target of each worker process (started with ``spawn`` by
+:class:`spacecoop.endpoint.pool.WorkerPool`, so it is imported by this module path);
+:func:`worker_payload` is what the server does once before, and :func:`open_worker_store` decides
+how each worker opens its store from it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Container, Mapping
+
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.endpoint import guard
+from spacecoop.endpoint.config import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS
+from spacecoop.endpoint.dataset import query_over, store_graphs
+from spacecoop.endpoint.guard import (
+    QueryRefused,
+    check_dataset_clauses,
+    check_query,
+    inspect_query,
+    request_dataset,
+)
+from spacecoop.endpoint.negotiate import negotiate, serialize
+
+__all__ = ["isolate_network", "open_worker_store", "run_job", "worker_main", "worker_payload"]
+
+# --------------------------------------------------------------------------------------------
+# Worker processes
+
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+
+
+def isolate_network() -> str | None:
+    """Move this process into a network namespace of its own, so nothing in it can connect out.
+
+    The new namespace has only a loopback interface, and it is down: SERVICE requests (Oxigraph's
+    own HTTP client, rdflib's urllib) and any other connection fail with "network unreachable",
+    whatever the query parsers made of the text. Linux only; as root a plain network namespace,
+    otherwise inside an unprivileged user namespace where the kernel allows one.
+
+    Returns
+    -------
+    str or None
+        None when the process is isolated (checked by trying a connection), else why not.
+    """
+    import socket
+
+    if not sys.platform.startswith("linux"):
+        return f"network namespaces need Linux (this is {sys.platform})"
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError as exc:
+        return f"cannot load the C library: {exc}"
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(_CLONE_NEWNET) != 0:
+        first = ctypes.get_errno()
+        if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
+            return f"unshare(CLONE_NEWNET) failed: {os.strerror(first)}"
+        try:  # keep our own uid and gid inside the user namespace, so files stay readable
+            for name, text in (
+                ("setgroups", "deny"),
+                ("uid_map", f"{uid} {uid} 1"),
+                ("gid_map", f"{gid} {gid} 1"),
+            ):
+                with open(f"/proc/self/{name}", "w") as fh:
+                    fh.write(text)
+        except OSError:
+            pass
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.settimeout(1.0)
+    try:
+        probe.connect(("127.0.0.1", 9))
+    except OSError as exc:
+        import errno
+
+        if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL):
+            return None
+        return f"the namespace still reaches 127.0.0.1 ({exc.strerror or exc})"
+    finally:
+        probe.close()
+    return "the namespace still reaches 127.0.0.1"
+
+
+def open_worker_store(spec: str, payload: bytes):
+    """Open a worker's store (see :func:`worker_payload` for what ``payload`` holds)."""
+    from spacecoop.store import MemoryStore, OxigraphStore, open_store
+
+    kind, _, path = spec.partition(":")
+    if kind == "memory":
+        from rdflib import Dataset
+
+        ds = Dataset(default_union=True)
+        ds.parse(data=payload, format="nquads")
+        return MemoryStore(ds)
+    if kind == "oxigraph" and not path:
+        import pyoxigraph
+
+        store = OxigraphStore()
+        # the exact quads of a store loaded by OxigraphStore.load, so this copy answers like it
+        store.store.bulk_load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
+        return store
+    if kind == "oxigraph":
+        try:
+            return OxigraphStore(path, read_only=True)  # several workers share the folder
+        except TypeError:  # an OxigraphStore without read_only
+            import pyoxigraph
+
+            store = OxigraphStore.__new__(OxigraphStore)
+            store.path = path
+            store.store = pyoxigraph.Store.read_only(path)
+            return store
+    return open_store(spec)  # a store of its own elsewhere (loaded once by the server)
+
+
+def worker_payload(spec: str, ds) -> bytes:
+    """Do what must happen once before the workers open their stores; return what they need.
+
+    ``memory``: each worker parses the dataset's N-Quads. ``oxigraph`` (in memory): the server
+    loads one store with :meth:`OxigraphStore.load` and hands the workers a dump of it, so every
+    copy holds exactly what that loader writes. ``oxigraph:PATH`` and any other spec: the server
+    loads the dataset into the store once and each worker opens it (read-only for a folder).
+    """
+    import gc
+
+    from spacecoop.store import OxigraphStore, open_store
+
+    kind, _, path = spec.partition(":")
+    if kind == "memory" and not path:
+        return ds.serialize(format="nquads").encode("utf-8")
+    store = open_store(spec, ds)
+    try:
+        if kind == "oxigraph" and not path and isinstance(store, OxigraphStore):
+            import pyoxigraph
+
+            # pyoxigraph's stub says bytes | None; dump() without an output returns the bytes
+            return store.store.dump(format=pyoxigraph.RdfFormat.N_QUADS)  # type: ignore[return-value]
+        return b""
+    finally:
+        store.close()
+        del store
+        gc.collect()  # drop pyoxigraph's handle (and its lock on a folder) before the workers start
+
+
+def _answer_size(result) -> int:
+    """Roughly the bytes of a result's terms: a lower bound on any serialisation of it."""
+    if result.graph is not None:
+        return sum(len(s) + len(p) + len(o) for s, p, o in result.graph)
+    return sum(len(t) for row in result.rows for t in row if t is not None)
+
+
+def _too_big(size: int, cap: int) -> QueryRefused:
+    return QueryRefused(
+        f"the answer is more than {cap:,} bytes ({size:,} at least), this endpoint's limit (--max-bytes); "
+        "narrow the query, add a LIMIT, or shorten long values (GROUP_CONCAT, STR of big literals)"
+    )
+
+
+def run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozenset()) -> dict:
+    """Run one job in a worker; always return a reply dict, never raise."""
+    try:
+        if job["op"] == "sparql":
+            text = job["query"]
+            kind, dataset = inspect_query(text)
+            if dataset is not None:  # FROM / FROM NAMED: only the endpoint's own graphs, ever
+                check_dataset_clauses(dataset, graphs)
+            if job.get("dataset") is not None:  # the protocol's parameters, which override FROM
+                default, named_graphs = job["dataset"]
+                dataset = request_dataset(list(default), list(named_graphs), graphs)
+            fmt = negotiate(kind, job.get("accept"), job.get("format"))
+            result = store.query(text) if dataset is None else query_over(store, text, dataset)
+        elif job["op"] == "named":
+            nq = named[job["name"]]
+            kind = check_query(nq.text)
+            fmt = negotiate(kind, job.get("accept"), job.get("format"))
+            from spacecoop.sparql.query import resolve_params
+
+            # as spacecoop.sparql.query.run_named does: each value a CURIE, an IRI or a label, bound as a term
+            bindings = resolve_params(store, nq, job["params"])
+            result = store.query(nq.text, bindings)
+        elif job["op"] == "ping":
+            return {"status": 200, "body": b"pong", "type": "text/plain; charset=utf-8"}
+        else:
+            return {"status": 400, "error": f"unknown operation {job['op']!r}"}
+        if result.kind != kind and kind in ("CONSTRUCT", "DESCRIBE"):
+            result = type(result)(kind, graph=result.graph)
+        size = len(result.graph) if result.graph is not None else len(result.rows)
+        cap = job.get("max_rows", DEFAULT_MAX_ROWS)
+        if size > cap:
+            what = "triples" if result.graph is not None else "rows"
+            raise QueryRefused(
+                f"the result has {size} {what}, more than this endpoint's limit of {cap}; "
+                f"add a LIMIT (at most {cap}) or narrow the query"
+            )
+        byte_cap = job.get("max_bytes", DEFAULT_MAX_BYTES)
+        estimate = _answer_size(result)
+        if estimate > byte_cap:  # refused before writing it: the writer would double the memory
+            raise _too_big(estimate, byte_cap)
+        body, media = serialize(result, fmt)
+        if len(body) > byte_cap:
+            raise _too_big(len(body), byte_cap)
+        return {"status": 200, "body": body, "type": media, "rows": size}
+    except QueryRefused as exc:
+        return {"status": exc.status, "error": str(exc)}
+    except SpacecoopError as exc:
+        return {"status": 400, "error": str(exc)}
+    except MemoryError:
+        return {
+            "status": 503,
+            "error": "the query ran out of memory; narrow it or add a LIMIT",
+            "restart": True,
+        }
+    except RecursionError:
+        return {"status": 400, "error": "the query is nested too deeply"}
+    except Exception as exc:  # noqa: BLE001 - an engine error: one line, never a traceback
+        return {
+            "status": 400 if "rror" in type(exc).__name__ else 500,
+            "error": f"query failed: {type(exc).__name__}: {exc}",
+        }
+
+
+def worker_main(
+    conn, spec: str, payload: bytes, root: str | None, memory_limit: int | None, isolate: bool = True
+) -> None:
+    """The loop of one worker process: cut it off the network, load the store, answer jobs."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
+    # First, while this process is still single-threaded: a network namespace of its own.
+    isolation: str | None
+    if not isolate:
+        isolation = "turned off (--no-isolation)"
+    elif spec.startswith("sparql:"):
+        isolation = "not possible: the sparql: store is reached over the network"
+    else:
+        isolation = isolate_network()
+    import rdflib.plugins.sparql
+
+    # rdflib reads a FROM graph it does not hold from the IRI (a file, another host): never here,
+    # even for a query that got past the check (SERVICE is kept out by the check and the namespace)
+    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+    if memory_limit:
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+        except (ImportError, ValueError, OSError):
+            pass
+    try:
+        from spacecoop.sparql.query import list_queries
+
+        store = open_worker_store(spec, payload)
+        graphs = store_graphs(store)
+        named = {q.name: q for q in list_queries(root)}
+        for q in named.values():  # parsing costs 20-100 ms a query: judge each named query once
+            try:
+                kind, dataset = inspect_query(q.text)
+            except QueryRefused:
+                continue
+            if dataset is None:
+                guard.remember_checked(q.text, kind)
+        hello = {"ready": True, "quads": len(store), "isolation": isolation}
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails with a clear message
+        hello = {"ready": False, "error": f"{type(exc).__name__}: {exc}"}
+    try:
+        conn.send(hello)
+    except (OSError, ValueError):  # the parent stopped waiting (closed while this one loaded)
+        return
+    if not hello["ready"]:
+        return
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        reply = run_job(store, named, job, graphs)
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return

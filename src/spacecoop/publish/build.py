@@ -1,0 +1,596 @@
+"""Build the dataset: load, validate, write it in several formats, and summarise it.
+
+Outputs are deterministic (re-running gives byte-identical files) and published all at once
+(:func:`publish`). The contract, for a build into ``dist``:
+
+* ``dist`` is a symbolic link to ``.dist.spacecoop/v-<8 random characters>/``, a folder that holds the
+  complete outputs of one build and nothing else. A build writes every file into a new version
+  folder there, flushes it to disk, and then switches the link with a single ``rename``. A reader
+  therefore sees all old or all new outputs, whenever the build is interrupted (even by SIGKILL
+  or a power cut): every path opened through ``dist/`` belongs to one complete build.
+* A reader that needs several files from the same build resolves the link once
+  (``os.path.realpath("dist")``) and reads them from that folder: it stays in place until the
+  start of the build after the next one.
+* At its start, each build removes every version folder except the one ``dist`` points to:
+  leftovers of killed builds, and the previous version. Two builds into the same folder take turns
+  (a lock file in ``.dist.spacecoop/``).
+* A ``dist`` that is still a real folder (written before this contract) is switched to the link
+  in one step (``renameat2`` with ``RENAME_EXCHANGE`` on Linux; elsewhere two renames, so ``dist``
+  is absent for an instant but never mixed), and only if it holds nothing but build outputs: any
+  other file in it is named in an error and nothing is touched. A ``dist`` that is a link made by
+  someone else is followed, and the folder it points to is published to.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import RDF, BNode, Dataset, Graph, URIRef
+
+from spacecoop.core import turtle
+from spacecoop.core.atomic import fsync_path
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.core.layout import find_root
+from spacecoop.core.load import Loaded, load
+from spacecoop.core.namespaces import PREFIXES, SC, bind_prefixes, curie
+
+OUTPUT_FILES = ("spacecoop.trig", "spacecoop.nq", "spacecoop.ttl", "spacecoop.jsonld")
+"""Files that :func:`write_dataset` writes."""
+
+DATA_LICENSE_FILE = "LICENSE-data.txt"
+"""The data licence (CC BY 4.0) that :func:`build` copies into its output folder from the shipped data."""
+
+DATA_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+"""The licence of the dataset: Creative Commons Attribution 4.0 International (SPDX CC-BY-4.0)."""
+
+DESCRIPTION_FILE = "void.ttl"
+"""The VoID and DCAT description of the dataset that :func:`build` writes (:func:`describe_dataset`)."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts that describe a dataset."""
+
+    triples: int
+    quads: int
+    graphs: int
+    entities: tuple[tuple[str, int], ...]
+    relationships: tuple[tuple[str, int], ...]
+    claims_by_certainty: tuple[tuple[str, int], ...]
+    sources: tuple[tuple[str, str, int], ...]
+    """(source CURIE, label, number of claims)."""
+
+
+ENTITY_CLASSES = (
+    SC.Country,
+    SC.Region,
+    SC.Place,
+    SC.Organization,
+    SC.Initiative,
+    SC.Mission,
+    SC.Payload,
+    SC.Rover,
+    SC.Event,
+    SC.Source,
+)
+RELATIONSHIP_CLASSES = (
+    SC.Participation,
+    SC.PayloadDevelopment,
+    SC.PayloadContribution,
+    SC.PayloadCarriage,
+    SC.Agreement,
+)
+
+
+def summarize(ds: Dataset) -> Summary:
+    """Count triples, entities by class, relationships by kind, claims by certainty and sources.
+
+    Examples
+    --------
+    >>> from spacecoop import load_dataset
+    >>> dict(summarize(load_dataset()).relationships)["sc:PayloadDevelopment"] > 0
+    True
+    """
+    quads = sum(1 for _ in ds.quads((None, None, None, None)))
+    triples = len({(s, p, o) for s, p, o, _ in ds.quads((None, None, None, None))})
+    graphs = sum(1 for g in ds.graphs() if len(g))
+    from rdflib.namespace import RDFS
+
+    def count(cls: URIRef) -> int:
+        subclasses = {cls} | {s for s in ds.transitive_subjects(RDFS.subClassOf, cls)}
+        return len({s for c in subclasses for s in ds.subjects(RDF.type, c)})
+
+    entities = tuple((curie(str(c)), count(c)) for c in ENTITY_CLASSES)
+    relationships = tuple((curie(str(c)), count(c)) for c in RELATIONSHIP_CLASSES)
+    certainty = Counter(
+        str(ds.value(o, SKOS_PREF) or curie(str(o))) for _, o in set(ds.subject_objects(SC.certainty))
+    )
+    claims_by_certainty = tuple(sorted((str(k), v) for k, v in certainty.items()))
+    sources = []
+    prov_from = URIRef(PREFIXES["prov"] + "wasDerivedFrom")
+    for s in sorted(set(ds.subjects(RDF.type, SC.Source))):
+        label = str(ds.value(s, SKOS_PREF) or "")
+        n = len(set(ds.subjects(prov_from, s)))
+        sources.append((curie(str(s)), label, n))
+    return Summary(triples, quads, graphs, entities, relationships, claims_by_certainty, tuple(sources))
+
+
+SKOS_PREF = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
+
+
+def _sorted_dataset(ds: Dataset) -> Dataset:
+    """Return a copy of ``ds`` with quads inserted in sorted order, so serialisers are stable."""
+    from rdflib.compare import to_canonical_graph
+
+    out = Dataset()
+    bind_prefixes(out)
+    by_graph: dict = {}
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        by_graph.setdefault(getattr(g, "identifier", g), []).append((s, p, o))
+    quads = []
+    for gid, triples in by_graph.items():
+        if any(isinstance(t, BNode) for triple in triples for t in triple):
+            # A parser names blank nodes at random: give them the canonical names of their graph's
+            # shape (rdflib.compare's hashing), the same in every process. (A blank node is local
+            # to its file, so to the one named graph that file is.)
+            g = Graph()
+            for t in triples:
+                g.add(t)
+            triples = list(to_canonical_graph(g))
+        quads.extend((gid, s, p, o) for s, p, o in triples)
+    for gid, s, p, o in sorted(quads, key=lambda q: tuple(x.n3() for x in q)):
+        if gid == ds.default_graph.identifier:
+            out.default_graph.add((s, p, o))
+        else:
+            out.graph(gid).add((s, p, o))
+    return out
+
+
+_DIST_PREFIXES = tuple(sorted(PREFIXES.items()))
+"""Prefixes of the Turtle and TriG outputs: entity IRIs as CURIEs (``country:peru``), no @base."""
+
+
+def serialize_all(ds: Dataset, root: str | os.PathLike | None = None) -> dict[str, bytes]:
+    """Serialise ``ds`` as TriG, N-Quads, merged Turtle and JSON-LD, deterministically (the
+    JSON-LD with the context of ``root``'s ``ontology/context.jsonld``)."""
+    ds = _sorted_dataset(ds)
+    out: dict[str, bytes] = {}
+    out["spacecoop.trig"] = turtle.dataset_text(ds, _DIST_PREFIXES, base="").encode("utf-8")
+    nq = ds.serialize(format="nquads")
+    # split on line feeds only: str.splitlines also breaks at U+2028, U+0085, form feed..., which
+    # a literal or an IRI may hold
+    out["spacecoop.nq"] = ("\n".join(sorted(line for line in nq.split("\n") if line.strip())) + "\n").encode()
+    merged = {(s, p, o) for s, p, o, _ in ds.quads((None, None, None, None))}
+    out["spacecoop.ttl"] = turtle.graph_text(merged, _DIST_PREFIXES, base="").encode("utf-8")
+    out["spacecoop.jsonld"] = _jsonld(ds, root).encode("utf-8")
+    return out
+
+
+def _jsonld(ds: Dataset, root: str | os.PathLike | None = None) -> str:
+    """JSON-LD with graphs and nodes sorted by @id, the default graph at the top level."""
+    from spacecoop.views.export import dataset_jsonld, jsonld_context
+
+    return dataset_jsonld(ds, jsonld_context(root))
+
+
+def write_files(out_dir: str | os.PathLike, files: dict[str, bytes]) -> list[Path]:
+    """Write ``files`` into a folder that holds other files too (``graph/`` for ``import-table``).
+
+    Every file is staged first and then renamed into place, so each file is whole and a failure
+    while staging leaves every file as it was; a kill during the renames can leave some files new
+    and some old (re-running the import mends that). Staging folders that a killed run left
+    (``.spacecoop-*``) are removed first. For a folder of outputs that must change all at once,
+    use :func:`publish`.
+
+    Raises
+    ------
+    SpacecoopError
+        The folder cannot be created or written; earlier outputs stay as they were.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for stale in out.glob(".spacecoop-*"):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+        stage = Path(tempfile.mkdtemp(prefix=".spacecoop-", dir=out))
+    except OSError as exc:
+        raise SpacecoopError(f"cannot write to {out}: {exc}") from exc
+    try:
+        for name, data in files.items():
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
+            (stage / name).write_bytes(data)
+        written = []
+        for name in files:
+            target = out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(stage / name, target)
+            written.append(target)
+        return written
+    except OSError as exc:
+        raise SpacecoopError(f"cannot write to {out}: {exc}") from exc
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+VERSION_PREFIX = "v-"
+"""Name prefix of the version folders in ``.OUT.spacecoop/`` (see the module notes)."""
+
+
+def home_of(out_dir: str | os.PathLike) -> Path:
+    """Return the folder that holds the versions of the output folder ``out_dir``: ``.OUT.spacecoop``
+    beside it."""
+    out = Path(out_dir)
+    return out.parent / f".{out.name}.spacecoop"
+
+
+def publish(out_dir: str | os.PathLike, files: dict[str, bytes]) -> list[Path]:
+    """Publish ``files`` as the new contents of ``out_dir``, all at once (see the module notes).
+
+    Parameters
+    ----------
+    out_dir : path
+        The output folder; it becomes a symbolic link to a version folder beside it.
+    files : dict
+        File name (relative, may contain ``/``) to contents.
+
+    Returns
+    -------
+    list of Path
+        The published files, as paths under ``out_dir``.
+
+    Raises
+    ------
+    SpacecoopError
+        The folder cannot be written, or ``out_dir`` is a folder that holds files other than build
+        outputs; the previous outputs are left as they were.
+    """
+    out = Path(out_dir)
+    if out.name in ("", ".", ".."):
+        out = Path(os.path.abspath(out))
+    if out.is_symlink() and _version_of(out) is None:
+        out = Path(os.path.realpath(out))  # a link someone else made: publish where it points
+    home = home_of(out)
+    try:
+        if out.exists() and not out.is_symlink() and not out.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(out))
+        home.mkdir(parents=True, exist_ok=True)
+        lock = open(home / "lock", "a+b")  # noqa: SIM115 - held until the switch is done
+    except OSError as exc:
+        raise SpacecoopError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+    with lock:
+        _lock(lock)
+        try:
+            _remove_stale(out, home)
+            if out.is_dir() and not out.is_symlink():
+                _check_migratable(out, files)
+            stage = Path(tempfile.mkdtemp(prefix=VERSION_PREFIX, dir=home))
+        except OSError as exc:
+            raise SpacecoopError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+        try:
+            for name, data in sorted(files.items()):
+                target = stage / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                fsync_path(target)
+            for folder in sorted({(stage / n).parent for n in files}, key=lambda p: -len(p.parts)):
+                fsync_path(folder)
+            os.chmod(stage, 0o755)  # mkdtemp makes it private; the outputs are for everyone
+            _switch(out, home, stage)
+        except OSError as exc:
+            if _version_of(out) != stage.name:
+                shutil.rmtree(stage, ignore_errors=True)
+            raise SpacecoopError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+    return [out / name for name in files]
+
+
+def _version_of(out: Path) -> str | None:
+    """The version folder that ``out`` links to, if it is a link this module made."""
+    try:
+        target = os.readlink(out)
+    except OSError:
+        return None
+    head, _, tail = target.partition("/")
+    if head == f".{out.name}.spacecoop" and tail.startswith(VERSION_PREFIX) and "/" not in tail:
+        return tail
+    return None
+
+
+def _lock(f) -> None:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, builds must not overlap
+        return
+    fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+
+
+def _remove_stale(out: Path, home: Path) -> None:
+    """Remove everything in ``home`` but the lock and the version ``out`` links to."""
+    current = _version_of(out)
+    for entry in home.iterdir():
+        if entry.name in ("lock", current):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    # staging folders that builds before this contract left inside the output folder
+    if out.is_dir() and not out.is_symlink():
+        for entry in out.glob(".spacecoop-*"):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _check_migratable(out: Path, files: dict[str, bytes]) -> None:
+    """Refuse to take over a real folder that holds anything but build outputs."""
+    ours = {name.split("/")[0] for name in files} | set(OUTPUT_FILES)
+    others = sorted(p.name for p in out.iterdir() if p.name not in ours)
+    if others:
+        raise SpacecoopError(
+            f"{out} is a folder that holds other files than build outputs ({', '.join(others[:3])}"
+            f"{', ...' if len(others) > 3 else ''}); a build replaces its output folder as a whole: "
+            "move those files away or choose another --out"
+        )
+
+
+def _switch(out: Path, home: Path, stage: Path) -> None:
+    """Point ``out`` at ``stage`` with one rename (see the module notes)."""
+    link = home / f"link-{stage.name}"
+    link.unlink(missing_ok=True)
+    os.symlink(f"{home.name}/{stage.name}", link)
+    if out.is_dir() and not out.is_symlink():
+        # a real folder from before: swap it with the link in one step where the OS allows it
+        if not _exchange(link, out):
+            os.rename(out, home / f"old-{stage.name}")
+            os.replace(link, out)
+    else:
+        os.replace(link, out)
+    fsync_path(out.parent)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build` did."""
+
+    summary: Summary
+    files: tuple[Path, ...]
+
+
+def build(
+    out_dir: str | os.PathLike = "dist", root: str | os.PathLike | None = None, *, extra=None
+) -> BuildResult:
+    """Load every source, validate, and write the dataset to ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : path
+        Output folder: published all at once, as the module notes say (a symbolic link to a
+        version folder beside it).
+    root : path, optional
+        Project root.
+    extra : callable, optional
+        ``extra(loaded) -> dict[str, bytes]``: more files to write with the dataset (for example
+        the graph pages), staged and moved with the rest.
+
+    Raises
+    ------
+    SpacecoopError
+        With exit code 1 when the data does not conform; nothing is written then.
+    DataError
+        A data file cannot be parsed.
+    """
+    from spacecoop.checks.validate import validate
+
+    root_path = find_root() if root is None else Path(root).resolve()
+    loaded: Loaded = load(root_path)
+    report = validate(root_path, loaded=loaded)
+    if not report.conforms:
+        lines = "\n".join(f"  {v}" for v in report.violations)
+        raise SpacecoopError(
+            f"the data does not conform ({len(report.violations)} violations); nothing was written:\n{lines}",
+            exit_code=1,
+        )
+    files = serialize_all(loaded.ds, root_path)
+    if extra is not None:
+        files.update(extra(loaded))
+    files[DATA_LICENSE_FILE] = read_data_license()
+    summary = summarize(loaded.ds)
+    files[DESCRIPTION_FILE] = describe_dataset(loaded.ds, summary, files)
+    written = publish(out_dir, files)
+    return BuildResult(summary, tuple(written))
+
+
+def default_out_dir(root: str | os.PathLike | None = None) -> Path:
+    """Return where ``spacecoop build`` writes by default: ``dist`` in the workspace when the root
+    is one (so its outputs stay with its sources), else ``dist`` in the working directory."""
+    from spacecoop.core.layout import default_output
+
+    return default_output(root, "dist")
+
+
+def read_data_license() -> bytes:
+    """Return the text of the data licence shipped with the package (``LICENSE-data.txt``).
+
+    Raises
+    ------
+    SpacecoopError
+        The file is missing from the installation.
+    """
+    from spacecoop.core.inputs import read_input
+    from spacecoop.core.layout import shipped_root
+
+    return read_input(shipped_root() / DATA_LICENSE_FILE)
+
+
+_MEDIA_TYPES = {
+    ".trig": "application/trig",
+    ".nq": "application/n-quads",
+    ".ttl": "text/turtle",
+    ".jsonld": "application/ld+json",
+    ".json": "application/json",
+    ".html": "text/html",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".graphml": "application/graphml+xml",
+}
+_RDF_DUMPS = (".trig", ".nq", ".ttl", ".jsonld")
+_BASE = "https://base.invalid/"  # stands for the folder void.ttl is in; written as relative IRIs
+
+
+def describe_dataset(ds: Dataset, summary: Summary, files: dict[str, bytes]) -> bytes:
+    """Return a VoID and DCAT description of the dataset, in Turtle, computed from what is built.
+
+    The dataset (``<#dataset>``, both ``void:Dataset`` and ``dcat:Dataset``) has its title,
+    licence (CC BY 4.0; ``dcterms:rights`` names the licence file), version, triple and entity
+    counts, one class partition per entity class, the vocabularies its predicates and classes come
+    from, and one ``dcat:Distribution`` per other file in ``files`` with its media type, size and
+    SHA-256; RDF files are also its ``void:dataDump``.
+    File IRIs are relative, so they resolve to the files beside ``void.ttl`` wherever the folder is
+    published. No ``void:sparqlEndpoint``: the built folder is static files, and the address of a
+    ``spacecoop serve`` is not known when it is built.
+
+    Examples
+    --------
+    >>> from rdflib import Graph
+    >>> from spacecoop import load_dataset
+    >>> ds = load_dataset()
+    >>> ttl = describe_dataset(ds, summarize(ds), {"spacecoop.nq": b"..."})
+    >>> g = Graph().parse(data=ttl, format="turtle", publicID="https://example.org/dist/")
+    >>> from rdflib import URIRef
+    >>> str(g.value(URIRef("https://example.org/dist/#dataset"), URIRef("http://rdfs.org/ns/void#dataDump")))
+    'https://example.org/dist/spacecoop.nq'
+    """
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+    from urllib.parse import quote
+
+    from rdflib import Literal, Namespace
+    from rdflib.namespace import DCAT, DCTERMS, FOAF, VOID, XSD
+
+    spdx = Namespace("http://spdx.org/rdf/terms#")
+    g = Graph()
+    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("dcterms", DCTERMS), ("foaf", FOAF)):
+        g.bind(prefix, ns)
+    g.bind("spdx", spdx)
+    g.bind("sc", PREFIXES["sc"])
+    d = URIRef(_BASE + "#dataset")
+    licence = URIRef(DATA_LICENSE)
+    for t in (VOID.Dataset, DCAT.Dataset):
+        g.add((d, RDF.type, t))
+    g.add(
+        (
+            d,
+            DCTERMS.title,
+            Literal("spacecoop: a knowledge graph of international space cooperation", lang="en"),
+        )
+    )
+    claims = sum(n for _, n in summary.claims_by_certainty)
+    g.add(
+        (
+            d,
+            DCTERMS.description,
+            Literal(
+                "Which agencies, countries, universities, companies and international organisations "
+                "cooperate in space, on which missions and payloads, and in which blocs (ILRS, APSCO, "
+                f"Artemis Accords), each fact traced to its source: {len(summary.sources)} sources, "
+                f"{claims} claims.",
+                lang="en",
+            ),
+        )
+    )
+    g.add((d, DCTERMS.license, licence))
+    creator = URIRef(_BASE + "#contributors")
+    g.add((d, DCTERMS.creator, creator))
+    g.add((creator, RDF.type, FOAF.Agent))
+    g.add((creator, FOAF.name, Literal("spacecoop contributors")))
+    try:
+        g.add((d, URIRef(str(DCAT) + "version"), Literal(version("spacecoop"))))  # DCAT 3
+    except PackageNotFoundError:  # running from a folder that was never installed
+        pass
+    g.add((d, DCTERMS.conformsTo, URIRef(PREFIXES["sc"].rstrip("#"))))
+    g.add((d, VOID.uriSpace, Literal(PREFIXES["id"])))
+    g.add((d, VOID.triples, Literal(summary.triples, datatype=XSD.integer)))
+    g.add((d, VOID.entities, Literal(sum(n for _, n in summary.entities), datatype=XSD.integer)))
+    for name, n in summary.entities:
+        part = URIRef(_BASE + "#class-" + name.replace(":", "-"))
+        g.add((d, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(_expand(name))))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    used = {str(p) for _, p, _ in ds.triples((None, None, None))} | {
+        str(o) for o in ds.objects(None, RDF.type) if isinstance(o, URIRef)
+    }
+    for vocabulary in sorted({v for v in PREFIXES.values() if any(u.startswith(v) for u in used)}):
+        g.add((d, VOID.vocabulary, URIRef(vocabulary)))
+    for name in sorted(files):
+        data = files[name]
+        rel = URIRef(_BASE + quote(name))
+        if name == DESCRIPTION_FILE:
+            continue
+        if name == DATA_LICENSE_FILE:
+            g.add((d, DCTERMS.rights, rel))
+            g.add((rel, RDF.type, DCTERMS.RightsStatement))
+            continue
+        dist = URIRef(_BASE + "#file-" + quote(name, safe=""))
+        ext = Path(name).suffix.lower()
+        g.add((d, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCTERMS.title, Literal(name)))
+        g.add((dist, DCAT.downloadURL, rel))
+        g.add((dist, DCAT.accessURL, rel))
+        if ext in _MEDIA_TYPES:
+            g.add(
+                (
+                    dist,
+                    DCAT.mediaType,
+                    URIRef("https://www.iana.org/assignments/media-types/" + _MEDIA_TYPES[ext]),
+                )
+            )
+        g.add((dist, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
+        checksum = URIRef(str(dist) + "-sha256")
+        g.add((dist, spdx.checksum, checksum))
+        g.add((checksum, RDF.type, spdx.Checksum))
+        g.add((checksum, spdx.algorithm, spdx.checksumAlgorithm_sha256))
+        g.add(
+            (checksum, spdx.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary))
+        )
+        g.add((dist, DCTERMS.license, licence))
+        if ext in _RDF_DUMPS:
+            g.add((d, VOID.dataDump, rel))
+    # rdflib relativises file names against a base but not fragments (#dataset): relative IRIs by hand
+    text = g.serialize(format="turtle").replace("<" + _BASE, "<")
+    head = (
+        "# VoID and DCAT description of the spacecoop dataset, written by `spacecoop build`.\n"
+        "# Relative IRIs name the files beside this one.\n"
+    )
+    return (head + text).encode("utf-8")
+
+
+def _expand(name: str) -> str:
+    prefix, _, local = name.partition(":")
+    return PREFIXES[prefix] + local

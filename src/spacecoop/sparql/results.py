@@ -1,0 +1,249 @@
+"""Write query results in the SPARQL 1.1 Query Results formats and in RDF formats.
+
+SELECT and ASK: JSON (``application/sparql-results+json``), XML (``application/sparql-results+xml``),
+CSV (``text/csv``) and TSV (``text/tab-separated-values``), as the W3C recommendations define them.
+CONSTRUCT and DESCRIBE: Turtle, N-Triples and JSON-LD.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.sax.saxutils import escape, quoteattr
+
+from rdflib import BNode, Literal, URIRef
+
+from spacecoop.core.errors import UsageError
+from spacecoop.core.turtle import string
+from spacecoop.store import QueryResult
+
+TABULAR_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+}
+GRAPH_FORMATS = {
+    "turtle": "text/turtle; charset=utf-8",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+}
+_RDFLIB_FORMAT = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld"}
+XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
+# Anything but XML 1.0's Char production: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+# [#x10000-#x10FFFF]. Not even a character reference (&#1;) may stand for these.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class NotXmlError(UsageError):
+    """A result holds a character that XML 1.0 cannot carry, so it has no XML form."""
+
+
+def check_xml_text(text: str, alternatives: str = "JSON, CSV or TSV") -> None:
+    """Refuse a text that an XML 1.0 document cannot hold.
+
+    Parameters
+    ----------
+    text : str
+        The text that would go into the document (a value, or the document itself).
+    alternatives : str
+        The formats to suggest instead, for the message.
+
+    Raises
+    ------
+    NotXmlError
+        ``text`` holds U+0000, another C0 control other than tab, line feed and carriage return,
+        a lone surrogate, U+FFFE or U+FFFF; the message names the first one.
+
+    Examples
+    --------
+    >>> check_xml_text("tab\\tand é")
+    >>> check_xml_text("a\\x01b")
+    Traceback (most recent call last):
+    ...
+    spacecoop.sparql.results.NotXmlError: the result holds U+0001, a character XML 1.0 cannot carry (at position 1 of a value), so it has no XML form; ask for JSON, CSV or TSV instead
+    """
+    m = _NOT_XML_CHAR.search(text)
+    if m is not None:
+        raise NotXmlError(
+            f"the result holds U+{ord(m.group()):04X}, a character XML 1.0 cannot carry (at position "
+            f"{m.start()} of a value), so it has no XML form; ask for {alternatives} instead"
+        )
+
+
+def media_type(result: QueryResult, fmt: str) -> str:
+    """Return the media type of ``result`` written as ``fmt``."""
+    table = GRAPH_FORMATS if result.graph is not None else TABULAR_FORMATS
+    if fmt not in table:
+        raise UsageError(f"format {fmt!r} does not fit a {result.kind} result; use one of {', '.join(table)}")
+    return table[fmt]
+
+
+def serialize_result(result: QueryResult, fmt: str) -> bytes:
+    """Write ``result`` in ``fmt``.
+
+    Parameters
+    ----------
+    result : QueryResult
+    fmt : str
+        ``json``, ``xml``, ``csv`` or ``tsv`` for SELECT and ASK; ``turtle``, ``nt`` or ``jsonld``
+        for CONSTRUCT and DESCRIBE.
+
+    Raises
+    ------
+    UsageError
+        The format does not fit the kind of result.
+    NotXmlError
+        XML was asked for and the result holds a character XML 1.0 cannot carry (U+0001, say):
+        written anyway, the document would not be well-formed.
+
+    Examples
+    --------
+    >>> from rdflib import Literal
+    >>> r = QueryResult("SELECT", ("n",), ((Literal(1),),))
+    >>> serialize_result(r, "csv")
+    b'n\\r\\n1\\r\\n'
+    """
+    media_type(result, fmt)
+    if result.graph is not None:
+        from spacecoop.core.namespaces import bind_prefixes
+
+        bind_prefixes(result.graph)
+        return result.graph.serialize(format=_RDFLIB_FORMAT[fmt]).encode("utf-8")
+    return {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[fmt](result)
+
+
+def term_json(term) -> dict:
+    """Return the SPARQL JSON results encoding of one RDF term."""
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    out = {"type": "literal", "value": str(term)}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype and term.datatype != XSD_STRING:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def _rdflib_result(result: QueryResult):
+    """Return ``result`` as an rdflib :class:`~rdflib.query.Result`, for rdflib's writers.
+
+    A literal typed ``xsd:string`` becomes a plain literal (RDF 1.1 makes them one; rdflib would
+    write the datatype, and the rdflib engine keeps it where Oxigraph drops it), so every engine's
+    answer is written alike.
+    """
+    from rdflib import Variable
+    from rdflib.query import Result
+
+    out = Result(result.kind)
+    if result.kind == "ASK":
+        out.askAnswer = bool(result.boolean)
+        return out
+
+    def plain(t):
+        return Literal(str(t)) if isinstance(t, Literal) and t.datatype == XSD_STRING else t
+
+    names = [Variable(v) for v in result.vars]
+    out.vars = names
+    out.bindings = [{v: plain(t) for v, t in zip(names, row) if t is not None} for row in result.rows]
+    return out
+
+
+def _json(result: QueryResult) -> bytes:
+    # rdflib writes the same document as term_json would (compact, keys in its own order)
+    return _rdflib_result(result).serialize(format="json", encoding="utf-8")
+
+
+def _text(value: str) -> str:
+    # a CR would come back as LF (XML parsers normalise line ends) unless written as a reference
+    return escape(value, {"\r": "&#13;"})
+
+
+def _xml(result: QueryResult) -> bytes:
+    # Our own writer, not rdflib's: rdflib writes a carriage return as itself, which every XML
+    # parser reads back as a line feed, and writes characters XML 1.0 cannot carry as they are.
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+        "<head>",
+    ]
+    out += [f"  <variable name={quoteattr(v)}/>" for v in result.vars]
+    out.append("</head>")
+    if result.kind == "ASK":
+        out.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
+    else:
+        out.append("<results>")
+        for row in result.rows:
+            out.append("  <result>")
+            for v, t in zip(result.vars, row):
+                if t is None:
+                    continue
+                if isinstance(t, URIRef):
+                    value = f"<uri>{_text(str(t))}</uri>"
+                elif isinstance(t, BNode):
+                    value = f"<bnode>{_text(str(t))}</bnode>"
+                elif isinstance(t, Literal) and t.language:
+                    value = f"<literal xml:lang={quoteattr(t.language)}>{_text(str(t))}</literal>"
+                elif isinstance(t, Literal) and t.datatype and t.datatype != XSD_STRING:
+                    value = f"<literal datatype={quoteattr(str(t.datatype))}>{_text(str(t))}</literal>"
+                else:
+                    value = f"<literal>{_text(str(t))}</literal>"
+                out.append(f"    <binding name={quoteattr(v)}>{value}</binding>")
+            out.append("  </result>")
+        out.append("</results>")
+    out.append("</sparql>")
+    doc = "\n".join(out) + "\n"
+    if _NOT_XML_CHAR.search(doc):  # one scan of the whole document; then say where
+        for row in result.rows:
+            for v, t in zip(result.vars, row):
+                if t is not None:
+                    try:
+                        check_xml_text(str(t))
+                    except NotXmlError as exc:
+                        raise NotXmlError(str(exc).replace("of a value", f"of a value of ?{v}")) from None
+        check_xml_text(doc)
+    return doc.encode("utf-8")
+
+
+def _csv(result: QueryResult) -> bytes:
+    if result.kind == "ASK":  # rdflib's CSV writer takes SELECT results only
+        return b"boolean\r\ntrue\r\n" if result.boolean else b"boolean\r\nfalse\r\n"
+    return _rdflib_result(result).serialize(format="csv", encoding="utf-8")
+
+
+def term_turtle(term) -> str:
+    """Return a term in Turtle/SPARQL syntax (as TSV results need), with escaped specials."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    text = string(str(term), long=False).replace("\t", "\\t")  # SPARQL TSV: a term on one line, no tab
+    if term.language:
+        return f"{text}@{term.language}"
+    if term.datatype and term.datatype != XSD_STRING:
+        return f"{text}^^<{term.datatype}>"
+    return text
+
+
+def _tsv(result: QueryResult) -> bytes:
+    if result.kind == "ASK":
+        return b"?boolean\ntrue\n" if result.boolean else b"?boolean\nfalse\n"
+    lines = ["\t".join(f"?{v}" for v in result.vars)]
+    lines += ["\t".join(term_turtle(t) for t in row) for row in result.rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def plain(term) -> str:
+    """Return a term as plain text for tables: IRIs as CURIEs, literals as their text."""
+    from spacecoop.core.namespaces import curie
+
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return curie(str(term))
+    if isinstance(term, Literal):
+        return str(term)
+    return f"_:{term}"

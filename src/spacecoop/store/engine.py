@@ -1,0 +1,124 @@
+"""Which engine answers: the one place that decides.
+
+Every part that queries the dataset asks here which store to use (:func:`choose_engine`) and
+opens it here (:func:`open_engine`), so the rule is written once:
+
+``query``
+    The command's verbs and the library: the store given with ``--store`` (or
+    ``$SPACECOOP_STORE``), else ``memory``, rdflib's engine, the reference the others are tested
+    against.
+``serve``
+    The endpoint: the store given with ``--store``, else ``oxigraph`` in memory (milliseconds for
+    every named query, ``benchmarks/endpoint.py``).
+``page``
+    A graph page projected from a dataset already in this process: Oxigraph in memory when the
+    store being served is Oxigraph (ten times faster than rdflib on the projection), else rdflib
+    on the dataset itself.
+
+Opening follows one rule for every use: a store held in this process (``memory``,
+``oxigraph``) starts empty, so it is loaded with the dataset given (default: the project's
+files); a persistent store (``oxigraph:PATH``, ``sparql:URL``) is queried as it stands, and an
+empty one is an error that says how to fill it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rdflib import Dataset
+
+    from spacecoop.store import Store
+
+USES = ("query", "serve", "page")
+
+DEFAULT_ENGINE = {"query": "memory", "serve": "oxigraph", "page": "memory"}
+"""The store spec each use gets when none is given."""
+
+
+def choose_engine(use: str, spec: str | None = None) -> str:
+    """Return the store spec that answers for ``use`` (see the module notes for the rule).
+
+    Parameters
+    ----------
+    use : {"query", "serve", "page"}
+    spec : str, optional
+        The spec the user gave (``--store``), or for ``page`` the spec of the store being served;
+        None when none was given.
+
+    Raises
+    ------
+    ValueError
+        ``use`` is not one of :data:`USES`.
+
+    Examples
+    --------
+    >>> choose_engine("query"), choose_engine("serve"), choose_engine("serve", "memory")
+    ('memory', 'oxigraph', 'memory')
+    >>> choose_engine("page", "oxigraph:./store"), choose_engine("page", "sparql:http://127.0.0.1:7878")
+    ('oxigraph', 'memory')
+    """
+    if use not in DEFAULT_ENGINE:
+        raise ValueError(f"unknown use {use!r}; expected one of {', '.join(USES)}")
+    if use == "page":
+        served = spec.partition(":")[0] if spec else ""
+        return "oxigraph" if served == "oxigraph" else DEFAULT_ENGINE["page"]
+    return spec or DEFAULT_ENGINE[use]
+
+
+def open_engine(
+    use: str,
+    spec: str | None = None,
+    ds: Dataset | None = None,
+    *,
+    root: str | Path | None = None,
+) -> Store:
+    """Open the store that answers for ``use``, ready to query.
+
+    Parameters
+    ----------
+    use : {"query", "serve", "page"}
+    spec : str, optional
+        As for :func:`choose_engine`.
+    ds : rdflib.Dataset, optional
+        The data for a store held in this process (``memory`` wraps it, not a copy); default:
+        the project's files under ``root``. Never read for a persistent store.
+    root : path, optional
+        The project root whose files are read when ``ds`` is not given.
+
+    Raises
+    ------
+    UsageError
+        The spec names no known backend.
+    SpacecoopError
+        The store cannot be opened or reached, or a persistent store is empty.
+
+    Examples
+    --------
+    >>> from spacecoop import load_dataset
+    >>> open_engine("page", "oxigraph", load_dataset()).name
+    'oxigraph'
+    """
+    from spacecoop.store import open_store, parse_store_spec, redact
+
+    chosen = choose_engine(use, spec)
+    if not parse_store_spec(chosen).persistent:
+        if ds is None:
+            from spacecoop.core.load import load_dataset
+
+            ds = load_dataset(root)
+        return open_store(chosen, ds)
+    store = open_store(chosen)
+    if store.is_empty():
+        from spacecoop.core.errors import SpacecoopError
+
+        store.close()
+        raise SpacecoopError(
+            f"the store {redact(chosen)} holds no data; "
+            f"fill it first: spacecoop --store {redact(chosen)} load"
+        )
+    return store
+
+
+__all__ = ["DEFAULT_ENGINE", "USES", "choose_engine", "open_engine"]

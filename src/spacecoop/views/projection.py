@@ -1,0 +1,1163 @@
+"""Project the RDF graph onto networkx graphs that analysts can measure, draw and export.
+
+Three views, all read through SPARQL on a :class:`~spacecoop.store.Store` (so any backend works):
+
+``countries`` (:class:`networkx.MultiGraph`, undirected, keyed by relation)
+    Countries, regions and international organisations, plus the blocs (initiatives and
+    international organisations) that have members. An organisation stands for the country or
+    region it is based in (an international organisation stands for itself; one with no stated
+    country, such as Star.Vision, stands for nothing). A tie to a bloc is one edge per member,
+    bloc and level (``national``, ``sub-national``, ``organisation``): ``membership`` (key
+    ``membership``) when a national-level claim gives a joining status
+    (:func:`spacecoop.core.namespaces.is_membership`, the one meaning of membership), else
+    ``involvement`` (key ``involvement-LEVEL``: groups or firms from the country, an organisation
+    of it, an engagement through another organisation, an applicant or observer). Each tie edge
+    carries its ``level``, ``certainty`` (the least certain claim's) and ``since`` (the earliest
+    date of a joining claim, "" when none dates it). Two nodes are also linked when their
+    organisations co-develop a payload (``co-development``), when both are national members of
+    one bloc (``co-membership``) or by an agreement: one edge per pair (keyed by its first kind)
+    aggregates those, ``weight`` counts them, ``kinds`` and ``via`` say how, ``links`` lists
+    them one by one (JSON).
+``actors`` (:class:`networkx.MultiDiGraph`, keyed by relation)
+    Organisations, countries, regions, initiatives, missions, payloads and rovers; edges
+    ``develops`` (organisation to payload), ``based-in`` (organisation to country or region),
+    ``part-of`` (region to country), ``participates-in`` (a member in its own name, as
+    ``sc:participatesIn``) and ``involved-in`` (key ``involved-in-LEVEL``, any other tie, as
+    ``sc:involvedIn``) from a member to an organisation or initiative, ``carries`` (mission to
+    payload) and ``agreement`` (between parties). Publishers of sources that nothing in the view
+    links to are left out.
+``full`` (:class:`networkx.MultiDiGraph`, keyed by property CURIE)
+    Every typed entity and every relationship node (no literal nodes, no claim nodes: what the
+    claims say about a node or edge is folded into its attributes), one edge per triple between
+    two of them, except ``rdf:type``.
+
+Nodes are keyed by readable CURIEs (:func:`spacecoop.core.namespaces.curie`). Every attribute is a
+plain ``str``, ``int``, ``float`` or ``bool`` (GraphML and GEXF refuse anything else), so lists
+are joined with ``;`` and structured evidence is a JSON string.
+
+Node attributes: ``label``, ``kind`` (country, region, international-organization, organization,
+initiative, mission, payload, rover, ...), ``org_kind``, ``country`` (label) and ``country_id``,
+``iso`` (ISO 3166 alpha-2 or subdivision code), ``iri``, ``aliases``, ``bloc`` (the node is a bloc
+with members), ``blocs`` (CURIEs of the blocs the node belongs to) and, per bloc,
+``since:<bloc CURIE>`` (the earliest date a joining claim gives for the membership, ``""`` when
+none dates it; ``blocs`` and ``since:`` count national membership only). Edge attributes: ``relation``, ``kinds``, ``via``, ``via_label``, ``certainty`` (the
+least certain claim's: a link any claim doubts is flagged), ``certainties``, ``status``,
+``level``, ``date`` (earliest claimed date, ``""`` if none), ``sources`` (CURIEs), ``n_sources``,
+``n_claims``, ``weight``, ``since``, ``claims`` and ``links`` (JSON list of ``{kind, via, date,
+certainty, detail, level}``).
+
+Evidence is stored once per claim: ``G.graph["claims"]`` is a JSON object from claim CURIE to
+what the claim says, one entry per source (``{quote, detail, note, status, level, date,
+date_inferred_from, planned, as_of, ordinal, source, source_label, certainty, claim}``), and
+every node or edge names the claims behind it in ``claims`` (CURIEs joined with ``;``, in
+order). :func:`evidence_of` resolves them. (A claim that two countries are members of a bloc
+stands behind every co-membership of either: copied onto each edge, the evidence of a large
+graph would be many times the graph.) Nodes of the actors and full views also carry their own
+claims' evidence as ``evidence`` (a JSON list; a claim is about one node), and
+``to_networkx(..., inline_evidence=True)`` puts it on every edge too, for files read one edge at
+a time.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rdflib import Literal
+from rdflib.term import Node
+
+from spacecoop.core.namespaces import JOINING_STATUSES, PREFIXES, curie, tie_level
+from spacecoop.sparql.query import as_store
+from spacecoop.store import Store
+
+VIEWS = ("countries", "actors", "full")
+"""The views :func:`to_networkx` knows."""
+
+CERTAINTY_ORDER = ("contradicted", "disputed", "hedged", "unconfirmed", "reported", "stated", "confirmed")
+"""Certainties from the least to the most certain; an aggregate takes the first that occurs."""
+
+_PREFIX_LINES = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()) + "\n"
+_ORG_KIND_INTL = "international-organization"
+
+
+def _q(store: Store, body: str):
+    return store.query(_PREFIX_LINES + body).rows
+
+
+def _s(term: Node | None) -> str:
+    return "" if term is None else str(term)
+
+
+def _local(term: Node | None) -> str:
+    """Last path segment of a concept IRI (``.../certainty/stated`` -> ``stated``)."""
+    if term is None:
+        return ""
+    return str(term).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def normalize_date(term: Node | None) -> str:
+    """Return a claimed date as sortable text: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (else "").
+
+    Examples
+    --------
+    >>> from rdflib import Literal, XSD
+    >>> normalize_date(Literal("2021-06", datatype=XSD.gYearMonth))
+    '2021-06'
+    >>> normalize_date(None)
+    ''
+    """
+    if term is None:
+        return ""
+    text = str(term).strip()
+    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype).endswith("dateTime"):
+        text = text[:10]
+    return text[:10]
+
+
+def least_certain(certainties: Iterable[str]) -> str:
+    """Return the least certain of some certainties (see :data:`CERTAINTY_ORDER`).
+
+    Examples
+    --------
+    >>> least_certain(["stated", "hedged"])
+    'hedged'
+    >>> least_certain([])
+    ''
+    """
+    found = {c for c in certainties if c}
+    for c in CERTAINTY_ORDER:
+        if c in found:
+            return c
+    return min(found) if found else ""
+
+
+# --------------------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Entity:
+    iri: str
+    types: set[str] = field(default_factory=set)
+    label: str = ""
+    org_kind: str = ""
+    based_in: str = ""
+    part_of: str = ""
+    iso: str = ""
+    iso3: str = ""
+    aliases: set[str] = field(default_factory=set)
+    country_not_stated: bool = False
+
+
+@dataclass
+class _Claim:
+    iri: str
+    about: str
+    id: str = ""  # its CURIE: the key of its evidence in a view's ``claims`` table
+    certainty: str = ""
+    status: set[str] = field(default_factory=set)
+    level: set[str] = field(default_factory=set)
+    via: set[str] = field(default_factory=set)
+    role: set[str] = field(default_factory=set)
+    dates: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    quotes: set[str] = field(default_factory=set)
+    details: set[str] = field(default_factory=set)
+    notes: set[str] = field(default_factory=set)
+    inferred: set[str] = field(default_factory=set)
+    planned: bool = False
+    as_of: set[str] = field(default_factory=set)
+    ordinal: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Rel:
+    iri: str
+    kind: str  # participation development carriage agreement
+    a: str
+    b: str
+
+
+@dataclass
+class _Data:
+    entities: dict[str, _Entity]
+    claims: dict[str, _Claim]
+    claims_about: dict[str, list[_Claim]]
+    rels: list[_Rel]
+    source_labels: dict[str, str]
+    evidence: dict[str, list[dict]] = field(default_factory=dict)  # claim IRI -> its entries
+    named: set[str] = field(default_factory=set)  # IRIs of the claims a node or an edge names
+
+
+_TYPE_KIND = {
+    "Country": "country",
+    "Region": "region",
+    "Organization": "organization",
+    "Initiative": "initiative",
+    "Mission": "mission",
+    "Payload": "payload",
+    "Rover": "rover",
+}
+_KIND_PRIORITY = ("country", "region", "organization", "initiative", "mission", "payload", "rover")
+
+
+def _read(store: Store) -> _Data:
+    sc = PREFIXES["sc"]
+    entities: dict[str, _Entity] = {}
+    ent: _Entity | None  # each loop below narrows it
+    cl: _Claim | None
+    rows = _q(
+        store,
+        """
+SELECT DISTINCT ?e ?type WHERE {
+  VALUES ?type { sc:Country sc:Region sc:Organization sc:Initiative sc:Mission sc:Payload sc:Rover }
+  ?e a ?type .
+}""",
+    )
+    for e, t in rows:
+        ent = entities.setdefault(str(e), _Entity(str(e)))
+        ent.types.add(_TYPE_KIND[str(t)[len(sc) :]])
+    attrs = _q(
+        store,
+        """
+SELECT DISTINCT ?e ?p ?o WHERE {
+  VALUES ?p { skos:prefLabel skos:altLabel sc:kind sc:basedIn sc:partOf sc:iso3166Alpha2
+              sc:iso3166Alpha3 sc:iso3166Subdivision sc:countryNotStated }
+  ?e ?p ?o .
+}""",
+    )
+    labels: dict[str, list[Literal]] = defaultdict(list)
+    for e, p, o in attrs:
+        ent = entities.get(str(e))
+        if ent is None:
+            continue
+        name = curie(str(p))
+        if name == "skos:prefLabel":
+            labels[str(e)].append(o)
+        elif name == "skos:altLabel":
+            ent.aliases.add(str(o))
+        elif name == "sc:kind":
+            ent.org_kind = _local(o)
+        elif name == "sc:basedIn":
+            ent.based_in = str(o)
+        elif name == "sc:partOf":
+            ent.part_of = str(o)
+        elif name == "sc:iso3166Alpha2":
+            ent.iso = str(o)
+        elif name == "sc:iso3166Alpha3":
+            ent.iso3 = str(o)
+        elif name == "sc:iso3166Subdivision":
+            ent.iso = ent.iso or str(o)
+        elif name == "sc:countryNotStated":
+            ent.country_not_stated = bool(getattr(o, "value", False)) or str(o) == "true"
+    for e, ls in labels.items():
+        en = [str(x) for x in ls if getattr(x, "language", None) in (None, "en")]
+        entities[e].label = min(en) if en else min(str(x) for x in ls)
+    for ent in entities.values():
+        if not ent.label:
+            ent.label = curie(ent.iri)
+        ent.aliases.discard(ent.label)
+
+    claims: dict[str, _Claim] = {}
+    for c, about, cert, src in _q(
+        store,
+        """
+SELECT DISTINCT ?claim ?about ?certainty ?source WHERE {
+  ?claim a sc:Claim ; sc:about ?about .
+  OPTIONAL { ?claim sc:certainty ?certainty }
+  OPTIONAL { ?claim prov:wasDerivedFrom ?source }
+}""",
+    ):
+        cl = claims.get(str(c))
+        if cl is None:
+            cl = claims[str(c)] = _Claim(str(c), str(about), curie(str(c)))
+        if cert is not None:
+            cl.certainty = least_certain([cl.certainty, _local(cert)])
+        if src is not None:
+            cl.sources.add(str(src))
+    for c, p, o in _q(
+        store,
+        """
+SELECT DISTINCT ?claim ?p ?o WHERE {
+  VALUES ?p { sc:status sc:level sc:via sc:role sc:date sc:quote sc:detail sc:note sc:dateInferredFrom
+              sc:planned sc:asOf sc:ordinal }
+  ?claim a sc:Claim ; ?p ?o .
+}""",
+    ):
+        cl = claims.get(str(c))
+        if cl is None:
+            continue
+        name = curie(str(p))
+        if name == "sc:status":
+            cl.status.add(_local(o))
+        elif name == "sc:level":
+            cl.level.add(_local(o))
+        elif name == "sc:via":
+            cl.via.add(str(o))
+        elif name == "sc:role":
+            cl.role.add(_local(o))
+        elif name == "sc:date":
+            d = normalize_date(o)
+            if d:
+                cl.dates.add(d)
+        elif name == "sc:quote":
+            cl.quotes.add(str(o))
+        elif name == "sc:detail":
+            cl.details.add(str(o))
+        elif name == "sc:note":
+            cl.notes.add(str(o))
+        elif name == "sc:dateInferredFrom":
+            cl.inferred.add(str(o))
+        elif name == "sc:planned":
+            cl.planned = cl.planned or bool(getattr(o, "value", False) is True)
+        elif name == "sc:asOf":
+            d = normalize_date(o)
+            if d:
+                cl.as_of.add(d)
+        elif name == "sc:ordinal":
+            cl.ordinal.add(str(o))
+    claims_about: dict[str, list[_Claim]] = defaultdict(list)
+    for cl in sorted(claims.values(), key=lambda c: c.iri):
+        claims_about[cl.about].append(cl)
+
+    rels: list[_Rel] = []
+    for r, kind, a, b in _q(
+        store,
+        """
+SELECT DISTINCT ?rel ?kind ?a ?b WHERE {
+  { ?rel a sc:Participation ; org:member ?a ; org:organization ?b . BIND("participation" AS ?kind) }
+  UNION { ?rel a sc:PayloadDevelopment ; sc:developer ?a ; sc:payload ?b . BIND("development" AS ?kind) }
+  UNION { ?rel a sc:PayloadCarriage ; sc:mission ?a ; sc:payload ?b . BIND("carriage" AS ?kind) }
+  UNION { ?rel a sc:Agreement ; sc:party ?a , ?b . FILTER(STR(?a) < STR(?b)) BIND("agreement" AS ?kind) }
+}""",
+    ):
+        rels.append(_Rel(str(r), str(kind), str(a), str(b)))
+    rels.sort(key=lambda r: (r.iri, r.a, r.b))
+
+    source_labels = {}
+    for s, label, headline in _q(
+        store,
+        """
+SELECT DISTINCT ?s ?label ?headline WHERE {
+  ?s a sc:Source .
+  OPTIONAL { ?s skos:prefLabel ?label }
+  OPTIONAL { ?s schema:headline ?headline }
+}""",
+    ):
+        source_labels[str(s)] = _s(label) or _s(headline) or curie(str(s))
+    return _Data(entities, claims, dict(claims_about), rels, source_labels)
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _kind(ent: _Entity) -> str:
+    for k in _KIND_PRIORITY:
+        if k in ent.types:
+            if k == "organization" and ent.org_kind == _ORG_KIND_INTL:
+                return _ORG_KIND_INTL
+            return k
+    return "entity"
+
+
+def _country_of(data: _Data, ent: _Entity) -> _Entity | None:
+    """The country (or region) an entity stands in: itself, its base, or nothing."""
+    kind = _kind(ent)
+    if kind in ("country", "region"):
+        return ent
+    if ent.based_in and ent.based_in in data.entities:
+        return data.entities[ent.based_in]
+    return None
+
+
+def _nation(data: _Data, ent: _Entity) -> _Entity | None:
+    """The sovereign country behind an entity (a region's parent country)."""
+    c = _country_of(data, ent)
+    if c is not None and _kind(c) == "region" and c.part_of in data.entities:
+        return data.entities[c.part_of]
+    return c
+
+
+def _node_attrs(data: _Data, ent: _Entity) -> dict:
+    nation = _nation(data, ent)
+    return {
+        "label": ent.label,
+        "kind": _kind(ent),
+        "org_kind": ent.org_kind,
+        "country": nation.label if nation is not None else "",
+        "country_id": curie(nation.iri) if nation is not None else "",
+        "iso": ent.iso,
+        "iso3": ent.iso3,
+        "iri": ent.iri,
+        "aliases": ";".join(sorted(ent.aliases)),
+    }
+
+
+def _claim_evidence(data: _Data, cl: _Claim) -> list[dict]:
+    """What one claim says, one entry per source (status, level, date, certainty), in its own
+    words (quote) or, for a compiled table's row, the compiler's (detail, note). Made once per
+    claim and shared by every node and edge the claim stands behind."""
+    cached = data.evidence.get(cl.iri)
+    if cached is not None:
+        return cached
+    dates = sorted(cl.dates)
+    common = {
+        "quote": " … ".join(sorted(cl.quotes)),
+        "detail": " ".join(sorted(cl.details)),
+        "note": " ".join(sorted(cl.notes)),
+        "status": ", ".join(s.replace("-", " ") for s in sorted(cl.status)),
+        "level": ", ".join(sorted(cl.level)),
+        "date": dates[0] if dates else "",
+        "date_inferred_from": " ".join(sorted(cl.inferred)),
+        "planned": cl.planned,
+        "as_of": ", ".join(sorted(cl.as_of)),
+        "ordinal": ", ".join(sorted(cl.ordinal)),
+        "certainty": cl.certainty,
+        "claim": cl.id,
+    }
+    out = [
+        {
+            **common,
+            "source": curie(src) if src else "",
+            "source_label": data.source_labels.get(src, curie(src) if src else ""),
+        }
+        for src in sorted(cl.sources) or [""]
+    ]
+    data.evidence[cl.iri] = out
+    return out
+
+
+def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
+    """One entry per claim and source (see :func:`_claim_evidence`), each claim once."""
+    out: list[dict] = []
+    seen: set[str] = set()
+    for cl in claims:
+        if cl.iri not in seen:
+            seen.add(cl.iri)
+            out.extend(_claim_evidence(data, cl))
+    return out
+
+
+def _claim_ids(data: _Data, claims: Iterable[_Claim]) -> str:
+    """The CURIEs of some claims, each once, in order, joined with ``;``: keys of the view's
+    ``claims`` table (``G.graph["claims"]``), where each claim's evidence is stored once."""
+    ids = {cl.iri: cl.id for cl in claims}
+    data.named.update(ids)
+    return ";".join(ids.values())
+
+
+def _evidence_json(data: _Data, claims: Iterable[_Claim]) -> str:
+    return json.dumps(_evidence(data, claims), ensure_ascii=False, sort_keys=True)
+
+
+def _store_evidence(G, data: _Data, *, inline: bool):
+    """Put the evidence of every claim the view names into ``G.graph["claims"]``, once each; or,
+    with ``inline``, onto each edge that names it (``evidence``, the shape before the table)."""
+    if not inline:
+        G.graph["claims"] = json.dumps(
+            dict(sorted((data.claims[i].id, _claim_evidence(data, data.claims[i])) for i in data.named)),
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        return G
+    # each claim's entries serialised once; an edge's list is their concatenation (what
+    # json.dumps of the whole list gives with its default separators)
+    text = {
+        data.claims[i].id: ", ".join(
+            json.dumps(e, ensure_ascii=False, sort_keys=True) for e in _claim_evidence(data, data.claims[i])
+        )
+        for i in data.named
+    }
+    edges = G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True)
+    for *_, d in edges:
+        if "claims" in d:
+            d["evidence"] = "[" + ", ".join(text[c] for c in d["claims"].split(";") if c) + "]"
+    return G
+
+
+def evidence_of(G, attrs: dict) -> list[dict]:
+    """Return the evidence behind a node or an edge of a view: one entry per claim and source.
+
+    Parameters
+    ----------
+    G : networkx graph
+        From :func:`to_networkx`.
+    attrs : dict
+        The node's or edge's attributes (``G.nodes[n]``, ``G.edges[u, v, key]``).
+
+    Returns
+    -------
+    list of dict
+        ``{quote, detail, note, status, level, date, date_inferred_from, planned, as_of, ordinal,
+        source, source_label, certainty, claim}`` for each claim (``attrs["claims"]``, looked up
+        in ``G.graph["claims"]``) and each source it was derived from, in order; the ``evidence``
+        the node or edge carries itself when it has one.
+
+    Examples
+    --------
+    >>> from spacecoop import load_dataset
+    >>> G = to_networkx(load_dataset(), "countries")
+    >>> e = G.edges["country:turkey", "initiative:international-lunar-research-station", "membership"]
+    >>> {ev["claim"] for ev in evidence_of(G, e)} == set(e["claims"].split(";"))
+    True
+    >>> any(ev["certainty"] == "hedged" for ev in evidence_of(G, e))
+    True
+    """
+    if "evidence" in attrs:
+        return json.loads(attrs["evidence"] or "[]")
+    table = _claims_table(str(G.graph.get("claims") or "{}"))
+    return [dict(e) for c in str(attrs.get("claims") or "").split(";") if c for e in table.get(c, [])]
+
+
+@functools.lru_cache(maxsize=2)
+def _claims_table(text: str) -> dict[str, list[dict]]:
+    """The parsed ``claims`` table of a view (the last two kept: one view is read edge by edge)."""
+    return json.loads(text)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Some claims and what they say, as sets: a member's claims to a bloc stand behind each of
+    its co-memberships, a developer's behind each co-development, so they are gathered once."""
+
+    iris: frozenset[str]
+    sources: frozenset[str]
+    dates: frozenset[str]
+    vias: frozenset[str]
+    certainties: frozenset[str]
+    status: frozenset[str]
+    level: frozenset[str]
+    role: frozenset[str]
+
+
+def _group(claims: Iterable[_Claim]) -> _Group:
+    claims = list(claims)
+    return _Group(
+        frozenset(c.iri for c in claims),
+        frozenset().union(*(c.sources for c in claims)),
+        frozenset().union(*(c.dates for c in claims)),
+        frozenset().union(*(c.via for c in claims)),
+        frozenset(c.certainty for c in claims if c.certainty),
+        frozenset().union(*(c.status for c in claims)),
+        frozenset().union(*(c.level for c in claims)),
+        frozenset().union(*(c.role for c in claims)),
+    )
+
+
+def _union(groups: list[_Group]) -> _Group:
+    if len(groups) == 1:
+        return groups[0]
+    return _Group(*(frozenset().union(*(getattr(g, f) for g in groups)) for f in _Group.__dataclass_fields__))
+
+
+def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
+    """Attributes summarising what some claims say (certainty, status, dates, evidence)."""
+    return _group_attrs(data, _group(claims), _claim_ids(data, claims), len(claims))
+
+
+def _group_attrs(data: _Data, g: _Group, ids: str, n_claims: int) -> dict:
+    sources = sorted(g.sources)
+    vias = sorted(g.vias)
+    return {
+        "certainty": least_certain(g.certainties),
+        "certainties": ";".join(sorted(g.certainties, key=_certainty_rank)),
+        "status": ";".join(sorted(g.status)),
+        "level": ";".join(sorted(g.level)),
+        "role": ";".join(sorted(g.role)),
+        "via": ";".join(map(curie, vias)),
+        "via_label": ";".join(data.entities[v].label if v in data.entities else curie(v) for v in vias),
+        "date": min(g.dates) if g.dates else "",
+        "sources": ";".join(map(curie, sources)),
+        "n_sources": len(sources),
+        "n_claims": n_claims,
+        "claims": ids,
+    }
+
+
+def _certainty_rank(c: str) -> int:
+    return CERTAINTY_ORDER.index(c) if c in CERTAINTY_ORDER else len(CERTAINTY_ORDER)
+
+
+_REL_NAME = {
+    "participation": "participates-in",
+    "development": "develops",
+    "carriage": "carries",
+    "agreement": "agreement",
+}
+
+
+# ------------------------------------------------------------------------------------ views
+
+
+def to_networkx(
+    target, view: str = "countries", *, unlinked_publishers: bool = False, inline_evidence: bool = False
+):
+    """Project the knowledge graph onto a new networkx graph.
+
+    Parameters
+    ----------
+    target : Store or rdflib.Dataset
+        Where to read from (a Dataset is wrapped in a :class:`~spacecoop.store.MemoryStore`).
+    view : {"countries", "actors", "full"}
+        Which projection (see the module docstring).
+    unlinked_publishers : bool
+        Keep, in the actors view, the publishers of sources that nothing in the view links to
+        (left out by default: they only ring the network).
+    inline_evidence : bool
+        Give every edge its own ``evidence`` (JSON list) instead of the shared ``claims`` table
+        in ``G.graph``: for files read one edge at a time (a CSV of edges). Each claim's evidence
+        is then copied onto every edge it stands behind, which in the countries view is every
+        co-membership of its member: many times the size of the table on a large graph.
+
+    Returns
+    -------
+    networkx.Graph or networkx.MultiDiGraph
+        A fresh graph: ``countries`` is an undirected ``Graph``; ``actors`` and ``full`` are
+        ``MultiDiGraph`` s keyed by relation. ``G.graph`` holds ``view``, ``blocs`` (JSON list
+        of ``{id, label}``) and ``claims`` (JSON object: the evidence of each claim the graph's
+        nodes and edges name; none with ``inline_evidence``). Read a node's or an edge's evidence
+        with :func:`evidence_of`.
+
+    Raises
+    ------
+    UsageError
+        ``view`` is not one of :data:`VIEWS`.
+
+    Examples
+    --------
+    >>> from spacecoop import load_dataset
+    >>> G = to_networkx(load_dataset(), "countries")
+    >>> G.nodes["country:turkey"]["label"], G.has_edge("country:turkey", "country:china")
+    ('Turkey', True)
+
+    See Also
+    --------
+    spacecoop.views.export.export_graph, spacecoop.pages.graph_page.write_html
+    """
+    from spacecoop.core.errors import UsageError
+
+    if view not in VIEWS:
+        raise UsageError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
+    store = as_store(target)
+    data = _read(store)
+    if view == "countries":
+        return _countries(data, inline_evidence=inline_evidence)
+    if view == "actors":
+        return _actors(data, unlinked_publishers=unlinked_publishers, inline_evidence=inline_evidence)
+    return _full(store, data, inline_evidence=inline_evidence)
+
+
+def _blocs(data: _Data) -> dict[str, list[_Rel]]:
+    """Blocs: initiatives and international organisations that have members; their memberships."""
+    out: dict[str, list[_Rel]] = defaultdict(list)
+    for rel in data.rels:
+        if rel.kind != "participation" or rel.b not in data.entities:
+            continue
+        if _kind(data.entities[rel.b]) in ("initiative", _ORG_KIND_INTL):
+            out[rel.b].append(rel)
+    return dict(out)
+
+
+def _bloc_graph_attrs(data: _Data, blocs: Iterable[str]) -> str:
+    return json.dumps(
+        [
+            {
+                "id": curie(b),
+                "label": data.entities[b].label,
+                "short": min([*sorted(data.entities[b].aliases), data.entities[b].label], key=len),
+            }
+            for b in sorted(blocs, key=lambda b: data.entities[b].label)
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _set_membership_attrs(G, data: _Data, memberships: dict[str, dict[str, list[_Claim]]]) -> None:
+    """memberships[node curie][bloc curie] = claims: set ``blocs`` and ``since:<bloc>``."""
+    for n in G.nodes:
+        G.nodes[n].setdefault("blocs", "")
+    for n, by_bloc in memberships.items():
+        if n not in G:
+            continue
+        G.nodes[n]["blocs"] = ";".join(sorted(by_bloc))
+        for bloc, claims in sorted(by_bloc.items()):
+            G.nodes[n][f"since:{bloc}"] = _since(claims)
+
+
+def _countries(data: _Data, *, inline_evidence: bool = False):
+    import networkx as nx
+
+    G = nx.MultiGraph(view="countries")
+    blocs = _blocs(data)
+
+    def unit(iri: str) -> _Entity | None:
+        ent = data.entities.get(iri)
+        if ent is None:
+            return None
+        if _kind(ent) in (_ORG_KIND_INTL, "initiative"):
+            return ent
+        return _country_of(data, ent)
+
+    def add_node(ent: _Entity) -> str:
+        key = curie(ent.iri)
+        if key not in G:
+            G.add_node(key, **_node_attrs(data, ent), bloc=ent.iri in blocs)
+        return key
+
+    # links[(u, v)] -> list of link dicts, each with its claims
+    links: dict[tuple[str, str], list[dict]] = defaultdict(list)
+
+    def link(
+        u: str, v: str, kind: str, via: str, via_label: str, groups: list[_Group], date: str, detail: str
+    ) -> None:
+        if u == v:
+            return
+        a, b = sorted((u, v))
+        links[(a, b)].append(
+            {
+                "kind": kind,
+                "via": via,
+                "via_label": via_label,
+                "groups": groups,
+                "date": date,
+                "detail": detail,
+            }
+        )
+
+    # co-development: developers of one payload, mapped to their countries
+    by_payload: dict[str, list[tuple[_Entity, _Group, str]]] = defaultdict(list)
+    for rel in data.rels:
+        if rel.kind == "development":
+            u = unit(rel.a)
+            if u is not None:
+                claims = data.claims_about.get(rel.iri, [])
+                by_payload[rel.b].append((u, _group(claims), _earliest(claims)))
+    for payload, devs in sorted(by_payload.items()):
+        for ent, *_ in devs:
+            add_node(ent)
+        p = data.entities.get(payload)
+        plabel = p.label if p else curie(payload)
+        for i, (e1, g1, d1) in enumerate(devs):
+            for e2, g2, d2 in devs[i + 1 :]:
+                link(
+                    curie(e1.iri),
+                    curie(e2.iri),
+                    "co-development",
+                    curie(payload),
+                    plabel,
+                    [g1, g2],
+                    _later(d1, d2),
+                    plabel,
+                )
+
+    # ties to blocs: one edge per member, bloc and tie level (membership or other involvement)
+    memberships: dict[str, dict[str, list[_Claim]]] = defaultdict(lambda: defaultdict(list))
+    tie_edges: list[tuple[str, str, str, dict]] = []
+    for bloc, rels in sorted(blocs.items()):
+        bent = data.entities[bloc]
+        bkey = add_node(bent)
+        members: dict[str, list[_Claim]] = {}
+        by_tie: dict[tuple[str, str], list[_Claim]] = defaultdict(list)
+        for rel in rels:
+            m = unit(rel.a)
+            ment = data.entities.get(rel.a)
+            if m is None or ment is None:
+                continue
+            mkey = add_node(m)
+            for cl in data.claims_about.get(rel.iri, []):
+                by_tie[(mkey, _tie_level_of(cl, ment, own=m is ment))].append(cl)
+        for (mkey, lvl), claims in sorted(by_tie.items()):
+            tie = _tie(data, claims, lvl, bkey, bent.label, own=_is_own(data, mkey, lvl))
+            if tie is None:
+                continue
+            tie_edges.append(
+                (
+                    mkey,
+                    bkey,
+                    tie["relation"] if tie["relation"] == "membership" else f"involvement-{lvl}",
+                    tie,
+                )
+            )
+            if tie["relation"] == "membership":
+                members[mkey] = claims
+                memberships[mkey][bkey].extend(claims)
+        keys = sorted(members)
+        since = {m: _since(members[m]) for m in keys}
+        group = {m: _group(members[m]) for m in keys}
+        for i, m1 in enumerate(keys):
+            for m2 in keys[i + 1 :]:
+                date = _later(since[m1], since[m2])
+                link(m1, m2, "co-membership", bkey, bent.label, [group[m1], group[m2]], date, bent.label)
+
+    # agreements between parties
+    for rel in data.rels:
+        if rel.kind == "agreement":
+            u, v = unit(rel.a), unit(rel.b)
+            if u is None or v is None:
+                continue
+            claims = data.claims_about.get(rel.iri, [])
+            link(
+                add_node(u),
+                add_node(v),
+                "agreement",
+                "",
+                "",
+                [_group(claims)],
+                _earliest(claims),
+                "agreement",
+            )
+
+    for (a, b), ls in sorted(links.items()):
+        g = _union([x for lk in ls for x in lk["groups"]])
+        iris = sorted(g.iris)  # the claims in the order of their IRIs
+        data.named.update(iris)
+        attrs = _group_attrs(data, g, ";".join([data.claims[i].id for i in iris]), len(iris))
+        kinds = sorted({lk["kind"] for lk in ls}, key=_LINK_KINDS.index)
+        vias = {(lk["via"], lk["via_label"]) for lk in ls if lk["via"]}
+        # and the intermediaries the claims name
+        vias |= {(curie(v), data.entities[v].label if v in data.entities else curie(v)) for v in g.vias}
+        vias_in_order = sorted(vias)
+        attrs.update(
+            relation=kinds[0],
+            kinds=";".join(kinds),
+            via=";".join(v for v, _ in vias_in_order),
+            via_label=";".join(lbl for _, lbl in vias_in_order),
+            weight=len(ls),
+            level="",
+            since="",
+            links=json.dumps(
+                [
+                    {
+                        "kind": lk["kind"],
+                        "via": lk["via"],
+                        "date": lk["date"],
+                        "certainty": least_certain(frozenset().union(*(x.certainties for x in lk["groups"]))),
+                        "detail": lk["detail"],
+                    }
+                    for lk in ls
+                ],
+                ensure_ascii=False,
+                sort_keys=True,
+            ),
+        )
+        dates = sorted(lk["date"] for lk in ls if lk["date"])
+        attrs["date"] = dates[0] if dates else ""
+        G.add_edge(a, b, key=kinds[0], **attrs)
+    for mkey, bkey, key, attrs in tie_edges:
+        G.add_edge(mkey, bkey, key=key, **attrs)
+    _set_membership_attrs(G, data, memberships)
+    G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
+    return _store_evidence(G, data, inline=inline_evidence)
+
+
+_LINK_KINDS = ("co-development", "co-membership", "agreement")
+
+TIE_RELATIONS = ("membership", "involvement")
+"""Relations of a tie between a participant and a bloc in the countries view: ``membership``
+(national, a joining status: :func:`spacecoop.core.namespaces.is_membership`) and ``involvement``
+(any other level or status). The actors view calls them ``participates-in`` and ``involved-in``,
+as the shortcut edges ``sc:participatesIn`` and ``sc:involvedIn``."""
+
+
+def _tie_level_of(cl: _Claim, member: _Entity, *, own: bool) -> str:
+    """The tie level of a participation claim; an organisation standing for its country gives an
+    organisation-level tie of that country."""
+    is_org = _kind(member) not in ("country", "region")
+    level = min(cl.level) if cl.level else ""
+    return tie_level(level, is_org or not own)
+
+
+def _is_own(data: _Data, key: str, lvl: str) -> bool:
+    """Whether a tie at ``lvl`` is the node's own membership level (national for a country or
+    region, organisation for an international organisation or an initiative)."""
+    ent = data.entities.get(_iri_of(key))
+    if ent is None:
+        return False
+    return (lvl == "national") == (_kind(ent) in ("country", "region"))
+
+
+def _iri_of(key: str) -> str:
+    prefix, _, rest = key.partition(":")
+    return PREFIXES.get(prefix, "") + rest if prefix in PREFIXES else key
+
+
+def _since(claims: Iterable[_Claim]) -> str:
+    """The earliest date a joining claim gives ("" if none does): applicant, partner or
+    not-listed dates never say since when someone is a member."""
+    dates = sorted(d for c in claims if c.status & set(JOINING_STATUSES) for d in c.dates)
+    return dates[0] if dates else ""
+
+
+def _tie(
+    data: _Data,
+    claims: list[_Claim],
+    lvl: str,
+    bkey: str,
+    blabel: str,
+    *,
+    own: bool,
+    relation_names: tuple[str, str] = TIE_RELATIONS,
+) -> dict | None:
+    """Attributes of one tie edge (one member, one bloc, one level), or None for a tie whose only
+    claims say the member is not listed."""
+    if all(c.status and c.status <= {"not-listed"} for c in claims):
+        return None
+    member = own and any(c.status & set(JOINING_STATUSES) for c in claims)
+    relation = relation_names[0] if member else relation_names[1]
+    since = _since(claims)
+    attrs = _claim_attrs(data, claims)
+    certainty = attrs["certainty"]
+    attrs.update(
+        relation=relation,
+        kinds=relation,
+        level=lvl,
+        since=since,
+        date=since,
+        weight=1,
+        links=json.dumps(
+            [
+                {
+                    "kind": relation,
+                    "via": bkey,
+                    "date": since,
+                    "certainty": certainty,
+                    "detail": blabel,
+                    "level": lvl,
+                }
+            ],
+            ensure_ascii=False,
+            sort_keys=True,
+        ),
+    )
+    return attrs
+
+
+def _earliest(claims: list[_Claim]) -> str:
+    dates = sorted(d for c in claims for d in c.dates)
+    return dates[0] if dates else ""
+
+
+def _later(d1: str, d2: str) -> str:
+    """The date both links hold from: the later of two, or "" if either is undated."""
+    if not d1 or not d2:
+        return ""
+    return max(d1, d2)
+
+
+_ACTOR_KINDS = (
+    "country",
+    "region",
+    "organization",
+    _ORG_KIND_INTL,
+    "initiative",
+    "mission",
+    "payload",
+    "rover",
+)
+
+
+def _links_json(kind: str, via: str, date: str, certainty: str) -> str:
+    return json.dumps(
+        [{"kind": kind, "via": via, "date": date, "certainty": certainty, "detail": ""}], sort_keys=True
+    )
+
+
+def _actors(data: _Data, *, unlinked_publishers: bool = False, inline_evidence: bool = False):
+    import networkx as nx
+
+    G = nx.MultiDiGraph(view="actors")
+    blocs = _blocs(data)
+    for iri, ent in sorted(data.entities.items()):
+        if _kind(ent) in _ACTOR_KINDS:
+            G.add_node(
+                curie(iri), **_node_attrs(data, ent), bloc=iri in blocs, **_node_claim_attrs(data, iri)
+            )
+
+    def add(u: str, v: str, relation: str, claims: list[_Claim], via: str = "") -> None:
+        cu, cv = curie(u), curie(v)
+        if cu not in G or cv not in G:
+            return
+        attrs = _claim_attrs(data, claims)
+        attrs.update(relation=relation, kinds=relation, weight=1)
+        # the link's "via" names the bloc it belongs to, so the page can filter by bloc
+        attrs["links"] = _links_json(relation, via, attrs["date"], attrs["certainty"])
+        if G.has_edge(cu, cv, key=relation):  # the same relation reported twice: merge
+            old = G.edges[cu, cv, relation]
+            attrs["weight"] = old["weight"] + 1
+        G.add_edge(cu, cv, key=relation, **attrs)
+
+    memberships: dict[str, dict[str, list[_Claim]]] = defaultdict(lambda: defaultdict(list))
+    for rel in data.rels:
+        claims = data.claims_about.get(rel.iri, [])
+        if rel.kind != "participation":
+            add(rel.a, rel.b, _REL_NAME[rel.kind], claims)
+            continue
+        ment = data.entities.get(rel.a)
+        cu, cv = curie(rel.a), curie(rel.b)
+        if ment is None or cu not in G or cv not in G:
+            continue
+        by_level: dict[str, list[_Claim]] = defaultdict(list)
+        for cl in claims:
+            by_level[_tie_level_of(cl, ment, own=True)].append(cl)
+        blabel = data.entities[rel.b].label if rel.b in data.entities else cv
+        for lvl, cls in sorted(by_level.items()):
+            tie = _tie(
+                data,
+                cls,
+                lvl,
+                cv if rel.b in blocs else "",
+                blabel,
+                own=_is_own(data, cu, lvl),
+                relation_names=("participates-in", "involved-in"),
+            )
+            if tie is None:
+                continue
+            key = tie["relation"] if tie["relation"] == "participates-in" else f"involved-in-{lvl}"
+            G.add_edge(cu, cv, key=key, **tie)
+            if tie["relation"] == "participates-in" and rel.b in blocs:
+                memberships[cu][cv].extend(cls)
+    for iri, ent in sorted(data.entities.items()):
+        if ent.based_in:
+            add(iri, ent.based_in, "based-in", [])
+        if ent.part_of and _kind(ent) == "region":
+            add(iri, ent.part_of, "part-of", [])
+    # Publishers of sources are entities too, but tied to nothing in this view: a ring of
+    # unlinked nodes around the network. Leave them out.
+    if not unlinked_publishers:
+        G.remove_nodes_from(
+            [n for n, d in list(G.nodes(data=True)) if d.get("org_kind") == "publisher" and G.degree(n) == 0]
+        )
+    _set_membership_attrs(G, data, memberships)
+    G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
+    return _store_evidence(G, data, inline=inline_evidence)
+
+
+def _node_claim_attrs(data: _Data, iri: str) -> dict:
+    claims = data.claims_about.get(iri, [])
+    a = _claim_attrs(data, claims)
+    return {
+        "certainty": a["certainty"],
+        "sources": a["sources"],
+        "n_sources": a["n_sources"],
+        "claims": a["claims"],
+        "evidence": _evidence_json(data, claims),
+    }
+
+
+def _full(store: Store, data: _Data, *, inline_evidence: bool = False):
+    import networkx as nx
+
+    G = nx.MultiDiGraph(view="full")
+    sc = PREFIXES["sc"]
+    types: dict[str, set[str]] = defaultdict(set)
+    for e, t in _q(
+        store,
+        """
+SELECT DISTINCT ?e ?type WHERE {
+  ?e a ?type . FILTER(isIRI(?e) && STRSTARTS(STR(?type), STR(sc:)) && ?type != sc:Claim)
+}""",
+    ):
+        types[str(e)].add(str(t)[len(sc) :])
+    rel_by_iri = {r.iri: r for r in data.rels}
+    for iri in sorted(types):
+        ent = data.entities.get(iri)
+        if ent is not None:
+            attrs = _node_attrs(data, ent)
+        else:
+            kind = _rel_kind_name(types[iri]) or min(types[iri])
+            label = _label_of(data, iri, rel_by_iri)
+            attrs = {
+                "label": label,
+                "kind": kind,
+                "org_kind": "",
+                "country": "",
+                "country_id": "",
+                "iso": "",
+                "iso3": "",
+                "iri": iri,
+                "aliases": "",
+            }
+        attrs["types"] = ";".join(sorted(types[iri]))
+        claims = data.claims_about.get(iri, [])
+        ca = _claim_attrs(data, claims)
+        for k in (
+            "certainty",
+            "certainties",
+            "status",
+            "level",
+            "via",
+            "date",
+            "sources",
+            "n_sources",
+            "n_claims",
+            "claims",
+        ):
+            attrs[k] = ca[k]
+        attrs["evidence"] = _evidence_json(data, claims)
+        G.add_node(curie(iri), **attrs)
+    for s, p, o in _q(
+        store,
+        """
+SELECT DISTINCT ?s ?p ?o WHERE {
+  ?s ?p ?o . FILTER(isIRI(?o) && isIRI(?s) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)
+}""",
+    ):
+        cs, co = curie(str(s)), curie(str(o))
+        if cs in G and co in G and cs != co:
+            rel = curie(str(p))
+            G.add_edge(
+                cs,
+                co,
+                key=rel,
+                relation=rel,
+                kinds=rel,
+                certainty="",
+                weight=1,
+                links=_links_json(rel, "", "", ""),
+            )
+    G.graph["blocs"] = _bloc_graph_attrs(data, _blocs(data))
+    return _store_evidence(G, data, inline=inline_evidence)
+
+
+_REL_TYPES = {
+    "Participation": "participation",
+    "PayloadDevelopment": "development",
+    "PayloadCarriage": "carriage",
+    "Agreement": "agreement",
+}
+
+
+def _rel_kind_name(types: set[str]) -> str:
+    for t, name in _REL_TYPES.items():
+        if t in types:
+            return name
+    return ""
+
+
+def _label_of(data: _Data, iri: str, rels: dict[str, _Rel]) -> str:
+    rel = rels.get(iri)
+    if rel is not None:
+        a = data.entities.get(rel.a)
+        b = data.entities.get(rel.b)
+        return f"{a.label if a else curie(rel.a)} {_REL_NAME[rel.kind]} {b.label if b else curie(rel.b)}"
+    if iri in data.source_labels:
+        return data.source_labels[iri]
+    return curie(iri)
+
+
+def bloc_list(G) -> list[dict]:
+    """Return the blocs a projected graph knows (``G.graph['blocs']``), as ``{id, label, short}``."""
+    return json.loads(G.graph.get("blocs") or "[]")
+
+
+__all__ = [
+    "CERTAINTY_ORDER",
+    "VIEWS",
+    "bloc_list",
+    "evidence_of",
+    "least_certain",
+    "normalize_date",
+    "to_networkx",
+]
