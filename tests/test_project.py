@@ -14,7 +14,14 @@ from rdflib import Dataset
 
 from spacecoop.core.errors import UsageError
 from spacecoop.store import open_store
-from spacecoop.views.projection import VIEWS, bloc_list, least_certain, normalize_date, to_networkx
+from spacecoop.views.projection import (
+    VIEWS,
+    bloc_list,
+    evidence_of,
+    least_certain,
+    normalize_date,
+    to_networkx,
+)
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 ILRS = "initiative:international-lunar-research-station"
@@ -105,7 +112,7 @@ def test_turkey_china_codevelop_the_micro_rovers(article_countries):
     links = json.loads(e["links"])
     assert {lk["kind"] for lk in links} == {"co-development", "co-membership"}
     assert e["weight"] == len(links) == 2
-    quotes = [ev["quote"] for ev in json.loads(e["evidence"])]
+    quotes = [ev["quote"] for ev in evidence_of(article_countries, e)]
     assert any("Middle East Technical University of Turkey" in q for q in quotes)
 
 
@@ -290,5 +297,72 @@ def test_since_comes_only_from_joining_claims():
     e = G.edges["country:borduria", "initiative:artemis-accords", "membership"]
     assert (e["since"], e["date"], e["certainty"]) == ("", "", "hedged")
     assert G.nodes["country:borduria"]["since:initiative:artemis-accords"] == ""
-    dates = {ev["date"] for ev in json.loads(e["evidence"])}
+    dates = {ev["date"] for ev in evidence_of(G, e)}
     assert "2019-04" in dates  # the applicant's date is shown as what it is, in its evidence
+
+
+# ------------------------------------------------------------------- evidence stored once
+
+
+def _claims_about(ds) -> dict[str, set[str]]:
+    """CURIE of each claim -> CURIEs of its sources, read straight from the graph."""
+    from spacecoop.core.namespaces import curie
+    from spacecoop.sparql.query import run_query
+
+    out: dict[str, set[str]] = {}
+    q = """PREFIX sc: <https://w3id.org/spacecoop/ns#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?c ?s WHERE { ?c a sc:Claim . OPTIONAL { ?c prov:wasDerivedFrom ?s } } ORDER BY ?c"""
+    for c, src in run_query(ds, q).rows:
+        out.setdefault(curie(str(c)), set()).update([curie(str(src))] if src is not None else [])
+    return out
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_evidence_is_stored_once_and_edges_name_their_claims(article_ds, view):
+    G = to_networkx(article_ds, view)
+    table = json.loads(G.graph["claims"])
+    in_graph = _claims_about(article_ds)
+    # each claim once, with one entry per source it came from, and only claims of the graph
+    assert table and set(table) <= set(in_graph)
+    for c, entries in table.items():
+        assert {e["claim"] for e in entries} == {c}
+        assert sorted(e["source"] for e in entries) == sorted(in_graph[c] or {""})
+    named = set()
+    for *_, d in G.edges(data=True):
+        assert "evidence" not in d  # no copies on the edges
+        ids = [c for c in d.get("claims", "").split(";") if c]
+        assert len(ids) == len(set(ids)) == d.get("n_claims", 0)
+        named.update(ids)
+        assert [e["claim"] for e in evidence_of(G, d)] == [c for c in ids for _ in table[c]]
+    for _, d in G.nodes(data=True):
+        named.update(c for c in d.get("claims", "").split(";") if c)
+    assert named == set(table)
+
+
+def test_co_members_share_the_claims_of_their_memberships(article_countries):
+    """A co-membership edge names the membership claims of both members: the same ids, not copies."""
+    G = article_countries
+    e = G.edges["country:turkey", "country:china", "co-development"]
+    ids = set(e["claims"].split(";"))
+    turkey = set(G.edges["country:turkey", ILRS, "membership"]["claims"].split(";"))
+    china = set(G.edges["country:china", ILRS, "membership"]["claims"].split(";"))
+    assert turkey | china <= ids
+    said = {ev["certainty"] for ev in evidence_of(G, G.edges["country:turkey", ILRS, "membership"])}
+    assert "hedged" in said  # Turkey's ILRS tie is doubted, on its own evidence
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_inline_evidence_says_the_same(article_ds, view):
+    """``inline_evidence=True`` (for exports) puts on each edge exactly what the table gives."""
+    G = to_networkx(article_ds, view)
+    H = to_networkx(article_ds, view, inline_evidence=True)
+    assert "claims" not in H.graph
+    shared = {(u, v, k): evidence_of(G, d) for u, v, k, d in G.edges(keys=True, data=True)}
+    inline = {
+        (u, v, k): json.loads(d["evidence"]) for u, v, k, d in H.edges(keys=True, data=True) if "claims" in d
+    }
+    assert inline == {key: ev for key, ev in shared.items() if key in inline}
+    assert set(inline) == {(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if "claims" in d}
+    for n, d in H.nodes(data=True):
+        assert d == G.nodes[n]  # nodes carry their own evidence either way

@@ -15,7 +15,7 @@ from rdflib import Dataset
 
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.pages.graph_page import build_pages, layout_positions, page_data, page_html, write_html
-from spacecoop.views.projection import to_networkx
+from spacecoop.views.projection import evidence_of, to_networkx
 
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 
@@ -141,3 +141,35 @@ def test_build_pages(loaded):
     assert sorted(pages) == ["actors.html", "countries.html"]
     for body in pages.values():
         assert REMOTE.findall(body.decode("utf-8")) == []
+
+
+def _page_json(text: str) -> dict:
+    found = re.search(r'<script type="application/json" id="spacecoop-data">(.*?)</script>', text, re.DOTALL)
+    return json.loads(found.group(1))
+
+
+def test_the_page_carries_each_claims_evidence_once(full_ds):
+    G = to_networkx(full_ds, "countries")
+    packed = _page_json(page_html(G, positions={n: (0.0, 0.0) for n in G}))
+    # one item per claim, and no claim's entries in two items
+    owners = [{ev["claim"] for ev in entries} for entries in packed["claims"]]
+    assert all(len(o) == 1 for o in owners) and len({c for o in owners for c in o}) == len(owners)
+    assert all("evidence" not in x for x in packed["nodes"] + packed["edges"])
+
+    # resolved by position, each edge's evidence is what the view says stands behind it
+    def strip(evs):
+        return [{k: v for k, v in ev.items() if v not in ("", None, False)} for ev in evs]
+
+    for x, (*_, d) in zip(packed["edges"], G.edges(keys=True, data=True), strict=True):
+        assert [ev for i in x["claims"] for ev in packed["claims"][i]] == strip(evidence_of(G, d))
+    # and the strings of links and panels come back whole
+    S = packed["strings"]
+    plain = page_data(G, positions={n: (0.0, 0.0) for n in G})
+    for x, e in zip(packed["edges"], plain["edges"], strict=True):
+        assert [[S[a], S[b]] for a, b in x["info"]] == e["info"]
+        assert [
+            dict(
+                zip(("kind", "via", "date", "certainty", "detail", "level"), (S[i] for i in lk), strict=False)
+            )
+            for lk in x["links"]
+        ] == e["links"]

@@ -15,7 +15,7 @@ import pytest
 from rdflib import Dataset
 
 from spacecoop.pages.graph_page import write_html
-from spacecoop.views.projection import to_networkx
+from spacecoop.views.projection import evidence_of, to_networkx
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -413,3 +413,39 @@ def test_labels_are_legible_at_first_view(opened, pages, name):
     more = o.js(LABEL_BOXES)
     assert _overlapping(more) == []
     assert len({b["id"] for b in more}) > 0
+
+
+_SHOWN_EVIDENCE = """kind => spacecoop.data[kind].map(x => {
+  kind === "nodes" ? spacecoop.showNode(x.id) : spacecoop.showEdge(x.id);
+  const words = [...document.querySelectorAll("#details blockquote")].map(b => b.textContent);
+  const says = [...document.querySelectorAll("#details p.source > span:first-child")].map(s => s.textContent);
+  return [words, says];
+})"""
+
+
+def _expected_evidence(G, items) -> list:
+    out = []
+    for d in items:
+        evidence = evidence_of(G, d)
+        words = [
+            f"\u201c{ev['quote']}\u201d" if ev["quote"] else f"Compiler's words: {ev['detail']}"
+            for ev in evidence
+            if ev["quote"] or ev["detail"]
+        ]
+        says = ["Says: " + (ev["source_label"] or ev["source"] or "(no source)") for ev in evidence]
+        out.append([words, says])
+    return out
+
+
+@pytest.mark.parametrize("view", ["countries", "actors"])
+def test_every_panel_shows_the_evidence_of_its_claims(opened, pages, graphs, view):
+    """The page carries each claim's evidence once; every node's and edge's panel shows exactly
+    what the view says stands behind it (:func:`spacecoop.views.projection.evidence_of`), in order."""
+    G = graphs[view]
+    o = opened(pages[view])
+    assert o.js("spacecoop.data.edges.length") == G.number_of_edges()
+    edges = [d for *_, d in G.edges(keys=True, data=True)]
+    assert o.js(_SHOWN_EVIDENCE, "edges") == _expected_evidence(G, edges)
+    assert o.js(_SHOWN_EVIDENCE, "nodes") == _expected_evidence(G, [d for _, d in G.nodes(data=True)])
+    assert any(says for _, says in _expected_evidence(G, edges))  # the check saw some evidence
+    assert o.errors == []

@@ -17,7 +17,7 @@ _TITLES = {
 }
 
 
-def _project(obj, view: str):
+def _project(obj, view: str, *, inline_evidence: bool = False):
     from rich.console import Console
 
     from spacecoop.views.projection import to_networkx
@@ -25,7 +25,7 @@ def _project(obj, view: str):
     console = Console(stderr=True)
     with console.status(f"projecting the {view} view"):
         store = obj.open_store()
-        return to_networkx(store, view)
+        return to_networkx(store, view, inline_evidence=inline_evidence)
 
 
 @click.command()
@@ -109,7 +109,8 @@ def export(obj, view: str, fmt: str | None, out: Path) -> int:
             "-o - writes one document to standard output: name its --format (graphml, gexf, json "
             "or cytoscape)"
         )
-    G = _project(obj, view)
+    # files keep each edge's evidence on the edge (a CSV row has no room for a shared table)
+    G = _project(obj, view, inline_evidence=True)
     if to_stdout:
         with tempfile.TemporaryDirectory(prefix="spacecoop-export-") as tmp:
             (written,) = export_graph(G, Path(tmp) / f"export.{fmt}", fmt)

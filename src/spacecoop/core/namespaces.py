@@ -10,6 +10,7 @@ sources that report the same link describe the same node.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -408,21 +409,55 @@ def bind_prefixes(g) -> None:
         g.bind(prefix, iri, override=True, replace=True)
 
 
+def _namespace_index() -> tuple[dict[str, str], bool]:
+    """``{namespace: prefix}`` of :data:`PREFIXES`, and whether every namespace ends in ``/`` or ``#``."""
+    return {ns: p for p, ns in PREFIXES.items()}, all(ns.endswith(("/", "#")) for ns in PREFIXES.values())
+
+
+_NAMESPACES, _SEPARATED = _namespace_index()
+
+
+@functools.lru_cache(maxsize=1 << 17)
 def curie(iri: str) -> str:
     """Return a readable CURIE for an IRI, using the longest matching prefix; else the IRI.
+
+    Every namespace of :data:`PREFIXES` ends in ``/`` or ``#``, so the longest one an IRI starts
+    with ends at one of its separators: a few dictionary look-ups, right to left, instead of a
+    loop over every prefix (the views call this for every node, edge, claim and source), and
+    the last answers cached.
 
     Examples
     --------
     >>> curie("https://w3id.org/spacecoop/id/country/thailand")
     'country:thailand'
+    >>> curie("https://w3id.org/spacecoop/id/payload/change-8/lunar-neutron-analyzer")
+    'payload:change-8/lunar-neutron-analyzer'
+    >>> curie("https://example.org/elsewhere")
+    'https://example.org/elsewhere'
     """
+    text = str(iri)
+    if not _SEPARATED:  # a namespace ending elsewhere: the plain scan
+        return _curie_by_scan(text)
+    end = len(text)
+    while end > 0:
+        cut = max(text.rfind("/", 0, end), text.rfind("#", 0, end))
+        if cut < 0:
+            break
+        prefix = _NAMESPACES.get(text[: cut + 1])
+        if prefix is not None:
+            return f"{prefix}:{text[cut + 1 :]}"
+        end = cut
+    return text
+
+
+def _curie_by_scan(text: str) -> str:
     best = ""
     for prefix, ns in PREFIXES.items():
-        if str(iri).startswith(ns) and len(ns) > len(PREFIXES.get(best, "")):
+        if text.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")):
             best = prefix
     if not best:
-        return str(iri)
-    return f"{best}:{str(iri)[len(PREFIXES[best]) :]}"
+        return text
+    return f"{best}:{text[len(PREFIXES[best]) :]}"
 
 
 ONTOLOGY_GRAPH = URIRef(NS.rstrip("#"))

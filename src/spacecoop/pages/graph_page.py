@@ -214,6 +214,38 @@ def _plain_pairs(d: dict, keys: tuple[str, ...]) -> list[list]:
     return out
 
 
+class _Claims:
+    """The evidence on a page, each claim's once: ``used`` maps a claim id to its entries (one per
+    source, empty fields left out) and nodes and edges list claim ids (:func:`page_data`)."""
+
+    def __init__(self, table: dict) -> None:
+        self.table = table if isinstance(table, dict) else {}
+        self.used: dict[str, list[dict]] = {}
+
+    def ids_of(self, d: dict) -> list[str]:
+        """The ids of the claims behind a node or an edge: its ``claims`` (keys of the view's
+        ``claims`` table) or, for a graph that carries evidence itself, its entries' ``claim``."""
+        ids: list[str] = []
+        if d.get("claims") and self.table:
+            for c in str(d["claims"]).split(";"):
+                if c and c in self.table:
+                    self._use(c, self.table[c])
+                    ids.append(c)
+            return ids
+        grouped: dict[str, list[dict]] = {}
+        for ev in _loads(d.get("evidence"), []):
+            if isinstance(ev, dict):
+                grouped.setdefault(str(ev.get("claim") or f"#{len(self.used)}-{len(grouped)}"), []).append(ev)
+        for c, entries in grouped.items():
+            self._use(c, entries)
+            ids.append(c)
+        return ids
+
+    def _use(self, c: str, entries: list[dict]) -> None:
+        if c not in self.used:
+            self.used[c] = [{k: v for k, v in ev.items() if v not in ("", None, False)} for ev in entries]
+
+
 _NODE_FIELDS = ("org_kind", "country", "iso", "aliases")
 _EDGE_FIELDS = (
     "relation",
@@ -255,6 +287,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
     max_deg = max(degree.values(), default=0) or 1
     blocs = _loads(G.graph.get("blocs"), [])
     bloc_ids = {b["id"] for b in blocs}
+    claims = _Claims(_loads(G.graph.get("claims"), {}))
 
     nodes = []
     kinds_seen: dict[str, int] = {}
@@ -283,7 +316,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
                 "since": since,
                 "aliases": str(d.get("aliases") or ""),
                 "info": info,
-                "evidence": _loads(d.get("evidence"), []),
+                "claims": claims.ids_of(d),
             }
         )
 
@@ -322,7 +355,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
                 "weight": d.get("weight", 1) if isinstance(d.get("weight", 1), (int, float)) else 1,
                 "links": links,
                 "info": info,
-                "evidence": _loads(d.get("evidence"), []),
+                "claims": claims.ids_of(d),
             }
         )
     for node in nodes:
@@ -359,6 +392,7 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
         "contradictedColor": CONTRADICTED_COLOUR,
         "nodes": nodes,
         "edges": edges,
+        "claims": claims.used,
     }
 
 
@@ -410,6 +444,20 @@ _APP_JS = r"""
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("spacecoop-data").textContent);
+  (function unpack() {  // each string and each claim's evidence travel once (render._packed)
+    if (!DATA.packed) { return; }
+    var S = DATA.strings;
+    var pairs = function (list) { return list.map(function (p) { return [S[p[0]], S[p[1]]]; }); };
+    DATA.nodes.forEach(function (n) { n.info = pairs(n.info); });
+    DATA.edges.forEach(function (e) {
+      e.info = pairs(e.info);
+      e.links = e.links.map(function (a) {
+        var l = { kind: S[a[0]], via: S[a[1]], date: S[a[2]], certainty: S[a[3]], detail: S[a[4]] };
+        if (a.length > 5) { l.level = S[a[5]]; }
+        return l;
+      });
+    });
+  })();
   var ORDER = ["contradicted", "disputed", "hedged", "unconfirmed", "reported", "stated", "confirmed"];
   var relColor = {};
   DATA.relations.forEach(function (r) { relColor[r.name] = r.color; });
@@ -654,6 +702,11 @@ _APP_JS = r"""
       dl.appendChild(el("dd", p[1]));
     });
   }
+  function evidenceOf(item) {  // each claim's evidence is on the page once: DATA.claims[id]
+    var list = [];
+    (item.claims || []).forEach(function (c) { list = list.concat(DATA.claims[c] || []); });
+    return list;
+  }
   function addEvidence(list) {
     if (!list || !list.length) { return; }
     panel.appendChild(el("h2", "Evidence (" + list.length + ")"));
@@ -698,7 +751,7 @@ _APP_JS = r"""
       addPairs(dl, [["Also tied to", (other ? other.label : "") + (lvl ? " (" + lvl + " level, not a member)" : " (not a member)")]]);
     });
     panel.appendChild(dl);
-    addEvidence(n.evidence);
+    addEvidence(evidenceOf(n));
     state.shown = id;
   }
   function showEdge(id) {
@@ -719,7 +772,7 @@ _APP_JS = r"""
       });
       panel.appendChild(ul);
     }
-    addEvidence(e.evidence);
+    addEvidence(evidenceOf(e));
     state.shown = id;
   }
   // Hover previews; a click opens what is under the pointer (the node clicked, not the one
@@ -841,6 +894,54 @@ _TEMPLATE = """<!DOCTYPE html>
 """
 
 
+_LINK_KEYS = ("kind", "via", "date", "certainty", "detail", "level")
+
+
+def _packed(data: dict) -> dict:
+    """:func:`page_data` as the page carries it, each repeated thing once: the evidence of each
+    claim in the list ``claims`` (nodes and edges name claims by position), and every string of a
+    link (``[kind, via, date, certainty, detail, level]``) and of a panel's ``[label, text]``
+    pairs in ``strings`` (by position too). The page unpacks it before anything reads it."""
+    strings: dict[str, int] = {}
+
+    def ref(value) -> int:
+        text = "" if value is None else str(value)
+        i = strings.get(text)
+        if i is None:
+            i = strings[text] = len(strings)
+        return i
+
+    position = {c: i for i, c in enumerate(data["claims"])}
+    nodes = [
+        {**n, "claims": [position[c] for c in n["claims"]], "info": [[ref(a), ref(b)] for a, b in n["info"]]}
+        for n in data["nodes"]
+    ]
+    edges = []
+    for e in data["edges"]:
+        links = []
+        for lk in e["links"]:
+            row = [ref(lk.get(k)) for k in _LINK_KEYS[:5]]
+            if "level" in lk:
+                row.append(ref(lk["level"]))
+            links.append(row)
+        edges.append(
+            {
+                **e,
+                "claims": [position[c] for c in e["claims"]],
+                "info": [[ref(a), ref(b)] for a, b in e["info"]],
+                "links": links,
+            }
+        )
+    return {
+        **data,
+        "nodes": nodes,
+        "edges": edges,
+        "claims": list(data["claims"].values()),
+        "strings": list(strings),
+        "packed": True,
+    }
+
+
 def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
@@ -884,7 +985,7 @@ def page_html(G, title: str = "spacecoop", *, positions: dict | None = None) -> 
         title=html.escape(title, quote=True),
         vis_css=vis_css.replace("</", "<\\/"),
         css=_CSS,
-        data=_json_for_script(data),
+        data=_json_for_script(_packed(data)),
         vis_js=vis_js,
         app_js=_APP_JS,
     )

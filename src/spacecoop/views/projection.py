@@ -43,13 +43,24 @@ with members), ``blocs`` (CURIEs of the blocs the node belongs to) and, per bloc
 none dates it; ``blocs`` and ``since:`` count national membership only). Edge attributes: ``relation``, ``kinds``, ``via``, ``via_label``, ``certainty`` (the
 least certain claim's: a link any claim doubts is flagged), ``certainties``, ``status``,
 ``level``, ``date`` (earliest claimed date, ``""`` if none), ``sources`` (CURIEs), ``n_sources``,
-``n_claims``, ``weight``, ``since``, ``evidence`` (JSON list, one entry per claim and source:
-``{quote, detail, note, status, level, date, date_inferred_from, planned, as_of, ordinal, source, source_label,
-certainty, claim}``) and ``links`` (JSON list of ``{kind, via, date, certainty, detail, level}``).
+``n_claims``, ``weight``, ``since``, ``claims`` and ``links`` (JSON list of ``{kind, via, date,
+certainty, detail, level}``).
+
+Evidence is stored once per claim: ``G.graph["claims"]`` is a JSON object from claim CURIE to
+what the claim says, one entry per source (``{quote, detail, note, status, level, date,
+date_inferred_from, planned, as_of, ordinal, source, source_label, certainty, claim}``), and
+every node or edge names the claims behind it in ``claims`` (CURIEs joined with ``;``, in
+order). :func:`evidence_of` resolves them. (A claim that two countries are members of a bloc
+stands behind every co-membership of either: copied onto each edge, the evidence of a large
+graph would be many times the graph.) Nodes of the actors and full views also carry their own
+claims' evidence as ``evidence`` (a JSON list; a claim is about one node), and
+``to_networkx(..., inline_evidence=True)`` puts it on every edge too, for files read one edge at
+a time.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -144,6 +155,7 @@ class _Entity:
 class _Claim:
     iri: str
     about: str
+    id: str = ""  # its CURIE: the key of its evidence in a view's ``claims`` table
     certainty: str = ""
     status: set[str] = field(default_factory=set)
     level: set[str] = field(default_factory=set)
@@ -175,6 +187,8 @@ class _Data:
     claims_about: dict[str, list[_Claim]]
     rels: list[_Rel]
     source_labels: dict[str, str]
+    evidence: dict[str, list[dict]] = field(default_factory=dict)  # claim IRI -> its entries
+    named: set[str] = field(default_factory=set)  # IRIs of the claims a node or an edge names
 
 
 _TYPE_KIND = {
@@ -256,7 +270,9 @@ SELECT DISTINCT ?claim ?about ?certainty ?source WHERE {
   OPTIONAL { ?claim prov:wasDerivedFrom ?source }
 }""",
     ):
-        cl = claims.setdefault(str(c), _Claim(str(c), str(about)))
+        cl = claims.get(str(c))
+        if cl is None:
+            cl = claims[str(c)] = _Claim(str(c), str(about), curie(str(c)))
         if cert is not None:
             cl.certainty = least_certain([cl.certainty, _local(cert)])
         if src is not None:
@@ -379,57 +395,184 @@ def _node_attrs(data: _Data, ent: _Entity) -> dict:
     }
 
 
-def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
-    """One entry per claim and source: what it says (status, level, date, certainty), in its own
-    words (quote) or, for a compiled table's row, the compiler's (detail, note)."""
-    out = []
-    seen = set()
-    for cl in claims:
-        for src in sorted(cl.sources) or [""]:
-            key = (cl.iri, src)
-            if key in seen:
-                continue
-            seen.add(key)
-            dates = sorted(cl.dates)
-            out.append(
-                {
-                    "quote": " … ".join(sorted(cl.quotes)),
-                    "detail": " ".join(sorted(cl.details)),
-                    "note": " ".join(sorted(cl.notes)),
-                    "status": ", ".join(s.replace("-", " ") for s in sorted(cl.status)),
-                    "level": ", ".join(sorted(cl.level)),
-                    "date": dates[0] if dates else "",
-                    "date_inferred_from": " ".join(sorted(cl.inferred)),
-                    "planned": cl.planned,
-                    "as_of": ", ".join(sorted(cl.as_of)),
-                    "ordinal": ", ".join(sorted(cl.ordinal)),
-                    "source": curie(src) if src else "",
-                    "source_label": data.source_labels.get(src, curie(src) if src else ""),
-                    "certainty": cl.certainty,
-                    "claim": curie(cl.iri),
-                }
-            )
+def _claim_evidence(data: _Data, cl: _Claim) -> list[dict]:
+    """What one claim says, one entry per source (status, level, date, certainty), in its own
+    words (quote) or, for a compiled table's row, the compiler's (detail, note). Made once per
+    claim and shared by every node and edge the claim stands behind."""
+    cached = data.evidence.get(cl.iri)
+    if cached is not None:
+        return cached
+    dates = sorted(cl.dates)
+    common = {
+        "quote": " … ".join(sorted(cl.quotes)),
+        "detail": " ".join(sorted(cl.details)),
+        "note": " ".join(sorted(cl.notes)),
+        "status": ", ".join(s.replace("-", " ") for s in sorted(cl.status)),
+        "level": ", ".join(sorted(cl.level)),
+        "date": dates[0] if dates else "",
+        "date_inferred_from": " ".join(sorted(cl.inferred)),
+        "planned": cl.planned,
+        "as_of": ", ".join(sorted(cl.as_of)),
+        "ordinal": ", ".join(sorted(cl.ordinal)),
+        "certainty": cl.certainty,
+        "claim": cl.id,
+    }
+    out = [
+        {
+            **common,
+            "source": curie(src) if src else "",
+            "source_label": data.source_labels.get(src, curie(src) if src else ""),
+        }
+        for src in sorted(cl.sources) or [""]
+    ]
+    data.evidence[cl.iri] = out
     return out
+
+
+def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
+    """One entry per claim and source (see :func:`_claim_evidence`), each claim once."""
+    out: list[dict] = []
+    seen: set[str] = set()
+    for cl in claims:
+        if cl.iri not in seen:
+            seen.add(cl.iri)
+            out.extend(_claim_evidence(data, cl))
+    return out
+
+
+def _claim_ids(data: _Data, claims: Iterable[_Claim]) -> str:
+    """The CURIEs of some claims, each once, in order, joined with ``;``: keys of the view's
+    ``claims`` table (``G.graph["claims"]``), where each claim's evidence is stored once."""
+    ids = {cl.iri: cl.id for cl in claims}
+    data.named.update(ids)
+    return ";".join(ids.values())
+
+
+def _evidence_json(data: _Data, claims: Iterable[_Claim]) -> str:
+    return json.dumps(_evidence(data, claims), ensure_ascii=False, sort_keys=True)
+
+
+def _store_evidence(G, data: _Data, *, inline: bool):
+    """Put the evidence of every claim the view names into ``G.graph["claims"]``, once each; or,
+    with ``inline``, onto each edge that names it (``evidence``, the shape before the table)."""
+    if not inline:
+        G.graph["claims"] = json.dumps(
+            dict(sorted((data.claims[i].id, _claim_evidence(data, data.claims[i])) for i in data.named)),
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        return G
+    # each claim's entries serialised once; an edge's list is their concatenation (what
+    # json.dumps of the whole list gives with its default separators)
+    text = {
+        data.claims[i].id: ", ".join(
+            json.dumps(e, ensure_ascii=False, sort_keys=True) for e in _claim_evidence(data, data.claims[i])
+        )
+        for i in data.named
+    }
+    edges = G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True)
+    for *_, d in edges:
+        if "claims" in d:
+            d["evidence"] = "[" + ", ".join(text[c] for c in d["claims"].split(";") if c) + "]"
+    return G
+
+
+def evidence_of(G, attrs: dict) -> list[dict]:
+    """Return the evidence behind a node or an edge of a view: one entry per claim and source.
+
+    Parameters
+    ----------
+    G : networkx graph
+        From :func:`to_networkx`.
+    attrs : dict
+        The node's or edge's attributes (``G.nodes[n]``, ``G.edges[u, v, key]``).
+
+    Returns
+    -------
+    list of dict
+        ``{quote, detail, note, status, level, date, date_inferred_from, planned, as_of, ordinal,
+        source, source_label, certainty, claim}`` for each claim (``attrs["claims"]``, looked up
+        in ``G.graph["claims"]``) and each source it was derived from, in order; the ``evidence``
+        the node or edge carries itself when it has one.
+
+    Examples
+    --------
+    >>> from spacecoop import load_dataset
+    >>> G = to_networkx(load_dataset(), "countries")
+    >>> e = G.edges["country:turkey", "initiative:international-lunar-research-station", "membership"]
+    >>> {ev["claim"] for ev in evidence_of(G, e)} == set(e["claims"].split(";"))
+    True
+    >>> any(ev["certainty"] == "hedged" for ev in evidence_of(G, e))
+    True
+    """
+    if "evidence" in attrs:
+        return json.loads(attrs["evidence"] or "[]")
+    table = _claims_table(str(G.graph.get("claims") or "{}"))
+    return [dict(e) for c in str(attrs.get("claims") or "").split(";") if c for e in table.get(c, [])]
+
+
+@functools.lru_cache(maxsize=2)
+def _claims_table(text: str) -> dict[str, list[dict]]:
+    """The parsed ``claims`` table of a view (the last two kept: one view is read edge by edge)."""
+    return json.loads(text)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Some claims and what they say, as sets: a member's claims to a bloc stand behind each of
+    its co-memberships, a developer's behind each co-development, so they are gathered once."""
+
+    iris: frozenset[str]
+    sources: frozenset[str]
+    dates: frozenset[str]
+    vias: frozenset[str]
+    certainties: frozenset[str]
+    status: frozenset[str]
+    level: frozenset[str]
+    role: frozenset[str]
+
+
+def _group(claims: Iterable[_Claim]) -> _Group:
+    claims = list(claims)
+    return _Group(
+        frozenset(c.iri for c in claims),
+        frozenset().union(*(c.sources for c in claims)),
+        frozenset().union(*(c.dates for c in claims)),
+        frozenset().union(*(c.via for c in claims)),
+        frozenset(c.certainty for c in claims if c.certainty),
+        frozenset().union(*(c.status for c in claims)),
+        frozenset().union(*(c.level for c in claims)),
+        frozenset().union(*(c.role for c in claims)),
+    )
+
+
+def _union(groups: list[_Group]) -> _Group:
+    if len(groups) == 1:
+        return groups[0]
+    return _Group(*(frozenset().union(*(getattr(g, f) for g in groups)) for f in _Group.__dataclass_fields__))
 
 
 def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
     """Attributes summarising what some claims say (certainty, status, dates, evidence)."""
-    sources = sorted({s for c in claims for s in c.sources})
-    dates = sorted({d for c in claims for d in c.dates})
-    vias = sorted({v for c in claims for v in c.via})
+    return _group_attrs(data, _group(claims), _claim_ids(data, claims), len(claims))
+
+
+def _group_attrs(data: _Data, g: _Group, ids: str, n_claims: int) -> dict:
+    sources = sorted(g.sources)
+    vias = sorted(g.vias)
     return {
-        "certainty": least_certain(c.certainty for c in claims),
-        "certainties": ";".join(sorted({c.certainty for c in claims if c.certainty}, key=_certainty_rank)),
-        "status": ";".join(sorted({s for c in claims for s in c.status})),
-        "level": ";".join(sorted({s for c in claims for s in c.level})),
-        "role": ";".join(sorted({s for c in claims for s in c.role})),
-        "via": ";".join(curie(v) for v in vias),
+        "certainty": least_certain(g.certainties),
+        "certainties": ";".join(sorted(g.certainties, key=_certainty_rank)),
+        "status": ";".join(sorted(g.status)),
+        "level": ";".join(sorted(g.level)),
+        "role": ";".join(sorted(g.role)),
+        "via": ";".join(map(curie, vias)),
         "via_label": ";".join(data.entities[v].label if v in data.entities else curie(v) for v in vias),
-        "date": dates[0] if dates else "",
-        "sources": ";".join(curie(s) for s in sources),
+        "date": min(g.dates) if g.dates else "",
+        "sources": ";".join(map(curie, sources)),
         "n_sources": len(sources),
-        "n_claims": len(claims),
-        "evidence": json.dumps(_evidence(data, claims), ensure_ascii=False, sort_keys=True),
+        "n_claims": n_claims,
+        "claims": ids,
     }
 
 
@@ -448,7 +591,9 @@ _REL_NAME = {
 # ------------------------------------------------------------------------------------ views
 
 
-def to_networkx(target, view: str = "countries", *, unlinked_publishers: bool = False):
+def to_networkx(
+    target, view: str = "countries", *, unlinked_publishers: bool = False, inline_evidence: bool = False
+):
     """Project the knowledge graph onto a new networkx graph.
 
     Parameters
@@ -460,13 +605,20 @@ def to_networkx(target, view: str = "countries", *, unlinked_publishers: bool = 
     unlinked_publishers : bool
         Keep, in the actors view, the publishers of sources that nothing in the view links to
         (left out by default: they only ring the network).
+    inline_evidence : bool
+        Give every edge its own ``evidence`` (JSON list) instead of the shared ``claims`` table
+        in ``G.graph``: for files read one edge at a time (a CSV of edges). Each claim's evidence
+        is then copied onto every edge it stands behind, which in the countries view is every
+        co-membership of its member: many times the size of the table on a large graph.
 
     Returns
     -------
     networkx.Graph or networkx.MultiDiGraph
         A fresh graph: ``countries`` is an undirected ``Graph``; ``actors`` and ``full`` are
-        ``MultiDiGraph`` s keyed by relation. ``G.graph`` holds ``view`` and ``blocs`` (JSON list
-        of ``{id, label}``).
+        ``MultiDiGraph`` s keyed by relation. ``G.graph`` holds ``view``, ``blocs`` (JSON list
+        of ``{id, label}``) and ``claims`` (JSON object: the evidence of each claim the graph's
+        nodes and edges name; none with ``inline_evidence``). Read a node's or an edge's evidence
+        with :func:`evidence_of`.
 
     Raises
     ------
@@ -491,10 +643,10 @@ def to_networkx(target, view: str = "countries", *, unlinked_publishers: bool = 
     store = as_store(target)
     data = _read(store)
     if view == "countries":
-        return _countries(data)
+        return _countries(data, inline_evidence=inline_evidence)
     if view == "actors":
-        return _actors(data, unlinked_publishers=unlinked_publishers)
-    return _full(store, data)
+        return _actors(data, unlinked_publishers=unlinked_publishers, inline_evidence=inline_evidence)
+    return _full(store, data, inline_evidence=inline_evidence)
 
 
 def _blocs(data: _Data) -> dict[str, list[_Rel]]:
@@ -534,7 +686,7 @@ def _set_membership_attrs(G, data: _Data, memberships: dict[str, dict[str, list[
             G.nodes[n][f"since:{bloc}"] = _since(claims)
 
 
-def _countries(data: _Data):
+def _countries(data: _Data, *, inline_evidence: bool = False):
     import networkx as nx
 
     G = nx.MultiGraph(view="countries")
@@ -558,7 +710,7 @@ def _countries(data: _Data):
     links: dict[tuple[str, str], list[dict]] = defaultdict(list)
 
     def link(
-        u: str, v: str, kind: str, via: str, via_label: str, claims: list[_Claim], date: str, detail: str
+        u: str, v: str, kind: str, via: str, via_label: str, groups: list[_Group], date: str, detail: str
     ) -> None:
         if u == v:
             return
@@ -568,35 +720,35 @@ def _countries(data: _Data):
                 "kind": kind,
                 "via": via,
                 "via_label": via_label,
-                "claims": claims,
+                "groups": groups,
                 "date": date,
                 "detail": detail,
             }
         )
 
     # co-development: developers of one payload, mapped to their countries
-    by_payload: dict[str, list[tuple[_Entity, list[_Claim]]]] = defaultdict(list)
+    by_payload: dict[str, list[tuple[_Entity, _Group, str]]] = defaultdict(list)
     for rel in data.rels:
         if rel.kind == "development":
             u = unit(rel.a)
             if u is not None:
-                by_payload[rel.b].append((u, data.claims_about.get(rel.iri, [])))
+                claims = data.claims_about.get(rel.iri, [])
+                by_payload[rel.b].append((u, _group(claims), _earliest(claims)))
     for payload, devs in sorted(by_payload.items()):
-        for ent, _ in devs:
+        for ent, *_ in devs:
             add_node(ent)
         p = data.entities.get(payload)
         plabel = p.label if p else curie(payload)
-        for i, (e1, c1) in enumerate(devs):
-            for e2, c2 in devs[i + 1 :]:
-                date = _later(_earliest(c1), _earliest(c2))
+        for i, (e1, g1, d1) in enumerate(devs):
+            for e2, g2, d2 in devs[i + 1 :]:
                 link(
                     curie(e1.iri),
                     curie(e2.iri),
                     "co-development",
                     curie(payload),
                     plabel,
-                    c1 + c2,
-                    date,
+                    [g1, g2],
+                    _later(d1, d2),
                     plabel,
                 )
 
@@ -632,10 +784,12 @@ def _countries(data: _Data):
                 members[mkey] = claims
                 memberships[mkey][bkey].extend(claims)
         keys = sorted(members)
+        since = {m: _since(members[m]) for m in keys}
+        group = {m: _group(members[m]) for m in keys}
         for i, m1 in enumerate(keys):
             for m2 in keys[i + 1 :]:
-                date = _later(_since(members[m1]), _since(members[m2]))
-                link(m1, m2, "co-membership", bkey, bent.label, members[m1] + members[m2], date, bent.label)
+                date = _later(since[m1], since[m2])
+                link(m1, m2, "co-membership", bkey, bent.label, [group[m1], group[m2]], date, bent.label)
 
     # agreements between parties
     for rel in data.rels:
@@ -644,19 +798,26 @@ def _countries(data: _Data):
             if u is None or v is None:
                 continue
             claims = data.claims_about.get(rel.iri, [])
-            link(add_node(u), add_node(v), "agreement", "", "", claims, _earliest(claims), "agreement")
+            link(
+                add_node(u),
+                add_node(v),
+                "agreement",
+                "",
+                "",
+                [_group(claims)],
+                _earliest(claims),
+                "agreement",
+            )
 
     for (a, b), ls in sorted(links.items()):
-        claims = _unique_claims(c for lk in ls for c in lk["claims"])
-        attrs = _claim_attrs(data, claims)
+        g = _union([x for lk in ls for x in lk["groups"]])
+        iris = sorted(g.iris)  # the claims in the order of their IRIs
+        data.named.update(iris)
+        attrs = _group_attrs(data, g, ";".join([data.claims[i].id for i in iris]), len(iris))
         kinds = sorted({lk["kind"] for lk in ls}, key=_LINK_KINDS.index)
         vias = {(lk["via"], lk["via_label"]) for lk in ls if lk["via"]}
         # and the intermediaries the claims name
-        vias |= {
-            (curie(v), data.entities[v].label if v in data.entities else curie(v))
-            for c in claims
-            for v in c.via
-        }
+        vias |= {(curie(v), data.entities[v].label if v in data.entities else curie(v)) for v in g.vias}
         vias_in_order = sorted(vias)
         attrs.update(
             relation=kinds[0],
@@ -672,7 +833,7 @@ def _countries(data: _Data):
                         "kind": lk["kind"],
                         "via": lk["via"],
                         "date": lk["date"],
-                        "certainty": least_certain(c.certainty for c in lk["claims"]),
+                        "certainty": least_certain(frozenset().union(*(x.certainties for x in lk["groups"]))),
                         "detail": lk["detail"],
                     }
                     for lk in ls
@@ -688,7 +849,7 @@ def _countries(data: _Data):
         G.add_edge(mkey, bkey, key=key, **attrs)
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
-    return G
+    return _store_evidence(G, data, inline=inline_evidence)
 
 
 _LINK_KINDS = ("co-development", "co-membership", "agreement")
@@ -785,13 +946,6 @@ def _later(d1: str, d2: str) -> str:
     return max(d1, d2)
 
 
-def _unique_claims(claims: Iterable[_Claim]) -> list[_Claim]:
-    seen: dict[str, _Claim] = {}
-    for c in claims:
-        seen.setdefault(c.iri, c)
-    return [seen[k] for k in sorted(seen)]
-
-
 _ACTOR_KINDS = (
     "country",
     "region",
@@ -810,7 +964,7 @@ def _links_json(kind: str, via: str, date: str, certainty: str) -> str:
     )
 
 
-def _actors(data: _Data, *, unlinked_publishers: bool = False):
+def _actors(data: _Data, *, unlinked_publishers: bool = False, inline_evidence: bool = False):
     import networkx as nx
 
     G = nx.MultiDiGraph(view="actors")
@@ -877,7 +1031,7 @@ def _actors(data: _Data, *, unlinked_publishers: bool = False):
         )
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
-    return G
+    return _store_evidence(G, data, inline=inline_evidence)
 
 
 def _node_claim_attrs(data: _Data, iri: str) -> dict:
@@ -887,11 +1041,12 @@ def _node_claim_attrs(data: _Data, iri: str) -> dict:
         "certainty": a["certainty"],
         "sources": a["sources"],
         "n_sources": a["n_sources"],
-        "evidence": a["evidence"],
+        "claims": a["claims"],
+        "evidence": _evidence_json(data, claims),
     }
 
 
-def _full(store: Store, data: _Data):
+def _full(store: Store, data: _Data, *, inline_evidence: bool = False):
     import networkx as nx
 
     G = nx.MultiDiGraph(view="full")
@@ -937,9 +1092,10 @@ SELECT DISTINCT ?e ?type WHERE {
             "sources",
             "n_sources",
             "n_claims",
-            "evidence",
+            "claims",
         ):
             attrs[k] = ca[k]
+        attrs["evidence"] = _evidence_json(data, claims)
         G.add_node(curie(iri), **attrs)
     for s, p, o in _q(
         store,
@@ -962,7 +1118,7 @@ SELECT DISTINCT ?s ?p ?o WHERE {
                 links=_links_json(rel, "", "", ""),
             )
     G.graph["blocs"] = _bloc_graph_attrs(data, _blocs(data))
-    return G
+    return _store_evidence(G, data, inline=inline_evidence)
 
 
 _REL_TYPES = {
@@ -996,4 +1152,12 @@ def bloc_list(G) -> list[dict]:
     return json.loads(G.graph.get("blocs") or "[]")
 
 
-__all__ = ["CERTAINTY_ORDER", "VIEWS", "bloc_list", "least_certain", "normalize_date", "to_networkx"]
+__all__ = [
+    "CERTAINTY_ORDER",
+    "VIEWS",
+    "bloc_list",
+    "evidence_of",
+    "least_certain",
+    "normalize_date",
+    "to_networkx",
+]
