@@ -189,7 +189,8 @@ def _time_query(store, text, params, runs: int, warmup: bool) -> tuple[list[floa
 def worker_backend(job: dict) -> None:
     """Open one backend, then time every query (rdflib: each in a forked child, killed at the limit)."""
     kind = job["backend"]
-    from spacecoop.store import MemoryStore, OxigraphStore, SparqlStore, values_clause
+    from spacecoop.sparql.parse import values_clause
+    from spacecoop.store import MemoryStore, OxigraphStore, SparqlStore
 
     t = time.perf_counter()
     if kind == "memory":
@@ -709,7 +710,7 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
     bodies = []
     from rdflib.util import from_n3
 
-    from spacecoop.store import values_clause
+    from spacecoop.sparql.parse import values_clause
 
     slow = []
     for q in queries:

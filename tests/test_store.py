@@ -23,15 +23,8 @@ from spacecoop.cli.app import Context, main
 from spacecoop.core.errors import SpacecoopError, UsageError
 from spacecoop.core.namespaces import ONTOLOGY_GRAPH
 from spacecoop.sparql.query import list_queries, run_query
-from spacecoop.store import (
-    MemoryStore,
-    OxigraphStore,
-    SparqlStore,
-    StoreSpec,
-    open_store,
-    parse_store_spec,
-    values_clause,
-)
+from spacecoop.sparql.parse import values_clause
+from spacecoop.store import MemoryStore, OxigraphStore, SparqlStore, StoreSpec, open_store, parse_store_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/spacecoop/id/"
@@ -591,7 +584,7 @@ def test_labels_resolve_alike_on_every_backend(stores, label, curie):
 def test_bind_values_opens_the_where_group():
     from rdflib import Literal
 
-    from spacecoop.store import bind_values as with_bindings
+    from spacecoop.sparql.parse import bind_values as with_bindings
 
     text = 'PREFIX ex: <http://ex.org/ns#>\n# a { comment\nSELECT ?s WHERE { ?s ex:p "{" FILTER(?o = ?v) }'
     out = with_bindings(text, {"v": Literal("a")})

@@ -523,7 +523,7 @@ def test_a_store_folder_behind_a_link_is_swapped_where_it_lives(full_ds, tmp_pat
 def test_without_an_atomic_exchange_two_renames_swap_the_folders(full_ds, tmp_path, monkeypatch):
     # Where renameat2(RENAME_EXCHANGE) is missing (not Linux, or a file system without it), the
     # swap falls back to two renames; the result must be the same.
-    import spacecoop.store as store_module
+    import spacecoop.store.oxigraph as store_module
 
     monkeypatch.setattr(store_module, "_exchange", lambda a, b: False)
     path = tmp_path / "store"

@@ -1,0 +1,131 @@
+"""The storage seam: :class:`Store` (the interface every engine implements), :class:`QueryResult` (what every
+engine answers, as rdflib terms) and the names of the graphs a store keeps for itself."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.term import Node
+
+from spacecoop.core.errors import UsageError
+from spacecoop.sparql.parse import (
+    query_form,
+    values_clause,  # noqa: F401  (re-exported: callers import it from here)
+)
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The result of a SPARQL query, engine-independent.
+
+    ``kind`` is ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``. SELECT fills ``vars`` and
+    ``rows`` (tuples of rdflib terms, ``None`` where unbound); ASK fills ``boolean``; CONSTRUCT and
+    DESCRIBE fill ``graph``.
+    """
+
+    kind: str
+    vars: tuple[str, ...] = ()
+    rows: tuple[tuple[Node | None, ...], ...] = ()
+    boolean: bool | None = None
+    graph: Graph | None = field(default=None, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def dicts(self) -> list[dict[str, Node]]:
+        """Return the rows as dicts of bound variables."""
+        return [{v: t for v, t in zip(self.vars, row) if t is not None} for row in self.rows]
+
+    def column(self, var: str) -> list[Node | None]:
+        """Return the values of one variable, in row order."""
+        i = self.vars.index(var)
+        return [row[i] for row in self.rows]
+
+
+class Store(ABC):
+    """A place that holds the dataset and answers SPARQL over it (default graph = union)."""
+
+    name: str = "store"
+    persistent: bool = False
+    """True when the store outlives this process (on disk or on a server): commands then query
+    what it holds instead of loading the project's files into it."""
+
+    @abstractmethod
+    def load(self, ds: Dataset) -> None:
+        """Replace the store's contents with the quads of ``ds``, named graphs intact."""
+
+    @abstractmethod
+    def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """Run a SPARQL query; ``bindings`` binds variables to RDF terms (never pasted as text).
+
+        Raises
+        ------
+        UsageError
+            The query is malformed.
+        """
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """Return the number of quads."""
+
+    def is_empty(self) -> bool:
+        """Return True when the store holds no triple at all."""
+        return not self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }").boolean
+
+    def mentions(self, term: Node) -> bool:
+        """Return True when ``term`` is the subject or object of a triple of the default graph
+        (the union of the dataset's graphs)."""
+        return bool(self.query(_MENTIONS, {"term": term}).boolean)
+
+    @abstractmethod
+    def to_dataset(self) -> Dataset:
+        """Return the store's contents as an rdflib Dataset (default graph = union).
+
+        The default graph of the result holds the stored default-graph triples that no named
+        graph holds, which gives back the dataset that was loaded.
+        """
+
+    def close(self) -> None:
+        """Release resources."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+STORE_BASE = "https://w3id.org/spacecoop/store/"
+
+
+MANIFEST_GRAPH = URIRef(STORE_BASE + "manifest")
+"""The named graph in which ``load`` describes what a ``sparql:`` store holds (see module notes)."""
+
+
+UNION_GRAPH = URIRef(STORE_BASE + "default")
+"""The named graph that holds the merge of the dataset's graphs in a ``sparql:`` store."""
+
+
+# The quads of the dataset a store holds: every named-graph quad, and each default-graph triple that
+# no named graph holds (the rest of the stored default graph is the merge, see the module notes).
+_COUNT_QUADS = (
+    "SELECT (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION "
+    "{ ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } } } }"
+)
+
+
+_MENTIONS = "ASK { { ?term ?p ?o } UNION { ?s ?p ?term } }"
+
+
+def _graph_form(text: str) -> str:
+    """The form of a query whose answer is a graph: ``DESCRIBE`` or ``CONSTRUCT`` (also for a
+    text rdflib's parser refuses but the engine ran)."""
+    try:
+        return query_form(text)
+    except UsageError:
+        return "CONSTRUCT"

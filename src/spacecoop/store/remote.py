@@ -1,0 +1,625 @@
+"""Any SPARQL 1.1 server (``sparql:URL``): queries over HTTP, loads through the Graph Store Protocol,
+and a manifest graph that says whether the last load finished."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from spacecoop.core.errors import SpacecoopError, UsageError
+from spacecoop.sparql.parse import (
+    bind_values,
+    values_clause,  # noqa: F401  (re-exported: callers import it from here)
+)
+from spacecoop.store.base import (
+    _COUNT_QUADS,
+    _XSD_STRING,
+    MANIFEST_GRAPH,
+    UNION_GRAPH,
+    QueryResult,
+    Store,
+    _graph_form,
+)
+from spacecoop.store.spec import MAX_TIMEOUT, check_url
+from spacecoop.store.terms import _nt, _one_line, _triple_line
+
+_SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
+_DCT_HAS_PART = URIRef("http://purl.org/dc/terms/hasPart")
+
+
+_SCHEMA = "https://schema.org/"
+
+
+_PROV = "http://www.w3.org/ns/prov#"
+
+
+_RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+_XSD_DATETIME = URIRef("http://www.w3.org/2001/XMLSchema#dateTime")
+
+
+_STATUS = URIRef(_SCHEMA + "actionStatus")
+
+
+_COMPLETE = URIRef(_SCHEMA + "CompletedActionStatus")
+
+
+_ACTIVE = URIRef(_SCHEMA + "ActiveActionStatus")
+
+
+_STARTED = URIRef(_PROV + "startedAtTime")
+
+
+_ENDED = URIRef(_PROV + "endedAtTime")
+
+
+_DEFAULT_GRAPH = URIRef(_SD + "defaultGraph")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the manifest graph of a ``sparql:`` store says.
+
+    ``complete`` is False from the moment a load starts until its last step; ``graphs`` are the
+    dataset's named graphs (while loading: every graph the load may write, the previous ones
+    included); ``default_graph`` holds their merge.
+    """
+
+    complete: bool
+    graphs: tuple[URIRef, ...] = ()
+    default_graph: URIRef = UNION_GRAPH
+    started: str | None = None
+    ended: str | None = None
+
+    def to_ntriples(self) -> bytes:
+        """Return the manifest graph as N-Triples."""
+        m, memo = MANIFEST_GRAPH, {}
+        triples = [
+            (m, _RDF_TYPE, URIRef(_SD + "Dataset")),
+            (m, _DEFAULT_GRAPH, self.default_graph),
+            (m, _STATUS, _COMPLETE if self.complete else _ACTIVE),
+        ]
+        triples += [(m, _DCT_HAS_PART, g) for g in self.graphs]
+        if self.started:
+            triples.append((m, _STARTED, Literal(self.started, datatype=_XSD_DATETIME)))
+        if self.ended:
+            triples.append((m, _ENDED, Literal(self.ended, datatype=_XSD_DATETIME)))
+        return "".join(_triple_line(s, p, o, memo) for s, p, o in triples).encode("utf-8")
+
+    @classmethod
+    def from_pairs(cls, pairs) -> Manifest:
+        """Read a manifest from its ``(predicate, object)`` pairs; anything unclear is incomplete."""
+        graphs, default, status, started, ended = [], UNION_GRAPH, None, None, None
+        for p, o in pairs:
+            if p == _DCT_HAS_PART and isinstance(o, URIRef):
+                graphs.append(o)
+            elif p == _DEFAULT_GRAPH and isinstance(o, URIRef):
+                default = o
+            elif p == _STATUS:
+                status = o
+            elif p == _STARTED:
+                started = str(o)
+            elif p == _ENDED:
+                ended = str(o)
+        return cls(status == _COMPLETE, tuple(sorted(set(graphs), key=str)), default, started, ended)
+
+
+MANIFEST_TTL = 0.0
+"""Seconds a reader trusts the manifest it read before reading it again. Zero: every query reads
+it first (one small request more), so a reader sees a load start or end at once."""
+
+
+_GRAPHISH = re.compile(r"graph|\\[uU]", re.IGNORECASE)  # may name a graph (or escape the keyword)
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+_ECHOED = (b"x-sparql-default-graph:", b"x-sparql-named-graph:")
+
+
+class _EchoFilter:
+    """A response stream that skips the dataset headers a server echoes back.
+
+    Virtuoso answers each ``default-graph-uri`` and ``named-graph-uri`` with one
+    ``X-SPARQL-default-graph`` / ``X-SPARQL-named-graph`` header, so a query over a dataset of
+    more than about 100 graphs gets more headers than :mod:`http.client` accepts (its limit of 100
+    guards against a hostile server; raising it would loosen it for every client and server in the
+    process). Those lines are dropped while the header block is read; the body is untouched.
+    """
+
+    def __init__(self, fp) -> None:
+        self._fp = fp
+        self._in_headers = True
+
+    def readline(self, limit: int = -1) -> bytes:
+        while True:
+            line = self._fp.readline(limit)
+            if not self._in_headers:
+                return line
+            if line in (b"\r\n", b"\n", b""):
+                self._in_headers = False
+                return line
+            if not line.lower().startswith(_ECHOED):
+                return line
+
+    def __getattr__(self, name: str):
+        return getattr(self._fp, name)
+
+
+_RESPONSE_CLASS: list = []
+
+
+def _open_connection(scheme: str, host, port, timeout: float):
+    """Return an http(s) connection whose responses skip echoed dataset headers (see above)."""
+    import http.client
+
+    if not _RESPONSE_CLASS:
+
+        class _Response(http.client.HTTPResponse):
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                self.fp = _EchoFilter(self.fp)
+
+        _RESPONSE_CLASS.append(_Response)
+    cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+    conn = cls(host, port, timeout=timeout)
+    conn.response_class = _RESPONSE_CLASS[0]
+    return conn
+
+
+class SparqlStore(Store):
+    """Any store that speaks SPARQL 1.1 Query and the Graph Store Protocol, over HTTP.
+
+    Parameters
+    ----------
+    query_url : str
+        The SPARQL query endpoint (``http://127.0.0.1:7878/query`` for Oxigraph server).
+        ``user:password@`` before the host is sent as HTTP Basic authentication.
+    gsp_url : str, optional
+        The Graph Store Protocol endpoint (``http://127.0.0.1:7878/store``); needed only by
+        :meth:`load`.
+    timeout : float
+        Seconds to wait for any one request; past it a clear error is raised.
+
+    Raises
+    ------
+    UsageError
+        A URL is not http(s), has no host or a bad port; the timeout is not a positive finite
+        number of seconds.
+
+    Notes
+    -----
+    Queries are sent as ``POST`` forms asking for ``application/sparql-results+json`` (SELECT, ASK)
+    or N-Triples (CONSTRUCT, DESCRIBE), with the dataset named by the manifest (see the module
+    notes); results are parsed into rdflib terms. Bindings are sent as a ``VALUES`` clause (see
+    :func:`bind_values`). One keep-alive connection per thread. Credentials never appear in a
+    message or in ``repr``.
+    """
+
+    name = "sparql"
+    persistent = True
+
+    def __init__(self, query_url: str, *, gsp_url: str | None = None, timeout: float = 60.0) -> None:
+        import math
+        import threading
+
+        self._auth: dict[str, str] = {}
+        self.query_url = self._without_credentials(query_url, "query URL")
+        self.gsp_url = self._without_credentials(gsp_url, "gsp= URL") if gsp_url is not None else None
+        try:
+            self.timeout = float(timeout)
+        except (TypeError, ValueError):
+            self.timeout = math.nan
+        if not (math.isfinite(self.timeout) and 0 < self.timeout <= MAX_TIMEOUT):
+            raise UsageError(
+                f"timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:,.0f}; got {timeout!r}"
+            )
+        self._local = threading.local()
+        self._state: tuple[float, Manifest | None] | None = None
+
+    def _without_credentials(self, url: str, what: str) -> str:
+        """Check ``url``; return it without ``user:password@``, kept aside as a Basic header."""
+        import base64
+        from urllib.parse import unquote
+
+        parts = check_url(url, what)
+        if "@" not in parts.netloc:
+            return url
+        userinfo, _, hostport = parts.netloc.rpartition("@")
+        user, _, password = userinfo.partition(":")
+        clean = parts._replace(netloc=hostport).geturl()
+        token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
+        self._auth[clean] = "Basic " + token
+        return clean
+
+    def __repr__(self) -> str:
+        return f"SparqlStore({self.query_url!r}, gsp_url={self.gsp_url!r}, timeout={self.timeout:g})"
+
+    # -- HTTP ----------------------------------------------------------------------------------
+    def _connection(self, url: str):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname, parts.port)
+        conns = getattr(self._local, "conns", None)
+        if conns is None:
+            conns = self._local.conns = {}
+        conn = conns.get(key)
+        if conn is None:
+            conn = conns[key] = _open_connection(parts.scheme, parts.hostname, parts.port, self.timeout)
+        return key, conn
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, str, bytes]:
+        import http.client
+        from urllib.parse import urlencode, urlsplit
+
+        parts = urlsplit(url)
+        target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+        if params:
+            target += ("&" if parts.query else "?") + urlencode(params)
+        headers = dict(headers or {})
+        if url in self._auth:
+            headers["Authorization"] = self._auth[url]
+        for attempt in (1, 2):
+            key, conn = self._connection(url)
+            try:
+                conn.request(method, target, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                # Virtuoso caps answers silently but for this header: _post_query refuses such an answer
+                self._local.max_rows = resp.getheader("X-SPARQL-MaxRows")
+                if resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    self._local.conns.pop(key, None)
+                return resp.status, resp.getheader("Content-Type", "") or "", data
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                conn.close()
+                self._local.conns.pop(key, None)
+                if attempt == 2:  # a stale keep-alive connection is retried once, then reported
+                    raise SpacecoopError(
+                        f"the SPARQL store at {url} closed the connection: {_one_line(exc)}"
+                    ) from exc
+            except TimeoutError as exc:
+                conn.close()
+                self._local.conns.pop(key, None)
+                raise SpacecoopError(
+                    f"the SPARQL store at {url} did not answer within {self.timeout:g} s"
+                ) from exc
+            except ConnectionRefusedError as exc:
+                conn.close()
+                self._local.conns.pop(key, None)
+                raise SpacecoopError(
+                    f"cannot reach the SPARQL store at {url}: connection refused (is the server running?)"
+                ) from exc
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                self._local.conns.pop(key, None)
+                raise SpacecoopError(f"cannot reach the SPARQL store at {url}: {_one_line(exc)}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _post_query(self, sent: str, dataset: list[tuple[str, str]], form: str) -> QueryResult:
+        """Send one query as it stands, with protocol dataset parameters; parse the answer."""
+        from urllib.parse import urlencode
+
+        status, ctype, data = self._request(
+            "POST",
+            self.query_url,
+            body=urlencode([("query", sent), *dataset]).encode("ascii"),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
+            },
+        )
+        if status >= 400:
+            message = _one_line(data.decode("utf-8", "replace")) or f"HTTP {status}"
+            if 400 <= status < 500:
+                raise UsageError(f"the SPARQL store refused the query (HTTP {status}): {message}")
+            raise SpacecoopError(f"the SPARQL store failed on the query (HTTP {status}): {message}")
+        mime = ctype.split(";")[0].strip().lower()
+        cap = getattr(self._local, "max_rows", None)
+        if mime in ("application/sparql-results+json", "application/json"):
+            result = parse_sparql_json(data)
+        else:
+            g = Graph()
+            fmt = {"application/n-triples": "nt", "text/turtle": "turtle", "application/rdf+xml": "xml"}.get(
+                mime
+            )
+            if fmt is None:
+                raise SpacecoopError(f"the SPARQL store answered with an unexpected media type {ctype!r}")
+            g.parse(data=data.decode("utf-8"), format=fmt)
+            result = QueryResult(form, graph=g)
+        size = len(result.graph) if result.graph is not None else len(result.rows)
+        if cap is not None and cap.strip().isdigit() and size >= int(cap):
+            raise SpacecoopError(
+                f"the SPARQL store cut its answer at {int(cap):,} rows (X-SPARQL-MaxRows), so it may be "
+                "short: narrow the query, or raise the store's result limit (Virtuoso: ResultSetMaxRows)"
+            )
+        return result
+
+    # -- the manifest ----------------------------------------------------------------------------
+    def read_manifest(self) -> Manifest | None:
+        """Return what the store's manifest graph says, or None when there is none."""
+        res = self._post_query(
+            f"SELECT ?p ?o WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> ?p ?o }} }}", [], "SELECT"
+        )
+        return Manifest.from_pairs(res.rows) if res.rows else None
+
+    def _holds_any_triple(self) -> bool:
+        """True when the server holds any triple at all, in any graph (ours or not)."""
+        return bool(
+            self._post_query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", [], "ASK").boolean
+        )
+
+    def _ready(self) -> Manifest | None:
+        """Return the manifest of a store fit to read (None: an empty store with no manifest).
+
+        Raises
+        ------
+        SpacecoopError
+            The store holds an incomplete load, or data but no manifest.
+        """
+        import time
+
+        state = self._state
+        if state is not None and MANIFEST_TTL and time.monotonic() - state[0] < MANIFEST_TTL:
+            return state[1]
+        checked = time.monotonic()
+        manifest = self.read_manifest()
+        if manifest is None:
+            if self._holds_any_triple():
+                raise SpacecoopError(
+                    f"the SPARQL store at {self.query_url} holds data but no spacecoop manifest "
+                    f"<{MANIFEST_GRAPH}>: it was not filled by spacecoop load (or by an older version); "
+                    "run spacecoop load"
+                )
+        elif not manifest.complete:
+            raise SpacecoopError(
+                f"the SPARQL store at {self.query_url} holds an incomplete load (started "
+                f"{manifest.started or 'at an unknown time'} and never marked complete: interrupted, or "
+                "still running); run spacecoop load again"
+            )
+        self._state = (checked, manifest)
+        return manifest
+
+    def _dataset(self, text: str) -> list[tuple[str, str]]:
+        """The protocol parameters that name the dataset for ``text`` (see the module notes)."""
+        manifest = self._ready()
+        if manifest is None:
+            return []
+        params = [("default-graph-uri", str(manifest.default_graph))]
+        if _GRAPHISH.search(text):
+            params += [("named-graph-uri", str(g)) for g in manifest.graphs]
+        return params
+
+    # -- Store API -----------------------------------------------------------------------------
+    def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """Run a query over the dataset the manifest names.
+
+        Raises
+        ------
+        UsageError
+            The store refused the query (malformed).
+        SpacecoopError
+            The store cannot be reached, or holds an incomplete load or data with no manifest.
+        """
+        sent = bind_values(text, bindings) if bindings else text
+        return self._post_query(sent, self._dataset(text), _graph_form(text))
+
+    def is_empty(self) -> bool:
+        self._state = None  # read the manifest now
+        if self._ready() is None:
+            return True
+        return super().is_empty()
+
+    def named_graphs(self) -> list[URIRef]:
+        """Return the names of the dataset's named graphs that hold triples, sorted."""
+        res = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(row[0] for row in res.rows if isinstance(row[0], URIRef))
+
+    def _put(self, graph: URIRef, body: bytes) -> None:
+        status, _, data = self._request(
+            "PUT",
+            self.gsp_url,
+            params={"graph": str(graph)},
+            body=body,
+            headers={"Content-Type": "application/n-triples"},
+        )
+        if status not in (200, 201, 204):
+            raise SpacecoopError(
+                f"the Graph Store at {self.gsp_url} refused graph <{graph}> (HTTP {status}): "
+                f"{_one_line(data.decode('utf-8', 'replace'))}"
+            )
+
+    def _delete(self, graph: URIRef) -> None:
+        status, _, data = self._request("DELETE", self.gsp_url, params={"graph": str(graph)})
+        if status not in (200, 204, 404):
+            raise SpacecoopError(
+                f"the Graph Store at {self.gsp_url} refused to drop <{graph}> (HTTP {status}): "
+                f"{_one_line(data.decode('utf-8', 'replace'))}"
+            )
+
+    def load(self, ds: Dataset) -> None:
+        """Replace the dataset the store holds with ``ds``, graph by graph (Graph Store ``PUT``).
+
+        In order: the manifest is marked incomplete, listing the graphs of the previous manifest
+        and those of ``ds``; each named graph of ``ds`` replaces the graph of that name; the merge
+        of all graphs replaces :data:`UNION_GRAPH`; the graphs of the previous manifest that ``ds``
+        lacks are dropped; the manifest is marked complete. A graph the previous manifest does not
+        list is never dropped, and the server's default graph is never written. Interrupted at
+        any step, the store stays marked incomplete (readers refuse it) until a load completes.
+
+        Raises
+        ------
+        UsageError
+            No Graph Store endpoint, or ``ds`` names a graph that the store layout reserves.
+        SpacecoopError
+            A request failed; the message says the store stays marked incomplete.
+        """
+        import time
+
+        if not self.gsp_url:
+            raise UsageError(
+                f"loading needs the store's Graph Store endpoint: use sparql:{self.query_url},gsp=URL"
+            )
+        named = _named_graphs(ds)
+        for reserved in (MANIFEST_GRAPH, UNION_GRAPH):
+            if reserved in named:
+                raise UsageError(
+                    f"the dataset has a graph named <{reserved}>, which the store layout reserves"
+                )
+        previous = self.read_manifest()
+        before = set(previous.graphs) if previous is not None else set()
+        started = _now()
+        self._state = None
+        marking = Manifest(False, tuple(sorted(before | set(named), key=str)), UNION_GRAPH, started)
+        self._put(MANIFEST_GRAPH, marking.to_ntriples())
+        try:
+            memo: dict = {}
+            for gid in named:
+                lines = (_triple_line(s, p, o, memo) for s, p, o in ds.graph(gid).triples((None, None, None)))
+                self._put(gid, "".join(lines).encode("utf-8"))
+            lines = (_triple_line(s, p, o, memo) for s, p, o, _ in ds.quads((None, None, None, None)))
+            self._put(UNION_GRAPH, "".join(lines).encode("utf-8"))
+            for gid in sorted(before - set(named), key=str):
+                self._delete(gid)
+            done = Manifest(True, tuple(named), UNION_GRAPH, started, _now())
+            self._put(MANIFEST_GRAPH, done.to_ntriples())
+        except SpacecoopError as exc:
+            raise SpacecoopError(
+                f"{exc}; the store stays marked incomplete until a load completes", exit_code=exc.exit_code
+            ) from exc
+        self._state = (time.monotonic(), done)
+
+    def to_dataset(self) -> Dataset:
+        out = Dataset(default_union=True)
+        named: set = set()
+        res = self.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
+        for g, s, p, o in res.rows:
+            out.graph(g).add((s, p, o))
+            named.add((s, p, o))
+        for s, p, o in self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows:
+            if (s, p, o) not in named:
+                out.default_graph.add((s, p, o))
+        return out
+
+    def __len__(self) -> int:
+        return int(self.query(_COUNT_QUADS).rows[0][0])
+
+    def close(self) -> None:
+        for conn in (getattr(self._local, "conns", None) or {}).values():
+            conn.close()
+        self._local.conns = {}
+
+
+def parse_sparql_json(data: bytes) -> QueryResult:
+    """Parse a SPARQL 1.1 Query Results JSON document into a :class:`QueryResult` of rdflib terms.
+
+    Raises
+    ------
+    SpacecoopError
+        The document is not SPARQL results JSON.
+    """
+    import json
+
+    try:
+        doc = json.loads(data)
+        if "boolean" in doc:
+            return QueryResult("ASK", boolean=bool(doc["boolean"]))
+        names = tuple(doc["head"]["vars"])
+        rows = tuple(tuple(_json_term(b.get(v)) for v in names) for b in doc["results"]["bindings"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SpacecoopError(f"the SPARQL store sent a malformed JSON result: {_one_line(exc)}") from exc
+    return QueryResult("SELECT", names, rows)
+
+
+def _json_term(b) -> Node | None:
+    if b is None:
+        return None
+    kind, value = b["type"], b["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in b:
+            return Literal(value, lang=b["xml:lang"])
+        dt = b.get("datatype")
+        if dt and dt != _XSD_STRING:
+            return Literal(value, datatype=URIRef(dt))
+        return Literal(value)
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+def _named_graphs(ds: Dataset) -> list[URIRef]:
+    default = ds.default_graph.identifier
+    return sorted({g.identifier for g in ds.graphs() if g.identifier != default and len(g)}, key=str)
+
+
+def sparql_layout_nquads(ds: Dataset):
+    """Yield the N-Quads that a ``sparql:`` store holds once :meth:`SparqlStore.load` has loaded ``ds``.
+
+    Each named graph as it is, the merge of every graph in :data:`UNION_GRAPH`, and a complete
+    manifest in :data:`MANIFEST_GRAPH`. A read-only SPARQL server that serves a file (Comunica's
+    ``comunica-sparql-file-http``) can serve these lines, and ``--store sparql:URL`` then queries
+    it as a store filled by ``spacecoop load``. The merge is also written to the default graph:
+    a server that ignores the protocol's ``default-graph-uri`` in a POST body (Comunica reads it
+    only from the URL) then still answers over the merge.
+
+    Raises
+    ------
+    UsageError
+        ``ds`` names a graph that the store layout reserves.
+
+    Examples
+    --------
+    >>> from rdflib import Dataset, URIRef
+    >>> ds = Dataset()
+    >>> _ = ds.graph(URIRef("http://example.org/g")).add((URIRef("http://example.org/s"),
+    ...     URIRef("http://example.org/p"), URIRef("http://example.org/o")))
+    >>> lines = list(sparql_layout_nquads(ds))
+    >>> sum(1 for line in lines if line.endswith("<https://w3id.org/spacecoop/store/default> .\\n"))
+    1
+    >>> sum(1 for line in lines if line.endswith("<http://example.org/o> .\\n"))  # the default graph
+    1
+    """
+    named = _named_graphs(ds)
+    for reserved in (MANIFEST_GRAPH, UNION_GRAPH):
+        if reserved in named:
+            raise UsageError(f"the dataset has a graph named <{reserved}>, which the store layout reserves")
+    memo: dict = {}
+    for gid in named:
+        name = " " + _nt(gid, memo) + " .\n"
+        for s, p, o in ds.graph(gid).triples((None, None, None)):
+            yield _triple_line(s, p, o, memo)[:-3] + name
+    union = " " + _nt(UNION_GRAPH, memo) + " .\n"
+    seen: set[str] = set()
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        line = _triple_line(s, p, o, memo)
+        if line not in seen:
+            seen.add(line)
+            yield line
+            yield line[:-3] + union
+    now = _now()
+    manifest = Manifest(True, tuple(named), UNION_GRAPH, now, now).to_ntriples().decode("utf-8")
+    name = " " + _nt(MANIFEST_GRAPH, memo) + " .\n"
+    for line in manifest.splitlines():
+        yield line[:-2] + name
