@@ -1,4 +1,5 @@
-"""The ``spacecoop extract`` and ``spacecoop review`` verbs (see :mod:`spacecoop.importers.extract`, :mod:`spacecoop.importers.review`)."""
+"""The ``spacecoop extract`` and ``spacecoop review`` verbs (see :mod:`spacecoop.importers.extract`,
+:mod:`spacecoop.importers.review`)."""
 
 from __future__ import annotations
 

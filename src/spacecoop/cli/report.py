@@ -43,9 +43,10 @@ def summarize_skipped(skipped) -> str:
 
     Examples
     --------
-    >>> summarize_skipped(["quotes of source:a not checked: the source has no sc:localCopy",
-    ...                    "quotes of source:b not checked: /x/b.txt is not at hand"])
-    'quotes of 2 sources not checked: 1 quote nothing and have no stored text (sc:localCopy), 1 stored text not at hand'
+    >>> skipped = ["quotes of source:a not checked: the source has no sc:localCopy",
+    ...            "quotes of source:b not checked: /x/b.txt is not at hand"]
+    >>> summarize_skipped(skipped)  # doctest: +ELLIPSIS
+    'quotes of 2 sources not checked: 1 quote nothing and have no stored text (sc:localCopy), ...'
     >>> summarize_skipped(["quotes of source:c not checked: 3 claims quote it but it has no stored text: "
     ...                    "the source has no sc:localCopy"])
     'quotes of 1 sources not checked: 1 QUOTED but without a stored text, so never checked (source:c)'

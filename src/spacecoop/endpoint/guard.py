@@ -258,7 +258,7 @@ def inspect_query(text: str) -> tuple[str, QueryDataset | None]:
             clauses += 1
     try:
         algebra = translateQuery(parsed)
-    except Exception as exc:  # noqa: BLE001 - rdflib raises plain Exceptions, e.g. for bad GROUP BY
+    except Exception as exc:
         raise QueryRefused(f"malformed SPARQL query: {exc}") from None
     for node in _walk(algebra.algebra):
         if node.name == "ServiceGraphPattern":

@@ -3,6 +3,7 @@ checks the protocol's dataset parameters, then hands each query to the server's 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
 import sys
@@ -109,10 +110,8 @@ class EndpointHandler(BaseHTTPRequestHandler):
 
     def send_error(self, code, message=None, explain=None):  # the stdlib's, but plain text and CORS
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self._error(code, message or HTTPStatus(code).phrase, {"Connection": "close"})
-        except OSError:
-            pass
 
     def parse_request(self) -> bool:
         """The stdlib's, then refuse any framing two readers could take differently (400, close)."""
@@ -165,17 +164,15 @@ class EndpointHandler(BaseHTTPRequestHandler):
             super().handle_one_request()
         except (ConnectionError, TimeoutError):
             self.close_connection = True
-        except Exception as exc:  # noqa: BLE001 - never a traceback to the client; one line on stderr
+        except Exception as exc:
             print(
                 f"spacecoop serve: internal error on {self.path!r}: {type(exc).__name__}: {exc}",
                 file=sys.stderr,
                 flush=True,
             )
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self._error(500, "internal server error")
-            except OSError:
-                pass
 
     def _read_body(self) -> bytes | None:
         if self.headers.get("Transfer-Encoding", "").lower() not in ("", "identity"):

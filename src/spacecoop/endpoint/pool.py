@@ -4,6 +4,7 @@ and the answer cache in front."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import sys
 import threading
@@ -56,10 +57,8 @@ class _Worker:
         return msg
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.conn.close()
-        except OSError:
-            pass
         if self.process.is_alive():
             self.process.terminate()
             self.process.join(1.0)
@@ -331,10 +330,8 @@ class WorkerPool:
             self._standby.clear()
             self._cond.notify_all()
         for w in workers:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 w.conn.send(None)
-            except (OSError, ValueError):
-                pass
         for w in workers:
             w.process.join(0.5)
             w.kill()

@@ -217,7 +217,7 @@ def run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozen
         }
     except RecursionError:
         return {"status": 400, "error": "the query is nested too deeply"}
-    except Exception as exc:  # noqa: BLE001 - an engine error: one line, never a traceback
+    except Exception as exc:
         return {
             "status": 400 if "rror" in type(exc).__name__ else 500,
             "error": f"query failed: {type(exc).__name__}: {exc}",
@@ -265,7 +265,7 @@ def worker_main(
             if dataset is None:
                 guard.remember_checked(q.text, kind)
         hello = {"ready": True, "quads": len(store), "isolation": isolation}
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails with a clear message
+    except Exception as exc:
         hello = {"ready": False, "error": f"{type(exc).__name__}: {exc}"}
     try:
         conn.send(hello)

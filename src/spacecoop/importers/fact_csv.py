@@ -1,6 +1,7 @@
 """The CSV side of fact tables and fact sheets: their columns, reading rows, writing sheets.
 
-``import-table`` (:mod:`spacecoop.importers.table`), ``add`` (:mod:`spacecoop.importers.sheet`), ``extract`` and
+``import-table`` (:mod:`spacecoop.importers.table`), ``add`` (:mod:`spacecoop.importers.sheet`),
+``extract`` and
 ``review`` share this contract. Reading gives every data row with the number of the line it starts
 on (the header is row 1) and reports a problem as ``FILE:ROW: field: message``. Nothing here
 imports rdflib, so ``spacecoop extract`` stays quick to start.

@@ -208,7 +208,7 @@ class ReviewServer:
 
     def save(self, rows) -> dict:
         with self.lock:
-            columns = list(dict.fromkeys(self.sheet.columns + ["review"]))
+            columns = list(dict.fromkeys([*self.sheet.columns, "review"]))
             rows = clean_rows(rows, columns)
             write_sheet(rows, self.sheet.path, columns)  # the writer of `spacecoop extract`
             self.sheet = Sheet(self.sheet.path, columns, rows)

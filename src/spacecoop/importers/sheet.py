@@ -2,7 +2,8 @@
 
 A fact sheet is one CSV file per source, one fact per row, in the columns of the compiled table
 (:data:`spacecoop.importers.table.COLUMNS`) plus :data:`EXTRA_COLUMNS` (README, "Adding a new source",
-describes each; ``spacecoop extract`` writes the same columns). The analyst writes names, never IRIs: every name is resolved with
+describes each; ``spacecoop extract`` writes the same columns). The analyst writes names, never IRIs:
+every name is resolved with
 :mod:`spacecoop.core.entities` (labels, alternative labels, ISO codes, pycountry names), and every
 IRI is minted here with the project's own functions.
 
@@ -299,7 +300,8 @@ def check_sheet(
             err(
                 r,
                 "role",
-                f"unknown role {r.role!r}; expected one of {', '.join(sorted({*roles, *IMPLIED_ROLES}))} or empty",
+                f"unknown role {r.role!r}; "
+                f"expected one of {', '.join(sorted({*roles, *IMPLIED_ROLES}))} or empty",
             )
         elif implied is not None and r.relation not in implied:
             err(r, "role", f"role {r.role!r} goes with the relations {', '.join(implied)}, not {r.relation}")
@@ -315,7 +317,8 @@ def check_sheet(
             err(
                 r,
                 "agreement_kind",
-                f"only agreement_with and membership-like relations take an agreement_kind; {r.relation} does not",
+                "only agreement_with and membership-like relations take an agreement_kind; "
+                f"{r.relation} does not",
             )
         for name in ("agreement_title", "place", "programme"):
             if getattr(r, name) and r.relation != "agreement_with":
@@ -326,7 +329,8 @@ def check_sheet(
             err(
                 r,
                 "signer",
-                f"only agreement_with and membership-like rows have signers or witnesses; {r.relation} does not",
+                "only agreement_with and membership-like rows have signers or witnesses; "
+                f"{r.relation} does not",
             )
         if r.ordinal and not _ORDINAL.match(r.ordinal):
             err(r, "ordinal", f'{r.ordinal!r} is not a positive whole number ("56" for the 56th signatory)')
@@ -370,7 +374,8 @@ def check_sheet(
             err(
                 r,
                 "certainty",
-                f"unknown certainty {r.certainty!r}; expected one of confirmed, reported, disputed, unconfirmed",
+                f"unknown certainty {r.certainty!r}; "
+                "expected one of confirmed, reported, disputed, unconfirmed",
             )
         if r.parent and r.subject_kind not in ORG_KINDS:
             err(r, "parent", f"only organisations have a parent organisation; {r.subject_kind} does not")

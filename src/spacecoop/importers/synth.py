@@ -218,16 +218,17 @@ class _Synth:
         for name in sorted(self.active[:60]):
             self._add_org(f"{name} Space Agency", "space-agency", self.country_iri[name])
         self.publishers = []
-        for i in range(max(8, min(200, n_sources // 20))):
+        outlets = ("Space News", "Orbit Report", "Launch Wire", "Space Daily", "Satellite Times")
+        for _ in range(max(8, min(200, n_sources // 20))):
             country = self._pick_country()
             iri = self._add_org(
-                f"{rng.choice(_COMPANY)} {rng.choice(('Space News', 'Orbit Report', 'Launch Wire', 'Space Daily', 'Satellite Times'))}",
+                f"{rng.choice(_COMPANY)} {rng.choice(outlets)}",
                 "publisher",
                 self.country_iri[country],
             )
             self.publishers.append(iri)
         self.intl = []
-        for i in range(max(4, n_orgs // 40)):
+        for _ in range(max(4, n_orgs // 40)):
             region = rng.choice(
                 (
                     "Asia-Pacific",
@@ -369,7 +370,7 @@ class _Synth:
         n_rel = rng.randint(5, 11)
         for _ in range(n_rel):
             kind = rng.random()
-            if topic == "payloads" and kind < 0.75 or topic == "mixed" and kind < 0.4:
+            if (topic == "payloads" and kind < 0.75) or (topic == "mixed" and kind < 0.4):
                 self._development(out, claim, counts)
             else:
                 self._participation(out, claim, counts)

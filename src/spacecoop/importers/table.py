@@ -240,7 +240,7 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
         if count is not None:
             errors.append(count)
             continue
-        bad = control_errors(line, zip(COLUMNS, fields), p)
+        bad = control_errors(line, zip(COLUMNS, fields, strict=False), p)
         errors += bad
         if not bad:
             rows.append(Row(line, *(f.strip() for f in fields)))
@@ -1126,7 +1126,8 @@ def _write_entities(index: EntityIndex, compilation: URIRef, table_name: str, n_
                 compilation,
                 SC.detail,
                 Literal(
-                    f"{n_rows} rows, one fact per row as one source states it, restated by the compiler from stored "
+                    f"{n_rows} rows, one fact per row as one source states it, "
+                    "restated by the compiler from stored "
                     "copies of public web pages; details and notes are the compiler's words, not quotes.",
                     lang="en",
                 ),
@@ -1206,8 +1207,11 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
     root_path = find_root() if root is None else Path(root).resolve()
     with tempfile.TemporaryDirectory(prefix="spacecoop-import-") as tmp:
         t = Path(tmp)
+
         # copied through read_input, so a FIFO or a device among them is refused, naming the file
-        copy = lambda src, dst: Path(dst).write_bytes(read_input(src))
+        def copy(src, dst):
+            return Path(dst).write_bytes(read_input(src))
+
         if is_workspace(root_path):  # the copy is a workspace too, read over the same shipped data
             (t / WORKSPACE_MARKER).write_bytes(read_input(root_path / WORKSPACE_MARKER))
         else:
@@ -1230,7 +1234,10 @@ def validate_import(files: dict[str, bytes], root: str | os.PathLike | None = No
         from spacecoop.core.layout import Layout
 
         report = validate(t, texts_dir=Layout(root_path).texts_dir)
-    fix = lambda s: s.replace(str(t / "graph"), "graph")
+
+    def fix(s):
+        return s.replace(str(t / "graph"), "graph")
+
     from spacecoop.checks.validate import ValidationReport, Violation
 
     return ValidationReport(

@@ -46,7 +46,8 @@ def cell_text(value) -> str:
     Examples
     --------
     >>> from rdflib import URIRef
-    >>> cell_text(URIRef("https://w3id.org/spacecoop/id/country/peru")), cell_text(0.25), cell_text(("a", "b"))
+    >>> peru = URIRef("https://w3id.org/spacecoop/id/country/peru")
+    >>> cell_text(peru), cell_text(0.25), cell_text(("a", "b"))
     ('country:peru', '0.250', 'a, b')
     """
     from rdflib.term import Node

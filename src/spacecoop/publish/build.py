@@ -23,6 +23,7 @@ Outputs are deterministic (re-running gives byte-identical files) and published 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -533,10 +534,8 @@ def describe_dataset(ds: Dataset, summary: Summary, files: dict[str, bytes]) -> 
     g.add((d, DCTERMS.creator, creator))
     g.add((creator, RDF.type, FOAF.Agent))
     g.add((creator, FOAF.name, Literal("spacecoop contributors")))
-    try:
+    with contextlib.suppress(PackageNotFoundError):  # running from a folder that was never installed
         g.add((d, URIRef(str(DCAT) + "version"), Literal(version("spacecoop"))))  # DCAT 3
-    except PackageNotFoundError:  # running from a folder that was never installed
-        pass
     g.add((d, DCTERMS.conformsTo, URIRef(PREFIXES["sc"].rstrip("#"))))
     g.add((d, VOID.uriSpace, Literal(PREFIXES["id"])))
     g.add((d, VOID.triples, Literal(summary.triples, datatype=XSD.integer)))

@@ -14,7 +14,8 @@ Cytoscape or a script can size and colour by them. A value the view leaves empty
 the same in GraphML and ``.cyjs``.
 
 GEXF is written here (networkx writes 1.2draft, with an empty ``name`` the schema refuses): version
-1.3, each node with the colour, size, shape and position the page gives it (:func:`spacecoop.pages.graph_page.page_data`,
+1.3, each node with the colour, size, shape and position the page gives it
+(:func:`spacecoop.pages.graph_page.page_data`,
 y turned upwards as Gephi draws), each edge with the page's colour, thickness and dash, the graph's
 own attributes (``view``, ``blocs``) as JSON in ``meta/description``, and ``mode="dynamic"`` with
 spells (``timeformat="date"``) read from the bloc dates as the page's "as of" filter reads them:
