@@ -85,7 +85,7 @@ class ParsedQuery:
         self.form = tree[1].name.replace("Query", "").upper()
         self.undeclared = _undeclared_prefixes(tree)
         self.empty_template = _has_empty_template(tree)
-        self._where: int | None | bool = False  # False: not yet looked for
+        self._where: int | bool | None = False  # False: not yet looked for
         self._translations: dict[tuple, Any] = {}
         self._query, self._error = _translate(tree, None)
         if self._query is not None and self.form == "CONSTRUCT" and not self._query.algebra.template:
@@ -166,7 +166,7 @@ class ParsedQuery:
         template)."""
         if self._where is False:
             self._where = _where_group_start(self.text)
-        return self._where  # type: ignore[return-value]
+        return self._where
 
     def with_values(self, bindings: Mapping[str, Node]) -> str:
         """Return the text with ``bindings`` as a VALUES clause opening its outermost WHERE group
@@ -361,7 +361,7 @@ def _translate(tree, init_ns: Mapping[str, Any] | None):
         query = translateQuery(tree, initNs=init_ns)
     except RecursionError:
         raise
-    except Exception as exc:  # noqa: BLE001 - rdflib reports e.g. an undeclared prefix with a bare Exception
+    except Exception as exc:  # rdflib reports e.g. an undeclared prefix with a bare Exception
         return None, exc
     algebra = query.algebra
     if algebra.name == "ConstructQuery" and algebra.template is None:
