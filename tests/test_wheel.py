@@ -125,7 +125,7 @@ def installed(tmp_path_factory) -> Installed:
 
 def test_the_venv_runs_the_wheel_alone(installed, tmp_path):
     probe = (
-        "import importlib, spacecoop; m = importlib.import_module('spacecoop.core.load'); "
+        "import importlib, spacecoop; m = importlib.import_module('spacecoop.core.layout'); "
         "print(spacecoop.__file__); print(m.shipped_root())"
     )
     out = subprocess.run(
