@@ -74,6 +74,22 @@ def test_csp_pins_exactly_our_scripts(page):
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
 
 
+def test_page_carries_the_shipped_static_files_verbatim(page):
+    """The page's own CSS and script are static/graph/page.css and page.js (read through
+    importlib.resources, as an installed wheel reads them), inlined unchanged, and the page is the
+    filled page.html template."""
+    from importlib.resources import files
+
+    assets = files("spacecoop") / "static" / "graph"
+    css = (assets / "page.css").read_text(encoding="utf-8")
+    js = (assets / "page.js").read_text(encoding="utf-8")
+    template = (assets / "page.html").read_text(encoding="utf-8")
+    assert f"<style>{css}</style>" in page
+    assert page.endswith(f"<script>{js}</script>\n</body>\n</html>\n")
+    assert 'getElementById("spacecoop-data")' in js and "#network" in css
+    assert page.startswith(template.split("{", 1)[0])
+
+
 def test_hostile_text_never_reaches_the_markup(hostile):
     text = page_html(hostile, title="<script>alert(1)</script>")
     assert "<script>alert(1)</script>" not in text

@@ -125,7 +125,7 @@ def installed(tmp_path_factory) -> Installed:
 
 def test_the_venv_runs_the_wheel_alone(installed, tmp_path):
     probe = (
-        "import importlib, spacecoop; m = importlib.import_module('spacecoop.core.load'); "
+        "import importlib, spacecoop; m = importlib.import_module('spacecoop.core.layout'); "
         "print(spacecoop.__file__); print(m.shipped_root())"
     )
     out = subprocess.run(
@@ -149,6 +149,8 @@ def test_the_venv_runs_the_wheel_alone(installed, tmp_path):
     assert any((shipped / "graph" / "sources").glob("*.trig"))
     assert (installed.package / "py.typed").is_file()
     assert (installed.package / "static" / "yasgui" / "yasgui.min.js").is_file()
+    for name in ("page.css", "page.js", "page.html"):  # the graph page's own files
+        assert (installed.package / "static" / "graph" / name).is_file(), name
     licences = {p.name for p in installed.venv.rglob("spacecoop-*.dist-info/licenses/*")}
     assert licences == {"LICENSE", "LICENSE-data.txt"}
 

@@ -166,7 +166,7 @@ class ParsedQuery:
         template)."""
         if self._where is False:
             self._where = _where_group_start(self.text)
-        return self._where  # type: ignore[return-value]
+        return self._where
 
     def with_values(self, bindings: Mapping[str, Node]) -> str:
         """Return the text with ``bindings`` as a VALUES clause opening its outermost WHERE group
@@ -361,7 +361,7 @@ def _translate(tree, init_ns: Mapping[str, Any] | None):
         query = translateQuery(tree, initNs=init_ns)
     except RecursionError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # rdflib reports e.g. an undeclared prefix with a bare Exception
         return None, exc
     algebra = query.algebra
     if algebra.name == "ConstructQuery" and algebra.template is None:

@@ -40,8 +40,9 @@ initiative, mission, payload, rover, ...), ``org_kind``, ``country`` (label) and
 ``iso`` (ISO 3166 alpha-2 or subdivision code), ``iri``, ``aliases``, ``bloc`` (the node is a bloc
 with members), ``blocs`` (CURIEs of the blocs the node belongs to) and, per bloc,
 ``since:<bloc CURIE>`` (the earliest date a joining claim gives for the membership, ``""`` when
-none dates it; ``blocs`` and ``since:`` count national membership only). Edge attributes: ``relation``, ``kinds``, ``via``, ``via_label``, ``certainty`` (the
-least certain claim's: a link any claim doubts is flagged), ``certainties``, ``status``,
+none dates it; ``blocs`` and ``since:`` count national membership only). Edge attributes:
+``relation``, ``kinds``, ``via``, ``via_label``, ``certainty`` (the least certain claim's: a link
+any claim doubts is flagged), ``certainties``, ``status``,
 ``level``, ``date`` (earliest claimed date, ``""`` if none), ``sources`` (CURIEs), ``n_sources``,
 ``n_claims``, ``weight``, ``since``, ``claims`` and ``links`` (JSON list of ``{kind, via, date,
 certainty, detail, level}``).
@@ -689,7 +690,7 @@ def _set_membership_attrs(G, data: _Data, memberships: dict[str, dict[str, list[
 def _countries(data: _Data, *, inline_evidence: bool = False):
     import networkx as nx
 
-    G = nx.MultiGraph(view="countries")
+    G: nx.MultiGraph[str] = nx.MultiGraph(view="countries")
     blocs = _blocs(data)
 
     def unit(iri: str) -> _Entity | None:
@@ -967,7 +968,7 @@ def _links_json(kind: str, via: str, date: str, certainty: str) -> str:
 def _actors(data: _Data, *, unlinked_publishers: bool = False, inline_evidence: bool = False):
     import networkx as nx
 
-    G = nx.MultiDiGraph(view="actors")
+    G: nx.MultiDiGraph[str] = nx.MultiDiGraph(view="actors")
     blocs = _blocs(data)
     for iri, ent in sorted(data.entities.items()):
         if _kind(ent) in _ACTOR_KINDS:
@@ -1027,7 +1028,7 @@ def _actors(data: _Data, *, unlinked_publishers: bool = False, inline_evidence: 
     # unlinked nodes around the network. Leave them out.
     if not unlinked_publishers:
         G.remove_nodes_from(
-            [n for n, d in list(G.nodes(data=True)) if d.get("org_kind") == "publisher" and G.degree(n) == 0]
+            [n for n, d in G.nodes.items() if d.get("org_kind") == "publisher" and G.degree(n) == 0]
         )
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
@@ -1049,7 +1050,7 @@ def _node_claim_attrs(data: _Data, iri: str) -> dict:
 def _full(store: Store, data: _Data, *, inline_evidence: bool = False):
     import networkx as nx
 
-    G = nx.MultiDiGraph(view="full")
+    G: nx.MultiDiGraph[str] = nx.MultiDiGraph(view="full")
     sc = PREFIXES["sc"]
     types: dict[str, set[str]] = defaultdict(set)
     for e, t in _q(
