@@ -77,10 +77,8 @@ def running(cmd: list[str], url: str, what: str, seconds: float, **kwargs):
             raise RuntimeError(f"{exc}: {Path(log).read_text(errors='replace')[-2000:]}") from None
         yield proc
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, 15)  # its own session: the server and any workers it forked
-        except ProcessLookupError:
-            pass
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:

@@ -134,7 +134,8 @@ REFUSED = {
         "SERVICE",
     ),
     "service-in-subquery": (
-        "SELECT * WHERE { ?x ?y ?z OPTIONAL { { SELECT ?s WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } } } }",
+        "SELECT * WHERE { ?x ?y ?z OPTIONAL { { SELECT ?s WHERE { "
+        "SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } } } }",
         "SERVICE",
     ),
     "service-in-exists": (
@@ -750,7 +751,7 @@ def test_queries_list(server, root):
     items = json.loads(body)
     expected = list_queries(root)
     assert [i["name"] for i in items] == [q.name for q in expected]
-    for item, q in zip(items, expected):
+    for item, q in zip(items, expected, strict=False):
         assert item["summary"] == q.summary and item["columns"] == list(q.columns)
         assert item["params"] == list(q.params) and item["url"] == f"/queries/{q.name}"
     status, headers, body = fetch("GET", f"{server.url}queries", headers={"Accept": "text/html"})

@@ -22,8 +22,8 @@ from rdflib.compare import isomorphic
 from spacecoop.cli.app import Context, main
 from spacecoop.core.errors import SpacecoopError, UsageError
 from spacecoop.core.namespaces import ONTOLOGY_GRAPH
-from spacecoop.sparql.query import list_queries, run_query
 from spacecoop.sparql.parse import values_clause
+from spacecoop.sparql.query import list_queries, run_query
 from spacecoop.store import MemoryStore, OxigraphStore, SparqlStore, StoreSpec, open_store, parse_store_spec
 
 ROOT = Path(__file__).resolve().parents[1]

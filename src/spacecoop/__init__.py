@@ -59,6 +59,7 @@ _API = {
 
 __all__ = sorted(_API)
 
+
 def __getattr__(name: str):
     if name in _API:
         module = importlib.import_module(f"{__name__}.{_API[name]}")
