@@ -19,7 +19,7 @@ import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from spacecoop.cli.app import Context, main
+from spacecoop.cli.app import GlobalOptions, main
 from spacecoop.core.errors import SpacecoopError, UsageError
 from spacecoop.core.namespaces import ONTOLOGY_GRAPH
 from spacecoop.sparql.parse import values_clause
@@ -360,7 +360,7 @@ def test_oxigraph_on_disk_reloads_in_place_and_reopens_without_loading(full_ds, 
     assert main(["--root", str(ROOT), "--store", f"oxigraph:{path}", "load"]) == 0
     # Reopen through the CLI context with a root that has no data at all: nothing is read from
     # files, the store answers from disk.
-    ctx = Context(tmp_path / "no-such-root", debug=False, store=f"oxigraph:{path}")
+    ctx = GlobalOptions(tmp_path / "no-such-root", debug=False, store=f"oxigraph:{path}")
     store = ctx.open_store()
     try:
         assert isinstance(store, OxigraphStore) and store.persistent
@@ -377,7 +377,7 @@ def test_oxigraph_on_disk_reloads_in_place_and_reopens_without_loading(full_ds, 
 
 
 def test_an_empty_persistent_store_says_how_to_fill_it(tmp_path):
-    ctx = Context(ROOT, debug=False, store=f"oxigraph:{tmp_path / 'empty'}")
+    ctx = GlobalOptions(ROOT, debug=False, store=f"oxigraph:{tmp_path / 'empty'}")
     with pytest.raises(
         SpacecoopError, match=r"holds no data; fill it first: spacecoop --store oxigraph:.* load"
     ):
@@ -385,9 +385,9 @@ def test_an_empty_persistent_store_says_how_to_fill_it(tmp_path):
 
 
 def test_in_memory_specs_load_the_project(full_ds):
-    store = Context(ROOT, debug=False, store="oxigraph").open_store()
+    store = GlobalOptions(ROOT, debug=False, store="oxigraph").open_store()
     assert len(store) >= len(full_ds) - 1 > 1000
-    assert Context(ROOT, debug=False, store="memory").open_store().persistent is False
+    assert GlobalOptions(ROOT, debug=False, store="memory").open_store().persistent is False
 
 
 def test_load_refuses_stores_that_keep_nothing(capsys):
@@ -430,7 +430,7 @@ def test_unreachable_server_is_one_line_and_exit_2(capsys):
     assert "cannot reach the SPARQL store" in err and "connection refused" in err
     # Every reading verb opens its store through the context, which fails the same way.
     with pytest.raises(SpacecoopError, match="cannot reach the SPARQL store"):
-        Context(ROOT, debug=False, store=spec).open_store()
+        GlobalOptions(ROOT, debug=False, store=spec).open_store()
 
 
 def test_a_server_that_never_answers_times_out():
@@ -521,7 +521,7 @@ def test_relationship_without_claim_check_still_fires_on_every_backend(full_ds, 
 
 @pytest.mark.server
 def test_views_read_a_persistent_store_as_they_read_the_files(tmp_path):
-    # export goes through Context.open_store: from oxigraph:PATH and from a server it must give
+    # export goes through GlobalOptions.open_store: from oxigraph:PATH and from a server it must give
     # the same country view as from the project's files.
     import json
 

@@ -51,8 +51,11 @@ def _module_exists(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-class Context:
-    """What the group's options give every verb."""
+class GlobalOptions:
+    """What the group's options (--root, --debug, --store) give every verb, as ``ctx.obj``.
+
+    Named apart from :class:`click.Context`, which holds it.
+    """
 
     def __init__(self, root: Path | None, debug: bool, store: str) -> None:
         self.root = root
@@ -106,7 +109,7 @@ def cli(ctx: click.Context, root: Path | None, store: str, debug: bool) -> None:
         from spacecoop.core.layout import check_root
 
         root = check_root(root, "--root ")
-    ctx.obj = Context(root, debug, store)
+    ctx.obj = GlobalOptions(root, debug, store)
 
 
 @cli.command()
@@ -123,7 +126,7 @@ def cli(ctx: click.Context, root: Path | None, store: str, debug: bool) -> None:
     "--verbose", "-v", is_flag=True, help="Also print the full tables of counts (as `spacecoop stats`)."
 )
 @click.pass_obj
-def build(obj: Context, out_dir: Path | None, verbose: bool) -> int:
+def build(obj: GlobalOptions, out_dir: Path | None, verbose: bool) -> int:
     """Load every source, validate, and write the dataset (TriG, N-Quads, Turtle, JSON-LD).
 
     Also writes the graph pages, the data licence (LICENSE-data.txt, CC BY 4.0) and void.ttl, a
@@ -158,7 +161,7 @@ def build(obj: Context, out_dir: Path | None, verbose: bool) -> int:
     "--verbose", "-v", is_flag=True, help="List every check that could not run, not just their count."
 )
 @click.pass_obj
-def validate(obj: Context, verbose: bool) -> int:
+def validate(obj: GlobalOptions, verbose: bool) -> int:
     """Check the data: SHACL shapes, known terms, verbatim quotes, consistency queries, duplicate
     entities and sources, agreement IRIs, unknown entities.
 
@@ -186,7 +189,7 @@ def validate(obj: Context, verbose: bool) -> int:
     help="With --network: the projection to measure.",
 )
 @click.pass_obj
-def stats(obj: Context, network: bool, view: str) -> int:
+def stats(obj: GlobalOptions, network: bool, view: str) -> int:
     """Print counts: triples, entities by class, relationships by kind, claims, sources."""
     from spacecoop.cli.report import print_summary
     from spacecoop.publish.build import summarize

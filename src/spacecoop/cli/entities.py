@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from spacecoop.cli.app import Context
+from spacecoop.cli.app import GlobalOptions
 
 
 @click.group("entity")
@@ -22,7 +22,7 @@ def entity() -> None:
     "payload, rover, event, test); repeat for several.",
 )
 @click.pass_obj
-def find(obj: Context, names: tuple[str, ...], kinds: tuple[str, ...]) -> int:
+def find(obj: GlobalOptions, names: tuple[str, ...], kinds: tuple[str, ...]) -> int:
     """Print the entity each NAME means: CURIE, kind and country.
 
     NAME may be a label, an alternative label (acronyms), an ISO 3166 code (CZ, CZE, 203) or a

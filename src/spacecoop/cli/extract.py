@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from spacecoop.cli.app import Context
+from spacecoop.cli.app import GlobalOptions
 
 
 @click.command("extract")
@@ -44,7 +44,13 @@ from spacecoop.cli.app import Context
 )
 @click.pass_obj
 def extract(
-    obj: Context, text: Path, out: Path, url: str, publisher: str, date: str | None, text_out: Path | None
+    obj: GlobalOptions,
+    text: Path,
+    out: Path,
+    url: str,
+    publisher: str,
+    date: str | None,
+    text_out: Path | None,
 ) -> int:
     """Propose candidate facts from a stored article (plain text or HTML) as a fact sheet.
 
@@ -105,7 +111,7 @@ def extract(
 )
 @click.option("--open/--no-open", "open_browser", default=False, help="Open the page in the default browser.")
 @click.pass_obj
-def review(obj: Context, sheet: Path, text: Path, port: int, open_browser: bool) -> int:
+def review(obj: GlobalOptions, sheet: Path, text: Path, port: int, open_browser: bool) -> int:
     """Review a fact sheet against its article in the browser (offline, on 127.0.0.1).
 
     The page shows the article with each candidate's quote highlighted, its entities and fields;

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from spacecoop.cli.app import Context
+from spacecoop.cli.app import GlobalOptions
 
 
 @click.command("import-table")
@@ -24,7 +24,12 @@ from spacecoop.cli.app import Context
 @click.pass_obj
 @click.pass_context
 def import_table(
-    ctx: click.Context, obj: Context, table: Path, out_dir: Path | None, dry_run: bool, no_validate: bool
+    ctx: click.Context,
+    obj: GlobalOptions,
+    table: Path,
+    out_dir: Path | None,
+    dry_run: bool,
+    no_validate: bool,
 ) -> int:
     """Import a table of sourced facts (CSV) as one source graph per source page.
 
@@ -74,7 +79,7 @@ def import_table(
 @click.option("--dry-run", is_flag=True, help="Check, build and validate, but write nothing.")
 @click.pass_obj
 @click.pass_context
-def add(ctx: click.Context, obj: Context, sheet: Path, text: Path | None, dry_run: bool) -> int:
+def add(ctx: click.Context, obj: GlobalOptions, sheet: Path, text: Path | None, dry_run: bool) -> int:
     """Add one source from a fact sheet (CSV) as graph/sources/NAME.trig.
 
     One row per fact, names instead of IRIs (see README, "Adding a new source"). Every name is
