@@ -124,6 +124,7 @@ def open_store(spec: str = "memory", ds: Dataset | None = None) -> Store:
     if parsed.kind == "oxigraph":
         store: Store = OxigraphStore(parsed.path)
     else:
+        assert parsed.query_url is not None  # parse_store_spec gives every sparql: spec a query URL
         store = SparqlStore(parsed.query_url, gsp_url=parsed.gsp_url, timeout=parsed.timeout)
     if ds is not None:
         store.load(ds)

@@ -39,7 +39,7 @@ class QueryResult:
 
     def dicts(self) -> list[dict[str, Node]]:
         """Return the rows as dicts of bound variables."""
-        return [{v: t for v, t in zip(self.vars, row) if t is not None} for row in self.rows]
+        return [{v: t for v, t in zip(self.vars, row, strict=True) if t is not None} for row in self.rows]
 
     def column(self, var: str) -> list[Node | None]:
         """Return the values of one variable, in row order."""
@@ -90,7 +90,7 @@ class Store(ABC):
         graph holds, which gives back the dataset that was loaded.
         """
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (a hook: a store that holds nothing keeps it empty)
         """Release resources."""
 
     def __enter__(self) -> Store:

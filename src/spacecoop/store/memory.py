@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 from rdflib import Dataset, Graph
-from rdflib.term import Node
+from rdflib.query import ResultRow
+from rdflib.term import Identifier, Node
 
 from spacecoop.sparql.parse import (
     parse_query,
@@ -28,7 +30,7 @@ class MemoryStore(Store):
         for prefix, ns in ds.namespaces():
             new.bind(prefix, ns, override=True, replace=True)
         for s, p, o, g in ds.quads((None, None, None, None)):
-            new.graph(g.identifier if hasattr(g, "identifier") else g).add((s, p, o))
+            new.graph(getattr(g, "identifier", g)).add((s, p, o))
         self.ds = new
 
     def query(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
@@ -45,22 +47,29 @@ class MemoryStore(Store):
         if pq.empty_template:
             return QueryResult("CONSTRUCT", graph=Graph())  # CONSTRUCT {} WHERE … and CONSTRUCT WHERE {}
         prepared, grouped = pq.rdflib_query(self.ds.namespaces)
-        res = self.ds.query(prepared, initBindings=dict(bindings or {}))
+        # the bound terms are rdflib Identifiers (every term is); the Store seam types them as Node
+        init = cast("dict[str, Identifier]", dict(bindings or {}))
+        res = self.ds.query(prepared, initBindings=init)
         if res.type == "SELECT":
-            names = tuple(str(v) for v in res.vars)
+            assert res.vars is not None  # rdflib sets the variables of every SELECT result
+            variables = res.vars
+            names = tuple(str(v) for v in variables)
             if grouped:
                 # rdflib answers a GROUP BY over no solutions with one empty group, which iterating
                 # its result drops (with any solution that binds nothing): keep that here
-                return QueryResult("SELECT", names, tuple(tuple(row) for row in res))
+                # (iterating a SELECT result yields ResultRows; rdflib types the items as any form's)
+                rows = tuple(tuple(cast(ResultRow, row)) for row in res)
+                return QueryResult("SELECT", names, rows)
             # res.bindings keeps the solutions that bind nothing (SELECT * WHERE {} has one)
             return QueryResult(
-                "SELECT", names, tuple(tuple(b.get(v) for v in res.vars) for b in res.bindings)
+                "SELECT", names, tuple(tuple(b.get(v) for v in variables) for b in res.bindings)
             )
         if res.type == "ASK":
             return QueryResult("ASK", boolean=bool(res.askAnswer))
         g = Graph()
         for t in res:
-            g.add(t)
+            # a CONSTRUCT or DESCRIBE result yields triples; rdflib types the items as any form's
+            g.add(cast("tuple[Node, Node, Node]", t))
         return QueryResult(res.type, graph=g)
 
     def mentions(self, term: Node) -> bool:

@@ -3,11 +3,13 @@ swapping folders so a reader never sees half a load."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
+from typing import IO, cast
 
-from rdflib import Dataset, Graph
-from rdflib.term import Node
+from rdflib import Dataset, Graph, Literal
+from rdflib.term import IdentifiedNode, Node
 
 from spacecoop.core.errors import SpacecoopError, UsageError
 from spacecoop.sparql.parse import (
@@ -15,7 +17,20 @@ from spacecoop.sparql.parse import (
     values_clause,  # noqa: F401  (re-exported: callers import it from here)
 )
 from spacecoop.store.base import _COUNT_QUADS, QueryResult, Store, _graph_form
-from spacecoop.store.terms import _ByteLines, _one_line, from_oxigraph, layout_nquads, to_oxigraph
+from spacecoop.store.terms import (
+    _ByteLines,
+    _one_line,
+    _triple_from_oxigraph,
+    from_oxigraph,
+    layout_nquads,
+    to_oxigraph,
+)
+
+
+def _nquads_input(ds: Dataset) -> IO[bytes]:
+    """Return the N-Quads of ``ds`` (see :func:`layout_nquads`) as a byte stream for ``bulk_load``."""
+    # a RawIOBase is a binary file that pyoxigraph reads; typeshed does not count it as an IO[bytes]
+    return cast("IO[bytes]", _ByteLines(layout_nquads(ds)))
 
 
 class OxigraphStore(Store):
@@ -75,7 +90,7 @@ class OxigraphStore(Store):
             return
         try:
             self.store.clear()
-            self.store.bulk_load(_ByteLines(layout_nquads(ds)), format=pyoxigraph.RdfFormat.N_QUADS)
+            self.store.bulk_load(_nquads_input(ds), format=pyoxigraph.RdfFormat.N_QUADS)
         except (OSError, SyntaxError, ValueError) as exc:
             raise SpacecoopError(f"cannot load into the Oxigraph store: {_one_line(exc)}") from exc
 
@@ -87,12 +102,13 @@ class OxigraphStore(Store):
 
         import pyoxigraph
 
+        assert self.path is not None  # load() comes here only for a store on disk
         path = os.path.realpath(self.path)  # a link to the folder stays a link, to the new folder
         remove_stale_siblings(path)
         staging = f"{path}.new-{os.getpid()}-{secrets.token_hex(4)}"
         try:
             new = pyoxigraph.Store(staging)
-            new.bulk_load(_ByteLines(layout_nquads(ds)), format=pyoxigraph.RdfFormat.N_QUADS)
+            new.bulk_load(_nquads_input(ds), format=pyoxigraph.RdfFormat.N_QUADS)
             new.optimize()
             new.flush()
             del new
@@ -100,7 +116,8 @@ class OxigraphStore(Store):
         except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise SpacecoopError(
-                f"cannot load into the Oxigraph store at {self.path}: {_one_line(exc)} (the store is unchanged)"
+                f"cannot load into the Oxigraph store at {self.path}: {_one_line(exc)} "
+                "(the store is unchanged)"
             ) from exc
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -157,7 +174,7 @@ class OxigraphStore(Store):
             return QueryResult("SELECT", names, rows)
         g = Graph()
         for t in res:
-            g.add((from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)))
+            g.add(_triple_from_oxigraph(t))
         return QueryResult(_graph_form(text), graph=g)
 
     def mentions(self, term: Node) -> bool:
@@ -175,25 +192,24 @@ class OxigraphStore(Store):
         default: set = set()
         named: set = set()
         for q in self.store.quads_for_pattern(None, None, None, None):
-            t = (from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object))
+            t = _triple_from_oxigraph(q)
             if isinstance(q.graph_name, ox.DefaultGraph):
                 default.add(t)
             else:
-                out.graph(from_oxigraph(q.graph_name)).add(t)
+                # a graph name other than the default graph is an IRI or a blank node
+                out.graph(cast(IdentifiedNode, from_oxigraph(q.graph_name))).add(t)
                 named.add(t)
         for t in default - named:
             out.default_graph.add(t)
         return out
 
     def __len__(self) -> int:
-        return int(self.query(_COUNT_QUADS).rows[0][0])
+        return int(cast(Literal, self.query(_COUNT_QUADS).rows[0][0]))  # COUNT binds a literal
 
     def close(self) -> None:
         if self.path and not self.read_only:
-            try:
+            with contextlib.suppress(OSError):
                 self.store.flush()
-            except OSError:
-                pass
         self.store = None  # type: ignore[assignment]
 
 
@@ -300,10 +316,8 @@ def _restore_if_missing(path: str) -> None:
         return
     olds = [folder for kind, _, folder in _siblings(path) if kind == "old"]
     if olds:
-        try:
+        with contextlib.suppress(OSError):
             os.rename(olds[0], path)
-        except OSError:
-            pass
 
 
 def _alive(pid: int) -> bool:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib.term import IdentifiedNode, Node
 
 from spacecoop.core.errors import SpacecoopError, UsageError
+from spacecoop.core.rdfterms import as_iri
 from spacecoop.sparql.parse import (
     bind_values,
     values_clause,  # noqa: F401  (re-exported: callers import it from here)
@@ -80,8 +82,9 @@ class Manifest:
 
     def to_ntriples(self) -> bytes:
         """Return the manifest graph as N-Triples."""
-        m, memo = MANIFEST_GRAPH, {}
-        triples = [
+        m = MANIFEST_GRAPH
+        memo: dict[Node, str] = {}
+        triples: list[tuple[Node, Node, Node]] = [
             (m, _RDF_TYPE, URIRef(_SD + "Dataset")),
             (m, _DEFAULT_GRAPH, self.default_graph),
             (m, _STATUS, _COMPLETE if self.complete else _ACTIVE),
@@ -169,7 +172,9 @@ def _open_connection(scheme: str, host, port, timeout: float):
         class _Response(http.client.HTTPResponse):
             def __init__(self, *args, **kwargs) -> None:
                 super().__init__(*args, **kwargs)
-                self.fp = _EchoFilter(self.fp)
+                # _EchoFilter stands in for the BufferedReader it wraps (readline filtered, the rest
+                # delegated), which the stub's type for ``fp`` cannot say
+                self.fp = _EchoFilter(self.fp)  # type: ignore[assignment]
 
         _RESPONSE_CLASS.append(_Response)
     cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
@@ -436,6 +441,7 @@ class SparqlStore(Store):
         return sorted(row[0] for row in res.rows if isinstance(row[0], URIRef))
 
     def _put(self, graph: URIRef, body: bytes) -> None:
+        assert self.gsp_url is not None  # load() checked it before any write
         status, _, data = self._request(
             "PUT",
             self.gsp_url,
@@ -450,6 +456,7 @@ class SparqlStore(Store):
             )
 
     def _delete(self, graph: URIRef) -> None:
+        assert self.gsp_url is not None  # load() checked it before any write
         status, _, data = self._request("DELETE", self.gsp_url, params={"graph": str(graph)})
         if status not in (200, 204, 404):
             raise SpacecoopError(
@@ -514,15 +521,17 @@ class SparqlStore(Store):
         named: set = set()
         res = self.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
         for g, s, p, o in res.rows:
-            out.graph(g).add((s, p, o))
-            named.add((s, p, o))
+            # the pattern binds every variable; ?g names a graph (an IRI or a blank node)
+            t = cast("tuple[Node, Node, Node]", (s, p, o))
+            out.graph(cast(IdentifiedNode, g)).add(t)
+            named.add(t)
         for s, p, o in self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows:
             if (s, p, o) not in named:
                 out.default_graph.add((s, p, o))
         return out
 
     def __len__(self) -> int:
-        return int(self.query(_COUNT_QUADS).rows[0][0])
+        return int(cast(Literal, self.query(_COUNT_QUADS).rows[0][0]))  # COUNT binds a literal
 
     def close(self) -> None:
         for conn in (getattr(self._local, "conns", None) or {}).values():
@@ -571,7 +580,8 @@ def _json_term(b) -> Node | None:
 
 def _named_graphs(ds: Dataset) -> list[URIRef]:
     default = ds.default_graph.identifier
-    return sorted({g.identifier for g in ds.graphs() if g.identifier != default and len(g)}, key=str)
+    # the dataset's graphs are named by IRIs (as_iri says so to the type checker; no check is made)
+    return sorted({as_iri(g.identifier) for g in ds.graphs() if g.identifier != default and len(g)}, key=str)
 
 
 def sparql_layout_nquads(ds: Dataset):

@@ -131,8 +131,9 @@ def parse_store_spec(spec: str) -> StoreSpec:
 
     Examples
     --------
-    >>> parse_store_spec("sparql:http://127.0.0.1:7878")
-    StoreSpec(kind='sparql', path=None, query_url='http://127.0.0.1:7878/query', gsp_url='http://127.0.0.1:7878/store', timeout=60.0)
+    >>> parse_store_spec("sparql:http://127.0.0.1:7878")  # doctest: +NORMALIZE_WHITESPACE
+    StoreSpec(kind='sparql', path=None, query_url='http://127.0.0.1:7878/query',
+              gsp_url='http://127.0.0.1:7878/store', timeout=60.0)
     >>> parse_store_spec("sparql:http://example.org/ds/query,gsp=http://example.org/ds/data,timeout=5").gsp_url
     'http://example.org/ds/data'
     """

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from typing import cast
 
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.term import Node
@@ -62,6 +63,15 @@ def from_oxigraph(term) -> Node | None:
     if isinstance(term, ox.DefaultGraph):
         return None
     raise TypeError(f"cannot convert {term!r} to an rdflib term")
+
+
+def _triple_from_oxigraph(t) -> tuple[Node, Node, Node]:
+    """Convert the subject, predicate and object of a pyoxigraph triple or quad to rdflib terms."""
+    # none of the three is a default graph, the one term that converts to None
+    return cast(
+        "tuple[Node, Node, Node]",
+        (from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)),
+    )
 
 
 _OX = None
@@ -121,7 +131,7 @@ def layout_nquads(ds: Dataset):
     memo: dict = {}
     default = ds.default_graph.identifier
     for s, p, o, g in ds.quads((None, None, None, None)):
-        gid = g.identifier if hasattr(g, "identifier") else g
+        gid = getattr(g, "identifier", g)
         triple = _triple_line(s, p, o, memo)
         yield triple
         if gid is not None and gid != default:
