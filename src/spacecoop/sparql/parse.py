@@ -281,7 +281,7 @@ def values_clause(bindings: Mapping[str, Node]) -> str:
     >>> values_clause({"x": URIRef("http://example.org/a"), "y": Literal('say "hi"', lang="en")})
     'VALUES (?x ?y) { (<http://example.org/a> "say \\\\"hi\\\\""@en) }'
     """
-    from spacecoop.store import to_oxigraph
+    from spacecoop.core.rdfterms import to_oxigraph
 
     check_bindings(bindings)
     names = " ".join("?" + name for name in bindings)

@@ -60,12 +60,13 @@ from __future__ import annotations
 
 from rdflib import Dataset
 
+from spacecoop.core.rdfterms import to_oxigraph
 from spacecoop.store.base import MANIFEST_GRAPH, UNION_GRAPH, QueryResult, Store
 from spacecoop.store.memory import MemoryStore
 from spacecoop.store.oxigraph import OxigraphStore, remove_stale_siblings
 from spacecoop.store.remote import SparqlStore, sparql_layout_nquads
 from spacecoop.store.spec import SPEC_HELP, STORE_KINDS, StoreSpec, parse_store_spec, redact
-from spacecoop.store.terms import layout_nquads, to_oxigraph
+from spacecoop.store.terms import layout_nquads
 
 __all__ = [
     "MANIFEST_GRAPH",

@@ -13,7 +13,6 @@ from rdflib.term import Node
 from spacecoop.core.errors import UsageError
 from spacecoop.sparql.parse import (
     query_form,
-    values_clause,  # noqa: F401  (re-exported: callers import it from here)
 )
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

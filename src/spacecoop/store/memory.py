@@ -11,7 +11,6 @@ from rdflib.term import Identifier, Node
 
 from spacecoop.sparql.parse import (
     parse_query,
-    values_clause,  # noqa: F401  (re-exported: callers import it from here)
 )
 from spacecoop.store.base import QueryResult, Store
 

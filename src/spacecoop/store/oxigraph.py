@@ -12,19 +12,12 @@ from rdflib import Dataset, Graph, Literal
 from rdflib.term import IdentifiedNode, Node
 
 from spacecoop.core.errors import SpacecoopError, UsageError
+from spacecoop.core.rdfterms import _one_line, _triple_from_oxigraph, from_oxigraph, to_oxigraph
 from spacecoop.sparql.parse import (
     bind_values,
-    values_clause,  # noqa: F401  (re-exported: callers import it from here)
 )
 from spacecoop.store.base import _COUNT_QUADS, QueryResult, Store, _graph_form
-from spacecoop.store.terms import (
-    _ByteLines,
-    _one_line,
-    _triple_from_oxigraph,
-    from_oxigraph,
-    layout_nquads,
-    to_oxigraph,
-)
+from spacecoop.store.terms import _ByteLines, layout_nquads
 
 
 def _nquads_input(ds: Dataset) -> IO[bytes]:

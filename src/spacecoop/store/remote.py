@@ -12,10 +12,9 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import IdentifiedNode, Node
 
 from spacecoop.core.errors import SpacecoopError, UsageError
-from spacecoop.core.rdfterms import as_iri
+from spacecoop.core.rdfterms import _one_line, as_iri
 from spacecoop.sparql.parse import (
     bind_values,
-    values_clause,  # noqa: F401  (re-exported: callers import it from here)
 )
 from spacecoop.store.base import (
     _COUNT_QUADS,
@@ -27,7 +26,7 @@ from spacecoop.store.base import (
     _graph_form,
 )
 from spacecoop.store.spec import MAX_TIMEOUT, check_url
-from spacecoop.store.terms import _nt, _one_line, _triple_line
+from spacecoop.store.terms import _nt, _triple_line
 
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 

@@ -7,10 +7,7 @@ import re
 from dataclasses import dataclass
 
 from spacecoop.core.errors import UsageError
-from spacecoop.sparql.parse import (
-    values_clause,  # noqa: F401  (re-exported: callers import it from here)
-)
-from spacecoop.store.terms import _one_line
+from spacecoop.core.rdfterms import _one_line
 
 STORE_KINDS = ("memory", "oxigraph", "sparql")
 

@@ -6,84 +6,11 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from typing import cast
 
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.term import Node
 
-from spacecoop.core.errors import UsageError
-from spacecoop.sparql.parse import (
-    values_clause,  # noqa: F401  (re-exported: callers import it from here)
-)
 from spacecoop.store.base import _XSD_STRING
-
-
-def to_oxigraph(term: Node):
-    """Convert an rdflib term to a pyoxigraph term.
-
-    Raises
-    ------
-    UsageError
-        The term is not a valid RDF term (an IRI with a space or ``>``, a bad language tag).
-    """
-    import pyoxigraph as ox
-
-    try:
-        if isinstance(term, URIRef):
-            return ox.NamedNode(str(term))
-        if isinstance(term, BNode):
-            return ox.BlankNode(str(term))
-        if isinstance(term, Literal):
-            if term.language:
-                return ox.Literal(str(term), language=term.language)
-            if term.datatype:
-                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-            return ox.Literal(str(term))
-    except ValueError as exc:
-        raise UsageError(f"not a valid RDF term: {str(term)[:80]!r} ({_one_line(exc)})") from exc
-    raise TypeError(f"cannot convert {term!r} to a pyoxigraph term")
-
-
-def from_oxigraph(term) -> Node | None:
-    """Convert a pyoxigraph term to an rdflib term (plain literals stay plain)."""
-    ox = _pyoxigraph()
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value
-        if dt == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt))
-    if isinstance(term, ox.DefaultGraph):
-        return None
-    raise TypeError(f"cannot convert {term!r} to an rdflib term")
-
-
-def _triple_from_oxigraph(t) -> tuple[Node, Node, Node]:
-    """Convert the subject, predicate and object of a pyoxigraph triple or quad to rdflib terms."""
-    # none of the three is a default graph, the one term that converts to None
-    return cast(
-        "tuple[Node, Node, Node]",
-        (from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)),
-    )
-
-
-_OX = None
-
-
-def _pyoxigraph():
-    global _OX
-    if _OX is None:
-        import pyoxigraph
-
-        _OX = pyoxigraph
-    return _OX
 
 
 def _iri(value: str) -> str:
@@ -159,8 +86,3 @@ class _ByteLines(io.RawIOBase):
         b[:n] = self._buf[self._pos : self._pos + n]
         self._pos += n
         return n
-
-
-def _one_line(exc: object) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0].strip() if text else type(exc).__name__
