@@ -327,12 +327,13 @@ def check_queries(loaded: Loaded, layout: Layout) -> list[Violation]:
     checked on rdflib's engine instead.
     """
     from spacecoop.sparql.query import list_queries, run_query
-    from spacecoop.store import Store, open_store
+    from spacecoop.store import Store
+    from spacecoop.store.engine import open_engine
 
     store: Dataset | Store = loaded.ds
     if not getattr(loaded, "problems", None):
         try:
-            store = open_store("oxigraph", loaded.ds)
+            store = open_engine("checks", None, loaded.ds)
         except Exception:  # a term Oxigraph refuses: rdflib's engine takes it
             store = loaded.ds
     out = []
