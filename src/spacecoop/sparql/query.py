@@ -21,6 +21,7 @@ from rdflib import XSD, Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from spacecoop.core.errors import DataError, UsageError
+from spacecoop.core.iri import is_iri
 from spacecoop.store import QueryResult, Store
 
 
@@ -218,7 +219,6 @@ _NAME_OR_PATH = re.compile(r"[\w./-]+")
 # Parameters: from strings to RDF terms
 
 # Characters that may not appear in an IRI (RFC 3987 excludes them; SPARQL's IRIREF too).
-_BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _CURIE = re.compile(r"^([A-Za-z][\w.-]*):(\S*)$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -304,7 +304,7 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
         if m and m.group(1) in PREFIXES:
             iri = PREFIXES[m.group(1)] + m.group(2)
     if iri is not None:
-        if not iri or _BAD_IRI_CHARS.search(iri):
+        if not iri or not is_iri(iri):
             raise UsageError(f"parameter {name}: {value!r} is not a valid IRI")
         term = URIRef(iri)
         if not store.mentions(term):

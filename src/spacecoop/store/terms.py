@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import io
 import itertools
-import re
 
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.term import Node
 
+from spacecoop.core.iri import NOT_IN_IRI
 from spacecoop.store.base import _XSD_STRING
 
 
 def _iri(value: str) -> str:
-    if _BAD_IRI.search(value):
-        value = _BAD_IRI.sub(lambda m: f"\\u{ord(m.group()):04X}", value)
+    if NOT_IN_IRI.search(value):
+        value = NOT_IN_IRI.sub(lambda m: f"\\u{ord(m.group()):04X}", value)
     return f"<{value}>"
 
 
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def _nt(term: Node, memo: dict) -> str:
