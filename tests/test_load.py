@@ -20,7 +20,7 @@ from rdflib import BNode, Literal, URIRef
 from spacecoop.core.errors import DataError
 from spacecoop.core.inputs import MAX_INPUT_BYTES, read_input
 from spacecoop.core.load import load_dataset
-from spacecoop.core.terms import MAX_TERM_BYTES, TermCheck
+from spacecoop.core.termcheck import MAX_TERM_BYTES, TermCheck
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -331,7 +331,7 @@ def test_every_term_the_check_accepts_builds_reads_back_draws_and_serves(term):
     from rdflib.compare import isomorphic
 
     from spacecoop.core.namespaces import SC
-    from spacecoop.core.terms import TermCheck
+    from spacecoop.core.termcheck import TermCheck
     from spacecoop.publish.build import serialize_all
 
     logging.getLogger("rdflib").setLevel(logging.CRITICAL)

@@ -13,7 +13,7 @@ mention the node:
   the writers of ``build`` can write, in a place RDF allows it (rdflib reads ``<http://a b>``, a
   lone surrogate ``\\uD800``, a literal over 16 MiB and a literal or blank node as predicate,
   which ``serve``, ``load`` or ``build`` then refuse); reported with the file that holds the term
-  (see :class:`spacecoop.core.terms.TermCheck`).
+  (see :class:`spacecoop.core.termcheck.TermCheck`).
 
 * ``entities`` (:func:`check_entities`): two entities of one kind sharing an ISO 3166 code, or
   one's label being the other's label or alternative label once normalised (``org/cnsa`` beside
@@ -49,7 +49,7 @@ from spacecoop.core.layout import Layout, find_root
 from spacecoop.core.load import Loaded, load
 from spacecoop.core.namespaces import NS, ONTOLOGY_GRAPH, PREFIXES, SC, VOCAB, curie
 from spacecoop.core.rdfterms import as_iri, sorted_iris
-from spacecoop.core.terms import printable
+from spacecoop.core.termcheck import printable
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def _printable(v: Violation) -> Violation:
 def check_rdf_terms(loaded: Loaded) -> list[Violation]:
     """Report terms that Oxigraph or the writers of ``build`` refuse, each with the file it is in.
 
-    The terms were checked while loading (:class:`spacecoop.core.terms.TermCheck`); one violation per
+    The terms were checked while loading (:class:`spacecoop.core.termcheck.TermCheck`); one violation per
     subject, file and reason.
     """
     seen: dict[tuple[str, str, str], Violation] = {}

@@ -39,7 +39,7 @@ from spacecoop.core.layout import (
     find_root,
 )
 from spacecoop.core.namespaces import ONTOLOGY_GRAPH, bind_prefixes
-from spacecoop.core.terms import TermCheck, TermProblem, printable
+from spacecoop.core.termcheck import TermCheck, TermProblem, printable
 
 
 @dataclass

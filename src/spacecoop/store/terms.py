@@ -19,8 +19,6 @@ def _iri(value: str) -> str:
     return f"<{value}>"
 
 
-
-
 def _nt(term: Node, memo: dict) -> str:
     out = memo.get(term)
     if out is not None:

@@ -167,5 +167,5 @@ def _too_big(what: str, ntriples: str) -> str | None:
         return None
     return (
         f"a {what} of {size:,} bytes, over the {MAX_TERM_BYTES // 2**20} MiB limit for one term "
-        "(spacecoop.core.terms.MAX_TERM_BYTES; Oxigraph refuses terms over 16 MiB)"
+        "(spacecoop.core.termcheck.MAX_TERM_BYTES; Oxigraph refuses terms over 16 MiB)"
     )
