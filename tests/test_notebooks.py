@@ -317,7 +317,7 @@ def test_03_measures_plots_and_exports(run, full_ds):
 
 
 @pytest.mark.notebook
-def test_01_saved_and_opened_untrusted_still_shows_the_graph(run, ds, tmp_path):
+def test_01_saved_and_opened_untrusted_still_shows_the_graph(run, full_ds, tmp_path):
     """Save the executed notebook, open it again as JupyterLab opens a notebook it has no
     signature for (untrusted: the frame is sanitised away), and read what is left where the
     graph was: the drawing, the summary and every bloc's members, as the graph has them."""
@@ -338,7 +338,7 @@ def test_01_saved_and_opened_untrusted_still_shows_the_graph(run, ds, tmp_path):
     assert len(graph) == 1
     mime, text, (png,), tags = graph[0]
     assert mime == "text/html" and "iframe" not in tags
-    G = to_networkx(ds, "countries")
+    G = to_networkx(full_ds, "countries")
     n_countries = sum(1 for _, d in G.nodes(data=True) if d.get("kind") == "country")
     assert f"{n_countries} countries" in text
     for bloc in json.loads(G.graph["blocs"]):
