@@ -268,3 +268,14 @@ def test_void_description_counts_and_names_the_files(nowhere, tmp_path):
     )
     assert not list(g.objects(d, VOID.sparqlEndpoint))
     assert (None, None, Literal("spacecoop contributors")) in g
+
+
+def test_a_workspace_reads_the_shipped_json_ld_context(nowhere, tmp_path):
+    """build writes JSON-LD with the context of the ontology a workspace is read on top of (a
+    workspace has no ontology/ of its own)."""
+    from spacecoop.views.export import jsonld_context
+
+    ws = make_workspace(tmp_path / "ws")
+    assert not (ws / "ontology").exists()
+    assert jsonld_context(ws) == jsonld_context(shipped_root())
+    assert jsonld_context(ws)["participatesIn"]

@@ -560,7 +560,8 @@ def _iri(text: str):
 
 
 def jsonld_context(root: str | os.PathLike | None = None) -> dict:
-    """Return the ``@context`` object of ``ontology/context.jsonld`` in the project at ``root``.
+    """Return the ``@context`` object of ``ontology/context.jsonld`` of the project at ``root`` (for a
+    workspace, the shipped ontology it is read on top of: :attr:`Layout.base`).
 
     Raises
     ------
@@ -568,9 +569,9 @@ def jsonld_context(root: str | os.PathLike | None = None) -> dict:
         The file is missing or is not a JSON-LD context document.
     """
     from spacecoop.core.errors import SpacecoopError
-    from spacecoop.core.layout import find_root
+    from spacecoop.core.layout import Layout, find_root
 
-    path = (find_root() if root is None else Path(root)) / CONTEXT_FILE
+    path = Layout(find_root() if root is None else Path(root)).base / CONTEXT_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
