@@ -580,6 +580,7 @@ def test_countries_in_more_than_one_bloc(stores):
     assert rows["China", "International Lunar Research Station"] == ("2021-06", "false")
 
 
+@pytest.mark.slow
 def test_bloc_overlap_as_of_a_date(stores):
     rows = answer(stores, "bloc-overlap", asOf=Literal("2024-06-30", datatype=XSD.date))
     mid_2024 = overlap(rows)
