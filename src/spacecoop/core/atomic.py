@@ -27,7 +27,8 @@ def fsync_path(path: str | os.PathLike) -> None:
 
 
 def _create_beside(out: Path) -> tuple[int, Path]:
-    """Create a new empty file ``.NAME.XXXXXXXX`` beside ``out``; return its descriptor and path.
+    """Create a new empty file beside ``out`` (``.`` + its name + ``.`` + eight random characters);
+    return its descriptor and path.
     Made with mode 0o666 so that the umask applies (``tempfile.mkstemp`` would make it private)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
@@ -42,7 +43,7 @@ def _create_beside(out: Path) -> tuple[int, Path]:
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
     """Write ``data`` (text as UTF-8, line ends as given) to ``path`` atomically; return the path.
 
-    The data goes to a temporary file beside ``path`` (``.NAME.XXXX``), is flushed to disk, and
+    The data goes to a temporary file beside ``path`` (see :func:`_create_beside`), is flushed to disk, and
     the file is renamed over ``path``; then the folder is flushed. A failure or a kill at any point
     leaves ``path`` as it was (and no temporary file, but after a kill). Missing folders are
     created. The file gets the permissions a newly created file gets (the umask's), or keeps those

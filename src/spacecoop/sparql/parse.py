@@ -416,7 +416,8 @@ def _where_group_start(text: str) -> int | None:
     loc = next(t[1] for t in reversed(tokens.as_list()) if isinstance(t, tuple) and t[0] == "where-at")
     if expanded[loc : loc + 1] != "{":
         return None
-    # back to a position in the text as given: each \uXXXX escape before it is one character there
+    # back to a position in the text as given: each \u escape (four hex digits) before it is one
+    # character there
     shift = 0
     for m in expandUnicodeEscapes_re.finditer(text):
         if m.start() - shift >= loc:
