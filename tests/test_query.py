@@ -921,3 +921,38 @@ def test_resolve_param_takes_pycountry_names_and_suggests_close_ones(full_ds):
     with pytest.raises(UsageError) as exc:
         resolve_param(full_ds, "South Afrika", name="p")
     assert "did you mean South Africa (country:south-africa" in str(exc.value)
+
+
+# -- engine variants: NAME.ENGINE.rq beside NAME.rq ---------------------------------------------------
+
+
+def _variant_project(tmp_path: Path, variant: str) -> Path:
+    root = tmp_path / "proj"
+    (root / "queries").mkdir(parents=True)
+    (root / "queries" / "which.rq").write_text(
+        "#+ summary: Which text ran?\n#+ columns: [answer]\n"
+        + 'SELECT ?answer WHERE { BIND("base" AS ?answer) }\n'
+    )
+    (root / "queries" / "which.oxigraph.rq").write_text(variant)
+    return root
+
+
+def test_an_engine_variant_runs_on_its_engine_and_the_base_elsewhere(tmp_path, article_ds):
+    root = _variant_project(
+        tmp_path, '# the Oxigraph text\nSELECT ?answer WHERE { BIND("oxigraph" AS ?answer) }\n'
+    )
+    # The variant is part of its query, not a query of its own.
+    assert [q.name for q in list_queries(root)] == ["which"]
+    nq = get_query("which", root)
+    assert nq.text_for("oxigraph").startswith("# the Oxigraph text")
+    assert nq.text_for("memory") == nq.text_for("sparql") == nq.text
+    with open_store("oxigraph", article_ds) as ox:
+        assert [str(r[0]) for r in run_named(ox, "which", root=root).rows] == ["oxigraph"]
+        assert [str(r[0]) for r in run_query(ox, nq).rows] == ["oxigraph"]
+    assert [str(r[0]) for r in run_named(article_ds, "which", root=root).rows] == ["base"]
+
+
+def test_an_engine_variant_with_a_header_of_its_own_is_refused(tmp_path):
+    root = _variant_project(tmp_path, "#+ summary: Another question\nSELECT ?answer WHERE { }\n")
+    with pytest.raises(DataError, match=r"which\.oxigraph\.rq.*no #\+ header"):
+        list_queries(root)

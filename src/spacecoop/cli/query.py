@@ -107,7 +107,7 @@ def query(obj, name: str, params: tuple[str, ...], fmt: str) -> int:
     try:
         bindings = resolve_params(store, nq, values)
         try:
-            result = store.query(nq.text, bindings)
+            result = store.query(nq.text_for(store), bindings)
         except UsageError as exc:  # engines' messages may span lines; the CLI promises one
             raise UsageError(" ".join(str(exc).split())) from exc
     finally:

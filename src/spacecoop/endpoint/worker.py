@@ -176,13 +176,13 @@ def run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozen
             result = store.query(text) if dataset is None else query_over(store, text, dataset)
         elif job["op"] == "named":
             nq = named[job["name"]]
-            kind = check_query(nq.text)
+            kind = check_query(nq.text_for(store))
             fmt = negotiate(kind, job.get("accept"), job.get("format"))
             from spacecoop.sparql.query import resolve_params
 
             # as spacecoop.sparql.query.run_named does: each value a CURIE, an IRI or a label, bound as a term
             bindings = resolve_params(store, nq, job["params"])
-            result = store.query(nq.text, bindings)
+            result = store.query(nq.text_for(store), bindings)
         elif job["op"] == "ping":
             return {"status": 200, "body": b"pong", "type": "text/plain; charset=utf-8"}
         else:
@@ -258,12 +258,13 @@ def worker_main(
         graphs = store_graphs(store)
         named = {q.name: q for q in list_queries(root)}
         for q in named.values():  # parsing costs 20-100 ms a query: judge each named query once
+            text = q.text_for(store)
             try:
-                kind, dataset = inspect_query(q.text)
+                kind, dataset = inspect_query(text)
             except QueryRefused:
                 continue
             if dataset is None:
-                guard.remember_checked(q.text, kind)
+                guard.remember_checked(text, kind)
         hello = {"ready": True, "quads": len(store), "isolation": isolation}
     except Exception as exc:
         hello = {"ready": False, "error": f"{type(exc).__name__}: {exc}"}

@@ -5,6 +5,13 @@ that form YAML once the prefix is stripped (grlc's format): ``summary`` (the que
 ``columns`` (the SELECT variables, in order) are required; ``description``, ``params`` and
 ``tags`` are optional.
 
+A query may have a variant for one engine beside it, ``NAME.ENGINE.rq`` (``ENGINE`` a store name
+such as ``oxigraph``), where one text cannot be fast on every engine: its planner needs another
+shape of the same question. The variant carries no header of its own (the question, columns and
+parameters are the base file's) and must give exactly the rows of the base on every engine, which
+``tests/test_store.py`` checks for every variant. :meth:`NamedQuery.text_for` picks the text for a
+store; every other engine (rdflib, a ``sparql:`` server of unknown make) runs the base text.
+
 Parameters arrive as strings (from the command line, a URL or a notebook) and are resolved to RDF
 terms by :func:`resolve_param`: a CURIE, an IRI, or a label that names exactly one entity. The
 term is then bound by the store, never pasted into the query text.
@@ -39,6 +46,24 @@ class NamedQuery:
     tags: tuple[str, ...] = ()
     declared: bool = True
     """False for an ad-hoc file without a ``#+`` header: it then accepts any parameter."""
+    variants: tuple[tuple[str, str], ...] = ()
+    """Per-engine texts of the same question, as ``(engine, text)`` pairs (see the module notes)."""
+
+    def text_for(self, store: Store | str) -> str:
+        """The text to run on ``store`` (a store, or a store name such as ``"oxigraph"``): its
+        engine's variant where there is one, else the base text."""
+        engine = store if isinstance(store, str) else store.name
+        return dict(self.variants).get(engine, self.text)
+
+
+ENGINES_WITH_VARIANTS = ("oxigraph",)
+"""The store names a ``NAME.ENGINE.rq`` variant may be written for."""
+
+
+def _variant_of(path: Path) -> tuple[str, str] | None:
+    """``(base name, engine)`` when ``path`` is a variant file (``NAME.ENGINE.rq``), else None."""
+    stem, dot, engine = path.stem.rpartition(".")
+    return (stem, engine) if dot and engine in ENGINES_WITH_VARIANTS else None
 
 
 def parse_query_file(path: Path, *, strict: bool = True) -> NamedQuery:
@@ -54,20 +79,30 @@ def parse_query_file(path: Path, *, strict: bool = True) -> NamedQuery:
     DataError
         The header is not valid YAML or lacks ``summary`` or ``columns``.
     """
+    import contextlib
     import os
     import time
 
     try:
-        st = os.stat(path)
+        stats = [os.stat(path)]
     except OSError:
         return _read_query_file(path, strict=strict)  # which names the problem
+    for engine in ENGINES_WITH_VARIANTS:  # a variant's change is a change of the query
+        with contextlib.suppress(OSError):
+            stats.append(os.stat(path.with_name(f"{path.stem}.{engine}.rq")))
     key = (str(path), strict)
-    stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    stamp = tuple((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) for st in stats)
     known = _READ.get(key)
     if known is not None and known[0] == stamp:
         return known[1]
     nq = _read_query_file(path, strict=strict)
-    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > 2_000_000_000:  # settled
+    variants = _read_variants(path)
+    if variants:
+        from dataclasses import replace
+
+        nq = replace(nq, variants=variants)
+    newest = max(max(st.st_mtime_ns, st.st_ctime_ns) for st in stats)
+    if time.time_ns() - newest > 2_000_000_000:  # settled
         if len(_READ) >= 4096:
             _READ.clear()
         _READ[key] = (stamp, nq)
@@ -76,6 +111,33 @@ def parse_query_file(path: Path, *, strict: bool = True) -> NamedQuery:
 
 _READ: dict[tuple[str, bool], tuple[tuple, NamedQuery]] = {}
 """Query files read before, by path: their stat stamp and what they held."""
+
+
+def _read_variants(path: Path) -> tuple[tuple[str, str], ...]:
+    """The engine variants found beside the query file ``path`` (see the module notes).
+
+    Raises
+    ------
+    DataError
+        A variant holds a ``#+`` header (it would disagree with the base's) or is not UTF-8.
+    """
+    from spacecoop.core.inputs import read_input
+
+    found = []
+    for engine in ENGINES_WITH_VARIANTS:
+        other = path.with_name(f"{path.stem}.{engine}.rq")
+        if not other.is_file():
+            continue
+        try:
+            text = read_input(other).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(str(other), f"cannot read: {exc}") from exc
+        if any(line.startswith("#+") for line in text.splitlines()):
+            raise DataError(
+                str(other), f"an engine variant has no #+ header; the header of {path.name} is used"
+            )
+        found.append((engine, text))
+    return tuple(found)
 
 
 def _read_query_file(path: Path, *, strict: bool) -> NamedQuery:
@@ -122,7 +184,7 @@ def list_queries(root: str | Path | None = None, *, checks: bool = False) -> lis
 
     layout = Layout(find_root() if root is None else Path(root))
     folder = layout.queries_dir / "checks" if checks else layout.queries_dir
-    return [parse_query_file(p) for p in sorted(folder.glob("*.rq"))]
+    return [parse_query_file(p) for p in sorted(folder.glob("*.rq")) if _variant_of(p) is None]
 
 
 def get_query(name_or_path: str, root: str | Path | None = None) -> NamedQuery:
@@ -190,7 +252,8 @@ def run_query(
     else:
         nq = query if isinstance(query, NamedQuery) else get_query(query, root)
         check_params(nq, params or {})
-        text = nq.text
+        store = as_store(target)
+        return store.query(nq.text_for(store), params)
     return as_store(target).query(text, params)
 
 
@@ -461,4 +524,4 @@ def run_named(
     store = as_store(target)
     nq = query if isinstance(query, NamedQuery) else get_query(query, root)
     bindings = resolve_params(store, nq, {k: str(v) for k, v in params.items()})
-    return store.query(nq.text, bindings)
+    return store.query(nq.text_for(store), bindings)
