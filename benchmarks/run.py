@@ -291,8 +291,13 @@ def _children_rss() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+VIEWS = ("countries", "actors", "full")
+
+
 def stages(store, job) -> None:
-    """The country view projected to networkx and its HTML page, where those stages exist."""
+    """Every view projected to networkx, and the HTML page of each, where those stages exist.
+
+    Each stage announces itself first (``stage-start``), so a stage past the limit is named."""
     if importlib.util.find_spec("spacecoop.views.projection") is None:
         emit(event="stage", name="project", note="spacecoop.views.projection not on this branch")
         return
@@ -302,34 +307,42 @@ def stages(store, job) -> None:
         emit(event="stage", name="project", note=f"cannot import spacecoop.views.projection: {exc}"[:200])
         return
     target = getattr(store, "ds", None) if job["backend"] == "memory" else store
-    t = time.perf_counter()
-    try:
-        G = project.to_networkx(target, view="countries")
-    except Exception as exc:
+    for view in VIEWS:
+        name = f"project {view}"
+        emit(event="stage-start", name=name)
+        t = time.perf_counter()
+        try:
+            G = project.to_networkx(target, view=view)
+        except Exception as exc:
+            emit(
+                event="stage",
+                name=name,
+                note=f"to_networkx({type(target).__name__}) failed: {type(exc).__name__}: {exc}"[:200],
+            )
+            continue
         emit(
             event="stage",
-            name="project",
-            note=f"to_networkx({type(target).__name__}) failed: {type(exc).__name__}: {exc}"[:200],
+            name=name,
+            seconds=time.perf_counter() - t,
+            nodes=G.number_of_nodes(),
+            edges=G.number_of_edges(),
         )
-        return
-    emit(
-        event="stage",
-        name="project",
-        seconds=time.perf_counter() - t,
-        nodes=G.number_of_nodes(),
-        edges=G.number_of_edges(),
-    )
-    if importlib.util.find_spec("spacecoop.pages.graph_page") is None:
-        emit(event="stage", name="html", note="spacecoop.pages.graph_page not on this branch")
-        return
-    try:
-        from spacecoop.pages import graph_page as render
+        if importlib.util.find_spec("spacecoop.pages.graph_page") is None:
+            emit(event="stage", name=f"html {view}", note="spacecoop.pages.graph_page not on this branch")
+            continue
+        try:
+            from spacecoop.pages import graph_page as render
 
-        t = time.perf_counter()
-        html = render.page_html(G)
-        emit(event="stage", name="html", seconds=time.perf_counter() - t, bytes=len(html))
-    except Exception as exc:
-        emit(event="stage", name="html", note=f"page_html failed: {type(exc).__name__}: {exc}"[:200])
+            emit(event="stage-start", name=f"html {view}")
+            t = time.perf_counter()
+            html = render.page_html(G)
+            emit(event="stage", name=f"html {view}", seconds=time.perf_counter() - t, bytes=len(html))
+        except Exception as exc:
+            emit(
+                event="stage",
+                name=f"html {view}",
+                note=f"page_html failed: {type(exc).__name__}: {exc}"[:200],
+            )
 
 
 # ================================================================================================
@@ -460,6 +473,86 @@ def help_time(repeat: int = 7) -> float:
         subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=30)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+CLI_COMMANDS = {
+    # name: (arguments after --root ROOT, target seconds) -- the targets of issue 15, whole process
+    "query country-partners": (["query", "country-partners"], 0.25),
+    "validate": (["validate"], 1.0),
+    "viz": (["viz", "-o", "{tmp}/view.html"], 1.0),
+    "build": (["build"], 2.0),
+}
+
+
+def cli_times(root: Path, repeat: int, limit: float) -> dict:
+    """Whole-process times of the commands an analyst types, on ``root``: one warm-up run (which
+    may compile a store), then the median of ``repeat`` runs; ``serve`` is timed from start to its
+    "listening on" line. A run past ``limit`` is reported as such, never waited for."""
+    exe = Path(sys.executable).parent / "spacecoop"
+    base = [str(exe)] if exe.is_file() else [sys.executable, "-m", "spacecoop"]
+    out: dict = {}
+    tmp = root / ".bench-cli"
+    tmp.mkdir(exist_ok=True)
+    for name, (args, _target) in CLI_COMMANDS.items():
+        cmd = [*base, "--root", str(root), *(a.format(tmp=tmp) for a in args)]
+        times: list[float] = []
+        for i in range(repeat + 1):
+            t = time.perf_counter()
+            try:
+                proc = subprocess.run(cmd, capture_output=True, timeout=limit, cwd=tmp)
+            except subprocess.TimeoutExpired:
+                out[name] = {"timeout": limit}
+                break
+            if proc.returncode not in (0, 1):  # validate exits 1 when it finds violations
+                out[name] = {"error": proc.stderr.decode(errors="replace").strip()[-200:]}
+                break
+            if i:
+                times.append(time.perf_counter() - t)
+        else:
+            out[name] = {"times": times}
+        print(f"  cli {name}: {cell(out[name])}", flush=True)
+    times = []
+    for i in range(repeat + 1):
+        t = time.perf_counter()
+        proc = subprocess.Popen(
+            [*base, "--root", str(root), "serve", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=tmp,
+        )
+        ready = threading.Event()
+
+        def watch(p=proc, ready=ready) -> None:
+            for line in p.stdout:  # type: ignore[union-attr]
+                if b"listening on" in line:
+                    ready.set()
+                    return
+
+        threading.Thread(target=watch, daemon=True).start()
+        ok = ready.wait(limit)
+        elapsed = time.perf_counter() - t
+        stop(proc)
+        if not ok:
+            out["serve (ready)"] = {"timeout": limit}
+            break
+        if i:
+            times.append(elapsed)
+    else:
+        out["serve (ready)"] = {"times": times}
+    print(f"  cli serve (ready): {cell(out['serve (ready)'])}", flush=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def real_graph_root(workdir: Path) -> Path:
+    """A copy of this checkout's data (ontology, graph, queries): a project root the commands may
+    write into (``build`` writes ``dist/``) without touching the checkout."""
+    root = workdir / "real-graph"
+    if root.exists():
+        shutil.rmtree(root)
+    for part in ("ontology", "graph", "queries"):
+        shutil.copytree(REPO / part, root / part)
+    return root
 
 
 def throughput(url: str, bodies: list[str], seconds: float, clients: int) -> dict:
@@ -667,14 +760,12 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
             print(f"[{label}] {backend}: opened in {ev['seconds']:.2f} s", flush=True)
             per_query_limit = limit * (runs + 2) + 10
             in_stages = False
+            started = ""
             while True:
                 ev = w.next(limit if in_stages else per_query_limit)
                 if ev is None:
-                    if in_stages:  # the projection or the page ran past the limit
-                        b.setdefault("stages", {}).setdefault(
-                            "project", {"name": "project", "timeout": limit}
-                        )
-                        b["stages"].setdefault("html", {"name": "html", "note": "not reached"})
+                    if in_stages:  # a projection or a page ran past the limit; the rest not reached
+                        b.setdefault("stages", {})[started] = {"name": started, "timeout": limit}
                     else:
                         b["error"] = "worker past its limit"
                     break
@@ -694,6 +785,8 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
                     print(f"[{label}] {backend}: {ev['name']}: {shown}", flush=True)
                 elif kind == "raw":
                     b.setdefault("raw", {})[ev["name"]] = ev["times"]
+                elif kind == "stage-start":
+                    started = ev["name"]
                 elif kind == "stage":
                     b.setdefault("stages", {})[ev["name"]] = ev
                 elif kind == "done":
@@ -773,6 +866,9 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
     else:
         tp["spacecoop serve"] = {"note": "spacecoop serve is not on this branch (issue 3)"}
     res["throughput"] = tp
+    if label in args.cli_sizes:
+        print(f"[{label}] whole-process commands on the synthetic corpus", flush=True)
+        res["cli"] = cli_times(work / "corpus", args.cli_repeat, args.limit)
     res["load_after"] = os.getloadavg()[0]
     for name, r in tp.items():
         print(f"[{label}] throughput {name}: {r}", flush=True)
@@ -922,7 +1018,7 @@ def report(out: dict) -> str:
             )
     lines += [
         "",
-        "## Country view and HTML page",
+        "## Views and HTML pages",
         "",
         "| size | backend | stage | time | note |",
         "|---|---|---|---:|---|",
@@ -959,15 +1055,65 @@ def report(out: dict) -> str:
                 )
             else:
                 lines.append(f"| {s['label']} | {name} | – | – | – | – | {r.get('note') or r.get('error')} |")
+    lines += [
+        "",
+        "## Whole-process commands",
+        "",
+        "`spacecoop --root ROOT COMMAND` as an analyst types it, warm disk: one warm-up run (which may "
+        "compile the store), then the median; `serve` until it prints its address.",
+        "",
+        "| corpus | command | median | target |",
+        "|---|---|---:|---:|",
+    ]
+    for corpus, cli in [("real graph", out.get("cli") or {})] + [
+        (f"{s['label']} synthetic", s["cli"]) for s in out["sizes"] if s.get("cli")
+    ]:
+        for name, entry in cli.items():
+            target = CLI_COMMANDS[name][1] if name in CLI_COMMANDS else 1.0
+            lines.append(f"| {corpus} | {name} | {cell(entry)} | < {fmt_s(target)} |")
     lines += ["", "## Targets", "", "| target | measured | met? |", "|---|---|---|"]
     lines += targets(out)
     return "\n".join(lines) + "\n"
+
+
+def _cli_targets(corpus: str, cli: dict) -> list[str]:
+    rows = []
+    for name, entry in cli.items():
+        target = CLI_COMMANDS[name][1] if name in CLI_COMMANDS else 1.0
+        v = median_of(entry)
+        met = "yes" if v is not None and v < target else "NO"
+        rows.append(f"| {corpus}: `{name}` whole process < {fmt_s(target)} | {cell(entry)} | {met} |")
+    return rows
 
 
 def targets(out: dict) -> list[str]:
     rows = []
     h = out["help"]
     rows.append(f"| `spacecoop --help` < 0.3 s | {fmt_s(h)} | {'yes' if h < 0.3 else 'NO'} |")
+    rows += _cli_targets("real graph", out.get("cli") or {})
+    for s in out["sizes"]:
+        rows += _cli_targets(f"{s['label']} synthetic", s.get("cli") or {})
+        limit = {100_000: 0.1, 1_000_000: 1.0}.get(s["target"])
+        if limit is not None:
+            entries = s["backends"]["oxigraph"]["queries"]
+            slow = [
+                (n, e)
+                for n, e in entries.items()
+                if not n.startswith("lookup:") and (median_of(e) or 1e9) >= limit
+            ]
+            shown = ", ".join(f"{n} {cell(e)}" for n, e in sorted(slow)) or f"all {len(entries)}"
+            rows.append(
+                f"| {s['label']}: every named query and check < {fmt_s(limit)} on oxigraph | {shown} | "
+                f"{'yes' if not slow else 'NO'} |"
+            )
+        if s["target"] == 100_000:
+            st = (s["backends"]["oxigraph"].get("stages") or {}).get("html countries") or {}
+            if "bytes" in st:
+                mib = st["bytes"] / 2**20
+                rows.append(
+                    f"| {s['label']}: countries page < 10 MiB | {mib:.1f} MiB | "
+                    f"{'yes' if mib < 10 else 'NO'} |"
+                )
     for s in out["sizes"]:
         b = s["backends"]
         label = s["label"]
@@ -1007,7 +1153,7 @@ def targets(out: dict) -> list[str]:
                             f"{'yes' if v < 0.05 else 'NO'} |"
                         )
             for backend in ("memory", "oxigraph"):
-                st = (b[backend].get("stages") or {}).get("project")
+                st = (b[backend].get("stages") or {}).get("project countries")
                 if st and "seconds" in st:
                     rows.append(
                         f"| {label}: country view < 5 s ({backend}) | {fmt_s(st['seconds'])} | "
@@ -1038,6 +1184,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--clients", type=int, default=4, help="concurrent clients in the throughput run")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--cli-sizes",
+        default=None,
+        help="sizes whose corpus the whole-process command timings also run on, or none "
+        "(default 100k; --quick: 10k); they always run on the real graph",
+    )
+    ap.add_argument("--cli-repeat", type=int, default=None, help="runs per command (default 7; --quick 2)")
     ap.add_argument("--workdir", default=None, help="scratch folder (default: a temporary folder)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
     ap.add_argument(
@@ -1057,6 +1210,10 @@ def main(argv: list[str] | None = None) -> int:
     args.repeat = args.repeat or (2 if args.quick else 5)
     args.limit = args.limit or (20.0 if args.quick else 120.0)
     args.tp_seconds = args.tp_seconds or (1.0 if args.quick else 10.0)
+    args.cli_sizes = (
+        [] if args.cli_sizes == "none" else (args.cli_sizes or ("10k" if args.quick else "100k")).split(",")
+    )
+    args.cli_repeat = args.cli_repeat or (2 if args.quick else 7)
     out_path = Path(args.out) if args.out else (None if args.quick else HERE / "RESULTS.md")
     import tempfile
 
@@ -1075,6 +1232,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     out["help"] = help_time()
     print(f"spacecoop --help: {fmt_s(out['help'])}", flush=True)
+    print("whole-process commands on the real graph", flush=True)
+    out["cli"] = cli_times(real_graph_root(Path(args.workdir)), args.cli_repeat, args.limit)
     try:
         for s in sizes:
             run_size(s, SIZES[s], args, out)

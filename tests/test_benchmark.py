@@ -32,6 +32,10 @@ def test_quick_benchmark_runs_at_10k(tmp_path):
             "1",
             "--tp-seconds",
             "0.5",
+            "--cli-sizes",
+            "none",
+            "--cli-repeat",
+            "1",
             "--out",
             str(out),
             "--json",
@@ -53,10 +57,16 @@ def test_quick_benchmark_runs_at_10k(tmp_path):
         "## Query latency (median)",
         "## Our overhead over pyoxigraph",
         "## Endpoint throughput",
+        "## Views and HTML pages",
+        "## Whole-process commands",
         "## Targets",
     ):
         assert heading in text
     data = json.loads(raw.read_text())
+    # Every command an analyst types was timed whole-process on the real graph, serve until ready.
+    assert set(data["cli"]) == {"query country-partners", "validate", "viz", "build", "serve (ready)"}
+    for name, entry in data["cli"].items():
+        assert len(entry.get("times", ())) == 1, (name, entry)
     (size,) = data["sizes"]
     assert 7_000 < size["quads"] < 13_000
     names = {q for b in size["backends"].values() for q in b["queries"]}
@@ -74,6 +84,12 @@ def test_quick_benchmark_runs_at_10k(tmp_path):
     for name in names:
         assert len({size["backends"][b]["queries"][name]["rows"] for b in size["backends"]}) == 1, name
     assert size["throughput"]["oxigraph serve-read-only"]["qps"] > 0
+    # Every view projected on both in-process engines, and each page written.
+    for backend in ("memory", "oxigraph"):
+        stages = size["backends"][backend]["stages"]
+        for view in ("countries", "actors", "full"):
+            assert stages[f"project {view}"]["edges"] > 0, (backend, view)
+            assert stages[f"html {view}"]["bytes"] > 0, (backend, view)
 
 
 @pytest.mark.skipif(
