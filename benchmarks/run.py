@@ -529,11 +529,11 @@ def cli_times(root: Path, repeat: int, limit: float) -> dict:
                     return
 
         threading.Thread(target=watch, daemon=True).start()
-        ok = ready.wait(limit)
+        ok = ready.wait(max(limit, 120))  # its workers load the data: a slow start is measured, not cut
         elapsed = time.perf_counter() - t
         stop(proc)
         if not ok:
-            out["serve (ready)"] = {"timeout": limit}
+            out["serve (ready)"] = {"timeout": max(limit, 120)}
             break
         if i:
             times.append(elapsed)
