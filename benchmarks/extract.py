@@ -337,10 +337,9 @@ def time_per_1000_words(path: Path, repeat: int = 5) -> tuple[float, float, int]
     """(cold seconds, warm median seconds, words) to extract from a stored page, from reading the file on."""
     import statistics
 
-    from spacecoop.importers import extract as ex
+    from spacecoop.importers.extract.gazetteer import clear_caches
 
-    for cached in (ex.project_gazetteer, ex._reference_graph, ex._entity_finder, ex._link_cached):
-        cached.cache_clear()
+    clear_caches()
     t0 = time.perf_counter()
     art = read_article(path, FOUNDING["date"])
     extract_candidates(art, url=FOUNDING["url"], publisher=FOUNDING["publisher"])

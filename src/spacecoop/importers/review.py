@@ -130,9 +130,9 @@ def search_entities(q: str, root: str | None = None, limit: int = 12) -> list[di
     exact = link_entity(q, root=root)
     if exact is not None:
         push(exact.label, exact.kind, exact.curie, exact.country, "exact")
-    from spacecoop.importers.extract import _entity_finder
+    from spacecoop.importers.extract.gazetteer import entity_finder
 
-    finder = _entity_finder(root)
+    finder = entity_finder(root)
     if finder is not None:  # issue 12's look-up: close names with scores
         gaz = project_gazetteer(root)
         for m in finder.find(q).suggestions:
