@@ -11,7 +11,7 @@ from spacecoop.importers.extract.candidates import Candidate, candidate
 from spacecoop.importers.extract.certainty import certainty_of
 from spacecoop.importers.extract.dates import DateMention, parse_dates
 from spacecoop.importers.extract.gazetteer import GROUP_KINDS, EntityLink, Gazetteer
-from spacecoop.importers.extract.mentions import Mention, find_mentions
+from spacecoop.importers.extract.mentions import Mention, find_mentions, list_around
 
 
 @dataclass
@@ -38,6 +38,14 @@ class Context:
                 if m.link.kind in kinds:
                     return m
         return None
+
+    def list_from(self, s: Sentence, pos: int) -> list[Mention]:
+        """The list of names ("A, B and C") that starts at ``pos`` in ``s`` ("the" may come first), or []."""
+        ms = self.ments(s)
+        first = next((k for k, x in enumerate(ms) if x.start >= pos), None)
+        if first is None or self.text[pos : ms[first].start].strip() not in ("", "the"):
+            return []
+        return list_around(ms, self.text, first, +1)
 
     def topic_group(self, before: int) -> Mention | None:
         """The nearest initiative at or before sentence ``before``, else the nearest organisation."""

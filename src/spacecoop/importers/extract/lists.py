@@ -9,7 +9,7 @@ from spacecoop.importers.extract.clauses import strip_end
 from spacecoop.importers.extract.context import Context
 from spacecoop.importers.extract.cues import INSTRUMENT
 from spacecoop.importers.extract.gazetteer import GROUP_KINDS
-from spacecoop.importers.extract.memberships import relation_for
+from spacecoop.importers.extract.memberships import level_of, relation_for
 from spacecoop.importers.extract.mentions import list_around
 from spacecoop.importers.extract.new_entities import propose
 
@@ -92,7 +92,7 @@ def rule_signatory_list(ctx: Context) -> None:
                 spans=(lead, (mem.start, mem.end)),
                 status="signatory",
                 certainty=certainty,
-                level="national" if mem.link.kind == "country" else "organisation",
+                level=level_of(mem.link),
                 as_of=as_of,
                 detail=f"listed as a signatory as of {as_of}" if as_of else "",
                 note=note,
@@ -120,10 +120,9 @@ def rule_members_are(ctx: Context) -> None:
             are = re.match(r"\s+(?:are|include|were)\s+", ctx.text[obj.end : s.end])
             if not are:
                 continue
-            first = next((k for k, x in enumerate(ms) if x.start >= obj.end + are.end()), None)
-            if first is None or ctx.text[obj.end + are.end() : ms[first].start].strip() not in ("", "the"):
+            members = ctx.list_from(s, obj.end + are.end())
+            if not members:
                 continue
-            members = list_around(ms, ctx.text, first, +1)
             what = m.group("what").lower()
             rel, st = {
                 "partners": ("partner_of", "partner"),
@@ -144,7 +143,7 @@ def rule_members_are(ctx: Context) -> None:
                     certainty=certainty,
                     note=note,
                     planned=planned,
-                    level="national" if mem.link.kind == "country" else "organisation",
+                    level=level_of(mem.link),
                     group=lead if len(members) >= 3 else (),
                 )
 
@@ -155,16 +154,10 @@ def rule_organisations_from(ctx: Context) -> None:
         r"companies|universities|institutes)\s+from\s+(?:countries\s+)?(?:including\s+|such as\s+)?"
     )
     for i, s in enumerate(ctx.sentences):
-        ms = ctx.ments(s)
         for m in pat.finditer(ctx.text, s.start, s.end):
             if not INSTRUMENT.search(ctx.text, s.start, m.start()):
                 continue
-            first = next((k for k, x in enumerate(ms) if x.start >= m.end()), None)
-            if first is None or ctx.text[m.end() : ms[first].start].strip() not in ("", "the"):
-                continue
-            members = [
-                x for x in list_around(ms, ctx.text, first, +1) if x.link.kind in ("country", "region")
-            ]
+            members = [x for x in ctx.list_from(s, m.end()) if x.link.kind in ("country", "region")]
             obj = ctx.topic_group(i)
             if not members or obj is None or obj.link.kind != "initiative":
                 continue

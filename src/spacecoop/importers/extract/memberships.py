@@ -21,10 +21,15 @@ from spacecoop.importers.extract.mentions import Mention, list_around
 from spacecoop.importers.extract.new_entities import propose
 
 
+def level_of(link: EntityLink) -> str:
+    """The level at which an entity takes part: ``national`` for a country, else ``organisation``."""
+    return "national" if link.kind == "country" else "organisation"
+
+
 def relation_for(subject: EntityLink, obj: EntityLink, verb: str, sub_national: bool) -> tuple[str, str, str]:
     """(relation, status, level) for a subject joining or signing an initiative or organisation."""
     v = verb.lower()
-    level = "sub-national" if sub_national else ("national" if subject.kind == "country" else "organisation")
+    level = "sub-national" if sub_national else level_of(subject)
     if v.startswith(("established", "founded")):
         return "founding_member_of", "founding", level
     if "engaged" in v:
@@ -124,7 +129,7 @@ def rule_led(ctx: Context) -> None:
                     spans=((a, objs[-1].end),),
                     status="leader",
                     certainty=ctx.base_certainty,
-                    level="national" if lead.kind == "country" else "organisation",
+                    level=level_of(lead),
                 )
 
 
@@ -160,7 +165,7 @@ def rule_nth(ctx: Context) -> None:
                 date=d,
                 status="signatory",
                 certainty=certainty,
-                level="national" if sub.link.kind == "country" else "organisation",
+                level=level_of(sub.link),
                 note=note,
                 planned=planned,
                 ordinal=ordinal(m.group("n")),
@@ -239,7 +244,6 @@ def rule_entry(ctx: Context) -> None:
                 obj.link,
                 spans=((who.start, end),),
                 date=d,
-                subject_kind="country",
                 status="signatory",
                 certainty=certainty,
                 level="national",
@@ -280,7 +284,7 @@ def rule_founded(ctx: Context) -> None:
                     status="founding",
                     certainty=certainty,
                     note=note,
-                    level="national" if f.link.kind == "country" else "organisation",
+                    level=level_of(f.link),
                     detail=f"announced {obj.link.label}",
                     planned=planned,
                 )

@@ -17,28 +17,28 @@ ORG_HEAD = re.compile(
 )
 
 
-def _org_kind_of(name: str) -> str:
-    """The sheet kind an organisation's name suggests ("… University", "… Space Agency" …)."""
-    n = name.lower()
-    if re.search(r"\buniversit", n):
-        return "university"
-    if re.search(r"\bministry\b|\bdepartment\b|\bgovernment\b|\bembassy\b", n):
-        return "government_body"
-    if re.search(
+_ORG_KIND_CUES = (  # the first that matches a lower-cased name decides
+    (r"\buniversit", "university"),
+    (r"\bministry\b|\bdepartment\b|\bgovernment\b|\bembassy\b", "government_body"),
+    (
         r"space (agency|administration)|\baerospace\b.*\bcommission\b|space research commission|"
         r"\bspace studies agency\b|space corporation",
-        n,
-    ):
-        return "space_agency"
-    if re.search(r"\binstitut|\blaborator|\bobservatory\b|\bacademy\b|\bcent(er|re)\b", n):
-        return "research_institute"
-    if re.search(r"\bsociety\b|\borgani[sz]ation\b|\bassociation\b|\bunion\b|\bfederation\b", n):
-        return "international_organization"
-    if re.search(r"\bcompany\b|\binc\b|\bltd\b|\bcorp\b|\.vision|\bgroup\b|\btechnolog", n):
-        return "company"
-    if re.search(r"\bagency\b|\bcommission\b|\badministration\b", n):
-        return "space_agency"
-    return "company"
+        "space_agency",
+    ),
+    (r"\binstitut|\blaborator|\bobservatory\b|\bacademy\b|\bcent(er|re)\b", "research_institute"),
+    (
+        r"\bsociety\b|\borgani[sz]ation\b|\bassociation\b|\bunion\b|\bfederation\b",
+        "international_organization",
+    ),
+    (r"\bcompany\b|\binc\b|\bltd\b|\bcorp\b|\.vision|\bgroup\b|\btechnolog", "company"),
+    (r"\bagency\b|\bcommission\b|\badministration\b", "space_agency"),
+)
+
+
+def _org_kind_of(name: str) -> str:
+    """The sheet kind an organisation's name suggests ("… University", "… Space Agency" …); else company."""
+    n = name.lower()
+    return next((kind for cue, kind in _ORG_KIND_CUES if re.search(cue, n)), "company")
 
 
 def new_org(gaz: Gazetteer, name: str, context: str = "") -> EntityLink:

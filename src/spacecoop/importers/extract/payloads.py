@@ -8,7 +8,7 @@ import re
 from spacecoop.importers.extract.clauses import strip_end
 from spacecoop.importers.extract.context import Context
 from spacecoop.importers.extract.gazetteer import ORG_KINDS, EntityLink, link_entity
-from spacecoop.importers.extract.mentions import list_around, resolve_name
+from spacecoop.importers.extract.mentions import resolve_name
 from spacecoop.importers.extract.new_entities import ORG_HEAD, new_org, propose
 
 _PAYLOAD_LEAD = re.compile(
@@ -142,7 +142,6 @@ def rule_payload_bullets(ctx: Context) -> None:
                     spans=((s.start, s.end), (pa, pb)),
                     date=sel,
                     subject_kind="payload",
-                    object_kind="mission",
                     certainty=ctx.base_certainty,
                     detail=f"selected for {mission.link.label}" + (f"; {extra}" if extra else ""),
                 )
@@ -200,8 +199,6 @@ def rule_will_carry(ctx: Context) -> None:
                         "payload_on",
                         mission.link,
                         spans=((m.start(), end),),
-                        subject_kind="payload",
-                        object_kind="mission",
                         certainty=ctx.base_certainty,
                     )
                     break
@@ -228,7 +225,6 @@ def rule_landing(ctx: Context) -> None:
             "lands_at",
             link,
             spans=((mission.start, m.end("p")),),
-            subject_kind="mission",
             object_kind="place",
             certainty=ctx.base_certainty,
             planned="true",
@@ -251,10 +247,9 @@ def rule_developed_by(ctx: Context) -> None:
             payload = next((x for x in ms if x.end == m.start() and x.link.kind == "payload"), None)
             if payload is None:  # "The Lunar dust counter, developed by …": the payload right before the cue
                 continue
-            first = next((k for k, x in enumerate(ms) if x.start >= m.end()), None)
-            if first is None or ctx.text[m.end() : ms[first].start].strip() not in ("", "the"):
+            makers = ctx.list_from(s, m.end())
+            if not makers:
                 continue
-            makers = list_around(ms, ctx.text, first, +1)
             partner_at = re.search(r",?\s+in partnership with\s+", ctx.text[m.end() : s.end])
             certainty, planned, note = ctx.certainty_of(s.text)
             end = strip_end(ctx.text, payload.start, makers[-1].end)[1]
@@ -271,7 +266,6 @@ def rule_developed_by(ctx: Context) -> None:
                     rel,
                     mk.link,
                     spans=((payload.start, end),),
-                    subject_kind="payload",
                     certainty=certainty,
                     role=role,
                     note=note,

@@ -66,9 +66,8 @@ def rule_verbs(ctx: Context) -> None:
                     r"subnational|sub-national|companies|firms|universities", ctx.text[ca:cb], re.IGNORECASE
                 ):
                     start = vm.end() + inc.end()
-                    after = [k for k, m in enumerate(ms) if m.start >= start]
-                    if after and ctx.text[start : ms[after[0]].start].strip() in ("", "the"):
-                        subjects = list_around(ms, ctx.text, after[0], +1)
+                    subjects = ctx.list_from(s, start)
+                    if subjects:
                         sub_national = True
                         lead = (ca, start)
                         lead = strip_end(ctx.text, lead[0], lead[1])
