@@ -15,7 +15,17 @@ from spacecoop.importers.extract.mentions import LIST_GAP, Mention, country_in, 
 from spacecoop.importers.extract.new_entities import new_org, propose
 
 
-def agreement_from(ctx: Context, i: int, s: Sentence, subjects: list[Mention], vm: re.Match, clause) -> None:
+def _initiative_in(ctx: Context, s: Sentence, a: int, b: int) -> Mention | None:
+    """The first initiative named in ``s`` from ``a`` up to ``b``."""
+    return next((m for m in ctx.ments(s) if m.link.kind == "initiative" and a <= m.start < b), None)
+
+
+def agreement_from(
+    ctx: Context, i: int, s: Sentence, subjects: list[Mention], vm: re.Match, clause: tuple[int, int]
+) -> None:
+    """Read the instrument after a signing verb (``vm``) in sentence ``i``: an agreement between two
+    parties (named before the verb, after "with" or "between", or as signers with their titles),
+    or, for an initiative's MoU or joint statement, the subjects joining that initiative."""
     ca, cb = clause
     im = INSTRUMENT.search(ctx.text, vm.end(), cb)
     if im is None:  # never: the caller read the instrument right after the verb
@@ -48,9 +58,7 @@ def agreement_from(ctx: Context, i: int, s: Sentence, subjects: list[Mention], v
             signers[0],
             next(t for t in signers[1:] if t[2].label != signers[0][2].label),
         )
-        topic = next(
-            (m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None
-        )
+        topic = _initiative_in(ctx, s, im.start(), cb)
         end = after_object(ctx.text, topic.end, cb) if topic else im.end()
         for who, role, org, _span in signers:
             ctx.add(
@@ -76,9 +84,7 @@ def agreement_from(ctx: Context, i: int, s: Sentence, subjects: list[Mention], v
         return
     # "China and Russia presented a joint roadmap": an instrument between the two of them. Not so for
     # "Russia and Belarus have signed agreements regarding the ILRS as national-level participants".
-    topic0 = next(
-        (m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None
-    )
+    topic = _initiative_in(ctx, s, im.start(), cb)
     singular = (im.group("n") or "").lower() in ("a", "an", "the", "one")
     as_members = re.search(
         r"\bas\s+(?:[\w-]+\s+)?(?:participants|members|signatories|partners)\b", ctx.text[ca:cb]
@@ -86,7 +92,7 @@ def agreement_from(ctx: Context, i: int, s: Sentence, subjects: list[Mention], v
     pair = (
         len(subjects) == 2
         and bool(re.fullmatch(r"\s+and\s+(?:the\s+)?", ctx.text[subjects[0].end : subjects[1].start]))
-        and (topic0 is None or singular)
+        and (topic is None or singular)
         and not as_members
     )
     if partner is None and pair:  # "China and Russia presented a joint roadmap": between the two of them
@@ -116,9 +122,6 @@ def agreement_from(ctx: Context, i: int, s: Sentence, subjects: list[Mention], v
     if bm and partner is not None:
         a = vm.start("verb")
         b = partner.end + (1 if ctx.text[partner.end : partner.end + 1] in '”"' else 0)
-    topic = next(
-        (m for m in ctx.ments(s) if m.link.kind == "initiative" and im.start() <= m.start < cb), None
-    )
     if (
         len(parties) == 2
         and (partner is not None or topic is None or pair)
@@ -278,8 +281,6 @@ def _signer_at(text: str, a: int, b: int) -> tuple[str, str]:
         return "", ""
     return m.group("name").strip(), m.group("role").strip()
 
-
-# ---- signers and witnesses of an accession ------------------------------------------------------
 
 _SIGNED_ON_BEHALF = re.compile(
     r"(?P<who>[A-Z][^;]*?)\s+signed\s+(?:the\s+)?(?P<what>[A-Z][\w’' -]*?)\s+on behalf of\s+(?:the\s+)?"

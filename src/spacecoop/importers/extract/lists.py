@@ -17,6 +17,7 @@ _THESE = re.compile(r"^(?:These|They|Those)\s+(?:include|includes|are|were)\s+",
 
 
 def rule_these_include(ctx: Context) -> None:
+    """ "These include A, B and C" after a sentence saying they signed, joined or are members of X."""
     for i, s in enumerate(ctx.sentences):
         m = _THESE.match(s.text)
         if not m or i == 0:
@@ -55,8 +56,6 @@ def rule_these_include(ctx: Context) -> None:
             )
 
 
-# ---- rule: "N other nations - A, B, ... - " (a signatory list) ----------------------------------
-
 _OTHERS = re.compile(
     r"\b(?:joins|join|joined|and)\s+(?:the\s+)?(?P<first>[A-Z][\w .]+?)\s+and\s+(?P<n>\d+)\s+other\s+"
     r"(?:nations|countries|signatories|states)\s*[-–—:,]\s*",
@@ -65,6 +64,7 @@ _OTHERS = re.compile(
 
 
 def rule_signatory_list(ctx: Context) -> None:
+    """ "… joins the US and 52 other nations — A, B, …": every name listed signed the group in view."""
     for i, s in enumerate(ctx.sentences):
         m = _OTHERS.search(s.text)
         if not m:
@@ -104,6 +104,7 @@ def rule_signatory_list(ctx: Context) -> None:
 
 
 def rule_members_are(ctx: Context) -> None:
+    """ "the (other) partners in X are A, B and C" (members, participants, signatories too)."""
     pat = re.compile(
         r"\b(?:other\s+)?(?P<what>partners|members|participants|signatories|member states)\s+"
         r"(?:in|of)\s+",
@@ -149,6 +150,7 @@ def rule_members_are(ctx: Context) -> None:
 
 
 def rule_organisations_from(ctx: Context) -> None:
+    """ "… memoranda with 10 organizations from countries including A, B and C": partners by country."""
     pat = re.compile(
         r"\bwith\s+(?:\d+|several|many|a number of|some|other)\s+(?:organi[sz]ations|institutions|entities|"
         r"companies|universities|institutes)\s+from\s+(?:countries\s+)?(?:including\s+|such as\s+)?"

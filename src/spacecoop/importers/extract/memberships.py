@@ -9,6 +9,7 @@ from spacecoop.importers.extract.article import Sentence
 from spacecoop.importers.extract.clauses import after_object, clause_bounds
 from spacecoop.importers.extract.context import Context
 from spacecoop.importers.extract.cues import ORDINAL_WORDS, ordinal
+from spacecoop.importers.extract.dates import DateMention
 from spacecoop.importers.extract.gazetteer import (
     DEMONYMS,
     GROUP_KINDS,
@@ -55,12 +56,18 @@ def emit_membership(
     sub_national: bool = False,
     lead: tuple[int, int] | None = None,
     detail: str = "",
-    date=None,
+    date: DateMention | None = None,
     ordinal: str = "",
     as_of: str = "",
     status: str = "",
     agreement_kind: str = "",
 ) -> None:
+    """Add a membership row for each subject (and an ``entity`` row for each the graph does not know).
+
+    The relation, status and level follow from the verb (:func:`relation_for`); certainty from the
+    ``clause``. Two names share one quote over the clause; a list of three or more quotes each name
+    with the ``lead`` (or the ``cue``) and is remembered as a group for the dispute check.
+    """
     olink = obj.link if isinstance(obj, Mention) else obj
     text = ctx.text[clause[0] : clause[1]]
     certainty, planned, note = ctx.certainty_of(text)
@@ -99,12 +106,11 @@ def emit_membership(
             propose(ctx, m.link, (m.start, m.end))
 
 
-# ---- rule: "X-led Y" ------------------------------------------------------------------------
-
 _LED = re.compile(r"(?:the\s+)?\b([A-Z][\w.’']*(?:\s[A-Z][\w’']*)?)-led\s+")
 
 
 def rule_led(ctx: Context) -> None:
+    """ "the China-led ILRS": the leader of an initiative, mission or organisation."""
     for s in ctx.sentences:
         for m in _LED.finditer(ctx.text, s.start, s.end):
             who = m.group(1)
@@ -134,6 +140,7 @@ def rule_led(ctx: Context) -> None:
 
 
 def rule_nth(ctx: Context) -> None:
+    """ "X became the 56th signatory of Y": X signed Y, with its ordinal."""
     pat = re.compile(
         r"\b(?:became|becomes|become|is|as)\s+the\s+(?P<n>\d+(?:st|nd|rd|th)|"
         + ORDINAL_WORDS
@@ -172,10 +179,8 @@ def rule_nth(ctx: Context) -> None:
             )
 
 
-# ---- rule: relative clauses: "X, which supports Y and is headquartered in Z" -------------------
-
-
 def rule_which(ctx: Context) -> None:
+    """ "X, which supports Y and is headquartered in Z": what a relative clause says of an organisation."""
     for s in ctx.sentences:
         ms = ctx.ments(s)
         for m in re.finditer(r",\s+which\s+", ctx.text[s.start : s.end]):
@@ -225,6 +230,7 @@ def _place_at(ctx: Context, a: int, b: int):
 
 
 def rule_entry(ctx: Context) -> None:
+    """ "… marks X's formal entry into Y": X signed Y, on the date of the signing nearby."""
     pat = re.compile(r"[’']s\s+(?:formal\s+|official\s+)?(?:entry|accession)\s+(?:into|to)\s+")
     for i, s in enumerate(ctx.sentences):
         ms = ctx.ments(s)
@@ -253,6 +259,7 @@ def rule_entry(ctx: Context) -> None:
 
 
 def rule_founded(ctx: Context) -> None:
+    """ "A and B (formally) announced the joint project": the founders of the initiative in view."""
     pat = re.compile(
         r"\s+(?:formally\s+|jointly\s+|officially\s+)?(?:announced|launched|initiated|proposed)\s+"
         r"(?:the|this)\s+(?:joint\s+)?(?:project|initiative|programme|program|station)\b",

@@ -96,6 +96,8 @@ def _resolve_span(ctx: Context, a: int, b: int) -> EntityLink | None:
 
 
 def rule_payload_bullets(ctx: Context) -> None:
+    """A lead-in ("… selected the following payloads:") then one line a payload, its developers in
+    parentheses: the payload on the mission, and who developed it (or which country provided it)."""
     sents = ctx.sentences
     for i, s in enumerate(sents):
         if not _PAYLOAD_LEAD.search(s.text):
@@ -175,6 +177,7 @@ def _selection_date(ctx: Context):
 
 
 def rule_will_carry(ctx: Context) -> None:
+    """ "The mission will include / carry A, B …": the payloads the graph already knows."""
     pat = re.compile(r"\b(?P<subj>[Tt]he mission|[A-Z][\w’'-]*(?:-\d+)?)\s+will\s+(?:include|carry)\s+")
     for i, s in enumerate(ctx.sentences):
         m = pat.search(ctx.text, s.start, s.end)
@@ -204,10 +207,8 @@ def rule_will_carry(ctx: Context) -> None:
                     break
 
 
-# ---- rule: landing site ------------------------------------------------------------------------
-
-
 def rule_landing(ctx: Context) -> None:
+    """ "X will land at / target a landing on P": the mission's (planned) landing site."""
     pat = re.compile(
         r"\bwill\s+(?:target\s+a\s+landing|land)\s+(?:on|at|near)\s+(?P<p>(?:an?\s+|the\s+)?[^,.;]+)"
     )
@@ -233,10 +234,8 @@ def rule_landing(ctx: Context) -> None:
             propose(ctx, link, (m.start("p"), m.end("p")))
 
 
-# ---- rule: "X (was) (jointly) developed by A and B (, in partnership with C)" ----------------------
-
-
 def rule_developed_by(ctx: Context) -> None:
+    """ "X (was) (jointly) developed by A and B (, in partnership with C)": who made a payload."""
     pat = re.compile(
         r"(?:,\s*|\s+)(?:(?:is|was|were|are|being|been)\s+)?(?:jointly\s+|mainly\s+)?"
         r"(?:developed|built|designed|provided|contributed)\s+by\s+"
