@@ -531,6 +531,24 @@ def test_public_names_are_sorted_and_exist():
     assert all(hasattr(ex, n) for n in ex.__all__)
 
 
+def test_rows_are_built_in_one_place():
+    # every rule builds its rows with candidates.candidate() (through Context.add): one place fills
+    # labels, kinds, CURIEs and dates from the links, so a new column or a fix lands in every rule
+    import ast
+
+    import spacecoop.importers.extract as ex
+
+    modules = sorted(Path(ex.__file__).parent.glob("*.py"))
+    assert len(modules) > 10  # the subpackage, not one file
+    builders = {
+        p.name
+        for p in modules
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Candidate"
+    }
+    assert builders == {"candidates.py"}
+
+
 def test_signers_titles_parties_and_witnesses():
     text = (
         "WASHINGTON — Kenya became the 61st signatory of the Artemis Accords today. Cabinet Secretary for "

@@ -23,6 +23,11 @@ Rules, not a model: offline, deterministic, nothing downloaded. The stages, one 
    of the fact sheet (see ``notes/sheet.md`` in the project's issue tracker and
    :data:`SHEET_COLUMNS`).
 
+Every rule reads and writes one :class:`.context.Context` (the article, its sentences and names,
+the rows so far); :mod:`.clauses` and :mod:`.cues` hold the offsets and cue words rules share.
+Imports point one way: article, dates, quotes, gazetteer → mentions, candidates, certainty →
+context → new_entities → the rules → pipeline.
+
 Quotes are the shortest verbatim span that states the fact. A list member's row does not repeat
 the whole list: it quotes the member's own name and the words that carry the relation, joined by
 " … " (``"Venezuela … have signed agreements and MoUs regarding the ILRS"``), so a 55-country

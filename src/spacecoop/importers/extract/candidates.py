@@ -45,9 +45,11 @@ class Candidate:
     group: tuple = ()  # the list a member row came from (its lead-in span), for the dispute check
 
     def quote(self, text: str) -> str:
+        """The quote: the pieces of ``text`` at ``spans``, merged where they touch, joined by :data:`JOIN`."""
         return JOIN.join(text[a:b] for a, b in merge_spans(self.spans, text))
 
     def key(self) -> tuple:
+        """What makes two rows the same fact (an agreement's two parties in either order)."""
         if self.relation == "agreement_with":
             pair = tuple(sorted((self.subject, self.object)))
             return (pair, self.relation, self.agreement_title, self.certainty, self.signer)

@@ -24,6 +24,7 @@ def clause_bounds(s: Sentence, text: str, pos: int) -> tuple[int, int]:
 
 
 def strip_end(text: str, a: int, b: int) -> tuple[int, int]:
+    """``(a, b)`` without the spaces and punctuation at either end of ``text[a:b]``."""
     while b > a and text[b - 1] in " .,;:":
         b -= 1
     while a < b and text[a] in " ,;:":
@@ -32,6 +33,7 @@ def strip_end(text: str, a: int, b: int) -> tuple[int, int]:
 
 
 def verb_phrase_end(text: str, pos: int, end: int) -> int:
+    """Where the phrase from ``pos`` ends: at the next comma, semicolon or full stop (before ``end``)."""
     m = re.match(r"[^,;.]*", text[pos:end])
     return strip_end(text, pos, pos + m.end())[1] if m else pos
 

@@ -27,6 +27,7 @@ class Context:
     out: list[Candidate] = field(default_factory=list)
 
     def ments(self, s: Sentence) -> list[Mention]:
+        """The names in sentence ``s`` (found on first asking)."""
         if s.start not in self.mentions:
             self.mentions[s.start] = find_mentions(self.text, s.start, s.end, self.gaz)
         return self.mentions[s.start]

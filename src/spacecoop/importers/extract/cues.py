@@ -15,6 +15,7 @@ INSTRUMENT = re.compile(
 
 
 def agreement_kind(word: str) -> str:
+    """The sheet's ``agreement_kind`` of an instrument's name (``mou``, ``roadmap`` …)."""
     w = word.lower()
     if w.startswith(("memorand", "mou")):
         return "mou"

@@ -17,7 +17,7 @@ _THESE = re.compile(r"^(?:These|They|Those)\s+(?:include|includes|are|were)\s+",
 
 
 def rule_these_include(ctx: Context) -> None:
-    """ "These include A, B and C" after a sentence saying they signed, joined or are members of X."""
+    """Read "These include A, B and C" after a sentence saying they signed, joined or are members of X."""
     for i, s in enumerate(ctx.sentences):
         m = _THESE.match(s.text)
         if not m or i == 0:
@@ -64,7 +64,7 @@ _OTHERS = re.compile(
 
 
 def rule_signatory_list(ctx: Context) -> None:
-    """ "… joins the US and 52 other nations — A, B, …": every name listed signed the group in view."""
+    """Read "… joins the US and 52 other nations — A, B, …": every name listed signed the group in view."""
     for i, s in enumerate(ctx.sentences):
         m = _OTHERS.search(s.text)
         if not m:
@@ -104,7 +104,7 @@ def rule_signatory_list(ctx: Context) -> None:
 
 
 def rule_members_are(ctx: Context) -> None:
-    """ "the (other) partners in X are A, B and C" (members, participants, signatories too)."""
+    """Read "the (other) partners in X are A, B and C" (members, participants, signatories too)."""
     pat = re.compile(
         r"\b(?:other\s+)?(?P<what>partners|members|participants|signatories|member states)\s+"
         r"(?:in|of)\s+",
@@ -150,7 +150,7 @@ def rule_members_are(ctx: Context) -> None:
 
 
 def rule_organisations_from(ctx: Context) -> None:
-    """ "… memoranda with 10 organizations from countries including A, B and C": partners by country."""
+    """Read "… memoranda with 10 organizations from countries including A, B and C": partners by country."""
     pat = re.compile(
         r"\bwith\s+(?:\d+|several|many|a number of|some|other)\s+(?:organi[sz]ations|institutions|entities|"
         r"companies|universities|institutes)\s+from\s+(?:countries\s+)?(?:including\s+|such as\s+)?"

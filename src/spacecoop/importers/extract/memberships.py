@@ -110,7 +110,7 @@ _LED = re.compile(r"(?:the\s+)?\b([A-Z][\w.’']*(?:\s[A-Z][\w’']*)?)-led\s+")
 
 
 def rule_led(ctx: Context) -> None:
-    """ "the China-led ILRS": the leader of an initiative, mission or organisation."""
+    """Read "the China-led ILRS": the leader of an initiative, mission or organisation."""
     for s in ctx.sentences:
         for m in _LED.finditer(ctx.text, s.start, s.end):
             who = m.group(1)
@@ -140,7 +140,7 @@ def rule_led(ctx: Context) -> None:
 
 
 def rule_nth(ctx: Context) -> None:
-    """ "X became the 56th signatory of Y": X signed Y, with its ordinal."""
+    """Read "X became the 56th signatory of Y": X signed Y, with its ordinal."""
     pat = re.compile(
         r"\b(?:became|becomes|become|is|as)\s+the\s+(?P<n>\d+(?:st|nd|rd|th)|"
         + ORDINAL_WORDS
@@ -180,7 +180,7 @@ def rule_nth(ctx: Context) -> None:
 
 
 def rule_which(ctx: Context) -> None:
-    """ "X, which supports Y and is headquartered in Z": what a relative clause says of an organisation."""
+    """Read "X, which supports Y and is headquartered in Z": a relative clause on an organisation."""
     for s in ctx.sentences:
         ms = ctx.ments(s)
         for m in re.finditer(r",\s+which\s+", ctx.text[s.start : s.end]):
@@ -218,7 +218,8 @@ def rule_which(ctx: Context) -> None:
                     )
 
 
-def _place_at(ctx: Context, a: int, b: int):
+def _place_at(ctx: Context, a: int, b: int) -> tuple[int, int, EntityLink] | None:
+    """The place named at ``a`` (proposed as a new entity when the graph does not know it)."""
     m = re.match(r"(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", ctx.text[a:b])
     if not m:
         return None
@@ -230,7 +231,7 @@ def _place_at(ctx: Context, a: int, b: int):
 
 
 def rule_entry(ctx: Context) -> None:
-    """ "… marks X's formal entry into Y": X signed Y, on the date of the signing nearby."""
+    """Read "… marks X's formal entry into Y": X signed Y, on the date of the signing nearby."""
     pat = re.compile(r"[’']s\s+(?:formal\s+|official\s+)?(?:entry|accession)\s+(?:into|to)\s+")
     for i, s in enumerate(ctx.sentences):
         ms = ctx.ments(s)
@@ -259,7 +260,7 @@ def rule_entry(ctx: Context) -> None:
 
 
 def rule_founded(ctx: Context) -> None:
-    """ "A and B (formally) announced the joint project": the founders of the initiative in view."""
+    """Read "A and B (formally) announced the joint project": the founders of the initiative in view."""
     pat = re.compile(
         r"\s+(?:formally\s+|jointly\s+|officially\s+)?(?:announced|launched|initiated|proposed)\s+"
         r"(?:the|this)\s+(?:joint\s+)?(?:project|initiative|programme|program|station)\b",

@@ -7,6 +7,7 @@ import re
 
 from spacecoop.importers.extract.clauses import strip_end
 from spacecoop.importers.extract.context import Context
+from spacecoop.importers.extract.dates import DateMention
 from spacecoop.importers.extract.gazetteer import ORG_KINDS, EntityLink, link_entity
 from spacecoop.importers.extract.mentions import resolve_name
 from spacecoop.importers.extract.new_entities import ORG_HEAD, new_org, propose
@@ -96,7 +97,7 @@ def _resolve_span(ctx: Context, a: int, b: int) -> EntityLink | None:
 
 
 def rule_payload_bullets(ctx: Context) -> None:
-    """A lead-in ("… selected the following payloads:") then one line a payload, its developers in
+    """Read a lead-in ("… selected the following payloads:") then one line a payload, its developers in
     parentheses: the payload on the mission, and who developed it (or which country provided it)."""
     sents = ctx.sentences
     for i, s in enumerate(sents):
@@ -166,7 +167,8 @@ def rule_payload_bullets(ctx: Context) -> None:
             j += 1
 
 
-def _selection_date(ctx: Context):
+def _selection_date(ctx: Context) -> DateMention | None:
+    """The day the payloads were selected or announced, where the article prints it."""
     for s in ctx.sentences:
         cue = re.search(r"\bselect(ion|ed)\b|\bchose\b|\bannounced\b", s.text)
         if cue:
@@ -177,7 +179,7 @@ def _selection_date(ctx: Context):
 
 
 def rule_will_carry(ctx: Context) -> None:
-    """ "The mission will include / carry A, B …": the payloads the graph already knows."""
+    """Read "The mission will include / carry A, B …": the payloads the graph already knows."""
     pat = re.compile(r"\b(?P<subj>[Tt]he mission|[A-Z][\w’'-]*(?:-\d+)?)\s+will\s+(?:include|carry)\s+")
     for i, s in enumerate(ctx.sentences):
         m = pat.search(ctx.text, s.start, s.end)
@@ -208,7 +210,7 @@ def rule_will_carry(ctx: Context) -> None:
 
 
 def rule_landing(ctx: Context) -> None:
-    """ "X will land at / target a landing on P": the mission's (planned) landing site."""
+    """Read "X will land at / target a landing on P": the mission's (planned) landing site."""
     pat = re.compile(
         r"\bwill\s+(?:target\s+a\s+landing|land)\s+(?:on|at|near)\s+(?P<p>(?:an?\s+|the\s+)?[^,.;]+)"
     )
@@ -235,7 +237,7 @@ def rule_landing(ctx: Context) -> None:
 
 
 def rule_developed_by(ctx: Context) -> None:
-    """ "X (was) (jointly) developed by A and B (, in partnership with C)": who made a payload."""
+    """Read "X (was) (jointly) developed by A and B (, in partnership with C)": who made a payload."""
     pat = re.compile(
         r"(?:,\s*|\s+)(?:(?:is|was|were|are|being|been)\s+)?(?:jointly\s+|mainly\s+)?"
         r"(?:developed|built|designed|provided|contributed)\s+by\s+"

@@ -37,7 +37,7 @@ _SUBJECT_GAP = re.compile(
 
 
 def rule_verbs(ctx: Context) -> None:
-    """A list of names before a verb ("A, B and C have signed / joined / become …") and what follows it."""
+    """Read a list of names before a verb ("A, B and C have signed / joined …") and what follows it."""
     for i, s in enumerate(ctx.sentences):
         ms = ctx.ments(s)
         for vm in _VERB.finditer(ctx.text, s.start, s.end):
