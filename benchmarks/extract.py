@@ -148,46 +148,50 @@ def gold_from_trig(trig: Path, text: str) -> Gold:
         g.add(q[:3])
     gold = Gold("founding article (curated TriG)", text, **FOUNDING)
 
+    def one(graph, s, p):
+        """The least value of ``s p ?o`` (``Graph.value`` picks any, which varies with the hash seed)."""
+        return min(graph.objects(s, p), key=lambda o: (type(o).__name__, str(o)), default=None)
+
     def label(n):
-        return str(g.value(n, SKOS.prefLabel) or curie(str(n)))
+        return str(one(g, n, SKOS.prefLabel) or curie(str(n)))
 
     for claim in sorted(g.subjects(RDF.type, SC.Claim), key=str):
-        about = g.value(claim, SC.about)
-        cert = CERTAINTY_OF_MODEL[str(g.value(claim, SC.certainty)).rsplit("/", 1)[-1]]
-        quotes = [str(q) for q in g.objects(claim, SC.quote)]
+        about = one(g, claim, SC.about)
+        cert = CERTAINTY_OF_MODEL[str(one(g, claim, SC.certainty)).rsplit("/", 1)[-1]]
+        quotes = sorted(str(q) for q in g.objects(claim, SC.quote))
         quote = JOIN.join(quotes)
         types = set(g.objects(about, RDF.type))
         fact = None
         if SC.PayloadDevelopment in types:
-            p, d = g.value(about, SC.payload), g.value(about, SC.developer)
+            p, d = one(g, about, SC.payload), one(g, about, SC.developer)
             fact = Fact(curie(str(p)), "developed_by", curie(str(d)), "", cert)
         elif SC.PayloadCarriage in types:
-            m, p = g.value(about, SC.mission), g.value(about, SC.payload)
+            m, p = one(g, about, SC.mission), one(g, about, SC.payload)
             fact = Fact(curie(str(p)), "payload_on", curie(str(m)), "", cert)
         elif SC.Participation in types:
-            status = str(g.value(claim, SC.status)).rsplit("/", 1)[-1]
+            status = str(one(g, claim, SC.status)).rsplit("/", 1)[-1]
             if status not in RELATION_OF_STATUS:
                 gold.excluded[f"participation with status {status} (no sheet relation)"] += 1
                 continue
             rel, st = RELATION_OF_STATUS[status]
             fact = Fact(
-                curie(str(g.value(about, ORG.member))),
+                curie(str(one(g, about, ORG.member))),
                 rel,
-                curie(str(g.value(about, ORG.organization))),
+                curie(str(one(g, about, ORG.organization))),
                 st,
                 cert,
             )
-        elif g.value(about, SC.headquarteredIn) is not None and "headquartered" in quote:
+        elif one(g, about, SC.headquarteredIn) is not None and "headquartered" in quote:
             fact = Fact(
                 curie(str(about)),
                 "headquartered_in",
-                curie(str(g.value(about, SC.headquarteredIn))),
+                curie(str(one(g, about, SC.headquarteredIn))),
                 "",
                 cert,
             )
-        elif g.value(about, SC.targetLandingSite) is not None and "landing" in quote:
+        elif one(g, about, SC.targetLandingSite) is not None and "landing" in quote:
             fact = Fact(
-                curie(str(about)), "lands_at", curie(str(g.value(about, SC.targetLandingSite))), "", cert
+                curie(str(about)), "lands_at", curie(str(one(g, about, SC.targetLandingSite))), "", cert
             )
         else:
             kind = min(curie(str(t)) for t in types) if types else "an entity"
