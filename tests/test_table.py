@@ -119,6 +119,17 @@ def test_the_table_reads_as_its_readme_says(table):
     assert sum(r.certainty == "disputed" for r in rows) == 5
 
 
+
+def test_the_package_exports_its_public_names_sorted():
+    """``spacecoop.importers.table`` is a package of one-job modules; its ``__all__`` is the API the
+    CLI, ``spacecoop add`` and these tests import from it."""
+    import spacecoop.importers.table as table
+
+    assert table.__all__ == sorted(table.__all__)
+    assert all(hasattr(table, n) for n in table.__all__)
+    assert table.read_table.__module__ == "spacecoop.importers.table.rows"
+    assert table.import_table.__module__ == "spacecoop.importers.table.importing"
+
 BROKEN = {
     "unknown-relation.csv": (2, "3: relation: unknown relation 'friend_of'"),
     "bad-date.csv": (2, "3: date: '2024-02-30' is not a valid ISO 8601 date"),

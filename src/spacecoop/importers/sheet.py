@@ -43,26 +43,18 @@ from spacecoop.importers.fact_csv import (
     field_count_error,
     read_csv,
 )
-from spacecoop.importers.table import (
-    _CLASS_OF_KIND,
-    _IRI_KIND,
-    KINDS,
-    MEMBERSHIP,
-    ORG_KINDS,
-    SOURCE_PREFIX,
+from spacecoop.importers.table.index import CLASS_OF_KIND, IRI_KIND
+from spacecoop.importers.table.publisher import parse_publisher
+from spacecoop.importers.table.rows import KINDS, MEMBERSHIP, ORG_KINDS, Row, check_rows, precision_of_date
+from spacecoop.importers.table.statements import (
     Qualifiers,
-    Row,
-    _agreement_node,
-    _check_date,
-    _literal_date,
-    _Source,
-    _source_label,
-    _Statement,
-    _write_source,
-    check_rows,
-    parse_publisher,
+    Statement,
+    agreement_node,
+    literal_date,
     row_statement,
+    source_label,
 )
+from spacecoop.importers.table.write import SOURCE_PREFIX, SourceGraph, source_text
 
 LEVELS = ("national", "sub-national", "organisation")
 REVIEWS = ("pending", "accepted", "rejected")
@@ -186,7 +178,7 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
         if bad:
             continue
         if not cells.get("date_precision"):  # a sheet may leave it to the date's own precision
-            cells["date_precision"] = _check_date(cells.get("date", "")) or (
+            cells["date_precision"] = precision_of_date(cells.get("date", "")) or (
                 "unknown" if not cells.get("date") else ""
             )
         raw.append(SheetRow(line, **cells))
@@ -336,7 +328,7 @@ def check_sheet(
             err(r, "ordinal", f'{r.ordinal!r} is not a positive whole number ("56" for the 56th signatory)')
         elif r.ordinal and not membership:
             err(r, "ordinal", f"only membership-like relations take an ordinal; {r.relation} does not")
-        if r.as_of and _check_date(r.as_of) is None:
+        if r.as_of and precision_of_date(r.as_of) is None:
             err(r, "as_of", f"{r.as_of!r} is not a valid ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)")
         if r.date_inferred_from and not r.date:
             err(r, "date_inferred_from", "given, but the row has no date")
@@ -388,7 +380,7 @@ def check_sheet(
 # Names to IRIs
 # --------------------------------------------------------------------------------------------
 
-_FINDER_KIND = {k: "organisation" if v == "org" else v for k, v in _IRI_KIND.items()}
+_FINDER_KIND = {k: "organisation" if v == "org" else v for k, v in IRI_KIND.items()}
 """The kind :class:`spacecoop.core.entities.EntityFinder` looks a table kind up by (classes and IRI
 kinds: :mod:`spacecoop.importers.table`)."""
 
@@ -429,14 +421,14 @@ class Resolver:
                 )
                 return
         try:
-            iri = entity_iri(_IRI_KIND[r.subject_kind], r.subject)
+            iri = entity_iri(IRI_KIND[r.subject_kind], r.subject)
         except ValueError as exc:
             self.error(r, "subject", str(exc))
             return
         if (iri, None, None) in self.g:
             self.error(r, "subject", f"{curie(str(iri))} already exists under another name; use its name")
             return
-        cls = _CLASS_OF_KIND[r.subject_kind]
+        cls = CLASS_OF_KIND[r.subject_kind]
         t: list[tuple] = [(iri, RDF.type, cls), (iri, SKOS.prefLabel, Literal(r.subject, lang="en"))]
         t += [(iri, SKOS.altLabel, Literal(a, lang="en")) for a in names[1:]]
         self.new[iri] = t
@@ -655,13 +647,13 @@ def build_sheet(
         res.link_parent(r)
     missions = {r.subject: r.object for r in sheet.rows if r.relation == "payload_on"}
     src_iri = entity_iri("source", name)
-    src = _Source(src_iri, name, first.source_url)
+    src = SourceGraph(src_iri, name, first.source_url)
     pub = parse_publisher(first.source_publisher, first.source_url)
     country = res.resolve(first, pub.country, "country", "source_publisher") if pub.country else None
     about = [
         (src_iri, RDF.type, SC.Source),
         (src_iri, RDF.type, SCHEMA.WebPage),
-        (src_iri, SKOS.prefLabel, Literal(_source_label(first), lang="en")),
+        (src_iri, SKOS.prefLabel, Literal(source_label(first), lang="en")),
         (src_iri, SCHEMA.url, Literal(first.source_url, datatype=XSD.anyURI)),
         (src_iri, SCHEMA.publisher, res.publisher(pub.name, country, pub.acronym)),
     ]
@@ -670,7 +662,7 @@ def build_sheet(
     if pub.republication:
         about.append((src_iri, SC.isRepublication, Literal(True)))
     if first.source_date:
-        about.append((src_iri, SCHEMA.datePublished, _literal_date(first.source_date)))
+        about.append((src_iri, SCHEMA.datePublished, literal_date(first.source_date)))
     compilation = None
     if text_name is not None:
         about.append((src_iri, SC.localCopy, Literal(text_name)))
@@ -686,7 +678,7 @@ def build_sheet(
     claim_of = {r.fact_id: ID[f"claim/{name}/{r.fact_id}"] for r in sheet.rows + sheet.entities}
     agreement_of: dict[str, URIRef] = {}
     contradictions: list[tuple[str, URIRef]] = []
-    statements: dict[str, _Statement] = {}
+    statements: dict[str, Statement] = {}
     facts = 0
     for r in sheet.rows:
         mission = missions.get(r.subject) if r.subject_kind == "payload" else None
@@ -739,7 +731,7 @@ def build_sheet(
             qualifiers=q,
         )
         if r.relation == "agreement_with":
-            agreement_of[r.fact_id] = _agreement_node(r, subject, obj)
+            agreement_of[r.fact_id] = agreement_node(r, subject, obj)
         src.statements.append(st)
         statements[r.fact_id] = st
         facts += 1
@@ -748,7 +740,7 @@ def build_sheet(
         if iri is None or not (r.quote or r.established_under):
             continue
         claim = claim_of[r.fact_id]
-        st = _Statement(r.fact_id)
+        st = Statement(r.fact_id)
         if r.established_under and r.established_under in agreement_of:
             st.triples.append((iri, SC.establishedUnder, agreement_of[r.established_under]))
         st.triples += [
@@ -784,7 +776,7 @@ def build_sheet(
         ),
         "# The default graph also defines the entities and people this source introduces.",
     ]
-    data = _write_source(src, Path(path).name, intro, sheet=True).encode("utf-8")
+    data = source_text(src, Path(path).name, intro, sheet=True).encode("utf-8")
     res.facts = facts
     return f"{_SOURCE_DIR}/{name}.trig", data, sheet, res
 
