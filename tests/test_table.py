@@ -119,7 +119,6 @@ def test_the_table_reads_as_its_readme_says(table):
     assert sum(r.certainty == "disputed" for r in rows) == 5
 
 
-
 def test_the_package_exports_its_public_names_sorted():
     """``spacecoop.importers.table`` is a package of one-job modules; its ``__all__`` is the API the
     CLI, ``spacecoop add`` and these tests import from it."""
@@ -129,6 +128,7 @@ def test_the_package_exports_its_public_names_sorted():
     assert all(hasattr(table, n) for n in table.__all__)
     assert table.read_table.__module__ == "spacecoop.importers.table.rows"
     assert table.import_table.__module__ == "spacecoop.importers.table.importing"
+
 
 BROKEN = {
     "unknown-relation.csv": (2, "3: relation: unknown relation 'friend_of'"),
