@@ -4,7 +4,8 @@
 ``extract`` and
 ``review`` share this contract. Reading gives every data row with the number of the line it starts
 on (the header is row 1) and reports a problem as ``FILE:ROW: field: message``. Nothing here
-imports rdflib, so ``spacecoop extract`` stays quick to start.
+imports rdflib or pydantic, so ``spacecoop extract`` stays quick to start; what a row's values may
+be is the row contract's (:mod:`spacecoop.importers.contract`).
 
 See Also
 --------
@@ -16,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,8 +66,6 @@ EXTRA_COLUMNS = (
 
 SHEET_COLUMNS = COLUMNS + EXTRA_COLUMNS
 """The fact-sheet columns: the 15 of ``cooperation-facts.csv`` and the sheet's own."""
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 controls and DEL, but tab and line feed
 
 
 @dataclass(frozen=True, order=True)
@@ -152,29 +150,6 @@ def field_count_error(line: int, fields: Sequence[str], expected: int, path: str
     if len(fields) == expected:
         return None
     return RowError(line, "row", f"expected {expected} fields, found {len(fields)}", path)
-
-
-def control_errors(
-    line: int, cells: Iterable[tuple[str, str]], path: str, *, position: bool = True
-) -> list[RowError]:
-    """Return an error for each field that holds a control character other than tab and LF/CRLF
-    line breaks (a NUL byte would go raw into the TriG); ``position`` names the character's place."""
-    errors = []
-    for name, value in cells:
-        m = _CONTROL.search(value.replace("\r\n", "\n"))
-        if m is None:
-            continue
-        where = f" at character {m.start() + 1}" if position else ""
-        errors.append(
-            RowError(
-                line,
-                name,
-                f"holds the control character U+{ord(m.group()):04X}{where}; only a tab "
-                "and LF or CRLF line breaks are allowed",
-                path,
-            )
-        )
-    return errors
 
 
 def sheet_text(rows: Iterable[dict], columns: Sequence[str] = SHEET_COLUMNS) -> str:

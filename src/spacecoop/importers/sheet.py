@@ -22,10 +22,12 @@ same sheet writes the same bytes.
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, ValidationInfo, model_validator
 from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.namespace import ORG as _ORG
@@ -33,19 +35,34 @@ from rdflib.namespace import ORG as _ORG
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.namespaces import AGREEMENT_KINDS, ID, SC, SCHEMA, concept, curie, entity_iri, slugify
 from spacecoop.core.rdfterms import sorted_iris
+from spacecoop.importers.contract import (
+    IsoDate,
+    Ordinal,
+    Problems,
+    RowModel,
+    column_errors,
+    context_of,
+    control_errors,
+    is_ordinal,
+    not_one_of,
+    one_of,
+    precision_of_date,
+    problem,
+    required,
+    with_rules,
+)
 from spacecoop.importers.fact_csv import (
     COLUMNS,
     EXTRA_COLUMNS,  # noqa: F401 - part of this module's contract (see the docstring)
     SHEET_COLUMNS,
     RowError,
     TableError,
-    control_errors,
     field_count_error,
     read_csv,
 )
 from spacecoop.importers.table.index import CLASS_OF_KIND, IRI_KIND
 from spacecoop.importers.table.publisher import parse_publisher
-from spacecoop.importers.table.rows import KINDS, MEMBERSHIP, ORG_KINDS, Row, check_rows, precision_of_date
+from spacecoop.importers.table.rows import CERTAINTIES, MEMBERSHIP, ORG_KINDS, Kind, Row, check_rows
 from spacecoop.importers.table.statements import (
     Qualifiers,
     Statement,
@@ -69,18 +86,33 @@ SIGNER_COLUMNS = ("signer", "signer_role", "on_behalf_of", "witness")
 """Columns in which rows repeating a fact_id may differ: one row per signer."""
 
 ENTITY_RELATION = "entity"
-_ORDINAL = re.compile(r"^[1-9][0-9]*$")
 _SOURCE_DIR = "sources"
 
+# --------------------------------------------------------------------------------------------
+# The sheet's row contract: a fact row is a table row plus the sheet's columns; an entity row
+# (relation ``entity``) introduces a new entity. Checked in a context (check_sheet): the stored
+# text, the role scheme's concepts, the fact_ids that have signers and that are agreements.
+# --------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class SheetRow(Row):
-    """One row of a fact sheet: a table row plus the sheet's own columns (empty when absent)."""
+
+def _known_role(value: str, info: ValidationInfo) -> str:
+    roles = context_of(info).get("roles", ())
+    if value and value not in roles and value not in IMPLIED_ROLES:
+        raise problem(not_one_of(value, sorted({*roles, *IMPLIED_ROLES}), "role", empty=True))
+    return value
+
+
+Review = Annotated[str, one_of(REVIEWS, "value", empty=True)]
+"""A row's ``review``: empty or accepted rows are added, pending and rejected ones left out."""
+
+
+class SheetColumns(RowModel):
+    """The columns a fact sheet adds to the table's (empty when absent), and their rules."""
 
     quote: str = ""
-    level: str = ""
-    role: str = ""
-    agreement_kind: str = ""
+    level: Annotated[str, one_of(LEVELS, "level", empty=True)] = ""
+    role: Annotated[str, AfterValidator(_known_role)] = ""
+    agreement_kind: Annotated[str, one_of(AGREEMENT_KINDS, "kind", empty=True)] = ""
     agreement_title: str = ""
     place: str = ""
     programme: str = ""
@@ -88,13 +120,111 @@ class SheetRow(Row):
     signer_role: str = ""
     on_behalf_of: str = ""
     witness: str = ""
-    ordinal: str = ""
-    as_of: str = ""
+    ordinal: Ordinal = ""
+    as_of: IsoDate = ""
     date_inferred_from: str = ""
-    planned: str = ""
+    planned: Annotated[str, one_of(PLANNED, "value", empty=True)] = ""
     parent: str = ""
     established_under: str = ""
-    review: str = ""
+    review: Review = ""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _sheet_rules(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
+        return with_rules(data, handler, sheet_rules(data, context_of(info)))
+
+
+class SheetRow(SheetColumns, Row):
+    """One fact of a fact sheet: a table row (:class:`~spacecoop.importers.table.rows.Row`, its
+    contract too) plus the sheet's own columns."""
+
+
+class EntityRow(SheetColumns, Row):
+    """A row with relation ``entity``: a new entity, its kind, its country or region
+    (``object``), its aliases (``detail``, ``;``-separated). A row of the table's columns, but no
+    fact: its own rules take the place of the table's."""
+
+    fact_id: str
+    subject: Annotated[str, required("missing: the canonical name of the new entity")]
+    subject_kind: Kind
+    relation: str
+    object: str
+    object_kind: str
+    date: str
+    date_precision: str
+    status: str
+    certainty: str
+    detail: str
+    source_url: Annotated[str, required("missing: every fact needs the page it was read from")]
+    source_publisher: str
+    source_date: str
+    note: str
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _table_rules(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
+        return with_rules(data, handler, entity_rules(data, context_of(info)))
+
+
+def sheet_rules(r: Mapping[str, str], context: Mapping[str, Any]) -> Problems:
+    """The rules between the columns of any sheet row (raw values), as (column, message)."""
+    relation = r["relation"]
+    membership = relation in MEMBERSHIP
+    text, text_name = context.get("text"), context.get("text_name", "")
+    if text is None and r["quote"]:
+        yield "quote", "given, but there is no stored text to check it against (add --text STORED_TEXT)"
+    elif text is not None:
+        if not r["quote"] and relation != ENTITY_RELATION:
+            yield "quote", f"missing: every fact needs the words of {text_name} that state it"
+        elif r["quote"]:
+            from spacecoop.checks.validate import missing_quote_pieces
+
+            missing = missing_quote_pieces(r["quote"], text)
+            if missing:
+                yield "quote", f"not verbatim in {text_name}: {missing[0][:70]!r}"
+    if r["level"] in LEVELS and not membership:
+        yield "level", f"only membership-like relations take a level; {relation} does not"
+    role, implied = r["role"], IMPLIED_ROLES.get(r["role"])
+    if implied is not None and relation not in implied:
+        yield "role", f"role {role!r} goes with the relations {', '.join(implied)}, not {relation}"
+    elif role in context.get("roles", ()) and implied is None and relation != "developed_by":
+        yield "role", f"only developed_by takes the role {role!r}; {relation} does not"
+    if r["agreement_kind"] in AGREEMENT_KINDS and not (membership or relation == "agreement_with"):
+        yield (
+            "agreement_kind",
+            f"only agreement_with and membership-like relations take an agreement_kind; {relation} does not",
+        )
+    for name in ("agreement_title", "place", "programme"):
+        if r[name] and relation != "agreement_with":
+            yield name, f"only agreement_with rows take a {name}; {relation} does not"
+    if r["fact_id"] in context.get("signed", ()) and not (membership or relation == "agreement_with"):
+        yield (
+            "signer",
+            f"only agreement_with and membership-like rows have signers or witnesses; {relation} does not",
+        )
+    if is_ordinal(r["ordinal"]) and not membership:
+        yield "ordinal", f"only membership-like relations take an ordinal; {relation} does not"
+    if r["date_inferred_from"] and not r["date"]:
+        yield "date_inferred_from", "given, but the row has no date"
+    if relation != ENTITY_RELATION:
+        for name in ("parent", "established_under"):
+            if r[name]:
+                yield name, f"only rows with relation {ENTITY_RELATION} take a {name}"
+
+
+def entity_rules(r: Mapping[str, str], context: Mapping[str, Any]) -> Problems:
+    """The rules between the columns of an entity row (raw values), as (column, message)."""
+    if r["object"] and r["object_kind"] not in ("country", "region"):
+        yield "object_kind", f"the object of an entity row is its country or region, not {r['object_kind']!r}"
+    under = r["established_under"]
+    if under and under not in context.get("agreements", ()):
+        yield "established_under", f"{under!r} is not the fact_id of an agreement_with row of this sheet"
+    if under and not r["quote"]:
+        yield "quote", "an organisation established under an agreement needs the words that say so"
+    if (r["quote"] or under) and r["certainty"] not in CERTAINTIES:
+        yield "certainty", not_one_of(r["certainty"], CERTAINTIES, "certainty")
+    if r["parent"] and r["subject_kind"] not in ORG_KINDS:
+        yield "parent", f"only organisations have a parent organisation; {r['subject_kind']} does not"
 
 
 @dataclass(frozen=True)
@@ -103,7 +233,7 @@ class Sheet:
 
     path: Path
     rows: tuple[SheetRow, ...]
-    entities: tuple[SheetRow, ...]
+    entities: tuple[EntityRow, ...]
     signers: dict[str, tuple[tuple[str, str, str], ...]]
     witnesses: dict[str, tuple[str, ...]]
     pending: int = 0
@@ -164,7 +294,7 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
             [RowError(1, "header", "; ".join(parts) + f"; allowed columns: {', '.join(SHEET_COLUMNS)}", p)]
         )
     errors = list(data.errors)
-    raw: list[SheetRow] = []
+    raw: list[SheetRow | EntityRow] = []
     for line, values in data.rows:
         if not any(v.strip() for v in values):
             continue
@@ -181,22 +311,18 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
             cells["date_precision"] = precision_of_date(cells.get("date", "")) or (
                 "unknown" if not cells.get("date") else ""
             )
-        raw.append(SheetRow(line, **cells))
+        model = EntityRow if cells.get("relation") == ENTITY_RELATION else SheetRow
+        raw.append(model.unchecked(line, cells))  # values checked by check_sheet
     if not raw and not errors:
         errors.append(RowError(1, "file", "the sheet has a header but no rows", p))
 
     pending = rejected = 0
-    kept: list[SheetRow] = []
+    kept: list[SheetRow | EntityRow] = []
     for r in raw:
-        if r.review not in ("", *REVIEWS):
-            errors.append(
-                RowError(
-                    r.line,
-                    "review",
-                    f"unknown value {r.review!r}; expected one of {', '.join(REVIEWS)} or empty",
-                    p,
-                )
-            )
+        bad = column_errors(Review, "review", r.review, r.line, p)
+        errors += bad
+        if bad:
+            continue
         elif r.review == "pending":
             pending += 1
         elif r.review == "rejected":
@@ -204,12 +330,12 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
         else:
             kept.append(r)
 
-    first: dict[str, SheetRow] = {}
+    first: dict[str, SheetRow | EntityRow] = {}
     signers: dict[str, list[tuple[str, str, str]]] = {}
     witnesses: dict[str, list[str]] = {}
     rows: list[SheetRow] = []
-    entities: list[SheetRow] = []
-    same = [f.name for f in fields(SheetRow) if f.name not in ("line", "review", *SIGNER_COLUMNS)]
+    entities: list[EntityRow] = []
+    same = [c for c in SHEET_COLUMNS if c not in ("review", *SIGNER_COLUMNS)]
     for r in kept:
         if r.fact_id in first:
             f = first[r.fact_id]
@@ -227,7 +353,10 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
                 continue
         else:
             first[r.fact_id] = r
-            (entities if r.relation == ENTITY_RELATION else rows).append(r)
+            if isinstance(r, EntityRow):
+                entities.append(r)
+            else:
+                rows.append(r)
         if r.signer:
             signers.setdefault(r.fact_id, []).append((r.signer, r.signer_role, r.on_behalf_of))
         elif r.signer_role or r.on_behalf_of:
@@ -251,128 +380,31 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
 def check_sheet(
     sheet: Sheet, text: str | None, roles: tuple[str, ...], text_name: str = ""
 ) -> list[RowError]:
-    """Check the values of a sheet's rows (the table's rules, then the sheet's own)."""
-    from spacecoop.checks.validate import missing_quote_pieces
-
+    """Check the values of a sheet's rows against their contracts (:class:`SheetRow`, the table's
+    rules and the sheet's; :class:`EntityRow`), and that the sheet holds one source."""
     p = str(sheet.path)
-    errors = check_rows(sheet.rows, p)
-    agreements = {r.fact_id for r in sheet.rows if r.relation == "agreement_with"}
-
-    def err(r: SheetRow, name: str, message: str) -> None:
-        errors.append(RowError(r.line, name, message, p))
-
+    context = {
+        "text": text,
+        "text_name": text_name,
+        "roles": roles,
+        "signed": {*sheet.signers, *sheet.witnesses},
+        "agreements": {r.fact_id for r in sheet.rows if r.relation == "agreement_with"},
+    }
+    errors = check_rows(sheet.rows, p, context)
+    for e in sheet.entities:
+        errors += EntityRow.check(e, p, context)
     everything = sorted(sheet.rows + sheet.entities, key=lambda r: r.line)
-    if everything:
-        url = everything[0].source_url
-        for r in everything[1:]:
-            if r.source_url != url:
-                err(
-                    r,
+    for r in everything[1:]:
+        if r.source_url != everything[0].source_url:
+            errors.append(
+                RowError(
+                    r.line,
                     "source_url",
-                    f"{r.source_url!r} differs from {url!r} of row {everything[0].line}: "
-                    "one sheet holds one source",
+                    f"{r.source_url!r} differs from {everything[0].source_url!r} of row "
+                    f"{everything[0].line}: one sheet holds one source",
+                    p,
                 )
-    for r in everything:
-        membership = r.relation in MEMBERSHIP
-        if text is None and r.quote:
-            err(r, "quote", "given, but there is no stored text to check it against (add --text STORED_TEXT)")
-        elif text is not None:
-            if not r.quote and r.relation != ENTITY_RELATION:
-                err(r, "quote", f"missing: every fact needs the words of {text_name} that state it")
-            elif r.quote:
-                missing = missing_quote_pieces(r.quote, text)
-                if missing:
-                    err(r, "quote", f"not verbatim in {text_name}: {missing[0][:70]!r}")
-        if r.level and r.level not in LEVELS:
-            err(r, "level", f"unknown level {r.level!r}; expected one of {', '.join(LEVELS)} or empty")
-        elif r.level and not membership:
-            err(r, "level", f"only membership-like relations take a level; {r.relation} does not")
-        implied = IMPLIED_ROLES.get(r.role)
-        if r.role and r.role not in roles and implied is None:
-            err(
-                r,
-                "role",
-                f"unknown role {r.role!r}; "
-                f"expected one of {', '.join(sorted({*roles, *IMPLIED_ROLES}))} or empty",
             )
-        elif implied is not None and r.relation not in implied:
-            err(r, "role", f"role {r.role!r} goes with the relations {', '.join(implied)}, not {r.relation}")
-        elif r.role and implied is None and r.relation != "developed_by":
-            err(r, "role", f"only developed_by takes the role {r.role!r}; {r.relation} does not")
-        if r.agreement_kind and r.agreement_kind not in AGREEMENT_KINDS:
-            err(
-                r,
-                "agreement_kind",
-                f"unknown kind {r.agreement_kind!r}; expected one of {', '.join(AGREEMENT_KINDS)} or empty",
-            )
-        elif r.agreement_kind and not (membership or r.relation == "agreement_with"):
-            err(
-                r,
-                "agreement_kind",
-                "only agreement_with and membership-like relations take an agreement_kind; "
-                f"{r.relation} does not",
-            )
-        for name in ("agreement_title", "place", "programme"):
-            if getattr(r, name) and r.relation != "agreement_with":
-                err(r, name, f"only agreement_with rows take a {name}; {r.relation} does not")
-        if (r.fact_id in sheet.signers or r.fact_id in sheet.witnesses) and not (
-            membership or r.relation == "agreement_with"
-        ):
-            err(
-                r,
-                "signer",
-                "only agreement_with and membership-like rows have signers or witnesses; "
-                f"{r.relation} does not",
-            )
-        if r.ordinal and not _ORDINAL.match(r.ordinal):
-            err(r, "ordinal", f'{r.ordinal!r} is not a positive whole number ("56" for the 56th signatory)')
-        elif r.ordinal and not membership:
-            err(r, "ordinal", f"only membership-like relations take an ordinal; {r.relation} does not")
-        if r.as_of and precision_of_date(r.as_of) is None:
-            err(r, "as_of", f"{r.as_of!r} is not a valid ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)")
-        if r.date_inferred_from and not r.date:
-            err(r, "date_inferred_from", "given, but the row has no date")
-        if r.planned and r.planned not in PLANNED:
-            err(r, "planned", f"unknown value {r.planned!r}; expected one of {', '.join(PLANNED)} or empty")
-        if r.relation != ENTITY_RELATION:
-            for name in ("parent", "established_under"):
-                if getattr(r, name):
-                    err(r, name, f"only rows with relation {ENTITY_RELATION} take a {name}")
-    for r in sheet.entities:
-        if not r.subject:
-            err(r, "subject", "missing: the canonical name of the new entity")
-        if r.subject_kind not in KINDS:
-            err(r, "subject_kind", f"unknown kind {r.subject_kind!r}; expected one of {', '.join(KINDS)}")
-        if r.object and r.object_kind not in ("country", "region"):
-            err(
-                r,
-                "object_kind",
-                f"the object of an entity row is its country or region, not {r.object_kind!r}",
-            )
-        if r.established_under and r.established_under not in agreements:
-            err(
-                r,
-                "established_under",
-                f"{r.established_under!r} is not the fact_id of an agreement_with row of this sheet",
-            )
-        if r.established_under and not r.quote:
-            err(r, "quote", "an organisation established under an agreement needs the words that say so")
-        if (r.quote or r.established_under) and r.certainty not in (
-            "confirmed",
-            "reported",
-            "disputed",
-            "unconfirmed",
-        ):
-            err(
-                r,
-                "certainty",
-                f"unknown certainty {r.certainty!r}; "
-                "expected one of confirmed, reported, disputed, unconfirmed",
-            )
-        if r.parent and r.subject_kind not in ORG_KINDS:
-            err(r, "parent", f"only organisations have a parent organisation; {r.subject_kind} does not")
-        if not r.source_url:
-            err(r, "source_url", "missing: every fact needs the page it was read from")
     return errors
 
 
@@ -401,10 +433,10 @@ class Resolver:
         self.facts = 0
         self.introduced: dict[str, URIRef] = {}  # normalised name or alias -> new entity
 
-    def error(self, r: Row, name: str, message: str) -> None:
+    def error(self, r: RowModel, name: str, message: str) -> None:
         self.errors.append(RowError(r.line, name, message, self.path))
 
-    def introduce(self, r: SheetRow) -> None:
+    def introduce(self, r: EntityRow) -> None:
         """Mint the entity of a row with relation ``entity``, unless the graph already knows it."""
         from spacecoop.core.entities import normalise
 
@@ -446,7 +478,7 @@ class Resolver:
             if country is not None:
                 t.append((iri, SC.partOf, country))
 
-    def link_parent(self, r: SheetRow) -> None:
+    def link_parent(self, r: EntityRow) -> None:
         iri = self.introduced.get(_norm(r.subject))
         if iri is not None and r.parent:
             parent = self.resolve(r, r.parent, None, "parent", kinds=["organisation", "initiative"])
@@ -641,10 +673,10 @@ def build_sheet(
                 p,
             )
         )
-    for r in sheet.entities:
-        res.introduce(r)
-    for r in sheet.entities:
-        res.link_parent(r)
+    for e in sheet.entities:
+        res.introduce(e)
+    for e in sheet.entities:
+        res.link_parent(e)
     missions = {r.subject: r.object for r in sheet.rows if r.relation == "payload_on"}
     src_iri = entity_iri("source", name)
     src = SourceGraph(src_iri, name, first.source_url)
@@ -735,28 +767,28 @@ def build_sheet(
         src.statements.append(st)
         statements[r.fact_id] = st
         facts += 1
-    for r in sheet.entities:
-        iri = res.introduced.get(_norm(r.subject))
-        if iri is None or not (r.quote or r.established_under):
+    for e in sheet.entities:
+        iri = res.introduced.get(_norm(e.subject))
+        if iri is None or not (e.quote or e.established_under):
             continue
-        claim = claim_of[r.fact_id]
-        st = Statement(r.fact_id)
-        if r.established_under and r.established_under in agreement_of:
-            st.triples.append((iri, SC.establishedUnder, agreement_of[r.established_under]))
+        claim = claim_of[e.fact_id]
+        st = Statement(e.fact_id)
+        if e.established_under and e.established_under in agreement_of:
+            st.triples.append((iri, SC.establishedUnder, agreement_of[e.established_under]))
         st.triples += [
             (claim, RDF.type, SC.Claim),
             (claim, SC.about, iri),
-            (claim, SC.factId, Literal(r.fact_id)),
-            (claim, SC.certainty, concept("certainty", r.certainty)),
-            (claim, SC.quote, Literal(r.quote)),
+            (claim, SC.factId, Literal(e.fact_id)),
+            (claim, SC.certainty, concept("certainty", e.certainty)),
+            (claim, SC.quote, Literal(e.quote)),
         ]
-        if r.planned == "true":
+        if e.planned == "true":
             st.triples.append((claim, SC.planned, Literal(True)))
         if compilation is not None:
             st.triples.append((claim, SC.compiledIn, compilation))
         st.triples.append((claim, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), src_iri))
         src.statements.append(st)
-        statements[r.fact_id] = st
+        statements[e.fact_id] = st
         facts += 1
     for ref, claim in contradictions:
         if ref in statements:

@@ -1,23 +1,39 @@
 """The compiled table's row contract: its columns' allowed values, reading and checking rows.
 
-A bad row is reported as ``FILE:ROW: field: message`` (row numbers as in the file, the header is
+The contract is :class:`Row`, a pydantic model: each column's type says what it allows
+(:mod:`spacecoop.importers.contract`), :meth:`Row._table_rules` the rules between columns, and
+:func:`check_rows` the rules between rows (a fact_id once; one publisher and date per page). A
+bad row is reported as ``FILE:ROW: field: message`` (row numbers as in the file, the header is
 row 1), every bad row at once.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any
+
+from pydantic import ValidationInfo, model_validator
 
 from spacecoop.core.iri import is_http_url
+from spacecoop.importers.contract import (
+    FactId,
+    IsoDate,
+    Problems,
+    RowModel,
+    SourceUrl,
+    context_of,
+    control_errors,
+    is_fact_id,
+    one_of,
+    precision_of_date,
+    required,
+    with_rules,
+)
 from spacecoop.importers.fact_csv import (
     COLUMNS,
     RowError,
     TableError,
-    control_errors,
     field_count_error,
     read_csv,
 )
@@ -87,31 +103,73 @@ RELATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 """Allowed values of ``relation``, with the subject and object kinds each accepts."""
 
 
-_FACT_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-PRECISION_OF_LENGTH = {4: "year", 7: "month", 10: "day"}
+Kind = Annotated[str, one_of(KINDS, "kind")]
+"""A ``subject_kind`` or ``object_kind``."""
 
 
-@dataclass(frozen=True)
-class Row:
-    """One data row of the table, with the number of the line it starts on."""
+class Row(RowModel):
+    """One data row of the table, with the number of the line it starts on: the table's contract.
 
-    line: int
-    fact_id: str
-    subject: str
-    subject_kind: str
-    relation: str
-    object: str
-    object_kind: str
-    date: str
-    date_precision: str
-    status: str
-    certainty: str
+    Examples
+    --------
+    >>> good = dict(line=2, fact_id="th-ilrs", subject="Thailand", subject_kind="country",
+    ...     relation="member_of", object="ILRS", object_kind="initiative", date="2024",
+    ...     date_precision="year", status="", certainty="confirmed", detail="Joined.",
+    ...     source_url="https://example.org/a", source_publisher="Example", source_date="", note="")
+    >>> Row.model_validate(good).subject
+    'Thailand'
+    >>> [str(e) for e in Row.check(Row.model_construct(**good | {"date": "2024-13"}), "t.csv")]
+    ["t.csv:2: date: '2024-13' is not a valid ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)"]
+    """
+
+    fact_id: FactId
+    subject: Annotated[str, required()]
+    subject_kind: Kind
+    relation: Annotated[str, one_of(RELATIONS, "relation")]
+    object: Annotated[str, required()]
+    object_kind: Kind
+    date: IsoDate
+    date_precision: Annotated[str, one_of(PRECISIONS, "precision")]
+    status: Annotated[str, one_of(STATUSES, "status", empty=True)]
+    certainty: Annotated[str, one_of(CERTAINTIES, "certainty")]
     detail: str
-    source_url: str
-    source_publisher: str
-    source_date: str
+    source_url: SourceUrl
+    source_publisher: Annotated[str, required("missing: every source needs a publisher")]
+    source_date: IsoDate
     note: str
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _table_rules(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
+        return with_rules(data, handler, table_rules(data, context_of(info)))
+
+
+def table_rules(r: Mapping[str, str], context: Mapping[str, Any]) -> Problems:
+    """The rules of a table row between its columns (raw values), as (column, message)."""
+    relation, subject_kind, object_kind = r["relation"], r["subject_kind"], r["object_kind"]
+    if relation in RELATIONS:
+        subjects, objects = RELATIONS[relation]
+        if subject_kind in KINDS and subject_kind not in subjects:
+            yield (
+                "subject_kind",
+                f"{relation} takes a subject of kind {', '.join(subjects)}, not {subject_kind}",
+            )
+        if object_kind in KINDS and object_kind not in objects:
+            kinds = ", ".join(objects)
+            yield "object_kind", f"{relation} takes an object of kind {kinds}, not {object_kind}"
+        if r["status"] and relation not in MEMBERSHIP:
+            yield "status", f"only membership-like relations take a status; {relation} does not"
+    date, given = r["date"], r["date_precision"]
+    if date:
+        precision = precision_of_date(date)
+        if precision is not None and given in PRECISIONS and precision != given:
+            yield "date_precision", f"{given!r} does not match the date {date!r} (precision {precision})"
+    elif given in ("day", "month", "year"):
+        yield "date_precision", f"{given!r} given but the date is empty (use 'unknown')"
+    if not r["detail"] and not r.get("quote", ""):
+        yield "detail", "missing: a table claim has no quote, so it needs the compiler's detail"
+    if r["certainty"] == "disputed" and not r["note"]:
+        yield "note", "a disputed fact needs a note saying how sources disagree"
 
 
 def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
@@ -160,7 +218,8 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
         bad = control_errors(line, zip(COLUMNS, fields, strict=False), p)
         errors += bad
         if not bad:
-            rows.append(Row(line, *(f.strip() for f in fields)))
+            cells = dict(zip(COLUMNS, (f.strip() for f in fields), strict=True))
+            rows.append(Row.unchecked(line, cells))  # checked below, with the others
     if not rows and not errors:
         # Importing no rows would remove every source the previous import wrote.
         raise TableError(
@@ -180,21 +239,11 @@ def read_table(path: str | os.PathLike) -> tuple[Row, ...]:
     return tuple(rows)
 
 
-def precision_of_date(value: str) -> str | None:
-    """Return the precision of an ISO 8601 date (day, month, year), or None if it is not one."""
-    m = _DATE.match(value)
-    if not m:
-        return None
-    year, month, day = m.groups()
-    try:
-        _dt.date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
-        return None
-    return PRECISION_OF_LENGTH[len(value)]
-
-
-def check_rows(rows: Iterable[Row], path: str = "") -> list[RowError]:
-    """Check the values of each row against the table's contract; return the problems found."""
+def check_rows(
+    rows: Iterable[Row], path: str = "", context: Mapping[str, Any] | None = None
+) -> list[RowError]:
+    """Check each row against its contract (:class:`Row`, or the subclass it is, in ``context``)
+    and the rows against each other; return the problems found."""
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     by_url: dict[str, Row] = {}
@@ -203,87 +252,20 @@ def check_rows(rows: Iterable[Row], path: str = "") -> list[RowError]:
         errors.append(RowError(row.line, fieldname, message, path))
 
     for r in rows:
-        if not _FACT_ID.match(r.fact_id):
-            err(r, "fact_id", f"{r.fact_id!r} is not a slug (lowercase letters, digits, hyphens)")
-        elif r.fact_id in seen:
-            err(r, "fact_id", f"{r.fact_id!r} repeats the fact_id of row {seen[r.fact_id]}")
-        else:
-            seen[r.fact_id] = r.line
-        for name in ("subject", "object"):
-            if not getattr(r, name):
-                err(r, name, "missing")
-        for name in ("subject_kind", "object_kind"):
-            if getattr(r, name) not in KINDS:
-                err(r, name, f"unknown kind {getattr(r, name)!r}; expected one of {', '.join(KINDS)}")
-        if r.relation not in RELATIONS:
-            err(r, "relation", f"unknown relation {r.relation!r}; expected one of {', '.join(RELATIONS)}")
-        else:
-            subjects, objects = RELATIONS[r.relation]
-            if r.subject_kind in KINDS and r.subject_kind not in subjects:
-                err(
-                    r,
-                    "subject_kind",
-                    f"{r.relation} takes a subject of kind {', '.join(subjects)}, not {r.subject_kind}",
-                )
-            if r.object_kind in KINDS and r.object_kind not in objects:
-                err(
-                    r,
-                    "object_kind",
-                    f"{r.relation} takes an object of kind {', '.join(objects)}, not {r.object_kind}",
-                )
-            if r.status and r.relation not in MEMBERSHIP:
-                err(r, "status", f"only membership-like relations take a status; {r.relation} does not")
-        if r.status and r.status not in STATUSES:
-            err(r, "status", f"unknown status {r.status!r}; expected one of {', '.join(STATUSES)} or empty")
-        if r.certainty not in CERTAINTIES:
-            err(
-                r, "certainty", f"unknown certainty {r.certainty!r}; expected one of {', '.join(CERTAINTIES)}"
-            )
-        if r.date_precision not in PRECISIONS:
-            err(
-                r,
-                "date_precision",
-                f"unknown precision {r.date_precision!r}; expected one of {', '.join(PRECISIONS)}",
-            )
-        if r.date:
-            precision = precision_of_date(r.date)
-            if precision is None:
-                err(r, "date", f"{r.date!r} is not a valid ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)")
-            elif r.date_precision in PRECISIONS and precision != r.date_precision:
-                err(
-                    r,
-                    "date_precision",
-                    f"{r.date_precision!r} does not match the date {r.date!r} (precision {precision})",
-                )
-        elif r.date_precision in ("day", "month", "year"):
-            err(r, "date_precision", f"{r.date_precision!r} given but the date is empty (use 'unknown')")
-        if r.source_date and precision_of_date(r.source_date) is None:
-            err(
-                r,
-                "source_date",
-                f"{r.source_date!r} is not a valid ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)",
-            )
-        if not r.source_url:
-            err(r, "source_url", "missing: every fact needs the page it was read from")
-        else:
-            if not is_http_url(r.source_url):
-                err(r, "source_url", f"{r.source_url!r} is not an http(s) URL")
-            elif r.source_url in by_url:
-                first = by_url[r.source_url]
-                for name in ("source_publisher", "source_date"):
-                    if getattr(r, name) != getattr(first, name):
-                        err(
-                            r,
-                            name,
-                            f"{getattr(r, name)!r} differs from {getattr(first, name)!r} given for the "
-                            f"same source_url in row {first.line}",
-                        )
+        errors += type(r).check(r, path, context)
+        if is_fact_id(r.fact_id):
+            if r.fact_id in seen:
+                err(r, "fact_id", f"{r.fact_id!r} repeats the fact_id of row {seen[r.fact_id]}")
             else:
-                by_url[r.source_url] = r
-        if not r.source_publisher:
-            err(r, "source_publisher", "missing: every source needs a publisher")
-        if not r.detail and not getattr(r, "quote", ""):
-            err(r, "detail", "missing: a table claim has no quote, so it needs the compiler's detail")
-        if r.certainty == "disputed" and not r.note:
-            err(r, "note", "a disputed fact needs a note saying how sources disagree")
+                seen[r.fact_id] = r.line
+        if is_http_url(r.source_url):
+            first = by_url.setdefault(r.source_url, r)
+            for name in ("source_publisher", "source_date"):
+                if getattr(r, name) != getattr(first, name):
+                    err(
+                        r,
+                        name,
+                        f"{getattr(r, name)!r} differs from {getattr(first, name)!r} given for the "
+                        f"same source_url in row {first.line}",
+                    )
     return errors

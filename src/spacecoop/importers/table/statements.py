@@ -22,7 +22,8 @@ from spacecoop.core.namespaces import (
     concept,
     relationship_iri,
 )
-from spacecoop.importers.table.rows import MEMBERSHIP, PRECISION_OF_LENGTH, STATUSES, Row
+from spacecoop.importers.contract import PRECISION_OF_LENGTH
+from spacecoop.importers.table.rows import MEMBERSHIP, STATUSES, Row
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s)\"<>]+")
 _DATATYPE = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date}
