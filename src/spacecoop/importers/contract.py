@@ -2,9 +2,9 @@
 problems read ``FILE:ROW: field: message``.
 
 A contract is a frozen :class:`RowModel`: one ``str`` field per column, typed with the validators
-below (:func:`one_of`, :data:`IsoDate`, :func:`required` …), and a row's rules that span columns
-in a ``model_validator(mode="wrap")`` built with :func:`with_rules`. Every problem of a row is
-reported, not only the first: a column's own check and a rule about the same column both speak.
+below (:func:`one_of`, :data:`IsoDate`, :func:`required` …), and the rules that span columns in
+its :meth:`RowModel.rules`. Every problem of a row is reported, not only the first: a column's own
+check and a rule about the same column both speak.
 :func:`row_errors` turns pydantic's :class:`~pydantic.ValidationError` into
 :class:`~spacecoop.importers.fact_csv.RowError` s with the messages word for word.
 
@@ -22,7 +22,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, TypeAdapter, ValidationError, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from spacecoop.core.iri import is_http_url
@@ -204,6 +212,17 @@ class RowModel(BaseModel):
         return cls.model_construct(None, line=line, **cells)
 
     @classmethod
+    def rules(cls, r: Mapping[str, str], context: Mapping[str, Any]) -> Problems:
+        """The rules between the columns of a row (its raw values), as (column, message); a
+        contract that adds rules yields its base's (``super().rules``) and its own."""
+        return ()
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _apply_rules(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
+        return with_rules(data, handler, cls.rules(data, info.context or {}))
+
+    @classmethod
     def check(cls, row: RowModel, path: str, context: Mapping[str, Any] | None = None) -> list[RowError]:
         """Return the problems of ``row`` (read with ``model_construct``) under this contract."""
         try:
@@ -221,8 +240,8 @@ def with_rules(data: Any, handler: Callable[[Any], Any], rules: Problems) -> Any
     """Validate ``data`` column by column (``handler``), then apply a row's ``rules``; raise
     every problem of both at once.
 
-    For a ``model_validator(mode="wrap")``: the rules read the raw columns, so a rule runs even
-    when another column is bad, and says nothing about a column it needs that is bad.
+    The rules read the raw columns, so a rule runs even when another column is bad (and says
+    nothing about a column it needs that is bad: it checks what it needs).
     """
     found: list[InitErrorDetails] = []
     try:
@@ -249,11 +268,6 @@ def column_errors(kind: Any, name: str, value: str, line: int, path: str) -> lis
     except ValidationError as exc:
         return [RowError(line, name, e["msg"], path) for e in exc.errors()]
     return []
-
-
-def context_of(info: ValidationInfo) -> Mapping[str, Any]:
-    """The context a contract is checked in (``model_validate(..., context=...)``), or ``{}``."""
-    return info.context or {}
 
 
 def columns_of(model: type[BaseModel], leave_out: Sequence[str] = ("line",)) -> list[str]:

@@ -10,24 +10,29 @@ IRI is minted here with the project's own functions.
 ``add`` writes ``graph/sources/NAME.trig`` (NAME: the sheet's file name, slugified): in the
 default graph the source (URL, publisher, date, stored text) and the entities and people the
 sheet introduces; in the source's named graph one block per fact. Facts are built by
-:func:`spacecoop.importers.table.row_statement`, the code path ``import-table`` uses: a compiled table is a
+:func:`spacecoop.importers.table.statements.row_statement`, the code path ``import-table`` uses: a compiled table is a
 fact sheet without quotes.
 
 Every quote is checked verbatim against the stored text, the whole project is validated with the
 new file in place, and only then is the file written (atomically). Bad rows are reported as
 ``FILE:ROW: field: message`` with the allowed values and nothing is written. Re-running on the
 same sheet writes the same bytes.
+
+The row contract is pydantic's (:mod:`spacecoop.importers.contract`): a fact row is a
+:class:`SheetRow` (the table's :class:`~spacecoop.importers.table.rows.Row` plus
+:class:`SheetColumns`), a row with relation ``entity`` an :class:`EntityRow`; both are read as they
+stand and checked by :func:`check_sheet` once the stored text and the role scheme are known.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ValidationInfo, model_validator
+from pydantic import AfterValidator, ValidationInfo
 from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.namespace import ORG as _ORG
@@ -41,7 +46,6 @@ from spacecoop.importers.contract import (
     Problems,
     RowModel,
     column_errors,
-    context_of,
     control_errors,
     is_ordinal,
     not_one_of,
@@ -49,7 +53,6 @@ from spacecoop.importers.contract import (
     precision_of_date,
     problem,
     required,
-    with_rules,
 )
 from spacecoop.importers.fact_csv import (
     COLUMNS,
@@ -67,9 +70,8 @@ from spacecoop.importers.table.statements import (
     Qualifiers,
     Statement,
     agreement_node,
-    literal_date,
     row_statement,
-    source_label,
+    source_triples,
 )
 from spacecoop.importers.table.write import SOURCE_PREFIX, SourceGraph, source_text
 
@@ -96,7 +98,7 @@ _SOURCE_DIR = "sources"
 
 
 def _known_role(value: str, info: ValidationInfo) -> str:
-    roles = context_of(info).get("roles", ())
+    roles = (info.context or {}).get("roles", ())
     if value and value not in roles and value not in IMPLIED_ROLES:
         raise problem(not_one_of(value, sorted({*roles, *IMPLIED_ROLES}), "role", empty=True))
     return value
@@ -128,10 +130,10 @@ class SheetColumns(RowModel):
     established_under: str = ""
     review: Review = ""
 
-    @model_validator(mode="wrap")
     @classmethod
-    def _sheet_rules(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
-        return with_rules(data, handler, sheet_rules(data, context_of(info)))
+    def rules(cls, r: Mapping[str, str], context: Mapping[str, Any]) -> Problems:
+        yield from super().rules(r, context)
+        yield from sheet_rules(r, context)
 
 
 class SheetRow(SheetColumns, Row):
@@ -160,10 +162,10 @@ class EntityRow(SheetColumns, Row):
     source_date: str
     note: str
 
-    @model_validator(mode="wrap")
     @classmethod
-    def _table_rules(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
-        return with_rules(data, handler, entity_rules(data, context_of(info)))
+    def rules(cls, r: Mapping[str, str], context: Mapping[str, Any]) -> Problems:
+        yield from sheet_rules(r, context)  # not the table's: an entity row states no fact
+        yield from entity_rules(r, context)
 
 
 def sheet_rules(r: Mapping[str, str], context: Mapping[str, Any]) -> Problems:
@@ -682,19 +684,9 @@ def build_sheet(
     src = SourceGraph(src_iri, name, first.source_url)
     pub = parse_publisher(first.source_publisher, first.source_url)
     country = res.resolve(first, pub.country, "country", "source_publisher") if pub.country else None
-    about = [
-        (src_iri, RDF.type, SC.Source),
-        (src_iri, RDF.type, SCHEMA.WebPage),
-        (src_iri, SKOS.prefLabel, Literal(source_label(first), lang="en")),
-        (src_iri, SCHEMA.url, Literal(first.source_url, datatype=XSD.anyURI)),
-        (src_iri, SCHEMA.publisher, res.publisher(pub.name, country, pub.acronym)),
-    ]
-    if pub.original:
-        about.append((src_iri, SC.originalPublisher, res.publisher(pub.original)))
-    if pub.republication:
-        about.append((src_iri, SC.isRepublication, Literal(True)))
-    if first.source_date:
-        about.append((src_iri, SCHEMA.datePublished, literal_date(first.source_date)))
+    publisher = res.publisher(pub.name, country, pub.acronym)
+    original = res.publisher(pub.original) if pub.original else None
+    about = source_triples(src_iri, first, publisher, original, republication=pub.republication)
     compilation = None
     if text_name is not None:
         about.append((src_iri, SC.localCopy, Literal(text_name)))

@@ -6,15 +6,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from spacecoop.core.namespaces import ID, SC, SCHEMA, entity_iri
+from spacecoop.core.namespaces import ID, SC, entity_iri
 from spacecoop.importers.fact_csv import RowError, TableError
 from spacecoop.importers.table.index import EntityIndex, name_key
 from spacecoop.importers.table.publisher import parse_publisher
 from spacecoop.importers.table.rows import Row, read_table
-from spacecoop.importers.table.statements import Statement, literal_date, row_statement, source_label
+from spacecoop.importers.table.statements import Statement, row_statement, source_triples
 from spacecoop.importers.table.write import (
     ENTITIES_FILE,
     SourceGraph,
@@ -133,20 +133,9 @@ def build_table(
         pub = parse_publisher(r.source_publisher, r.source_url)
         country = index.resolve(pub.country, "country") if pub.country else None
         publisher = index.resolve_org(pub.name, country=country, alt=pub.acronym)
+        original = index.resolve_org(pub.original) if pub.original else None
         about = src.about
-        about += [
-            (src.iri, RDF.type, SC.Source),
-            (src.iri, RDF.type, SCHEMA.WebPage),
-            (src.iri, SKOS.prefLabel, Literal(source_label(r), lang="en")),
-            (src.iri, SCHEMA.url, Literal(r.source_url, datatype=XSD.anyURI)),
-            (src.iri, SCHEMA.publisher, publisher),
-        ]
-        if pub.original:
-            about.append((src.iri, SC.originalPublisher, index.resolve_org(pub.original)))
-        if pub.republication:
-            about.append((src.iri, SC.isRepublication, Literal(True)))
-        if r.source_date:
-            about.append((src.iri, SCHEMA.datePublished, literal_date(r.source_date)))
+        about += source_triples(src.iri, r, publisher, original, republication=pub.republication)
         about.append(
             (
                 src.iri,

@@ -1,7 +1,7 @@
 """The compiled table's row contract: its columns' allowed values, reading and checking rows.
 
 The contract is :class:`Row`, a pydantic model: each column's type says what it allows
-(:mod:`spacecoop.importers.contract`), :meth:`Row._table_rules` the rules between columns, and
+(:mod:`spacecoop.importers.contract`), :func:`table_rules` the rules between columns, and
 :func:`check_rows` the rules between rows (a fact_id once; one publisher and date per page). A
 bad row is reported as ``FILE:ROW: field: message`` (row numbers as in the file, the header is
 row 1), every bad row at once.
@@ -10,10 +10,8 @@ row 1), every bad row at once.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
-
-from pydantic import ValidationInfo, model_validator
 
 from spacecoop.core.iri import is_http_url
 from spacecoop.importers.contract import (
@@ -22,13 +20,11 @@ from spacecoop.importers.contract import (
     Problems,
     RowModel,
     SourceUrl,
-    context_of,
     control_errors,
     is_fact_id,
     one_of,
     precision_of_date,
     required,
-    with_rules,
 )
 from spacecoop.importers.fact_csv import (
     COLUMNS,
@@ -138,10 +134,10 @@ class Row(RowModel):
     source_date: IsoDate
     note: str
 
-    @model_validator(mode="wrap")
     @classmethod
-    def _table_rules(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
-        return with_rules(data, handler, table_rules(data, context_of(info)))
+    def rules(cls, r: Mapping[str, str], context: Mapping[str, Any]) -> Problems:
+        yield from super().rules(r, context)
+        yield from table_rules(r, context)
 
 
 def table_rules(r: Mapping[str, str], context: Mapping[str, Any]) -> Problems:

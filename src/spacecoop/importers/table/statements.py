@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rdflib import RDF, RDFS, XSD, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from spacecoop.core.iri import is_iri
@@ -155,6 +155,27 @@ def _qualifier_triples(r: Row, claim: URIRef, about: URIRef, q: Qualifiers) -> l
         t.append((claim, SC.dateInferredFrom, Literal(q.date_inferred_from)))
     if q.planned:
         t.append((claim, SC.planned, Literal(True)))
+    return t
+
+
+def source_triples(
+    source: URIRef, r: Row, publisher: URIRef, original: URIRef | None, *, republication: bool
+) -> list[tuple[URIRef, URIRef, object]]:
+    """Return what the default graph says about a source page: its types, label, URL, publisher
+    (and the original publisher of a republished text), date; both importers' first lines."""
+    t: list[tuple[URIRef, URIRef, object]] = [
+        (source, RDF.type, SC.Source),
+        (source, RDF.type, SCHEMA.WebPage),
+        (source, SKOS.prefLabel, Literal(source_label(r), lang="en")),
+        (source, SCHEMA.url, Literal(r.source_url, datatype=XSD.anyURI)),
+        (source, SCHEMA.publisher, publisher),
+    ]
+    if original is not None:
+        t.append((source, SC.originalPublisher, original))
+    if republication:
+        t.append((source, SC.isRepublication, Literal(True)))
+    if r.source_date:
+        t.append((source, SCHEMA.datePublished, literal_date(r.source_date)))
     return t
 
 
