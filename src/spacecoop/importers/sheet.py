@@ -10,8 +10,8 @@ IRI is minted here with the project's own functions.
 ``add`` writes ``graph/sources/NAME.trig`` (NAME: the sheet's file name, slugified): in the
 default graph the source (URL, publisher, date, stored text) and the entities and people the
 sheet introduces; in the source's named graph one block per fact. Facts are built by
-:func:`spacecoop.importers.table.statements.row_statement`, the code path ``import-table`` uses: a compiled table is a
-fact sheet without quotes.
+:func:`spacecoop.importers.table.statements.row_statement`, the code path ``import-table`` uses:
+a compiled table is a fact sheet without quotes.
 
 Every quote is checked verbatim against the stored text, the whole project is validated with the
 new file in place, and only then is the file written (atomically). Bad rows are reported as
