@@ -41,6 +41,15 @@ def test_a_good_row_has_no_problem_and_validates_to_itself():
     assert Row.model_validate({"line": 2, **GOOD}) == Row.unchecked(2, GOOD)
 
 
+def test_what_is_not_a_row_of_strings_is_refused_by_pydantic_not_a_crash():
+    with pytest.raises(ValidationError, match="Field required"):
+        Row.model_validate({"line": 2, "fact_id": "x"})
+    with pytest.raises(ValidationError, match="Input should be a valid string"):
+        Row.model_validate({"line": 2, **GOOD, "date": 2024})
+    row = Row.model_validate({"line": 2, **GOOD})
+    assert Row.model_validate(row) == row
+
+
 def test_an_unknown_value_is_told_the_allowed_ones():
     assert problems(Row, certainty="rumoured") == [
         "t.csv:3: certainty: unknown certainty 'rumoured'; expected one of confirmed, reported, "
