@@ -15,7 +15,7 @@ from collections.abc import Container, Mapping
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.endpoint import guard
 from spacecoop.endpoint.config import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS
-from spacecoop.endpoint.dataset import query_over, store_graphs
+from spacecoop.endpoint.dataset import query_over
 from spacecoop.endpoint.guard import (
     QueryRefused,
     check_dataset_clauses,
@@ -89,58 +89,32 @@ def isolate_network() -> str | None:
 
 def open_worker_store(spec: str, payload: bytes):
     """Open a worker's store (see :func:`worker_payload` for what ``payload`` holds)."""
-    from spacecoop.store import MemoryStore, OxigraphStore, open_store
+    from spacecoop.store import open_store, parse_store_spec
 
-    kind, _, path = spec.partition(":")
-    if kind == "memory":
-        from rdflib import Dataset
-
-        ds = Dataset(default_union=True)
-        ds.parse(data=payload, format="nquads")
-        return MemoryStore(ds)
-    if kind == "oxigraph" and not path:
-        import pyoxigraph
-
-        store = OxigraphStore()
-        # the exact quads of a store loaded by OxigraphStore.load, so this copy answers like it
-        store.store.bulk_load(payload, format=pyoxigraph.RdfFormat.N_QUADS)
-        return store
-    if kind == "oxigraph":
-        try:
-            return OxigraphStore(path, read_only=True)  # several workers share the folder
-        except TypeError:  # an OxigraphStore without read_only
-            import pyoxigraph
-
-            store = OxigraphStore.__new__(OxigraphStore)
-            store.path = path
-            store.store = pyoxigraph.Store.read_only(path)
-            return store
-    return open_store(spec)  # a store of its own elsewhere (loaded once by the server)
+    if parse_store_spec(spec).persistent:
+        # loaded once by the server; the workers share an Oxigraph folder, so none takes its lock
+        return open_store(spec, read_only=True)
+    store = open_store(spec)  # in this process, empty: a copy of the server's from its dump
+    store.load_nquads(payload)
+    return store
 
 
 def worker_payload(spec: str, ds) -> bytes:
     """Do what must happen once before the workers open their stores; return what they need.
 
-    ``memory``: each worker parses the dataset's N-Quads. ``oxigraph`` (in memory): the server
-    loads one store with :meth:`OxigraphStore.load` and hands the workers a dump of it, so every
-    copy holds exactly what that loader writes. ``oxigraph:PATH`` and any other spec: the server
-    loads the dataset into the store once and each worker opens it (read-only for a folder).
+    A store held in each worker (``memory``, ``oxigraph`` in memory): the server loads one with
+    ``ds`` and hands the workers its dump (:meth:`~spacecoop.store.Store.dump_nquads`), so every
+    copy holds exactly what that store's loader writes. A persistent store (``oxigraph:PATH``,
+    ``sparql:``): the server loads the dataset into it once and each worker opens it (read-only for
+    a folder); the payload is empty.
     """
     import gc
 
-    from spacecoop.store import OxigraphStore, open_store
+    from spacecoop.store import open_store, parse_store_spec
 
-    kind, _, path = spec.partition(":")
-    if kind == "memory" and not path:
-        return ds.serialize(format="nquads").encode("utf-8")
     store = open_store(spec, ds)
     try:
-        if kind == "oxigraph" and not path and isinstance(store, OxigraphStore):
-            import pyoxigraph
-
-            # pyoxigraph's stub says bytes | None; dump() without an output returns the bytes
-            return store.store.dump(format=pyoxigraph.RdfFormat.N_QUADS)  # type: ignore[return-value]
-        return b""
+        return b"" if parse_store_spec(spec).persistent else store.dump_nquads()
     finally:
         store.close()
         del store
@@ -255,7 +229,7 @@ def worker_main(
         from spacecoop.sparql.query import list_queries
 
         store = open_worker_store(spec, payload)
-        graphs = store_graphs(store)
+        graphs = store.graph_names()
         named = {q.name: q for q in list_queries(root)}
         for q in named.values():  # parsing costs 20-100 ms a query: judge each named query once
             text = q.text_for(store)

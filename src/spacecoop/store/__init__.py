@@ -89,7 +89,7 @@ __all__ = [
 ]
 
 
-def open_store(spec: str = "memory", ds: Dataset | None = None) -> Store:
+def open_store(spec: str = "memory", ds: Dataset | None = None, *, read_only: bool = False) -> Store:
     """Open a store from a spec and, if ``ds`` is given, load it.
 
     Parameters
@@ -100,6 +100,10 @@ def open_store(spec: str = "memory", ds: Dataset | None = None) -> Store:
     ds : rdflib.Dataset, optional
         Data to load, replacing what the store holds. For ``memory`` the dataset itself is used,
         not copied. Without it a persistent store is opened with what it already holds.
+    read_only : bool
+        Open an Oxigraph folder (``oxigraph:PATH``) without its lock, so that several processes
+        may read it while none writes; loading it is then an error. Other stores are opened as
+        usual.
 
     Raises
     ------
@@ -123,7 +127,7 @@ def open_store(spec: str = "memory", ds: Dataset | None = None) -> Store:
     if parsed.kind == "memory":
         return MemoryStore(ds) if ds is not None else MemoryStore()
     if parsed.kind == "oxigraph":
-        store: Store = OxigraphStore(parsed.path)
+        store: Store = OxigraphStore(parsed.path, read_only=read_only and bool(parsed.path))
     else:
         assert parsed.query_url is not None  # parse_store_spec gives every sparql: spec a query URL
         store = SparqlStore(parsed.query_url, gsp_url=parsed.gsp_url, timeout=parsed.timeout)

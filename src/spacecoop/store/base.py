@@ -4,7 +4,7 @@ engine answers, as rdflib terms) and the names of the graphs a store keeps for i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rdflib import Dataset, Graph, URIRef
@@ -88,6 +88,51 @@ class Store(ABC):
         The default graph of the result holds the stored default-graph triples that no named
         graph holds, which gives back the dataset that was loaded.
         """
+
+    def graph_names(self) -> frozenset[str]:
+        """Return the IRIs of the named graphs the store holds.
+
+        Empty for a store that cannot list them (this default; a ``sparql:`` store).
+        """
+        return frozenset()
+
+    def dataset_view(self, default: Iterable[str], named: Iterable[str]) -> Store:
+        """Return a store that answers every query over one dataset of this store's graphs.
+
+        Its default graph is the merge of the graphs ``default`` names (:data:`UNION_GRAPH`: the
+        store's own default graph, the union of all), its named graphs those ``named`` names; the
+        FROM and FROM NAMED of a query it runs are ignored (the SPARQL Protocol's
+        ``default-graph-uri`` and ``named-graph-uri`` override them).
+
+        Raises
+        ------
+        NotImplementedError
+            The store cannot answer over a dataset of its choosing (this default; a ``sparql:``
+            store).
+        """
+        raise NotImplementedError(f"a {self.name} store cannot answer over a dataset of its graphs")
+
+    def load_nquads(self, payload: bytes) -> None:
+        """Replace the store's contents with exactly the quads of ``payload`` (N-Quads as
+        :meth:`dump_nquads` writes them): a copy of a store, not a dataset to lay out as
+        :meth:`load` does.
+
+        Raises
+        ------
+        NotImplementedError
+            The store cannot take a copy (this default; a ``sparql:`` store).
+        """
+        raise NotImplementedError(f"a {self.name} store cannot load a copy of another")
+
+    def dump_nquads(self) -> bytes:
+        """Return every quad the store holds as N-Quads (what :meth:`load_nquads` takes).
+
+        Raises
+        ------
+        NotImplementedError
+            The store cannot be copied (this default; a ``sparql:`` store).
+        """
+        raise NotImplementedError(f"a {self.name} store cannot be dumped")
 
     def close(self) -> None:  # noqa: B027  (a hook: a store that holds nothing keeps it empty)
         """Release resources."""

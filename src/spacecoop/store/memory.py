@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import cast
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 from rdflib.query import ResultRow
 from rdflib.term import Identifier, Node
 
+from spacecoop.core.errors import SpacecoopError
 from spacecoop.sparql.parse import (
     parse_query,
 )
-from spacecoop.store.base import QueryResult, Store
+from spacecoop.store.base import UNION_GRAPH, QueryResult, Store
 
 
 class MemoryStore(Store):
@@ -81,3 +82,50 @@ class MemoryStore(Store):
 
     def __len__(self) -> int:
         return sum(1 for _ in self.ds.quads((None, None, None, None)))
+
+    # ---------------------------------------------------------------------------------------
+    # Copies and views (what the endpoint's workers use)
+
+    def graph_names(self) -> frozenset[str]:
+        names = (str(g.identifier) for g in self.ds.graphs())
+        return frozenset(n for n in names if not n.startswith("urn:x-rdflib:"))
+
+    def load_nquads(self, payload: bytes) -> None:
+        ds = Dataset(default_union=True)
+        ds.parse(data=payload, format="nquads")
+        self.ds = ds
+
+    def dump_nquads(self) -> bytes:
+        return self.ds.serialize(format="nquads").encode("utf-8")
+
+    def dataset_view(self, default: Iterable[str], named: Iterable[str]) -> MemoryStore:
+        """Return a MemoryStore over a copy of the graphs named (see :meth:`Store.dataset_view`).
+
+        The copy's default graph is the merge of the ``default`` graphs (default_union off), its
+        named graphs the ``named`` ones. Its ``query`` drops the dataset clause of every query, so
+        rdflib neither loads a graph (it would for an empty FROM graph) nor overrides the graphs
+        chosen here.
+        """
+        src = self.ds
+        view = Dataset(default_union=False)
+        for prefix, ns in src.namespaces():
+            view.bind(prefix, ns, override=True, replace=True)
+        merged = view.default_graph
+        for iri in default:
+            part = src if str(iri) == str(UNION_GRAPH) else Graph(store=src.store, identifier=URIRef(iri))
+            merged.addN((s, p, o, merged) for s, p, o in part.triples((None, None, None)))
+        for iri in named:
+            g = view.graph(URIRef(iri))
+            g.addN((s, p, o, g) for s, p, o in Graph(store=src.store, identifier=URIRef(iri)))
+
+        def query(query_object, *args, **kwargs):
+            algebra = getattr(query_object, "algebra", None)
+            if algebra is None:  # MemoryStore.query hands over a translated query; nothing else runs
+                raise SpacecoopError("internal: a query over a chosen dataset must be translated first")
+            algebra["datasetClause"] = None
+            return Dataset.query(view, query_object, *args, **kwargs)
+
+        view.query = query  # type: ignore[method-assign]
+        out = MemoryStore(view)
+        view.default_union = False  # MemoryStore turns it on: here the default graph is the merge above
+        return out

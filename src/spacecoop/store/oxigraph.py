@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import IO, cast
 
 from rdflib import Dataset, Graph, Literal
@@ -204,6 +204,79 @@ class OxigraphStore(Store):
             with contextlib.suppress(OSError):
                 self.store.flush()
         self.store = None  # type: ignore[assignment]
+
+    # ---------------------------------------------------------------------------------------
+    # Copies and views (what the endpoint's workers use)
+
+    def graph_names(self) -> frozenset[str]:
+        import pyoxigraph as ox
+
+        return frozenset(n.value for n in self.store.named_graphs() if isinstance(n, ox.NamedNode))
+
+    def load_nquads(self, payload: bytes) -> None:
+        """Replace the contents with exactly the quads of ``payload``, as :meth:`dump_nquads` wrote
+        them (no layout: a copy answers as the store it was dumped from).
+
+        Raises
+        ------
+        SpacecoopError
+            The store was opened read-only, or the payload is not N-Quads.
+        """
+        import pyoxigraph as ox
+
+        if self.read_only:
+            raise SpacecoopError(
+                f"the Oxigraph store at {self.path} was opened read-only; open it writable to load"
+            )
+        try:
+            self.store.clear()
+            self.store.bulk_load(payload, format=ox.RdfFormat.N_QUADS)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise SpacecoopError(f"cannot load into the Oxigraph store: {_one_line(exc)}") from exc
+
+    def dump_nquads(self) -> bytes:
+        import pyoxigraph as ox
+
+        # pyoxigraph's stub says bytes | None; dump() without an output returns the bytes
+        return cast(bytes, self.store.dump(format=ox.RdfFormat.N_QUADS))
+
+    def dataset_view(self, default: Iterable[str], named: Iterable[str]) -> OxigraphStore:
+        """Return this store seen through one dataset (see :meth:`Store.dataset_view`): the same
+        pyoxigraph store, queried with ``default_graph`` and ``named_graphs``, which replace
+        whatever FROM / FROM NAMED a query says. The view is read-only."""
+        import copy
+
+        view = copy.copy(self)
+        view.read_only = True
+        view.store = _DatasetView(self.store, default, named)  # type: ignore[assignment]  # a Store's stand-in
+        return view
+
+
+class _DatasetView:
+    """A pyoxigraph Store whose ``query`` answers over one dataset (see
+    :meth:`OxigraphStore.dataset_view`); everything else is the store's."""
+
+    def __init__(self, store, default: Iterable[str], named: Iterable[str]) -> None:
+        import pyoxigraph as ox
+
+        from spacecoop.store.base import UNION_GRAPH
+
+        self._store = store
+        default = [str(iri) for iri in default]  # str: an rdflib URIRef never equals a str
+        if str(UNION_GRAPH) in default:  # the store's default graph holds the union (load's layout)
+            self._default: object = ox.DefaultGraph()
+        else:
+            self._default = [ox.NamedNode(iri) for iri in default]
+        self._named = [ox.NamedNode(iri) for iri in named]
+
+    def query(self, query, *args, **kwargs):
+        kwargs.pop("use_default_graph_as_union", None)
+        kwargs["default_graph"] = self._default
+        kwargs["named_graphs"] = self._named
+        return self._store.query(query, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
 
 
 def swap_folders(new: str, path: str) -> None:
