@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from spacecoop.cli.options import out_folder_option, verbose_option, view_option
+
 # Verbs that live in their own modules, imported only when used (or when --help lists them), so
 # that each stage's command sits beside its code and start-up stays fast.
 LAZY_COMMANDS = {
@@ -113,18 +115,11 @@ def cli(ctx: click.Context, root: Path | None, store: str, debug: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--out",
-    "-o",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder to write the dataset into. Default: dist/ in the workspace when there is one, "
-    "else dist/ in the current folder.",
+@out_folder_option(
+    "Folder to write the dataset into. Default: dist/ in the workspace when there is one, "
+    "else dist/ in the current folder."
 )
-@click.option(
-    "--verbose", "-v", is_flag=True, help="Also print the full tables of counts (as `spacecoop stats`)."
-)
+@verbose_option("Also print the full tables of counts (as `spacecoop stats`).")
 @click.pass_obj
 def build(obj: GlobalOptions, out_dir: Path | None, verbose: bool) -> int:
     """Load every source, validate, and write the dataset (TriG, N-Quads, Turtle, JSON-LD).
@@ -157,9 +152,7 @@ def build(obj: GlobalOptions, out_dir: Path | None, verbose: bool) -> int:
 
 
 @cli.command()
-@click.option(
-    "--verbose", "-v", is_flag=True, help="List every check that could not run, not just their count."
-)
+@verbose_option("List every check that could not run, not just their count.")
 @click.pass_obj
 def validate(obj: GlobalOptions, verbose: bool) -> int:
     """Check the data: SHACL shapes, known terms, verbatim quotes, consistency queries, duplicate
@@ -181,13 +174,7 @@ def validate(obj: GlobalOptions, verbose: bool) -> int:
     is_flag=True,
     help="Print network analytics instead: centrality, communities, brokers, components.",
 )
-@click.option(
-    "--view",
-    type=click.Choice(["countries", "actors", "full"]),
-    default="countries",
-    show_default=True,
-    help="With --network: the projection to measure.",
-)
+@view_option("With --network: the projection to measure.")
 @click.pass_obj
 def stats(obj: GlobalOptions, network: bool, view: str) -> int:
     """Print counts: triples, entities by class, relationships by kind, claims, sources."""

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from spacecoop.cli.options import out_folder_option, setting_option
+
 
 def _stderr():
     from rich.console import Console
@@ -72,22 +74,15 @@ def load(obj) -> int:
     required=True,
     help="Number of synthetic sources (one .trig file and named graph each; about 145 triples each).",
 )
-@click.option(
+@setting_option(
     "--seed",
     "-s",
-    type=int,
     default=0,
-    show_default=True,
+    type=int,
     help="Seed of the random choices; one seed gives byte-identical files.",
 )
-@click.option(
-    "--out",
-    "-o",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("synth"),
-    show_default=True,
-    help="Folder to write the synthetic project root into.",
+@out_folder_option(
+    "Folder to write the synthetic project root into.", default=Path("synth"), show_default=True
 )
 @click.pass_obj
 def synth(obj, sources: int, seed: int, out_dir: Path) -> int:

@@ -8,18 +8,12 @@ from pathlib import Path
 import click
 
 from spacecoop.cli.app import GlobalOptions
+from spacecoop.cli.options import FILE, file_argument, out_file_option, setting_option, text_option
 
 
 @click.command("extract")
-@click.argument("text", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "-o",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="The fact sheet to write (CSV; replaced atomically).",
-)
+@file_argument("text")
+@out_file_option("The fact sheet to write (CSV; replaced atomically).", required=True)
 @click.option("--url", default="", help="The article's URL (source_url of every row).")
 @click.option(
     "--publisher",
@@ -37,7 +31,7 @@ from spacecoop.cli.app import GlobalOptions
 @click.option(
     "--text-out",
     "text_out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     default=None,
     help="Also write the text the quotes are taken from (for an HTML page: its readable text) here; "
     "give that file to `review` and `add` as --text.",
@@ -98,17 +92,9 @@ def extract(
 
 
 @click.command("review")
-@click.argument("sheet", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--text",
-    "text",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="The stored article the sheet's quotes come from.",
-)
-@click.option(
-    "--port", type=int, default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port)."
-)
+@file_argument("sheet")
+@text_option("The stored article the sheet's quotes come from.", required=True)
+@setting_option("--port", default=8765, type=int, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--open/--no-open", "open_browser", default=False, help="Open the page in the default browser.")
 @click.pass_obj
 def review(obj: GlobalOptions, sheet: Path, text: Path, port: int, open_browser: bool) -> int:

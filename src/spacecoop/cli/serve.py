@@ -6,62 +6,53 @@ import sys
 
 import click
 
+from spacecoop.cli.options import setting_option
 from spacecoop.endpoint.config import DEFAULT_MAX_BODY, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
 
 
 @click.command()
-@click.option(
+@setting_option(
     "--host",
     default="127.0.0.1",
-    show_default=True,
+    type=str,
     help="Address to listen on. Anything but a loopback address exposes the endpoint to the network.",
 )
-@click.option(
-    "--port",
-    default=8000,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to listen on; 0 picks a free one.",
+@setting_option(
+    "--port", default=8000, type=click.IntRange(0, 65535), help="Port to listen on; 0 picks a free one."
 )
-@click.option(
+@setting_option(
     "--timeout",
     default=DEFAULT_TIMEOUT,
-    show_default=True,
     type=click.FloatRange(min=0.01),
     help="Seconds a query may run before it is stopped (the client gets 504).",
 )
-@click.option(
+@setting_option(
     "--max-rows",
     default=DEFAULT_MAX_ROWS,
-    show_default=True,
     type=click.IntRange(min=1),
     help="Most rows (or triples) a result may have; a larger result is refused with 400.",
 )
-@click.option(
+@setting_option(
     "--max-body",
     default=DEFAULT_MAX_BODY,
-    show_default=True,
     type=click.IntRange(min=1),
     help="Largest request body accepted, in bytes (larger: 413).",
 )
-@click.option(
+@setting_option(
     "--max-bytes",
     default=DEFAULT_MAX_BYTES,
-    show_default=True,
     type=click.IntRange(min=1),
     help="Largest answer, in bytes; a larger one is refused with 400 (as --max-rows).",
 )
-@click.option(
+@setting_option(
     "--workers",
     default=2,
-    show_default=True,
     type=click.IntRange(min=1),
     help="Worker processes, each with its own copy of the dataset; one per core is right.",
 )
-@click.option(
+@setting_option(
     "--cache-mb",
     default=64.0,
-    show_default=True,
     type=click.FloatRange(min=0),
     help="Megabytes of answers, query texts included, kept in all to answer repeated requests at once "
     "(0: none). Safe because the dataset is read-only while the server runs.",

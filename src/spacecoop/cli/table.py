@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from spacecoop.cli.app import GlobalOptions
+from spacecoop.cli.options import dry_run_option, file_argument, out_folder_option, text_option
 
 
 @click.command("import-table")
-@click.argument("table", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "-o",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder to write into (default: the project's graph/).",
-)
-@click.option("--dry-run", is_flag=True, help="Check, build and validate, but write nothing.")
+@file_argument("table")
+@out_folder_option("Folder to write into (default: the project's graph/).")
+@dry_run_option()
 @click.option("--no-validate", is_flag=True, help="Write without validating the result first.")
 @click.pass_obj
 @click.pass_context
@@ -46,10 +41,7 @@ def import_table(
     try:
         result = run_import(table, out_dir, obj.root, dry_run=dry_run, check=not no_validate)
     except TableError as exc:
-        for e in exc.errors:
-            click.echo(str(e), err=True)
-        click.echo(f"{len(exc.errors)} bad row(s) in {table}; nothing was written", err=True)
-        ctx.exit(2)
+        _bad_rows(ctx, exc, table)
     t = result.table
     click.echo(
         f"read {t.rows} rows from {table}: {t.sources} sources, {t.claims} claims, "
@@ -67,16 +59,13 @@ def import_table(
 
 
 @click.command("add")
-@click.argument("sheet", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--text",
-    "text",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The source's stored text (../shared/sources/NAME.txt): every quote is checked verbatim "
+@file_argument("sheet")
+@text_option(
+    "The source's stored text (../shared/sources/NAME.txt): every quote is checked verbatim "
     "against it. Without it the sheet is compiled: rows give a detail, no quote.",
+    default=None,
 )
-@click.option("--dry-run", is_flag=True, help="Check, build and validate, but write nothing.")
+@dry_run_option()
 @click.pass_obj
 @click.pass_context
 def add(ctx: click.Context, obj: GlobalOptions, sheet: Path, text: Path | None, dry_run: bool) -> int:
@@ -94,10 +83,7 @@ def add(ctx: click.Context, obj: GlobalOptions, sheet: Path, text: Path | None, 
     try:
         result = add_sheet(sheet, obj.root, text_path=text, dry_run=dry_run)
     except TableError as exc:
-        for e in exc.errors:
-            click.echo(str(e), err=True)
-        click.echo(f"{len(exc.errors)} bad row(s) in {sheet}; nothing was written", err=True)
-        ctx.exit(2)
+        _bad_rows(ctx, exc, sheet)
     left = []
     if result.pending:
         left.append(f"{result.pending} pending")
@@ -122,3 +108,11 @@ def add(ctx: click.Context, obj: GlobalOptions, sheet: Path, text: Path | None, 
     else:
         click.echo(f"graph/{result.name} is unchanged")
     return 0
+
+
+def _bad_rows(ctx: click.Context, exc, path: Path) -> NoReturn:
+    """Print each bad row of a table or sheet (FILE:ROW: field: message), then exit 2."""
+    for e in exc.errors:
+        click.echo(str(e), err=True)
+    click.echo(f"{len(exc.errors)} bad row(s) in {path}; nothing was written", err=True)
+    ctx.exit(2)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-VIEW_CHOICES = ("countries", "actors", "full")
+from spacecoop.cli.options import out_file_option, view_option
+
 FORMAT_CHOICES = ("graphml", "gexf", "json", "cytoscape", "csv")
 
 _TITLES = {
@@ -29,19 +30,9 @@ def _project(obj, view: str, *, inline_evidence: bool = False):
 
 
 @click.command()
-@click.option(
-    "--view",
-    type=click.Choice(VIEW_CHOICES),
-    default="countries",
-    show_default=True,
-    help="Which projection to draw.",
-)
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="HTML file to write (default: spacecoop-VIEW.html, in the workspace when there is one).",
+@view_option("Which projection to draw.")
+@out_file_option(
+    "HTML file to write (default: spacecoop-VIEW.html, in the workspace when there is one).", default=None
 )
 @click.option("--title", default=None, help="Page title (default: names the view).")
 @click.pass_obj
@@ -70,13 +61,7 @@ def viz(obj, view: str, out: Path | None, title: str | None) -> int:
 
 
 @click.command()
-@click.option(
-    "--view",
-    type=click.Choice(VIEW_CHOICES),
-    default="countries",
-    show_default=True,
-    help="Which projection to export.",
-)
+@view_option("Which projection to export.")
 @click.option(
     "--format",
     "fmt",
