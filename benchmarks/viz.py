@@ -23,17 +23,6 @@ from rdflib.namespace import PROV
 
 from spacecoop.core.namespaces import ORG, SC, concept, entity_iri, relationship_iri
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
 
 def synthetic_dataset(n: int, seed: int = 0) -> Dataset:
     """Return a Dataset whose actors view has about ``n`` nodes (a fifth countries and missions)."""
@@ -121,13 +110,14 @@ def _median(xs):
 def run(sizes, repeats, view):
     from playwright.sync_api import sync_playwright
 
+    from spacecoop.pages.chromium import launch_chromium
     from spacecoop.pages.graph_page import layout_positions, page_html
     from spacecoop.store import open_store
     from spacecoop.views.projection import to_networkx
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = launch_chromium(pw)
         for n in sizes:
             ds = synthetic_dataset(n)
             store = open_store("oxigraph", ds)

@@ -10,24 +10,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
 
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    from spacecoop.load import find_root, load_dataset
-    from spacecoop.project import to_networkx
-    from spacecoop.render import write_html
+    from spacecoop.core.layout import find_root
+    from spacecoop.core.load import load_dataset
+    from spacecoop.pages.chromium import launch_chromium
+    from spacecoop.pages.graph_page import write_html
+    from spacecoop.views.projection import to_networkx
 
     root = find_root(Path(__file__).resolve().parent)
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else root / "docs" / "graph.png"
@@ -36,7 +27,7 @@ def main() -> int:
         page_path = write_html(
             G, Path(tmp) / "countries.html", title="Space cooperation: countries, regions and blocs"
         )
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 860})
         page.goto(page_path.as_uri())
         page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)

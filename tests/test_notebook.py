@@ -6,7 +6,6 @@ import html
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -14,6 +13,7 @@ from rdflib import Graph, Literal, URIRef
 
 import spacecoop.pages.notebook as nbmod
 from spacecoop.core.errors import UsageError
+from spacecoop.pages.chromium import has_chromium, launch_chromium
 from spacecoop.pages.graph_page import CONTRADICTED_COLOUR, KIND_STYLE, page_html
 from spacecoop.pages.notebook import (
     InlineGraph,
@@ -36,17 +36,6 @@ from spacecoop.sparql.query import run_named
 from spacecoop.store import QueryResult
 from spacecoop.views.analytics import brokers, communities
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 # As in tests/test_render.py: anything that could make a browser fetch.
 REMOTE = re.compile(
     r"""(?:\b(?:https?|wss?|ftp)://)|(?:\b(?:src|href|action)\s*=\s*["']?//)|(?:(?<![\w$.])url\(\s*(?!["']?data:))|@import""",
@@ -273,7 +262,7 @@ def test_show_graph_refuses_a_bad_height(height):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+@pytest.mark.skipif(not has_chromium(), reason="Debian's chromium is not installed")
 def test_inline_graph_draws_in_chromium_with_no_request(full_countries, tmp_path):
     """The frame, put in a page as Jupyter would, draws every node, fetches nothing and cannot
     reach the page around it."""
@@ -287,7 +276,7 @@ def test_inline_graph_draws_in_chromium_with_no_request(full_countries, tmp_path
         encoding="utf-8",
     )
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(pw)
         try:
             context = browser.new_context()
             requests, errors = [], []
@@ -314,7 +303,7 @@ def test_inline_graph_draws_in_chromium_with_no_request(full_countries, tmp_path
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+@pytest.mark.skipif(not has_chromium(), reason="Debian's chromium is not installed")
 def test_untrusted_display_draws_the_static_graph_in_chromium(full_countries, tmp_path):
     """What JupyterLab makes of the display in an untrusted notebook (sanitised HTML), in a real
     browser: no frame, the drawing loaded and visible, the members listed."""
@@ -329,7 +318,7 @@ def test_untrusted_display_draws_the_static_graph_in_chromium(full_countries, tm
         encoding="utf-8",
     )
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(pw)
         try:
             page = browser.new_page()
             page.goto(wrapper.as_uri())

@@ -14,26 +14,16 @@ import pytest
 # the imported table (tests/_article_only.py); tests/test_table.py covers the views of the table.
 from rdflib import Dataset
 
+from spacecoop.pages.chromium import has_chromium, launch_chromium
 from spacecoop.pages.graph_page import write_html
 from spacecoop.views.projection import evidence_of, to_networkx
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 BLOCS = Path(__file__).parent / "data" / "views" / "blocs.trig"
 ILRS = "initiative:international-lunar-research-station"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+    pytest.mark.skipif(not has_chromium(), reason="Debian's chromium is not installed"),
 ]
 
 
@@ -42,7 +32,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = launch_chromium(pw)
         yield b
         b.close()
 

@@ -32,6 +32,7 @@ from rdflib import Graph, Namespace, URIRef
 
 from spacecoop.endpoint.guard import QueryRefused, check_query
 from spacecoop.endpoint.negotiate import negotiate
+from spacecoop.pages.chromium import has_chromium, launch_chromium
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The expected answers below are read off the Chang'e-8 article: the servers serve the project
@@ -53,16 +54,6 @@ MAX_ROWS = 1000  # the fixture server's row cap (the dataset has about 1,800 qua
 CHEAP = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/spacecoop/ns#Payload> }"
 # A triple cross join: about 1,800^3 = 5.7e9 solutions, minutes on either engine.
 EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-BROWSER_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -810,14 +801,14 @@ def test_network_pages(server):
         assert not _offhost_refs(body.decode())
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+@pytest.mark.skipif(not has_chromium(), reason="needs Debian's chromium")
 @pytest.mark.browser
 def test_network_pages_in_chromium(server):
     from playwright.sync_api import sync_playwright
 
     requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        browser = launch_chromium(p)
         try:
             context = browser.new_context()
             context.route(lambda url: not url.startswith("http://127.0.0.1:"), lambda route: route.abort())
@@ -889,7 +880,7 @@ def test_page_assets_are_all_local(server):
     assert [line for line in app.splitlines() if "://" in line and "PREFIX" not in line] == []
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+@pytest.mark.skipif(not has_chromium(), reason="needs Debian's chromium")
 @pytest.mark.browser
 def test_page_in_chromium(server, root, tmp_path):
     from playwright.sync_api import sync_playwright
@@ -900,7 +891,7 @@ def test_page_in_chromium(server, root, tmp_path):
     shot = tmp_path / "page.png"
     requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        browser = launch_chromium(p)
         try:
             context = browser.new_context()
             context.route(lambda url: not url.startswith("http://127.0.0.1:"), lambda route: route.abort())

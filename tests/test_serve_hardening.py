@@ -23,9 +23,11 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from spacecoop.pages.chromium import has_chromium, launch_chromium
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _servers import Server, fetch, start_server, stop_server
-from test_serve import BROWSER_ARGS, get_query
+from test_serve import get_query
 
 pytestmark = [
     pytest.mark.server,
@@ -435,13 +437,13 @@ def test_graph_page_csp_has_no_unsafe_script_source(oxi_server):
     assert any(s.startswith("'sha256-") for s in script_src)
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+@pytest.mark.skipif(not has_chromium(), reason="needs Debian's chromium")
 @pytest.mark.browser
 def test_graph_page_draws_under_its_csp_in_chromium(oxi_server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        browser = launch_chromium(p)
         try:
             context = browser.new_context()
             context.route(lambda url: not url.startswith("http://127.0.0.1:"), lambda route: route.abort())

@@ -525,7 +525,7 @@ def test_without_an_atomic_exchange_two_renames_swap_the_folders(full_ds, tmp_pa
     # swap falls back to two renames; the result must be the same.
     import spacecoop.store.oxigraph as store_module
 
-    monkeypatch.setattr(store_module, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(store_module, "exchange_paths", lambda a, b: False)
     path = tmp_path / "store"
     small = Dataset(default_union=True)
     for t in full_ds.graph(ONTOLOGY_GRAPH):

@@ -12,6 +12,7 @@ import pytest
 from rdflib import XSD, Literal, URIRef
 
 from spacecoop.core.namespaces import ID, curie
+from spacecoop.pages.chromium import has_chromium, launch_chromium
 from spacecoop.pages.graph_page import page_data
 from spacecoop.sparql.query import run_query
 from spacecoop.store import MemoryStore, open_store
@@ -437,7 +438,6 @@ def test_table_partners_are_organisation_level(full_ds):
 
 # ------------------------------------------------------------------------- the page in Chromium
 
-CHROMIUM = "/usr/bin/chromium"
 
 # Read from the drawn page: the countries with a membership edge (not an involvement) to both
 # blocs, and the countries whose panel says "Member of" both.
@@ -463,9 +463,7 @@ _PAGE_ANSWER = """([ilrs, artemis]) => {
 }"""
 
 
-@pytest.mark.skipif(
-    not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
-)
+@pytest.mark.skipif(not has_chromium(), reason="Debian's chromium is not installed")
 @pytest.mark.parametrize("graph", ["article", "full"])
 @pytest.mark.browser
 def test_the_page_in_chromium_gives_the_same_answer(graph, article_ds, full_ds, tmp_path):
@@ -476,18 +474,8 @@ def test_the_page_in_chromium_gives_the_same_answer(graph, article_ds, full_ds, 
     d = article_ds if graph == "article" else full_ds
     expected = sorted(all_answers(d)["bloc-overlap"])
     page_file = write_html(to_networkx(d, "countries"), tmp_path / "countries.html")
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-    ]
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
+        browser = launch_chromium(pw)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 850})
             page.goto(page_file.resolve().as_uri())

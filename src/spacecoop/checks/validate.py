@@ -402,18 +402,7 @@ def check_entities(loaded: Loaded) -> list[Violation]:
         for (kind, _), same in groups.items():
             if len(same) < 2:
                 continue
-            for n, files in _at_fault(loaded, same):
-                others = ", ".join(curie(str(o)) for o in same if o != n)
-                out.append(
-                    Violation(
-                        node=curie(str(n)),
-                        rule="duplicate-entity",
-                        message=f"shares the name {key!r} with {others}: one {kind}, two nodes "
-                        "(keep one IRI and "
-                        "move the other's names to skos:altLabel)",
-                        files=files,
-                    )
-                )
+            out.extend(_duplicate_entities(loaded, same, f"shares the name {key!r} with", kind))
     codes: dict[tuple[str, str], set] = {}
     for prop in (SC.iso3166Alpha2, SC.iso3166Subdivision):
         for node, code in ds.subject_objects(prop):
@@ -421,18 +410,8 @@ def check_entities(loaded: Loaded) -> list[Violation]:
                 codes.setdefault((kind_of(node), str(code)), set()).add(node)
     for (code_kind, iso), holders in sorted(codes.items()):
         if len(holders) > 1:
-            for n, files in _at_fault(loaded, sorted_iris(holders)):
-                others = ", ".join(curie(str(o)) for o in sorted_iris(holders) if o != n)
-                out.append(
-                    Violation(
-                        node=curie(str(n)),
-                        rule="duplicate-entity",
-                        message=f"has the ISO 3166 code {iso} of {others}: one {code_kind}, two nodes "
-                        "(keep one IRI and "
-                        "move the other's names to skos:altLabel)",
-                        files=files,
-                    )
-                )
+            says = f"has the ISO 3166 code {iso} of"
+            out.extend(_duplicate_entities(loaded, sorted_iris(holders), says, code_kind))
     typed = set(ds.subjects(RDF.type, None))
     unknown: dict[URIRef, set[str]] = {}
     for s, p, o, _ in ds.quads((None, None, None, None)):
@@ -457,6 +436,24 @@ def check_entities(loaded: Loaded) -> list[Violation]:
                 rule="unknown-entity",
                 message=f"is used but defined nowhere (no rdf:type in any file); {hint}",
                 files=tuple(sorted(files)),
+            )
+        )
+    return out
+
+
+def _duplicate_entities(loaded: Loaded, same: list, says: str, kind: str) -> list[Violation]:
+    """The ``duplicate-entity`` violations of several nodes for one thing (see :func:`_at_fault`);
+    ``says`` is what they share, up to the names of the others."""
+    out = []
+    for n, files in _at_fault(loaded, same):
+        others = ", ".join(curie(str(o)) for o in same if o != n)
+        out.append(
+            Violation(
+                node=curie(str(n)),
+                rule="duplicate-entity",
+                message=f"{says} {others}: one {kind}, two nodes "
+                "(keep one IRI and move the other's names to skos:altLabel)",
+                files=files,
             )
         )
     return out

@@ -27,7 +27,6 @@ import contextlib
 import errno
 import os
 import shutil
-import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from rdflib import RDF, BNode, Dataset, Graph, URIRef
 from rdflib.term import IdentifiedNode, Node
 
 from spacecoop.core import turtle
-from spacecoop.core.atomic import fsync_path
+from spacecoop.core.atomic import exchange_paths, fsync_path
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.layout import find_root
 from spacecoop.core.load import Loaded, load
@@ -351,32 +350,12 @@ def _switch(out: Path, home: Path, stage: Path) -> None:
     os.symlink(f"{home.name}/{stage.name}", link)
     if out.is_dir() and not out.is_symlink():
         # a real folder from before: swap it with the link in one step where the OS allows it
-        if not _exchange(link, out):
+        if not exchange_paths(link, out):
             os.rename(out, home / f"old-{stage.name}")
             os.replace(link, out)
     else:
         os.replace(link, out)
     fsync_path(out.parent)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
 
 
 @dataclass(frozen=True)

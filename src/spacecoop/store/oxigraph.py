@@ -11,6 +11,7 @@ from typing import IO, cast
 from rdflib import Dataset, Graph, Literal
 from rdflib.term import IdentifiedNode, Node
 
+from spacecoop.core.atomic import exchange_paths
 from spacecoop.core.errors import SpacecoopError, UsageError
 from spacecoop.core.rdfterms import _one_line, _triple_from_oxigraph, from_oxigraph, to_oxigraph
 from spacecoop.sparql.parse import (
@@ -299,7 +300,7 @@ def swap_folders(new: str, path: str) -> None:
         os.rename(new, path)
         os.makedirs(new)  # an empty "old" folder, so that the caller's clean-up finds one
         return
-    if _exchange(new, path):
+    if exchange_paths(new, path):
         return
     import secrets
 
@@ -307,31 +308,6 @@ def swap_folders(new: str, path: str) -> None:
     os.rename(path, old)
     os.rename(new, path)
     os.rename(old, new)
-
-
-def _exchange(a: str, b: str) -> bool:
-    """Swap two paths atomically with Linux's renameat2; False where that is not available."""
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-    import errno
-    import os
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), b)
 
 
 _SIBLING = re.compile(r"\.(new|old)-(\d+)-[0-9a-f]+")

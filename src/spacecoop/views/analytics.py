@@ -7,7 +7,7 @@ does not depend on which way a membership points.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -235,16 +235,9 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
     console.print(table)
 
     comms = communities(G, method)
-    table = Table(
-        title=f"Communities ({method} modularity, Q = {modularity(G, comms):.3f})", title_justify="left"
+    console.print(
+        _members_table(f"Communities ({method} modularity, Q = {modularity(G, comms):.3f})", comms[:top])
     )
-    table.add_column("#", justify="right")
-    table.add_column("size", justify="right")
-    table.add_column("members", overflow="fold")
-    for comm in comms[:top]:
-        more = f" … (+{comm.size - 12})" if comm.size > 12 else ""
-        table.add_row(str(comm.index), str(comm.size), ", ".join(comm.labels[:12]) + more)
-    console.print(table)
 
     import json
 
@@ -257,14 +250,21 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
     console.print(table)
 
     comps = components(G)
-    table = Table(title=f"Connected components ({len(comps)})", title_justify="left")
+    console.print(_members_table(f"Connected components ({len(comps)})", comps[:top]))
+
+
+def _members_table(title: str, groups: Sequence[_NodeGroup]):
+    """A Rich table of numbered groups of nodes: number, size, the first twelve members."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("size", justify="right")
     table.add_column("members", overflow="fold")
-    for comp in comps[:top]:
-        more = f" … (+{comp.size - 12})" if comp.size > 12 else ""
-        table.add_row(str(comp.index), str(comp.size), ", ".join(comp.labels[:12]) + more)
-    console.print(table)
+    for group in groups:
+        more = f" … (+{group.size - 12})" if group.size > 12 else ""
+        table.add_row(str(group.index), str(group.size), ", ".join(group.labels[:12]) + more)
+    return table
 
 
 __all__ = [

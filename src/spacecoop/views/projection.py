@@ -64,7 +64,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from rdflib import Literal
@@ -150,6 +150,7 @@ class _Entity:
     iso3: str = ""
     aliases: set[str] = field(default_factory=set)
     country_not_stated: bool = False
+    pref_labels: list[Node] = field(default_factory=list)  # read, then one chosen as ``label``
 
 
 @dataclass
@@ -204,6 +205,52 @@ _TYPE_KIND = {
 _KIND_PRIORITY = ("country", "region", "organization", "initiative", "mission", "payload", "rover")
 
 
+def _add_date(dates: set[str], term: Node) -> None:
+    d = normalize_date(term)
+    if d:
+        dates.add(d)
+
+
+# What each predicate read about an entity or a claim sets on it (the queries ask for these only).
+_ENTITY_FIELDS: dict[str, Callable[[_Entity, Node], None]] = {
+    "skos:prefLabel": lambda ent, o: ent.pref_labels.append(o),
+    "skos:altLabel": lambda ent, o: ent.aliases.add(str(o)),
+    "sc:kind": lambda ent, o: setattr(ent, "org_kind", _local(o)),
+    "sc:basedIn": lambda ent, o: setattr(ent, "based_in", str(o)),
+    "sc:partOf": lambda ent, o: setattr(ent, "part_of", str(o)),
+    "sc:iso3166Alpha2": lambda ent, o: setattr(ent, "iso", str(o)),
+    "sc:iso3166Alpha3": lambda ent, o: setattr(ent, "iso3", str(o)),
+    "sc:iso3166Subdivision": lambda ent, o: setattr(ent, "iso", ent.iso or str(o)),
+    "sc:countryNotStated": lambda ent, o: setattr(
+        ent, "country_not_stated", bool(getattr(o, "value", False)) or str(o) == "true"
+    ),
+}
+_CLAIM_FIELDS: dict[str, Callable[[_Claim, Node], None]] = {
+    "sc:status": lambda cl, o: cl.status.add(_local(o)),
+    "sc:level": lambda cl, o: cl.level.add(_local(o)),
+    "sc:via": lambda cl, o: cl.via.add(str(o)),
+    "sc:role": lambda cl, o: cl.role.add(_local(o)),
+    "sc:date": lambda cl, o: _add_date(cl.dates, o),
+    "sc:quote": lambda cl, o: cl.quotes.add(str(o)),
+    "sc:detail": lambda cl, o: cl.details.add(str(o)),
+    "sc:note": lambda cl, o: cl.notes.add(str(o)),
+    "sc:dateInferredFrom": lambda cl, o: cl.inferred.add(str(o)),
+    "sc:planned": lambda cl, o: setattr(cl, "planned", cl.planned or getattr(o, "value", False) is True),
+    "sc:asOf": lambda cl, o: _add_date(cl.as_of, o),
+    "sc:ordinal": lambda cl, o: cl.ordinal.add(str(o)),
+}
+_ENTITY_ATTRIBUTES = """
+SELECT DISTINCT ?e ?p ?o WHERE {
+  VALUES ?p { PREDICATES }
+  ?e ?p ?o .
+}""".replace("PREDICATES", " ".join(_ENTITY_FIELDS))
+_CLAIM_ATTRIBUTES = """
+SELECT DISTINCT ?claim ?p ?o WHERE {
+  VALUES ?p { PREDICATES }
+  ?claim a sc:Claim ; ?p ?o .
+}""".replace("PREDICATES", " ".join(_CLAIM_FIELDS))
+
+
 def _read(store: Store) -> _Data:
     sc = PREFIXES["sc"]
     entities: dict[str, _Entity] = {}
@@ -220,43 +267,14 @@ SELECT DISTINCT ?e ?type WHERE {
     for e, t in rows:
         ent = entities.setdefault(str(e), _Entity(str(e)))
         ent.types.add(_TYPE_KIND[str(t)[len(sc) :]])
-    attrs = _q(
-        store,
-        """
-SELECT DISTINCT ?e ?p ?o WHERE {
-  VALUES ?p { skos:prefLabel skos:altLabel sc:kind sc:basedIn sc:partOf sc:iso3166Alpha2
-              sc:iso3166Alpha3 sc:iso3166Subdivision sc:countryNotStated }
-  ?e ?p ?o .
-}""",
-    )
-    labels: dict[str, list[Literal]] = defaultdict(list)
-    for e, p, o in attrs:
+    for e, p, o in _q(store, _ENTITY_ATTRIBUTES):
         ent = entities.get(str(e))
-        if ent is None:
-            continue
-        name = curie(str(p))
-        if name == "skos:prefLabel":
-            labels[str(e)].append(o)
-        elif name == "skos:altLabel":
-            ent.aliases.add(str(o))
-        elif name == "sc:kind":
-            ent.org_kind = _local(o)
-        elif name == "sc:basedIn":
-            ent.based_in = str(o)
-        elif name == "sc:partOf":
-            ent.part_of = str(o)
-        elif name == "sc:iso3166Alpha2":
-            ent.iso = str(o)
-        elif name == "sc:iso3166Alpha3":
-            ent.iso3 = str(o)
-        elif name == "sc:iso3166Subdivision":
-            ent.iso = ent.iso or str(o)
-        elif name == "sc:countryNotStated":
-            ent.country_not_stated = bool(getattr(o, "value", False)) or str(o) == "true"
-    for e, ls in labels.items():
-        en = [str(x) for x in ls if getattr(x, "language", None) in (None, "en")]
-        entities[e].label = min(en) if en else min(str(x) for x in ls)
+        if ent is not None:
+            _ENTITY_FIELDS[curie(str(p))](ent, o)
     for ent in entities.values():
+        if ent.pref_labels:
+            en = [str(x) for x in ent.pref_labels if getattr(x, "language", None) in (None, "en")]
+            ent.label = min(en) if en else min(str(x) for x in ent.pref_labels)
         if not ent.label:
             ent.label = curie(ent.iri)
         ent.aliases.discard(ent.label)
@@ -278,47 +296,10 @@ SELECT DISTINCT ?claim ?about ?certainty ?source WHERE {
             cl.certainty = least_certain([cl.certainty, _local(cert)])
         if src is not None:
             cl.sources.add(str(src))
-    for c, p, o in _q(
-        store,
-        """
-SELECT DISTINCT ?claim ?p ?o WHERE {
-  VALUES ?p { sc:status sc:level sc:via sc:role sc:date sc:quote sc:detail sc:note sc:dateInferredFrom
-              sc:planned sc:asOf sc:ordinal }
-  ?claim a sc:Claim ; ?p ?o .
-}""",
-    ):
+    for c, p, o in _q(store, _CLAIM_ATTRIBUTES):
         cl = claims.get(str(c))
-        if cl is None:
-            continue
-        name = curie(str(p))
-        if name == "sc:status":
-            cl.status.add(_local(o))
-        elif name == "sc:level":
-            cl.level.add(_local(o))
-        elif name == "sc:via":
-            cl.via.add(str(o))
-        elif name == "sc:role":
-            cl.role.add(_local(o))
-        elif name == "sc:date":
-            d = normalize_date(o)
-            if d:
-                cl.dates.add(d)
-        elif name == "sc:quote":
-            cl.quotes.add(str(o))
-        elif name == "sc:detail":
-            cl.details.add(str(o))
-        elif name == "sc:note":
-            cl.notes.add(str(o))
-        elif name == "sc:dateInferredFrom":
-            cl.inferred.add(str(o))
-        elif name == "sc:planned":
-            cl.planned = cl.planned or bool(getattr(o, "value", False) is True)
-        elif name == "sc:asOf":
-            d = normalize_date(o)
-            if d:
-                cl.as_of.add(d)
-        elif name == "sc:ordinal":
-            cl.ordinal.add(str(o))
+        if cl is not None:
+            _CLAIM_FIELDS[curie(str(p))](cl, o)
     claims_about: dict[str, list[_Claim]] = defaultdict(list)
     for cl in sorted(claims.values(), key=lambda c: c.iri):
         claims_about[cl.about].append(cl)
