@@ -639,3 +639,73 @@ def test_bind_values_opens_the_where_group():
     assert out.endswith('WHERE { VALUES (?v) { ("a") }  ?s ex:p "{" FILTER(?o = ?v) }')
     construct = with_bindings("CONSTRUCT { ?s ?p ?v } WHERE { ?s ?p ?v }", {"v": Literal("a")})
     assert construct == 'CONSTRUCT { ?s ?p ?v } WHERE { VALUES (?v) { ("a") }  ?s ?p ?v }'
+
+
+# -- copies and views: what the endpoint's workers use ---------------------------------------------
+
+SC_CLAIM = "https://w3id.org/spacecoop/ns#Claim"
+PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+@pytest.mark.parametrize("kind", ["memory", "oxigraph"])
+def test_a_copy_loaded_from_a_dump_holds_the_same_graphs_and_quads(article_ds, kind):
+    store = open_store(kind, article_ds)
+    copy = open_store(kind)
+    copy.load_nquads(store.dump_nquads())
+    names = store.graph_names()
+    assert str(ONTOLOGY_GRAPH) in names and len(names) > 1
+    assert copy.graph_names() == names
+    assert len(copy) == len(store)
+    assert set(copy.query(PER_GRAPH).rows) == set(store.query(PER_GRAPH).rows)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"  # the default graph: the union, as loaded
+    assert copy.query(count).rows == store.query(count).rows
+
+
+@pytest.mark.parametrize("kind", ["memory", "oxigraph"])
+def test_a_dataset_view_answers_over_the_graphs_it_names_and_ignores_from(article_ds, kind):
+    from spacecoop.store import UNION_GRAPH
+
+    store = open_store(kind, article_ds)
+    onto = str(ONTOLOGY_GRAPH)
+    (source,) = store.query(
+        f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?c a <{SC_CLAIM}> }} }} ORDER BY ?g LIMIT 1"
+    ).column("g")
+    claims = f"ASK {{ ?c a <{SC_CLAIM}> }}"  # only the sources hold claims
+    classes = "ASK { ?c a <http://www.w3.org/2002/07/owl#Class> }"  # only the ontology declares classes
+
+    def graphs(view) -> set[str]:
+        return {str(g) for g in view.query(GRAPHS).column("g")}
+
+    ontology_only = store.dataset_view([onto], [])
+    assert ontology_only.query(classes).boolean and not ontology_only.query(claims).boolean
+    assert graphs(ontology_only) == set()
+    one_source = store.dataset_view([str(source)], [str(source)])
+    assert one_source.query(claims).boolean and not one_source.query(classes).boolean
+    assert graphs(one_source) == {str(source)}
+    # FROM / FROM NAMED in the text give way to the view's graphs, as the protocol's parameters do
+    assert one_source.query(f"ASK FROM <{onto}> {{ ?c a <{SC_CLAIM}> }}").boolean
+    union = store.dataset_view([str(UNION_GRAPH)], [])
+    assert union.query(claims).boolean and union.query(classes).boolean
+    assert store.query(classes).boolean and graphs(store) >= {onto, str(source)}  # the store is as it was
+
+
+def test_a_sparql_store_lists_no_graphs_and_has_no_dataset_view():
+    store = open_store("sparql:http://127.0.0.1:9")  # never contacted
+    assert store.graph_names() == frozenset()
+    with pytest.raises(NotImplementedError):
+        store.dataset_view(["urn:x:g"], [])
+
+
+def test_open_store_read_only_lets_several_readers_share_a_folder(article_ds, tmp_path):
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    open_store(spec, article_ds).close()
+    readers = [open_store(spec, read_only=True) for _ in range(2)]
+    for reader in readers:
+        assert reader.read_only and reader.graph_names() >= {str(ONTOLOGY_GRAPH)}
+    with pytest.raises(SpacecoopError, match="read-only"):
+        readers[0].load(article_ds)
+    with pytest.raises(SpacecoopError, match="read-only"):
+        readers[0].load_nquads(b"")
+    for reader in readers:
+        reader.close()
