@@ -52,3 +52,20 @@ def test_nothing_below_imports_the_command_line_or_the_endpoint():
     for mod, target in G.edges:
         if target.startswith(top) and not mod.startswith(top):
             raise AssertionError(f"{mod} imports {target}")
+
+
+def test_the_endpoint_reaches_an_engine_only_through_the_store_seam():
+    # Workers open, copy and view their store with Store methods (open_store, load_nquads,
+    # dump_nquads, graph_names, dataset_view), never with pyoxigraph itself.
+    seen = 0
+    for path in sorted((SRC / "endpoint").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            seen += 1
+            assert not any(n.split(".")[0] == "pyoxigraph" for n in names), f"{path.name} imports {names}"
+    assert seen > 20  # the walk found the endpoint's imports
