@@ -1079,13 +1079,16 @@ SELECT DISTINCT ?e ?type WHERE {
             attrs[k] = ca[k]
         attrs["evidence"] = _evidence_json(data, claims)
         G.add_node(curie(iri), **attrs)
-    for s, p, o in _q(
+    triples = _q(
         store,
         """
 SELECT DISTINCT ?s ?p ?o WHERE {
   ?s ?p ?o . FILTER(isIRI(?o) && isIRI(?s) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)
 }""",
-    ):
+    )
+    # in IRI order: an engine's DISTINCT gives rows in an order that may vary from run to run, and
+    # the edges' order is the order of the page and of every export
+    for s, p, o in sorted(triples, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
         cs, co = curie(str(s)), curie(str(o))
         if cs in G and co in G and cs != co:
             rel = curie(str(p))
