@@ -37,7 +37,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from spacecoop.core.errors import DataError
 from spacecoop.core.namespaces import JOINING_STATUSES, ONTOLOGY_GRAPH, ORG, SC, concept
@@ -226,9 +226,9 @@ def _check_terms(path: Path, raw: bytes, rdf_format, base: str) -> None:
     for quad in ox.parse(raw, rdf_format, base_iri=base):
         for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
             if isinstance(term, ox.NamedNode):
-                flagged = _SPACE.search(term.value) or len(term.value) > limit
+                flagged = bool(_SPACE.search(term.value)) or len(term.value) > limit
             elif isinstance(term, ox.Literal):
-                flagged = len(term.value) > limit or _SPACE.search(term.datatype.value)
+                flagged = len(term.value) > limit or bool(_SPACE.search(term.datatype.value))
             else:
                 flagged = False
             if flagged:
@@ -250,7 +250,7 @@ def _load_through_rdflib(store: pyoxigraph.Store, root: Path) -> None:
         first = loaded.problems[0]
         raise DataError(first.file, f"{first.node}: {first.message}")
     try:
-        store.bulk_load(_ByteLines(layout_nquads(loaded.ds)), ox.RdfFormat.N_QUADS)
+        store.bulk_load(cast("IO[bytes]", _ByteLines(layout_nquads(loaded.ds))), ox.RdfFormat.N_QUADS)
     except SyntaxError as exc:
         raise DataError(str(root), f"cannot load: {exc}") from None
 
@@ -331,8 +331,8 @@ def _add_iso_codes(store: pyoxigraph.Store) -> None:
     from spacecoop.core.derive import _country
 
     kinds: dict = {}
-    for row in store.query(
-        _PREFIXES + "SELECT DISTINCT ?n ?t WHERE { ?n rdf:type ?t VALUES ?t { sc:Country sc:Region } }"
+    for row in _select(
+        store, _PREFIXES + "SELECT DISTINCT ?n ?t WHERE { ?n rdf:type ?t VALUES ?t { sc:Country sc:Region } }"
     ):
         kinds.setdefault(row["n"], set()).add(row["t"].value)
     if not kinds:
@@ -343,17 +343,18 @@ def _add_iso_codes(store: pyoxigraph.Store) -> None:
     def labels(node) -> list[str]:
         return sorted(pref.get(node, ())) + sorted(alt.get(node, ()))
 
-    for row in store.query(
+    for row in _select(
+        store,
         _PREFIXES
         + f"SELECT ?n ?p ?l WHERE {{ {{ ?n rdf:type sc:Country }} UNION {{ ?n rdf:type sc:Region }} "
         f"UNION {{ ?r rdf:type sc:Region ; sc:partOf ?n }} "
-        f"?n ?p ?l VALUES ?p {{ <{_SKOS}prefLabel> <{_SKOS}altLabel> }} }}"
+        f"?n ?p ?l VALUES ?p {{ <{_SKOS}prefLabel> <{_SKOS}altLabel> }} }}",
     ):
         into = pref if row["p"].value.endswith("prefLabel") else alt
         into.setdefault(row["n"], set()).add(row["l"].value)
     parents: dict = {}
-    for row in store.query(
-        _PREFIXES + "SELECT ?n ?parent WHERE { ?n rdf:type sc:Region ; sc:partOf ?parent }"
+    for row in _select(
+        store, _PREFIXES + "SELECT ?n ?parent WHERE { ?n rdf:type sc:Region ; sc:partOf ?parent }"
     ):
         parents.setdefault(row["n"], []).append(row["parent"])
     default = ox.DefaultGraph()
@@ -376,6 +377,14 @@ def _add_iso_codes(store: pyoxigraph.Store) -> None:
             codes.append(("iso3166Subdivision", sub.code))
         quads += [ox.Quad(node, ox.NamedNode(str(SC[p])), ox.Literal(v), default) for p, v in codes]
     store.extend(quads)
+
+
+def _select(store: pyoxigraph.Store, text: str) -> pyoxigraph.QuerySolutions:
+    import pyoxigraph as ox
+
+    solutions = store.query(text)
+    assert isinstance(solutions, ox.QuerySolutions)  # every query here is a SELECT
+    return solutions
 
 
 def _subdivision(labels: list[str], parent_labels: list[list[str]]):
