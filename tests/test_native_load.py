@@ -42,6 +42,7 @@ def graphs_of(store: ox.Store) -> dict[str, Graph]:
     out: dict[str, Graph] = defaultdict(Graph)
     for q in store:
         name = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+        name = "_:blank" if isinstance(q.graph_name, ox.BlankNode) else name  # one such graph at most
         out[name].add((from_oxigraph(q.subject), from_oxigraph(q.predicate), from_oxigraph(q.object)))
     return dict(out)
 
@@ -114,6 +115,24 @@ def test_a_relationship_stated_in_the_default_graph_gets_its_edges_there(tmp_pat
         ox.NamedNode("https://example.org/payload"),
     )
     assert edge in native
+
+
+def test_blank_nodes_and_a_graph_named_by_one_stay_one_node_in_the_graph_and_the_merge(
+    tmp_path, article_root
+):
+    root = shutil.copytree(article_root, tmp_path / "p")
+    (root / "graph" / "sources" / "zz-blank.trig").write_text(
+        '_:g { <https://e.org/a> <https://e.org/b> _:x . _:x <https://e.org/c> "1" }\n'
+        '<https://e.org/s> { <https://e.org/a> <https://e.org/b> [ <https://e.org/c> "2" ] }\n',
+        encoding="utf-8",
+    )
+    native = filled_natively(root)
+    assert_same_quads(native, filled_by_rdflib(root))
+    # the blank node of a named graph is the same node in the merge
+    assert native.query(
+        "ASK { GRAPH <https://e.org/s> { ?a <https://e.org/b> ?x } "
+        "?a <https://e.org/b> ?x FILTER(isBlank(?x)) }"
+    )
 
 
 # --- broken files --------------------------------------------------------------------------------

@@ -134,8 +134,7 @@ def load_project(store: pyoxigraph.Store, root: str | os.PathLike | None = None)
             return NativeLoad(files, fallback=reason)
         graphs = _move_file_graphs(store)
         _add_shortcuts(store)
-        for g in graphs:  # graph by graph: a third less memory than one INSERT of everything
-            store.update(f"ADD {g} TO DEFAULT")
+        _add_to_default(store, graphs)
         _add_iso_codes(store)
     except BaseException:
         store.clear()
@@ -176,6 +175,21 @@ def _load_file(store: pyoxigraph.Store, path: Path, fmt: str, graph: str | None)
         raise _syntax_error(path, exc) from None
     except (OSError, ValueError) as exc:
         raise DataError(str(path), f"cannot load: {exc}") from None
+
+
+def _add_to_default(store: pyoxigraph.Store, graphs: list) -> None:
+    """Add every named graph to the default graph: graph by graph, a third less peak memory than one
+    INSERT of everything; graphs named by a blank node (which ``ADD`` cannot name) in one INSERT."""
+    import pyoxigraph as ox
+
+    blank = False
+    for g in graphs:
+        if isinstance(g, ox.NamedNode):
+            store.update(f"ADD {g} TO DEFAULT")
+        else:
+            blank = True
+    if blank:
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isBlank(?g)) }")
 
 
 def _move_file_graphs(store: pyoxigraph.Store) -> list:
