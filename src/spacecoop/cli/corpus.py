@@ -46,6 +46,8 @@ def load(obj) -> int:
             f"--store {shown} keeps nothing after this command; "
             "load into oxigraph:PATH or sparql:URL (see spacecoop --help)"
         )
+    if spec.kind == "oxigraph":  # Oxigraph parses the files itself (spacecoop.store.native)
+        return _load_oxigraph(obj.store, obj.root)
     started = time.perf_counter()
     with _status("reading the project's files"):
         ds = load_dataset(obj.root)
@@ -62,6 +64,27 @@ def load(obj) -> int:
     click.echo(
         f"loaded {quads:,} quads ({graphs} named graphs and the default graph) into {shown} "
         f"in {time.perf_counter() - started:.1f} s (files read in {read:.1f} s)"
+    )
+    return 0
+
+
+def _load_oxigraph(spec: str, root) -> int:
+    """``load`` into ``oxigraph:PATH``: Oxigraph parses the files, built beside the old store."""
+    from spacecoop.store import OxigraphStore, parse_store_spec
+
+    path = parse_store_spec(spec).path
+    started = time.perf_counter()
+    with _status(f"loading the project's files into {spec}"):
+        store = OxigraphStore(path)
+        try:
+            store.load_project(root)
+            graphs = sum(1 for _ in store.store.named_graphs())
+            quads = len(store.store)
+        finally:
+            store.close()
+    click.echo(
+        f"loaded {quads:,} quads ({graphs} named graphs and the default graph, the merge of them all) "
+        f"into {spec} in {time.perf_counter() - started:.1f} s"
     )
     return 0
 

@@ -10,7 +10,10 @@ Store specs (``--store`` on the command line, ``$SPACECOOP_STORE``, :func:`open_
 ``memory``
     rdflib in this process (the default).
 ``oxigraph``
-    pyoxigraph in this process, in memory.
+    pyoxigraph in this process, in memory. Opened with no dataset
+    (:func:`~spacecoop.store.engine.open_engine`), it is filled by Oxigraph's own parsers from the
+    project's files, with no rdflib copy (:func:`spacecoop.store.native.load_project`; so is
+    ``oxigraph:PATH`` by ``spacecoop load``).
 ``oxigraph:PATH``
     pyoxigraph persistent in the folder ``PATH`` (created if missing). Reopening it reads what is
     there; nothing is reloaded. Loading again builds the new store in a sibling folder

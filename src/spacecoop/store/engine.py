@@ -21,8 +21,9 @@ opens it here (:func:`open_engine`), so the rule is written once:
 
 Opening follows one rule for every use: a store held in this process (``memory``,
 ``oxigraph``) starts empty, so it is loaded with the dataset given (default: the project's
-files); a persistent store (``oxigraph:PATH``, ``sparql:URL``) is queried as it stands, and an
-empty one is an error that says how to fill it.
+files; an ``oxigraph`` store given no dataset has Oxigraph parse them itself, see
+:func:`spacecoop.store.native.load_project`); a persistent store (``oxigraph:PATH``,
+``sparql:URL``) is queried as it stands, and an empty one is an error that says how to fill it.
 """
 
 from __future__ import annotations
@@ -107,7 +108,14 @@ def open_engine(
     from spacecoop.store import open_store, parse_store_spec, redact
 
     chosen = choose_engine(use, spec)
-    if not parse_store_spec(chosen).persistent:
+    parsed = parse_store_spec(chosen)
+    if not parsed.persistent:
+        if ds is None and parsed.kind == "oxigraph":
+            from spacecoop.store import OxigraphStore
+
+            oxi = OxigraphStore()
+            oxi.load_project(root)  # Oxigraph parses the files: no rdflib copy of the data
+            return oxi
         if ds is None:
             from spacecoop.core.load import load_dataset
 

@@ -4,9 +4,10 @@ swapping folders so a reader never sees half a load."""
 from __future__ import annotations
 
 import contextlib
+import os
 import re
-from collections.abc import Iterable, Mapping
-from typing import IO, cast
+from collections.abc import Callable, Iterable, Mapping
+from typing import IO, TYPE_CHECKING, cast
 
 from rdflib import Dataset, Graph, Literal
 from rdflib.term import IdentifiedNode, Node
@@ -19,6 +20,11 @@ from spacecoop.sparql.parse import (
 )
 from spacecoop.store.base import _COUNT_QUADS, QueryResult, Store, _graph_form
 from spacecoop.store.terms import _ByteLines, layout_nquads
+
+if TYPE_CHECKING:
+    import pyoxigraph
+
+    from spacecoop.store.native import NativeLoad
 
 
 def _nquads_input(ds: Dataset) -> IO[bytes]:
@@ -80,7 +86,9 @@ class OxigraphStore(Store):
                 f"the Oxigraph store at {self.path} was opened read-only; open it writable to load"
             )
         if self.path:
-            self._load_beside(ds)
+            self._load_beside(
+                lambda new: new.bulk_load(_nquads_input(ds), format=pyoxigraph.RdfFormat.N_QUADS)
+            )
             return
         try:
             self.store.clear()
@@ -88,7 +96,35 @@ class OxigraphStore(Store):
         except (OSError, SyntaxError, ValueError) as exc:
             raise SpacecoopError(f"cannot load into the Oxigraph store: {_one_line(exc)}") from exc
 
-    def _load_beside(self, ds: Dataset) -> None:
+    def load_project(self, root: str | os.PathLike | None = None) -> NativeLoad:
+        """Replace the contents with the project's files, parsed by Oxigraph itself
+        (:func:`spacecoop.store.native.load_project`): the quads :meth:`load` writes for
+        :func:`~spacecoop.core.load.load_dataset`, with no rdflib copy of the data.
+
+        On disk the new store is built beside the old one and swapped in, as :meth:`load` does.
+
+        Raises
+        ------
+        DataError
+            A file cannot be read or parsed (the message names it; the store is unchanged on disk,
+            empty in memory).
+        SpacecoopError
+            The store was opened read-only, or writing it failed.
+        """
+        from spacecoop.store.native import load_project
+
+        if self.read_only:
+            raise SpacecoopError(
+                f"the Oxigraph store at {self.path} was opened read-only; open it writable to load"
+            )
+        done: list[NativeLoad] = []
+        if self.path:
+            self._load_beside(lambda new: done.append(load_project(new, root)))
+            return done[0]
+        return load_project(self.store, root)
+
+    def _load_beside(self, fill: Callable[[pyoxigraph.Store], object]) -> None:
+        """Fill a new store in a sibling folder with ``fill``, then swap it in (see :meth:`load`)."""
         import gc
         import os
         import secrets
@@ -100,21 +136,24 @@ class OxigraphStore(Store):
         path = os.path.realpath(self.path)  # a link to the folder stays a link, to the new folder
         remove_stale_siblings(path)
         staging = f"{path}.new-{os.getpid()}-{secrets.token_hex(4)}"
+        held: list[pyoxigraph.Store] = []  # the new store, dropped before its folder is renamed or removed
         try:
-            new = pyoxigraph.Store(staging)
-            new.bulk_load(_nquads_input(ds), format=pyoxigraph.RdfFormat.N_QUADS)
-            new.optimize()
-            new.flush()
-            del new
+            held.append(pyoxigraph.Store(staging))
+            fill(held[0])
+            held[0].optimize()
+            held[0].flush()
+            held.clear()
             gc.collect()  # release RocksDB's lock on the new folder before it is renamed
         except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
-            shutil.rmtree(staging, ignore_errors=True)
+            held.clear()
+            _remove_staging(staging, exc)
             raise SpacecoopError(
                 f"cannot load into the Oxigraph store at {self.path}: {_one_line(exc)} "
                 "(the store is unchanged)"
             ) from exc
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+        except BaseException as exc:
+            held.clear()
+            _remove_staging(staging, exc)
             raise
         self.store = None  # type: ignore[assignment]
         gc.collect()  # release our lock on the old folder
@@ -278,6 +317,18 @@ class _DatasetView:
 
     def __getattr__(self, name):
         return getattr(self._store, name)
+
+
+def _remove_staging(staging: str, exc: BaseException) -> None:
+    """Remove the folder of a failed load, once no frame of the failure holds its store open (RocksDB
+    would write its files again while the folder is being removed)."""
+    import gc
+    import shutil
+    import traceback
+
+    traceback.clear_frames(exc.__traceback__)
+    gc.collect()
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def swap_folders(new: str, path: str) -> None:

@@ -1,0 +1,424 @@
+"""Fill a pyoxigraph store straight from the project's files, with Oxigraph's own parsers.
+
+:func:`load_project` puts into a ``pyoxigraph.Store`` exactly the quads that
+:meth:`OxigraphStore.load <spacecoop.store.oxigraph.OxigraphStore.load>` writes for
+:func:`spacecoop.core.load.load_dataset` (see :mod:`spacecoop.store` for the layout), without an
+rdflib copy of the data (``benchmarks/load.py`` compares the two, and Oxigraph parsing the files
+alone).
+
+What goes where mirrors :func:`spacecoop.core.load.load`:
+
+* the ontology files (``shapes.ttl`` aside) into the graph :data:`ONTOLOGY_GRAPH`;
+* the reference files (``graph/reference``, ``graph/imported``) into the default graph;
+* each source ``.trig`` with its named graphs, its default-graph part into the default graph
+  (a graph named by a ``file:`` IRI, relative to the file, counts as the default graph too);
+* a workspace's own files after the shipped ones (:class:`~spacecoop.core.layout.Layout`).
+
+Then what :mod:`spacecoop.core.derive` adds is derived in Oxigraph: the shortcut edges by SPARQL
+UPDATE, inside the graph that states them (the files' default graph included); the merge of every
+graph added to the default graph, graph by graph (``ADD g TO DEFAULT``: a third less peak memory
+than one ``INSERT`` of everything, and blank nodes stay the same nodes); the ISO 3166 codes
+computed by pycountry from the labels queried out of the merge (a few hundred nodes) and added to
+the default graph.
+
+Terms. Oxigraph's parsers refuse what :class:`~spacecoop.core.termcheck.TermCheck` flags (a bad
+IRI, an escaped lone surrogate, a bad language tag, a literal in subject or predicate place): the
+error is a :class:`DataError` naming the file and line. Three things its parsers take that the
+check refuses are looked for in the file bytes first, cheaply: a space character outside ASCII (an
+IRI may hold U+00A0 or U+2028 for Oxigraph, not for the check), the same as a ``\\u`` escape, and
+a file over 1 MiB (that may hold a term over the size limit); only such a file is parsed a second
+time, term by term. A file written in what rdflib cannot parse but Oxigraph can (RDF 1.2 triple
+terms ``<<``, base directions ``--ltr``, ``VERSION``) is the one doubt left: then the whole
+project is loaded the old way (rdflib, then N-Quads), which refuses or accepts it as every other
+command does, and a warning says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, cast
+
+from spacecoop.core.errors import DataError
+from spacecoop.core.namespaces import JOINING_STATUSES, ONTOLOGY_GRAPH, ORG, SC, concept
+from spacecoop.core.termcheck import MAX_TERM_BYTES
+
+if TYPE_CHECKING:
+    import pyoxigraph
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NativeLoad:
+    """What :func:`load_project` read, and whether it had to take the rdflib path."""
+
+    files: tuple[Path, ...]
+    fallback: str | None = None
+    """Why the project was loaded through rdflib instead (see the module notes), or None."""
+
+
+_SUSPECT_SIZE = MAX_TERM_BYTES // 8
+"""A file this big may hold a term over the check's limit (a term never has more characters than
+its file has bytes): such a file is checked term by term."""
+
+_WIDE_SPACES = "".join(chr(c) for c in range(0x80, 0x3001) if chr(c).isspace())
+_WIDE_SPACE_BYTES = re.compile(b"|".join(re.escape(c.encode("utf-8")) for c in _WIDE_SPACES))
+_ESCAPE = re.compile(rb"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
+_SPACE = re.compile(r"\s")
+_RDF12 = (b"<<", b"--ltr", b"--rtl", b'VERSION "', b"@version")
+"""Bytes of syntax rdflib cannot parse and Oxigraph can; a file with any of them is a doubt."""
+
+
+class _Doubt(Exception):
+    """A file may hold what Oxigraph and rdflib read differently: load through rdflib instead."""
+
+
+def load_project(store: pyoxigraph.Store, root: str | os.PathLike | None = None) -> NativeLoad:
+    """Fill ``store`` with the project's files as :meth:`OxigraphStore.load` fills it from rdflib.
+
+    The store is emptied first. Files are parsed by Oxigraph (``bulk_load``), the shortcut edges,
+    the merge of every graph into the default graph and the ISO codes then derived in the store
+    (see the module notes).
+
+    Parameters
+    ----------
+    store : pyoxigraph.Store
+        In memory or on disk. On failure it is left empty; to keep an old store on disk, fill a
+        new one beside it and swap (:meth:`OxigraphStore.load_project` does).
+    root : path, optional
+        Project root (see :func:`~spacecoop.core.layout.find_root`).
+
+    Returns
+    -------
+    NativeLoad
+        The files read, and why the rdflib path was taken if it was.
+
+    Raises
+    ------
+    DataError
+        A file cannot be read or parsed, or holds a term Oxigraph or the writers of ``build``
+        refuse; the message names the file and, where the parser gives it, the line.
+
+    Examples
+    --------
+    >>> import pyoxigraph
+    >>> store = pyoxigraph.Store()
+    >>> load_project(store).fallback is None
+    True
+    >>> bool(store.query("ASK { GRAPH ?g { ?m <https://w3id.org/spacecoop/ns#carries> ?p } }"))
+    True
+
+    See Also
+    --------
+    spacecoop.core.load.load_dataset : the same files into an rdflib Dataset.
+    """
+    from spacecoop.core.layout import Layout, find_root
+
+    layout = Layout(find_root() if root is None else Path(root).resolve())
+    plan = _plan(layout)
+    files = tuple(p for p, _, _ in plan)
+    try:
+        store.clear()
+        try:
+            for path, fmt, graph in plan:
+                _load_file(store, path, fmt, graph)
+        except _Doubt as doubt:
+            reason = str(doubt)
+            log.warning("%s; loading the project through rdflib instead", reason)
+            store.clear()
+            _load_through_rdflib(store, layout.root)
+            return NativeLoad(files, fallback=reason)
+        graphs = _move_file_graphs(store)
+        _add_shortcuts(store)
+        _add_to_default(store, graphs)
+        _add_iso_codes(store)
+    except BaseException:
+        store.clear()
+        raise
+    return NativeLoad(files)
+
+
+def _plan(layout) -> list[tuple[Path, str, str | None]]:
+    """Return ``(file, format, graph)`` in the order :func:`spacecoop.core.load.load` reads them;
+    ``graph`` is the ontology graph, ``""`` for the default graph, None for a TriG file's own."""
+    plan: list[tuple[Path, str, str | None]] = [
+        (p, "turtle", str(ONTOLOGY_GRAPH)) for p in layout.ontology_files if p.name != "shapes.ttl"
+    ]
+    plan += [(p, "turtle", "") for p in layout.reference_files]
+    plan += [(p, "trig", None) for p in layout.source_files]
+    return plan
+
+
+def _load_file(store: pyoxigraph.Store, path: Path, fmt: str, graph: str | None) -> None:
+    """Parse one file into the store with Oxigraph's parser (after the checks of the module notes)."""
+    import pyoxigraph as ox
+
+    from spacecoop.core.inputs import read_input
+
+    raw = read_input(path)
+    for mark in _RDF12:
+        if mark in raw:
+            raise _Doubt(f"{path} holds {mark.decode().strip()!r}, which may be RDF 1.2 syntax")
+    base = path.resolve().as_uri()
+    rdf_format = ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.TURTLE
+    to_graph = None if graph is None else (ox.NamedNode(graph) if graph else ox.DefaultGraph())
+    wide = not raw.isascii() and _WIDE_SPACE_BYTES.search(raw)
+    if len(raw) > _SUSPECT_SIZE or wide or _suspect_escapes(raw):
+        _check_terms(path, raw, rdf_format, base)
+    try:
+        store.bulk_load(raw, rdf_format, base_iri=base, to_graph=to_graph)
+    except SyntaxError as exc:
+        raise _syntax_error(path, exc) from None
+    except (OSError, ValueError) as exc:
+        raise DataError(str(path), f"cannot load: {exc}") from None
+
+
+def _add_to_default(store: pyoxigraph.Store, graphs: list) -> None:
+    """Add every named graph to the default graph: graph by graph, a third less peak memory than one
+    INSERT of everything; graphs named by a blank node (which ``ADD`` cannot name) in one INSERT."""
+    import pyoxigraph as ox
+
+    blank = False
+    for g in graphs:
+        if isinstance(g, ox.NamedNode):
+            store.update(f"ADD {g} TO DEFAULT")
+        else:
+            blank = True
+    if blank:
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isBlank(?g)) }")
+
+
+def _move_file_graphs(store: pyoxigraph.Store) -> list:
+    """Move a graph named by a ``file:`` IRI into the default graph, as rdflib's loader does (it
+    names the default graph of a TriG file after the file); return the other named graphs."""
+    import pyoxigraph as ox
+
+    graphs = []
+    for g in list(store.named_graphs()):
+        if isinstance(g, ox.NamedNode) and g.value.startswith("file:"):
+            store.update(f"ADD {g} TO DEFAULT ; DROP GRAPH {g}")
+        else:
+            graphs.append(g)
+    return graphs
+
+
+_PARSER_AT = re.compile(r"^Parser error at line (\d+) (?:between columns (\d+) and \d+|column (\d+)): ")
+
+
+def _syntax_error(path: Path, exc: SyntaxError) -> DataError:
+    """Turn pyoxigraph's ``Parser error at line N between columns A and B: WHY`` into a DataError."""
+    text = str(exc.args[0] if exc.args else exc)
+    m = _PARSER_AT.match(text)
+    line = exc.lineno
+    if m:
+        line = int(m.group(1))
+        text = f"{text[m.end() :]} (column {m.group(2) or m.group(3)})"
+    text = re.sub(r"\s+", " ", text).strip()
+    return DataError(str(path), f"syntax error: {text}", line=line or None)
+
+
+def _suspect_escapes(raw: bytes) -> bool:
+    """Whether a ``\\u`` escape in ``raw`` stands for a space character (see :func:`_check_terms`)."""
+    if b"\\u" not in raw and b"\\U" not in raw:
+        return False
+    for m in _ESCAPE.finditer(raw):
+        code = int(m.group(1) or m.group(2), 16)
+        if code < 0x110000 and _SPACE.match(chr(code)):
+            return True
+    return False
+
+
+def _check_terms(path: Path, raw: bytes, rdf_format, base: str) -> None:
+    """Check each term of a suspect file as :class:`TermCheck` does; raise on the first it refuses."""
+    import pyoxigraph as ox
+
+    from spacecoop.core.rdfterms import from_oxigraph
+    from spacecoop.core.termcheck import TermCheck, printable
+
+    check = TermCheck()
+    limit = MAX_TERM_BYTES // 8
+    for quad in ox.parse(raw, rdf_format, base_iri=base):
+        for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+            if isinstance(term, ox.NamedNode):
+                flagged = bool(_SPACE.search(term.value)) or len(term.value) > limit
+            elif isinstance(term, ox.Literal):
+                flagged = len(term.value) > limit or bool(_SPACE.search(term.datatype.value))
+            else:
+                flagged = False
+            if flagged:
+                why = check.problem(from_oxigraph(term))
+                if why:
+                    subject = printable(str(from_oxigraph(quad.subject)), 200)
+                    raise DataError(str(path), f"{subject}: {why}")
+
+
+def _load_through_rdflib(store: pyoxigraph.Store, root: Path) -> None:
+    """Load as before this module: rdflib reads the files, N-Quads go into the store."""
+    import pyoxigraph as ox
+
+    from spacecoop.core.load import load
+    from spacecoop.store.terms import _ByteLines, layout_nquads
+
+    loaded = load(root)
+    if loaded.problems:
+        first = loaded.problems[0]
+        raise DataError(first.file, f"{first.node}: {first.message}")
+    try:
+        store.bulk_load(cast("IO[bytes]", _ByteLines(layout_nquads(loaded.ds))), ox.RdfFormat.N_QUADS)
+    except SyntaxError as exc:
+        raise DataError(str(root), f"cannot load: {exc}") from None
+
+
+_PREFIXES = (
+    f"PREFIX sc: <{SC}>\nPREFIX org: <{ORG}>\nPREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
+)
+
+_SHORTCUTS = (
+    ("PayloadDevelopment", "developer", "develops", "payload"),
+    ("PayloadCarriage", "mission", "carries", "payload"),
+)
+
+
+def _in_graph(named: bool, pattern: str) -> str:
+    """``pattern`` in the graph of the relationship: a named graph ``?g``, or the default graph."""
+    return f"GRAPH ?g {{ {pattern} }}" if named else f"{{ {pattern} }}"
+
+
+def _shortcut_updates(named: bool) -> list[str]:
+    """The SPARQL UPDATEs of :func:`spacecoop.core.derive.add_shortcuts`, for every named graph but
+    the ontology's (``named``), or for the default graph (before it holds the merge)."""
+    own = f"FILTER(?g != <{ONTOLOGY_GRAPH}>)" if named else ""
+    into = "GRAPH ?g {{ {} }}" if named else "{}"
+    out = []
+    for cls, subj_p, short, obj_p in _SHORTCUTS:
+        out.append(
+            _PREFIXES
+            + f"INSERT {{ {into.format(f'?s sc:{short} ?o')} }} WHERE {{ "
+            + _in_graph(named, f"?rel rdf:type sc:{cls} ; sc:{subj_p} ?s ; sc:{obj_p} ?o")
+            + f" {own} }}"
+        )
+    joining = " ".join(f"<{concept('status', s)}>" for s in JOINING_STATUSES)
+    not_listed = concept("status", "not-listed")
+    national, organisation = concept("level", "national"), concept("level", "organization")
+    org_classes = "VALUES ?c { sc:Organization sc:Initiative }"
+    # Per claim about the participation: none when its statuses are all "not listed"; a member in
+    # its own name (participatesIn) when the claim has the member's own level and a joining status,
+    # else involvedIn. The member's kind is read in every graph, as rdflib reads it in its union.
+    out.append(
+        _PREFIXES
+        + f"INSERT {{ {into.format('?m ?short ?o')} }} WHERE {{ "
+        + _in_graph(
+            named,
+            "?rel rdf:type sc:Participation ; org:member ?m ; org:organization ?o . "
+            "?claim sc:about ?rel . "
+            "FILTER(NOT EXISTS { ?claim sc:status ?any } "
+            f"|| EXISTS {{ ?claim sc:status ?other FILTER(?other != <{not_listed}>) }})",
+        )
+        + f" {own} "
+        + f"BIND(IF(EXISTS {{ ?m rdf:type ?c {org_classes} }} "
+        + f"|| EXISTS {{ GRAPH ?anyGraph {{ ?m rdf:type ?c {org_classes} }} }}, "
+        + f"<{organisation}>, <{national}>) AS ?own) "
+        + "BIND(IF("
+        + f"EXISTS {{ {_in_graph(named, '?claim sc:level ?own')} }} && "
+        + f"EXISTS {{ {_in_graph(named, f'?claim sc:status ?j VALUES ?j {{ {joining} }}')} }}, "
+        + "sc:participatesIn, sc:involvedIn) AS ?short) }"
+    )
+    return out
+
+
+def _add_shortcuts(store: pyoxigraph.Store) -> None:
+    """Derive the shortcut edges (:func:`spacecoop.core.derive.add_shortcuts`) in the store, each in
+    the graph that states its relationship, before the default graph holds the merge."""
+    for named in (True, False):
+        for update in _shortcut_updates(named):
+            store.update(update)
+
+
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+def _add_iso_codes(store: pyoxigraph.Store) -> None:
+    """Add ISO 3166 codes as :func:`spacecoop.core.derive.add_iso_codes` does, once the default
+    graph holds the merge: labels are queried out, looked up with pycountry, codes added."""
+    import pyoxigraph as ox
+
+    from spacecoop.core.derive import _country
+
+    kinds: dict = {}
+    for row in _select(
+        store, _PREFIXES + "SELECT DISTINCT ?n ?t WHERE { ?n rdf:type ?t VALUES ?t { sc:Country sc:Region } }"
+    ):
+        kinds.setdefault(row["n"], set()).add(row["t"].value)
+    if not kinds:
+        return
+    pref: dict = {}
+    alt: dict = {}
+
+    def labels(node) -> list[str]:
+        return sorted(pref.get(node, ())) + sorted(alt.get(node, ()))
+
+    for row in _select(
+        store,
+        _PREFIXES
+        + f"SELECT ?n ?p ?l WHERE {{ {{ ?n rdf:type sc:Country }} UNION {{ ?n rdf:type sc:Region }} "
+        f"UNION {{ ?r rdf:type sc:Region ; sc:partOf ?n }} "
+        f"?n ?p ?l VALUES ?p {{ <{_SKOS}prefLabel> <{_SKOS}altLabel> }} }}",
+    ):
+        into = pref if row["p"].value.endswith("prefLabel") else alt
+        into.setdefault(row["n"], set()).add(row["l"].value)
+    parents: dict = {}
+    for row in _select(
+        store, _PREFIXES + "SELECT ?n ?parent WHERE { ?n rdf:type sc:Region ; sc:partOf ?parent }"
+    ):
+        parents.setdefault(row["n"], []).append(row["parent"])
+    default = ox.DefaultGraph()
+    quads = []
+    for node, types in kinds.items():
+        own = labels(node)
+        is_region = str(SC.Region) in types
+        country = _country(own)
+        sub = _subdivision(own, [labels(p) for p in parents.get(node, ())]) if is_region else None
+        if is_region and (sub is None or country is None or sub.code.split("-")[1] != country.alpha_2):
+            country = None
+        codes = []
+        if country is not None:
+            codes += [
+                ("iso3166Alpha2", country.alpha_2),
+                ("iso3166Alpha3", country.alpha_3),
+                ("iso3166Numeric", country.numeric),
+            ]
+        if sub is not None:
+            codes.append(("iso3166Subdivision", sub.code))
+        quads += [ox.Quad(node, ox.NamedNode(str(SC[p])), ox.Literal(v), default) for p, v in codes]
+    store.extend(quads)
+
+
+def _select(store: pyoxigraph.Store, text: str) -> pyoxigraph.QuerySolutions:
+    import pyoxigraph as ox
+
+    solutions = store.query(text)
+    assert isinstance(solutions, ox.QuerySolutions)  # every query here is a SELECT
+    return solutions
+
+
+def _subdivision(labels: list[str], parent_labels: list[list[str]]):
+    """:func:`spacecoop.core.derive._subdivision`, from labels already queried out."""
+    import pycountry
+
+    from spacecoop.core.derive import _country
+
+    for plabels in parent_labels:
+        country = _country(plabels)
+        if country is None:
+            continue
+        for sub in pycountry.subdivisions.get(country_code=country.alpha_2) or ():
+            if sub.name in labels:
+                return sub
+    return None
+
+
+__all__ = ["NativeLoad", "load_project"]
