@@ -59,15 +59,19 @@ class GlobalOptions:
     Named apart from :class:`click.Context`, which holds it.
     """
 
-    def __init__(self, root: Path | None, debug: bool, store: str) -> None:
+    def __init__(self, root: Path | None, debug: bool, store: str | None) -> None:
         self.root = root
         self.debug = debug
-        self.store = store
+        self.store_given = store is not None
+        """True when --store (or $SPACECOOP_STORE) named a store; else each use gets its default."""
+        self.store = store if store is not None else "memory"
 
     def open_store(self, ds=None):
         """Open the store chosen with --store, ready to query (:func:`spacecoop.store.engine.open_engine`).
 
-        The rule: ``memory`` and ``oxigraph`` (in memory) start empty, so they are loaded with
+        The rule: with no --store, the compiled store of the project's files (built or rebuilt
+        first when a file changed; ``ds``, when given, is queried in memory instead).
+        ``memory`` and ``oxigraph`` (in memory) start empty, so they are loaded with
         ``ds`` (default: the project's files under --root). A persistent store, ``oxigraph:PATH``
         or ``sparql:URL``, is queried as it stands: ``ds`` and the project files are not read, and
         nothing is written to it (``spacecoop load`` fills it). An empty persistent store is an
@@ -80,7 +84,7 @@ class GlobalOptions:
         """
         from spacecoop.store.engine import open_engine
 
-        return open_engine("query", self.store, ds, root=self.root)
+        return open_engine("query", self.store if self.store_given else None, ds, root=self.root)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,10 +98,11 @@ class GlobalOptions:
 )
 @click.option(
     "--store",
-    default="memory",
-    show_default=True,
+    default=None,
     envvar="SPACECOOP_STORE",
-    help="Where the data is queried: memory (rdflib, default), oxigraph (pyoxigraph in memory), "
+    help="Where the data is queried: compiled (default: the project's files compiled once into "
+    "Oxigraph on disk, in .spacecoop/ of a workspace or the user's cache, rebuilt when a file "
+    "changes), memory (rdflib), oxigraph (pyoxigraph in memory), "
     "oxigraph:PATH (pyoxigraph on disk, filled by `load`), sparql:URL[,gsp=URL][,timeout=S] "
     "(any SPARQL 1.1 store; sparql:http://HOST:PORT means Oxigraph server's /query and /store). "
     "Persistent stores are queried as they stand.",
@@ -105,7 +110,7 @@ class GlobalOptions:
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
 @click.version_option(package_name="spacecoop")
 @click.pass_context
-def cli(ctx: click.Context, root: Path | None, store: str, debug: bool) -> None:
+def cli(ctx: click.Context, root: Path | None, store: str | None, debug: bool) -> None:
     """spacecoop: a knowledge graph of international space cooperation, every fact sourced."""
     if root is not None:
         from spacecoop.core.layout import check_root

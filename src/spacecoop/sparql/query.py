@@ -200,6 +200,11 @@ def get_query(name_or_path: str, root: str | Path | None = None) -> NamedQuery:
         if not p.is_file():
             raise UsageError(f"no such query file: {name_or_path}")
         return parse_query_file(p, strict=False)
+    from spacecoop.core.layout import Layout, find_root
+
+    own = Layout(find_root() if root is None else Path(root)).queries_dir / f"{name_or_path}.rq"
+    if "/" not in name_or_path and own.is_file() and _variant_of(own) is None:
+        return parse_query_file(own)  # only the header asked for is read
     known = {q.name: q for q in list_queries(root)}
     if name_or_path not in known:
         raise UsageError(f"unknown query {name_or_path!r}; known queries: {', '.join(sorted(known))}")

@@ -7,8 +7,11 @@ backends compare equal.
 
 Store specs (``--store`` on the command line, ``$SPACECOOP_STORE``, :func:`open_store`):
 
+``compiled``
+    The project's files compiled once into an Oxigraph store on disk, rebuilt only when one of
+    them changes (:mod:`spacecoop.store.compiled`); the default of the command's queries.
 ``memory``
-    rdflib in this process (the default).
+    rdflib in this process (the default of the library).
 ``oxigraph``
     pyoxigraph in this process, in memory. Opened with no dataset
     (:func:`~spacecoop.store.engine.open_engine`), it is filled by Oxigraph's own parsers from the
@@ -127,6 +130,12 @@ def open_store(spec: str = "memory", ds: Dataset | None = None, *, read_only: bo
     parse_store_spec : the spec syntax.
     """
     parsed = parse_store_spec(spec)
+    if parsed.kind == "compiled":  # the project's files compiled (spacecoop.store.compiled)
+        if ds is None:
+            from spacecoop.store.compiled import open_compiled
+
+            return open_compiled()
+        parsed = parse_store_spec("oxigraph")  # a dataset of this process: Oxigraph in memory
     if parsed.kind == "memory":
         return MemoryStore(ds) if ds is not None else MemoryStore()
     if parsed.kind == "oxigraph":

@@ -4,9 +4,14 @@ Every part that queries the dataset asks here which store to use (:func:`choose_
 opens it here (:func:`open_engine`), so the rule is written once:
 
 ``query``
-    The command's verbs and the library: the store given with ``--store`` (or
-    ``$SPACECOOP_STORE``), else ``memory``, rdflib's engine, the reference the others are tested
-    against.
+    The command's verbs (``query``, ``viz``, ``export``, ``stats``) and the library: the store
+    given with ``--store`` (or ``$SPACECOOP_STORE``), else ``compiled``: the project's files
+    compiled once into Oxigraph on disk and reused until one of them changes
+    (:mod:`spacecoop.store.compiled`; a query answers in tens of milliseconds where parsing the
+    files took hundreds). A dataset already in this process (the library's ``run_query(ds, …)``)
+    is queried where it is, on ``memory``, rdflib's engine, the reference the others are tested
+    against; so is the project when the compiled store cannot be built here (a read-only cache
+    folder, a term Oxigraph refuses), with one line on standard error.
 ``serve``
     The endpoint: the store given with ``--store``, else ``oxigraph`` in memory (milliseconds for
     every named query, ``benchmarks/endpoint.py``).
@@ -38,8 +43,12 @@ if TYPE_CHECKING:
 
 USES = ("query", "serve", "page", "checks")
 
-DEFAULT_ENGINE = {"query": "memory", "serve": "oxigraph", "page": "memory", "checks": "oxigraph"}
+DEFAULT_ENGINE = {"query": "compiled", "serve": "oxigraph", "page": "memory", "checks": "oxigraph"}
 """The store spec each use gets when none is given."""
+
+IN_PROCESS_ENGINE = {"query": "memory", "serve": "oxigraph", "page": "memory", "checks": "oxigraph"}
+"""The store spec each use gets for a dataset already in this process, where ``compiled`` (a
+store of the project's files) cannot hold it, and when the compiled store is unavailable."""
 
 
 def choose_engine(use: str, spec: str | None = None) -> str:
@@ -60,7 +69,7 @@ def choose_engine(use: str, spec: str | None = None) -> str:
     Examples
     --------
     >>> choose_engine("query"), choose_engine("serve"), choose_engine("serve", "memory")
-    ('memory', 'oxigraph', 'memory')
+    ('compiled', 'oxigraph', 'memory')
     >>> choose_engine("page", "oxigraph:./store"), choose_engine("page", "sparql:http://127.0.0.1:7878")
     ('oxigraph', 'memory')
     """
@@ -68,7 +77,7 @@ def choose_engine(use: str, spec: str | None = None) -> str:
         raise ValueError(f"unknown use {use!r}; expected one of {', '.join(USES)}")
     if use == "page":
         served = spec.partition(":")[0] if spec else ""
-        return "oxigraph" if served == "oxigraph" else DEFAULT_ENGINE["page"]
+        return "oxigraph" if served in ("oxigraph", "compiled") else DEFAULT_ENGINE["page"]
     return spec or DEFAULT_ENGINE[use]
 
 
@@ -88,7 +97,9 @@ def open_engine(
         As for :func:`choose_engine`.
     ds : rdflib.Dataset, optional
         The data for a store held in this process (``memory`` wraps it, not a copy); default:
-        the project's files under ``root``. Never read for a persistent store.
+        the project's files under ``root``. Never read for a persistent store. Given with
+        ``compiled`` (the default of ``query``), the dataset is queried in this process instead
+        (:data:`IN_PROCESS_ENGINE`).
     root : path, optional
         The project root whose files are read when ``ds`` is not given.
 
@@ -108,6 +119,15 @@ def open_engine(
     from spacecoop.store import open_store, parse_store_spec, redact
 
     chosen = choose_engine(use, spec)
+    if chosen == "compiled":
+        if ds is None:
+            from spacecoop.store.compiled import CompiledUnavailable, note, open_compiled
+
+            try:
+                return open_compiled(root)
+            except CompiledUnavailable as exc:
+                note(f"{exc}; answering from memory")
+        chosen = IN_PROCESS_ENGINE[use]
     parsed = parse_store_spec(chosen)
     if not parsed.persistent:
         if ds is None and parsed.kind == "oxigraph":
@@ -133,4 +153,4 @@ def open_engine(
     return store
 
 
-__all__ = ["DEFAULT_ENGINE", "USES", "choose_engine", "open_engine"]
+__all__ = ["DEFAULT_ENGINE", "IN_PROCESS_ENGINE", "USES", "choose_engine", "open_engine"]

@@ -1,5 +1,5 @@
-"""Store specs (``memory``, ``oxigraph[:PATH]``, ``sparql:URL[,gsp=URL][,timeout=S]``): parsing, checking and
-redacting credentials before they are printed."""
+"""Store specs (``compiled``, ``memory``, ``oxigraph[:PATH]``, ``sparql:URL[,gsp=URL][,timeout=S]``):
+parsing, checking and redacting credentials before they are printed."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from spacecoop.core.errors import UsageError
 from spacecoop.core.rdfterms import _one_line
 
-STORE_KINDS = ("memory", "oxigraph", "sparql")
+STORE_KINDS = ("compiled", "memory", "oxigraph", "sparql")
 
 
 SPEC_HELP = (
-    "memory (rdflib, default), oxigraph (pyoxigraph in memory), oxigraph:PATH (on disk, "
-    "persistent), sparql:URL[,gsp=URL][,timeout=S] (any SPARQL 1.1 store; a URL with no path, "
-    "e.g. sparql:http://127.0.0.1:7878, means Oxigraph server's /query and /store)"
+    "compiled (the project's files compiled once into Oxigraph on disk, rebuilt when one changes; "
+    "the default of query, viz, stats), memory (rdflib), oxigraph (pyoxigraph in memory), "
+    "oxigraph:PATH (on disk, persistent), sparql:URL[,gsp=URL][,timeout=S] (any SPARQL 1.1 store; "
+    "a URL with no path, e.g. sparql:http://127.0.0.1:7878, means Oxigraph server's /query and /store)"
 )
 
 
@@ -136,8 +137,8 @@ def parse_store_spec(spec: str) -> StoreSpec:
     """
     spec = (spec or "").strip()
     kind, sep, arg = spec.partition(":")
-    if kind == "memory" and not sep:
-        return StoreSpec("memory")
+    if kind in ("memory", "compiled") and not sep:
+        return StoreSpec(kind)
     if kind == "oxigraph":
         if sep and not arg:
             raise UsageError("oxigraph: needs a folder, e.g. --store oxigraph:./store (or plain oxigraph)")

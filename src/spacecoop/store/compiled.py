@@ -1,0 +1,533 @@
+"""The compiled store: the project's files loaded once into an Oxigraph store on disk, reused by
+every command until an input file changes (``--store compiled``, the default of ``query``).
+
+Where it lives (:func:`compiled_dir`): in a workspace, ``.spacecoop/compiled/`` under it; for a
+checkout or the data shipped with the package, the user's cache folder
+(``$XDG_CACHE_HOME/spacecoop/``, by default ``~/.cache/spacecoop/``), one folder per project root.
+
+What it holds::
+
+    lock                 taken (exclusively) by the one process that builds
+    current.json         the manifest of the store in use (see below), replaced atomically
+    store-KEY/           a complete Oxigraph store, named after the key of its inputs
+    store-KEY.lock       held (shared) by every process reading store-KEY
+    .building-PID-RAND/  a store being built; renamed to store-KEY only once complete
+
+The manifest lists every input file (exactly those :func:`spacecoop.core.load.load` reads: the
+ontology but its shapes, the reference entities and the sources, shipped and the workspace's
+own) with its size, times, inode and SHA-256, and the identity of the code that turns them into
+quads (the source of the loader, of the derivation of shortcut edges and ISO codes, the versions
+of rdflib, pyoxigraph and pycountry). The key is the SHA-256 of the hashes and that identity.
+
+Every open checks the manifest: a file whose stamp (size, mtime, ctime, inode) is unchanged keeps
+its recorded hash; any other is hashed again (so an edit that keeps the size and the mtime is
+still seen: its ctime moved, and a stamp recorded less than :data:`RACY_SECONDS` after the file
+last changed is never trusted). The store is used only when every hash and the code identity
+match; otherwise it is rebuilt under the build lock, by the first process to get it: a second
+process waits, then finds the store built. The new store is filled beside the old (``.building-…``),
+then renamed into place and only then named by the manifest; a build killed at any moment leaves
+the old store, complete, and the next build removes what it left. Readers open the store
+read-only and hold a shared lock on its folder, so a rebuild removes an old folder only once no
+process reads it.
+
+When the folder cannot be written (a read-only cache, a full disk) or the data holds a term
+Oxigraph refuses, :func:`open_compiled` raises :class:`CompiledUnavailable` and
+:func:`spacecoop.store.engine.open_engine` answers from memory instead, with one line on
+standard error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacecoop.core.errors import SpacecoopError
+from spacecoop.store.oxigraph import OxigraphStore
+
+FORMAT = 1
+"""Version of the layout of the compiled folder and its manifest."""
+
+RACY_SECONDS = 2.0
+"""A file changed less than this before its stamp was recorded is hashed again next time (its
+stamp could hide a later edit within the file system's time resolution)."""
+
+MANIFEST = "current.json"
+
+_CODE = (
+    "core/load.py",
+    "core/derive.py",
+    "core/namespaces.py",
+    "core/inputs.py",
+    "core/layout.py",
+    "store/terms.py",
+    "store/native.py",
+    "store/compiled.py",
+)
+"""The package's files that decide which quads a store holds (``store/native.py`` when present)."""
+
+_DISTRIBUTIONS = ("rdflib", "pyoxigraph", "pycountry")
+
+
+class CompiledUnavailable(SpacecoopError):
+    """The compiled store cannot be built or opened here; the caller answers from memory."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The input files of a project root and what they hash to, checked against a manifest."""
+
+    root: Path
+    files: dict[str, dict]
+    """Absolute path → ``{"size", "mtime_ns", "ctime_ns", "ino", "sha256"}``."""
+    code: str
+    """The identity of the code and libraries that turn the files into quads."""
+    rehashed: bool
+    """True when some file's stamp differed from the manifest's (its hash was computed again)."""
+
+    @property
+    def key(self) -> str:
+        h = hashlib.sha256(f"spacecoop-compiled {FORMAT}\n{self.code}\n".encode())
+        for path in sorted(self.files):
+            h.update(f"{path}\0{self.files[path]['sha256']}\n".encode())
+        return h.hexdigest()
+
+
+def cache_home() -> Path:
+    """Return the user's cache folder for spacecoop: ``$XDG_CACHE_HOME/spacecoop``, by default
+    ``~/.cache/spacecoop``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "spacecoop"
+
+
+def compiled_dir(root: str | os.PathLike | None = None) -> Path:
+    """Return the folder of the compiled store of a project root (see the module notes).
+
+    Examples
+    --------
+    >>> compiled_dir().parent == cache_home()
+    True
+    """
+    from spacecoop.core.layout import find_root, is_workspace
+
+    found = find_root() if root is None else Path(root).resolve()
+    if is_workspace(found):
+        return found / ".spacecoop" / "compiled"
+    tag = hashlib.sha256(os.fsencode(str(found))).hexdigest()[:16]
+    name = "".join(c if c.isalnum() or c in "-_." else "-" for c in found.name)[:40] or "root"
+    return cache_home() / f"{name}-{tag}"
+
+
+def input_files(root: str | os.PathLike | None = None) -> list[Path]:
+    """Return the files :func:`spacecoop.core.load.load` reads for ``root``, in its order."""
+    from spacecoop.core.layout import Layout, find_root
+
+    layout = Layout(find_root() if root is None else Path(root).resolve())
+    onto = [p for p in layout.ontology_files if p.name != "shapes.ttl"]
+    return [*onto, *layout.reference_files, *layout.source_files]
+
+
+def hash_file(path: str | os.PathLike) -> str:
+    """Return the SHA-256 of a file's bytes, in hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _stamp(st: os.stat_result) -> dict:
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "ino": st.st_ino}
+
+
+def check_files(files: list[Path], known: dict[str, dict] | None = None) -> tuple[dict[str, dict], bool]:
+    """Stamp and hash ``files``, reusing the hash recorded in ``known`` where the stamp is unchanged.
+
+    Returns the entries and whether any file was hashed again. A missing or unreadable file is
+    hashed as ``missing`` (so a manifest never matches it).
+    """
+    known = known or {}
+    out: dict[str, dict] = {}
+    rehashed = False
+    for p in files:
+        path = str(p)
+        try:
+            st = os.stat(path)
+        except OSError:
+            out[path] = {"sha256": "missing"}
+            rehashed = True
+            continue
+        entry = _stamp(st)
+        old = known.get(path)
+        if old is not None and old.get("trusted") and all(old.get(k) == v for k, v in entry.items()):
+            entry["sha256"] = old["sha256"]
+        else:
+            try:
+                entry["sha256"] = hash_file(path)
+            except OSError:
+                entry["sha256"] = "missing"
+            rehashed = True
+        out[path] = entry
+    return out, rehashed
+
+
+def code_identity(extra: tuple[str, ...] = ()) -> str:
+    """Return a hash of the package files that turn input files into quads (``_CODE`` and
+    ``extra``, relative to the package) and of the versions of the libraries involved."""
+    pkg = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for rel in (*_CODE, *extra):
+        try:
+            h.update(rel.encode() + b"\0" + (pkg / rel).read_bytes() + b"\0")
+        except OSError:
+            h.update(rel.encode() + b"\0absent\0")
+    for name in _DISTRIBUTIONS:
+        h.update(f"{name}={_version_of(name)}\n".encode())
+    return h.hexdigest()
+
+
+def _version_of(name: str) -> str:
+    """The installed version of a distribution, read from its ``.dist-info`` folder name beside
+    the package (``importlib.metadata`` costs tens of milliseconds to import)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return "absent"
+    if spec is None or not spec.origin:
+        return "absent"
+    origin = Path(spec.origin)
+    folder = origin.parent.parent if origin.name == "__init__.py" else origin.parent
+    prefix = name.replace("-", "_").lower() + "-"
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return "unknown"
+    found = sorted(e for e in entries if e.lower().startswith(prefix) and e.endswith(".dist-info"))
+    return found[-1][len(prefix) : -len(".dist-info")] if found else str(origin)
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """Return the manifest of a compiled folder, or None when it is missing or unreadable."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("files"), dict):
+        return None
+    return data
+
+
+def current_inputs(root: Path, manifest: dict | None) -> Inputs:
+    """Return the inputs of ``root`` as they are now, hashing only files whose stamp moved."""
+    known = manifest.get("files") if manifest else None
+    files, rehashed = check_files(input_files(root), known)
+    return Inputs(root, files, code_identity(), rehashed)
+
+
+def _manifest_for(inputs: Inputs, store: str) -> dict:
+    import time
+
+    now = time.time_ns()
+    racy = int(RACY_SECONDS * 1e9)
+    files = {}
+    for path, entry in inputs.files.items():
+        e = dict(entry)
+        # trust a stamp only once the file has been still for a while (see RACY_SECONDS)
+        e["trusted"] = "ino" in e and max(e["mtime_ns"], e["ctime_ns"]) < now - racy
+        files[path] = e
+    return {
+        "format": FORMAT,
+        "key": inputs.key,
+        "store": store,
+        "root": str(inputs.root),
+        "code": inputs.code,
+        "files": files,
+    }
+
+
+def _store_name(key: str) -> str:
+    return f"store-{key[:32]}"
+
+
+class CompiledStore(OxigraphStore):
+    """An Oxigraph store opened read-only from the compiled folder; it answers as ``oxigraph``
+    (engine variants of named queries apply). Closing it releases the shared lock on its folder."""
+
+    def __init__(self, path: str, lock_fd: int, key: str) -> None:
+        self._lock_fd: int | None = lock_fd
+        self.key = key
+        try:
+            super().__init__(path, read_only=True)
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def close(self) -> None:
+        super().close()
+        self._release()
+
+    def __del__(self) -> None:
+        self._release()
+
+
+def open_compiled(root: str | os.PathLike | None = None) -> CompiledStore:
+    """Open the compiled store of ``root``, building it first if any input changed.
+
+    Parameters
+    ----------
+    root : path, optional
+        The project root (see :func:`spacecoop.core.layout.find_root`).
+
+    Returns
+    -------
+    CompiledStore
+        Read-only; close it when done.
+
+    Raises
+    ------
+    DataError
+        A data file cannot be read or parsed (as for ``--store memory``).
+    CompiledUnavailable
+        The compiled folder cannot be written or the store cannot be built or opened; the
+        message says why in one line.
+    """
+    from spacecoop.core.layout import find_root
+
+    found = find_root() if root is None else Path(root).resolve()
+    folder = compiled_dir(found)
+    for _ in range(5):  # a rebuild by another process may remove a folder between look and lock
+        manifest = read_manifest(folder)
+        inputs = current_inputs(found, manifest)
+        if manifest is not None and manifest.get("key") == inputs.key:
+            store = _open_built(folder, manifest["store"], inputs.key)
+            if store is not None:
+                if inputs.rehashed:
+                    _refresh_stamps(folder, inputs, manifest["store"])
+                return store
+        manifest = _build(folder, found)
+        store = _open_built(folder, manifest["store"], manifest["key"])
+        if store is not None:
+            return store
+    raise CompiledUnavailable(f"the compiled store in {folder} keeps changing under this command")
+
+
+def _refresh_stamps(folder: Path, inputs: Inputs, store: str) -> None:
+    """Record new stamps of files whose content did not change (a touch), so they are not hashed
+    again; best effort."""
+    from spacecoop.core.atomic import write_atomic
+
+    with contextlib.suppress(OSError):
+        write_atomic(folder / MANIFEST, json.dumps(_manifest_for(inputs, store), indent=0))
+
+
+def _lock_file(path: Path, mode: int) -> int | None:
+    """Open ``path`` and lock it with ``flock`` (``mode``); return the descriptor, or None when the
+    file cannot be opened."""
+    import fcntl
+
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError:
+            try:
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            except OSError:
+                return None
+        try:
+            fcntl.flock(fd, mode)
+        except OSError:
+            os.close(fd)
+            if mode & fcntl.LOCK_NB:
+                return None
+            raise
+        # the file may have been removed (and made again) between open and lock: lock the one in place
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except OSError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+        if mode & fcntl.LOCK_NB:
+            return None
+
+
+def _open_built(folder: Path, name: str, key: str) -> CompiledStore | None:
+    """Open a complete store of the compiled folder read-only, holding its shared lock; None when
+    it is gone (removed by a rebuild)."""
+    import fcntl
+
+    if not name.startswith("store-") or "/" in name:
+        return None
+    path = folder / name
+    fd = _lock_file(folder / f"{name}.lock", fcntl.LOCK_SH)
+    if fd is None:
+        if not path.is_dir():
+            return None
+        raise CompiledUnavailable(f"cannot lock the compiled store in {folder}")
+    if not path.is_dir():
+        os.close(fd)
+        return None
+    try:
+        return CompiledStore(str(path), fd, key)
+    except SpacecoopError as exc:
+        raise CompiledUnavailable(str(exc)) from exc
+
+
+def _build(folder: Path, root: Path) -> dict:
+    """Build the store of ``root`` under the build lock unless another process just did; return
+    the manifest in force."""
+    import fcntl
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise CompiledUnavailable(f"cannot write the compiled store in {folder}: {why}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CompiledUnavailable(f"cannot write the compiled store in {folder}: permission denied")
+    fd = _lock_file(folder / "lock", fcntl.LOCK_EX)
+    if fd is None:
+        raise CompiledUnavailable(f"cannot lock the compiled store in {folder}")
+    try:
+        manifest = read_manifest(folder)
+        inputs = current_inputs(root, manifest)  # a process that held the lock may have built it
+        key = inputs.key
+        if manifest is not None and manifest.get("key") == key and (folder / manifest["store"]).is_dir():
+            return manifest
+        _remove_leftovers(folder)
+        name = _store_name(key)
+        if not (folder / name).is_dir():  # a store of these very inputs is complete already
+            _fill_beside(folder, name, root)
+        from spacecoop.core.atomic import write_atomic
+
+        manifest = _manifest_for(inputs, name)
+        try:
+            write_atomic(folder / MANIFEST, json.dumps(manifest, indent=0))
+        except OSError as exc:
+            raise CompiledUnavailable(f"cannot write {folder / MANIFEST}: {exc.strerror or exc}") from None
+        _remove_unused(folder, keep=name)
+        return manifest
+    finally:
+        os.close(fd)
+
+
+def _fill_beside(folder: Path, name: str, root: Path) -> None:
+    """Fill a new store in ``.building-…`` and rename it to ``name`` once complete."""
+    import gc
+    import secrets
+    import shutil
+
+    from spacecoop.core.atomic import fsync_path
+    from spacecoop.core.errors import DataError
+
+    staging = folder / f".building-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        _fill(str(staging), root)
+        gc.collect()  # release RocksDB's lock on the folder before it is renamed
+        os.rename(staging, folder / name)
+        fsync_path(folder)
+    except DataError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    except (SpacecoopError, OSError, RuntimeError, SyntaxError, ValueError) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        from spacecoop.core.rdfterms import _one_line
+
+        raise CompiledUnavailable(f"cannot build the compiled store in {folder}: {_one_line(exc)}") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _fill(path: str, root: Path) -> None:
+    """Load the project's files into a new Oxigraph store at ``path``: with
+    :func:`spacecoop.store.native.load_project` where that loader exists, else through rdflib."""
+    import pyoxigraph
+
+    try:
+        from spacecoop.store.native import load_project  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        load_project = None
+    if load_project is not None:
+        store = OxigraphStore(path)
+        try:
+            load_project(store, root)
+        finally:
+            store.close()
+            del store
+        return
+    from spacecoop.core.load import load
+    from spacecoop.store.terms import _ByteLines, layout_nquads
+
+    loaded = load(root)
+    if loaded.problems:  # terms Oxigraph refuses: say which, as validate would
+        first = loaded.problems[0]
+        raise CompiledUnavailable(f"{first.file}: {first.message} ({first.node}); see spacecoop validate")
+    ox = pyoxigraph.Store(path)
+    ox.bulk_load(_ByteLines(layout_nquads(loaded.ds)), format=pyoxigraph.RdfFormat.N_QUADS)
+    ox.flush()
+    del ox
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove the ``.building-…`` folders of builds that were killed (only the holder of the
+    build lock builds, so every one found is a leftover)."""
+    import shutil
+
+    for entry in os.listdir(folder):
+        if entry.startswith(".building-"):
+            shutil.rmtree(folder / entry, ignore_errors=True)
+
+
+def _remove_unused(folder: Path, keep: str) -> None:
+    """Remove the stores other than ``keep`` that no process reads (their lock is free)."""
+    import fcntl
+    import shutil
+
+    for entry in os.listdir(folder):
+        if not entry.startswith("store-") or entry.endswith(".lock") or entry == keep:
+            continue
+        lock = folder / f"{entry}.lock"
+        fd = _lock_file(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if fd is None:
+            continue  # read by another process: the next rebuild removes it
+        try:
+            shutil.rmtree(folder / entry, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                lock.unlink()
+        finally:
+            os.close(fd)
+
+
+def note(message: str) -> None:
+    """Write one line on standard error."""
+    sys.stderr.write(f"note: {message}\n")
+    sys.stderr.flush()
+
+
+__all__ = [
+    "CompiledStore",
+    "CompiledUnavailable",
+    "Inputs",
+    "cache_home",
+    "check_files",
+    "code_identity",
+    "compiled_dir",
+    "hash_file",
+    "input_files",
+    "open_compiled",
+    "read_manifest",
+]
