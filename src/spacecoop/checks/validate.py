@@ -266,6 +266,118 @@ def missing_quote_pieces(quote: str, text: str) -> list[str]:
     )
 
 
+def validate_cached(root: str | os.PathLike | None = None) -> ValidationReport:
+    """Validate the project's dataset, or return the report of the last validation when no input
+    changed since.
+
+    The inputs are every file :func:`validate` reads: the data files
+    (:func:`spacecoop.store.compiled.input_files`), the shapes, the check queries and the stored
+    source texts, each known by its SHA-256 (a file's hash is computed again only when its size,
+    times or inode moved), and the code that validates. The report is kept beside the compiled
+    store (``validate.json`` in :func:`spacecoop.store.compiled.compiled_dir`); where that folder
+    cannot be written, every call validates.
+
+    Raises
+    ------
+    DataError
+        A data file cannot be read or parsed (never cached).
+    """
+    import contextlib
+    import json
+
+    from spacecoop.store.compiled import check_files, code_identity, compiled_dir, input_files
+
+    root_path = find_root() if root is None else Path(root).resolve()
+    layout = Layout(root_path)
+    cache = compiled_dir(root_path) / "validate.json"
+    try:
+        old = json.loads(cache.read_text("utf-8"))
+    except (OSError, ValueError):
+        old = None
+    if not isinstance(old, dict) or not isinstance(old.get("files"), dict):
+        old = None
+    texts = layout.texts_dir
+    files = [
+        *input_files(root_path),
+        layout.shapes_file,
+        *sorted((layout.queries_dir / "checks").glob("*.rq")),
+    ]
+    if texts.is_dir():
+        files += sorted(p for p in texts.rglob("*") if p.is_file())
+    entries, _ = check_files(files, old["files"] if old else None)
+    code = code_identity(_VALIDATE_CODE) + f" pyshacl={_version_of('pyshacl')} texts={texts}"
+    key = _report_key(entries, code)
+    if old is not None and old.get("key") == key and isinstance(old.get("report"), dict):
+        try:
+            return _report_from_json(old["report"])
+        except (KeyError, TypeError, ValueError):
+            pass
+    report = validate(root_path)
+    from spacecoop.core.atomic import write_atomic
+    from spacecoop.store.compiled import Inputs, _manifest_for
+
+    stamped = _manifest_for(Inputs(root_path, entries, code, True), "")["files"]
+    body = {"key": key, "files": stamped, "report": _report_to_json(report)}
+    with contextlib.suppress(OSError):  # an unwritable cache: the next call validates again
+        write_atomic(cache, json.dumps(body, indent=0))
+    return report
+
+
+_VALIDATE_CODE = (
+    "checks/validate.py",
+    "core/termcheck.py",
+    "core/entities.py",
+    "core/rdfterms.py",
+    "sparql/query.py",
+    "sparql/parse.py",
+    "store/oxigraph.py",
+    "store/memory.py",
+)
+"""Package files, beside the loader's, whose change changes what :func:`validate` reports."""
+
+
+def _version_of(name: str) -> str:
+    from spacecoop.store.compiled import _version_of as version
+
+    return version(name)
+
+
+def _report_key(entries: dict[str, dict], code: str) -> str:
+    import hashlib
+
+    h = hashlib.sha256(f"spacecoop-validate 1\n{code}\n".encode())
+    for path in sorted(entries):
+        h.update(f"{path}\0{entries[path]['sha256']}\n".encode())
+    return h.hexdigest()
+
+
+def _report_to_json(report: ValidationReport) -> dict:
+    return {
+        "violations": [
+            {"node": v.node, "rule": v.rule, "message": v.message, "files": list(v.files), "value": v.value}
+            for v in report.violations
+        ],
+        "skipped": list(report.skipped),
+        "checked": list(report.checked),
+    }
+
+
+def _report_from_json(data: dict) -> ValidationReport:
+    violations = tuple(
+        Violation(
+            node=str(v["node"]),
+            rule=str(v["rule"]),
+            message=str(v["message"]),
+            files=tuple(str(f) for f in v["files"]),
+            value=str(v["value"]),
+        )
+        for v in data["violations"]
+    )
+    return ValidationReport(
+        violations, tuple(str(s) for s in data["skipped"]), tuple(str(c) for c in data["checked"])
+    )
+
+
 def check_quotes(
     loaded: Loaded, layout: Layout, texts_dir: str | os.PathLike | None = None
 ) -> tuple[list[Violation], list[str]]:

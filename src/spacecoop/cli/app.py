@@ -163,12 +163,13 @@ def validate(obj: GlobalOptions, verbose: bool) -> int:
     """Check the data: SHACL shapes, known terms, verbatim quotes, consistency queries, duplicate
     entities and sources, agreement IRIs, unknown entities.
 
-    Exits 0 when the data conforms, 1 when it does not, 2 when validation could not run.
+    Exits 0 when the data conforms, 1 when it does not, 2 when validation could not run. When no
+    input file changed since the last run, its report is shown again (see validate_cached).
     """
-    from spacecoop.checks.validate import validate as run_validate
+    from spacecoop.checks.validate import validate_cached
     from spacecoop.cli.report import print_validation
 
-    report = run_validate(obj.root)
+    report = validate_cached(obj.root)
     print_validation(report, verbose=verbose)
     return 0 if report.conforms else 1
 
