@@ -239,7 +239,7 @@ def test_names_and_paths_are_told_from_sparql_by_a_rule(text, is_sparql):
 def test_one_rule_chooses_the_engine():
     from spacecoop.store.engine import choose_engine
 
-    assert choose_engine("query") == "memory"
+    assert choose_engine("query") == "compiled"  # the project's files, compiled (test_compiled.py)
     assert choose_engine("query", "oxigraph:/tmp/x") == "oxigraph:/tmp/x"
     assert choose_engine("serve") == "oxigraph"
     assert choose_engine("serve", "memory") == "memory"

@@ -71,10 +71,10 @@ spacecoop serve
 ```
 
 Keep this folder under version control if you like: `dist/` and `.dist.spacecoop/` are build
-outputs (see `.gitignore`).
+outputs, `.spacecoop/` the compiled store that commands query (see `.gitignore`).
 """
 
-GITIGNORE_TEXT = "dist\n.dist.spacecoop/\n"
+GITIGNORE_TEXT = "dist\n.dist.spacecoop/\n.spacecoop/\n"
 
 FOLDERS = ("graph/sources", "graph/reference", "texts")
 FILES = {WORKSPACE_MARKER: MARKER_TEXT, "README.md": README_TEXT, ".gitignore": GITIGNORE_TEXT}

@@ -12,6 +12,7 @@ What it holds::
     store-KEY/           a complete Oxigraph store, named after the key of its inputs
     store-KEY.lock       held (shared) by every process reading store-KEY
     .building-PID-RAND/  a store being built; renamed to store-KEY only once complete
+    builds.log           one line per build (time, process, store)
 
 The manifest lists every input file (exactly those :func:`spacecoop.core.load.load` reads: the
 ontology but its shapes, the reference entities and the sources, shipped and the workspace's
@@ -411,6 +412,7 @@ def _build(folder: Path, root: Path) -> dict:
         name = _store_name(key)
         if not (folder / name).is_dir():  # a store of these very inputs is complete already
             _fill_beside(folder, name, root)
+            _log_build(folder, name)
         from spacecoop.core.atomic import write_atomic
 
         manifest = _manifest_for(inputs, name)
@@ -435,6 +437,7 @@ def _fill_beside(folder: Path, name: str, root: Path) -> None:
 
     staging = folder / f".building-{os.getpid()}-{secrets.token_hex(4)}"
     try:
+        staging.mkdir()
         _fill(str(staging), root)
         gc.collect()  # release RocksDB's lock on the folder before it is renamed
         os.rename(staging, folder / name)
@@ -480,6 +483,14 @@ def _fill(path: str, root: Path) -> None:
     ox.bulk_load(_ByteLines(layout_nquads(loaded.ds)), format=pyoxigraph.RdfFormat.N_QUADS)
     ox.flush()
     del ox
+
+
+def _log_build(folder: Path, name: str) -> None:
+    """Append one line to ``builds.log`` (time, process, store): how often the store is rebuilt."""
+    import time
+
+    with contextlib.suppress(OSError), open(folder / "builds.log", "a", encoding="utf-8") as f:
+        f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} pid={os.getpid()} {name}\n")
 
 
 def _remove_leftovers(folder: Path) -> None:
