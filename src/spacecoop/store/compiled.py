@@ -46,6 +46,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.store.oxigraph import OxigraphStore
@@ -458,11 +459,15 @@ def _fill_beside(folder: Path, name: str, root: Path) -> None:
 def _fill(path: str, root: Path) -> None:
     """Load the project's files into a new Oxigraph store at ``path``: with
     :func:`spacecoop.store.native.load_project` where that loader exists, else through rdflib."""
+    import importlib
+
     import pyoxigraph
 
     try:
-        from spacecoop.store.native import load_project  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+        load_project = importlib.import_module("spacecoop.store.native").load_project
+    except ModuleNotFoundError as exc:
+        if exc.name != "spacecoop.store.native":
+            raise
         load_project = None
     if load_project is not None:
         store = OxigraphStore(path)
@@ -480,7 +485,9 @@ def _fill(path: str, root: Path) -> None:
         first = loaded.problems[0]
         raise CompiledUnavailable(f"{first.file}: {first.message} ({first.node}); see spacecoop validate")
     ox = pyoxigraph.Store(path)
-    ox.bulk_load(_ByteLines(layout_nquads(loaded.ds)), format=pyoxigraph.RdfFormat.N_QUADS)
+    # a RawIOBase is a binary file that pyoxigraph reads; typeshed does not count it as an IO[bytes]
+    quads = cast("IO[bytes]", _ByteLines(layout_nquads(loaded.ds)))
+    ox.bulk_load(quads, format=pyoxigraph.RdfFormat.N_QUADS)
     ox.flush()
     del ox
 
