@@ -327,11 +327,21 @@ def open_compiled(root: str | os.PathLike | None = None) -> CompiledStore:
 
 def _refresh_stamps(folder: Path, inputs: Inputs, store: str) -> None:
     """Record new stamps of files whose content did not change (a touch), so they are not hashed
-    again; best effort."""
+    again; best effort, and only while no other process holds the build lock."""
+    import fcntl
+
     from spacecoop.core.atomic import write_atomic
 
-    with contextlib.suppress(OSError):
-        write_atomic(folder / MANIFEST, json.dumps(_manifest_for(inputs, store), indent=0))
+    fd = _lock_file(folder / "lock", fcntl.LOCK_EX | fcntl.LOCK_NB)
+    if fd is None:
+        return
+    try:
+        now = read_manifest(folder)
+        if now is not None and now.get("key") == inputs.key:
+            with contextlib.suppress(OSError):
+                write_atomic(folder / MANIFEST, json.dumps(_manifest_for(inputs, store), indent=0))
+    finally:
+        os.close(fd)
 
 
 def _lock_file(path: Path, mode: int) -> int | None:
