@@ -91,8 +91,8 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|---|")
     for root in opts.root:
         commands = {
-            "query": ["query", "country-partners", "-f", "csv"],
-            "query-entity": ["query", "evidence", "-p", "entity=country:china", "-f", "csv"],
+            "query": ["query", "country-partners"],
+            "query-entity": ["query", "evidence", "-p", "entity=country:china"],
             "validate": ["validate"],
             "viz": ["viz", "-o", os.path.join(out_dir, "viz.html")],
             "build": ["build", "-o", os.path.join(out_dir, "dist")],

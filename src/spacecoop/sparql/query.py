@@ -140,56 +140,27 @@ def _read_variants(path: Path) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-_HEADERS_FILE = "query-headers.json"
-
-
 def _parse_header(header: str, path: Path):
-    """Return the YAML of a ``#+`` header, parsed once per content across processes.
-
-    Parsed headers are kept in ``query-headers.json`` of the user's cache folder
-    (:func:`spacecoop.store.compiled.cache_home`), keyed by the SHA-256 of the header text, so a
-    command reads a small JSON file instead of importing and running a YAML parser (tens of
-    milliseconds). A header whose value JSON cannot hold as it is (a YAML date) is not kept.
+    """Return the YAML of a ``#+`` header, parsed once per content across processes
+    (:func:`spacecoop.store.compiled.remembered`: a command then reads a small JSON file instead
+    of importing and running a YAML parser, tens of milliseconds).
 
     Raises
     ------
     DataError
         The header is not valid YAML.
     """
-    import hashlib
-    import json
+    from spacecoop.store.compiled import remembered
 
-    from spacecoop.store.compiled import cache_home
+    def parse():
+        import yaml
 
-    key = hashlib.sha256(header.encode("utf-8")).hexdigest()
-    cache = cache_home() / _HEADERS_FILE
-    try:
-        known = json.loads(cache.read_text("utf-8"))
-    except (OSError, ValueError):
-        known = {}
-    if not isinstance(known, dict):
-        known = {}
-    if key in known:
-        return known[key]
-    import yaml
+        try:
+            return yaml.safe_load(header) or {}
+        except yaml.YAMLError as exc:
+            raise DataError(str(path), f"header is not valid YAML: {exc}") from exc
 
-    try:
-        meta = yaml.safe_load(header) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(str(path), f"header is not valid YAML: {exc}") from exc
-    try:
-        same = json.loads(json.dumps(meta)) == meta
-    except (TypeError, ValueError):
-        same = False
-    if same and len(known) < 10_000:
-        import contextlib
-
-        from spacecoop.core.atomic import write_atomic
-
-        known[key] = meta
-        with contextlib.suppress(OSError):  # an unwritable cache: parse again next time
-            write_atomic(cache, json.dumps(known, sort_keys=True))
-    return meta
+    return remembered("query-headers.json", header, parse)
 
 
 def _read_query_file(path: Path, *, strict: bool) -> NamedQuery:
