@@ -241,7 +241,7 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
     """
     if len(text) > _CACHED_TEXT:
         return parse_query(text).with_values(bindings)
-    from spacecoop.store.compiled import remembered
+    from spacecoop.core.cache import remembered
 
     # where the WHERE group opens, found by the parser once per text across processes (the
     # parser costs a command 0.1-0.2 s to import); the clause is written afresh every time

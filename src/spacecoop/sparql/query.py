@@ -142,7 +142,7 @@ def _read_variants(path: Path) -> tuple[tuple[str, str], ...]:
 
 def _parse_header(header: str, path: Path):
     """Return the YAML of a ``#+`` header, parsed once per content across processes
-    (:func:`spacecoop.store.compiled.remembered`: a command then reads a small JSON file instead
+    (:func:`spacecoop.core.cache.remembered`: a command then reads a small JSON file instead
     of importing and running a YAML parser, tens of milliseconds).
 
     Raises
@@ -150,7 +150,7 @@ def _parse_header(header: str, path: Path):
     DataError
         The header is not valid YAML.
     """
-    from spacecoop.store.compiled import remembered
+    from spacecoop.core.cache import remembered
 
     def parse():
         import yaml

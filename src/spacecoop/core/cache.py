@@ -1,0 +1,54 @@
+"""The user's cache folder, and answers computed once per content across processes."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+
+
+def cache_home() -> Path:
+    """Return the user's cache folder for spacecoop: ``$XDG_CACHE_HOME/spacecoop``, by default
+    ``~/.cache/spacecoop``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "spacecoop"
+
+
+def remembered(file_name: str, text: str, compute, *, keep=lambda value: True):
+    """Return ``compute()`` for ``text``, computed once per content across processes.
+
+    The answers are kept in the JSON file ``file_name`` of :func:`cache_home`, keyed by the
+    SHA-256 of ``text``: what a command would otherwise import a parser for (the YAML header of a
+    ``.rq`` file, where a query's WHERE group opens). Only values that JSON gives back unchanged
+    and that ``keep`` accepts are kept; an error raised by ``compute`` is never kept. Where the
+    cache cannot be read or written, ``compute()`` runs every time.
+    """
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    path = cache_home() / file_name
+    try:
+        known = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    if key in known:
+        return known[key]
+    value = compute()
+    try:
+        same = json.loads(json.dumps(value)) == value
+    except (TypeError, ValueError):
+        same = False
+    if same and keep(value):
+        from spacecoop.core.atomic import write_atomic
+
+        if len(known) >= 10_000:
+            known = {}
+        known[key] = value
+        with contextlib.suppress(OSError):
+            write_atomic(path, json.dumps(known, sort_keys=True))
+    return value
+
+
+__all__ = ["cache_home", "remembered"]
