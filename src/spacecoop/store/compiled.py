@@ -462,10 +462,15 @@ def _fill_beside(folder: Path, name: str, root: Path) -> None:
 
 def _fill(path: str, root: Path) -> None:
     """Load the project's files into a new Oxigraph store at ``path``: with
-    :func:`spacecoop.store.native.load_project` where that loader exists, else through rdflib."""
+    :func:`spacecoop.store.native.load_project` (Oxigraph's own parsers) where that loader exists,
+    else, or when it refuses the files, through rdflib, which says whether a file is at fault
+    (:class:`DataError`, as ``--store memory`` would) or holds a term Oxigraph refuses
+    (:class:`CompiledUnavailable`: the command answers from memory)."""
     import importlib
 
     import pyoxigraph
+
+    from spacecoop.core.errors import DataError
 
     try:
         load_project = importlib.import_module("spacecoop.store.native").load_project
@@ -473,27 +478,28 @@ def _fill(path: str, root: Path) -> None:
         if exc.name != "spacecoop.store.native":
             raise
         load_project = None
-    if load_project is not None:
-        store = OxigraphStore(path)
-        try:
-            load_project(store, root)
-        finally:
-            store.close()
-            del store
-        return
-    from spacecoop.core.load import load
-    from spacecoop.store.terms import _ByteLines, layout_nquads
-
-    loaded = load(root)
-    if loaded.problems:  # terms Oxigraph refuses: say which, as validate would
-        first = loaded.problems[0]
-        raise CompiledUnavailable(f"{first.file}: {first.message} ({first.node}); see spacecoop validate")
     ox = pyoxigraph.Store(path)
-    # a RawIOBase is a binary file that pyoxigraph reads; typeshed does not count it as an IO[bytes]
-    quads = cast("IO[bytes]", _ByteLines(layout_nquads(loaded.ds)))
-    ox.bulk_load(quads, format=pyoxigraph.RdfFormat.N_QUADS)
-    ox.flush()
-    del ox
+    try:
+        if load_project is not None:
+            try:
+                load_project(ox, root)
+                ox.flush()
+                return
+            except DataError:
+                ox.clear()  # the rdflib path below tells a bad file from a refused term
+        from spacecoop.core.load import load
+        from spacecoop.store.terms import _ByteLines, layout_nquads
+
+        loaded = load(root)
+        if loaded.problems:  # terms Oxigraph refuses: say which, as validate would
+            first = loaded.problems[0]
+            raise CompiledUnavailable(f"{first.file}: {first.message} ({first.node}); see spacecoop validate")
+        # a RawIOBase is a binary file that pyoxigraph reads; typeshed does not count it as an IO[bytes]
+        quads = cast("IO[bytes]", _ByteLines(layout_nquads(loaded.ds)))
+        ox.bulk_load(quads, format=pyoxigraph.RdfFormat.N_QUADS)
+        ox.flush()
+    finally:
+        del ox
 
 
 def _log_build(folder: Path, name: str) -> None:
