@@ -275,7 +275,8 @@ class CompiledStore(OxigraphStore):
         self._release()
 
     def __del__(self) -> None:
-        self._release()
+        with contextlib.suppress(Exception):  # at interpreter exit the os module may be gone
+            self._release()
 
 
 def open_compiled(root: str | os.PathLike | None = None) -> CompiledStore:
