@@ -93,6 +93,7 @@ def main(argv=None) -> int:
         commands = {
             "query": ["query", "country-partners"],
             "query-entity": ["query", "evidence", "-p", "entity=country:china"],
+            "query-light": ["query", "agreements"],
             "validate": ["validate"],
             "viz": ["viz", "-o", os.path.join(out_dir, "viz.html")],
             "build": ["build", "-o", os.path.join(out_dir, "dist")],
