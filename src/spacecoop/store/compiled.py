@@ -128,9 +128,22 @@ def input_files(root: str | os.PathLike | None = None) -> list[Path]:
 
 
 def hash_file(path: str | os.PathLike) -> str:
-    """Return the SHA-256 of a file's bytes, in hex."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
+    """Return the SHA-256 of a regular file's bytes, in hex.
+
+    Raises
+    ------
+    OSError
+        The file cannot be opened, or is not a regular file: a FIFO or a device would block or
+        never end, so it is refused unread (opened non-blocking and checked on the descriptor, as
+        :func:`spacecoop.core.inputs.read_input` does; loading then names the problem).
+    """
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{os.fspath(path)}: not a regular file")
+        h = hashlib.sha256()
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
