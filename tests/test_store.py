@@ -265,10 +265,16 @@ def synth_stores(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize(("nq", "engine"), VARIANTS)
 def test_every_engine_variant_gives_the_rows_of_its_base_on_a_synthetic_corpus(synth_stores, nq, engine):
-    unbound = variant_results(synth_stores, nq, engine, {})
-    assert_same(unbound)
-    if nq.params:
-        assert_same(variant_results(synth_stores, nq, engine, sample_binding(synth_stores["memory"], nq)))
+    # The base text on rdflib against the variant on its own engine (a variant may be slow on
+    # rdflib at this size, and its rows there are checked on the real graph above).
+    variant = dict(nq.variants)[engine]
+    for params in [{}] + ([sample_binding(synth_stores["memory"], nq)] if nq.params else []):
+        assert_same(
+            {
+                "memory": synth_stores["memory"].query(nq.text, params),
+                engine: synth_stores[engine].query(variant, params),
+            }
+        )
 
 
 # Queries that exercise what the named queries might: a parameter the SELECT does not project, a
