@@ -399,6 +399,12 @@ def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys):
     (tmp_path / "bin.txt").write_bytes(b"\xff\xfe\x00bad")
     assert main(["extract", str(tmp_path / "bin.txt"), "-o", str(out)]) == 2
     assert "not UTF-8" in capsys.readouterr().err
+    # a FIFO as the article would block a plain read: refused unread, naming it
+    import os
+
+    os.mkfifo(tmp_path / "pipe.txt")
+    assert main(["extract", str(tmp_path / "pipe.txt"), "-o", str(out)]) == 2
+    assert "pipe.txt: not a regular file" in capsys.readouterr().err
     src = tmp_path / "ok.txt"
     src.write_text(LIST_TEXT, encoding="utf-8")
     assert main(["extract", str(src), "--date", "10 March", "-o", str(out)]) == 2

@@ -20,7 +20,7 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from spacecoop.cli.app import GlobalOptions, main
-from spacecoop.core.errors import SpacecoopError, UsageError
+from spacecoop.core.errors import SpacecoopError, StoreCannot, UsageError
 from spacecoop.core.namespaces import ONTOLOGY_GRAPH
 from spacecoop.sparql.parse import values_clause
 from spacecoop.sparql.query import list_queries, run_query
@@ -699,7 +699,7 @@ def test_a_dataset_view_answers_over_the_graphs_it_names_and_ignores_from(articl
 def test_a_sparql_store_lists_no_graphs_and_has_no_dataset_view():
     store = open_store("sparql:http://127.0.0.1:9")  # never contacted
     assert store.graph_names() == frozenset()
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(StoreCannot):
         store.dataset_view(["urn:x:g"], [])
 
 

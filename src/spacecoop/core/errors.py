@@ -28,5 +28,10 @@ class DataError(SpacecoopError):
         super().__init__(f"{where}: {message}")
 
 
+class StoreCannot(SpacecoopError):
+    """A store that cannot do this by its nature (a ``sparql:`` server cannot be copied into a
+    worker or narrowed to a dataset of its graphs); the caller chooses another way or refuses."""
+
+
 class UsageError(SpacecoopError):
     """A bad argument: unknown query name, malformed parameter, bad option value."""

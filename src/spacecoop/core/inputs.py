@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 
-from spacecoop.core.errors import DataError
+from spacecoop.core.errors import DataError, SpacecoopError
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 """Largest data file (ontology, graph, shapes) or table that is read: 64 MiB. A bigger one is
@@ -89,6 +89,31 @@ def read_input(path: str | os.PathLike, *, limit: int = MAX_INPUT_BYTES) -> byte
     if len(data) > limit:  # grew while being read
         raise DataError(p, _too_large(len(data), limit))
     return data
+
+
+def read_text_input(
+    path: str | os.PathLike, *, encoding: str = "utf-8", error: type[SpacecoopError] = DataError
+) -> str:
+    """Return a text file's contents, read as :func:`read_input` reads (regular files only, size
+    capped) and decoded; every problem is one ``error`` naming the file.
+
+    Raises
+    ------
+    SpacecoopError
+        Of class ``error``: "PATH: no such file", "PATH: not UTF-8 text (byte N)", or what
+        :func:`read_input` refuses.
+    """
+    p = str(path)
+    if not os.path.lexists(p):
+        raise error(f"{p}: no such file")
+    try:
+        data = read_input(path)
+    except DataError as exc:
+        raise error(str(exc)) from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise error(f"{p}: not UTF-8 text (byte {exc.start})") from None
 
 
 def _too_large(size: int, limit: int) -> str:

@@ -4,6 +4,7 @@ store over just the graphs named (:meth:`spacecoop.store.Store.dataset_view`), a
 
 from __future__ import annotations
 
+from spacecoop.core.errors import StoreCannot
 from spacecoop.endpoint.guard import QueryDataset, QueryRefused
 
 __all__ = ["query_over"]
@@ -25,7 +26,7 @@ def query_over(store, text: str, dataset: QueryDataset):
     if target is None:
         try:
             target = store.dataset_view(dataset.default, dataset.named)
-        except NotImplementedError:
+        except StoreCannot:
             raise QueryRefused(
                 "default-graph-uri, named-graph-uri, FROM and FROM NAMED are not supported when the "
                 "endpoint fronts a sparql: store; name a graph with GRAPH <name> { … } instead"

@@ -63,13 +63,10 @@ def read_sheet(path: str | os.PathLike) -> Sheet:
     ReviewError
         No such file, not UTF-8, no header, or columns the sheet contract does not have.
     """
+    from spacecoop.core.inputs import read_text_input
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ReviewError(f"{p}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise ReviewError(f"{p}: not UTF-8 (byte {exc.start})") from None
+    text = read_text_input(p, encoding="utf-8-sig", error=ReviewError)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames:
         raise ReviewError(f"{p}:1: no header row")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from spacecoop.core.errors import UsageError
+from spacecoop.core.errors import StoreCannot, UsageError
 from spacecoop.sparql.parse import (
     query_form,
 )
@@ -106,11 +106,11 @@ class Store(ABC):
 
         Raises
         ------
-        NotImplementedError
+        StoreCannot
             The store cannot answer over a dataset of its choosing (this default; a ``sparql:``
             store).
         """
-        raise NotImplementedError(f"a {self.name} store cannot answer over a dataset of its graphs")
+        raise StoreCannot(f"a {self.name} store cannot answer over a dataset of its graphs")
 
     def load_nquads(self, payload: bytes) -> None:
         """Replace the store's contents with exactly the quads of ``payload`` (N-Quads as
@@ -119,20 +119,20 @@ class Store(ABC):
 
         Raises
         ------
-        NotImplementedError
+        StoreCannot
             The store cannot take a copy (this default; a ``sparql:`` store).
         """
-        raise NotImplementedError(f"a {self.name} store cannot load a copy of another")
+        raise StoreCannot(f"a {self.name} store cannot load a copy of another")
 
     def dump_nquads(self) -> bytes:
         """Return every quad the store holds as N-Quads (what :meth:`load_nquads` takes).
 
         Raises
         ------
-        NotImplementedError
+        StoreCannot
             The store cannot be copied (this default; a ``sparql:`` store).
         """
-        raise NotImplementedError(f"a {self.name} store cannot be dumped")
+        raise StoreCannot(f"a {self.name} store cannot be dumped")
 
     def close(self) -> None:  # noqa: B027  (a hook: a store that holds nothing keeps it empty)
         """Release resources."""

@@ -216,16 +216,10 @@ def read_article(path: str | os.PathLike, date: str | None = None) -> Article:
     ExtractError
         The file cannot be read, is not UTF-8, or has no prose.
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExtractError(f"{p}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise ExtractError(f"{p}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ExtractError(f"{p}: cannot read: {exc.strerror}") from None
-    return article_from_text(text, date, name=str(p))
+    from spacecoop.core.inputs import read_text_input
+
+    text = read_text_input(path, error=ExtractError)
+    return article_from_text(text, date, name=str(Path(path)))
 
 
 def article_from_text(text: str, date: str | None = None, *, name: str = "text") -> Article:
