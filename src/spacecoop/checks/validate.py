@@ -80,6 +80,26 @@ class ValidationReport:
     def conforms(self) -> bool:
         return not self.violations
 
+    def refuse_unless_conforms(self, what: str) -> None:
+        """Raise, listing every violation, unless the data conforms: what a writer says before it
+        writes nothing (``what`` names the data: "the imported table", "PATH: the project with
+        this source").
+
+        Raises
+        ------
+        SpacecoopError
+            Exit code 1 (the data does not conform).
+        """
+        if self.conforms:
+            return
+        from spacecoop.core.errors import SpacecoopError
+
+        lines = "\n".join(f"  {v}" for v in self.violations)
+        raise SpacecoopError(
+            f"{what} does not validate ({len(self.violations)} violations); nothing was written:\n{lines}",
+            exit_code=1,
+        )
+
 
 def validate(
     root: str | os.PathLike | None = None,

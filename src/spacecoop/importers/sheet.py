@@ -850,14 +850,7 @@ def add_sheet(
     loaded = load(root_path, derive=False, exclude=[target])
     name, data, sheet, res = build_sheet(path, root_path, text_path=text_path, loaded=loaded)
     merge_source(loaded, target, data)
-    report = validate(root_path, loaded=loaded)
-    if not report.conforms:
-        lines = "\n".join(f"  {v}" for v in report.violations)
-        raise SpacecoopError(
-            f"{path}: the project with this source does not validate "
-            f"({len(report.violations)} violations); nothing was written:\n{lines}",
-            exit_code=1,
-        )
+    validate(root_path, loaded=loaded).refuse_unless_conforms(f"{path}: the project with this source")
     out = root_path / "graph"
     target = out / name
     changed = not (target.is_file() and target.read_bytes() == data)

@@ -142,14 +142,7 @@ def import_table(
     out = Path(out_dir) if out_dir is not None else writable_root(root) / "graph"
     table = build_table(path, root_path)
     if check:
-        report = validate_import(table.files, root_path)
-        if not report.conforms:
-            lines = "\n".join(f"  {v}" for v in report.violations)
-            raise SpacecoopError(
-                f"the imported table does not validate ({len(report.violations)} violations); "
-                f"nothing was written:\n{lines}",
-                exit_code=1,
-            )
+        validate_import(table.files, root_path).refuse_unless_conforms("the imported table")
     changed, unchanged = [], []
     for name, data in table.files.items():
         target = out / name
