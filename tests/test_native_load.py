@@ -164,6 +164,13 @@ def broken_copy(article_root: Path, tmp_path: Path, folder: str, name: str, text
             1,
             "D800",
         ),
+        (  # a file the term check parses first (a space outside ASCII): its syntax error too
+            "reference",
+            "bad.ttl",
+            '<https://e.org/a> <https://e.org/b> "x\u00a0y" .\n<https://e.org/a> <https://e.org/b> .\n',
+            2,
+            "syntax error",
+        ),
     ],
 )
 def test_a_broken_file_is_refused_naming_file_and_line(article_root, tmp_path, folder, name, text, line, why):
