@@ -44,8 +44,8 @@ none dates it; ``blocs`` and ``since:`` count national membership only). Edge at
 ``relation``, ``kinds``, ``via``, ``via_label``, ``certainty`` (the least certain claim's: a link
 any claim doubts is flagged), ``certainties``, ``status``,
 ``level``, ``date`` (earliest claimed date, ``""`` if none), ``sources`` (CURIEs), ``n_sources``,
-``n_claims``, ``weight``, ``since``, ``claims`` and ``links`` (JSON list of ``{kind, via, date,
-certainty, detail, level}``).
+``n_claims``, ``weight``, ``since``, ``claims``, ``ties`` (countries view) and ``links`` (JSON
+list of ``{kind, via, date, certainty, detail, level}``).
 
 Evidence is stored once per claim: ``G.graph["claims"]`` is a JSON object from claim CURIE to
 what the claim says, one entry per source (``{quote, detail, note, status, level, date,
@@ -57,20 +57,36 @@ graph would be many times the graph.) Nodes of the actors and full views also ca
 claims' evidence as ``evidence`` (a JSON list; a claim is about one node), and
 ``to_networkx(..., inline_evidence=True)`` puts it on every edge too, for files read one edge at
 a time.
+
+A co-membership stands on its members' membership claims, which their tie edges already name:
+the pair edge of the countries view names those tie edges in ``ties`` (``member|bloc|membership``
+for each member of each shared bloc, ``""`` on other edges) and lists in ``claims`` only its own
+links' claims (co-development, agreement); :func:`claims_of` gives all of them, in the order of
+their IRIs, and :func:`evidence_of` and the page resolve them so. Every summary (``n_claims``,
+``sources``, ``n_sources``, ``certainty``, ``certainties``, ``status``, ``date``, ...) counts
+them all. Copied onto the pair edges, the members' claims made 2.3M claim references at 1M
+triples (each bloc of n members has n(n-1)/2 pairs) and most of the time of the view. A file
+is another reader: an analyst opens one edge of a GraphML, GEXF, JSON, Cytoscape or CSV export
+(or of ``inline_evidence``) in Gephi, a spreadsheet or a script without this module, and should
+not have to join it with the tie edges to learn on whose word it stands; so the exports write
+each co-membership's ``claims`` in full (:func:`with_claims_in_full`), ``ties`` beside them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import json
+import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from rdflib import Literal
 from rdflib.term import Node
 
-from spacecoop.core.namespaces import JOINING_STATUSES, PREFIXES, curie, tie_level
+from spacecoop.core.namespaces import JOINING_STATUSES, PREFIXES, curie, expand_curie, tie_level
 from spacecoop.sparql.query import as_store
 from spacecoop.store import Store
 
@@ -449,10 +465,72 @@ def _store_evidence(G, data: _Data, *, inline: bool):
         )
         for i in data.named
     }
+    with_claims_in_full(G)  # a file read one edge at a time cannot follow a co-membership's ties
     edges = G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True)
     for *_, d in edges:
         if "claims" in d:
             d["evidence"] = "[" + ", ".join(text[c] for c in d["claims"].split(";") if c) + "]"
+    return G
+
+
+def claims_of(G, attrs: dict) -> list[str]:
+    """Return the CURIEs of every claim behind a node or an edge of a view, each once, in order.
+
+    A co-membership edge of the countries view names its own claims in ``claims`` and its
+    members' tie edges in ``ties``; their claims stand behind it too, and are read from them.
+
+    Parameters
+    ----------
+    G : networkx graph
+        From :func:`to_networkx`.
+    attrs : dict
+        The node's or edge's attributes.
+
+    Returns
+    -------
+    list of str
+        ``attrs["claims"]`` and the claims of the tie edges ``attrs["ties"]`` names, in the order
+        of their IRIs when ties add any (the order the edge's own claims have).
+
+    Examples
+    --------
+    >>> from spacecoop import load_dataset
+    >>> G = to_networkx(load_dataset(), "countries")
+    >>> e = G.edges["country:turkey", "country:china", "co-development"]
+    >>> tie = G.edges["country:turkey", "initiative:international-lunar-research-station", "membership"]
+    >>> set(tie["claims"].split(";")) <= set(claims_of(G, e))
+    True
+    >>> len(claims_of(G, e)) == e["n_claims"]
+    True
+    """
+    own = [c for c in str(attrs.get("claims") or "").split(";") if c]
+    ties = [t for t in str(attrs.get("ties") or "").split(";") if t]
+    if not ties:
+        return own
+    found = dict.fromkeys(own)
+    for t in ties:
+        member, bloc, key = t.split(_TIE_SEP)
+        found.update(
+            dict.fromkeys(c for c in str(G.edges[member, bloc, key].get("claims") or "").split(";") if c)
+        )
+    return sorted(found, key=_iri_of)
+
+
+def with_claims_in_full(G):
+    """Write onto each co-membership edge of ``G`` every claim behind it (:func:`claims_of`) as its
+    ``claims``, in place; return ``G``.
+
+    For files read without this module (GraphML, GEXF, JSON, Cytoscape, CSV, an edge list with
+    ``inline_evidence``): an analyst reading one edge of the file sees all its claims there, as
+    ``n_claims`` counts them, and need not join it with the tie edges ``ties`` names. In memory,
+    and on the page, a co-membership names its members' claims through their ties instead: at
+    1M triples copying them made 2.3M claim references and most of the time of the view.
+    """
+    if not G.is_multigraph():
+        return G
+    for *_, d in G.edges(keys=True, data=True):
+        if d.get("ties"):
+            d["claims"] = ";".join(claims_of(G, d))
     return G
 
 
@@ -470,9 +548,10 @@ def evidence_of(G, attrs: dict) -> list[dict]:
     -------
     list of dict
         ``{quote, detail, note, status, level, date, date_inferred_from, planned, as_of, ordinal,
-        source, source_label, certainty, claim}`` for each claim (``attrs["claims"]``, looked up
-        in ``G.graph["claims"]``) and each source it was derived from, in order; the ``evidence``
-        the node or edge carries itself when it has one.
+        source, source_label, certainty, claim}`` for each claim (:func:`claims_of`: its
+        ``claims`` and those of the ties it names, looked up in ``G.graph["claims"]``) and each
+        source it was derived from, in order; the ``evidence`` the node or edge carries itself
+        when it has one.
 
     Examples
     --------
@@ -487,7 +566,7 @@ def evidence_of(G, attrs: dict) -> list[dict]:
     if "evidence" in attrs:
         return json.loads(attrs["evidence"] or "[]")
     table = _claims_table(str(G.graph.get("claims") or "{}"))
-    return [dict(e) for c in str(attrs.get("claims") or "").split(";") if c for e in table.get(c, [])]
+    return [dict(e) for c in claims_of(G, attrs) for e in table.get(c, [])]
 
 
 @functools.lru_cache(maxsize=2)
@@ -525,10 +604,19 @@ def _group(claims: Iterable[_Claim]) -> _Group:
     )
 
 
-def _union(groups: list[_Group]) -> _Group:
-    if len(groups) == 1:
+def _union(groups: list[_Group], *, iris: bool = True) -> _Group:
+    """The union of some groups; with ``iris=False`` its ``iris`` are left empty (a co-membership
+    names its members' claims through their tie edges: no need to gather them)."""
+    if len(groups) == 1 and iris:
         return groups[0]
-    return _Group(*(frozenset().union(*(getattr(g, f) for g in groups)) for f in _Group.__dataclass_fields__))
+    return _Group(
+        frozenset().union(*map(_IRIS, groups)) if iris else frozenset(),
+        **{f: frozenset().union(*map(get, groups)) for f, get in _GROUP_FIELDS},
+    )
+
+
+_IRIS = operator.attrgetter("iris")
+_GROUP_FIELDS = [(f, operator.attrgetter(f)) for f in _Group.__dataclass_fields__ if f != "iris"]
 
 
 def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
@@ -620,12 +708,31 @@ def to_networkx(
     if view not in VIEWS:
         raise UsageError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
     store = as_store(target)
-    data = _read(store)
-    if view == "countries":
-        return _countries(data, inline_evidence=inline_evidence)
-    if view == "actors":
-        return _actors(data, unlinked_publishers=unlinked_publishers, inline_evidence=inline_evidence)
-    return _full(store, data, inline_evidence=inline_evidence)
+    with _collector_paused():
+        data = _read(store)
+        if view == "countries":
+            return _countries(data, inline_evidence=inline_evidence)
+        if view == "actors":
+            return _actors(data, unlinked_publishers=unlinked_publishers, inline_evidence=inline_evidence)
+        return _full(store, data, inline_evidence=inline_evidence)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a view is built.
+
+    A view makes millions of small objects (rows, sets, attribute dicts) and frees almost none
+    of them until it is done; each collection walks all of them again, and at 1M triples the
+    collections took a quarter of the time. The view makes no reference cycles worth
+    collecting early; reference counting still frees what is dropped.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _blocs(data: _Data) -> dict[str, list[_Rel]]:
@@ -671,6 +778,9 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
     G: nx.MultiGraph[str] = nx.MultiGraph(view="countries")
     blocs = _blocs(data)
 
+    def tie_id(member: str, bloc: str) -> str:
+        return f"{member}{_TIE_SEP}{bloc}{_TIE_SEP}membership"
+
     def unit(iri: str) -> _Entity | None:
         ent = data.entities.get(iri)
         if ent is None:
@@ -689,7 +799,15 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
     links: dict[tuple[str, str], list[dict]] = defaultdict(list)
 
     def link(
-        u: str, v: str, kind: str, via: str, via_label: str, groups: list[_Group], date: str, detail: str
+        u: str,
+        v: str,
+        kind: str,
+        via: str,
+        via_label: str,
+        groups: list[_Group],
+        date: str,
+        detail: str,
+        ties: tuple[str, ...] = (),
     ) -> None:
         if u == v:
             return
@@ -700,6 +818,7 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
                 "via": via,
                 "via_label": via_label,
                 "groups": groups,
+                "ties": ties,  # tie edges whose claims are the groups' (a co-membership's)
                 "date": date,
                 "detail": detail,
             }
@@ -768,7 +887,17 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
         for i, m1 in enumerate(keys):
             for m2 in keys[i + 1 :]:
                 date = _later(since[m1], since[m2])
-                link(m1, m2, "co-membership", bkey, bent.label, [group[m1], group[m2]], date, bent.label)
+                link(
+                    m1,
+                    m2,
+                    "co-membership",
+                    bkey,
+                    bent.label,
+                    [group[m1], group[m2]],
+                    date,
+                    bent.label,
+                    ties=(tie_id(m1, bkey), tie_id(m2, bkey)),
+                )
 
     # agreements between parties
     for rel in data.rels:
@@ -789,10 +918,24 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
             )
 
     for (a, b), ls in sorted(links.items()):
-        g = _union([x for lk in ls for x in lk["groups"]])
-        iris = sorted(g.iris)  # the claims in the order of their IRIs
+        # the edge's own claims (co-development, agreement) by id; a co-membership's by its ties
+        own = _union([x for lk in ls if not lk["ties"] for x in lk["groups"]] or [_NO_CLAIMS])
+        ties = sorted(
+            {
+                t: len(x.iris)
+                for lk in ls
+                if lk["ties"]
+                for t, x in zip(lk["ties"], lk["groups"], strict=True)
+            }.items()
+        )
+        g = _union([x for lk in ls for x in lk["groups"]], iris=False) if ties else own
+        iris = sorted(own.iris)  # the claims in the order of their IRIs
         data.named.update(iris)
-        attrs = _group_attrs(data, g, ";".join([data.claims[i].id for i in iris]), len(iris))
+        # a tie's claims are about its member's participation in its bloc: no other tie's, and
+        # no co-development's or agreement's, so the count is a sum
+        n_claims = len(iris) + sum(n for _, n in ties)
+        attrs = _group_attrs(data, g, ";".join([data.claims[i].id for i in iris]), n_claims)
+        attrs["ties"] = ";".join(t for t, _ in ties)
         kinds = sorted({lk["kind"] for lk in ls}, key=_LINK_KINDS.index)
         vias = {(lk["via"], lk["via_label"]) for lk in ls if lk["via"]}
         # and the intermediaries the claims name
@@ -825,13 +968,15 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
         attrs["date"] = dates[0] if dates else ""
         G.add_edge(a, b, key=kinds[0], **attrs)
     for mkey, bkey, key, attrs in tie_edges:
-        G.add_edge(mkey, bkey, key=key, **attrs)
+        G.add_edge(mkey, bkey, key=key, ties="", **attrs)
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
     return _store_evidence(G, data, inline=inline_evidence)
 
 
 _LINK_KINDS = ("co-development", "co-membership", "agreement")
+_TIE_SEP = "|"  # in a tie's id, ``member|bloc|key``: no CURIE holds it
+_NO_CLAIMS = _group([])
 
 TIE_RELATIONS = ("membership", "involvement")
 """Relations of a tie between a participant and a bloc in the countries view: ``membership``
@@ -858,8 +1003,7 @@ def _is_own(data: _Data, key: str, lvl: str) -> bool:
 
 
 def _iri_of(key: str) -> str:
-    prefix, _, rest = key.partition(":")
-    return PREFIXES.get(prefix, "") + rest if prefix in PREFIXES else key
+    return expand_curie(key)
 
 
 def _since(claims: Iterable[_Claim]) -> str:
@@ -1138,8 +1282,10 @@ __all__ = [
     "CERTAINTY_ORDER",
     "VIEWS",
     "bloc_list",
+    "claims_of",
     "evidence_of",
     "least_certain",
     "normalize_date",
     "to_networkx",
+    "with_claims_in_full",
 ]
