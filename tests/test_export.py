@@ -11,7 +11,7 @@ import pytest
 
 from spacecoop.core.errors import SpacecoopError, UsageError
 from spacecoop.views.export import FORMATS, export_graph, read_csv_graph
-from spacecoop.views.projection import to_networkx
+from spacecoop.views.projection import claims_of, evidence_of, to_networkx, with_claims_in_full
 
 
 @pytest.fixture(scope="module", params=["countries", "actors", "full"])
@@ -55,7 +55,8 @@ def test_round_trip(graph, fmt, tmp_path):
         got = {k: v for k, v in got.items() if k not in measures}
         assert got == {k: v for k, v in d.items() if v not in ("", None)}, n  # absent values absent
     assert H.number_of_edges() == graph.number_of_edges()
-    assert _edge_table(H) == _edge_table(graph)
+    # a file's edge names every claim behind it: a co-membership's members' claims too
+    assert _edge_table(H) == _edge_table(with_claims_in_full(copy.deepcopy(graph)))
 
 
 def test_json_keeps_graph_attributes(graph, tmp_path):
@@ -76,6 +77,7 @@ def test_csv_round_trip(graph, tmp_path):
         for k, v in d.items():
             assert r[k] == (("true" if v else "false") if isinstance(v, bool) else str(v)), (r["id"], k)
     assert len(edges) == graph.number_of_edges()
+    graph = with_claims_in_full(copy.deepcopy(graph))  # the file's edges name all their claims
     got = {}
     for r in edges:
         got[(r["source"], r["target"], r["relation"], r.get("level", ""))] = r
@@ -156,3 +158,25 @@ def test_measures_agree_with_the_analytics(graph, tmp_path):
     top = centrality(graph)[0]
     assert H.nodes[str(top.node)]["betweenness"] == pytest.approx(top.betweenness, abs=1e-6)
     assert max(d["betweenness"] for _, d in H.nodes(data=True)) == pytest.approx(top.betweenness, abs=1e-6)
+
+
+def test_a_co_membership_in_a_file_names_the_claims_of_both_memberships(tmp_path):
+    """In memory a co-membership names its members' tie edges (``ties``); in a file, read one edge
+    at a time, its ``claims`` name every claim behind it: both members' claims to the bloc."""
+    from spacecoop import load_dataset
+
+    G = to_networkx(load_dataset(), "countries")
+    co = [(u, v, d) for u, v, k, d in G.edges(keys=True, data=True) if d.get("ties")]
+    assert co  # the project's graph has co-memberships
+    [path] = export_graph(G, tmp_path / "g.graphml")
+    H = nx.read_graphml(path, force_multigraph=True)
+    for u, v, d in co:
+        expected = set()
+        for tie in d["ties"].split(";"):
+            member, bloc, key = tie.split("|")
+            assert {member, bloc} & {u, v} and key == "membership"
+            expected |= set(G.edges[member, bloc, key]["claims"].split(";"))
+        [written] = [e for a, b, e in H.edges(data=True) if {a, b} == {u, v} and e.get("ties") == d["ties"]]
+        names = written["claims"].split(";")
+        assert expected <= set(names) and len(names) == d["n_claims"] == len(claims_of(G, d))
+        assert {ev["claim"] for ev in evidence_of(G, d)} == set(names)

@@ -13,10 +13,12 @@ import pytest
 from rdflib import Dataset
 
 from spacecoop.core.errors import UsageError
+from spacecoop.core.namespaces import expand_curie
 from spacecoop.store import open_store
 from spacecoop.views.projection import (
     VIEWS,
     bloc_list,
+    claims_of,
     evidence_of,
     least_certain,
     normalize_date,
@@ -331,7 +333,7 @@ def test_evidence_is_stored_once_and_edges_name_their_claims(article_ds, view):
     named = set()
     for *_, d in G.edges(data=True):
         assert "evidence" not in d  # no copies on the edges
-        ids = [c for c in d.get("claims", "").split(";") if c]
+        ids = claims_of(G, d)  # its own and, for a co-membership, those of its members' ties
         assert len(ids) == len(set(ids)) == d.get("n_claims", 0)
         named.update(ids)
         assert [e["claim"] for e in evidence_of(G, d)] == [c for c in ids for _ in table[c]]
@@ -344,12 +346,41 @@ def test_co_members_share_the_claims_of_their_memberships(article_countries):
     """A co-membership edge names the membership claims of both members: the same ids, not copies."""
     G = article_countries
     e = G.edges["country:turkey", "country:china", "co-development"]
-    ids = set(e["claims"].split(";"))
+    ids = set(claims_of(G, e))
     turkey = set(G.edges["country:turkey", ILRS, "membership"]["claims"].split(";"))
     china = set(G.edges["country:china", ILRS, "membership"]["claims"].split(";"))
     assert turkey | china <= ids
     said = {ev["certainty"] for ev in evidence_of(G, G.edges["country:turkey", ILRS, "membership"])}
     assert "hedged" in said  # Turkey's ILRS tie is doubted, on its own evidence
+
+
+def test_a_co_membership_stands_on_exactly_its_members_membership_claims(article_countries):
+    """A co-membership edge names the tie edges of its members (``ties``) instead of copying their
+    claims: what it resolves to is its own links' claims (co-development, agreement) and each
+    member's claims to each shared bloc, each once, in the order of their IRIs, as the edge
+    listed them when it carried them itself."""
+    G = article_countries
+    seen = 0
+    for u, v, _k, d in G.edges(keys=True, data=True):
+        blocs = {lk["via"] for lk in json.loads(d["links"]) if lk["kind"] == "co-membership"}
+        if not blocs:
+            assert d["ties"] == ""
+            continue
+        seen += 1
+        # the two membership ties of each shared bloc, and nothing else
+        assert d["ties"].split(";") == sorted(f"{m}|{b}|membership" for b in blocs for m in (u, v))
+        expected = {c for c in d["claims"].split(";") if c}
+        for b in blocs:
+            for m in (u, v):
+                tie = G.edges[m, b, "membership"]  # both are national members of the bloc
+                expected |= set(tie["claims"].split(";"))
+        got = claims_of(G, d)
+        assert set(got) == expected and len(got) == d["n_claims"]
+        assert got == sorted(got, key=expand_curie)
+        said = evidence_of(G, d)
+        assert list(dict.fromkeys(ev["claim"] for ev in said)) == got
+        assert {ev["source"] for ev in said if ev["source"]} == set(d["sources"].split(";")) - {""}
+    assert seen
 
 
 @pytest.mark.parametrize("view", VIEWS)

@@ -176,8 +176,21 @@ def test_the_page_carries_each_claims_evidence_once(full_ds):
     def strip(evs):
         return [{k: v for k, v in ev.items() if v not in ("", None, False)} for ev in evs]
 
+    # as page.js resolves them: a co-membership's own claims and its members' tie edges' claims,
+    # each once, by position (claims are numbered in the order of their IRIs)
+    by_id = {x["id"]: x for x in packed["edges"]}
+
+    def resolved(x):
+        ids = set(x["claims"]).union(*(by_id[t]["claims"] for t in x.get("ties", [])))
+        return sorted(ids) if x.get("ties") else x["claims"]
+
     for x, (*_, d) in zip(packed["edges"], G.edges(keys=True, data=True), strict=True):
-        assert [ev for i in x["claims"] for ev in packed["claims"][i]] == strip(evidence_of(G, d))
+        assert [ev for i in resolved(x) for ev in packed["claims"][i]] == strip(evidence_of(G, d))
+    # a co-membership names its members' ties, whose claims it does not carry
+    co = [x for x in packed["edges"] if x.get("ties")]
+    assert co and all(
+        len(x["ties"]) % 2 == 0 and not set(x["claims"]) & set(resolved(by_id[x["ties"][0]])) for x in co
+    )
     # and the strings of links and panels come back whole
     S = packed["strings"]
     plain = page_data(G, positions={n: (0.0, 0.0) for n in G})

@@ -450,6 +450,20 @@ def curie(iri: str) -> str:
     return text
 
 
+def expand_curie(text: str) -> str:
+    """Return the IRI a CURIE of :func:`curie` stands for; text with no known prefix as it is.
+
+    Examples
+    --------
+    >>> expand_curie("country:thailand")
+    'https://w3id.org/spacecoop/id/country/thailand'
+    >>> expand_curie("https://example.org/elsewhere")
+    'https://example.org/elsewhere'
+    """
+    prefix, _, rest = text.partition(":")
+    return PREFIXES[prefix] + rest if prefix in PREFIXES else text
+
+
 def _curie_by_scan(text: str) -> str:
     best = ""
     for prefix, ns in PREFIXES.items():

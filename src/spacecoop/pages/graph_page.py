@@ -273,6 +273,8 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
     """
     import networkx as nx
 
+    from spacecoop.core.namespaces import expand_curie
+
     view = str(G.graph.get("view") or "")
     hidden_by_default = {"co-membership"} if view == "countries" else set()
     # lay out and size on the links shown on opening, so a clique of co-members does not crush the rest
@@ -332,7 +334,10 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
     edge_iter = (
         G.edges(keys=True, data=True) if multi else ((u, v, None, d) for u, v, d in G.edges(data=True))
     )
+    edge_ids: dict[tuple, str] = {}  # (u, v, key) either way round -> the page's id of the edge
+    tie_refs: list[tuple[dict, str]] = []
     for i, (u, v, _key, d) in enumerate(edge_iter):
+        edge_ids[(u, v, _key)] = edge_ids[(v, u, _key)] = f"e{i}"
         relation = str(d.get("relation") or "link")
         relations_seen[relation] = relations_seen.get(relation, 0) + 1
         links = _loads(d.get("links"), None) or [
@@ -362,6 +367,13 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
                 "claims": claims.ids_of(d),
             }
         )
+        if d.get("ties"):
+            tie_refs.append((edges[-1], str(d["ties"])))
+    # a co-membership names its members' tie edges, whose claims stand behind it too: the page
+    # resolves them (page.js evidenceOf) rather than carrying each claim once per co-member
+    for edge, ties in tie_refs:
+        # (a graph whose edges were renamed, as an export's copy, holds its claims in full)
+        edge["ties"] = [edge_ids[k] for t in ties.split(";") if (k := tuple(t.split("|"))) in edge_ids]
     for node in nodes:
         for since in node["since"].values():
             if since:
@@ -396,7 +408,9 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
         "contradictedColor": CONTRADICTED_COLOUR,
         "nodes": nodes,
         "edges": edges,
-        "claims": claims.used,
+        # in the order of the claims' IRIs: the page merges an edge's claims with its ties' by
+        # position (page.js evidenceOf), and that gives the order the view gives (claims_of)
+        "claims": dict(sorted(claims.used.items(), key=lambda kv: expand_curie(kv[0]))),
     }
 
 

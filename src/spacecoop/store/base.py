@@ -72,6 +72,24 @@ class Store(ABC):
     def __len__(self) -> int:
         """Return the number of quads."""
 
+    def select_strings(self, text: str) -> list[tuple[str, ...]]:
+        """Run a SELECT query; return its rows with each cell as plain text.
+
+        A cell is an IRI's text, a literal's lexical form (no language tag, no datatype: project
+        ``LANG(?x)`` or ``DATATYPE(?x)`` where they matter), a blank node's label or ``""`` where
+        the variable is unbound. For readers that only want text (the views), so an engine can skip
+        making rdflib terms: this default makes them (:meth:`query`) and takes their text.
+
+        Raises
+        ------
+        UsageError
+            The query is malformed or is not a SELECT.
+        """
+        result = self.query(text)
+        if result.kind != "SELECT":
+            raise UsageError(f"select_strings runs a SELECT query, not {result.kind}")
+        return [tuple("" if t is None else str(t) for t in row) for row in result.rows]
+
     def is_empty(self) -> bool:
         """Return True when the store holds no triple at all."""
         return not self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }").boolean

@@ -104,10 +104,13 @@ def _add_measures(G, H) -> None:
 
 
 def _with_measures(G):
-    """A copy of ``G`` with centrality and community on its nodes (for csv: keys and empty cells kept)."""
+    """A copy of ``G`` with centrality and community on its nodes (for csv: keys and empty cells
+    kept), each edge with all its claims (:func:`~spacecoop.views.projection.with_claims_in_full`)."""
+    from spacecoop.views.projection import with_claims_in_full
+
     H = G.copy()
     _add_measures(G, H)
-    return H
+    return with_claims_in_full(H)
 
 
 def _exportable(G):
@@ -124,12 +127,16 @@ def _exportable(G):
     >>> [(k, d) for *_, k, d in _exportable(M).edges(keys=True, data=True)]
     [('a|b|membership', {}), ('b|c|membership', {'since': '2021'})]
     """
+    from spacecoop.views.projection import claims_of
+
     H = G.__class__()
     H.graph.update({k: v for k, v in G.graph.items() if v not in ("", None)})
     H.add_nodes_from((n, {k: v for k, v in d.items() if v not in ("", None)}) for n, d in G.nodes(data=True))
     _add_measures(G, H)
     if G.is_multigraph():
         for u, v, k, d in G.edges(keys=True, data=True):
+            if d.get("ties"):  # a file's edge carries all its claims, its members' ties' too
+                d = {**d, "claims": ";".join(claims_of(G, d))}
             H.add_edge(u, v, key=f"{u}|{v}|{k}", **{a: b for a, b in d.items() if b not in ("", None)})
     else:
         H.add_edges_from(

@@ -44,8 +44,8 @@ none dates it; ``blocs`` and ``since:`` count national membership only). Edge at
 ``relation``, ``kinds``, ``via``, ``via_label``, ``certainty`` (the least certain claim's: a link
 any claim doubts is flagged), ``certainties``, ``status``,
 ``level``, ``date`` (earliest claimed date, ``""`` if none), ``sources`` (CURIEs), ``n_sources``,
-``n_claims``, ``weight``, ``since``, ``claims`` and ``links`` (JSON list of ``{kind, via, date,
-certainty, detail, level}``).
+``n_claims``, ``weight``, ``since``, ``claims``, ``ties`` (countries view) and ``links`` (JSON
+list of ``{kind, via, date, certainty, detail, level}``).
 
 Evidence is stored once per claim: ``G.graph["claims"]`` is a JSON object from claim CURIE to
 what the claim says, one entry per source (``{quote, detail, note, status, level, date,
@@ -57,20 +57,36 @@ graph would be many times the graph.) Nodes of the actors and full views also ca
 claims' evidence as ``evidence`` (a JSON list; a claim is about one node), and
 ``to_networkx(..., inline_evidence=True)`` puts it on every edge too, for files read one edge at
 a time.
+
+A co-membership stands on its members' membership claims, which their tie edges already name:
+the pair edge of the countries view names those tie edges in ``ties`` (``member|bloc|membership``
+for each member of each shared bloc, ``""`` on other edges) and lists in ``claims`` only its own
+links' claims (co-development, agreement); :func:`claims_of` gives all of them, in the order of
+their IRIs, and :func:`evidence_of` and the page resolve them so. Every summary (``n_claims``,
+``sources``, ``n_sources``, ``certainty``, ``certainties``, ``status``, ``date``, ...) counts
+them all. Copied onto the pair edges, the members' claims made 2.3M claim references at 1M
+triples (each bloc of n members has n(n-1)/2 pairs) and most of the time of the view. A file
+is another reader: an analyst opens one edge of a GraphML, GEXF, JSON, Cytoscape or CSV export
+(or of ``inline_evidence``) in Gephi, a spreadsheet or a script without this module, and should
+not have to join it with the tie edges to learn on whose word it stands; so the exports write
+each co-membership's ``claims`` in full (:func:`with_claims_in_full`), ``ties`` beside them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import json
+import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from rdflib import Literal
 from rdflib.term import Node
 
-from spacecoop.core.namespaces import JOINING_STATUSES, PREFIXES, curie, tie_level
+from spacecoop.core.namespaces import JOINING_STATUSES, PREFIXES, curie, expand_curie, tie_level
 from spacecoop.sparql.query import as_store
 from spacecoop.store import Store
 
@@ -84,15 +100,13 @@ _PREFIX_LINES = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items())
 _ORG_KIND_INTL = "international-organization"
 
 
-def _q(store: Store, body: str):
-    return store.query(_PREFIX_LINES + body).rows
+def _q(store: Store, body: str) -> list[tuple[str, ...]]:
+    """Rows of a SELECT as plain text, ``""`` where unbound (:meth:`Store.select_strings`: on
+    Oxigraph no rdflib term is made, which took most of the time of a large view)."""
+    return store.select_strings(_PREFIX_LINES + body)
 
 
-def _s(term: Node | None) -> str:
-    return "" if term is None else str(term)
-
-
-def _local(term: Node | None) -> str:
+def _local(term: str | Node | None) -> str:
     """Last path segment of a concept IRI (``.../certainty/stated`` -> ``stated``)."""
     if term is None:
         return ""
@@ -150,7 +164,8 @@ class _Entity:
     iso3: str = ""
     aliases: set[str] = field(default_factory=set)
     country_not_stated: bool = False
-    pref_labels: list[Node] = field(default_factory=list)  # read, then one chosen as ``label``
+    pref_labels: list[tuple[str, str]] = field(default_factory=list)  # (text, language), then one
+    # chosen as ``label``
 
 
 @dataclass
@@ -172,6 +187,7 @@ class _Claim:
     planned: bool = False
     as_of: set[str] = field(default_factory=set)
     ordinal: set[str] = field(default_factory=set)
+    source_ranks: frozenset[int] = frozenset()  # its sources' places in _Data.source_curies
 
 
 @dataclass
@@ -191,6 +207,7 @@ class _Data:
     source_labels: dict[str, str]
     evidence: dict[str, list[dict]] = field(default_factory=dict)  # claim IRI -> its entries
     named: set[str] = field(default_factory=set)  # IRIs of the claims a node or an edge names
+    source_curies: list[str] = field(default_factory=list)  # every claim's sources, in IRI order
 
 
 _TYPE_KIND = {
@@ -205,50 +222,66 @@ _TYPE_KIND = {
 _KIND_PRIORITY = ("country", "region", "organization", "initiative", "mission", "payload", "rover")
 
 
-def _add_date(dates: set[str], term: Node) -> None:
-    d = normalize_date(term)
+def _add_date(dates: set[str], text: str) -> None:
+    # normalize_date's rule on text: any date or dateTime cut to its first ten characters
+    d = text.strip()[:10]
     if d:
         dates.add(d)
 
 
-# What each predicate read about an entity or a claim sets on it (the queries ask for these only).
-_ENTITY_FIELDS: dict[str, Callable[[_Entity, Node], None]] = {
-    "skos:prefLabel": lambda ent, o: ent.pref_labels.append(o),
-    "skos:altLabel": lambda ent, o: ent.aliases.add(str(o)),
-    "sc:kind": lambda ent, o: setattr(ent, "org_kind", _local(o)),
-    "sc:basedIn": lambda ent, o: setattr(ent, "based_in", str(o)),
-    "sc:partOf": lambda ent, o: setattr(ent, "part_of", str(o)),
-    "sc:iso3166Alpha2": lambda ent, o: setattr(ent, "iso", str(o)),
-    "sc:iso3166Alpha3": lambda ent, o: setattr(ent, "iso3", str(o)),
-    "sc:iso3166Subdivision": lambda ent, o: setattr(ent, "iso", ent.iso or str(o)),
-    "sc:countryNotStated": lambda ent, o: setattr(
-        ent, "country_not_stated", bool(getattr(o, "value", False)) or str(o) == "true"
-    ),
+_TRUE = ("true", "1")  # xsd:boolean's lexical forms of true
+
+
+# What each predicate read about an entity or a claim sets on it (the queries ask for these only),
+# from the object's text and its language tag ("" for none).
+_ENTITY_FIELDS: dict[str, Callable[[_Entity, str, str], None]] = {
+    "skos:prefLabel": lambda ent, o, lang: ent.pref_labels.append((o, lang)),
+    "skos:altLabel": lambda ent, o, lang: ent.aliases.add(o),
+    "sc:kind": lambda ent, o, lang: setattr(ent, "org_kind", _local(o)),
+    "sc:basedIn": lambda ent, o, lang: setattr(ent, "based_in", o),
+    "sc:partOf": lambda ent, o, lang: setattr(ent, "part_of", o),
+    "sc:iso3166Alpha2": lambda ent, o, lang: setattr(ent, "iso", o),
+    "sc:iso3166Alpha3": lambda ent, o, lang: setattr(ent, "iso3", o),
+    "sc:iso3166Subdivision": lambda ent, o, lang: setattr(ent, "iso", ent.iso or o),
+    "sc:countryNotStated": lambda ent, o, lang: setattr(ent, "country_not_stated", o in _TRUE),
 }
-_CLAIM_FIELDS: dict[str, Callable[[_Claim, Node], None]] = {
+_CLAIM_FIELDS: dict[str, Callable[[_Claim, str], None]] = {
+    "sc:about": lambda cl, o: setattr(cl, "about", min(cl.about, o) if cl.about else o),
+    "sc:certainty": lambda cl, o: setattr(cl, "certainty", least_certain([cl.certainty, _local(o)])),
+    "prov:wasDerivedFrom": lambda cl, o: cl.sources.add(o),
     "sc:status": lambda cl, o: cl.status.add(_local(o)),
     "sc:level": lambda cl, o: cl.level.add(_local(o)),
-    "sc:via": lambda cl, o: cl.via.add(str(o)),
+    "sc:via": lambda cl, o: cl.via.add(o),
     "sc:role": lambda cl, o: cl.role.add(_local(o)),
     "sc:date": lambda cl, o: _add_date(cl.dates, o),
-    "sc:quote": lambda cl, o: cl.quotes.add(str(o)),
-    "sc:detail": lambda cl, o: cl.details.add(str(o)),
-    "sc:note": lambda cl, o: cl.notes.add(str(o)),
-    "sc:dateInferredFrom": lambda cl, o: cl.inferred.add(str(o)),
-    "sc:planned": lambda cl, o: setattr(cl, "planned", cl.planned or getattr(o, "value", False) is True),
+    "sc:quote": lambda cl, o: cl.quotes.add(o),
+    "sc:detail": lambda cl, o: cl.details.add(o),
+    "sc:note": lambda cl, o: cl.notes.add(o),
+    "sc:dateInferredFrom": lambda cl, o: cl.inferred.add(o),
+    "sc:planned": lambda cl, o: setattr(cl, "planned", cl.planned or o in _TRUE),
     "sc:asOf": lambda cl, o: _add_date(cl.as_of, o),
-    "sc:ordinal": lambda cl, o: cl.ordinal.add(str(o)),
+    "sc:ordinal": lambda cl, o: cl.ordinal.add(o),
 }
+# No DISTINCT and no type pattern: what is read goes into sets, and only onto the entities and
+# claims the type queries found (on Oxigraph at 1M triples each halved the time of these reads).
 _ENTITY_ATTRIBUTES = """
-SELECT DISTINCT ?e ?p ?o WHERE {
+SELECT ?e ?p ?o ?lang WHERE {
   VALUES ?p { PREDICATES }
   ?e ?p ?o .
+  BIND(IF(isLiteral(?o), LANG(?o), "") AS ?lang)
 }""".replace("PREDICATES", " ".join(_ENTITY_FIELDS))
-_CLAIM_ATTRIBUTES = """
-SELECT DISTINCT ?claim ?p ?o WHERE {
-  VALUES ?p { PREDICATES }
-  ?claim a sc:Claim ; ?p ?o .
-}""".replace("PREDICATES", " ".join(_CLAIM_FIELDS))
+# one scan per predicate: on Oxigraph faster than one query joining them with VALUES (0.36 s
+# against 0.42-0.62 s at 100k triples)
+_CLAIM_ATTRIBUTES = {p: f"SELECT ?claim ?o WHERE {{ ?claim {p} ?o }}" for p in _CLAIM_FIELDS}
+# the ends of each kind of relationship; an agreement's parties are paired here, not by the query
+_RELATIONSHIPS = {
+    kind: f"SELECT ?rel ?a ?b WHERE {{ ?rel a {cls} ; {a} ?a ; {b} ?b }}"
+    for kind, cls, a, b in (
+        ("participation", "sc:Participation", "org:member", "org:organization"),
+        ("development", "sc:PayloadDevelopment", "sc:developer", "sc:payload"),
+        ("carriage", "sc:PayloadCarriage", "sc:mission", "sc:payload"),
+    )
+}
 
 
 def _read(store: Store) -> _Data:
@@ -265,57 +298,45 @@ SELECT DISTINCT ?e ?type WHERE {
 }""",
     )
     for e, t in rows:
-        ent = entities.setdefault(str(e), _Entity(str(e)))
-        ent.types.add(_TYPE_KIND[str(t)[len(sc) :]])
-    for e, p, o in _q(store, _ENTITY_ATTRIBUTES):
-        ent = entities.get(str(e))
+        ent = entities.setdefault(e, _Entity(e))
+        ent.types.add(_TYPE_KIND[t[len(sc) :]])
+    entity_fields = {PREFIXES[k.split(":")[0]] + k.split(":")[1]: f for k, f in _ENTITY_FIELDS.items()}
+    for e, p, o, lang in _q(store, _ENTITY_ATTRIBUTES):
+        ent = entities.get(e)
         if ent is not None:
-            _ENTITY_FIELDS[curie(str(p))](ent, o)
+            entity_fields[p](ent, o, lang)
     for ent in entities.values():
         if ent.pref_labels:
-            en = [str(x) for x in ent.pref_labels if getattr(x, "language", None) in (None, "en")]
-            ent.label = min(en) if en else min(str(x) for x in ent.pref_labels)
+            en = [text for text, lang in ent.pref_labels if lang in ("", "en")]
+            ent.label = min(en) if en else min(text for text, _ in ent.pref_labels)
         if not ent.label:
             ent.label = curie(ent.iri)
         ent.aliases.discard(ent.label)
 
-    claims: dict[str, _Claim] = {}
-    for c, about, cert, src in _q(
-        store,
-        """
-SELECT DISTINCT ?claim ?about ?certainty ?source WHERE {
-  ?claim a sc:Claim ; sc:about ?about .
-  OPTIONAL { ?claim sc:certainty ?certainty }
-  OPTIONAL { ?claim prov:wasDerivedFrom ?source }
-}""",
-    ):
-        cl = claims.get(str(c))
-        if cl is None:
-            cl = claims[str(c)] = _Claim(str(c), str(about), curie(str(c)))
-        if cert is not None:
-            cl.certainty = least_certain([cl.certainty, _local(cert)])
-        if src is not None:
-            cl.sources.add(str(src))
-    for c, p, o in _q(store, _CLAIM_ATTRIBUTES):
-        cl = claims.get(str(c))
-        if cl is not None:
-            _CLAIM_FIELDS[curie(str(p))](cl, o)
+    claims: dict[str, _Claim] = {
+        c: _Claim(c, "", curie(c)) for (c,) in _q(store, "SELECT DISTINCT ?claim WHERE { ?claim a sc:Claim }")
+    }
+    for p, query in _CLAIM_ATTRIBUTES.items():
+        set_field = _CLAIM_FIELDS[p]
+        for c, o in _q(store, query):
+            cl = claims.get(c)
+            if cl is not None:
+                set_field(cl, o)
+    claims = {c: cl for c, cl in claims.items() if cl.about}  # a claim about nothing stands behind nothing
     claims_about: dict[str, list[_Claim]] = defaultdict(list)
     for cl in sorted(claims.values(), key=lambda c: c.iri):
         claims_about[cl.about].append(cl)
 
-    rels: list[_Rel] = []
-    for r, kind, a, b in _q(
-        store,
-        """
-SELECT DISTINCT ?rel ?kind ?a ?b WHERE {
-  { ?rel a sc:Participation ; org:member ?a ; org:organization ?b . BIND("participation" AS ?kind) }
-  UNION { ?rel a sc:PayloadDevelopment ; sc:developer ?a ; sc:payload ?b . BIND("development" AS ?kind) }
-  UNION { ?rel a sc:PayloadCarriage ; sc:mission ?a ; sc:payload ?b . BIND("carriage" AS ?kind) }
-  UNION { ?rel a sc:Agreement ; sc:party ?a , ?b . FILTER(STR(?a) < STR(?b)) BIND("agreement" AS ?kind) }
-}""",
-    ):
-        rels.append(_Rel(str(r), str(kind), str(a), str(b)))
+    found: set[tuple[str, str, str, str]] = set()  # (rel, kind, a, b), each once
+    for kind, query in _RELATIONSHIPS.items():
+        found.update((r, kind, a, b) for r, a, b in _q(store, query))
+    parties: dict[str, set[str]] = defaultdict(set)
+    for r, a in _q(store, "SELECT ?rel ?a WHERE { ?rel a sc:Agreement ; sc:party ?a }"):
+        parties[r].add(a)
+    for r, ps in parties.items():  # each pair of parties once, in the order of their IRIs
+        ordered = sorted(ps)
+        found.update((r, "agreement", a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :])
+    rels = [_Rel(r, kind, a, b) for r, kind, a, b in found]
     rels.sort(key=lambda r: (r.iri, r.a, r.b))
 
     source_labels = {}
@@ -328,8 +349,16 @@ SELECT DISTINCT ?s ?label ?headline WHERE {
   OPTIONAL { ?s schema:headline ?headline }
 }""",
     ):
-        source_labels[str(s)] = _s(label) or _s(headline) or curie(str(s))
-    return _Data(entities, claims, dict(claims_about), rels, source_labels)
+        source_labels[s] = label or headline or curie(s)
+    # sources by their place in IRI order: a pair edge of the countries view unions and sorts the
+    # sources of every claim behind it (38 MB of ``sources`` at 1M triples), faster as numbers
+    source_iris = sorted({src for cl in claims.values() for src in cl.sources})
+    rank = {src: i for i, src in enumerate(source_iris)}
+    for cl in claims.values():
+        cl.source_ranks = frozenset([rank[src] for src in cl.sources])
+    data = _Data(entities, claims, dict(claims_about), rels, source_labels)
+    data.source_curies = [curie(src) for src in source_iris]
+    return data
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -452,10 +481,72 @@ def _store_evidence(G, data: _Data, *, inline: bool):
         )
         for i in data.named
     }
+    with_claims_in_full(G)  # a file read one edge at a time cannot follow a co-membership's ties
     edges = G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True)
     for *_, d in edges:
         if "claims" in d:
             d["evidence"] = "[" + ", ".join(text[c] for c in d["claims"].split(";") if c) + "]"
+    return G
+
+
+def claims_of(G, attrs: dict) -> list[str]:
+    """Return the CURIEs of every claim behind a node or an edge of a view, each once, in order.
+
+    A co-membership edge of the countries view names its own claims in ``claims`` and its
+    members' tie edges in ``ties``; their claims stand behind it too, and are read from them.
+
+    Parameters
+    ----------
+    G : networkx graph
+        From :func:`to_networkx`.
+    attrs : dict
+        The node's or edge's attributes.
+
+    Returns
+    -------
+    list of str
+        ``attrs["claims"]`` and the claims of the tie edges ``attrs["ties"]`` names, in the order
+        of their IRIs when ties add any (the order the edge's own claims have).
+
+    Examples
+    --------
+    >>> from spacecoop import load_dataset
+    >>> G = to_networkx(load_dataset(), "countries")
+    >>> e = G.edges["country:turkey", "country:china", "co-development"]
+    >>> tie = G.edges["country:turkey", "initiative:international-lunar-research-station", "membership"]
+    >>> set(tie["claims"].split(";")) <= set(claims_of(G, e))
+    True
+    >>> len(claims_of(G, e)) == e["n_claims"]
+    True
+    """
+    own = [c for c in str(attrs.get("claims") or "").split(";") if c]
+    ties = [t for t in str(attrs.get("ties") or "").split(";") if t]
+    if not ties:
+        return own
+    found = dict.fromkeys(own)
+    for t in ties:
+        member, bloc, key = t.split(_TIE_SEP)
+        found.update(
+            dict.fromkeys(c for c in str(G.edges[member, bloc, key].get("claims") or "").split(";") if c)
+        )
+    return sorted(found, key=_iri_of)
+
+
+def with_claims_in_full(G):
+    """Write onto each co-membership edge of ``G`` every claim behind it (:func:`claims_of`) as its
+    ``claims``, in place; return ``G``.
+
+    For files read without this module (GraphML, GEXF, JSON, Cytoscape, CSV, an edge list with
+    ``inline_evidence``): an analyst reading one edge of the file sees all its claims there, as
+    ``n_claims`` counts them, and need not join it with the tie edges ``ties`` names. In memory,
+    and on the page, a co-membership names its members' claims through their ties instead: at
+    1M triples copying them made 2.3M claim references and most of the time of the view.
+    """
+    if not G.is_multigraph():
+        return G
+    for *_, d in G.edges(keys=True, data=True):
+        if d.get("ties"):
+            d["claims"] = ";".join(claims_of(G, d))
     return G
 
 
@@ -473,9 +564,10 @@ def evidence_of(G, attrs: dict) -> list[dict]:
     -------
     list of dict
         ``{quote, detail, note, status, level, date, date_inferred_from, planned, as_of, ordinal,
-        source, source_label, certainty, claim}`` for each claim (``attrs["claims"]``, looked up
-        in ``G.graph["claims"]``) and each source it was derived from, in order; the ``evidence``
-        the node or edge carries itself when it has one.
+        source, source_label, certainty, claim}`` for each claim (:func:`claims_of`: its
+        ``claims`` and those of the ties it names, looked up in ``G.graph["claims"]``) and each
+        source it was derived from, in order; the ``evidence`` the node or edge carries itself
+        when it has one.
 
     Examples
     --------
@@ -490,7 +582,7 @@ def evidence_of(G, attrs: dict) -> list[dict]:
     if "evidence" in attrs:
         return json.loads(attrs["evidence"] or "[]")
     table = _claims_table(str(G.graph.get("claims") or "{}"))
-    return [dict(e) for c in str(attrs.get("claims") or "").split(";") if c for e in table.get(c, [])]
+    return [dict(e) for c in claims_of(G, attrs) for e in table.get(c, [])]
 
 
 @functools.lru_cache(maxsize=2)
@@ -505,7 +597,7 @@ class _Group:
     its co-memberships, a developer's behind each co-development, so they are gathered once."""
 
     iris: frozenset[str]
-    sources: frozenset[str]
+    sources: frozenset[int]  # places in _Data.source_curies
     dates: frozenset[str]
     vias: frozenset[str]
     certainties: frozenset[str]
@@ -518,7 +610,7 @@ def _group(claims: Iterable[_Claim]) -> _Group:
     claims = list(claims)
     return _Group(
         frozenset(c.iri for c in claims),
-        frozenset().union(*(c.sources for c in claims)),
+        frozenset().union(*(c.source_ranks for c in claims)),
         frozenset().union(*(c.dates for c in claims)),
         frozenset().union(*(c.via for c in claims)),
         frozenset(c.certainty for c in claims if c.certainty),
@@ -528,10 +620,19 @@ def _group(claims: Iterable[_Claim]) -> _Group:
     )
 
 
-def _union(groups: list[_Group]) -> _Group:
-    if len(groups) == 1:
+def _union(groups: list[_Group], *, iris: bool = True) -> _Group:
+    """The union of some groups; with ``iris=False`` its ``iris`` are left empty (a co-membership
+    names its members' claims through their tie edges: no need to gather them)."""
+    if len(groups) == 1 and iris:
         return groups[0]
-    return _Group(*(frozenset().union(*(getattr(g, f) for g in groups)) for f in _Group.__dataclass_fields__))
+    return _Group(
+        frozenset().union(*map(_IRIS, groups)) if iris else frozenset(),
+        **{f: frozenset().union(*map(get, groups)) for f, get in _GROUP_FIELDS},
+    )
+
+
+_IRIS = operator.attrgetter("iris")
+_GROUP_FIELDS = [(f, operator.attrgetter(f)) for f in _Group.__dataclass_fields__ if f != "iris"]
 
 
 def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
@@ -540,7 +641,7 @@ def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
 
 
 def _group_attrs(data: _Data, g: _Group, ids: str, n_claims: int) -> dict:
-    sources = sorted(g.sources)
+    sources = sorted(g.sources)  # places in IRI order (_Data.source_curies)
     vias = sorted(g.vias)
     return {
         "certainty": least_certain(g.certainties),
@@ -551,7 +652,7 @@ def _group_attrs(data: _Data, g: _Group, ids: str, n_claims: int) -> dict:
         "via": ";".join(map(curie, vias)),
         "via_label": ";".join(data.entities[v].label if v in data.entities else curie(v) for v in vias),
         "date": min(g.dates) if g.dates else "",
-        "sources": ";".join(map(curie, sources)),
+        "sources": ";".join([data.source_curies[i] for i in sources]),
         "n_sources": len(sources),
         "n_claims": n_claims,
         "claims": ids,
@@ -623,12 +724,31 @@ def to_networkx(
     if view not in VIEWS:
         raise UsageError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
     store = as_store(target)
-    data = _read(store)
-    if view == "countries":
-        return _countries(data, inline_evidence=inline_evidence)
-    if view == "actors":
-        return _actors(data, unlinked_publishers=unlinked_publishers, inline_evidence=inline_evidence)
-    return _full(store, data, inline_evidence=inline_evidence)
+    with _collector_paused():
+        data = _read(store)
+        if view == "countries":
+            return _countries(data, inline_evidence=inline_evidence)
+        if view == "actors":
+            return _actors(data, unlinked_publishers=unlinked_publishers, inline_evidence=inline_evidence)
+        return _full(store, data, inline_evidence=inline_evidence)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a view is built.
+
+    A view makes millions of small objects (rows, sets, attribute dicts) and frees almost none
+    of them until it is done; each collection walks all of them again, and at 1M triples the
+    collections took a quarter of the time. The view makes no reference cycles worth
+    collecting early; reference counting still frees what is dropped.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _blocs(data: _Data) -> dict[str, list[_Rel]]:
@@ -674,6 +794,9 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
     G: nx.MultiGraph[str] = nx.MultiGraph(view="countries")
     blocs = _blocs(data)
 
+    def tie_id(member: str, bloc: str) -> str:
+        return f"{member}{_TIE_SEP}{bloc}{_TIE_SEP}membership"
+
     def unit(iri: str) -> _Entity | None:
         ent = data.entities.get(iri)
         if ent is None:
@@ -692,7 +815,15 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
     links: dict[tuple[str, str], list[dict]] = defaultdict(list)
 
     def link(
-        u: str, v: str, kind: str, via: str, via_label: str, groups: list[_Group], date: str, detail: str
+        u: str,
+        v: str,
+        kind: str,
+        via: str,
+        via_label: str,
+        groups: list[_Group],
+        date: str,
+        detail: str,
+        ties: tuple[str, ...] = (),
     ) -> None:
         if u == v:
             return
@@ -703,6 +834,7 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
                 "via": via,
                 "via_label": via_label,
                 "groups": groups,
+                "ties": ties,  # tie edges whose claims are the groups' (a co-membership's)
                 "date": date,
                 "detail": detail,
             }
@@ -771,7 +903,17 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
         for i, m1 in enumerate(keys):
             for m2 in keys[i + 1 :]:
                 date = _later(since[m1], since[m2])
-                link(m1, m2, "co-membership", bkey, bent.label, [group[m1], group[m2]], date, bent.label)
+                link(
+                    m1,
+                    m2,
+                    "co-membership",
+                    bkey,
+                    bent.label,
+                    [group[m1], group[m2]],
+                    date,
+                    bent.label,
+                    ties=(tie_id(m1, bkey), tie_id(m2, bkey)),
+                )
 
     # agreements between parties
     for rel in data.rels:
@@ -792,10 +934,24 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
             )
 
     for (a, b), ls in sorted(links.items()):
-        g = _union([x for lk in ls for x in lk["groups"]])
-        iris = sorted(g.iris)  # the claims in the order of their IRIs
+        # the edge's own claims (co-development, agreement) by id; a co-membership's by its ties
+        own = _union([x for lk in ls if not lk["ties"] for x in lk["groups"]] or [_NO_CLAIMS])
+        ties = sorted(
+            {
+                t: len(x.iris)
+                for lk in ls
+                if lk["ties"]
+                for t, x in zip(lk["ties"], lk["groups"], strict=True)
+            }.items()
+        )
+        g = _union([x for lk in ls for x in lk["groups"]], iris=False) if ties else own
+        iris = sorted(own.iris)  # the claims in the order of their IRIs
         data.named.update(iris)
-        attrs = _group_attrs(data, g, ";".join([data.claims[i].id for i in iris]), len(iris))
+        # a tie's claims are about its member's participation in its bloc: no other tie's, and
+        # no co-development's or agreement's, so the count is a sum
+        n_claims = len(iris) + sum(n for _, n in ties)
+        attrs = _group_attrs(data, g, ";".join([data.claims[i].id for i in iris]), n_claims)
+        attrs["ties"] = ";".join(t for t, _ in ties)
         kinds = sorted({lk["kind"] for lk in ls}, key=_LINK_KINDS.index)
         vias = {(lk["via"], lk["via_label"]) for lk in ls if lk["via"]}
         # and the intermediaries the claims name
@@ -828,13 +984,15 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
         attrs["date"] = dates[0] if dates else ""
         G.add_edge(a, b, key=kinds[0], **attrs)
     for mkey, bkey, key, attrs in tie_edges:
-        G.add_edge(mkey, bkey, key=key, **attrs)
+        G.add_edge(mkey, bkey, key=key, ties="", **attrs)
     _set_membership_attrs(G, data, memberships)
     G.graph["blocs"] = _bloc_graph_attrs(data, blocs)
     return _store_evidence(G, data, inline=inline_evidence)
 
 
 _LINK_KINDS = ("co-development", "co-membership", "agreement")
+_TIE_SEP = "|"  # in a tie's id, ``member|bloc|key``: no CURIE holds it
+_NO_CLAIMS = _group([])
 
 TIE_RELATIONS = ("membership", "involvement")
 """Relations of a tie between a participant and a bloc in the countries view: ``membership``
@@ -861,8 +1019,7 @@ def _is_own(data: _Data, key: str, lvl: str) -> bool:
 
 
 def _iri_of(key: str) -> str:
-    prefix, _, rest = key.partition(":")
-    return PREFIXES.get(prefix, "") + rest if prefix in PREFIXES else key
+    return expand_curie(key)
 
 
 def _since(claims: Iterable[_Claim]) -> str:
@@ -1141,8 +1298,10 @@ __all__ = [
     "CERTAINTY_ORDER",
     "VIEWS",
     "bloc_list",
+    "claims_of",
     "evidence_of",
     "least_certain",
     "normalize_date",
     "to_networkx",
+    "with_claims_in_full",
 ]

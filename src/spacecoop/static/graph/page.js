@@ -260,9 +260,23 @@
       dl.appendChild(el("dd", p[1]));
     });
   }
+  function claimsOf(item) {  // a co-membership names its members' tie edges: their claims too
+    if (!item.ties || !item.ties.length) { return item.claims || []; }
+    var seen = {}, ids = [];
+    var add = function (c) { if (!seen[c]) { seen[c] = true; ids.push(c); } };
+    (item.claims || []).forEach(add);
+    item.ties.forEach(function (t) { ((edgeById[t] || {}).claims || []).forEach(add); });
+    // claims are numbered (or, unpacked, keyed) in the order of their IRIs: the view's order
+    if (!claimOrder) {
+      claimOrder = {};
+      Object.keys(DATA.claims).forEach(function (c, i) { claimOrder[c] = i; });
+    }
+    return ids.sort(function (a, b) { return claimOrder[a] - claimOrder[b]; });
+  }
+  var claimOrder = null;
   function evidenceOf(item) {  // each claim's evidence is on the page once: DATA.claims[id]
     var list = [];
-    (item.claims || []).forEach(function (c) { list = list.concat(DATA.claims[c] || []); });
+    claimsOf(item).forEach(function (c) { list = list.concat(DATA.claims[c] || []); });
     return list;
   }
   function addEvidence(list) {
