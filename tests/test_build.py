@@ -17,6 +17,8 @@ from spacecoop.cli.app import main
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.publish.build import OUTPUT_FILES, build, summarize
 
+ROOT_DIR = Path(__file__).resolve().parents[1]
+
 
 @pytest.mark.slow
 def test_build_writes_every_format_and_each_parses_back(root, full_ds, tmp_path):
@@ -66,7 +68,8 @@ def test_build_is_byte_identical_across_processes(article_root, tmp_path):
     outs = []
     for seed in ("1", "2"):
         out = tmp_path / f"out{seed}"
-        env = dict(os.environ, PYTHONHASHSEED=seed)
+        # a cache of its own each: both build in full (an unchanged build is otherwise reused)
+        env = dict(os.environ, PYTHONHASHSEED=seed, XDG_CACHE_HOME=str(tmp_path / f"cache{seed}"))
         subprocess.run(
             [sys.executable, "-m", "spacecoop", "--root", str(article_root), "build", "-o", str(out)],
             check=True,
@@ -353,3 +356,86 @@ def test_builds_into_the_same_folder_at_once_take_turns(tmp_path):
         {"a.txt": t.encode() * 1000, "b.txt": t.encode() * 2000} for t in ("one", "two", "three", "four")
     ]
     assert len(list((tmp_path / "site" / ".dist.spacecoop").iterdir())) == 3  # lock, current, previous
+
+
+@pytest.mark.slow
+def test_an_unchanged_build_is_reused_byte_for_byte_and_an_edit_builds_anew(tmp_path, monkeypatch):
+    """The files kept by a build are published again while no input changes (nothing is loaded
+    then), identical to a full build's; once a source changes, the build is made anew."""
+    import spacecoop.publish.build as b
+    from spacecoop.pages.graph_page import build_pages
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = copy_project(ROOT_DIR, tmp_path / "project")
+
+    def files(out: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in out.iterdir()}
+
+    first = b.build(tmp_path / "out1", project, extra=build_pages)
+    real_load = b.load
+    monkeypatch.setattr(b, "load", lambda root: pytest.fail("an unchanged build loaded the data"))
+    again = b.build(tmp_path / "out2", project, extra=build_pages)
+    assert again.summary == first.summary
+    assert [p.name for p in again.files] == [p.name for p in first.files]
+    assert files(tmp_path / "out2") == files(tmp_path / "out1")
+    monkeypatch.setattr(b, "load", real_load)
+    b.build(tmp_path / "full", project, extra=build_pages, reuse=False)
+    assert files(tmp_path / "out2") == files(tmp_path / "full")
+
+    source = project / "graph" / "sources" / "zz-build-test.trig"
+    source.write_text(
+        '@prefix ex: <https://example.org/build-test/> .\nex:graph { ex:s ex:p "added" . }\n', "utf-8"
+    )
+    # validate, then build: the build takes the report of the same inputs instead of validating
+    import spacecoop.checks.validate as v
+
+    assert v.validate_cached(project).conforms
+    real_validate = v.validate
+    monkeypatch.setattr(v, "validate", lambda *a, **k: pytest.fail("build validated what validate had"))
+    edited = b.build(tmp_path / "out3", project, extra=build_pages)
+    monkeypatch.setattr(v, "validate", real_validate)
+    assert edited.summary.triples == first.summary.triples + 1
+    assert b"added" in (tmp_path / "out3" / "spacecoop.nq").read_bytes()
+    b.build(tmp_path / "full2", project, extra=build_pages, reuse=False)
+    assert files(tmp_path / "out3") == files(tmp_path / "full2")
+    # a build made with a function of no stable name is never kept
+    assert b.build_key(project, lambda loaded: {}) is None
+
+
+@pytest.mark.slow
+def test_a_build_killed_while_keeping_its_files_leaves_nothing_half_kept(article_root, tmp_path, monkeypatch):
+    """A build killed at any step of keeping its files for the next build (staging folder, a
+    file, the marker written last, the rename) leaves no kept build that the next one would
+    publish half: that one publishes exactly a full build's files."""
+    from spacecoop.store.compiled import compiled_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = copy_project(article_root, tmp_path / "project")
+    full = tmp_path / "full"
+    from spacecoop.pages.graph_page import build_pages
+
+    build(full, project, extra=build_pages, reuse=False)
+    want = snapshot(full)
+    folder = compiled_dir(project)
+
+    def forget_kept() -> None:
+        for entry in folder.glob("build-*"):
+            if entry.is_dir():
+                shutil.rmtree(entry)  # as before the first build: nothing kept
+
+    assert main(["--root", str(project), "build", "-o", str(tmp_path / "primed")]) == 0
+    forget_kept()  # the stamps and the validation report stay: every run below starts from here
+    log = tmp_path / "points.log"
+    probe = run_killed(folder, 0, log, "--root", str(project), "build", "-o", str(tmp_path / "probe"))
+    assert probe.returncode == 0, probe.stderr
+    keeping = [i for i, event, path in kill_points(log) if ".keeping-" in path]
+    assert keeping, kill_points(log)
+    for n in sorted({keeping[0], keeping[1], keeping[-2], keeping[-1]}):
+        forget_kept()
+        killed = run_killed(
+            folder, n, tmp_path / "kill.log", "--root", str(project), "build", "-o", str(tmp_path / f"k{n}")
+        )
+        assert killed.returncode == -9, (n, killed.stderr)
+        out = tmp_path / f"after{n}"
+        assert main(["--root", str(project), "build", "-o", str(out)]) == 0
+        assert snapshot(out) == want, n

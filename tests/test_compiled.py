@@ -249,3 +249,40 @@ def test_stamps_are_trusted_only_once_settled_and_an_edit_moves_them(tmp_path):
     os.utime(f, ns=(old, old))
     again, rehashed = check_files([f], settled)
     assert rehashed and again[str(f)]["sha256"] != entries[str(f)]["sha256"]
+
+
+def test_serve_answers_from_the_compiled_store_and_a_rebuild_leaves_its_store_in_place(project, env):
+    """``serve`` opens the compiled store (built once, shared with the commands); while it runs,
+    an edit makes the next command build a new store, but the one the server reads stays until
+    it stops (the data as of its start, as the endpoint always served)."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    server = spacecoop(project, env, "serve", "--port", "0", "--workers", "1")
+    try:
+        line = server.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), server.stderr.read()
+        url = line.split()[-1] + "sparql?" + urllib.parse.urlencode({"query": ASK_VALUE})
+
+        def served() -> list[str]:
+            req = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return [b["o"]["value"] for b in json.load(r)["results"]["bindings"]]
+
+        assert served() == ["alpha"]
+        folder = cache_folder(env, project)
+        assert len(builds(folder)) == 1  # serve built the store the commands use
+        assert ask(project, env)[0] == ["alpha"]
+        assert len(builds(folder)) == 1
+        write_source(project, "delta")
+        assert ask(project, env)[0] == ["delta"]  # a new store for the command
+        assert len(builds(folder)) == 2
+        assert len([p for p in folder.glob("store-*") if p.is_dir()]) == 2  # the served one is kept
+        assert served() == ["alpha"]
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=60)
+    write_source(project, "epsilon")
+    assert ask(project, env)[0] == ["epsilon"]
+    assert len([p for p in folder.glob("store-*") if p.is_dir()]) == 1  # no reader left: removed

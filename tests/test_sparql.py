@@ -241,7 +241,7 @@ def test_one_rule_chooses_the_engine():
 
     assert choose_engine("query") == "compiled"  # the project's files, compiled (test_compiled.py)
     assert choose_engine("query", "oxigraph:/tmp/x") == "oxigraph:/tmp/x"
-    assert choose_engine("serve") == "oxigraph"
+    assert choose_engine("serve") == "compiled"  # the workers open the compiled store read-only
     assert choose_engine("serve", "memory") == "memory"
     assert choose_engine("page") == "memory"
     assert choose_engine("page", "oxigraph") == choose_engine("page", "oxigraph:/srv/store") == "oxigraph"

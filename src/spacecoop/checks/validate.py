@@ -286,16 +286,25 @@ def missing_quote_pieces(quote: str, text: str) -> list[str]:
     )
 
 
-def validate_cached(root: str | os.PathLike | None = None) -> ValidationReport:
+def validate_cached(root: str | os.PathLike | None = None, *, load_data=None) -> ValidationReport:
     """Validate the project's dataset, or return the report of the last validation when no input
-    changed since.
+    changed since (by ``validate`` or ``build``, which share it).
 
     The inputs are every file :func:`validate` reads: the data files
     (:func:`spacecoop.store.compiled.input_files`), the shapes, the check queries and the stored
     source texts, each known by its SHA-256 (a file's hash is computed again only when its size,
     times or inode moved), and the code that validates. The report is kept beside the compiled
     store (``validate.json`` in :func:`spacecoop.store.compiled.compiled_dir`); where that folder
-    cannot be written, every call validates.
+    cannot be written, every call validates. A report is kept only when no input moved while it
+    was made (a file edited meanwhile: the next call validates again).
+
+    Parameters
+    ----------
+    root : path, optional
+    load_data : callable, optional
+        Called with no argument when the data must be validated, to load it
+        (:func:`spacecoop.core.load.load`): a caller that needs the loaded data anyway loads it
+        once. Default: :func:`validate` loads it.
 
     Raises
     ------
@@ -305,7 +314,7 @@ def validate_cached(root: str | os.PathLike | None = None) -> ValidationReport:
     import contextlib
     import json
 
-    from spacecoop.store.compiled import check_files, code_identity, compiled_dir, input_files
+    from spacecoop.store.compiled import check_files, code_identity, compiled_dir
 
     root_path = find_root() if root is None else Path(root).resolve()
     layout = Layout(root_path)
@@ -317,13 +326,7 @@ def validate_cached(root: str | os.PathLike | None = None) -> ValidationReport:
     if not isinstance(old, dict) or not isinstance(old.get("files"), dict):
         old = None
     texts = layout.texts_dir
-    files = [
-        *input_files(root_path),
-        layout.shapes_file,
-        *sorted((layout.queries_dir / "checks").glob("*.rq")),
-    ]
-    if texts.is_dir():
-        files += sorted(p for p in texts.rglob("*") if p.is_file())
+    files = validation_inputs(root_path)
     entries, _ = check_files(files, old["files"] if old else None)
     code = code_identity(_VALIDATE_CODE) + f" pyshacl={_version_of('pyshacl')} texts={texts}"
     key = _report_key(entries, code)
@@ -332,15 +335,36 @@ def validate_cached(root: str | os.PathLike | None = None) -> ValidationReport:
             return _report_from_json(old["report"])
         except (KeyError, TypeError, ValueError):
             pass
-    report = validate(root_path)
+    report = validate(root_path) if load_data is None else validate(root_path, loaded=load_data())
     from spacecoop.core.atomic import write_atomic
     from spacecoop.store.compiled import Inputs, _manifest_for
 
+    if check_files(files)[0] != entries:  # an input moved while validating: keep nothing
+        return report
     stamped = _manifest_for(Inputs(root_path, entries, code, True), "")["files"]
     body = {"key": key, "files": stamped, "report": _report_to_json(report)}
     with contextlib.suppress(OSError):  # an unwritable cache: the next call validates again
         write_atomic(cache, json.dumps(body, indent=0))
     return report
+
+
+def validation_inputs(root: str | os.PathLike | None = None) -> list[Path]:
+    """Return every file :func:`validate` reads: the data files
+    (:func:`spacecoop.store.compiled.input_files`), the shapes, the check queries and the stored
+    source texts."""
+    from spacecoop.store.compiled import input_files
+
+    root_path = find_root() if root is None else Path(root).resolve()
+    layout = Layout(root_path)
+    texts = layout.texts_dir
+    files = [
+        *input_files(root_path),
+        layout.shapes_file,
+        *sorted((layout.queries_dir / "checks").glob("*.rq")),
+    ]
+    if texts.is_dir():
+        files += sorted(p for p in texts.rglob("*") if p.is_file())
+    return files
 
 
 _VALIDATE_CODE = (

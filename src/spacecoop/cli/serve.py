@@ -81,8 +81,9 @@ def serve(
     """Serve the dataset: SPARQL 1.1 endpoint at /sparql, query page at /, named queries at /queries.
 
     Read-only and safe by default: SPARQL Update, SERVICE, LOAD and FROM / FROM NAMED are refused
-    before any engine runs; each query has a time limit. The engine is Oxigraph (in memory) unless
-    --store names another. Prints "listening on http://HOST:PORT/" once ready; stop with Ctrl-C.
+    before any engine runs; each query has a time limit. The engine is Oxigraph on the compiled store
+    (the project's files compiled once on disk, rebuilt when one changes) unless --store names
+    another. Prints "listening on http://HOST:PORT/" once ready; stop with Ctrl-C.
     """
     from spacecoop.endpoint.config import ServeConfig
     from spacecoop.endpoint.server import serve as run_serve

@@ -149,11 +149,18 @@ class WorkerPool:
         self._cond = threading.Condition()
         self._closed = False
         self._all: set[_Worker] = set()
+        self._launched: list[_Worker] = []  # started by launch(), not yet waited for
+        self._pending: list[bool] = []  # workers launch() left for later (True: a spare one)
 
     def _new(self, spare: bool) -> _Worker:
         w = _Worker(self._ctx, self.spec, self.payload, self.root, self.memory_limit, self.isolate, spare)
         with self._cond:
-            self._all.add(w)
+            closed = self._closed
+            if not closed:
+                self._all.add(w)
+        if closed:  # closed while this one started (a worker joining later): close() missed it
+            w.kill()
+            raise SpacecoopError("the worker pool was closed")
         return w
 
     def _ready(self, w: _Worker) -> None:
@@ -205,16 +212,68 @@ class WorkerPool:
         SpacecoopError
             A worker could not load the dataset.
         """
-        workers = [self._new(False) for _ in range(self.size)] + [self._new(True) for _ in range(self.spare)]
+        self.launch()
+        self.wait_ready(all_workers=True)
+
+    def launch(self, *, first_only: bool = False) -> None:
+        """Start the worker processes without waiting for any (see :meth:`wait_ready`): the
+        server binds its socket meanwhile. With ``first_only``, start one worker now and the
+        others once it is ready (:meth:`wait_ready` with ``all_workers=False``): on a machine of
+        few cores, workers loading side by side each take as long as all of them."""
+        kinds = [False] * self.size + [True] * self.spare
+        if first_only:
+            self._pending = kinds[1:]
+            kinds = kinds[:1]
+        self._launched = [self._new(spare) for spare in kinds]
+
+    def wait_ready(self, *, all_workers: bool = True) -> None:
+        """Wait until the launched workers have loaded the dataset, or (``all_workers=False``)
+        only the first of them: the pool answers from then on, and the others join it as they
+        become ready (a request meanwhile waits for a free worker as under load).
+
+        Raises
+        ------
+        SpacecoopError
+            The first worker (every worker, with ``all_workers``) could not load the dataset.
+        """
+        workers, self._launched = self._launched, []
+        pending, self._pending = self._pending, []
+        if all_workers:
+            workers += [self._new(spare) for spare in pending]
+            pending = []
+        wait_now = workers if all_workers else workers[:1]
         try:
-            for w in workers:
+            for w in wait_now:
                 self._ready(w)
         except SpacecoopError:
             self.close()
             raise
-        for w in workers:
+        for w in wait_now:
             self._give(w)
-        if self.standby:
+        later = workers[len(wait_now) :]
+
+        def join_later() -> None:
+            try:
+                later.extend(self._new(spare) for spare in pending)
+            except SpacecoopError:  # closed meanwhile
+                return
+            for w in later:
+                try:
+                    self._ready(w)
+                except SpacecoopError as exc:
+                    if not self._closed:  # the others answer; say why this one does not
+                        print(f"spacecoop serve: {exc}", file=sys.stderr, flush=True)
+                    continue
+                if self._closed:
+                    w.kill()
+                else:
+                    self._give(w)
+            if self.standby and not self._closed:
+                self._start_in_background(standby=True)
+
+        if later or pending:
+            threading.Thread(target=join_later, name="spacecoop-join", daemon=True).start()
+        elif self.standby:
             self._start_in_background(standby=True)
 
     def _replace(self, w: _Worker) -> None:

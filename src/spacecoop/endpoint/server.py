@@ -106,7 +106,16 @@ from spacecoop.endpoint.webpages import build_graph_page
 from spacecoop.endpoint.worker import worker_payload
 
 # ServeConfig is serve()'s argument; check_query is re-exported for benchmarks/endpoint.py.
-__all__ = ["EndpointServer", "ServeConfig", "check_query", "make_server", "page_store", "serve"]
+__all__ = [
+    "EndpointServer",
+    "ServeConfig",
+    "check_query",
+    "graph_sizes",
+    "make_server",
+    "page_store",
+    "serve",
+    "store_graph_sizes",
+]
 
 _HOST_RE = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?"
@@ -121,30 +130,36 @@ class EndpointServer(ThreadingHTTPServer):
     request_queue_size = 128
     allow_reuse_address = True
 
-    def __init__(self, config: ServeConfig, pool: WorkerPool, ds, named: list) -> None:
+    def __init__(self, config: ServeConfig, pool: WorkerPool, ds, named: list, store=None) -> None:
         self.config = config
         self.pool = pool
         self.ds = ds
         self.named = {q.name: q for q in named}
         self._pages: dict[str, tuple[int, bytes, str]] = {}
         self._pages_lock = threading.Lock()
-        self._projection: Any = None  # the store the network pages are drawn from, opened on first use
+        # the store the network pages are drawn from: the compiled store the workers read, when
+        # they read one (nothing to load), else opened from ``ds`` on first use
+        self._projection: Any = store
         super().__init__((config.host, config.port), EndpointHandler)
         host, port = self.socket.getsockname()[:2]  # what server_bind set server_address to
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{port}/"
-        graphs = {}
-        for ctx in ds.graphs():
-            ident = str(ctx.identifier)
-            if ident.startswith("urn:x-rdflib:"):
-                continue
-            graphs[ident] = len(ctx)
-        total = len({(s, p, o) for s, p, o, _g in ds.quads((None, None, None, None))})
+        graphs, total = graph_sizes(ds) if ds is not None else store_graph_sizes(store)
         self._graph_sizes = graphs
         self.graph_names = frozenset(graphs)  # what default-graph-uri / named-graph-uri may name
         self._default_triples = total
-        self.description = service_description(self.url + "sparql", graphs, total)
+        self._description: object = None  # drawn on first request (thousands of triples at 100k)
         self._descriptions: dict[str, object] = {}
+
+    @property
+    def description(self):
+        """The service description with ``sd:endpoint`` at the bound address."""
+        with self._pages_lock:
+            if self._description is None:
+                self._description = service_description(
+                    self.url + "sparql", self._graph_sizes, self._default_triples
+                )
+            return self._description
 
     def describe(self, host: str | None):
         """The service description with ``sd:endpoint`` at the address the client used (its Host
@@ -195,9 +210,43 @@ class EndpointServer(ThreadingHTTPServer):
             return self._pages[view]
 
     def close(self) -> None:
-        """Stop listening and stop the workers."""
+        """Stop listening and stop the workers (then release the compiled store they read)."""
         self.server_close()
         self.pool.close()
+        if self.ds is None and self._projection is not None:
+            self._projection.close()
+
+
+def graph_sizes(ds) -> tuple[dict[str, int], int]:
+    """Return the triples of each named graph of an rdflib Dataset, and of their union (with the
+    default graph's own): what the service description states."""
+    graphs = {}
+    for ctx in ds.graphs():
+        ident = str(ctx.identifier)
+        if ident.startswith("urn:x-rdflib:"):
+            continue
+        graphs[ident] = len(ctx)
+    total = len({(s, p, o) for s, p, o, _g in ds.quads((None, None, None, None))})
+    return graphs, total
+
+
+_GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+_DEFAULT_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def store_graph_sizes(store) -> tuple[dict[str, int], int]:
+    """:func:`graph_sizes` read from a compiled store, whose default graph holds the union of
+    every graph and the default graph's own triples (:func:`spacecoop.store.terms.layout_nquads`):
+    two counting queries instead of the rdflib copy of the data, run once per compiled store
+    (:func:`spacecoop.store.compiled.derived`)."""
+    from spacecoop.store.compiled import derived
+
+    def count() -> dict:
+        graphs = {str(row[0]): int(row[1]) for row in store.query(_GRAPH_SIZES).rows}
+        return {"graphs": graphs, "total": int(store.query(_DEFAULT_SIZE).rows[0][0])}
+
+    sizes = derived(store, "graph-sizes", count)  # counted once per compiled store
+    return {str(k): int(v) for k, v in sizes["graphs"].items()}, int(sizes["total"])
 
 
 def page_store(spec: str, ds: Any) -> Any:
@@ -218,21 +267,40 @@ def make_server(config: ServeConfig, ds=None) -> EndpointServer:
         The dataset or the named queries cannot be loaded, a worker cannot start, or the address
         cannot be bound.
     """
-    from spacecoop.core.load import load_dataset
     from spacecoop.sparql.query import list_queries
 
     if config.timeout <= 0:
         raise UsageError("--timeout must be positive")
     if config.max_rows < 1:
         raise UsageError("--max-rows must be at least 1")
-    if ds is None:
-        ds = load_dataset(config.root)
+    compiled = None
+    if ds is None and config.store == "compiled":
+        from spacecoop.store.compiled import CompiledUnavailable, note, open_compiled
+
+        try:
+            compiled = open_compiled(config.root)  # built here if an input changed, else reused
+        except CompiledUnavailable as exc:
+            note(f"{exc}; serving from memory")
+    spec = config.store
+    if compiled is not None:
+        # the workers open the compiled folder read-only; this process holds its shared lock (so
+        # no rebuild removes it) until the server closes
+        spec, payload = f"oxigraph:{compiled.path}", b""
+    else:
+        if spec == "compiled":
+            from spacecoop.store.engine import IN_PROCESS_ENGINE
+
+            spec = IN_PROCESS_ENGINE["serve"]
+        if ds is None:
+            from spacecoop.core.load import load_dataset
+
+            ds = load_dataset(config.root)
+        payload = worker_payload(spec, ds)
     named = list_queries(config.root)
-    payload = worker_payload(config.store, ds)
     if config.max_bytes < 1:
         raise UsageError("--max-bytes must be at least 1")
     pool = WorkerPool(
-        config.store,
+        spec,
         payload,
         size=config.workers,
         root=config.root,
@@ -242,12 +310,27 @@ def make_server(config: ServeConfig, ds=None) -> EndpointServer:
         busy_timeout=min(config.busy_timeout, config.timeout),
         isolate=config.isolate,
     )
-    pool.start()
+    # The workers start (a new interpreter each) while this process binds the socket; the server
+    # is ready once one worker is, and the others join as they load.
+    pool.launch(first_only=True)
     try:
-        return EndpointServer(config, pool, ds, named)
-    except OSError as exc:
+        try:
+            server = EndpointServer(config, pool, ds, named, store=compiled)
+        except OSError as exc:
+            raise SpacecoopError(
+                f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}"
+            ) from exc
+        try:
+            pool.wait_ready(all_workers=False)
+        except BaseException:
+            server.server_close()
+            raise
+    except BaseException:
         pool.close()
-        raise SpacecoopError(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}") from exc
+        if compiled is not None:
+            compiled.close()
+        raise
+    return server
 
 
 def _memory_limit(workers: int) -> int | None:

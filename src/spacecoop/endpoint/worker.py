@@ -198,6 +198,29 @@ def run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozen
         }
 
 
+def _guard_identity() -> str:
+    """A hash of the guard's code and of the parser it uses: a remembered judgement holds while
+    neither changes."""
+    import hashlib
+    from pathlib import Path
+
+    from spacecoop.store.compiled import _version_of
+
+    h = hashlib.sha256(Path(guard.__file__).read_bytes())
+    h.update(f"rdflib={_version_of('rdflib')}".encode())
+    return h.hexdigest()
+
+
+def _named_kind(text: str) -> str:
+    """The kind of a named query's text as the guard judges it, or "" when the guard would not
+    let it pass unparsed (it is refused, or names a dataset, which each request checks)."""
+    try:
+        kind, dataset = inspect_query(text)
+    except QueryRefused:
+        return ""
+    return kind if dataset is None else ""
+
+
 def worker_main(
     conn, spec: str, payload: bytes, root: str | None, memory_limit: int | None, isolate: bool = True
 ) -> None:
@@ -213,11 +236,6 @@ def worker_main(
         isolation = "not possible: the sparql: store is reached over the network"
     else:
         isolation = isolate_network()
-    import rdflib.plugins.sparql
-
-    # rdflib reads a FROM graph it does not hold from the IRI (a file, another host): never here,
-    # even for a query that got past the check (SERVICE is kept out by the check and the namespace)
-    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
     if memory_limit:
         try:
             import resource
@@ -226,20 +244,24 @@ def worker_main(
         except (ImportError, ValueError, OSError):
             pass
     try:
+        from spacecoop.core.cache import remembered
         from spacecoop.sparql.query import list_queries
 
         store = open_worker_store(spec, payload)
         graphs = store.graph_names()
         named = {q.name: q for q in list_queries(root)}
-        for q in named.values():  # parsing costs 20-100 ms a query: judge each named query once
+        # Parsing costs 20-400 ms a query: judge each named query once, and remember the judgement
+        # across processes (by its text and the guard's code), so a worker starts in milliseconds.
+        guard_code = _guard_identity()
+        for q in named.values():
             text = q.text_for(store)
-            try:
-                kind, dataset = inspect_query(text)
-            except QueryRefused:
-                continue
-            if dataset is None:
+            kind = remembered(
+                "named-query-kinds.json", guard_code + "\n" + text, lambda text=text: _named_kind(text)
+            )
+            if kind:
                 guard.remember_checked(text, kind)
-        hello = {"ready": True, "quads": len(store), "isolation": isolation}
+        # (no count of the quads here: on a store on disk it takes seconds at 100k triples)
+        hello = {"ready": True, "isolation": isolation}
     except Exception as exc:
         hello = {"ready": False, "error": f"{type(exc).__name__}: {exc}"}
     try:
@@ -248,6 +270,13 @@ def worker_main(
         return
     if not hello["ready"]:
         return
+    # After saying ready (the import takes a few hundred milliseconds, the server waits for no
+    # worker's), before the first job: rdflib reads a FROM graph it does not hold from the IRI (a
+    # file, another host): never here, even for a query that got past the check (SERVICE is kept
+    # out by the check and the namespace).
+    import rdflib.plugins.sparql
+
+    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
     while True:
         try:
             job = conn.recv()

@@ -367,9 +367,17 @@ class BuildResult:
 
 
 def build(
-    out_dir: str | os.PathLike = "dist", root: str | os.PathLike | None = None, *, extra=None
+    out_dir: str | os.PathLike = "dist",
+    root: str | os.PathLike | None = None,
+    *,
+    extra=None,
+    reuse: bool = True,
 ) -> BuildResult:
     """Load every source, validate, and write the dataset to ``out_dir``.
+
+    The files a build writes are a function of its inputs: when none changed since the last
+    build of ``root`` (see :func:`build_key`), the files kept then are published again, byte for
+    byte, without loading or validating anything.
 
     Parameters
     ----------
@@ -381,6 +389,11 @@ def build(
     extra : callable, optional
         ``extra(loaded) -> dict[str, bytes]``: more files to write with the dataset (for example
         the graph pages), staged and moved with the rest.
+    reuse : bool
+        Publish the files kept by the last build when no input changed (and keep this build's
+        files for the next), and take the validation report of the last ``validate`` of the same
+        inputs (:func:`~spacecoop.checks.validate.validate_cached`); False loads, validates and
+        builds everything, and keeps nothing.
 
     Raises
     ------
@@ -389,11 +402,31 @@ def build(
     DataError
         A data file cannot be parsed.
     """
-    from spacecoop.checks.validate import validate
+    from spacecoop.checks.validate import validate, validate_cached
 
     root_path = find_root() if root is None else Path(root).resolve()
-    loaded: Loaded = load(root_path)
-    report = validate(root_path, loaded=loaded)
+    key = build_key(root_path, extra) if reuse else None
+    kept = _kept_build(root_path, key) if key is not None else None
+    if kept is not None:
+        files, summary = kept
+        return BuildResult(summary, tuple(publish(out_dir, files)))
+    # The report of the last validate (or build) of these very inputs holds: only what is not
+    # known yet is validated, on the data loaded here once.
+    loads: list[Loaded] = []
+
+    def load_once() -> Loaded:
+        if not loads:
+            loads.append(load(root_path))
+        return loads[0]
+
+    if reuse:
+        report = validate_cached(root_path, load_data=load_once)
+        if not loads:  # the report was known: load now, and hold the report to what was loaded
+            load_once()
+            report = validate_cached(root_path, load_data=load_once)
+    else:
+        report = validate(root_path, loaded=load_once())
+    loaded = load_once()
     if not report.conforms:
         lines = "\n".join(f"  {v}" for v in report.violations)
         raise SpacecoopError(
@@ -407,7 +440,145 @@ def build(
     summary = summarize(loaded.ds)
     files[DESCRIPTION_FILE] = describe_dataset(loaded.ds, summary, files)
     written = publish(out_dir, files)
+    if key is not None and build_key(root_path, extra) == key:  # no input moved while building
+        _keep_build(root_path, key, files, summary)
     return BuildResult(summary, tuple(written))
+
+
+_BUILD_DISTRIBUTIONS = ("spacecoop", "rdflib", "pyoxigraph", "pyshacl", "pycountry", "networkx", "pyld")
+
+
+def build_key(root: str | os.PathLike | None = None, extra=None) -> str | None:
+    """Return the key of what :func:`build` writes for ``root``: a SHA-256 of every file it reads
+    (the files :func:`spacecoop.checks.validate.validation_inputs` names, the JSON-LD context, the
+    data licence), of every file of the package (code, pages' assets), of the versions of the
+    libraries involved, and of ``extra``'s name. None when ``extra`` has no stable name (a lambda,
+    a local function): such a build is never kept.
+
+    A file's hash is reused while its size, times and inode stay as recorded (as for the compiled
+    store, :func:`spacecoop.store.compiled.check_files`).
+    """
+    import hashlib
+    import json
+
+    from spacecoop.checks.validate import validation_inputs
+    from spacecoop.core.layout import Layout, shipped_root
+    from spacecoop.store.compiled import _version_of, check_files, compiled_dir
+
+    name = "" if extra is None else f"{getattr(extra, '__module__', '')}.{getattr(extra, '__qualname__', '')}"
+    if extra is not None and ("<" in name or name.startswith(".")):
+        return None
+    root_path = find_root() if root is None else Path(root).resolve()
+    from spacecoop.views.export import CONTEXT_FILE
+
+    files = [
+        *validation_inputs(root_path),
+        Layout(root_path).base / CONTEXT_FILE,
+        shipped_root() / DATA_LICENSE_FILE,
+    ]
+    package = Path(__file__).resolve().parents[1]
+    code = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    stamps = compiled_dir(root_path) / "build-stamps.json"
+    try:
+        known = json.loads(stamps.read_text("utf-8"))
+    except (OSError, ValueError):
+        known = None
+    entries, rehashed = check_files([*files, *code], known if isinstance(known, dict) else None)
+    if rehashed:
+        from spacecoop.core.atomic import write_atomic
+        from spacecoop.store.compiled import Inputs, _manifest_for
+
+        settled = _manifest_for(Inputs(root_path, entries, "", True), "")["files"]
+        with contextlib.suppress(OSError):  # unwritable: hashed again next time
+            write_atomic(stamps, json.dumps(settled, indent=0))
+    h = hashlib.sha256(f"spacecoop-build 1\n{name}\n".encode())
+    for dist in _BUILD_DISTRIBUTIONS:
+        h.update(f"{dist}={_version_of(dist)}\n".encode())
+    for path in files:
+        h.update(f"{path}\0{entries[str(path)]['sha256']}\n".encode())
+    for path in code:
+        h.update(f"{path.relative_to(package)}\0{entries[str(path)]['sha256']}\n".encode())
+    return h.hexdigest()
+
+
+def _kept_folder(root: Path, key: str) -> Path:
+    from spacecoop.store.compiled import compiled_dir
+
+    return compiled_dir(root) / f"build-{key[:32]}"
+
+
+def _kept_build(root: Path, key: str) -> tuple[dict[str, bytes], Summary] | None:
+    """The files and summary kept by the build of ``key``, or None (none kept, or removed by a
+    newer build while being read: then the caller builds)."""
+    import json
+
+    folder = _kept_folder(root, key)
+    try:
+        meta = json.loads((folder / "build.json").read_text("utf-8"))
+        if meta.get("key") != key:
+            return None
+        files = {name: (folder / "files" / name).read_bytes() for name in meta["files"]}
+        s = meta["summary"]
+        summary = Summary(
+            int(s["triples"]),
+            int(s["quads"]),
+            int(s["graphs"]),
+            tuple((str(c), int(n)) for c, n in s["entities"]),
+            tuple((str(c), int(n)) for c, n in s["relationships"]),
+            tuple((str(c), int(n)) for c, n in s["claims_by_certainty"]),
+            tuple((str(c), str(label), int(n)) for c, label, n in s["sources"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return files, summary
+
+
+def _keep_build(root: Path, key: str, files: dict[str, bytes], summary: Summary) -> None:
+    """Keep a build's files for the next build of the same inputs: written into a staging folder,
+    renamed into place complete (a killed process leaves no half-kept build), older ones removed.
+    Best effort: a folder that cannot be written keeps nothing."""
+    import json
+    import secrets
+    import shutil
+    from dataclasses import asdict
+
+    folder = _kept_folder(root, key)
+    parent = folder.parent
+    staging = parent / f".keeping-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        (staging / "files").mkdir(parents=True)
+        for name, data in files.items():
+            if "/" in name or name.startswith("."):
+                raise OSError(f"not a plain file name: {name!r}")
+            (staging / "files" / name).write_bytes(data)
+        meta = {"key": key, "files": list(files), "summary": asdict(summary)}  # in the order written
+        (staging / "build.json").write_text(json.dumps(meta), "utf-8")  # last: marks it complete
+        fsync_path(staging / "build.json")
+        os.rename(staging, folder)
+    except OSError:  # unwritable, or another process kept the same build first
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(parent):
+            if (entry.startswith("build-") and entry != folder.name and (parent / entry).is_dir()) or (
+                entry.startswith(".keeping-") and _dead(entry)
+            ):
+                shutil.rmtree(parent / entry, ignore_errors=True)
+
+
+def _dead(staging_name: str) -> bool:
+    """Whether the process that named a ``.keeping-PID-…`` folder is gone (its folder is a leftover)."""
+    try:
+        pid = int(staging_name.split("-")[1])
+    except (IndexError, ValueError):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def default_out_dir(root: str | os.PathLike | None = None) -> Path:

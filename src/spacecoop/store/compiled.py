@@ -12,6 +12,7 @@ What it holds::
     store-KEY/           a complete Oxigraph store, named after the key of its inputs
     store-KEY.lock       held (shared) by every process reading store-KEY
     .building-PID-RAND/  a store being built; renamed to store-KEY only once complete
+    derived/store-KEY-NAME.json  what commands derive from store-KEY alone (:func:`derived`)
     builds.log           one line per build (time, process, store)
 
 The manifest lists every input file (exactly those :func:`spacecoop.core.load.load` reads: the
@@ -352,6 +353,32 @@ def _refresh_stamps(folder: Path, inputs: Inputs, store: str) -> None:
         os.close(fd)
 
 
+def derived(store, name: str, compute):
+    """Return ``compute()`` for a compiled store, computed once per store across processes.
+
+    What a command derives from the store alone (the sizes of its graphs, say) is kept as JSON in
+    ``derived/STORE-NAME.json`` of the compiled folder, written atomically (a killed process
+    leaves the old file or none), and removed with its store. ``compute`` must return what JSON
+    gives back unchanged; for any other store, or where the folder cannot be written, it runs
+    every time.
+    """
+    if not isinstance(store, CompiledStore) or not store.path:
+        return compute()
+    from spacecoop.core.atomic import write_atomic
+
+    where = Path(store.path)
+    path = where.parent / "derived" / f"{where.name}-{name}.json"
+    try:
+        return json.loads(path.read_text("utf-8"))["value"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    value = compute()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(exist_ok=True)
+        write_atomic(path, json.dumps({"value": value}))
+    return value
+
+
 def _lock_file(path: Path, mode: int) -> int | None:
     """Open ``path`` and lock it with ``flock`` (``mode``); return the descriptor, or None when the
     file cannot be opened."""
@@ -549,6 +576,9 @@ def _remove_unused(folder: Path, keep: str) -> None:
         try:
             shutil.rmtree(folder / entry, ignore_errors=True)
             with contextlib.suppress(OSError):
+                for kept in (folder / "derived").glob(f"{entry}-*.json"):
+                    kept.unlink()
+            with contextlib.suppress(OSError):
                 lock.unlink()
         finally:
             os.close(fd)
@@ -567,6 +597,7 @@ __all__ = [
     "check_files",
     "code_identity",
     "compiled_dir",
+    "derived",
     "hash_file",
     "input_files",
     "open_compiled",

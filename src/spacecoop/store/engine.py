@@ -13,8 +13,11 @@ opens it here (:func:`open_engine`), so the rule is written once:
     against; so is the project when the compiled store cannot be built here (a read-only cache
     folder, a term Oxigraph refuses), with one line on standard error.
 ``serve``
-    The endpoint: the store given with ``--store``, else ``oxigraph`` in memory (milliseconds for
-    every named query, ``benchmarks/endpoint.py``).
+    The endpoint: the store given with ``--store``, else ``compiled``: its workers open the
+    compiled store read-only (:func:`spacecoop.endpoint.server.make_server`), so it is ready in
+    well under a second where loading the files into each worker's memory took seconds; the
+    engine is Oxigraph either way (milliseconds for every named query, ``benchmarks/endpoint.py``).
+    A dataset given in this process is served from ``oxigraph`` in memory.
 ``page``
     A graph page projected from a dataset already in this process: Oxigraph in memory when the
     store being served is Oxigraph (ten times faster than rdflib on the projection), else rdflib
@@ -43,7 +46,7 @@ if TYPE_CHECKING:
 
 USES = ("query", "serve", "page", "checks")
 
-DEFAULT_ENGINE = {"query": "compiled", "serve": "oxigraph", "page": "memory", "checks": "oxigraph"}
+DEFAULT_ENGINE = {"query": "compiled", "serve": "compiled", "page": "memory", "checks": "oxigraph"}
 """The store spec each use gets when none is given."""
 
 IN_PROCESS_ENGINE = {"query": "memory", "serve": "oxigraph", "page": "memory", "checks": "oxigraph"}
@@ -69,7 +72,7 @@ def choose_engine(use: str, spec: str | None = None) -> str:
     Examples
     --------
     >>> choose_engine("query"), choose_engine("serve"), choose_engine("serve", "memory")
-    ('compiled', 'oxigraph', 'memory')
+    ('compiled', 'compiled', 'memory')
     >>> choose_engine("page", "oxigraph:./store"), choose_engine("page", "sparql:http://127.0.0.1:7878")
     ('oxigraph', 'memory')
     """
