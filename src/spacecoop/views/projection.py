@@ -187,6 +187,7 @@ class _Claim:
     planned: bool = False
     as_of: set[str] = field(default_factory=set)
     ordinal: set[str] = field(default_factory=set)
+    source_ranks: frozenset[int] = frozenset()  # its sources' places in _Data.source_curies
 
 
 @dataclass
@@ -206,6 +207,7 @@ class _Data:
     source_labels: dict[str, str]
     evidence: dict[str, list[dict]] = field(default_factory=dict)  # claim IRI -> its entries
     named: set[str] = field(default_factory=set)  # IRIs of the claims a node or an edge names
+    source_curies: list[str] = field(default_factory=list)  # every claim's sources, in IRI order
 
 
 _TYPE_KIND = {
@@ -268,11 +270,18 @@ SELECT ?e ?p ?o ?lang WHERE {
   ?e ?p ?o .
   BIND(IF(isLiteral(?o), LANG(?o), "") AS ?lang)
 }""".replace("PREDICATES", " ".join(_ENTITY_FIELDS))
-_CLAIM_ATTRIBUTES = """
-SELECT ?claim ?p ?o WHERE {
-  VALUES ?p { PREDICATES }
-  ?claim ?p ?o .
-}""".replace("PREDICATES", " ".join(_CLAIM_FIELDS))
+# one scan per predicate: on Oxigraph faster than one query joining them with VALUES (0.36 s
+# against 0.42-0.62 s at 100k triples)
+_CLAIM_ATTRIBUTES = {p: f"SELECT ?claim ?o WHERE {{ ?claim {p} ?o }}" for p in _CLAIM_FIELDS}
+# the ends of each kind of relationship; an agreement's parties are paired here, not by the query
+_RELATIONSHIPS = {
+    kind: f"SELECT ?rel ?a ?b WHERE {{ ?rel a {cls} ; {a} ?a ; {b} ?b }}"
+    for kind, cls, a, b in (
+        ("participation", "sc:Participation", "org:member", "org:organization"),
+        ("development", "sc:PayloadDevelopment", "sc:developer", "sc:payload"),
+        ("carriage", "sc:PayloadCarriage", "sc:mission", "sc:payload"),
+    )
+}
 
 
 def _read(store: Store) -> _Data:
@@ -307,28 +316,27 @@ SELECT DISTINCT ?e ?type WHERE {
     claims: dict[str, _Claim] = {
         c: _Claim(c, "", curie(c)) for (c,) in _q(store, "SELECT DISTINCT ?claim WHERE { ?claim a sc:Claim }")
     }
-    claim_fields = {PREFIXES[k.split(":")[0]] + k.split(":")[1]: f for k, f in _CLAIM_FIELDS.items()}
-    for c, p, o in _q(store, _CLAIM_ATTRIBUTES):
-        cl = claims.get(c)
-        if cl is not None:
-            claim_fields[p](cl, o)
+    for p, query in _CLAIM_ATTRIBUTES.items():
+        set_field = _CLAIM_FIELDS[p]
+        for c, o in _q(store, query):
+            cl = claims.get(c)
+            if cl is not None:
+                set_field(cl, o)
     claims = {c: cl for c, cl in claims.items() if cl.about}  # a claim about nothing stands behind nothing
     claims_about: dict[str, list[_Claim]] = defaultdict(list)
     for cl in sorted(claims.values(), key=lambda c: c.iri):
         claims_about[cl.about].append(cl)
 
-    rels: list[_Rel] = []
-    for r, kind, a, b in _q(
-        store,
-        """
-SELECT DISTINCT ?rel ?kind ?a ?b WHERE {
-  { ?rel a sc:Participation ; org:member ?a ; org:organization ?b . BIND("participation" AS ?kind) }
-  UNION { ?rel a sc:PayloadDevelopment ; sc:developer ?a ; sc:payload ?b . BIND("development" AS ?kind) }
-  UNION { ?rel a sc:PayloadCarriage ; sc:mission ?a ; sc:payload ?b . BIND("carriage" AS ?kind) }
-  UNION { ?rel a sc:Agreement ; sc:party ?a , ?b . FILTER(STR(?a) < STR(?b)) BIND("agreement" AS ?kind) }
-}""",
-    ):
-        rels.append(_Rel(r, kind, a, b))
+    found: set[tuple[str, str, str, str]] = set()  # (rel, kind, a, b), each once
+    for kind, query in _RELATIONSHIPS.items():
+        found.update((r, kind, a, b) for r, a, b in _q(store, query))
+    parties: dict[str, set[str]] = defaultdict(set)
+    for r, a in _q(store, "SELECT ?rel ?a WHERE { ?rel a sc:Agreement ; sc:party ?a }"):
+        parties[r].add(a)
+    for r, ps in parties.items():  # each pair of parties once, in the order of their IRIs
+        ordered = sorted(ps)
+        found.update((r, "agreement", a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :])
+    rels = [_Rel(r, kind, a, b) for r, kind, a, b in found]
     rels.sort(key=lambda r: (r.iri, r.a, r.b))
 
     source_labels = {}
@@ -342,7 +350,15 @@ SELECT DISTINCT ?s ?label ?headline WHERE {
 }""",
     ):
         source_labels[s] = label or headline or curie(s)
-    return _Data(entities, claims, dict(claims_about), rels, source_labels)
+    # sources by their place in IRI order: a pair edge of the countries view unions and sorts the
+    # sources of every claim behind it (38 MB of ``sources`` at 1M triples), faster as numbers
+    source_iris = sorted({src for cl in claims.values() for src in cl.sources})
+    rank = {src: i for i, src in enumerate(source_iris)}
+    for cl in claims.values():
+        cl.source_ranks = frozenset([rank[src] for src in cl.sources])
+    data = _Data(entities, claims, dict(claims_about), rels, source_labels)
+    data.source_curies = [curie(src) for src in source_iris]
+    return data
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -581,7 +597,7 @@ class _Group:
     its co-memberships, a developer's behind each co-development, so they are gathered once."""
 
     iris: frozenset[str]
-    sources: frozenset[str]
+    sources: frozenset[int]  # places in _Data.source_curies
     dates: frozenset[str]
     vias: frozenset[str]
     certainties: frozenset[str]
@@ -594,7 +610,7 @@ def _group(claims: Iterable[_Claim]) -> _Group:
     claims = list(claims)
     return _Group(
         frozenset(c.iri for c in claims),
-        frozenset().union(*(c.sources for c in claims)),
+        frozenset().union(*(c.source_ranks for c in claims)),
         frozenset().union(*(c.dates for c in claims)),
         frozenset().union(*(c.via for c in claims)),
         frozenset(c.certainty for c in claims if c.certainty),
@@ -625,7 +641,7 @@ def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
 
 
 def _group_attrs(data: _Data, g: _Group, ids: str, n_claims: int) -> dict:
-    sources = sorted(g.sources)
+    sources = sorted(g.sources)  # places in IRI order (_Data.source_curies)
     vias = sorted(g.vias)
     return {
         "certainty": least_certain(g.certainties),
@@ -636,7 +652,7 @@ def _group_attrs(data: _Data, g: _Group, ids: str, n_claims: int) -> dict:
         "via": ";".join(map(curie, vias)),
         "via_label": ";".join(data.entities[v].label if v in data.entities else curie(v) for v in vias),
         "date": min(g.dates) if g.dates else "",
-        "sources": ";".join(map(curie, sources)),
+        "sources": ";".join([data.source_curies[i] for i in sources]),
         "n_sources": len(sources),
         "n_claims": n_claims,
         "claims": ids,
