@@ -174,21 +174,25 @@ def add_developer_countries(ds: Dataset) -> int:
     """
     international = concept("org-kind", "international-organization")
     payloads = set(ds.subjects(RDF.type, SC.Payload))
+    # Indexes built in one pass each: asking the union Dataset per development is slower.
+    cited: dict = {}
+    for claim, source in ds.subject_objects(PROV.wasDerivedFrom):
+        if isinstance(source, URIRef):
+            cited.setdefault(claim, set()).add(source)
+    sources_of: dict = {}
+    for claim, about in ds.subject_objects(SC.about):
+        if claim in cited:
+            sources_of.setdefault(about, set()).update(cited[claim])
     added = 0
     for dev, org in set(ds.subject_objects(SC.developer)):
-        targets = [p for p in set(ds.objects(dev, SC.payload)) if p in payloads]
+        sources = sources_of.get(dev)
+        targets = [p for p in set(ds.objects(dev, SC.payload)) if p in payloads] if sources else []
         if not targets:
             continue
         parties = set(ds.objects(org, SC.basedIn))
         if not parties and (org, SC.kind, international) in ds:
             parties = {org}
-        sources = {
-            s
-            for claim in set(ds.subjects(SC.about, dev))
-            for s in ds.objects(claim, PROV.wasDerivedFrom)
-            if isinstance(s, URIRef)
-        }
-        for source in sources:
+        for source in sources or ():
             g = ds.graph(source)
             for p in targets:
                 for party in parties:
