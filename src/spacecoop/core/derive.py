@@ -1,9 +1,10 @@
 """What loading adds to the sources: ISO 3166 codes from pycountry, and the shortcut edges
-(``sc:develops``, ``sc:carries``, ``sc:participatesIn``, ``sc:involvedIn``) derived from each claim."""
+(``sc:develops``, ``sc:carries``, ``sc:participatesIn``, ``sc:involvedIn``,
+``sc:developerCountry``) derived from each claim."""
 
 from __future__ import annotations
 
-from rdflib import RDF, SKOS, Dataset, Graph, Literal
+from rdflib import PROV, RDF, SKOS, Dataset, Graph, Literal, URIRef
 
 from spacecoop.core.namespaces import ONTOLOGY_GRAPH, ORG, SC, concept
 
@@ -103,6 +104,8 @@ def add_shortcuts(ds: Dataset) -> int:
 
     One participation may give both (Pakistan signed the ILRS, and groups from it are partners).
 
+    And ``?payload sc:developerCountry ?party`` (see :func:`add_developer_countries`).
+
     Returns
     -------
     int
@@ -148,5 +151,52 @@ def add_shortcuts(ds: Dataset) -> int:
                 for o in targets:
                     if (m, short, o) not in g:
                         g.add((m, short, o))
+                        added += 1
+    return added + add_developer_countries(ds)
+
+
+def add_developer_countries(ds: Dataset) -> int:
+    """Derive ``?payload sc:developerCountry ?party`` in the graph of each source that names a developer.
+
+    For every claim (``sc:about`` a development, ``prov:wasDerivedFrom`` a source IRI) about a
+    development (``sc:developer``, ``sc:payload``) of a typed ``sc:Payload``, the edge goes into
+    the named graph of the source the claim cites (a claim sits in that graph: the check
+    ``claim-outside-its-source-graph``), to the party the developer stands for: the country or
+    region it is ``sc:basedIn``, else the organisation itself when it is an international
+    organisation, else none. Everything is read in the union, as ``country-partners`` reads it;
+    the graphs that hold one edge are then the sources behind it, which lets that query pair two
+    developers by the payload alone (:mod:`spacecoop.store.native` derives the same edges).
+
+    Returns
+    -------
+    int
+        The number of triples added.
+    """
+    international = concept("org-kind", "international-organization")
+    payloads = set(ds.subjects(RDF.type, SC.Payload))
+    # Indexes built in one pass each: asking the union Dataset per development is slower.
+    cited: dict = {}
+    for claim, source in ds.subject_objects(PROV.wasDerivedFrom):
+        if isinstance(source, URIRef):
+            cited.setdefault(claim, set()).add(source)
+    sources_of: dict = {}
+    for claim, about in ds.subject_objects(SC.about):
+        if claim in cited:
+            sources_of.setdefault(about, set()).update(cited[claim])
+    added = 0
+    for dev, org in set(ds.subject_objects(SC.developer)):
+        sources = sources_of.get(dev)
+        targets = [p for p in set(ds.objects(dev, SC.payload)) if p in payloads] if sources else []
+        if not targets:
+            continue
+        parties = set(ds.objects(org, SC.basedIn))
+        if not parties and (org, SC.kind, international) in ds:
+            parties = {org}
+        for source in sources or ():
+            g = ds.graph(source)
+            for p in targets:
+                for party in parties:
+                    if (p, SC.developerCountry, party) not in g:
+                        g.add((p, SC.developerCountry, party))
                         added += 1
     return added

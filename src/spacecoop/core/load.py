@@ -6,8 +6,8 @@ Layout of the loaded dataset:
 * default graph: reference entities (``graph/reference/*.ttl``), what is known about each source
   (the default-graph part of ``graph/sources/*.trig``), and ISO 3166 codes added from pycountry;
 * one named graph per source, named by the source's IRI: what that source asserts, plus the
-  shortcut edges (``sc:develops``, ``sc:carries``, ``sc:participatesIn``, ``sc:involvedIn``)
-  derived from it.
+  shortcut edges (``sc:develops``, ``sc:carries``, ``sc:participatesIn``, ``sc:involvedIn``,
+  and ``sc:developerCountry`` from the claims that cite it) derived from it.
 
 The files come from the project root (:func:`find_root`): a checkout, the data shipped inside
 the installed package, or a workspace (``spacecoop init``) whose own ``graph/`` is read on top of

@@ -100,6 +100,7 @@ class SC(DefinedNamespace):
     destination: URIRef
     detail: URIRef
     developer: URIRef
+    developerCountry: URIRef
     develops: URIRef
     distinction: URIRef
     factId: URIRef

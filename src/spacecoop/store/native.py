@@ -17,7 +17,8 @@ What goes where mirrors :func:`spacecoop.core.load.load`:
 Then what :mod:`spacecoop.core.derive` adds is derived in Oxigraph: the shortcut edges by SPARQL
 UPDATE, inside the graph that states them (the files' default graph included); the merge of every
 graph added to the default graph, graph by graph (``ADD g TO DEFAULT``: a third less peak memory
-than one ``INSERT`` of everything, and blank nodes stay the same nodes); the ISO 3166 codes
+than one ``INSERT`` of everything, and blank nodes stay the same nodes); ``sc:developerCountry``,
+read in the merge, into the graph of each source and the merge at once; the ISO 3166 codes
 computed by pycountry from the labels queried out of the merge (a few hundred nodes) and added to
 the default graph.
 
@@ -139,6 +140,7 @@ def load_project(store: pyoxigraph.Store, root: str | os.PathLike | None = None)
         graphs = _move_file_graphs(store)
         _add_shortcuts(store)
         _add_to_default(store, graphs)
+        _add_developer_countries(store)
         _add_iso_codes(store)
     except BaseException:
         store.clear()
@@ -362,6 +364,25 @@ def _add_shortcuts(store: pyoxigraph.Store) -> None:
     for named in (True, False):
         for update in _shortcut_updates(named):
             store.update(update)
+
+
+_DEVELOPER_COUNTRIES = (
+    _PREFIXES
+    + "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
+    + "INSERT { GRAPH ?source { ?p sc:developerCountry ?party } ?p sc:developerCountry ?party } WHERE { "
+    + "?dev sc:developer ?org ; sc:payload ?p . ?p rdf:type sc:Payload . "
+    + "?claim sc:about ?dev ; prov:wasDerivedFrom ?source . FILTER(isIRI(?source)) "
+    + "{ ?org sc:basedIn ?party } UNION { "
+    + f"?org sc:kind <{concept('org-kind', 'international-organization')}> "
+    + "FILTER NOT EXISTS { ?org sc:basedIn ?place } BIND(?org AS ?party) } }"
+)
+
+
+def _add_developer_countries(store: pyoxigraph.Store) -> None:
+    """Derive ``sc:developerCountry`` (:func:`spacecoop.core.derive.add_developer_countries`) once
+    the default graph holds the merge: it is read in the union, as rdflib reads it, and each edge
+    goes into its source's graph and into the merge."""
+    store.update(_DEVELOPER_COUNTRIES)
 
 
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
