@@ -298,7 +298,10 @@ class WorkerPool:
             for _attempt in range(3):
                 if self._closed:
                     return
-                new = self._new(spare)
+                try:
+                    new = self._new(spare)
+                except SpacecoopError:  # closed between the check and the start: nothing to do
+                    return
                 try:
                     self._ready(new)
                 except SpacecoopError as exc:
