@@ -97,6 +97,64 @@ def test_table(capsys):
     assert "Star.Vision" in out
 
 
+def _rich_layout(result, monkeypatch) -> str:
+    """What print_table prints when Rich lays the table out (the fast path turned off)."""
+    from spacecoop.cli import query as cli_query
+
+    buf = io.StringIO()
+    with monkeypatch.context() as m:
+        m.setattr(cli_query, "plain_table", lambda *a: None)
+        m.setattr("sys.stdout", buf)
+        cli_query.print_table(result)
+    return buf.getvalue()
+
+
+def _printed(result, monkeypatch) -> str:
+    from spacecoop.cli.query import print_table
+
+    buf = io.StringIO()
+    with monkeypatch.context() as m:
+        m.setattr("sys.stdout", buf)
+        print_table(result)
+    return buf.getvalue()
+
+
+def test_piped_table_is_rich_layout_character_for_character(monkeypatch, article_root, article_ds):
+    """The fast piped table (no Rich layout engine) prints exactly what Rich prints: every named
+    query's answer, wide and narrow, empty, one row, CJK and markup-like text, a true ASK."""
+    from rdflib import Literal, URIRef
+
+    from spacecoop import open_store
+    from spacecoop.sparql.query import list_queries
+    from spacecoop.store import QueryResult
+
+    store = open_store("memory", article_ds)
+    peru = URIRef("https://w3id.org/spacecoop/id/country/peru")
+    results = [store.query(nq.text) for nq in list_queries(article_root)]
+    results += [
+        QueryResult("SELECT", ("x",), ((Literal("a"),),)),
+        QueryResult("SELECT", ("x", "y"), ()),
+        QueryResult("SELECT", ("x", "n"), ((peru, Literal("嫦娥六号 [bold]x[/]")), (None, Literal("é")))),
+        QueryResult("ASK", (), (), boolean=True),
+    ]
+    assert any(len(r) > 5 for r in results)
+    for r in results:
+        fast = _printed(r, monkeypatch)
+        assert fast == _rich_layout(r, monkeypatch), r.vars
+
+
+def test_piped_table_leaves_multi_line_cells_to_rich(monkeypatch):
+    from rdflib import Literal
+
+    from spacecoop.cli.query import plain_table
+    from spacecoop.store import QueryResult
+
+    r = QueryResult("SELECT", ("quote",), ((Literal("one line\nand another"),),))
+    assert plain_table(["quote"], [["one line\nand another"]], None) is None
+    out = _printed(r, monkeypatch)
+    assert out == _rich_layout(r, monkeypatch) and "and another" in out
+
+
 def test_csv_parses_back(capsys):
     table = list(csv.reader(io.StringIO(partners(capsys, "csv"), newline="")))
     assert table[0] == PARTNER_COLUMNS
