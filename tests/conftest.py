@@ -26,6 +26,28 @@ DATA = Path(__file__).resolve().parent / "data"
 SHARED_SOURCES = ROOT.parent / "shared" / "sources"
 
 
+def pytest_configure(config):
+    """Compiled stores of the projects the tests make go to a cache of this run, never the user's
+    ~/.cache/spacecoop (one folder per temporary project would pile up there). A test that sets
+    XDG_CACHE_HOME itself still wins; servers and commands the tests start inherit it."""
+    import os
+    import tempfile
+
+    if not os.environ.get("SPACECOOP_TEST_CACHE"):
+        os.environ["SPACECOOP_TEST_CACHE"] = tempfile.mkdtemp(prefix="spacecoop-test-cache-")
+        os.environ["XDG_CACHE_HOME"] = os.environ["SPACECOOP_TEST_CACHE"]
+
+
+def pytest_unconfigure(config):
+    import os
+    import shutil
+
+    if os.environ.get("XDG_CACHE_HOME") == os.environ.get("SPACECOOP_TEST_CACHE") and not hasattr(
+        config, "workerinput"
+    ):
+        shutil.rmtree(os.environ.pop("SPACECOOP_TEST_CACHE"), ignore_errors=True)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
