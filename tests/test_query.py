@@ -689,7 +689,9 @@ def test_check_is_clean_on_the_graph(name, root, memory, oxigraph):
 
 SC = "https://w3id.org/spacecoop/ns#"
 CHECKS = list_queries(Path(__file__).resolve().parents[1], checks=True)
-CHECK_VARIANTS = [pytest.param(q, engine, id=f"{q.name}.{engine}") for q in CHECKS for engine, _ in q.variants]
+CHECK_VARIANTS = [
+    pytest.param(q, engine, id=f"{q.name}.{engine}") for q in CHECKS for engine, _ in q.variants
+]
 
 
 def seeded_with_violations(ds: Dataset) -> Dataset:
@@ -754,7 +756,8 @@ def seeded_with_violations(ds: Dataset) -> Dataset:
     for i, (rel, who) in enumerate(sorted(out.subject_objects(member), key=str)):
         if i % 9 == 0:
             out.remove((rel, member, who, None))
-            out.graph(graph_of(rel, URIRef(org + "organization"))).add((rel, member, URIRef(ID + "country/elsewhere")))
+            elsewhere = URIRef(ID + "country/elsewhere")
+            out.graph(graph_of(rel, URIRef(org + "organization"))).add((rel, member, elsewhere))
     return out
 
 
