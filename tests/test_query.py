@@ -681,6 +681,130 @@ def test_check_is_clean_on_the_graph(name, root, memory, oxigraph):
     assert run_query(oxigraph, q).rows == ()
 
 
+# -- checks with an engine variant (NAME.oxigraph.rq): the rows of the base, where there are rows ----
+#
+# tests/test_store.py runs every variant on the real graph and a synthetic corpus, where a check
+# finds nothing: a variant that never reports anything would pass there. Here the variants meet
+# broken graphs, and give the rows of their base text on rdflib, on both engines.
+
+SC = "https://w3id.org/spacecoop/ns#"
+CHECKS = list_queries(Path(__file__).resolve().parents[1], checks=True)
+CHECK_VARIANTS = [
+    pytest.param(q, engine, id=f"{q.name}.{engine}") for q in CHECKS for engine, _ in q.variants
+]
+
+
+def seeded_with_violations(ds: Dataset) -> Dataset:
+    """Break a copy of ``ds`` so that every check finds something: some triples of the properties
+    the checks look for removed (a different fifth of the subjects for each property, a seventh
+    of the types), some claims citing another source, a status on development claims, a role on
+    participation claims, a via on claims of another level and participations of another member
+    than their IRI says."""
+    from rdflib import RDF
+
+    prov = "http://www.w3.org/ns/prov#"
+    org = "http://www.w3.org/ns/org#"
+    out = Dataset(default_union=True)
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        out.graph(g).add((s, p, o))
+
+    def nodes(kind: str) -> list:
+        return sorted(set(out.subjects(RDF.type, URIRef(SC + kind))), key=str)
+
+    def graph_of(node, p: URIRef):
+        return next(g for _, _, _, g in out.quads((node, p, None, None)))
+
+    dropped = [SC + p for p in ("certainty", "quote", "about", "date", "datePrecision", "level")]
+    dropped += [SC + p for p in ("status", "via", "contradicts", "payload", "basedIn")]
+    dropped += [prov + "wasDerivedFrom", org + "member"]
+    for k, p in enumerate(map(URIRef, dropped)):
+        for i, s in enumerate(sorted(set(out.subjects(p, None)), key=str)):
+            if (i + k) % 5 == 0:
+                out.remove((s, p, None, None))
+    for k, kind in enumerate(("Claim", "Participation", "PayloadDevelopment", "PayloadCarriage", "Payload")):
+        for i, node in enumerate(nodes(kind)):
+            if (i + k) % 7 == 0:
+                out.remove((node, RDF.type, URIRef(SC + kind), None))
+    sources = nodes("Source")
+    derived = URIRef(prov + "wasDerivedFrom")
+    for i, (claim, source) in enumerate(sorted(out.subject_objects(derived), key=str)):
+        if i % 11 == 0:
+            other = sources[(sources.index(source) + 1) % len(sources)] if source in sources else sources[0]
+            out.remove((claim, derived, source, None))
+            out.graph(graph_of(claim, RDF.type) if (claim, RDF.type, None) in out else source).add(
+                (claim, derived, other)
+            )
+    about, level = URIRef(SC + "about"), URIRef(SC + "level")
+    vocab = "https://w3id.org/spacecoop/vocab/"
+    for i, (claim, rel) in enumerate(sorted(out.subject_objects(about), key=str)):
+        g = graph_of(claim, about)
+        if i % 13 == 0 and (rel, RDF.type, URIRef(SC + "PayloadDevelopment")) in out:
+            out.graph(g).add((claim, URIRef(SC + "status"), URIRef(vocab + "status/member")))
+        if i % 13 == 1 and (rel, RDF.type, URIRef(SC + "Participation")) in out:
+            out.graph(g).add((claim, URIRef(SC + "role"), URIRef(vocab + "role/developer")))
+        if i % 13 == 2 and (claim, level, None) in out:
+            out.graph(g).add((claim, URIRef(SC + "via"), URIRef(ID + "org/somewhere")))
+        if i % 13 == 3:
+            out.graph(g).add((claim, level, URIRef(vocab + "level/via-member-organization")))
+    certainty = URIRef(SC + "certainty")
+    for i, claim in enumerate(sorted(set(out.subjects(URIRef(SC + "contradicts"), None)), key=str)):
+        if i % 3 == 0 and (claim, certainty, None) in out:
+            g = graph_of(claim, certainty)
+            out.remove((claim, certainty, None, None))
+            out.graph(g).add((claim, certainty, URIRef(vocab + "certainty/stated")))
+    member = URIRef(org + "member")
+    for i, (rel, who) in enumerate(sorted(out.subject_objects(member), key=str)):
+        if i % 9 == 0:
+            out.remove((rel, member, who, None))
+            elsewhere = URIRef(ID + "country/elsewhere")
+            out.graph(graph_of(rel, URIRef(org + "organization"))).add((rel, member, elsewhere))
+    return out
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, root):
+    """A synthetic corpus (``spacecoop synth``, 20 sources) seeded with violations, in rdflib and in
+    Oxigraph."""
+    from spacecoop.core.load import load_dataset
+    from spacecoop.importers.synth import write_corpus
+
+    out = tmp_path_factory.mktemp("seeded") / "corpus"
+    write_corpus(out, 20, 7, root=root)
+    ds = seeded_with_violations(load_dataset(out))
+    stores = {"memory": open_store("memory", ds), "oxigraph": open_store("oxigraph", ds)}
+    yield stores
+    for store in stores.values():
+        store.close()
+
+
+def sorted_rows(result) -> list:
+    return sorted(tuple(plain(t) for t in row) for row in result.rows)
+
+
+@pytest.mark.parametrize(("nq", "engine"), CHECK_VARIANTS)
+def test_every_check_variant_gives_the_rows_of_its_base_on_the_broken_graph(nq, engine, broken):
+    expected = sorted_rows(broken["memory"].query(nq.text))
+    assert expected, f"{nq.name} finds nothing in broken-checks.trig"
+    for kind, store in broken.items():
+        assert sorted_rows(store.query(dict(nq.variants)[engine])) == expected, kind
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("nq", CHECKS, ids=[q.name for q in CHECKS])
+def test_every_check_gives_the_same_rows_on_a_corpus_seeded_with_violations(nq, seeded):
+    # Every text of the check (the base, its variants) on both engines, against the base on rdflib.
+    expected = sorted_rows(seeded["memory"].query(nq.text))
+    assert expected, f"the seeded corpus gives {nq.name} no row"
+    for kind, store in seeded.items():
+        for engine, text in [("base", nq.text), *nq.variants]:
+            assert sorted_rows(store.query(text)) == expected, f"{engine} text on {kind}"
+
+
+def test_there_are_checks_with_variants():
+    # Guard against a filter that silently finds no variant to compare.
+    assert len(CHECK_VARIANTS) >= 1
+
+
 # --------------------------------------------------------------------------- parameters
 
 
