@@ -166,6 +166,7 @@ class _Entity:
     country_not_stated: bool = False
     pref_labels: list[tuple[str, str]] = field(default_factory=list)  # (text, language), then one
     # chosen as ``label``
+    kind: str = ""  # _kind's answer, once everything about the entity is read
 
 
 @dataclass(slots=True)
@@ -410,6 +411,7 @@ SELECT DISTINCT ?e ?type WHERE {
         if not ent.label:
             ent.label = curie(ent.iri)
         ent.aliases.discard(ent.label)
+        ent.kind = _kind_of(ent)
 
     claim_iris = [c for (c,) in _q(store, "SELECT DISTINCT ?claim WHERE { ?claim a sc:Claim }")]
     claims: dict[str, _Claim] = {c: _Claim(c, "", i) for c, i in zip(claim_iris, _curies(claim_iris), strict=True)}
@@ -468,6 +470,10 @@ SELECT DISTINCT ?s ?label ?headline WHERE {
 
 
 def _kind(ent: _Entity) -> str:
+    return ent.kind or _kind_of(ent)
+
+
+def _kind_of(ent: _Entity) -> str:
     for k in _KIND_PRIORITY:
         if k in ent.types:
             if k == "organization" and ent.org_kind == _ORG_KIND_INTL:
@@ -555,7 +561,7 @@ def _claim_evidence_json(data: _Data, cl: _Claim) -> str:
         f'"note": {_json_str(_joined(" ", cl.notes))}, "ordinal": {_json_str(_joined(", ", cl.ordinal))}, '
         f'"planned": {"true" if cl.planned else "false"}, "quote": {_json_str(_joined(" … ", cl.quotes))}, '
     )
-    status = ", ".join([s.replace("-", " ") for s in sorted(cl.status)])
+    status = ", ".join([s.replace("-", " ") for s in sorted(cl.status)]) if cl.status else ""
     end = f', "status": {_json_str(status)}}}'
     if not cl.source_ranks:
         return common + '"source": "", "source_label": ""' + end
@@ -564,6 +570,9 @@ def _claim_evidence_json(data: _Data, cl: _Claim) -> str:
             f'"source": {_json_str(c)}, "source_label": {_json_str(data.source_labels.get(iri, c))}'
             for iri, c in zip(data.source_iris, data.source_curies, strict=True)
         ]
+    if len(cl.source_ranks) == 1:
+        (r,) = cl.source_ranks
+        return common + data.source_json[r] + end
     return ", ".join([common + data.source_json[r] + end for r in sorted(cl.source_ranks)])
 
 
@@ -933,6 +942,11 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
     # (kind, via, via_label, groups, ties, date, its entry in the edge's ``links`` as JSON)
     links: dict[tuple[str, str], list[tuple]] = defaultdict(list)
     says = data.flags.text
+    certainties: dict[int, str] = {}  # the bits of some groups -> their least certainty, as JSON
+
+    def certainty_json(flags: int) -> str:
+        found = certainties[flags] = _json_str(says(flags).certainty)
+        return found
 
     def link(
         u: str,
@@ -953,7 +967,7 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
             flags |= x.flags
         # what json.dumps(..., ensure_ascii=False, sort_keys=True) writes for the link
         entry = (
-            f'{{"certainty": {_json_str(says(flags).certainty)}, "date": {_json_str(date)}, '
+            f'{{"certainty": {certainties.get(flags) or certainty_json(flags)}, "date": {_json_str(date)}, '
             f'"detail": {_json_str(detail)}, "kind": {_json_str(kind)}, "via": {_json_str(via)}}}'
         )
         # ties: the tie edges whose claims are the groups' (a co-membership's)
@@ -1012,18 +1026,21 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
         since = {m: _since(members[m]) for m in keys}
         group = {m: _group(members[m]) for m in keys}
         tid = {m: tie_id(m, bkey) for m in keys}
+        # each pair of members, as link() would add it (the members in order, the later date):
+        # written out here, as a bloc of n members makes n(n-1)/2 of them
+        tail = f', "detail": {_json_str(bent.label)}, "kind": "co-membership", "via": {_json_str(bkey)}}}'
         for i, m1 in enumerate(keys):
+            g1, s1, t1 = group[m1], since[m1], tid[m1]
             for m2 in keys[i + 1 :]:
-                link(
-                    m1,
-                    m2,
-                    "co-membership",
-                    bkey,
-                    bent.label,
-                    [group[m1], group[m2]],
-                    _later(since[m1], since[m2]),
-                    bent.label,
-                    ties=(tid[m1], tid[m2]),
+                g2, s2 = group[m2], since[m2]
+                date = max(s1, s2) if s1 and s2 else ""
+                flags = g1.flags | g2.flags
+                entry = (
+                    f'{{"certainty": {certainties.get(flags) or certainty_json(flags)}, '
+                    f'"date": {_json_str(date)}{tail}'
+                )
+                links[(m1, m2)].append(
+                    ("co-membership", bkey, bent.label, (g1, g2), (t1, tid[m2]), date, entry)
                 )
 
     # agreements between parties
