@@ -53,7 +53,9 @@ def viz(obj, view: str, out: Path | None, title: str | None) -> int:
     with Console(stderr=True).status(f"projecting, laying out and drawing the {view} view"):
         page = view_page(obj.open_store(), view, title or _TITLES[view])
     write_page(page.html, out)
-    click.echo(f"wrote {out} ({page.nodes} nodes, {page.edges} edges, {out.stat().st_size // 1024} KiB)", err=True)
+    click.echo(
+        f"wrote {out} ({page.nodes} nodes, {page.edges} edges, {out.stat().st_size // 1024} KiB)", err=True
+    )
     return 0
 
 

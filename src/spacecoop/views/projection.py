@@ -78,7 +78,6 @@ import contextlib
 import functools
 import gc
 import json
-import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -96,6 +95,7 @@ VIEWS = ("countries", "actors", "full")
 CERTAINTY_ORDER = ("contradicted", "disputed", "hedged", "unconfirmed", "reported", "stated", "confirmed")
 """Certainties from the least to the most certain; an aggregate takes the first that occurs."""
 
+_json_str = json.encoder.encode_basestring  # a str as json.dumps(..., ensure_ascii=False) writes it
 _PREFIX_LINES = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()) + "\n"
 _ORG_KIND_INTL = "international-organization"
 
@@ -414,7 +414,9 @@ SELECT DISTINCT ?e ?type WHERE {
         ent.kind = _kind_of(ent)
 
     claim_iris = [c for (c,) in _q(store, "SELECT DISTINCT ?claim WHERE { ?claim a sc:Claim }")]
-    claims: dict[str, _Claim] = {c: _Claim(c, "", i) for c, i in zip(claim_iris, _curies(claim_iris), strict=True)}
+    claims: dict[str, _Claim] = {
+        c: _Claim(c, "", i) for c, i in zip(claim_iris, _curies(claim_iris), strict=True)
+    }
     for p, set_field in _CLAIM_FIELDS.items():
         for c, o in store.subject_objects(expand_curie(p)):
             cl = claims.get(c)
@@ -989,7 +991,16 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
         pkey = curie(payload)
         for i, (e1, g1, d1) in enumerate(devs):
             for e2, g2, d2 in devs[i + 1 :]:
-                link(curie(e1.iri), curie(e2.iri), "co-development", pkey, plabel, [g1, g2], _later(d1, d2), plabel)
+                link(
+                    curie(e1.iri),
+                    curie(e2.iri),
+                    "co-development",
+                    pkey,
+                    plabel,
+                    [g1, g2],
+                    _later(d1, d2),
+                    plabel,
+                )
 
     # ties to blocs: one edge per member, bloc and tie level (membership or other involvement)
     memberships: dict[str, dict[str, list[_Claim]]] = defaultdict(lambda: defaultdict(list))
@@ -1068,7 +1079,9 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
         ranks = sorted(frozenset().union(*[x.ranks for lk in ls if not lk[4] for x in lk[3]]))
         own = [by_rank[r] for r in ranks]  # the claims in the order of their IRIs
         data.named.update([cl.iri for cl in own])
-        ties = sorted({t: len(x.ranks) for lk in ls if lk[4] for t, x in zip(lk[4], lk[3], strict=True)}.items())
+        ties = sorted(
+            {t: len(x.ranks) for lk in ls if lk[4] for t, x in zip(lk[4], lk[3], strict=True)}.items()
+        )
         flags = 0
         for x in groups:
             flags |= x.flags
@@ -1113,7 +1126,6 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
 
 _LINK_KINDS = ("co-development", "co-membership", "agreement")
 _TIE_SEP = "|"  # in a tie's id, ``member|bloc|key``: no CURIE holds it
-_json_str = json.encoder.encode_basestring  # type: ignore[attr-defined]  # a str as json.dumps(ensure_ascii=False) writes it
 
 TIE_RELATIONS = ("membership", "involvement")
 """Relations of a tie between a participant and a bloc in the countries view: ``membership``
