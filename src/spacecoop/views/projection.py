@@ -1125,6 +1125,7 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
 
 
 _LINK_KINDS = ("co-development", "co-membership", "agreement")
+_JOINING = frozenset(JOINING_STATUSES)
 _TIE_SEP = "|"  # in a tie's id, ``member|bloc|key``: no CURIE holds it
 
 TIE_RELATIONS = ("membership", "involvement")
@@ -1158,8 +1159,8 @@ def _iri_of(key: str) -> str:
 def _since(claims: Iterable[_Claim]) -> str:
     """The earliest date a joining claim gives ("" if none does): applicant, partner or
     not-listed dates never say since when someone is a member."""
-    dates = sorted(d for c in claims if c.status & set(JOINING_STATUSES) for d in c.dates)
-    return dates[0] if dates else ""
+    dates = [d for c in claims if c.status & _JOINING for d in c.dates]
+    return min(dates) if dates else ""
 
 
 def _tie(
@@ -1176,7 +1177,7 @@ def _tie(
     claims say the member is not listed."""
     if all(c.status and c.status <= {"not-listed"} for c in claims):
         return None
-    member = own and any(c.status & set(JOINING_STATUSES) for c in claims)
+    member = own and any(c.status & _JOINING for c in claims)
     relation = relation_names[0] if member else relation_names[1]
     since = _since(claims)
     attrs = _claim_attrs(data, claims)
@@ -1207,8 +1208,8 @@ def _tie(
 
 
 def _earliest(claims: list[_Claim]) -> str:
-    dates = sorted(d for c in claims for d in c.dates)
-    return dates[0] if dates else ""
+    dates = [d for c in claims for d in c.dates]
+    return min(dates) if dates else ""
 
 
 def _later(d1: str, d2: str) -> str:
