@@ -31,6 +31,32 @@ def test_viz_writes_an_offline_page(tmp_path, capsys):
     assert re.search(r"wrote .*c\.html \(35 nodes, \d+ edges", capsys.readouterr().err)  # status: stderr
 
 
+def test_viz_draws_a_page_once_per_compiled_store_and_code(tmp_path, capsys, monkeypatch):
+    """A second viz of unchanged data reads the page kept beside the compiled store; a change
+    of the code that draws it (its identity) or of the title draws it again, the same page."""
+    from spacecoop.pages import graph_page
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # a compiled store of its own
+    drawn = []
+    page_html = graph_page.page_html
+    monkeypatch.setattr(graph_page, "page_html", lambda G, **kw: drawn.append(1) or page_html(G, **kw))
+    out = [tmp_path / f"{i}.html" for i in range(4)]
+    assert main(["viz", "-o", str(out[0])]) == 0
+    assert main(["viz", "-o", str(out[1])]) == 0
+    assert len(drawn) == 1
+    assert out[0].read_bytes() == out[1].read_bytes()
+    monkeypatch.setattr(graph_page, "_page_code", lambda: "another version of the code")
+    assert main(["viz", "-o", str(out[2])]) == 0
+    assert len(drawn) == 2 and out[2].read_bytes() == out[0].read_bytes()
+    assert main(["viz", "-o", str(out[3]), "--title", "Other"]) == 0
+    assert len(drawn) == 3 and "<title>Other</title>" in out[3].read_text(encoding="utf-8")
+    assert all(
+        re.search(r"\(35 nodes, \d+ edges", line)
+        for line in capsys.readouterr().err.splitlines()
+        if "wrote" in line
+    )
+
+
 def test_viz_actors_with_oxigraph(tmp_path, capsys):
     out = tmp_path / "a.html"
     assert main(["--store", "oxigraph", "viz", "--view", "actors", "-o", str(out), "--title", "A <b>"]) == 0

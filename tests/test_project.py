@@ -422,3 +422,34 @@ def test_a_view_is_the_same_bytes_whatever_the_hash_seed(article_root, view):
         outs.append(proc.stdout)
     assert b"<edge" in outs[0]
     assert outs[0] == outs[1]
+
+
+def test_evidence_written_as_text_is_what_json_dumps_writes(article_ds):
+    """The claims table and the links are written as text, not through json.dumps: the same
+    bytes, whatever a quote or a label holds (quotes, backslashes, line and paragraph
+    separators, control characters, non-ASCII)."""
+    from spacecoop.views import projection as P
+
+    data = P._read(open_store("oxigraph", article_ds))
+    claims = list(data.claims.values())
+    assert claims
+    odd = claims[0]
+    odd.quotes = {'a "quoted" \\ back\\slash', "line\u2028sep\nnew\ttab\x01", "é ü 中文 \U0001f680"}
+    odd.status, odd.as_of, odd.planned = {"not-listed", "member"}, {"2020", "2019-05"}, True
+    odd.source_ranks = frozenset()
+    odd.sources = set()
+    data.evidence.clear()
+    for cl in claims:
+        expected = ", ".join(
+            json.dumps(e, ensure_ascii=False, sort_keys=True) for e in P._claim_evidence(data, cl)
+        )
+        assert P._claim_evidence_json(data, cl) == expected, cl.iri
+    for text in ("", "plain", 'q"uote', "\u2028\u2029\x7f\x00", "é"):
+        assert P._json_str(text) == json.dumps(text, ensure_ascii=False)
+
+
+def test_every_links_attribute_is_what_json_dumps_writes(article_countries):
+    for *_, d in article_countries.edges(keys=True, data=True):
+        assert d["links"] == json.dumps(json.loads(d["links"]), ensure_ascii=False, sort_keys=True)
+    table = article_countries.graph["claims"]
+    assert table == json.dumps(json.loads(table), ensure_ascii=False, sort_keys=True)

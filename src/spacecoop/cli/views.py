@@ -46,16 +46,15 @@ def viz(obj, view: str, out: Path | None, title: str | None) -> int:
     from rich.console import Console
 
     from spacecoop.core.layout import default_output
-    from spacecoop.pages.graph_page import write_html
+    from spacecoop.pages.graph_page import view_page, write_page
 
-    G = _project(obj, view)
     out = out or default_output(obj.root, f"spacecoop-{view}.html")  # in the workspace if any
-    with Console(stderr=True).status(f"laying out and writing {out}"):
-        write_html(G, out, title=title or _TITLES[view])
+    # drawn once per compiled store and read back while neither the data nor the code changes
+    with Console(stderr=True).status(f"projecting, laying out and drawing the {view} view"):
+        page = view_page(obj.open_store(), view, title or _TITLES[view])
+    write_page(page.html, out)
     click.echo(
-        f"wrote {out} ({G.number_of_nodes()} nodes, {G.number_of_edges()} edges, "
-        f"{out.stat().st_size // 1024} KiB)",
-        err=True,
+        f"wrote {out} ({page.nodes} nodes, {page.edges} edges, {out.stat().st_size // 1024} KiB)", err=True
     )
     return 0
 

@@ -32,6 +32,7 @@ import html
 import json
 import math
 import os
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
@@ -74,13 +75,49 @@ def _vis_assets() -> tuple[str, str]:
     namespace); writing ``://`` as ``:\\/\\/`` leaves every string's value unchanged and the page
     free of anything that looks like a remote URL.
     """
-    lib = files("pyvis").joinpath(_VIS_DIR)
-    js = lib.joinpath("vis-network.min.js").read_text(encoding="utf-8")
-    css = lib.joinpath("vis-network.css").read_text(encoding="utf-8")
+    lib = _pyvis_folder() / _VIS_DIR
+    js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (lib / "vis-network.css").read_text(encoding="utf-8")
     js = js.replace("://", ":\\/\\/")
     if "</script" in js.lower():  # pragma: no cover - a guard for a future vis-network
         raise RuntimeError("vis-network.min.js contains </script and cannot be inlined")
     return js, css
+
+
+def _pyvis_folder() -> Path:
+    """The folder of the installed pyvis package, found without importing it: ``import pyvis``
+    imports IPython (a third of a second), and only two of its files are read here."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - pyvis is required
+        raise ModuleNotFoundError("pyvis is not installed: the graph page inlines its vis-network")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _igraph():
+    """Import igraph without the matplotlib it imports for its own plotting.
+
+    ``import igraph`` imports ``matplotlib.pyplot`` when matplotlib is installed (half a second
+    of CPU, the larger part of drawing a small graph's page); the layout needs only igraph's C
+    core. While igraph is imported for the first time, ``matplotlib`` is marked absent in
+    ``sys.modules`` (igraph then falls back to its stand-in) and unmarked right after, so a
+    later ``import matplotlib`` works as usual; only igraph's own matplotlib plotting is off in
+    this process. When matplotlib is already imported nothing is changed.
+    """
+    import sys
+
+    if "igraph" in sys.modules or "matplotlib" in sys.modules:
+        import igraph
+
+        return igraph
+    sys.modules["matplotlib"] = None  # type: ignore[assignment]  # makes `import matplotlib` fail
+    try:
+        import igraph
+    finally:
+        if sys.modules.get("matplotlib", 0) is None:
+            del sys.modules["matplotlib"]
+    return igraph
 
 
 def _json_for_script(obj) -> str:
@@ -112,8 +149,7 @@ def layout_positions(G, *, seed: int = 0, scale: float | None = None, edges=None
     """
     import random
 
-    import igraph as ig
-
+    ig = _igraph()
     nodes = list(G.nodes)
     n = len(nodes)
     if n == 0:
@@ -192,7 +228,12 @@ _RELATION_WORDS = {
 
 def _words(value) -> str:
     """A field value in plain words: lists joined with commas, concept names with spaces."""
-    text = str(value)
+    return _words_of(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _words_of(text: str) -> str:
+    # the same few values (levels, statuses, certainties) recur on thousands of edges
     parts = [p for p in text.split(";") if p]
     return ", ".join(p.replace("-", " ") if ":" not in p else p for p in parts) if parts else text
 
@@ -205,7 +246,7 @@ def _plain_pairs(d: dict, keys: tuple[str, ...]) -> list[list]:
         if v in ("", None, False, 0):
             continue
         if k == "relation":
-            text = _RELATION_WORDS.get(str(v), _words(v))
+            text = _RELATION_WORDS.get(str(v)) or _words(v)
         elif k in ("n_sources", "n_claims", "iso", "country"):
             text = str(v)
         elif k == "via_label":
@@ -277,12 +318,20 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
 
     view = str(G.graph.get("view") or "")
     hidden_by_default = {"co-membership"} if view == "countries" else set()
+    multi = G.is_multigraph()
+    # every edge with its links, parsed once
+    rows = [
+        (u, v, key, d, _loads(d.get("links"), None))
+        for u, v, key, d in (
+            G.edges(keys=True, data=True) if multi else ((u, v, None, d) for u, v, d in G.edges(data=True))
+        )
+    ]
     # lay out and size on the links shown on opening, so a clique of co-members does not crush the rest
     shown = [
         (u, v)
-        for u, v, d in G.edges(data=True)
+        for u, v, _, _, lks in rows
         if not hidden_by_default
-        or any(lk.get("kind") not in hidden_by_default for lk in _loads(d.get("links"), [{}]))
+        or any(lk.get("kind") not in hidden_by_default for lk in (lks if lks is not None else [{}]))
     ]
     pos = positions if positions is not None else layout_positions(G, edges=shown)
     n = G.number_of_nodes()
@@ -330,17 +379,13 @@ def page_data(G, *, title: str = "spacecoop", positions: dict | None = None) -> 
     relations_seen: dict[str, int] = {}
     link_kinds: dict[str, int] = {}
     dates: set[str] = set()
-    multi = G.is_multigraph()
-    edge_iter = (
-        G.edges(keys=True, data=True) if multi else ((u, v, None, d) for u, v, d in G.edges(data=True))
-    )
     edge_ids: dict[tuple, str] = {}  # (u, v, key) either way round -> the page's id of the edge
     tie_refs: list[tuple[dict, str]] = []
-    for i, (u, v, _key, d) in enumerate(edge_iter):
+    for i, (u, v, _key, d, lks) in enumerate(rows):
         edge_ids[(u, v, _key)] = edge_ids[(v, u, _key)] = f"e{i}"
         relation = str(d.get("relation") or "link")
         relations_seen[relation] = relations_seen.get(relation, 0) + 1
-        links = _loads(d.get("links"), None) or [
+        links = lks or [
             {
                 "kind": relation,
                 "via": "",
@@ -437,19 +482,25 @@ def _asset(name: str) -> str:
 _LINK_KEYS = ("kind", "via", "date", "certainty", "detail", "level")
 
 
+class _Positions(dict):
+    """Strings to their places in order of first use: ``positions[text]`` gives a new one the
+    next place (a plain dict look-up for any string seen before)."""
+
+    def __missing__(self, text: str) -> int:
+        i = self[text] = len(self)
+        return i
+
+
 def _packed(data: dict) -> dict:
     """:func:`page_data` as the page carries it, each repeated thing once: the evidence of each
     claim in the list ``claims`` (nodes and edges name claims by position), and every string of a
     link (``[kind, via, date, certainty, detail, level]``) and of a panel's ``[label, text]``
     pairs in ``strings`` (by position too). The page unpacks it before anything reads it."""
-    strings: dict[str, int] = {}
+    strings = _Positions()
 
     def ref(value) -> int:
-        text = "" if value is None else str(value)
-        i = strings.get(text)
-        if i is None:
-            i = strings[text] = len(strings)
-        return i
+        # a string is looked up as it is (most are); anything else as its text, None as ""
+        return strings[value if type(value) is str else "" if value is None else str(value)]
 
     position = {c: i for i, c in enumerate(data["claims"])}
     nodes = [
@@ -457,10 +508,11 @@ def _packed(data: dict) -> dict:
         for n in data["nodes"]
     ]
     edges = []
+    first_five = _LINK_KEYS[:5]
     for e in data["edges"]:
         links = []
         for lk in e["links"]:
-            row = [ref(lk.get(k)) for k in _LINK_KEYS[:5]]
+            row = [ref(lk.get(k)) for k in first_five]
             if "level" in lk:
                 row.append(ref(lk["level"]))
             links.append(row)
@@ -510,7 +562,10 @@ def page_html(G, title: str = "spacecoop", *, positions: dict | None = None) -> 
     --------
     write_html, spacecoop.views.projection.to_networkx
     """
-    data = page_data(G, title=title, positions=positions)
+    from spacecoop.views.projection import _collector_paused
+
+    with _collector_paused():  # as for the view: many small objects, no cycle worth collecting early
+        data = _json_for_script(_packed(page_data(G, title=title, positions=positions)))
     vis_js, vis_css = _vis_assets()
     app_js = _asset("page.js")
     csp = (
@@ -526,7 +581,7 @@ def page_html(G, title: str = "spacecoop", *, positions: dict | None = None) -> 
         title=html.escape(title, quote=True),
         vis_css=vis_css.replace("</", "<\\/"),
         css=_asset("page.css"),
-        data=_json_for_script(_packed(data)),
+        data=data,
         vis_js=vis_js,
         app_js=app_js,
     )
@@ -542,10 +597,20 @@ def write_html(
     SpacecoopError
         The file cannot be written.
     """
+    return write_page(page_html(G, title=title, positions=positions), path)
+
+
+def write_page(text: str, path: str | os.PathLike) -> Path:
+    """Write a page's text to ``path`` (UTF-8), atomically; return the path.
+
+    Raises
+    ------
+    SpacecoopError
+        The file cannot be written.
+    """
     from spacecoop.core.errors import SpacecoopError
 
     out = Path(path)
-    text = page_html(G, title=title, positions=positions)
     tmp = out.with_name(f".{out.name}.tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -556,6 +621,59 @@ def write_html(
             tmp.unlink(missing_ok=True)
         raise SpacecoopError(f"cannot write {out}: {exc}") from exc
     return out
+
+
+@dataclass(frozen=True)
+class ViewPage:
+    """The page of a view (:func:`view_page`) and the size of the graph it draws."""
+
+    html: str
+    nodes: int
+    edges: int
+
+
+def view_page(store, view: str, title: str) -> ViewPage:
+    """Return the page of a view of ``store``: :func:`page_html` of
+    :func:`~spacecoop.views.projection.to_networkx`, drawn once per compiled store.
+
+    On a compiled store the page is kept beside it (:func:`spacecoop.store.compiled.derived`,
+    removed with the store) under a name that holds the view, the title and the identity of the
+    code that draws it (:func:`_page_code`: every module of the package, the page's own files,
+    the versions of networkx, igraph and pyvis), so an edit of the data or of the code draws it
+    again; ``spacecoop viz`` on data that did not change reads it back instead of projecting and
+    laying out the graph again (seconds at 100k triples). On any other store it is drawn every
+    time.
+
+    Parameters
+    ----------
+    store : Store
+        Where the view is read from.
+    view, title : str
+        As for :func:`~spacecoop.views.projection.to_networkx` and :func:`page_html`.
+    """
+    from spacecoop.store.compiled import derived
+
+    def draw() -> dict:
+        from spacecoop.views.projection import to_networkx
+
+        G = to_networkx(store, view)
+        return {"html": page_html(G, title=title), "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+
+    tag = hashlib.sha256(f"{view}\0{title}\0{_page_code()}".encode()).hexdigest()[:32]
+    value = derived(store, f"page-{tag}", draw)
+    return ViewPage(str(value["html"]), int(value["nodes"]), int(value["edges"]))
+
+
+def _page_code() -> str:
+    """The identity of the code that draws a page: every module of the package (the projection
+    reads the store through several of them), the page's static files, and the libraries that
+    shape the page (networkx's graph order, igraph's layout, pyvis's vis-network)."""
+    from spacecoop.store.compiled import _version_of, code_identity
+
+    pkg = Path(__file__).resolve().parents[1]
+    own = [*pkg.rglob("*.py"), *(pkg / "static" / "graph" / name for name in _ASSETS)]
+    versions = [f"{name}={_version_of(name)}" for name in ("networkx", "igraph", "pyvis")]
+    return ";".join([code_identity(tuple(sorted(str(p.relative_to(pkg)) for p in own))), *versions])
 
 
 BUILD_PAGES = {"countries.html": "countries", "actors.html": "actors"}
@@ -584,9 +702,12 @@ __all__ = [
     "BUILD_PAGES",
     "KIND_STYLE",
     "RELATION_COLOURS",
+    "ViewPage",
     "build_pages",
     "layout_positions",
     "page_data",
     "page_html",
+    "view_page",
     "write_html",
+    "write_page",
 ]

@@ -90,6 +90,23 @@ class Store(ABC):
             raise UsageError(f"select_strings runs a SELECT query, not {result.kind}")
         return [tuple("" if t is None else str(t) for t in row) for row in result.rows]
 
+    def subject_objects(self, predicate: str) -> list[tuple[str, str]]:
+        """Return the subject and object of every triple of the default graph (the union of the
+        dataset's graphs) whose predicate is the IRI ``predicate``, as plain text (each as
+        :meth:`select_strings` writes a cell), in no particular order.
+
+        The views read most of what they read one predicate at a time; this default asks for it
+        with a query, and an engine that can read the triples as they are stored answers faster.
+
+        Raises
+        ------
+        UsageError
+            ``predicate`` is not an IRI that can be written in a query.
+        """
+        if not predicate or any(c in predicate for c in '<>"{}|^`\\ \t\n\r'):
+            raise UsageError(f"not an IRI: {predicate!r}")
+        return [(s, o) for s, o in self.select_strings(f"SELECT ?s ?o WHERE {{ ?s <{predicate}> ?o }}")]
+
     def is_empty(self) -> bool:
         """Return True when the store holds no triple at all."""
         return not self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }").boolean

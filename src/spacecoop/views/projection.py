@@ -78,7 +78,6 @@ import contextlib
 import functools
 import gc
 import json
-import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -96,6 +95,7 @@ VIEWS = ("countries", "actors", "full")
 CERTAINTY_ORDER = ("contradicted", "disputed", "hedged", "unconfirmed", "reported", "stated", "confirmed")
 """Certainties from the least to the most certain; an aggregate takes the first that occurs."""
 
+_json_str = json.encoder.encode_basestring  # a str as json.dumps(..., ensure_ascii=False) writes it
 _PREFIX_LINES = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()) + "\n"
 _ORG_KIND_INTL = "international-organization"
 
@@ -166,9 +166,10 @@ class _Entity:
     country_not_stated: bool = False
     pref_labels: list[tuple[str, str]] = field(default_factory=list)  # (text, language), then one
     # chosen as ``label``
+    kind: str = ""  # _kind's answer, once everything about the entity is read
 
 
-@dataclass
+@dataclass(slots=True)
 class _Claim:
     iri: str
     about: str
@@ -188,6 +189,8 @@ class _Claim:
     as_of: set[str] = field(default_factory=set)
     ordinal: set[str] = field(default_factory=set)
     source_ranks: frozenset[int] = frozenset()  # its sources' places in _Data.source_curies
+    rank: int = 0  # its place among the claims in IRI order (_Data.by_rank)
+    flags: int = 0  # its certainty, status, level, role and vias as bits (_Data.flags)
 
 
 @dataclass
@@ -208,6 +211,79 @@ class _Data:
     evidence: dict[str, list[dict]] = field(default_factory=dict)  # claim IRI -> its entries
     named: set[str] = field(default_factory=set)  # IRIs of the claims a node or an edge names
     source_curies: list[str] = field(default_factory=list)  # every claim's sources, in IRI order
+    source_iris: list[str] = field(default_factory=list)  # the same sources' IRIs
+    source_json: list[str] = field(default_factory=list)  # their evidence fields, as JSON
+    by_rank: list[_Claim] = field(default_factory=list)  # the claims in IRI order
+    flags: _Flags = field(default_factory=lambda: _Flags({}))
+
+
+class _Flags:
+    """The small sets claims say (certainties, statuses, levels, roles, vias) as the bits of one
+    int, each (field, value) one bit: the union of the claims behind a pair edge (hundreds of
+    them, through its ties, at 1M triples) is an OR, and what a union reads as (sorted, joined,
+    the least certainty) is worked out once per distinct set of bits."""
+
+    def __init__(self, entities: dict[str, _Entity]) -> None:
+        self.entities = entities
+        self.bit: dict[tuple[str, str], int] = {}
+        self.values: list[tuple[str, str]] = []  # the (field, value) of each bit
+        self.memo: dict[int, _FlagText] = {}
+
+    def of(self, cl: _Claim) -> int:
+        """The bits of what one claim says."""
+        bits = 0
+        pairs = [("certainty", cl.certainty)] if cl.certainty else []
+        pairs += [("status", v) for v in cl.status]
+        pairs += [("level", v) for v in cl.level]
+        pairs += [("role", v) for v in cl.role]
+        pairs += [("via", v) for v in cl.via]
+        for pair in pairs:
+            b = self.bit.get(pair)
+            if b is None:
+                b = self.bit[pair] = len(self.values)
+                self.values.append(pair)
+            bits |= 1 << b
+        return bits
+
+    def text(self, bits: int) -> _FlagText:
+        """What the claims with these bits say together, as a view's attributes write it."""
+        found = self.memo.get(bits)
+        if found is not None:
+            return found
+        sets: dict[str, list[str]] = {"certainty": [], "status": [], "level": [], "role": [], "via": []}
+        rest, b = bits, 0
+        while rest:
+            if rest & 1:
+                f, v = self.values[b]
+                sets[f].append(v)
+            rest >>= 1
+            b += 1
+        certainties = sorted(sets["certainty"], key=lambda c: (_certainty_rank(c), c))
+        vias = sorted(sets["via"])
+        ents = self.entities
+        found = self.memo[bits] = _FlagText(
+            least_certain(certainties),
+            ";".join(certainties),
+            ";".join(sorted(sets["status"])),
+            ";".join(sorted(sets["level"])),
+            ";".join(sorted(sets["role"])),
+            ";".join(map(curie, vias)),
+            ";".join(ents[v].label if v in ents else curie(v) for v in vias),
+            frozenset((curie(v), ents[v].label if v in ents else curie(v)) for v in vias),
+        )
+        return found
+
+
+@dataclass(frozen=True)
+class _FlagText:
+    certainty: str  # the least certain
+    certainties: str
+    status: str
+    level: str
+    role: str
+    via: str
+    via_label: str
+    via_pairs: frozenset[tuple[str, str]]  # (CURIE, label) of each via
 
 
 _TYPE_KIND = {
@@ -270,9 +346,9 @@ SELECT ?e ?p ?o ?lang WHERE {
   ?e ?p ?o .
   BIND(IF(isLiteral(?o), LANG(?o), "") AS ?lang)
 }""".replace("PREDICATES", " ".join(_ENTITY_FIELDS))
-# one scan per predicate: on Oxigraph faster than one query joining them with VALUES (0.36 s
-# against 0.42-0.62 s at 100k triples)
-_CLAIM_ATTRIBUTES = {p: f"SELECT ?claim ?o WHERE {{ ?claim {p} ?o }}" for p in _CLAIM_FIELDS}
+# Claims are read one predicate at a time (Store.subject_objects): on Oxigraph faster than one
+# query joining them with VALUES (0.36 s against 0.42-0.62 s at 100k triples), and faster still
+# read from the store without a query.
 # the ends of each kind of relationship; an agreement's parties are paired here, not by the query
 _RELATIONSHIPS = {
     kind: f"SELECT ?rel ?a ?b WHERE {{ ?rel a {cls} ; {a} ?a ; {b} ?b }}"
@@ -282,6 +358,29 @@ _RELATIONSHIPS = {
         ("carriage", "sc:PayloadCarriage", "sc:mission", "sc:payload"),
     )
 }
+
+
+_NAMESPACES_END_AT_SEPARATORS = all(ns.endswith(("/", "#")) for ns in PREFIXES.values())
+
+
+def _curies(iris: list[str]) -> list[str]:
+    """The CURIEs of many IRIs (:func:`curie` of each), one look-up per folder: every namespace
+    ends in ``/`` or ``#``, so an IRI whose last segment holds no ``#`` has its folder's CURIE
+    and that segment (the claims of one source share ``…/claim/``; 84k of them at 1M triples)."""
+    if not _NAMESPACES_END_AT_SEPARATORS:
+        return [curie(iri) for iri in iris]
+    heads: dict[str, str] = {}
+    out = []
+    for iri in iris:
+        folder, _, last = iri.rpartition("/")
+        if not folder or "#" in last:
+            out.append(curie(iri))
+            continue
+        head = heads.get(folder)
+        if head is None:
+            head = heads[folder] = curie(folder + "/")
+        out.append(head + last)
+    return out
 
 
 def _read(store: Store) -> _Data:
@@ -312,19 +411,24 @@ SELECT DISTINCT ?e ?type WHERE {
         if not ent.label:
             ent.label = curie(ent.iri)
         ent.aliases.discard(ent.label)
+        ent.kind = _kind_of(ent)
 
+    claim_iris = [c for (c,) in _q(store, "SELECT DISTINCT ?claim WHERE { ?claim a sc:Claim }")]
     claims: dict[str, _Claim] = {
-        c: _Claim(c, "", curie(c)) for (c,) in _q(store, "SELECT DISTINCT ?claim WHERE { ?claim a sc:Claim }")
+        c: _Claim(c, "", i) for c, i in zip(claim_iris, _curies(claim_iris), strict=True)
     }
-    for p, query in _CLAIM_ATTRIBUTES.items():
-        set_field = _CLAIM_FIELDS[p]
-        for c, o in _q(store, query):
+    for p, set_field in _CLAIM_FIELDS.items():
+        for c, o in store.subject_objects(expand_curie(p)):
             cl = claims.get(c)
             if cl is not None:
                 set_field(cl, o)
     claims = {c: cl for c, cl in claims.items() if cl.about}  # a claim about nothing stands behind nothing
     claims_about: dict[str, list[_Claim]] = defaultdict(list)
-    for cl in sorted(claims.values(), key=lambda c: c.iri):
+    by_rank = sorted(claims.values(), key=lambda c: c.iri)
+    flags = _Flags(entities)
+    for i, cl in enumerate(by_rank):
+        cl.rank = i
+        cl.flags = flags.of(cl)
         claims_about[cl.about].append(cl)
 
     found: set[tuple[str, str, str, str]] = set()  # (rel, kind, a, b), each once
@@ -358,6 +462,9 @@ SELECT DISTINCT ?s ?label ?headline WHERE {
         cl.source_ranks = frozenset([rank[src] for src in cl.sources])
     data = _Data(entities, claims, dict(claims_about), rels, source_labels)
     data.source_curies = [curie(src) for src in source_iris]
+    data.source_iris = source_iris
+    data.by_rank = by_rank
+    data.flags = flags
     return data
 
 
@@ -365,6 +472,10 @@ SELECT DISTINCT ?s ?label ?headline WHERE {
 
 
 def _kind(ent: _Entity) -> str:
+    return ent.kind or _kind_of(ent)
+
+
+def _kind_of(ent: _Entity) -> str:
     for k in _KIND_PRIORITY:
         if k in ent.types:
             if k == "organization" and ent.org_kind == _ORG_KIND_INTL:
@@ -440,6 +551,40 @@ def _claim_evidence(data: _Data, cl: _Claim) -> list[dict]:
     return out
 
 
+def _claim_evidence_json(data: _Data, cl: _Claim) -> str:
+    """The entries of :func:`_claim_evidence` as JSON, joined with ``", "``: what
+    ``json.dumps(entry, ensure_ascii=False, sort_keys=True)`` writes for each, written without
+    the dicts (the table of a view at 1M triples holds 67k claims)."""
+    common = (
+        f'{{"as_of": {_json_str(_joined(", ", cl.as_of))}, "certainty": {_json_str(cl.certainty)}, '
+        f'"claim": {_json_str(cl.id)}, "date": {_json_str(min(cl.dates) if cl.dates else "")}, '
+        f'"date_inferred_from": {_json_str(_joined(" ", cl.inferred))}, '
+        f'"detail": {_json_str(_joined(" ", cl.details))}, "level": {_json_str(_joined(", ", cl.level))}, '
+        f'"note": {_json_str(_joined(" ", cl.notes))}, "ordinal": {_json_str(_joined(", ", cl.ordinal))}, '
+        f'"planned": {"true" if cl.planned else "false"}, "quote": {_json_str(_joined(" … ", cl.quotes))}, '
+    )
+    status = ", ".join([s.replace("-", " ") for s in sorted(cl.status)]) if cl.status else ""
+    end = f', "status": {_json_str(status)}}}'
+    if not cl.source_ranks:
+        return common + '"source": "", "source_label": ""' + end
+    if not data.source_json:  # "source" and "source_label" of each source, once
+        data.source_json = [
+            f'"source": {_json_str(c)}, "source_label": {_json_str(data.source_labels.get(iri, c))}'
+            for iri, c in zip(data.source_iris, data.source_curies, strict=True)
+        ]
+    if len(cl.source_ranks) == 1:
+        (r,) = cl.source_ranks
+        return common + data.source_json[r] + end
+    return ", ".join([common + data.source_json[r] + end for r in sorted(cl.source_ranks)])
+
+
+def _joined(sep: str, values: set[str]) -> str:
+    """``sep.join(sorted(values))``, without sorting one or none."""
+    if len(values) > 1:
+        return sep.join(sorted(values))
+    return next(iter(values)) if values else ""
+
+
 def _evidence(data: _Data, claims: Iterable[_Claim]) -> list[dict]:
     """One entry per claim and source (see :func:`_claim_evidence`), each claim once."""
     out: list[dict] = []
@@ -466,21 +611,16 @@ def _evidence_json(data: _Data, claims: Iterable[_Claim]) -> str:
 def _store_evidence(G, data: _Data, *, inline: bool):
     """Put the evidence of every claim the view names into ``G.graph["claims"]``, once each; or,
     with ``inline``, onto each edge that names it (``evidence``, the shape before the table)."""
+    named = sorted([data.claims[i] for i in data.named], key=lambda cl: cl.id)
     if not inline:
-        G.graph["claims"] = json.dumps(
-            dict(sorted((data.claims[i].id, _claim_evidence(data, data.claims[i])) for i in data.named)),
-            ensure_ascii=False,
-            sort_keys=True,
+        # what json.dumps of {id: entries} gives with sort_keys and its default separators
+        G.graph["claims"] = (
+            "{" + ", ".join([f"{_json_str(cl.id)}: [{_claim_evidence_json(data, cl)}]" for cl in named]) + "}"
         )
         return G
     # each claim's entries serialised once; an edge's list is their concatenation (what
     # json.dumps of the whole list gives with its default separators)
-    text = {
-        data.claims[i].id: ", ".join(
-            json.dumps(e, ensure_ascii=False, sort_keys=True) for e in _claim_evidence(data, data.claims[i])
-        )
-        for i in data.named
-    }
+    text = {cl.id: _claim_evidence_json(data, cl) for cl in named}
     with_claims_in_full(G)  # a file read one edge at a time cannot follow a co-membership's ties
     edges = G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True)
     for *_, d in edges:
@@ -591,48 +731,31 @@ def _claims_table(text: str) -> dict[str, list[dict]]:
     return json.loads(text)
 
 
-@dataclass(frozen=True)
 class _Group:
-    """Some claims and what they say, as sets: a member's claims to a bloc stand behind each of
-    its co-memberships, a developer's behind each co-development, so they are gathered once."""
+    """Some claims and what they say: a member's claims to a bloc stand behind each of its
+    co-memberships, a developer's behind each co-development, so they are gathered once."""
 
-    iris: frozenset[str]
-    sources: frozenset[int]  # places in _Data.source_curies
-    dates: frozenset[str]
-    vias: frozenset[str]
-    certainties: frozenset[str]
-    status: frozenset[str]
-    level: frozenset[str]
-    role: frozenset[str]
+    __slots__ = ("date", "flags", "ranks", "sources")
+
+    def __init__(self, ranks: frozenset[int], sources: frozenset[int], date: str, flags: int) -> None:
+        self.ranks = ranks  # places in _Data.by_rank
+        self.sources = sources  # places in _Data.source_curies
+        self.date = date  # the earliest date a claim gives, "" if none
+        self.flags = flags  # what they say, as bits of _Data.flags
 
 
 def _group(claims: Iterable[_Claim]) -> _Group:
     claims = list(claims)
+    flags = 0
+    for c in claims:
+        flags |= c.flags
+    dates = [d for c in claims for d in c.dates]
     return _Group(
-        frozenset(c.iri for c in claims),
-        frozenset().union(*(c.source_ranks for c in claims)),
-        frozenset().union(*(c.dates for c in claims)),
-        frozenset().union(*(c.via for c in claims)),
-        frozenset(c.certainty for c in claims if c.certainty),
-        frozenset().union(*(c.status for c in claims)),
-        frozenset().union(*(c.level for c in claims)),
-        frozenset().union(*(c.role for c in claims)),
+        frozenset([c.rank for c in claims]),
+        frozenset().union(*[c.source_ranks for c in claims]),
+        min(dates) if dates else "",
+        flags,
     )
-
-
-def _union(groups: list[_Group], *, iris: bool = True) -> _Group:
-    """The union of some groups; with ``iris=False`` its ``iris`` are left empty (a co-membership
-    names its members' claims through their tie edges: no need to gather them)."""
-    if len(groups) == 1 and iris:
-        return groups[0]
-    return _Group(
-        frozenset().union(*map(_IRIS, groups)) if iris else frozenset(),
-        **{f: frozenset().union(*map(get, groups)) for f, get in _GROUP_FIELDS},
-    )
-
-
-_IRIS = operator.attrgetter("iris")
-_GROUP_FIELDS = [(f, operator.attrgetter(f)) for f in _Group.__dataclass_fields__ if f != "iris"]
 
 
 def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
@@ -642,16 +765,16 @@ def _claim_attrs(data: _Data, claims: list[_Claim]) -> dict:
 
 def _group_attrs(data: _Data, g: _Group, ids: str, n_claims: int) -> dict:
     sources = sorted(g.sources)  # places in IRI order (_Data.source_curies)
-    vias = sorted(g.vias)
+    says = data.flags.text(g.flags)
     return {
-        "certainty": least_certain(g.certainties),
-        "certainties": ";".join(sorted(g.certainties, key=_certainty_rank)),
-        "status": ";".join(sorted(g.status)),
-        "level": ";".join(sorted(g.level)),
-        "role": ";".join(sorted(g.role)),
-        "via": ";".join(map(curie, vias)),
-        "via_label": ";".join(data.entities[v].label if v in data.entities else curie(v) for v in vias),
-        "date": min(g.dates) if g.dates else "",
+        "certainty": says.certainty,
+        "certainties": says.certainties,
+        "status": says.status,
+        "level": says.level,
+        "role": says.role,
+        "via": says.via,
+        "via_label": says.via_label,
+        "date": g.date,
         "sources": ";".join([data.source_curies[i] for i in sources]),
         "n_sources": len(sources),
         "n_claims": n_claims,
@@ -741,6 +864,10 @@ def _collector_paused() -> Iterator[None]:
     of them until it is done; each collection walks all of them again, and at 1M triples the
     collections took a quarter of the time. The view makes no reference cycles worth
     collecting early; reference counting still frees what is dropped.
+
+    What it made is then moved to the oldest generation (``gc.freeze`` and ``gc.unfreeze``,
+    two list splices): left in the youngest, the first allocation after the collector is
+    enabled again would walk all of it (half a second at 1M triples).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -748,6 +875,8 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -811,8 +940,15 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
             G.add_node(key, **_node_attrs(data, ent), bloc=ent.iri in blocs)
         return key
 
-    # links[(u, v)] -> list of link dicts, each with its claims
-    links: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    # links[(u, v)] -> the links between two nodes, in the order they are found:
+    # (kind, via, via_label, groups, ties, date, its entry in the edge's ``links`` as JSON)
+    links: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    says = data.flags.text
+    certainties: dict[int, str] = {}  # the bits of some groups -> their least certainty, as JSON
+
+    def certainty_json(flags: int) -> str:
+        found = certainties[flags] = _json_str(says(flags).certainty)
+        return found
 
     def link(
         u: str,
@@ -827,18 +963,17 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
     ) -> None:
         if u == v:
             return
-        a, b = sorted((u, v))
-        links[(a, b)].append(
-            {
-                "kind": kind,
-                "via": via,
-                "via_label": via_label,
-                "groups": groups,
-                "ties": ties,  # tie edges whose claims are the groups' (a co-membership's)
-                "date": date,
-                "detail": detail,
-            }
+        a, b = (u, v) if u < v else (v, u)
+        flags = 0
+        for x in groups:
+            flags |= x.flags
+        # what json.dumps(..., ensure_ascii=False, sort_keys=True) writes for the link
+        entry = (
+            f'{{"certainty": {certainties.get(flags) or certainty_json(flags)}, "date": {_json_str(date)}, '
+            f'"detail": {_json_str(detail)}, "kind": {_json_str(kind)}, "via": {_json_str(via)}}}'
         )
+        # ties: the tie edges whose claims are the groups' (a co-membership's)
+        links[(a, b)].append((kind, via, via_label, groups, ties, date, entry))
 
     # co-development: developers of one payload, mapped to their countries
     by_payload: dict[str, list[tuple[_Entity, _Group, str]]] = defaultdict(list)
@@ -853,13 +988,14 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
             add_node(ent)
         p = data.entities.get(payload)
         plabel = p.label if p else curie(payload)
+        pkey = curie(payload)
         for i, (e1, g1, d1) in enumerate(devs):
             for e2, g2, d2 in devs[i + 1 :]:
                 link(
                     curie(e1.iri),
                     curie(e2.iri),
                     "co-development",
-                    curie(payload),
+                    pkey,
                     plabel,
                     [g1, g2],
                     _later(d1, d2),
@@ -900,19 +1036,22 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
         keys = sorted(members)
         since = {m: _since(members[m]) for m in keys}
         group = {m: _group(members[m]) for m in keys}
+        tid = {m: tie_id(m, bkey) for m in keys}
+        # each pair of members, as link() would add it (the members in order, the later date):
+        # written out here, as a bloc of n members makes n(n-1)/2 of them
+        tail = f', "detail": {_json_str(bent.label)}, "kind": "co-membership", "via": {_json_str(bkey)}}}'
         for i, m1 in enumerate(keys):
+            g1, s1, t1 = group[m1], since[m1], tid[m1]
             for m2 in keys[i + 1 :]:
-                date = _later(since[m1], since[m2])
-                link(
-                    m1,
-                    m2,
-                    "co-membership",
-                    bkey,
-                    bent.label,
-                    [group[m1], group[m2]],
-                    date,
-                    bent.label,
-                    ties=(tie_id(m1, bkey), tie_id(m2, bkey)),
+                g2, s2 = group[m2], since[m2]
+                date = max(s1, s2) if s1 and s2 else ""
+                flags = g1.flags | g2.flags
+                entry = (
+                    f'{{"certainty": {certainties.get(flags) or certainty_json(flags)}, '
+                    f'"date": {_json_str(date)}{tail}'
+                )
+                links[(m1, m2)].append(
+                    ("co-membership", bkey, bent.label, (g1, g2), (t1, tid[m2]), date, entry)
                 )
 
     # agreements between parties
@@ -933,56 +1072,51 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
                 "agreement",
             )
 
+    by_rank = data.by_rank
     for (a, b), ls in sorted(links.items()):
+        groups = [x for lk in ls for x in lk[3]]
         # the edge's own claims (co-development, agreement) by id; a co-membership's by its ties
-        own = _union([x for lk in ls if not lk["ties"] for x in lk["groups"]] or [_NO_CLAIMS])
+        ranks = sorted(frozenset().union(*[x.ranks for lk in ls if not lk[4] for x in lk[3]]))
+        own = [by_rank[r] for r in ranks]  # the claims in the order of their IRIs
+        data.named.update([cl.iri for cl in own])
         ties = sorted(
-            {
-                t: len(x.iris)
-                for lk in ls
-                if lk["ties"]
-                for t, x in zip(lk["ties"], lk["groups"], strict=True)
-            }.items()
+            {t: len(x.ranks) for lk in ls if lk[4] for t, x in zip(lk[4], lk[3], strict=True)}.items()
         )
-        g = _union([x for lk in ls for x in lk["groups"]], iris=False) if ties else own
-        iris = sorted(own.iris)  # the claims in the order of their IRIs
-        data.named.update(iris)
-        # a tie's claims are about its member's participation in its bloc: no other tie's, and
-        # no co-development's or agreement's, so the count is a sum
-        n_claims = len(iris) + sum(n for _, n in ties)
-        attrs = _group_attrs(data, g, ";".join([data.claims[i].id for i in iris]), n_claims)
-        attrs["ties"] = ";".join(t for t, _ in ties)
-        kinds = sorted({lk["kind"] for lk in ls}, key=_LINK_KINDS.index)
-        vias = {(lk["via"], lk["via_label"]) for lk in ls if lk["via"]}
-        # and the intermediaries the claims name
-        vias |= {(curie(v), data.entities[v].label if v in data.entities else curie(v)) for v in g.vias}
-        vias_in_order = sorted(vias)
-        attrs.update(
+        flags = 0
+        for x in groups:
+            flags |= x.flags
+        said = says(flags)
+        sources = sorted(frozenset().union(*[x.sources for x in groups]))  # places in IRI order
+        kinds = sorted({lk[0] for lk in ls}, key=_LINK_KINDS.index)
+        # the links' intermediaries, and those the claims name
+        vias = sorted({(lk[1], lk[2]) for lk in ls if lk[1]} | said.via_pairs)
+        dates = [lk[5] for lk in ls if lk[5]]
+        G.add_edge(
+            a,
+            b,
+            key=kinds[0],
+            # in the order of _group_attrs's keys, then the pair's own
+            certainty=said.certainty,
+            certainties=said.certainties,
+            status=said.status,
+            level="",
+            role=said.role,
+            via=";".join(v for v, _ in vias),
+            via_label=";".join(lbl for _, lbl in vias),
+            date=min(dates) if dates else "",
+            sources=";".join([data.source_curies[i] for i in sources]),
+            n_sources=len(sources),
+            # a tie's claims are about its member's participation in its bloc: no other tie's,
+            # and no co-development's or agreement's, so the count is a sum
+            n_claims=len(own) + sum(n for _, n in ties),
+            claims=";".join([cl.id for cl in own]),
+            ties=";".join(t for t, _ in ties),
             relation=kinds[0],
             kinds=";".join(kinds),
-            via=";".join(v for v, _ in vias_in_order),
-            via_label=";".join(lbl for _, lbl in vias_in_order),
             weight=len(ls),
-            level="",
             since="",
-            links=json.dumps(
-                [
-                    {
-                        "kind": lk["kind"],
-                        "via": lk["via"],
-                        "date": lk["date"],
-                        "certainty": least_certain(frozenset().union(*(x.certainties for x in lk["groups"]))),
-                        "detail": lk["detail"],
-                    }
-                    for lk in ls
-                ],
-                ensure_ascii=False,
-                sort_keys=True,
-            ),
+            links="[" + ", ".join([lk[6] for lk in ls]) + "]",
         )
-        dates = sorted(lk["date"] for lk in ls if lk["date"])
-        attrs["date"] = dates[0] if dates else ""
-        G.add_edge(a, b, key=kinds[0], **attrs)
     for mkey, bkey, key, attrs in tie_edges:
         G.add_edge(mkey, bkey, key=key, ties="", **attrs)
     _set_membership_attrs(G, data, memberships)
@@ -991,8 +1125,8 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
 
 
 _LINK_KINDS = ("co-development", "co-membership", "agreement")
+_JOINING = frozenset(JOINING_STATUSES)
 _TIE_SEP = "|"  # in a tie's id, ``member|bloc|key``: no CURIE holds it
-_NO_CLAIMS = _group([])
 
 TIE_RELATIONS = ("membership", "involvement")
 """Relations of a tie between a participant and a bloc in the countries view: ``membership``
@@ -1025,8 +1159,8 @@ def _iri_of(key: str) -> str:
 def _since(claims: Iterable[_Claim]) -> str:
     """The earliest date a joining claim gives ("" if none does): applicant, partner or
     not-listed dates never say since when someone is a member."""
-    dates = sorted(d for c in claims if c.status & set(JOINING_STATUSES) for d in c.dates)
-    return dates[0] if dates else ""
+    dates = [d for c in claims if c.status & _JOINING for d in c.dates]
+    return min(dates) if dates else ""
 
 
 def _tie(
@@ -1043,7 +1177,7 @@ def _tie(
     claims say the member is not listed."""
     if all(c.status and c.status <= {"not-listed"} for c in claims):
         return None
-    member = own and any(c.status & set(JOINING_STATUSES) for c in claims)
+    member = own and any(c.status & _JOINING for c in claims)
     relation = relation_names[0] if member else relation_names[1]
     since = _since(claims)
     attrs = _claim_attrs(data, claims)
@@ -1074,8 +1208,8 @@ def _tie(
 
 
 def _earliest(claims: list[_Claim]) -> str:
-    dates = sorted(d for c in claims for d in c.dates)
-    return dates[0] if dates else ""
+    dates = [d for c in claims for d in c.dates]
+    return min(dates) if dates else ""
 
 
 def _later(d1: str, d2: str) -> str:
