@@ -79,9 +79,8 @@ def test_kept_results_give_the_full_report_after_every_edit(root, tmp_path, runs
 
     # a new violation in one source
     with open(sources / "entity-without-label.trig", "a", encoding="utf-8") as f:
-        f.write(
-            '\n<mission/change-98> a sc:Mission .\n<org/nowhere-agency> a sc:Organization ; skos:prefLabel "N"@en .\n'
-        )
+        f.write("\n<mission/change-98> a sc:Mission .\n")
+        f.write('<org/nowhere-agency> a sc:Organization ; skos:prefLabel "N"@en .\n')
     check("add a violation")
     # a violation fixed: the organisation gets its kind and country in another file
     _write(

@@ -41,11 +41,33 @@ MAX_LEVELS = 4
 _VALUE_ONLY = {
     SH[name]
     for name in (
-        "datatype nodeKind minCount maxCount minLength maxLength pattern flags in hasValue "
-        "languageIn uniqueLang minInclusive maxInclusive minExclusive maxExclusive "
-        "qualifiedMinCount qualifiedMaxCount message name description severity deactivated "
-        "order group defaultValue"
-    ).split()
+        "datatype",
+        "nodeKind",
+        "minCount",
+        "maxCount",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "flags",
+        "in",
+        "hasValue",
+        "languageIn",
+        "uniqueLang",
+        "minInclusive",
+        "maxInclusive",
+        "minExclusive",
+        "maxExclusive",
+        "qualifiedMinCount",
+        "qualifiedMaxCount",
+        "message",
+        "name",
+        "description",
+        "severity",
+        "deactivated",
+        "order",
+        "group",
+        "defaultValue",
+    )
 }
 """Parameters that test the value nodes alone (or count them, or only label a result)."""
 
@@ -77,7 +99,10 @@ class ShapeReads:
         def terms(items) -> str:
             return ",".join(sorted(f"{'^' if inv else ''}{p.n3()}" for p, inv in items))
 
-        lines = [f"{k}: {terms(r)} | {terms(s)}" for k, (r, s) in enumerate(zip(self.reads, self.steps))]
+        lines = [
+            f"{k}: {terms(r)} | {terms(s)}"
+            for k, (r, s) in enumerate(zip(self.reads, self.steps, strict=True))
+        ]
         for name in ("target_classes", "target_nodes", "target_subjects_of", "target_objects_of"):
             lines.append(f"{name}: " + ",".join(sorted(t.n3() for t in getattr(self, name))))
         return "\n".join(lines)
@@ -219,7 +244,7 @@ class Reads:
     def targets(self) -> set[Node]:
         """The focus nodes of the shapes, found as pySHACL finds them."""
         m = self.model
-        classes = set(m.target_classes)
+        classes: set[Node] = set(m.target_classes)
         grew = True
         while grew:  # transitive subclasses
             more = {s for s, o in self.subclass if o in classes and s not in classes}
@@ -249,7 +274,7 @@ class Reads:
         memo = self._local[level]
         text = memo.get(node)
         if text is None:
-            lines = []
+            lines: list[str] = []
             for p, inv in self.model.reads[level]:
                 found = (self.inv if inv else self.fwd).get(node, {}).get(p)
                 if found:

@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import RDF, Dataset, Graph, URIRef
-from rdflib.namespace import SH
 
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.inputs import read_input
