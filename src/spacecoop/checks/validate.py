@@ -500,12 +500,12 @@ def check_queries(loaded: Loaded, layout: Layout) -> list[Violation]:
     """
     from spacecoop.sparql.query import list_queries, run_query
     from spacecoop.store import Store
-    from spacecoop.store.engine import open_engine
+    from spacecoop.store.engine import engine_copy
 
     store: Dataset | Store = loaded.ds
     if not getattr(loaded, "problems", None):
         try:
-            store = open_engine("checks", None, loaded.ds)
+            store = engine_copy("checks", loaded)
         except Exception:  # a term Oxigraph refuses: rdflib's engine takes it
             store = loaded.ds
     out = []

@@ -52,6 +52,9 @@ class Loaded:
     problems: list[TermProblem] = field(default_factory=list)
     """Terms that Oxigraph or the writers of ``build`` would refuse, with the file each is in
     (see :class:`TermCheck`); :func:`spacecoop.checks.validate.validate` reports them."""
+    copies: dict[str, object] = field(default_factory=dict)
+    """Copies of ``ds`` in other engines, made once for the checks and the pages of one build
+    (:func:`spacecoop.store.engine.engine_copy`); :func:`merge_source` drops them."""
 
     def files_of(self, node) -> list[str]:
         """Return the files that mention ``node`` as a subject, sorted."""
@@ -197,6 +200,7 @@ def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
     finally:
         term_log.setLevel(level)
     _merge(loaded, Path(path), part, TermCheck())
+    loaded.copies.clear()
     add_iso_codes(loaded.ds)
     add_shortcuts(loaded.ds)
 
