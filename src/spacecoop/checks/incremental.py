@@ -218,15 +218,21 @@ class Reads:
         self.fwd: dict[Node, dict[URIRef, set[Node]]] = {}
         self.inv: dict[Node, dict[URIRef, set[Node]]] = {}
         self.subclass: set[tuple[Node, Node]] = set()
+        subclass = {RDFS.subClassOf}
+        fwd, rev = self.fwd, self.inv
         for s, p, o in triples:
-            if p == RDFS.subClassOf:
-                self.subclass.add((s, o))
             if p in preds:
-                self.fwd.setdefault(s, {}).setdefault(p, set()).add(o)
-            if p in inverse:
-                self.inv.setdefault(o, {}).setdefault(p, set()).add(s)
+                fwd.setdefault(s, {}).setdefault(p, set()).add(o)
+                if p in inverse:
+                    rev.setdefault(o, {}).setdefault(p, set()).add(s)
+            if p in subclass:
+                self.subclass.add((s, o))
         self._n3: dict[Node, str] = {}
         self._local: list[dict[Node, str]] = [{} for _ in model.reads]
+        self._fwd_reads = [frozenset(p for p, inv in level if not inv) for level in model.reads]
+        self._inv_reads = [frozenset(p for p, inv in level if inv) for level in model.reads]
+        self._fwd_steps = [frozenset(p for p, inv in level if not inv) for level in model.steps]
+        self._inv_steps = [frozenset(p for p, inv in level if inv) for level in model.steps]
 
     def n3(self, term: Node) -> str:
         text = self._n3.get(term)
@@ -262,12 +268,12 @@ class Reads:
                 out.add(o)
         return out
 
-    def _values(self, node: Node, steps) -> set[Node]:
+    def _values(self, level: int, node: Node) -> set[Node]:
         out: set[Node] = set()
-        for p, inv in steps:
-            found = (self.inv if inv else self.fwd).get(node, {}).get(p)
-            if found:
-                out |= found
+        for index, steps in ((self.fwd, self._fwd_steps[level]), (self.inv, self._inv_steps[level])):
+            for p, found in index.get(node, {}).items():
+                if p in steps:
+                    out |= found
         return out
 
     def _local_of(self, level: int, node: Node) -> str:
@@ -275,11 +281,15 @@ class Reads:
         text = memo.get(node)
         if text is None:
             lines: list[str] = []
-            for p, inv in self.model.reads[level]:
-                found = (self.inv if inv else self.fwd).get(node, {}).get(p)
-                if found:
-                    tag = f"{'^' if inv else ''}{self.n3(p)} "
-                    lines.extend(tag + self.n3(o) for o in found)
+            n3 = self.n3
+            for index, reads, tag in (
+                (self.fwd, self._fwd_reads[level], ""),
+                (self.inv, self._inv_reads[level], "^"),
+            ):
+                for p, found in index.get(node, {}).items():
+                    if p in reads:
+                        head = f"{tag}{n3(p)} "
+                        lines.extend(head + n3(o) for o in found)
             lines.sort()
             text = memo[node] = hashlib.sha1(
                 "\n".join(lines).encode("utf-8", "surrogatepass"), usedforsecurity=False
@@ -292,7 +302,7 @@ class Reads:
         for k in range(1, len(self.model.reads)):
             reached: set[Node] = set()
             for x in out[k - 1]:
-                reached |= self._values(x, self.model.steps[k - 1])
+                reached |= self._values(k - 1, x)
             out.append(reached)
         return out
 
