@@ -261,13 +261,16 @@ def _parsed(path: Path, fmt: str) -> list[Quad]:
     table = _to_table(quads)
     if table is not None:
         import contextlib
-        import os
+        import secrets
 
         with contextlib.suppress(OSError):
             kept.parent.mkdir(parents=True, exist_ok=True)
-            tmp = kept.with_name(f".{kept.name}.{os.getpid()}")
-            tmp.write_text(json.dumps({"key": key, "terms": table[0], "quads": table[1]}), "utf-8")
-            os.replace(tmp, kept)  # whole or absent: a reader checks the key
+            tmp = kept.with_name(f".{kept.name}.{os.getpid()}-{secrets.token_hex(4)}")
+            try:
+                tmp.write_text(json.dumps({"key": key, "terms": table[0], "quads": table[1]}), "utf-8")
+                os.replace(tmp, kept)  # whole or absent: a reader checks the key
+            finally:
+                tmp.unlink(missing_ok=True)
             _WROTE.append(kept.parent)
     return quads
 
