@@ -54,6 +54,7 @@ def _write(project: Path, name: str, body: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_kept_results_give_the_full_report_after_every_edit(root, tmp_path, runs):
     project = copy_article_project(root, tmp_path / "project")
     sources = project / "graph" / "sources"
