@@ -249,14 +249,14 @@ def test_parsed_files_are_kept_and_never_stale(article_root, tmp_path, monkeypat
             if not any(isinstance(t, BNode) for t in (s, p, o))
         }
 
-    first = loading.load(project)
+    first = loading.load(project, keep_parsed=True)
     assert list((tmp_path / "cache" / "spacecoop" / "parsed").glob("*.json"))
     parsed: list[Path] = []
     real = loading._parse_bytes
     monkeypatch.setattr(
         loading, "_parse_bytes", lambda path, raw, fmt: parsed.append(path) or real(path, raw, fmt)
     )
-    second = loading.load(project)
+    second = loading.load(project, keep_parsed=True)
     assert len(parsed) < len(second.files) / 2
     assert quads(second) == quads(first)
     assert {k: v for k, v in second.origins.items() if not isinstance(k, BNode)} == {
@@ -267,7 +267,7 @@ def test_parsed_files_are_kept_and_never_stale(article_root, tmp_path, monkeypat
     with open(source, "a", encoding="utf-8") as f:
         skos = "http://www.w3.org/2004/02/skos/core#"
         f.write(f'\n<https://w3id.org/spacecoop/id/country/peru> <{skos}altLabel> "Piru"@qu .\n')
-    third = loading.load(project)
+    third = loading.load(project, keep_parsed=True)
     assert (
         URIRef("https://w3id.org/spacecoop/id/country/peru"),
         None,

@@ -350,7 +350,8 @@ def validate_cached(root: str | os.PathLike | None = None, *, load_data=None) ->
         except (KeyError, TypeError, ValueError):
             pass
     shacl = compiled_dir(root_path) / "shacl.json"
-    report = validate(root_path, loaded=None if load_data is None else load_data(), shacl_cache=shacl)
+    loaded = load(root_path, keep_parsed=True) if load_data is None else load_data()
+    report = validate(root_path, loaded=loaded, shacl_cache=shacl)
     from spacecoop.core.atomic import write_atomic
     from spacecoop.store.compiled import Inputs, _manifest_for
 

@@ -152,8 +152,14 @@ def load_dataset(root: str | os.PathLike | None = None, *, derive: bool = True) 
     return load(root, derive=derive).ds
 
 
-def load(root: str | os.PathLike | None = None, *, derive: bool = True, exclude=()) -> Loaded:
+def load(
+    root: str | os.PathLike | None = None, *, derive: bool = True, exclude=(), keep_parsed: bool = False
+) -> Loaded:
     """Like :func:`load_dataset`, but also return where each subject was read from.
+
+    ``keep_parsed``: take each file's quads from the copy kept when its bytes were last parsed,
+    and keep a copy of what is parsed (in the user's cache folder, see :func:`_parsed`); what
+    ``validate`` and ``build`` do, so a command after an edit parses the edited files only.
 
     ``exclude``: source files to leave out (``spacecoop add`` loads the project without the
     previous version of the file it is about to write, then merges the new one with
@@ -168,14 +174,14 @@ def load(root: str | os.PathLike | None = None, *, derive: bool = True, exclude=
     for path in layout.ontology_files:
         if path.name == "shapes.ttl":
             continue
-        _merge(loaded, path, _parsed(path, "turtle"), check, into_default=onto)
+        _merge(loaded, path, _parsed(path, "turtle", keep_parsed), check, into_default=onto)
     for path in layout.reference_files:
-        _merge(loaded, path, _parsed(path, "turtle"), check)
+        _merge(loaded, path, _parsed(path, "turtle", keep_parsed), check)
     skip = {Path(p).resolve() for p in exclude}
     for path in layout.source_files:
         if skip and path.resolve() in skip:
             continue
-        _merge(loaded, path, _parsed(path, "trig"), check)
+        _merge(loaded, path, _parsed(path, "trig", keep_parsed), check)
     _prune_parsed()
     if derive:
         add_iso_codes(ds)
@@ -228,7 +234,7 @@ PARSED_FORMAT = 1
 """Version of the layout of the files of parsed quads (:func:`_parsed`)."""
 
 
-def _parsed(path: Path, fmt: str) -> list[Quad]:
+def _parsed(path: Path, fmt: str, keep: bool = True) -> list[Quad]:
     """Return the quads of one data file, parsed by rdflib or taken from the copy kept when the
     same bytes of the same path were last parsed.
 
@@ -246,6 +252,8 @@ def _parsed(path: Path, fmt: str) -> list[Quad]:
     from spacecoop.core.cache import cache_home
 
     raw = read_input(path)
+    if not keep:
+        return _quads_of(_parse_bytes(path, raw, fmt))
     where = str(path.resolve())
     h = hashlib.sha256(f"spacecoop-parsed {PARSED_FORMAT} {fmt} {_code_identity()}\n{where}\n".encode())
     h.update(raw)

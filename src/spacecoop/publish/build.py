@@ -417,7 +417,7 @@ def build(
 
     def load_once() -> Loaded:
         if not loads:
-            loads.append(load(root_path))
+            loads.append(load(root_path, keep_parsed=True))
         return loads[0]
 
     if reuse:
