@@ -207,7 +207,7 @@ def test_validate_reuses_its_report_until_an_input_changes(project, env, monkeyp
     first = v.validate_cached(project)
     calls = []
     real = v.validate
-    monkeypatch.setattr(v, "validate", lambda root: calls.append(root) or real(root))
+    monkeypatch.setattr(v, "validate", lambda root, **kw: calls.append(root) or real(root, **kw))
     assert v.validate_cached(project) == first
     assert calls == []
     shapes = project / "ontology" / "shapes.ttl"

@@ -232,3 +232,45 @@ def test_rdflib_warnings_about_terms_are_not_printed(article_root, tmp_path):
     proc = run_cli("--root", str(project), "validate")
     assert proc.returncode == 1 and "rdf-term" in proc.stdout
     assert proc.stderr == ""
+
+
+def test_parsed_files_are_kept_and_never_stale(article_root, tmp_path, monkeypatch):
+    """load keeps each file's parsed quads (core.load._parsed): a second load parses only files
+    with blank nodes, gives the same quads, origins and term problems, and an edit is seen."""
+    from spacecoop.core import load as loading
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = copy_article_project(article_root, tmp_path / "project")
+
+    def quads(loaded):
+        return {
+            (s, p, o, getattr(g, "identifier", g))
+            for s, p, o, g in loaded.ds.quads((None, None, None, None))
+            if not any(isinstance(t, BNode) for t in (s, p, o))
+        }
+
+    first = loading.load(project, keep_parsed=True)
+    assert list((tmp_path / "cache" / "spacecoop" / "parsed").glob("*.json"))
+    parsed: list[Path] = []
+    real = loading._parse_bytes
+    monkeypatch.setattr(
+        loading, "_parse_bytes", lambda path, raw, fmt: parsed.append(path) or real(path, raw, fmt)
+    )
+    second = loading.load(project, keep_parsed=True)
+    assert len(parsed) < len(second.files) / 2
+    assert quads(second) == quads(first)
+    assert {k: v for k, v in second.origins.items() if not isinstance(k, BNode)} == {
+        k: v for k, v in first.origins.items() if not isinstance(k, BNode)
+    }
+    assert second.problems == first.problems
+    source = next((project / "graph" / "sources").glob("*.trig"))
+    with open(source, "a", encoding="utf-8") as f:
+        skos = "http://www.w3.org/2004/02/skos/core#"
+        f.write(f'\n<https://w3id.org/spacecoop/id/country/peru> <{skos}altLabel> "Piru"@qu .\n')
+    third = loading.load(project, keep_parsed=True)
+    assert (
+        URIRef("https://w3id.org/spacecoop/id/country/peru"),
+        None,
+        Literal("Piru", lang="qu"),
+    ) in third.ds
+    assert parsed[-1] == source  # the edited file, parsed again

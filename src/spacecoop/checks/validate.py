@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import RDF, Dataset, Graph, URIRef
-from rdflib.namespace import SH
 
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.inputs import read_input
@@ -106,6 +105,7 @@ def validate(
     *,
     loaded: Loaded | None = None,
     texts_dir: str | os.PathLike | None = None,
+    shacl_cache: str | os.PathLike | None = None,
 ) -> ValidationReport:
     """Validate the project's dataset.
 
@@ -117,6 +117,11 @@ def validate(
         An already loaded dataset (from :func:`spacecoop.core.load.load`), to avoid loading twice.
     texts_dir : path, optional
         Folder of stored source texts (default: the layout's, ``../shared/sources``).
+    shacl_cache : path, optional
+        A file of SHACL results kept per node: pySHACL then runs only on the nodes whose inputs
+        changed since the run that wrote it, with the same report (see
+        :mod:`spacecoop.checks.incremental`); :func:`validate_cached` keeps it beside the
+        compiled store.
 
     Returns
     -------
@@ -140,7 +145,7 @@ def validate(
     skipped: list[str] = []
     checked: list[str] = []
 
-    violations += check_shacl(loaded, layout)
+    violations += check_shacl(loaded, layout, Path(shacl_cache) if shacl_cache is not None else None)
     checked.append("shacl")
     violations += check_terms(loaded)
     checked.append("unknown-term")
@@ -196,30 +201,39 @@ def _merged(ds: Dataset) -> Graph:
     return g
 
 
-def check_shacl(loaded: Loaded, layout: Layout) -> list[Violation]:
-    """Run pySHACL with ``ontology/shapes.ttl`` on all graphs merged."""
-    import pyshacl
+def check_shacl(loaded: Loaded, layout: Layout, cache: Path | None = None) -> list[Violation]:
+    """Run pySHACL with ``ontology/shapes.ttl`` on all graphs merged.
 
+    With ``cache`` (a file), the results of nodes whose inputs did not change since the run that
+    wrote it are taken from it and pySHACL runs on the others only: the same results, see
+    :mod:`spacecoop.checks.incremental`.
+    """
+    import hashlib
+
+    from spacecoop.checks.incremental import shacl_results, value_of
     from spacecoop.core.load import parse_file
+    from spacecoop.store.compiled import code_identity
 
     shapes = parse_file(layout.shapes_file, "turtle").default_graph
-    data = _merged(loaded.ds)
+    shapes_id = ""
+    if cache is not None:
+        digest = hashlib.sha256(read_input(layout.shapes_file)).hexdigest()
+        shapes_id = f"{digest} {code_identity(_VALIDATE_CODE)} pyshacl={_version_of('pyshacl')}"
+
+    def triples():
+        return ((s, p, o) for s, p, o, _ in loaded.ds.quads((None, None, None, None)))
+
     try:
-        _, results, _ = pyshacl.validate(
-            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
-        )
+        found = shacl_results(triples, shapes, lambda: _merged(loaded.ds), cache, shapes_id)
     except Exception as exc:  # pySHACL reports broken shapes with many exception types
         raise SpacecoopError(f"{layout.shapes_file}: SHACL validation could not run: {exc}") from exc
     out = []
-    # Only top-level results: nested sh:detail results (of sh:node) repeat what their parent says.
-    for r in results.objects(None, SH.result):
-        node = results.value(r, SH.focusNode)
-        path = results.value(r, SH.resultPath)
-        msgs = sorted(str(m) for m in results.objects(r, SH.resultMessage))
-        value = results.value(r, SH.value)
-        comp = results.value(r, SH.sourceConstraintComponent)
-        message = msgs[0] if msgs else f"breaks {curie(str(comp))}"
-        if path is not None and isinstance(path, URIRef):
+    for node, raw in found:
+        path = URIRef(raw[1]) if raw[1] not in ("", "^") else None
+        value = value_of(raw)
+        msgs = raw[6]
+        message = msgs[0] if msgs else f"breaks {curie(raw[7] or 'None')}"
+        if path is not None:
             message = f"{curie(str(path))}: {message}"
         out.append(
             Violation(
@@ -335,7 +349,9 @@ def validate_cached(root: str | os.PathLike | None = None, *, load_data=None) ->
             return _report_from_json(old["report"])
         except (KeyError, TypeError, ValueError):
             pass
-    report = validate(root_path) if load_data is None else validate(root_path, loaded=load_data())
+    shacl = compiled_dir(root_path) / "shacl.json"
+    loaded = load(root_path, keep_parsed=True) if load_data is None else load_data()
+    report = validate(root_path, loaded=loaded, shacl_cache=shacl)
     from spacecoop.core.atomic import write_atomic
     from spacecoop.store.compiled import Inputs, _manifest_for
 
@@ -369,6 +385,7 @@ def validation_inputs(root: str | os.PathLike | None = None) -> list[Path]:
 
 _VALIDATE_CODE = (
     "checks/validate.py",
+    "checks/incremental.py",
     "core/termcheck.py",
     "core/entities.py",
     "core/rdfterms.py",
@@ -484,12 +501,12 @@ def check_queries(loaded: Loaded, layout: Layout) -> list[Violation]:
     """
     from spacecoop.sparql.query import list_queries, run_query
     from spacecoop.store import Store
-    from spacecoop.store.engine import open_engine
+    from spacecoop.store.engine import engine_copy
 
     store: Dataset | Store = loaded.ds
     if not getattr(loaded, "problems", None):
         try:
-            store = open_engine("checks", None, loaded.ds)
+            store = engine_copy("checks", loaded)
         except Exception:  # a term Oxigraph refuses: rdflib's engine takes it
             store = loaded.ds
     out = []

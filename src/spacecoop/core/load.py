@@ -52,6 +52,9 @@ class Loaded:
     problems: list[TermProblem] = field(default_factory=list)
     """Terms that Oxigraph or the writers of ``build`` would refuse, with the file each is in
     (see :class:`TermCheck`); :func:`spacecoop.checks.validate.validate` reports them."""
+    copies: dict[str, object] = field(default_factory=dict)
+    """Copies of ``ds`` in other engines, made once for the checks and the pages of one build
+    (:func:`spacecoop.store.engine.engine_copy`); :func:`merge_source` drops them."""
 
     def files_of(self, node) -> list[str]:
         """Return the files that mention ``node`` as a subject, sorted."""
@@ -88,8 +91,11 @@ def _syntax_error(path: Path, exc: Exception) -> DataError:
 
 def parse_file(path: Path, fmt: str) -> Dataset:
     """Parse one Turtle or TriG file into a fresh Dataset, turning syntax errors into DataError."""
+    return _parse_bytes(path, read_input(path), fmt)
+
+
+def _parse_bytes(path: Path, raw: bytes, fmt: str) -> Dataset:
     ds = Dataset()
-    raw = read_input(path)
     try:
         data = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -146,8 +152,14 @@ def load_dataset(root: str | os.PathLike | None = None, *, derive: bool = True) 
     return load(root, derive=derive).ds
 
 
-def load(root: str | os.PathLike | None = None, *, derive: bool = True, exclude=()) -> Loaded:
+def load(
+    root: str | os.PathLike | None = None, *, derive: bool = True, exclude=(), keep_parsed: bool = False
+) -> Loaded:
     """Like :func:`load_dataset`, but also return where each subject was read from.
+
+    ``keep_parsed``: take each file's quads from the copy kept when its bytes were last parsed,
+    and keep a copy of what is parsed (in the user's cache folder, see :func:`_parsed`); what
+    ``validate`` and ``build`` do, so a command after an edit parses the edited files only.
 
     ``exclude``: source files to leave out (``spacecoop add`` loads the project without the
     previous version of the file it is about to write, then merges the new one with
@@ -162,14 +174,15 @@ def load(root: str | os.PathLike | None = None, *, derive: bool = True, exclude=
     for path in layout.ontology_files:
         if path.name == "shapes.ttl":
             continue
-        _merge(loaded, path, parse_file(path, "turtle"), check, into_default=onto)
+        _merge(loaded, path, _parsed(path, "turtle", keep_parsed), check, into_default=onto)
     for path in layout.reference_files:
-        _merge(loaded, path, parse_file(path, "turtle"), check)
+        _merge(loaded, path, _parsed(path, "turtle", keep_parsed), check)
     skip = {Path(p).resolve() for p in exclude}
     for path in layout.source_files:
         if skip and path.resolve() in skip:
             continue
-        _merge(loaded, path, parse_file(path, "trig"), check)
+        _merge(loaded, path, _parsed(path, "trig", keep_parsed), check)
+    _prune_parsed()
     if derive:
         add_iso_codes(ds)
         add_shortcuts(ds)
@@ -196,26 +209,205 @@ def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
         raise _syntax_error(Path(path), exc) from exc
     finally:
         term_log.setLevel(level)
-    _merge(loaded, Path(path), part, TermCheck())
+    _merge(loaded, Path(path), _quads_of(part), TermCheck())
+    loaded.copies.clear()
     add_iso_codes(loaded.ds)
     add_shortcuts(loaded.ds)
 
 
+Quad = tuple[Node, Node, Node, "Node | None"]
+"""A parsed quad; the graph is None for the file's default graph."""
+
+
+def _quads_of(part: Dataset) -> list[Quad]:
+    out: list[Quad] = []
+    default = part.default_graph.identifier
+    for s, p, o, g in part.quads((None, None, None, None)):
+        gid = getattr(g, "identifier", g)
+        if gid is None or gid == default or str(gid).startswith("file:"):
+            gid = None
+        out.append((s, p, o, gid))
+    return out
+
+
+PARSED_FORMAT = 1
+"""Version of the layout of the files of parsed quads (:func:`_parsed`)."""
+
+
+def _parsed(path: Path, fmt: str, keep: bool = True) -> list[Quad]:
+    """Return the quads of one data file, parsed by rdflib or taken from the copy kept when the
+    same bytes of the same path were last parsed.
+
+    Parsing is most of what loading costs (about 60 % at 100k triples); the kept copy is the
+    parser's own terms written as plain strings, one JSON file per data file in
+    ``parsed/`` of the user's cache folder, named after the path and holding the SHA-256 of the
+    bytes it was parsed from, of this module and the rdflib version: an edited file, a moved file
+    or another rdflib never matches it. A file whose terms do not come back identical from the
+    strings (a blank node, whose label is new on every parse; any term that would not round-trip)
+    is never kept. Where the folder cannot be written, every load parses.
+    """
+    import hashlib
+    import json
+
+    from spacecoop.core.cache import cache_home
+
+    raw = read_input(path)
+    if not keep:
+        return _quads_of(_parse_bytes(path, raw, fmt))
+    where = str(path.resolve())
+    h = hashlib.sha256(f"spacecoop-parsed {PARSED_FORMAT} {fmt} {_code_identity()}\n{where}\n".encode())
+    h.update(raw)
+    key = h.hexdigest()
+    kept = cache_home() / "parsed" / (hashlib.sha256(f"{fmt} {where}".encode()).hexdigest()[:32] + ".json")
+    try:
+        data = json.loads(kept.read_text("utf-8"))
+        if isinstance(data, dict) and data.get("key") == key:
+            return _from_table(data["terms"], data["quads"])
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        pass
+    quads = _quads_of(_parse_bytes(path, raw, fmt))
+    table = _to_table(quads)
+    if table is not None:
+        import contextlib
+        import secrets
+
+        with contextlib.suppress(OSError):
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            tmp = kept.with_name(f".{kept.name}.{os.getpid()}-{secrets.token_hex(4)}")
+            try:
+                tmp.write_text(json.dumps({"key": key, "terms": table[0], "quads": table[1]}), "utf-8")
+                os.replace(tmp, kept)  # whole or absent: a reader checks the key
+            finally:
+                tmp.unlink(missing_ok=True)
+            _WROTE.append(kept.parent)
+    return quads
+
+
+PARSED_KEEP = 20_000
+"""At most this many files of parsed quads are kept; beyond it the older half is removed."""
+
+_WROTE: list[Path] = []
+
+
+def _prune_parsed() -> None:
+    """Keep the folder of parsed quads under :data:`PARSED_KEEP` files (checked after a load that
+    wrote to it: tests and moved projects leave files for paths that are gone)."""
+    import contextlib
+
+    if not _WROTE:
+        return
+    folder = _WROTE[0]
+    _WROTE.clear()
+    with contextlib.suppress(OSError):
+        entries = list(os.scandir(folder))
+        if len(entries) <= PARSED_KEEP:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime_ns)
+        for e in entries[: len(entries) - PARSED_KEEP // 2]:
+            with contextlib.suppress(OSError):
+                os.unlink(e.path)
+
+
+_IDENTITY: list[str] = []
+
+
+def _code_identity() -> str:
+    if not _IDENTITY:
+        import hashlib
+
+        import rdflib
+
+        own = Path(__file__).read_bytes()
+        _IDENTITY.append(f"{hashlib.sha256(own).hexdigest()} rdflib={rdflib.__version__}")
+    return _IDENTITY[0]
+
+
+def _term_row(term) -> list[str] | None:
+    from rdflib import Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return ["u", str(term)]
+    if isinstance(term, Literal):
+        return ["l", str(term), term.language or "", str(term.datatype or "")]
+    return None  # a blank node (new label on every parse) or anything else: not kept
+
+
+def _term_of(row: list[str]):
+    from rdflib import Literal, URIRef
+
+    if row[0] == "u":
+        return URIRef(row[1])
+    if row[2]:
+        return Literal(row[1], lang=row[2])
+    return Literal(row[1], datatype=URIRef(row[3]) if row[3] else None)
+
+
+def _to_table(quads: list[Quad]) -> tuple[list[list[str]], list[list[int]]] | None:
+    """The quads as a table of distinct terms and rows of their indexes (-1: the default graph);
+    None when some term does not come back identical."""
+    index: dict = {}
+    terms: list[list[str]] = []
+    rows: list[list[int]] = []
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.ERROR)
+    try:
+        for quad in quads:
+            row = []
+            for term in quad:
+                if term is None:
+                    row.append(-1)
+                    continue
+                at = index.get(term)
+                if at is None:
+                    fields = _term_row(term)
+                    if fields is None:
+                        return None
+                    try:
+                        back = _term_of(fields)
+                        same = back == term and type(back) is type(term) and back.n3() == term.n3()
+                    except Exception:  # a term rdflib cannot write (an IRI with a space): not kept
+                        return None
+                    if not same or getattr(back, "datatype", None) != getattr(term, "datatype", None):
+                        return None
+                    at = index[term] = len(terms)
+                    terms.append(fields)
+                row.append(at)
+            rows.append(row)
+    finally:
+        term_log.setLevel(level)
+    return terms, rows
+
+
+def _from_table(terms: list[list[str]], rows: list[list[int]]) -> list[Quad]:
+    term_log = logging.getLogger("rdflib.term")
+    level = term_log.level
+    term_log.setLevel(logging.ERROR)
+    try:
+        made = [_term_of(t) for t in terms]
+    finally:
+        term_log.setLevel(level)
+    return [(made[s], made[p], made[o], made[g] if g >= 0 else None) for s, p, o, g in rows]
+
+
 def _merge(
-    loaded: Loaded, path: Path, part: Dataset, check: TermCheck, into_default: Graph | None = None
+    loaded: Loaded, path: Path, part: list[Quad], check: TermCheck, into_default: Graph | None = None
 ) -> None:
     ds = loaded.ds
     rel = str(path)
     loaded.files.append(path)
-    for s, p, o, g in part.quads((None, None, None, None)):
-        gid = getattr(g, "identifier", g)
-        if gid is None or gid == part.default_graph.identifier or str(gid).startswith("file:"):
-            target = into_default if into_default is not None else ds.default_graph
-            gid = None
+    graphs: dict[Node, Graph] = {}
+    default = into_default if into_default is not None else ds.default_graph
+    origins = loaded.origins
+    for s, p, o, gid in part:
+        if gid is None:
+            target = default
         else:
-            target = ds.graph(gid)
+            target = graphs.get(gid)
+            if target is None:
+                target = graphs[gid] = ds.graph(gid)  # type: ignore[arg-type]  # an IRI or blank node
         for why in check.quad_problems(s, p, o, gid):
             if len(loaded.problems) < 1000:
                 loaded.problems.append(TermProblem(rel, printable(str(s), 200), why))
         target.add((s, p, o))
-        loaded.origins.setdefault(s, set()).add(rel)
+        origins.setdefault(s, set()).add(rel)

@@ -182,8 +182,9 @@ def block(
     """
     props: dict = {}
     seen = set()
+    n3 = n3_of({})
     for s, p, o in triples:
-        key = (s.n3(), p.n3(), o.n3())  # as written: an rdf:HTML literal's hash is not stable
+        key = (n3(s), n3(p), n3(o))  # as written: an rdf:HTML literal's hash is not stable
         if key in seen:
             continue
         seen.add(key)
@@ -205,9 +206,33 @@ def block(
     return out
 
 
-def _sort_key(t):
-    s, p, o = t
-    return (s.n3(), p != RDF.type, p.n3(), o.n3())
+def n3_of(memo: dict):
+    """Return ``term.n3()`` as a function that remembers it in ``memo`` for IRIs (an IRI's N3 form
+    is checked and built again on every call, a fifth of writing a large graph); other terms are
+    written every time (an rdf:HTML literal's hash is not stable)."""
+    from rdflib import URIRef
+
+    def n3(term) -> str:
+        if type(term) is not URIRef:
+            return term.n3()
+        text = memo.get(term)
+        if text is None:
+            text = memo[term] = term.n3()
+        return text
+
+    return n3
+
+
+def _sort_key_with(memo: dict):
+    """The sort key of triples in Turtle and TriG: subject, ``rdf:type`` first, predicate, object."""
+    n3 = n3_of(memo)
+    rdf_type = RDF.type
+
+    def key(t):
+        s, p, o = t
+        return (n3(s), p != rdf_type, n3(p), n3(o))
+
+    return key
 
 
 def graph(
@@ -220,7 +245,7 @@ def graph(
 def graph_text(triples: Iterable[tuple], prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
     """Return ``triples`` as a Turtle document, sorted (subjects, then ``rdf:type`` first, then
     predicates and objects, by their N-Triples form), so that any order of input gives one text."""
-    lines = [header(prefixes, base), *block(sorted(triples, key=_sort_key), "", prefixes, base)]
+    lines = [header(prefixes, base), *block(sorted(triples, key=_sort_key_with({})), "", prefixes, base)]
     return "\n".join(lines) + "\n"
 
 
@@ -234,7 +259,8 @@ def dataset_text(ds, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BAS
         by_graph.setdefault(None if gid == default else gid, []).append((s, p, o))
     lines = [header(prefixes, base)]
     for gid in sorted(by_graph, key=lambda g: (g is not None, "" if g is None else g.n3())):
-        body = block(sorted(by_graph[gid], key=_sort_key), "" if gid is None else "    ", prefixes, base)
+        key = _sort_key_with({})
+        body = block(sorted(by_graph[gid], key=key), "" if gid is None else "    ", prefixes, base)
         lines += body if gid is None else graph(gid, body, prefixes, base)
         lines.append("")
     return "\n".join(lines)

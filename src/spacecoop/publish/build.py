@@ -149,7 +149,8 @@ def _sorted_dataset(ds: Dataset) -> Dataset:
                 shape.add(t)
             triples = list(to_canonical_graph(shape))
         quads.extend((gid, s, p, o) for s, p, o in triples)
-    for gid, s, p, o in sorted(quads, key=lambda q: tuple(x.n3() for x in q)):
+    n3 = turtle.n3_of({})
+    for gid, s, p, o in sorted(quads, key=lambda q: (n3(q[0]), n3(q[1]), n3(q[2]), n3(q[3]))):
         if gid == ds.default_graph.identifier:
             out.default_graph.add((s, p, o))
         else:
@@ -416,7 +417,7 @@ def build(
 
     def load_once() -> Loaded:
         if not loads:
-            loads.append(load(root_path))
+            loads.append(load(root_path, keep_parsed=True))
         return loads[0]
 
     if reuse:

@@ -37,7 +37,7 @@ files; an ``oxigraph`` store given no dataset has Oxigraph parse them itself, se
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from rdflib import Dataset
@@ -156,4 +156,17 @@ def open_engine(
     return store
 
 
-__all__ = ["DEFAULT_ENGINE", "IN_PROCESS_ENGINE", "USES", "choose_engine", "open_engine"]
+def engine_copy(use: str, loaded) -> Store:
+    """Return an Oxigraph copy of a loaded dataset for ``use`` (``checks``, ``page``), made once per
+    :class:`~spacecoop.core.load.Loaded`: the checks of a build and its pages read one copy
+    (filling it from rdflib costs seconds at 100k triples). Never closed by its readers."""
+    copies = getattr(loaded, "copies", None)
+    if copies is None:
+        return open_engine(use, "oxigraph", loaded.ds)
+    copy = copies.get("oxigraph")
+    if copy is None:
+        copy = copies["oxigraph"] = open_engine(use, "oxigraph", loaded.ds)
+    return cast("Store", copy)
+
+
+__all__ = ["DEFAULT_ENGINE", "IN_PROCESS_ENGINE", "USES", "choose_engine", "engine_copy", "open_engine"]

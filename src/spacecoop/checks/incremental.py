@@ -1,0 +1,467 @@
+"""SHACL results kept per focus node, so that a validation after an edit runs pySHACL only on the
+nodes whose results the edit can change.
+
+Why this is exact: with the constraints the shapes of ``ontology/shapes.ttl`` use (paths of one
+predicate or its inverse, ``sh:class``, ``sh:node``, ``sh:or`` …, value tests), what pySHACL reads
+to report on a focus node is bounded, and :func:`shape_reads` works it out from the shapes graph:
+at level 0 the focus node's triples with the predicates of the paths (forward, or inverse for
+``sh:inversePath``) and its ``rdf:type``; at level ``k + 1`` the triples of the values reached at
+level ``k`` that nested shapes read (their ``rdf:type`` for ``sh:class``, ``skos:inScheme`` for the
+concept shapes); and the ``rdfs:subClassOf`` triples, for targets and ``sh:class``. A focus node's
+*fingerprint* (:class:`Reads`) hashes exactly those triples. Its results are a function of the
+fingerprint, the shapes, the subclass triples and the versions of the code; so a result kept under
+an equal fingerprint and an equal global key is the result a full run would give, and a node whose
+fingerprint moved is validated again on a graph of just what it reads (:func:`validate_nodes`).
+Shapes that use anything else (SPARQL constraints, ``sh:closed``, longer paths, implicit class
+targets …) make :func:`shape_reads` answer None: then every validation runs in full.
+
+Results are kept as N3 terms in ``shacl.json`` beside the compiled store, written atomically; a
+kept entry is keyed by its node and fingerprint, so an entry written by another process for other
+data never matches (never stale), and two processes writing at once leave one complete file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+FORMAT = 1
+"""Version of the layout of ``shacl.json``."""
+
+MAX_LEVELS = 4
+"""Deepest nesting of shapes (``sh:node`` in ``sh:node`` …) modelled; deeper shapes: full runs."""
+
+_VALUE_ONLY = {
+    SH[name]
+    for name in (
+        "datatype",
+        "nodeKind",
+        "minCount",
+        "maxCount",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "flags",
+        "in",
+        "hasValue",
+        "languageIn",
+        "uniqueLang",
+        "minInclusive",
+        "maxInclusive",
+        "minExclusive",
+        "maxExclusive",
+        "qualifiedMinCount",
+        "qualifiedMaxCount",
+        "message",
+        "name",
+        "description",
+        "severity",
+        "deactivated",
+        "order",
+        "group",
+        "defaultValue",
+    )
+}
+"""Parameters that test the value nodes alone (or count them, or only label a result)."""
+
+_SHAPE_LISTS = {SH["or"], SH["and"], SH.xone}
+_SHAPE_REFS = {SH.node, SH["not"], SH.qualifiedValueShape}
+_PAIRS = {SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals}
+_TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf}
+_STRUCTURE = {SH.property, SH.path, SH.inversePath, SH["class"]}
+_KNOWN = _VALUE_ONLY | _SHAPE_LISTS | _SHAPE_REFS | _PAIRS | _TARGETS | _STRUCTURE
+"""Every ``sh:`` predicate a shapes graph may use for results to be kept (anything else: full runs)."""
+
+
+@dataclass(frozen=True)
+class ShapeReads:
+    """What pySHACL reads around a focus node, level by level (level 0: the node itself)."""
+
+    reads: tuple[frozenset[tuple[URIRef, bool]], ...]
+    """Per level: (predicate, inverse) of the triples read on each node of that level."""
+    steps: tuple[frozenset[tuple[URIRef, bool]], ...]
+    """Per level: (predicate, inverse) of the paths that lead to the next level's nodes."""
+    target_classes: frozenset[URIRef]
+    target_nodes: frozenset[Node]
+    target_subjects_of: frozenset[URIRef]
+    target_objects_of: frozenset[URIRef]
+
+    def describe(self) -> str:
+        """A stable text of the model (part of the global key)."""
+
+        def terms(items) -> str:
+            return ",".join(sorted(f"{'^' if inv else ''}{p.n3()}" for p, inv in items))
+
+        lines = [
+            f"{k}: {terms(r)} | {terms(s)}"
+            for k, (r, s) in enumerate(zip(self.reads, self.steps, strict=True))
+        ]
+        for name in ("target_classes", "target_nodes", "target_subjects_of", "target_objects_of"):
+            lines.append(f"{name}: " + ",".join(sorted(t.n3() for t in getattr(self, name))))
+        return "\n".join(lines)
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def shape_reads(shapes: Graph) -> ShapeReads | None:
+    """Return what the shapes read around a focus node, or None when they use a constraint whose
+    reads are not modelled here (then results cannot be kept; see the module notes).
+
+    Examples
+    --------
+    >>> from rdflib import Graph
+    >>> g = Graph().parse(data='''
+    ...   @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+    ...   ex:S sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:class ex:D ] .''', format="turtle")
+    >>> model = shape_reads(g)
+    >>> sorted(str(p).rsplit("/", 1)[1] for p, _ in model.reads[0]), len(model.reads)
+    (['22-rdf-syntax-ns#type', 'p'], 2)
+    """
+    for _, p, _ in shapes:
+        if isinstance(p, URIRef) and str(p).startswith(str(SH)) and p not in _KNOWN:
+            return None
+    # implicit class targets: a shape that is also a class targets its instances
+    for kind in (RDFS.Class, URIRef("http://www.w3.org/2002/07/owl#Class")):
+        if any((s, RDF.type, kind) in shapes for s in shapes.subjects(SH.property, None)):
+            return None
+    reads: list[set[tuple[URIRef, bool]]] = [set() for _ in range(MAX_LEVELS + 2)]
+    steps: list[set[tuple[URIRef, bool]]] = [set() for _ in range(MAX_LEVELS + 2)]
+    seen: set[tuple[Node, int]] = set()
+
+    def path_of(shape: Node) -> tuple[URIRef, bool]:
+        path = shapes.value(shape, SH.path)
+        if isinstance(path, URIRef):
+            return path, False
+        inverse = shapes.value(path, SH.inversePath) if path is not None else None
+        if (
+            isinstance(path, BNode)
+            and isinstance(inverse, URIRef)
+            and len(set(shapes.triples((path, None, None)))) == 1
+        ):
+            return inverse, True
+        raise _Unsupported(f"path {path!r}")
+
+    def members(shape: Node, preds: set[URIRef]) -> list[Node]:
+        out: list[Node] = []
+        for p in preds:
+            for ref in shapes.objects(shape, p):
+                if p in _SHAPE_LISTS:
+                    out.extend(shapes.items(ref))
+                else:
+                    out.append(ref)
+        return out
+
+    def walk(shape: Node, level: int) -> None:
+        if level > MAX_LEVELS:
+            raise _Unsupported("shapes nested too deep")
+        if (shape, level) in seen:
+            return
+        seen.add((shape, level))
+        if (shape, SH.path, None) in shapes:  # a property shape on the node of this level
+            step = path_of(shape)
+            reads[level].add(step)
+            steps[level].add(step)
+            values = level + 1
+        else:
+            values = level
+        for p in _PAIRS:
+            for other in shapes.objects(shape, p):
+                if not isinstance(other, URIRef):
+                    raise _Unsupported("pair constraint on a path")
+                reads[level].add((other, False))
+        if (shape, SH["class"], None) in shapes:
+            reads[values].add((RDF.type, False))
+        for nested in members(shape, _SHAPE_LISTS | _SHAPE_REFS):
+            walk(nested, values)
+        for prop in shapes.objects(shape, SH.property):
+            walk(prop, values)
+
+    try:
+        tops = {s for p in _TARGETS for s in shapes.subjects(p, None)}
+        for shape in tops:
+            walk(shape, 0)
+    except _Unsupported:
+        return None
+    reads[0].add((RDF.type, False))
+    subjects_of = frozenset(o for o in shapes.objects(None, SH.targetSubjectsOf) if isinstance(o, URIRef))
+    objects_of = frozenset(o for o in shapes.objects(None, SH.targetObjectsOf) if isinstance(o, URIRef))
+    reads[0].update((p, False) for p in subjects_of)
+    reads[0].update((p, True) for p in objects_of)
+    depth = max(k for k in range(len(reads)) if reads[k] or k == 0) + 1
+    return ShapeReads(
+        tuple(frozenset(r) for r in reads[:depth]),
+        tuple(frozenset(s) for s in steps[:depth]),
+        frozenset(o for o in shapes.objects(None, SH.targetClass) if isinstance(o, URIRef)),
+        frozenset(shapes.objects(None, SH.targetNode)),
+        subjects_of,
+        objects_of,
+    )
+
+
+class Reads:
+    """The merged data graph indexed for what :class:`ShapeReads` reads, and the fingerprints of
+    focus nodes computed from it."""
+
+    def __init__(self, model: ShapeReads, triples) -> None:
+        self.model = model
+        preds = {p for level in (*model.reads, *model.steps) for p, _ in level}
+        inverse = {p for level in (*model.reads, *model.steps) for p, inv in level if inv}
+        self.fwd: dict[Node, dict[URIRef, set[Node]]] = {}
+        self.inv: dict[Node, dict[URIRef, set[Node]]] = {}
+        self.subclass: set[tuple[Node, Node]] = set()
+        subclass = {RDFS.subClassOf}
+        fwd, rev = self.fwd, self.inv
+        for s, p, o in triples:
+            if p in preds:
+                fwd.setdefault(s, {}).setdefault(p, set()).add(o)
+                if p in inverse:
+                    rev.setdefault(o, {}).setdefault(p, set()).add(s)
+            if p in subclass:
+                self.subclass.add((s, o))
+        self._n3: dict[Node, str] = {}
+        self._local: list[dict[Node, str]] = [{} for _ in model.reads]
+        self._fwd_reads = [frozenset(p for p, inv in level if not inv) for level in model.reads]
+        self._inv_reads = [frozenset(p for p, inv in level if inv) for level in model.reads]
+        self._fwd_steps = [frozenset(p for p, inv in level if not inv) for level in model.steps]
+        self._inv_steps = [frozenset(p for p, inv in level if inv) for level in model.steps]
+
+    def n3(self, term: Node) -> str:
+        text = self._n3.get(term)
+        if text is None:
+            text = self._n3[term] = term.n3()
+        return text
+
+    def subclass_key(self) -> str:
+        """A hash of every ``rdfs:subClassOf`` triple (targets and ``sh:class`` follow them)."""
+        h = hashlib.sha256()
+        for line in sorted(f"{self.n3(s)} {self.n3(o)}" for s, o in self.subclass):
+            h.update(line.encode("utf-8", "surrogatepass") + b"\n")
+        return h.hexdigest()
+
+    def targets(self) -> set[Node]:
+        """The focus nodes of the shapes, found as pySHACL finds them."""
+        m = self.model
+        classes: set[Node] = set(m.target_classes)
+        grew = True
+        while grew:  # transitive subclasses
+            more = {s for s, o in self.subclass if o in classes and s not in classes}
+            classes |= more
+            grew = bool(more)
+        out: set[Node] = set(m.target_nodes)
+        for s, by_pred in self.fwd.items():
+            types = by_pred.get(RDF.type)
+            if types and not classes.isdisjoint(types):
+                out.add(s)
+            if not m.target_subjects_of.isdisjoint(by_pred):
+                out.add(s)
+        for o, by_pred in self.inv.items():
+            if not m.target_objects_of.isdisjoint(by_pred):
+                out.add(o)
+        return out
+
+    def _values(self, level: int, node: Node) -> set[Node]:
+        out: set[Node] = set()
+        for index, steps in ((self.fwd, self._fwd_steps[level]), (self.inv, self._inv_steps[level])):
+            for p, found in index.get(node, {}).items():
+                if p in steps:
+                    out |= found
+        return out
+
+    def _local_of(self, level: int, node: Node) -> str:
+        memo = self._local[level]
+        text = memo.get(node)
+        if text is None:
+            lines: list[str] = []
+            n3 = self.n3
+            for index, reads, tag in (
+                (self.fwd, self._fwd_reads[level], ""),
+                (self.inv, self._inv_reads[level], "^"),
+            ):
+                for p, found in index.get(node, {}).items():
+                    if p in reads:
+                        head = f"{tag}{n3(p)} "
+                        lines.extend(head + n3(o) for o in found)
+            lines.sort()
+            text = memo[node] = hashlib.sha1(
+                "\n".join(lines).encode("utf-8", "surrogatepass"), usedforsecurity=False
+            ).hexdigest()
+        return text
+
+    def levels(self, nodes: set[Node]) -> list[set[Node]]:
+        """The nodes of each level reached from ``nodes`` (level 0)."""
+        out = [set(nodes)]
+        for k in range(1, len(self.model.reads)):
+            reached: set[Node] = set()
+            for x in out[k - 1]:
+                reached |= self._values(k - 1, x)
+            out.append(reached)
+        return out
+
+    def fingerprint(self, node: Node) -> str:
+        """A hash of every triple pySHACL reads to report on ``node`` (see the module notes)."""
+        h = hashlib.sha1(usedforsecurity=False)
+        for k, nodes in enumerate(self.levels({node})):
+            h.update(f"level {k}\n".encode())
+            for line in sorted(f"{self.n3(x)} {self._local_of(k, x)}" for x in nodes):
+                h.update(line.encode("utf-8", "surrogatepass") + b"\n")
+        return h.hexdigest()
+
+    def subgraph(self, nodes: set[Node]) -> Graph:
+        """The triples pySHACL reads to report on ``nodes``, and every ``rdfs:subClassOf``."""
+        g = Graph()
+        for s, o in self.subclass:
+            g.add((s, RDFS.subClassOf, o))
+        for k, level in enumerate(self.levels(nodes)):
+            for x in level:
+                for p, inv in self.model.reads[k]:
+                    found = (self.inv if inv else self.fwd).get(x, {}).get(p)
+                    for o in found or ():
+                        g.add((o, p, x) if inv else (x, p, o))
+        return g
+
+
+Raw = tuple[str, str, str, str, str, str, tuple[str, ...], str]
+"""One top-level result: (focus node in N3, path IRI, value as kind, text, datatype, language,
+messages, constraint component); "" where pySHACL gives none. A path that is not an IRI (an
+inverse path, a blank node of the shapes graph, new on every parse) is kept as "^"."""
+
+
+def raw_results(results: Graph) -> list[tuple[Node, Raw]]:
+    """The top-level results of a pySHACL results graph, with their focus node (nested
+    ``sh:detail`` results of ``sh:node`` repeat what their parent says)."""
+    out = []
+    for r in results.objects(None, SH.result):
+        node = results.value(r, SH.focusNode)
+        if node is None:
+            continue
+        path = results.value(r, SH.resultPath)
+        msgs = tuple(sorted(str(m) for m in results.objects(r, SH.resultMessage)))
+        comp = results.value(r, SH.sourceConstraintComponent)
+        raw = (
+            node.n3(),
+            "" if path is None else str(path) if isinstance(path, URIRef) else "^",
+            *_term_fields(results.value(r, SH.value)),
+            msgs,
+            "" if comp is None else str(comp),
+        )
+        out.append((node, raw))
+    return out
+
+
+def _term_fields(term) -> tuple[str, str, str, str]:
+    if term is None:
+        return ("", "", "", "")
+    if isinstance(term, Literal):
+        return ("l", str(term), str(term.datatype or ""), term.language or "")
+    return ("b" if isinstance(term, BNode) else "u", str(term), "", "")
+
+
+def value_of(raw: Raw) -> Node | None:
+    """The value term of a result (None when it has none)."""
+    kind, text, datatype, lang = raw[2:6]
+    if kind == "l":
+        if lang:
+            return Literal(text, lang=lang)
+        return Literal(text, datatype=URIRef(datatype) if datatype else None)
+    if kind == "b":
+        return BNode(text)
+    return URIRef(text) if kind == "u" else None
+
+
+def run_pyshacl(data: Graph, shapes: Graph) -> Graph:
+    """Run pySHACL as :func:`spacecoop.checks.validate.check_shacl` does; return the results graph."""
+    import pyshacl
+
+    _, results, _ = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
+    return results
+
+
+def shacl_results(
+    triples, shapes: Graph, merged, cache: Path | None, shapes_id: str
+) -> list[tuple[Node, Raw]]:
+    """Return the top-level SHACL results of the merged data, each with its focus node, sorted
+    by :data:`Raw`.
+
+    Parameters
+    ----------
+    triples : callable
+        Returns an iterable of the merged data's triples (read once when results can be kept).
+    shapes : Graph
+    merged : callable
+        Returns the merged data as one rdflib Graph (for a full run).
+    cache : path or None
+        The file of kept results; None runs pySHACL on everything and keeps nothing.
+    shapes_id : str
+        Identifies the shapes and the code (part of the global key).
+    """
+    model = shape_reads(shapes) if cache is not None else None
+    if model is None or cache is None:
+        return sorted(raw_results(run_pyshacl(merged(), shapes)), key=lambda x: x[1])
+    index = Reads(model, triples())
+    key = hashlib.sha256(
+        f"spacecoop-shacl {FORMAT}\n{shapes_id}\n{model.describe()}\n{index.subclass_key()}\n".encode()
+    ).hexdigest()
+    kept = _read(cache, key)
+    targets = index.targets()
+    prints = {n: index.fingerprint(n) for n in targets}
+    out: dict[Node, list[Raw]] = {}
+    stale: set[Node] = set()
+    for n, fp in prints.items():
+        entry = kept.get(index.n3(n))
+        if entry is not None and entry[0] == fp and not isinstance(n, BNode):
+            out[n] = entry[1]
+        else:
+            stale.add(n)
+    if stale:
+        if len(stale) * 2 > len(targets):  # most nodes changed: one run on everything is cheaper
+            found = raw_results(run_pyshacl(merged(), shapes))
+            if any(n not in prints for n, _ in found):  # a focus node not found as pySHACL finds them
+                return sorted(found, key=lambda x: x[1])  # reported as found; nothing kept
+        else:
+            found = raw_results(run_pyshacl(index.subgraph(stale), shapes))
+        for n in stale:
+            out[n] = []
+        for n, raw in found:
+            if n in stale:
+                out[n].append(raw)
+        body = {
+            "format": FORMAT,
+            "key": key,
+            "nodes": {
+                index.n3(n): [prints[n], sorted(raws)]
+                for n, raws in out.items()
+                if not isinstance(n, BNode)  # a blank node's label is new on every load
+            },
+        }
+        from spacecoop.core.atomic import write_atomic
+
+        with contextlib.suppress(OSError):  # an unwritable cache: the next run validates again
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(cache, json.dumps(body, separators=(",", ":")))
+    return sorted(((n, raw) for n, raws in out.items() for raw in raws), key=lambda x: x[1])
+
+
+def _read(cache: Path, key: str) -> dict[str, tuple[str, list[Raw]]]:
+    try:
+        data = json.loads(cache.read_text("utf-8"))
+        if data.get("format") != FORMAT or data.get("key") != key:
+            return {}
+        return {str(node): (str(fp), [_raw(r) for r in raws]) for node, (fp, raws) in data["nodes"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _raw(r: list) -> Raw:
+    a, b, c, d, e, f, msgs, comp = r
+    return (str(a), str(b), str(c), str(d), str(e), str(f), tuple(str(m) for m in msgs), str(comp))

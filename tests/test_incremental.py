@@ -1,0 +1,139 @@
+"""SHACL results kept per node (checks.incremental): after any edit, a validation that reuses them
+reports exactly what a full validation reports, and runs pySHACL on less than everything."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from _article_only import copy_article_project
+from rdflib import Graph
+
+from spacecoop.checks import incremental
+from spacecoop.checks.incremental import shape_reads
+from spacecoop.checks.validate import validate
+
+INVALID = Path(__file__).parent / "data" / "invalid"
+# Violations in several sources; two of them share a claim node (claim/fixture/c1).
+FIXTURES = (
+    "relationship-without-claim",
+    "development-by-a-country",
+    "entity-without-label",
+    "organization-based-in-a-place",
+    "claim-without-certainty",
+)
+PREFIXES = """@base <https://w3id.org/spacecoop/id/> .
+@prefix sc: <https://w3id.org/spacecoop/ns#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix schema: <https://schema.org/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix kind: <https://w3id.org/spacecoop/vocab/org-kind/> .
+@prefix certainty: <https://w3id.org/spacecoop/vocab/certainty/> .
+"""
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """The number of triples of each graph pySHACL is run on, in order."""
+    sizes: list[int] = []
+    real = incremental.run_pyshacl
+
+    def counting(data, shapes):
+        sizes.append(len(data))
+        return real(data, shapes)
+
+    monkeypatch.setattr(incremental, "run_pyshacl", counting)
+    return sizes
+
+
+def _write(project: Path, name: str, body: str) -> Path:
+    path = project / "graph" / "sources" / name
+    path.write_text(PREFIXES + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_kept_results_give_the_full_report_after_every_edit(root, tmp_path, runs):
+    project = copy_article_project(root, tmp_path / "project")
+    sources = project / "graph" / "sources"
+    for name in FIXTURES:
+        shutil.copy(INVALID / f"{name}.trig", sources / f"{name}.trig")
+    cache = tmp_path / "shacl.json"
+
+    def check(edit: str, *, incremental_run: bool = True) -> None:
+        runs.clear()
+        full = validate(project)
+        everything = runs[-1]
+        runs.clear()
+        kept = validate(project, shacl_cache=cache)
+        assert kept == full, edit
+        assert not kept.conforms, edit
+        if incremental_run:  # pySHACL ran on what the edit touches, not on everything
+            assert max(runs, default=0) * 4 < everything, (edit, runs, everything)
+
+    check("cold", incremental_run=False)
+    runs.clear()
+    assert validate(project, shacl_cache=cache) == validate(project)
+    assert runs[:1] != [] and len(runs) == 1  # unchanged: only the full run ran pySHACL
+
+    # a new violation in one source
+    with open(sources / "entity-without-label.trig", "a", encoding="utf-8") as f:
+        f.write("\n<mission/change-98> a sc:Mission .\n")
+        f.write('<org/nowhere-agency> a sc:Organization ; skos:prefLabel "N"@en .\n')
+    check("add a violation")
+    # a violation fixed: the organisation gets its kind and country in another file
+    _write(
+        project, "fix.trig", "<org/nowhere-agency> sc:kind kind:space-agency ; sc:basedIn <country/iran> .\n"
+    )
+    check("fix from another source")
+    # a source removed: its violations go, and the shared claim loses one of its two relationships
+    (sources / "claim-without-certainty.trig").unlink()
+    check("remove a source")
+    # a shared entity changes: the country typed an organisation too, so the development's
+    # developer becomes one (sh:class on a value node read through another source)
+    _write(project, "shared.trig", "<country/iran> a sc:Organization .\n")
+    check("touch a shared entity")
+    # a claim in another source about the relationship that had none (an inverse path)
+    _write(
+        project,
+        "claim.trig",
+        "<source/fixture> { <claim/fixture/c9> a sc:Claim ; "
+        "sc:about <participation/country/croatia/initiative/artemis-accords> ; "
+        'sc:quote "q" ; sc:certainty certainty:stated ; prov:wasDerivedFrom <source/fixture> . }\n',
+    )
+    check("claim through an inverse path")
+    # harmless edits: labels on a reference entity, one that no shape reads and one that a shape reads
+    _write(project, "label.trig", '<org/elon-musk-monitor> skos:altLabel "EMM"@en .\n')
+    check("a label no shape reads")
+    assert runs == []
+    _write(project, "label.trig", '<org/elon-musk-monitor> skos:prefLabel "Monitor"@fr .\n')
+    check("a label")
+    assert runs
+    # a subclass declared in a source changes what the shapes target: everything again
+    _write(project, "subclass.trig", "sc:Rumour rdfs:subClassOf sc:Claim .\n<claim/x> a sc:Rumour .\n")
+    check("a subclass", incremental_run=False)
+    assert any("claim/x" in v.node for v in validate(project, shacl_cache=cache).violations)
+
+
+def test_the_shapes_are_modelled(root):
+    g = Graph().parse(root / "ontology" / "shapes.ttl", format="turtle")
+    model = shape_reads(g)
+    assert model is not None
+    assert len(model.reads) == 2  # the focus node, and the values its nested shapes read
+
+
+def test_shapes_it_cannot_model_run_in_full(tmp_path):
+    g = Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S sh:targetClass ex:C ; sh:closed true ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .""",
+        format="turtle",
+    )
+    assert shape_reads(g) is None
+    g = Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S sh:targetClass ex:C ; sh:property [ sh:path ( ex:p ex:q ) ; sh:minCount 1 ] .""",
+        format="turtle",
+    )
+    assert shape_reads(g) is None
