@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from rdflib.compare import isomorphic
 from spacecoop.cli.app import main
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.publish.build import OUTPUT_FILES, build, summarize
+from spacecoop.store.compiled import RACY_SECONDS
 
 ROOT_DIR = Path(__file__).resolve().parents[1]
 
@@ -411,6 +413,10 @@ def test_a_build_killed_while_keeping_its_files_leaves_nothing_half_kept(article
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     project = copy_project(article_root, tmp_path / "project")
+    # Let the copied files settle: a stamp taken within RACY_SECONDS of a file's change is not
+    # trusted, so the probe below would hash it again and rewrite the stamps (three more points
+    # than the killed runs make, which then end before the point they are to be killed at).
+    time.sleep(RACY_SECONDS + 0.2)
     full = tmp_path / "full"
     from spacecoop.pages.graph_page import build_pages
 
