@@ -53,17 +53,19 @@ BACKENDS = ("memory", "oxigraph", "oxigraph-disk", "sparql")
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 
 ID = "https://w3id.org/spacecoop/id/"
+# Everything said about the relationships one entity takes part in, with quote and source: the
+# look-up's pattern, which its texts below close with their own sort.
+_EVIDENCE_LOOKUP = (
+    "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nPREFIX org: <http://www.w3.org/ns/org#>\n"
+    "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
+    "SELECT ?claim ?about ?quote ?source WHERE {\n"
+    "  { ?about org:member ?entity } UNION { ?about org:organization ?entity } "
+    "UNION { ?about sc:developer ?entity }\n"
+    "  ?claim sc:about ?about ; sc:quote ?quote ; prov:wasDerivedFrom ?source .\n"
+)
 LOOKUPS = {
     # Everything said about the relationships one entity takes part in, with quote and source.
-    "lookup:evidence": (
-        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nPREFIX org: <http://www.w3.org/ns/org#>\n"
-        "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
-        "SELECT ?claim ?about ?quote ?source WHERE {\n"
-        "  { ?about org:member ?entity } UNION { ?about org:organization ?entity } "
-        "UNION { ?about sc:developer ?entity }\n"
-        "  ?claim sc:about ?about ; sc:quote ?quote ; prov:wasDerivedFrom ?source .\n"
-        "} ORDER BY ?claim ?quote"
-    ),
+    "lookup:evidence": _EVIDENCE_LOOKUP + "} ORDER BY ?claim ?quote",
     # The countries, regions and organisations one entity shares a bloc or a payload with. A
     # payload is shared through the shortcut sc:developerCountry (the party each developer of a
     # payload stands for, as in country-partners): one step from the entity to its payloads and
@@ -90,16 +92,8 @@ LOOKUPS = {
 # before DISTINCT: 1,610 rows sorted for 305 partners at 100k triples).
 LOOKUP_VARIANTS = {
     "lookup:evidence": {
-        "oxigraph": (
-            "PREFIX sc: <https://w3id.org/spacecoop/ns#>\nPREFIX org: <http://www.w3.org/ns/org#>\n"
-            "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
-            "SELECT ?claim ?about ?quote ?source WHERE {\n"
-            "  { ?about org:member ?entity } UNION { ?about org:organization ?entity } "
-            "UNION { ?about sc:developer ?entity }\n"
-            "  ?claim sc:about ?about ; sc:quote ?quote ; prov:wasDerivedFrom ?source .\n"
-            '  BIND(CONCAT("~", STR(?claim)) AS ?claimKey)\n'
-            "} ORDER BY ?claimKey ?quote"
-        )
+        "oxigraph": _EVIDENCE_LOOKUP
+        + '  BIND(CONCAT("~", STR(?claim)) AS ?claimKey)\n} ORDER BY ?claimKey ?quote'
     },
     "lookup:partners": {
         "oxigraph": (
