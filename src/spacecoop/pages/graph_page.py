@@ -25,7 +25,6 @@ through :mod:`importlib.resources`; this module fills the template.
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import hashlib
 import html
@@ -608,19 +607,14 @@ def write_page(text: str, path: str | os.PathLike) -> Path:
     SpacecoopError
         The file cannot be written.
     """
+    from spacecoop.core.atomic import write_atomic
     from spacecoop.core.errors import SpacecoopError
 
     out = Path(path)
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+    try:  # a temporary file of its own beside ``out``, flushed, renamed over it
+        return write_atomic(out, text)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
         raise SpacecoopError(f"cannot write {out}: {exc}") from exc
-    return out
 
 
 @dataclass(frozen=True)
