@@ -52,7 +52,7 @@ class NamedQuery:
     def text_for(self, store: Store | str) -> str:
         """The text to run on ``store`` (a store, or a store name such as ``"oxigraph"``): its
         engine's variant where there is one, else the base text."""
-        engine = store if isinstance(store, str) else store.name
+        engine = store if isinstance(store, str) else store.engine
         return dict(self.variants).get(engine, self.text)
 
 

@@ -142,7 +142,9 @@ def open_store(spec: str = "memory", ds: Dataset | None = None, *, read_only: bo
         store: Store = OxigraphStore(parsed.path, read_only=read_only and bool(parsed.path))
     else:
         assert parsed.query_url is not None  # parse_store_spec gives every sparql: spec a query URL
-        store = SparqlStore(parsed.query_url, gsp_url=parsed.gsp_url, timeout=parsed.timeout)
+        store = SparqlStore(
+            parsed.query_url, gsp_url=parsed.gsp_url, timeout=parsed.timeout, engine=parsed.engine
+        )
     if ds is not None:
         store.load(ds)
     return store

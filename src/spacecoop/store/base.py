@@ -51,6 +51,14 @@ class Store(ABC):
 
     name: str = "store"
     persistent: bool = False
+
+    @property
+    def engine(self) -> str:
+        """The engine that answers this store's queries: it picks a named query's variant
+        (``NAME.ENGINE.rq``, see :mod:`spacecoop.sparql.query`). The store's own name, except for
+        a ``sparql:`` store, which names the server's engine when it is known."""
+        return self.name
+
     """True when the store outlives this process (on disk or on a server): commands then query
     what it holds instead of loading the project's files into it."""
 

@@ -179,6 +179,12 @@ class SparqlStore(Store):
         :meth:`load`.
     timeout : float
         Seconds to wait for any one request; past it a clear error is raised.
+    engine : str, optional
+        The server's engine, which picks the text of a named query that has engine variants
+        (``"oxigraph"``: ``NAME.oxigraph.rq``; ``"other"``: the base text). By default it is read
+        from the ``Server`` header of the server's first answer (Oxigraph server sends
+        ``Oxigraph/VERSION``). Every variant gives its base's rows, so a wrong guess costs speed,
+        never an answer.
 
     Raises
     ------
@@ -198,9 +204,14 @@ class SparqlStore(Store):
     name = "sparql"
     persistent = True
 
-    def __init__(self, query_url: str, *, gsp_url: str | None = None, timeout: float = 60.0) -> None:
+    def __init__(
+        self, query_url: str, *, gsp_url: str | None = None, timeout: float = 60.0, engine: str | None = None
+    ) -> None:
         import math
         import threading
+
+        self._engine = engine
+        self._server: str | None = None  # the Server header of the last answer
 
         self._auth: dict[str, str] = {}
         self.query_url = self._without_credentials(query_url, "query URL")
@@ -234,7 +245,24 @@ class SparqlStore(Store):
         return clean
 
     def __repr__(self) -> str:
-        return f"SparqlStore({self.query_url!r}, gsp_url={self.gsp_url!r}, timeout={self.timeout:g})"
+        shown = f"SparqlStore({self.query_url!r}, gsp_url={self.gsp_url!r}, timeout={self.timeout:g}"
+        return shown + (f", engine={self._engine!r})" if self._engine is not None else ")")
+
+    @property
+    def engine(self) -> str:
+        """``"oxigraph"`` for an Oxigraph server (or ``engine=oxigraph``), else ``"sparql"``.
+
+        Unless ``engine=`` was given, the ``Server`` header says: the first call reads the
+        manifest, which any query reads first, so no request is added. A server that cannot be
+        reached is not reported here but by the query that follows."""
+        if self._engine is not None:
+            return "oxigraph" if self._engine == "oxigraph" else self.name
+        if self._server is None:
+            try:
+                self._ready()
+            except SpacecoopError:
+                return self.name
+        return "oxigraph" if (self._server or "").lower().startswith("oxigraph/") else self.name
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _request(
@@ -264,9 +292,11 @@ class SparqlStore(Store):
             client = self._local.client = _client(self._tls)
         for attempt in (1, 2):
             try:
-                return client.request(
+                resp = client.request(
                     method, url, params=params, content=body, headers=headers, timeout=self.timeout
                 )
+                self._server = resp.headers.get("Server", "")
+                return resp
             except httpx.TimeoutException as exc:
                 raise SpacecoopError(
                     f"the SPARQL store at {url} did not answer within {self.timeout:g} s"

@@ -1,4 +1,5 @@
-"""Store specs (``compiled``, ``memory``, ``oxigraph[:PATH]``, ``sparql:URL[,gsp=URL][,timeout=S]``):
+"""Store specs (``compiled``, ``memory``, ``oxigraph[:PATH]``,
+``sparql:URL[,gsp=URL][,timeout=S][,engine=E]``):
 parsing, checking and redacting credentials before they are printed."""
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ STORE_KINDS = ("compiled", "memory", "oxigraph", "sparql")
 SPEC_HELP = (
     "compiled (the project's files compiled once into Oxigraph on disk, rebuilt when one changes; "
     "the default of query, viz, stats), memory (rdflib), oxigraph (pyoxigraph in memory), "
-    "oxigraph:PATH (on disk, persistent), sparql:URL[,gsp=URL][,timeout=S] (any SPARQL 1.1 store; "
-    "a URL with no path, e.g. sparql:http://127.0.0.1:7878, means Oxigraph server's /query and /store)"
+    "oxigraph:PATH (on disk, persistent), sparql:URL[,gsp=URL][,timeout=S][,engine=E] (any SPARQL 1.1 "
+    "store; a URL with no path, e.g. sparql:http://127.0.0.1:7878, means Oxigraph server's /query and "
+    "/store; engine=oxigraph or engine=other says which named-query texts suit the server, by default "
+    "read from its Server header)"
 )
 
 
@@ -32,6 +35,8 @@ class StoreSpec:
     query_url: str | None = None
     gsp_url: str | None = None
     timeout: float = 60.0
+    engine: str | None = None
+    """``engine=``: the server's engine as the user named it (None: read from the server)."""
 
     @property
     def persistent(self) -> bool:
@@ -41,7 +46,8 @@ class StoreSpec:
     def __repr__(self) -> str:
         return (
             f"StoreSpec(kind={self.kind!r}, path={self.path!r}, query_url={_redacted(self.query_url)!r}, "
-            f"gsp_url={_redacted(self.gsp_url)!r}, timeout={self.timeout!r})"
+            f"gsp_url={_redacted(self.gsp_url)!r}, timeout={self.timeout!r}"
+            + (f", engine={self.engine!r})" if self.engine is not None else ")")
         )
 
 
@@ -49,7 +55,12 @@ MAX_TIMEOUT = 1_000_000.0
 """The longest ``timeout=`` accepted, in seconds (about 11 days; sockets refuse much more)."""
 
 
-_OPTIONS = ("gsp", "timeout")
+_OPTIONS = ("gsp", "timeout", "engine")
+
+ENGINE_CHOICES = ("auto", "oxigraph", "other")
+"""``engine=`` values: ``auto`` (the default) reads the engine from the server's ``Server`` header;
+``oxigraph`` runs the Oxigraph texts of named queries (``NAME.oxigraph.rq``); ``other`` the base
+texts. Either text gives the same rows: the choice is only which one the server runs fast."""
 
 
 _OPTION = re.compile(r"[A-Za-z][\w-]*=")
@@ -175,5 +186,17 @@ def parse_store_spec(spec: str) -> StoreSpec:
             base = url.rstrip("/")
             url, gsp = base + "/query", gsp or base + "/store"
         timeout = _parse_timeout(opts["timeout"]) if "timeout" in opts else 60.0
-        return StoreSpec("sparql", query_url=url, gsp_url=gsp, timeout=timeout)
+        engine = opts.get("engine", "auto")
+        if engine not in ENGINE_CHOICES:
+            raise UsageError(
+                f"sparql: engine= must be one of {', '.join(ENGINE_CHOICES)}; "
+                f"got {engine!r} in {redact(spec)!r}"
+            )
+        return StoreSpec(
+            "sparql",
+            query_url=url,
+            gsp_url=gsp,
+            timeout=timeout,
+            engine=None if engine == "auto" else engine,
+        )
     raise UsageError(f"unknown store {redact(spec)!r}; expected {SPEC_HELP}")
