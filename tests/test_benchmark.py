@@ -130,3 +130,35 @@ def test_quick_attack_benchmark_prints_its_table(tmp_path):
         assert targets[key]["c"]["peak"] > 10 * 2**20 and targets[key]["c"]["statuses"], key
         assert f"| {key} | 2 | " in proc.stdout  # its row in table (a)
     assert targets["base-disk"]["d"]["qps"] > 0 and targets["oxigraph"]["d"]["qps"] > 0
+
+
+def test_the_benchmark_edit_changes_one_quote_of_one_claim(tmp_path):
+    """The "after an edit" timings follow a real change to the data: one claim's quote, and
+    nothing else (a later edit replaces the earlier one's mark rather than piling up)."""
+    import importlib.util
+
+    from rdflib import Dataset
+
+    from spacecoop.core.namespaces import SC
+    from spacecoop.importers.synth import write_corpus
+
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 3, 1, root=ROOT)
+
+    def quads(path):
+        ds = Dataset()
+        ds.parse(path, format="trig")
+        return set(ds.quads())
+
+    path = sorted((corpus / "graph" / "sources").glob("*.trig"))[-1]
+    before = quads(path)
+    assert bench.edit_one_source(corpus, 1) == path
+    assert bench.edit_one_source(corpus, 2) == path
+    after = quads(path)
+    (old,), (new,) = before - after, after - before
+    assert old[:2] == new[:2] and old[3] == new[3] and new[1] == SC.quote
+    assert str(new[2]) == "(edit 2) " + str(old[2])
