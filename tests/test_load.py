@@ -296,7 +296,8 @@ def test_merging_a_source_drops_the_quads_read_before(article_root, tmp_path):
     before = loaded.quads()
     assert before is loaded.quads()  # read once
     peru = URIRef("https://w3id.org/spacecoop/id/country/peru")
-    data = b'<https://w3id.org/spacecoop/id/country/peru> <http://www.w3.org/2004/02/skos/core#altLabel> "Piru"@qu .\n'
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    data = f'<{peru}> <{skos}altLabel> "Piru"@qu .\n'.encode()
     merge_source(loaded, project / "graph" / "sources" / "new.trig", data)
     after = loaded.quads()
     assert (peru, Literal("Piru", lang="qu")) in {(s, o) for s, _, o, _ in after}
