@@ -56,7 +56,9 @@ class Loaded:
     """Copies of ``ds`` in other engines, made once for the checks and the pages of one build
     (:func:`spacecoop.store.engine.engine_copy`); :func:`merge_source` drops them."""
 
-    _quads: list[tuple[Node, Node, Node, Node | None]] | None = field(default=None, repr=False)
+    _quads: list[tuple[Node, Node, Node, Node | None]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def files_of(self, node) -> list[str]:
         """Return the files that mention ``node`` as a subject, sorted."""
