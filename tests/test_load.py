@@ -241,6 +241,11 @@ def test_parsed_files_are_kept_and_never_stale(article_root, tmp_path, monkeypat
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     project = copy_article_project(article_root, tmp_path / "project")
+    # terms Oxigraph refuses that come back identical from the kept copy: kept, and still checked
+    (project / "graph" / "sources" / "bad-terms.trig").write_text(
+        '<https://w3id.org/spacecoop/id/org/a%zz> <https://w3id.org/spacecoop/ns#p> "x"@abcdefghijk .\n',
+        encoding="utf-8",
+    )
 
     def quads(loaded):
         return {
@@ -263,6 +268,11 @@ def test_parsed_files_are_kept_and_never_stale(article_root, tmp_path, monkeypat
         k: v for k, v in first.origins.items() if not isinstance(k, BNode)
     }
     assert second.problems == first.problems
+    assert {p.file for p in second.problems} == {str(project / "graph" / "sources" / "bad-terms.trig")}
+    assert len(second.problems) == 2  # the IRI and the language tag
+    assert second.quads() == [
+        (s, p, o, getattr(g, "identifier", g)) for s, p, o, g in second.ds.quads((None, None, None, None))
+    ]
     source = next((project / "graph" / "sources").glob("*.trig"))
     with open(source, "a", encoding="utf-8") as f:
         skos = "http://www.w3.org/2004/02/skos/core#"
@@ -274,3 +284,23 @@ def test_parsed_files_are_kept_and_never_stale(article_root, tmp_path, monkeypat
         Literal("Piru", lang="qu"),
     ) in third.ds
     assert parsed[-1] == source  # the edited file, parsed again
+
+
+def test_merging_a_source_drops_the_quads_read_before(article_root, tmp_path):
+    """Loaded.quads is read once and shared by the checks; merge_source adds to the dataset, so
+    what the checks read next includes the merged source (spacecoop add validates that way)."""
+    from spacecoop.core.load import load, merge_source
+
+    project = copy_article_project(article_root, tmp_path / "project")
+    loaded = load(project, derive=False)
+    before = loaded.quads()
+    assert before is loaded.quads()  # read once
+    peru = URIRef("https://w3id.org/spacecoop/id/country/peru")
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    data = f'<{peru}> <{skos}altLabel> "Piru"@qu .\n'.encode()
+    merge_source(loaded, project / "graph" / "sources" / "new.trig", data)
+    after = loaded.quads()
+    assert (peru, Literal("Piru", lang="qu")) in {(s, o) for s, _, o, _ in after}
+    assert after == [
+        (s, p, o, getattr(g, "identifier", g)) for s, p, o, g in loaded.ds.quads((None, None, None, None))
+    ]

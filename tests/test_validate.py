@@ -385,3 +385,57 @@ def test_a_quoted_source_without_stored_text_is_named_in_the_summary(root, tmp_p
     assert main(["--root", str(project), "validate"]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("skipped:"))
     assert "1 QUOTED but without a stored text, so never checked (source:fixture)" in line
+
+
+@pytest.mark.slow
+def test_validate_after_each_edit_says_what_a_run_from_scratch_says(root, tmp_path, monkeypatch, capsys):
+    """``spacecoop validate`` with everything kept from the runs before (the report, the parsed
+    files and their term checks, the SHACL results, the quads read once per run) prints and exits
+    exactly as a run with an empty cache, through a sequence of edits."""
+    texts = root.parent / "shared" / "sources"
+    if not texts.is_dir():
+        pytest.skip("the stored source texts are not at hand")
+    monkeypatch.setenv("SPACECOOP_SOURCES", str(texts))
+    project = copy_project(root, tmp_path / "project")
+    sources = project / "graph" / "sources"
+    warm = tmp_path / "warm"
+    fresh = iter(range(100))
+
+    def run(cache: Path) -> tuple[int, str]:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+        capsys.readouterr()
+        code = main(["--root", str(project), "validate", "--verbose"])
+        return code, capsys.readouterr().out
+
+    def check(edit: str, conforms: bool) -> None:
+        kept = run(warm)
+        scratch = run(tmp_path / f"fresh-{next(fresh)}")
+        assert kept == scratch, edit
+        assert (kept[0] == 0) == conforms, (edit, kept)
+
+    check("cold", True)
+    check("unchanged", True)
+    source = sorted(sources.glob("*.trig"))[0]
+    text = source.read_text(encoding="utf-8")
+    quoted = text.index('sc:quote "') + len('sc:quote "')
+    source.write_text(text[:quoted] + "Reportedly, " + text[quoted:], encoding="utf-8")
+    check("a quote edited", False)  # no longer verbatim in the stored text
+    source.write_text(text, encoding="utf-8")
+    check("the quote back", True)
+    for name in ("misspelt-property", "language-tag-oxigraph-refuses", "entity-defined-nowhere"):
+        shutil.copy(DATA / "invalid" / f"{name}.trig", sources / f"{name}.trig")
+    check("files with violations added", False)
+    bad = sources / "language-tag-oxigraph-refuses.trig"
+    bad.write_text(bad.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    check("a file with a refused term edited", False)
+    (sources / "misspelt-property.trig").unlink()
+    (sources / "entity-defined-nowhere.trig").unlink()
+    check("files removed", False)
+    bad.unlink()
+    check("the last violation removed", True)
+    (sources / "shared.trig").write_text(
+        "<https://w3id.org/spacecoop/id/country/iran> a <https://w3id.org/spacecoop/ns#Organization> .\n",
+        encoding="utf-8",
+    )
+    check("a shared entity touched", False)
+    check("unchanged again", False)

@@ -194,9 +194,9 @@ def check_rdf_terms(loaded: Loaded) -> list[Violation]:
     return list(seen.values())
 
 
-def _merged(ds: Dataset) -> Graph:
+def _merged(loaded: Loaded) -> Graph:
     g = Graph()
-    for s, p, o, _ in ds.quads((None, None, None, None)):
+    for s, p, o, _ in loaded.quads():
         g.add((s, p, o))
     return g
 
@@ -221,10 +221,10 @@ def check_shacl(loaded: Loaded, layout: Layout, cache: Path | None = None) -> li
         shapes_id = f"{digest} {code_identity(_VALIDATE_CODE)} pyshacl={_version_of('pyshacl')}"
 
     def triples():
-        return ((s, p, o) for s, p, o, _ in loaded.ds.quads((None, None, None, None)))
+        return ((s, p, o) for s, p, o, _ in loaded.quads())
 
     try:
-        found = shacl_results(triples, shapes, lambda: _merged(loaded.ds), cache, shapes_id)
+        found = shacl_results(triples, shapes, lambda: _merged(loaded), cache, shapes_id)
     except Exception as exc:  # pySHACL reports broken shapes with many exception types
         raise SpacecoopError(f"{layout.shapes_file}: SHACL validation could not run: {exc}") from exc
     out = []
@@ -253,7 +253,7 @@ def check_terms(loaded: Loaded) -> list[Violation]:
     onto = ds.graph(ONTOLOGY_GRAPH)
     declared = set(onto.subjects())
     out: dict[tuple[str, str], Violation] = {}
-    for s, p, o, _ in ds.quads((None, None, None, None)):
+    for s, p, o, _ in loaded.quads():
         for term in (s, p, o):
             ours = isinstance(term, URIRef) and str(term).startswith((NS, str(VOCAB)))
             if ours and term not in declared and str(term) != NS.rstrip("#"):
@@ -587,7 +587,7 @@ def check_entities(loaded: Loaded) -> list[Violation]:
             out.extend(_duplicate_entities(loaded, sorted_iris(holders), says, code_kind))
     typed = set(ds.subjects(RDF.type, None))
     unknown: dict[URIRef, set[str]] = {}
-    for s, p, o, _ in ds.quads((None, None, None, None)):
+    for s, p, o, _ in loaded.quads():
         if (
             isinstance(o, URIRef)
             and p != RDF.type

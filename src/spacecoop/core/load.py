@@ -56,9 +56,28 @@ class Loaded:
     """Copies of ``ds`` in other engines, made once for the checks and the pages of one build
     (:func:`spacecoop.store.engine.engine_copy`); :func:`merge_source` drops them."""
 
+    _quads: list[tuple[Node, Node, Node, Node | None]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
     def files_of(self, node) -> list[str]:
         """Return the files that mention ``node`` as a subject, sorted."""
         return sorted(self.origins.get(node, ()))
+
+    def quads(self) -> list[tuple[Node, Node, Node, Node | None]]:
+        """Return every quad of ``ds`` as ``(s, p, o, graph name)``, in ``ds.quads`` order, read once.
+
+        Walking an rdflib Dataset is slow (every triple looks up its graphs: about 0.7 s at 100k
+        triples) and ``validate`` walked it four times (SHACL, terms, entities, the Oxigraph copy
+        of the checks). The list is made on first use; :func:`merge_source`, which adds to ``ds``,
+        drops it.
+        """
+        if self._quads is None:
+            self._quads = [
+                (s, p, o, getattr(g, "identifier", g))
+                for s, p, o, g in self.ds.quads((None, None, None, None))
+            ]
+        return self._quads
 
 
 _LINE = re.compile(r"(?:line|at line)\s*(\d+)", re.IGNORECASE)
@@ -174,14 +193,14 @@ def load(
     for path in layout.ontology_files:
         if path.name == "shapes.ttl":
             continue
-        _merge(loaded, path, _parsed(path, "turtle", keep_parsed), check, into_default=onto)
+        _merge(loaded, path, *_parsed(path, "turtle", keep_parsed, check), check, into_default=onto)
     for path in layout.reference_files:
-        _merge(loaded, path, _parsed(path, "turtle", keep_parsed), check)
+        _merge(loaded, path, *_parsed(path, "turtle", keep_parsed, check), check)
     skip = {Path(p).resolve() for p in exclude}
     for path in layout.source_files:
         if skip and path.resolve() in skip:
             continue
-        _merge(loaded, path, _parsed(path, "trig", keep_parsed), check)
+        _merge(loaded, path, *_parsed(path, "trig", keep_parsed, check), check)
     _prune_parsed()
     if derive:
         add_iso_codes(ds)
@@ -209,8 +228,9 @@ def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
         raise _syntax_error(Path(path), exc) from exc
     finally:
         term_log.setLevel(level)
-    _merge(loaded, Path(path), _quads_of(part), TermCheck())
+    _merge(loaded, Path(path), _quads_of(part), False, TermCheck())
     loaded.copies.clear()
+    loaded._quads = None
     add_iso_codes(loaded.ds)
     add_shortcuts(loaded.ds)
 
@@ -230,13 +250,17 @@ def _quads_of(part: Dataset) -> list[Quad]:
     return out
 
 
-PARSED_FORMAT = 1
+PARSED_FORMAT = 2
 """Version of the layout of the files of parsed quads (:func:`_parsed`)."""
 
 
-def _parsed(path: Path, fmt: str, keep: bool = True) -> list[Quad]:
+def _parsed(
+    path: Path, fmt: str, keep: bool = True, check: TermCheck | None = None
+) -> tuple[list[Quad], bool]:
     """Return the quads of one data file, parsed by rdflib or taken from the copy kept when the
-    same bytes of the same path were last parsed.
+    same bytes of the same path were last parsed, and whether they are known to hold no term
+    that :class:`TermCheck` flags (then loading need not check them again: checking every quad
+    cost about 0.5 s at 100k triples; the copy records it, computed with ``check`` when kept).
 
     Parsing is most of what loading costs (about 60 % at 100k triples); the kept copy is the
     parser's own terms written as plain strings, one JSON file per data file in
@@ -253,7 +277,7 @@ def _parsed(path: Path, fmt: str, keep: bool = True) -> list[Quad]:
 
     raw = read_input(path)
     if not keep:
-        return _quads_of(_parse_bytes(path, raw, fmt))
+        return _quads_of(_parse_bytes(path, raw, fmt)), False
     where = str(path.resolve())
     h = hashlib.sha256(f"spacecoop-parsed {PARSED_FORMAT} {fmt} {_code_identity()}\n{where}\n".encode())
     h.update(raw)
@@ -262,12 +286,14 @@ def _parsed(path: Path, fmt: str, keep: bool = True) -> list[Quad]:
     try:
         data = json.loads(kept.read_text("utf-8"))
         if isinstance(data, dict) and data.get("key") == key:
-            return _from_table(data["terms"], data["quads"])
+            return _from_table(data["terms"], data["quads"]), data["clean"] is True
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         pass
     quads = _quads_of(_parse_bytes(path, raw, fmt))
     table = _to_table(quads)
     if table is not None:
+        checker = check or TermCheck()
+        clean = not any(checker.quad_problems(*quad) for quad in quads)
         import contextlib
         import secrets
 
@@ -275,12 +301,13 @@ def _parsed(path: Path, fmt: str, keep: bool = True) -> list[Quad]:
             kept.parent.mkdir(parents=True, exist_ok=True)
             tmp = kept.with_name(f".{kept.name}.{os.getpid()}-{secrets.token_hex(4)}")
             try:
-                tmp.write_text(json.dumps({"key": key, "terms": table[0], "quads": table[1]}), "utf-8")
+                body = {"key": key, "terms": table[0], "quads": table[1], "clean": clean}
+                tmp.write_text(json.dumps(body), "utf-8")
                 os.replace(tmp, kept)  # whole or absent: a reader checks the key
             finally:
                 tmp.unlink(missing_ok=True)
             _WROTE.append(kept.parent)
-    return quads
+    return quads, False
 
 
 PARSED_KEEP = 20_000
@@ -391,8 +418,14 @@ def _from_table(terms: list[list[str]], rows: list[list[int]]) -> list[Quad]:
 
 
 def _merge(
-    loaded: Loaded, path: Path, part: list[Quad], check: TermCheck, into_default: Graph | None = None
+    loaded: Loaded,
+    path: Path,
+    part: list[Quad],
+    clean: bool,
+    check: TermCheck,
+    into_default: Graph | None = None,
 ) -> None:
+    """Add one file's quads to ``loaded``; ``clean``: known to hold no term ``check`` flags."""
     ds = loaded.ds
     rel = str(path)
     loaded.files.append(path)
@@ -406,7 +439,7 @@ def _merge(
             target = graphs.get(gid)
             if target is None:
                 target = graphs[gid] = ds.graph(gid)  # type: ignore[arg-type]  # an IRI or blank node
-        for why in check.quad_problems(s, p, o, gid):
+        for why in () if clean else check.quad_problems(s, p, o, gid):
             if len(loaded.problems) < 1000:
                 loaded.problems.append(TermProblem(rel, printable(str(s), 200), why))
         target.add((s, p, o))

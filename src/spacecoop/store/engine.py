@@ -165,7 +165,15 @@ def engine_copy(use: str, loaded) -> Store:
         return open_engine(use, "oxigraph", loaded.ds)
     copy = copies.get("oxigraph")
     if copy is None:
-        copy = copies["oxigraph"] = open_engine(use, "oxigraph", loaded.ds)
+        quads = getattr(loaded, "quads", None)
+        if quads is None:
+            copy = open_engine(use, "oxigraph", loaded.ds)
+        else:  # the quads the checks already read (Loaded.quads): the dataset is walked once
+            from spacecoop.store import OxigraphStore
+
+            copy = OxigraphStore()
+            copy.load(loaded.ds, quads())
+        copies["oxigraph"] = copy
     return cast("Store", copy)
 
 

@@ -27,10 +27,10 @@ if TYPE_CHECKING:
     from spacecoop.store.native import NativeLoad
 
 
-def _nquads_input(ds: Dataset) -> IO[bytes]:
+def _nquads_input(ds: Dataset, quads: Iterable[tuple] | None = None) -> IO[bytes]:
     """Return the N-Quads of ``ds`` (see :func:`layout_nquads`) as a byte stream for ``bulk_load``."""
     # a RawIOBase is a binary file that pyoxigraph reads; typeshed does not count it as an IO[bytes]
-    return cast("IO[bytes]", _ByteLines(layout_nquads(ds)))
+    return cast("IO[bytes]", _ByteLines(layout_nquads(ds, quads)))
 
 
 class OxigraphStore(Store):
@@ -65,8 +65,10 @@ class OxigraphStore(Store):
                 ) from exc
             raise SpacecoopError(f"cannot open the Oxigraph store at {path}: {_one_line(exc)}") from exc
 
-    def load(self, ds: Dataset) -> None:
+    def load(self, ds: Dataset, quads: Iterable[tuple] | None = None) -> None:
         """Replace the contents with ``ds``: named graphs as they are, default graph = their merge.
+
+        ``quads``: the quads of ``ds`` already read, as :func:`layout_nquads` takes them.
 
         In memory the store is cleared and filled. On disk the new store is built in a sibling
         folder and the two folders then swap names (see :func:`swap_folders`): killed at any
@@ -87,12 +89,12 @@ class OxigraphStore(Store):
             )
         if self.path:
             self._load_beside(
-                lambda new: new.bulk_load(_nquads_input(ds), format=pyoxigraph.RdfFormat.N_QUADS)
+                lambda new: new.bulk_load(_nquads_input(ds, quads), format=pyoxigraph.RdfFormat.N_QUADS)
             )
             return
         try:
             self.store.clear()
-            self.store.bulk_load(_nquads_input(ds), format=pyoxigraph.RdfFormat.N_QUADS)
+            self.store.bulk_load(_nquads_input(ds, quads), format=pyoxigraph.RdfFormat.N_QUADS)
         except (OSError, SyntaxError, ValueError) as exc:
             raise SpacecoopError(f"cannot load into the Oxigraph store: {_one_line(exc)}") from exc
 

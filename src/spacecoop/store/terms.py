@@ -71,8 +71,11 @@ def _triple_line(s: Node, p: Node, o: Node, memo: dict) -> str:
     return f"{_nt(s, memo)} {_nt(p, memo)} {_nt(o, memo)} .\n"
 
 
-def layout_nquads(ds: Dataset) -> Iterator[str]:
+def layout_nquads(ds: Dataset, quads: Iterable[tuple] | None = None) -> Iterator[str]:
     """Yield the N-Quads lines that a store holds for ``ds``, in ``ds.quads`` order.
+
+    ``quads``: the quads of ``ds`` as ``(s, p, o, graph name)`` already read
+    (:meth:`spacecoop.core.load.Loaded.quads`), instead of walking ``ds`` again.
 
     Every quad of a named graph is written twice, in its graph and in the default graph; the
     dataset's own default-graph triples once. Stores hold sets, so repeats collapse on loading.
@@ -85,7 +88,7 @@ def layout_nquads(ds: Dataset) -> Iterator[str]:
     """
     memo: dict = {}
     default = ds.default_graph.identifier
-    for s, p, o, g in ds.quads((None, None, None, None)):
+    for s, p, o, g in ds.quads((None, None, None, None)) if quads is None else quads:
         gid = getattr(g, "identifier", g)
         triple = _triple_line(s, p, o, memo)
         yield triple
