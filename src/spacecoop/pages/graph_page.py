@@ -617,6 +617,12 @@ def write_page(text: str, path: str | os.PathLike) -> Path:
         raise SpacecoopError(f"cannot write {out}: {exc}") from exc
 
 
+KEPT_PAGES = 4
+"""How many pages :func:`view_page` keeps beside a compiled store: the most recently drawn or
+read (a page of the countries view is 38 MB at 1M triples, and each title or version of the code
+draws another)."""
+
+
 @dataclass(frozen=True)
 class ViewPage:
     """The page of a view (:func:`view_page`) and the size of the graph it draws."""
@@ -635,8 +641,8 @@ def view_page(store, view: str, title: str) -> ViewPage:
     code that draws it (:func:`_page_code`: every module of the package, the page's own files,
     the versions of networkx, igraph and pyvis), so an edit of the data or of the code draws it
     again; ``spacecoop viz`` on data that did not change reads it back instead of projecting and
-    laying out the graph again (seconds at 100k triples). On any other store it is drawn every
-    time.
+    laying out the graph again (seconds at 100k triples). Only the :data:`KEPT_PAGES` pages of
+    the store last drawn or read are kept. On any other store it is drawn every time.
 
     Parameters
     ----------
@@ -654,7 +660,7 @@ def view_page(store, view: str, title: str) -> ViewPage:
         return {"html": page_html(G, title=title), "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
 
     tag = hashlib.sha256(f"{view}\0{title}\0{_page_code()}".encode()).hexdigest()[:32]
-    value = derived(store, f"page-{tag}", draw)
+    value = derived(store, f"page-{tag}", draw, keep=KEPT_PAGES)
     return ViewPage(str(value["html"]), int(value["nodes"]), int(value["edges"]))
 
 
