@@ -228,6 +228,9 @@ class _Flags:
         self.bit: dict[tuple[str, str], int] = {}
         self.values: list[tuple[str, str]] = []  # the (field, value) of each bit
         self.memo: dict[int, _FlagText] = {}
+        self.masks: tuple[int, ...] = (0,) * len(self._FIELDS)  # each field's bits, in _FIELDS' order
+        self.masks_of = 0  # how many bits there were when the masks were made
+        self.parts: dict[tuple[str, int], tuple] = {}  # (field, its bits) -> its words
 
     def of(self, cl: _Claim) -> int:
         """The bits of what one claim says."""
@@ -246,32 +249,62 @@ class _Flags:
         return bits
 
     def text(self, bits: int) -> _FlagText:
-        """What the claims with these bits say together, as a view's attributes write it."""
+        """What the claims with these bits say together, as a view's attributes write it.
+
+        Each field's part is worked out once per distinct set of that field's bits: thousands of
+        distinct unions (5,000 at 100k triples) share a few hundred of each field's.
+        """
         found = self.memo.get(bits)
         if found is not None:
             return found
-        sets: dict[str, list[str]] = {"certainty": [], "status": [], "level": [], "role": [], "via": []}
-        rest, b = bits, 0
-        while rest:
-            if rest & 1:
-                f, v = self.values[b]
-                sets[f].append(v)
-            rest >>= 1
-            b += 1
-        certainties = sorted(sets["certainty"], key=lambda c: (_certainty_rank(c), c))
-        vias = sorted(sets["via"])
-        ents = self.entities
+        if self.masks_of != len(self.values):  # bits were added since the masks were made
+            self._make_masks()
+        part = self.parts.get
+        c, s, lv, r, v = (bits & m for m in self.masks)
+        certainty = part(("certainty", c)) or self._part("certainty", c)
+        via = part(("via", v)) or self._part("via", v)
         found = self.memo[bits] = _FlagText(
-            least_certain(certainties),
-            ";".join(certainties),
-            ";".join(sorted(sets["status"])),
-            ";".join(sorted(sets["level"])),
-            ";".join(sorted(sets["role"])),
-            ";".join(map(curie, vias)),
-            ";".join(ents[v].label if v in ents else curie(v) for v in vias),
-            frozenset((curie(v), ents[v].label if v in ents else curie(v)) for v in vias),
+            certainty[0],
+            certainty[1],
+            (part(("status", s)) or self._part("status", s))[0],
+            (part(("level", lv)) or self._part("level", lv))[0],
+            (part(("role", r)) or self._part("role", r))[0],
+            via[0],
+            via[1],
+            via[2],
         )
         return found
+
+    _FIELDS = ("certainty", "status", "level", "role", "via")
+
+    def _make_masks(self) -> None:
+        masks = dict.fromkeys(self._FIELDS, 0)
+        for b, (f, _) in enumerate(self.values):
+            masks[f] |= 1 << b
+        self.masks = tuple(masks[f] for f in self._FIELDS)
+        self.masks_of = len(self.values)
+        self.parts.clear()
+
+    def _part(self, f: str, bits: int) -> tuple:
+        """The words of one field's bits: ``(least, joined)`` for certainty, ``(CURIEs, labels,
+        pairs)`` for via, ``(joined,)`` for the others."""
+        values = [self.values[b][1] for b in range(bits.bit_length()) if bits >> b & 1]
+        out: tuple
+        if f == "certainty":
+            certainties = sorted(values, key=lambda c: (_certainty_rank(c), c))
+            out = (least_certain(certainties), ";".join(certainties))
+        elif f == "via":
+            vias = sorted(values)
+            ents = self.entities
+            out = (
+                ";".join(map(curie, vias)),
+                ";".join(ents[v].label if v in ents else curie(v) for v in vias),
+                frozenset((curie(v), ents[v].label if v in ents else curie(v)) for v in vias),
+            )
+        else:
+            out = (";".join(sorted(values)),)
+        self.parts[(f, bits)] = out
+        return out
 
 
 @dataclass(frozen=True)
