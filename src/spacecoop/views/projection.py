@@ -1017,22 +1017,25 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
                 claims = data.claims_about.get(rel.iri, [])
                 by_payload[rel.b].append((u, _group(claims), _earliest(claims)))
     for payload, devs in sorted(by_payload.items()):
-        for ent, *_ in devs:
-            add_node(ent)
+        keys = [add_node(ent) for ent, *_ in devs]
         p = data.entities.get(payload)
         plabel = p.label if p else curie(payload)
         pkey = curie(payload)
-        for i, (e1, g1, d1) in enumerate(devs):
-            for e2, g2, d2 in devs[i + 1 :]:
-                link(
-                    curie(e1.iri),
-                    curie(e2.iri),
-                    "co-development",
-                    pkey,
-                    plabel,
-                    [g1, g2],
-                    _later(d1, d2),
-                    plabel,
+        # each pair of developers, as link() would add it (at 1M triples 90k pairs): the
+        # payload's part of the entry written once
+        tail = f', "detail": {_json_str(plabel)}, "kind": "co-development", "via": {_json_str(pkey)}}}'
+        for i, (k1, (_, g1, d1)) in enumerate(zip(keys, devs, strict=True)):
+            for k2, (_, g2, d2) in zip(keys[i + 1 :], devs[i + 1 :], strict=True):
+                if k1 == k2:
+                    continue
+                date = max(d1, d2) if d1 and d2 else ""  # _later
+                flags = g1.flags | g2.flags
+                entry = (
+                    f'{{"certainty": {certainties.get(flags) or certainty_json(flags)}, '
+                    f'"date": {_json_str(date)}{tail}'
+                )
+                links[(k1, k2) if k1 < k2 else (k2, k1)].append(
+                    ("co-development", pkey, plabel, (g1, g2), (), date, entry)
                 )
 
     # ties to blocs: one edge per member, bloc and tie level (membership or other involvement)
@@ -1106,20 +1109,29 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
             )
 
     by_rank = data.by_rank
+    source_curie = data.source_curies.__getitem__
     for (a, b), ls in sorted(links.items()):
-        groups = [x for lk in ls for x in lk[3]]
-        # the edge's own claims (co-development, agreement) by id; a co-membership's by its ties
-        ranks = sorted(frozenset().union(*[x.ranks for lk in ls if not lk[4] for x in lk[3]]))
-        own = [by_rank[r] for r in ranks]  # the claims in the order of their IRIs
-        data.named.update([cl.iri for cl in own])
-        ties = sorted(
-            {t: len(x.ranks) for lk in ls if lk[4] for t, x in zip(lk[4], lk[3], strict=True)}.items()
-        )
+        # one pass over the links: the edge's own claims (co-development, agreement) by id, a
+        # co-membership's by its ties; what they all say; their sources
+        own_ranks: list[frozenset[int]] = []
+        tie_counts: dict[str, int] = {}
+        source_sets: list[frozenset[int]] = []
         flags = 0
-        for x in groups:
-            flags |= x.flags
+        for lk in ls:
+            gs = lk[3]
+            if lk[4]:
+                for t, x in zip(lk[4], gs, strict=True):
+                    tie_counts[t] = len(x.ranks)
+            else:
+                own_ranks.extend([x.ranks for x in gs])
+            for x in gs:
+                flags |= x.flags
+                source_sets.append(x.sources)
+        own = [by_rank[r] for r in sorted(frozenset().union(*own_ranks))]  # in the order of their IRIs
+        data.named.update([cl.iri for cl in own])
+        ties = sorted(tie_counts.items())
         said = says(flags)
-        sources = sorted(frozenset().union(*[x.sources for x in groups]))  # places in IRI order
+        sources = sorted(frozenset().union(*source_sets))  # places in IRI order
         kinds = sorted({lk[0] for lk in ls}, key=_LINK_KINDS.index)
         # the links' intermediaries, and those the claims name
         vias = sorted({(lk[1], lk[2]) for lk in ls if lk[1]} | said.via_pairs)
@@ -1137,7 +1149,7 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
             via=";".join(v for v, _ in vias),
             via_label=";".join(lbl for _, lbl in vias),
             date=min(dates) if dates else "",
-            sources=";".join([data.source_curies[i] for i in sources]),
+            sources=";".join(map(source_curie, sources)),
             n_sources=len(sources),
             # a tie's claims are about its member's participation in its bloc: no other tie's,
             # and no co-development's or agreement's, so the count is a sum
