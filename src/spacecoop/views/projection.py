@@ -588,13 +588,18 @@ def _claim_evidence_json(data: _Data, cl: _Claim) -> str:
     """The entries of :func:`_claim_evidence` as JSON, joined with ``", "``: what
     ``json.dumps(entry, ensure_ascii=False, sort_keys=True)`` writes for each, written without
     the dicts (the table of a view at 1M triples holds 67k claims)."""
+    e = '""'  # an empty set's text, written without a call (most of these sets are empty)
     common = (
-        f'{{"as_of": {_json_str(_joined(", ", cl.as_of))}, "certainty": {_json_str(cl.certainty)}, '
-        f'"claim": {_json_str(cl.id)}, "date": {_json_str(min(cl.dates) if cl.dates else "")}, '
-        f'"date_inferred_from": {_json_str(_joined(" ", cl.inferred))}, '
-        f'"detail": {_json_str(_joined(" ", cl.details))}, "level": {_json_str(_joined(", ", cl.level))}, '
-        f'"note": {_json_str(_joined(" ", cl.notes))}, "ordinal": {_json_str(_joined(", ", cl.ordinal))}, '
-        f'"planned": {"true" if cl.planned else "false"}, "quote": {_json_str(_joined(" … ", cl.quotes))}, '
+        f'{{"as_of": {_json_str(_joined(", ", cl.as_of)) if cl.as_of else e}, '
+        f'"certainty": {_json_str(cl.certainty)}, '
+        f'"claim": {_json_str(cl.id)}, "date": {_json_str(min(cl.dates)) if cl.dates else e}, '
+        f'"date_inferred_from": {_json_str(_joined(" ", cl.inferred)) if cl.inferred else e}, '
+        f'"detail": {_json_str(_joined(" ", cl.details)) if cl.details else e}, '
+        f'"level": {_json_str(_joined(", ", cl.level)) if cl.level else e}, '
+        f'"note": {_json_str(_joined(" ", cl.notes)) if cl.notes else e}, '
+        f'"ordinal": {_json_str(_joined(", ", cl.ordinal)) if cl.ordinal else e}, '
+        f'"planned": {"true" if cl.planned else "false"}, '
+        f'"quote": {_json_str(_joined(" … ", cl.quotes)) if cl.quotes else e}, '
     )
     status = ", ".join([s.replace("-", " ") for s in sorted(cl.status)]) if cl.status else ""
     end = f', "status": {_json_str(status)}}}'
