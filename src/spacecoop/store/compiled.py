@@ -12,7 +12,8 @@ What it holds::
     store-KEY/           a complete Oxigraph store, named after the key of its inputs
     store-KEY.lock       held (shared) by every process reading store-KEY
     .building-PID-RAND/  a store being built; renamed to store-KEY only once complete
-    derived/store-KEY-NAME.json  what commands derive from store-KEY alone (:func:`derived`)
+    derived/store-KEY-NAME.json  what commands derive from store-KEY alone (:func:`derived`; of a
+                         family such as the viz pages, only the last few used are kept)
     builds.log           one line per build (time, process, store)
 
 The manifest lists every input file (exactly those :func:`spacecoop.core.load.load` reads: the
