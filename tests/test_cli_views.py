@@ -57,6 +57,40 @@ def test_viz_draws_a_page_once_per_compiled_store_and_code(tmp_path, capsys, mon
     )
 
 
+def test_viz_keeps_only_the_pages_last_used(tmp_path, capsys, monkeypatch):
+    """Pages kept beside a compiled store are pruned to the KEPT_PAGES last drawn or read (each
+    title draws another, 38 MB at 1M triples); a pruned page is drawn again, the same."""
+    import os
+
+    from spacecoop.pages import graph_page
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(graph_page, "KEPT_PAGES", 2)
+
+    def kept() -> set[str]:
+        return {p.name for p in (tmp_path / "cache").rglob("derived/*-page-*.json")}
+
+    def viz(title: str) -> bytes:
+        out = tmp_path / "page.html"
+        assert main(["viz", "-o", str(out), "--title", title]) == 0
+        return out.read_bytes()
+
+    first = viz("A")
+    (page_a,) = kept()
+    viz("B")
+    assert len(kept()) == 2
+    old = 1_000_000_000  # a long time ago: reading A again must make it the newest
+    for p in (tmp_path / "cache").rglob("derived/*-page-*.json"):
+        os.utime(p, (old, old))
+    assert viz("A") == first
+    viz("C")  # B, the least recently used, goes
+    assert page_a in kept() and len(kept()) == 2
+    assert not any(n.startswith(".") for n in os.listdir(next((tmp_path / "cache").rglob("derived"))))
+    monkeypatch.setattr(graph_page, "KEPT_PAGES", 4)
+    assert viz("A") == first  # still kept: read back
+    capsys.readouterr()
+
+
 def test_viz_actors_with_oxigraph(tmp_path, capsys):
     out = tmp_path / "a.html"
     assert main(["--store", "oxigraph", "viz", "--view", "actors", "-o", str(out), "--title", "A <b>"]) == 0

@@ -202,3 +202,25 @@ def test_the_page_carries_each_claims_evidence_once(full_ds):
             )
             for lk in x["links"]
         ] == e["links"]
+
+
+# The page data of each view of blocs.trig, as drawn before the projection and the packing were
+# made faster (issue 15): the same data must give the same page to the byte. Positions are fixed,
+# so the digest depends on neither igraph's layout nor vis-network. A change that means to change
+# the page updates these digests, and says why in its commit.
+PAGE_DATA_SHA256 = {
+    "countries": "c6d4831b6682c70b3b29b4d0374125dc2419149633469a81a23af8d6498b427a",
+    "actors": "6047f964931ba04fb4e39586a2471eb1711bac36104e3a2f3e230fb30600aa6d",
+    "full": "42540d53eccfdb94d3bb61973d64308ebaadd150b2cc554707ee2222763b1a2f",
+}
+
+
+@pytest.mark.parametrize("view", sorted(PAGE_DATA_SHA256))
+def test_page_data_is_unchanged_to_the_byte(view):
+    from spacecoop.pages.graph_page import _json_for_script, _packed
+
+    d = Dataset(default_union=True)
+    d.parse(BLOCS, format="trig")
+    G = to_networkx(d, view)
+    text = _json_for_script(_packed(page_data(G, title="t", positions={n: (0.0, 0.0) for n in G})))
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == PAGE_DATA_SHA256[view]

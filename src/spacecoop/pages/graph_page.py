@@ -119,6 +119,27 @@ def _igraph():
     return igraph
 
 
+def _graph_without_numpy(ig, n: int, edges: list[tuple[int, int]]):
+    """``igraph.Graph(n=n, edges=edges)``, without the numpy it imports to ask whether ``edges``
+    is an array.
+
+    ``Graph.__init__`` imports numpy when numpy is installed (a tenth of a second of CPU, as
+    much as laying out a graph of a hundred nodes and eight thousand edges); ``edges`` here is a
+    list. While the graph is made, ``numpy`` is marked absent in ``sys.modules`` (igraph then
+    skips the test) and unmarked right after; when numpy is already imported nothing is changed.
+    """
+    import sys
+
+    if "numpy" in sys.modules:
+        return ig.Graph(n=n, edges=edges)
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # makes `import numpy` fail
+    try:
+        return ig.Graph(n=n, edges=edges)
+    finally:
+        if sys.modules.get("numpy", 0) is None:
+            del sys.modules["numpy"]
+
+
 def _json_for_script(obj) -> str:
     """JSON that is safe inside a <script> element: no <, >, & or line separators as such, and
     ``/`` written ``\\/`` so identifiers such as IRIs never read as links in the file."""
@@ -159,7 +180,7 @@ def layout_positions(G, *, seed: int = 0, scale: float | None = None, edges=None
         for u, v in (G.edges() if edges is None else edges)
         if u != v
     }
-    g = ig.Graph(n=n, edges=sorted(pairs))
+    g = _graph_without_numpy(ig, n, sorted(pairs))
     rng = random.Random(seed)
     start = [[rng.uniform(-1, 1) * math.sqrt(n), rng.uniform(-1, 1) * math.sqrt(n)] for _ in range(n)]
     ig.set_random_number_generator(random.Random(seed))
@@ -240,22 +261,34 @@ def _words_of(text: str) -> str:
 def _plain_pairs(d: dict, keys: tuple[str, ...]) -> list[list]:
     """``[label, text]`` pairs for a panel: plain words, no field names, nothing empty or zero."""
     out = []
+    member = d.get("relation") in ("membership", "participates-in")
     for k in keys:
         v = d.get(k)
         if v in ("", None, False, 0):
             continue
-        if k == "relation":
-            text = _RELATION_WORDS.get(str(v)) or _words(v)
-        elif k in ("n_sources", "n_claims", "iso", "country"):
-            text = str(v)
-        elif k == "via_label":
-            text = ", ".join(p for p in str(v).split(";") if p)
-        elif k == "since" and d.get("relation") not in ("membership", "participates-in"):
-            k, text = "since_other", str(v)
-        else:
-            text = _words(v)
-        out.append([_WORDS.get(k, "Since" if k == "since_other" else k.replace("_", " ")), text])
+        try:  # the same few values recur on thousands of edges: each pair's words made once
+            label, text = _pair(k, v, member)
+        except TypeError:  # a value that cannot be a key (not one of a view's plain attributes)
+            label, text = _pair.__wrapped__(k, v, member)
+        out.append([label, text])
     return out
+
+
+@functools.lru_cache(maxsize=1 << 16, typed=True)
+def _pair(k: str, v, member: bool) -> tuple[str, str]:
+    """The label and the text of one field of a panel (:func:`_plain_pairs`); ``member`` says
+    whether the edge is a membership (its ``since`` is "Member since")."""
+    if k == "relation":
+        text = _RELATION_WORDS.get(str(v)) or _words(v)
+    elif k in ("n_sources", "n_claims", "iso", "country"):
+        text = str(v)
+    elif k == "via_label":
+        text = ", ".join(p for p in str(v).split(";") if p)
+    elif k == "since" and not member:
+        k, text = "since_other", str(v)
+    else:
+        text = _words(v)
+    return _WORDS.get(k, "Since" if k == "since_other" else k.replace("_", " ")), text
 
 
 class _Claims:
@@ -271,10 +304,11 @@ class _Claims:
         ``claims`` table) or, for a graph that carries evidence itself, its entries' ``claim``."""
         ids: list[str] = []
         if d.get("claims") and self.table:
-            for c in str(d["claims"]).split(";"):
-                if c and c in self.table:
-                    self._use(c, self.table[c])
-                    ids.append(c)
+            table, used = self.table, self.used
+            ids = [c for c in str(d["claims"]).split(";") if c and c in table]
+            for c in ids:
+                if c not in used:
+                    self._use(c, table[c])
             return ids
         grouped: dict[str, list[dict]] = {}
         for ev in _loads(d.get("evidence"), []):
@@ -494,7 +528,11 @@ def _packed(data: dict) -> dict:
     """:func:`page_data` as the page carries it, each repeated thing once: the evidence of each
     claim in the list ``claims`` (nodes and edges name claims by position), and every string of a
     link (``[kind, via, date, certainty, detail, level]``) and of a panel's ``[label, text]``
-    pairs in ``strings`` (by position too). The page unpacks it before anything reads it."""
+    pairs in ``strings`` (by position too). The page unpacks it before anything reads it.
+
+    ``data`` is consumed: its nodes and edges are packed in place (:func:`page_html` makes it for
+    this alone; copying 8,000 edges' dicts was a tenth of the packing at 100k triples).
+    """
     strings = _Positions()
 
     def ref(value) -> int:
@@ -502,31 +540,24 @@ def _packed(data: dict) -> dict:
         return strings[value if type(value) is str else "" if value is None else str(value)]
 
     position = {c: i for i, c in enumerate(data["claims"])}
-    nodes = [
-        {**n, "claims": [position[c] for c in n["claims"]], "info": [[ref(a), ref(b)] for a, b in n["info"]]}
-        for n in data["nodes"]
-    ]
-    edges = []
+    nodes = data["nodes"]
+    for n in nodes:
+        n["claims"] = [position[c] for c in n["claims"]]
+        # a panel's labels and texts are always strings (_plain_pairs): looked up directly
+        n["info"] = [[strings[a], strings[b]] for a, b in n["info"]]
     first_five = _LINK_KEYS[:5]
     for e in data["edges"]:
         links = []
         for lk in e["links"]:
-            row = [ref(lk.get(k)) for k in first_five]
+            row = [strings[v] if type(v) is str else ref(v) for v in map(lk.get, first_five)]
             if "level" in lk:
                 row.append(ref(lk["level"]))
             links.append(row)
-        edges.append(
-            {
-                **e,
-                "claims": [position[c] for c in e["claims"]],
-                "info": [[ref(a), ref(b)] for a, b in e["info"]],
-                "links": links,
-            }
-        )
+        e["claims"] = [position[c] for c in e["claims"]]
+        e["info"] = [[strings[a], strings[b]] for a, b in e["info"]]
+        e["links"] = links
     return {
         **data,
-        "nodes": nodes,
-        "edges": edges,
         "claims": list(data["claims"].values()),
         "strings": list(strings),
         "packed": True,
@@ -617,6 +648,12 @@ def write_page(text: str, path: str | os.PathLike) -> Path:
         raise SpacecoopError(f"cannot write {out}: {exc}") from exc
 
 
+KEPT_PAGES = 4
+"""How many pages :func:`view_page` keeps beside a compiled store: the most recently drawn or
+read (a page of the countries view is 38 MB at 1M triples, and each title or version of the code
+draws another)."""
+
+
 @dataclass(frozen=True)
 class ViewPage:
     """The page of a view (:func:`view_page`) and the size of the graph it draws."""
@@ -635,8 +672,8 @@ def view_page(store, view: str, title: str) -> ViewPage:
     code that draws it (:func:`_page_code`: every module of the package, the page's own files,
     the versions of networkx, igraph and pyvis), so an edit of the data or of the code draws it
     again; ``spacecoop viz`` on data that did not change reads it back instead of projecting and
-    laying out the graph again (seconds at 100k triples). On any other store it is drawn every
-    time.
+    laying out the graph again (seconds at 100k triples). Only the :data:`KEPT_PAGES` pages of
+    the store last drawn or read are kept. On any other store it is drawn every time.
 
     Parameters
     ----------
@@ -654,7 +691,7 @@ def view_page(store, view: str, title: str) -> ViewPage:
         return {"html": page_html(G, title=title), "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
 
     tag = hashlib.sha256(f"{view}\0{title}\0{_page_code()}".encode()).hexdigest()[:32]
-    value = derived(store, f"page-{tag}", draw)
+    value = derived(store, f"page-{tag}", draw, keep=KEPT_PAGES)
     return ViewPage(str(value["html"]), int(value["nodes"]), int(value["edges"]))
 
 

@@ -12,7 +12,8 @@ What it holds::
     store-KEY/           a complete Oxigraph store, named after the key of its inputs
     store-KEY.lock       held (shared) by every process reading store-KEY
     .building-PID-RAND/  a store being built; renamed to store-KEY only once complete
-    derived/store-KEY-NAME.json  what commands derive from store-KEY alone (:func:`derived`)
+    derived/store-KEY-NAME.json  what commands derive from store-KEY alone (:func:`derived`; of a
+                         family such as the viz pages, only the last few used are kept)
     builds.log           one line per build (time, process, store)
 
 The manifest lists every input file (exactly those :func:`spacecoop.core.load.load` reads: the
@@ -353,7 +354,7 @@ def _refresh_stamps(folder: Path, inputs: Inputs, store: str) -> None:
         os.close(fd)
 
 
-def derived(store, name: str, compute):
+def derived(store, name: str, compute, *, keep: int | None = None):
     """Return ``compute()`` for a compiled store, computed once per store across processes.
 
     What a command derives from the store alone (the sizes of its graphs, say) is kept as JSON in
@@ -361,6 +362,14 @@ def derived(store, name: str, compute):
     leaves the old file or none), and removed with its store. ``compute`` must return what JSON
     gives back unchanged; for any other store, or where the folder cannot be written, it runs
     every time.
+
+    Parameters
+    ----------
+    keep : int, optional
+        For a family of values that grows while the store stands (a page per view, title and
+        version of the code, 38 MB each at 1M triples): keep only the ``keep`` most recently
+        used values of the store whose name starts as ``name`` does up to its last ``-``
+        (:func:`_prune_derived`). Reading a value marks it used.
     """
     if not isinstance(store, CompiledStore) or not store.path:
         return compute()
@@ -369,14 +378,39 @@ def derived(store, name: str, compute):
     where = Path(store.path)
     path = where.parent / "derived" / f"{where.name}-{name}.json"
     try:
-        return json.loads(path.read_text("utf-8"))["value"]
+        value = json.loads(path.read_text("utf-8"))["value"]
     except (OSError, ValueError, KeyError, TypeError):
         pass
+    else:
+        if keep is not None:
+            with contextlib.suppress(OSError):  # used now: the newest of its family
+                os.utime(path)
+        return value
     value = compute()
     with contextlib.suppress(OSError):
         path.parent.mkdir(exist_ok=True)
         write_atomic(path, json.dumps({"value": value}))
+        if keep is not None:
+            _prune_derived(path.parent, f"{where.name}-{name.rpartition('-')[0]}-", keep)
     return value
+
+
+def _prune_derived(folder: Path, prefix: str, keep: int) -> None:
+    """Remove the values ``folder/PREFIX*.json`` but the ``keep`` last written or read.
+
+    Safe beside other processes: one reading a value it has opened reads it to the end (an
+    unlinked file lives on while it is open, on POSIX); one writing a value writes it to a
+    temporary file (``.NAME.json.RAND``, which the pattern does not match) renamed into place
+    whole; two pruning at once may both remove a file (the second finds it gone). A value removed
+    here is computed again when asked for.
+    """
+    found = []
+    for entry in folder.glob(f"{prefix}*.json"):
+        with contextlib.suppress(OSError):
+            found.append((entry.stat().st_mtime_ns, entry.name, entry))
+    for *_, entry in sorted(found, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            entry.unlink()
 
 
 def _lock_file(path: Path, mode: int) -> int | None:

@@ -113,6 +113,13 @@ def _local(term: str | Node | None) -> str:
     return str(term).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
+@functools.lru_cache(maxsize=1024)
+def _concept(iri: str) -> str:
+    """:func:`_local` of a concept's IRI, read from a claim: a few concepts (certainties,
+    statuses, levels, roles) stand on every claim (190k of them at 1M triples)."""
+    return _local(iri)
+
+
 def normalize_date(term: Node | None) -> str:
     """Return a claimed date as sortable text: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (else "").
 
@@ -228,6 +235,9 @@ class _Flags:
         self.bit: dict[tuple[str, str], int] = {}
         self.values: list[tuple[str, str]] = []  # the (field, value) of each bit
         self.memo: dict[int, _FlagText] = {}
+        self.masks: tuple[int, ...] = (0,) * len(self._FIELDS)  # each field's bits, in _FIELDS' order
+        self.masks_of = 0  # how many bits there were when the masks were made
+        self.parts: dict[tuple[str, int], tuple] = {}  # (field, its bits) -> its words
 
     def of(self, cl: _Claim) -> int:
         """The bits of what one claim says."""
@@ -246,32 +256,62 @@ class _Flags:
         return bits
 
     def text(self, bits: int) -> _FlagText:
-        """What the claims with these bits say together, as a view's attributes write it."""
+        """What the claims with these bits say together, as a view's attributes write it.
+
+        Each field's part is worked out once per distinct set of that field's bits: thousands of
+        distinct unions (5,000 at 100k triples) share a few hundred of each field's.
+        """
         found = self.memo.get(bits)
         if found is not None:
             return found
-        sets: dict[str, list[str]] = {"certainty": [], "status": [], "level": [], "role": [], "via": []}
-        rest, b = bits, 0
-        while rest:
-            if rest & 1:
-                f, v = self.values[b]
-                sets[f].append(v)
-            rest >>= 1
-            b += 1
-        certainties = sorted(sets["certainty"], key=lambda c: (_certainty_rank(c), c))
-        vias = sorted(sets["via"])
-        ents = self.entities
+        if self.masks_of != len(self.values):  # bits were added since the masks were made
+            self._make_masks()
+        part = self.parts.get
+        c, s, lv, r, v = (bits & m for m in self.masks)
+        certainty = part(("certainty", c)) or self._part("certainty", c)
+        via = part(("via", v)) or self._part("via", v)
         found = self.memo[bits] = _FlagText(
-            least_certain(certainties),
-            ";".join(certainties),
-            ";".join(sorted(sets["status"])),
-            ";".join(sorted(sets["level"])),
-            ";".join(sorted(sets["role"])),
-            ";".join(map(curie, vias)),
-            ";".join(ents[v].label if v in ents else curie(v) for v in vias),
-            frozenset((curie(v), ents[v].label if v in ents else curie(v)) for v in vias),
+            certainty[0],
+            certainty[1],
+            (part(("status", s)) or self._part("status", s))[0],
+            (part(("level", lv)) or self._part("level", lv))[0],
+            (part(("role", r)) or self._part("role", r))[0],
+            via[0],
+            via[1],
+            via[2],
         )
         return found
+
+    _FIELDS = ("certainty", "status", "level", "role", "via")
+
+    def _make_masks(self) -> None:
+        masks = dict.fromkeys(self._FIELDS, 0)
+        for b, (f, _) in enumerate(self.values):
+            masks[f] |= 1 << b
+        self.masks = tuple(masks[f] for f in self._FIELDS)
+        self.masks_of = len(self.values)
+        self.parts.clear()
+
+    def _part(self, f: str, bits: int) -> tuple:
+        """The words of one field's bits: ``(least, joined)`` for certainty, ``(CURIEs, labels,
+        pairs)`` for via, ``(joined,)`` for the others."""
+        values = [self.values[b][1] for b in range(bits.bit_length()) if bits >> b & 1]
+        out: tuple
+        if f == "certainty":
+            certainties = sorted(values, key=lambda c: (_certainty_rank(c), c))
+            out = (least_certain(certainties), ";".join(certainties))
+        elif f == "via":
+            vias = sorted(values)
+            ents = self.entities
+            out = (
+                ";".join(map(curie, vias)),
+                ";".join(ents[v].label if v in ents else curie(v) for v in vias),
+                frozenset((curie(v), ents[v].label if v in ents else curie(v)) for v in vias),
+            )
+        else:
+            out = (";".join(sorted(values)),)
+        self.parts[(f, bits)] = out
+        return out
 
 
 @dataclass(frozen=True)
@@ -323,12 +363,14 @@ _ENTITY_FIELDS: dict[str, Callable[[_Entity, str, str], None]] = {
 }
 _CLAIM_FIELDS: dict[str, Callable[[_Claim, str], None]] = {
     "sc:about": lambda cl, o: setattr(cl, "about", min(cl.about, o) if cl.about else o),
-    "sc:certainty": lambda cl, o: setattr(cl, "certainty", least_certain([cl.certainty, _local(o)])),
+    "sc:certainty": lambda cl, o: setattr(
+        cl, "certainty", least_certain([cl.certainty, _concept(o)]) if cl.certainty else _concept(o)
+    ),
     "prov:wasDerivedFrom": lambda cl, o: cl.sources.add(o),
-    "sc:status": lambda cl, o: cl.status.add(_local(o)),
-    "sc:level": lambda cl, o: cl.level.add(_local(o)),
+    "sc:status": lambda cl, o: cl.status.add(_concept(o)),
+    "sc:level": lambda cl, o: cl.level.add(_concept(o)),
     "sc:via": lambda cl, o: cl.via.add(o),
-    "sc:role": lambda cl, o: cl.role.add(_local(o)),
+    "sc:role": lambda cl, o: cl.role.add(_concept(o)),
     "sc:date": lambda cl, o: _add_date(cl.dates, o),
     "sc:quote": lambda cl, o: cl.quotes.add(o),
     "sc:detail": lambda cl, o: cl.details.add(o),
@@ -555,13 +597,18 @@ def _claim_evidence_json(data: _Data, cl: _Claim) -> str:
     """The entries of :func:`_claim_evidence` as JSON, joined with ``", "``: what
     ``json.dumps(entry, ensure_ascii=False, sort_keys=True)`` writes for each, written without
     the dicts (the table of a view at 1M triples holds 67k claims)."""
+    e = '""'  # an empty set's text, written without a call (most of these sets are empty)
     common = (
-        f'{{"as_of": {_json_str(_joined(", ", cl.as_of))}, "certainty": {_json_str(cl.certainty)}, '
-        f'"claim": {_json_str(cl.id)}, "date": {_json_str(min(cl.dates) if cl.dates else "")}, '
-        f'"date_inferred_from": {_json_str(_joined(" ", cl.inferred))}, '
-        f'"detail": {_json_str(_joined(" ", cl.details))}, "level": {_json_str(_joined(", ", cl.level))}, '
-        f'"note": {_json_str(_joined(" ", cl.notes))}, "ordinal": {_json_str(_joined(", ", cl.ordinal))}, '
-        f'"planned": {"true" if cl.planned else "false"}, "quote": {_json_str(_joined(" … ", cl.quotes))}, '
+        f'{{"as_of": {_json_str(_joined(", ", cl.as_of)) if cl.as_of else e}, '
+        f'"certainty": {_json_str(cl.certainty)}, '
+        f'"claim": {_json_str(cl.id)}, "date": {_json_str(min(cl.dates)) if cl.dates else e}, '
+        f'"date_inferred_from": {_json_str(_joined(" ", cl.inferred)) if cl.inferred else e}, '
+        f'"detail": {_json_str(_joined(" ", cl.details)) if cl.details else e}, '
+        f'"level": {_json_str(_joined(", ", cl.level)) if cl.level else e}, '
+        f'"note": {_json_str(_joined(" ", cl.notes)) if cl.notes else e}, '
+        f'"ordinal": {_json_str(_joined(", ", cl.ordinal)) if cl.ordinal else e}, '
+        f'"planned": {"true" if cl.planned else "false"}, '
+        f'"quote": {_json_str(_joined(" … ", cl.quotes)) if cl.quotes else e}, '
     )
     status = ", ".join([s.replace("-", " ") for s in sorted(cl.status)]) if cl.status else ""
     end = f', "status": {_json_str(status)}}}'
@@ -984,22 +1031,25 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
                 claims = data.claims_about.get(rel.iri, [])
                 by_payload[rel.b].append((u, _group(claims), _earliest(claims)))
     for payload, devs in sorted(by_payload.items()):
-        for ent, *_ in devs:
-            add_node(ent)
+        keys = [add_node(ent) for ent, *_ in devs]
         p = data.entities.get(payload)
         plabel = p.label if p else curie(payload)
         pkey = curie(payload)
-        for i, (e1, g1, d1) in enumerate(devs):
-            for e2, g2, d2 in devs[i + 1 :]:
-                link(
-                    curie(e1.iri),
-                    curie(e2.iri),
-                    "co-development",
-                    pkey,
-                    plabel,
-                    [g1, g2],
-                    _later(d1, d2),
-                    plabel,
+        # each pair of developers, as link() would add it (at 1M triples 90k pairs): the
+        # payload's part of the entry written once
+        tail = f', "detail": {_json_str(plabel)}, "kind": "co-development", "via": {_json_str(pkey)}}}'
+        for i, (k1, (_, g1, d1)) in enumerate(zip(keys, devs, strict=True)):
+            for k2, (_, g2, d2) in zip(keys[i + 1 :], devs[i + 1 :], strict=True):
+                if k1 == k2:
+                    continue
+                date = max(d1, d2) if d1 and d2 else ""  # _later
+                flags = g1.flags | g2.flags
+                entry = (
+                    f'{{"certainty": {certainties.get(flags) or certainty_json(flags)}, '
+                    f'"date": {_json_str(date)}{tail}'
+                )
+                links[(k1, k2) if k1 < k2 else (k2, k1)].append(
+                    ("co-development", pkey, plabel, (g1, g2), (), date, entry)
                 )
 
     # ties to blocs: one edge per member, bloc and tie level (membership or other involvement)
@@ -1073,20 +1123,29 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
             )
 
     by_rank = data.by_rank
+    source_curie = data.source_curies.__getitem__
     for (a, b), ls in sorted(links.items()):
-        groups = [x for lk in ls for x in lk[3]]
-        # the edge's own claims (co-development, agreement) by id; a co-membership's by its ties
-        ranks = sorted(frozenset().union(*[x.ranks for lk in ls if not lk[4] for x in lk[3]]))
-        own = [by_rank[r] for r in ranks]  # the claims in the order of their IRIs
-        data.named.update([cl.iri for cl in own])
-        ties = sorted(
-            {t: len(x.ranks) for lk in ls if lk[4] for t, x in zip(lk[4], lk[3], strict=True)}.items()
-        )
+        # one pass over the links: the edge's own claims (co-development, agreement) by id, a
+        # co-membership's by its ties; what they all say; their sources
+        own_ranks: list[frozenset[int]] = []
+        tie_counts: dict[str, int] = {}
+        source_sets: list[frozenset[int]] = []
         flags = 0
-        for x in groups:
-            flags |= x.flags
+        for lk in ls:
+            gs = lk[3]
+            if lk[4]:
+                for t, x in zip(lk[4], gs, strict=True):
+                    tie_counts[t] = len(x.ranks)
+            else:
+                own_ranks.extend([x.ranks for x in gs])
+            for x in gs:
+                flags |= x.flags
+                source_sets.append(x.sources)
+        own = [by_rank[r] for r in sorted(frozenset().union(*own_ranks))]  # in the order of their IRIs
+        data.named.update([cl.iri for cl in own])
+        ties = sorted(tie_counts.items())
         said = says(flags)
-        sources = sorted(frozenset().union(*[x.sources for x in groups]))  # places in IRI order
+        sources = sorted(frozenset().union(*source_sets))  # places in IRI order
         kinds = sorted({lk[0] for lk in ls}, key=_LINK_KINDS.index)
         # the links' intermediaries, and those the claims name
         vias = sorted({(lk[1], lk[2]) for lk in ls if lk[1]} | said.via_pairs)
@@ -1104,7 +1163,7 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
             via=";".join(v for v, _ in vias),
             via_label=";".join(lbl for _, lbl in vias),
             date=min(dates) if dates else "",
-            sources=";".join([data.source_curies[i] for i in sources]),
+            sources=";".join(map(source_curie, sources)),
             n_sources=len(sources),
             # a tie's claims are about its member's participation in its bloc: no other tie's,
             # and no co-development's or agreement's, so the count is a sum
