@@ -371,7 +371,7 @@ def _text_rows(cells: tuple[tuple, ...]) -> tuple[tuple[TextTerm | None, ...], .
     memo: dict = {}
     out = []
     for row in cells:
-        texts = []
+        texts: list[TextTerm | None] = []
         for t in row:
             if t is None:
                 texts.append(None)
