@@ -547,3 +547,33 @@ def test_a_named_query_on_the_compiled_store_imports_no_rdflib(article_root):
         )
         assert proc.returncode == 0 and proc.stdout, proc.stderr
         assert proc.stderr.strip().splitlines()[-1] == "[]", fmt
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stream", [io.StringIO, _Tty])
+@pytest.mark.parametrize(
+    "env",
+    [{}, {"FORCE_COLOR": ""}, {"FORCE_COLOR": "1"}, {"TTY_COMPATIBLE": "0"}, {"TTY_COMPATIBLE": "1"}],
+)
+def test_surely_piped_only_where_rich_sees_no_terminal(monkeypatch, stream, env):
+    """The piped table skips Rich's console only where Rich would find no terminal."""
+    from rich.console import Console
+
+    from spacecoop.cli.query import _surely_piped
+
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("sys.stdout", stream())
+    if _surely_piped():
+        assert not Console(highlight=False, soft_wrap=False).is_terminal
+    assert _surely_piped() is (
+        (stream is io.StringIO and not env)
+        or env.get("FORCE_COLOR") == ""
+        or env.get("TTY_COMPATIBLE") == "0"
+    )
