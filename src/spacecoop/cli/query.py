@@ -146,9 +146,9 @@ def _rows_as_text(result) -> tuple[list[str], list[list[str]]]:
         return ["boolean"], [["true" if result.boolean else "false"]]
     text = result.text_rows()  # from the engine's terms where it can: no rdflib term per cell
     if text is not None:
-        from spacecoop.sparql.results import plain_text
+        from spacecoop.sparql.results import plain_rows
 
-        return list(result.vars), [[plain_text(t) for t in row] for row in text]
+        return list(result.vars), plain_rows(text)
     from spacecoop.sparql.results import plain
 
     return list(result.vars), [[plain(t) for t in row] for row in result.rows]

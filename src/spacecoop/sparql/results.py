@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from spacecoop.core.errors import UsageError
+from spacecoop.core.prefixes import curie
 from spacecoop.core.rdfterms import _rdflib_terms
 from spacecoop.store import QueryResult
 
@@ -333,8 +334,6 @@ def _tsv(result: QueryResult) -> bytes:
 
 def plain(term) -> str:
     """Return a term as plain text for tables: IRIs as CURIEs, literals as their text."""
-    from spacecoop.core.prefixes import curie
-
     URIRef, _, Literal = _rdflib_terms()
     if term is None:
         return ""
@@ -347,11 +346,23 @@ def plain(term) -> str:
 
 def plain_text(term: TextTerm | None) -> str:
     """Return a :data:`~spacecoop.store.base.TextTerm` as :func:`plain` writes its rdflib term."""
-    from spacecoop.core.prefixes import curie
-
     if term is None:
         return ""
     kind, value = term[0], term[1]
     if kind == "uri":
         return curie(value)
     return value if kind == "literal" else f"_:{value}"
+
+
+def plain_rows(rows: tuple[tuple[TextTerm | None, ...], ...]) -> list[list[str]]:
+    """Return text rows as :func:`plain_text` writes each cell, each distinct term written once
+    (answers repeat terms: the same country or source on many rows)."""
+    memo: dict[TextTerm | None, str] = {None: ""}
+
+    def text(t: TextTerm | None) -> str:
+        out = memo.get(t)
+        if out is None:
+            out = memo[t] = plain_text(t)
+        return out
+
+    return [[text(t) for t in row] for row in rows]
