@@ -514,9 +514,10 @@ def test_text_from_oxigraph_only_where_rdflib_keeps_the_text(value, datatype, as
         assert text == ("literal", str(rdf), "", str(rdf.datatype))
 
 
-def test_a_named_query_on_the_compiled_store_imports_no_rdflib(article_root):
+def test_a_named_query_on_the_compiled_store_imports_no_rdflib(article_root, capsys):
     """``spacecoop query`` on the compiled store, printed as a table, CSV or JSON, starts without
-    rdflib (a tenth of a second: issue #15)."""
+    rdflib (a tenth of a second: issue #15), nor Rich's console for a piped table, and prints
+    what the command prints in a process that has them (as this one)."""
     import os
     import subprocess
     import sys
@@ -525,7 +526,7 @@ def test_a_named_query_on_the_compiled_store_imports_no_rdflib(article_root):
     script = (
         "import sys; from spacecoop.cli.app import main; code = main(sys.argv[1:]); "
         "sys.stdout.flush(); print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('rdflib', 'pyparsing', 'yaml')), file=sys.stderr); sys.exit(code)"
+        "('rdflib', 'pyparsing', 'yaml') or m == 'rich.console'), file=sys.stderr); sys.exit(code)"
     )
     for fmt in ("csv", "table", "json", "csv"):  # the first run may build the compiled store
         proc = subprocess.run(
@@ -547,6 +548,7 @@ def test_a_named_query_on_the_compiled_store_imports_no_rdflib(article_root):
         )
         assert proc.returncode == 0 and proc.stdout, proc.stderr
         assert proc.stderr.strip().splitlines()[-1] == "[]", fmt
+        assert run(capsys, "query", "country-partners", "--format", fmt)[1] == proc.stdout
 
 
 class _Tty(io.StringIO):

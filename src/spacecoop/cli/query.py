@@ -156,8 +156,10 @@ def _rows_as_text(result) -> tuple[list[str], list[list[str]]]:
 
 def print_table(result) -> None:
     """Print a result as a Rich table (IRIs as CURIEs); a graph result is printed as Turtle."""
-    piped = result.graph is None and _surely_piped()
-    if piped:  # the common case of a pipe, laid out without importing Rich's console (40 ms)
+    # The common case of a pipe, laid out without importing Rich's console (40 ms); where it is
+    # loaded already (a notebook, a test that sets it up), Rich decides, as it always did.
+    piped = result.graph is None and "rich.console" not in sys.modules and _surely_piped()
+    if piped:
         header, rows = _rows_as_text(result)
         lines = plain_table(header, rows, _PipedConsole(sys.stdout))
         if lines is not None:
