@@ -407,3 +407,175 @@ def test_a_bad_query_from_standard_input(monkeypatch, capsys, text, message):
     assert code == 2
     assert message in err and len(err.strip().splitlines()) == 1
     assert out == ""
+
+
+# --------------------------------------------------------------------------- text rows
+
+
+def _engine_results(store, text):
+    """The same answer twice: one as the engine gave it (written from its text rows) and one
+    whose rdflib rows were read first (written from rdflib terms, as before text rows)."""
+    fast, slow = store.query(text), store.query(text)
+    assert slow.rows is not None and slow.text_rows() is None
+    return fast, slow
+
+
+def _writes_alike(fast, slow, monkeypatch):
+    from spacecoop.cli.query import markdown_table
+    from spacecoop.sparql.results import serialize_result
+
+    for fmt in ("csv", "json", "tsv", "xml"):
+        assert serialize_result(fast, fmt) == serialize_result(slow, fmt), fmt
+    assert markdown_table(fast) == markdown_table(slow)
+    assert _printed(fast, monkeypatch) == _printed(slow, monkeypatch)
+    assert fast == slow and len(fast) == len(slow)
+
+
+def test_oxigraph_text_rows_write_what_rdflib_terms_write(monkeypatch, article_root, article_ds):
+    """Every named query's answer on Oxigraph, written from its text rows (no rdflib term per
+    cell), is byte for byte what its rdflib terms give in every format of ``spacecoop query``."""
+    from spacecoop import open_store
+    from spacecoop.sparql.query import list_queries
+
+    store = open_store("oxigraph", article_ds)
+    texts = 0
+    for nq in list_queries(article_root):
+        fast, slow = _engine_results(store, nq.text_for(store))
+        texts += fast.text_rows() is not None
+        _writes_alike(fast, slow, monkeypatch)
+    assert texts >= len(list_queries(article_root)) - 2  # most answers need no rdflib term
+
+
+@pytest.mark.parametrize(
+    "values, as_text",
+    [
+        ('(<urn:a> "plain, \\"quoted\\"\\r\\nline" "é"@en-GB "7"^^xsd:integer)', True),
+        ('(UNDEF "2024-06-30"^^xsd:date "-12"^^xsd:integer "true"^^xsd:boolean)', True),
+        ('("嫦娥 [bold]x[/]" "2024"^^xsd:gYear "2024-06"^^xsd:gYearMonth UNDEF)', True),
+        ('(<urn:a> "07"^^xsd:integer UNDEF UNDEF)', True),  # Oxigraph reads it as 7 already
+        ('(<urn:a> "2024-02-30"^^xsd:date UNDEF UNDEF)', False),  # rdflib logs it
+        ('(<urn:a> "1.50"^^xsd:decimal UNDEF UNDEF)', False),  # a datatype rdflib reads
+    ],
+)
+def test_text_rows_only_where_rdflib_keeps_the_text(monkeypatch, values, as_text):
+    import pyoxigraph as ox
+
+    from spacecoop import open_store
+
+    store = open_store("oxigraph")
+    store.store.add(ox.Quad(ox.BlankNode("b1"), ox.NamedNode("urn:p"), ox.Literal("x")))
+    text = (
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+        f"SELECT ?a ?b ?c ?d ?n WHERE {{ VALUES (?a ?b ?c ?d) {{ {values} }} ?n <urn:p> ?o }}"
+    )
+    fast, slow = _engine_results(store, text)
+    assert (fast.text_rows() is not None) is as_text
+    _writes_alike(fast, slow, monkeypatch)
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.mark.parametrize(
+    "value, datatype, as_text",
+    [
+        ("0", "integer", True),
+        ("-12", "integer", True),
+        ("123456789012345678901234567890", "integer", True),
+        ("07", "integer", False),
+        ("+7", "integer", False),
+        ("-0", "integer", False),
+        ("true", "boolean", True),
+        ("1", "boolean", False),
+        ("2024-06-30", "date", True),
+        ("0001-01-01", "date", True),
+        ("2024-02-30", "date", False),
+        ("2024-06-30Z", "date", False),
+        ("2024", "gYear", True),
+        ("24", "gYear", True),
+        ("2024-06", "gYearMonth", True),
+        ("1.50", "decimal", False),
+        ("1", "double", False),
+        ("2024-06-30T00:00:00", "dateTime", False),
+    ],
+)
+def test_text_from_oxigraph_only_where_rdflib_keeps_the_text(value, datatype, as_text):
+    """The rules of text_from_oxigraph, checked against the rdflib term from_oxigraph makes (a term
+    made here directly: Oxigraph's parsers would already write some of these canonically)."""
+    import pyoxigraph as ox
+
+    from spacecoop.core.rdfterms import from_oxigraph, text_from_oxigraph
+
+    term = ox.Literal(value, datatype=ox.NamedNode(XSD + datatype))
+    text = text_from_oxigraph(term)
+    assert (text is not None) is as_text
+    if text is not None:
+        rdf = from_oxigraph(term)
+        assert text == ("literal", str(rdf), "", str(rdf.datatype))
+
+
+def test_a_named_query_on_the_compiled_store_imports_no_rdflib(article_root, capsys):
+    """``spacecoop query`` on the compiled store, printed as a table, CSV or JSON, starts without
+    rdflib (a tenth of a second: issue #15), nor Rich's console for a piped table, and prints
+    what the command prints in a process that has them (as this one)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SPACECOOP_ROOT": str(article_root)}
+    script = (
+        "import sys; from spacecoop.cli.app import main; code = main(sys.argv[1:]); "
+        "sys.stdout.flush(); print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('rdflib', 'pyparsing', 'yaml') or m == 'rich.console'), file=sys.stderr); sys.exit(code)"
+    )
+    for fmt in ("csv", "table", "json", "csv"):  # the first run may build the compiled store
+        proc = subprocess.run(
+            [sys.executable, "-c", script, "query", "country-partners", "--format", fmt],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "[]"
+    for fmt in ("table", "json"):
+        proc = subprocess.run(
+            [sys.executable, "-c", script, "query", "country-partners", "--format", fmt],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert proc.returncode == 0 and proc.stdout, proc.stderr
+        assert proc.stderr.strip().splitlines()[-1] == "[]", fmt
+        assert run(capsys, "query", "country-partners", "--format", fmt)[1] == proc.stdout
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stream", [io.StringIO, _Tty])
+@pytest.mark.parametrize(
+    "env",
+    [{}, {"FORCE_COLOR": ""}, {"FORCE_COLOR": "1"}, {"TTY_COMPATIBLE": "0"}, {"TTY_COMPATIBLE": "1"}],
+)
+def test_surely_piped_only_where_rich_sees_no_terminal(monkeypatch, stream, env):
+    """The piped table skips Rich's console only where Rich would find no terminal."""
+    from rich.console import Console
+
+    from spacecoop.cli.query import _surely_piped
+
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("sys.stdout", stream())
+    if _surely_piped():
+        assert not Console(highlight=False, soft_wrap=False).is_terminal
+    assert _surely_piped() is (
+        (stream is io.StringIO and not env)
+        or env.get("FORCE_COLOR") == ""
+        or env.get("TTY_COMPATIBLE") == "0"
+    )

@@ -142,15 +142,30 @@ def write_result(result, fmt: str) -> None:
 
 
 def _rows_as_text(result) -> tuple[list[str], list[list[str]]]:
-    from spacecoop.sparql.results import plain
-
     if result.kind == "ASK":
         return ["boolean"], [["true" if result.boolean else "false"]]
+    text = result.text_rows()  # from the engine's terms where it can: no rdflib term per cell
+    if text is not None:
+        from spacecoop.sparql.results import plain_rows
+
+        return list(result.vars), plain_rows(text)
+    from spacecoop.sparql.results import plain
+
     return list(result.vars), [[plain(t) for t in row] for row in result.rows]
 
 
 def print_table(result) -> None:
     """Print a result as a Rich table (IRIs as CURIEs); a graph result is printed as Turtle."""
+    # The common case of a pipe, laid out without importing Rich's console (40 ms); where it is
+    # loaded already (a notebook, a test that sets it up), Rich decides, as it always did.
+    piped = result.graph is None and "rich.console" not in sys.modules and _surely_piped()
+    if piped:
+        header, rows = _rows_as_text(result)
+        lines = plain_table(header, rows, _PipedConsole(sys.stdout))
+        if lines is not None:
+            sys.stdout.write(lines)
+            sys.stdout.flush()
+            return
     from rich.console import Console
     from rich.table import Table
 
@@ -160,9 +175,10 @@ def print_table(result) -> None:
 
         console.print(serialize_result(result, "turtle").decode("utf-8"), markup=False)
         return
-    header, rows = _rows_as_text(result)
+    if not piped:
+        header, rows = _rows_as_text(result)
     n = len(rows)
-    if not console.is_terminal:
+    if not piped and not console.is_terminal:
         lines = plain_table(header, rows, console)
         if lines is not None:
             console.file.write(lines)
@@ -188,6 +204,42 @@ def print_table(result) -> None:
 
 
 _PLAIN_CELL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _surely_piped() -> bool:
+    """True only where Rich's ``Console().is_terminal`` is surely False for standard output, told
+    without importing ``rich.console``: ``TTY_COMPATIBLE=0``, an empty ``FORCE_COLOR``, or a
+    stream that is no terminal (and no other setting that Rich reads first). Anything else, a
+    terminal, Windows or a stream Rich proxies, is left to Rich.
+    """
+    import os
+
+    out = sys.stdout
+    if out is None or sys.platform == "win32" or hasattr(out, "rich_proxied_file"):
+        return False
+    tty_compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if tty_compatible in ("0", "1"):
+        return tty_compatible == "0"
+    force_color = os.environ.get("FORCE_COLOR")
+    if force_color is not None:
+        return force_color == ""
+    isatty = getattr(out, "isatty", None)
+    try:
+        return isatty is None or not isatty()
+    except ValueError:
+        return True
+
+
+class _PipedConsole:
+    """What :func:`plain_table` reads of a Rich console, for a stream :func:`_surely_piped` found
+    piped: its options for ``Box.substitute`` (``legacy_windows`` is False off Windows;
+    ``ascii_only`` as Rich derives it from the stream's encoding)."""
+
+    def __init__(self, file) -> None:
+        encoding = (getattr(file, "encoding", "utf-8") or "utf-8").lower()
+        self.options = self  # Box.substitute reads these two attributes of the options only
+        self.legacy_windows = False
+        self.ascii_only = not encoding.startswith("utf")
 
 
 def plain_table(header: list[str], rows: list[list[str]], console) -> str | None:

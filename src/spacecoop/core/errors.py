@@ -35,3 +35,9 @@ class StoreCannot(SpacecoopError):
 
 class UsageError(SpacecoopError):
     """A bad argument: unknown query name, malformed parameter, bad option value."""
+
+
+def _one_line(exc: object) -> str:
+    """The first line of an exception's message (engines' messages may span lines), else its type."""
+    text = str(exc).strip()
+    return text.splitlines()[0].strip() if text else type(exc).__name__

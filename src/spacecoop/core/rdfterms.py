@@ -9,12 +9,16 @@ to the type checker in one place instead of a cast at each call. They change not
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import cast
-
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Identifier, Node
+from typing import TYPE_CHECKING, cast
 
 from spacecoop.core.errors import UsageError
+from spacecoop.core.errors import _one_line as _one_line  # re-exported: where it lived first
+
+if TYPE_CHECKING:
+    from rdflib import URIRef
+    from rdflib.term import Identifier, Node
+
+    from spacecoop.store.base import TextTerm
 
 __all__ = ["as_iri", "sorted_iris"]
 
@@ -42,7 +46,7 @@ def as_iri(node: Node | None) -> URIRef:
     No check is made (see :func:`sorted_iris`); ``None`` passes through unchanged, so use it where
     the caller tolerates ``None`` (a dictionary key) or has already excluded it.
     """
-    return cast(URIRef, node)
+    return cast("URIRef", node)
 
 
 # -- rdflib terms <-> Oxigraph terms -----------------------------------------------------------------
@@ -60,6 +64,7 @@ def to_oxigraph(term: Node):
     """
     import pyoxigraph as ox
 
+    URIRef, BNode, Literal = _rdflib_terms()
     try:
         if isinstance(term, URIRef):
             return ox.NamedNode(str(term))
@@ -79,6 +84,7 @@ def to_oxigraph(term: Node):
 def from_oxigraph(term) -> Node | None:
     """Convert a pyoxigraph term to an rdflib term (plain literals stay plain)."""
     ox = _pyoxigraph()
+    URIRef, BNode, Literal = _rdflib_terms()
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
@@ -106,7 +112,90 @@ def _triple_from_oxigraph(t) -> tuple[Node, Node, Node]:
     )
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def text_from_oxigraph(term) -> TextTerm | None:
+    """Return a pyoxigraph term as a :data:`~spacecoop.store.base.TextTerm`: the text
+    :func:`from_oxigraph`'s rdflib term gives, with no rdflib term made (nor rdflib imported).
+
+    Returns None where that text could differ: rdflib rewrites the lexical form of a typed
+    literal whose datatype it knows (``"01"^^xsd:integer`` as ``1``, ``"1"^^xsd:boolean`` as
+    ``true``, and logs one whose form it cannot read), so a typed literal is taken only with a
+    datatype rdflib leaves alone (``xsd:gYear``, ``xsd:gYearMonth``) or in the form rdflib writes
+    back unchanged (an integer, a boolean or a date in canonical form; tests/test_query.py checks
+    these rules against rdflib).
+
+    Examples
+    --------
+    >>> import pyoxigraph as ox
+    >>> text_from_oxigraph(ox.Literal("7", datatype=ox.NamedNode(_XSD + "integer")))
+    ('literal', '7', '', 'http://www.w3.org/2001/XMLSchema#integer')
+    >>> text_from_oxigraph(ox.Literal("07", datatype=ox.NamedNode(_XSD + "integer"))) is None
+    True
+    """
+    ox = _pyoxigraph()
+    if isinstance(term, ox.NamedNode):
+        return ("uri", term.value, "", "")
+    if isinstance(term, ox.Literal):
+        value = term.value
+        if term.language:
+            return ("literal", value, term.language, "")
+        dt = term.datatype.value
+        if dt == _XSD_STRING:
+            return ("literal", value, "", "")
+        return ("literal", value, "", dt) if _kept_by_rdflib(dt, value) else None
+    if isinstance(term, ox.BlankNode):
+        return ("bnode", term.value, "", "")
+    return None  # a triple term: rdflib has none
+
+
+def _kept_by_rdflib(datatype: str, value: str) -> bool:
+    """Whether rdflib's literal of ``value`` typed ``datatype`` keeps ``value`` as its text."""
+    if datatype in (_XSD + "gYear", _XSD + "gYearMonth"):
+        return True  # rdflib reads no value from these: the text stays as it is
+    form = _canonical_forms().get(datatype)
+    if form is None or not form.fullmatch(value):
+        return False
+    if datatype == _XSD + "date":  # the form of a date, but a day that exists?
+        import datetime
+
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            return False
+    return True
+
+
+_FORMS: dict | None = None
+
+
+def _canonical_forms() -> dict:
+    """The canonical lexical forms rdflib writes back unchanged, by datatype (compiled once)."""
+    global _FORMS
+    if _FORMS is None:
+        import re
+
+        _FORMS = {
+            _XSD + "integer": re.compile(r"0|-?[1-9][0-9]*"),
+            _XSD + "boolean": re.compile(r"true|false"),
+            _XSD + "date": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+        }
+    return _FORMS
+
+
 _OX = None
+_RDFLIB_TERMS = None
+
+
+def _rdflib_terms():
+    """``(URIRef, BNode, Literal)``, imported when first needed (rdflib takes a tenth of a second)."""
+    global _RDFLIB_TERMS
+    if _RDFLIB_TERMS is None:
+        from rdflib import BNode, Literal, URIRef
+
+        _RDFLIB_TERMS = (URIRef, BNode, Literal)
+    return _RDFLIB_TERMS
 
 
 def _pyoxigraph():
@@ -116,8 +205,3 @@ def _pyoxigraph():
 
         _OX = pyoxigraph
     return _OX
-
-
-def _one_line(exc: object) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0].strip() if text else type(exc).__name__

@@ -23,13 +23,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from rdflib import XSD, Dataset, Literal, URIRef
-from rdflib.term import Node
+from typing import TYPE_CHECKING
 
 from spacecoop.core.errors import DataError, UsageError
 from spacecoop.core.iri import is_iri
 from spacecoop.store import QueryResult, Store
+
+if TYPE_CHECKING:  # rdflib is imported where terms are made: a named query on Oxigraph needs none
+    from rdflib import Dataset, URIRef
+    from rdflib.term import Node
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,8 @@ def as_store(target: Store | Dataset) -> Store:
     store :func:`spacecoop.store.engine.open_engine` gives a query by default (rdflib's engine)."""
     if isinstance(target, Store):
         return target
+    from rdflib import Dataset
+
     if isinstance(target, Dataset):
         from spacecoop.store.engine import open_engine
 
@@ -365,6 +369,8 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
     --------
     run_named : runs a named query with string parameters resolved this way.
     """
+    from rdflib import XSD, Literal, URIRef
+
     from spacecoop.core.namespaces import PREFIXES, curie
 
     store = as_store(store)
@@ -422,6 +428,8 @@ def _find_by_other_names(store: Store, text: str) -> URIRef | str:
     Only for stores held in this process: a remote SPARQL store would have to send its whole
     dataset, so it gets the label look-up alone.
     """
+    from rdflib import URIRef
+
     from spacecoop.store import MemoryStore, OxigraphStore
 
     if not isinstance(store, MemoryStore | OxigraphStore):

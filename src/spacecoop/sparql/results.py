@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import functools
 import re
-from xml.sax.saxutils import escape, quoteattr
-
-from rdflib import BNode, Literal, URIRef
+from typing import TYPE_CHECKING, Any
 
 from spacecoop.core.errors import UsageError
-from spacecoop.core.turtle import string
+from spacecoop.core.prefixes import curie
+from spacecoop.core.rdfterms import _rdflib_terms
 from spacecoop.store import QueryResult
+
+if TYPE_CHECKING:
+    from rdflib import URIRef
+
+    from spacecoop.store.base import TextTerm
 
 TABULAR_FORMATS = {
     "json": "application/sparql-results+json",
@@ -29,7 +33,19 @@ GRAPH_FORMATS = {
     "jsonld": "application/ld+json",
 }
 _RDFLIB_FORMAT = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld"}
-XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+if TYPE_CHECKING:
+    XSD_STRING: URIRef
+
+
+def __getattr__(name: str) -> Any:
+    """:data:`XSD_STRING`, an rdflib term made when first asked for (rdflib is imported only by
+    the writers that read rdflib terms)."""
+    if name == "XSD_STRING":
+        value = globals()[name] = _rdflib_terms()[0](_XSD_STRING)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Anything but XML 1.0's Char production: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
@@ -120,6 +136,7 @@ def serialize_result(result: QueryResult, fmt: str) -> bytes:
 
 def term_json(term) -> dict:
     """Return the SPARQL JSON results encoding of one RDF term."""
+    URIRef, BNode, _ = _rdflib_terms()
     if isinstance(term, URIRef):
         return {"type": "uri", "value": str(term)}
     if isinstance(term, BNode):
@@ -127,7 +144,7 @@ def term_json(term) -> dict:
     out = {"type": "literal", "value": str(term)}
     if term.language:
         out["xml:lang"] = term.language
-    elif term.datatype and term.datatype != XSD_STRING:
+    elif term.datatype and str(term.datatype) != _XSD_STRING:
         out["datatype"] = str(term.datatype)
     return out
 
@@ -139,7 +156,7 @@ def _rdflib_result(result: QueryResult):
     write the datatype, and the rdflib engine keeps it where Oxigraph drops it), so every engine's
     answer is written alike.
     """
-    from rdflib import Variable
+    from rdflib import Literal, Variable
     from rdflib.query import Result
 
     out = Result(result.kind)
@@ -148,7 +165,7 @@ def _rdflib_result(result: QueryResult):
         return out
 
     def plain(t):
-        return Literal(str(t)) if isinstance(t, Literal) and t.datatype == XSD_STRING else t
+        return Literal(str(t)) if isinstance(t, Literal) and str(t.datatype) == _XSD_STRING else t
 
     names = [Variable(v) for v in result.vars]
     out.vars = names
@@ -160,17 +177,57 @@ def _rdflib_result(result: QueryResult):
 
 def _json(result: QueryResult) -> bytes:
     # rdflib writes the same document as term_json would (compact, keys in its own order)
+    text = result.text_rows()
+    if text is not None and _rdflib_writes_json_with_json():
+        return _json_text(result.vars, text)
     return _rdflib_result(result).serialize(format="json", encoding="utf-8")
+
+
+def _rdflib_writes_json_with_json() -> bool:
+    """Whether rdflib's JSON results writer uses the standard library (it prefers orjson, whose
+    spacing differs) and so writes what :func:`_json_text` writes."""
+    import importlib.util
+
+    return importlib.util.find_spec("orjson") is None
+
+
+def _json_text(names: tuple[str, ...], rows: tuple[tuple[TextTerm | None, ...], ...]) -> bytes:
+    """SPARQL JSON of text rows, byte for byte what rdflib's writer makes of their rdflib terms
+    (its keys in its order: ``results`` before ``head``; ``datatype`` before ``xml:lang``)."""
+    import json
+
+    def term(t: TextTerm) -> dict[str, str]:
+        kind, value, lang, datatype = t
+        out = {"type": kind, "value": value}
+        if datatype:
+            out["datatype"] = datatype
+        if lang:
+            out["xml:lang"] = lang
+        return out
+
+    bindings = [{v: term(t) for v, t in zip(names, row, strict=False) if t is not None} for row in rows]
+    doc = {"results": {"bindings": bindings}, "head": {"vars": list(names)}}
+    return json.dumps(doc, allow_nan=False, ensure_ascii=False).encode("utf-8")
 
 
 def _text(value: str) -> str:
     # a CR would come back as LF (XML parsers normalise line ends) unless written as a reference
-    return escape(value, {"\r": "&#13;"})
+    return _saxutils().escape(value, {"\r": "&#13;"})
+
+
+@functools.cache
+def _saxutils():
+    """``xml.sax.saxutils``, imported by the XML writer only (it imports urllib's HTTP client)."""
+    import xml.sax.saxutils
+
+    return xml.sax.saxutils
 
 
 def _xml(result: QueryResult) -> bytes:
     # Our own writer, not rdflib's: rdflib writes a carriage return as itself, which every XML
     # parser reads back as a line feed, and writes characters XML 1.0 cannot carry as they are.
+    quoteattr = _saxutils().quoteattr
+    URIRef, BNode, Literal = _rdflib_terms()
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
@@ -193,7 +250,7 @@ def _xml(result: QueryResult) -> bytes:
                     value = f"<bnode>{_text(str(t))}</bnode>"
                 elif isinstance(t, Literal) and t.language:
                     value = f"<literal xml:lang={quoteattr(t.language)}>{_text(str(t))}</literal>"
-                elif isinstance(t, Literal) and t.datatype and t.datatype != XSD_STRING:
+                elif isinstance(t, Literal) and t.datatype and str(t.datatype) != _XSD_STRING:
                     value = f"<literal datatype={quoteattr(str(t.datatype))}>{_text(str(t))}</literal>"
                 else:
                     value = f"<literal>{_text(str(t))}</literal>"
@@ -217,11 +274,34 @@ def _xml(result: QueryResult) -> bytes:
 def _csv(result: QueryResult) -> bytes:
     if result.kind == "ASK":  # rdflib's CSV writer takes SELECT results only
         return b"boolean\r\ntrue\r\n" if result.boolean else b"boolean\r\nfalse\r\n"
+    text = result.text_rows()
+    if text is not None:
+        return _csv_text(result.vars, text)
     return _rdflib_result(result).serialize(format="csv", encoding="utf-8")
+
+
+def _csv_text(names: tuple[str, ...], rows: tuple[tuple[TextTerm | None, ...], ...]) -> bytes:
+    """SPARQL CSV of text rows, byte for byte what rdflib's writer makes of their rdflib terms
+    (the csv module's default dialect; a blank node as ``_:label``, nothing where unbound)."""
+    import csv
+    import io
+
+    def cell(t: TextTerm | None) -> str:
+        if t is None:
+            return ""
+        return "_:" + t[1] if t[0] == "bnode" else t[1]
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=",")
+    writer.writerow(names)
+    writer.writerows([cell(t) for t in row] for row in rows)
+    return out.getvalue().encode("utf-8")
 
 
 def term_turtle(term) -> str:
     """Return a term in Turtle/SPARQL syntax (as TSV results need), with escaped specials."""
+    string = _turtle_string()
+    URIRef, BNode, _ = _rdflib_terms()
     if term is None:
         return ""
     if isinstance(term, URIRef):
@@ -231,9 +311,17 @@ def term_turtle(term) -> str:
     text = string(str(term), long=False).replace("\t", "\\t")  # SPARQL TSV: a term on one line, no tab
     if term.language:
         return f"{text}@{term.language}"
-    if term.datatype and term.datatype != XSD_STRING:
+    if term.datatype and str(term.datatype) != _XSD_STRING:
         return f"{text}^^<{term.datatype}>"
     return text
+
+
+@functools.cache
+def _turtle_string():
+    """:func:`spacecoop.core.turtle.string`, imported when first needed (its module imports rdflib)."""
+    from spacecoop.core.turtle import string
+
+    return string
 
 
 def _tsv(result: QueryResult) -> bytes:
@@ -246,8 +334,7 @@ def _tsv(result: QueryResult) -> bytes:
 
 def plain(term) -> str:
     """Return a term as plain text for tables: IRIs as CURIEs, literals as their text."""
-    from spacecoop.core.namespaces import curie
-
+    URIRef, _, Literal = _rdflib_terms()
     if term is None:
         return ""
     if isinstance(term, URIRef):
@@ -255,3 +342,27 @@ def plain(term) -> str:
     if isinstance(term, Literal):
         return str(term)
     return f"_:{term}"
+
+
+def plain_text(term: TextTerm | None) -> str:
+    """Return a :data:`~spacecoop.store.base.TextTerm` as :func:`plain` writes its rdflib term."""
+    if term is None:
+        return ""
+    kind, value = term[0], term[1]
+    if kind == "uri":
+        return curie(value)
+    return value if kind == "literal" else f"_:{value}"
+
+
+def plain_rows(rows: tuple[tuple[TextTerm | None, ...], ...]) -> list[list[str]]:
+    """Return text rows as :func:`plain_text` writes each cell, each distinct term written once
+    (answers repeat terms: the same country or source on many rows)."""
+    memo: dict[TextTerm | None, str] = {None: ""}
+
+    def text(t: TextTerm | None) -> str:
+        out = memo.get(t)
+        if out is None:
+            out = memo[t] = plain_text(t)
+        return out
+
+    return [[text(t) for t in row] for row in rows]

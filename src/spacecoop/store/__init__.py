@@ -64,15 +64,45 @@ the parameter bound, as with substitution.
 
 from __future__ import annotations
 
-from rdflib import Dataset
+from typing import TYPE_CHECKING, Any
 
-from spacecoop.core.rdfterms import to_oxigraph
-from spacecoop.store.base import MANIFEST_GRAPH, UNION_GRAPH, QueryResult, Store
-from spacecoop.store.memory import MemoryStore
-from spacecoop.store.oxigraph import OxigraphStore, remove_stale_siblings
-from spacecoop.store.remote import SparqlStore, sparql_layout_nquads
+from spacecoop.store.base import QueryResult, Store
 from spacecoop.store.spec import SPEC_HELP, STORE_KINDS, StoreSpec, parse_store_spec, redact
-from spacecoop.store.terms import layout_nquads
+
+if TYPE_CHECKING:
+    from rdflib import Dataset
+
+    from spacecoop.core.rdfterms import to_oxigraph
+    from spacecoop.store.base import MANIFEST_GRAPH, UNION_GRAPH
+    from spacecoop.store.memory import MemoryStore
+    from spacecoop.store.oxigraph import OxigraphStore, remove_stale_siblings
+    from spacecoop.store.remote import SparqlStore, sparql_layout_nquads
+    from spacecoop.store.terms import layout_nquads
+
+_LAZY = {
+    "MANIFEST_GRAPH": "spacecoop.store.base",
+    "UNION_GRAPH": "spacecoop.store.base",
+    "MemoryStore": "spacecoop.store.memory",
+    "OxigraphStore": "spacecoop.store.oxigraph",
+    "SparqlStore": "spacecoop.store.remote",
+    "layout_nquads": "spacecoop.store.terms",
+    "remove_stale_siblings": "spacecoop.store.oxigraph",
+    "sparql_layout_nquads": "spacecoop.store.remote",
+    "to_oxigraph": "spacecoop.core.rdfterms",
+}
+"""Names imported from their modules when first asked for: the engines (and rdflib, which most of
+them need) load only when used, so ``spacecoop query`` on the compiled store never imports rdflib
+or the remote store's HTTP client."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = globals()[name] = getattr(importlib.import_module(_LAZY[name]), name)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "MANIFEST_GRAPH",
@@ -137,10 +167,16 @@ def open_store(spec: str = "memory", ds: Dataset | None = None, *, read_only: bo
             return open_compiled()
         parsed = parse_store_spec("oxigraph")  # a dataset of this process: Oxigraph in memory
     if parsed.kind == "memory":
+        from spacecoop.store.memory import MemoryStore
+
         return MemoryStore(ds) if ds is not None else MemoryStore()
     if parsed.kind == "oxigraph":
+        from spacecoop.store.oxigraph import OxigraphStore
+
         store: Store = OxigraphStore(parsed.path, read_only=read_only and bool(parsed.path))
     else:
+        from spacecoop.store.remote import SparqlStore
+
         assert parsed.query_url is not None  # parse_store_spec gives every sparql: spec a query URL
         store = SparqlStore(
             parsed.query_url, gsp_url=parsed.gsp_url, timeout=parsed.timeout, engine=parsed.engine

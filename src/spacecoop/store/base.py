@@ -4,18 +4,23 @@ engine answers, as rdflib terms) and the names of the graphs a store keeps for i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-
-from rdflib import Dataset, Graph, URIRef
-from rdflib.term import Node
+from typing import TYPE_CHECKING, Any
 
 from spacecoop.core.errors import StoreCannot, UsageError
-from spacecoop.sparql.parse import (
-    query_form,
-)
+
+if TYPE_CHECKING:
+    from rdflib import Dataset, Graph, URIRef
+    from rdflib.term import Node
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+TextTerm = tuple[str, str, str, str]
+"""An RDF term as text: ``(type, value, language, datatype)``, ``type`` one of ``uri``,
+``bnode`` and ``literal`` (as in SPARQL JSON results); ``language`` and ``datatype`` are ``""``
+where absent, and ``datatype`` is ``""`` for a plain (``xsd:string``) or language-tagged literal,
+as for the rdflib literal :func:`spacecoop.core.rdfterms.from_oxigraph` makes."""
 
 
 @dataclass(frozen=True)
@@ -29,11 +34,63 @@ class QueryResult:
 
     kind: str
     vars: tuple[str, ...] = ()
-    rows: tuple[tuple[Node | None, ...], ...] = ()
+    rows: tuple[tuple[Node | None, ...], ...] = field(default_factory=tuple)
     boolean: bool | None = None
     graph: Graph | None = field(default=None, compare=False)
 
+    @classmethod
+    def from_engine(
+        cls,
+        vars: tuple[str, ...],
+        cells: tuple[tuple[Any, ...], ...],
+        to_rows: Callable[[tuple[tuple[Any, ...], ...]], tuple[tuple[Node | None, ...], ...]],
+        to_text: Callable[[tuple[tuple[Any, ...], ...]], tuple[tuple[TextTerm | None, ...], ...] | None],
+    ) -> QueryResult:
+        """Return a SELECT result whose rows are an engine's own terms (``cells``), made rdflib
+        terms by ``to_rows`` only when ``rows`` is first read.
+
+        A writer that needs only text asks :meth:`text_rows` instead (``to_text``), so that
+        ``spacecoop query`` prints a table, CSV or JSON without importing rdflib (a tenth of a
+        second) or making a term per cell. Everything else sees an ordinary result: equality,
+        ``repr``, pickling and :func:`dataclasses.replace` read ``rows``.
+        """
+        out = cls.__new__(cls)
+        for name, value in (("kind", "SELECT"), ("vars", vars), ("boolean", None), ("graph", None)):
+            object.__setattr__(out, name, value)
+        object.__setattr__(out, "_engine", (cells, to_rows, to_text))
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only when ``name`` is not set: ``rows`` of a result from from_engine, not read yet
+        # (``rows`` has no class attribute: its default is a factory).
+        engine = self.__dict__.get("_engine")
+        if name != "rows" or engine is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        rows = engine[1](engine[0])
+        object.__setattr__(self, "rows", rows)
+        return rows
+
+    def __reduce__(self):
+        # a plain result on the other side: the engine's terms and converters stay in this process
+        return (type(self), (self.kind, self.vars, self.rows, self.boolean, self.graph))
+
+    def text_rows(self) -> tuple[tuple[TextTerm | None, ...], ...] | None:
+        """Return the rows as :data:`TextTerm` tuples without making rdflib terms, or None.
+
+        None when the result did not come from an engine that can say (then read ``rows``), or
+        when some cell's text would differ from the text of its rdflib term (rdflib rewrites the
+        lexical form of some typed literals, ``"01"^^xsd:integer`` as ``1``), so that writers give
+        the same bytes either way.
+        """
+        engine = self.__dict__.get("_engine")
+        if engine is None or "rows" in self.__dict__:
+            return None
+        return engine[2](engine[0])
+
     def __len__(self) -> int:
+        engine = self.__dict__.get("_engine")
+        if engine is not None and "rows" not in self.__dict__:
+            return len(engine[0])
         return len(self.rows)
 
     def dicts(self) -> list[dict[str, Node]]:
@@ -190,12 +247,25 @@ class Store(ABC):
 STORE_BASE = "https://w3id.org/spacecoop/store/"
 
 
-MANIFEST_GRAPH = URIRef(STORE_BASE + "manifest")
-"""The named graph in which ``load`` describes what a ``sparql:`` store holds (see module notes)."""
+if TYPE_CHECKING:
+    MANIFEST_GRAPH: URIRef
+    """The named graph in which ``load`` describes what a ``sparql:`` store holds (see module notes)."""
+
+    UNION_GRAPH: URIRef
+    """The named graph that holds the merge of the dataset's graphs in a ``sparql:`` store."""
+
+_GRAPHS = {"MANIFEST_GRAPH": STORE_BASE + "manifest", "UNION_GRAPH": STORE_BASE + "default"}
 
 
-UNION_GRAPH = URIRef(STORE_BASE + "default")
-"""The named graph that holds the merge of the dataset's graphs in a ``sparql:`` store."""
+def __getattr__(name: str) -> Any:
+    """:data:`MANIFEST_GRAPH` and :data:`UNION_GRAPH`, made rdflib terms when first asked for (so
+    that importing the seam does not import rdflib)."""
+    if name in _GRAPHS:
+        from rdflib import URIRef
+
+        value = globals()[name] = URIRef(_GRAPHS[name])
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # The quads of the dataset a store holds: every named-graph quad, and each default-graph triple that
@@ -212,6 +282,8 @@ _MENTIONS = "ASK { { ?term ?p ?o } UNION { ?s ?p ?term } }"
 def _graph_form(text: str) -> str:
     """The form of a query whose answer is a graph: ``DESCRIBE`` or ``CONSTRUCT`` (also for a
     text rdflib's parser refuses but the engine ran)."""
+    from spacecoop.sparql.parse import query_form
+
     try:
         return query_form(text)
     except UsageError:

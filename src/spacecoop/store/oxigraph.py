@@ -9,26 +9,22 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO, TYPE_CHECKING, cast
 
-from rdflib import Dataset, Graph, Literal
-from rdflib.term import IdentifiedNode, Node
-
 from spacecoop.core.atomic import exchange_paths
-from spacecoop.core.errors import SpacecoopError, UsageError
-from spacecoop.core.rdfterms import _one_line, _triple_from_oxigraph, from_oxigraph, to_oxigraph
-from spacecoop.sparql.parse import (
-    bind_values,
-)
-from spacecoop.store.base import _COUNT_QUADS, QueryResult, Store, _graph_form
-from spacecoop.store.terms import _ByteLines, layout_nquads
+from spacecoop.core.errors import SpacecoopError, UsageError, _one_line
+from spacecoop.store.base import _COUNT_QUADS, QueryResult, Store, TextTerm, _graph_form
 
 if TYPE_CHECKING:
     import pyoxigraph
+    from rdflib import Dataset, Literal
+    from rdflib.term import Node
 
     from spacecoop.store.native import NativeLoad
 
 
 def _nquads_input(ds: Dataset, quads: Iterable[tuple] | None = None) -> IO[bytes]:
     """Return the N-Quads of ``ds`` (see :func:`layout_nquads`) as a byte stream for ``bulk_load``."""
+    from spacecoop.store.terms import _ByteLines, layout_nquads
+
     # a RawIOBase is a binary file that pyoxigraph reads; typeshed does not count it as an IO[bytes]
     return cast("IO[bytes]", _ByteLines(layout_nquads(ds, quads)))
 
@@ -174,16 +170,21 @@ class OxigraphStore(Store):
         """Run a SPARQL query with Oxigraph's engine.
 
         ``bindings`` travel as a VALUES clause that opens the outermost WHERE group (see
-        :func:`bind_values`), as for a remote store, not as pyoxigraph's ``substitutions``.
-        Those gave the same rows on every named query, but pyoxigraph 0.5.13 refuses a variable
-        the SELECT does not project (and every variable of an ASK), evaluates ``BOUND(?v)`` as
-        false for a substituted ``?v``, and does not narrow the search with the value:
+        :func:`~spacecoop.sparql.parse.bind_values`), as for a remote store, not as pyoxigraph's
+        ``substitutions``. Those gave the same rows on every named query, but pyoxigraph 0.5.13
+        refuses a variable the SELECT does not project (and every variable of an ASK), evaluates
+        ``BOUND(?v)`` as false for a substituted ``?v``, and does not narrow the search with the value:
         ``payload-partners`` for one mission took 10 ms substituted, as long as unbound, and
         2 ms with VALUES; ``bloc-timeline`` 110 ms against 24 ms.
         """
         import pyoxigraph as ox
 
-        sent = bind_values(text, bindings) if bindings else text
+        if bindings:
+            from spacecoop.sparql.parse import bind_values
+
+            sent = bind_values(text, bindings)
+        else:
+            sent = text
         try:
             res = self.store.query(sent)
         except SyntaxError as exc:
@@ -195,18 +196,13 @@ class OxigraphStore(Store):
         if isinstance(res, ox.QuerySolutions):
             names = tuple(v.value for v in res.variables)
             width = range(len(names))
-            memo: dict = {}  # answers repeat terms (sources, relationships): convert each once
+            cells = tuple(tuple(sol[i] for i in width) for sol in res)
+            # rdflib terms only when the rows are read (see QueryResult.from_engine)
+            return QueryResult.from_engine(names, cells, _rdflib_rows, _text_rows)
+        from rdflib import Graph
 
-            def term(t):
-                if t is None:
-                    return None
-                out = memo.get(t)
-                if out is None:
-                    out = memo[t] = from_oxigraph(t)
-                return out
+        from spacecoop.core.rdfterms import _triple_from_oxigraph
 
-            rows = tuple(tuple(term(sol[i]) for i in width) for sol in res)
-            return QueryResult("SELECT", names, rows)
         g = Graph()
         for t in res:
             g.add(_triple_from_oxigraph(t))
@@ -267,6 +263,8 @@ class OxigraphStore(Store):
     def mentions(self, term: Node) -> bool:
         import pyoxigraph as ox
 
+        from spacecoop.core.rdfterms import to_oxigraph
+
         node, default = to_oxigraph(term), ox.DefaultGraph()
         if next(iter(self.store.quads_for_pattern(node, None, None, default)), None) is not None:
             return True
@@ -274,6 +272,10 @@ class OxigraphStore(Store):
 
     def to_dataset(self) -> Dataset:
         import pyoxigraph as ox
+        from rdflib import Dataset
+        from rdflib.term import IdentifiedNode
+
+        from spacecoop.core.rdfterms import _triple_from_oxigraph, from_oxigraph
 
         out = Dataset(default_union=True)
         default: set = set()
@@ -291,7 +293,7 @@ class OxigraphStore(Store):
         return out
 
     def __len__(self) -> int:
-        return int(cast(Literal, self.query(_COUNT_QUADS).rows[0][0]))  # COUNT binds a literal
+        return int(cast("Literal", self.query(_COUNT_QUADS).rows[0][0]))  # COUNT binds a literal
 
     def close(self) -> None:
         if self.path and not self.read_only:
@@ -344,6 +346,46 @@ class OxigraphStore(Store):
         view.read_only = True
         view.store = _DatasetView(self.store, default, named)  # type: ignore[assignment]  # a Store's stand-in
         return view
+
+
+def _rdflib_rows(cells: tuple[tuple, ...]) -> tuple[tuple[Node | None, ...], ...]:
+    """Oxigraph's answer as rdflib terms (:func:`~spacecoop.core.rdfterms.from_oxigraph`)."""
+    from spacecoop.core.rdfterms import from_oxigraph
+
+    memo: dict = {}  # answers repeat terms (sources, relationships): convert each once
+
+    def term(t):
+        if t is None:
+            return None
+        out = memo.get(t)
+        if out is None:
+            out = memo[t] = from_oxigraph(t)
+        return out
+
+    return tuple(tuple(term(t) for t in row) for row in cells)
+
+
+def _text_rows(cells: tuple[tuple, ...]) -> tuple[tuple[TextTerm | None, ...], ...] | None:
+    """Oxigraph's answer as text (:func:`~spacecoop.core.rdfterms.text_from_oxigraph`), or None
+    when a cell's text could differ from its rdflib term's."""
+    from spacecoop.core.rdfterms import text_from_oxigraph
+
+    memo: dict = {}
+    out = []
+    for row in cells:
+        texts: list[TextTerm | None] = []
+        for t in row:
+            if t is None:
+                texts.append(None)
+                continue
+            text = memo.get(t)
+            if text is None:
+                text = memo[t] = text_from_oxigraph(t)
+                if text is None:
+                    return None
+            texts.append(text)
+        out.append(tuple(texts))
+    return tuple(out)
 
 
 def _cell_text(term) -> str:

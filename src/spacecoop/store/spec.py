@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 
 from spacecoop.core.errors import UsageError
-from spacecoop.core.rdfterms import _one_line
 
 STORE_KINDS = ("compiled", "memory", "oxigraph", "sparql")
 
@@ -99,6 +98,8 @@ def check_url(url: str, what: str = "URL"):
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", a port not a number
+        from spacecoop.core.rdfterms import _one_line
+
         reason = _one_line(exc)
         if "port" in reason.lower():  # urllib quotes the port text, which may be part of a password
             reason = _BAD_PORT
