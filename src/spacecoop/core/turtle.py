@@ -4,8 +4,8 @@ One writer for every file the package generates (``import-table``, ``add``, ``sy
 ``@base`` under which entity IRIs are written relative (``<country/peru>``), the house prefixes,
 one block per subject (predicates in the order given, a repeated triple written once), short
 blocks on one line. The caller chooses the order of the triples, so the same input gives the same
-bytes; :func:`graph_text` and :func:`dataset_text` sort them first, for whole graphs that come
-in no order of their own (``spacecoop build``).
+bytes; :func:`graph_text`, :func:`dataset_text` and :func:`graphs_text` sort them first, for whole
+graphs that come in no order of their own (``spacecoop build``).
 
 See Also
 --------
@@ -15,7 +15,7 @@ spacecoop.sparql.results.term_turtle : one RDF term in the one-line syntax of SP
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
@@ -257,10 +257,17 @@ def dataset_text(ds, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BAS
     for s, p, o, g in ds.quads((None, None, None, None)):
         gid = g.identifier if hasattr(g, "identifier") else g
         by_graph.setdefault(None if gid == default else gid, []).append((s, p, o))
+    return graphs_text(by_graph, prefixes, base)
+
+
+def graphs_text(graphs: Mapping, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
+    """Return ``graphs`` (graph name, None for the default graph, to its triples, each triple
+    once) as one TriG document, as :func:`dataset_text` writes a dataset: for a caller that holds
+    the triples already and need not build a :class:`~rdflib.Dataset` to write them."""
     lines = [header(prefixes, base)]
-    for gid in sorted(by_graph, key=lambda g: (g is not None, "" if g is None else g.n3())):
+    for gid in sorted(graphs, key=lambda g: (g is not None, "" if g is None else g.n3())):
         key = _sort_key_with({})
-        body = block(sorted(by_graph[gid], key=key), "" if gid is None else "    ", prefixes, base)
+        body = block(sorted(graphs[gid], key=key), "" if gid is None else "    ", prefixes, base)
         lines += body if gid is None else graph(gid, body, prefixes, base)
         lines.append("")
     return "\n".join(lines)
