@@ -65,6 +65,20 @@ def test_jsonld_keeps_the_default_graph_for_json_ld_1_1_processors(article_root,
         assert want and len(list(store.quads_for_pattern(None, None, None, graph))) == want, graph
 
 
+def test_nquads_are_the_lines_rdflib_writes(article_ds):
+    """The N-Quads are written line by line without rdflib's writer (and the Dataset it needs):
+    the same lines as it writes for the same (canonically named) triples, sorted."""
+    from spacecoop.publish.build import canonical_graphs, serialize_all
+
+    ds = Dataset()
+    for gid, triples in canonical_graphs(article_ds).items():
+        g = ds.default_graph if gid is None else ds.graph(gid)
+        for t in triples:
+            g.add(t)
+    lines = sorted(line for line in ds.serialize(format="nquads").split("\n") if line.strip())
+    assert serialize_all(article_ds)["spacecoop.nq"] == ("\n".join(lines) + "\n").encode("utf-8")
+
+
 @pytest.mark.slow
 def test_build_is_byte_identical_across_processes(article_root, tmp_path):
     outs = []

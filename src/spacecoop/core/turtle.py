@@ -4,8 +4,8 @@ One writer for every file the package generates (``import-table``, ``add``, ``sy
 ``@base`` under which entity IRIs are written relative (``<country/peru>``), the house prefixes,
 one block per subject (predicates in the order given, a repeated triple written once), short
 blocks on one line. The caller chooses the order of the triples, so the same input gives the same
-bytes; :func:`graph_text` and :func:`dataset_text` sort them first, for whole graphs that come
-in no order of their own (``spacecoop build``).
+bytes; :func:`graph_text`, :func:`dataset_text` and :func:`graphs_text` sort them first, for whole
+graphs that come in no order of their own (``spacecoop build``).
 
 See Also
 --------
@@ -15,7 +15,7 @@ spacecoop.sparql.results.term_turtle : one RDF term in the one-line syntax of SP
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
@@ -167,12 +167,18 @@ def term(t, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str
 
 
 def block(
-    triples: Iterable[tuple], indent: str = "", prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE
+    triples: Iterable[tuple],
+    indent: str = "",
+    prefixes: Sequence[tuple[str, str]] = _ALL,
+    base: str = BASE,
+    *,
+    memo: dict | None = None,
 ) -> list[str]:
     """Return the lines of ``triples`` written subject by subject, in first-seen order.
 
     A subject with at most three predicates and under 60 characters of them goes on one line;
-    otherwise one predicate per line. A repeated triple is written once.
+    otherwise one predicate per line. A repeated triple is written once. ``memo`` is the memo of
+    :func:`n3_of`, for a caller that writes many blocks of the same terms.
 
     Examples
     --------
@@ -182,7 +188,7 @@ def block(
     """
     props: dict = {}
     seen = set()
-    n3 = n3_of({})
+    n3 = n3_of({} if memo is None else memo)
     for s, p, o in triples:
         key = (n3(s), n3(p), n3(o))  # as written: an rdf:HTML literal's hash is not stable
         if key in seen:
@@ -208,17 +214,25 @@ def block(
 
 def n3_of(memo: dict):
     """Return ``term.n3()`` as a function that remembers it in ``memo`` for IRIs (an IRI's N3 form
-    is checked and built again on every call, a fifth of writing a large graph); other terms are
-    written every time (an rdf:HTML literal's hash is not stable)."""
+    is checked and built again on every call, a fifth of writing a large graph) and for literals,
+    under their text, language and datatype (a literal is not a key of its own: an rdf:HTML
+    literal's hash is not stable); blank nodes are written every time."""
     from rdflib import URIRef
 
     def n3(term) -> str:
-        if type(term) is not URIRef:
-            return term.n3()
-        text = memo.get(term)
-        if text is None:
-            text = memo[term] = term.n3()
-        return text
+        kind = type(term)
+        if kind is URIRef:
+            text = memo.get(term)
+            if text is None:
+                text = memo[term] = term.n3()
+            return text
+        if kind is Literal:
+            key = (str(term), term.language, term.datatype)
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = term.n3()
+            return text
+        return term.n3()
 
     return n3
 
@@ -245,7 +259,11 @@ def graph(
 def graph_text(triples: Iterable[tuple], prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
     """Return ``triples`` as a Turtle document, sorted (subjects, then ``rdf:type`` first, then
     predicates and objects, by their N-Triples form), so that any order of input gives one text."""
-    lines = [header(prefixes, base), *block(sorted(triples, key=_sort_key_with({})), "", prefixes, base)]
+    memo: dict = {}
+    lines = [
+        header(prefixes, base),
+        *block(sorted(triples, key=_sort_key_with(memo)), "", prefixes, base, memo=memo),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -257,10 +275,18 @@ def dataset_text(ds, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BAS
     for s, p, o, g in ds.quads((None, None, None, None)):
         gid = g.identifier if hasattr(g, "identifier") else g
         by_graph.setdefault(None if gid == default else gid, []).append((s, p, o))
+    return graphs_text(by_graph, prefixes, base)
+
+
+def graphs_text(graphs: Mapping, prefixes: Sequence[tuple[str, str]] = _ALL, base: str = BASE) -> str:
+    """Return ``graphs`` (graph name, None for the default graph, to its triples, each triple
+    once) as one TriG document, as :func:`dataset_text` writes a dataset: for a caller that holds
+    the triples already and need not build a :class:`~rdflib.Dataset` to write them."""
     lines = [header(prefixes, base)]
-    for gid in sorted(by_graph, key=lambda g: (g is not None, "" if g is None else g.n3())):
-        key = _sort_key_with({})
-        body = block(sorted(by_graph[gid], key=key), "" if gid is None else "    ", prefixes, base)
+    memo: dict = {}  # one for every graph: the same terms recur in each
+    key = _sort_key_with(memo)
+    for gid in sorted(graphs, key=lambda g: (g is not None, "" if g is None else g.n3())):
+        body = block(sorted(graphs[gid], key=key), "" if gid is None else "    ", prefixes, base, memo=memo)
         lines += body if gid is None else graph(gid, body, prefixes, base)
         lines.append("")
     return "\n".join(lines)
