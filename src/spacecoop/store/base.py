@@ -108,6 +108,8 @@ class Store(ABC):
 
     name: str = "store"
     persistent: bool = False
+    """True when the store outlives this process (on disk or on a server): commands then query
+    what it holds instead of loading the project's files into it."""
 
     @property
     def engine(self) -> str:
@@ -115,9 +117,6 @@ class Store(ABC):
         (``NAME.ENGINE.rq``, see :mod:`spacecoop.sparql.query`). The store's own name, except for
         a ``sparql:`` store, which names the server's engine when it is known."""
         return self.name
-
-    """True when the store outlives this process (on disk or on a server): commands then query
-    what it holds instead of loading the project's files into it."""
 
     @abstractmethod
     def load(self, ds: Dataset) -> None:
