@@ -20,7 +20,7 @@ from spacecoop.core.namespaces import ONTOLOGY_GRAPH, SC
 from spacecoop.core.rdfterms import from_oxigraph
 from spacecoop.store import OxigraphStore, open_store
 from spacecoop.store.engine import open_engine
-from spacecoop.store.native import load_project
+from spacecoop.store.native import load_project, load_project_on_disk
 
 pytestmark = [pytest.mark.slow]
 
@@ -133,6 +133,34 @@ def test_blank_nodes_and_a_graph_named_by_one_stay_one_node_in_the_graph_and_the
         "ASK { GRAPH <https://e.org/s> { ?a <https://e.org/b> ?x } "
         "?a <https://e.org/b> ?x FILTER(isBlank(?x)) }"
     )
+    # loaded in memory and copied onto disk (as the compiled store is): the same quads, and the
+    # blank nodes still one node each in their graph and in the merge
+    disk = ox.Store(str(tmp_path / "disk"))
+    assert load_project_on_disk(disk, root).fallback is None
+    assert_same_quads(disk, native)
+    assert disk.query(
+        "ASK { GRAPH <https://e.org/s> { ?a <https://e.org/b> ?x } "
+        "?a <https://e.org/b> ?x FILTER(isBlank(?x)) }"
+    )
+    assert disk.query(
+        'ASK { GRAPH ?g { ?a <https://e.org/b> ?x . ?x <https://e.org/c> "1" } FILTER(isBlank(?g)) }'
+    )
+
+
+def test_the_load_onto_disk_holds_what_the_load_in_memory_holds(synth_root, tmp_path):
+    disk = ox.Store(str(tmp_path / "disk"))
+    assert load_project_on_disk(disk, synth_root).fallback is None
+    assert_same_quads(disk, filled_natively(synth_root))
+
+
+def test_the_load_onto_disk_leaves_the_store_untouched_when_a_file_breaks(article_root, tmp_path):
+    root = shutil.copytree(article_root, tmp_path / "p")
+    (root / "graph" / "sources" / "zz-broken.trig").write_text("<a> <b> .\n", encoding="utf-8")
+    disk = ox.Store(str(tmp_path / "disk"))
+    disk.add(ox.Quad(ox.NamedNode("https://e.org/kept"), ox.NamedNode("https://e.org/p"), ox.Literal("1")))
+    with pytest.raises(DataError, match=r"zz-broken\.trig"):
+        load_project_on_disk(disk, root)
+    assert len(disk) == 1  # refused before the store was written
 
 
 # --- broken files --------------------------------------------------------------------------------

@@ -537,7 +537,8 @@ def _fill_beside(folder: Path, name: str, root: Path) -> None:
 
 def _fill(path: str, root: Path) -> None:
     """Load the project's files into a new Oxigraph store at ``path``: with
-    :func:`spacecoop.store.native.load_project` (Oxigraph's own parsers) where that loader exists,
+    :func:`spacecoop.store.native.load_project_on_disk` (Oxigraph's own parsers, in memory, then
+    one load onto disk) where that loader exists,
     else, or when it refuses the files, through rdflib, which says whether a file is at fault
     (:class:`DataError`, as ``--store memory`` would) or holds a term Oxigraph refuses
     (:class:`CompiledUnavailable`: the command answers from memory)."""
@@ -548,7 +549,7 @@ def _fill(path: str, root: Path) -> None:
     from spacecoop.core.errors import DataError
 
     try:
-        load_project = importlib.import_module("spacecoop.store.native").load_project
+        load_project = importlib.import_module("spacecoop.store.native").load_project_on_disk
     except ModuleNotFoundError as exc:
         if exc.name != "spacecoop.store.native":
             raise

@@ -148,6 +148,37 @@ def load_project(store: pyoxigraph.Store, root: str | os.PathLike | None = None)
     return NativeLoad(files)
 
 
+def load_project_on_disk(store: pyoxigraph.Store, root: str | os.PathLike | None = None) -> NativeLoad:
+    """:func:`load_project` for a store on disk: the project is loaded into a store in memory,
+    which is then written into ``store`` by one ``bulk_load`` of its N-Quads.
+
+    On disk every write is a RocksDB transaction and every ``bulk_load`` ingests files of its
+    own: the hundreds of per-file loads and per-graph ``ADD``s of :func:`load_project` took a
+    100k-triple project 30 s on disk (a store of 2,700 files), against a few seconds in memory
+    and one load. The N-Quads go through an unnamed temporary file, not memory; the store in
+    memory is dropped before the disk load, so the peak is the store in memory. Blank nodes get
+    new names in the copy (one parse: the same node stays one node).
+
+    Raises
+    ------
+    DataError
+        As :func:`load_project`, before ``store`` is written: it is then left as it was.
+    """
+    import tempfile
+
+    import pyoxigraph as ox
+
+    memory = ox.Store()
+    done = load_project(memory, root)
+    with tempfile.TemporaryFile() as nquads:
+        memory.dump(nquads, ox.RdfFormat.N_QUADS)
+        del memory
+        nquads.seek(0)
+        store.clear()
+        store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+    return done
+
+
 def _plan(layout) -> list[tuple[Path, str, str | None]]:
     """Return ``(file, format, graph)`` in the order :func:`spacecoop.core.load.load` reads them;
     ``graph`` is the ontology graph, ``""`` for the default graph, None for a TriG file's own."""

@@ -109,7 +109,7 @@ class OxigraphStore(Store):
         SpacecoopError
             The store was opened read-only, or writing it failed.
         """
-        from spacecoop.store.native import load_project
+        from spacecoop.store.native import load_project, load_project_on_disk
 
         if self.read_only:
             raise SpacecoopError(
@@ -117,7 +117,7 @@ class OxigraphStore(Store):
             )
         done: list[NativeLoad] = []
         if self.path:
-            self._load_beside(lambda new: done.append(load_project(new, root)))
+            self._load_beside(lambda new: done.append(load_project_on_disk(new, root)))
             return done[0]
         return load_project(self.store, root)
 
