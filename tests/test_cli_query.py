@@ -528,17 +528,7 @@ def test_a_named_query_on_the_compiled_store_imports_no_rdflib(article_root, cap
         "sys.stdout.flush(); print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('rdflib', 'pyparsing', 'yaml') or m == 'rich.console'), file=sys.stderr); sys.exit(code)"
     )
-    for fmt in ("csv", "table", "json", "csv"):  # the first run may build the compiled store
-        proc = subprocess.run(
-            [sys.executable, "-c", script, "query", "country-partners", "--format", fmt],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-        )
-        assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.strip().splitlines()[-1] == "[]"
-    for fmt in ("table", "json"):
+    for i, fmt in enumerate(("csv", "table", "json", "csv", "table", "json")):
         proc = subprocess.run(
             [sys.executable, "-c", script, "query", "country-partners", "--format", fmt],
             capture_output=True,
@@ -547,8 +537,10 @@ def test_a_named_query_on_the_compiled_store_imports_no_rdflib(article_root, cap
             timeout=300,
         )
         assert proc.returncode == 0 and proc.stdout, proc.stderr
-        assert proc.stderr.strip().splitlines()[-1] == "[]", fmt
-        assert run(capsys, "query", "country-partners", "--format", fmt)[1] == proc.stdout
+        if i:  # the first run may build the compiled store
+            assert proc.stderr.strip().splitlines()[-1] == "[]", fmt
+        if fmt != "csv":  # the same text as in process (text=True turns CSV's CRLF into LF)
+            assert run(capsys, "query", "country-partners", "--format", fmt)[1] == proc.stdout
 
 
 class _Tty(io.StringIO):

@@ -170,6 +170,8 @@ def serialize_all(ds: Dataset, root: str | os.PathLike | None = None) -> dict[st
     and rdflib's writers reading it, took most of the time of a build's outputs).
     """
     out: dict[str, bytes] = {}
+    from spacecoop.views.projection import _collector_paused  # the views' pause, shared
+
     with _collector_paused():
         graphs = canonical_graphs(ds)
         out["spacecoop.trig"] = turtle.graphs_text(graphs, _DIST_PREFIXES, base="").encode("utf-8")
@@ -178,22 +180,6 @@ def serialize_all(ds: Dataset, root: str | os.PathLike | None = None) -> dict[st
         out["spacecoop.ttl"] = turtle.graph_text(merged, _DIST_PREFIXES, base="").encode("utf-8")
         out["spacecoop.jsonld"] = _jsonld(graphs, root).encode("utf-8")
     return out
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Pause Python's cycle collector: the writers make a million small objects (tuples, strings,
-    JSON dicts), none in a cycle, and each of the collector's full passes they set off walks every
-    object of the loaded dataset too (a sixth of the writers' time at 100k triples)."""
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _nquads(graphs: dict[IdentifiedNode | None, list[tuple[Node, Node, Node]]]) -> bytes:
