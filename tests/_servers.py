@@ -23,6 +23,14 @@ from typing import ClassVar
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def interruptible() -> None:
+    """``preexec_fn`` of a server the tests stop with SIGINT, as Ctrl-C in a terminal would: a
+    command started in the background by a non-interactive shell (a CI script, ``cmd &``)
+    inherits SIGINT ignored, Python then installs no KeyboardInterrupt handler, and the server
+    would never see the signal; here SIGINT is back to its default in the child."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @dataclass
 class Server:
     url: str
@@ -42,7 +50,15 @@ def start_server(log: Path, *args: str, store: str | None = None, root: Path | N
     if store:
         cmd += ["--store", store]
     cmd += ["serve", "--port", "0", *args]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log.open("w"), text=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log.open("w"),
+        text=True,
+        preexec_fn=interruptible,
+    )
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     deadline = time.monotonic() + 90

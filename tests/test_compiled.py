@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from _article_only import copy_article_project
+from _servers import interruptible
 
 pytestmark = [pytest.mark.slow]
 
@@ -67,6 +68,7 @@ def spacecoop(project: Path, env: dict, *args: str, stdin: str = ASK_VALUE) -> s
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,  # `serve` is stopped with SIGINT
     )
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _servers import interruptible
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -164,6 +165,7 @@ def serve_one_query(installed: Installed, cwd: Path, query: str, *root: str) -> 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,  # stopped with SIGINT below
     )
     try:
         sel = selectors.DefaultSelector()
