@@ -284,7 +284,12 @@ def test_serve_answers_from_the_compiled_store_and_a_rebuild_leaves_its_store_in
         assert served() == ["alpha"]
     finally:
         server.send_signal(signal.SIGINT)
-        server.communicate(timeout=60)
+        try:
+            server.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()  # never left running after the test
+            server.communicate()
+            raise AssertionError("serve did not stop within 60 s of SIGINT") from None
     write_source(project, "epsilon")
     assert ask(project, env)[0] == ["epsilon"]
     assert len([p for p in folder.glob("store-*") if p.is_dir()]) == 1  # no reader left: removed
