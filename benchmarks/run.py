@@ -31,6 +31,7 @@ the limit, no warm-up). Timings are wall-clock on a shared machine: compare colu
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import importlib.util
 import json
@@ -669,6 +670,12 @@ def real_graph_root(workdir: Path) -> Path:
     return root
 
 
+def error_kinds(r: dict) -> str:
+    """The errors of a throughput run by kind, e.g. "HTTP 504 ×3" (504: a query past the endpoint's
+    time limit, 503: every worker busy); empty when there were none."""
+    return ", ".join(f"{k} ×{n}" for k, n in (r.get("error_kinds") or {}).items())
+
+
 def throughput(url: str, bodies: list[str], seconds: float, clients: int) -> dict:
     """Closed loop: ``clients`` threads POST the queries round-robin for ``seconds``."""
     import http.client
@@ -677,6 +684,7 @@ def throughput(url: str, bodies: list[str], seconds: float, clients: int) -> dic
     parts = urlsplit(url)
     stop_at = time.monotonic() + seconds
     counts, errors, lat = [0] * clients, [0] * clients, [[] for _ in range(clients)]
+    kinds: collections.Counter = collections.Counter()  # what each error was: HTTP status or exception
 
     def client(i: int) -> None:
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
@@ -702,8 +710,10 @@ def throughput(url: str, bodies: list[str], seconds: float, clients: int) -> dic
                     lat[i].append(time.perf_counter() - t)
                 else:
                     errors[i] += 1
-            except (OSError, http.client.HTTPException):
+                    kinds[f"HTTP {resp.status}"] += 1
+            except (OSError, http.client.HTTPException) as exc:
                 errors[i] += 1
+                kinds[type(exc).__name__] += 1
                 conn.close()
                 conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         conn.close()
@@ -719,6 +729,7 @@ def throughput(url: str, bodies: list[str], seconds: float, clients: int) -> dic
     return {
         "qps": sum(counts) / elapsed,
         "errors": sum(errors),
+        "error_kinds": dict(sorted(kinds.items())),
         "p50": all_lat[len(all_lat) // 2] if all_lat else None,
         "p95": all_lat[int(len(all_lat) * 0.95)] if all_lat else None,
     }
@@ -1180,7 +1191,7 @@ def report(out: dict) -> str:
             if "qps" in r:
                 lines.append(
                     f"| {s['label']} | {name} | {r['qps']:.0f} | {fmt_s(r['p50'])} | {fmt_s(r['p95'])} | "
-                    f"{r['errors']} | |"
+                    f"{r['errors']} | {error_kinds(r)} |"
                 )
             else:
                 lines.append(f"| {s['label']} | {name} | – | – | – | – | {r.get('note') or r.get('error')} |")

@@ -162,3 +162,43 @@ def test_the_benchmark_edit_changes_one_quote_of_one_claim(tmp_path):
     (old,), (new,) = before - after, after - before
     assert old[:2] == new[:2] and old[3] == new[3] and new[1] == SC.quote
     assert str(new[2]) == "(edit 2) " + str(old[2])
+
+
+def test_the_throughput_run_says_what_each_error_was(tmp_path):
+    """An endpoint that stops some queries at its time limit: the run counts them as errors by
+    their HTTP status, beside the answered ones (the report's note column)."""
+    import importlib.util
+    import threading
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    class Endpoint(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            slow = "slow" in urllib.parse.parse_qs(body)["query"][0]
+            answer = b"too long" if slow else b'{"head":{"vars":[]},"results":{"bindings":[]}}'
+            self.send_response(504 if slow else 200)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/query"
+        r = bench.throughput(url, ["ASK {}", "ASK { slow }"], 0.5, 2)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert r["qps"] > 0 and r["errors"] > 0
+    assert r["error_kinds"] == {"HTTP 504": r["errors"]}
+    assert bench.error_kinds(r) == f"HTTP 504 ×{r['errors']}"
+    assert bench.error_kinds({"errors": 0, "error_kinds": {}}) == ""
