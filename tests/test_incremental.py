@@ -137,3 +137,93 @@ def test_shapes_it_cannot_model_run_in_full(tmp_path):
         format="turtle",
     )
     assert shape_reads(g) is None
+
+
+def _data_with_violations(root: Path, tmp_path: Path) -> tuple[Graph, Graph]:
+    """The article-only graph with every invalid fixture that loads, merged as check_shacl does,
+    and the shapes."""
+    from spacecoop.checks.validate import _merged
+    from spacecoop.core.errors import SpacecoopError
+    from spacecoop.core.load import load
+
+    project = copy_article_project(root, tmp_path / "project")
+    for fixture in sorted(INVALID.glob("*.trig")):
+        shutil.copy(fixture, project / "graph" / "sources" / fixture.name)
+        try:
+            load(project)
+        except SpacecoopError:  # a fixture that does not parse: not SHACL's to report
+            (project / "graph" / "sources" / fixture.name).unlink()
+    shapes = Graph().parse(root / "ontology" / "shapes.ttl", format="turtle")
+    return _merged(load(project)), shapes
+
+
+def test_shapes_shared_out_among_processes_report_what_one_run_reports(root, tmp_path):
+    data, shapes = _data_with_violations(root, tmp_path)
+    one = sorted(incremental.pyshacl_raw(data, shapes, processes=1), key=lambda x: (x[1], x[0]))
+    groups = incremental._shape_groups(data, shapes, 3)
+    assert len(groups) == 3
+    tops = {
+        s for p in (incremental.SH.targetClass, incremental.SH.targetNode) for s in shapes.subjects(p, None)
+    }
+    assert sorted(s for g in groups for s in g if s in tops) == sorted(tops)  # every shape with targets, once
+    # with the named shapes it uses (pySHACL checks nothing through a named shape it was not given)
+    label = incremental.URIRef("https://w3id.org/spacecoop/shapes#LabelShape")
+    users = {s for s in shapes.subjects(incremental.SH.property, label)}
+    assert users and all(label in g for g in groups if users & set(g))
+    # the violations come from shapes in more than one group, so the union is what is tested
+    per_group = [incremental.raw_results(incremental.run_pyshacl(data, shapes, use_shapes=g)) for g in groups]
+    assert sum(1 for found in per_group if found) >= 2
+    many = sorted(incremental.pyshacl_raw(data, shapes, processes=3), key=lambda x: (x[1], x[0]))
+    assert len(one) > 20
+    assert many == one
+
+
+def test_shapes_it_cannot_share_out_run_in_one_process():
+    data = Graph()
+    for extra in (
+        "ex:T sh:target [ a ex:Custom ] .",  # a SPARQL-based target: its focus nodes are not known here
+        "ex:T a rdfs:Class, sh:NodeShape .",  # an implicit class target
+        "[] sh:targetClass ex:D .",  # a blank-node shape: pySHACL picks shapes by IRI
+    ):
+        g = Graph().parse(
+            data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+            @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+            ex:S sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+            ex:U sh:targetClass ex:E ; sh:property [ sh:path ex:q ; sh:minCount 1 ] ."""
+            + extra,
+            format="turtle",
+        )
+        assert incremental._shape_groups(data, g, 2) == [], extra
+    assert (
+        len(
+            incremental._shape_groups(
+                data,
+                Graph().parse(
+                    data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S sh:targetClass ex:C . ex:U sh:targetClass ex:E .""",
+                    format="turtle",
+                ),
+                2,
+            )
+        )
+        == 2
+    )
+
+
+def test_top_level_shapes_that_use_one_another_stay_in_one_group():
+    g = Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:node ex:U ] .
+        ex:U sh:targetClass ex:E ; sh:property ex:Named .
+        ex:Named sh:path ex:q ; sh:minCount 1 .
+        ex:V sh:targetClass ex:F ; sh:property ex:Named .""",
+        format="turtle",
+    )
+    ex = "http://example.org/"
+    groups = incremental._shape_groups(Graph(), g, 3)
+    assert sorted(map(sorted, groups)) == sorted(
+        [
+            sorted(incremental.URIRef(ex + n) for n in ("Named", "S", "U")),
+            sorted(incremental.URIRef(ex + n) for n in ("Named", "V")),
+        ]
+    )

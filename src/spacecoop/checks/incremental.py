@@ -377,14 +377,179 @@ def value_of(raw: Raw) -> Node | None:
     return URIRef(text) if kind == "u" else None
 
 
-def run_pyshacl(data: Graph, shapes: Graph) -> Graph:
-    """Run pySHACL as :func:`spacecoop.checks.validate.check_shacl` does; return the results graph."""
+def run_pyshacl(data: Graph, shapes: Graph, use_shapes: list[URIRef] | None = None) -> Graph:
+    """Run pySHACL as :func:`spacecoop.checks.validate.check_shacl` does; return the results graph.
+
+    ``data`` is always a graph made for this run (the merge, or a node's subgraph), so pySHACL
+    validates it in place: in advanced mode it otherwise copies the whole data graph first, in
+    case SHACL rules add to it (about 3.5 s at 100k triples, and no rule is in our shapes).
+    ``use_shapes``: only these top-level shapes (see :func:`pyshacl_raw`).
+    """
     import pyshacl
 
+    only: list[str | URIRef] | None = list(use_shapes) if use_shapes else None
     _, results, _ = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        inplace=True,
+        use_shapes=only,
     )
     return results
+
+
+PARALLEL_MIN_TRIPLES = 20_000
+"""Below this many triples of data, pySHACL runs in this process (a fork costs more than it saves)."""
+
+MAX_PROCESSES = 4
+"""At most this many processes share out the shapes (each may come to copy most of the data)."""
+
+_FORKED: list[tuple[Graph, Graph]] = []  # the data and shapes a forked process validates
+
+
+def pyshacl_raw(data: Graph, shapes: Graph, processes: int | None = None) -> list[tuple[Node, Raw]]:
+    """Return :func:`raw_results` of pySHACL on ``data``, sharing the top-level shapes out among
+    forked processes on a large graph.
+
+    pySHACL is pure Python and runs on one core: at 100k triples a full run took about a minute.
+    A top-level result comes from one shape with targets, and validating one shape reads the data
+    only, so the results of all shapes are the union of the results of groups of shapes, each
+    validated by its own process (forked: it shares this process's graph, nothing is copied or
+    parsed). The groups are balanced by an estimate of each shape's work (its focus nodes times its
+    constraints). Any shape this cannot see in full (targets by SPARQL ``sh:target``, implicit
+    class targets, a blank-node shape) keeps one run in this process, as does a process that dies
+    (out of memory: then the shapes run here, one after another).
+
+    ``processes``: how many (default: one per core, at most :data:`MAX_PROCESSES`, as memory
+    allows, and 1 below :data:`PARALLEL_MIN_TRIPLES` triples).
+    """
+    import sys
+
+    if processes is None:
+        processes = _processes(data)
+    groups = _shape_groups(data, shapes, processes) if sys.platform.startswith("linux") else []
+    if len(groups) < 2:
+        return raw_results(run_pyshacl(data, shapes))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    _FORKED[:] = [(data, shapes)]
+    try:
+        with ProcessPoolExecutor(len(groups), mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(pool.map(_run_group, groups))
+    except BrokenProcessPool:  # a process was killed (out of memory): one run here
+        return raw_results(run_pyshacl(data, shapes))
+    finally:
+        _FORKED.clear()
+    return [found for part in parts for found in part]
+
+
+def _run_group(group: list[URIRef]) -> list[tuple[Node, Raw]]:
+    data, shapes = _FORKED[0]
+    return raw_results(run_pyshacl(data, shapes, use_shapes=group))
+
+
+def _processes(data: Graph) -> int:
+    import os
+
+    if len(data) < PARALLEL_MIN_TRIPLES:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    n = min(cores, MAX_PROCESSES)
+    try:  # each process may come to copy most of this one (reading an object writes its count)
+        with open("/proc/meminfo", encoding="ascii") as f:
+            available = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+        with open("/proc/self/statm", encoding="ascii") as f:
+            resident = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        n = min(n, max(1, int(available // max(resident, 1))))
+    except (OSError, ValueError, StopIteration):
+        return 1
+    return n
+
+
+def _shape_groups(data: Graph, shapes: Graph, processes: int) -> list[list[URIRef]]:
+    """The top-level shapes (those with targets) in ``processes`` groups of about equal work, each
+    with the named shapes they use, or [] when they cannot be shared out (see :func:`pyshacl_raw`).
+
+    pySHACL, given shapes to use, leaves out every shape named by an IRI that is not given (a
+    constraint ``sh:property scs:LabelShape`` then checks nothing): each group lists the named
+    shapes its top-level shapes reach (they have no targets of their own, so they add no top-level
+    result). Top-level shapes that reach one another stay in one group (else a shape's own
+    results would come from two groups).
+    """
+    from rdflib.namespace import OWL
+
+    if processes < 2 or (None, SH.target, None) in shapes:
+        return []
+    if any((None, RDF.type, c) in shapes for c in (RDFS.Class, OWL.Class)):  # implicit class targets
+        return []
+    found = {s for p in _TARGETS for s in shapes.subjects(p, None)}
+    top = sorted((s for s in found if isinstance(s, URIRef)), key=str)
+    if not top or len(top) != len(found):
+        return []  # none, or a blank-node shape (pySHACL picks shapes by IRI)
+    reach = {shape: _named_reach(shapes, shape) for shape in top}
+    # units: top-level shapes joined when one reaches another
+    unit = {shape: {shape} for shape in top}
+    for shape in top:
+        for other in reach[shape] & unit.keys():
+            if unit[other] is not unit[shape]:
+                merged = unit[shape] | unit[other]
+                for member in merged:
+                    unit[member] = merged
+    units = sorted({id(u): u for u in unit.values()}.values(), key=lambda u: min(map(str, u)))
+
+    def work(shape: URIRef) -> int:
+        nodes = sum(1 for c in shapes.objects(shape, SH.targetClass) for _ in data.subjects(RDF.type, c))
+        nodes += sum(1 for _ in shapes.objects(shape, SH.targetNode))
+        for p in shapes.objects(shape, SH.targetSubjectsOf):
+            nodes += len(set(data.subjects(p, None)))
+        for p in shapes.objects(shape, SH.targetObjectsOf):
+            nodes += len(set(data.objects(None, p)))
+        constraints = sum(1 for _ in shapes.predicate_objects(shape)) + sum(
+            1 for prop in shapes.objects(shape, SH.property) for _ in shapes.predicate_objects(prop)
+        )
+        return (nodes + 1) * constraints
+
+    costs = [sum(work(shape) for shape in u) for u in units]
+    bins: list[set[URIRef]] = [set() for _ in range(processes)]
+    loads = [0] * processes
+    for i in sorted(range(len(units)), key=lambda i: -costs[i]):  # largest first, to the least loaded
+        b = loads.index(min(loads))
+        bins[b] |= units[i]
+        loads[b] += costs[i]
+    groups = []
+    for tops in bins:
+        if tops:
+            named = set(tops).union(*(reach[shape] for shape in tops))
+            groups.append(sorted(named, key=str))
+    return groups
+
+
+_SHAPE_VALUED = (SH.property, SH.node, SH["not"], SH.qualifiedValueShape)
+_SHAPE_LISTED = (SH["and"], SH["or"], SH.xone)
+
+
+def _named_reach(shapes: Graph, shape: URIRef) -> set[URIRef]:
+    """The shapes named by an IRI that ``shape`` uses, directly or through other shapes."""
+    seen: set[Node] = set()
+    todo: list[Node] = [shape]
+    while todo:
+        here = todo.pop()
+        for p, o in shapes.predicate_objects(here):
+            if p in _SHAPE_VALUED:
+                used = [o]
+            elif p in _SHAPE_LISTED:
+                used = list(shapes.items(o))
+            else:
+                continue
+            for u in used:
+                if u not in seen:
+                    seen.add(u)
+                    todo.append(u)
+    return {u for u in seen if isinstance(u, URIRef) and u != shape}
 
 
 def shacl_results(
@@ -407,7 +572,7 @@ def shacl_results(
     """
     model = shape_reads(shapes) if cache is not None else None
     if model is None or cache is None:
-        return sorted(raw_results(run_pyshacl(merged(), shapes)), key=lambda x: x[1])
+        return sorted(pyshacl_raw(merged(), shapes), key=lambda x: x[1])
     index = Reads(model, triples())
     key = hashlib.sha256(
         f"spacecoop-shacl {FORMAT}\n{shapes_id}\n{model.describe()}\n{index.subclass_key()}\n".encode()
@@ -425,11 +590,11 @@ def shacl_results(
             stale.add(n)
     if stale:
         if len(stale) * 2 > len(targets):  # most nodes changed: one run on everything is cheaper
-            found = raw_results(run_pyshacl(merged(), shapes))
+            found = pyshacl_raw(merged(), shapes)
             if any(n not in prints for n, _ in found):  # a focus node not found as pySHACL finds them
                 return sorted(found, key=lambda x: x[1])  # reported as found; nothing kept
         else:
-            found = raw_results(run_pyshacl(index.subgraph(stale), shapes))
+            found = pyshacl_raw(index.subgraph(stale), shapes)
         for n in stale:
             out[n] = []
         for n, raw in found:
