@@ -139,10 +139,8 @@ def test_shapes_it_cannot_model_run_in_full(tmp_path):
     assert shape_reads(g) is None
 
 
-def _data_with_violations(root: Path, tmp_path: Path) -> tuple[Graph, Graph]:
-    """The article-only graph with every invalid fixture that loads, merged as check_shacl does,
-    and the shapes."""
-    from spacecoop.checks.validate import _merged
+def _project_with_violations(root: Path, tmp_path: Path) -> Path:
+    """The article-only project with every invalid fixture that loads."""
     from spacecoop.core.errors import SpacecoopError
     from spacecoop.core.load import load
 
@@ -153,6 +151,16 @@ def _data_with_violations(root: Path, tmp_path: Path) -> tuple[Graph, Graph]:
             load(project)
         except SpacecoopError:  # a fixture that does not parse: not SHACL's to report
             (project / "graph" / "sources" / fixture.name).unlink()
+    return project
+
+
+def _data_with_violations(root: Path, tmp_path: Path) -> tuple[Graph, Graph]:
+    """The article-only graph with every invalid fixture that loads, merged as check_shacl does,
+    and the shapes."""
+    from spacecoop.checks.validate import _merged
+    from spacecoop.core.load import load
+
+    project = _project_with_violations(root, tmp_path)
     shapes = Graph().parse(root / "ontology" / "shapes.ttl", format="turtle")
     return _merged(load(project)), shapes
 
@@ -227,3 +235,27 @@ def test_top_level_shapes_that_use_one_another_stay_in_one_group():
             sorted(incremental.URIRef(ex + n) for n in ("Named", "V")),
         ]
     )
+
+
+def test_validate_says_the_same_with_its_shapes_shared_out(root, tmp_path, monkeypatch, capsys):
+    """``spacecoop validate`` prints and exits alike whether pySHACL runs in one process or its
+    shapes are shared out among three (SPACECOOP_SHACL_PROCESSES), and a bad value is one line."""
+    from spacecoop.cli.app import main
+
+    project = _project_with_violations(root, tmp_path)
+    caches = iter(range(10))
+
+    def run(processes: str) -> tuple[int, str, str]:
+        monkeypatch.setenv("SPACECOOP_SHACL_PROCESSES", processes)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"cache-{next(caches)}"))  # nothing kept
+        capsys.readouterr()
+        code = main(["--root", str(project), "validate", "--verbose"])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    one = run("1")
+    assert one[0] == 1 and "rule:    shacl" in one[1], one
+    assert run("3") == one
+    code, _, err = run("two")
+    assert code == 2 and "SPACECOOP_SHACL_PROCESSES must be a whole number from 1, not 'two'" in err, err
+    assert "Traceback" not in err

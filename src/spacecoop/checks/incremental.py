@@ -422,8 +422,9 @@ def pyshacl_raw(data: Graph, shapes: Graph, processes: int | None = None) -> lis
     class targets, a blank-node shape) keeps one run in this process, as does a process that dies
     (out of memory: then the shapes run here, one after another).
 
-    ``processes``: how many (default: one per core, at most :data:`MAX_PROCESSES`, as memory
-    allows, and 1 below :data:`PARALLEL_MIN_TRIPLES` triples).
+    ``processes``: how many (default: ``$SPACECOOP_SHACL_PROCESSES`` if set, 1 turning this off;
+    else one per core, at most :data:`MAX_PROCESSES`, as memory allows, and 1 below
+    :data:`PARALLEL_MIN_TRIPLES` triples).
     """
     import sys
 
@@ -438,7 +439,9 @@ def pyshacl_raw(data: Graph, shapes: Graph, processes: int | None = None) -> lis
 
     _FORKED[:] = [(data, shapes)]
     try:
-        with ProcessPoolExecutor(len(groups), mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            len(groups), mp_context=multiprocessing.get_context("fork"), initializer=_quiet_on_interrupt
+        ) as pool:
             parts = list(pool.map(_run_group, groups))
     except BrokenProcessPool:  # a process was killed (out of memory): one run here
         return raw_results(run_pyshacl(data, shapes))
@@ -452,9 +455,24 @@ def _run_group(group: list[URIRef]) -> list[tuple[Node, Raw]]:
     return raw_results(run_pyshacl(data, shapes, use_shapes=group))
 
 
+def _quiet_on_interrupt() -> None:
+    """In a forked process: Ctrl-C ends it without a traceback (the command's own process reports
+    the interruption)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _processes(data: Graph) -> int:
     import os
 
+    given = os.environ.get("SPACECOOP_SHACL_PROCESSES", "").strip()
+    if given:
+        if not given.isdigit() or int(given) < 1:
+            from spacecoop.core.errors import UsageError
+
+            raise UsageError(f"SPACECOOP_SHACL_PROCESSES must be a whole number from 1, not {given!r}")
+        return int(given)
     if len(data) < PARALLEL_MIN_TRIPLES:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -225,6 +225,8 @@ def check_shacl(loaded: Loaded, layout: Layout, cache: Path | None = None) -> li
 
     try:
         found = shacl_results(triples, shapes, lambda: _merged(loaded), cache, shapes_id)
+    except SpacecoopError:  # ours (e.g. a bad SPACECOOP_SHACL_PROCESSES): as it is
+        raise
     except Exception as exc:  # pySHACL reports broken shapes with many exception types
         raise SpacecoopError(f"{layout.shapes_file}: SHACL validation could not run: {exc}") from exc
     out = []
