@@ -7,6 +7,7 @@ child process with a timeout, so that a hang fails the test instead of stopping 
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -284,6 +285,62 @@ def test_parsed_files_are_kept_and_never_stale(article_root, tmp_path, monkeypat
         Literal("Piru", lang="qu"),
     ) in third.ds
     assert parsed[-1] == source  # the edited file, parsed again
+
+
+def test_files_parsed_ahead_by_forked_processes_load_alike(article_root, tmp_path, monkeypatch):
+    """A first load with many bytes to parse has them parsed ahead by forked processes, which keep
+    the quads; the load then reads the kept copies and gets what parsing here gives. A file that
+    cannot be kept (blank nodes) says so, and a file that does not parse is still reported."""
+    from spacecoop.core import load as loading
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(loading, "PARSE_AHEAD_BYTES", 1)
+    project = copy_article_project(article_root, tmp_path / "project")
+    sources = project / "graph" / "sources"
+    (sources / "blank.trig").write_text(
+        "<https://w3id.org/spacecoop/id/org/x> <https://w3id.org/spacecoop/ns#p> [ a <urn:x:C> ] .\n",
+        encoding="utf-8",
+    )
+
+    def quads(loaded):
+        return {
+            (s, p, o, getattr(g, "identifier", g))
+            for s, p, o, g in loaded.ds.quads((None, None, None, None))
+            if not any(isinstance(t, BNode) for t in (s, p, o))
+        }
+
+    here = loading.load(project)  # parsed in this process, nothing kept
+    files = [(p, "trig") for p in sorted(sources.glob("*.trig"))]
+    loading._parse_ahead(files)
+    for path, fmt in files:  # each one written by a forked process: kept, or a note that it is not
+        kept = json.loads(loading._kept_path(path, fmt).read_text("utf-8"))
+        assert ("terms" in kept) == (path.name != "blank.trig"), path
+    parsed: list[Path] = []
+    real = loading._parse_bytes
+    monkeypatch.setattr(
+        loading, "_parse_bytes", lambda path, raw, fmt: parsed.append(path) or real(path, raw, fmt)
+    )
+    ahead = loading.load(project, keep_parsed=True)
+    # parsed here: only what cannot be kept (blank nodes: this file, the ontology's restrictions)
+    unkept = {
+        path
+        for path in ahead.files
+        if "terms"
+        not in json.loads(
+            loading._kept_path(path, "trig" if path.suffix == ".trig" else "turtle").read_text()
+        )
+    }
+    assert sources / "blank.trig" in unkept and len(unkept) < len(ahead.files) / 2
+    assert set(parsed) == unkept
+    assert quads(ahead) == quads(here)
+    assert {k: v for k, v in ahead.origins.items() if not isinstance(k, BNode)} == {
+        k: v for k, v in here.origins.items() if not isinstance(k, BNode)
+    }
+    assert ahead.problems == here.problems
+    (sources / "broken.trig").write_text("<urn:x:a> <urn:x:b> .\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        loading.load(project, keep_parsed=True)
+    assert "broken.trig" in str(caught.value) and caught.value.line == 1
 
 
 def test_merging_a_source_drops_the_quads_read_before(article_root, tmp_path):

@@ -190,16 +190,18 @@ def load(
     loaded = Loaded(ds)
     check = TermCheck()
     onto = ds.graph(ONTOLOGY_GRAPH)
-    for path in layout.ontology_files:
-        if path.name == "shapes.ttl":
-            continue
+    ontology = [p for p in layout.ontology_files if p.name != "shapes.ttl"]
+    skip = {Path(p).resolve() for p in exclude}
+    sources = [p for p in layout.source_files if not (skip and p.resolve() in skip)]
+    if keep_parsed:
+        _parse_ahead(
+            [(p, "turtle") for p in (*ontology, *layout.reference_files)] + [(p, "trig") for p in sources]
+        )
+    for path in ontology:
         _merge(loaded, path, *_parsed(path, "turtle", keep_parsed, check), check, into_default=onto)
     for path in layout.reference_files:
         _merge(loaded, path, *_parsed(path, "turtle", keep_parsed, check), check)
-    skip = {Path(p).resolve() for p in exclude}
-    for path in layout.source_files:
-        if skip and path.resolve() in skip:
-            continue
+    for path in sources:
         _merge(loaded, path, *_parsed(path, "trig", keep_parsed, check), check)
     _prune_parsed()
     if derive:
@@ -273,8 +275,6 @@ def _parsed(
     import hashlib
     import json
 
-    from spacecoop.core.cache import cache_home
-
     raw = read_input(path)
     if not keep:
         return _quads_of(_parse_bytes(path, raw, fmt)), False
@@ -282,7 +282,7 @@ def _parsed(
     h = hashlib.sha256(f"spacecoop-parsed {PARSED_FORMAT} {fmt} {_code_identity()}\n{where}\n".encode())
     h.update(raw)
     key = h.hexdigest()
-    kept = cache_home() / "parsed" / (hashlib.sha256(f"{fmt} {where}".encode()).hexdigest()[:32] + ".json")
+    kept = _kept_path(path, fmt)
     try:
         data = json.loads(kept.read_text("utf-8"))
         if isinstance(data, dict) and data.get("key") == key:
@@ -291,23 +291,100 @@ def _parsed(
         pass
     quads = _quads_of(_parse_bytes(path, raw, fmt))
     table = _to_table(quads)
+    body: dict = {"key": key, "kept": False}  # not kept: the file says so (see _parse_ahead)
     if table is not None:
         checker = check or TermCheck()
         clean = not any(checker.quad_problems(*quad) for quad in quads)
-        import contextlib
-        import secrets
+        body = {"key": key, "terms": table[0], "quads": table[1], "clean": clean}
+    import contextlib
+    import secrets
 
-        with contextlib.suppress(OSError):
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            tmp = kept.with_name(f".{kept.name}.{os.getpid()}-{secrets.token_hex(4)}")
-            try:
-                body = {"key": key, "terms": table[0], "quads": table[1], "clean": clean}
-                tmp.write_text(json.dumps(body), "utf-8")
-                os.replace(tmp, kept)  # whole or absent: a reader checks the key
-            finally:
-                tmp.unlink(missing_ok=True)
-            _WROTE.append(kept.parent)
+    with contextlib.suppress(OSError):
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        tmp = kept.with_name(f".{kept.name}.{os.getpid()}-{secrets.token_hex(4)}")
+        try:
+            tmp.write_text(json.dumps(body), "utf-8")
+            os.replace(tmp, kept)  # whole or absent: a reader checks the key
+        finally:
+            tmp.unlink(missing_ok=True)
+        _WROTE.append(kept.parent)
     return quads, False
+
+
+def _kept_path(path: Path, fmt: str) -> Path:
+    """The file of the parsed quads of ``path`` kept by :func:`_parsed`."""
+    import hashlib
+
+    from spacecoop.core.cache import cache_home
+
+    where = str(path.resolve())
+    return cache_home() / "parsed" / (hashlib.sha256(f"{fmt} {where}".encode()).hexdigest()[:32] + ".json")
+
+
+PARSE_AHEAD_BYTES = 4 << 20
+"""Files not parsed before, this many bytes of them or more: parsed ahead by forked processes."""
+
+
+def _parse_ahead(files: list[tuple[Path, str]]) -> None:
+    """Parse the files that have no kept copy of their quads yet, in forked processes (one per
+    core, at most 4), which keep them (:func:`_parsed`); the load then reads the copies.
+
+    rdflib's parser is pure Python and uses one core: a first load at 100k triples spent about
+    10 s parsing. Only files whose kept copy is missing or older than the file are parsed ahead,
+    and only when they add up to :data:`PARSE_AHEAD_BYTES` (an edit or two parse here at once).
+    What a process cannot parse or keep, the load parses again and reports as always (the kept
+    copy is used only when its key, the SHA-256 of the bytes, matches): this changes no result. A
+    file whose quads cannot be kept (blank nodes) leaves a note that says so, so it is not parsed
+    ahead again on every load.
+    """
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if cores < 2:
+        return
+    todo, size = [], 0
+    for path, fmt in files:
+        try:
+            mtime = path.stat().st_mtime_ns
+            kept = _kept_path(path, fmt)
+            if kept.exists() and kept.stat().st_mtime_ns >= mtime:
+                continue
+            size += path.stat().st_size
+        except OSError:
+            continue  # the load reports it
+        todo.append((path, fmt))
+    if size < PARSE_AHEAD_BYTES:
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(cores, 4)
+    chunk = max(1, len(todo) // (workers * 4))
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_on_interrupt
+        ) as pool:
+            list(pool.map(_parse_and_keep, todo, chunksize=chunk))
+    except Exception:  # a process that died (out of memory): the load parses the rest
+        return
+
+
+def _parse_and_keep(item: tuple[Path, str]) -> None:
+    path, fmt = item
+    import contextlib
+
+    with contextlib.suppress(Exception):  # the load parses it again and reports the error
+        _parsed(path, fmt, True)
+
+
+def _quiet_on_interrupt() -> None:
+    """In a forked process: Ctrl-C ends it without a traceback (the command reports it)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 PARSED_KEEP = 20_000
