@@ -406,6 +406,12 @@ PARALLEL_MIN_TRIPLES = 20_000
 MAX_PROCESSES = 4
 """At most this many processes share out the shapes (each may come to copy most of the data)."""
 
+TASKS_PER_PROCESS = 3
+"""The shapes go into this many groups per process, handed out largest first as processes come
+free: the estimate of a shape's work is rough (at 100k triples one shape with few constraints
+took twice as long as one with twice as many), and a spare group evens the ends out (a group
+costs one more pySHACL setup, a fraction of a second)."""
+
 _FORKED: list[tuple[Graph, Graph]] = []  # the data and shapes a forked process validates
 
 
@@ -430,7 +436,9 @@ def pyshacl_raw(data: Graph, shapes: Graph, processes: int | None = None) -> lis
 
     if processes is None:
         processes = _processes(data)
-    groups = _shape_groups(data, shapes, processes) if sys.platform.startswith("linux") else []
+    groups = []
+    if processes > 1 and sys.platform.startswith("linux"):
+        groups = _shape_groups(data, shapes, processes * TASKS_PER_PROCESS)
     if len(groups) < 2:
         return raw_results(run_pyshacl(data, shapes))
     import multiprocessing
@@ -440,8 +448,10 @@ def pyshacl_raw(data: Graph, shapes: Graph, processes: int | None = None) -> lis
     _FORKED[:] = [(data, shapes)]
     try:
         with ProcessPoolExecutor(
-            len(groups), mp_context=multiprocessing.get_context("fork"), initializer=_quiet_on_interrupt
-        ) as pool:
+            min(processes, len(groups)),
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_quiet_on_interrupt,
+        ) as pool:  # a process takes the next group when done: the largest go first
             parts = list(pool.map(_run_group, groups))
     except BrokenProcessPool:  # a process was killed (out of memory): one run here
         return raw_results(run_pyshacl(data, shapes))
@@ -488,9 +498,10 @@ def _processes(data: Graph) -> int:
     return n
 
 
-def _shape_groups(data: Graph, shapes: Graph, processes: int) -> list[list[URIRef]]:
-    """The top-level shapes (those with targets) in ``processes`` groups of about equal work, each
-    with the named shapes they use, or [] when they cannot be shared out (see :func:`pyshacl_raw`).
+def _shape_groups(data: Graph, shapes: Graph, parts: int) -> list[list[URIRef]]:
+    """The top-level shapes (those with targets) in at most ``parts`` groups of about equal work,
+    the largest first, each with the named shapes they use, or [] when they cannot be shared out
+    (see :func:`pyshacl_raw`).
 
     pySHACL, given shapes to use, leaves out every shape named by an IRI that is not given (a
     constraint ``sh:property scs:LabelShape`` then checks nothing): each group lists the named
@@ -500,7 +511,7 @@ def _shape_groups(data: Graph, shapes: Graph, processes: int) -> list[list[URIRe
     """
     from rdflib.namespace import OWL
 
-    if processes < 2 or (None, SH.target, None) in shapes:
+    if parts < 2 or (None, SH.target, None) in shapes:
         return []
     if any((None, RDF.type, c) in shapes for c in (RDFS.Class, OWL.Class)):  # implicit class targets
         return []
@@ -532,16 +543,16 @@ def _shape_groups(data: Graph, shapes: Graph, processes: int) -> list[list[URIRe
         return (nodes + 1) * constraints
 
     costs = [sum(work(shape) for shape in u) for u in units]
-    bins: list[set[URIRef]] = [set() for _ in range(processes)]
-    loads = [0] * processes
+    bins: list[set[URIRef]] = [set() for _ in range(parts)]
+    loads = [0] * parts
     for i in sorted(range(len(units)), key=lambda i: -costs[i]):  # largest first, to the least loaded
         b = loads.index(min(loads))
         bins[b] |= units[i]
         loads[b] += costs[i]
     groups = []
-    for tops in bins:
-        if tops:
-            named = set(tops).union(*(reach[shape] for shape in tops))
+    for b in sorted(range(parts), key=lambda b: -loads[b]):
+        if bins[b]:
+            named = bins[b].union(*(reach[shape] for shape in bins[b]))
             groups.append(sorted(named, key=str))
     return groups
 
