@@ -337,13 +337,10 @@ def _parse_ahead(files: list[tuple[Path, str]]) -> None:
     file whose quads cannot be kept (blank nodes) leaves a note that says so, so it is not parsed
     ahead again on every load.
     """
-    import os
-    import sys
+    from spacecoop.core.forking import cores, fork_pool
 
-    if not sys.platform.startswith("linux"):
-        return
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if cores < 2:
+    workers = min(cores(), 4)
+    if workers < 2:
         return
     todo, size = [], 0
     for path, fmt in files:
@@ -358,15 +355,9 @@ def _parse_ahead(files: list[tuple[Path, str]]) -> None:
         todo.append((path, fmt))
     if size < PARSE_AHEAD_BYTES:
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    workers = min(cores, 4)
     chunk = max(1, len(todo) // (workers * 4))
     try:
-        with ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_on_interrupt
-        ) as pool:
+        with fork_pool(workers) as pool:
             list(pool.map(_parse_and_keep, todo, chunksize=chunk))
     except Exception:  # a process that died (out of memory): the load parses the rest
         return
@@ -378,13 +369,6 @@ def _parse_and_keep(item: tuple[Path, str]) -> None:
 
     with contextlib.suppress(Exception):  # the load parses it again and reports the error
         _parsed(path, fmt, True)
-
-
-def _quiet_on_interrupt() -> None:
-    """In a forked process: Ctrl-C ends it without a traceback (the command reports it)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 PARSED_KEEP = 20_000
