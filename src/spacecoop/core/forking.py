@@ -29,7 +29,7 @@ def cores() -> int:
 
 def fork_pool(processes: int) -> ProcessPoolExecutor:
     """A pool of ``processes`` forked processes; Ctrl-C ends each quietly (the command's own
-    process reports the interruption, exit 130). A process that dies makes the pool's calls raise
+    process reports the interruption). A process that dies makes the pool's calls raise
     ``BrokenProcessPool``."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
