@@ -1080,3 +1080,24 @@ def test_an_engine_variant_with_a_header_of_its_own_is_refused(tmp_path):
     root = _variant_project(tmp_path, "#+ summary: Another question\nSELECT ?answer WHERE { }\n")
     with pytest.raises(DataError, match=r"which\.oxigraph\.rq.*no #\+ header"):
         list_queries(root)
+
+
+def test_every_text_of_every_named_query_and_check_passes_the_endpoint_check(root):
+    """``spacecoop serve`` answers a named query only if its text passes the query check (the text
+    screen refuses, e.g., ``\\U`` escapes: the SPARQL readers disagree on them): every base text
+    and every engine variant, of the named queries and of the checks."""
+    from spacecoop.endpoint.guard import QueryRefused, inspect_query
+
+    texts = [
+        (f"{q.name} ({engine})", text)
+        for q in [*list_queries(root), *list_queries(root, checks=True)]
+        for engine, text in [("base", q.text), *q.variants]
+    ]
+    assert any("oxigraph" in name for name, _ in texts)
+    refused = []
+    for name, text in texts:
+        try:
+            inspect_query(text)
+        except QueryRefused as exc:
+            refused.append(f"{name}: {exc}")
+    assert refused == []
