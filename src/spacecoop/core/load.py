@@ -345,11 +345,11 @@ def _parse_ahead(files: list[tuple[Path, str]]) -> None:
     todo, size = [], 0
     for path, fmt in files:
         try:
-            mtime = path.stat().st_mtime_ns
+            stat = path.stat()
             kept = _kept_path(path, fmt)
-            if kept.exists() and kept.stat().st_mtime_ns >= mtime:
+            if kept.exists() and kept.stat().st_mtime_ns >= stat.st_mtime_ns:
                 continue
-            size += path.stat().st_size
+            size += stat.st_size
         except OSError:
             continue  # the load reports it
         todo.append((path, fmt))
