@@ -768,6 +768,12 @@ def machine() -> dict:
     }
 
 
+NEEDS_ITS_PARAMS = frozenset({"evidence"})
+"""Named queries that answer about the entity they are given: timed only with their parameters.
+Every other named query with parameters is timed bound (busiest values) and unbound (``NAME
+(all)``), as its description offers."""
+
+
 def queries_for(root: Path, params: dict) -> list[dict]:
     from spacecoop.sparql.query import list_queries
 
@@ -778,14 +784,17 @@ def queries_for(root: Path, params: dict) -> list[dict]:
             for p in nq.params:
                 if p in params:
                     bound[p] = params[p]
-            out.append(
-                {
-                    "name": ("checks/" if checks else "") + nq.name,
-                    "text": nq.text,
-                    "variants": dict(nq.variants),  # NAME.ENGINE.rq: run where the store is that engine
-                    "params": bound,
-                }
-            )
+            entry = {
+                "name": ("checks/" if checks else "") + nq.name,
+                "text": nq.text,
+                "variants": dict(nq.variants),  # NAME.ENGINE.rq: run where the store is that engine
+                "params": bound,
+            }
+            out.append(entry)
+            if bound and nq.name not in NEEDS_ITS_PARAMS:
+                # Its parameters are optional: left unbound it answers for everything (every
+                # mission, every initiative), a run of its own with far more rows.
+                out.append({**entry, "name": entry["name"] + " (all)", "params": {}})
     for name, text in LOOKUPS.items():
         for which, key in (("busiest", "entity"), ("typical", "typical")):
             if params.get(key):

@@ -75,14 +75,22 @@ def test_quick_benchmark_runs_at_10k(tmp_path):
         and "lookup:partners (busiest)" in names
         and any(n.startswith("checks/") for n in names)
     )
+    # A query whose parameters are optional is timed bound and unbound ("NAME (all)"), and
+    # unbound it answers for every mission, so with more rows; evidence needs its entity.
+    assert "payload-partners (all)" in names and "evidence (all)" not in names
+    queries = size["backends"]["oxigraph"]["queries"]
+    assert queries["payload-partners (all)"]["rows"] > queries["payload-partners"]["rows"] > 0
     for backend, entry in size["backends"].items():
         assert "error" not in entry, (backend, entry.get("error"))
         assert set(entry["queries"]) == names, backend
         for name, q in entry["queries"].items():
-            assert "times" in q, (backend, name, q)
+            # rdflib may run out of time on an unbound query (it is then reported as "> limit")
+            if not (backend == "memory" and name.endswith(" (all)")):
+                assert "times" in q, (backend, name, q)
     # Every backend counted the same rows for every query.
     for name in names:
-        assert len({size["backends"][b]["queries"][name]["rows"] for b in size["backends"]}) == 1, name
+        counted = {e["queries"][name]["rows"] for e in size["backends"].values() if "rows" in e["queries"][name]}
+        assert len(counted) == 1, name
     assert size["throughput"]["oxigraph serve-read-only"]["qps"] > 0
     # Every view projected on both in-process engines, and each page written.
     for backend in ("memory", "oxigraph"):
