@@ -89,7 +89,8 @@ def test_quick_benchmark_runs_at_10k(tmp_path):
                 assert "times" in q, (backend, name, q)
     # Every backend counted the same rows for every query.
     for name in names:
-        counted = {e["queries"][name]["rows"] for e in size["backends"].values() if "rows" in e["queries"][name]}
+        entries = [e["queries"][name] for e in size["backends"].values()]
+        counted = {q["rows"] for q in entries if "rows" in q}
         assert len(counted) == 1, name
     assert size["throughput"]["oxigraph serve-read-only"]["qps"] > 0
     # Every view projected on both in-process engines, and each page written.
