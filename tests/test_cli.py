@@ -41,6 +41,20 @@ def test_missing_root_is_a_clean_error(tmp_path, capsys, monkeypatch):
     assert "Traceback" not in err and err.startswith("error:")
 
 
+def test_ctrl_c_in_a_command_exits_130_without_a_traceback(root, capsys, monkeypatch):
+    """Ctrl-C while a command works: click turns the KeyboardInterrupt into Abort; the command
+    line says "aborted" and exits 130 (128 + SIGINT), as a shell reports an interrupted job."""
+    import spacecoop.publish.build as build
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "summarize", interrupted)
+    assert main(["--root", str(root), "--store", "memory", "stats"]) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == "aborted" and "Traceback" not in err
+
+
 def test_stats(root, capsys):
     assert main(["--root", str(root), "stats"]) == 0
     out = capsys.readouterr().out

@@ -208,9 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         rv = cli.main(args=args, prog_name="spacecoop", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C (KeyboardInterrupt) inside a command into Abort: exit 130 (128 +
+        # SIGINT), as a shell reports an interrupted command; any other abort is a usage stop.
         click.echo("aborted", err=True)
-        return 2
+        return 130 if isinstance(exc.__cause__, KeyboardInterrupt) else 2
     except click.ClickException as exc:
         # click types `message` Final; redacting it in place keeps show()'s usage and hint lines
         exc.message = _redact(exc.message)  # type: ignore[misc]
