@@ -38,6 +38,7 @@ ID = "https://w3id.org/spacecoop/id/"
 CHANGE_8 = URIRef(ID + "mission/change-8")
 ILRS = URIRef(ID + "initiative/international-lunar-research-station")
 APSCO = URIRef(ID + "org/asia-pacific-space-cooperation-organization")
+APSCO_CURIE = "agent:asia-pacific-space-cooperation-organization"
 CLAIM = "id:claim/spacenews-2025-04-25-change-8-payloads/"
 
 NAMED = {
@@ -105,6 +106,7 @@ RUNS = [
     ("initiative-participants", {}),
     ("payload-countries-and-initiative", {"mission": CHANGE_8, "initiative": ILRS}),
     ("payload-countries-and-initiative", {"mission": CHANGE_8, "initiative": APSCO}),
+    ("payload-countries-and-initiative", {}),
     ("evidence", {"entity": URIRef(ID + "country/turkey")}),
     ("evidence", {"entity": CHANGE_8}),
     ("evidence", {"entity": APSCO}),
@@ -430,6 +432,19 @@ def test_payload_countries_and_the_ilrs(store):
         ("country:turkey", "participant", "status:signatory", "certainty:hedged", "", "1"),
         ("country:turkey", "participant", "status:signatory", "certainty:stated", "", "1"),
     ]
+
+
+def test_payload_countries_unbound_range_over_every_mission_and_initiative(store):
+    """Left unbound, the parameters range over every mission and every initiative or
+    organisation with participants: the rows of one pair are exactly its bound answer."""
+    cols = ("country", "tie", "status", "certainty", "via", "claims", "level")
+    everything = rows(run_query(store, "payload-countries-and-initiative", {}), "mission", "initiative", *cols)
+    for initiative, curie in ((ILRS, "initiative:international-lunar-research-station"), (APSCO, APSCO_CURIE)):
+        one = run_query(store, "payload-countries-and-initiative", {"mission": CHANGE_8, "initiative": initiative})
+        picked = [r[2:] for r in everything if r[:2] == ("mission:change-8", curie)]
+        assert picked == rows(one, *cols) != []
+    # an organisation no one takes part in (Roscosmos develops a payload) is no initiative here
+    assert "agent:roscosmos" not in {r[1] for r in everything}
 
 
 def test_payload_countries_and_apsco(store):
