@@ -438,9 +438,11 @@ def test_payload_countries_unbound_range_over_every_mission_and_initiative(store
     """Left unbound, the parameters range over every mission and every initiative or
     organisation with participants: the rows of one pair are exactly its bound answer."""
     cols = ("country", "tie", "status", "certainty", "via", "claims", "level")
-    everything = rows(run_query(store, "payload-countries-and-initiative", {}), "mission", "initiative", *cols)
-    for initiative, curie in ((ILRS, "initiative:international-lunar-research-station"), (APSCO, APSCO_CURIE)):
-        one = run_query(store, "payload-countries-and-initiative", {"mission": CHANGE_8, "initiative": initiative})
+    name = "payload-countries-and-initiative"
+    everything = rows(run_query(store, name, {}), "mission", "initiative", *cols)
+    ilrs = "initiative:international-lunar-research-station"
+    for initiative, curie in ((ILRS, ilrs), (APSCO, APSCO_CURIE)):
+        one = run_query(store, name, {"mission": CHANGE_8, "initiative": initiative})
         picked = [r[2:] for r in everything if r[:2] == ("mission:change-8", curie)]
         assert picked == rows(one, *cols) != []
     # an organisation no one takes part in (Roscosmos develops a payload) is no initiative here
