@@ -432,7 +432,7 @@ def pyshacl_raw(data: Graph, shapes: Graph, processes: int | None = None) -> lis
     else one per core, at most :data:`MAX_PROCESSES`, as memory allows, and 1 below
     :data:`PARALLEL_MIN_TRIPLES` triples).
     """
-    from spacecoop.core.forking import can_fork, fork_pool
+    from spacecoop.core.forking import can_fork, fork_map
 
     if processes is None:
         processes = _processes(data)
@@ -445,8 +445,9 @@ def pyshacl_raw(data: Graph, shapes: Graph, processes: int | None = None) -> lis
 
     _FORKED[:] = [(data, shapes)]
     try:
-        with fork_pool(min(processes, len(groups))) as pool:  # a free process takes the next group
-            parts = list(pool.map(_run_group, groups))
+        parts = fork_map(
+            min(processes, len(groups)), _run_group, groups
+        )  # a free process takes the next group
     except BrokenProcessPool:  # a process was killed (out of memory): one run here
         return raw_results(run_pyshacl(data, shapes))
     finally:

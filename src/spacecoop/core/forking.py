@@ -3,16 +3,27 @@
 A forked process starts with the parent's memory as it is (the graph, the shapes): nothing is
 pickled or parsed again, only the results travel back. Fork is used on Linux only (elsewhere it
 is unsafe or missing, and the work runs in the calling process).
+
+Ctrl-C: the forked processes ignore SIGINT, and the command's own process, on its
+KeyboardInterrupt, ends them and then reports the interruption. Had they died of the signal at the
+moment the command's process cancels its waiting calls, CPython 3.11's pool thread could mark a
+cancelled call failed and print a traceback of its own (``InvalidStateError``).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from collections.abc import Callable, Sequence
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+END_WAIT = 5.0
+"""Seconds a forked process has to end after SIGTERM before it is killed."""
 
 
 def can_fork() -> bool:
@@ -27,19 +38,62 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def fork_pool(processes: int) -> ProcessPoolExecutor:
-    """A pool of ``processes`` forked processes; Ctrl-C ends each quietly (the command's own
-    process reports the interruption). A process that dies makes the pool's calls raise
-    ``BrokenProcessPool``."""
+def fork_map(processes: int, fn: Callable[[T], R], items: Sequence[T], chunksize: int = 1) -> list[R]:
+    """``[fn(item) for item in items]``, run by ``processes`` forked processes; a free process
+    takes the next chunk of ``chunksize`` items.
+
+    The first exception ends every process and is raised here: an exception of ``fn``, a
+    ``BrokenProcessPool`` when a process died (killed when out of memory), or KeyboardInterrupt.
+    Nothing is left running when this returns or raises.
+    """
     import multiprocessing
+    import signal
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(
-        processes, mp_context=multiprocessing.get_context("fork"), initializer=_quiet_on_interrupt
+    chunks = [list(items[i : i + chunksize]) for i in range(0, len(items), max(1, chunksize))]
+    before = {child.pid for child in multiprocessing.active_children()}
+    pool = ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupt
     )
+    try:
+        # submit and wait one by one, not pool.map: on an exception map cancels the calls
+        # still waiting, which races with the pool thread failing them (see the module's text)
+        # SIGINT waits while the processes are forked: a process forked with it blocked sets it
+        # ignored before it unblocks it, so a Ctrl-C at that moment never reaches its Python code
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            calls = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        parts = [call.result() for call in calls]
+    except BaseException:
+        _end([c for c in multiprocessing.active_children() if c.pid not in before])
+        pool.shutdown(wait=True)  # the pool thread fails the waiting calls and stops
+        raise
+    pool.shutdown(wait=True)
+    return [result for part in parts for result in part]
 
 
-def _quiet_on_interrupt() -> None:
+def _run_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
+    return [fn(item) for item in chunk]
+
+
+def _end(children: list) -> None:
+    """End forked processes: SIGTERM, then SIGKILL for any still running after :data:`END_WAIT`."""
+    import time
+
+    for child in children:
+        child.terminate()
+    deadline = time.monotonic() + END_WAIT
+    for child in children:
+        child.join(max(0.0, deadline - time.monotonic()))
+        if child.is_alive():
+            child.kill()
+            child.join()
+
+
+def _ignore_interrupt() -> None:
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C that came while blocked is dropped
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

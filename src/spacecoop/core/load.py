@@ -337,7 +337,7 @@ def _parse_ahead(files: list[tuple[Path, str]]) -> None:
     file whose quads cannot be kept (blank nodes) leaves a note that says so, so it is not parsed
     ahead again on every load.
     """
-    from spacecoop.core.forking import cores, fork_pool
+    from spacecoop.core.forking import cores, fork_map
 
     workers = min(cores(), 4)
     if workers < 2:
@@ -357,8 +357,7 @@ def _parse_ahead(files: list[tuple[Path, str]]) -> None:
         return
     chunk = max(1, len(todo) // (workers * 4))
     try:
-        with fork_pool(workers) as pool:
-            list(pool.map(_parse_and_keep, todo, chunksize=chunk))
+        fork_map(workers, _parse_and_keep, todo, chunksize=chunk)
     except Exception:  # a process that died (out of memory): the load parses the rest
         return
 

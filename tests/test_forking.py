@@ -1,0 +1,133 @@
+"""Forked processes (core.forking.fork_map): results in order, the first failure raised, and
+nothing left running, whether a call fails, a process dies, or Ctrl-C comes at any moment."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pytest
+from _servers import interruptible
+
+from spacecoop.core.forking import can_fork, fork_map
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="fork is used on Linux only")
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def _fails_on_three(x: int) -> int:
+    if x == 3:
+        raise ValueError("three")
+    time.sleep(0.05)
+    return x
+
+
+def _dies_on_two(x: int) -> int:
+    if x == 2:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the kernel does to a process out of memory
+    return x
+
+
+@pytest.mark.parametrize("chunksize", [1, 3, 50])
+def test_results_come_back_in_the_order_of_the_items(chunksize):
+    assert fork_map(2, _square, list(range(20)), chunksize=chunksize) == [x * x for x in range(20)]
+    assert not multiprocessing.active_children()
+
+
+def test_an_exception_of_a_call_is_raised_and_every_process_ends():
+    with pytest.raises(ValueError, match="three"):
+        fork_map(2, _fails_on_three, list(range(10)))
+    assert not multiprocessing.active_children()
+
+
+def test_a_process_that_dies_raises_broken_process_pool_and_the_others_end():
+    with pytest.raises(BrokenProcessPool):
+        fork_map(2, _dies_on_two, list(range(10)))
+    assert not multiprocessing.active_children()
+
+
+SLEEPER = textwrap.dedent(
+    """
+    import sys, time
+    from spacecoop.core.forking import fork_map
+
+    def slow(x):
+        time.sleep(120)
+        return x
+
+    try:
+        fork_map(2, slow, list(range(6)))
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(130)
+    print("finished", flush=True)
+    """
+)
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].split("\n", 1)[0]
+    except (OSError, IndexError):
+        return False
+    return "zombie" not in state
+
+
+@pytest.mark.parametrize(
+    ("to", "after"),
+    [
+        ("group", 0.0),  # Ctrl-C in a terminal, the moment the processes are forked
+        ("group", 0.3),  # ... and while they work
+        ("group", 0.0),
+        ("parent", 0.3),  # `kill -INT` of the command's process only
+    ],
+)
+def test_ctrl_c_ends_every_process_and_prints_nothing_but_the_commands_own_words(to, after):
+    """SIGINT at once after the fork (the race of CPython 3.11's pool thread, which printed an
+    ``InvalidStateError`` traceback under load) or later, to the whole process group or to the
+    command's process only: KeyboardInterrupt reaches the caller within seconds (not after the
+    two-minute calls), stderr stays empty, and none of the forked processes is left."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLEEPER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=interruptible,
+    )
+    forked: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(forked) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        forked |= _children(proc.pid)
+        time.sleep(0.002)
+    assert forked, "the processes were never forked"
+    time.sleep(after)
+    (os.killpg if to == "group" else os.kill)(proc.pid, signal.SIGINT)
+    start = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - start < 30
+    assert (proc.returncode, out, err) == (130, "interrupted\n", "")
+    time.sleep(0.2)
+    assert not [pid for pid in forked if _alive(pid)]
