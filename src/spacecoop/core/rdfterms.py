@@ -115,6 +115,37 @@ def _triple_from_oxigraph(t) -> tuple[Node, Node, Node]:
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
+def turtle_string(text: str, *, long: bool = True) -> str:
+    """Return ``text`` as a Turtle string literal (the quoted part, no language or datatype).
+
+    A text with a line feed becomes a long string (``\"\"\"…\"\"\"``) that keeps its lines, unless
+    ``long`` is false (one line, as N-Triples and TSV need). Backslashes, quotes where they would
+    end the string, and carriage returns are escaped; every other character is written as it is.
+    The same bytes as rdflib's ``Literal.n3()`` wherever that is valid Turtle. Here, not in
+    :mod:`spacecoop.core.turtle` (which imports rdflib), so that SPARQL TSV is written without
+    rdflib; that module names it ``string``.
+
+    Examples
+    --------
+    >>> print(turtle_string('say "hi"\\\\'))
+    "say \\"hi\\"\\\\"
+    >>> print(turtle_string('one\\ntwo "'))
+    \"\"\"one
+    two \\"\"\"\"
+    >>> print(turtle_string("one\\ntwo", long=False))
+    "one\\ntwo"
+    """
+    if long and "\n" in text:
+        encoded = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+        quotes = len(text) - len(text.rstrip('"'))
+        if quotes % 3:  # a quote left raw at the very end would run into the closing ones
+            encoded = encoded[:-1] + '\\"'
+        return '"""' + encoded.replace("\r", "\\r") + '"""'
+    return (
+        '"' + text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r") + '"'
+    )
+
+
 def text_from_oxigraph(term) -> TextTerm | None:
     """Return a pyoxigraph term as a :data:`~spacecoop.store.base.TextTerm`: the text
     :func:`from_oxigraph`'s rdflib term gives, with no rdflib term made (nor rdflib imported).

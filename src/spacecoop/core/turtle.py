@@ -22,6 +22,7 @@ from rdflib import RDF, RDFS, SKOS, XSD, BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from spacecoop.core.namespaces import ID, ORG, SC, SCHEMA, VOCAB
+from spacecoop.core.rdfterms import turtle_string as string  # where rdflib is not imported
 
 BASE = str(ID)
 """The ``@base`` of generated files: entity IRIs are written relative to it."""
@@ -66,35 +67,6 @@ def header(prefixes: Sequence[tuple[str, str]] = PREFIXES, base: str = BASE) -> 
     lines = [f"@base <{base}> ."] if base else []
     lines += [f"@prefix {p + ':':<10} <{ns}> ." for p, ns in prefixes]
     return "\n".join(lines) + "\n"
-
-
-def string(text: str, *, long: bool = True) -> str:
-    """Return ``text`` as a Turtle string literal (the quoted part, no language or datatype).
-
-    A text with a line feed becomes a long string (``\"\"\"…\"\"\"``) that keeps its lines, unless
-    ``long`` is false (one line, as N-Triples and TSV need). Backslashes, quotes where they would
-    end the string, and carriage returns are escaped; every other character is written as it is.
-    The same bytes as rdflib's ``Literal.n3()`` wherever that is valid Turtle.
-
-    Examples
-    --------
-    >>> print(string('say "hi"\\\\'))
-    "say \\"hi\\"\\\\"
-    >>> print(string('one\\ntwo "'))
-    \"\"\"one
-    two \\"\"\"\"
-    >>> print(string("one\\ntwo", long=False))
-    "one\\ntwo"
-    """
-    if long and "\n" in text:
-        encoded = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-        quotes = len(text) - len(text.rstrip('"'))
-        if quotes % 3:  # a quote left raw at the very end would run into the closing ones
-            encoded = encoded[:-1] + '\\"'
-        return '"""' + encoded.replace("\r", "\\r") + '"""'
-    return (
-        '"' + text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r") + '"'
-    )
 
 
 class _Terms:

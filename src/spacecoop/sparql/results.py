@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from spacecoop.core.errors import UsageError
 from spacecoop.core.prefixes import curie
-from spacecoop.core.rdfterms import _rdflib_terms
+from spacecoop.core.rdfterms import _rdflib_terms, turtle_string
 from spacecoop.store import QueryResult
 
 if TYPE_CHECKING:
@@ -227,7 +227,6 @@ def _xml(result: QueryResult) -> bytes:
     # Our own writer, not rdflib's: rdflib writes a carriage return as itself, which every XML
     # parser reads back as a line feed, and writes characters XML 1.0 cannot carry as they are.
     quoteattr = _saxutils().quoteattr
-    URIRef, BNode, Literal = _rdflib_terms()
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
@@ -235,40 +234,74 @@ def _xml(result: QueryResult) -> bytes:
     ]
     out += [f"  <variable name={quoteattr(v)}/>" for v in result.vars]
     out.append("</head>")
+    rows: tuple[tuple[TextTerm | None, ...], ...] = ()
     if result.kind == "ASK":
         out.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
     else:
+        rows = _texts_of(result)
         out.append("<results>")
-        for row in result.rows:
+        for row in rows:
             out.append("  <result>")
             for v, t in zip(result.vars, row, strict=False):
                 if t is None:
                     continue
-                if isinstance(t, URIRef):
-                    value = f"<uri>{_text(str(t))}</uri>"
-                elif isinstance(t, BNode):
-                    value = f"<bnode>{_text(str(t))}</bnode>"
-                elif isinstance(t, Literal) and t.language:
-                    value = f"<literal xml:lang={quoteattr(t.language)}>{_text(str(t))}</literal>"
-                elif isinstance(t, Literal) and t.datatype and str(t.datatype) != _XSD_STRING:
-                    value = f"<literal datatype={quoteattr(str(t.datatype))}>{_text(str(t))}</literal>"
+                kind, text, lang, datatype = t
+                if kind == "uri":
+                    value = f"<uri>{_text(text)}</uri>"
+                elif kind == "bnode":
+                    value = f"<bnode>{_text(text)}</bnode>"
+                elif lang:
+                    value = f"<literal xml:lang={quoteattr(lang)}>{_text(text)}</literal>"
+                elif datatype:
+                    value = f"<literal datatype={quoteattr(datatype)}>{_text(text)}</literal>"
                 else:
-                    value = f"<literal>{_text(str(t))}</literal>"
+                    value = f"<literal>{_text(text)}</literal>"
                 out.append(f"    <binding name={quoteattr(v)}>{value}</binding>")
             out.append("  </result>")
         out.append("</results>")
     out.append("</sparql>")
     doc = "\n".join(out) + "\n"
     if _not_xml_char().search(doc):  # one scan of the whole document; then say where
-        for row in result.rows:
+        for row in rows:
             for v, t in zip(result.vars, row, strict=False):
                 if t is not None:
                     try:
-                        check_xml_text(str(t))
+                        check_xml_text(t[1])
                     except NotXmlError as exc:
                         raise NotXmlError(str(exc).replace("of a value", f"of a value of ?{v}")) from None
         check_xml_text(doc)
     return doc.encode("utf-8")
+
+
+def _texts_of(result: QueryResult) -> tuple[tuple[TextTerm | None, ...], ...]:
+    """A SELECT result's rows as :data:`~spacecoop.store.base.TextTerm` tuples: the engine's text
+    rows where it gives them (no rdflib term made, nor rdflib imported), else its rdflib terms'."""
+    text = result.text_rows()
+    if text is not None:
+        return text
+    memo: dict = {None: None}
+
+    def term(t) -> TextTerm | None:
+        out = memo.get(t, False)
+        if out is False:
+            out = memo[t] = _term_text(t)
+        return out
+
+    return tuple(tuple(term(t) for t in row) for row in result.rows)
+
+
+def _term_text(term) -> TextTerm:
+    """An rdflib term as the :data:`~spacecoop.store.base.TextTerm` its writers read: a literal
+    typed ``xsd:string`` as a plain one (see :func:`_rdflib_result`)."""
+    URIRef, BNode, _ = _rdflib_terms()
+    if isinstance(term, URIRef):
+        return ("uri", str(term), "", "")
+    if isinstance(term, BNode):
+        return ("bnode", str(term), "", "")
+    if term.language:
+        return ("literal", str(term), term.language, "")
+    datatype = str(term.datatype) if term.datatype and str(term.datatype) != _XSD_STRING else ""
+    return ("literal", str(term), "", datatype)
 
 
 def _csv(result: QueryResult) -> bytes:
@@ -300,35 +333,37 @@ def _csv_text(names: tuple[str, ...], rows: tuple[tuple[TextTerm | None, ...], .
 
 def term_turtle(term) -> str:
     """Return a term in Turtle/SPARQL syntax (as TSV results need), with escaped specials."""
-    string = _turtle_string()
-    URIRef, BNode, _ = _rdflib_terms()
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    text = string(str(term), long=False).replace("\t", "\\t")  # SPARQL TSV: a term on one line, no tab
-    if term.language:
-        return f"{text}@{term.language}"
-    if term.datatype and str(term.datatype) != _XSD_STRING:
-        return f"{text}^^<{term.datatype}>"
+    return "" if term is None else _turtle_text(_term_text(term))
+
+
+def _turtle_text(term: TextTerm) -> str:
+    """A :data:`~spacecoop.store.base.TextTerm` as :func:`term_turtle` writes its rdflib term."""
+    kind, value, lang, datatype = term
+    if kind == "uri":
+        return f"<{value}>"
+    if kind == "bnode":
+        return f"_:{value}"
+    text = turtle_string(value, long=False).replace("\t", "\\t")  # SPARQL TSV: a term on one line, no tab
+    if lang:
+        return f"{text}@{lang}"
+    if datatype:
+        return f"{text}^^<{datatype}>"
     return text
-
-
-@functools.cache
-def _turtle_string():
-    """:func:`spacecoop.core.turtle.string`, imported when first needed (its module imports rdflib)."""
-    from spacecoop.core.turtle import string
-
-    return string
 
 
 def _tsv(result: QueryResult) -> bytes:
     if result.kind == "ASK":
         return b"?boolean\ntrue\n" if result.boolean else b"?boolean\nfalse\n"
+    memo: dict[TextTerm | None, str] = {None: ""}  # answers repeat terms: each written once
+
+    def cell(t: TextTerm | None) -> str:
+        out = memo.get(t)
+        if out is None:
+            out = memo[t] = _turtle_text(t)  # type: ignore[arg-type]  # None is in the memo
+        return out
+
     lines = ["\t".join(f"?{v}" for v in result.vars)]
-    lines += ["\t".join(term_turtle(t) for t in row) for row in result.rows]
+    lines += ["\t".join([cell(t) for t in row]) for row in _texts_of(result)]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
