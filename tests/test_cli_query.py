@@ -207,6 +207,31 @@ def test_store_option_gives_the_same_answer(capsys):
     assert partners(capsys, "csv", "--store", "oxigraph") == partners(capsys, "csv")
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["evidence", "-p", "entity=country:turkey"],
+        ["evidence", "-p", "entity=<https://w3id.org/spacecoop/id/country/turkey>"],
+        ["evidence", "-p", "entity=https://w3id.org/spacecoop/id/country/turkey"],
+        ["evidence", "-p", "entity=Turkey"],
+        ["bloc-overlap", "-p", "asOf=2024-06-30"],
+        ["payload-countries-and-initiative", "-p", "mission=mission:change-8", "-p", "initiative=ILRS"],
+    ],
+)
+def test_parameters_bind_alike_on_every_store(capsys, argv):
+    """A CURIE, an IRI or a day is bound on the compiled store as pyoxigraph's own term (no rdflib),
+    a label through the label look-up; every store answers alike, and the answer is about the
+    entity given (Turkey's evidence names Turkey's memberships)."""
+    answers = []
+    for store in ((), ("--store", "memory"), ("--store", "oxigraph")):
+        code, out, err = run(capsys, *store, "query", *argv, "--format", "tsv")
+        assert code == 0, err
+        answers.append(out)
+    assert answers[0] == answers[1] == answers[2]
+    if argv[0] == "evidence":
+        assert "country/turkey" in answers[0] and answers[0].count("\n") > 1
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_every_named_query_runs_from_the_command_line(capsys, fmt):
@@ -297,6 +322,18 @@ def test_a_construct_file_as_turtle(capsys, tmp_path):
         (
             ["query", "evidence", "--param", 'entity=x" } ; DROP ALL ; #'],
             "error: parameter entity: nothing has the label 'x\" } ; DROP ALL ; #'",
+        ),
+        (
+            ["query", "evidence", "--param", "entity=<https://w3id.org/spacecoop/id/country/at lantis>"],
+            "error: parameter entity: '<https://w3id.org/spacecoop/id/country/at lantis>' is not a valid IRI",
+        ),
+        (
+            ["query", "bloc-overlap", "--param", "asOf=2024-02-30"],
+            "error: parameter asOf: '2024-02-30' is not a valid date (YYYY-MM-DD)",
+        ),
+        (
+            ["--store", "memory", "query", "evidence", "--param", "entity=country:atlantis"],
+            "error: parameter entity: country:atlantis does not occur in the graph",
         ),
         (
             ["--store", "oxigraph", "query", "evidence", "--param", "entity=Atlantis"],
@@ -515,9 +552,10 @@ def test_text_from_oxigraph_only_where_rdflib_keeps_the_text(value, datatype, as
 
 
 def test_a_named_query_on_the_compiled_store_imports_no_rdflib(article_root, capsys):
-    """``spacecoop query`` on the compiled store, printed as a table, CSV, JSON, TSV or XML, starts
-    without rdflib (a tenth of a second: issue #15), nor Rich's console for a piped table, and
-    prints what the command prints in a process that has them (as this one)."""
+    """``spacecoop query`` on the compiled store, printed as a table, CSV, JSON, TSV or XML, and
+    with a parameter given as a CURIE or a day, starts without rdflib (a tenth of a second: issue
+    #15), nor Rich's console for a piped table, and prints what the command prints in a process
+    that has them (as this one)."""
     import os
     import subprocess
     import sys
@@ -528,9 +566,15 @@ def test_a_named_query_on_the_compiled_store_imports_no_rdflib(article_root, cap
         "sys.stdout.flush(); print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('rdflib', 'pyparsing', 'yaml') or m == 'rich.console'), file=sys.stderr); sys.exit(code)"
     )
-    for i, fmt in enumerate(("json", "csv", "table", "json", "tsv", "xml")):
+    runs = [("country-partners", "--format", f) for f in ("json", "csv", "table", "json", "tsv", "xml")]
+    runs += [
+        ("evidence", "-p", "entity=country:turkey", "--format", "tsv"),  # a CURIE
+        ("bloc-overlap", "-p", "asOf=2024-06-30", "--format", "csv"),  # a day
+    ]
+    for i, (name, *argv) in enumerate(runs):
+        fmt = argv[-1]
         proc = subprocess.run(
-            [sys.executable, "-c", script, "query", "country-partners", "--format", fmt],
+            [sys.executable, "-c", script, "query", name, *argv],
             capture_output=True,
             text=True,
             env=env,
@@ -540,7 +584,7 @@ def test_a_named_query_on_the_compiled_store_imports_no_rdflib(article_root, cap
         if i:  # the first run may build the compiled store
             assert proc.stderr.strip().splitlines()[-1] == "[]", fmt
         if fmt != "csv":  # the same text as in process (text=True turns CSV's CRLF into LF)
-            assert run(capsys, "query", "country-partners", "--format", fmt)[1] == proc.stdout
+            assert run(capsys, "query", name, *argv)[1] == proc.stdout
 
 
 class _Tty(io.StringIO):

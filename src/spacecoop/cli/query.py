@@ -97,7 +97,7 @@ def query(obj, name: str, params: tuple[str, ...], fmt: str) -> int:
     SPARQL.
     """
     from spacecoop.core.errors import UsageError
-    from spacecoop.sparql.query import check_params, check_syntax, get_query, resolve_params
+    from spacecoop.sparql.query import bindings_for, check_params, check_syntax, get_query
 
     values = parse_param_options(params)
     nq = _stdin_query() if name == "-" else get_query(name, obj.root)
@@ -106,7 +106,7 @@ def query(obj, name: str, params: tuple[str, ...], fmt: str) -> int:
         check_syntax(nq.text)  # a query of the user's: report a malformed one before loading
     store = obj.open_store()
     try:
-        bindings = resolve_params(store, nq, values)
+        bindings = bindings_for(store, nq, values)
         try:
             result = store.query(nq.text_for(store), bindings)
         except UsageError as exc:  # engines' messages may span lines; the CLI promises one

@@ -55,7 +55,7 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def to_oxigraph(term: Node):
-    """Convert an rdflib term to a pyoxigraph term.
+    """Convert an rdflib term to a pyoxigraph term (a pyoxigraph term is returned as it is).
 
     Raises
     ------
@@ -64,6 +64,8 @@ def to_oxigraph(term: Node):
     """
     import pyoxigraph as ox
 
+    if isinstance(term, (ox.NamedNode, ox.Literal, ox.BlankNode)):  # one already (bindings_for)
+        return term
     URIRef, BNode, Literal = _rdflib_terms()
     try:
         if isinstance(term, URIRef):

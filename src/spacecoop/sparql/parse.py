@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
-
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
+from typing import TYPE_CHECKING, Any
 
 from spacecoop.core.errors import UsageError
+
+if TYPE_CHECKING:  # rdflib is imported where its terms or parser are used: binding needs neither
+    from rdflib.term import Node
 
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
@@ -269,10 +270,20 @@ def check_bindings(bindings: Mapping[str, Node]) -> None:
     for name, term in bindings.items():
         if not isinstance(name, str) or not _VARNAME.fullmatch(name):
             raise UsageError(f"not a SPARQL variable name: {name!r}")
-        if isinstance(term, BNode) or not isinstance(term, (URIRef, Literal)):
+        if not _iri_or_literal(term):
             raise UsageError(
                 f"cannot bind ?{name} to {term!r}: only IRIs and literals can be sent to a store"
             )
+
+
+def _iri_or_literal(term) -> bool:
+    """Whether ``term`` is an IRI or a literal, as an rdflib or a pyoxigraph term (see
+    :func:`spacecoop.sparql.query.bindings_for`); neither module is imported to tell."""
+    ox = sys.modules.get("pyoxigraph")
+    if ox is not None and isinstance(term, (ox.NamedNode, ox.Literal)):
+        return True
+    rdflib = sys.modules.get("rdflib")
+    return rdflib is not None and isinstance(term, (rdflib.URIRef, rdflib.Literal))
 
 
 def values_clause(bindings: Mapping[str, Node]) -> str:
@@ -354,6 +365,7 @@ def _translate(tree, init_ns: Mapping[str, Any] | None):
     its template only right under the projection (``CONSTRUCT WHERE { … } LIMIT 1`` failed): the
     template is set here from the one basic graph pattern of the WHERE clause.
     """
+    from rdflib import Literal
     from rdflib.plugins.sparql.algebra import translateQuery, traverse
     from rdflib.plugins.sparql.operators import and_
     from rdflib.plugins.sparql.parserutils import CompValue

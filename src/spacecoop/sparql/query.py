@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from spacecoop.core.errors import DataError, UsageError
 from spacecoop.core.iri import is_iri
@@ -371,36 +371,17 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
     """
     from rdflib import XSD, Literal, URIRef
 
-    from spacecoop.core.namespaces import PREFIXES, curie
+    from spacecoop.core.prefixes import curie
 
     store = as_store(store)
     text = value.strip()
-    if not text:
-        raise UsageError(f"parameter {name}: empty value")
-    if _ISO_DATE.match(text):
-        # A day (2024-06-30) is a date, not a label: "as of" parameters such as bloc-overlap's asOf.
-        import datetime
-
-        try:
-            datetime.date.fromisoformat(text)
-        except ValueError:
-            raise UsageError(f"parameter {name}: {text!r} is not a valid date (YYYY-MM-DD)") from None
-        return Literal(text, datatype=XSD.date)
-    iri: str | None = None
-    if text.startswith("<") and text.endswith(">"):
-        iri = text[1:-1]
-    elif text.startswith(("http://", "https://")):
-        iri = text
-    else:
-        m = _CURIE.match(text)
-        if m and m.group(1) in PREFIXES:
-            iri = PREFIXES[m.group(1)] + m.group(2)
-    if iri is not None:
-        if not iri or not is_iri(iri):
-            raise UsageError(f"parameter {name}: {value!r} is not a valid IRI")
-        term = URIRef(iri)
-        if not store.mentions(term):
-            raise UsageError(f"parameter {name}: {curie(iri)} does not occur in the graph")
+    form = _iri_or_date(text, value, name)
+    if form is not None:
+        kind, lexical = form
+        if kind == "date":
+            return Literal(lexical, datatype=XSD.date)
+        term = URIRef(lexical)
+        _check_mentioned(store, term, lexical, name)
         return term
     rows = store.query(_LABEL_QUERY, {"value": Literal(text)}).rows
     found: dict[Node, str] = {}
@@ -419,6 +400,83 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
         listed = "; ".join(f"{curie(str(e))} ({lab})" if lab else curie(str(e)) for e, lab in found.items())
         raise UsageError(f"parameter {name}: the label {text!r} fits {len(found)} entities: {listed}")
     return next(iter(found))
+
+
+def _iri_or_date(text: str, value: str, name: str) -> tuple[str, str] | None:
+    """``("date", text)`` for a day, ``("iri", IRI)`` for an IRI or a CURIE of a known prefix, or
+    None for a label (see :func:`resolve_param`).
+
+    Raises
+    ------
+    UsageError
+        An empty value, an impossible date, or a malformed IRI.
+    """
+    from spacecoop.core.prefixes import PREFIXES
+
+    if not text:
+        raise UsageError(f"parameter {name}: empty value")
+    if _ISO_DATE.match(text):
+        # A day (2024-06-30) is a date, not a label: "as of" parameters such as bloc-overlap's asOf.
+        import datetime
+
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            raise UsageError(f"parameter {name}: {text!r} is not a valid date (YYYY-MM-DD)") from None
+        return ("date", text)
+    iri: str | None = None
+    if text.startswith("<") and text.endswith(">"):
+        iri = text[1:-1]
+    elif text.startswith(("http://", "https://")):
+        iri = text
+    else:
+        m = _CURIE.match(text)
+        if m and m.group(1) in PREFIXES:
+            iri = PREFIXES[m.group(1)] + m.group(2)
+    if iri is None:
+        return None
+    if not iri or not is_iri(iri):
+        raise UsageError(f"parameter {name}: {value!r} is not a valid IRI")
+    return ("iri", iri)
+
+
+def _check_mentioned(store: Store, term, iri: str, name: str) -> None:
+    """Raise :class:`UsageError` unless ``term`` (the IRI ``iri``) occurs in ``store``."""
+    from spacecoop.core.prefixes import curie
+
+    if not store.mentions(term):
+        raise UsageError(f"parameter {name}: {curie(iri)} does not occur in the graph")
+
+
+def bindings_for(store: Store, query: NamedQuery, values: Mapping[str, str]) -> dict[str, Any]:
+    """Return ``values`` resolved as :func:`resolve_params` resolves them, as terms ``store`` takes:
+    on Oxigraph an IRI, a CURIE or a day becomes a pyoxigraph term, with no rdflib term made nor
+    rdflib imported (a tenth of a second of a ``spacecoop query --param``). A label, and every
+    value on another store, resolves through :func:`resolve_param`. The same terms either way, the
+    same errors, and the store binds both alike.
+    """
+    from spacecoop.store import OxigraphStore
+
+    check_params(query, values)
+    if not isinstance(store, OxigraphStore):
+        return resolve_params(store, query, values)
+    import pyoxigraph as ox
+
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        form = _iri_or_date(value.strip(), value, key)
+        if form is None:  # a label: looked up with a query
+            out[key] = resolve_param(store, value, name=key)
+        elif form[0] == "date":
+            out[key] = ox.Literal(form[1], datatype=ox.NamedNode(_XSD_DATE))
+        else:
+            term = ox.NamedNode(form[1])
+            _check_mentioned(store, term, form[1], key)
+            out[key] = term
+    return out
+
+
+_XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
 
 
 def _find_by_other_names(store: Store, text: str) -> URIRef | str:
