@@ -445,9 +445,8 @@ def pyshacl_raw(data: Graph, shapes: Graph, processes: int | None = None) -> lis
 
     _FORKED[:] = [(data, shapes)]
     try:
-        parts = fork_map(
-            min(processes, len(groups)), _run_group, groups
-        )  # a free process takes the next group
+        # a free process takes the next group
+        parts = fork_map(min(processes, len(groups)), _run_group, groups)
     except BrokenProcessPool:  # a process was killed (out of memory): one run here
         return raw_results(run_pyshacl(data, shapes))
     finally:

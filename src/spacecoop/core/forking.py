@@ -56,10 +56,10 @@ def fork_map(processes: int, fn: Callable[[T], R], items: Sequence[T], chunksize
         processes, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupt
     )
     try:
-        # submit and wait one by one, not pool.map: on an exception map cancels the calls
-        # still waiting, which races with the pool thread failing them (see the module's text)
         # SIGINT waits while the processes are forked: a process forked with it blocked sets it
-        # ignored before it unblocks it, so a Ctrl-C at that moment never reaches its Python code
+        # ignored before it unblocks it, so a Ctrl-C at that moment never reaches its Python code.
+        # Calls are submitted and waited for one by one, not by pool.map: on an exception map
+        # cancels the calls still waiting, which races with the pool thread failing them.
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             calls = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
