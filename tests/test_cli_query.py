@@ -327,6 +327,14 @@ def test_a_construct_file_as_turtle(capsys, tmp_path):
             ["query", "evidence", "--param", "entity=<https://w3id.org/spacecoop/id/country/at lantis>"],
             "error: parameter entity: '<https://w3id.org/spacecoop/id/country/at lantis>' is not a valid IRI",
         ),
+        (  # an IRI by RFC 3987's rules that Oxigraph refuses: as when rdflib made the term
+            ["query", "evidence", "--param", "entity=https://w3id.org/spacecoop/id/country/%zz"],
+            "error: not a valid RDF term: 'https://w3id.org/spacecoop/id/country/%zz' (Invalid IRI",
+        ),
+        (
+            ["--store", "oxigraph", "query", "evidence", "--param", "entity=https://w3id.org/x/%zz"],
+            "error: not a valid RDF term: 'https://w3id.org/x/%zz' (Invalid IRI",
+        ),
         (
             ["query", "bloc-overlap", "--param", "asOf=2024-02-30"],
             "error: parameter asOf: '2024-02-30' is not a valid date (YYYY-MM-DD)",

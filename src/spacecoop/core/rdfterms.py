@@ -79,8 +79,13 @@ def to_oxigraph(term: Node):
                 return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
             return ox.Literal(str(term))
     except ValueError as exc:
-        raise UsageError(f"not a valid RDF term: {str(term)[:80]!r} ({_one_line(exc)})") from exc
+        raise invalid_term(str(term), exc) from exc
     raise TypeError(f"cannot convert {term!r} to a pyoxigraph term")
+
+
+def invalid_term(text: str, exc: Exception) -> UsageError:
+    """The error for a term pyoxigraph refuses (``exc``): an IRI with a space, a bad ``%`` escape."""
+    return UsageError(f"not a valid RDF term: {text[:80]!r} ({_one_line(exc)})")
 
 
 def from_oxigraph(term) -> Node | None:

@@ -470,7 +470,12 @@ def bindings_for(store: Store, query: NamedQuery, values: Mapping[str, str]) -> 
         elif form[0] == "date":
             out[key] = ox.Literal(form[1], datatype=ox.NamedNode(_XSD_DATE))
         else:
-            term = ox.NamedNode(form[1])
+            try:
+                term = ox.NamedNode(form[1])
+            except ValueError as exc:  # in RFC 3987's shape, not in Oxigraph's (a bad % escape)
+                from spacecoop.core.rdfterms import invalid_term
+
+                raise invalid_term(form[1], exc) from exc
             _check_mentioned(store, term, form[1], key)
             out[key] = term
     return out
