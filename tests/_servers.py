@@ -31,6 +31,28 @@ def interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def children(pid: int) -> set[int]:
+    """The process ids whose parent is ``pid`` (read from /proc)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (one ended, not yet reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].split("\n", 1)[0]
+    except (OSError, IndexError):
+        return False
+    return "zombie" not in state.lower()
+
+
 @dataclass
 class Server:
     url: str

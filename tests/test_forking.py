@@ -11,10 +11,9 @@ import sys
 import textwrap
 import time
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 
 import pytest
-from _servers import interruptible
+from _servers import children, interruptible, running
 
 from spacecoop.core.forking import can_fork, fork_map
 
@@ -75,26 +74,6 @@ SLEEPER = textwrap.dedent(
 )
 
 
-def _children(pid: int) -> set[int]:
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.add(int(stat.parent.name))
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].split("\n", 1)[0]
-    except (OSError, IndexError):
-        return False
-    return "zombie" not in state
-
-
 @pytest.mark.parametrize(
     ("to", "after"),
     [
@@ -120,7 +99,7 @@ def test_ctrl_c_ends_every_process_and_prints_nothing_but_the_commands_own_words
     forked: set[int] = set()
     deadline = time.monotonic() + 60
     while len(forked) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        forked |= _children(proc.pid)
+        forked |= children(proc.pid)
         time.sleep(0.002)
     assert forked, "the processes were never forked"
     time.sleep(after)
@@ -130,4 +109,4 @@ def test_ctrl_c_ends_every_process_and_prints_nothing_but_the_commands_own_words
     assert time.monotonic() - start < 30
     assert (proc.returncode, out, err) == (130, "interrupted\n", "")
     time.sleep(0.2)
-    assert not [pid for pid in forked if _alive(pid)]
+    assert not [pid for pid in forked if running(pid)]

@@ -261,18 +261,6 @@ def test_validate_says_the_same_with_its_shapes_shared_out(root, tmp_path, monke
     assert "Traceback" not in err
 
 
-def _children(pid: int) -> set[int]:
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.add(int(stat.parent.name))
-    return out
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from Linux /proc")
 def test_ctrl_c_while_shapes_run_in_processes_stops_all_of_them_quietly(root, tmp_path):
@@ -285,7 +273,7 @@ def test_ctrl_c_while_shapes_run_in_processes_stops_all_of_them_quietly(root, tm
     import sys
     import time
 
-    from _servers import interruptible
+    from _servers import children, interruptible, running
 
     project = _project_with_violations(root, tmp_path)
     env = {**os.environ, "SPACECOOP_SHACL_PROCESSES": "2", "XDG_CACHE_HOME": str(tmp_path / "cache")}
@@ -301,18 +289,11 @@ def test_ctrl_c_while_shapes_run_in_processes_stops_all_of_them_quietly(root, tm
     forked: set[int] = set()
     deadline = time.monotonic() + 120
     while not forked and proc.poll() is None and time.monotonic() < deadline:
-        forked = _children(proc.pid)
+        forked = children(proc.pid)
         time.sleep(0.005)
     assert forked, "validate ended before its shapes went to forked processes"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and err.strip() == "aborted", err
     time.sleep(0.5)
-    assert not [p for p in forked if Path(f"/proc/{p}").exists() and "zombie" not in _state(p)], forked
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].split("\n", 1)[0].lower()
-    except (OSError, IndexError):
-        return "zombie"
+    assert not [p for p in forked if running(p)], forked
