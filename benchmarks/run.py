@@ -21,8 +21,9 @@ its time limit is killed and reported as "> limit" instead of hanging the benchm
   its partners); rdflib queries run in a forked child that is killed at the limit;
 * the pyoxigraph worker also times the same SPARQL sent straight to pyoxigraph (our overhead), the
   country view projected to networkx and the HTML page, where those stages exist;
-* endpoint throughput: ``spacecoop serve`` (where it exists) against ``oxigraph serve-read-only`` on
-  the same data, same queries, same client.
+* endpoint throughput: ``spacecoop serve`` (without and with its answer cache) against ``oxigraph
+  serve-read-only`` on the same folder (the compiled store ``spacecoop serve`` opens by default),
+  same queries, same client.
 
 Medians are of ``--repeat`` runs after one warm-up run (rdflib at 100k and more: of the runs that fit
 the limit, no warm-up). Timings are wall-clock on a shared machine: compare columns, not decimals.
@@ -535,8 +536,8 @@ def oxigraph_binary() -> str:
     return found
 
 
-def start_server(args: list[str], url: str, limit: float = 60) -> subprocess.Popen:
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start_server(args: list[str], url: str, limit: float = 60, env: dict | None = None) -> subprocess.Popen:
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -550,6 +551,84 @@ def start_server(args: list[str], url: str, limit: float = 60) -> subprocess.Pop
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError(f"{args[0]} did not answer within {limit} s")
+
+
+def compile_for_serve(root: Path, env: dict, limit: float) -> str:
+    """Compile ``root``'s store as ``spacecoop serve`` would (in ``env``'s cache folder), in a
+    process of its own; return the folder of the compiled store."""
+    code = (
+        "import sys\n"
+        "from spacecoop.store.compiled import open_compiled\n"
+        "s = open_compiled(sys.argv[1])\n"
+        "print(s.path)\n"
+        "s.close()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, timeout=limit, env=env
+    )
+    if proc.returncode:
+        raise RuntimeError(f"compiling the store failed: {proc.stderr.strip()[-300:]}")
+    return proc.stdout.strip()
+
+
+def endpoint_throughput(work: Path, bodies: list[str], args) -> dict:
+    """The same mix of queries against ``oxigraph serve-read-only`` and ``spacecoop serve``, both
+    reading one folder: the compiled store ``spacecoop serve`` opens by default (built first, as
+    an analyst's earlier command would have). ``spacecoop serve`` runs without its answer cache
+    (``--cache-mb 0``: every request reaches the engine, as every request to Oxigraph does), then
+    as it runs by default, with it (the mix repeats its queries, so most answers come from it)."""
+    tp: dict = {}
+    env = dict(os.environ, XDG_CACHE_HOME=str(work / "xdg"))
+    try:
+        folder = compile_for_serve(work / "corpus", env, args.load_limit)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        return {"spacecoop serve": {"error": str(exc)[:200]}}
+    port = free_port()
+    try:
+        proc = start_server(
+            [
+                oxigraph_binary(),
+                "serve-read-only",
+                "--location",
+                folder,
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout-s",
+                str(int(args.limit)),
+            ],
+            f"http://127.0.0.1:{port}/query?query=ASK%7B%7D",
+            args.load_limit,
+        )
+        try:
+            tp["oxigraph serve-read-only"] = throughput(
+                f"http://127.0.0.1:{port}/query", bodies, args.tp_seconds, args.clients
+            )
+        finally:
+            stop(proc)
+    except RuntimeError as exc:
+        tp["oxigraph serve-read-only"] = {"error": str(exc)[:200]}
+    exe = Path(sys.executable).parent / "spacecoop"
+    for name, extra in (
+        ("spacecoop serve (no answer cache)", ["--cache-mb", "0"]),
+        ("spacecoop serve (answer cache, the default)", []),
+    ):
+        port = free_port()
+        try:
+            proc = start_server(
+                [str(exe), "--root", str(work / "corpus"), "serve", "--port", str(port), *extra],
+                f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D",
+                args.load_limit,
+                env=env,
+            )
+            try:
+                tp[name] = throughput(
+                    f"http://127.0.0.1:{port}/sparql", bodies, args.tp_seconds, args.clients
+                )
+            finally:
+                stop(proc)
+        except RuntimeError as exc:
+            tp[name] = {"error": str(exc)[:200]}
+    return tp
 
 
 def stop(proc: subprocess.Popen | None) -> None:
@@ -1029,58 +1108,7 @@ def run_size(label: str, triples: int, args, out: dict) -> None:
         text = q.get("variants", {}).get("oxigraph", q["text"])  # both endpoints run Oxigraph
         bodies.append(text + ("\n" + values_clause(p) if p else ""))
     res["throughput_excluded"] = slow
-    tp = {}
-    port = free_port()
-    try:
-        proc = start_server(
-            [
-                oxigraph_binary(),
-                "serve-read-only",
-                "--location",
-                str(work / "disk"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--timeout-s",
-                str(int(args.limit)),
-            ],
-            f"http://127.0.0.1:{port}/query?query=ASK%7B%7D",
-        )
-        try:
-            tp["oxigraph serve-read-only"] = throughput(
-                f"http://127.0.0.1:{port}/query", bodies, args.tp_seconds, args.clients
-            )
-        finally:
-            stop(proc)
-    except RuntimeError as exc:
-        tp["oxigraph serve-read-only"] = {"error": str(exc)}
-    if importlib.util.find_spec("spacecoop.cli.serve") is not None:
-        port = free_port()
-        exe = Path(sys.executable).parent / "spacecoop"
-        try:
-            proc = start_server(
-                [
-                    str(exe),
-                    "--root",
-                    str(work / "corpus"),
-                    "--store",
-                    f"oxigraph:{work / 'disk'}",
-                    "serve",
-                    "--port",
-                    str(port),
-                ],
-                f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D",
-            )
-            try:
-                tp["spacecoop serve (oxigraph:PATH)"] = throughput(
-                    f"http://127.0.0.1:{port}/sparql", bodies, args.tp_seconds, args.clients
-                )
-            finally:
-                stop(proc)
-        except RuntimeError as exc:
-            tp["spacecoop serve (oxigraph:PATH)"] = {"error": str(exc)[:200]}
-    else:
-        tp["spacecoop serve"] = {"note": "spacecoop serve is not on this branch (issue 3)"}
-    res["throughput"] = tp
+    res["throughput"] = tp = endpoint_throughput(work, bodies, args)
     if label in args.cli_sizes:
         print(f"[{label}] whole-process commands on the synthetic corpus", flush=True)
         res["cli"] = cli_times(work / "corpus", args.cli_repeat, args.limit)

@@ -338,6 +338,49 @@ def test_check_keeps_no_copy_of_arbitrary_texts():
     assert not hasattr(check_query, "cache_info")  # no lru_cache keeping every text seen
 
 
+WORKER_QUERIES = {
+    # every cell has its text from Oxigraph: written from text, no rdflib term made
+    "labels": "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } "
+    "ORDER BY ?s ?label",
+    # rdflib writes this instant with +00:00 for Z: the worker must fall back to rdflib's terms
+    "dateTime": 'SELECT ?n WHERE { VALUES ?n { "2020-01-01T00:00:00Z"^^'
+    "<http://www.w3.org/2001/XMLSchema#dateTime> } }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(WORKER_QUERIES))
+def test_a_worker_writes_oxigraph_answers_from_text_and_as_rdflib_would(name, article_ds, monkeypatch):
+    """A query worker reads the size of an Oxigraph answer and writes it from the engine's text
+    rows, making no rdflib term (at 100k triples a 3,700-row answer took 70 ms to convert and
+    340 ms to write from the terms, against 130 ms from text); the bytes are those the rdflib
+    terms give, and an answer whose text rdflib would rewrite is still written from its terms."""
+    from spacecoop.endpoint import worker
+    from spacecoop.sparql.results import serialize_result
+    from spacecoop.store import open_store
+    from spacecoop.store import oxigraph as oxi
+
+    store = open_store("oxigraph", article_ds)
+    text = WORKER_QUERIES[name]
+    expected_result = store.query(text)
+    expected = serialize_result(expected_result, "json") if expected_result.rows else None  # rdflib's terms
+    job = {"op": "sparql", "query": text, "accept": "application/sparql-results+json"}
+    made = []
+    real = oxi._rdflib_rows
+    monkeypatch.setattr(oxi, "_rdflib_rows", lambda cells: made.append(len(cells)) or real(cells))
+    reply = worker.run_job(store, {}, job)
+    assert reply["status"] == 200, reply
+    assert reply["body"] == expected
+    assert reply["rows"] == len(expected_result.rows) > 0
+    if name == "labels":
+        assert made == []  # no rdflib term made for the size check, the limit or the writer
+        assert json.loads(reply["body"])["results"]["bindings"][0]["label"]["type"] == "literal"
+    else:
+        assert made == [1]
+        assert (
+            json.loads(reply["body"])["results"]["bindings"][0]["n"]["value"] == "2020-01-01T00:00:00+00:00"
+        )
+
+
 def test_max_bytes_refuses_a_huge_one_row_answer(article_root, tmp_path):
     server = start_server(tmp_path / "stderr.log", "--max-bytes", "10000", root=article_root)
     try:

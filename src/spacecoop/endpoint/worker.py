@@ -122,9 +122,17 @@ def worker_payload(spec: str, ds) -> bytes:
 
 
 def _answer_size(result) -> int:
-    """Roughly the bytes of a result's terms: a lower bound on any serialisation of it."""
+    """Roughly the bytes of a result's terms: a lower bound on any serialisation of it.
+
+    Read from the engine's text rows when it gives them: reading ``rows`` would make an rdflib
+    term per cell, and the writer would then write from those terms (at 100k triples, 3,700 rows
+    took 70 ms to convert and 340 ms to write, against 130 ms written from text).
+    """
     if result.graph is not None:
         return sum(len(s) + len(p) + len(o) for s, p, o in result.graph)
+    text = result.text_rows()
+    if text is not None:
+        return sum(len(t[1]) for row in text for t in row if t is not None)
     return sum(len(t) for row in result.rows for t in row if t is not None)
 
 
@@ -163,7 +171,7 @@ def run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozen
             return {"status": 400, "error": f"unknown operation {job['op']!r}"}
         if result.kind != kind and kind in ("CONSTRUCT", "DESCRIBE"):
             result = type(result)(kind, graph=result.graph)
-        size = len(result.graph) if result.graph is not None else len(result.rows)
+        size = len(result.graph) if result.graph is not None else len(result)  # no term made
         cap = job.get("max_rows", DEFAULT_MAX_ROWS)
         if size > cap:
             what = "triples" if result.graph is not None else "rows"

@@ -85,7 +85,9 @@ class QueryResult:
         engine = self.__dict__.get("_engine")
         if engine is None or "rows" in self.__dict__:
             return None
-        return engine[2](engine[0])
+        if "_text" not in self.__dict__:  # made once: a size check and a writer may both ask
+            object.__setattr__(self, "_text", engine[2](engine[0]))
+        return self.__dict__["_text"]
 
     def __len__(self) -> int:
         engine = self.__dict__.get("_engine")
