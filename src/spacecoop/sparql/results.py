@@ -193,22 +193,36 @@ def _rdflib_writes_json_with_json() -> bool:
 
 def _json_text(names: tuple[str, ...], rows: tuple[tuple[TextTerm | None, ...], ...]) -> bytes:
     """SPARQL JSON of text rows, byte for byte what rdflib's writer makes of their rdflib terms
-    (its keys in its order: ``results`` before ``head``; ``datatype`` before ``xml:lang``)."""
-    import json
+    (its keys in its order: ``results`` before ``head``; ``datatype`` before ``xml:lang``), which
+    is ``json.dumps`` of that document with its default separators.
 
-    def term(t: TextTerm) -> dict[str, str]:
-        kind, value, lang, datatype = t
-        out = {"type": kind, "value": value}
-        if datatype:
-            out["datatype"] = datatype
-        if lang:
-            out["xml:lang"] = lang
+    Written piece by piece, each distinct term encoded once: answers repeat their terms (the
+    sources, the parties), and building a dict per cell for ``json.dumps`` took two thirds of the
+    time (3,700 rows of 11 columns: 130 ms against 45 ms).
+    """
+    from json.encoder import encode_basestring  # what json.dumps uses with ensure_ascii=False
+
+    cells: dict[TextTerm, str] = {}
+
+    def cell(t: TextTerm) -> str:
+        out = cells.get(t)
+        if out is None:
+            kind, value, lang, datatype = t
+            out = f'{{"type": {encode_basestring(kind)}, "value": {encode_basestring(value)}'
+            if datatype:
+                out += f', "datatype": {encode_basestring(datatype)}'
+            if lang:
+                out += f', "xml:lang": {encode_basestring(lang)}'
+            cells[t] = out = out + "}"
         return out
 
-    bindings = [{v: term(t) for v, t in zip(names, row, strict=False) if t is not None} for row in rows]
-    doc = {"results": {"bindings": bindings}, "head": {"vars": list(names)}}
-    return json.dumps(doc, allow_nan=False, ensure_ascii=False).encode("utf-8")
-
+    keys = [encode_basestring(v) + ": " for v in names]
+    bindings = ", ".join(
+        "{" + ", ".join(k + cell(t) for k, t in zip(keys, row, strict=False) if t is not None) + "}"
+        for row in rows
+    )
+    head = ", ".join(encode_basestring(v) for v in names)
+    return f'{{"results": {{"bindings": [{bindings}]}}, "head": {{"vars": [{head}]}}}}'.encode()
 
 def _text(value: str) -> str:
     # a CR would come back as LF (XML parsers normalise line ends) unless written as a reference
