@@ -224,6 +224,7 @@ def _json_text(names: tuple[str, ...], rows: tuple[tuple[TextTerm | None, ...], 
     head = ", ".join(encode_basestring(v) for v in names)
     return f'{{"results": {{"bindings": [{bindings}]}}, "head": {{"vars": [{head}]}}}}'.encode()
 
+
 def _text(value: str) -> str:
     # a CR would come back as LF (XML parsers normalise line ends) unless written as a reference
     return _saxutils().escape(value, {"\r": "&#13;"})
