@@ -1,0 +1,109 @@
+"""What a dataset that lists its named graphs costs Oxigraph, query by query.
+
+Usage::
+
+    python benchmarks/named_graphs.py [--sources 669] [--repeat 3]
+
+A ``sparql:`` store sends one ``named-graph-uri`` per source graph with a query that may use
+``GRAPH`` (see ``SparqlStore._dataset``): that keeps its manifest graph, and any other data on a
+shared server, out of the answers. Until 2026-12-04 it sent the list with every text that said
+"graph" anywhere, comments included, so with nearly every named query. This script measures what
+the list costs the engine itself, without HTTP: a synthetic corpus (``spacecoop synth``, about
+164 triples per source) is loaded into pyoxigraph in memory as an Oxigraph-backed store loads it;
+then each named query that says "graph" (its Oxigraph text) runs on the store's own dataset and on
+the same store with every named graph listed, the two interleaved; medians. The rows of the two
+must be the same. The last column says whether the store sends the list with that text now.
+
+Measured on 2026-12-04 (2 cores, machine idle), ``--sources 669`` (100k triples, 670 graphs)::
+
+    | query | store's dataset | named graphs listed | ratio | rows | list sent now |
+    | bloc-overlap | 51 ms | 51 ms | 1.0x | 52 | no |
+    | bloc-timeline | 12 ms | 46 ms | 3.8x | 24 | no |
+    | country-partners | 104 ms | 114 ms | 1.1x | 6700 | yes |
+    | disputed-claims | 150 ms | 144 ms | 1.0x | 3721 | no |
+    | hedged-and-contradicted | 65 ms | 70 ms | 1.1x | 1200 | no |
+    | initiative-participants | 94 ms | 358 ms | 3.8x | 3316 | no |
+    | payload-countries-and-initiative | 814 ms | 957 ms | 1.2x | 49145 | no |
+    | payload-countries-by-bloc | 16 ms | 81 ms | 5.0x | 0 | no |
+    | payload-partners | 70 ms | 171 ms | 2.5x | 3433 | no |
+    | source-coverage | 100 ms | 101 ms | 1.0x | 5177 | no |
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from spacecoop.store.native import load_project
+from spacecoop.store.remote import _may_name_graph
+
+NEEDS_ITS_PARAMS = {"evidence"}  # answers about the entity it is given: unbound it is not the query
+
+
+def texts(root: Path) -> dict[str, str]:
+    """The named queries that say "graph", by name: the Oxigraph variant where there is one."""
+    out = {}
+    for path in sorted((root / "queries").glob("*.rq")):
+        name = path.name.removesuffix(".rq")
+        if name.endswith(".oxigraph") or name in NEEDS_ITS_PARAMS:
+            continue
+        variant = path.with_name(f"{name}.oxigraph.rq")
+        text = (variant if variant.is_file() else path).read_text(encoding="utf-8")
+        if "graph" in text.lower():
+            out[name] = text
+    return out
+
+
+def timed(store: ox.Store, text: str, **dataset) -> tuple[float, list]:
+    started = time.perf_counter()
+    rows = [tuple(str(v) if v is not None else None for v in row) for row in store.query(text, **dataset)]
+    return time.perf_counter() - started, rows
+
+
+def fmt(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sources", type=int, default=669, help="synthetic sources (669: 100k triples)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each query on each dataset")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "corpus"
+        exe = [sys.executable, "-m", "spacecoop", "synth", "-n", str(args.sources), "-o", str(root)]
+        subprocess.run(exe, check=True, stdout=subprocess.DEVNULL)
+        store = ox.Store()
+        load_project(store, root)
+        graphs = list(store.named_graphs())
+        listed = {"default_graph": ox.DefaultGraph(), "named_graphs": graphs}
+        print(f"{args.sources} sources, {len(store):,} quads, {len(graphs)} named graphs listed\n")
+        print("| query | store's dataset | named graphs listed | ratio | rows | list sent now |")
+        print("|---|---:|---:|---:|---:|---|")
+        failed = False
+        for name, text in texts(root).items():
+            plain, withlist = [], []
+            rows_plain = rows_listed = []
+            for _ in range(args.repeat):  # interleaved, so drift on a shared machine hits both
+                t, rows_plain = timed(store, text)
+                plain.append(t)
+                t, rows_listed = timed(store, text, **listed)
+                withlist.append(t)
+            a, b = statistics.median(plain), statistics.median(withlist)
+            same = sorted(rows_plain, key=repr) == sorted(rows_listed, key=repr)
+            failed |= not same
+            rows = f"{len(rows_plain)}" if same else f"{len(rows_plain)} vs {len(rows_listed)} (DIFFER)"
+            sent = "yes" if _may_name_graph(text) else "no"
+            print(f"| {name} | {fmt(a)} | {fmt(b)} | {b / a:.1f}x | {rows} | {sent} |", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
