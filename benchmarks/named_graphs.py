@@ -54,24 +54,21 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
+from run import NEEDS_ITS_PARAMS  # benchmarks/run.py: evidence answers about the entity given
 
+from spacecoop.sparql.query import list_queries
 from spacecoop.store.native import load_project
 from spacecoop.store.remote import _may_name_graph
 
-NEEDS_ITS_PARAMS = {"evidence"}  # answers about the entity it is given: unbound it is not the query
-
 
 def texts(root: Path) -> dict[str, str]:
-    """The named queries that say "graph", by name: the Oxigraph variant where there is one."""
+    """The named queries that say "graph", by name: the text an Oxigraph store runs (its
+    ``.oxigraph.rq`` variant where there is one, comments included, as the store sends it)."""
     out = {}
-    for path in sorted((root / "queries").glob("*.rq")):
-        name = path.name.removesuffix(".rq")
-        if name.endswith(".oxigraph") or name in NEEDS_ITS_PARAMS:
-            continue
-        variant = path.with_name(f"{name}.oxigraph.rq")
-        text = (variant if variant.is_file() else path).read_text(encoding="utf-8")
-        if "graph" in text.lower():
-            out[name] = text
+    for nq in list_queries(root):
+        text = dict(nq.variants).get("oxigraph", nq.text)
+        if nq.name not in NEEDS_ITS_PARAMS and "graph" in text.lower():
+            out[nq.name] = text
     return out
 
 
