@@ -293,3 +293,117 @@ def test_serve_answers_from_the_compiled_store_and_a_rebuild_leaves_its_store_in
     write_source(project, "epsilon")
     assert ask(project, env)[0] == ["epsilon"]
     assert len([p for p in folder.glob("store-*") if p.is_dir()]) == 1  # no reader left: removed
+
+
+def kept_answers(env: dict, project: Path) -> list[Path]:
+    return sorted((cache_folder(env, project) / "derived").glob("store-*-answer-*.json"))
+
+
+def test_a_kept_answer_is_the_stores_and_an_edit_asks_the_new_store(project, env):
+    """A compiled store keeps its answers (``derived/STORE-answer-*.json``); the next command
+    with the same text reads the kept one. An edit makes a new store, whose answers are asked
+    again: a kept answer never outlives its store's data."""
+    import json
+
+    assert ask(project, env)[0] == ["alpha"]
+    (kept,) = kept_answers(env, project)
+    # what the next command reads is the kept answer: made to say something else, it is answered
+    value = json.loads(kept.read_text())
+    assert value["value"]["terms"] == [["literal", "alpha", "", ""]]
+    value["value"]["terms"] = [["literal", "kept", "", ""]]
+    kept.write_text(json.dumps(value))
+    assert ask(project, env)[0] == ["kept"]
+    time.sleep(0.01)
+    write_source(project, "beta")
+    assert ask(project, env)[0] == ["beta"]
+    (now,) = kept_answers(env, project)  # the old store's answers went with it
+    assert now != kept and not kept.exists()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"{not json",
+        b'{"value": {"kind": "SELECT", "vars": ["o"], "terms": [], "rows": [[0]]}}',
+        b'{"value": {"kind": "SELECT", "vars": ["o"], "terms": [["literal", "x"]], "rows": [[0]]}}',
+        b'{"value": {"kind": "SELECT", "vars": ["o", "p"], "terms": [], "rows": [[-1]]}}',
+        b'{"value": {"kind": "SELECT", "vars": ["o"], "terms": [], "rows": [[-2]]}}',
+        b'{"value": {"kind": "CONSTRUCT"}}',
+        b'{"value": {"kind": "ASK", "boolean": "no"}}',
+        b'{"value": [1, 2]}',
+    ],
+)
+def test_a_damaged_kept_answer_is_asked_again_and_kept_anew(project, env, damage):
+    """A kept answer cut short by a power cut, or of another layout, is never answered: the
+    store is asked again, and its answer replaces the file."""
+    assert ask(project, env)[0] == ["alpha"]
+    (kept,) = kept_answers(env, project)
+    kept.write_bytes(damage)
+    values, err = ask(project, env)
+    assert values == ["alpha"] and "Traceback" not in err
+    assert ask(project, env)[0] == ["alpha"]
+    assert kept.read_bytes() != damage
+
+
+def test_kept_answers_equal_the_engines_for_every_named_query(project, monkeypatch):
+    """Every named query of the article-only project, with and without its parameters: the
+    answer read back from the kept file equals the one the store gave (the same rdflib terms in
+    the same rows, the same text rows), and the bindings are part of what names an answer."""
+    from rdflib import URIRef
+
+    from spacecoop.sparql.query import list_queries
+    from spacecoop.store import compiled
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project.parent / "cache-inproc"))
+    store = compiled.open_compiled(project)
+    try:
+        asked = 0
+        for checks in (False, True):
+            for nq in list_queries(project, checks=checks):
+                text = nq.text_for(store)
+                first = store.query_kept(text)
+                again = store.query_kept(text)
+                assert again.kind == first.kind and again.vars == first.vars, nq.name
+                assert again.boolean == first.boolean and again.rows == first.rows, nq.name
+                assert again.text_rows() == first.text_rows(), nq.name
+                asked += 1
+        assert asked > 10 and len(list((Path(store.path).parent / "derived").glob("*-answer-*"))) > 10
+        # one text, two bindings: two answers
+        text = "SELECT ?label WHERE { ?x <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }"
+        china = URIRef("https://w3id.org/spacecoop/id/country/china")
+        russia = URIRef("https://w3id.org/spacecoop/id/country/russia")
+        for _ in range(2):
+            (c,) = {
+                str(r[0]) for r in store.query_kept(text, {"x": china}).rows if r[0].language in (None, "en")
+            }
+            (r,) = {
+                str(r[0]) for r in store.query_kept(text, {"x": russia}).rows if r[0].language in (None, "en")
+            }
+            assert (c, r) == ("China", "Russia")
+    finally:
+        store.close()
+
+
+def test_kept_answers_are_bounded_in_number_and_size(project, monkeypatch):
+    """Only the KEPT_ANSWERS last used are kept, and no answer over ANSWER_CELLS cells."""
+    from spacecoop.store import compiled
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project.parent / "cache-bounds"))
+    monkeypatch.setattr(compiled, "KEPT_ANSWERS", 2)
+    store = compiled.open_compiled(project)
+    derived = Path(store.path).parent / "derived"
+    try:
+        for n in (1, 2, 3):
+            store.query_kept(f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {n}")
+        assert len(list(derived.glob("*-answer-*.json"))) == 2
+        monkeypatch.setattr(compiled, "ANSWER_CELLS", 5)
+        before = set(derived.glob("*-answer-*.json"))
+        assert len(store.query_kept("SELECT ?s WHERE { ?s ?p ?o } LIMIT 6")) == 6
+        assert set(derived.glob("*-answer-*.json")) == before  # too large: asked, not kept
+        assert len(store.query_kept("SELECT ?s WHERE { ?s ?p ?o } LIMIT 5")) == 5
+        assert len(set(derived.glob("*-answer-*.json")) - before) == 1
+        store.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 4")  # query itself keeps nothing
+        assert len(set(derived.glob("*-answer-*.json")) - before) == 1
+    finally:
+        store.close()

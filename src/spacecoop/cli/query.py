@@ -107,8 +107,10 @@ def query(obj, name: str, params: tuple[str, ...], fmt: str) -> int:
     store = obj.open_store()
     try:
         bindings = bindings_for(store, nq, values)
+        # the compiled store keeps its answers: asked again, the same question is read back
+        ask = getattr(store, "query_kept", store.query)
         try:
-            result = store.query(nq.text_for(store), bindings)
+            result = ask(nq.text_for(store), bindings)
         except UsageError as exc:  # engines' messages may span lines; the CLI promises one
             raise UsageError(" ".join(str(exc).split())) from exc
     finally:
@@ -255,9 +257,17 @@ def plain_table(header: list[str], rows: list[list[str]], console) -> str | None
     from rich.box import HEAVY_HEAD
     from rich.cells import cell_len
 
-    if any(_PLAIN_CELL.search(c) for row in (header, *rows) for c in row):
+    if _PLAIN_CELL.search(" ".join([c for row in (header, *rows) for c in row])):  # one pass in C
         return None
-    widths = [max(cell_len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    known: dict[str, int] = {}  # answers repeat their cells (a country on many rows)
+
+    def width_of(c: str) -> int:
+        w = known.get(c)
+        if w is None:  # ASCII is one terminal cell a character
+            w = known[c] = len(c) if c.isascii() else cell_len(c)
+        return w
+
+    widths = [max(map(width_of, [row[i] for row in (header, *rows)])) for i in range(len(header))]
     width = sum(widths) + 3 * len(widths) + 1
     if width > 1000:
         return None
@@ -265,7 +275,7 @@ def plain_table(header: list[str], rows: list[list[str]], console) -> str | None
     padded = [w + 2 for w in widths]
 
     def line(cells, left, mid, right) -> str:
-        padded_cells = (" " + c + " " * (w - cell_len(c) + 1) for c, w in zip(cells, widths, strict=True))
+        padded_cells = [" " + c + " " * (w - width_of(c) + 1) for c, w in zip(cells, widths, strict=True)]
         return left + mid.join(padded_cells) + right
 
     out = [box.get_top(padded), line(header, box.head_left, box.head_vertical, box.head_right)]

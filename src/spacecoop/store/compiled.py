@@ -48,11 +48,18 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 from spacecoop.core.cache import cache_home
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.store.oxigraph import OxigraphStore
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from rdflib.term import Node
+
+    from spacecoop.store.base import QueryResult
 
 FORMAT = 1
 """Version of the layout of the compiled folder and its manifest."""
@@ -268,7 +275,11 @@ def _store_name(key: str) -> str:
 
 class CompiledStore(OxigraphStore):
     """An Oxigraph store opened read-only from the compiled folder; it answers as ``oxigraph``
-    (engine variants of named queries apply). Closing it releases the shared lock on its folder."""
+    (engine variants of named queries apply). Closing it releases the shared lock on its folder.
+
+    Its SELECT and ASK answers can be kept (:meth:`query_kept`, what ``spacecoop query`` asks
+    with): the store never changes, so the same text with the same bindings gets the same answer
+    until an input file changes, and then the answer is asked of the new store."""
 
     def __init__(self, path: str, lock_fd: int, key: str) -> None:
         self._lock_fd: int | None = lock_fd
@@ -292,6 +303,150 @@ class CompiledStore(OxigraphStore):
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # at interpreter exit the os module may be gone
             self._release()
+
+    def query_kept(self, text: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """Answer as :meth:`query` does, from the answers kept for this store where this text was
+        asked with these bindings before (by any process), and keep this answer.
+
+        For a command an analyst runs again and again (``spacecoop query``); :meth:`query` itself
+        keeps nothing, so that what asks many small or untrusted queries (the endpoint, which
+        has a bounded answer cache in memory, and the look-ups that resolve parameters) writes
+        nothing to disk.
+
+        An answer is kept (:func:`derived`, ``answer-DIGEST``; the :data:`KEPT_ANSWERS` last used)
+        when it is a SELECT of at most :data:`ANSWER_CELLS` cells, each of which has the same
+        text as its rdflib term (:meth:`QueryResult.text_rows`), or an ASK. The digest covers the
+        text, the bindings (as N-Triples terms) and the code that reads an answer from Oxigraph;
+        the store's own name covers the input files and the code that loaded them. So a kept
+        answer is the answer the store gives, never one of other data (tests/test_compiled.py).
+        A query of the whole project (``spacecoop query country-partners`` at 100k triples) is
+        then read from one file instead of asked again (0.1 s of the engine's time, and as long
+        again to make the rows).
+        """
+        digest = _answer_digest(text, bindings)
+        if digest is None or not self.path:
+            return self.query(text, bindings)
+        name = f"answer-{digest}"
+        kept = read_derived(self, name, used=True)
+        if kept is not None:
+            result = _answer_from_json(kept)
+            if result is not None:
+                return result
+        result = self.query(text, bindings)
+        value = _answer_to_json(result)
+        if value is not None:
+            write_derived(self, name, value, keep=KEPT_ANSWERS)
+        return result
+
+
+ANSWER_CELLS = 1_000_000
+"""The largest SELECT answer (rows times variables) a compiled store keeps (about 5 MB of JSON)."""
+
+KEPT_ANSWERS = 64
+"""Answers kept per compiled store: the most recently used."""
+
+_ANSWER_CODE = ("core/rdfterms.py", "store/oxigraph.py", "store/base.py", "store/compiled.py")
+"""The package's files that decide how an answer is read from Oxigraph and kept."""
+
+_answer_code_id: list[str] = []  # computed once per process
+
+
+def _answer_digest(text: str, bindings: Mapping[str, Node] | None) -> str | None:
+    """The name of ``text``'s answer with ``bindings``, or None when a binding has no N-Triples
+    form (then the answer is not kept)."""
+    if not _answer_code_id:
+        _answer_code_id.append(code_identity(_ANSWER_CODE))
+    h = hashlib.sha256(f"spacecoop-answer 1\n{_answer_code_id[0]}\n".encode())
+    for name, term in sorted((bindings or {}).items()):
+        n3 = getattr(term, "n3", None)
+        if n3 is None or not isinstance(name, str):
+            return None
+        h.update(f"{name}\0{n3()}\n".encode("utf-8", "surrogatepass"))
+    h.update(b"\0" + text.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:40]
+
+
+def _answer_to_json(result: QueryResult) -> dict | None:
+    """A result as kept: each distinct term once, rows of their places (-1: unbound); None for a
+    result that is not kept (a graph, too large, or a cell whose text rdflib would change)."""
+    if result.kind == "ASK":
+        return {"kind": "ASK", "boolean": bool(result.boolean)}
+    if result.kind != "SELECT" or len(result) * max(1, len(result.vars)) > ANSWER_CELLS:
+        return None
+    rows = result.text_rows()
+    if rows is None:
+        return None
+    place: dict = {None: -1}
+    terms: list = []
+    out = []
+    for row in rows:
+        line = []
+        for t in row:
+            i = place.get(t)
+            if i is None:
+                i = place[t] = len(terms)
+                terms.append(t)
+            line.append(i)
+        out.append(line)
+    return {"kind": "SELECT", "vars": list(result.vars), "terms": terms, "rows": out}
+
+
+def _answer_from_json(value) -> QueryResult | None:
+    """The result kept as :func:`_answer_to_json` wrote it, or None for anything else (a file
+    of another layout or damaged: the answer is then asked again and kept anew)."""
+    from spacecoop.store.base import QueryResult
+
+    try:
+        if value["kind"] == "ASK":
+            boolean = value["boolean"]
+            return QueryResult("ASK", boolean=boolean) if type(boolean) is bool else None
+        if value["kind"] != "SELECT":
+            return None
+        names = tuple(value["vars"])
+        terms = [tuple(t) for t in value["terms"]]
+        if not all(isinstance(n, str) for n in names) or not all(
+            len(t) == 4 and all(isinstance(x, str) for x in t) for t in terms
+        ):
+            return None
+        n, width = len(terms), len(names)
+        places = value["rows"]
+        if any(len(row) != width or not all(type(k) is int and -1 <= k < n for k in row) for row in places):
+            return None
+        table = [*terms, None]  # -1: the unbound cell
+        rows = tuple(tuple(table[k] for k in row) for row in places)
+    except (KeyError, TypeError, IndexError, ValueError):
+        return None
+    return QueryResult.from_engine(names, rows, _rdflib_rows_of_text, _same)
+
+
+def _same(rows):
+    return rows
+
+
+def _rdflib_rows_of_text(rows) -> tuple:
+    """Text rows (:data:`~spacecoop.store.base.TextTerm`) as rdflib terms, each distinct term made
+    once: the terms :func:`~spacecoop.core.rdfterms.from_oxigraph` makes of the engine's."""
+    from rdflib import BNode, Literal, URIRef
+
+    memo: dict = {None: None}
+
+    def term(t):
+        if t in memo:
+            return memo[t]
+        kind, value, lang, datatype = t
+        out: Node
+        if kind == "uri":
+            out = URIRef(value)
+        elif kind == "bnode":
+            out = BNode(value)
+        elif lang:
+            out = Literal(value, lang=lang)
+        else:
+            out = Literal(value, datatype=URIRef(datatype)) if datatype else Literal(value)
+        memo[t] = out
+        return out
+
+    return tuple(tuple(term(t) for t in row) for row in rows)
 
 
 def open_compiled(root: str | os.PathLike | None = None) -> CompiledStore:
@@ -373,26 +528,45 @@ def derived(store, name: str, compute, *, keep: int | None = None):
     """
     if not isinstance(store, CompiledStore) or not store.path:
         return compute()
-    from spacecoop.core.atomic import write_atomic
+    value = read_derived(store, name, used=keep is not None)
+    if value is not None:
+        return value
+    value = compute()
+    write_derived(store, name, value, keep=keep)
+    return value
 
-    where = Path(store.path)
-    path = where.parent / "derived" / f"{where.name}-{name}.json"
+
+def _derived_path(store: CompiledStore, name: str) -> Path:
+    where = Path(cast(str, store.path))  # a compiled store is always on disk
+    return where.parent / "derived" / f"{where.name}-{name}.json"
+
+
+def read_derived(store: CompiledStore, name: str, *, used: bool = False):
+    """The value :func:`derived` keeps as ``name`` for ``store``, or None when there is none
+    (or it cannot be read). ``used``: mark it the most recently used of its family."""
+    path = _derived_path(store, name)
     try:
         value = json.loads(path.read_text("utf-8"))["value"]
     except (OSError, ValueError, KeyError, TypeError):
-        pass
-    else:
-        if keep is not None:
-            with contextlib.suppress(OSError):  # used now: the newest of its family
-                os.utime(path)
-        return value
-    value = compute()
+        return None
+    if used:
+        with contextlib.suppress(OSError):
+            os.utime(path)
+    return value
+
+
+def write_derived(store: CompiledStore, name: str, value, *, keep: int | None = None) -> None:
+    """Keep ``value`` as ``name`` for ``store`` (see :func:`derived`); best effort: a folder that
+    cannot be written keeps nothing."""
+    from spacecoop.core.atomic import write_atomic
+
+    path = _derived_path(store, name)
     with contextlib.suppress(OSError):
         path.parent.mkdir(exist_ok=True)
         write_atomic(path, json.dumps({"value": value}))
         if keep is not None:
-            _prune_derived(path.parent, f"{where.name}-{name.rpartition('-')[0]}-", keep)
-    return value
+            prefix = f"{path.name[: -len('.json')].rpartition('-')[0]}-"
+            _prune_derived(path.parent, prefix, keep)
 
 
 def _prune_derived(folder: Path, prefix: str, keep: int) -> None:
