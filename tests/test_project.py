@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -82,6 +83,52 @@ def test_same_graph_from_every_backend(article_ds, view):
     H = to_networkx(open_store("oxigraph", article_ds), view)
     assert nx.utils.graphs_equal(G, H)
     assert dict(G.nodes(data=True)) == dict(H.nodes(data=True))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("which", ["article", "full"])
+def test_same_graph_read_from_an_oxigraph_store_on_disk(
+    article_ds, full_ds, tmp_path, monkeypatch, which, threads
+):
+    """On disk (the compiled store the commands read) a view's reads are asked two at a time
+    (READ_THREADS): the same graph as read one at a time, and as rdflib's, every view."""
+    from spacecoop.store import OxigraphStore
+    from spacecoop.views import projection as P
+
+    ds = article_ds if which == "article" else full_ds
+    monkeypatch.setattr(P, "READ_THREADS", threads)
+    store = OxigraphStore(str(tmp_path / "store"))
+    try:
+        store.load(ds)
+        for view in VIEWS:
+            G, H = to_networkx(ds, view), to_networkx(store, view)
+            assert nx.utils.graphs_equal(G, H), view
+            assert dict(G.nodes(data=True)) == dict(H.nodes(data=True)), view
+            assert G.number_of_edges() > 0, view
+    finally:
+        store.close()
+
+
+def test_a_failed_read_on_disk_fails_the_view_with_its_error(article_ds, tmp_path, monkeypatch):
+    """A read that fails in its thread fails the view with that read's error (nothing hangs,
+    no half-made view)."""
+    from spacecoop.core.errors import SpacecoopError
+    from spacecoop.store import OxigraphStore
+
+    store = OxigraphStore(str(tmp_path / "store"))
+    try:
+        store.load(article_ds)
+
+        def broken(predicate):
+            raise SpacecoopError(f"the query failed: cannot read {predicate}")
+
+        monkeypatch.setattr(store, "subject_objects", broken)
+        with pytest.raises(
+            SpacecoopError, match=re.escape("cannot read https://w3id.org/spacecoop/ns#about")
+        ):
+            to_networkx(store, "countries")
+    finally:
+        store.close()
 
 
 def test_reading_does_not_change_the_dataset(article_ds):

@@ -79,7 +79,7 @@ import functools
 import gc
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from rdflib import Literal
@@ -425,24 +425,77 @@ def _curies(iris: list[str]) -> list[str]:
     return out
 
 
+_TYPES = """
+SELECT DISTINCT ?e ?type WHERE {
+  VALUES ?type { sc:Country sc:Region sc:Organization sc:Initiative sc:Mission sc:Payload sc:Rover }
+  ?e a ?type .
+}"""
+_CLAIMS = "SELECT DISTINCT ?claim WHERE { ?claim a sc:Claim }"
+_PARTIES = "SELECT ?rel ?a WHERE { ?rel a sc:Agreement ; sc:party ?a }"
+_SOURCES = """
+SELECT DISTINCT ?s ?label ?headline WHERE {
+  ?s a sc:Source .
+  OPTIONAL { ?s skos:prefLabel ?label }
+  OPTIONAL { ?s schema:headline ?headline }
+}"""
+
+READ_THREADS = 2
+"""Reads of a view asked at once of an Oxigraph store on disk (see :func:`_answers`)."""
+
+
+def _answers(store: Store, reads: list[Callable[[], list]]) -> Generator[list, None, None]:
+    """The answers of ``reads``, in order.
+
+    On an Oxigraph store on disk (the compiled store every command reads) most of a view's
+    reading is the engine reading terms from RocksDB, which it does without holding Python's
+    lock: there the reads are asked :data:`READ_THREADS` at a time, while this thread makes the
+    view of the answers already in. The countries view on disk, median of 3 (5 at 100k), one read
+    at a time against two: 8.1 s → 5.8 s at 1M triples, 0.81 s → 0.59 s at 100k. In memory the
+    reads are Python's own work (:meth:`OxigraphStore.subject_objects`), and other stores are
+    asked one read at a time, as before.
+    """
+    from spacecoop.store.oxigraph import OxigraphStore
+
+    if READ_THREADS < 2 or not isinstance(store, OxigraphStore) or not store.path:
+        for read in reads:
+            yield read()
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="view-read") as pool:
+        futures = [pool.submit(read) for read in reads]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:  # a failed read, or a reader that stopped: ask nothing more
+            for future in futures:
+                future.cancel()
+
+
 def _read(store: Store) -> _Data:
     sc = PREFIXES["sc"]
     entities: dict[str, _Entity] = {}
     ent: _Entity | None  # each loop below narrows it
     cl: _Claim | None
-    rows = _q(
+    claim_fields = list(_CLAIM_FIELDS.items())
+    answers = _answers(
         store,
-        """
-SELECT DISTINCT ?e ?type WHERE {
-  VALUES ?type { sc:Country sc:Region sc:Organization sc:Initiative sc:Mission sc:Payload sc:Rover }
-  ?e a ?type .
-}""",
+        [
+            functools.partial(_q, store, _TYPES),
+            functools.partial(_q, store, _ENTITY_ATTRIBUTES),
+            functools.partial(_q, store, _CLAIMS),
+            *[functools.partial(store.subject_objects, expand_curie(p)) for p, _ in claim_fields],
+            *[functools.partial(_q, store, query) for query in _RELATIONSHIPS.values()],
+            functools.partial(_q, store, _PARTIES),
+            functools.partial(_q, store, _SOURCES),
+        ],
     )
+    rows = next(answers)
     for e, t in rows:
         ent = entities.setdefault(e, _Entity(e))
         ent.types.add(_TYPE_KIND[t[len(sc) :]])
     entity_fields = {PREFIXES[k.split(":")[0]] + k.split(":")[1]: f for k, f in _ENTITY_FIELDS.items()}
-    for e, p, o, lang in _q(store, _ENTITY_ATTRIBUTES):
+    for e, p, o, lang in next(answers):
         ent = entities.get(e)
         if ent is not None:
             entity_fields[p](ent, o, lang)
@@ -455,12 +508,12 @@ SELECT DISTINCT ?e ?type WHERE {
         ent.aliases.discard(ent.label)
         ent.kind = _kind_of(ent)
 
-    claim_iris = [c for (c,) in _q(store, "SELECT DISTINCT ?claim WHERE { ?claim a sc:Claim }")]
+    claim_iris = [c for (c,) in next(answers)]
     claims: dict[str, _Claim] = {
         c: _Claim(c, "", i) for c, i in zip(claim_iris, _curies(claim_iris), strict=True)
     }
-    for p, set_field in _CLAIM_FIELDS.items():
-        for c, o in store.subject_objects(expand_curie(p)):
+    for _, set_field in claim_fields:
+        for c, o in next(answers):
             cl = claims.get(c)
             if cl is not None:
                 set_field(cl, o)
@@ -474,10 +527,10 @@ SELECT DISTINCT ?e ?type WHERE {
         claims_about[cl.about].append(cl)
 
     found: set[tuple[str, str, str, str]] = set()  # (rel, kind, a, b), each once
-    for kind, query in _RELATIONSHIPS.items():
-        found.update((r, kind, a, b) for r, a, b in _q(store, query))
+    for kind in _RELATIONSHIPS:
+        found.update((r, kind, a, b) for r, a, b in next(answers))
     parties: dict[str, set[str]] = defaultdict(set)
-    for r, a in _q(store, "SELECT ?rel ?a WHERE { ?rel a sc:Agreement ; sc:party ?a }"):
+    for r, a in next(answers):
         parties[r].add(a)
     for r, ps in parties.items():  # each pair of parties once, in the order of their IRIs
         ordered = sorted(ps)
@@ -486,16 +539,9 @@ SELECT DISTINCT ?e ?type WHERE {
     rels.sort(key=lambda r: (r.iri, r.a, r.b))
 
     source_labels = {}
-    for s, label, headline in _q(
-        store,
-        """
-SELECT DISTINCT ?s ?label ?headline WHERE {
-  ?s a sc:Source .
-  OPTIONAL { ?s skos:prefLabel ?label }
-  OPTIONAL { ?s schema:headline ?headline }
-}""",
-    ):
+    for s, label, headline in next(answers):
         source_labels[s] = label or headline or curie(s)
+    answers.close()
     # sources by their place in IRI order: a pair edge of the countries view unions and sorts the
     # sources of every claim behind it (38 MB of ``sources`` at 1M triples), faster as numbers
     source_iris = sorted({src for cl in claims.values() for src in cl.sources})
