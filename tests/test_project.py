@@ -87,17 +87,18 @@ def test_same_graph_from_every_backend(article_ds, view):
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("which", ["article", "full"])
-def test_same_graph_read_from_an_oxigraph_store_on_disk(
-    article_ds, full_ds, tmp_path, monkeypatch, which, threads
+@pytest.mark.parametrize("where", ["disk", "memory"])
+def test_same_graph_read_from_oxigraph_one_or_two_reads_at_a_time(
+    article_ds, full_ds, tmp_path, monkeypatch, which, threads, where
 ):
-    """On disk (the compiled store the commands read) a view's reads are asked two at a time
-    (READ_THREADS): the same graph as read one at a time, and as rdflib's, every view."""
+    """On Oxigraph (on disk: the compiled store the commands read) a view's reads are asked two
+    at a time (READ_THREADS): the same graph as read one at a time, and as rdflib's, every view."""
     from spacecoop.store import OxigraphStore
     from spacecoop.views import projection as P
 
     ds = article_ds if which == "article" else full_ds
     monkeypatch.setattr(P, "READ_THREADS", threads)
-    store = OxigraphStore(str(tmp_path / "store"))
+    store = OxigraphStore(str(tmp_path / "store") if where == "disk" else None)
     try:
         store.load(ds)
         for view in VIEWS:
@@ -118,14 +119,15 @@ def test_a_failed_read_on_disk_fails_the_view_with_its_error(article_ds, tmp_pat
     store = OxigraphStore(str(tmp_path / "store"))
     try:
         store.load(article_ds)
+        real = store.select_strings
 
-        def broken(predicate):
-            raise SpacecoopError(f"the query failed: cannot read {predicate}")
+        def broken(text):
+            if "ns#about>" in text:
+                raise SpacecoopError("the query failed: cannot read sc:about")
+            return real(text)
 
-        monkeypatch.setattr(store, "subject_objects", broken)
-        with pytest.raises(
-            SpacecoopError, match=re.escape("cannot read https://w3id.org/spacecoop/ns#about")
-        ):
+        monkeypatch.setattr(store, "select_strings", broken)
+        with pytest.raises(SpacecoopError, match=re.escape("cannot read sc:about")):
             to_networkx(store, "countries")
     finally:
         store.close()

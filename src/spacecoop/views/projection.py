@@ -440,23 +440,29 @@ SELECT DISTINCT ?s ?label ?headline WHERE {
 }"""
 
 READ_THREADS = 2
-"""Reads of a view asked at once of an Oxigraph store on disk (see :func:`_answers`)."""
+"""Reads of a view asked at once of an Oxigraph store (see :func:`_answers`)."""
+
+
+def _threaded(store: Store) -> bool:
+    """Whether :func:`_answers` asks ``store``'s reads :data:`READ_THREADS` at a time."""
+    from spacecoop.store.oxigraph import OxigraphStore
+
+    return READ_THREADS >= 2 and isinstance(store, OxigraphStore)
 
 
 def _answers(store: Store, reads: list[Callable[[], list]]) -> Generator[list, None, None]:
     """The answers of ``reads``, in order.
 
-    On an Oxigraph store on disk (the compiled store every command reads) most of a view's
-    reading is the engine reading terms from RocksDB, which it does without holding Python's
-    lock: there the reads are asked :data:`READ_THREADS` at a time, while this thread makes the
-    view of the answers already in. The countries view on disk, median of 3 (5 at 100k), one read
-    at a time against two: 8.1 s → 5.8 s at 1M triples, 0.81 s → 0.59 s at 100k. In memory the
-    reads are Python's own work (:meth:`OxigraphStore.subject_objects`), and other stores are
-    asked one read at a time, as before.
+    On Oxigraph most of a view's reading is the engine's: evaluating each query and writing its
+    answer as CSV (:meth:`OxigraphStore.select_strings`), and on disk reading each term from
+    RocksDB, all without holding Python's lock. So there the reads are asked
+    :data:`READ_THREADS` at a time, while this thread makes the view of the answers already in.
+    The countries view at 1M triples, one read at a time against two, side by side in one
+    process: on disk 8.1 s → 5.8 s, and 10.4 s → 8.1 s in a noisier run (medians of 3; at 100k
+    0.81 s → 0.59 s, median of 5); in memory 6.5 s → 5.1 s (median of 6). Other stores are
+    asked one read at a time.
     """
-    from spacecoop.store.oxigraph import OxigraphStore
-
-    if READ_THREADS < 2 or not isinstance(store, OxigraphStore) or not store.path:
+    if not _threaded(store):
         for read in reads:
             yield read()
         return
@@ -472,19 +478,29 @@ def _answers(store: Store, reads: list[Callable[[], list]]) -> Generator[list, N
                 future.cancel()
 
 
+def _field_read(store: Store, predicate: str, threaded: bool) -> Callable[[], list]:
+    """The read of one predicate's subjects and objects (:meth:`Store.subject_objects`). Asked
+    in threads, as a query: pyoxigraph in memory answers ``subject_objects`` faster one at a
+    time (no CSV written and split again), but by Python's own work, which threads cannot share."""
+    if threaded:
+        return functools.partial(_q, store, f"SELECT ?s ?o WHERE {{ ?s <{predicate}> ?o }}")
+    return functools.partial(store.subject_objects, predicate)
+
+
 def _read(store: Store) -> _Data:
     sc = PREFIXES["sc"]
     entities: dict[str, _Entity] = {}
     ent: _Entity | None  # each loop below narrows it
     cl: _Claim | None
     claim_fields = list(_CLAIM_FIELDS.items())
+    threaded = _threaded(store)
     answers = _answers(
         store,
         [
             functools.partial(_q, store, _TYPES),
             functools.partial(_q, store, _ENTITY_ATTRIBUTES),
             functools.partial(_q, store, _CLAIMS),
-            *[functools.partial(store.subject_objects, expand_curie(p)) for p, _ in claim_fields],
+            *[_field_read(store, expand_curie(p), threaded) for p, _ in claim_fields],
             *[functools.partial(_q, store, query) for query in _RELATIONSHIPS.values()],
             functools.partial(_q, store, _PARTIES),
             functools.partial(_q, store, _SOURCES),
