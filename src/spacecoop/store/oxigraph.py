@@ -242,7 +242,10 @@ class OxigraphStore(Store):
         without a query: no answer written as CSV and split again, 40 % less time for the
         claims of a view at 1M triples in memory. On disk reading the terms from RocksDB takes
         most of the time either way (the query was 5 % faster at 1M), and a store seen through a
-        dataset (:meth:`dataset_view`) must answer over that dataset: both ask with a query."""
+        dataset (:meth:`dataset_view`) must answer over that dataset: both ask with a query.
+        A view whose reads go two at a time (:data:`spacecoop.views.projection.READ_THREADS`, the
+        default) asks each predicate as a query instead: this read is Python's work, which
+        threads cannot share, and the queries' answers are written without Python's lock."""
         import pyoxigraph as ox
 
         if self.path or not isinstance(self.store, ox.Store):
