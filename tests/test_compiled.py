@@ -407,3 +407,21 @@ def test_kept_answers_are_bounded_in_number_and_size(project, monkeypatch):
         assert len(set(derived.glob("*-answer-*.json")) - before) == 1
     finally:
         store.close()
+
+
+def test_commands_asking_at_once_keep_one_complete_answer(project, env):
+    """Four commands asking the same question at once (after the store is built): each answers,
+    and one whole answer is kept, with no temporary file left beside it."""
+    import json
+
+    assert ask(project, env)[0] == ["alpha"]
+    (kept,) = kept_answers(env, project)
+    kept.unlink()
+    procs = [spacecoop(project, env, "query", "-", "-f", "csv") for _ in range(4)]
+    outs = [p.communicate(ASK_VALUE, timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0 and "Traceback" not in err, err
+        assert [r["o"] for r in csv.DictReader(io.StringIO(out))] == ["alpha"]
+    assert kept_answers(env, project) == [kept]
+    assert json.loads(kept.read_text())["value"]["terms"] == [["literal", "alpha", "", ""]]
+    assert [p.name for p in kept.parent.iterdir() if p.name.startswith(".")] == []
