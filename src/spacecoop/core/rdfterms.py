@@ -91,7 +91,7 @@ def invalid_term(text: str, exc: Exception) -> UsageError:
 def from_oxigraph(term) -> Node | None:
     """Convert a pyoxigraph term to an rdflib term (plain literals stay plain)."""
     ox = _pyoxigraph()
-    URIRef, BNode, Literal = _rdflib_terms()
+    URIRef, BNode, _ = _rdflib_terms()
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
@@ -99,15 +99,36 @@ def from_oxigraph(term) -> Node | None:
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value
-        if dt == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt))
+        return from_text("literal", term.value, term.language or "", term.datatype.value)
     if isinstance(term, ox.DefaultGraph):
         return None
     raise TypeError(f"cannot convert {term!r} to an rdflib term")
+
+
+def from_text(kind: str, value: str, lang: str = "", datatype: str = "") -> Node:
+    """Make the rdflib term of an RDF term given as text: ``kind`` one of ``uri``, ``bnode`` and
+    ``literal`` (as in SPARQL JSON results; a :data:`~spacecoop.store.base.TextTerm` unpacked).
+    A literal typed ``xsd:string`` or untyped is plain, as :func:`from_oxigraph` makes it.
+
+    Examples
+    --------
+    >>> from_text("literal", "7", "", "http://www.w3.org/2001/XMLSchema#integer").toPython()
+    7
+    >>> from_text("literal", "Peru", "en").language
+    'en'
+    """
+    URIRef, BNode, Literal = _rdflib_terms()
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if kind != "literal":
+        raise ValueError(f"unknown term type {kind!r}")
+    if lang:
+        return Literal(value, lang=lang)
+    if datatype and datatype != _XSD_STRING:
+        return Literal(value, datatype=URIRef(datatype))
+    return Literal(value)
 
 
 def _triple_from_oxigraph(t) -> tuple[Node, Node, Node]:

@@ -426,24 +426,14 @@ def _same(rows):
 def _rdflib_rows_of_text(rows) -> tuple:
     """Text rows (:data:`~spacecoop.store.base.TextTerm`) as rdflib terms, each distinct term made
     once: the terms :func:`~spacecoop.core.rdfterms.from_oxigraph` makes of the engine's."""
-    from rdflib import BNode, Literal, URIRef
+    from spacecoop.core.rdfterms import from_text
 
     memo: dict = {None: None}
 
     def term(t):
-        if t in memo:
-            return memo[t]
-        kind, value, lang, datatype = t
-        out: Node
-        if kind == "uri":
-            out = URIRef(value)
-        elif kind == "bnode":
-            out = BNode(value)
-        elif lang:
-            out = Literal(value, lang=lang)
-        else:
-            out = Literal(value, datatype=URIRef(datatype)) if datatype else Literal(value)
-        memo[t] = out
+        out = memo.get(t)
+        if out is None and t is not None:
+            out = memo[t] = from_text(*t)
         return out
 
     return tuple(tuple(term(t) for t in row) for row in rows)

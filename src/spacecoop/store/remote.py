@@ -8,17 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import IdentifiedNode, Node
 
 from spacecoop.core.errors import SpacecoopError, UsageError
-from spacecoop.core.rdfterms import _one_line, as_iri
+from spacecoop.core.rdfterms import _one_line, as_iri, from_text
 from spacecoop.sparql.parse import (
     bind_values,
 )
 from spacecoop.store.base import (
     _COUNT_QUADS,
-    _XSD_STRING,
     MANIFEST_GRAPH,
     UNION_GRAPH,
     QueryResult,
@@ -607,19 +606,8 @@ def parse_sparql_json(data: bytes) -> QueryResult:
 def _json_term(b) -> Node | None:
     if b is None:
         return None
-    kind, value = b["type"], b["value"]
-    if kind == "uri":
-        return URIRef(value)
-    if kind == "bnode":
-        return BNode(value)
-    if kind in ("literal", "typed-literal"):
-        if "xml:lang" in b:
-            return Literal(value, lang=b["xml:lang"])
-        dt = b.get("datatype")
-        if dt and dt != _XSD_STRING:
-            return Literal(value, datatype=URIRef(dt))
-        return Literal(value)
-    raise ValueError(f"unknown term type {kind!r}")
+    kind = "literal" if b["type"] == "typed-literal" else b["type"]  # the older name of a typed one
+    return from_text(kind, b["value"], b.get("xml:lang") or "", b.get("datatype") or "")
 
 
 def _named_graphs(ds: Dataset) -> list[URIRef]:
