@@ -19,6 +19,17 @@ pytestmark = [pytest.mark.slow, pytest.mark.server]
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def bench_module():
+    """benchmarks/run.py, imported as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
 def test_quick_benchmark_runs_at_10k(tmp_path):
     out, raw = tmp_path / "RESULTS.md", tmp_path / "raw.json"
     proc = subprocess.run(
@@ -159,17 +170,12 @@ def test_quick_attack_benchmark_prints_its_table(tmp_path):
 def test_the_benchmark_edit_changes_one_quote_of_one_claim(tmp_path):
     """The "after an edit" timings follow a real change to the data: one claim's quote, and
     nothing else (a later edit replaces the earlier one's mark rather than piling up)."""
-    import importlib.util
-
     from rdflib import Dataset
 
     from spacecoop.core.namespaces import SC
     from spacecoop.importers.synth import write_corpus
 
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = bench_module()
     corpus = tmp_path / "corpus"
     write_corpus(corpus, 3, 1, root=ROOT)
 
@@ -191,15 +197,11 @@ def test_the_benchmark_edit_changes_one_quote_of_one_claim(tmp_path):
 def test_the_throughput_run_says_what_each_error_was(tmp_path):
     """An endpoint that stops some queries at its time limit: the run counts them as errors by
     their HTTP status, beside the answered ones (the report's note column)."""
-    import importlib.util
     import threading
     import urllib.parse
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = bench_module()
 
     class Endpoint(BaseHTTPRequestHandler):
         def do_POST(self):
@@ -251,16 +253,11 @@ def test_a_query_past_the_limit_is_reported_and_the_other_steps_still_measured(t
     limit is stopped, the query reported as "> limit", and another worker measures the queries
     after it, the raw runs and the views (before, the backend's remaining steps went unmeasured:
     at 1M triples 26 of 36 queries and every view on Oxigraph)."""
-    import importlib.util
-
     from spacecoop.core.load import load_dataset
     from spacecoop.importers.synth import write_corpus
     from spacecoop.store import layout_nquads
 
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = bench_module()
     corpus = tmp_path / "corpus"
     write_corpus(corpus, 3, 1, root=ROOT)
     nquads = tmp_path / "layout.nq"
@@ -299,16 +296,11 @@ def test_the_endpoint_mix_binds_parameters_as_the_stores_do():
     parameters bound by a VALUES clause opening the WHERE group (a clause after the query made
     one query of the mix 60x slower at 1M triples and ran into the limit), and no query that took
     over 1 s on pyoxigraph."""
-    import importlib.util
-
     from rdflib.util import from_n3
 
     from spacecoop.sparql.parse import bind_values, parse_query, values_clause
 
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = bench_module()
     mission = "<https://w3id.org/spacecoop/id/mission/chang-e-7>"
     queries = bench.queries_for(ROOT, {"mission": mission, "entity": mission, "typical": mission})
     by_name = {q["name"]: q for q in queries}
