@@ -592,9 +592,9 @@ def page_html(G, title: str = "spacecoop", *, positions: dict | None = None) -> 
     --------
     write_html, spacecoop.views.projection.to_networkx
     """
-    from spacecoop.views.projection import _collector_paused
+    from spacecoop.core.gcpause import collector_paused
 
-    with _collector_paused():  # as for the view: many small objects, no cycle worth collecting early
+    with collector_paused():  # as for the view: many small objects, no cycle worth collecting early
         data = _json_for_script(_packed(page_data(G, title=title, positions=positions)))
     vis_js, vis_css = _vis_assets()
     app_js = _asset("page.js")

@@ -170,9 +170,9 @@ def serialize_all(ds: Dataset, root: str | os.PathLike | None = None) -> dict[st
     and rdflib's writers reading it, took most of the time of a build's outputs).
     """
     out: dict[str, bytes] = {}
-    from spacecoop.views.projection import _collector_paused  # the views' pause, shared
+    from spacecoop.core.gcpause import collector_paused
 
-    with _collector_paused():
+    with collector_paused():
         graphs = canonical_graphs(ds)
         out["spacecoop.trig"] = turtle.graphs_text(graphs, _DIST_PREFIXES, base="").encode("utf-8")
         out["spacecoop.nq"] = _nquads(graphs)

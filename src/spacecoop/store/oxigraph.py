@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, cast
 
 from spacecoop.core.atomic import exchange_paths
 from spacecoop.core.errors import SpacecoopError, UsageError, _one_line
+from spacecoop.core.gcpause import collector_paused
 from spacecoop.store.base import _COUNT_QUADS, QueryResult, Store, TextTerm, _graph_form
 
 if TYPE_CHECKING:
@@ -195,8 +196,9 @@ class OxigraphStore(Store):
             return QueryResult("ASK", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):
             names = tuple(v.value for v in res.variables)
-            width = range(len(names))
-            cells = tuple(tuple(sol[i] for i in width) for sol in res)
+            # a solution iterates its values in the order of the variables, None where unbound
+            with collector_paused():  # a tuple per row, kept: see spacecoop.core.gcpause
+                cells = tuple(map(tuple, res))
             # rdflib terms only when the rows are read (see QueryResult.from_engine)
             return QueryResult.from_engine(names, cells, _rdflib_rows, _text_rows)
         from rdflib import Graph
@@ -352,43 +354,63 @@ class OxigraphStore(Store):
 
 
 def _rdflib_rows(cells: tuple[tuple, ...]) -> tuple[tuple[Node | None, ...], ...]:
-    """Oxigraph's answer as rdflib terms (:func:`~spacecoop.core.rdfterms.from_oxigraph`)."""
-    from spacecoop.core.rdfterms import from_oxigraph
+    """Oxigraph's answer as rdflib terms (:func:`~spacecoop.core.rdfterms.from_oxigraph`).
 
-    memo: dict = {}  # answers repeat terms (sources, relationships): convert each once
+    Answers repeat terms (sources, relationships, blocs): each distinct term is converted once.
+    A row is converted by ``map`` over the memo's ``__getitem__`` (a miss converts), with no
+    Python call per cell: 49,000 rows of 11 cells took 124 ms through a function per cell, 73 ms
+    so (with the collector paused).
+    """
+    memo = _TermMemo()
+    memo[None] = None
+    term = memo.__getitem__
+    with collector_paused():
+        return tuple(tuple(map(term, row)) for row in cells)
 
-    def term(t):
-        if t is None:
-            return None
-        out = memo.get(t)
-        if out is None:
-            out = memo[t] = from_oxigraph(t)
+
+class _TermMemo(dict):
+    """Pyoxigraph term → rdflib term, converted when first asked."""
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        from spacecoop.core.rdfterms import from_oxigraph
+
+        out = self[key] = from_oxigraph(key)
         return out
-
-    return tuple(tuple(term(t) for t in row) for row in cells)
 
 
 def _text_rows(cells: tuple[tuple, ...]) -> tuple[tuple[TextTerm | None, ...], ...] | None:
     """Oxigraph's answer as text (:func:`~spacecoop.core.rdfterms.text_from_oxigraph`), or None
-    when a cell's text could differ from its rdflib term's."""
-    from spacecoop.core.rdfterms import text_from_oxigraph
+    when a cell's text could differ from its rdflib term's. Each distinct term is read once, as
+    in :func:`_rdflib_rows`."""
+    memo = _TextMemo()
+    memo[None] = None
+    text = memo.__getitem__
+    try:
+        with collector_paused():
+            return tuple(tuple(map(text, row)) for row in cells)
+    except _NoText:
+        return None
 
-    memo: dict = {}
-    out = []
-    for row in cells:
-        texts: list[TextTerm | None] = []
-        for t in row:
-            if t is None:
-                texts.append(None)
-                continue
-            text = memo.get(t)
-            if text is None:
-                text = memo[t] = text_from_oxigraph(t)
-                if text is None:
-                    return None
-            texts.append(text)
-        out.append(tuple(texts))
-    return tuple(out)
+
+class _NoText(Exception):
+    """A term whose text could differ from its rdflib term's."""
+
+
+class _TextMemo(dict):
+    """Pyoxigraph term → its :data:`TextTerm`, read when first asked; :class:`_NoText` if none."""
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        from spacecoop.core.rdfterms import text_from_oxigraph
+
+        out = text_from_oxigraph(key)
+        if out is None:
+            raise _NoText
+        self[key] = out
+        return out
 
 
 def _cell_text(term) -> str:

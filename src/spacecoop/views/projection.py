@@ -74,17 +74,16 @@ each co-membership's ``claims`` in full (:func:`with_claims_in_full`), ``ties`` 
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import json
 from collections import defaultdict
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 
 from rdflib import Literal
 from rdflib.term import Node
 
+from spacecoop.core.gcpause import collector_paused
 from spacecoop.core.namespaces import JOINING_STATUSES, PREFIXES, curie, expand_curie, tie_level
 from spacecoop.sparql.query import as_store
 from spacecoop.store import Store
@@ -956,37 +955,13 @@ def to_networkx(
     if view not in VIEWS:
         raise UsageError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
     store = as_store(target)
-    with _collector_paused():
+    with collector_paused():  # see spacecoop.core.gcpause
         data = _read(store)
         if view == "countries":
             return _countries(data, inline_evidence=inline_evidence)
         if view == "actors":
             return _actors(data, unlinked_publishers=unlinked_publishers, inline_evidence=inline_evidence)
         return _full(store, data, inline_evidence=inline_evidence)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a view is built.
-
-    A view makes millions of small objects (rows, sets, attribute dicts) and frees almost none
-    of them until it is done; each collection walks all of them again, and at 1M triples the
-    collections took a quarter of the time. The view makes no reference cycles worth
-    collecting early; reference counting still frees what is dropped.
-
-    What it made is then moved to the oldest generation (``gc.freeze`` and ``gc.unfreeze``,
-    two list splices): left in the youngest, the first allocation after the collector is
-    enabled again would walk all of it (half a second at 1M triples).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
 
 
 def _blocs(data: _Data) -> dict[str, list[_Rel]]:
