@@ -310,6 +310,60 @@ def test_a_reader_notices_a_load_that_starts_after_it_opened(full_ds, server):
     reader.close()
 
 
+GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+
+
+def _graphs_seen(store) -> set[str]:
+    return {str(row[0]) for row in store.query(GRAPHS_QUERY).rows}
+
+
+def test_a_reader_reads_the_list_of_graphs_once_per_load_and_sees_each_new_load(full_ds, server):
+    """Each query reads the manifest's head; the list of graphs (7,000 rows at 1M triples) only
+    when the head names another load. Two loads in the same second list different graphs."""
+    writer = open_store(f"sparql:{server}")
+    small = Dataset(default_union=True)
+    for t in full_ds.graph(ONTOLOGY_GRAPH):
+        small.graph(ONTOLOGY_GRAPH).add(t)
+    writer.load(small)
+    reader = open_store(f"sparql:{server}")
+    full_reads: list[int] = []
+    real = reader.read_manifest
+    reader.read_manifest = lambda: full_reads.append(1) or real()  # type: ignore[method-assign]
+    assert _graphs_seen(reader) == {str(ONTOLOGY_GRAPH)}
+    assert _graphs_seen(reader) == {str(ONTOLOGY_GRAPH)}
+    assert reader.query("ASK { ?s ?p ?o }").boolean  # no GRAPH: the head is all it reads
+    assert len(full_reads) == 1
+    writer.load(full_ds)  # another load, within the same second as likely as not
+    assert _graphs_seen(reader) == set(expected_sizes(full_ds))  # never the first load's list
+    assert _graphs_seen(reader) == set(expected_sizes(full_ds))
+    assert len(full_reads) == 2
+    writer.load(small)
+    assert _graphs_seen(reader) == {str(ONTOLOGY_GRAPH)} and len(full_reads) == 3
+    reader.close()
+    writer.close()
+
+
+def test_a_manifest_that_names_no_load_is_read_whole_before_each_query(server):
+    """A manifest written before loads were named: its list of graphs is read before every
+    query that may name a graph, as it was."""
+    graph = "https://w3id.org/spacecoop/id/source/x"
+    put_graph(server, graph, '<http://example.org/a> <http://example.org/b> "1" .\n')
+    put_graph(
+        server,
+        str(MANIFEST_GRAPH),
+        f"<{MANIFEST_GRAPH}> <https://schema.org/actionStatus> <https://schema.org/CompletedActionStatus> .\n"
+        f"<{MANIFEST_GRAPH}> <http://purl.org/dc/terms/hasPart> <{graph}> .\n",
+    )
+    reader = open_store(f"sparql:{server}")
+    full_reads: list[int] = []
+    real = reader.read_manifest
+    reader.read_manifest = lambda: full_reads.append(1) or real()  # type: ignore[method-assign]
+    assert _graphs_seen(reader) == {graph}
+    assert _graphs_seen(reader) == {graph}
+    assert len(full_reads) == 2
+    reader.close()
+
+
 def test_a_dataset_may_not_use_the_reserved_graph_names(server):
     bad = Dataset(default_union=True)
     bad.graph(MANIFEST_GRAPH).add(
