@@ -10,8 +10,6 @@ refused with :class:`QueryRefused`. Nothing here knows of HTTP or of the worker 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Container
 from dataclasses import dataclass
 
@@ -123,21 +121,11 @@ def screen_query_text(text: str) -> None:
 
 _checked: dict[str, str] = {}  # the named queries' kinds, filled by the workers at start
 
-JUDGED_TEXTS = 512
-"""Query texts a client sent whose judgement (kind and dataset) is remembered, the last used.
-rdflib's parser takes 20 to 120 ms for a named query's text; a dashboard or a notebook sends
-the same texts again and again. A refused text is never remembered (judging it again costs the
-sender as much as the endpoint), nor is a text longer than :data:`JUDGED_TEXT_CHARS`."""
-JUDGED_TEXT_CHARS = 16_384
-"""The longest text whose judgement is remembered: at most 8 MiB of texts are held in all."""
-_judged: OrderedDict[str, tuple[str, QueryDataset | None]] = OrderedDict()
-_judged_lock = threading.Lock()  # the endpoint's threads may judge at once
-
 
 def remember_checked(text: str, kind: str) -> None:
     """Keep the kind of a query text already judged (a named query without a dataset clause), so
     :func:`inspect_query` does not parse it again. Only the workers call this, once per named query
-    at start: no text a client sends is kept here (those are in the bounded :data:`JUDGED_TEXTS`)."""
+    at start: no text a client sends is ever kept."""
     _checked[text] = kind
 
 
@@ -224,8 +212,6 @@ def inspect_query(text: str) -> tuple[str, QueryDataset | None]:
 
     Like :func:`check_query`, except that FROM and FROM NAMED are returned (resolved against the
     query's BASE and PREFIXes) instead of refused: the caller decides which graphs may be named.
-    The judgement of a text accepted is remembered (:data:`JUDGED_TEXTS`): the same text again is
-    not parsed again. The dataset it names is still checked against the graphs on each request.
 
     Returns
     -------
@@ -238,30 +224,14 @@ def inspect_query(text: str) -> tuple[str, QueryDataset | None]:
     >>> inspect_query("PREFIX g: <http://g/> ASK FROM g:a FROM NAMED <http://g/b> { ?s ?p ?o }")
     ('ASK', QueryDataset(default=('http://g/a',), named=('http://g/b',)))
     """
-    known = _checked.get(text)  # only texts without a dataset clause are kept there
-    if known is not None:
-        return known, None
-    with _judged_lock:
-        judged = _judged.get(text)
-        if judged is not None:
-            _judged.move_to_end(text)
-            return judged
-    judged = _judge(text)  # raises QueryRefused: nothing remembered
-    if len(text) <= JUDGED_TEXT_CHARS:
-        with _judged_lock:
-            _judged[text] = judged
-            while len(_judged) > JUDGED_TEXTS:
-                _judged.popitem(last=False)
-    return judged
-
-
-def _judge(text: str) -> tuple[str, QueryDataset | None]:
-    """:func:`inspect_query` without the judgements remembered: screen, parse and inspect ``text``."""
     from pyparsing import ParseBaseException
     from rdflib import URIRef
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
+    known = _checked.get(text)  # only texts without a dataset clause are kept there
+    if known is not None:
+        return known, None
     screen_query_text(text)
     try:
         parsed = parseQuery(text)
