@@ -364,6 +364,20 @@ def test_a_manifest_that_names_no_load_is_read_whole_before_each_query(server):
     reader.close()
 
 
+def test_a_manifest_with_no_head_is_still_an_incomplete_load(server):
+    """A manifest graph that holds only its list of graphs (no status): refused as an incomplete
+    load, as when the whole manifest was read before each query, not as data with no manifest."""
+    graph = "https://w3id.org/spacecoop/id/source/x"
+    put_graph(server, graph, '<http://example.org/a> <http://example.org/b> "1" .\n')
+    put_graph(
+        server, str(MANIFEST_GRAPH), f"<{MANIFEST_GRAPH}> <http://purl.org/dc/terms/hasPart> <{graph}> .\n"
+    )
+    reader = open_store(f"sparql:{server}")
+    with pytest.raises(SpacecoopError, match="incomplete load"):
+        reader.query("ASK { ?s ?p ?o }")
+    reader.close()
+
+
 def test_a_dataset_may_not_use_the_reserved_graph_names(server):
     bad = Dataset(default_union=True)
     bad.graph(MANIFEST_GRAPH).add(

@@ -464,6 +464,8 @@ class SparqlStore(Store):
                 manifest = self.read_manifest()
             else:  # not kept: the list is read by the next caller that needs it
                 return manifest
+        elif manifest is None:  # no head: judged on the whole graph, whatever it holds
+            manifest = self.read_manifest()
         if manifest is None:
             if self._holds_any_triple():
                 raise SpacecoopError(
