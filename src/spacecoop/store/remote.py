@@ -132,7 +132,8 @@ class Manifest:
 
 MANIFEST_TTL = 0.0
 """Seconds a reader trusts the manifest it read before reading it again. Zero: every query reads
-it first (one small request more), so a reader sees a load start or end at once."""
+its head first (one small request more: see ``SparqlStore._ready``), so a reader sees a load start
+or end at once."""
 
 
 _GRAPHISH = re.compile(r"graph|\\[uU]", re.IGNORECASE)  # may name a graph (or escape the keyword)
