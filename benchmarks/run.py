@@ -19,9 +19,9 @@ its time limit is killed and reported as "> limit" instead of hanging the benchm
   127.0.0.1 through :class:`spacecoop.store.SparqlStore`) times every named query (``queries/`` and
   ``queries/checks/``) with real parameter values, and two look-ups of one entity (its evidence,
   its partners); rdflib queries run in a forked child that is killed at the limit;
-* the pyoxigraph worker also times the same SPARQL sent straight to pyoxigraph, each run beside one of
-  ours (our overhead), the
-  country view projected to networkx and the HTML page, where those stages exist;
+* the pyoxigraph worker also times the same SPARQL sent straight to pyoxigraph, each run beside one
+  of ours (our overhead), the country view projected to networkx and the HTML page, where those
+  stages exist;
 * endpoint throughput: ``spacecoop serve`` (without and with its answer cache) against ``oxigraph
   serve-read-only`` on the same folder (the compiled store ``spacecoop serve`` opens by default),
   same queries, same client.

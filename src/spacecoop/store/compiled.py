@@ -425,18 +425,12 @@ def _same(rows):
 
 def _rdflib_rows_of_text(rows) -> tuple:
     """Text rows (:data:`~spacecoop.store.base.TextTerm`) as rdflib terms, each distinct term made
-    once: the terms :func:`~spacecoop.core.rdfterms.from_oxigraph` makes of the engine's."""
+    once (:func:`~spacecoop.store.base.convert_cells`): the terms
+    :func:`~spacecoop.core.rdfterms.from_oxigraph` makes of the engine's."""
     from spacecoop.core.rdfterms import from_text
+    from spacecoop.store.base import convert_cells
 
-    memo: dict = {None: None}
-
-    def term(t):
-        out = memo.get(t)
-        if out is None and t is not None:
-            out = memo[t] = from_text(*t)
-        return out
-
-    return tuple(tuple(term(t) for t in row) for row in rows)
+    return convert_cells(rows, lambda t: from_text(*t))
 
 
 def open_compiled(root: str | os.PathLike | None = None) -> CompiledStore:
