@@ -15,7 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 from _servers import children, interruptible, running
 
-from spacecoop.core.forking import can_fork, fork_map
+from spacecoop.core.forking import can_fork, fork_beside, fork_map
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="fork is used on Linux only")
 
@@ -110,3 +110,62 @@ def test_ctrl_c_ends_every_process_and_prints_nothing_but_the_commands_own_words
     assert (proc.returncode, out, err) == (130, "interrupted\n", "")
     time.sleep(0.2)
     assert not [pid for pid in forked if running(pid)]
+
+
+# -- fork_beside: two halves of the work at once, one of them in a forked process ---------------
+PARENT = os.getpid()
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _data_error() -> int:
+    from spacecoop.core.errors import DataError
+
+    raise DataError("graph/sources/x.trig", "syntax error: expected '.'", line=7)  # cannot be unpickled
+
+
+def _dies_when_forked() -> str:
+    if os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the kernel does to a process out of memory
+    return "here"
+
+
+def _sleeps() -> int:
+    time.sleep(120)
+    return 0
+
+
+def _fails_here() -> int:
+    raise ValueError("here failed")
+
+
+def test_fork_beside_runs_there_in_another_process_at_the_same_time():
+    here_pid, there_pid = fork_beside(_pid, _pid)
+    assert here_pid == os.getpid() and there_pid != os.getpid()
+    assert not multiprocessing.active_children()
+
+
+def test_fork_beside_raises_there_s_exception_as_one_process_would():
+    """A DataError does not survive the way back (its __init__ takes a path): the call is made
+    again here and raises the very error, with its path and line."""
+    from spacecoop.core.errors import DataError
+
+    with pytest.raises(DataError) as caught:
+        fork_beside(_pid, _data_error)
+    assert (caught.value.path, caught.value.line) == ("graph/sources/x.trig", 7)
+    assert not multiprocessing.active_children()
+
+
+def test_fork_beside_runs_there_here_when_its_process_dies():
+    assert fork_beside(_pid, _dies_when_forked) == (os.getpid(), "here")
+    assert not multiprocessing.active_children()
+
+
+def test_fork_beside_raises_here_s_exception_and_ends_the_forked_process_at_once():
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="here failed"):
+        fork_beside(_fails_here, _sleeps)
+    assert time.monotonic() - start < 30  # not after the two-minute call
+    assert not multiprocessing.active_children()

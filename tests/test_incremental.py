@@ -261,6 +261,58 @@ def test_validate_says_the_same_with_its_shapes_shared_out(root, tmp_path, monke
     assert "Traceback" not in err
 
 
+def test_validate_reports_the_same_with_shacl_beside_the_other_checks(root, tmp_path, monkeypatch):
+    """On a large dataset ``validate`` runs SHACL in a forked process while it runs the other
+    checks: the report (violations of SHACL and of the other checks, skipped, checks run) is the
+    one of a run in one process (SPACECOOP_SHACL_PROCESSES=1), and broken shapes fail alike."""
+    import os
+
+    from spacecoop.checks import validate as validate_module
+    from spacecoop.core.errors import SpacecoopError
+    from spacecoop.core.forking import can_fork
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    project = _project_with_violations(root, tmp_path)
+    pids = tmp_path / "shacl-pids"
+    real = validate_module.check_shacl
+
+    def recording(*args, **kwargs):
+        with open(pids, "a", encoding="ascii") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(validate_module, "check_shacl", recording)
+    monkeypatch.setattr(validate_module, "SHACL_BESIDE_MIN_QUADS", 0)  # this small project counts as large
+    monkeypatch.setattr("spacecoop.core.forking.cores", lambda: 2)
+    monkeypatch.setattr("spacecoop.core.forking.copies_that_fit", lambda wanted: wanted)
+    monkeypatch.setenv("SPACECOOP_SHACL_PROCESSES", "1")
+    alone = validate(project)
+    assert pids.read_text().split() == [str(os.getpid())]
+    monkeypatch.delenv("SPACECOOP_SHACL_PROCESSES")
+    pids.unlink()
+    beside = validate(project)
+    assert [int(p) for p in pids.read_text().split()] != [os.getpid()]  # SHACL ran in the forked process
+    assert beside == alone
+    rules = {v.rule.split(":")[0] for v in alone.violations}
+    assert {"shacl", "check", "unknown-term"} <= rules, rules
+    assert alone.checked[0] == "shacl" and len(alone.checked) == 8
+
+    (project / "ontology" / "shapes.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<https://example.org/S> sh:targetClass "
+        "<https://w3id.org/spacecoop/ns#Claim> ;\n"
+        '  sh:property [ sh:path <https://example.org/p> ; sh:minCount "x" ] .\n',
+        encoding="utf-8",
+    )
+    errors = []
+    for processes in ("1", ""):
+        monkeypatch.setenv("SPACECOOP_SHACL_PROCESSES", processes)
+        with pytest.raises(SpacecoopError) as caught:
+            validate(project)
+        errors.append((type(caught.value), str(caught.value), caught.value.exit_code))
+    assert errors[0] == errors[1] and "shapes.ttl" in errors[0][1], errors
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from Linux /proc")
 def test_ctrl_c_while_shapes_run_in_processes_stops_all_of_them_quietly(root, tmp_path):

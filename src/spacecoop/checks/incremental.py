@@ -471,18 +471,9 @@ def _processes(data: Graph) -> int:
         return int(given)
     if len(data) < PARALLEL_MIN_TRIPLES:
         return 1
-    from spacecoop.core.forking import cores
+    from spacecoop.core.forking import copies_that_fit, cores
 
-    n = min(cores(), MAX_PROCESSES)
-    try:  # each process may come to copy most of this one (reading an object writes its count)
-        with open("/proc/meminfo", encoding="ascii") as f:
-            available = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
-        with open("/proc/self/statm", encoding="ascii") as f:
-            resident = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        n = min(n, max(1, int(available // max(resident, 1))))
-    except (OSError, ValueError, StopIteration):
-        return 1
-    return n
+    return copies_that_fit(min(cores(), MAX_PROCESSES))
 
 
 def _shape_groups(data: Graph, shapes: Graph, parts: int) -> list[list[URIRef]]:

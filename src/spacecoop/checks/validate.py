@@ -35,6 +35,7 @@ refused before any check runs (:class:`~spacecoop.core.errors.DataError`, exit 2
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from pathlib import Path
 from rdflib import RDF, Dataset, Graph, URIRef
 
 from spacecoop.core.errors import SpacecoopError
+from spacecoop.core.forking import fork_beside
 from spacecoop.core.inputs import read_input
 from spacecoop.core.layout import Layout, find_root
 from spacecoop.core.load import Loaded, load
@@ -145,8 +147,52 @@ def validate(
     skipped: list[str] = []
     checked: list[str] = []
 
-    violations += check_shacl(loaded, layout, Path(shacl_cache) if shacl_cache is not None else None)
+    cache = Path(shacl_cache) if shacl_cache is not None else None
+    # SHACL in a forked process while this one runs the other checks, on a large dataset
+    shacl = functools.partial(check_shacl, loaded, layout, cache)
+    if _shacl_beside(loaded):
+        others, shacl_violations = fork_beside(
+            functools.partial(_other_checks, loaded, layout, texts_dir), shacl
+        )
+    else:
+        shacl_violations = shacl()
+        others = _other_checks(loaded, layout, texts_dir)
+    violations += shacl_violations
     checked.append("shacl")
+    violations += others[0]
+    skipped += others[1]
+    checked += others[2]
+    # A term with a lone surrogate cannot be printed or written as UTF-8: escape it in the report.
+    violations = [_printable(v) for v in violations]
+    violations.sort(key=lambda v: (v.rule, v.node, v.message, v.value))
+    return ValidationReport(tuple(violations), tuple(skipped), tuple(checked))
+
+
+SHACL_BESIDE_MIN_QUADS = 20_000
+"""From this many quads, :func:`validate` runs the SHACL check in a forked process beside the other
+checks (:func:`spacecoop.core.forking.fork_beside`); below it a fork costs more than it saves."""
+
+
+def _shacl_beside(loaded: Loaded) -> bool:
+    """Whether :func:`validate` runs SHACL beside the other checks: a large dataset, two cores,
+    memory for a copy of this process, and ``$SPACECOOP_SHACL_PROCESSES`` not 1 (which keeps all
+    of SHACL in this process)."""
+    from spacecoop.core.forking import can_fork, copies_that_fit, cores
+
+    if os.environ.get("SPACECOOP_SHACL_PROCESSES", "").strip() == "1" or not can_fork() or cores() < 2:
+        return False
+    if len(loaded.quads()) < SHACL_BESIDE_MIN_QUADS:  # read here, before the fork: both sides walk them
+        return False
+    return copies_that_fit(2) >= 2
+
+
+def _other_checks(
+    loaded: Loaded, layout: Layout, texts_dir: str | os.PathLike | None
+) -> tuple[list[Violation], list[str], list[str]]:
+    """Every check of :func:`validate` but SHACL: (violations, skipped, checks run)."""
+    violations: list[Violation] = []
+    skipped: list[str] = []
+    checked: list[str] = []
     violations += check_terms(loaded)
     checked.append("unknown-term")
     quote_violations, quote_skipped = check_quotes(loaded, layout, texts_dir)
@@ -163,10 +209,7 @@ def validate(
     checked.append("sources")
     violations += check_rdf_terms(loaded)
     checked.append("rdf-term")
-    # A term with a lone surrogate cannot be printed or written as UTF-8: escape it in the report.
-    violations = [_printable(v) for v in violations]
-    violations.sort(key=lambda v: (v.rule, v.node, v.message, v.value))
-    return ValidationReport(tuple(violations), tuple(skipped), tuple(checked))
+    return violations, skipped, checked
 
 
 def _printable(v: Violation) -> Violation:

@@ -1,4 +1,5 @@
-"""Forked processes for pure-Python work that keeps one core busy (pySHACL, rdflib's parser).
+"""Forked processes for pure-Python work that keeps one core busy (pySHACL, rdflib's parser,
+``validate``'s SHACL check beside its other checks).
 
 A forked process starts with the parent's memory as it is (the graph, the shapes): nothing is
 pickled or parsed again, only the results travel back. Fork is used on Linux only (elsewhere it
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -36,6 +37,20 @@ def cores() -> int:
     if not can_fork():
         return 1
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def copies_that_fit(wanted: int) -> int:
+    """How many of ``wanted`` forked copies of this process the free memory holds (at least 1;
+    1 when it cannot be told): a forked process may come to copy most of this one, as reading an
+    object writes its reference count."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            available = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+        with open("/proc/self/statm", encoding="ascii") as f:
+            resident = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, StopIteration):
+        return 1
+    return max(1, min(wanted, int(available // max(resident, 1))))
 
 
 def fork_map(processes: int, fn: Callable[[T], R], items: Sequence[T], chunksize: int = 1) -> list[R]:
@@ -72,6 +87,56 @@ def fork_map(processes: int, fn: Callable[[T], R], items: Sequence[T], chunksize
         raise
     pool.shutdown(wait=True)
     return [result for part in parts for result in part]
+
+
+_BESIDE: list[Callable[[], object]] = []  # the call of the process fork_beside forks
+
+
+def fork_beside(here: Callable[[], T], there: Callable[[], R]) -> tuple[T, R]:
+    """``(here(), there())``, with ``there`` run by one forked process while this process runs
+    ``here``: two halves of pure-Python work on data already in memory, on two cores.
+
+    The forked process starts with this one's memory, so nothing goes to it and only ``there``'s
+    result comes back (pickled). When ``there`` fails in the forked process (an exception, or the
+    process died: killed when out of memory), it is called again here, after ``here``, so that
+    it raises or returns exactly as in one process (not every exception survives the way back:
+    :class:`~spacecoop.core.errors.DataError` does not). An exception of ``here`` or a
+    KeyboardInterrupt ends the forked process and is raised; nothing is left running. Without
+    fork (see :func:`can_fork`), both run here, one after the other.
+    """
+    if not can_fork():
+        return here(), there()
+    import multiprocessing
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+
+    before = {child.pid for child in multiprocessing.active_children()}
+    _BESIDE[:] = [there]
+    fork = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(1, mp_context=fork, initializer=_ignore_interrupt)
+    try:
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # as in fork_map
+        try:
+            call = pool.submit(_call_beside)  # forks the process, which holds ``there``
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        _BESIDE.clear()
+        mine = here()
+        try:
+            theirs: tuple[R] | None = (cast("R", call.result()),)
+        except Exception:  # its exception, or BrokenProcessPool: called again below
+            theirs = None
+    except BaseException:
+        _BESIDE.clear()
+        _end([c for c in multiprocessing.active_children() if c.pid not in before])
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
+    return mine, (theirs[0] if theirs is not None else there())
+
+
+def _call_beside() -> object:
+    return _BESIDE[0]()
 
 
 def _run_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
