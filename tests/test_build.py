@@ -459,3 +459,40 @@ def test_a_build_killed_while_keeping_its_files_leaves_nothing_half_kept(article
         out = tmp_path / f"after{n}"
         assert main(["--root", str(project), "build", "-o", str(out)]) == 0
         assert snapshot(out) == want, n
+
+
+def test_a_build_with_its_dataset_files_written_beside_the_pages_is_the_same(
+    article_root, tmp_path, monkeypatch
+):
+    """On a large dataset ``build`` writes the dataset's files in a forked process while this one
+    makes the pages (core.forking.fork_beside): every file is byte for byte the one of a build in
+    one process."""
+    from spacecoop.core.forking import can_fork
+    from spacecoop.pages.graph_page import build_pages
+    from spacecoop.publish import build as build_module
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    pids = tmp_path / "serialize-pids"
+    real = build_module.serialize_all
+
+    def recording(*args, **kwargs):
+        with open(pids, "a", encoding="ascii") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "serialize_all", recording)
+    monkeypatch.setattr("spacecoop.core.forking.cores", lambda: 2)
+    monkeypatch.setattr("spacecoop.core.forking.copies_that_fit", lambda wanted: wanted)
+    outs = {}
+    for label, minimum in (("alone", 10**12), ("beside", 0)):
+        monkeypatch.setattr("spacecoop.core.forking.BESIDE_MIN_QUADS", minimum)
+        out = tmp_path / label
+        build(out, article_root, extra=build_pages, reuse=False)
+        outs[label] = {p.name: p.read_bytes() for p in out.iterdir()}
+    ran = [int(p) for p in pids.read_text().split()]
+    assert (
+        ran[0] == os.getpid() and ran[1] != os.getpid()
+    )  # the second build wrote them in the forked process
+    assert set(outs["alone"]) >= {*OUTPUT_FILES, "countries.html"}
+    assert outs["beside"] == outs["alone"]

@@ -283,7 +283,7 @@ def test_validate_reports_the_same_with_shacl_beside_the_other_checks(root, tmp_
         return real(*args, **kwargs)
 
     monkeypatch.setattr(validate_module, "check_shacl", recording)
-    monkeypatch.setattr(validate_module, "SHACL_BESIDE_MIN_QUADS", 0)  # this small project counts as large
+    monkeypatch.setattr("spacecoop.core.forking.BESIDE_MIN_QUADS", 0)  # this small project counts as large
     monkeypatch.setattr("spacecoop.core.forking.cores", lambda: 2)
     monkeypatch.setattr("spacecoop.core.forking.copies_that_fit", lambda wanted: wanted)
     monkeypatch.setenv("SPACECOOP_SHACL_PROCESSES", "1")

@@ -168,22 +168,15 @@ def validate(
     return ValidationReport(tuple(violations), tuple(skipped), tuple(checked))
 
 
-SHACL_BESIDE_MIN_QUADS = 20_000
-"""From this many quads, :func:`validate` runs the SHACL check in a forked process beside the other
-checks (:func:`spacecoop.core.forking.fork_beside`); below it a fork costs more than it saves."""
-
-
 def _shacl_beside(loaded: Loaded) -> bool:
-    """Whether :func:`validate` runs SHACL beside the other checks: a large dataset, two cores,
-    memory for a copy of this process, and ``$SPACECOOP_SHACL_PROCESSES`` not 1 (which keeps all
-    of SHACL in this process)."""
-    from spacecoop.core.forking import can_fork, copies_that_fit, cores
+    """Whether :func:`validate` runs SHACL in a forked process beside the other checks
+    (:func:`spacecoop.core.forking.beside_pays`), unless ``$SPACECOOP_SHACL_PROCESSES`` is 1
+    (which keeps all of SHACL in this process)."""
+    from spacecoop.core.forking import beside_pays
 
-    if os.environ.get("SPACECOOP_SHACL_PROCESSES", "").strip() == "1" or not can_fork() or cores() < 2:
+    if os.environ.get("SPACECOOP_SHACL_PROCESSES", "").strip() == "1":
         return False
-    if len(loaded.quads()) < SHACL_BESIDE_MIN_QUADS:  # read here, before the fork: both sides walk them
-        return False
-    return copies_that_fit(2) >= 2
+    return beside_pays(len(loaded.quads()))  # read here, before the fork: both halves walk them
 
 
 def _other_checks(

@@ -89,6 +89,17 @@ def fork_map(processes: int, fn: Callable[[T], R], items: Sequence[T], chunksize
     return [result for part in parts for result in part]
 
 
+BESIDE_MIN_QUADS = 20_000
+"""From this many quads of data, :func:`beside_pays` says a forked half pays (below it, a fork
+costs more than it saves)."""
+
+
+def beside_pays(quads: int) -> bool:
+    """Whether :func:`fork_beside` pays for work on ``quads`` quads: fork, two cores, at least
+    :data:`BESIDE_MIN_QUADS` quads, and memory for a second copy of this process."""
+    return can_fork() and quads >= BESIDE_MIN_QUADS and cores() >= 2 and copies_that_fit(2) >= 2
+
+
 _BESIDE: list[Callable[[], object]] = []  # the call of the process fork_beside forks
 
 

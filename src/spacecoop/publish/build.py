@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import shutil
 import tempfile
@@ -38,6 +39,7 @@ from rdflib.term import IdentifiedNode, Node
 from spacecoop.core import turtle
 from spacecoop.core.atomic import exchange_paths, fsync_path
 from spacecoop.core.errors import SpacecoopError
+from spacecoop.core.forking import beside_pays, fork_beside
 from spacecoop.core.layout import find_root
 from spacecoop.core.load import Loaded, load
 from spacecoop.core.namespaces import PREFIXES, SC, curie
@@ -460,9 +462,15 @@ def build(
             f"the data does not conform ({len(report.violations)} violations); nothing was written:\n{lines}",
             exit_code=1,
         )
-    files = serialize_all(loaded.ds, root_path)
-    if extra is not None:
-        files.update(extra(loaded))
+    # the dataset's files in a forked process while this one makes the others (the pages)
+    serialize = functools.partial(serialize_all, loaded.ds, root_path)
+    more = functools.partial(extra, loaded) if extra is not None else dict
+    if extra is not None and beside_pays(len(loaded.ds.store)):  # its triples, counted at once
+        extra_files, files = fork_beside(more, serialize)
+    else:
+        files = serialize()
+        extra_files = more()
+    files.update(extra_files)
     files[DATA_LICENSE_FILE] = read_data_license()
     summary = summarize(loaded.ds)
     files[DESCRIPTION_FILE] = describe_dataset(loaded.ds, summary, files)
