@@ -462,17 +462,20 @@ def build(
             f"the data does not conform ({len(report.violations)} violations); nothing was written:\n{lines}",
             exit_code=1,
         )
-    # the dataset's files in a forked process while this one makes the others (the pages)
+    # the dataset's files in a forked process while this one makes the others (the pages) and
+    # counts what the dataset holds
     serialize = functools.partial(serialize_all, loaded.ds, root_path)
-    more = functools.partial(extra, loaded) if extra is not None else dict
-    if extra is not None and beside_pays(len(loaded.ds.store)):  # its triples, counted at once
-        extra_files, files = fork_beside(more, serialize)
+
+    def others() -> tuple[dict[str, bytes], Summary]:
+        return (extra(loaded) if extra is not None else {}), summarize(loaded.ds)
+
+    if beside_pays(len(loaded.ds.store)):  # its triples, counted at once
+        (extra_files, summary), files = fork_beside(others, serialize)
     else:
         files = serialize()
-        extra_files = more()
+        extra_files, summary = others()
     files.update(extra_files)
     files[DATA_LICENSE_FILE] = read_data_license()
-    summary = summarize(loaded.ds)
     files[DESCRIPTION_FILE] = describe_dataset(loaded.ds, summary, files)
     written = publish(out_dir, files)
     if key is not None and build_key(root_path, extra) == key:  # no input moved while building
