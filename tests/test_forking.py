@@ -169,3 +169,32 @@ def test_fork_beside_raises_here_s_exception_and_ends_the_forked_process_at_once
         fork_beside(_fails_here, _sleeps)
     assert time.monotonic() - start < 30  # not after the two-minute call
     assert not multiprocessing.active_children()
+
+
+def _tagged(tag: str):
+    def call() -> tuple[str, int]:
+        time.sleep(0.05)
+        return tag, os.getpid()
+
+    return call
+
+
+def test_fork_beside_from_threads_at_once_forks_each_its_own_call():
+    """Each process runs the call of the thread that forked it (the call is handed over in a
+    module-level slot, taken under a lock until the fork)."""
+    import threading
+
+    got: dict[str, tuple] = {}
+
+    def run(tag: str) -> None:
+        got[tag] = fork_beside(_pid, _tagged(tag))
+
+    threads = [threading.Thread(target=run, args=(f"t{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(got) == [f"t{i}" for i in range(6)]
+    for tag, (_, (their_tag, their_pid)) in got.items():
+        assert their_tag == tag and their_pid != os.getpid()
+    assert not multiprocessing.active_children()

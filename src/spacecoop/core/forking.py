@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from typing import TYPE_CHECKING, TypeVar, cast
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ def beside_pays(quads: int) -> bool:
 
 
 _BESIDE: list[Callable[[], object]] = []  # the call of the process fork_beside forks
+_BESIDE_LOCK = threading.Lock()  # held from setting that call until the process is forked
 
 
 def fork_beside(here: Callable[[], T], there: Callable[[], R]) -> tuple[T, R]:
@@ -122,23 +124,25 @@ def fork_beside(here: Callable[[], T], there: Callable[[], R]) -> tuple[T, R]:
     from concurrent.futures import ProcessPoolExecutor
 
     before = {child.pid for child in multiprocessing.active_children()}
-    _BESIDE[:] = [there]
     fork = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(1, mp_context=fork, initializer=_ignore_interrupt)
     try:
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # as in fork_map
         try:
-            call = pool.submit(_call_beside)  # forks the process, which holds ``there``
+            with _BESIDE_LOCK:  # another thread's call must not be the one forked
+                _BESIDE[:] = [there]
+                try:
+                    call = pool.submit(_call_beside)  # forks the process (CPython 3.11: at once)
+                finally:
+                    _BESIDE.clear()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        _BESIDE.clear()
         mine = here()
         try:
             theirs: tuple[R] | None = (cast("R", call.result()),)
         except Exception:  # its exception, or BrokenProcessPool: called again below
             theirs = None
     except BaseException:
-        _BESIDE.clear()
         _end([c for c in multiprocessing.active_children() if c.pid not in before])
         pool.shutdown(wait=True)
         raise
