@@ -176,7 +176,9 @@ def _shacl_beside(loaded: Loaded) -> bool:
 
     if os.environ.get("SPACECOOP_SHACL_PROCESSES", "").strip() == "1":
         return False
-    return beside_pays(len(loaded.quads()))  # read here, before the fork: both halves walk them
+    # its triples, counted at once (each half walks the quads itself: at 100k triples 0.4 s once
+    # in each process at the same time, against once here before the fork)
+    return beside_pays(len(loaded.ds.store))
 
 
 def _other_checks(
