@@ -198,3 +198,51 @@ def test_fork_beside_from_threads_at_once_forks_each_its_own_call():
     for tag, (_, (their_tag, their_pid)) in got.items():
         assert their_tag == tag and their_pid != os.getpid()
     assert not multiprocessing.active_children()
+
+
+BESIDE_SLEEPER = textwrap.dedent(
+    """
+    import sys, time
+    from spacecoop.core.forking import fork_beside
+
+    def slow():
+        time.sleep(120)
+        return 0
+
+    try:
+        fork_beside(slow, slow)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(130)
+    print("finished", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize(("to", "after"), [("group", 0.0), ("group", 0.3), ("parent", 0.3)])
+def test_ctrl_c_during_fork_beside_ends_the_forked_process_quietly(to, after):
+    """SIGINT while both halves run, to the process group (Ctrl-C in a terminal) or to the
+    command's process only: KeyboardInterrupt reaches the caller at once, stderr stays empty, and
+    the forked process is not left running."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BESIDE_SLEEPER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=interruptible,
+    )
+    forked: set[int] = set()
+    deadline = time.monotonic() + 60
+    while not forked and proc.poll() is None and time.monotonic() < deadline:
+        forked |= children(proc.pid)
+        time.sleep(0.002)
+    assert forked, "the process was never forked"
+    time.sleep(after)
+    (os.killpg if to == "group" else os.kill)(proc.pid, signal.SIGINT)
+    start = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - start < 30
+    assert (proc.returncode, out, err) == (130, "interrupted\n", "")
+    time.sleep(0.2)
+    assert not [pid for pid in forked if running(pid)]
