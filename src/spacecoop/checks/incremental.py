@@ -577,50 +577,64 @@ def shacl_results(
     shapes_id : str
         Identifies the shapes and the code (part of the global key).
     """
+    from spacecoop.core.gcpause import collector_paused
+
+    def merged_graph() -> Graph:
+        with collector_paused():  # many small objects made and kept (see spacecoop.core.gcpause)
+            return merged()
+
+    # pySHACL itself runs with the collector as it was: it makes and drops graphs with cycles
     model = shape_reads(shapes) if cache is not None else None
     if model is None or cache is None:
-        return sorted(pyshacl_raw(merged(), shapes), key=lambda x: x[1])
-    index = Reads(model, triples())
-    key = hashlib.sha256(
-        f"spacecoop-shacl {FORMAT}\n{shapes_id}\n{model.describe()}\n{index.subclass_key()}\n".encode()
-    ).hexdigest()
-    kept = _read(cache, key)
-    targets = index.targets()
-    prints = {n: index.fingerprint(n) for n in targets}
-    out: dict[Node, list[Raw]] = {}
-    stale: set[Node] = set()
-    for n, fp in prints.items():
-        entry = kept.get(index.n3(n))
-        if entry is not None and entry[0] == fp and not isinstance(n, BNode):
-            out[n] = entry[1]
-        else:
-            stale.add(n)
+        return sorted(pyshacl_raw(merged_graph(), shapes), key=lambda x: x[1])
+    with collector_paused():  # the index and the fingerprints: 100k triples, 0.2 s of 1.1 s
+        index = Reads(model, triples())
+        key = hashlib.sha256(
+            f"spacecoop-shacl {FORMAT}\n{shapes_id}\n{model.describe()}\n{index.subclass_key()}\n".encode()
+        ).hexdigest()
+        kept = _read(cache, key)
+        targets = index.targets()
+        prints = {n: index.fingerprint(n) for n in targets}
+        out: dict[Node, list[Raw]] = {}
+        stale: set[Node] = set()
+        for n, fp in prints.items():
+            entry = kept.get(index.n3(n))
+            if entry is not None and entry[0] == fp and not isinstance(n, BNode):
+                out[n] = entry[1]
+            else:
+                stale.add(n)
+        del kept
     if stale:
         if len(stale) * 2 > len(targets):  # most nodes changed: one run on everything is cheaper
-            found = pyshacl_raw(merged(), shapes)
+            found = pyshacl_raw(merged_graph(), shapes)
             if any(n not in prints for n, _ in found):  # a focus node not found as pySHACL finds them
                 return sorted(found, key=lambda x: x[1])  # reported as found; nothing kept
         else:
-            found = pyshacl_raw(index.subgraph(stale), shapes)
-        for n in stale:
-            out[n] = []
-        for n, raw in found:
-            if n in stale:
-                out[n].append(raw)
-        body = {
-            "format": FORMAT,
-            "key": key,
-            "nodes": {
-                index.n3(n): [prints[n], sorted(raws)]
-                for n, raws in out.items()
-                if not isinstance(n, BNode)  # a blank node's label is new on every load
-            },
-        }
+            with collector_paused():
+                part = index.subgraph(stale)
+            found = pyshacl_raw(part, shapes)
+        with collector_paused():
+            for n in stale:
+                out[n] = []
+            for n, raw in found:
+                if n in stale:
+                    out[n].append(raw)
+            body = {
+                "format": FORMAT,
+                "key": key,
+                "nodes": {
+                    index.n3(n): [prints[n], sorted(raws)]
+                    for n, raws in out.items()
+                    if not isinstance(n, BNode)  # a blank node's label is new on every load
+                },
+            }
+            text = json.dumps(body, separators=(",", ":"))
+            del body
         from spacecoop.core.atomic import write_atomic
 
         with contextlib.suppress(OSError):  # an unwritable cache: the next run validates again
             cache.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(cache, json.dumps(body, separators=(",", ":")))
+            write_atomic(cache, text)
     return sorted(((n, raw) for n, raws in out.items() for raw in raws), key=lambda x: x[1])
 
 

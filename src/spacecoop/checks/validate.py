@@ -185,6 +185,15 @@ def _other_checks(
     loaded: Loaded, layout: Layout, texts_dir: str | os.PathLike | None
 ) -> tuple[list[Violation], list[str], list[str]]:
     """Every check of :func:`validate` but SHACL: (violations, skipped, checks run)."""
+    from spacecoop.core.gcpause import collector_paused
+
+    with collector_paused():  # lists and indexes of the whole dataset (see spacecoop.core.gcpause)
+        return _checks_but_shacl(loaded, layout, texts_dir)
+
+
+def _checks_but_shacl(
+    loaded: Loaded, layout: Layout, texts_dir: str | os.PathLike | None
+) -> tuple[list[Violation], list[str], list[str]]:
     violations: list[Violation] = []
     skipped: list[str] = []
     checked: list[str] = []
