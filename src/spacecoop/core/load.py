@@ -199,7 +199,7 @@ def load(
         _parse_ahead(
             [(p, "turtle") for p in (*ontology, *layout.reference_files)] + [(p, "trig") for p in sources]
         )
-    plan = [(p, "turtle", onto) for p in ontology]
+    plan: list[tuple[Path, str, Graph | None]] = [(p, "turtle", onto) for p in ontology]
     plan += [(p, "turtle", None) for p in layout.reference_files]
     plan += [(p, "trig", None) for p in sources]
     # The dataset is many small objects made and kept: while they are made, no collection walks
