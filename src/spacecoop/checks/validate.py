@@ -184,35 +184,34 @@ def _shacl_beside(loaded: Loaded) -> bool:
 def _other_checks(
     loaded: Loaded, layout: Layout, texts_dir: str | os.PathLike | None
 ) -> tuple[list[Violation], list[str], list[str]]:
-    """Every check of :func:`validate` but SHACL: (violations, skipped, checks run)."""
+    """Every check of :func:`validate` but SHACL: (violations, skipped, checks run).
+
+    The collector is paused while they make lists and indexes of the whole dataset (see
+    :mod:`spacecoop.core.gcpause`), but for the check queries, which rdflib's engine answers
+    where Oxigraph cannot (its evaluation leaves reference cycles behind)."""
     from spacecoop.core.gcpause import collector_paused
 
-    with collector_paused():  # lists and indexes of the whole dataset (see spacecoop.core.gcpause)
-        return _checks_but_shacl(loaded, layout, texts_dir)
-
-
-def _checks_but_shacl(
-    loaded: Loaded, layout: Layout, texts_dir: str | os.PathLike | None
-) -> tuple[list[Violation], list[str], list[str]]:
     violations: list[Violation] = []
     skipped: list[str] = []
     checked: list[str] = []
-    violations += check_terms(loaded)
-    checked.append("unknown-term")
-    quote_violations, quote_skipped = check_quotes(loaded, layout, texts_dir)
-    violations += quote_violations
-    skipped += quote_skipped
-    checked.append("quote")
+    with collector_paused():
+        violations += check_terms(loaded)
+        checked.append("unknown-term")
+        quote_violations, quote_skipped = check_quotes(loaded, layout, texts_dir)
+        violations += quote_violations
+        skipped += quote_skipped
+        checked.append("quote")
     violations += check_queries(loaded, layout)
     checked.append("check")
-    violations += check_entities(loaded)
-    checked.append("entities")
-    violations += check_agreement_iris(loaded)
-    checked.append("agreement-iri")
-    violations += check_sources(loaded)
-    checked.append("sources")
-    violations += check_rdf_terms(loaded)
-    checked.append("rdf-term")
+    with collector_paused():
+        violations += check_entities(loaded)
+        checked.append("entities")
+        violations += check_agreement_iris(loaded)
+        checked.append("agreement-iri")
+        violations += check_sources(loaded)
+        checked.append("sources")
+        violations += check_rdf_terms(loaded)
+        checked.append("rdf-term")
     return violations, skipped, checked
 
 
@@ -548,6 +547,7 @@ def check_queries(loaded: Loaded, layout: Layout) -> list[Violation]:
     holds them to it). Data with terms Oxigraph refuses (the ``rdf-term`` rule reports them) is
     checked on rdflib's engine instead.
     """
+    from spacecoop.core.gcpause import collector_paused
     from spacecoop.sparql.query import list_queries, run_query
     from spacecoop.store import Store
     from spacecoop.store.engine import engine_copy
@@ -555,7 +555,8 @@ def check_queries(loaded: Loaded, layout: Layout) -> list[Violation]:
     store: Dataset | Store = loaded.ds
     if not getattr(loaded, "problems", None):
         try:
-            store = engine_copy("checks", loaded)
+            with collector_paused():  # the quads of the whole dataset, made and kept
+                store = engine_copy("checks", loaded)
         except Exception:  # a term Oxigraph refuses: rdflib's engine takes it
             store = loaded.ds
     out = []

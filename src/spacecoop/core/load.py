@@ -205,7 +205,7 @@ def load(
     # The dataset is many small objects made and kept: while they are made, no collection walks
     # all of them again and again (see spacecoop.core.gcpause). Only the objects made since the
     # last few files are collected, which frees the reference cycles rdflib's parser leaves
-    # behind (1.5 GB of them at 1M triples, were none collected). 1M triples: 66 -> 51 s.
+    # behind (1.5 GB of them at 1M triples, were none collected). 1M triples: 66 -> 49 s.
     with collector_paused():
         for i, (path, fmt, into) in enumerate(plan, 1):
             _merge(loaded, path, *_parsed(path, fmt, keep_parsed, check), check, into_default=into)
