@@ -356,3 +356,39 @@ def test_merging_a_source_drops_the_quads_read_before(article_root, tmp_path):
     assert after == [
         (s, p, o, getattr(g, "identifier", g)) for s, p, o, g in loaded.ds.quads((None, None, None, None))
     ]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_load_collects_the_young_objects_as_it_goes_and_leaves_the_collector_as_it_was(
+    article_root, monkeypatch, enabled
+):
+    """The collector is paused while the dataset is merged (see spacecoop.core.gcpause), the
+    young objects are collected every COLLECT_EVERY files (what rdflib's parser leaves behind
+    would otherwise pile up: 1.5 GB at 1M triples), and it is left enabled or disabled as the
+    caller had it."""
+    import gc
+
+    from spacecoop.core import load as load_module
+
+    collected: list[int] = []
+    real = gc.collect
+
+    def counting(generation: int = 2) -> int:
+        collected.append(generation)
+        return real(generation)
+
+    monkeypatch.setattr(load_module, "COLLECT_EVERY", 3)
+    monkeypatch.setattr(load_module.gc, "collect", counting)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        loaded = load_module.load(article_root)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    layout = load_module.Layout(article_root)
+    files = sum(1 for p in layout.ontology_files if p.name != "shapes.ttl")
+    files += len(layout.reference_files) + len(layout.source_files)
+    assert files >= 6
+    assert collected.count(1) == files // 3  # young generations, every three files
+    assert 2 not in collected  # never a walk of everything
+    assert len(loaded.ds) > 0
