@@ -328,6 +328,40 @@ def test_cache_counts_keys_and_bodies_under_one_cap():
     assert cache.size == sum(ResultCache.cost(k, v) for k, v in cache.entries.items())
 
 
+def test_cache_keeps_refusals_over_the_caps_and_no_other_error(article_ds):
+    """An answer over the row cap is refused alike every time (read-only data, caps in the key):
+    the refusal is kept as answers are, so a client repeating it does not have it run again.
+    Another cap is another key, and a time limit (504) is never kept."""
+    from spacecoop.endpoint.pool import WorkerPool
+    from spacecoop.endpoint.worker import worker_payload
+
+    pool = WorkerPool(
+        "oxigraph",
+        worker_payload("oxigraph", article_ds),
+        size=1,
+        root=ROOT,
+        spare=0,
+        standby=False,
+        cache_bytes=1_000_000,
+    )
+    pool.start()
+    try:
+        job = {"op": "sparql", "query": "SELECT * WHERE { ?s ?p ?o }", "accept": "text/csv", "format": None}
+        first = pool.run({**job, "max_rows": 10}, 30)
+        assert first["status"] == 400 and "more than this endpoint's limit of 10" in first["error"]
+        assert pool.stats.cached == 0
+        again = pool.run({**job, "max_rows": 10}, 30)
+        assert again == first and pool.stats.cached == 1  # from the cache, not run again
+        wider = pool.run({**job, "max_rows": 10**7}, 30)  # another cap: run, and answered
+        assert wider["status"] == 200 and pool.stats.cached == 1
+        slow = {"op": "sparql", "query": EXPENSIVE, "accept": "text/csv", "format": None, "max_rows": 10}
+        assert pool.run(dict(slow), 0.5)["status"] == 504
+        assert pool.run(dict(slow), 0.5)["status"] == 504  # run again: a time limit is not kept
+        assert pool.stats.cached == 1 and pool.stats.timeouts == 2
+    finally:
+        pool.close()
+
+
 def test_check_keeps_no_copy_of_arbitrary_texts():
     from spacecoop.endpoint import guard
 

@@ -14,7 +14,9 @@ class ResultCache:
     server process). Every entry is accounted as the bytes of its key (the query text and
     parameters) plus its body, under one total cap, so neither many long queries nor a few big
     answers grow it past ``max_bytes``. The dataset is read-only while the server runs, so a
-    reply never goes stale.
+    reply never goes stale. Answers (status 200) are kept, and the refusals a worker marks
+    ``"kept"`` (an answer over the row or byte cap, which the caps in the key decide); no other
+    error (a time limit, a busy pool, a failed read) is kept.
 
     Examples
     --------
@@ -52,7 +54,8 @@ class ResultCache:
     @staticmethod
     def cost(key: tuple, reply: Mapping) -> int:
         text = sum(len(str(part)) for part in key if part is not None)
-        return text + len(reply.get("body", b"")) + ResultCache.OVERHEAD
+        said = len(reply.get("body", b"")) + len(reply.get("error", ""))
+        return text + said + ResultCache.OVERHEAD
 
     def get(self, key: tuple) -> dict | None:
         with self._lock:
@@ -62,7 +65,7 @@ class ResultCache:
             return reply
 
     def put(self, key: tuple, reply: dict) -> None:
-        if reply.get("status") != 200:
+        if reply.get("status") != 200 and not reply.get("kept"):
             return
         n = self.cost(key, reply)
         if n > self.max_bytes // 8:

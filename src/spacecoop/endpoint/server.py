@@ -58,7 +58,8 @@ Safety
   queries cannot keep a cheap query from anyone else waiting; 503 when no worker frees up
   within the time limit. A loaded standby worker replaces a stopped one at once, so the pool
   never shrinks while a replacement loads. The answer cache counts query texts and answers
-  under one cap.
+  under one cap; it also keeps the refusal of an answer over a cap (the same every time for the
+  same request), and no other error.
 * Strict HTTP framing: two Content-Length headers, a Content-Length with Transfer-Encoding, a
   malformed or folded header, or a body shorter than announced get 400 and the connection is
   closed; nothing of such a request runs. A body the handler does not read closes the
