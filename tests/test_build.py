@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from _article_only import copy_article_project
+from _forked import beside_on_any_machine, pids_in, record_pids
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
@@ -474,23 +475,15 @@ def test_a_build_with_its_dataset_files_written_beside_the_pages_is_the_same(
     if not can_fork():
         pytest.skip("fork is used on Linux only")
     pids = tmp_path / "serialize-pids"
-    real = build_module.serialize_all
-
-    def recording(*args, **kwargs):
-        with open(pids, "a", encoding="ascii") as f:
-            f.write(f"{os.getpid()}\n")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(build_module, "serialize_all", recording)
-    monkeypatch.setattr("spacecoop.core.forking.cores", lambda: 2)
-    monkeypatch.setattr("spacecoop.core.forking.copies_that_fit", lambda wanted: wanted)
+    record_pids(monkeypatch, build_module, "serialize_all", pids)
+    beside_on_any_machine(monkeypatch)
     outs = {}
     for label, minimum in (("alone", 10**12), ("beside", 0)):
         monkeypatch.setattr("spacecoop.core.forking.BESIDE_MIN_QUADS", minimum)
         out = tmp_path / label
         build(out, article_root, extra=build_pages, reuse=False)
         outs[label] = {p.name: p.read_bytes() for p in out.iterdir()}
-    ran = [int(p) for p in pids.read_text().split()]
+    ran = pids_in(pids)
     assert (
         ran[0] == os.getpid() and ran[1] != os.getpid()
     )  # the second build wrote them in the forked process

@@ -74,6 +74,35 @@ SLEEPER = textwrap.dedent(
 )
 
 
+def _interrupt_while_forked(script: str, forks: int, to: str, after: float) -> None:
+    """Run ``script`` (which prints "interrupted" and exits 130 on KeyboardInterrupt), wait until
+    it has forked ``forks`` processes, send SIGINT ``after`` seconds later to its process group or
+    to it alone (``to``), and check: it ends within seconds, prints nothing else, writes nothing to
+    stderr, and leaves none of the forked processes running."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=interruptible,
+    )
+    forked: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(forked) < forks and proc.poll() is None and time.monotonic() < deadline:
+        forked |= children(proc.pid)
+        time.sleep(0.002)
+    assert forked, "the processes were never forked"
+    time.sleep(after)
+    (os.killpg if to == "group" else os.kill)(proc.pid, signal.SIGINT)
+    start = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - start < 30
+    assert (proc.returncode, out, err) == (130, "interrupted\n", "")
+    time.sleep(0.2)
+    assert not [pid for pid in forked if running(pid)]
+
+
 @pytest.mark.parametrize(
     ("to", "after"),
     [
@@ -88,28 +117,7 @@ def test_ctrl_c_ends_every_process_and_prints_nothing_but_the_commands_own_words
     ``InvalidStateError`` traceback under load) or later, to the whole process group or to the
     command's process only: KeyboardInterrupt reaches the caller within seconds (not after the
     two-minute calls), stderr stays empty, and none of the forked processes is left."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SLEEPER],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=interruptible,
-    )
-    forked: set[int] = set()
-    deadline = time.monotonic() + 60
-    while len(forked) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        forked |= children(proc.pid)
-        time.sleep(0.002)
-    assert forked, "the processes were never forked"
-    time.sleep(after)
-    (os.killpg if to == "group" else os.kill)(proc.pid, signal.SIGINT)
-    start = time.monotonic()
-    out, err = proc.communicate(timeout=60)
-    assert time.monotonic() - start < 30
-    assert (proc.returncode, out, err) == (130, "interrupted\n", "")
-    time.sleep(0.2)
-    assert not [pid for pid in forked if running(pid)]
+    _interrupt_while_forked(SLEEPER, 2, to, after)
 
 
 # -- fork_beside: two halves of the work at once, one of them in a forked process ---------------
@@ -224,25 +232,4 @@ def test_ctrl_c_during_fork_beside_ends_the_forked_process_quietly(to, after):
     """SIGINT while both halves run, to the process group (Ctrl-C in a terminal) or to the
     command's process only: KeyboardInterrupt reaches the caller at once, stderr stays empty, and
     the forked process is not left running."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", BESIDE_SLEEPER],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=interruptible,
-    )
-    forked: set[int] = set()
-    deadline = time.monotonic() + 60
-    while not forked and proc.poll() is None and time.monotonic() < deadline:
-        forked |= children(proc.pid)
-        time.sleep(0.002)
-    assert forked, "the process was never forked"
-    time.sleep(after)
-    (os.killpg if to == "group" else os.kill)(proc.pid, signal.SIGINT)
-    start = time.monotonic()
-    out, err = proc.communicate(timeout=60)
-    assert time.monotonic() - start < 30
-    assert (proc.returncode, out, err) == (130, "interrupted\n", "")
-    time.sleep(0.2)
-    assert not [pid for pid in forked if running(pid)]
+    _interrupt_while_forked(BESIDE_SLEEPER, 1, to, after)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from _article_only import copy_article_project
+from _forked import beside_on_any_machine, pids_in, record_pids
 from rdflib import Graph
 
 from spacecoop.checks import incremental
@@ -275,24 +276,16 @@ def test_validate_reports_the_same_with_shacl_beside_the_other_checks(root, tmp_
         pytest.skip("fork is used on Linux only")
     project = _project_with_violations(root, tmp_path)
     pids = tmp_path / "shacl-pids"
-    real = validate_module.check_shacl
-
-    def recording(*args, **kwargs):
-        with open(pids, "a", encoding="ascii") as f:
-            f.write(f"{os.getpid()}\n")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(validate_module, "check_shacl", recording)
+    record_pids(monkeypatch, validate_module, "check_shacl", pids)
     monkeypatch.setattr("spacecoop.core.forking.BESIDE_MIN_QUADS", 0)  # this small project counts as large
-    monkeypatch.setattr("spacecoop.core.forking.cores", lambda: 2)
-    monkeypatch.setattr("spacecoop.core.forking.copies_that_fit", lambda wanted: wanted)
+    beside_on_any_machine(monkeypatch)
     monkeypatch.setenv("SPACECOOP_SHACL_PROCESSES", "1")
     alone = validate(project)
-    assert pids.read_text().split() == [str(os.getpid())]
+    assert pids_in(pids) == [os.getpid()]
     monkeypatch.delenv("SPACECOOP_SHACL_PROCESSES")
     pids.unlink()
     beside = validate(project)
-    assert [int(p) for p in pids.read_text().split()] != [os.getpid()]  # SHACL ran in the forked process
+    assert pids_in(pids) != [os.getpid()]  # SHACL ran in the forked process
     assert beside == alone
     rules = {v.rule.split(":")[0] for v in alone.violations}
     assert {"shacl", "check", "unknown-term"} <= rules, rules

@@ -232,7 +232,6 @@ class OxigraphStore(Store):
             raise UsageError("select_strings runs a SELECT query")
         width = len(res.variables)
         answer = (res.serialize(format=ox.QueryResultsFormat.CSV) or b"").decode("utf-8")
-        blank = ("",) * width  # a row of one unbound cell is an empty line
         _, crlf, body = answer.partition("\r\n")  # the header: the variables' names
         if crlf and answer.endswith("\r\n") and '"' not in answer:
             # No field is quoted, so none holds a comma or a line break: str.split reads the
@@ -245,6 +244,7 @@ class OxigraphStore(Store):
             return [tuple(line.split(",")) for line in lines]
         rows = csv.reader(io.StringIO(answer, newline=""))
         next(rows, None)
+        blank = ("",) * width  # a row of one unbound cell is an empty line, which reads as []
         return [tuple(row) or blank for row in rows]
 
     def subject_objects(self, predicate: str) -> list[tuple[str, str]]:
