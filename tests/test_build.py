@@ -121,6 +121,59 @@ def test_failed_validation_writes_nothing_and_keeps_previous_outputs(root, tmp_p
 
 
 @pytest.mark.slow
+def test_a_source_edited_while_build_loads_leaves_no_report_under_the_new_files(root, tmp_path, monkeypatch):
+    """``build`` takes the report of the last ``validate`` of the same inputs. A source edited
+    while build loads (after the report's key was computed) must not make it keep the report of
+    what it loaded under the key of the edited files: the next ``validate`` would then call
+    invalid data valid. The build writes what it loaded, with that data's own report."""
+    import spacecoop.checks.validate as v
+    import spacecoop.publish.build as b
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = copy_project(root, tmp_path / "project")
+    assert v.validate_cached(project).conforms  # the report build will find
+    invalid = (Path(__file__).parent / "data" / "invalid" / "entity-without-label.trig").read_bytes()
+    edited = project / "graph" / "sources" / "zz-edited-meanwhile.trig"
+    real_load = b.load
+
+    def load_then_edit(*args, **kwargs):
+        loaded = real_load(*args, **kwargs)
+        edited.write_bytes(invalid)  # the analyst saves a file while the build runs
+        return loaded
+
+    monkeypatch.setattr(b, "load", load_then_edit)
+    result = b.build(tmp_path / "out", project)
+    monkeypatch.setattr(b, "load", real_load)
+    assert result.summary.triples > 0
+    assert b"change-99" not in (tmp_path / "out" / "spacecoop.nq").read_bytes()  # what was loaded
+    report = v.validate_cached(project)
+    assert not report.conforms
+    assert any("change-99" in x.node for x in report.violations), report.violations
+    with pytest.raises(SpacecoopError, match="does not conform"):
+        b.build(tmp_path / "out2", project)
+
+
+def test_a_kept_report_is_not_taken_for_data_edited_before_it_loaded(root, tmp_path, monkeypatch):
+    """``load_validated`` returns the kept report only when no input moved from its key to the
+    end of the load: a source that turns invalid in between is validated as loaded."""
+    import spacecoop.checks.validate as v
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = copy_project(root, tmp_path / "project")
+    assert v.validate_cached(project).conforms
+    invalid = (Path(__file__).parent / "data" / "invalid" / "entity-without-label.trig").read_bytes()
+    edited = project / "graph" / "sources" / "zz-edited-meanwhile.trig"
+
+    def edit_then_load():
+        edited.write_bytes(invalid)
+        return v.load(project, keep_parsed=True)
+
+    loaded, report = v.load_validated(project, load_data=edit_then_load)
+    assert any("change-99" in str(s) for s in loaded.ds.subjects())
+    assert not report.conforms and any("change-99" in x.node for x in report.violations)
+
+
+@pytest.mark.slow
 def test_unwritable_output_is_a_clean_error(article_root, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

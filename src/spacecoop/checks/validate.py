@@ -365,14 +365,44 @@ def validate_cached(root: str | os.PathLike | None = None, *, load_data=None) ->
     root : path, optional
     load_data : callable, optional
         Called with no argument when the data must be validated, to load it
-        (:func:`spacecoop.core.load.load`): a caller that needs the loaded data anyway loads it
-        once. Default: :func:`validate` loads it.
+        (:func:`spacecoop.core.load.load`). Default: :func:`validate` loads it.
 
     Raises
     ------
     DataError
         A data file cannot be read or parsed (never cached).
     """
+    return _validate_cached(root, load_data, want_data=False)[0]
+
+
+def load_validated(
+    root: str | os.PathLike | None = None, *, load_data=None
+) -> tuple[Loaded, ValidationReport]:
+    """Load the project's dataset and return it with its validation report: the report kept by
+    the last validation when no input changed since (as :func:`validate_cached`), else a new one.
+
+    The report is always that of the data returned, even when a file is edited while it loads
+    (what ``build`` needs: it writes what it loaded only when that conforms). A kept report is
+    returned only when no input moved from the moment its key was computed until the data was
+    loaded; otherwise what was loaded is validated, and that report is kept only when no input
+    moved while it was made, so a report is never kept under the key of other data.
+
+    Parameters
+    ----------
+    root : path, optional
+    load_data : callable, optional
+        Called with no argument to load the data. Default:
+        ``spacecoop.core.load.load(root, keep_parsed=True)``.
+    """
+    report, loaded = _validate_cached(root, load_data, want_data=True)
+    assert loaded is not None  # want_data: always loaded
+    return loaded, report
+
+
+def _validate_cached(
+    root: str | os.PathLike | None, load_data, *, want_data: bool
+) -> tuple[ValidationReport, Loaded | None]:
+    """The report of :func:`validate_cached`, with the data loaded (None when it was not needed)."""
     import contextlib
     import json
 
@@ -392,24 +422,33 @@ def validate_cached(root: str | os.PathLike | None = None, *, load_data=None) ->
     entries, _ = check_files(files, old["files"] if old else None)
     code = code_identity(_VALIDATE_CODE) + f" pyshacl={_version_of('pyshacl')} texts={texts}"
     key = _report_key(entries, code)
+    kept: ValidationReport | None = None
     if old is not None and old.get("key") == key and isinstance(old.get("report"), dict):
-        try:
-            return _report_from_json(old["report"])
-        except (KeyError, TypeError, ValueError):
-            pass
-    shacl = compiled_dir(root_path) / "shacl.json"
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            kept = _report_from_json(old["report"])
+    if kept is not None and not want_data:
+        return kept, None
+
+    def moved() -> bool:  # an input changed, came or went since the key was computed
+        return check_files(validation_inputs(root_path))[0] != entries
+
     loaded = load(root_path, keep_parsed=True) if load_data is None else load_data()
+    if kept is not None and not moved():
+        return kept, loaded  # no input moved since the key: the report is that of what was loaded
+    # Nothing kept, or an input moved while loading (then the kept report may not be that of what
+    # was loaded): validate what was loaded.
+    shacl = compiled_dir(root_path) / "shacl.json"
     report = validate(root_path, loaded=loaded, shacl_cache=shacl)
     from spacecoop.core.atomic import write_atomic
     from spacecoop.store.compiled import Inputs, _manifest_for
 
-    if check_files(files)[0] != entries:  # an input moved while validating: keep nothing
-        return report
+    if moved():  # keep nothing
+        return report, loaded
     stamped = _manifest_for(Inputs(root_path, entries, code, True), "")["files"]
     body = {"key": key, "files": stamped, "report": _report_to_json(report)}
     with contextlib.suppress(OSError):  # an unwritable cache: the next call validates again
         write_atomic(cache, json.dumps(body, indent=0))
-    return report
+    return report, loaded
 
 
 def validation_inputs(root: str | os.PathLike | None = None) -> list[Path]:

@@ -41,7 +41,7 @@ from spacecoop.core.atomic import exchange_paths, fsync_path
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.forking import beside_pays, fork_beside
 from spacecoop.core.layout import find_root
-from spacecoop.core.load import Loaded, load
+from spacecoop.core.load import load
 from spacecoop.core.namespaces import PREFIXES, SC, curie
 from spacecoop.core.rdfterms import sorted_iris
 
@@ -431,7 +431,7 @@ def build(
     DataError
         A data file cannot be parsed.
     """
-    from spacecoop.checks.validate import validate, validate_cached
+    from spacecoop.checks.validate import load_validated, validate
 
     root_path = find_root() if root is None else Path(root).resolve()
     key = build_key(root_path, extra) if reuse else None
@@ -439,23 +439,16 @@ def build(
     if kept is not None:
         files, summary = kept
         return BuildResult(summary, tuple(publish(out_dir, files)))
-    # The report of the last validate (or build) of these very inputs holds: only what is not
-    # known yet is validated, on the data loaded here once.
-    loads: list[Loaded] = []
-
-    def load_once() -> Loaded:
-        if not loads:
-            loads.append(load(root_path, keep_parsed=True))
-        return loads[0]
-
     if reuse:
-        report = validate_cached(root_path, load_data=load_once)
-        if not loads:  # the report was known: load now, and hold the report to what was loaded
-            load_once()
-            report = validate_cached(root_path, load_data=load_once)
+        # The report of the last validate (or build) of these very inputs holds: only what is not
+        # known yet is validated, on the data loaded here once; the report is that of the data
+        # loaded, even when a file is edited meanwhile.
+        loaded, report = load_validated(
+            root_path, load_data=functools.partial(load, root_path, keep_parsed=True)
+        )
     else:
-        report = validate(root_path, loaded=load_once())
-    loaded = load_once()
+        loaded = load(root_path, keep_parsed=True)
+        report = validate(root_path, loaded=loaded)
     if not report.conforms:
         lines = "\n".join(f"  {v}" for v in report.violations)
         raise SpacecoopError(
