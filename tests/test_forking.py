@@ -208,6 +208,39 @@ def test_fork_beside_from_threads_at_once_forks_each_its_own_call():
     assert not multiprocessing.active_children()
 
 
+NESTED_BESIDE = textwrap.dedent(
+    """
+    import os
+    from spacecoop.core.forking import fork_beside
+
+    def forks_again():
+        here, there = fork_beside(os.getpid, os.getpid)
+        return here == os.getpid() and there != here
+
+    print(fork_beside(os.getpid, forks_again)[1], flush=True)
+    """
+)
+
+
+def test_fork_beside_in_a_forked_half_forks_again():
+    """The lock that hands the call over is held while the process forks: the forked process gets
+    a free one, so a call it makes to fork_beside forks too, instead of waiting for ever."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", NESTED_BESIDE],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # every process it forked, too
+        proc.communicate()
+        raise AssertionError("fork_beside inside a forked half never returned") from None
+    assert (proc.returncode, out.strip()) == (0, "True"), err
+
+
 BESIDE_SLEEPER = textwrap.dedent(
     """
     import sys, time

@@ -105,6 +105,18 @@ _BESIDE: list[Callable[[], object]] = []  # the call of the process fork_beside 
 _BESIDE_LOCK = threading.Lock()  # held from setting that call until the process is forked
 
 
+def _free_beside_lock() -> None:
+    """In a forked process: a lock of its own. The one inherited was held by the thread that
+    forked, which does not run here, so it would never be released (a fork_beside in a forked
+    half would wait for ever)."""
+    global _BESIDE_LOCK
+    _BESIDE_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_free_beside_lock)
+
+
 def fork_beside(here: Callable[[], T], there: Callable[[], R]) -> tuple[T, R]:
     """``(here(), there())``, with ``there`` run by one forked process while this process runs
     ``here``: two halves of pure-Python work on data already in memory, on two cores.
