@@ -218,6 +218,41 @@ def test_validate_reuses_its_report_until_an_input_changes(project, env, monkeyp
     assert len(calls) == 1
 
 
+def test_a_source_edited_while_the_store_is_filled_is_never_served_under_the_old_key(
+    project, env, monkeypatch
+):
+    """A store is named and recorded by the key of its inputs, computed before it is filled. A
+    source edited while it is filled may have been read in its new version: such a store is
+    dropped and built again from the files as they are, so that when the edit is undone later,
+    no store holding the edited value is taken for the original files."""
+    import spacecoop.store.compiled as c
+
+    monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
+    real_fill = c._fill
+    fills: list[str] = []
+
+    def edit_then_fill(path: str, root: Path) -> None:
+        if not fills:
+            write_source(project, "beta")  # saved after the key was computed, before it was read
+        fills.append(path)
+        real_fill(path, root)
+
+    monkeypatch.setattr(c, "_fill", edit_then_fill)
+    store = c.open_compiled(project)
+    try:
+        assert [str(r[0]) for r in store.query(ASK_VALUE).rows] == ["beta"]
+    finally:
+        store.close()
+    monkeypatch.setattr(c, "_fill", real_fill)
+    write_source(project, "alpha")  # the edit undone
+    store = c.open_compiled(project)
+    try:
+        assert [str(r[0]) for r in store.query(ASK_VALUE).rows] == ["alpha"]
+    finally:
+        store.close()
+    assert len(fills) == 2  # the store filled across the edit was dropped, not kept
+
+
 def test_the_engine_rule_names_compiled_for_the_commands_only():
     from spacecoop import load_dataset
     from spacecoop.store.engine import choose_engine, open_engine

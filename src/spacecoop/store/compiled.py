@@ -55,7 +55,7 @@ from spacecoop.core.errors import SpacecoopError
 from spacecoop.store.oxigraph import OxigraphStore
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from rdflib.term import Node
 
@@ -87,6 +87,10 @@ _DISTRIBUTIONS = ("rdflib", "pyoxigraph", "pycountry")
 
 class CompiledUnavailable(SpacecoopError):
     """The compiled store cannot be built or opened here; the caller answers from memory."""
+
+
+class _InputsMoved(Exception):
+    """An input changed while a store was filled: what it holds may not be the inputs of its key."""
 
 
 @dataclass(frozen=True)
@@ -467,7 +471,10 @@ def open_compiled(root: str | os.PathLike | None = None) -> CompiledStore:
                 if inputs.rehashed:
                     _refresh_stamps(folder, inputs, manifest["store"])
                 return store
-        manifest = _build(folder, found)
+        try:
+            manifest = _build(folder, found)
+        except _InputsMoved:  # the store built is gone: build from the files as they are now
+            continue
         store = _open_built(folder, manifest["store"], manifest["key"])
         if store is not None:
             return store
@@ -649,7 +656,12 @@ def _build(folder: Path, root: Path) -> dict:
         _remove_leftovers(folder)
         name = _store_name(key)
         if not (folder / name).is_dir():  # a store of these very inputs is complete already
-            _fill_beside(folder, name, root)
+            # An input edited while the store is filled may have been read in either version:
+            # such a store is dropped, never kept under the key of the files as they were.
+            def unchanged() -> bool:
+                return current_inputs(root, _manifest_for(inputs, name)).key == key
+
+            _fill_beside(folder, name, root, unchanged)
             _log_build(folder, name)
         from spacecoop.core.atomic import write_atomic
 
@@ -664,8 +676,10 @@ def _build(folder: Path, root: Path) -> dict:
         os.close(fd)
 
 
-def _fill_beside(folder: Path, name: str, root: Path) -> None:
-    """Fill a new store in ``.building-…`` and rename it to ``name`` once complete."""
+def _fill_beside(folder: Path, name: str, root: Path, unchanged: Callable[[], bool] | None = None) -> None:
+    """Fill a new store in ``.building-…`` and rename it to ``name`` once complete; when
+    ``unchanged()`` says the inputs moved meanwhile, remove it instead and raise
+    :class:`_InputsMoved`."""
     import gc
     import secrets
     import shutil
@@ -678,6 +692,8 @@ def _fill_beside(folder: Path, name: str, root: Path) -> None:
         staging.mkdir()
         _fill(str(staging), root)
         gc.collect()  # release RocksDB's lock on the folder before it is renamed
+        if unchanged is not None and not unchanged():
+            raise _InputsMoved(name)
         os.rename(staging, folder / name)
         fsync_path(folder)
     except DataError:
