@@ -362,6 +362,38 @@ def test_cache_keeps_refusals_over_the_caps_and_no_other_error(article_ds):
         pool.close()
 
 
+def test_an_answer_far_over_the_row_cap_is_refused_without_being_read(article_ds):
+    """A cross product of every triple with every triple, twice (thousands of millions of rows):
+    the worker reads Oxigraph's rows up to the cap and one, and refuses it at once, instead of
+    holding them all until its time or memory runs out."""
+    from spacecoop.endpoint.pool import WorkerPool
+    from spacecoop.endpoint.worker import worker_payload
+
+    pool = WorkerPool(
+        "oxigraph", worker_payload("oxigraph", article_ds), size=1, root=ROOT, spare=0, standby=False
+    )
+    pool.start()
+    try:
+        huge = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        reply = pool.run(
+            {"op": "sparql", "query": huge, "accept": "text/csv", "format": None, "max_rows": 10}, 60
+        )
+        assert reply["status"] == 400, reply
+        assert "more than this endpoint's limit of 10 rows" in reply["error"] and "LIMIT" in reply["error"]
+        named = {
+            "op": "named",
+            "name": "country-partners",
+            "params": {},
+            "accept": "text/csv",
+            "format": None,
+        }
+        reply = pool.run({**named, "max_rows": 1}, 60)  # a named query over the cap: refused alike
+        assert reply["status"] == 400 and "more than this endpoint's limit of 1 rows" in reply["error"]
+        assert pool.run({**named, "max_rows": 10**6}, 60)["status"] == 200
+    finally:
+        pool.close()
+
+
 def test_check_keeps_no_copy_of_arbitrary_texts():
     from spacecoop.endpoint import guard
 

@@ -25,6 +25,7 @@ from spacecoop.core.namespaces import ONTOLOGY_GRAPH
 from spacecoop.sparql.parse import values_clause
 from spacecoop.sparql.query import list_queries, run_query
 from spacecoop.store import MemoryStore, OxigraphStore, SparqlStore, StoreSpec, open_store, parse_store_spec
+from spacecoop.store.base import TooManyRows
 
 ROOT = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/spacecoop/id/"
@@ -392,6 +393,50 @@ def test_select_strings_reads_unquoted_answers_exactly(text):
     expected = sorted(MemoryStore(ds).select_strings(text))
     assert sorted(open_store("oxigraph", ds).select_strings(text)) == expected
     assert all(len(row) == len(expected[0]) for row in expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+        "CONSTRUCT WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o }",
+        "ASK { ?s ?p ?o }",
+    ],
+)
+def test_query_at_most_answers_as_query_up_to_its_limit_on_every_backend(stores, text):
+    """Up to the limit, the answer of ``query``, on every engine; one row or triple over it, a
+    refusal that says how many rows were counted (all of them where the engine reads the whole
+    answer, the limit and one where it stops reading)."""
+    for name, store in stores.items():
+        full = store.query(text)
+        size = len(full.graph) if full.graph is not None else len(full)
+        assert store.query_at_most(text, rows=size) == full, name
+        if full.kind == "ASK":
+            continue
+        with pytest.raises(TooManyRows) as caught:
+            store.query_at_most(text, rows=size - 1)
+        assert caught.value.triples is (full.graph is not None), name
+        assert caught.value.count == size, name  # all counted, or read up to the limit and one
+
+
+def test_query_at_most_on_oxigraph_reads_no_further_than_one_over_the_limit():
+    """An answer of a million rows (a cross product) with a limit of ten: Oxigraph's rows are
+    read up to the eleventh, and a CONSTRUCT that yields one triple a million times is one
+    triple, within a limit of one."""
+    ds = Dataset()
+    g = ds.graph(URIRef("https://example.org/g"))
+    for i in range(1000):
+        g.add((URIRef(f"https://example.org/s{i}"), URIRef("https://example.org/p"), Literal(i)))
+    store = open_store("oxigraph", ds)
+    with pytest.raises(TooManyRows) as caught:
+        store.query_at_most("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", rows=10)
+    assert (caught.value.count, caught.value.exact, caught.value.triples) == (11, False, False)
+    one = "CONSTRUCT { <https://example.org/x> <https://example.org/y> 1 } WHERE { ?a ?b ?c . ?d ?e ?f }"
+    assert len(store.query_at_most(one, rows=1).graph) == 1
+    with pytest.raises(TooManyRows) as caught:
+        store.query_at_most("CONSTRUCT WHERE { ?s ?p ?o }", rows=999)
+    assert (caught.value.count, caught.value.triples) == (1000, True)
 
 
 def test_subject_objects_gives_the_text_select_strings_gives_on_every_engine(stores):

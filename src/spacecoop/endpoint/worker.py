@@ -24,6 +24,7 @@ from spacecoop.endpoint.guard import (
     request_dataset,
 )
 from spacecoop.endpoint.negotiate import negotiate, serialize
+from spacecoop.store.base import TooManyRows
 
 __all__ = ["isolate_network", "open_worker_store", "run_job", "worker_main", "worker_payload"]
 
@@ -137,7 +138,8 @@ def _answer_size(result) -> int:
 
 
 class _OverCap(QueryRefused):
-    """An answer over the endpoint's row or byte cap: the same for the same request while the
+    """An answer over the endpoint's byte cap (over its row cap: :class:`TooManyRows`, replied
+    to alike): the same for the same request while the
     server runs (the dataset is read-only and the caps are part of the cache's key), so its reply
     is marked ``"kept"`` and the answer cache keeps it as it keeps answers (a client repeating
     it would otherwise have the query run again each time: a 51,000-row answer at 100k triples
@@ -153,6 +155,7 @@ def _too_big(size: int, cap: int) -> QueryRefused:
 
 def run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozenset()) -> dict:
     """Run one job in a worker; always return a reply dict, never raise."""
+    cap = job.get("max_rows", DEFAULT_MAX_ROWS)
     try:
         if job["op"] == "sparql":
             text = job["query"]
@@ -163,7 +166,10 @@ def run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozen
                 default, named_graphs = job["dataset"]
                 dataset = request_dataset(list(default), list(named_graphs), graphs)
             fmt = negotiate(kind, job.get("accept"), job.get("format"))
-            result = store.query(text) if dataset is None else query_over(store, text, dataset)
+            if dataset is None:  # an answer far over the cap is not read in full to be refused
+                result = store.query_at_most(text, rows=cap)
+            else:
+                result = query_over(store, text, dataset)
         elif job["op"] == "named":
             nq = named[job["name"]]
             kind = check_query(nq.text_for(store))
@@ -172,7 +178,7 @@ def run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozen
 
             # as spacecoop.sparql.query.run_named does: each value a CURIE, an IRI or a label, bound as a term
             bindings = resolve_params(store, nq, job["params"])
-            result = store.query(nq.text_for(store), bindings)
+            result = store.query_at_most(nq.text_for(store), bindings, rows=cap)
         elif job["op"] == "ping":
             return {"status": 200, "body": b"pong", "type": "text/plain; charset=utf-8"}
         else:
@@ -180,13 +186,8 @@ def run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozen
         if result.kind != kind and kind in ("CONSTRUCT", "DESCRIBE"):
             result = type(result)(kind, graph=result.graph)
         size = len(result.graph) if result.graph is not None else len(result)  # no term made
-        cap = job.get("max_rows", DEFAULT_MAX_ROWS)
-        if size > cap:
-            what = "triples" if result.graph is not None else "rows"
-            raise _OverCap(
-                f"the result has {size} {what}, more than this endpoint's limit of {cap}; "
-                f"add a LIMIT (at most {cap}) or narrow the query"
-            )
+        if size > cap:  # the answer of a request that names its dataset, read in full
+            raise TooManyRows(size, exact=True, triples=result.graph is not None)
         byte_cap = job.get("max_bytes", DEFAULT_MAX_BYTES)
         estimate = _answer_size(result)
         if estimate > byte_cap:  # refused before writing it: the writer would double the memory
@@ -195,6 +196,19 @@ def run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozen
         if len(body) > byte_cap:
             raise _too_big(len(body), byte_cap)
         return {"status": 200, "body": body, "type": media, "rows": size}
+    except TooManyRows as exc:
+        what = "triples" if exc.triples else "rows"
+        has = (
+            f"the result has {exc.count:,} {what}, more than this endpoint's limit of {cap}"
+            if exc.exact  # counted in full
+            else f"the result has more than this endpoint's limit of {cap} {what}"  # read no further
+        )
+        # the same for the same request while the server runs, as for _OverCap
+        return {
+            "status": 400,
+            "error": f"{has}; add a LIMIT (at most {cap}) or narrow the query",
+            "kept": True,
+        }
     except _OverCap as exc:
         return {"status": exc.status, "error": str(exc), "kept": True}
     except QueryRefused as exc:

@@ -47,6 +47,18 @@ def convert_cells(
         return tuple(tuple(map(term, row)) for row in cells)
 
 
+class TooManyRows(Exception):
+    """An answer holds more rows (or triples) than a caller allows (:meth:`Store.query_at_most`)."""
+
+    def __init__(self, count: int, *, exact: bool, triples: bool = False) -> None:
+        super().__init__(count)
+        self.count = count
+        """The rows counted: all of them when ``exact``, else as many as were read (at least)."""
+        self.exact = exact
+        self.triples = triples
+        """True for a CONSTRUCT or DESCRIBE answer (triples, not rows)."""
+
+
 class _Converted(dict):
     """Term → ``convert(term)``, converted when first asked; ``None`` → ``None``."""
 
@@ -176,6 +188,23 @@ class Store(ABC):
     @abstractmethod
     def __len__(self) -> int:
         """Return the number of quads."""
+
+    def query_at_most(
+        self, text: str, bindings: Mapping[str, Node] | None = None, *, rows: int
+    ) -> QueryResult:
+        """Run a SPARQL query as :meth:`query` does, unless its answer holds more than ``rows``
+        rows (SELECT) or triples (CONSTRUCT, DESCRIBE): then raise :class:`TooManyRows`.
+
+        What an endpoint with a row cap asks. This default runs the query in full, then counts;
+        an engine that hands its answer over row by row (Oxigraph) stops reading at ``rows + 1``,
+        so that an answer far over the cap costs neither the time nor the memory of reading it
+        all.
+        """
+        result = self.query(text, bindings)
+        size = len(result.graph) if result.graph is not None else len(result)  # no term made
+        if size > rows:
+            raise TooManyRows(size, exact=True, triples=result.graph is not None)
+        return result
 
     def select_strings(self, text: str) -> list[tuple[str, ...]]:
         """Run a SELECT query; return its rows with each cell as plain text.

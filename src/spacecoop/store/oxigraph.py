@@ -12,7 +12,15 @@ from typing import IO, TYPE_CHECKING, cast
 from spacecoop.core.atomic import exchange_paths
 from spacecoop.core.errors import SpacecoopError, UsageError, _one_line
 from spacecoop.core.gcpause import collector_paused
-from spacecoop.store.base import _COUNT_QUADS, QueryResult, Store, TextTerm, _graph_form, convert_cells
+from spacecoop.store.base import (
+    _COUNT_QUADS,
+    QueryResult,
+    Store,
+    TextTerm,
+    TooManyRows,
+    _graph_form,
+    convert_cells,
+)
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -178,6 +186,19 @@ class OxigraphStore(Store):
         ``payload-partners`` for one mission took 10 ms substituted, as long as unbound, and
         2 ms with VALUES; ``bloc-timeline`` 110 ms against 24 ms.
         """
+        return self._query(text, bindings, None)
+
+    def query_at_most(
+        self, text: str, bindings: Mapping[str, Node] | None = None, *, rows: int
+    ) -> QueryResult:
+        """:meth:`Store.query_at_most`, reading no more than ``rows + 1`` rows or triples of
+        Oxigraph's answer (an answer it can stream, without ORDER BY or aggregates, is then not
+        computed further either)."""
+        return self._query(text, bindings, rows)
+
+    def _query(self, text: str, bindings: Mapping[str, Node] | None, at_most: int | None) -> QueryResult:
+        import itertools
+
         import pyoxigraph as ox
 
         if bindings:
@@ -196,9 +217,12 @@ class OxigraphStore(Store):
             return QueryResult("ASK", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):
             names = tuple(v.value for v in res.variables)
+            read = res if at_most is None else itertools.islice(res, at_most + 1)
             # a solution iterates its values in the order of the variables, None where unbound
             with collector_paused():  # a tuple per row, kept: see spacecoop.core.gcpause
-                cells = tuple(map(tuple, res))
+                cells = tuple(map(tuple, read))
+            if at_most is not None and len(cells) > at_most:
+                raise TooManyRows(len(cells), exact=False)
             # rdflib terms only when the rows are read (see QueryResult.from_engine)
             return QueryResult.from_engine(names, cells, _rdflib_rows, _text_rows)
         from rdflib import Graph
@@ -208,6 +232,9 @@ class OxigraphStore(Store):
         g = Graph()
         for t in res:
             g.add(_triple_from_oxigraph(t))
+            # a CONSTRUCT may yield a triple twice: count the graph's, not those read
+            if at_most is not None and len(g) > at_most:
+                raise TooManyRows(len(g), exact=False, triples=True)
         return QueryResult(_graph_form(text), graph=g)
 
     def select_strings(self, text: str) -> list[tuple[str, ...]]:
