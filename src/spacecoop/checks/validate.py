@@ -419,7 +419,8 @@ def _validate_cached(
         old = None
     texts = layout.texts_dir
     files = validation_inputs(root_path)
-    entries, _ = check_files(files, old["files"] if old else None)
+    known = old["files"] if old else None  # stamps: a file's hash is reused while its stat holds
+    entries, _ = check_files(files, known)
     code = code_identity(_VALIDATE_CODE) + f" pyshacl={_version_of('pyshacl')} texts={texts}"
     key = _report_key(entries, code)
     kept: ValidationReport | None = None
@@ -430,7 +431,7 @@ def _validate_cached(
         return kept, None
 
     def moved() -> bool:  # an input changed, came or went since the key was computed
-        return check_files(validation_inputs(root_path))[0] != entries
+        return check_files(validation_inputs(root_path), known)[0] != entries
 
     loaded = load(root_path, keep_parsed=True) if load_data is None else load_data()
     if kept is not None and not moved():

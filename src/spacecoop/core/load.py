@@ -178,9 +178,9 @@ def _oxigraph_quads(path: Path, raw: bytes, fmt: str) -> list[Quad] | None:
     is read by rdflib, as is one that Oxigraph refuses: its error then is rdflib's, as before,
     with its line, and a term only rdflib takes is checked as before (:class:`TermCheck`). A
     triple term (RDF 1.2) cannot be an rdflib term: rdflib again. The quads are in the file's
-    order, each once (rdflib's graph keeps a repeated triple once); a graph named by a ``file:``
-    IRI is the default graph, as :func:`_quads_of` makes it. ``tests/test_load.py`` holds every
-    data file of the project to it.
+    order, each once (rdflib's graph keeps a repeated triple once). An IRI of the ``file:``
+    scheme sends the file to rdflib too (a graph of such a name is the default graph in
+    :func:`_quads_of`). ``tests/test_load.py`` holds every data file of the project to it.
     """
     if _RDFLIB_ONLY.search(raw):
         return None
