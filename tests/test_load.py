@@ -524,3 +524,17 @@ def test_relative_references_oxigraph_reads_resolve_as_rdflib_resolves_them(tmp_
             assert set(quads) == rdflib_quads(path, raw.encode(), "trig"), (base, ref, directive)
     if base in ("https://w3id.org/spacecoop/id/", "https://w3id.org/spacecoop/id", "https://e.org"):
         assert read > 0  # plain references against a plain base take the fast path
+
+
+def test_a_data_file_that_is_not_utf8_is_refused_with_its_name(tmp_path):
+    """Bytes that are not UTF-8: Oxigraph refuses them, and the load says which file, as before
+    (rdflib's reading of it), with no traceback."""
+    from spacecoop.core.load import _oxigraph_quads, _parsed
+
+    path = tmp_path / "latin1.trig"
+    raw = f'{HEAD}ex:g {{ ex:s ex:p "caf\xe9" }}\n'.encode("latin-1")
+    path.write_bytes(raw)
+    assert _oxigraph_quads(path, raw, "trig") is None
+    with pytest.raises(DataError) as caught:
+        _parsed(path, "trig", keep=False)
+    assert caught.value.path == str(path) and "cannot read" in str(caught.value)
