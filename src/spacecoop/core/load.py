@@ -140,8 +140,15 @@ def _parse_bytes(path: Path, raw: bytes, fmt: str) -> Dataset:
     return ds
 
 
+RDF12_MARKS = (b"<<", b"--ltr", b"--rtl", b'VERSION "', b"@version")
+"""Bytes of RDF 1.2 syntax, which rdflib cannot parse and Oxigraph can (triple terms, base
+directions, the version directive): a file with any of them is never read by Oxigraph's parser
+alone (here, and in :mod:`spacecoop.store.native`)."""
+
 _RDFLIB_ONLY = re.compile(
-    rb"\\[uU]"  # an escape, which could spell any of the below
+    b"|".join(re.escape(mark) for mark in RDF12_MARKS)  # Oxigraph would drop a direction
+    + rb"|(?i:version)"  # the directive in any case
+    + rb"|\\[uU]"  # an escape, which could spell any of the below
     rb"|[#:]string\b"  # "x"^^xsd:string, which Oxigraph makes the plain "x"
     rb"|@[a-zA-Z0-9-]*[A-Z]"  # a language tag with a capital, which Oxigraph lowercases
     # relative references that rdflib resolves otherwise than RFC 3986 (?q, #f, <>) or may
@@ -149,7 +156,6 @@ _RDFLIB_ONLY = re.compile(
     # hierarchical (urn:…, against which rdflib resolves nothing)
     rb"|<(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?:[/.?#>]|[^>]*(?:/\.|;))"
     rb"|(?i:base)\s*<(?:[^>]*[?#]|(?![^>]*://))"
-    rb"|(?i:version)"  # RDF 1.2, which rdflib does not read
 )
 """Bytes of a file that Oxigraph's parser may read otherwise than rdflib's (see :func:`_oxigraph_quads`)."""
 
@@ -174,13 +180,14 @@ def _oxigraph_quads(path: Path, raw: bytes, fmt: str) -> list[Quad] | None:
     Oxigraph lowercases language tags and makes ``"x"^^xsd:string`` the plain ``"x"``; the two
     resolve relative IRIs by different code; a blank node is labelled anew by each parse (and
     its label must not meet another file's). A file with any of those (an escape ``\\u``, which
-    could spell any of them, included), or with ``VERSION`` (RDF 1.2, which rdflib does not read),
-    is read by rdflib, as is one that Oxigraph refuses: its error then is rdflib's, as before,
-    with its line, and a term only rdflib takes is checked as before (:class:`TermCheck`). A
-    triple term (RDF 1.2) cannot be an rdflib term: rdflib again. The quads are in the file's
-    order, each once (rdflib's graph keeps a repeated triple once). An IRI of the ``file:``
-    scheme sends the file to rdflib too (a graph of such a name is the default graph in
-    :func:`_quads_of`). ``tests/test_load.py`` holds every data file of the project to it.
+    could spell any of them, included), or with RDF 1.2 syntax (:data:`RDF12_MARKS`: rdflib does
+    not read it, and a base direction has no rdflib term), is read by rdflib, as is one that
+    Oxigraph refuses: its error then is rdflib's, as before, with its line, and a term only
+    rdflib takes is checked as before (:class:`TermCheck`). A triple term (RDF 1.2) cannot be an
+    rdflib term: rdflib again. The quads are in the file's order, each once (rdflib's graph
+    keeps a repeated triple once). An IRI of the ``file:`` scheme sends the file to rdflib too
+    (a graph of such a name is the default graph in :func:`_quads_of`). ``tests/test_load.py``
+    holds every data file of the project to it.
     """
     if _RDFLIB_ONLY.search(raw):
         return None

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
 from spacecoop.core.errors import DataError
+from spacecoop.core.load import RDF12_MARKS
 from spacecoop.core.namespaces import JOINING_STATUSES, ONTOLOGY_GRAPH, ORG, SC, concept
 from spacecoop.core.termcheck import MAX_TERM_BYTES
 
@@ -73,7 +74,7 @@ _WIDE_SPACE_LEADS = tuple(sorted({c.encode("utf-8")[:1] for c in _WIDE_SPACES}))
 faster than the regex (or than looking for two bytes), which then runs only on a file with one."""
 _ESCAPE = re.compile(rb"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
 _SPACE = re.compile(r"\s")
-_RDF12 = (b"<<", b"--ltr", b"--rtl", b'VERSION "', b"@version")
+_RDF12 = RDF12_MARKS
 """Bytes of syntax rdflib cannot parse and Oxigraph can; a file with any of them is a doubt."""
 
 
