@@ -88,7 +88,142 @@ _SHORTCUTS = {
 _ORG_CLASSES = (SC.Organization, SC.Initiative)
 
 
-def add_shortcuts(ds: Dataset) -> int:
+def _put(index: dict, key, value) -> None:
+    """Add ``value`` to those of ``key``: a first value is kept as itself, more in a list (most keys
+    have one value, and a set or dict per key held 0.2 GB more at 1M triples)."""
+    have = index.get(key)
+    if have is None:
+        index[key] = value
+    elif type(have) is list:
+        have.append(value)
+    else:
+        index[key] = [have, value]
+
+
+def _values(index: dict, key) -> list:
+    """The values of ``key`` put by :func:`_put` (a value put twice is there twice)."""
+    have = index.get(key)
+    return [] if have is None else have if type(have) is list else [have]
+
+
+class DeriveInput:
+    """The triples the shortcut edges are derived from, indexed as they are read.
+
+    :func:`spacecoop.core.load.load` feeds it each file's quads as it merges them (:meth:`feed`),
+    so deriving walks no rdflib Dataset: asking a Dataset graph by graph and node by node cost
+    about 0.8 s at 100k triples, these dictionaries a quarter of it. :meth:`of_dataset` fills one
+    from a Dataset that is already loaded (:func:`spacecoop.core.load.merge_source`).
+
+    Only what :func:`add_shortcuts` reads is kept: the nodes of the types it looks for, per graph
+    the predicates it follows from a relationship node and its claims, and in the union the
+    sources cited, developers, payloads, ``sc:basedIn`` and ``sc:kind``.
+    """
+
+    _LOCAL = frozenset(
+        {ORG.member, ORG.organization, SC.status, SC.level, SC.about}
+        | {p for subj_p, _, obj_p in _SHORTCUTS.values() for p in (subj_p, obj_p)}
+    )
+    """Predicates read inside one graph (from a relationship node or a claim)."""
+    PREDICATES = frozenset(
+        _LOCAL | {RDF.type, PROV.wasDerivedFrom, SC.developer, SC.payload, SC.basedIn, SC.kind}
+    )
+    """Every predicate :meth:`feed` keeps a triple of."""
+
+    def __init__(self) -> None:
+        self.typed: dict[URIRef, dict[tuple, None]] = {c: {} for c in (*_SHORTCUTS, SC.Participation)}
+        """relationship class -> (node, graph) it is typed in, in the order read"""
+        self.orgs: set = set()
+        """nodes typed an organisation or initiative, in any graph"""
+        self.payloads: set = set()
+        """nodes typed sc:Payload, in any graph"""
+        self.local: dict[tuple, object] = {}
+        """(graph, subject, predicate) -> objects (see :func:`_put`)"""
+        self.claims_in: dict[tuple, object] = {}
+        """(graph, relationship) -> the claims that are sc:about it there"""
+        self.union: dict[URIRef, dict] = {
+            p: {} for p in (PROV.wasDerivedFrom, SC.about, SC.payload, SC.basedIn, SC.kind)
+        }
+        """predicate -> subject -> objects, in any graph (sources: IRIs only)"""
+        self.developers: dict[tuple, None] = {}
+        """(development, developer), in any graph"""
+
+    def feed(self, quads, graph) -> None:
+        """Read ``(s, p, o, graph name)`` quads; a quad whose graph name is None is in ``graph``
+        (the identifier of the graph its file's default part goes to)."""
+        # What to do with a predicate (or a class), looked up by the object's id: hashing or
+        # comparing an rdflib term runs Python code (a set lookup per quad cost 4 us), and a
+        # file's quads share their term objects. Each entry holds its term, so no id is reused
+        # while it is kept.
+        todo: dict[int, tuple] = {}
+        classes: dict[int, tuple] = {}
+        local, claims_in = self.local, self.claims_in
+        for s, p, o, gid in quads:
+            entry = todo.get(id(p))
+            if entry is None or entry[0] is not p:
+                entry = todo[id(p)] = (p, self._what(p))
+            what = entry[1]
+            if what is None:
+                continue
+            is_type, is_local, is_about, is_developer, union = what
+            g = graph if gid is None else gid
+            if is_type:
+                entry = classes.get(id(o))
+                if entry is None or entry[0] is not o:
+                    entry = classes[id(o)] = (o, self._class(o))
+                if entry[1] is not None:
+                    entry[1](s, g)
+                continue
+            if is_local:
+                _put(local, (g, s, p), o)
+            if is_about:
+                _put(claims_in, (g, o), s)
+            if is_developer:
+                self.developers[(s, o)] = None
+            if union is not None and (isinstance(o, URIRef) or not union[1]):
+                _put(union[0], s, o)
+
+    def _what(self, p) -> tuple | None:
+        """(type?, read per graph?, sc:about?, sc:developer?, (union index, IRIs only?) or None),
+        or None when nothing is kept of ``p``."""
+        if p not in self.PREDICATES:
+            return None
+        union = self.union.get(p)
+        # a source is an IRI (a literal or blank node there cites no source)
+        kept = None if union is None else (union, p == PROV.wasDerivedFrom)
+        return (p == RDF.type, p in self._LOCAL, p == SC.about, p == SC.developer, kept)
+
+    def _class(self, c):
+        """What to do with a node typed ``c`` in a graph: a callable of (node, graph), or None."""
+        typed = self.typed.get(c)
+        if typed is not None:
+            return lambda s, g: typed.__setitem__((s, g), None)
+        if c in _ORG_CLASSES:
+            return lambda s, g: self.orgs.add(s)
+        if c == SC.Payload:
+            return lambda s, g: self.payloads.add(s)
+        return None
+
+    @classmethod
+    def of_dataset(cls, ds: Dataset) -> DeriveInput:
+        """The input of a loaded Dataset, read predicate by predicate."""
+        fed = cls()
+        for p in sorted(cls.PREDICATES):
+            fed.feed(
+                ((s, p_, o, getattr(g, "identifier", g)) for s, p_, o, g in ds.quads((None, p, None, None))),
+                ds.default_graph.identifier,
+            )
+        return fed
+
+    def objects(self, graph, subject, predicate) -> list:
+        """The objects of ``subject predicate`` in ``graph``, each once, in the order read."""
+        return list(dict.fromkeys(_values(self.local, (graph, subject, predicate))))
+
+    def in_union(self, predicate, subject) -> list:
+        """The objects of ``subject predicate`` in any graph (a value read twice is there twice)."""
+        return _values(self.union[predicate], subject)
+
+
+def add_shortcuts(ds: Dataset, fed: DeriveInput | None = None) -> int:
     """Derive direct edges from relationship nodes, inside the graph that states them.
 
     ``?org sc:develops ?payload`` and ``?mission sc:carries ?payload`` from every development and
@@ -106,6 +241,9 @@ def add_shortcuts(ds: Dataset) -> int:
 
     And ``?payload sc:developerCountry ?party`` (see :func:`add_developer_countries`).
 
+    ``fed``: what the edges are derived from, indexed while the files were read (see
+    :class:`DeriveInput`); without it, it is read from ``ds``.
+
     Returns
     -------
     int
@@ -113,49 +251,52 @@ def add_shortcuts(ds: Dataset) -> int:
     """
     from spacecoop.core.namespaces import JOINING_STATUSES
 
-    added = 0
-    # One pass over the typed relationship nodes with the graph each sits in: asking every graph
-    # for its typed nodes instead scans all graphs' type triples per graph (quadratic: 40 s at
-    # 100k triples, about an hour at 1M).
+    if fed is None:
+        fed = DeriveInput.of_dataset(ds)
+    edges: list[tuple] = []  # (graph, s, p, o), in the order derived
     for cls, (subj_p, short, obj_p) in _SHORTCUTS.items():
-        for rel, _, _, ctx in list(ds.quads((None, RDF.type, cls, None))):
-            gid = getattr(ctx, "identifier", ctx)
+        for rel, gid in fed.typed[cls]:
             if gid == ONTOLOGY_GRAPH:
                 continue
-            g = ds.graph(gid)
-            for s in list(g.objects(rel, subj_p)):
-                for o in list(g.objects(rel, obj_p)):
-                    if (s, short, o) not in g:
-                        g.add((s, short, o))
-                        added += 1
+            for s in fed.objects(gid, rel, subj_p):
+                for o in fed.objects(gid, rel, obj_p):
+                    edges.append((gid, s, short, o))
     joining = {concept("status", s) for s in JOINING_STATUSES}
     not_listed = concept("status", "not-listed")
     national, organisation = concept("level", "national"), concept("level", "organization")
-    for rel, _, _, ctx in list(ds.quads((None, RDF.type, SC.Participation, None))):
-        gid = getattr(ctx, "identifier", ctx)
+    for rel, gid in fed.typed[SC.Participation]:
         if gid == ONTOLOGY_GRAPH:
             continue
-        g = ds.graph(gid)
-        members = list(g.objects(rel, ORG.member))
-        targets = list(g.objects(rel, ORG.organization))
-        for m in members:
-            is_org = any((m, RDF.type, c) in ds for c in _ORG_CLASSES)
+        targets = fed.objects(gid, rel, ORG.organization)
+        for m in fed.objects(gid, rel, ORG.member):
+            is_org = m in fed.orgs
             own_level = organisation if is_org else national
-            for claim in list(g.subjects(SC.about, rel)):
-                statuses = set(g.objects(claim, SC.status))
-                levels = set(g.objects(claim, SC.level))
+            for claim in dict.fromkeys(_values(fed.claims_in, (gid, rel))):
+                statuses = set(fed.objects(gid, claim, SC.status))
+                levels = set(fed.objects(gid, claim, SC.level))
                 if statuses and statuses <= {not_listed}:
                     continue
                 member = own_level in levels and bool(statuses & joining)
                 short = SC.participatesIn if member else SC.involvedIn
-                for o in targets:
-                    if (m, short, o) not in g:
-                        g.add((m, short, o))
-                        added += 1
-    return added + add_developer_countries(ds)
+                edges += [(gid, m, short, o) for o in targets]
+    return _add_edges(ds, edges) + add_developer_countries(ds, fed)
 
 
-def add_developer_countries(ds: Dataset) -> int:
+def _add_edges(ds: Dataset, edges: list[tuple]) -> int:
+    """Add ``(graph, s, p, o)`` edges to the graphs named; return how many were not there yet."""
+    added = 0
+    graphs: dict = {}
+    for gid, s, p, o in edges:
+        g = graphs.get(gid)
+        if g is None:
+            g = graphs[gid] = ds.graph(gid)
+        if (s, p, o) not in g:
+            g.add((s, p, o))
+            added += 1
+    return added
+
+
+def add_developer_countries(ds: Dataset, fed: DeriveInput | None = None) -> int:
     """Derive ``?payload sc:developerCountry ?party`` in the graph of each source that names a developer.
 
     For every claim (``sc:about`` a development, ``prov:wasDerivedFrom`` a source IRI) about a
@@ -166,6 +307,7 @@ def add_developer_countries(ds: Dataset) -> int:
     organisation, else none. Everything is read in the union, as ``country-partners`` reads it;
     the graphs that hold one edge are then the sources behind it, which lets that query pair two
     developers by the payload alone (:mod:`spacecoop.store.native` derives the same edges).
+    ``fed`` as in :func:`add_shortcuts`.
 
     Returns
     -------
@@ -173,30 +315,23 @@ def add_developer_countries(ds: Dataset) -> int:
         The number of triples added.
     """
     international = concept("org-kind", "international-organization")
-    payloads = set(ds.subjects(RDF.type, SC.Payload))
-    # Indexes built in one pass each: asking the union Dataset per development is slower.
-    cited: dict = {}
-    for claim, source in ds.subject_objects(PROV.wasDerivedFrom):
-        if isinstance(source, URIRef):
-            cited.setdefault(claim, set()).add(source)
+    if fed is None:
+        fed = DeriveInput.of_dataset(ds)
     sources_of: dict = {}
-    for claim, about in ds.subject_objects(SC.about):
-        if claim in cited:
-            sources_of.setdefault(about, set()).update(cited[claim])
-    added = 0
-    for dev, org in set(ds.subject_objects(SC.developer)):
+    for claim, sources in fed.union[PROV.wasDerivedFrom].items():
+        for about in fed.in_union(SC.about, claim):
+            sources_of.setdefault(about, set()).update(sources if type(sources) is list else [sources])
+    edges: list[tuple] = []
+    for dev, org in fed.developers:
         sources = sources_of.get(dev)
-        targets = [p for p in set(ds.objects(dev, SC.payload)) if p in payloads] if sources else []
+        payloads = fed.in_union(SC.payload, dev) if sources else ()
+        targets = [p for p in dict.fromkeys(payloads) if p in fed.payloads]
         if not targets:
             continue
-        parties = set(ds.objects(org, SC.basedIn))
-        if not parties and (org, SC.kind, international) in ds:
+        parties = set(fed.in_union(SC.basedIn, org))
+        if not parties and international in fed.in_union(SC.kind, org):
             parties = {org}
         for source in sources or ():
-            g = ds.graph(source)
-            for p in targets:
-                for party in parties:
-                    if (p, SC.developerCountry, party) not in g:
-                        g.add((p, SC.developerCountry, party))
-                        added += 1
-    return added
+            ds.graph(source)  # made even when no edge goes into it, as it always was
+            edges += [(source, p, SC.developerCountry, party) for p in targets for party in parties]
+    return _add_edges(ds, edges)

@@ -33,7 +33,7 @@ from typing import cast
 from rdflib import Dataset, Graph
 from rdflib.term import Node
 
-from spacecoop.core.derive import add_iso_codes, add_shortcuts
+from spacecoop.core.derive import DeriveInput, add_iso_codes, add_shortcuts
 from spacecoop.core.errors import DataError
 from spacecoop.core.gcpause import collector_paused
 from spacecoop.core.inputs import read_input
@@ -287,19 +287,26 @@ def load(
     plan: list[tuple[Path, str, Graph | None]] = [(p, "turtle", onto) for p in ontology]
     plan += [(p, "turtle", None) for p in layout.reference_files]
     plan += [(p, "trig", None) for p in sources]
+    # What the shortcut edges are derived from, read as the files are merged (no walk of the
+    # Dataset afterwards: see DeriveInput).
+    fed = DeriveInput() if derive else None
+    default_id = ds.default_graph.identifier
     # The dataset is many small objects made and kept: while they are made, no collection walks
     # all of them again and again (see spacecoop.core.gcpause). Only the objects made since the
     # last few files are collected, which frees the reference cycles rdflib's parser leaves
     # behind (1.5 GB of them at 1M triples, were none collected). 1M triples: 66 -> 49 s.
     with collector_paused():
         for i, (path, fmt, into) in enumerate(plan, 1):
-            _merge(loaded, path, *_parsed(path, fmt, keep_parsed, check), check, into_default=into)
+            quads, clean = _parsed(path, fmt, keep_parsed, check)
+            _merge(loaded, path, quads, clean, check, into_default=into)
+            if fed is not None:
+                fed.feed(quads, default_id if into is None else into.identifier)
             if i % COLLECT_EVERY == 0:
                 gc.collect(1)  # the young generations only
         _prune_parsed()
-        if derive:
+        if fed is not None:
             add_iso_codes(ds)
-            add_shortcuts(ds)
+            add_shortcuts(ds, fed)
     return loaded
 
 

@@ -1,0 +1,102 @@
+"""spacecoop.core.derive: the shortcut edges derived from what the files say, inside the graph that
+says it; the same edges whether :func:`load` feeds the index as it merges the files, the index is
+read from a loaded Dataset (``spacecoop add``), or Oxigraph derives them by SPARQL UPDATE."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, URIRef
+from rdflib.compare import isomorphic
+from test_native_load import assert_same_quads, filled_by_rdflib, filled_natively
+
+from spacecoop.core.derive import add_iso_codes, add_shortcuts
+from spacecoop.core.load import load
+from spacecoop.core.namespaces import SC
+
+E = "https://example.org/"
+
+# Cases where the graph that says a thing decides the edge (written for this test):
+# - e:p is a participation typed in e:a only; a member stated of it in e:b gives no edge from e:b;
+# - e:agency is typed an organisation in the default graph (not in e:a): a claim at level
+#   organisation with a joining status makes it a member (sc:participatesIn), and e:a already
+#   states that edge (not added twice, not counted);
+# - e:dev, a development in the default graph, gives sc:develops there, and sc:developerCountry in
+#   the graph of the source its claim cites, e:unnamed, which no file names: the graph is made;
+# - a claim whose prov:wasDerivedFrom is a literal cites no source: no graph for it.
+EDGE_CASES = f"""@prefix sc: <https://w3id.org/spacecoop/ns#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix e: <{E}> .
+@prefix st: <https://w3id.org/spacecoop/vocab/status/> .
+@prefix lv: <https://w3id.org/spacecoop/vocab/level/> .
+
+e:a {{
+  e:p a sc:Participation ; org:member e:agency ; org:organization e:bloc .
+  e:c1 sc:about e:p ; sc:status st:member ; sc:level lv:organization ; prov:wasDerivedFrom e:a .
+  e:agency sc:participatesIn e:bloc .
+}}
+e:b {{
+  e:p org:member e:country .
+  e:c2 sc:about e:p ; sc:status st:member ; sc:level lv:national ; prov:wasDerivedFrom e:b .
+}}
+e:agency a sc:Organization ; sc:basedIn e:country .
+e:dev a sc:PayloadDevelopment ; sc:developer e:agency ; sc:payload e:pl .
+e:pl a sc:Payload .
+e:c3 sc:about e:dev ; prov:wasDerivedFrom e:unnamed , "a literal, not a source" .
+"""
+
+
+def project_with_edge_cases(article_root: Path, tmp_path: Path) -> Path:
+    root = shutil.copytree(article_root, tmp_path / "p")
+    (root / "graph" / "sources" / "zz-derive-edge-cases.trig").write_text(EDGE_CASES, encoding="utf-8")
+    return root
+
+
+def graphs(ds: Dataset) -> dict[str, set]:
+    return {str(g.identifier): set(g) for g in ds.graphs()}
+
+
+def test_the_edges_are_derived_in_the_graph_that_says_it(article_root, tmp_path):
+    ds = load(project_with_edge_cases(article_root, tmp_path)).ds
+    a, default = ds.graph(URIRef(E + "a")), ds.default_graph
+    agency, bloc, country = URIRef(E + "agency"), URIRef(E + "bloc"), URIRef(E + "country")
+    assert (agency, SC.participatesIn, bloc) in a
+    assert not list(ds.triples((country, None, bloc))), "no edge from a graph that does not type e:p"
+    assert (agency, SC.develops, URIRef(E + "pl")) in default
+    unnamed = ds.graph(URIRef(E + "unnamed"))
+    assert set(unnamed) == {(URIRef(E + "pl"), SC.developerCountry, country)}
+    assert URIRef(E + "b") in {g.identifier for g in ds.graphs()}
+    assert not [g for g in ds.graphs() if "a literal" in str(g.identifier)]
+
+
+def test_the_index_fed_by_load_and_the_one_read_from_a_dataset_give_the_same_edges(article_root, tmp_path):
+    root = project_with_edge_cases(article_root, tmp_path)
+    fed = load(root).ds
+    read = load(root, derive=False).ds
+    before = len(read)
+    add_iso_codes(read)
+    with_codes = len(read)
+    added = add_shortcuts(read)  # no index given: read from the Dataset
+    assert added == len(read) - with_codes > 0, "the count is of the edges that were not there"
+    assert before < with_codes
+    got, want = graphs(read), graphs(fed)
+    assert sorted(got) == sorted(want)
+    for name, triples in want.items():
+        g_got, g_want = read.graph(URIRef(name)), fed.graph(URIRef(name))
+        assert triples == got[name] or isomorphic(g_got, g_want), name
+
+
+def test_rdflib_and_oxigraph_derive_the_same_edges_on_the_edge_cases(article_root, tmp_path):
+    root = project_with_edge_cases(article_root, tmp_path)
+    native = filled_natively(root)
+    assert_same_quads(native, filled_by_rdflib(root))
+    edge = ox.Quad(
+        ox.NamedNode(E + "pl"),
+        ox.NamedNode(str(SC.developerCountry)),
+        ox.NamedNode(E + "country"),
+        ox.NamedNode(E + "unnamed"),
+    )
+    assert edge in native
