@@ -273,9 +273,10 @@ def test_parsed_files_are_kept_and_never_stale(article_root, tmp_path, monkeypat
     assert second.problems == first.problems
     assert {p.file for p in second.problems} == {str(project / "graph" / "sources" / "bad-terms.trig")}
     assert len(second.problems) == 2  # the IRI and the language tag
-    assert second.quads() == [
+    # made of the kept files' quads and the derived edges: the Dataset's quads, in another order
+    assert set(second.quads()) == {
         (s, p, o, getattr(g, "identifier", g)) for s, p, o, g in second.ds.quads((None, None, None, None))
-    ]
+    }
     source = next((project / "graph" / "sources").glob("*.trig"))
     with open(source, "a", encoding="utf-8") as f:
         skos = "http://www.w3.org/2004/02/skos/core#"
@@ -356,6 +357,49 @@ def test_merging_a_source_drops_the_quads_read_before(article_root, tmp_path):
     assert after == [
         (s, p, o, getattr(g, "identifier", g)) for s, p, o, g in loaded.ds.quads((None, None, None, None))
     ]
+
+
+def test_merging_a_source_before_the_quads_are_read_drops_the_files_quads_kept_by_load(
+    article_root, tmp_path
+):
+    """With keep_parsed, load keeps each file's quads for Loaded.quads; a source merged before the
+    quads are read is in them (the kept files' quads alone would leave it out)."""
+    from spacecoop.core.load import load, merge_source
+
+    project = copy_article_project(article_root, tmp_path / "project")
+    loaded = load(project, derive=False, keep_parsed=True)
+    peru = URIRef("https://w3id.org/spacecoop/id/country/peru")
+    data = f'<{peru}> <http://www.w3.org/2004/02/skos/core#altLabel> "Piru"@qu .\n'.encode()
+    merge_source(loaded, project / "graph" / "sources" / "new.trig", data)
+    assert (peru, Literal("Piru", lang="qu")) in {(s, o) for s, _, o, _ in loaded.quads()}
+
+
+def _synthetic(tmp_path: Path) -> Path:
+    from spacecoop.importers.synth import write_corpus
+
+    write_corpus(tmp_path / "synth", 12, 0, root=Path(__file__).resolve().parents[1])
+    return tmp_path / "synth"
+
+
+@pytest.mark.parametrize("which", ["real", "article", "synthetic"])
+def test_the_quads_made_of_the_files_read_are_the_quads_of_the_dataset(which, article_root, tmp_path):
+    """Loaded.quads after a load that kept the files' quads (validate's and build's) is made of
+    them and of the derived edges, without walking the Dataset: the same quads as the Dataset's
+    (each at least once), the derived ones and the files' default graph parts included."""
+    from spacecoop.core.derive import DERIVED
+    from spacecoop.core.load import load
+
+    root = {"real": Path(__file__).resolve().parents[1], "article": article_root}.get(which)
+    loaded = load(root if root is not None else _synthetic(tmp_path), keep_parsed=True)
+    assert loaded._parts is not None
+    made = loaded.quads()
+    every = loaded.ds.quads((None, None, None, None))
+    walked = {(s, p, o, getattr(g, "identifier", g)) for s, p, o, g in every}
+    assert set(made) == walked
+    predicates = {p for _, p, _, _ in made}
+    assert {p for p in DERIVED if p in predicates} >= {DERIVED[0], DERIVED[4]}  # ISO codes, sc:develops
+    default = loaded.ds.default_graph.identifier
+    assert any(g == default for *_, g in made), "the default graph's quads carry its name"
 
 
 @pytest.mark.parametrize("enabled", [True, False])

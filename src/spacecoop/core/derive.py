@@ -79,6 +79,20 @@ def _subdivision(ds: Dataset, node, labels: list[str]):
     return None
 
 
+DERIVED = (
+    SC.iso3166Alpha2,
+    SC.iso3166Alpha3,
+    SC.iso3166Numeric,
+    SC.iso3166Subdivision,
+    SC.develops,
+    SC.carries,
+    SC.participatesIn,
+    SC.involvedIn,
+    SC.developerCountry,
+)
+"""Every predicate :func:`add_iso_codes` and :func:`add_shortcuts` write
+(:meth:`spacecoop.core.load.Loaded.quads` reads them from the Dataset)."""
+
 _SHORTCUTS = {
     SC.PayloadDevelopment: (SC.developer, SC.develops, SC.payload),
     SC.PayloadCarriage: (SC.mission, SC.carries, SC.payload),

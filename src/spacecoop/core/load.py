@@ -62,25 +62,51 @@ class Loaded:
     _quads: list[tuple[Node, Node, Node, Node | None]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    _parts: list[tuple[list[Quad], Node]] | None = field(default=None, init=False, repr=False, compare=False)
+    """Each file's quads as merged, with the graph its default part went to (kept by :func:`load`
+    with ``keep_parsed``), from which :meth:`quads` is made without walking ``ds``."""
 
     def files_of(self, node) -> list[str]:
         """Return the files that mention ``node`` as a subject, sorted."""
         return sorted(self.origins.get(node, ()))
 
     def quads(self) -> list[tuple[Node, Node, Node, Node | None]]:
-        """Return every quad of ``ds`` as ``(s, p, o, graph name)``, in ``ds.quads`` order, read once.
+        """Return every quad of ``ds`` as ``(s, p, o, graph name)``, made once; a quad may be there
+        more than once (a triple two files state in the default graph), the order is not
+        ``ds.quads``'s. Every reader of the list makes sets or indexes of it.
 
-        Walking an rdflib Dataset is slow (every triple looks up its graphs: about 0.7 s at 100k
+        Walking an rdflib Dataset is slow (every triple looks up its graphs: about 0.5 s at 100k
         triples) and ``validate`` walked it four times (SHACL, terms, entities, the Oxigraph copy
-        of the checks). The list is made on first use; :func:`merge_source`, which adds to ``ds``,
-        drops it.
+        of the checks). Where :func:`load` kept the files' quads, the list is made of them and of
+        the derived edges (:data:`spacecoop.core.derive.DERIVED`, read from ``ds``); else ``ds``
+        is walked. :func:`merge_source`, which adds to ``ds``, drops both.
         """
         if self._quads is None:
-            self._quads = [
-                (s, p, o, getattr(g, "identifier", g))
-                for s, p, o, g in self.ds.quads((None, None, None, None))
-            ]
+            with collector_paused():  # a tuple per quad, made and kept
+                self._quads = self._make_quads()
         return self._quads
+
+    def _make_quads(self) -> list[tuple[Node, Node, Node, Node | None]]:
+        quads: list[tuple[Node, Node, Node, Node | None]]
+        if self._parts is not None:
+            from spacecoop.core.derive import DERIVED
+
+            # a quad of a named graph is the very tuple the file's quads hold (no copy)
+            quads = [
+                q if q[3] is not None else (q[0], q[1], q[2], graph)
+                for part, graph in self._parts
+                for q in part
+            ]
+            for predicate in DERIVED:
+                quads += [
+                    (s, p, o, getattr(g, "identifier", g))
+                    for s, p, o, g in self.ds.quads((None, predicate, None, None))
+                ]
+            self._parts = None
+        else:
+            every = self.ds.quads((None, None, None, None))
+            quads = [(s, p, o, getattr(g, "identifier", g)) for s, p, o, g in every]
+        return quads
 
 
 _LINE = re.compile(r"(?:line|at line)\s*(\d+)", re.IGNORECASE)
@@ -291,6 +317,8 @@ def load(
     # Dataset afterwards: see DeriveInput).
     fed = DeriveInput() if derive else None
     default_id = ds.default_graph.identifier
+    # Each file's quads, for Loaded.quads (validate and build read every quad).
+    parts: list[tuple[list[Quad], Node]] | None = [] if keep_parsed else None
     # The dataset is many small objects made and kept: while they are made, no collection walks
     # all of them again and again (see spacecoop.core.gcpause). Only the objects made since the
     # last few files are collected, which frees the reference cycles rdflib's parser leaves
@@ -299,14 +327,18 @@ def load(
         for i, (path, fmt, into) in enumerate(plan, 1):
             quads, clean = _parsed(path, fmt, keep_parsed, check)
             _merge(loaded, path, quads, clean, check, into_default=into)
+            graph = default_id if into is None else into.identifier
             if fed is not None:
-                fed.feed(quads, default_id if into is None else into.identifier)
+                fed.feed(quads, graph)
+            if parts is not None:
+                parts.append((quads, graph))
             if i % COLLECT_EVERY == 0:
                 gc.collect(1)  # the young generations only
         _prune_parsed()
         if fed is not None:
             add_iso_codes(ds)
             add_shortcuts(ds, fed)
+    loaded._parts = parts
     return loaded
 
 
@@ -337,6 +369,7 @@ def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
     _merge(loaded, Path(path), _quads_of(part), False, TermCheck())
     loaded.copies.clear()
     loaded._quads = None
+    loaded._parts = None
     add_iso_codes(loaded.ds)
     add_shortcuts(loaded.ds)
 
