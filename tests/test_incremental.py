@@ -263,9 +263,10 @@ def test_validate_says_the_same_with_its_shapes_shared_out(root, tmp_path, monke
 
 
 def test_validate_reports_the_same_with_shacl_beside_the_other_checks(root, tmp_path, monkeypatch):
-    """On a large dataset ``validate`` runs SHACL in a forked process while it runs the other
-    checks: the report (violations of SHACL and of the other checks, skipped, checks run) is the
-    one of a run in one process (SPACECOOP_SHACL_PROCESSES=1), and broken shapes fail alike."""
+    """On a large dataset ``validate`` runs SHACL and the checks of terms and quotes in a forked
+    process while it runs the checks of the whole graph: the report (violations of SHACL and of
+    the other checks, skipped, checks run) is the one of a run in one process
+    (SPACECOOP_SHACL_PROCESSES=1), and broken shapes fail alike."""
     import os
 
     from spacecoop.checks import validate as validate_module
@@ -284,8 +285,12 @@ def test_validate_reports_the_same_with_shacl_beside_the_other_checks(root, tmp_
     assert pids_in(pids) == [os.getpid()]
     monkeypatch.delenv("SPACECOOP_SHACL_PROCESSES")
     pids.unlink()
+    record_pids(monkeypatch, validate_module, "check_quotes", tmp_path / "quote-pids")
+    record_pids(monkeypatch, validate_module, "check_queries", tmp_path / "query-pids")
     beside = validate(project)
     assert pids_in(pids) != [os.getpid()]  # SHACL ran in the forked process
+    assert pids_in(tmp_path / "quote-pids") == pids_in(pids)  # and the quotes with it
+    assert pids_in(tmp_path / "query-pids") == [os.getpid()]  # the check queries here
     assert beside == alone
     rules = {v.rule.split(":")[0] for v in alone.violations}
     assert {"shacl", "check", "unknown-term"} <= rules, rules
