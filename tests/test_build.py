@@ -223,6 +223,24 @@ def test_summary_counts(article_ds):
     assert s.sources[0][2] == 88
 
 
+def test_summary_of_the_quads_load_read_is_the_summary_of_the_dataset(article_root, tmp_path):
+    """build counts from Loaded.quads, where a quad may repeat (a triple two files state in the
+    default graph): the counts are those of the Dataset walked, triples and quads each once."""
+    from spacecoop.core.load import load
+
+    project = copy_article_project(article_root, tmp_path / "project")
+    reference = project / "graph" / "reference"
+    stated_twice = next(reference.glob("*.ttl")).read_text(encoding="utf-8")
+    (reference / "zz-the-same-again.ttl").write_text(stated_twice, encoding="utf-8")
+    loaded = load(project, keep_parsed=True)
+    quads = loaded.quads()
+    assert len(quads) > len(set(quads)), "the fixture states some quads twice"
+    from_quads = summarize(loaded.ds, quads)
+    assert from_quads == summarize(loaded.ds)
+    assert from_quads.quads == len(set(quads)) and from_quads.triples == len({q[:3] for q in quads})
+    assert dict(from_quads.claims_by_certainty) == {"stated": 85, "hedged": 1, "contradicted": 2}
+
+
 @pytest.mark.slow
 def test_build_command_prints_a_summary(article_root, tmp_path, capsys):
     assert main(["--root", str(article_root), "build", "-o", str(tmp_path / "d")]) == 0

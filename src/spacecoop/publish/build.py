@@ -93,8 +93,11 @@ RELATIONSHIP_CLASSES = (
 )
 
 
-def summarize(ds: Dataset) -> Summary:
+def summarize(ds: Dataset, quads: list[tuple] | None = None) -> Summary:
     """Count triples, entities by class, relationships by kind, claims by certainty and sources.
+
+    ``quads``: the quads of ``ds`` already read (:meth:`spacecoop.core.load.Loaded.quads`, where
+    a quad may repeat), instead of walking ``ds`` once more (0.3 s at 100k triples).
 
     Examples
     --------
@@ -104,12 +107,11 @@ def summarize(ds: Dataset) -> Summary:
     """
     # one pass over the quads: rdflib finds the graphs of every triple it yields (a second pass
     # cost 0.7 s at 100k triples)
-    distinct = set()
-    quads = 0
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        quads += 1
-        distinct.add((s, p, o))
-    triples = len(distinct)
+    if quads is None:
+        every = ds.quads((None, None, None, None))
+        quads = [(s, p, o, getattr(g, "identifier", g)) for s, p, o, g in every]
+    distinct_quads = set(quads)
+    triples = len({(s, p, o) for s, p, o, _ in distinct_quads})
     graphs = sum(1 for g in ds.graphs() if len(g))
     from rdflib.namespace import RDFS
 
@@ -119,9 +121,10 @@ def summarize(ds: Dataset) -> Summary:
 
     entities = tuple((curie(str(c)), count(c)) for c in ENTITY_CLASSES)
     relationships = tuple((curie(str(c)), count(c)) for c in RELATIONSHIP_CLASSES)
-    certainty = Counter(
-        str(ds.value(o, SKOS_PREF) or curie(str(o))) for _, o in set(ds.subject_objects(SC.certainty))
-    )
+    certainty: Counter[str] = Counter()
+    # claims per certainty value, then each value's label once (not once per claim)
+    for o, n in Counter(o for _, o in set(ds.subject_objects(SC.certainty))).items():
+        certainty[str(ds.value(o, SKOS_PREF) or curie(str(o)))] += n
     claims_by_certainty = tuple(sorted((str(k), v) for k, v in certainty.items()))
     sources = []
     prov_from = URIRef(PREFIXES["prov"] + "wasDerivedFrom")
@@ -129,7 +132,9 @@ def summarize(ds: Dataset) -> Summary:
         label = str(ds.value(s, SKOS_PREF) or "")
         n = len(set(ds.subjects(prov_from, s)))
         sources.append((curie(str(s)), label, n))
-    return Summary(triples, quads, graphs, entities, relationships, claims_by_certainty, tuple(sources))
+    return Summary(
+        triples, len(distinct_quads), graphs, entities, relationships, claims_by_certainty, tuple(sources)
+    )
 
 
 SKOS_PREF = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
@@ -460,7 +465,7 @@ def build(
     serialize = functools.partial(serialize_all, loaded.ds, root_path)
 
     def others() -> tuple[dict[str, bytes], Summary]:
-        return (extra(loaded) if extra is not None else {}), summarize(loaded.ds)
+        return (extra(loaded) if extra is not None else {}), summarize(loaded.ds, loaded.quads())
 
     if beside_pays(len(loaded.ds.store)):  # its triples, counted at once
         (extra_files, summary), files = fork_beside(others, serialize)
