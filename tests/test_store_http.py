@@ -270,6 +270,39 @@ def test_each_line_is_what_pyoxigraph_serialize_writes():
         assert ox.serialize([quad], format=ox.RdfFormat.N_QUADS) == line.encode()
 
 
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_oxigraph_store_reads_its_own_lines_leniently_and_holds_what_a_strict_read_holds(on_disk, tmp_path):
+    """OxigraphStore.load reads the lines it wrote with lenient=True (every term was checked by
+    pyoxigraph when it was written): the same quads as a strict read, language tags, escapes,
+    non-ASCII IRIs and blank node labels included; a term Oxigraph refuses still fails the load."""
+    from spacecoop.store import OxigraphStore
+
+    ds = tricky_dataset()
+    g = ds.graph(URIRef("http://example.org/g"))
+    p = URIRef("http://example.org/p")
+    g.add((URIRef("http://example.org/é/ü?q=1#f"), p, Literal("x", lang="en-GB")))
+    g.add((URIRef("http://example.org/s"), p, Literal("2026", datatype=XSD.gYear)))
+    store = OxigraphStore(str(tmp_path / "disk") if on_disk else None)
+    store.load(ds)
+    strict = ox.Store()
+    strict.bulk_load("".join(layout_nquads(ds)).encode(), format=ox.RdfFormat.N_QUADS)
+
+    def ground(quads) -> set:  # a store names the blank nodes it reads anew
+        return {q for q in quads if not isinstance(q.subject, ox.BlankNode)}
+
+    assert ground(store.store) == ground(strict) and len(store.store) == len(strict)
+    assert ox.Literal("x", language="en-gb") in {q.object for q in store.store}
+
+    bad = Dataset()
+    bad.graph(URIRef("http://example.org/g")).add(
+        (URIRef("http://example.org/a b"), URIRef("http://example.org/p"), Literal(1))
+    )
+    with pytest.raises((SpacecoopError, ValueError), match="Invalid IRI"):
+        store.load(bad)
+    if on_disk:  # the old store is kept
+        assert ground(store.store) == ground(strict)
+
+
 def test_a_term_oxigraph_refuses_is_a_value_error_naming_it():
     ds = Dataset()
     ds.graph(URIRef("http://example.org/g")).add(
