@@ -125,7 +125,7 @@ class DeriveInput:
 
     :func:`spacecoop.core.load.load` feeds it each file's quads as it merges them (:meth:`feed`),
     so deriving walks no rdflib Dataset: asking a Dataset graph by graph and node by node cost
-    about 0.8 s at 100k triples, these dictionaries a quarter of it. :meth:`of_dataset` fills one
+    about 0.8 s at 100k triples, these dictionaries a third of it. :meth:`of_dataset` fills one
     from a Dataset that is already loaded (:func:`spacecoop.core.load.merge_source`).
 
     Only what :func:`add_shortcuts` reads is kept: the nodes of the types it looks for, per graph

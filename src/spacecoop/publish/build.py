@@ -109,8 +109,9 @@ def summarize(ds: Dataset, quads: list[tuple] | None = None) -> Summary:
     # cost 0.7 s at 100k triples)
     if quads is None:
         every = ds.quads((None, None, None, None))
-        quads = [(s, p, o, getattr(g, "identifier", g)) for s, p, o, g in every]
-    distinct_quads = set(quads)
+        distinct_quads = {(s, p, o, getattr(g, "identifier", g)) for s, p, o, g in every}
+    else:
+        distinct_quads = set(quads)
     triples = len({(s, p, o) for s, p, o, _ in distinct_quads})
     graphs = sum(1 for g in ds.graphs() if len(g))
     from rdflib.namespace import RDFS
