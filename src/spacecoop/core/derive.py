@@ -332,9 +332,9 @@ def add_developer_countries(ds: Dataset, fed: DeriveInput | None = None) -> int:
     if fed is None:
         fed = DeriveInput.of_dataset(ds)
     sources_of: dict = {}
-    for claim, sources in fed.union[PROV.wasDerivedFrom].items():
+    for claim in fed.union[PROV.wasDerivedFrom]:
         for about in fed.in_union(SC.about, claim):
-            sources_of.setdefault(about, set()).update(sources if type(sources) is list else [sources])
+            sources_of.setdefault(about, set()).update(fed.in_union(PROV.wasDerivedFrom, claim))
     edges: list[tuple] = []
     for dev, org in fed.developers:
         sources = sources_of.get(dev)
