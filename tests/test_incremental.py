@@ -187,6 +187,107 @@ def test_shapes_shared_out_among_processes_report_what_one_run_reports(root, tmp
     assert many == one
 
 
+def _raw_sorted(data: Graph, shapes: Graph) -> list:
+    """pySHACL's top-level results on a copy of ``data`` (run_pyshacl validates in place)."""
+    copy = Graph()
+    for t in data:
+        copy.add(t)
+    return sorted(r for _, r in incremental.raw_results(incremental.run_pyshacl(copy, shapes)))
+
+
+def test_hoisted_shapes_report_what_the_shapes_report(root, tmp_path):
+    """Each sh:property of a targeted node shape made a shape of its own: the same results on
+    the article-only graph with every invalid fixture (property shapes and node-level
+    constraints alike break), and the node shapes lose their targets, not their properties."""
+    data, shapes = _data_with_violations(root, tmp_path)
+    hoisted = incremental.hoisted_shapes(shapes)
+    scs = "https://w3id.org/spacecoop/shapes#"
+    claim = incremental.URIRef(scs + "ClaimShape")
+    assert (claim, incremental.SH.targetClass, None) not in hoisted
+    sh = incremental.SH
+    assert set(hoisted.objects(claim, sh.property)) == set(shapes.objects(claim, sh.property))
+    new = {s for s in hoisted.subjects(sh.targetClass, None) if str(s).startswith(incremental.HOISTED)}
+    assert len(new) > len(set(shapes.subjects(sh.property, None)))
+    assert (claim, incremental.SH.targetClass, None) in shapes  # the shapes given are not changed
+    before = _raw_sorted(data, shapes)
+    assert len(before) > 20
+    assert {r[1] for r in before} > {""}  # results with a path (property shapes) and without
+    assert _raw_sorted(data, hoisted) == before
+
+
+HOIST_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:Label sh:path ex:label ; sh:minCount 1 ; sh:message "no label" .
+ex:S sh:targetClass ex:C ; sh:property ex:Label ;
+    sh:property [ sh:path ex:size ; sh:datatype xsd:integer ; sh:maxCount 1 ] ;
+    sh:property [ sh:path ex:part ; sh:node ex:U ] ;
+    sh:or ( [ sh:path ex:a ; sh:minCount 1 ] [ sh:path ex:b ; sh:minCount 1 ] ) ;
+    sh:message "needs ex:a or ex:b" .
+ex:U sh:targetNode ex:lonely ; sh:property ex:Label ; sh:property [ sh:path ex:q ; sh:minCount 1 ] .
+ex:Own sh:targetClass ex:D ; sh:path ex:r ; sh:minCount 1 ; sh:property [ sh:path ex:t ; sh:minCount 1 ] .
+ex:Closed sh:targetClass ex:E ; sh:closed true ;
+    sh:ignoredProperties ( <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ) ;
+    sh:property [ sh:path ex:label ; sh:minCount 1 ] .
+ex:Off sh:targetClass ex:E ; sh:deactivated true ; sh:property ex:Label .
+"""
+HOIST_DATA = """@prefix ex: <http://example.org/> .
+ex:c1 a ex:C ; ex:size "big" , 2 ; ex:part ex:u1 .
+ex:c2 a ex:C ; ex:label "two" ; ex:a 1 ; ex:part ex:u2 .
+ex:u1 ex:label "u" .
+ex:u2 ex:q 1 .
+ex:lonely ex:q 2 .
+ex:d1 a ex:D ; ex:r ex:x .
+ex:d2 a ex:D .
+ex:x ex:t 1 .
+ex:e1 a ex:E ; ex:label "e" ; ex:other 1 .
+ex:e2 a ex:E .
+"""
+
+
+def test_hoisting_keeps_what_a_node_shape_means_where_it_is_used():
+    """Shared named property shapes, a node shape used by sh:node (it keeps its properties), a
+    property shape with its own targets and properties of its own, sh:closed and sh:deactivated
+    (left as they are): the same results, each of them there."""
+    shapes = Graph().parse(data=HOIST_SHAPES, format="turtle")
+    data = Graph().parse(data=HOIST_DATA, format="turtle")
+    hoisted = incremental.hoisted_shapes(shapes)
+    ex = "http://example.org/"
+    for kept in ("Own", "Closed", "Off"):  # not moved: their targets stay
+        assert (incremental.URIRef(ex + kept), incremental.SH.targetClass, None) in hoisted, kept
+    assert (incremental.URIRef(ex + "S"), incremental.SH.targetClass, None) not in hoisted
+    before = _raw_sorted(data, shapes)
+    found = {(r[0], r[1].rsplit("/", 1)[-1], r[7].rsplit("#", 1)[-1]) for r in before}
+    assert found >= {
+        ("<http://example.org/c1>", "label", "MinCountConstraintComponent"),  # ex:Label through ex:S
+        ("<http://example.org/c1>", "size", "DatatypeConstraintComponent"),
+        ("<http://example.org/c1>", "size", "MaxCountConstraintComponent"),
+        ("<http://example.org/c1>", "", "OrConstraintComponent"),  # S's own constraint, its message
+        ("<http://example.org/c1>", "part", "NodeConstraintComponent"),  # u1 breaks ex:U (no ex:q)
+        ("<http://example.org/c2>", "part", "NodeConstraintComponent"),  # u2 breaks ex:U (no label)
+        ("<http://example.org/lonely>", "label", "MinCountConstraintComponent"),
+        ("<http://example.org/d2>", "r", "MinCountConstraintComponent"),
+        ("<http://example.org/e1>", "other", "ClosedConstraintComponent"),
+        ("<http://example.org/e2>", "label", "MinCountConstraintComponent"),
+    }, found
+    assert not any(r[0] == "<http://example.org/x>" for r in before)  # ex:Own's property shape
+    assert _raw_sorted(data, hoisted) == before
+
+
+def test_shapes_that_cannot_be_hoisted_are_given_as_they_are():
+    for extra in (
+        "ex:T a rdfs:Class, sh:NodeShape .",  # implicit class targets
+        "ex:S sh:property ex:NoPath . ex:NoPath sh:minCount 1 .",  # pySHACL refuses it: so be it
+    ):
+        g = Graph().parse(
+            data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+            @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+            ex:S sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount 1 ] ."""
+            + extra,
+            format="turtle",
+        )
+        assert incremental.hoisted_shapes(g) is g, extra
+
+
 def test_shapes_it_cannot_share_out_run_in_one_process():
     data = Graph()
     for extra in (

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -415,18 +416,106 @@ costs one more pySHACL setup, a fraction of a second)."""
 _FORKED: list[tuple[Graph, Graph]] = []  # the data and shapes a forked process validates
 
 
+HOISTED = "urn:x-spacecoop:shacl:hoisted:"
+"""The start of the IRIs :func:`hoisted_shapes` gives the shapes it makes (never in results)."""
+
+
+def hoisted_shapes(shapes: Graph) -> Graph:
+    """Return ``shapes`` with each ``sh:property`` of a targeted node shape made a shape of its
+    own with the same targets: the same results from pySHACL, in about half the time.
+
+    Why faster: pySHACL validates a node shape's property shapes one focus node at a time, and
+    each call starts over (it reads the shape's parameters from the shapes graph, scans a list of
+    every constraint parameter for each, and builds each constraint again): at 100k triples, the
+    13 property shapes of ``scs:ClaimShape`` made 104k such calls for 8k claims. A property shape
+    with targets of its own is validated once for all its focus nodes.
+
+    Why the same: in SHACL, a node shape's results on a focus node are its own constraints'
+    results plus the results of each ``sh:property`` shape validated with that node as focus
+    (the property constraint adds no result of its own). So for a node shape ``S`` with targets
+    (an IRI, not ``sh:deactivated``, using no ``sh:`` term outside :data:`_KNOWN`, such as
+    ``sh:closed``, which reads the property shapes), the copy has:
+
+    - ``S`` as it is, but without its targets (``sh:node S`` elsewhere still checks everything);
+    - a new shape with ``S``'s targets and every triple of ``S`` but ``sh:property``;
+    - for each property shape ``P`` of ``S`` (one with a ``sh:path``), a new shape with ``S``'s
+      targets and every triple of ``P`` but its own targets.
+
+    The new shapes are IRIs (so that :func:`pyshacl_raw` can share them out among processes)
+    starting with :data:`HOISTED`; no result names its shape (:data:`Raw`). Shapes where any of
+    this does not hold (implicit class targets anywhere, a property shape without a path, which
+    pySHACL refuses) are left as they are. ``shapes`` is not changed.
+
+    Examples
+    --------
+    >>> g = Graph().parse(data='''
+    ...   @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+    ...   ex:S sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .''', format="turtle")
+    >>> h = hoisted_shapes(g)
+    >>> len(set(h.subjects(SH.targetClass, None))), (None, SH.targetClass, None) in g
+    (2, True)
+    >>> sum(1 for s in h.subjects(SH.targetClass, None) if (s, SH.path, None) in h)
+    1
+    """
+    from rdflib.namespace import OWL
+
+    if any((None, RDF.type, c) in shapes for c in (RDFS.Class, OWL.Class)):
+        return shapes  # implicit class targets: a shape's targets are not all in its triples
+    movable: list[URIRef] = []
+    for s in sorted({s for p in _TARGETS for s in shapes.subjects(p, None)}, key=str):
+        preds = set(shapes.predicates(s, None))
+        props = set(shapes.objects(s, SH.property))
+        if (
+            not isinstance(s, URIRef)
+            or not props
+            or SH.path in preds  # a property shape's properties read its values, not its focus
+            or SH.deactivated in preds
+            or any(str(p).startswith(str(SH)) and p not in _KNOWN for p in preds)
+            or s in props
+            or any((p, SH.path, None) not in shapes for p in props)
+        ):
+            continue
+        movable.append(s)
+    if not movable:
+        return shapes
+    out = Graph()
+    for prefix, namespace in shapes.namespaces():
+        out.bind(prefix, namespace, override=True, replace=True)
+    for t in shapes:
+        out.add(t)
+
+    made = (URIRef(f"{HOISTED}{k}") for k in itertools.count(1))
+    for s in movable:
+        targets = [(p, o) for p in sorted(_TARGETS) for o in shapes.objects(s, p)]
+        for p, o in targets:
+            out.remove((s, p, o))
+        core = next(made)
+        for pred, o in shapes.predicate_objects(s):
+            if pred != SH.property:
+                out.add((core, pred, o))
+        for prop in shapes.objects(s, SH.property):
+            copy = next(made)
+            for pred, o in shapes.predicate_objects(prop):
+                if pred not in _TARGETS:
+                    out.add((copy, pred, o))
+            for p, o in targets:
+                out.add((copy, p, o))
+    return out
+
+
 def pyshacl_raw(data: Graph, shapes: Graph, processes: int | None = None) -> list[tuple[Node, Raw]]:
     """Return :func:`raw_results` of pySHACL on ``data``, sharing the top-level shapes out among
     forked processes on a large graph.
 
-    pySHACL is pure Python and runs on one core: at 100k triples a full run takes about 35 s.
-    A top-level result comes from one shape with targets, and validating one shape reads the data
-    only, so the results of all shapes are the union of the results of groups of shapes, each
-    validated by its own process (forked: it shares this process's graph, nothing is copied or
-    parsed). The groups are balanced by an estimate of each shape's work (its focus nodes times its
-    constraints). Any shape this cannot see in full (targets by SPARQL ``sh:target``, implicit
-    class targets, a blank-node shape) keeps one run in this process, as does a process that dies
-    (out of memory: then the shapes run here, one after another).
+    The shapes are first :func:`hoisted_shapes`. pySHACL is pure Python and runs on one core: at
+    100k triples a full run took about 30 s, 15 s on the hoisted shapes. A top-level result comes
+    from one shape with targets, and validating one shape reads the data only, so the results of
+    all shapes are the union of the results of groups of shapes, each validated by its own process
+    (forked: it shares this process's graph, nothing is copied or parsed). The groups are balanced
+    by an estimate of each shape's work (its focus nodes times its constraints). Any shape this
+    cannot see in full (targets by SPARQL ``sh:target``, implicit class targets, a blank-node
+    shape) keeps one run in this process, as does a process that dies (out of memory: then the
+    shapes run here, one after another).
 
     ``processes``: how many (default: ``$SPACECOOP_SHACL_PROCESSES`` if set, 1 turning this off;
     else one per core, at most :data:`MAX_PROCESSES`, as memory allows, and 1 below
@@ -434,6 +523,7 @@ def pyshacl_raw(data: Graph, shapes: Graph, processes: int | None = None) -> lis
     """
     from spacecoop.core.forking import can_fork, fork_map
 
+    shapes = hoisted_shapes(shapes)
     if processes is None:
         processes = _processes(data)
     groups = []
