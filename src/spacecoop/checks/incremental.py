@@ -384,20 +384,24 @@ def run_pyshacl(data: Graph, shapes: Graph, use_shapes: list[URIRef] | None = No
     ``data`` is always a graph made for this run (the merge, or a node's subgraph), so pySHACL
     validates it in place: in advanced mode it otherwise copies the whole data graph first, in
     case SHACL rules add to it (about 3.5 s at 100k triples, and no rule is in our shapes).
+    Its ``sh:or`` stops at the first member that conforms (:mod:`spacecoop.checks.shacl_or`).
     ``use_shapes``: only these top-level shapes (see :func:`pyshacl_raw`).
     """
     import pyshacl
 
+    from spacecoop.checks.shacl_or import or_stops_at_first
+
     only: list[str | URIRef] | None = list(use_shapes) if use_shapes else None
-    _, results, _ = pyshacl.validate(
-        data,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        inplace=True,
-        use_shapes=only,
-    )
+    with or_stops_at_first():
+        _, results, _ = pyshacl.validate(
+            data,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            inplace=True,
+            use_shapes=only,
+        )
     return results
 
 
