@@ -17,7 +17,8 @@ reaches it.
 The replacement is used only with the pySHACL versions it was checked against
 (:data:`CHECKED_VERSIONS`; with any other, pySHACL runs as it is) and only inside
 :func:`or_stops_at_first`, so that other users of pySHACL in the same process (a notebook) see
-pySHACL as it is; the tests compare results with and without it.
+pySHACL as it is, unless they run it in another thread while our check runs (the replacement is
+on the class: they then get the same results sooner). The tests compare results with and without it.
 """
 
 from __future__ import annotations
