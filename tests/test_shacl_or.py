@@ -3,6 +3,10 @@ as pySHACL's own, fewer shapes validated, and pySHACL as it was outside our chec
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pyshacl.shape
 import pytest
 from pyshacl.constraints.core.logical_constraints import OrConstraintComponent
@@ -105,3 +109,30 @@ def test_pyshacl_is_as_it_was_outside_and_with_other_versions(monkeypatch):
     with shacl_or.or_stops_at_first() as replaced:
         assert not replaced
         assert OrConstraintComponent.__dict__["_evaluate_or_constraint"] is original
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_process_forked_while_the_lock_is_held_can_still_validate():
+    """The lock is held only while pySHACL's method is swapped; a process forked by another thread
+    at that moment gets a free lock of its own (it would otherwise wait for ever)."""
+    with shacl_or._LOCK:  # as if another thread were swapping the method right now
+        pid = os.fork()
+        if pid == 0:  # the child: validate, then leave at once with its verdict
+            code = 1
+            try:
+                data = Graph().parse(data=DATA, format="turtle")
+                found = incremental.run_pyshacl(data, Graph().parse(data=SHAPES, format="turtle"))
+                code = 0 if len(list(found.objects(None, incremental.SH.result))) == 5 else 3
+            finally:
+                os._exit(code)
+    deadline = time.monotonic() + 30
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked process waited for the lock")
+        time.sleep(0.05)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status

@@ -24,6 +24,7 @@ on the class: they then get the same results sooner). The tests compare results 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 
@@ -34,6 +35,17 @@ checked against (read and tested)."""
 _LOCK = threading.Lock()
 _USERS = 0  # calls inside or_stops_at_first, in every thread
 _ORIGINAL: list = []  # pySHACL's method while replaced
+
+
+def _fresh_lock() -> None:
+    """In a forked process: a lock of its own. One inherited while another thread held it would
+    never be released there (that thread does not run in the fork)."""
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_lock)
 
 
 def applies() -> bool:
