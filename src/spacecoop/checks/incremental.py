@@ -512,7 +512,8 @@ def pyshacl_raw(data: Graph, shapes: Graph, processes: int | None = None) -> lis
     forked processes on a large graph.
 
     The shapes are first :func:`hoisted_shapes`. pySHACL is pure Python and runs on one core: at
-    100k triples a full run took about 30 s, 15 s on the hoisted shapes. A top-level result comes
+    100k triples a full run took about 30 s; 7 s on the hoisted shapes with ``sh:or`` shortened
+    (:mod:`spacecoop.checks.shacl_or`). A top-level result comes
     from one shape with targets, and validating one shape reads the data only, so the results of
     all shapes are the union of the results of groups of shapes, each validated by its own process
     (forked: it shares this process's graph, nothing is copied or parsed). The groups are balanced
