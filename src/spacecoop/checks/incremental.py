@@ -81,6 +81,19 @@ _KNOWN = _VALUE_ONLY | _SHAPE_LISTS | _SHAPE_REFS | _PAIRS | _TARGETS | _STRUCTU
 """Every ``sh:`` predicate a shapes graph may use for results to be kept (anything else: full runs)."""
 
 
+def _targeted(shapes: Graph) -> set[Node]:
+    """The shapes with targets of their own (``sh:targetClass`` …): the top-level shapes."""
+    return {s for p in _TARGETS for s in shapes.subjects(p, None)}
+
+
+def _classes_in(shapes: Graph) -> bool:
+    """Whether any node of ``shapes`` is a class: a shape that is also a class targets its
+    instances implicitly, with no target triple to read."""
+    from rdflib.namespace import OWL
+
+    return any((None, RDF.type, c) in shapes for c in (RDFS.Class, OWL.Class))
+
+
 @dataclass(frozen=True)
 class ShapeReads:
     """What pySHACL reads around a focus node, level by level (level 0: the node itself)."""
@@ -187,8 +200,7 @@ def shape_reads(shapes: Graph) -> ShapeReads | None:
             walk(prop, values)
 
     try:
-        tops = {s for p in _TARGETS for s in shapes.subjects(p, None)}
-        for shape in tops:
+        for shape in _targeted(shapes):
             walk(shape, 0)
     except _Unsupported:
         return None
@@ -461,12 +473,10 @@ def hoisted_shapes(shapes: Graph) -> Graph:
     >>> sum(1 for s in h.subjects(SH.targetClass, None) if (s, SH.path, None) in h)
     1
     """
-    from rdflib.namespace import OWL
-
-    if any((None, RDF.type, c) in shapes for c in (RDFS.Class, OWL.Class)):
+    if _classes_in(shapes):
         return shapes  # implicit class targets: a shape's targets are not all in its triples
     movable: list[URIRef] = []
-    for s in sorted({s for p in _TARGETS for s in shapes.subjects(p, None)}, key=str):
+    for s in sorted(_targeted(shapes), key=str):
         preds = set(shapes.predicates(s, None))
         props = set(shapes.objects(s, SH.property))
         if (
@@ -582,13 +592,9 @@ def _shape_groups(data: Graph, shapes: Graph, parts: int) -> list[list[URIRef]]:
     result). Top-level shapes that reach one another stay in one group (else a shape's own
     results would come from two groups).
     """
-    from rdflib.namespace import OWL
-
-    if parts < 2 or (None, SH.target, None) in shapes:
-        return []
-    if any((None, RDF.type, c) in shapes for c in (RDFS.Class, OWL.Class)):  # implicit class targets
-        return []
-    found = {s for p in _TARGETS for s in shapes.subjects(p, None)}
+    if parts < 2 or (None, SH.target, None) in shapes or _classes_in(shapes):
+        return []  # targets by SPARQL, or implicit class targets
+    found = _targeted(shapes)
     top = sorted((s for s in found if isinstance(s, URIRef)), key=str)
     if not top or len(top) != len(found):
         return []  # none, or a blank-node shape (pySHACL picks shapes by IRI)
