@@ -760,7 +760,19 @@ def graphs_jsonld(graphs: dict, context: dict | None = None) -> str:
 
 class _GraphIndex:
     """One graph's triples, indexed for the look-ups rdflib's JSON-LD ``Converter`` makes of a
-    graph (``subjects``, ``predicate_objects``, ``value``), each triple once."""
+    graph (``subjects``, ``predicate_objects``, ``value``), each triple once.
+
+    The two ``subjects`` look-ups the converter makes (every subject; who points to a blank node)
+    are read from the index; any other pattern is answered by a scan of the triples.
+
+    Examples
+    --------
+    >>> from rdflib import BNode, URIRef
+    >>> a, p, q, b = URIRef("urn:a"), URIRef("urn:p"), URIRef("urn:q"), BNode("b")
+    >>> index = _GraphIndex([(a, p, b), (a, q, a), (b, p, a)], BNode)
+    >>> list(index.subjects(None, b)), list(index.subjects(p, a)), list(index.subjects(q))
+    ([rdflib.term.URIRef('urn:a')], [rdflib.term.BNode('b')], [rdflib.term.URIRef('urn:a')])
+    """
 
     def __init__(self, triples, bnode_type) -> None:
         self._bnode = bnode_type
@@ -778,7 +790,11 @@ class _GraphIndex:
             return iter(self._by_subject)
         if predicate is None and isinstance(object, self._bnode):
             return iter(self._by_object.get(object, ()))
-        raise NotImplementedError("not a look-up rdflib's JSON-LD converter makes")
+        return (
+            s
+            for s, pos in self._by_subject.items()
+            if any((predicate is None or p == predicate) and (object is None or o == object) for p, o in pos)
+        )
 
     def predicate_objects(self, subject):
         return iter(self._by_subject.get(subject, ()))
