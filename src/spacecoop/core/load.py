@@ -26,6 +26,7 @@ import gc
 import logging
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -42,6 +43,7 @@ from spacecoop.core.layout import (
     find_root,
 )
 from spacecoop.core.namespaces import ONTOLOGY_GRAPH, bind_prefixes
+from spacecoop.core.rdfbulk import add_all
 from spacecoop.core.termcheck import TermCheck, TermProblem, printable
 
 
@@ -634,15 +636,19 @@ def _merge(
     graphs: dict[Node, Graph] = {}
     default = into_default if into_default is not None else ds.default_graph
     origins = loaded.origins
-    for s, p, o, gid in part:
-        if gid is None:
-            target = default
-        else:
-            target = graphs.get(gid)
-            if target is None:
-                target = graphs[gid] = ds.graph(gid)  # type: ignore[arg-type]  # an IRI or blank node
-        for why in () if clean else check.quad_problems(s, p, o, gid):
-            if len(loaded.problems) < 1000:
-                loaded.problems.append(TermProblem(rel, printable(str(s), 200), why))
-        target.add((s, p, o))
-        origins.setdefault(s, set()).add(rel)
+
+    def each() -> Iterator[tuple[Node, Node, Node, Graph]]:
+        for s, p, o, gid in part:
+            if gid is None:
+                target = default
+            else:
+                target = graphs.get(gid)
+                if target is None:
+                    target = graphs[gid] = ds.graph(gid)  # type: ignore[arg-type]  # an IRI or blank node
+            for why in () if clean else check.quad_problems(s, p, o, gid):
+                if len(loaded.problems) < 1000:
+                    loaded.problems.append(TermProblem(rel, printable(str(s), 200), why))
+            origins.setdefault(s, set()).add(rel)
+            yield s, p, o, target
+
+    add_all(ds, each())  # what target.add((s, p, o)) does for each, in half the time
