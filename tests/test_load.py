@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from _article_only import copy_article_project
-from rdflib import BNode, Literal, URIRef
+from rdflib import RDF, BNode, Literal, URIRef
 
 from spacecoop.core.errors import DataError
 from spacecoop.core.inputs import MAX_INPUT_BYTES, read_input
@@ -271,6 +271,15 @@ def test_parsed_files_are_kept_and_never_stale(article_root, tmp_path, monkeypat
         k: v for k, v in first.origins.items() if not isinstance(k, BNode)
     }
     assert second.problems == first.problems
+
+    # one object per term across the files read from kept copies (first: each file's own)
+    def objects(loaded) -> int:
+        kept = [
+            part for path, (part, _) in zip(loaded.files, loaded._parts, strict=True) if path not in parsed
+        ]
+        return len({id(t) for part in kept for q in part for t in q[:3] if t == RDF.type})
+
+    assert objects(second) == 1 < objects(first)
     assert {p.file for p in second.problems} == {str(project / "graph" / "sources" / "bad-terms.trig")}
     assert len(second.problems) == 2  # the IRI and the language tag
     # made of the kept files' quads and the derived edges: the Dataset's quads, in another order
