@@ -184,9 +184,9 @@ def test_load_leaves_the_same_dataset_either_way(which, article_root, root, monk
     parsed = loading._parsed
     memo: dict = {}
 
-    def parsed_once(path, fmt, keep=True, check=None):
+    def parsed_once(path, fmt, keep=True, check=None, made=None):
         if path not in memo:
-            memo[path] = parsed(path, fmt, keep, check)
+            memo[path] = parsed(path, fmt, keep, check, made)
         return memo[path]
 
     monkeypatch.setattr(loading, "_parsed", parsed_once)

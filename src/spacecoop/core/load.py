@@ -574,11 +574,16 @@ def _term_row(term) -> list[str] | None:
 def _term_of(row: list[str]):
     from rdflib import Literal, URIRef
 
+    from spacecoop.core.rdfterms import term_makers
+
+    iri, plain = term_makers()  # what URIRef and Literal make, sooner (a kept term came back identical)
     if row[0] == "u":
-        return URIRef(row[1])
+        return iri(row[1])
     if row[2]:
-        return Literal(row[1], lang=row[2])
-    return Literal(row[1], datatype=URIRef(row[3]) if row[3] else None)
+        return plain(row[1], row[2])
+    if not row[3]:
+        return plain(row[1])
+    return Literal(row[1], datatype=URIRef(row[3]))
 
 
 def _to_table(quads: list[Quad]) -> tuple[list[list[str]], list[list[int]]] | None:

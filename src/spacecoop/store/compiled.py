@@ -431,10 +431,11 @@ def _rdflib_rows_of_text(rows) -> tuple:
     """Text rows (:data:`~spacecoop.store.base.TextTerm`) as rdflib terms, each distinct term made
     once (:func:`~spacecoop.store.base.convert_cells`): the terms
     :func:`~spacecoop.core.rdfterms.from_oxigraph` makes of the engine's."""
-    from spacecoop.core.rdfterms import from_text
+    from spacecoop.core.rdfterms import from_text, term_makers
     from spacecoop.store.base import convert_cells
 
-    return convert_cells(rows, lambda t: from_text(*t))
+    iri = term_makers()[0]  # an IRI Oxigraph wrote (see term_makers)
+    return convert_cells(rows, lambda t: iri(t[1]) if t[0] == "uri" else from_text(*t))
 
 
 def open_compiled(root: str | os.PathLike | None = None) -> CompiledStore:
