@@ -96,10 +96,22 @@ def test_oxigraph_terms_convert_as_the_constructors_make_them(term):
         )
 
 
+def test_other_oxigraph_terms_convert_as_before():
+    from rdflib import BNode
+
+    assert from_oxigraph(ox.BlankNode("b1")) == BNode("b1")
+    assert type(from_oxigraph(ox.BlankNode("b1"))) is BNode
+    assert from_oxigraph(ox.DefaultGraph()) is None
+    assert from_oxigraph(None) is None
+    with pytest.raises(TypeError, match="cannot convert"):
+        from_oxigraph("not a term")
+
+
 def test_the_fast_makers_apply_only_on_checked_versions(monkeypatch):
     """On a version not checked, the makers are rdflib's constructors (no instance made by hand)."""
     made: list = []
     monkeypatch.setattr(rdfterms, "_MAKERS", [])
+    monkeypatch.setattr(rdfterms, "_CONVERTER", [])
     monkeypatch.setattr(rdfterms, "CHECKED_RDFLIB_VERSIONS", frozenset({"0.0"}))
 
     class Spy(Literal):
@@ -112,6 +124,8 @@ def test_the_fast_makers_apply_only_on_checked_versions(monkeypatch):
     assert iri is URIRef
     assert plain("x", "en") == Literal("x", lang="en")
     assert made == [("x",)]
+    assert from_oxigraph(ox.Literal("y", language="fr")) == Literal("y", lang="fr")  # through them too
+    assert made == [("x",), ("y",)]
 
 
 def test_the_fast_makers_are_in_use_here():

@@ -399,9 +399,9 @@ class OxigraphStore(Store):
 def _rdflib_rows(cells: tuple[tuple, ...]) -> tuple[tuple[Node | None, ...], ...]:
     """Oxigraph's answer as rdflib terms (:func:`~spacecoop.core.rdfterms.from_oxigraph`), each
     distinct term converted once (:func:`~spacecoop.store.base.convert_cells`)."""
-    from spacecoop.core.rdfterms import from_oxigraph
+    from spacecoop.core.rdfterms import oxigraph_converter
 
-    return convert_cells(cells, from_oxigraph)
+    return convert_cells(cells, oxigraph_converter())
 
 
 def _text_rows(cells: tuple[tuple, ...]) -> tuple[tuple[TextTerm | None, ...], ...] | None:
