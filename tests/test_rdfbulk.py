@@ -7,7 +7,7 @@ import random
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.events import Dispatcher
-from rdflib.graph import QuotedGraph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, QuotedGraph
 from rdflib.store import TripleAddedEvent
 
 from spacecoop.core import rdfbulk
@@ -196,3 +196,22 @@ def test_load_leaves_the_same_dataset_either_way(which, article_root, root, monk
     assert _state(fast.ds) == _state(slow.ds)
     assert fast.origins == slow.origins
     assert len(fast.ds.store) > 0
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_the_count_is_of_triples_new_to_their_graph(bulk, monkeypatch):
+    if not bulk:
+        monkeypatch.setattr(rdfbulk, "CHECKED_VERSIONS", frozenset())
+    rnd = random.Random(7)
+    terms = [_iri(f"t{i}") for i in range(3)] + [Literal("v", lang="en")]
+    ds = Dataset()
+    graphs = [ds.default_graph, ds.graph(_iri("g")), ds.graph(_iri("g")), ds.graph(_iri("h"))]
+    expected = 0
+    for _ in range(20):
+        batch = [(rnd.choice(terms[:3]), terms[0], rnd.choice(terms), rnd.choice(graphs)) for _ in range(10)]
+        seen = {(str(g or DATASET_DEFAULT_GRAPH_ID), s, p, o) for s, p, o, g in ds.quads()}
+        new = {(str(g.identifier), s, p, o) for s, p, o, g in batch} - seen
+        expected += len(new)
+        assert add_all(ds, batch, count=True) == len(new)
+    assert add_all(ds, batch) == 0  # not counted unless asked
+    assert expected == len(set(ds.quads()))

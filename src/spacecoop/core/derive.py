@@ -298,16 +298,18 @@ def add_shortcuts(ds: Dataset, fed: DeriveInput | None = None) -> int:
 
 def _add_edges(ds: Dataset, edges: list[tuple]) -> int:
     """Add ``(graph, s, p, o)`` edges to the graphs named; return how many were not there yet."""
-    added = 0
+    from spacecoop.core.rdfbulk import add_all
+
     graphs: dict = {}
-    for gid, s, p, o in edges:
-        g = graphs.get(gid)
-        if g is None:
-            g = graphs[gid] = ds.graph(gid)
-        if (s, p, o) not in g:
-            g.add((s, p, o))
-            added += 1
-    return added
+
+    def each():
+        for gid, s, p, o in edges:
+            g = graphs.get(gid)
+            if g is None:
+                g = graphs[gid] = ds.graph(gid)
+            yield s, p, o, g
+
+    return add_all(ds, each(), count=True)
 
 
 def add_developer_countries(ds: Dataset, fed: DeriveInput | None = None) -> int:

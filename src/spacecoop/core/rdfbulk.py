@@ -45,25 +45,31 @@ def applies(ds: Dataset) -> bool:
     )
 
 
-def add_all(ds: Dataset, quads: Iterable[tuple[Node, Node, Node, Graph]]) -> None:
+def add_all(ds: Dataset, quads: Iterable[tuple[Node, Node, Node, Graph]], *, count: bool = False) -> int:
     """Add each ``(s, p, o)`` to its graph (a graph of ``ds``, as ``ds.graph(name)`` or
     ``ds.default_graph`` returns it), in order: what ``graph.add((s, p, o))`` for each does.
     Unlike ``Graph.add``, it does not assert that each term is an rdflib term: give it parsed
     terms.
+
+    Returns the number of triples that were not yet in their graph when ``count``, else 0.
 
     Examples
     --------
     >>> from rdflib import Dataset, URIRef
     >>> ds = Dataset()
     >>> a, g = URIRef("urn:x:a"), ds.graph(URIRef("urn:x:g"))
-    >>> add_all(ds, [(a, a, a, g), (a, a, a, ds.default_graph)])
+    >>> add_all(ds, [(a, a, a, g), (a, a, a, ds.default_graph), (a, a, a, g)], count=True)
+    2
     >>> sorted(str(c.identifier) for c in ds.contexts((a, a, a)))
     ['urn:x-rdflib:default', 'urn:x:g']
     """
+    added = 0
     if not applies(ds):
         for s, p, o, graph in quads:
+            if count and (s, p, o) not in graph:
+                added += 1
             graph.add((s, p, o))
-        return
+        return added
     from rdflib.graph import Graph
 
     store = ds.store
@@ -83,6 +89,8 @@ def add_all(ds: Dataset, quads: Iterable[tuple[Node, Node, Node, Graph]]) -> Non
             if type(graph) is not Graph or graph.store is not store:
                 # a formula, a dataset, a graph of another store: as it adds (the same entries
                 # for a graph of this store, so the two ways mix)
+                if count and (s, p, o) not in graph:
+                    added += 1
                 graph.add((s, p, o))
                 continue
             # Memory.__ctx_to_str
@@ -95,6 +103,8 @@ def add_all(ds: Dataset, quads: Iterable[tuple[Node, Node, Node, Graph]]) -> Non
         _, name, triples = known
         context_objects[name] = graph  # the last graph a triple was added through, as add leaves it
         triple = (s, p, o)
+        if count and triple not in triples:
+            added += 1
         po = spo.get(s)
         if po is None:
             po = spo[s] = {}
@@ -135,3 +145,4 @@ def add_all(ds: Dataset, quads: Iterable[tuple[Node, Node, Node, Graph]]) -> Non
             if predicates is None:
                 predicates = by_subject[s] = {}
             predicates[p] = 1
+    return added
