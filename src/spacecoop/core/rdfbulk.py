@@ -96,21 +96,14 @@ def add_all(ds: Dataset, quads: Iterable[tuple[Node, Node, Node, Graph]], *, cou
             # Memory.__ctx_to_str
             name = f"{graph.identifier.__class__.__name__}:{graph.identifier}"
             all_contexts.add(graph)
-            triples = context_triples.get(name)
-            if triples is None:
-                triples = context_triples[name] = set()
+            triples = context_triples.setdefault(name, set())
             known = names[id(graph)] = (graph, name, triples)
         _, name, triples = known
         context_objects[name] = graph  # the last graph a triple was added through, as add leaves it
         triple = (s, p, o)
         if count and triple not in triples:
             added += 1
-        po = spo.get(s)
-        if po is None:
-            po = spo[s] = {}
-        objects = po.get(p)
-        if objects is None:
-            objects = po[p] = {}
+        objects = spo.setdefault(s, {}).setdefault(p, {})
         # Memory.__add_triple_context, for a triple that is not quoted
         if o in objects:
             contexts = triple_contexts.get(triple)
@@ -130,19 +123,7 @@ def add_all(ds: Dataset, quads: Iterable[tuple[Node, Node, Node, Graph]], *, cou
             default_contexts = store._Memory__defaultContexts = contexts  # type: ignore[attr-defined]
         if contexts == default_contexts:
             del triple_contexts[triple]
-        if new:
-            by_object = pos.get(p)
-            if by_object is None:
-                by_object = pos[p] = {}
-            subjects = by_object.get(o)
-            if subjects is None:
-                subjects = by_object[o] = {}
-            subjects[s] = 1
-            by_subject = osp.get(o)
-            if by_subject is None:
-                by_subject = osp[o] = {}
-            predicates = by_subject.get(s)
-            if predicates is None:
-                predicates = by_subject[s] = {}
-            predicates[p] = 1
+        if new:  # the two other indexes, as Memory.add fills them
+            pos.setdefault(p, {}).setdefault(o, {})[s] = 1
+            osp.setdefault(o, {}).setdefault(s, {})[p] = 1
     return added
