@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from spacecoop.core.derive import DeriveInput, add_iso_codes, add_shortcuts
@@ -44,6 +44,7 @@ from spacecoop.core.layout import (
 )
 from spacecoop.core.namespaces import ONTOLOGY_GRAPH, bind_prefixes
 from spacecoop.core.rdfbulk import add_all
+from spacecoop.core.rdfterms import term_makers
 from spacecoop.core.termcheck import TermCheck, TermProblem, printable
 
 
@@ -562,8 +563,6 @@ def _code_identity() -> str:
 
 
 def _term_row(term) -> list[str] | None:
-    from rdflib import Literal, URIRef
-
     if isinstance(term, URIRef):
         return ["u", str(term)]
     if isinstance(term, Literal):
@@ -572,10 +571,6 @@ def _term_row(term) -> list[str] | None:
 
 
 def _term_of(row: list[str]):
-    from rdflib import Literal, URIRef
-
-    from spacecoop.core.rdfterms import term_makers
-
     iri, plain = term_makers()  # what URIRef and Literal make, sooner (a kept term came back identical)
     if row[0] == "u":
         return iri(row[1])
@@ -638,15 +633,14 @@ def _from_table(
     term_log.setLevel(logging.ERROR)
     try:
         if made is None:
-            these = [_term_of(t) for t in terms]
-        else:
-            these = []
-            for fields in terms:
-                key = tuple(fields)
-                term = made.get(key)
-                if term is None:
-                    term = made[key] = _term_of(fields)
-                these.append(term)
+            made = {}
+        these = []
+        for fields in terms:
+            key = tuple(fields)
+            term = made.get(key)
+            if term is None:
+                term = made[key] = _term_of(fields)
+            these.append(term)
     finally:
         term_log.setLevel(level)
     return [(these[s], these[p], these[o], these[g] if g >= 0 else None) for s, p, o, g in rows]
