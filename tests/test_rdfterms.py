@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from spacecoop.core import rdfterms
-from spacecoop.core.rdfterms import from_oxigraph, from_text, term_makers
+from spacecoop.core.rdfterms import from_oxigraph, from_text
 
 IRIS = [
     "https://w3id.org/spacecoop/id/country/peru",
@@ -38,7 +38,7 @@ def _makers_apply() -> bool:
 
 @pytest.mark.parametrize("text", IRIS)
 def test_an_iri_is_what_uriref_makes(text):
-    made = term_makers()[0](text)
+    made = rdfterms.term_makers()[0](text)
     assert _fields(made) == _fields(URIRef(text))
     assert made == URIRef(text) and made in {URIRef(text)}
 
@@ -46,7 +46,7 @@ def test_an_iri_is_what_uriref_makes(text):
 @pytest.mark.parametrize("lang", TAGS)
 @pytest.mark.parametrize("text", TEXTS)
 def test_a_literal_without_datatype_is_what_literal_makes(text, lang):
-    made = term_makers()[1](text, lang)
+    made = rdfterms.term_makers()[1](text, lang)
     expected = Literal(text, lang=lang)
     assert _fields(made) == _fields(expected)
     assert made == expected and made.eq(expected)
@@ -63,7 +63,7 @@ def test_a_tag_rdflib_refuses_is_refused_as_rdflib_refuses_it():
         Literal("x", lang="not a tag")
     for _ in range(2):  # the second time from the memo of tags
         with pytest.raises(ValueError) as made:
-            term_makers()[1]("x", "not a tag")
+            rdfterms.term_makers()[1]("x", "not a tag")
         assert str(made.value) == str(expected.value)
 
 
@@ -107,11 +107,19 @@ def test_other_oxigraph_terms_convert_as_before():
         from_oxigraph("not a term")
 
 
-def test_the_fast_makers_apply_only_on_checked_versions(monkeypatch):
+@pytest.fixture
+def fresh_makers():
+    """term_makers and oxigraph_converter made anew in the test, and again after it."""
+    for made in (rdfterms.term_makers, rdfterms.oxigraph_converter):
+        made.cache_clear()
+    yield
+    for made in (rdfterms.term_makers, rdfterms.oxigraph_converter):
+        made.cache_clear()
+
+
+def test_the_fast_makers_apply_only_on_checked_versions(monkeypatch, fresh_makers):
     """On a version not checked, the makers are rdflib's constructors (no instance made by hand)."""
     made: list = []
-    monkeypatch.setattr(rdfterms, "_MAKERS", [])
-    monkeypatch.setattr(rdfterms, "_CONVERTER", [])
     monkeypatch.setattr(rdfterms, "CHECKED_RDFLIB_VERSIONS", frozenset({"0.0"}))
 
     class Spy(Literal):
@@ -120,7 +128,7 @@ def test_the_fast_makers_apply_only_on_checked_versions(monkeypatch):
             return Literal.__new__(Literal, *args, **kwargs)
 
     monkeypatch.setattr(rdfterms, "_RDFLIB_TERMS", (URIRef, None, Spy))
-    iri, plain = term_makers()
+    iri, plain = rdfterms.term_makers()
     assert iri is URIRef
     assert plain("x", "en") == Literal("x", lang="en")
     assert made == [("x",)]
@@ -132,6 +140,6 @@ def test_the_fast_makers_are_in_use_here():
     """The tests above compare the hand-made terms only where they are made (a checked version)."""
     if not _makers_apply():
         pytest.skip("rdflib is not a version term_makers was checked against")
-    iri, plain = term_makers()
+    iri, plain = rdfterms.term_makers()
     assert iri is not URIRef
     assert plain.__name__ == "plain"
