@@ -22,8 +22,8 @@ X = "urn:x:"
 
 
 def _state(ds: Dataset) -> dict:
-    """Everything rdflib's Memory store holds, with each graph object named by its identifier and
-    the position in ``order`` of the object a context's name points to."""
+    """Everything rdflib's Memory store holds, each graph object named by its identifier (which
+    object a context's name points to is compared by :func:`_same`)."""
     st = ds.store
     return {
         "spo": st._Memory__spo,
@@ -51,12 +51,9 @@ def _both(make_quads) -> tuple[Dataset, Dataset, list, list]:
 def _same(one: Dataset, two: Dataset, quads_one: list, quads_two: list) -> None:
     assert _state(one) == _state(two)
     # a context's name points to the last graph object a triple was added through
-    last = {}
-    for i, (*_, g) in enumerate(quads_one):
-        last[id(g)] = i
+    objects_one = one.store._Memory__context_obj_map
+    objects_two = two.store._Memory__context_obj_map
     for (*_, g1), (*_, g2) in zip(quads_one, quads_two, strict=True):
-        objects_one = one.store._Memory__context_obj_map
-        objects_two = two.store._Memory__context_obj_map
         name = f"{g1.identifier.__class__.__name__}:{g1.identifier}"
         assert (objects_one[name] is g1) == (objects_two[name] is g2)
     assert set(one.quads()) == set(two.quads())

@@ -24,7 +24,7 @@ TAGS = [None, "", "en", "EN-gb", "zh-Hans-CN", "x-private", "de-1996"]
 
 def _fields(term) -> tuple:
     """Everything a term is: its type, text, attributes, hash, N3, and how it compares and pickles."""
-    out = (type(term), str(term), hash(term), term.n3() if str(term) or isinstance(term, Literal) else "")
+    out = (type(term), str(term), hash(term), term.n3())
     if isinstance(term, Literal):
         out += (term._language, term._datatype, term._value, term._ill_typed, term.value, term.toPython())
     return (*out, pickle.loads(pickle.dumps(term)))
