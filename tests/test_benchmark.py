@@ -343,3 +343,30 @@ def test_each_raw_run_follows_one_of_ours():
     announced.clear()
     times, rows, raw_times = bench._time_query(store, text, None, 2, False, on_run=announced.append)
     assert (len(times), rows, raw_times, announced) == (2, 3, [], ["", ""])
+
+
+def test_the_degree_benchmark_looks_up_the_subject_it_describes(tmp_path, capsys):
+    """benchmarks/degree.py: the busy subject holds its label and DEGREE quads in named graphs of
+    their own, beside OTHERS labelled subjects, in memory and on disk alike; its table has one row
+    per (others, degree) with four times."""
+    import importlib.util
+
+    import pyoxigraph as ox
+
+    spec = importlib.util.spec_from_file_location("bench_degree", ROOT / "benchmarks" / "degree.py")
+    assert spec is not None and spec.loader is not None
+    degree = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(degree)
+    for where in ("memory", "disk"):
+        store, s, label = degree.build(where, str(tmp_path / where), 25, 40)
+        mine = list(store.quads_for_pattern(s, None, None, None))
+        assert len(mine) == 26
+        assert len({q.graph_name for q in mine if q.predicate != label}) == 25  # a graph each
+        assert [q.object.value for q in store.quads_for_pattern(s, label, None, ox.DefaultGraph())] == ["S"]
+        assert len(list(store.quads_for_pattern(None, label, None, None))) == 41
+        del store
+    assert degree.main(["--degrees", "5", "30", "--others", "0", "--lookups", "2", "--repeat", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 0 |")]
+    assert [r.split(" | ")[1] for r in rows] == ["6", "31"]
+    for r in rows:
+        assert all(float(cell) > 0 for cell in r.strip("| ").split(" | ")[2:])
