@@ -288,6 +288,25 @@ def test_helpers():
     assert normalize_date(None) == ""
 
 
+def test_a_claim_set_is_its_own_once_written():
+    """A claim's set fields start as one shared empty set; what is read onto one claim lands on
+    that claim alone, each field its own set, and the shared one stays empty."""
+    from spacecoop.views.projection import _CLAIM_FIELDS, _NONE, _Claim
+
+    first, second = _Claim("urn:c1", ""), _Claim("urn:c2", "")
+    assert first.notes is second.notes is _NONE
+    _CLAIM_FIELDS["sc:note"](first, "a note")
+    _CLAIM_FIELDS["sc:note"](first, "another")
+    _CLAIM_FIELDS["sc:status"](first, "https://w3id.org/spacecoop/vocab/status/joined")
+    _CLAIM_FIELDS["sc:date"](first, " 2021-06-01T00:00:00 ")
+    _CLAIM_FIELDS["sc:asOf"](second, "2020")
+    assert first.notes == {"a note", "another"} and first.status == {"joined"}
+    assert first.dates == {"2021-06-01"} and first.as_of == set()
+    assert second.notes == set() and second.status == set() and second.as_of == {"2020"}
+    assert len({id(first.notes), id(first.status), id(first.dates), id(second.as_of)}) == 4
+    assert not _NONE  # nothing was added to the shared one
+
+
 @pytest.mark.parametrize(
     "module", ["views.projection", "views.analytics", "pages.graph_page", "views.export"]
 )

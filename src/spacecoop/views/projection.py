@@ -78,6 +78,7 @@ import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Generator, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from rdflib import Literal
@@ -175,25 +176,33 @@ class _Entity:
     kind: str = ""  # _kind's answer, once everything about the entity is read
 
 
+_NONE: frozenset[str] = frozenset()
+"""The empty set every set field of a :class:`_Claim` starts with (see :func:`_add_to`)."""
+
+
 @dataclass(slots=True)
 class _Claim:
+    """What the claims say, one claim: each set field is the one shared empty set until a value is
+    added (:func:`_add_to`), as most are empty (a claim has no note, detail, role ...): 84k claims
+    made a million empty sets at 1M triples, 0.27 s of a view's 5."""
+
     iri: str
     about: str
     id: str = ""  # its CURIE: the key of its evidence in a view's ``claims`` table
     certainty: str = ""
-    status: set[str] = field(default_factory=set)
-    level: set[str] = field(default_factory=set)
-    via: set[str] = field(default_factory=set)
-    role: set[str] = field(default_factory=set)
-    dates: set[str] = field(default_factory=set)
-    sources: set[str] = field(default_factory=set)
-    quotes: set[str] = field(default_factory=set)
-    details: set[str] = field(default_factory=set)
-    notes: set[str] = field(default_factory=set)
-    inferred: set[str] = field(default_factory=set)
+    status: AbstractSet[str] = _NONE
+    level: AbstractSet[str] = _NONE
+    via: AbstractSet[str] = _NONE
+    role: AbstractSet[str] = _NONE
+    dates: AbstractSet[str] = _NONE
+    sources: AbstractSet[str] = _NONE
+    quotes: AbstractSet[str] = _NONE
+    details: AbstractSet[str] = _NONE
+    notes: AbstractSet[str] = _NONE
+    inferred: AbstractSet[str] = _NONE
     planned: bool = False
-    as_of: set[str] = field(default_factory=set)
-    ordinal: set[str] = field(default_factory=set)
+    as_of: AbstractSet[str] = _NONE
+    ordinal: AbstractSet[str] = _NONE
     source_ranks: frozenset[int] = frozenset()  # its sources' places in _Data.source_curies
     rank: int = 0  # its place among the claims in IRI order (_Data.by_rank)
     flags: int = 0  # its certainty, status, level, role and vias as bits (_Data.flags)
@@ -337,11 +346,21 @@ _TYPE_KIND = {
 _KIND_PRIORITY = ("country", "region", "organization", "initiative", "mission", "payload", "rover")
 
 
-def _add_date(dates: set[str], text: str) -> None:
+def _add_to(cl: _Claim, name: str, value: str) -> None:
+    """Add ``value`` to the set field ``name`` of ``cl``, which gets a set of its own first if it
+    still holds the shared empty one (:data:`_NONE`)."""
+    values = getattr(cl, name)
+    if values is _NONE:
+        values = set()
+        setattr(cl, name, values)
+    values.add(value)
+
+
+def _add_date(cl: _Claim, name: str, text: str) -> None:
     # normalize_date's rule on text: any date or dateTime cut to its first ten characters
     d = text.strip()[:10]
     if d:
-        dates.add(d)
+        _add_to(cl, name, d)
 
 
 _TRUE = ("true", "1")  # xsd:boolean's lexical forms of true
@@ -365,19 +384,19 @@ _CLAIM_FIELDS: dict[str, Callable[[_Claim, str], None]] = {
     "sc:certainty": lambda cl, o: setattr(
         cl, "certainty", least_certain([cl.certainty, _concept(o)]) if cl.certainty else _concept(o)
     ),
-    "prov:wasDerivedFrom": lambda cl, o: cl.sources.add(o),
-    "sc:status": lambda cl, o: cl.status.add(_concept(o)),
-    "sc:level": lambda cl, o: cl.level.add(_concept(o)),
-    "sc:via": lambda cl, o: cl.via.add(o),
-    "sc:role": lambda cl, o: cl.role.add(_concept(o)),
-    "sc:date": lambda cl, o: _add_date(cl.dates, o),
-    "sc:quote": lambda cl, o: cl.quotes.add(o),
-    "sc:detail": lambda cl, o: cl.details.add(o),
-    "sc:note": lambda cl, o: cl.notes.add(o),
-    "sc:dateInferredFrom": lambda cl, o: cl.inferred.add(o),
+    "prov:wasDerivedFrom": lambda cl, o: _add_to(cl, "sources", o),
+    "sc:status": lambda cl, o: _add_to(cl, "status", _concept(o)),
+    "sc:level": lambda cl, o: _add_to(cl, "level", _concept(o)),
+    "sc:via": lambda cl, o: _add_to(cl, "via", o),
+    "sc:role": lambda cl, o: _add_to(cl, "role", _concept(o)),
+    "sc:date": lambda cl, o: _add_date(cl, "dates", o),
+    "sc:quote": lambda cl, o: _add_to(cl, "quotes", o),
+    "sc:detail": lambda cl, o: _add_to(cl, "details", o),
+    "sc:note": lambda cl, o: _add_to(cl, "notes", o),
+    "sc:dateInferredFrom": lambda cl, o: _add_to(cl, "inferred", o),
     "sc:planned": lambda cl, o: setattr(cl, "planned", cl.planned or o in _TRUE),
-    "sc:asOf": lambda cl, o: _add_date(cl.as_of, o),
-    "sc:ordinal": lambda cl, o: cl.ordinal.add(o),
+    "sc:asOf": lambda cl, o: _add_date(cl, "as_of", o),
+    "sc:ordinal": lambda cl, o: _add_to(cl, "ordinal", o),
 }
 # No DISTINCT and no type pattern: what is read goes into sets, and only onto the entities and
 # claims the type queries found (on Oxigraph at 1M triples each halved the time of these reads).
@@ -686,7 +705,7 @@ def _claim_evidence_json(data: _Data, cl: _Claim) -> str:
     return ", ".join([common + data.source_json[r] + end for r in sorted(cl.source_ranks)])
 
 
-def _joined(sep: str, values: set[str]) -> str:
+def _joined(sep: str, values: AbstractSet[str]) -> str:
     """``sep.join(sorted(values))``, without sorting one or none."""
     if len(values) > 1:
         return sep.join(sorted(values))
