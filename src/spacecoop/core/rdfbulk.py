@@ -60,7 +60,7 @@ def add_all(ds: Dataset, quads: Iterable[tuple[Node, Node, Node, Graph]], *, cou
     >>> a, g = URIRef("urn:x:a"), ds.graph(URIRef("urn:x:g"))
     >>> add_all(ds, [(a, a, a, g), (a, a, a, ds.default_graph), (a, a, a, g)], count=True)
     2
-    >>> sorted(str(c.identifier) for c in ds.contexts((a, a, a)))
+    >>> sorted(str(c.identifier) for c in ds.graphs((a, a, a)))
     ['urn:x-rdflib:default', 'urn:x:g']
     """
     added = 0
