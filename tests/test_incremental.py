@@ -448,3 +448,122 @@ def test_ctrl_c_while_shapes_run_in_processes_stops_all_of_them_quietly(root, tm
     assert proc.returncode == 130 and err.strip() == "aborted", err
     time.sleep(0.5)
     assert not [p for p in forked if running(p)], forked
+
+
+def _shape_vocabulary(shapes: Graph) -> tuple[list, list, list]:
+    """The predicates the shapes read (every IRI ``sh:path`` names, directly or inverted), the
+    classes they name (targets, ``sh:class``) and the predicates they read inverted."""
+    from rdflib import URIRef
+    from rdflib.namespace import SH
+
+    def named(*predicates) -> set:
+        return {o for p in predicates for o in shapes.objects(None, p) if isinstance(o, URIRef)}
+
+    inverse = named(SH.inversePath)
+    return sorted(named(SH.path) | inverse), sorted(named(SH.targetClass, SH["class"])), sorted(inverse)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kept_results_equal_a_full_run_after_random_edits(root, tmp_path, seed):
+    """Random edits of the triples the shapes read (added, removed, objects swapped, a type or a
+    subclass more), one at a time: after each, the results kept per node and pySHACL on what
+    changed give exactly the results of pySHACL on everything. The edits mix the graph's own
+    nodes, classes and literals with new ones (tagged, typed, bad dates), so that a read the
+    model of pySHACL's reads missed would leave a stale result behind."""
+    import random
+
+    from rdflib import RDF, RDFS, XSD, Literal, URIRef
+
+    from spacecoop.checks.incremental import shacl_results
+
+    data, shapes = _data_with_violations(root, tmp_path)
+    predicates, classes, inverse = _shape_vocabulary(shapes)
+    assert inverse  # sh:inversePath is read: edits below aim at it too
+    rng = random.Random(seed)
+    nodes = sorted({t for s, _, o in data for t in (s, o) if isinstance(t, URIRef)})
+    literals = sorted({o for o in data.objects() if isinstance(o, Literal)}, key=lambda x: x.n3())
+    literals += [
+        Literal("x"),
+        Literal("y", lang="en"),
+        Literal("2021-06", datatype=XSD.gYearMonth),
+        Literal("2021-13-40", datatype=XSD.date),
+        Literal("7", datatype=XSD.integer),
+    ]
+    cache = tmp_path / f"shacl-{seed}.json"
+
+    def results(kept: bool):
+        return shacl_results(
+            lambda: iter(list(data)), shapes, lambda: _copy(data), cache if kept else None, "test"
+        )
+
+    assert results(kept=True) == results(kept=False)  # the cold run that fills the file
+    edits = []
+    for step in range(12):
+        kind = rng.choice(
+            ["add", "remove", "swap", "type", "inverse", "inverse", "subclass" if step == 7 else "add"]
+        )
+        read = [t for t in data if t[1] in predicates or t[1] == RDF.type]
+        if kind == "inverse":  # the node read through an inverse path gains or loses a subject
+            p = rng.choice(inverse)
+            stated = sorted(data.triples((None, p, None)))
+            if stated and rng.random() < 0.6:
+                edit = ("remove", rng.choice(stated))
+            else:
+                target = rng.choice([o for _, _, o in stated] or nodes)
+                edit = ("add", (rng.choice(nodes), p, target))
+        elif kind == "add":
+            obj = rng.choice(nodes + literals + classes)
+            edit = ("add", (rng.choice(nodes), rng.choice(predicates), obj))
+        elif kind == "remove":
+            edit = ("remove", rng.choice(sorted(read)))
+        elif kind == "swap":
+            s, p, o = rng.choice(sorted(read))
+            data.remove((s, p, o))
+            edit = ("add", (s, p, rng.choice(nodes + literals)))
+        elif kind == "type":
+            edit = ("add", (rng.choice(nodes), RDF.type, rng.choice(classes)))
+        else:
+            edit = ("add", (URIRef("urn:test:Sub"), RDFS.subClassOf, rng.choice(classes)))
+        (data.add if edit[0] == "add" else data.remove)(edit[1])
+        edits.append(edit)
+        assert results(kept=True) == results(kept=False), edits
+
+
+def _copy(g: Graph) -> Graph:
+    out = Graph()
+    for t in g:
+        out.add(t)
+    return out
+
+
+@pytest.mark.parametrize("where", ["a value", "a focus node"])
+def test_an_iri_rdflib_will_not_write_is_reported_with_kept_results_as_without(root, tmp_path, where):
+    """An IRI with a space (a typo in a source: rdflib reads it with a warning, then refuses to
+    write it) where the shapes read it, as a member or as a typed node of its own: validate
+    reports it (an rdf-term violation naming the file) and SHACL's results, the same with results
+    kept per node (cold, then warm) as without; before, the kept results' fingerprints stopped
+    validate with "SHACL validation could not run", and a focus node with such an IRI stopped it
+    without them too."""
+    import logging
+
+    project = copy_article_project(root, tmp_path / "project")
+    typo = {
+        "a value": "org:member <country/thai land>",
+        "a focus node": "org:member <country/thai land> . "
+        '<country/thai land> a sc:Country ; skos:prefLabel "T"@en',
+    }[where]
+    text = (INVALID / "iri-with-space.trig").read_text("utf-8")
+    assert "org:member <country/thailand>" in text
+    (project / "graph" / "sources" / "typo.trig").write_text(
+        text.replace("org:member <country/thailand>", typo), encoding="utf-8"
+    )
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)  # rdflib warns of the IRI it reads
+    cache = tmp_path / "shacl.json"
+    full = validate(project)
+    assert validate(project, shacl_cache=cache) == full  # cold: everything run and kept
+    assert validate(project, shacl_cache=cache) == full  # warm: every result read back
+    bad = [v for v in full.violations if v.rule == "rdf-term" and "thai land" in v.message]
+    assert bad and any(f.endswith("typo.trig") for v in bad for f in v.files)
+    if where == "a focus node":
+        assert any(v.rule == "shacl" and v.node == "country:thai land" for v in full.violations)

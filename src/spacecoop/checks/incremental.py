@@ -250,7 +250,7 @@ class Reads:
     def n3(self, term: Node) -> str:
         text = self._n3.get(term)
         if text is None:
-            text = self._n3[term] = term.n3()
+            text = self._n3[term] = n3_text(term)
         return text
 
     def subclass_key(self) -> str:
@@ -342,6 +342,30 @@ class Reads:
         return g
 
 
+def n3_text(term: Node) -> str:
+    """``term.n3()``, or, for a term rdflib will not write, a text of its own that no N3 text is.
+
+    rdflib reads an IRI with a space (``<country/thai land>``) with a warning and then refuses to
+    write it; ``validate`` reports such a term as an ``rdf-term`` violation naming its file. Its
+    SHACL results are found, kept and compared like any other node's: the fingerprints and the
+    kept results need a text for every term, not only for those rdflib writes.
+
+    Examples
+    --------
+    >>> from rdflib import URIRef
+    >>> n3_text(URIRef("urn:x:a"))
+    '<urn:x:a>'
+    >>> n3_text(URIRef("urn:x:a b"))
+    "!('URIRef', 'urn:x:a b', None, '')"
+    """
+    try:
+        return term.n3()
+    except Exception:  # rdflib raises a bare Exception for an IRI it will not write
+        language = getattr(term, "language", None)
+        datatype = getattr(term, "datatype", None)
+        return "!" + repr((type(term).__name__, str(term), language, str(datatype or "")))
+
+
 Raw = tuple[str, str, str, str, str, str, tuple[str, ...], str]
 """One top-level result: (focus node in N3, path IRI, value as kind, text, datatype, language,
 messages, constraint component); "" where pySHACL gives none. A path that is not an IRI (an
@@ -360,7 +384,7 @@ def raw_results(results: Graph) -> list[tuple[Node, Raw]]:
         msgs = tuple(sorted(str(m) for m in results.objects(r, SH.resultMessage)))
         comp = results.value(r, SH.sourceConstraintComponent)
         raw = (
-            node.n3(),
+            n3_text(node),
             "" if path is None else str(path) if isinstance(path, URIRef) else "^",
             *_term_fields(results.value(r, SH.value)),
             msgs,
