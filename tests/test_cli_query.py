@@ -675,3 +675,38 @@ def test_surely_piped_only_where_rich_sees_no_terminal(monkeypatch, stream, env)
         or env.get("FORCE_COLOR") == ""
         or env.get("TTY_COMPATIBLE") == "0"
     )
+
+
+def test_an_answer_rdflib_will_not_write_as_turtle_is_refused_in_one_line(
+    capsys, root, tmp_path, monkeypatch
+):
+    """A source with an IRI typo (a space): a CONSTRUCT that returns it cannot be written as
+    Turtle or N-Triples; the command says so in one line naming the IRI (exit 2, no traceback,
+    not 'error: Exception: ...') and JSON-LD still writes it."""
+    import logging
+
+    from _article_only import copy_article_project
+
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = copy_article_project(root, tmp_path / "project")
+    (project / "graph" / "sources" / "typo.trig").write_text(
+        "@prefix org: <http://www.w3.org/ns/org#> .\n"
+        "<https://w3id.org/spacecoop/id/source/typo> { <https://w3id.org/spacecoop/id/participation/x> "
+        "org:member <https://w3id.org/spacecoop/id/country/thai land> . }\n",
+        encoding="utf-8",
+    )
+    query = tmp_path / "members.rq"
+    query.write_text(
+        "PREFIX org: <http://www.w3.org/ns/org#>\n"
+        "CONSTRUCT { ?p org:member ?m } WHERE { ?p org:member ?m }\n",
+        encoding="utf-8",
+    )
+    for fmt in ("turtle", "nt"):
+        rc, _, err = run(capsys, "--root", str(project), "query", str(query), "--format", fmt)
+        assert rc == 2, err
+        assert f"error: the answer cannot be written as {fmt}:" in err and "thai land" in err
+        assert "Traceback" not in err and "Exception:" not in err
+    rc, out, err = run(capsys, "--root", str(project), "query", str(query), "--format", "jsonld")
+    assert rc == 0, err
+    assert "thai land" in out

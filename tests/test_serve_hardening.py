@@ -317,6 +317,32 @@ def test_xml_writer_refuses_what_xml_cannot_carry():
         )
 
 
+def test_a_graph_with_an_iri_rdflib_will_not_write_is_refused_clearly_in_those_formats():
+    """An IRI with a space (rdflib reads one from a source with a warning) in a CONSTRUCT answer:
+    Turtle and N-Triples are refused with a message that names the IRI and says what to do
+    (before, a bare Exception: 'error: Exception: ...' from the command, and from the endpoint
+    whatever its last-resort handler made of it); the endpoint answers 406; JSON-LD carries it."""
+    import logging
+
+    from spacecoop.endpoint.guard import QueryRefused
+    from spacecoop.endpoint.negotiate import serialize
+    from spacecoop.sparql.results import NotWritableError, serialize_result
+    from spacecoop.store import QueryResult
+
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+    g = Graph()
+    g.add((URIRef("urn:x:a"), URIRef("urn:x:p"), URIRef("urn:x:thai land")))
+    r = QueryResult("CONSTRUCT", graph=g)
+    for fmt in ("turtle", "nt"):
+        said = f"cannot be written as {fmt}: .*thai land.*another format"
+        with pytest.raises(NotWritableError, match=said):
+            serialize_result(r, fmt)
+        with pytest.raises(QueryRefused) as refused:
+            serialize(r, fmt)
+        assert refused.value.status == 406
+    assert "urn:x:thai land" in json.loads(serialize_result(r, "jsonld"))[0]["urn:x:p"][0]["@id"]
+
+
 def test_xml_writer_keeps_every_character_xml_can_carry():
     from spacecoop.sparql.results import serialize_result
     from spacecoop.store import QueryResult

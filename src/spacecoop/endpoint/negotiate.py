@@ -188,9 +188,16 @@ def serialize(result, fmt: str) -> tuple[bytes, str]:
     Raises
     ------
     QueryRefused
-        Status 406 when XML is asked for and the result holds a character XML 1.0 cannot carry.
+        Status 406 when XML is asked for and the result holds a character XML 1.0 cannot carry,
+        or when a graph holds a term rdflib will not write in the format asked for.
     """
-    from spacecoop.sparql.results import NotXmlError, check_xml_text, media_type, serialize_result
+    from spacecoop.sparql.results import (
+        NotWritableError,
+        NotXmlError,
+        check_xml_text,
+        media_type,
+        serialize_result,
+    )
 
     if fmt == "rdfxml":
         from spacecoop.core.namespaces import bind_prefixes
@@ -204,5 +211,5 @@ def serialize(result, fmt: str) -> tuple[bytes, str]:
         return text.encode("utf-8"), GRAPH_MEDIA["rdfxml"]
     try:
         return serialize_result(result, fmt), media_type(result, fmt)
-    except NotXmlError as exc:
+    except (NotXmlError, NotWritableError) as exc:
         raise QueryRefused(str(exc), 406) from None

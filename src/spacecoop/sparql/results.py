@@ -11,7 +11,7 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any
 
-from spacecoop.core.errors import UsageError
+from spacecoop.core.errors import UsageError, _one_line
 from spacecoop.core.prefixes import curie
 from spacecoop.core.rdfterms import _rdflib_terms, turtle_string
 from spacecoop.store import QueryResult
@@ -58,6 +58,11 @@ def _not_xml_char() -> re.Pattern[str]:
 
 class NotXmlError(UsageError):
     """A result holds a character that XML 1.0 cannot carry, so it has no XML form."""
+
+
+class NotWritableError(UsageError):
+    """A CONSTRUCT or DESCRIBE answer holds a term rdflib will not write in the format asked for
+    (an IRI with a space, read from a source with a warning): another format may take it."""
 
 
 def check_xml_text(text: str, alternatives: str = "JSON, CSV or TSV") -> None:
@@ -117,6 +122,8 @@ def serialize_result(result: QueryResult, fmt: str) -> bytes:
     NotXmlError
         XML was asked for and the result holds a character XML 1.0 cannot carry (U+0001, say):
         written anyway, the document would not be well-formed.
+    NotWritableError
+        A graph holds a term rdflib will not write as ``fmt`` (an IRI with a space).
 
     Examples
     --------
@@ -130,7 +137,13 @@ def serialize_result(result: QueryResult, fmt: str) -> bytes:
         from spacecoop.core.namespaces import bind_prefixes
 
         bind_prefixes(result.graph)
-        return result.graph.serialize(format=_RDFLIB_FORMAT[fmt]).encode("utf-8")
+        try:
+            return result.graph.serialize(format=_RDFLIB_FORMAT[fmt]).encode("utf-8")
+        except Exception as exc:  # rdflib raises a bare Exception for an IRI it will not write
+            raise NotWritableError(
+                f"the answer cannot be written as {fmt}: {_one_line(exc)} "
+                "(ask for another format; `spacecoop validate` names the file that holds the term)"
+            ) from exc
     return {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[fmt](result)
 
 
