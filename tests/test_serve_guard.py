@@ -93,6 +93,19 @@ def service_variants(canary: str) -> list[str]:
     out.append(f"SELECT * # x\r FROM NAMED <{canary}f2> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
     out.append(f"SELECT * from <{canary}f3> WHERE {{ ?s ?p ?o }}")
     out.append(f'SELECT * WHERE {{ BIND("\\u0022" AS ?x) }} # "\nFROM <{canary}f4>')
+    # SERVICE in the clauses after the WHERE group, named by a variable, in every query form;
+    # FROM named through a prefix or a BASE
+    out.append(
+        f"SELECT ?s WHERE {{ ?s ?p ?o }} GROUP BY ?s "
+        f"HAVING (EXISTS {{ SERVICE <{canary}h1> {{ ?a ?b ?c }} }})"
+    )
+    out.append(f"SELECT * WHERE {{ ?s ?p ?o }} ORDER BY (EXISTS {{ SERVICE <{canary}o1> {{ ?a ?b ?c }} }})")
+    out.append(f"SELECT * WHERE {{ VALUES ?at {{ <{canary}v1> }} SERVICE ?at {{ ?a ?b ?c }} }}")
+    out.append(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{canary}c1> {{ ?s ?p ?o }} }}")
+    out.append(f"DESCRIBE ?s WHERE {{ SERVICE <{canary}d1> {{ ?s ?p ?o }} }}")
+    out.append(f"ASK {{ SERVICE <{canary}a1> {{ ?s ?p ?o }} }}")
+    out.append(f"PREFIX c: <{canary}> SELECT * FROM c:p1 WHERE {{ ?s ?p ?o }}")
+    out.append(f"BASE <{canary}> SELECT * FROM NAMED <b1> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
     return out
 
 
