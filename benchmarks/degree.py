@@ -8,9 +8,9 @@ Usage::
 
 Why: at 1M triples the busiest country of a synthetic corpus is the subject of about 3,000 quads
 (a ``sc:participatesIn`` edge in the graph of each source that names one of its memberships, and
-the same in the default graph), and ``evidence`` for it took 0.83 s in memory against 0.43 s
-with the one label look-up of its members left out (2,854 rows, side by side). On disk the
-same look-ups cost what they cost for any subject.
+the same in the default graph), and ``evidence`` for it took 1.06 s in memory against 0.48 s
+with the one label look-up of its members left out (2,854 rows; medians of five, interleaved).
+On disk the same look-ups cost what they cost for any subject.
 
 Each store holds one subject ``S`` with one ``label`` in the default graph and ``DEGREE`` more
 quads (``S p oN`` in a named graph ``gN`` each, as a shortcut edge sits in its source's graph),
@@ -19,8 +19,9 @@ and ``--others`` other subjects with a ``label`` each, so that ``label`` is a co
 ``quads_for_pattern`` and by a SPARQL query, each timed ``--lookups`` times in a row; a row of the
 table gives the median over ``--repeat`` such rounds, in microseconds per look-up. The rows with
 ``--others 0`` make ``label`` a rare predicate: the cost that grows with the degree then goes
-away, which says which list the in-memory store walks. Every look-up must find the one label
-(else the script exits 1).
+away (the timings read as if the in-memory store walked the shorter of the subject's and the
+predicate's quads; inferred, not read in Oxigraph's source). Every look-up must find the one
+label (else the script exits 1).
 """
 
 from __future__ import annotations

@@ -35,8 +35,10 @@ PLACES = {
 
 @pytest.mark.parametrize("bad", ["a b", "a{b}", "a|b^c`d"])
 @pytest.mark.parametrize("place", list(PLACES))
-def test_every_command_reports_an_iri_rdflib_will_not_write(root, tmp_path, monkeypatch, capsys, place, bad):
-    logging.getLogger("rdflib.term").setLevel(logging.ERROR)  # rdflib warns of each IRI it reads
+def test_every_command_reports_an_iri_rdflib_will_not_write(
+    root, tmp_path, monkeypatch, capsys, caplog, place, bad
+):
+    caplog.set_level(logging.ERROR, logger="rdflib.term")  # rdflib warns of each IRI it reads; restored after
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("SPACECOOP_STORE", raising=False)
     project = copy_article_project(root, tmp_path / "project")

@@ -678,7 +678,7 @@ def test_surely_piped_only_where_rich_sees_no_terminal(monkeypatch, stream, env)
 
 
 def test_an_answer_rdflib_will_not_write_as_turtle_is_refused_in_one_line(
-    capsys, root, tmp_path, monkeypatch
+    capsys, caplog, root, tmp_path, monkeypatch
 ):
     """A source with an IRI typo (a space): a CONSTRUCT that returns it cannot be written as
     Turtle or N-Triples; the command says so in one line naming the IRI (exit 2, no traceback,
@@ -687,7 +687,7 @@ def test_an_answer_rdflib_will_not_write_as_turtle_is_refused_in_one_line(
 
     from _article_only import copy_article_project
 
-    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+    caplog.set_level(logging.ERROR, logger="rdflib.term")  # rdflib warns of each IRI it reads; restored after
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     project = copy_article_project(root, tmp_path / "project")
     (project / "graph" / "sources" / "typo.trig").write_text(

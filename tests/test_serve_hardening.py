@@ -317,7 +317,7 @@ def test_xml_writer_refuses_what_xml_cannot_carry():
         )
 
 
-def test_a_graph_with_an_iri_rdflib_will_not_write_is_refused_clearly_in_those_formats():
+def test_a_graph_with_an_iri_rdflib_will_not_write_is_refused_clearly_in_those_formats(caplog):
     """An IRI with a space (rdflib reads one from a source with a warning) in a CONSTRUCT answer:
     Turtle and N-Triples are refused with a message that names the IRI and says what to do
     (before, a bare Exception: 'error: Exception: ...' from the command, and from the endpoint
@@ -329,7 +329,7 @@ def test_a_graph_with_an_iri_rdflib_will_not_write_is_refused_clearly_in_those_f
     from spacecoop.sparql.results import NotWritableError, serialize_result
     from spacecoop.store import QueryResult
 
-    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
+    caplog.set_level(logging.ERROR, logger="rdflib.term")  # rdflib warns of each IRI it reads; restored after
     g = Graph()
     g.add((URIRef("urn:x:a"), URIRef("urn:x:p"), URIRef("urn:x:thai land")))
     r = QueryResult("CONSTRUCT", graph=g)
