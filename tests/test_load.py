@@ -592,3 +592,32 @@ def test_a_data_file_that_is_not_utf8_is_refused_with_its_name(tmp_path):
     with pytest.raises(DataError) as caught:
         _parsed(path, "trig", keep=False)
     assert caught.value.path == str(path) and "cannot read" in str(caught.value)
+
+
+def test_a_source_reached_through_a_link_is_kept_under_its_real_path(article_root, tmp_path, monkeypatch):
+    """The load resolves each file's path once and hands it to the kept copy's key and name: a
+    source that is a symbolic link is kept under the file it points to (as ``_kept_path`` names
+    it from the link), and a second load reads that copy instead of parsing."""
+    from spacecoop.core import load as loading
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = copy_article_project(article_root, tmp_path / "project")
+    sources = project / "graph" / "sources"
+    first = sorted(sources.glob("*.trig"))[0]
+    elsewhere = tmp_path / "elsewhere" / "real.trig"
+    elsewhere.parent.mkdir()
+    first.rename(elsewhere)
+    first.symlink_to(elsewhere)
+
+    fresh = loading.load(project, keep_parsed=True)
+    kept = loading._kept_path(first, "trig")
+    assert kept == loading._kept_path(elsewhere, "trig") and kept.is_file()
+    assert "terms" in json.loads(kept.read_text("utf-8"))
+    parsed: list[Path] = []
+    real = loading._parse_bytes
+    monkeypatch.setattr(
+        loading, "_parse_bytes", lambda path, raw, fmt: parsed.append(path) or real(path, raw, fmt)
+    )
+    again = loading.load(project, keep_parsed=True)
+    assert first not in parsed and elsewhere not in parsed
+    assert _ground_quads(again) == _ground_quads(fresh)

@@ -309,13 +309,13 @@ def load(
     ontology = [p for p in layout.ontology_files if p.name != "shapes.ttl"]
     skip = {Path(p).resolve() for p in exclude}
     sources = [p for p in layout.source_files if not (skip and p.resolve() in skip)]
-    if keep_parsed:
-        _parse_ahead(
-            [(p, "turtle") for p in (*ontology, *layout.reference_files)] + [(p, "trig") for p in sources]
-        )
     plan: list[tuple[Path, str, Graph | None]] = [(p, "turtle", onto) for p in ontology]
     plan += [(p, "turtle", None) for p in layout.reference_files]
     plan += [(p, "trig", None) for p in sources]
+    # each file's resolved path, found once (the kept copy's key and name both hold it)
+    where = {path: str(path.resolve()) for path, _, _ in plan} if keep_parsed else {}
+    if keep_parsed:
+        _parse_ahead([(path, fmt) for path, fmt, _ in plan], where)
     # What the shortcut edges are derived from, read as the files are merged (no walk of the
     # Dataset afterwards: see DeriveInput).
     fed = DeriveInput() if derive else None
@@ -329,7 +329,7 @@ def load(
     # behind (1.5 GB of them at 1M triples, were none collected). 1M triples: 66 -> 49 s.
     with collector_paused():
         for i, (path, fmt, into) in enumerate(plan, 1):
-            quads, clean = _parsed(path, fmt, keep_parsed, check, made)
+            quads, clean = _parsed(path, fmt, keep_parsed, check, made, where.get(path))
             _merge(loaded, path, quads, clean, check, into_default=into)
             graph = default_id if into is None else into.identifier
             if fed is not None:
@@ -403,6 +403,7 @@ def _parsed(
     keep: bool = True,
     check: TermCheck | None = None,
     made: dict[tuple[str, ...], Node] | None = None,
+    where: str | None = None,
 ) -> tuple[list[Quad], bool]:
     """Return the quads of one data file, parsed (by Oxigraph where it reads the file as rdflib
     does, else by rdflib: :func:`_parsed_quads`) or taken from the copy kept when the
@@ -419,7 +420,7 @@ def _parsed(
     would not round-trip) is never kept. Where the folder cannot be written, every load parses.
 
     ``made``: the terms already made from kept copies (see :func:`_from_table`), shared by the
-    files of one load.
+    files of one load. ``where``: ``path`` resolved, if the caller has it already.
     """
     import hashlib
     import json
@@ -427,11 +428,11 @@ def _parsed(
     raw = read_input(path)
     if not keep:
         return _parsed_quads(path, raw, fmt), False
-    where = str(path.resolve())
+    where = where or str(path.resolve())
     h = hashlib.sha256(f"spacecoop-parsed {PARSED_FORMAT} {fmt} {_code_identity()}\n{where}\n".encode())
     h.update(raw)
     key = h.hexdigest()
-    kept = _kept_path(path, fmt)
+    kept = _kept_path(path, fmt, where)
     try:
         data = json.loads(kept.read_text("utf-8"))
         if isinstance(data, dict) and data.get("key") == key:
@@ -460,13 +461,14 @@ def _parsed(
     return quads, False
 
 
-def _kept_path(path: Path, fmt: str) -> Path:
-    """The file of the parsed quads of ``path`` kept by :func:`_parsed`."""
+def _kept_path(path: Path, fmt: str, where: str | None = None) -> Path:
+    """The file of the parsed quads of ``path`` kept by :func:`_parsed` (``where``: ``path``
+    resolved, if the caller has it already)."""
     import hashlib
 
     from spacecoop.core.cache import cache_home
 
-    where = str(path.resolve())
+    where = where or str(path.resolve())
     return cache_home() / "parsed" / (hashlib.sha256(f"{fmt} {where}".encode()).hexdigest()[:32] + ".json")
 
 
@@ -474,7 +476,7 @@ PARSE_AHEAD_BYTES = 4 << 20
 """Files not parsed before, this many bytes of them or more: parsed ahead by forked processes."""
 
 
-def _parse_ahead(files: list[tuple[Path, str]]) -> None:
+def _parse_ahead(files: list[tuple[Path, str]], where: dict[Path, str] | None = None) -> None:
     """Parse the files that have no kept copy of their quads yet, in forked processes (one per
     core, at most 4), which keep them (:func:`_parsed`); the load then reads the copies.
 
@@ -486,7 +488,7 @@ def _parse_ahead(files: list[tuple[Path, str]]) -> None:
     What a process cannot parse or keep, the load parses again and reports as always (the kept
     copy is used only when its key, the SHA-256 of the bytes, matches): this changes no result. A
     file whose quads cannot be kept (blank nodes) leaves a note that says so, so it is not parsed
-    ahead again on every load.
+    ahead again on every load. ``where``: the files' resolved paths, where the caller has them.
     """
     from spacecoop.core.forking import cores, fork_map
 
@@ -497,7 +499,7 @@ def _parse_ahead(files: list[tuple[Path, str]]) -> None:
     for path, fmt in files:
         try:
             stat = path.stat()
-            kept = _kept_path(path, fmt)
+            kept = _kept_path(path, fmt, (where or {}).get(path))
             if kept.exists() and kept.stat().st_mtime_ns >= stat.st_mtime_ns:
                 continue
             size += stat.st_size
