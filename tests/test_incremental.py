@@ -56,19 +56,31 @@ def _write(project: Path, name: str, body: str) -> Path:
 
 
 @pytest.mark.slow
-def test_kept_results_give_the_full_report_after_every_edit(root, tmp_path, runs):
+@pytest.mark.parametrize("route", ["fingerprints", "files"])
+def test_kept_results_give_the_full_report_after_every_edit(root, tmp_path, runs, monkeypatch, route):
+    """Edits of the files, one at a time: the kept results give the full report. What changed is
+    found by a fingerprint of every node (a dataset loaded without the files' quads kept) or from
+    the files that changed (loaded as ``validate_cached`` and ``build`` load)."""
+    from spacecoop.core.load import load
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     project = copy_article_project(root, tmp_path / "project")
     sources = project / "graph" / "sources"
     for name in FIXTURES:
         shutil.copy(INVALID / f"{name}.trig", sources / f"{name}.trig")
     cache = tmp_path / "shacl.json"
 
+    def validate_kept():
+        loaded = load(project, keep_parsed=True) if route == "files" else None
+        assert (loaded is not None and loaded.sources is not None) == (route == "files")
+        return validate(project, loaded=loaded, shacl_cache=cache)
+
     def check(edit: str, *, incremental_run: bool = True) -> None:
         runs.clear()
         full = validate(project)
         everything = runs[-1]
         runs.clear()
-        kept = validate(project, shacl_cache=cache)
+        kept = validate_kept()
         assert kept == full, edit
         assert not kept.conforms, edit
         if incremental_run:  # pySHACL ran on what the edit touches, not on everything
@@ -76,7 +88,7 @@ def test_kept_results_give_the_full_report_after_every_edit(root, tmp_path, runs
 
     check("cold", incremental_run=False)
     runs.clear()
-    assert validate(project, shacl_cache=cache) == validate(project)
+    assert validate_kept() == validate(project)
     assert runs[:1] != [] and len(runs) == 1  # unchanged: only the full run ran pySHACL
 
     # a new violation in one source
@@ -115,7 +127,7 @@ def test_kept_results_give_the_full_report_after_every_edit(root, tmp_path, runs
     # a subclass declared in a source changes what the shapes target: everything again
     _write(project, "subclass.trig", "sc:Rumour rdfs:subClassOf sc:Claim .\n<claim/x> a sc:Rumour .\n")
     check("a subclass", incremental_run=False)
-    assert any("claim/x" in v.node for v in validate(project, shacl_cache=cache).violations)
+    assert any("claim/x" in v.node for v in validate_kept().violations)
 
 
 def test_the_shapes_are_modelled(root):
@@ -364,8 +376,8 @@ def test_validate_says_the_same_with_its_shapes_shared_out(root, tmp_path, monke
 
 
 def test_validate_reports_the_same_with_shacl_beside_the_other_checks(root, tmp_path, monkeypatch):
-    """On a large dataset ``validate`` runs SHACL and the checks of terms and quotes in a forked
-    process while it runs the checks of the whole graph: the report (violations of SHACL and of
+    """On a large dataset ``validate`` runs SHACL and the checks of terms, quotes and entities in
+    a forked process while it runs the check queries and the rest: the report (violations of SHACL and of
     the other checks, skipped, checks run) is the one of a run in one process
     (SPACECOOP_SHACL_PROCESSES=1), and broken shapes fail alike."""
     import os
@@ -387,10 +399,12 @@ def test_validate_reports_the_same_with_shacl_beside_the_other_checks(root, tmp_
     monkeypatch.delenv("SPACECOOP_SHACL_PROCESSES")
     pids.unlink()
     record_pids(monkeypatch, validate_module, "check_quotes", tmp_path / "quote-pids")
+    record_pids(monkeypatch, validate_module, "check_entities", tmp_path / "entity-pids")
     record_pids(monkeypatch, validate_module, "check_queries", tmp_path / "query-pids")
     beside = validate(project)
     assert pids_in(pids) != [os.getpid()]  # SHACL ran in the forked process
     assert pids_in(tmp_path / "quote-pids") == pids_in(pids)  # and the quotes with it
+    assert pids_in(tmp_path / "entity-pids") == pids_in(pids)  # and the entities
     assert pids_in(tmp_path / "query-pids") == [os.getpid()]  # the check queries here
     assert beside == alone
     rules = {v.rule.split(":")[0] for v in alone.violations}
@@ -531,6 +545,125 @@ def test_kept_results_equal_a_full_run_after_random_edits(root, tmp_path, seed):
         (data.add if edit[0] == "add" else data.remove)(edit[1])
         edits.append(edit)
         assert results(kept=True) == results(kept=False), edits
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_results_kept_by_file_equal_a_full_run_after_random_edits(root, tmp_path, seed):
+    """The same data split into files (a triple may be stated by two of them), some of it
+    derived, and one file whose triples are new on every load (no key): random edits of one file
+    at a time (a triple added, removed from one file while another still states it, removed from
+    all, moved to another file, its object swapped; a type, a subclass, an inverse read; a file
+    dropped or added; the derived triples edited). After each, the results kept per node, with
+    what changed found from the files (no fingerprint), equal pySHACL on everything."""
+    import hashlib
+    import random
+
+    from rdflib import RDF, RDFS, XSD, Literal, URIRef
+
+    from spacecoop.checks.incremental import n3_text, shacl_results
+
+    data, shapes = _data_with_violations(root, tmp_path)
+    predicates, classes, inverse = _shape_vocabulary(shapes)
+    rng = random.Random(seed)
+    nodes = sorted({t for s, _, o in data for t in (s, o) if isinstance(t, URIRef)})
+    literals = sorted({o for o in data.objects() if isinstance(o, Literal)}, key=lambda x: x.n3())
+    literals += [Literal("x"), Literal("2021-13-40", datatype=XSD.date), Literal("y", lang="en")]
+    derived_predicates = set(rng.sample(predicates, 2))
+    files: dict[str, set] = {f"f{i}": set() for i in range(6)}
+    derived: set = set()
+    for t in sorted(data):
+        if t[1] in derived_predicates:
+            derived.add(t)
+            continue
+        for name in rng.sample(sorted(files), 2 if rng.random() < 0.1 else 1):
+            files[name].add(t)
+    keyless = "f5"  # its key is None: read again on every run
+    cache = tmp_path / f"shacl-{seed}.json"
+
+    def everything() -> set:
+        return set().union(*files.values(), derived)
+
+    def key(name: str) -> str | None:
+        if name == keyless:
+            return None
+        lines = sorted(" ".join(n3_text(x) for x in t) for t in files[name])
+        return hashlib.sha256("\n".join([name, *lines]).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def merged() -> Graph:
+        g = Graph()
+        for t in everything():
+            g.add(t)
+        return g
+
+    def results(kept: bool):
+        sources = [(key(n), [(*t, None) for t in sorted(files[n])]) for n in sorted(files)]
+        return shacl_results(
+            lambda: iter(list(everything())),
+            shapes,
+            merged,
+            cache if kept else None,
+            "test",
+            sources if kept else None,
+            lambda: [(*t, None) for t in derived],
+        )
+
+    assert results(kept=True) == results(kept=False)  # the cold run that fills the file
+    want = results(kept=False)
+    assert results(kept=True) == want  # nothing changed
+    edits: list = []
+    kinds = ["add", "remove-one", "remove-all", "move", "swap", "type", "inverse", "derived", "file"]
+    for step in range(14):
+        kind = "subclass" if step == 9 else rng.choice(kinds)
+        name = rng.choice(sorted(files))
+        read = sorted(t for t in everything() if t[1] in predicates or t[1] == RDF.type)
+        if kind == "add":
+            obj = rng.choice(nodes + literals + classes)
+            files[name].add((rng.choice(nodes), rng.choice(predicates), obj))
+        elif kind == "remove-one" and files[name]:  # another file may still state it
+            files[name].discard(rng.choice(sorted(files[name])))
+        elif kind == "remove-all":
+            t = rng.choice(read)
+            for found in (*files.values(), derived):
+                found.discard(t)
+        elif kind == "move" and files[name]:
+            t = rng.choice(sorted(files[name]))
+            files[name].discard(t)
+            files[rng.choice(sorted(files))].add(t)
+        elif kind == "swap":
+            s, p, o = rng.choice(read)
+            for found in (*files.values(), derived):
+                found.discard((s, p, o))
+            files[name].add((s, p, rng.choice(nodes + literals)))
+        elif kind == "type":
+            files[name].add((rng.choice(nodes), RDF.type, rng.choice(classes)))
+        elif kind == "inverse":
+            p = rng.choice(inverse)
+            stated = sorted(t for t in everything() if t[1] == p)
+            if stated and rng.random() < 0.5:
+                for found in (*files.values(), derived):
+                    found.discard(rng.choice(stated))
+            else:  # often a node reported for what it lacks through an inverse path
+                lacking = [n for n, raw in want if raw[1] == "^"]
+                target = rng.choice(
+                    lacking if lacking and rng.random() < 0.6 else [o for *_, o in stated] or nodes
+                )
+                files[name].add((rng.choice(nodes), p, target))
+        elif kind == "derived":
+            if derived and rng.random() < 0.5:
+                derived.discard(rng.choice(sorted(derived)))
+            else:
+                derived.add((rng.choice(nodes), rng.choice(sorted(derived_predicates)), rng.choice(nodes)))
+        elif kind == "file":  # a file dropped with its triples, or a new one
+            if rng.random() < 0.5 and len(files) > 2 and name != keyless:
+                del files[name]
+            else:
+                files[f"new{step}"] = set(rng.sample(read, 5))
+        elif kind == "subclass":
+            files[name].add((URIRef("urn:test:Sub"), RDFS.subClassOf, rng.choice(classes)))
+        edits.append((kind, name))
+        got, want = results(kept=True), results(kept=False)
+        assert got == want, (edits, [x for x in got if x not in want], [x for x in want if x not in got])
 
 
 def _copy(g: Graph) -> Graph:

@@ -182,9 +182,11 @@ def test_load_leaves_the_same_dataset_either_way(which, article_root, root, monk
     parsed = loading._parsed
     memo: dict = {}
 
-    def parsed_once(path, fmt, keep=True, check=None, made=None):
+    def parsed_once(path, fmt, keep=True, check=None, made=None, where=None, keys=None):
         if path not in memo:
-            memo[path] = parsed(path, fmt, keep, check, made)
+            memo[path] = parsed(path, fmt, keep, check, made, where, keys)
+        elif keys is not None:
+            keys.append(None)
         return memo[path]
 
     monkeypatch.setattr(loading, "_parsed", parsed_once)

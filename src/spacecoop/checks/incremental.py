@@ -33,8 +33,8 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-FORMAT = 1
-"""Version of the layout of ``shacl.json``."""
+FORMAT = 2
+"""Version of the layout of ``shacl.json`` (2: the files' touched nodes and the derived triples' hashes)."""
 
 MAX_LEVELS = 4
 """Deepest nesting of shapes (``sh:node`` in ``sh:node`` …) modelled; deeper shapes: full runs."""
@@ -227,7 +227,10 @@ class Reads:
     def __init__(self, model: ShapeReads, triples) -> None:
         self.model = model
         preds = {p for level in (*model.reads, *model.steps) for p, _ in level}
+        # indexed object -> subjects too: the inverse reads, and the forward steps (a node's
+        # parents, for :meth:`stale_roots`)
         inverse = {p for level in (*model.reads, *model.steps) for p, inv in level if inv}
+        inverse |= {p for level in model.steps for p, inv in level if not inv}
         self.fwd: dict[Node, dict[URIRef, set[Node]]] = {}
         self.inv: dict[Node, dict[URIRef, set[Node]]] = {}
         self.subclass: set[tuple[Node, Node]] = set()
@@ -246,6 +249,15 @@ class Reads:
         self._inv_reads = [frozenset(p for p, inv in level if inv) for level in model.reads]
         self._fwd_steps = [frozenset(p for p, inv in level if not inv) for level in model.steps]
         self._inv_steps = [frozenset(p for p, inv in level if inv) for level in model.steps]
+        # predicate -> (levels a triple of it counts for its subject, levels it counts for its object)
+        touch: dict[URIRef, tuple[list[int], list[int]]] = {}
+        for k, (reads, steps) in enumerate(zip(model.reads, model.steps, strict=True)):
+            for p, inv in reads | steps:
+                levels = touch.setdefault(p, ([], []))[1 if inv else 0]
+                if k not in levels:
+                    levels.append(k)
+        self._touch = {p: (tuple(a), tuple(b)) for p, (a, b) in touch.items()}
+        self._by_n3: dict[str, Node] | None = None
 
     def n3(self, term: Node) -> str:
         text = self._n3.get(term)
@@ -327,6 +339,75 @@ class Reads:
             for line in sorted(f"{self.n3(x)} {self._local_of(k, x)}" for x in nodes):
                 h.update(line.encode("utf-8", "surrogatepass") + b"\n")
         return h.hexdigest()
+
+    def touched(self, triples) -> set[tuple[int, Node]]:
+        """The ``(level, node)`` whose reads or steps hold any of ``triples`` (present or not): a
+        triple ``s p o`` that a node reads at level ``k`` (its own, or one of the steps to the
+        next level) counts for ``(k, s)``, or for ``(k, o)`` when ``p`` is read inversely."""
+        touch = self._touch
+        out: set[tuple[int, Node]] = set()
+        for t in triples:
+            found = touch.get(t[1])
+            if found is not None:
+                for k in found[0]:
+                    out.add((k, t[0]))
+                for k in found[1]:
+                    out.add((k, t[2]))
+        return out
+
+    def touched_texts(self, touched: set[tuple[int, Node]]) -> list[str]:
+        """``touched`` as texts that stay the same across processes (``"level n3"``, sorted)."""
+        return sorted(f"{k} {self.n3(x)}" for k, x in touched)
+
+    def touched_digests(self, triples) -> dict[str, str]:
+        """For each ``(level, node)`` that ``triples`` touch (as text, see :meth:`touched_texts`),
+        a hash of the distinct triples that touch it: two sets of triples give the same hash for a
+        ``(level, node)`` exactly when they hold the same triples for it."""
+        touch = self._touch
+        n3 = self.n3
+        lines: dict[tuple[int, Node], list[str]] = {}
+        for s, p, o in {(t[0], t[1], t[2]) for t in triples}:
+            found = touch.get(p)
+            if found is not None:
+                for k in found[0]:
+                    lines.setdefault((k, s), []).append(f"{n3(p)} {n3(o)}")
+                for k in found[1]:
+                    lines.setdefault((k, o), []).append(f"^{n3(p)} {n3(s)}")
+        return {
+            f"{k} {n3(x)}": hashlib.sha1(
+                "\n".join(sorted(found)).encode("utf-8", "surrogatepass"), usedforsecurity=False
+            ).hexdigest()
+            for (k, x), found in lines.items()
+        }
+
+    def node_of(self, text: str) -> Node | None:
+        """The node of this graph whose :meth:`n3` is ``text``, or None if no triple the shapes
+        read holds it."""
+        if text.startswith("<") and text.endswith(">") and ">" not in text[1:-1]:
+            iri = URIRef(text[1:-1])
+            if iri in self.fwd or iri in self.inv:
+                return iri
+        if self._by_n3 is None:
+            self._by_n3 = {self.n3(x): x for index in (self.fwd, self.inv) for x in index}
+        return self._by_n3.get(text)
+
+    def stale_roots(self, touched: set[tuple[int, Node]]) -> set[Node]:
+        """The nodes whose reads at level 0 lead, level by level, to a touched ``(level, node)``:
+        the focus nodes whose results an edit of the touched nodes' reads or steps can change."""
+        depth = len(self.model.reads)
+        at: list[set[Node]] = [set() for _ in range(depth)]
+        for k, x in touched:
+            if k < depth:
+                at[k].add(x)
+        for k in range(depth - 1, 0, -1):  # parents at level k - 1 of the nodes at level k
+            fwd_steps, inv_steps = self._fwd_steps[k - 1], self._inv_steps[k - 1]
+            up = at[k - 1]
+            for x in at[k]:
+                for index, steps in ((self.inv, fwd_steps), (self.fwd, inv_steps)):
+                    for p, found in index.get(x, {}).items():
+                        if p in steps:
+                            up |= found
+        return at[0]
 
     def subgraph(self, nodes: set[Node]) -> Graph:
         """The triples pySHACL reads to report on ``nodes``, and every ``rdfs:subClassOf``."""
@@ -685,7 +766,13 @@ def _named_reach(shapes: Graph, shape: URIRef) -> set[URIRef]:
 
 
 def shacl_results(
-    triples, shapes: Graph, merged, cache: Path | None, shapes_id: str
+    triples,
+    shapes: Graph,
+    merged,
+    cache: Path | None,
+    shapes_id: str,
+    files: list[tuple[str | None, list]] | None = None,
+    derived=None,
 ) -> list[tuple[Node, Raw]]:
     """Return the top-level SHACL results of the merged data, each with its focus node, sorted
     by :data:`Raw`.
@@ -701,6 +788,14 @@ def shacl_results(
         The file of kept results; None runs pySHACL on everything and keeps nothing.
     shapes_id : str
         Identifies the shapes and the code (part of the global key).
+    files : list, optional
+        The data as files: ``(key, triples)`` each, ``key`` naming the file's path and content
+        (None: a file whose triples are new on every load, blank nodes). With ``derived``, every
+        triple of ``triples``. Given, what changed is found by comparing the files with those of
+        the run that kept the results (:func:`_changed_roots`), instead of a fingerprint of every
+        focus node.
+    derived : callable, optional
+        Returns the triples derived from the files (the shortcut edges): compared as a whole.
     """
     from spacecoop.core.gcpause import collector_paused
 
@@ -717,27 +812,46 @@ def shacl_results(
         key = hashlib.sha256(
             f"spacecoop-shacl {FORMAT}\n{shapes_id}\n{model.describe()}\n{index.subclass_key()}\n".encode()
         ).hexdigest()
-        kept = _read(cache, key)
+        state = _read(cache, key)
+        kept = state.nodes
         targets = index.targets()
-        prints = {n: index.fingerprint(n) for n in targets}
         out: dict[Node, list[Raw]] = {}
         stale: set[Node] = set()
-        for n, fp in prints.items():
-            entry = kept.get(index.n3(n))
-            if entry is not None and entry[0] == fp and not isinstance(n, BNode):
-                out[n] = entry[1]
-            else:
-                stale.add(n)
+        prints: dict[Node, str] = {}
+        file_texts: dict[str, list[str]] | None = None
+        derived_now: dict[str, str] | None = None
+        if files is not None:
+            derived_now = index.touched_digests(derived() if derived is not None else ())
+            changed, file_texts = _changed_roots(index, state, files, derived_now)
+            for n in targets:
+                entry = None if changed is None or n in changed else kept.get(index.n3(n))
+                if entry is not None and not isinstance(n, BNode):
+                    out[n] = entry[1]
+                else:
+                    stale.add(n)
+                prints[n] = ""  # not computed: the files tell what changed
+        else:
+            prints = {n: index.fingerprint(n) for n in targets}
+            for n, fp in prints.items():
+                entry = kept.get(index.n3(n))
+                if entry is not None and entry[0] == fp and not isinstance(n, BNode):
+                    out[n] = entry[1]
+                else:
+                    stale.add(n)
         del kept
-    if stale:
+    if files is not None and not stale and state.files == file_texts and state.derived == derived_now:
+        pass  # nothing changed since the kept run: its file stays as it is
+    elif stale or files is not None:
         if len(stale) * 2 > len(targets):  # most nodes changed: one run on everything is cheaper
             found = pyshacl_raw(merged_graph(), shapes)
             if any(n not in prints for n, _ in found):  # a focus node not found as pySHACL finds them
                 return sorted(found, key=lambda x: x[1])  # reported as found; nothing kept
-        else:
+        elif stale:
             with collector_paused():
                 part = index.subgraph(stale)
             found = pyshacl_raw(part, shapes)
+        else:
+            found = []
         with collector_paused():
             for n in stale:
                 out[n] = []
@@ -753,6 +867,9 @@ def shacl_results(
                     if not isinstance(n, BNode)  # a blank node's label is new on every load
                 },
             }
+            if file_texts is not None:
+                body["files"] = file_texts
+                body["derived"] = derived_now
             text = json.dumps(body, separators=(",", ":"))
             del body
         from spacecoop.core.atomic import write_atomic
@@ -763,14 +880,80 @@ def shacl_results(
     return sorted(((n, raw) for n, raws in out.items() for raw in raws), key=lambda x: x[1])
 
 
-def _read(cache: Path, key: str) -> dict[str, tuple[str, list[Raw]]]:
+def _changed_roots(
+    index: Reads, state: _State, files: list[tuple[str | None, list]], derived_now: dict[str, str]
+) -> tuple[set[Node] | None, dict[str, list[str]]]:
+    """The nodes whose results the changes since the kept run can have changed (None: every node,
+    when the kept run did not record its files), and the touched ``(level, node)`` texts of every
+    file that has a key, to keep for the next run.
+
+    Why this is exact: a triple pySHACL reads for a focus node, at some level, is a triple of the
+    merged data that the node of that level reads or steps through (:meth:`Reads.touched`). A
+    triple that came or went since the kept run is in a file that changed (its key is new, or its
+    key is gone), or among the derived triples, or in a file without a key: so its ``(level,
+    node)`` is among what those touch, old version and new. A focus node none of whose reads
+    lead to a touched ``(level, node)`` reads the very triples it read then (were a step on the way
+    changed, the node taking it would be touched itself, and reached first), and has the results
+    it had. The old version of a changed file is known by the texts the kept run recorded for it;
+    those of the files without a key, which may change on every load, are recorded together
+    under ``""`` and count as gone on every run.
+    """
+    texts: dict[str, list[str]] = {}
+    touched: set[tuple[int, Node]] = set()
+    loose: set[tuple[int, Node]] = set()  # what the files without a key touch
+    old_files = state.files
+    for fkey, quads in files:
+        if fkey is not None and old_files is not None and fkey in old_files:
+            texts[fkey] = old_files[fkey]  # the same bytes of the same file: the same triples
+            continue
+        mine = index.touched(quads)
+        touched |= mine
+        if fkey is not None:
+            texts[fkey] = index.touched_texts(mine)
+        else:
+            loose |= mine
+    # under "" (no file's key): touched by the files without a key, which change on every load
+    texts[""] = index.touched_texts(loose)
+    if old_files is None or state.derived is None:
+        return None, texts
+    gone = [t for fkey, found in old_files.items() if fkey == "" or fkey not in texts for t in found]
+    old_derived = state.derived
+    gone += [t for t in derived_now.keys() | old_derived.keys() if derived_now.get(t) != old_derived.get(t)]
+    for text in gone:
+        level, _, n3 = text.partition(" ")
+        node = index.node_of(n3)
+        if node is not None:  # else no triple read holds it now: nothing leads to it
+            touched.add((int(level), node))
+    return index.stale_roots(touched), texts
+
+
+@dataclass
+class _State:
+    """What a run kept: results per node n3 (with the node's fingerprint, "" when not computed),
+    and, when it ran on files, the touched texts of each file and the hashes of the derived
+    triples (see :func:`_changed_roots`)."""
+
+    nodes: dict[str, tuple[str, list[Raw]]]
+    files: dict[str, list[str]] | None = None
+    derived: dict[str, str] | None = None
+
+
+def _read(cache: Path, key: str) -> _State:
     try:
         data = json.loads(cache.read_text("utf-8"))
         if data.get("format") != FORMAT or data.get("key") != key:
-            return {}
-        return {str(node): (str(fp), [_raw(r) for r in raws]) for node, (fp, raws) in data["nodes"].items()}
+            return _State({})
+        nodes = {str(node): (str(fp), [_raw(r) for r in raws]) for node, (fp, raws) in data["nodes"].items()}
+        files, derived = data.get("files"), data.get("derived")
+        if not isinstance(files, dict) or not isinstance(derived, dict):
+            return _State(nodes)
+        return _State(
+            nodes,
+            {str(k): [str(t) for t in v] for k, v in files.items()},
+            {str(k): str(v) for k, v in derived.items()},
+        )
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return {}
+        return _State({})
 
 
 def _raw(r: list) -> Raw:

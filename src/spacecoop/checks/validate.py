@@ -148,8 +148,9 @@ def validate(
     checked: list[str] = []
 
     cache = Path(shacl_cache) if shacl_cache is not None else None
-    # On a large dataset, SHACL and the checks of terms and quotes in a forked process while this
-    # one runs the checks of the whole graph (about 1.7 s and 1.8 s at 100k triples, after an edit)
+    # On a large dataset, SHACL and the checks of terms, quotes and entities in a forked process
+    # while this one runs the check queries on an Oxigraph copy and the rest (about 1.3 s each at
+    # 100k triples, after an edit)
     text = functools.partial(_shacl_and_text_checks, loaded, layout, cache, texts_dir)
     graph = functools.partial(_graph_checks, loaded, layout)
     if _shacl_beside(loaded):
@@ -163,11 +164,16 @@ def validate(
     # A term with a lone surrogate cannot be printed or written as UTF-8: escape it in the report.
     violations = [_printable(v) for v in violations]
     violations.sort(key=lambda v: (v.rule, v.node, v.message, v.value))
+    checked.sort(key=lambda c: CHECKS.index(c) if c in CHECKS else len(CHECKS))  # whichever ran where
     return ValidationReport(tuple(violations), tuple(skipped), tuple(checked))
 
 
+CHECKS = ("shacl", "unknown-term", "quote", "check", "entities", "agreement-iri", "sources", "rdf-term")
+"""The checks :func:`validate` runs, in the order its report lists them."""
+
+
 def _shacl_beside(loaded: Loaded) -> bool:
-    """Whether :func:`validate` runs SHACL (with the checks of terms and quotes) in a forked
+    """Whether :func:`validate` runs SHACL (with the checks of terms, quotes and entities) in a forked
     process beside the other checks (:func:`spacecoop.core.forking.beside_pays`), unless
     ``$SPACECOOP_SHACL_PROCESSES`` is 1 (which keeps all of SHACL in this process)."""
     from spacecoop.core.forking import beside_pays
@@ -182,22 +188,22 @@ def _shacl_beside(loaded: Loaded) -> bool:
 def _shacl_and_text_checks(
     loaded: Loaded, layout: Layout, cache: Path | None, texts_dir: str | os.PathLike | None
 ) -> tuple[list[Violation], list[str], list[str]]:
-    """SHACL, unknown terms and quotes: (violations, skipped, checks run).
+    """SHACL, unknown terms, quotes and entities: (violations, skipped, checks run).
 
-    The collector is paused while the checks of terms and quotes make lists and indexes of the
-    whole dataset (see :mod:`spacecoop.core.gcpause`)."""
+    The collector is paused while the checks of terms, quotes and entities make lists and indexes
+    of the whole dataset (see :mod:`spacecoop.core.gcpause`)."""
     from spacecoop.core.gcpause import collector_paused
 
     violations = check_shacl(loaded, layout, cache)
     with collector_paused():
         violations += check_terms(loaded)
         quote_violations, skipped = check_quotes(loaded, layout, texts_dir)
-    return violations + quote_violations, skipped, ["shacl", "unknown-term", "quote"]
+        violations += check_entities(loaded)
+    return violations + quote_violations, skipped, ["shacl", "unknown-term", "quote", "entities"]
 
 
 def _graph_checks(loaded: Loaded, layout: Layout) -> tuple[list[Violation], list[str], list[str]]:
-    """The check queries, entities, agreement IRIs, sources and RDF terms: (violations, skipped,
-    checks run).
+    """The check queries, agreement IRIs, sources and RDF terms: (violations, skipped, checks run).
 
     The collector is paused while they make lists and indexes of the whole dataset, but for the
     check queries, which rdflib's engine answers where Oxigraph cannot (its evaluation leaves
@@ -206,11 +212,10 @@ def _graph_checks(loaded: Loaded, layout: Layout) -> tuple[list[Violation], list
 
     violations = check_queries(loaded, layout)
     with collector_paused():
-        violations += check_entities(loaded)
         violations += check_agreement_iris(loaded)
         violations += check_sources(loaded)
         violations += check_rdf_terms(loaded)
-    return violations, [], ["check", "entities", "agreement-iri", "sources", "rdf-term"]
+    return violations, [], ["check", "agreement-iri", "sources", "rdf-term"]
 
 
 def _printable(v: Violation) -> Violation:
@@ -250,7 +255,8 @@ def check_shacl(loaded: Loaded, layout: Layout, cache: Path | None = None) -> li
 
     With ``cache`` (a file), the results of nodes whose inputs did not change since the run that
     wrote it are taken from it and pySHACL runs on the others only: the same results, see
-    :mod:`spacecoop.checks.incremental`.
+    :mod:`spacecoop.checks.incremental`. What changed is found from the files that changed when
+    the load kept each file's quads (``Loaded.sources``), else from a fingerprint of every node.
     """
     import hashlib
 
@@ -267,8 +273,11 @@ def check_shacl(loaded: Loaded, layout: Layout, cache: Path | None = None) -> li
     def triples():
         return ((s, p, o) for s, p, o, _ in loaded.quads())
 
+    sources = loaded.sources if cache is not None else None
     try:
-        found = shacl_results(triples, shapes, lambda: _merged(loaded), cache, shapes_id)
+        found = shacl_results(
+            triples, shapes, lambda: _merged(loaded), cache, shapes_id, sources, loaded.derived_quads
+        )
     except SpacecoopError:  # ours (e.g. a bad SPACECOOP_SHACL_PROCESSES): as it is
         raise
     except Exception as exc:  # pySHACL reports broken shapes with many exception types
@@ -298,11 +307,12 @@ def check_terms(loaded: Loaded) -> list[Violation]:
     ds = loaded.ds
     onto = ds.graph(ONTOLOGY_GRAPH)
     declared = set(onto.subjects())
+    ours, itself = (NS, str(VOCAB)), URIRef(NS.rstrip("#"))
+    starts = str.startswith  # rdflib's own startswith of a term is Python code, 1 µs a call
     out: dict[tuple[str, str], Violation] = {}
     for s, p, o, _ in loaded.quads():
         for term in (s, p, o):
-            ours = isinstance(term, URIRef) and str(term).startswith((NS, str(VOCAB)))
-            if ours and term not in declared and str(term) != NS.rstrip("#"):
+            if isinstance(term, URIRef) and starts(term, ours) and term not in declared and term != itself:
                 key = (curie(str(term)), str(s))
                 out.setdefault(
                     key,
@@ -673,15 +683,19 @@ def check_entities(loaded: Loaded) -> list[Violation]:
         if len(holders) > 1:
             says = f"has the ISO 3166 code {iso} of"
             out.extend(_duplicate_entities(loaded, sorted_iris(holders), says, code_kind))
+    # every quad is looked at: the tests of the IRI's text first, with str's own startswith (an
+    # rdflib term's is Python code, 1 µs a call), then the set; a term's equality last
     typed = set(ds.subjects(RDF.type, None))
+    prefix, rdf_type, kinds, starts = str(ID), RDF.type, frozenset(ENTITY_KINDS), str.startswith
+    start = len(prefix)
     unknown: dict[URIRef, set[str]] = {}
     for s, p, o, _ in loaded.quads():
         if (
             isinstance(o, URIRef)
-            and p != RDF.type
-            and str(o).startswith(str(ID))
-            and str(o)[len(str(ID)) :].split("/")[0] in ENTITY_KINDS
+            and starts(o, prefix)
+            and o[start:].split("/", 1)[0] in kinds
             and o not in typed
+            and p != rdf_type
         ):
             unknown.setdefault(o, set()).update(loaded.files_of(s))
     for o, files in sorted(unknown.items()):

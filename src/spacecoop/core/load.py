@@ -68,6 +68,14 @@ class Loaded:
     _parts: list[tuple[list[Quad], Node]] | None = field(default=None, init=False, repr=False, compare=False)
     """Each file's quads as merged, with the graph its default part went to (kept by :func:`load`
     with ``keep_parsed``), from which :meth:`quads` is made without walking ``ds``."""
+    sources: list[tuple[str | None, list[Quad]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """Each file's quads with the key of its kept copy (:func:`_parsed`: the file's path and bytes,
+    the parser's code), or None for a file whose quads are new on every load (blank nodes): what
+    :mod:`spacecoop.checks.incremental` compares with the files of its last run, to find what an
+    edit changed. Set by :func:`load` with ``keep_parsed``; None otherwise and after
+    :func:`merge_source`. With :meth:`derived_quads`, every quad of :meth:`quads`."""
 
     def files_of(self, node) -> list[str]:
         """Return the files that mention ``node`` as a subject, sorted."""
@@ -89,22 +97,27 @@ class Loaded:
                 self._quads = self._make_quads()
         return self._quads
 
+    def derived_quads(self) -> list[tuple[Node, Node, Node, Node | None]]:
+        """The quads of ``ds`` with a predicate :mod:`spacecoop.core.derive` writes
+        (:data:`~spacecoop.core.derive.DERIVED`), wherever they came from."""
+        from spacecoop.core.derive import DERIVED
+
+        return [
+            (s, p, o, getattr(g, "identifier", g))
+            for predicate in DERIVED
+            for s, p, o, g in self.ds.quads((None, predicate, None, None))
+        ]
+
     def _make_quads(self) -> list[tuple[Node, Node, Node, Node | None]]:
         quads: list[tuple[Node, Node, Node, Node | None]]
         if self._parts is not None:
-            from spacecoop.core.derive import DERIVED
-
             # a quad of a named graph is the very tuple the file's quads hold (no copy)
             quads = [
                 q if q[3] is not None else (q[0], q[1], q[2], graph)
                 for part, graph in self._parts
                 for q in part
             ]
-            for predicate in DERIVED:
-                quads += [
-                    (s, p, o, getattr(g, "identifier", g))
-                    for s, p, o, g in self.ds.quads((None, predicate, None, None))
-                ]
+            quads += self.derived_quads()
             self._parts = None
         else:
             every = self.ds.quads((None, None, None, None))
@@ -322,6 +335,7 @@ def load(
     default_id = ds.default_graph.identifier
     # Each file's quads, for Loaded.quads (validate and build read every quad).
     parts: list[tuple[list[Quad], Node]] | None = [] if keep_parsed else None
+    keys: list[str | None] = []  # the key of each file's kept copy (None: not kept), for Loaded.sources
     made: dict[tuple[str, ...], Node] = {}  # the terms of kept copies, one object per term (_from_table)
     # The dataset is many small objects made and kept: while they are made, no collection walks
     # all of them again and again (see spacecoop.core.gcpause). Only the objects made since the
@@ -329,7 +343,7 @@ def load(
     # behind (1.5 GB of them at 1M triples, were none collected). 1M triples: 66 -> 49 s.
     with collector_paused():
         for i, (path, fmt, into) in enumerate(plan, 1):
-            quads, clean = _parsed(path, fmt, keep_parsed, check, made, where.get(path))
+            quads, clean = _parsed(path, fmt, keep_parsed, check, made, where.get(path), keys)
             _merge(loaded, path, quads, clean, check, into_default=into)
             graph = default_id if into is None else into.identifier
             if fed is not None:
@@ -343,6 +357,8 @@ def load(
             add_iso_codes(ds)
             add_shortcuts(ds, fed)
     loaded._parts = parts
+    if parts is not None:
+        loaded.sources = [(key, quads) for key, (quads, _) in zip(keys, parts, strict=True)]
     return loaded
 
 
@@ -374,6 +390,7 @@ def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
     loaded.copies.clear()
     loaded._quads = None
     loaded._parts = None
+    loaded.sources = None
     add_iso_codes(loaded.ds)
     add_shortcuts(loaded.ds)
 
@@ -404,6 +421,7 @@ def _parsed(
     check: TermCheck | None = None,
     made: dict[tuple[str, ...], Node] | None = None,
     where: str | None = None,
+    keys: list[str | None] | None = None,
 ) -> tuple[list[Quad], bool]:
     """Return the quads of one data file, parsed (by Oxigraph where it reads the file as rdflib
     does, else by rdflib: :func:`_parsed_quads`) or taken from the copy kept when the
@@ -420,13 +438,17 @@ def _parsed(
     would not round-trip) is never kept. Where the folder cannot be written, every load parses.
 
     ``made``: the terms already made from kept copies (see :func:`_from_table`), shared by the
-    files of one load. ``where``: ``path`` resolved, if the caller has it already.
+    files of one load. ``where``: ``path`` resolved, if the caller has it already. ``keys``: the
+    kept copy's key is appended to it (None when the quads are not kept: they may differ on the
+    next parse), so that a caller can tell the same bytes of the same file parsed by the same code.
     """
     import hashlib
     import json
 
     raw = read_input(path)
     if not keep:
+        if keys is not None:
+            keys.append(None)
         return _parsed_quads(path, raw, fmt), False
     where = where or str(path.resolve())
     h = hashlib.sha256(f"spacecoop-parsed {PARSED_FORMAT} {fmt} {_code_identity()}\n{where}\n".encode())
@@ -436,7 +458,10 @@ def _parsed(
     try:
         data = json.loads(kept.read_text("utf-8"))
         if isinstance(data, dict) and data.get("key") == key:
-            return _from_table(data["terms"], data["quads"], made), data["clean"] is True
+            found = _from_table(data["terms"], data["quads"], made), data["clean"] is True
+            if keys is not None:
+                keys.append(key)
+            return found
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         pass
     quads = _parsed_quads(path, raw, fmt)
@@ -446,6 +471,8 @@ def _parsed(
         checker = check or TermCheck()
         clean = not any(checker.quad_problems(*quad) for quad in quads)
         body = {"key": key, "terms": table[0], "quads": table[1], "clean": clean}
+    if keys is not None:
+        keys.append(key if table is not None else None)
     import contextlib
     import secrets
 
