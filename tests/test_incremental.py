@@ -703,3 +703,43 @@ def test_an_iri_rdflib_will_not_write_is_reported_with_kept_results_as_without(r
     assert bad and any(f.endswith("typo.trig") for v in bad for f in v.files)
     if where == "a focus node":
         assert any(v.rule == "shacl" and v.node == "country:thai land" for v in full.violations)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "damage",
+    ["a level that is no number", "files not a mapping", "derived left out", "cut short"],
+)
+def test_a_damaged_file_of_kept_results_gives_the_full_report(root, tmp_path, monkeypatch, damage):
+    """``shacl.json`` damaged (by hand, by a disk): never a crash, never a stale report. What the
+    run recorded of the files is used only when it is what a run writes; else every node is
+    validated again."""
+    import json
+
+    from spacecoop.core.load import load
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = copy_article_project(root, tmp_path / "project")
+    for name in FIXTURES:
+        shutil.copy(INVALID / f"{name}.trig", project / "graph" / "sources" / f"{name}.trig")
+    cache = tmp_path / "shacl.json"
+    full = validate(project)
+    assert validate(project, loaded=load(project, keep_parsed=True), shacl_cache=cache) == full
+    body = json.loads(cache.read_text("utf-8"))
+    assert body["files"] and body["derived"]
+    some = sorted(k for k, v in body["files"].items() if v)[0]
+    if damage == "a level that is no number":
+        body["files"][some] = ["x " + t.split(" ", 1)[1] for t in body["files"][some]]
+    elif damage == "files not a mapping":
+        body["files"] = list(body["files"])
+    elif damage == "derived left out":
+        del body["derived"]
+    text = json.dumps(body)
+    cache.write_text(text[: len(text) // 2] if damage == "cut short" else text, "utf-8")
+    # the damaged file, then an edit of a source
+    assert validate(project, loaded=load(project, keep_parsed=True), shacl_cache=cache) == full
+    with open(project / "graph" / "sources" / "entity-without-label.trig", "a", encoding="utf-8") as f:
+        f.write("\n<mission/change-97> a sc:Mission .\n")
+    full = validate(project)
+    assert not full.conforms and any("change-97" in v.node for v in full.violations)
+    assert validate(project, loaded=load(project, keep_parsed=True), shacl_cache=cache) == full
