@@ -612,7 +612,7 @@ def test_results_kept_by_file_equal_a_full_run_after_random_edits(root, tmp_path
     want = results(kept=False)
     assert results(kept=True) == want  # nothing changed
     edits: list = []
-    kinds = ["add", "remove-one", "remove-all", "move", "swap", "type", "inverse", "derived", "file"]
+    kinds = ["add", "remove-one", "remove-all", "move", "swap", "type", "inverse", "reach", "derived", "file"]
     for step in range(14):
         kind = "subclass" if step == 9 else rng.choice(kinds)
         name = rng.choice(sorted(files))
@@ -643,12 +643,11 @@ def test_results_kept_by_file_equal_a_full_run_after_random_edits(root, tmp_path
             if stated and rng.random() < 0.5:
                 for found in (*files.values(), derived):
                     found.discard(rng.choice(stated))
-            else:  # often a node reported for what it lacks through an inverse path
-                lacking = [n for n, raw in want if raw[1] == "^"]
-                target = rng.choice(
-                    lacking if lacking and rng.random() < 0.6 else [o for *_, o in stated] or nodes
-                )
-                files[name].add((rng.choice(nodes), p, target))
+            else:
+                files[name].add((rng.choice(nodes), p, rng.choice([o for _, _, o in stated] or nodes)))
+        elif kind == "reach":  # a reported node gains a subject through each inverse path
+            target, subject = rng.choice(sorted({n for n, _ in want})), rng.choice(nodes)
+            files[name].update((subject, p, target) for p in inverse)
         elif kind == "derived":
             if derived and rng.random() < 0.5:
                 derived.discard(rng.choice(sorted(derived)))
@@ -664,6 +663,64 @@ def test_results_kept_by_file_equal_a_full_run_after_random_edits(root, tmp_path
         edits.append((kind, name))
         got, want = results(kept=True), results(kept=False)
         assert got == want, (edits, [x for x in got if x not in want], [x for x in want if x not in got])
+
+
+@pytest.mark.slow
+def test_results_kept_by_file_follow_a_subject_gained_through_an_inverse_path(root, tmp_path):
+    """Each reported node in turn gains a subject through every inverse path the shapes read, in
+    a new file: the node is validated again (a payload with no developer gets one through
+    ``^sc:develops``). The triple touches the node as its object only, so this holds the files
+    route to the object side of what a file touches (the random edits seldom reach it)."""
+    import hashlib
+
+    from rdflib import URIRef
+
+    from spacecoop.checks.incremental import n3_text, shacl_results
+
+    data, shapes = _data_with_violations(root, tmp_path)
+    _, _, inverse = _shape_vocabulary(shapes)
+    base = sorted(data)
+    cache = tmp_path / "shacl.json"
+    subject = URIRef("https://w3id.org/spacecoop/id/org/some-agency")
+
+    def results(extra: list, kept: bool):
+        files = {"base": base, "extra": extra}
+        everything = [*base, *extra]
+        sources = [
+            (
+                hashlib.sha256(
+                    "\n".join(n3_text(x) for t in f for x in t).encode("utf-8", "surrogatepass")
+                ).hexdigest(),
+                [(*t, None) for t in f],
+            )
+            for f in files.values()
+        ]
+
+        def merged() -> Graph:
+            g = Graph()
+            for t in everything:
+                g.add(t)
+            return g
+
+        return shacl_results(
+            lambda: iter(everything),
+            shapes,
+            merged,
+            cache if kept else None,
+            "test",
+            sources if kept else None,
+            lambda: [],
+        )
+
+    first = results([], kept=False)
+    assert results([], kept=True) == first
+    changed = 0
+    for node in sorted({n for n, _ in first}):
+        extra = [(subject, p, node) for p in inverse]
+        full = results(extra, kept=False)
+        assert results(extra, kept=True) == full, node
+        changed += full != first
+    assert changed  # some node's results moved (else this would test nothing)
 
 
 def _copy(g: Graph) -> Graph:
