@@ -38,6 +38,7 @@ import hashlib
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -352,20 +353,24 @@ class Reads:
                 h.update(line.encode("utf-8", "surrogatepass") + b"\n")
         return h.hexdigest()
 
-    def touched(self, triples) -> set[tuple[int, Node]]:
-        """The ``(level, node)`` whose reads or steps hold any of ``triples`` (present or not): a
-        triple ``s p o`` that a node reads at level ``k`` (its own, or one of the steps to the
-        next level) counts for ``(k, s)``, or for ``(k, o)`` when ``p`` is read inversely."""
+    def _touches(self, triples) -> Iterator[tuple[tuple[int, Node], str, Node, Node]]:
+        """For each of ``triples`` (or quads) and each ``(level, node)`` it touches, that key with
+        the triple as the node reads it: ``(key, tag, predicate, other end)``, tag "^" when read
+        inversely (see :meth:`touched`)."""
         touch = self._touch
-        out: set[tuple[int, Node]] = set()
         for t in triples:
             found = touch.get(t[1])
             if found is not None:
                 for k in found[0]:
-                    out.add((k, t[0]))
+                    yield (k, t[0]), "", t[1], t[2]
                 for k in found[1]:
-                    out.add((k, t[2]))
-        return out
+                    yield (k, t[2]), "^", t[1], t[0]
+
+    def touched(self, triples) -> set[tuple[int, Node]]:
+        """The ``(level, node)`` whose reads or steps hold any of ``triples`` (present or not): a
+        triple ``s p o`` that a node reads at level ``k`` (its own, or one of the steps to the
+        next level) counts for ``(k, s)``, or for ``(k, o)`` when ``p`` is read inversely."""
+        return {key for key, *_ in self._touches(triples)}
 
     def touched_texts(self, touched: set[tuple[int, Node]]) -> list[str]:
         """``touched`` as texts that stay the same across processes (``"level n3"``, sorted)."""
@@ -375,16 +380,10 @@ class Reads:
         """For each ``(level, node)`` that ``triples`` touch (as text, see :meth:`touched_texts`),
         a hash of the distinct triples that touch it: two sets of triples give the same hash for a
         ``(level, node)`` exactly when they hold the same triples for it."""
-        touch = self._touch
         n3 = self.n3
         lines: dict[tuple[int, Node], list[str]] = {}
-        for s, p, o in {(t[0], t[1], t[2]) for t in triples}:
-            found = touch.get(p)
-            if found is not None:
-                for k in found[0]:
-                    lines.setdefault((k, s), []).append(f"{n3(p)} {n3(o)}")
-                for k in found[1]:
-                    lines.setdefault((k, o), []).append(f"^{n3(p)} {n3(s)}")
+        for key, tag, p, other in self._touches({(t[0], t[1], t[2]) for t in triples}):
+            lines.setdefault(key, []).append(f"{tag}{n3(p)} {n3(other)}")
         return {
             f"{k} {n3(x)}": hashlib.sha1(
                 "\n".join(sorted(found)).encode("utf-8", "surrogatepass"), usedforsecurity=False
@@ -827,33 +826,33 @@ def shacl_results(
         state = _read(cache, key)
         kept = state.nodes
         targets = index.targets()
-        out: dict[Node, list[Raw]] = {}
-        stale: set[Node] = set()
-        prints: dict[Node, str] = {}
         file_texts: dict[str, list[str]] | None = None
         derived_now: dict[str, str] | None = None
-        if files is not None:
+        if files is not None:  # what changed, from the files; no fingerprint computed
             derived_now = index.touched_digests(derived() if derived is not None else ())
             changed, file_texts = _changed_roots(index, state, files, derived_now)
-            for n in targets:
-                entry = None if changed is None or n in changed else kept.get(index.n3(n))
-                if entry is not None and not isinstance(n, BNode):
-                    out[n] = entry[1]
-                else:
-                    stale.add(n)
-                prints[n] = ""  # not computed: the files tell what changed
+            prints = dict.fromkeys(targets, "")
+
+            def unchanged(n: Node, kept_print: str) -> bool:  # the kept print is not used
+                return changed is not None and n not in changed
+
         else:
             prints = {n: index.fingerprint(n) for n in targets}
-            for n, fp in prints.items():
-                entry = kept.get(index.n3(n))
-                if entry is not None and entry[0] == fp and not isinstance(n, BNode):
-                    out[n] = entry[1]
-                else:
-                    stale.add(n)
+
+            def unchanged(n: Node, kept_print: str) -> bool:
+                return kept_print == prints[n]
+
+        out: dict[Node, list[Raw]] = {}
+        stale: set[Node] = set()
+        for n in targets:
+            entry = kept.get(index.n3(n))
+            if entry is not None and not isinstance(n, BNode) and unchanged(n, entry[0]):
+                out[n] = entry[1]
+            else:
+                stale.add(n)
         del kept
-    if files is not None and not stale and state.files == file_texts and state.derived == derived_now:
-        pass  # nothing changed since the kept run: its file stays as it is
-    elif stale or files is not None:
+    # the file is written again when a result was found again, or what it records of the files moved
+    if stale or (files is not None and (state.files != file_texts or state.derived != derived_now)):
         if len(stale) * 2 > len(targets):  # most nodes changed: one run on everything is cheaper
             found = pyshacl_raw(merged_graph(), shapes)
             if any(n not in prints for n, _ in found):  # a focus node not found as pySHACL finds them
