@@ -161,6 +161,110 @@ def test_a_build_killed_midway_leaves_the_old_store_complete(project, env):
     assert not list(folder.glob(".building-*"))
 
 
+def pad_to_background_size(project: Path) -> None:
+    """Add sources of filler triples until the inputs reach BACKGROUND_BYTES (the stores of such a
+    project are built by a process of their own)."""
+    from spacecoop.store.compiled import BACKGROUND_BYTES, input_files
+
+    line = '    ex:filler ex:n{i} "a statement that only takes room in this test, number {i}" .\n'
+    k = 0
+    while sum(p.stat().st_size for p in input_files(project)) < BACKGROUND_BYTES:
+        body = "".join(line.format(i=k * 4000 + i) for i in range(4000))
+        text = f"@prefix ex: <https://example.org/compiled-test/> .\nex:filler-graph-{k} {{\n{body}}}\n"
+        (project / "graph" / "sources" / f"zz-filler-{k}.trig").write_text(text, encoding="utf-8")
+        k += 1
+
+
+def wait_for_store(env: dict, project: Path, timeout: float = 120.0) -> bool:
+    from spacecoop.store.compiled import wait_for_build
+
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = env["XDG_CACHE_HOME"]
+    try:
+        return wait_for_build(project, timeout)
+    finally:
+        if old is None:
+            del os.environ["XDG_CACHE_HOME"]
+        else:
+            os.environ["XDG_CACHE_HOME"] = old
+
+
+def ask_process(project: Path, env: dict) -> tuple[list[str], str, int]:
+    """As :func:`ask`, with the process id of the command."""
+    proc = spacecoop(project, env, "query", "-", "-f", "csv")
+    out, err = proc.communicate(ASK_VALUE, timeout=300)
+    assert proc.returncode == 0, err
+    return [row["o"] for row in csv.DictReader(io.StringIO(out))], err, proc.pid
+
+
+def test_a_large_project_answers_from_its_files_while_a_process_of_its_own_builds_the_store(project, env):
+    pad_to_background_size(project)
+    folder = cache_folder(env, project)
+    values, err, pid = ask_process(project, env)
+    assert values == ["alpha"] and err == ""  # no store yet: answered from the files, no note
+    assert wait_for_store(env, project)
+    [line] = builds(folder)
+    assert f"pid={pid} " not in line  # built by another process than the command
+    # the store built is the project's, and the next command reads it
+    from spacecoop.store.compiled import open_compiled
+
+    os.environ["XDG_CACHE_HOME"], old = env["XDG_CACHE_HOME"], os.environ.get("XDG_CACHE_HOME")
+    try:
+        store = open_compiled(project)
+        try:
+            assert [str(r[0]) for r in store.query(ASK_VALUE).rows] == ["alpha"]
+        finally:
+            store.close()
+    finally:
+        if old is None:
+            del os.environ["XDG_CACHE_HOME"]
+        else:
+            os.environ["XDG_CACHE_HOME"] = old
+    assert ask(project, env)[0] == ["alpha"]
+    assert len(builds(folder)) == 1
+    # an edit: the very next command answers the new value (never the old store's), and the
+    # store is built again beside it
+    write_source(project, "beta")
+    assert ask(project, env) == (["beta"], "")
+    assert wait_for_store(env, project)
+    assert len(builds(folder)) == 2
+    assert ask(project, env)[0] == ["beta"]
+    assert len([p for p in folder.glob("store-*") if p.is_dir()]) == 1
+
+
+def test_a_command_started_while_the_store_is_built_answers_without_waiting_for_it(project, env):
+    import fcntl
+
+    pad_to_background_size(project)
+    assert ask(project, env)[0] == ["alpha"]
+    assert wait_for_store(env, project)
+    folder = cache_folder(env, project)
+    write_source(project, "gamma")
+    fd = os.open(folder / "lock", os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # as a builder holds it
+    try:
+        started = time.monotonic()
+        assert ask(project, env) == (["gamma"], "")
+        assert time.monotonic() - started < 60  # it did not wait for the lock (held until below)
+        assert len(builds(folder)) == 1  # and started no build beside the one that runs
+    finally:
+        os.close(fd)
+    assert not wait_for_store(env, project, timeout=1.0)  # the "builder" built nothing
+    assert ask(project, env)[0] == ["gamma"]  # this one starts a build
+    assert wait_for_store(env, project)
+    assert len(builds(folder)) == 2
+
+
+def test_a_large_project_with_a_broken_file_says_which_file_as_before(project, env):
+    pad_to_background_size(project)
+    bad = project / "graph" / "sources" / "zz-compiled-test.trig"
+    bad.write_text(SOURCE.format(value="alpha").replace(" .", " ;;"), encoding="utf-8")
+    proc = spacecoop(project, env, "query", "-", "-f", "csv")
+    out, err = proc.communicate(ASK_VALUE, timeout=300)
+    assert proc.returncode != 0 and out == ""
+    assert "zz-compiled-test.trig" in err and "Traceback" not in err
+
+
 def test_an_unwritable_cache_falls_back_to_memory_with_one_line(project, env, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")

@@ -33,6 +33,16 @@ the old store, complete, and the next build removes what it left. Readers open t
 read-only and hold a shared lock on its folder, so a rebuild removes an old folder only once no
 process reads it.
 
+A large project (inputs of :data:`BACKGROUND_BYTES` or more) is not rebuilt inside the command
+that finds it changed, when that command only asks (``open_compiled(..., background=True)``:
+``query``, ``viz``, ``export``, ``stats``): a process of its own builds the store, as above, and
+the command answers from the files loaded into Oxigraph in memory (:class:`CompiledBuilding`),
+which is what the new store will hold. At 100k triples that is about a second against four for
+the rebuild, and the next command finds the store built. A command that starts while the build
+runs answers from memory too, instead of waiting for it; the builder builds again when the inputs
+moved while it built. Below that size the build is quicker than a second process's start-up and
+happens in the command, as before.
+
 When the folder cannot be written (a read-only cache, a full disk) or the data holds a term
 Oxigraph refuses, :func:`open_compiled` raises :class:`CompiledUnavailable` and
 :func:`spacecoop.store.engine.open_engine` answers from memory instead, with one line on
@@ -87,6 +97,17 @@ _DISTRIBUTIONS = ("rdflib", "pyoxigraph", "pycountry")
 
 class CompiledUnavailable(SpacecoopError):
     """The compiled store cannot be built or opened here; the caller answers from memory."""
+
+
+class CompiledBuilding(CompiledUnavailable):
+    """The store is out of date and is being built by a process of its own (see the module notes):
+    the caller answers from the files meanwhile, without a note."""
+
+
+BACKGROUND_BYTES = 1 << 20
+"""Inputs this large in all (bytes) are compiled by a process of their own (see the module notes):
+the real graph (0.6 MB) is rebuilt in 0.6 s inside a command, against 0.3 s loaded in memory; a
+100k-triple project (6.8 MB) in 4 s, against 1.1 s."""
 
 
 class _InputsMoved(Exception):
@@ -438,13 +459,17 @@ def _rdflib_rows_of_text(rows) -> tuple:
     return convert_cells(rows, lambda t: iri(t[1]) if t[0] == "uri" else from_text(*t))
 
 
-def open_compiled(root: str | os.PathLike | None = None) -> CompiledStore:
+def open_compiled(root: str | os.PathLike | None = None, *, background: bool = False) -> CompiledStore:
     """Open the compiled store of ``root``, building it first if any input changed.
 
     Parameters
     ----------
     root : path, optional
         The project root (see :func:`spacecoop.core.layout.find_root`).
+    background : bool
+        For a project of :data:`BACKGROUND_BYTES` or more whose store is out of date: start a
+        process that builds it (unless one runs) and raise :class:`CompiledBuilding` instead of
+        building here.
 
     Returns
     -------
@@ -458,6 +483,8 @@ def open_compiled(root: str | os.PathLike | None = None) -> CompiledStore:
     CompiledUnavailable
         The compiled folder cannot be written or the store cannot be built or opened; the
         message says why in one line.
+    CompiledBuilding
+        With ``background``: the store is being built by another process.
     """
     from spacecoop.core.layout import find_root
 
@@ -472,6 +499,9 @@ def open_compiled(root: str | os.PathLike | None = None) -> CompiledStore:
                 if inputs.rehashed:
                     _refresh_stamps(folder, inputs, manifest["store"])
                 return store
+        if background and sum(f["size"] for f in inputs.files.values()) >= BACKGROUND_BYTES:
+            _start_builder(folder, found)
+            raise CompiledBuilding(f"the compiled store in {folder} is being built")
         try:
             manifest = _build(folder, found)
         except _InputsMoved:  # the store built is gone: build from the files as they are now
@@ -638,13 +668,7 @@ def _build(folder: Path, root: Path) -> dict:
     the manifest in force."""
     import fcntl
 
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        why = exc.strerror or exc
-        raise CompiledUnavailable(f"cannot write the compiled store in {folder}: {why}") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise CompiledUnavailable(f"cannot write the compiled store in {folder}: permission denied")
+    _writable(folder)
     fd = _lock_file(folder / "lock", fcntl.LOCK_EX)
     if fd is None:
         raise CompiledUnavailable(f"cannot lock the compiled store in {folder}")
@@ -675,6 +699,111 @@ def _build(folder: Path, root: Path) -> dict:
         return manifest
     finally:
         os.close(fd)
+
+
+def _writable(folder: Path) -> None:
+    """Make the compiled folder if need be; raise :class:`CompiledUnavailable` when it cannot be
+    written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise CompiledUnavailable(f"cannot write the compiled store in {folder}: {why}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CompiledUnavailable(f"cannot write the compiled store in {folder}: permission denied")
+
+
+_BUILDER = (
+    "import sys; from spacecoop.store.compiled import build_in_background; build_in_background(sys.argv[1])"
+)
+
+
+def _start_builder(folder: Path, root: Path) -> None:
+    """Start a process that builds the store of ``root`` (:func:`build_in_background`), detached
+    from this one (its own session, no terminal, standard streams on ``/dev/null``), unless a
+    process holds the build lock: that one builds, and builds again if the inputs moved meanwhile.
+
+    Raises
+    ------
+    CompiledUnavailable
+        The folder cannot be written, or no process can be started.
+    """
+    import fcntl
+    import threading
+
+    _writable(folder)
+    fd = _lock_file(folder / "lock", fcntl.LOCK_EX | fcntl.LOCK_NB)
+    if fd is None:
+        return  # a build runs (two builders at once would be safe: the second finds the store built)
+    os.close(fd)
+    null = os.devnull
+    streams = [(os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0)]
+    streams += [(os.POSIX_SPAWN_OPEN, n, null, os.O_WRONLY, 0) for n in (1, 2)]
+    try:
+        if not sys.executable:
+            raise OSError("no Python interpreter to start")
+        argv = [sys.executable, "-c", _BUILDER, str(root)]
+        pid = os.posix_spawn(sys.executable, argv, os.environ, file_actions=streams, setsid=True)
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise CompiledUnavailable(f"cannot start a build of the compiled store: {why}") from None
+    # reaped when it ends, so that a long-lived process (a notebook) keeps no zombie; a command
+    # ends first, and the builder is then the init process's to reap
+    threading.Thread(target=os.waitpid, args=(pid, 0), name="compiled-builder-reaper", daemon=True).start()
+
+
+def build_in_background(root: str | os.PathLike) -> None:
+    """Build the compiled store of ``root`` until it holds the inputs as they are (the body of the
+    process :func:`_start_builder` starts): a build whose inputs moved meanwhile is done again, up
+    to five times. Failures are left to the commands, which meet them on their own load."""
+    from spacecoop.core.errors import DataError
+
+    found = Path(root).resolve()
+    folder = compiled_dir(found)
+    for _ in range(5):
+        try:
+            open_compiled(found).close()
+        except (SpacecoopError, DataError, OSError):
+            return
+        manifest = read_manifest(folder)
+        if manifest is not None and manifest.get("key") == current_inputs(found, manifest).key:
+            return
+
+
+def wait_for_build(
+    root: str | os.PathLike | None = None, timeout: float = 300.0, *, grace: float = 2.0
+) -> bool:
+    """Wait while a process builds the compiled store of ``root``; return whether the store then
+    holds the inputs as they are. When no process holds the build lock for ``grace`` seconds in a
+    row (a builder just started may not hold it yet), none is building: False, as after
+    ``timeout`` seconds. For benchmarks and tests, which time or check the store itself after a
+    command started its build."""
+    import fcntl
+    import time
+
+    from spacecoop.core.layout import find_root
+
+    found = find_root() if root is None else Path(root).resolve()
+    folder = compiled_dir(found)
+    deadline = time.monotonic() + timeout
+    free_since: float | None = None
+    while True:
+        manifest = read_manifest(folder)
+        if manifest is not None and manifest.get("key") == current_inputs(found, manifest).key:
+            return True
+        now = time.monotonic()
+        if now >= deadline:
+            return False
+        fd = _lock_file(folder / "lock", fcntl.LOCK_SH | fcntl.LOCK_NB)
+        if fd is None:  # held: a build runs
+            free_since = None
+            time.sleep(0.1)
+            continue
+        os.close(fd)
+        free_since = now if free_since is None else free_since
+        if now - free_since >= grace:
+            return False
+        time.sleep(0.05)
 
 
 def _fill_beside(folder: Path, name: str, root: Path, unchanged: Callable[[], bool] | None = None) -> None:
@@ -809,6 +938,8 @@ def note(message: str) -> None:
 
 
 __all__ = [
+    "BACKGROUND_BYTES",
+    "CompiledBuilding",
     "CompiledStore",
     "CompiledUnavailable",
     "Inputs",
@@ -820,4 +951,5 @@ __all__ = [
     "input_files",
     "open_compiled",
     "read_manifest",
+    "wait_for_build",
 ]

@@ -11,7 +11,9 @@ opens it here (:func:`open_engine`), so the rule is written once:
     files took hundreds). A dataset already in this process (the library's ``run_query(ds, …)``)
     is queried where it is, on ``memory``, rdflib's engine, the reference the others are tested
     against; so is the project when the compiled store cannot be built here (a read-only cache
-    folder, a term Oxigraph refuses), with one line on standard error.
+    folder, a term Oxigraph refuses), with one line on standard error. While a process of its own
+    rebuilds a large project's compiled store (:class:`~spacecoop.store.compiled.CompiledBuilding`),
+    ``query`` answers from the files loaded into Oxigraph in memory, with no note.
 ``serve``
     The endpoint: the store given with ``--store``, else ``compiled``: its workers open the
     compiled store read-only (:func:`spacecoop.endpoint.server.make_server`), so it is ready in
@@ -124,10 +126,10 @@ def open_engine(
     chosen = choose_engine(use, spec)
     if chosen == "compiled":
         if ds is None:
-            from spacecoop.store.compiled import CompiledUnavailable, note, open_compiled
+            from spacecoop.store.compiled import CompiledUnavailable, note
 
             try:
-                return open_compiled(root)
+                return _open_compiled(use, root)
             except CompiledUnavailable as exc:
                 note(f"{exc}; answering from memory")
         chosen = IN_PROCESS_ENGINE[use]
@@ -154,6 +156,29 @@ def open_engine(
             f"fill it first: spacecoop --store {redact(chosen)} load"
         )
     return store
+
+
+def _open_compiled(use: str, root: str | Path | None) -> Store:
+    """The compiled store; for ``query`` on a large project whose store is being rebuilt by a
+    process of its own (:class:`~spacecoop.store.compiled.CompiledBuilding`), the files loaded
+    into Oxigraph in memory by its own parsers, the quads the new store will hold. Where that load
+    refuses a file, the store is built here instead, which tells a bad file (:class:`DataError`)
+    from a term Oxigraph refuses (:class:`CompiledUnavailable`: rdflib answers)."""
+    from spacecoop.core.errors import DataError
+    from spacecoop.store.compiled import CompiledBuilding, open_compiled
+
+    try:
+        return open_compiled(root, background=use == "query")
+    except CompiledBuilding:
+        from spacecoop.store import OxigraphStore
+
+        oxi = OxigraphStore()
+        try:
+            oxi.load_project(root)
+        except (DataError, ValueError):
+            oxi.close()
+            return open_compiled(root)
+        return oxi
 
 
 def engine_copy(use: str, loaded) -> Store:
