@@ -426,6 +426,137 @@ def test_validate_reports_the_same_with_shacl_beside_the_other_checks(root, tmp_
     assert errors[0] == errors[1] and "shapes.ttl" in errors[0][1], errors
 
 
+def _project_oxigraph_reads(root: Path, tmp_path: Path) -> Path:
+    """:func:`_project_with_violations` without the fixtures whose terms Oxigraph refuses (their
+    check queries are asked of rdflib's engine, never ahead)."""
+    from spacecoop.core.load import load
+
+    project = _project_with_violations(root, tmp_path)
+    for problem in load(project).problems:
+        Path(problem.file).unlink(missing_ok=True)
+    assert not load(project).problems
+    return project
+
+
+def _ahead_on_any_machine(monkeypatch) -> None:
+    """validate_cached forks the check queries ahead (and SHACL beside) for this small project."""
+    monkeypatch.setattr("spacecoop.checks.validate.AHEAD_BYTES", 0)
+    monkeypatch.setattr("spacecoop.core.forking.BESIDE_MIN_QUADS", 0)
+    beside_on_any_machine(monkeypatch)
+
+
+def test_check_queries_answered_ahead_on_oxigraphs_parse_give_the_report_of_one_process(
+    root, tmp_path, monkeypatch
+):
+    """A large project's ``validate`` has a forked process parse the files with Oxigraph and answer
+    the check queries while it loads them into rdflib: the report (every violation, with its
+    files, what was skipped, the checks run) is the one a run in one process makes."""
+    import os
+
+    from spacecoop.checks import validate as validate_module
+    from spacecoop.checks.validate import validate_cached
+    from spacecoop.core.forking import can_fork
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    project = _project_oxigraph_reads(root, tmp_path)
+    monkeypatch.setenv("SPACECOOP_SHACL_PROCESSES", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-alone"))
+    alone = validate_cached(project)
+    monkeypatch.delenv("SPACECOOP_SHACL_PROCESSES")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-ahead"))
+    _ahead_on_any_machine(monkeypatch)
+    record_pids(monkeypatch, validate_module, "check_rows_of_files", tmp_path / "ahead-pids")
+    record_pids(monkeypatch, validate_module, "check_queries", tmp_path / "query-pids")
+    ahead = validate_cached(project)
+    [pid] = pids_in(tmp_path / "ahead-pids")
+    assert pid != os.getpid()  # the rows came from the forked process
+    assert not (tmp_path / "query-pids").exists()  # and were not asked again here
+    assert ahead == alone
+    checks = [v for v in alone.violations if v.rule.startswith("check:")]
+    assert checks and all(v.files for v in checks if not v.node.startswith("_:")), checks
+
+
+def test_rows_answered_ahead_are_dropped_when_a_file_moved_while_loading(root, tmp_path, monkeypatch):
+    """The forked process and this one read the files each on its own: when an input changes
+    between the two reads, the rows answered ahead are not those of the data loaded here, and the
+    check queries are asked again on it (the report is always that of the data loaded)."""
+    from spacecoop.checks import validate as validate_module
+    from spacecoop.checks.validate import validate_cached
+    from spacecoop.core.forking import can_fork
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    project = _project_oxigraph_reads(root, tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _ahead_on_any_machine(monkeypatch)
+    rule = "check:payload-without-developer-violation"
+    assert [v for v in validate_cached(project).violations if v.rule == rule]
+    # the forked process may read that fixture; this one loads the project without it
+    fixture = project / "graph" / "sources" / "payload-without-developer.trig"
+    real_load = validate_module.load
+
+    def load_without(*args, **kwargs):
+        fixture.unlink()
+        return real_load(*args, **kwargs)
+
+    (project / "graph" / "sources" / "zz-touch.trig").write_text("", encoding="utf-8")  # nothing kept
+    monkeypatch.setattr(validate_module, "load", load_without)
+    record_pids(monkeypatch, validate_module, "check_queries", tmp_path / "query-pids")
+    after = validate_cached(project)
+    assert len(pids_in(tmp_path / "query-pids")) == 1  # asked again here
+    assert not [v for v in after.violations if v.rule == rule]
+
+
+def test_rows_not_answered_ahead_are_asked_here(root, tmp_path, monkeypatch):
+    """When the forked process cannot answer (Oxigraph refuses what rdflib reads, the process
+    dies), the check queries are asked here: the same report."""
+    from spacecoop.checks import validate as validate_module
+    from spacecoop.checks.validate import validate_cached
+    from spacecoop.core.forking import can_fork
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    project = _project_oxigraph_reads(root, tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-alone"))
+    monkeypatch.setenv("SPACECOOP_SHACL_PROCESSES", "1")
+    alone = validate_cached(project)
+    monkeypatch.delenv("SPACECOOP_SHACL_PROCESSES")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-failed"))
+    _ahead_on_any_machine(monkeypatch)
+
+    def fails(root):
+        raise RuntimeError("the forked process could not answer")
+
+    monkeypatch.setattr(validate_module, "check_rows_of_files", fails)
+    assert validate_cached(project) == alone
+
+
+def test_a_broken_file_leaves_no_forked_process_behind(root, tmp_path, monkeypatch):
+    """A file that does not parse stops ``validate`` while the forked process still answers the
+    check queries: that process is ended, not left running (nor waited for)."""
+    import multiprocessing
+    import time
+
+    from spacecoop.checks import validate as validate_module
+    from spacecoop.checks.validate import validate_cached
+    from spacecoop.core.errors import DataError
+    from spacecoop.core.forking import can_fork
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    project = copy_article_project(root, tmp_path / "project")
+    (project / "graph" / "sources" / "zz-broken.trig").write_text("<a> <b> .", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _ahead_on_any_machine(monkeypatch)
+    monkeypatch.setattr(validate_module, "check_rows_of_files", lambda root: time.sleep(120))
+    started = time.monotonic()
+    with pytest.raises(DataError, match=r"zz-broken\.trig"):
+        validate_cached(project)
+    assert not multiprocessing.active_children()  # the forked process, still busy, was ended
+    assert time.monotonic() - started < 60
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from Linux /proc")
 def test_ctrl_c_while_shapes_run_in_processes_stops_all_of_them_quietly(root, tmp_path):

@@ -117,20 +117,41 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_free_beside_lock)
 
 
-def fork_beside(here: Callable[[], T], there: Callable[[], R]) -> tuple[T, R]:
-    """``(here(), there())``, with ``there`` run by one forked process while this process runs
-    ``here``: two halves of pure-Python work on data already in memory, on two cores.
+class Ahead:
+    """Work started in a forked process by :func:`fork_ahead`; :meth:`outcome` waits for it."""
 
-    The forked process starts with this one's memory, so nothing goes to it and only ``there``'s
-    result comes back (pickled). When ``there`` fails in the forked process (an exception, or the
-    process died: killed when out of memory), it is called again here, after ``here``, so that
-    it raises or returns exactly as in one process (not every exception survives the way back:
-    :class:`~spacecoop.core.errors.DataError` does not). An exception of ``here`` or a
-    KeyboardInterrupt ends the forked process and is raised; nothing is left running. Without
-    fork (see :func:`can_fork`), both run here, one after the other.
-    """
+    def __init__(self, pool, call, before: set[int | None]) -> None:
+        self._pool, self._call, self._before = pool, call, before
+
+    def outcome(self) -> tuple[object] | None:
+        """``(result,)`` of the work, or None when it failed (an exception, or the process died);
+        the process is gone when this returns. A KeyboardInterrupt while waiting ends it."""
+        try:
+            try:
+                out: tuple[object] | None = (self._call.result(),)
+            except Exception:  # its exception, or BrokenProcessPool
+                out = None
+        except BaseException:
+            self.cancel()
+            raise
+        self._pool.shutdown(wait=True)
+        return out
+
+    def cancel(self) -> None:
+        """End the forked process (if it still runs); nothing is left running."""
+        import multiprocessing
+
+        _end([c for c in multiprocessing.active_children() if c.pid not in self._before])
+        self._pool.shutdown(wait=True)
+
+
+def fork_ahead(there: Callable[[], object]) -> Ahead | None:
+    """Start ``there`` in one forked process and return at once (None without fork, see
+    :func:`can_fork`): work that needs none of what this process is about to compute (Oxigraph
+    loading the files for the check queries while rdflib loads them here). Its result comes back
+    pickled, through :meth:`Ahead.outcome`; the caller calls that or :meth:`Ahead.cancel`."""
     if not can_fork():
-        return here(), there()
+        return None
     import multiprocessing
     import signal
     from concurrent.futures import ProcessPoolExecutor
@@ -149,17 +170,35 @@ def fork_beside(here: Callable[[], T], there: Callable[[], R]) -> tuple[T, R]:
                     _BESIDE.clear()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        mine = here()
-        try:
-            theirs: tuple[R] | None = (cast("R", call.result()),)
-        except Exception:  # its exception, or BrokenProcessPool: called again below
-            theirs = None
     except BaseException:
         _end([c for c in multiprocessing.active_children() if c.pid not in before])
         pool.shutdown(wait=True)
         raise
-    pool.shutdown(wait=True)
-    return mine, (theirs[0] if theirs is not None else there())
+    return Ahead(pool, call, before)
+
+
+def fork_beside(here: Callable[[], T], there: Callable[[], R]) -> tuple[T, R]:
+    """``(here(), there())``, with ``there`` run by one forked process while this process runs
+    ``here``: two halves of pure-Python work on data already in memory, on two cores.
+
+    The forked process starts with this one's memory, so nothing goes to it and only ``there``'s
+    result comes back (pickled). When ``there`` fails in the forked process (an exception, or the
+    process died: killed when out of memory), it is called again here, after ``here``, so that
+    it raises or returns exactly as in one process (not every exception survives the way back:
+    :class:`~spacecoop.core.errors.DataError` does not). An exception of ``here`` or a
+    KeyboardInterrupt ends the forked process and is raised; nothing is left running. Without
+    fork (see :func:`can_fork`), both run here, one after the other.
+    """
+    ahead = fork_ahead(there)
+    if ahead is None:
+        return here(), there()
+    try:
+        mine = here()
+    except BaseException:
+        ahead.cancel()
+        raise
+    theirs = ahead.outcome()
+    return mine, (cast("R", theirs[0]) if theirs is not None else there())
 
 
 def _call_beside() -> object:
