@@ -441,6 +441,7 @@ def _project_oxigraph_reads(root: Path, tmp_path: Path) -> Path:
 def _ahead_on_any_machine(monkeypatch) -> None:
     """validate_cached forks the check queries ahead (and SHACL beside) for this small project."""
     monkeypatch.setattr("spacecoop.checks.validate.AHEAD_BYTES", 0)
+    monkeypatch.setattr("spacecoop.checks.validate.AHEAD_MEMORY", 0)
     monkeypatch.setattr("spacecoop.core.forking.BESIDE_MIN_QUADS", 0)
     beside_on_any_machine(monkeypatch)
 
@@ -506,6 +507,24 @@ def test_rows_answered_ahead_are_dropped_when_a_file_moved_while_loading(root, t
     after = validate_cached(project)
     assert len(pids_in(tmp_path / "query-pids")) == 1  # asked again here
     assert not [v for v in after.violations if v.rule == rule]
+
+
+def test_no_rows_are_answered_ahead_without_memory_for_both_copies(root, tmp_path, monkeypatch):
+    """Oxigraph's copy in the forked process and rdflib's here would not both fit: the check
+    queries run here, after the load, as before."""
+    from spacecoop.checks import validate as validate_module
+    from spacecoop.checks.validate import validate_cached
+
+    project = _project_oxigraph_reads(root, tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _ahead_on_any_machine(monkeypatch)
+    monkeypatch.setattr("spacecoop.checks.validate.AHEAD_MEMORY", 40)
+    monkeypatch.setattr("spacecoop.core.forking.memory_available", lambda: 10**6)  # 1 MB free
+    record_pids(monkeypatch, validate_module, "check_rows_of_files", tmp_path / "ahead-pids")
+    record_pids(monkeypatch, validate_module, "check_queries", tmp_path / "query-pids")
+    assert [v for v in validate_cached(project).violations if v.rule.startswith("check:")]
+    assert not (tmp_path / "ahead-pids").exists()
+    assert len(pids_in(tmp_path / "query-pids")) == 1
 
 
 def test_rows_not_answered_ahead_are_asked_here(root, tmp_path, monkeypatch):

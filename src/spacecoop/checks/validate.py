@@ -519,20 +519,33 @@ check queries on Oxigraph's own parse of the files while this one loads them wit
 it, the fork costs more than it saves)."""
 
 
+AHEAD_MEMORY = 40
+"""The forked process answers the check queries ahead only when the free memory is this many times
+the bytes of the input files (else the check queries run on a copy made after the load, as
+before)."""
+
+
 def _fork_check_rows(root: Path, entries: dict[str, dict]):
     """Start :func:`check_rows_of_files` in a forked process (:func:`~spacecoop.core.forking.fork_ahead`)
-    for a project of :data:`AHEAD_BYTES` or more, on a machine of two cores or more, unless
-    ``$SPACECOOP_SHACL_PROCESSES`` is 1 (everything in this process); else None.
+    for a project of :data:`AHEAD_BYTES` or more, on a machine of two cores or more with the
+    memory for both copies (:data:`AHEAD_MEMORY`), unless ``$SPACECOOP_SHACL_PROCESSES`` is 1
+    (everything in this process); else None.
 
     At 100k triples after a one-claim edit the checks then cost this process nothing: about
     1.1 s of Oxigraph's load and 0.3 s of queries run in the forked process while this one loads
     the data (1.2 s) and runs SHACL and the checks of text (1 s) in turn, instead of copying the
     data into Oxigraph (0.75 s) and forking after the load."""
-    from spacecoop.core.forking import cores, fork_ahead
+    from spacecoop.core.forking import cores, fork_ahead, memory_available
 
     if os.environ.get("SPACECOOP_SHACL_PROCESSES", "").strip() == "1" or cores() < 2:
         return None
-    if sum(int(e.get("size", 0)) for e in entries.values()) < AHEAD_BYTES:
+    size = sum(int(e.get("size", 0)) for e in entries.values())
+    if size < AHEAD_BYTES:
+        return None
+    # Oxigraph in the forked process and rdflib here hold the data at once: about 10 and 20
+    # times the files' bytes at 1M triples (691 MB and 1.5 GB for 71 MB of files)
+    available = memory_available()
+    if available is not None and available < AHEAD_MEMORY * size:
         return None
     return fork_ahead(functools.partial(check_rows_of_files, root))
 

@@ -44,14 +44,25 @@ def copies_that_fit(wanted: int) -> int:
     """How many of ``wanted`` forked copies of this process the free memory holds (at least 1;
     1 when it cannot be told): a forked process may come to copy most of this one, as reading an
     object writes its reference count."""
+    available = memory_available()
     try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            available = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
         with open("/proc/self/statm", encoding="ascii") as f:
             resident = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, StopIteration):
+    except (OSError, ValueError):
+        return 1
+    if available is None:
         return 1
     return max(1, min(wanted, int(available // max(resident, 1))))
+
+
+def memory_available() -> int | None:
+    """Bytes of memory the system can give without swapping (``MemAvailable``), or None when it
+    cannot be told."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, ValueError, StopIteration):
+        return None
 
 
 def fork_map(processes: int, fn: Callable[[T], R], items: Sequence[T], chunksize: int = 1) -> list[R]:
