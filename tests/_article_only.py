@@ -50,3 +50,19 @@ def copy_table_project(root: Path, target: Path) -> Path:
         ],
     )
     return target
+
+
+def pad_project(project: Path, size: int) -> None:
+    """Add sources of filler triples (a node of their own, in graphs of their own, breaking no
+    rule) until the project's input files reach ``size`` bytes: a "large" project for the
+    commands that behave differently from a size on (the compiled store built by a process of
+    its own, the check queries answered ahead)."""
+    from spacecoop.store.compiled import input_files
+
+    line = '    ex:filler ex:n{i} "a statement that only takes room in this test, number {i}" .\n'
+    k = 0
+    while sum(p.stat().st_size for p in input_files(project)) < size:
+        body = "".join(line.format(i=k * 4000 + i) for i in range(4000))
+        text = f"@prefix ex: <https://example.org/filler/> .\nex:filler-graph-{k} {{\n{body}}}\n"
+        (project / "graph" / "sources" / f"zz-filler-{k}.trig").write_text(text, encoding="utf-8")
+        k += 1

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _article_only import copy_article_project
+from _article_only import copy_article_project, pad_project
 from _servers import interruptible
 
 pytestmark = [pytest.mark.slow]
@@ -162,17 +162,10 @@ def test_a_build_killed_midway_leaves_the_old_store_complete(project, env):
 
 
 def pad_to_background_size(project: Path) -> None:
-    """Add sources of filler triples until the inputs reach BACKGROUND_BYTES (the stores of such a
-    project are built by a process of their own)."""
-    from spacecoop.store.compiled import BACKGROUND_BYTES, input_files
+    """Make the project large: its stores are built by a process of their own."""
+    from spacecoop.store.compiled import BACKGROUND_BYTES
 
-    line = '    ex:filler ex:n{i} "a statement that only takes room in this test, number {i}" .\n'
-    k = 0
-    while sum(p.stat().st_size for p in input_files(project)) < BACKGROUND_BYTES:
-        body = "".join(line.format(i=k * 4000 + i) for i in range(4000))
-        text = f"@prefix ex: <https://example.org/compiled-test/> .\nex:filler-graph-{k} {{\n{body}}}\n"
-        (project / "graph" / "sources" / f"zz-filler-{k}.trig").write_text(text, encoding="utf-8")
-        k += 1
+    pad_project(project, BACKGROUND_BYTES)
 
 
 def wait_for_store(env: dict, project: Path, timeout: float = 120.0) -> bool:
@@ -253,6 +246,29 @@ def test_a_command_started_while_the_store_is_built_answers_without_waiting_for_
     assert ask(project, env)[0] == ["gamma"]  # this one starts a build
     assert wait_for_store(env, project)
     assert len(builds(folder)) == 2
+
+
+def test_a_large_project_is_built_in_the_command_where_no_process_can_be_started(
+    project, tmp_path, monkeypatch
+):
+    from spacecoop.store import engine
+    from spacecoop.store.compiled import CompiledStore
+
+    pad_to_background_size(project)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def cannot(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "posix_spawn", cannot)
+    store = engine.open_engine("query", root=project)
+    try:
+        assert isinstance(store, CompiledStore)  # built here, and read
+        assert [str(r[0]) for r in store.query(ASK_VALUE).rows] == ["alpha"]
+    finally:
+        store.close()
+    [line] = builds(cache_folder({"XDG_CACHE_HOME": str(tmp_path / "cache")}, project))
+    assert f"pid={os.getpid()} " in line
 
 
 def test_a_large_project_with_a_broken_file_says_which_file_as_before(project, env):

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _article_only import copy_article_project
+from _article_only import copy_article_project, pad_project
 from _forked import beside_on_any_machine, pids_in, record_pids
 from rdflib import Graph
 
@@ -607,6 +607,47 @@ def test_ctrl_c_while_shapes_run_in_processes_stops_all_of_them_quietly(root, tm
         forked = children(proc.pid)
         time.sleep(0.005)
     assert forked, "validate ended before its shapes went to forked processes"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err.strip() == "aborted", err
+    time.sleep(0.5)
+    assert not [p for p in forked if running(p)], forked
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from Linux /proc")
+def test_ctrl_c_while_the_check_queries_are_answered_ahead_stops_that_process_quietly(root, tmp_path):
+    """Ctrl-C while a large project loads, its check queries answered by a process forked before
+    the load: "aborted" (exit 130), no traceback, no process left running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from _servers import children, interruptible, running
+
+    from spacecoop.checks.validate import AHEAD_BYTES
+
+    project = copy_article_project(root, tmp_path / "project")
+    pad_project(project, 4 * AHEAD_BYTES)  # a load long enough to be interrupted
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("SPACECOOP_SHACL_PROCESSES", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spacecoop", "--root", str(project), "validate"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's job
+        preexec_fn=interruptible,
+    )
+    forked: set[int] = set()
+    deadline = time.monotonic() + 120
+    while not forked and proc.poll() is None and time.monotonic() < deadline:
+        forked = children(proc.pid)
+        time.sleep(0.005)
+    assert forked, "validate ended before it forked the check queries"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and err.strip() == "aborted", err

@@ -478,7 +478,7 @@ def _validate_cached(
         return check_files(validation_inputs(root_path), known)[0] != entries
 
     # Nothing kept: a forked process has Oxigraph parse the files and answer the check queries
-    # while this one loads them into rdflib and runs SHACL (see _ahead_pays).
+    # while this one loads them into rdflib and runs SHACL (see _fork_check_rows).
     ahead = _fork_check_rows(root_path, entries) if kept is None and load_data is None else None
     try:
         loaded = load(root_path, keep_parsed=True) if load_data is None else load_data()

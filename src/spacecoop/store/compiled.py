@@ -499,8 +499,8 @@ def open_compiled(root: str | os.PathLike | None = None, *, background: bool = F
                 if inputs.rehashed:
                     _refresh_stamps(folder, inputs, manifest["store"])
                 return store
-        if background and sum(f["size"] for f in inputs.files.values()) >= BACKGROUND_BYTES:
-            _start_builder(folder, found)
+        big = sum(f["size"] for f in inputs.files.values()) >= BACKGROUND_BYTES
+        if background and big and _start_builder(folder, found):
             raise CompiledBuilding(f"the compiled store in {folder} is being built")
         try:
             manifest = _build(folder, found)
@@ -718,15 +718,16 @@ _BUILDER = (
 )
 
 
-def _start_builder(folder: Path, root: Path) -> None:
+def _start_builder(folder: Path, root: Path) -> bool:
     """Start a process that builds the store of ``root`` (:func:`build_in_background`), detached
     from this one (its own session, no terminal, standard streams on ``/dev/null``), unless a
     process holds the build lock: that one builds, and builds again if the inputs moved meanwhile.
+    Return whether a process builds; False when none can be started here (the caller builds).
 
     Raises
     ------
     CompiledUnavailable
-        The folder cannot be written, or no process can be started.
+        The folder cannot be written.
     """
     import fcntl
     import threading
@@ -734,22 +735,23 @@ def _start_builder(folder: Path, root: Path) -> None:
     _writable(folder)
     fd = _lock_file(folder / "lock", fcntl.LOCK_EX | fcntl.LOCK_NB)
     if fd is None:
-        return  # a build runs (two builders at once would be safe: the second finds the store built)
+        return True  # a build runs (two builders at once would be safe: the second finds the store built)
     os.close(fd)
+    spawn = getattr(os, "posix_spawn", None)
+    if spawn is None or not sys.executable:
+        return False
     null = os.devnull
     streams = [(os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0)]
     streams += [(os.POSIX_SPAWN_OPEN, n, null, os.O_WRONLY, 0) for n in (1, 2)]
     try:
-        if not sys.executable:
-            raise OSError("no Python interpreter to start")
         argv = [sys.executable, "-c", _BUILDER, str(root)]
-        pid = os.posix_spawn(sys.executable, argv, os.environ, file_actions=streams, setsid=True)
-    except OSError as exc:
-        why = exc.strerror or exc
-        raise CompiledUnavailable(f"cannot start a build of the compiled store: {why}") from None
+        pid = spawn(sys.executable, argv, os.environ, file_actions=streams, setsid=True)
+    except (OSError, NotImplementedError):
+        return False
     # reaped when it ends, so that a long-lived process (a notebook) keeps no zombie; a command
     # ends first, and the builder is then the init process's to reap
     threading.Thread(target=os.waitpid, args=(pid, 0), name="compiled-builder-reaper", daemon=True).start()
+    return True
 
 
 def build_in_background(root: str | os.PathLike) -> None:
