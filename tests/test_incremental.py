@@ -583,35 +583,10 @@ def test_ctrl_c_while_shapes_run_in_processes_stops_all_of_them_quietly(root, tm
     the command says "aborted" (exit 130, as on any Ctrl-C) with no traceback, and none of its
     processes is left running."""
     import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from _servers import children, interruptible, running
 
     project = _project_with_violations(root, tmp_path)
     env = {**os.environ, "SPACECOOP_SHACL_PROCESSES": "2", "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "spacecoop", "--root", str(project), "validate"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a terminal's job
-        preexec_fn=interruptible,
-    )
-    forked: set[int] = set()
-    deadline = time.monotonic() + 120
-    while not forked and proc.poll() is None and time.monotonic() < deadline:
-        forked = children(proc.pid)
-        time.sleep(0.005)
-    assert forked, "validate ended before its shapes went to forked processes"
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and err.strip() == "aborted", err
-    time.sleep(0.5)
-    assert not [p for p in forked if running(p)], forked
+    _interrupt_validate_once_forked(project, env, "its shapes went to forked processes")
 
 
 @pytest.mark.slow
@@ -620,12 +595,6 @@ def test_ctrl_c_while_the_check_queries_are_answered_ahead_stops_that_process_qu
     """Ctrl-C while a large project loads, its check queries answered by a process forked before
     the load: "aborted" (exit 130), no traceback, no process left running."""
     import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from _servers import children, interruptible, running
 
     from spacecoop.checks.validate import AHEAD_BYTES
 
@@ -633,6 +602,21 @@ def test_ctrl_c_while_the_check_queries_are_answered_ahead_stops_that_process_qu
     pad_project(project, 4 * AHEAD_BYTES)  # a load long enough to be interrupted
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     env.pop("SPACECOOP_SHACL_PROCESSES", None)
+    _interrupt_validate_once_forked(project, env, "it forked the check queries")
+
+
+def _interrupt_validate_once_forked(project: Path, env: dict, what: str) -> None:
+    """Start ``spacecoop validate`` in a process group of its own, send the group SIGINT (as a
+    terminal's Ctrl-C) once it has forked, and check that it says "aborted" (exit 130) with no
+    traceback and leaves none of its processes running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from _servers import children, interruptible, running
+
     proc = subprocess.Popen(
         [sys.executable, "-m", "spacecoop", "--root", str(project), "validate"],
         env=env,
@@ -647,7 +631,7 @@ def test_ctrl_c_while_the_check_queries_are_answered_ahead_stops_that_process_qu
     while not forked and proc.poll() is None and time.monotonic() < deadline:
         forked = children(proc.pid)
         time.sleep(0.005)
-    assert forked, "validate ended before it forked the check queries"
+    assert forked, f"validate ended before {what}"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and err.strip() == "aborted", err
