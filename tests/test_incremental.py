@@ -551,6 +551,39 @@ def test_rows_not_answered_ahead_are_asked_here(root, tmp_path, monkeypatch):
     assert validate_cached(project) == alone
 
 
+@pytest.mark.slow
+def test_a_file_oxigraph_loads_through_rdflib_gives_no_warning_from_the_forked_process(root, tmp_path):
+    """A quote holding ``<<`` makes Oxigraph's loader take the whole project through rdflib, with a
+    warning on standard error: in the process forked to answer the check queries of a large
+    project, that warning is not printed (validate's own load reads the file without one)."""
+    import os
+    import subprocess
+    import sys
+
+    from spacecoop.checks.validate import AHEAD_BYTES
+    from spacecoop.core.forking import can_fork, cores
+
+    if not can_fork() or cores() < 2:
+        pytest.skip("the check queries are answered ahead with fork and two cores only")
+    project = copy_article_project(root, tmp_path / "project")
+    pad_project(project, AHEAD_BYTES)
+    (project / "graph" / "sources" / "zz-arrows.trig").write_text(
+        '@prefix ex: <https://example.org/arrows/> .\nex:g { ex:s ex:says "a << b" . }\n', encoding="utf-8"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("SPACECOOP_SHACL_PROCESSES", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "spacecoop", "--root", str(project), "validate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "RDF 1.2" not in proc.stderr and "through rdflib" not in proc.stderr, proc.stderr
+    assert "checks run:" in proc.stdout  # it validated
+
+
 def test_a_broken_file_leaves_no_forked_process_behind(root, tmp_path, monkeypatch):
     """A file that does not parse stops ``validate`` while the forked process still answers the
     check queries: that process is ended, not left running (nor waited for)."""

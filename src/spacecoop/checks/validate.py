@@ -728,12 +728,22 @@ def check_rows_of_files(root: str | os.PathLike) -> QueryRows:
     DataError
         A file cannot be parsed or holds a term Oxigraph refuses (the caller asks the loaded data).
     """
+    import logging
+
     from spacecoop.core.gcpause import collector_paused
     from spacecoop.store import OxigraphStore
 
-    store = OxigraphStore()
-    with collector_paused():
-        store.load_project(root)
+    # Oxigraph's loader warns when it loads a file through rdflib (RDF 1.2 syntax); validate's
+    # own load says what it finds in the files, once
+    quiet = logging.getLogger("spacecoop.store.native")
+    was = quiet.disabled
+    quiet.disabled = True
+    try:
+        store = OxigraphStore()
+        with collector_paused():
+            store.load_project(root)
+    finally:
+        quiet.disabled = was
     return _rows_of(store, Path(root))
 
 
