@@ -737,16 +737,16 @@ def _start_builder(folder: Path, root: Path) -> bool:
     if fd is None:
         return True  # a build runs (two builders at once would be safe: the second finds the store built)
     os.close(fd)
-    spawn = getattr(os, "posix_spawn", None)
-    if spawn is None or not sys.executable:
+    # posix_spawn's setsid is certain on Linux only (elsewhere the store is built in the command)
+    if not sys.platform.startswith("linux") or not sys.executable:
         return False
     null = os.devnull
     streams = [(os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0)]
     streams += [(os.POSIX_SPAWN_OPEN, n, null, os.O_WRONLY, 0) for n in (1, 2)]
     try:
         argv = [sys.executable, "-c", _BUILDER, str(root)]
-        pid = spawn(sys.executable, argv, os.environ, file_actions=streams, setsid=True)
-    except (OSError, NotImplementedError):
+        pid = os.posix_spawn(sys.executable, argv, os.environ, file_actions=streams, setsid=True)
+    except OSError:
         return False
     # reaped when it ends, so that a long-lived process (a notebook) keeps no zombie; a command
     # ends first, and the builder is then the init process's to reap
@@ -758,18 +758,21 @@ def build_in_background(root: str | os.PathLike) -> None:
     """Build the compiled store of ``root`` until it holds the inputs as they are (the body of the
     process :func:`_start_builder` starts): a build whose inputs moved meanwhile is done again, up
     to five times. Failures are left to the commands, which meet them on their own load."""
-    from spacecoop.core.errors import DataError
-
     found = Path(root).resolve()
     folder = compiled_dir(found)
     for _ in range(5):
         try:
             open_compiled(found).close()
-        except (SpacecoopError, DataError, OSError):
+        except (SpacecoopError, OSError):  # DataError included
             return
-        manifest = read_manifest(folder)
-        if manifest is not None and manifest.get("key") == current_inputs(found, manifest).key:
+        if _current(folder, found):
             return
+
+
+def _current(folder: Path, root: Path) -> bool:
+    """Whether the manifest in force names the key of ``root``'s inputs as they are now."""
+    manifest = read_manifest(folder)
+    return manifest is not None and manifest.get("key") == current_inputs(root, manifest).key
 
 
 def wait_for_build(
@@ -790,8 +793,7 @@ def wait_for_build(
     deadline = time.monotonic() + timeout
     free_since: float | None = None
     while True:
-        manifest = read_manifest(folder)
-        if manifest is not None and manifest.get("key") == current_inputs(found, manifest).key:
+        if _current(folder, found):
             return True
         now = time.monotonic()
         if now >= deadline:
