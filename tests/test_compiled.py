@@ -232,6 +232,12 @@ def test_a_command_started_while_the_store_is_built_answers_without_waiting_for_
     assert ask(project, env)[0] == ["alpha"]
     assert wait_for_store(env, project)
     folder = cache_folder(env, project)
+    # the builder ends after a last look at the inputs (it builds again when they moved): let it
+    # end before the edit, or it would build "gamma" as soon as the lock below is released
+    builder = int(builds(folder)[-1].split("pid=")[1].split()[0])
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{builder}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     write_source(project, "gamma")
     fd = os.open(folder / "lock", os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_EX)  # as a builder holds it
