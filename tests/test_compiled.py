@@ -311,6 +311,53 @@ def test_a_read_only_cache_falls_back_to_memory_with_one_line(project, env, tmp_
     assert len(err.strip().splitlines()) == 1 and "note:" in err
 
 
+def _open_for_query(project: Path, cache: Path, monkeypatch):
+    from spacecoop.store.engine import open_engine
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.delenv("SPACECOOP_STORE", raising=False)
+    return open_engine("query", root=project)
+
+
+def test_where_the_cache_cannot_be_written_oxigraph_answers_from_the_files(
+    project, tmp_path, monkeypatch, capsys
+):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")  # no cache folder can be made under a file
+    store = _open_for_query(project, blocker, monkeypatch)
+    try:
+        # the engine the compiled store would have been, not rdflib (half a minute at 100k triples)
+        assert store.name == "oxigraph" and not store.path
+        assert [str(row[0]) for row in store.query(ASK_VALUE).rows] == ["alpha"]
+    finally:
+        store.close()
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("note:") and "memory" in line
+
+
+@pytest.mark.parametrize("writable", [True, False], ids=["cache-writable", "cache-unwritable"])
+def test_a_term_oxigraph_refuses_is_answered_by_rdflib_with_one_note(
+    project, tmp_path, monkeypatch, capsys, writable
+):
+    # an IRI rdflib reads and Oxigraph refuses (RFC 3987: "%zz" is no percent-encoding)
+    (project / "graph" / "sources" / "zz-compiled-test.trig").write_text(
+        SOURCE.format(value="alpha").replace("}", "    ex:s ex:p <https://example.org/x/%zz> .\n}"),
+        encoding="utf-8",
+    )
+    cache = tmp_path / "cache"
+    if not writable:
+        cache.write_text("")
+    store = _open_for_query(project, cache, monkeypatch)
+    try:
+        assert store.name == "memory"
+        values = sorted(str(row[0]) for row in store.query(ASK_VALUE).rows)
+        assert values == ["alpha", "https://example.org/x/%zz"]
+    finally:
+        store.close()
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("note:"), err
+
+
 def test_store_memory_still_answers_and_compiles_nothing(project, env):
     assert ask(project, env, "--store", "memory")[0] == ["alpha"]
     assert not (Path(env["XDG_CACHE_HOME"]) / "spacecoop").exists()
