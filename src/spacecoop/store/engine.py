@@ -13,8 +13,8 @@ opens it here (:func:`open_engine`), so the rule is written once:
     against. When the compiled store cannot be built here (a read-only cache folder, a full disk)
     the project's files are loaded into Oxigraph in memory, the engine the compiled store would
     have been (``spacecoop query country-partners`` at 100k triples, whole process: 1.7 s,
-    against 55 s on rdflib), and where Oxigraph refuses a term of them, into rdflib: either way with one line on
-    standard error. While a process of its own rebuilds a large project's compiled store
+    against 55 s on rdflib), and where Oxigraph refuses a term of them, into rdflib: either way
+    with one line on standard error. While a process of its own rebuilds a large project's compiled store
     (:class:`~spacecoop.store.compiled.CompiledBuilding`), ``query`` answers from the files
     loaded into Oxigraph in memory, with no note.
 ``serve``
