@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from _article_only import copy_article_project
 from _forked import beside_on_any_machine, pids_in, record_pids
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from spacecoop.cli.app import main
 from spacecoop.core.errors import SpacecoopError
-from spacecoop.publish.build import OUTPUT_FILES, build, summarize
+from spacecoop.publish.build import OUTPUT_FILES, build, summarize, summarize_store
 from spacecoop.store.compiled import RACY_SECONDS
 
 ROOT_DIR = Path(__file__).resolve().parents[1]
@@ -239,6 +239,81 @@ def test_summary_of_the_quads_load_read_is_the_summary_of_the_dataset(article_ro
     assert from_quads == summarize(loaded.ds)
     assert from_quads.quads == len(set(quads)) and from_quads.triples == len({q[:3] for q in quads})
     assert dict(from_quads.claims_by_certainty) == {"stated": 85, "hedged": 1, "contradicted": 2}
+
+
+def _stores_of(ds):
+    """The dataset in rdflib and in Oxigraph (in memory, and on disk as the compiled store holds it)."""
+    from spacecoop.store import OxigraphStore, open_store
+
+    memory = open_store("memory", ds)
+    oxi = OxigraphStore()
+    oxi.load(ds)
+    return memory, oxi
+
+
+@pytest.mark.parametrize("which", ["article", "full"])
+def test_the_summary_asked_of_oxigraph_is_what_the_copy_into_rdflib_counts(which, article_ds, full_ds):
+    """``spacecoop stats`` asks the store's engine (a few queries) instead of copying every quad
+    into rdflib: the same summary, on the article-only graph and on the full graph."""
+    ds = article_ds if which == "article" else full_ds
+    memory, oxi = _stores_of(ds)
+    try:
+        asked = summarize_store(oxi)
+        assert asked == summarize(oxi.to_dataset())
+        assert summarize_store(memory) == summarize(ds)  # rdflib's own store: summarised where it is
+        # what it says: every source with the claims derived from it, every claim by certainty
+        claims = {str(c) for c, _ in ds.subject_objects(URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))}
+        assert sum(n for _, _, n in asked.sources) >= len(claims) > 0
+        assert sum(n for _, n in asked.claims_by_certainty) == len(
+            {c for c, _ in ds.subject_objects(URIRef("https://w3id.org/spacecoop/ns#certainty"))}
+        )
+    finally:
+        oxi.close()
+    if which == "article":
+        assert dict(asked.claims_by_certainty) == {"stated": 85, "hedged": 1, "contradicted": 2}
+        assert dict(asked.relationships)["sc:Participation"] == 32 and asked.sources[0][2] == 88
+
+
+_SUMMARY_FIXTURE = """
+@prefix ex: <https://example.org/summary/> .
+@prefix sc: <https://w3id.org/spacecoop/ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+ex:Agency rdfs:subClassOf ex:Body . ex:Body rdfs:subClassOf sc:Organization .
+ex:only-here ex:p "said in no named graph" .
+ex:sure skos:prefLabel "zz sure", "aa sure" .
+ex:g1 {
+    ex:a a ex:Agency . ex:b a sc:Organization .
+    ex:src a sc:Source ; skos:prefLabel "a page" .
+    ex:c1 sc:certainty ex:sure ; prov:wasDerivedFrom ex:src .
+    ex:c2 sc:certainty ex:sure ; prov:wasDerivedFrom ex:src .
+}
+ex:g2 { ex:a a ex:Agency . ex:quiet a sc:Source . }
+"""
+
+
+def test_the_summary_asked_of_a_store_counts_as_rdflib_on_the_edges():
+    """Subclasses two steps down, a triple in two graphs, a triple in the default graph only, a
+    concept with two labels (the least names it), a source no claim cites."""
+    ds = Dataset(default_union=True)
+    ds.parse(data=_SUMMARY_FIXTURE, format="trig")
+    memory, oxi = _stores_of(ds)
+    try:
+        asked = summarize_store(oxi)
+        assert asked == summarize(oxi.to_dataset())
+        assert summarize_store(memory) == asked  # no triple of the fixture is in a graph and the default
+    finally:
+        oxi.close()
+    assert dict(asked.entities)["sc:Organization"] == 2  # ex:a through two subclass steps, ex:b
+    assert dict(asked.entities)["sc:Source"] == 2
+    assert asked.claims_by_certainty == (("aa sure", 2),)
+    assert asked.sources == (
+        ("https://example.org/summary/quiet", "", 0),
+        ("https://example.org/summary/src", "a page", 2),
+    )
+    # 8 triples in ex:g1 and 2 in ex:g2 (ex:a's type in both), 5 in the default graph only
+    assert (asked.triples, asked.quads, asked.graphs) == (14, 15, 3)
 
 
 @pytest.mark.slow

@@ -646,3 +646,27 @@ def test_an_answer_the_store_cut_short_is_refused_not_used(cap, refused):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+# -- sparql: what stats asks ------------------------------------------------------------------------
+
+
+def test_stats_asked_over_http_are_what_the_copy_into_rdflib_counts(server, capsys):
+    """``stats`` asks the store's engine its counts (aggregates, GRAPH ?g, subqueries) instead of
+    copying every quad into rdflib: over the SPARQL protocol, of Oxigraph's server, the same
+    summary as that copy. (Unlike Oxigraph in this process: each graph written by its own request
+    keeps blank nodes of its own, so a triple with one counts in its graph and in the merge.)"""
+    from spacecoop.publish.build import summarize, summarize_store
+
+    spec = f"sparql:{server}"
+    assert run(capsys, "--store", spec, "load")[0] == 0
+    store = open_store(spec)
+    try:
+        asked = summarize_store(store)
+        assert asked == summarize(store.to_dataset())
+    finally:
+        store.close()
+    code, out, err = run(capsys, "--store", spec, "stats")
+    assert code == 0 and err == ""
+    assert out.startswith(f"{asked.triples} triples ({asked.quads} quads in {asked.graphs} graphs)")
+    assert dict(asked.claims_by_certainty)["stated"] > 0 and len(asked.sources) > 1

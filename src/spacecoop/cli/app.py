@@ -185,7 +185,7 @@ def validate(obj: GlobalOptions, verbose: bool) -> int:
 def stats(obj: GlobalOptions, network: bool, view: str) -> int:
     """Print counts: triples, entities by class, relationships by kind, claims, sources."""
     from spacecoop.cli.report import print_summary
-    from spacecoop.publish.build import summarize
+    from spacecoop.publish.build import summarize_store
 
     if network:
         from spacecoop.views.analytics import print_network_report
@@ -193,8 +193,8 @@ def stats(obj: GlobalOptions, network: bool, view: str) -> int:
 
         print_network_report(to_networkx(obj.open_store(), view))
         return 0
-    # through the store, so that --store oxigraph:PATH or sparql:URL counts what that store holds
-    print_summary(summarize(obj.open_store().to_dataset()))
+    # asked of the store, so that --store oxigraph:PATH or sparql:URL counts what that store holds
+    print_summary(summarize_store(obj.open_store()))
     return 0
 
 
