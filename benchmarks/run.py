@@ -717,6 +717,8 @@ CLI_COMMANDS: dict[str, tuple[list[str], float | None]] = {
     "build": (["build"], 2.0),
     # no target set: the counts, asked of the compiled store, and a table of every source
     "stats": (["stats"], None),
+    # no target set: a label and an ISO code looked up among the entities of the compiled store
+    "entity find": (["entity", "find", "China", "CZ"], None),
 }
 # On a synthetic corpus only (its files are ours to edit): the same commands after one source
 # changed, and a build with nothing kept. name: (arguments, target seconds or None for none set).

@@ -80,3 +80,24 @@ def test_entity_find_exits_1_with_did_you_mean(root, capsys):
     assert main(["--root", str(root), "entity", "find", "south-afrika"]) == 1
     out = capsys.readouterr().out
     assert "south-afrika: not found; did you mean South Africa (country:south-africa" in out
+
+
+NAMES = ["Czechia", "CZ", "203", "cnsa", "ILRS", "the Republic of Korea", "south-afrika", "Atlantis"]
+
+
+def test_entity_find_reads_the_store_and_says_what_rdflib_says(root, capsys, monkeypatch):
+    """``entity find`` asks the compiled store (Oxigraph) what the finder reads, not a load of
+    every file into rdflib: the same lines as the finder on the loaded dataset, and as ``--store
+    memory``."""
+    from spacecoop.store import OxigraphStore
+
+    def copy_refused(self):
+        raise AssertionError("the whole store was copied into rdflib")
+
+    monkeypatch.setattr(OxigraphStore, "to_dataset", copy_refused)
+    outputs = []
+    for store in ([], ["--store", "memory"], ["--store", "oxigraph"]):
+        assert main(["--root", str(root), *store, "entity", "find", *NAMES]) == 1  # two are not found
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert "Atlantis: not found" in outputs[0] and "CZ: country:czech-republic\tcountry" in outputs[0]
