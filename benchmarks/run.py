@@ -719,6 +719,9 @@ CLI_COMMANDS: dict[str, tuple[list[str], float | None]] = {
     "stats": (["stats"], None),
     # no target set: a label and an ISO code looked up among the entities of the compiled store
     "entity find": (["entity", "find", "China", "CZ"], None),
+    # no target set: the largest view with its measures (exact betweenness, communities) and the
+    # page's layout, for Gephi
+    "export full (gexf)": (["export", "--view", "full", "--format", "gexf", "-o", "{tmp}/full.gexf"], None),
 }
 # On a synthetic corpus only (its files are ours to edit): the same commands after one source
 # changed, and a build with nothing kept. name: (arguments, target seconds or None for none set).

@@ -14,6 +14,7 @@ from rdflib import Dataset
 
 from spacecoop.core.errors import UsageError
 from spacecoop.views.analytics import (
+    betweenness_of,
     brokers,
     centrality,
     communities,
@@ -40,6 +41,35 @@ def test_centrality_on_a_star():
     assert top[0].node == 0 and top[0].degree == 4 and top[0].betweenness == pytest.approx(1.0)
     assert top[0].degree_centrality == pytest.approx(1.0)
     assert {c.betweenness for c in top[1:]} == {0.0}
+
+
+@pytest.mark.parametrize("view", ["countries", "actors", "full"])
+def test_betweenness_is_networkx_exact_betweenness(view, article_ds):
+    """igraph counts the paths; the values are networkx's exact ones, normalised the same way."""
+    G = to_networkx(article_ds, view)
+    expected = nx.betweenness_centrality(simple_graph(G))
+    got = betweenness_of(G)
+    assert got.keys() == expected.keys()
+    assert all(got[n] == pytest.approx(expected[n], abs=1e-12) for n in expected)
+    assert max(got.values()) > 0
+
+
+def test_betweenness_of_a_large_graph_is_exact_not_estimated():
+    """On a path of 2,101 nodes (above the 2,000 where an estimate from 500 pivots was taken),
+    node i lies on the paths of i * (n - 1 - i) pairs, of (n - 1)(n - 2) / 2 pairs of others."""
+    n = 2101
+    btw = betweenness_of(nx.path_graph(n))
+    pairs = (n - 1) * (n - 2) / 2
+    assert all(
+        btw[i] == pytest.approx(i * (n - 1 - i) / pairs, rel=1e-12) for i in (0, 1, 7, 600, 1050, 2100)
+    )
+    assert btw[0] == 0 and max(btw, key=btw.get) == 1050
+
+
+def test_the_network_report_and_the_measures_given_agree(article_countries):
+    btw = betweenness_of(article_countries)
+    assert centrality(article_countries, betweenness=btw) == centrality(article_countries)
+    assert brokers(article_countries, betweenness=btw) == brokers(article_countries)
 
 
 def test_centrality_of_the_countries(article_countries):
@@ -137,3 +167,22 @@ def test_print_network_report(article_countries):
         assert title in text
     brokers_part = text[text.index("Brokers") : text.index("Connected components")]
     assert "United States" in brokers_part and "Iran" not in brokers_part
+
+
+def test_igraph_is_imported_without_matplotlib_and_matplotlib_still_imports_after():
+    """igraph imports matplotlib.pyplot for its own plotting (half a second); the measures do not
+    need it, and an analyst's own ``import matplotlib`` afterwards works as usual."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, networkx as nx\n"
+        "from spacecoop.views.analytics import betweenness_of\n"
+        "assert betweenness_of(nx.path_graph(3))[1] == 1.0\n"
+        "assert 'igraph' in sys.modules and 'matplotlib.pyplot' not in sys.modules\n"
+        "import matplotlib\n"
+        "print(matplotlib.__name__)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "matplotlib"

@@ -89,20 +89,68 @@ def _label(G, n) -> str:
     return str(G.nodes[n].get("label") or n)
 
 
+def _igraph():
+    """Import igraph without the matplotlib it imports for its own plotting.
+
+    ``import igraph`` imports ``matplotlib.pyplot`` when matplotlib is installed (about half a
+    second, more than measuring the real graph's views); the measures need only igraph's C core.
+    While igraph is imported for the first time, ``matplotlib`` is marked absent in
+    ``sys.modules`` (igraph then falls back to its stand-in) and unmarked right after, so a later
+    ``import matplotlib`` works as usual; only igraph's own matplotlib plotting is off in this
+    process. When matplotlib is already imported nothing is changed.
+    """
+    import sys
+
+    if "igraph" in sys.modules or "matplotlib" in sys.modules:
+        import igraph
+
+        return igraph
+    sys.modules["matplotlib"] = None  # type: ignore[assignment]  # makes `import matplotlib` fail
+    try:
+        import igraph
+    finally:
+        if sys.modules.get("matplotlib", 0) is None:
+            del sys.modules["matplotlib"]
+    return igraph
+
+
+def _igraph_of(S):
+    """``S`` (an undirected simple networkx graph) as an igraph ``Graph``, its vertices in the
+    order of ``S``'s nodes, each edge with its ``weight``; and that list of nodes."""
+    igraph = _igraph()
+    nodes = list(S)
+    index = {n: i for i, n in enumerate(nodes)}
+    edges = list(S.edges(data="weight", default=1))
+    g = igraph.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v, _ in edges], directed=False)
+    g.es["weight"] = [w for _, _, w in edges]
+    return g, nodes
+
+
 def _betweenness(S) -> dict:
-    import networkx as nx
-
+    """Betweenness of every node of ``S`` by hops, normalised as networkx's
+    ``betweenness_centrality`` (by the pairs of other nodes, 2 / ((n - 1)(n - 2))), counted
+    exactly by igraph's C code: the same values to 1e-16, 45 times as fast (1,638 nodes: 8.3 s
+    -> 0.18 s), so that a view of 8,000 nodes is measured exactly in seconds where networkx
+    took minutes (it estimated from 500 pivots above 2,000 nodes)."""
     n = S.number_of_nodes()
-    if n > 2000:  # exact betweenness is O(nm): sample pivots on large graphs (seeded, stable)
-        return nx.betweenness_centrality(S, k=min(n, 500), seed=0)
-    return nx.betweenness_centrality(S)
+    if n == 0:
+        return {}
+    g, nodes = _igraph_of(S)
+    scale = 2 / ((n - 1) * (n - 2)) if n > 2 else 1.0
+    return {node: value * scale for node, value in zip(nodes, g.betweenness(directed=False), strict=True)}
 
 
-def centrality(G) -> list[Centrality]:
+def betweenness_of(G) -> dict:
+    """The betweenness of every node of ``G`` as :func:`centrality` and :func:`brokers` measure
+    it, to give both when both are wanted (each measures it again otherwise)."""
+    return _betweenness(simple_graph(G))
+
+
+def centrality(G, *, betweenness: dict | None = None) -> list[Centrality]:
     """Return degree and betweenness centrality of every node, most between first.
 
-    Betweenness counts shortest paths by hops (unweighted); above 2,000 nodes it is estimated
-    from 500 seeded pivots.
+    Betweenness counts shortest paths by hops (unweighted), exactly (:func:`_betweenness`);
+    ``betweenness``: those values, already measured on ``G`` (by :func:`betweenness_of`).
 
     Examples
     --------
@@ -115,7 +163,7 @@ def centrality(G) -> list[Centrality]:
 
     S = simple_graph(G)
     deg = nx.degree_centrality(S) if S.number_of_nodes() > 1 else {n: 0.0 for n in S}
-    btw = _betweenness(S)
+    btw = _betweenness(S) if betweenness is None else betweenness
     out = [
         Centrality(n, _label(G, n), str(G.nodes[n].get("kind", "")), S.degree(n), deg[n], btw[n]) for n in S
     ]
@@ -128,7 +176,9 @@ def communities(G, method: str = "greedy") -> list[Community]:
     Parameters
     ----------
     method : {"greedy", "louvain"}
-        networkx's ``greedy_modularity_communities`` (Clauset-Newman-Moore) or
+        Greedy modularity (Clauset-Newman-Moore), by igraph's ``community_fastgreedy``: every
+        merge, then the partition of the highest modularity (on 8,000 nodes 0.2 s, where
+        networkx's ``greedy_modularity_communities`` took 73 s); or networkx's
         ``louvain_communities`` (seeded, so stable). Weights are the edge ``weight``.
 
     Examples
@@ -141,11 +191,13 @@ def communities(G, method: str = "greedy") -> list[Community]:
     import networkx as nx
 
     S = simple_graph(G)
-    groups: Iterable[Iterable[Hashable]]  # louvain gives sets, greedy frozensets
+    groups: Iterable[Iterable[Hashable]]  # louvain gives sets, greedy lists
     if S.number_of_edges() == 0:
         groups = [{n} for n in S]
     elif method == "greedy":
-        groups = nx.community.greedy_modularity_communities(S, weight="weight")
+        g, nodes = _igraph_of(S)
+        clusters = g.community_fastgreedy(weights="weight").as_clustering()
+        groups = [[nodes[i] for i in members] for members in clusters]
     elif method == "louvain":
         groups = nx.community.louvain_communities(S, weight="weight", seed=0)
     else:
@@ -168,7 +220,7 @@ def modularity(G, comms: list[Community]) -> float:
     return nx.community.modularity(S, [{lookup[n] for n in c.nodes} for c in comms], weight="weight")
 
 
-def brokers(G) -> list[Broker]:
+def brokers(G, *, betweenness: dict | None = None) -> list[Broker]:
     """Return the nodes that tie two or more blocs together, most between first.
 
     A node's blocs are those in its ``blocs`` attribute (set by
@@ -185,8 +237,7 @@ def brokers(G) -> list[Broker]:
     >>> {"Thailand", "United States"} <= names, "Oman" in names, "Switzerland" in names
     (True, False, False)
     """
-    S = simple_graph(G)
-    btw = _betweenness(S)
+    btw = _betweenness(simple_graph(G)) if betweenness is None else betweenness
     out = []
     for n, d in G.nodes(data=True):
         blocs = {b for b in str(d.get("blocs") or "").split(";") if b}
@@ -230,7 +281,8 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
         table.add_column(col, justify="left")
     for col in ("degree", "degree c.", "betweenness"):
         table.add_column(col, justify="right")
-    for c in centrality(G)[:top]:
+    btw = betweenness_of(G)  # for the centrality and the brokers
+    for c in centrality(G, betweenness=btw)[:top]:
         table.add_row(c.label, c.kind, str(c.degree), f"{c.degree_centrality:.3f}", f"{c.betweenness:.3f}")
     console.print(table)
 
@@ -245,7 +297,7 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
     table = Table(title="Brokers (tie two or more blocs together)", title_justify="left")
     for col in ("label", "kind", "blocs", "betweenness"):
         table.add_column(col, justify="right" if col == "betweenness" else "left", overflow="fold")
-    for b in brokers(G)[:top]:
+    for b in brokers(G, betweenness=btw)[:top]:
         table.add_row(b.label, b.kind, ", ".join(short.get(x, x) for x in b.blocs), f"{b.betweenness:.3f}")
     console.print(table)
 
@@ -272,6 +324,7 @@ __all__ = [
     "Centrality",
     "Community",
     "Component",
+    "betweenness_of",
     "brokers",
     "centrality",
     "communities",
