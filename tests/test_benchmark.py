@@ -76,7 +76,15 @@ def test_quick_benchmark_runs_at_10k(tmp_path):
         assert heading in text
     data = json.loads(raw.read_text())
     # Every command an analyst types was timed whole-process on the real graph, serve until ready.
-    timed = {"query country-partners", "validate", "viz", "build", "stats", "entity find", "export full (gexf)"}
+    timed = {
+        "query country-partners",
+        "validate",
+        "viz",
+        "build",
+        "stats",
+        "entity find",
+        "export full (gexf)",
+    }
     timed.add("serve (ready)")
     assert set(data["cli"]) == timed
     for name, entry in data["cli"].items():
