@@ -14,9 +14,9 @@ opens it here (:func:`open_engine`), so the rule is written once:
     the project's files are loaded into Oxigraph in memory, the engine the compiled store would
     have been (``spacecoop query country-partners`` at 100k triples, whole process: 1.7 s,
     against 55 s on rdflib), and where Oxigraph refuses a term of them, into rdflib: either way
-    with one line on standard error. While a process of its own rebuilds a large project's compiled store
-    (:class:`~spacecoop.store.compiled.CompiledBuilding`), ``query`` answers from the files
-    loaded into Oxigraph in memory, with no note.
+    with one line on standard error. While a process of its own rebuilds a large project's
+    compiled store (:class:`~spacecoop.store.compiled.CompiledBuilding`), ``query`` answers from
+    the files loaded into Oxigraph in memory, with no note.
 ``serve``
     The endpoint: the store given with ``--store``, else ``compiled``: its workers open the
     compiled store read-only (:func:`spacecoop.endpoint.server.make_server`), so it is ready in
