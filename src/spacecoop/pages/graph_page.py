@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from spacecoop.views import lean_igraph
+
 KIND_STYLE: dict[str, tuple[str, str, str]] = {
     # kind: (colour, vis-network shape, legend label)
     "country": ("#4e79a7", "dot", "country"),
@@ -94,52 +96,6 @@ def _pyvis_folder() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _igraph():
-    """Import igraph without the matplotlib it imports for its own plotting.
-
-    ``import igraph`` imports ``matplotlib.pyplot`` when matplotlib is installed (half a second
-    of CPU, the larger part of drawing a small graph's page); the layout needs only igraph's C
-    core. While igraph is imported for the first time, ``matplotlib`` is marked absent in
-    ``sys.modules`` (igraph then falls back to its stand-in) and unmarked right after, so a
-    later ``import matplotlib`` works as usual; only igraph's own matplotlib plotting is off in
-    this process. When matplotlib is already imported nothing is changed.
-    """
-    import sys
-
-    if "igraph" in sys.modules or "matplotlib" in sys.modules:
-        import igraph
-
-        return igraph
-    sys.modules["matplotlib"] = None  # type: ignore[assignment]  # makes `import matplotlib` fail
-    try:
-        import igraph
-    finally:
-        if sys.modules.get("matplotlib", 0) is None:
-            del sys.modules["matplotlib"]
-    return igraph
-
-
-def _graph_without_numpy(ig, n: int, edges: list[tuple[int, int]]):
-    """``igraph.Graph(n=n, edges=edges)``, without the numpy it imports to ask whether ``edges``
-    is an array.
-
-    ``Graph.__init__`` imports numpy when numpy is installed (a tenth of a second of CPU, as
-    much as laying out a graph of a hundred nodes and eight thousand edges); ``edges`` here is a
-    list. While the graph is made, ``numpy`` is marked absent in ``sys.modules`` (igraph then
-    skips the test) and unmarked right after; when numpy is already imported nothing is changed.
-    """
-    import sys
-
-    if "numpy" in sys.modules:
-        return ig.Graph(n=n, edges=edges)
-    sys.modules["numpy"] = None  # type: ignore[assignment]  # makes `import numpy` fail
-    try:
-        return ig.Graph(n=n, edges=edges)
-    finally:
-        if sys.modules.get("numpy", 0) is None:
-            del sys.modules["numpy"]
-
-
 def _json_for_script(obj) -> str:
     """JSON that is safe inside a <script> element: no <, >, & or line separators as such, and
     ``/`` written ``\\/`` so identifiers such as IRIs never read as links in the file."""
@@ -169,7 +125,7 @@ def layout_positions(G, *, seed: int = 0, scale: float | None = None, edges=None
     """
     import random
 
-    ig = _igraph()
+    ig = lean_igraph.import_igraph()
     nodes = list(G.nodes)
     n = len(nodes)
     if n == 0:
@@ -180,7 +136,7 @@ def layout_positions(G, *, seed: int = 0, scale: float | None = None, edges=None
         for u, v in (G.edges() if edges is None else edges)
         if u != v
     }
-    g = _graph_without_numpy(ig, n, sorted(pairs))
+    g = lean_igraph.graph(ig, n, sorted(pairs))
     rng = random.Random(seed)
     start = [[rng.uniform(-1, 1) * math.sqrt(n), rng.uniform(-1, 1) * math.sqrt(n)] for _ in range(n)]
     ig.set_random_number_generator(random.Random(seed))

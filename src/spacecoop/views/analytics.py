@@ -89,39 +89,16 @@ def _label(G, n) -> str:
     return str(G.nodes[n].get("label") or n)
 
 
-def _igraph():
-    """Import igraph without the matplotlib it imports for its own plotting.
-
-    ``import igraph`` imports ``matplotlib.pyplot`` when matplotlib is installed (about half a
-    second, more than measuring the real graph's views); the measures need only igraph's C core.
-    While igraph is imported for the first time, ``matplotlib`` is marked absent in
-    ``sys.modules`` (igraph then falls back to its stand-in) and unmarked right after, so a later
-    ``import matplotlib`` works as usual; only igraph's own matplotlib plotting is off in this
-    process. When matplotlib is already imported nothing is changed.
-    """
-    import sys
-
-    if "igraph" in sys.modules or "matplotlib" in sys.modules:
-        import igraph
-
-        return igraph
-    sys.modules["matplotlib"] = None  # type: ignore[assignment]  # makes `import matplotlib` fail
-    try:
-        import igraph
-    finally:
-        if sys.modules.get("matplotlib", 0) is None:
-            del sys.modules["matplotlib"]
-    return igraph
-
-
 def _igraph_of(S):
     """``S`` (an undirected simple networkx graph) as an igraph ``Graph``, its vertices in the
     order of ``S``'s nodes, each edge with its ``weight``; and that list of nodes."""
-    igraph = _igraph()
+    from spacecoop.views import lean_igraph
+
     nodes = list(S)
     index = {n: i for i, n in enumerate(nodes)}
     edges = list(S.edges(data="weight", default=1))
-    g = igraph.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v, _ in edges], directed=False)
+    ig = lean_igraph.import_igraph()
+    g = lean_igraph.graph(ig, len(nodes), [(index[u], index[v]) for u, v, _ in edges])
     g.es["weight"] = [w for _, _, w in edges]
     return g, nodes
 
