@@ -101,3 +101,18 @@ def test_entity_find_reads_the_store_and_says_what_rdflib_says(root, capsys, mon
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1] == outputs[2]
     assert "Atlantis: not found" in outputs[0] and "CZ: country:czech-republic\tcountry" in outputs[0]
+
+
+def test_an_entity_with_several_labels_is_shown_by_the_least_english_one():
+    """Not whichever label the store yields first: the same name from every store and order."""
+    head = (
+        "@prefix sc: <https://w3id.org/spacecoop/ns#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<https://w3id.org/spacecoop/id/org/x> a sc:Organization ; skos:prefLabel "
+    )
+    names = ['"Zeta Institute"@en', '"Alpha"@zh', '"Beta Institute"']
+    shown = set()
+    for order in (names, names[::-1], names[1:] + names[:1]):
+        g = Graph().parse(data=head + ", ".join(order) + " .", format="turtle")
+        shown.add(find_entity("Zeta Institute", graph=g).unique.label)
+    assert shown == {"Beta Institute"}

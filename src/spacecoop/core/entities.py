@@ -128,6 +128,17 @@ class Lookup:
         return "no entity in the graph has a close name"
 
 
+def _label_of(g: Graph, node: URIRef) -> str:
+    """The name an entity is shown by: the least of its English or untagged ``skos:prefLabel``
+    texts, else the least of any, else its CURIE; the same whichever the order a store keeps its
+    labels in (``g.value`` gives any one), as the views choose it."""
+    labels = [(str(lab), getattr(lab, "language", None) or "") for lab in g.objects(node, SKOS.prefLabel)]
+    english = [text for text, lang in labels if lang in ("", "en")]
+    if english or labels:
+        return min(english) if english else min(text for text, _ in labels)
+    return curie(str(node))
+
+
 class EntityFinder:
     """An index of the graph's entities by normalised name and ISO code.
 
@@ -148,7 +159,7 @@ class EntityFinder:
             for node in g.subjects(RDF.type, cls):
                 if not isinstance(node, URIRef) or node in self.entities:
                     continue
-                label = str(g.value(node, SKOS.prefLabel) or curie(str(node)))
+                label = _label_of(g, node)
                 self.entities[node] = (label, kind, self._country_of(node, cls))
                 for lab in g.objects(node, SKOS.prefLabel):
                     self._add(str(lab), node, "label")
