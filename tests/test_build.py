@@ -282,10 +282,11 @@ _SUMMARY_FIXTURE = """
 @prefix prov: <http://www.w3.org/ns/prov#> .
 ex:Agency rdfs:subClassOf ex:Body . ex:Body rdfs:subClassOf sc:Organization .
 ex:only-here ex:p "said in no named graph" .
-ex:sure skos:prefLabel "zz sure", "aa sure" .
+ex:sure skos:prefLabel "zz sure", "aa sure", "a sûr"@fr .
 ex:g1 {
     ex:a a ex:Agency . ex:b a sc:Organization .
     ex:src a sc:Source ; skos:prefLabel "a page" .
+    ex:src2 a sc:Source ; skos:prefLabel "Seite zwei"@de, "page two"@en .
     ex:c1 sc:certainty ex:sure ; prov:wasDerivedFrom ex:src .
     ex:c2 sc:certainty ex:sure ; prov:wasDerivedFrom ex:src .
 }
@@ -295,7 +296,8 @@ ex:g2 { ex:a a ex:Agency . ex:quiet a sc:Source . }
 
 def test_the_summary_asked_of_a_store_counts_as_rdflib_on_the_edges():
     """Subclasses two steps down, a triple in two graphs, a triple in the default graph only, a
-    concept with two labels (the least names it), a source no claim cites."""
+    concept with three labels (the least English or untagged names it, not the least of all), a
+    source no claim cites, a source named in German and in English."""
     ds = Dataset(default_union=True)
     ds.parse(data=_SUMMARY_FIXTURE, format="trig")
     memory, oxi = _stores_of(ds)
@@ -306,14 +308,15 @@ def test_the_summary_asked_of_a_store_counts_as_rdflib_on_the_edges():
     finally:
         oxi.close()
     assert dict(asked.entities)["sc:Organization"] == 2  # ex:a through two subclass steps, ex:b
-    assert dict(asked.entities)["sc:Source"] == 2
+    assert dict(asked.entities)["sc:Source"] == 3
     assert asked.claims_by_certainty == (("aa sure", 2),)
     assert asked.sources == (
         ("https://example.org/summary/quiet", "", 0),
         ("https://example.org/summary/src", "a page", 2),
+        ("https://example.org/summary/src2", "page two", 0),
     )
-    # 8 triples in ex:g1 and 2 in ex:g2 (ex:a's type in both), 5 in the default graph only
-    assert (asked.triples, asked.quads, asked.graphs) == (14, 15, 3)
+    # 11 triples in ex:g1 and 2 in ex:g2 (ex:a's type in both), 6 in the default graph only
+    assert (asked.triples, asked.quads, asked.graphs) == (18, 19, 3)
 
 
 @pytest.mark.slow

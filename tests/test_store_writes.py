@@ -670,3 +670,34 @@ def test_stats_asked_over_http_are_what_the_copy_into_rdflib_counts(server, caps
     assert code == 0 and err == ""
     assert out.startswith(f"{asked.triples} triples ({asked.quads} quads in {asked.graphs} graphs)")
     assert dict(asked.claims_by_certainty)["stated"] > 0 and len(asked.sources) > 1
+
+
+# -- sparql: a parameter that is no label -------------------------------------------------------------
+
+
+def test_a_parameter_by_iso_code_or_with_a_typo_resolves_over_http(server, capsys, monkeypatch):
+    """A value that is no label (an ISO code, pycountry's name, a typo) is looked up among the
+    entities a SPARQL server holds as among rdflib's: the finder asks the server what it reads (one
+    CONSTRUCT), never for a copy of every quad. (A remote store once got the label look-up alone:
+    "CZ" was "no entity" over HTTP and Czechia on the compiled store.)"""
+    from spacecoop.sparql.query import resolve_param
+
+    spec = f"sparql:{server}"
+    assert run(capsys, "--store", spec, "load")[0] == 0
+
+    def copy_refused(self):
+        raise AssertionError("the whole store was copied into rdflib")
+
+    monkeypatch.setattr(SparqlStore, "to_dataset", copy_refused)
+    store = open_store(spec)
+    try:
+        czech = URIRef("https://w3id.org/spacecoop/id/country/czech-republic")
+        assert resolve_param(store, "CZ") == resolve_param(store, "Czechia") == czech
+        with pytest.raises(UsageError, match=r"did you mean South Africa \(country:south-africa"):
+            resolve_param(store, "South Afrika", name="p")
+    finally:
+        store.close()
+    # and from the command line, a query parameter given by ISO code over the protocol
+    code, out, err = run(capsys, "--store", spec, "query", "--format", "csv", "evidence", "-p", "entity=CZE")
+    assert code == 0, err
+    assert "czech-republic" in out

@@ -30,10 +30,10 @@ def find(obj: GlobalOptions, names: tuple[str, ...], kinds: tuple[str, ...]) -> 
     are ignored. Exits 1 when a name matches nothing, with close names and their scores
     ("did you mean …").
     """
-    from spacecoop.sparql.query import entity_finder
+    from spacecoop.core.entities import EntityFinder
 
     # the entities asked of the store every command reads (the compiled one unless --store)
-    finder = entity_finder(obj.open_store())
+    finder = EntityFinder.of_store(obj.open_store())
     missing = 0
     for name in names:
         lookup = finder.find(name, kinds or None)

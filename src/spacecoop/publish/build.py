@@ -30,6 +30,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from spacecoop.core import turtle
 from spacecoop.core.atomic import exchange_paths, fsync_path
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.forking import beside_pays, fork_beside
+from spacecoop.core.labels import shown_literal
 from spacecoop.core.layout import find_root
 from spacecoop.core.load import load
 from spacecoop.core.namespaces import PREFIXES, SC, curie
@@ -125,12 +127,12 @@ def summarize(ds: Dataset, quads: list[tuple] | None = None) -> Summary:
     certainty: Counter[str] = Counter()
     # claims per certainty value, then each value's label once (not once per claim)
     for o, n in Counter(o for _, o in set(ds.subject_objects(SC.certainty))).items():
-        certainty[_least_label(ds, o) or curie(str(o))] += n
+        certainty[_shown_label(ds, o) or curie(str(o))] += n
     claims_by_certainty = tuple(sorted((str(k), v) for k, v in certainty.items()))
     sources = []
     prov_from = URIRef(PREFIXES["prov"] + "wasDerivedFrom")
     for s in sorted_iris(set(ds.subjects(RDF.type, SC.Source))):
-        label = _least_label(ds, s)
+        label = _shown_label(ds, s)
         n = len(set(ds.subjects(prov_from, s)))
         sources.append((curie(str(s)), label, n))
     return Summary(
@@ -141,10 +143,19 @@ def summarize(ds: Dataset, quads: list[tuple] | None = None) -> Summary:
 SKOS_PREF = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
 
 
-def _least_label(ds: Dataset, node: Node) -> str:
-    """The least of ``node``'s ``skos:prefLabel`` texts, "" if none: one name whichever the order
-    the store keeps them in (``ds.value`` gives any one)."""
-    return min((str(label) for label in ds.objects(node, SKOS_PREF)), default="")
+def _shown_label(ds: Dataset, node: Node) -> str:
+    """The name ``node`` is shown by among its ``skos:prefLabel`` texts (the one rule,
+    :func:`~spacecoop.core.labels.shown_label`), "" if none: one name whichever the order the store
+    keeps them in (``ds.value`` gives any one)."""
+    return shown_literal(ds.objects(node, SKOS_PREF))
+
+
+def _shown_labels(rows: Iterable[tuple]) -> dict[Node, str]:
+    """The shown label of each node of ``(node, label)`` rows (the label None where it has none)."""
+    labels: dict[Node, list[Node]] = {}
+    for node, label in rows:
+        labels.setdefault(node, []).extend(() if label is None else (label,))
+    return {node: shown_literal(texts) for node, texts in labels.items()}
 
 
 _SUMMARY_PREFIXES = (
@@ -163,13 +174,13 @@ _SUMMARY_COUNTS = (
 )
 _SUMMARY_SUBCLASSES = "SELECT ?a ?b WHERE { ?a rdfs:subClassOf ?b }"
 _SUMMARY_TYPED = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?t { TYPES } ?s a ?t }"
-_SUMMARY_CERTAINTY = """SELECT ?o (COUNT(DISTINCT ?c) AS ?n) (MIN(STR(?label)) AS ?name) WHERE {
-  { SELECT DISTINCT ?c ?o WHERE { ?c sc:certainty ?o } }
-  OPTIONAL { ?o skos:prefLabel ?label }
-} GROUP BY ?o"""
-_SUMMARY_SOURCES = """SELECT ?s (MIN(STR(?label)) AS ?name) WHERE {
-  ?s a sc:Source . OPTIONAL { ?s skos:prefLabel ?label }
-} GROUP BY ?s"""
+# claims per certainty value, then each value's labels and each source's (the shown one picked in
+# Python by the one rule: SPARQL's MIN cannot prefer English)
+_SUMMARY_CERTAINTY = """SELECT ?o (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c sc:certainty ?o } GROUP BY ?o"""
+_SUMMARY_CERTAINTY_LABELS = """SELECT ?o ?label WHERE {
+  { SELECT DISTINCT ?o WHERE { ?c sc:certainty ?o } } ?o skos:prefLabel ?label
+}"""
+_SUMMARY_SOURCES = "SELECT ?s ?label WHERE { ?s a sc:Source . OPTIONAL { ?s skos:prefLabel ?label } }"
 _SUMMARY_CLAIMS = (
     "SELECT ?s (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a sc:Source . ?c prov:wasDerivedFrom ?s } GROUP BY ?s"
 )
@@ -185,10 +196,10 @@ def summarize_store(store) -> Summary:
     named query reads): its default graph is the merge of every graph. A triple of a named graph is
     then counted once more, as a quad, only where it is nowhere but in the default graph, as
     :meth:`~spacecoop.store.Store.to_dataset` puts it back. A certainty or a source with several
-    labels is named by the least of them.
+    labels is named by the one it is shown by everywhere (:func:`~spacecoop.core.labels.shown_label`).
     """
-    dataset = getattr(store, "ds", None)
-    if isinstance(dataset, Dataset):
+    dataset = store.held_dataset()
+    if dataset is not None:
         return summarize(dataset)
 
     def ask(text: str) -> list[tuple]:
@@ -219,10 +230,11 @@ def summarize_store(store) -> Summary:
     entities = tuple((curie(str(c)), count(c)) for c in ENTITY_CLASSES)
     relationships = tuple((curie(str(c)), count(c)) for c in RELATIONSHIP_CLASSES)
     certainty: Counter[str] = Counter()
-    for o, n, name in ask(_SUMMARY_CERTAINTY):
-        certainty[str(name if name is not None else curie(str(o)))] += number(n)
+    value_names = _shown_labels(ask(_SUMMARY_CERTAINTY_LABELS))
+    for o, n in ask(_SUMMARY_CERTAINTY):
+        certainty[value_names.get(o) or curie(str(o))] += number(n)
     claims = {s: number(n) for s, n in ask(_SUMMARY_CLAIMS)}
-    names = {s: "" if name is None else str(name) for s, name in ask(_SUMMARY_SOURCES)}
+    names = _shown_labels(ask(_SUMMARY_SOURCES))
     sources = tuple((curie(str(s)), names[s], claims.get(s, 0)) for s in sorted_iris(names))
     return Summary(
         triples,

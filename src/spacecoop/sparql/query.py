@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spacecoop.core.errors import DataError, SpacecoopError, UsageError
+from spacecoop.core.errors import DataError, UsageError
 from spacecoop.core.iri import is_iri
 from spacecoop.store import QueryResult, Store
 
@@ -488,62 +488,19 @@ def _find_by_other_names(store: Store, text: str) -> URIRef | str:
     """Look ``text`` up with :func:`spacecoop.core.entities.find_entity` (ISO codes, pycountry names,
     a leading article): the one entity it names, else a "; did you mean …" hint (or "").
 
-    Only for stores held in this process (a remote SPARQL store gets the label look-up alone). On
-    rdflib's store the finder reads the dataset where it is; on Oxigraph it reads what it looks at
-    (:func:`entity_finder`), not a copy of every quad (a country given by its ISO code at 100k
-    triples, whole process: 9.0 s -> 0.7 s).
+    The finder reads rdflib's store where it is; any other store, a SPARQL server's too, is asked
+    what the finder looks at (:meth:`~spacecoop.core.entities.EntityFinder.of_store`), not for a
+    copy of every quad (a country given by its ISO code at 100k triples, whole process: 9.0 s ->
+    0.7 s).
     """
     from rdflib import URIRef
 
-    from spacecoop.store import MemoryStore, OxigraphStore
+    from spacecoop.core.entities import EntityFinder
 
-    if not isinstance(store, MemoryStore | OxigraphStore):
-        return ""
-    lookup = entity_finder(store).find(text)
+    lookup = EntityFinder.of_store(store).find(text)
     if lookup.unique is not None:
         return URIRef(lookup.unique.iri)
     return f"; {lookup.did_you_mean()}" if lookup.suggestions else ""
-
-
-# What EntityFinder reads: the entities (typed with one of its classes) and their names, ISO code
-# and the place they belong to.
-_ENTITY_FACTS = (
-    "https://w3id.org/spacecoop/ns#iso3166Alpha2",
-    "https://w3id.org/spacecoop/ns#basedIn",
-    "https://w3id.org/spacecoop/ns#partOf",
-    "https://w3id.org/spacecoop/ns#missionOf",
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "http://www.w3.org/2004/02/skos/core#altLabel",
-)
-
-
-def entity_finder(store: Store):
-    """An :class:`~spacecoop.core.entities.EntityFinder` of the entities ``store`` holds.
-
-    rdflib's store is read where it is. Any other store is asked what the finder reads (one
-    CONSTRUCT): the type of every entity of its classes, and of those entities the facts it
-    looks at (:data:`_ENTITY_FACTS`); not a copy of every quad (on Oxigraph at 100k triples,
-    hundredths of a second against seconds).
-    """
-    from spacecoop.core.entities import ENTITY_CLASSES, EntityFinder
-    from spacecoop.store import MemoryStore
-
-    if isinstance(store, MemoryStore):
-        return EntityFinder(store.to_dataset())
-
-    classes = " ".join(f"<{c}>" for c in ENTITY_CLASSES)
-    facts = " ".join(f"<{p}>" for p in _ENTITY_FACTS)
-    text = (
-        "CONSTRUCT { ?e a ?class . ?e ?p ?o } WHERE {\n"
-        f"  VALUES ?class {{ {classes} }}\n"
-        "  ?e a ?class .\n"
-        f"  OPTIONAL {{ VALUES ?p {{ {facts} }} ?e ?p ?o }}\n"
-        "}"
-    )
-    graph = store.query(text).graph
-    if graph is None:  # a CONSTRUCT answers with a graph
-        raise SpacecoopError("the store did not answer a CONSTRUCT with a graph")
-    return EntityFinder(graph)
 
 
 def resolve_params(store: Store | Dataset, query: NamedQuery, values: Mapping[str, str]) -> dict[str, Node]:

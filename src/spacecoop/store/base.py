@@ -258,6 +258,12 @@ class Store(ABC):
         graph holds, which gives back the dataset that was loaded.
         """
 
+    def held_dataset(self) -> Dataset | None:
+        """The rdflib Dataset this store answers from, where it keeps one (rdflib's store), to be
+        read where it is; None for a store of another engine, to be asked by query rather than
+        copied with :meth:`to_dataset`."""
+        return None
+
     def graph_names(self) -> frozenset[str]:
         """Return the IRIs of the named graphs the store holds.
 

@@ -80,6 +80,9 @@ class MemoryStore(Store):
     def to_dataset(self) -> Dataset:
         return self.ds
 
+    def held_dataset(self) -> Dataset:
+        return self.ds
+
     def __len__(self) -> int:
         return sum(1 for _ in self.ds.quads((None, None, None, None)))
 

@@ -85,6 +85,7 @@ from rdflib import Literal
 from rdflib.term import Node
 
 from spacecoop.core.gcpause import collector_paused
+from spacecoop.core.labels import shown_label
 from spacecoop.core.namespaces import JOINING_STATUSES, PREFIXES, curie, expand_curie, tie_level
 from spacecoop.sparql.query import as_store
 from spacecoop.store import Store
@@ -535,8 +536,7 @@ def _read(store: Store) -> _Data:
             entity_fields[p](ent, o, lang)
     for ent in entities.values():
         if ent.pref_labels:
-            en = [text for text, lang in ent.pref_labels if lang in ("", "en")]
-            ent.label = min(en) if en else min(text for text, _ in ent.pref_labels)
+            ent.label = shown_label(ent.pref_labels)
         if not ent.label:
             ent.label = curie(ent.iri)
         ent.aliases.discard(ent.label)

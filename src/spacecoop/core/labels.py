@@ -1,0 +1,40 @@
+"""The one rule that picks the name a thing is shown by among its ``skos:prefLabel`` texts.
+
+An entity, a certainty value or a source may carry several preferred labels (a name in English and
+in Chinese; two sources that spell it apart). Every surface (the entity look-up, the views and
+pages, ``spacecoop stats``) shows the same one, whichever the order a store keeps them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def shown_label(labels: Iterable[tuple[str, str]]) -> str:
+    """The least of the English or untagged texts of ``labels`` (``(text, language)`` pairs, the
+    language "" where untagged), else the least of any, else "".
+
+    Examples
+    --------
+    >>> shown_label([("中华人民共和国", "zh"), ("People's Republic of China", "en"), ("China", "")])
+    'China'
+    >>> shown_label([("中国", "zh"), ("中华人民共和国", "zh")])
+    '中华人民共和国'
+    >>> shown_label([])
+    ''
+    """
+    every = list(labels)
+    english = [text for text, lang in every if lang in ("", "en")]
+    return min(english or [text for text, _ in every], default="")
+
+
+def shown_literal(labels: Iterable[object]) -> str:
+    """:func:`shown_label` of RDF literals (rdflib's, as a graph or a query answer yields them).
+
+    Examples
+    --------
+    >>> from rdflib import Literal
+    >>> shown_literal([Literal("Chine", lang="fr"), Literal("China", lang="en")])
+    'China'
+    """
+    return shown_label((str(lab), getattr(lab, "language", None) or "") for lab in labels)
