@@ -699,3 +699,41 @@ def test_an_unknown_organisation_signing_is_proposed_with_close_names():
     assert (ministry["subject_kind"], ministry["object"]) == ("government_body", "Kenya")
     lab = new["Deep Space Exploration Lab"]
     assert "close names in the graph: Deep Space Exploration Laboratory" in lab["note"]
+
+
+def test_the_gazetteer_sees_every_preferred_name_and_shows_the_english_one(tmp_path, monkeypatch, capsys):
+    """An entity named in two languages (two ``skos:prefLabel``) is seen by either name in a text
+    and linked under the name every surface shows (the least English or untagged one); its
+    country is named the same way. (The gazetteer kept whichever label rdflib yielded first and
+    never saw the other.)"""
+    from spacecoop.importers.extract.gazetteer import clear_caches, project_gazetteer
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "ws"]) == 0
+    capsys.readouterr()
+    (tmp_path / "ws" / "graph" / "reference" / "names.ttl").write_text(
+        "@base <https://w3id.org/spacecoop/id/> .\n"
+        "@prefix sc: <https://w3id.org/spacecoop/ns#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix kind: <https://w3id.org/spacecoop/vocab/org-kind/> .\n"
+        '<country/ruritania> a sc:Country ; skos:prefLabel "Ruritanie"@fr, "Ruritania"@en .\n'
+        "<org/ruritanian-space-office> a sc:Organization ;\n"
+        '    skos:prefLabel "Bureau spatial ruritanien"@fr, "Ruritanian Space Office"@en ;\n'
+        "    sc:kind kind:space-agency ; sc:basedIn <country/ruritania> .\n",
+        encoding="utf-8",
+    )
+    clear_caches()
+    try:
+        gaz = project_gazetteer(str(tmp_path / "ws"))
+        for name in ("Bureau spatial ruritanien", "Ruritanian Space Office"):
+            link = gaz.lookup(name)
+            assert link is not None, name
+            assert (link.label, link.curie, link.country) == (
+                "Ruritanian Space Office",
+                "agent:ruritanian-space-office",
+                "Ruritania",
+            )
+        assert gaz.lookup("Ruritanie") == gaz.lookup("Ruritania")
+        assert gaz.lookup("Ruritania").label == "Ruritania"
+    finally:
+        clear_caches()

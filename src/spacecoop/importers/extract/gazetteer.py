@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from spacecoop.core.errors import SpacecoopError
+from spacecoop.core.labels import shown_literal
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ _CANONICAL_COUNTRY = {
 
 
 def _kind_of_node(g, node) -> tuple[str, str]:
-    from rdflib import RDF
+    from rdflib import RDF, SKOS
 
     from spacecoop.core.namespaces import SC
 
@@ -176,8 +177,7 @@ def _kind_of_node(g, node) -> tuple[str, str]:
             )
     based = g.value(node, SC.basedIn)
     if based is not None:
-        lab = g.value(based, __import__("rdflib").SKOS.prefLabel)
-        country = str(lab) if lab is not None else ""
+        country = shown_literal(g.objects(based, SKOS.prefLabel))
     return kind, country
 
 
@@ -194,16 +194,23 @@ def project_gazetteer(root: str | None = None) -> Gazetteer:
 
     gaz = Gazetteer()
     g = _reference_graph(root)
-    labels: dict = {}
-    for pred in (SKOS.prefLabel, RDFS.label):
-        for s, o in g.subject_objects(pred):
-            labels.setdefault(s, str(o))
-    for node, label in sorted(labels.items(), key=lambda kv: str(kv[0])):
+    # every name a node is given, its preferred labels first (rdfs:label where it has none); the
+    # link is named by the one every surface shows (core.labels), each name is seen in a text
+    preferred: dict = {}
+    for s, o in g.subject_objects(SKOS.prefLabel):
+        preferred.setdefault(s, []).append(o)
+    plain: dict = {}
+    for s, o in g.subject_objects(RDFS.label):
+        plain.setdefault(s, []).append(o)
+    names = {**plain, **preferred}
+    for node, labels in sorted(names.items(), key=lambda kv: str(kv[0])):
         kind, country = _kind_of_node(g, node)
         if not kind:
             continue
+        label = shown_literal(labels)
         link = EntityLink(label, kind, curie(str(node)), "" if kind == "country" else country)
-        gaz.add(label, link)
+        for name in [label, *sorted({str(lab) for lab in labels} - {label})]:
+            gaz.add(name, link)
         for alt in g.objects(node, SKOS.altLabel):
             gaz.add(str(alt), link)
         # "National Space Science Agency (Bahrain)": the project's bracketed country is not printed
