@@ -886,6 +886,28 @@ def test_resolve_param_lists_the_candidates_of_an_ambiguous_label(store):
     assert "role:partner (partner)" in msg and "status:partner (partner)" in msg
 
 
+@pytest.mark.parametrize("engine", ["memory", "oxigraph"])
+def test_an_ambiguous_label_lists_each_entity_by_the_name_it_is_shown_by(engine):
+    """The candidates of an ambiguous label are named as every surface names them (the least
+    English or untagged preferred label), not by the least of all their labels."""
+    ds = Dataset(default_union=True)
+    ds.parse(
+        format="trig",
+        data="""@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <https://example.org/g> {
+          <https://example.org/a> skos:prefLabel "Agence A"@fr, "The A Agency"@en ; skos:altLabel "AA" .
+          <https://example.org/b> skos:prefLabel "B-Amt"@de, "B Office" ; skos:altLabel "AA" .
+        }""",
+    )
+    target = MemoryStore(ds) if engine == "memory" else open_store("oxigraph", ds)
+    with pytest.raises(UsageError) as exc:
+        resolve_param(target, "AA", name="p")
+    msg = str(exc.value)
+    assert "fits 2 entities" in msg
+    assert "(The A Agency)" in msg and "(B Office)" in msg
+    assert "Agence A" not in msg and "B-Amt" not in msg
+
+
 HOSTILE = 'x" } ; DROP ALL ; INSERT DATA { <a> <b> <c> } #'
 
 

@@ -38,3 +38,19 @@ def shown_literal(labels: Iterable[object]) -> str:
     'China'
     """
     return shown_label((str(lab), getattr(lab, "language", None) or "") for lab in labels)
+
+
+def shown_labels_by(rows: Iterable[tuple[object, object]]) -> dict:
+    """The shown label (:func:`shown_literal`) of each node of ``(node, label)`` rows, as a query
+    answers them (the label None where a node has none: its shown label is "").
+
+    Examples
+    --------
+    >>> from rdflib import Literal
+    >>> shown_labels_by([("a", Literal("Chine", lang="fr")), ("a", Literal("China")), ("b", None)])
+    {'a': 'China', 'b': ''}
+    """
+    labels: dict = {}
+    for node, label in rows:
+        labels.setdefault(node, []).extend(() if label is None else (label,))
+    return {node: shown_literal(texts) for node, texts in labels.items()}

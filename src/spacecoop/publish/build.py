@@ -30,7 +30,6 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +40,7 @@ from spacecoop.core import turtle
 from spacecoop.core.atomic import exchange_paths, fsync_path
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.forking import beside_pays, fork_beside
-from spacecoop.core.labels import shown_literal
+from spacecoop.core.labels import shown_labels_by, shown_literal
 from spacecoop.core.layout import find_root
 from spacecoop.core.load import load
 from spacecoop.core.namespaces import PREFIXES, SC, curie
@@ -150,14 +149,6 @@ def _shown_label(ds: Dataset, node: Node) -> str:
     return shown_literal(ds.objects(node, SKOS_PREF))
 
 
-def _shown_labels(rows: Iterable[tuple]) -> dict[Node, str]:
-    """The shown label of each node of ``(node, label)`` rows (the label None where it has none)."""
-    labels: dict[Node, list[Node]] = {}
-    for node, label in rows:
-        labels.setdefault(node, []).extend(() if label is None else (label,))
-    return {node: shown_literal(texts) for node, texts in labels.items()}
-
-
 _SUMMARY_PREFIXES = (
     "PREFIX sc: <https://w3id.org/spacecoop/ns#>\n"
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
@@ -230,11 +221,11 @@ def summarize_store(store) -> Summary:
     entities = tuple((curie(str(c)), count(c)) for c in ENTITY_CLASSES)
     relationships = tuple((curie(str(c)), count(c)) for c in RELATIONSHIP_CLASSES)
     certainty: Counter[str] = Counter()
-    value_names = _shown_labels(ask(_SUMMARY_CERTAINTY_LABELS))
+    value_names = shown_labels_by(ask(_SUMMARY_CERTAINTY_LABELS))
     for o, n in ask(_SUMMARY_CERTAINTY):
         certainty[value_names.get(o) or curie(str(o))] += number(n)
     claims = {s: number(n) for s, n in ask(_SUMMARY_CLAIMS)}
-    names = _shown_labels(ask(_SUMMARY_SOURCES))
+    names = shown_labels_by(ask(_SUMMARY_SOURCES))
     sources = tuple((curie(str(s)), names[s], claims.get(s, 0)) for s in sorted_iris(names))
     return Summary(
         triples,

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from spacecoop.core.errors import DataError, UsageError
 from spacecoop.core.iri import is_iri
+from spacecoop.core.labels import shown_labels_by
 from spacecoop.store import QueryResult, Store
 
 if TYPE_CHECKING:  # rdflib is imported where terms are made: a named query on Oxigraph needs none
@@ -384,10 +385,8 @@ def resolve_param(store: Store | Dataset, value: str, *, name: str = "param") ->
         _check_mentioned(store, term, lexical, name)
         return term
     rows = store.query(_LABEL_QUERY, {"value": Literal(text)}).rows
-    found: dict[Node, str] = {}
-    for entity, label, _ in rows:
-        if entity is not None:  # the query binds ?entity in every row
-            found.setdefault(entity, "" if label is None else str(label))
+    # each entity the label fits, named as every surface names it (the query binds ?entity always)
+    found: dict[Node, str] = shown_labels_by((entity, label) for entity, label, _ in rows)
     if not found:
         other = _find_by_other_names(store, text)
         if isinstance(other, URIRef):
