@@ -521,3 +521,19 @@ def test_every_links_attribute_is_what_json_dumps_writes(article_countries):
         assert d["links"] == json.dumps(json.loads(d["links"]), ensure_ascii=False, sort_keys=True)
     table = article_countries.graph["claims"]
     assert table == json.dumps(json.loads(table), ensure_ascii=False, sort_keys=True)
+
+
+def test_a_ties_links_are_what_json_dumps_writes_whatever_the_bloc_label(article_ds):
+    """A tie's ``links`` is written as text (7k ties at 1M triples): the bytes json.dumps writes,
+    whatever the bloc's label or key holds."""
+    from spacecoop.views import projection as P
+
+    data = P._read(open_store("oxigraph", article_ds))
+    claims = [cl for cl in data.claims.values() if cl.status and not cl.status <= {"not-listed"}][:2]
+    assert claims
+    label, key = 'Bloc "odd" \\ back\u2028sep\x01 中文 \U0001f680', 'initiative:x"y'
+    tie = P._tie(data, claims, "national", key, label, own=True)
+    assert tie is not None
+    (entry,) = json.loads(tie["links"])
+    assert (entry["detail"], entry["via"], entry["level"]) == (label, key, "national")
+    assert tie["links"] == json.dumps([entry], ensure_ascii=False, sort_keys=True)

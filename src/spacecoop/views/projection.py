@@ -873,6 +873,9 @@ class _Group:
 
 def _group(claims: Iterable[_Claim]) -> _Group:
     claims = list(claims)
+    if len(claims) == 1:  # most developments and ties at 1M triples: nothing to merge
+        (c,) = claims
+        return _Group(frozenset((c.rank,)), c.source_ranks, min(c.dates) if c.dates else "", c.flags)
     flags = 0
     for c in claims:
         flags |= c.flags
@@ -1084,8 +1087,8 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
         if rel.kind == "development":
             u = unit(rel.a)
             if u is not None:
-                claims = data.claims_about.get(rel.iri, [])
-                by_payload[rel.b].append((u, _group(claims), _earliest(claims)))
+                dev = _group(data.claims_about.get(rel.iri, []))
+                by_payload[rel.b].append((u, dev, dev.date))  # its date: the claims' earliest
     for payload, devs in sorted(by_payload.items()):
         keys = [add_node(ent) for ent, *_ in devs]
         p = data.entities.get(payload)
@@ -1166,17 +1169,8 @@ def _countries(data: _Data, *, inline_evidence: bool = False):
             u, v = unit(rel.a), unit(rel.b)
             if u is None or v is None:
                 continue
-            claims = data.claims_about.get(rel.iri, [])
-            link(
-                add_node(u),
-                add_node(v),
-                "agreement",
-                "",
-                "",
-                [_group(claims)],
-                _earliest(claims),
-                "agreement",
-            )
+            agreed = _group(data.claims_about.get(rel.iri, []))
+            link(add_node(u), add_node(v), "agreement", "", "", [agreed], agreed.date, "agreement")
 
     by_rank = data.by_rank
     source_curie = data.source_curies.__getitem__
@@ -1304,27 +1298,14 @@ def _tie(
         since=since,
         date=since,
         weight=1,
-        links=json.dumps(
-            [
-                {
-                    "kind": relation,
-                    "via": bkey,
-                    "date": since,
-                    "certainty": certainty,
-                    "detail": blabel,
-                    "level": lvl,
-                }
-            ],
-            ensure_ascii=False,
-            sort_keys=True,
+        # what json.dumps([{...}], ensure_ascii=False, sort_keys=True) writes (7k ties at 1M)
+        links=(
+            f'[{{"certainty": {_json_str(certainty)}, "date": {_json_str(since)}, '
+            f'"detail": {_json_str(blabel)}, "kind": {_json_str(relation)}, "level": {_json_str(lvl)}, '
+            f'"via": {_json_str(bkey)}}}]'
         ),
     )
     return attrs
-
-
-def _earliest(claims: list[_Claim]) -> str:
-    dates = [d for c in claims for d in c.dates]
-    return min(dates) if dates else ""
 
 
 def _later(d1: str, d2: str) -> str:
