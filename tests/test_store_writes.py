@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -701,3 +702,57 @@ def test_a_parameter_by_iso_code_or_with_a_typo_resolves_over_http(server, capsy
     code, out, err = run(capsys, "--store", spec, "query", "--format", "csv", "evidence", "-p", "entity=CZE")
     assert code == 0, err
     assert "czech-republic" in out
+
+
+class _CapsGraphs(BaseHTTPRequestHandler):
+    """A front to a real Oxigraph server that passes every request on and marks each graph answer
+    (CONSTRUCT, DESCRIBE) as cut at ``cap`` triples, as Virtuoso marks an answer at its cap."""
+
+    upstream = ""
+    cap = "5"
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
+        req = urllib.request.Request(self.upstream + self.path, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                status, ctype, data = resp.status, resp.headers.get("Content-Type", ""), resp.read()
+        except urllib.error.HTTPError as err:
+            status, ctype, data = err.code, err.headers.get("Content-Type", ""), err.read()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        if "triples" in ctype or "turtle" in ctype:
+            self.send_header("X-SPARQL-MaxRows", type(self).cap)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_parameter_no_label_fits_on_a_capped_store_says_the_other_look_up_was_refused(server, capsys):
+    """A value that is no label is looked up by ISO code and close names with one CONSTRUCT of the
+    entities; a store that caps answers (Virtuoso) cuts that one. The label look-up still answers
+    the rest, and the message says why nothing else was tried: no traceback, no wrong match."""
+    from spacecoop.sparql.query import resolve_param
+
+    assert run(capsys, "--store", f"sparql:{server}", "load")[0] == 0
+    handler = type("Caps", (_CapsGraphs,), {"upstream": server})
+    front = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    try:
+        store = open_store(f"sparql:http://127.0.0.1:{front.server_address[1]}/query")
+        ilrs = resolve_param(store, "ILRS")  # a label: a SELECT, never capped here
+        assert str(ilrs).endswith("/initiative/international-lunar-research-station")
+        with pytest.raises(UsageError) as exc:
+            resolve_param(store, "CZ", name="p")
+        message = str(exc.value)
+        assert "nothing has the label 'CZ'" in message
+        assert "the look-up by ISO code and close names was refused by the store" in message
+        assert "X-SPARQL-MaxRows" in message
+        store.close()
+    finally:
+        front.shutdown()
+        front.server_close()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spacecoop.core.errors import DataError, UsageError
+from spacecoop.core.errors import DataError, SpacecoopError, UsageError
 from spacecoop.core.iri import is_iri
 from spacecoop.core.labels import shown_labels_by
 from spacecoop.store import QueryResult, Store
@@ -490,13 +490,18 @@ def _find_by_other_names(store: Store, text: str) -> URIRef | str:
     The finder reads rdflib's store where it is; any other store, a SPARQL server's too, is asked
     what the finder looks at (:meth:`~spacecoop.core.entities.EntityFinder.of_store`), not for a
     copy of every quad (a country given by its ISO code at 100k triples, whole process: 9.0 s ->
-    0.7 s).
+    0.7 s). A server that refuses that question (its row cap, its time limit) leaves the label
+    look-up alone, and the hint says so.
     """
     from rdflib import URIRef
 
     from spacecoop.core.entities import EntityFinder
 
-    lookup = EntityFinder.of_store(store).find(text)
+    try:
+        finder = EntityFinder.of_store(store)
+    except SpacecoopError as exc:
+        return f"; the look-up by ISO code and close names was refused by the store: {exc}"
+    lookup = finder.find(text)
     if lookup.unique is not None:
         return URIRef(lookup.unique.iri)
     return f"; {lookup.did_you_mean()}" if lookup.suggestions else ""
