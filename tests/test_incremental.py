@@ -1008,3 +1008,34 @@ def test_a_damaged_file_of_kept_results_gives_the_full_report(root, tmp_path, mo
     full = validate(project)
     assert not full.conforms and any("change-97" in v.node for v in full.violations)
     assert validate(project, loaded=load(project, keep_parsed=True), shacl_cache=cache) == full
+
+
+def test_a_check_row_on_a_blank_node_answered_ahead_still_names_its_file(root, tmp_path, monkeypatch):
+    """The forked process's Oxigraph labels blank nodes its own way, so a check row on one (an
+    organisation written as ``[]`` with no country) could not be traced to its file: the report
+    said the node and no file. Such rows are asked again of the data loaded here, whose Oxigraph
+    copy keeps each blank node's label (its loaders gave it a new one: no file either)."""
+    from spacecoop.checks.validate import validate_cached
+    from spacecoop.core.forking import can_fork
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    project = copy_article_project(root, tmp_path / "project")
+    source = project / "graph" / "sources" / "nameless-office.trig"
+    source.write_text(
+        "@base <https://w3id.org/spacecoop/id/> .\n"
+        "@prefix sc: <https://w3id.org/spacecoop/ns#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix kind: <https://w3id.org/spacecoop/vocab/org-kind/> .\n"
+        "<source/nameless-office> {\n"
+        '    [] a sc:Organization ; skos:prefLabel "Nameless Office"@en ; sc:kind kind:space-agency .\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    alone = validate(project)  # one process: the check queries asked of an Oxigraph copy
+    _ahead_on_any_machine(monkeypatch)
+    for report in (alone, validate_cached(project)):
+        found = [v for v in report.violations if v.rule == "check:organization-without-country-violation"]
+        (blank,) = [v for v in found if "/" not in v.node]  # a blank node: no IRI, no CURIE
+        assert blank.files == (str(source),), blank

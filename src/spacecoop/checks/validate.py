@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib import RDF, BNode, Dataset, Graph, URIRef
 
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.forking import fork_beside
@@ -489,10 +489,13 @@ def _validate_cached(
 
         def rows_of_these_files() -> QueryRows | None:
             # the rows hold for what was loaded only when no input moved since the key: both
-            # processes then read the same bytes
+            # processes then read the same bytes; and only when no row names a blank node, which
+            # Oxigraph's parse labels its own way (asked again here, the row names its file)
             assert ahead is not None
             out = ahead.outcome()
-            return cast("QueryRows", out[0]) if out is not None and not moved() else None
+            if out is None or moved() or _names_blank_nodes(cast("QueryRows", out[0])):
+                return None
+            return cast("QueryRows", out[0])
 
         shacl = compiled_dir(root_path) / "shacl.json"
         report = validate(
@@ -523,6 +526,11 @@ AHEAD_MEMORY = 40
 """The forked process answers the check queries ahead only when the free memory is this many times
 the bytes of the input files (else the check queries run on a copy made after the load, as
 before)."""
+
+
+def _names_blank_nodes(rows: QueryRows) -> bool:
+    """Whether a row of the check queries holds a blank node (conforming data gives no row)."""
+    return any(isinstance(v, BNode) for _, _, answers in rows for row in answers for v in row.values())
 
 
 def _fork_check_rows(root: Path, entries: dict[str, dict]):
@@ -720,8 +728,9 @@ def _rows_of(store, root: Path) -> QueryRows:
 def check_rows_of_files(root: str | os.PathLike) -> QueryRows:
     """The rows of every check query on the project's files as Oxigraph itself parses them
     (:meth:`~spacecoop.store.OxigraphStore.load_project`: the quads :func:`check_queries` asks,
-    blank nodes aside, which get other labels), without an rdflib copy of the data: what a
-    forked process computes while ``validate`` loads the data with rdflib.
+    blank nodes aside, which get other labels: rows that hold one are asked again of the loaded
+    data), without an rdflib copy of the data: what a forked process computes while ``validate``
+    loads the data with rdflib.
 
     Raises
     ------
@@ -748,9 +757,23 @@ def check_rows_of_files(root: str | os.PathLike) -> QueryRows:
 
 
 def _query_violations(loaded: Loaded, rows: QueryRows) -> list[Violation]:
+    blank: dict[str, BNode] | None = None  # an Oxigraph copy's blank-node label -> the loaded node
+
+    def loaded_node(node):
+        # the copy (engine_copy) writes each blank node with a label of its own (store.terms)
+        nonlocal blank
+        if not isinstance(node, BNode) or node in loaded.origins:
+            return node
+        if blank is None:
+            from spacecoop.store.terms import blank_label
+
+            blank = {blank_label(b): b for b in loaded.origins if isinstance(b, BNode)}
+        return blank.get(str(node), node)
+
     out = []
     for name, summary, answers in rows:
         for row in answers:
+            row = {k: loaded_node(v) for k, v in row.items()}
             node = row.get("node") or next(iter(row.values()), None)
             detail = ", ".join(f"{k}={curie(str(v))}" for k, v in row.items() if k != "node")
             out.append(

@@ -106,7 +106,11 @@ class OxigraphStore(Store):
             return
         try:
             self.store.clear()
-            self.store.bulk_load(_nquads_input(ds, quads), format=pyoxigraph.RdfFormat.N_QUADS, lenient=True)
+            # parsed, then added: a blank node keeps rdflib's label (the store's own loaders give
+            # it a new one), so a row of a check on this copy names the node the loaded data holds
+            # and its file (0.50 s against 0.44 s at 100k triples)
+            nquads = pyoxigraph.parse(_nquads_input(ds, quads), pyoxigraph.RdfFormat.N_QUADS, lenient=True)
+            self.store.bulk_extend(nquads)
         except (OSError, SyntaxError, ValueError) as exc:
             raise SpacecoopError(f"cannot load into the Oxigraph store: {_one_line(exc)}") from exc
 

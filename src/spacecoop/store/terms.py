@@ -17,7 +17,7 @@ _MEMO_SIZE = 2_000_000
 """Terms remembered while converting one dataset (repeats are common: predicates, classes, graphs)."""
 
 
-def _blank_id(node: BNode) -> str:
+def blank_label(node: BNode) -> str:
     """A blank-node label every N-Quads reader accepts: ``b`` and the rdflib label, non-ASCII-alphanumeric
     characters written as ``x`` and their code point (distinct labels stay distinct)."""
     return "b" + "".join(c if c.isascii() and c.isalnum() else f"x{ord(c):x}" for c in str(node))
@@ -42,7 +42,7 @@ def _ox_term(term: Node):
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     if isinstance(term, BNode):
-        return ox.BlankNode(_blank_id(term))
+        return ox.BlankNode(blank_label(term))
     raise TypeError(f"cannot write {term!r} as N-Quads")
 
 
