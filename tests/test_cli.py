@@ -74,7 +74,8 @@ def test_console_script_is_installed():
     import importlib.metadata as md
 
     scripts = {ep.name: ep.value for ep in md.entry_points(group="console_scripts")}
-    assert scripts.get("spacecoop") == "spacecoop.cli:main"
+    # run: main, then the process ends without freeing every object (see end_process)
+    assert scripts.get("spacecoop") == "spacecoop.cli:run"
 
 
 @pytest.mark.slow
@@ -86,3 +87,63 @@ def test_stats_reads_through_the_chosen_store(root, capsys):
     # the same triples, entities, relationships and claims whichever engine holds them
     assert memory.splitlines()[0].split(" triples")[0] == oxigraph.splitlines()[0].split(" triples")[0]
     assert memory.split("\n", 1)[1] == oxigraph.split("\n", 1)[1]
+
+
+# -- the end of the command's process (spacecoop.cli.app.end_process) --------------------------------
+
+
+def _command(*code: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run Python lines that end with the command's own ending, in a new process."""
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-c", "\n".join(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_the_command_writes_its_whole_answer_through_a_pipe_and_says_its_exit_code(root, capsys):
+    """The process ends without freeing every object (end_process): what it wrote is all there,
+    byte for byte what the same command writes in this process, and the exit code is its own."""
+    args = ["--root", str(root), "query", "source-coverage", "--format", "csv"]
+    assert main(args) == 0
+    here = capsys.readouterr().out
+    assert len(here.encode()) > 65536  # more than a pipe holds: written while the reader reads
+    done = subprocess.run([sys.executable, "-m", "spacecoop", *args], capture_output=True, timeout=120)
+    assert (done.returncode, done.stdout.decode("utf-8")) == (0, here)
+    missing = subprocess.run(
+        [sys.executable, "-m", "spacecoop", "--root", str(root), "query", "no-such-query"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode == 2 and missing.stderr.startswith("error:"), missing.stderr
+
+
+def test_the_command_runs_atexit_functions_and_waits_for_a_working_thread():
+    """What an interpreter's exit does that matters is still done: the atexit functions run (after
+    the answer, before the end), and a thread that is not a daemon finishes its work first."""
+    done = _command(
+        "import atexit, sys, threading, time",
+        "atexit.register(lambda: print('atexit ran', flush=True))",
+        "worker = threading.Thread(target=lambda: (time.sleep(0.3), print('thread done', flush=True)))",
+        "worker.start()",
+        "sys.argv = ['spacecoop', 'queries']",
+        "from spacecoop.cli.app import run",
+        "run()",
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "atexit ran" in lines and "thread done" in lines
+    assert lines.index("atexit ran") > 0  # after the command's own output
+    alone = _command(
+        "import atexit, sys",
+        "atexit.register(lambda: print('atexit ran'))",  # not flushed by itself: the end flushes it
+        "sys.argv = ['spacecoop', 'no-such-verb']",
+        "from spacecoop.cli.app import run",
+        "run()",
+    )
+    assert alone.returncode == 2 and alone.stdout.rstrip().endswith("atexit ran"), alone

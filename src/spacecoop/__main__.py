@@ -1,7 +1,5 @@
 """``python -m spacecoop``."""
 
-import sys
+from spacecoop.cli.app import run
 
-from spacecoop.cli.app import main
-
-sys.exit(main())
+run()
