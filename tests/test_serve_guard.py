@@ -513,8 +513,9 @@ def test_many_distinct_long_queries_do_not_grow_the_server(article_root, tmp_pat
         grown = _tree_rss(server.proc.pid) - before
     finally:
         stop_server(server)
-    # about 17 MiB alone; 30.3 MiB once in a full CI run (the tree's RSS counts a worker process
-    # that starts meanwhile whole). The attack grew it by 101 MiB: 45 MiB still tells them apart.
+    # about 17 MiB alone; 30.3 MiB once in a full CI run (not traced; the tree's RSS would count
+    # a worker process that starts meanwhile whole). The attack grew it by 101 MiB: 45 MiB still
+    # tells them apart.
     assert grown < 45 * 2**20, f"the server grew by {grown / 2**20:.0f} MiB"
 
 
