@@ -168,9 +168,7 @@ _SUMMARY_TYPED = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?t { TYPES } 
 # claims per certainty value, then each value's labels and each source's (the shown one picked in
 # Python by the one rule: SPARQL's MIN cannot prefer English)
 _SUMMARY_CERTAINTY = """SELECT ?o (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c sc:certainty ?o } GROUP BY ?o"""
-_SUMMARY_CERTAINTY_LABELS = """SELECT ?o ?label WHERE {
-  { SELECT DISTINCT ?o WHERE { ?c sc:certainty ?o } } ?o skos:prefLabel ?label
-}"""
+_SUMMARY_VALUE_LABELS = "SELECT ?o ?label WHERE { VALUES ?o { VALUES_OF_O } ?o skos:prefLabel ?label }"
 _SUMMARY_SOURCES = "SELECT ?s ?label WHERE { ?s a sc:Source . OPTIONAL { ?s skos:prefLabel ?label } }"
 _SUMMARY_CLAIMS = (
     "SELECT ?s (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a sc:Source . ?c prov:wasDerivedFrom ?s } GROUP BY ?s"
@@ -221,8 +219,12 @@ def summarize_store(store) -> Summary:
     entities = tuple((curie(str(c)), count(c)) for c in ENTITY_CLASSES)
     relationships = tuple((curie(str(c)), count(c)) for c in RELATIONSHIP_CLASSES)
     certainty: Counter[str] = Counter()
-    value_names = shown_labels_by(ask(_SUMMARY_CERTAINTY_LABELS))
-    for o, n in ask(_SUMMARY_CERTAINTY):
+    counted = ask(_SUMMARY_CERTAINTY)
+    # the labels of the values counted, not a second scan of every claim (a blank node cannot be
+    # named in VALUES; the shapes require a certainty to be an IRI of the vocabulary)
+    iris = " ".join(o.n3() for o, _ in counted if isinstance(o, URIRef | Literal))
+    value_names = shown_labels_by(ask(_SUMMARY_VALUE_LABELS.replace("VALUES_OF_O", iris))) if iris else {}
+    for o, n in counted:
         certainty[value_names.get(o) or curie(str(o))] += number(n)
     claims = {s: number(n) for s, n in ask(_SUMMARY_CLAIMS)}
     names = shown_labels_by(ask(_SUMMARY_SOURCES))
