@@ -289,6 +289,7 @@ ex:g1 {
     ex:src2 a sc:Source ; skos:prefLabel "Seite zwei"@de, "page two"@en .
     ex:c1 sc:certainty ex:sure ; prov:wasDerivedFrom ex:src .
     ex:c2 sc:certainty ex:sure ; prov:wasDerivedFrom ex:src .
+    ex:c3 sc:certainty [ skos:prefLabel "vague"@en, "flou"@fr ] .
 }
 ex:g2 { ex:a a ex:Agency . ex:quiet a sc:Source . }
 """
@@ -297,7 +298,8 @@ ex:g2 { ex:a a ex:Agency . ex:quiet a sc:Source . }
 def test_the_summary_asked_of_a_store_counts_as_rdflib_on_the_edges():
     """Subclasses two steps down, a triple in two graphs, a triple in the default graph only, a
     concept with three labels (the least English or untagged names it, not the least of all), a
-    source no claim cites, a source named in German and in English."""
+    concept that is a blank node (named by its label on both engines), a source no claim cites, a
+    source named in German and in English."""
     ds = Dataset(default_union=True)
     ds.parse(data=_SUMMARY_FIXTURE, format="trig")
     memory, oxi = _stores_of(ds)
@@ -309,14 +311,14 @@ def test_the_summary_asked_of_a_store_counts_as_rdflib_on_the_edges():
         oxi.close()
     assert dict(asked.entities)["sc:Organization"] == 2  # ex:a through two subclass steps, ex:b
     assert dict(asked.entities)["sc:Source"] == 3
-    assert asked.claims_by_certainty == (("aa sure", 2),)
+    assert asked.claims_by_certainty == (("aa sure", 2), ("vague", 1))
     assert asked.sources == (
         ("https://example.org/summary/quiet", "", 0),
         ("https://example.org/summary/src", "a page", 2),
         ("https://example.org/summary/src2", "page two", 0),
     )
-    # 11 triples in ex:g1 and 2 in ex:g2 (ex:a's type in both), 6 in the default graph only
-    assert (asked.triples, asked.quads, asked.graphs) == (18, 19, 3)
+    # 14 triples in ex:g1 and 2 in ex:g2 (ex:a's type in both), 6 in the default graph only
+    assert (asked.triples, asked.quads, asked.graphs) == (21, 22, 3)
 
 
 @pytest.mark.slow

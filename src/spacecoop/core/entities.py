@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from rdflib import RDF, SKOS, Graph, URIRef
 
 from spacecoop.core.errors import SpacecoopError
-from spacecoop.core.labels import shown_literal
+from spacecoop.core.labels import shown_label_of
 from spacecoop.core.namespaces import SC, curie
 
 ENTITY_CLASSES = {
@@ -131,10 +131,9 @@ class Lookup:
 
 
 def _label_of(g: Graph, node: URIRef) -> str:
-    """The name an entity is shown by (:func:`~spacecoop.core.labels.shown_literal` of its
-    ``skos:prefLabel`` texts), else its CURIE; the same whichever the order a store keeps its
-    labels in (``g.value`` gives any one), as the views choose it."""
-    return shown_literal(g.objects(node, SKOS.prefLabel)) or curie(str(node))
+    """The name an entity is shown by (:func:`~spacecoop.core.labels.shown_label_of`), else its
+    CURIE, as the views choose it."""
+    return shown_label_of(g, node) or curie(str(node))
 
 
 # What EntityFinder reads of each entity besides its type: its names, ISO code and the place it

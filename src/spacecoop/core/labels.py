@@ -8,6 +8,7 @@ pages, ``spacecoop stats``) shows the same one, whichever the order a store keep
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 def shown_label(labels: Iterable[tuple[str, str]]) -> str:
@@ -54,3 +55,26 @@ def shown_labels_by(rows: Iterable[tuple[object, object]]) -> dict:
     for node, label in rows:
         labels.setdefault(node, []).extend(() if label is None else (label,))
     return {node: shown_literal(texts) for node, texts in labels.items()}
+
+
+_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+
+
+def shown_label_of(graph: Any, node: Any) -> str:
+    """The shown label (:func:`shown_literal`) of ``node``'s ``skos:prefLabel`` texts in ``graph``
+    (an rdflib graph or dataset), "" if it has none: one name whichever the order the store keeps
+    them in (``graph.value`` gives any one).
+
+    Examples
+    --------
+    >>> from rdflib import Graph, Literal, URIRef
+    >>> g = Graph()
+    >>> pref = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
+    >>> for text, lang in (("Chine", "fr"), ("China", "en")):
+    ...     _ = g.add((URIRef("https://example.org/cn"), pref, Literal(text, lang=lang)))
+    >>> shown_label_of(g, URIRef("https://example.org/cn")), shown_label_of(g, URIRef("https://example.org/x"))
+    ('China', '')
+    """
+    from rdflib import URIRef
+
+    return shown_literal(graph.objects(node, URIRef(_PREF_LABEL)))

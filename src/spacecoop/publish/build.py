@@ -40,7 +40,7 @@ from spacecoop.core import turtle
 from spacecoop.core.atomic import exchange_paths, fsync_path
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.forking import beside_pays, fork_beside
-from spacecoop.core.labels import shown_labels_by, shown_literal
+from spacecoop.core.labels import shown_label_of, shown_labels_by
 from spacecoop.core.layout import find_root
 from spacecoop.core.load import load
 from spacecoop.core.namespaces import PREFIXES, SC, curie
@@ -126,27 +126,17 @@ def summarize(ds: Dataset, quads: list[tuple] | None = None) -> Summary:
     certainty: Counter[str] = Counter()
     # claims per certainty value, then each value's label once (not once per claim)
     for o, n in Counter(o for _, o in set(ds.subject_objects(SC.certainty))).items():
-        certainty[_shown_label(ds, o) or curie(str(o))] += n
+        certainty[shown_label_of(ds, o) or curie(str(o))] += n
     claims_by_certainty = tuple(sorted((str(k), v) for k, v in certainty.items()))
     sources = []
     prov_from = URIRef(PREFIXES["prov"] + "wasDerivedFrom")
     for s in sorted_iris(set(ds.subjects(RDF.type, SC.Source))):
-        label = _shown_label(ds, s)
+        label = shown_label_of(ds, s)
         n = len(set(ds.subjects(prov_from, s)))
         sources.append((curie(str(s)), label, n))
     return Summary(
         triples, len(distinct_quads), graphs, entities, relationships, claims_by_certainty, tuple(sources)
     )
-
-
-SKOS_PREF = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
-
-
-def _shown_label(ds: Dataset, node: Node) -> str:
-    """The name ``node`` is shown by among its ``skos:prefLabel`` texts (the one rule,
-    :func:`~spacecoop.core.labels.shown_label`), "" if none: one name whichever the order the store
-    keeps them in (``ds.value`` gives any one)."""
-    return shown_literal(ds.objects(node, SKOS_PREF))
 
 
 _SUMMARY_PREFIXES = (
@@ -167,8 +157,11 @@ _SUMMARY_SUBCLASSES = "SELECT ?a ?b WHERE { ?a rdfs:subClassOf ?b }"
 _SUMMARY_TYPED = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?t { TYPES } ?s a ?t }"
 # claims per certainty value, then each value's labels and each source's (the shown one picked in
 # Python by the one rule: SPARQL's MIN cannot prefer English)
-_SUMMARY_CERTAINTY = """SELECT ?o (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c sc:certainty ?o } GROUP BY ?o"""
-_SUMMARY_VALUE_LABELS = "SELECT ?o ?label WHERE { VALUES ?o { VALUES_OF_O } ?o skos:prefLabel ?label }"
+# (the labels joined to the values counted, one row per label: a blank-node value keeps its own)
+_SUMMARY_CERTAINTY = """SELECT ?o ?n ?label WHERE {
+  { SELECT ?o (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c sc:certainty ?o } GROUP BY ?o }
+  OPTIONAL { ?o skos:prefLabel ?label }
+}"""
 _SUMMARY_SOURCES = "SELECT ?s ?label WHERE { ?s a sc:Source . OPTIONAL { ?s skos:prefLabel ?label } }"
 _SUMMARY_CLAIMS = (
     "SELECT ?s (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a sc:Source . ?c prov:wasDerivedFrom ?s } GROUP BY ?s"
@@ -220,12 +213,9 @@ def summarize_store(store) -> Summary:
     relationships = tuple((curie(str(c)), count(c)) for c in RELATIONSHIP_CLASSES)
     certainty: Counter[str] = Counter()
     counted = ask(_SUMMARY_CERTAINTY)
-    # the labels of the values counted, not a second scan of every claim (a blank node cannot be
-    # named in VALUES; the shapes require a certainty to be an IRI of the vocabulary)
-    iris = " ".join(o.n3() for o, _ in counted if isinstance(o, URIRef | Literal))
-    value_names = shown_labels_by(ask(_SUMMARY_VALUE_LABELS.replace("VALUES_OF_O", iris))) if iris else {}
-    for o, n in counted:
-        certainty[value_names.get(o) or curie(str(o))] += number(n)
+    value_names = shown_labels_by((o, label) for o, _, label in counted)
+    for o, n in {o: n for o, n, _ in counted}.items():
+        certainty[value_names[o] or curie(str(o))] += number(n)
     claims = {s: number(n) for s, n in ask(_SUMMARY_CLAIMS)}
     names = shown_labels_by(ask(_SUMMARY_SOURCES))
     sources = tuple((curie(str(s)), names[s], claims.get(s, 0)) for s in sorted_iris(names))
