@@ -608,24 +608,33 @@ def test_without_an_atomic_exchange_two_renames_swap_the_folders(full_ds, tmp_pa
     assert siblings(path) == []
 
 
-class _CappingStore(BaseHTTPRequestHandler):
-    """A SPARQL endpoint that answers three rows and says, as Virtuoso does, that it caps answers."""
+class _FakeFront(BaseHTTPRequestHandler):
+    """What the fake SPARQL fronts below share: one answer written whole, the cap said (as Virtuoso
+    says it) where ``capped``, and no log lines."""
 
     cap = "3"
 
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        rows = [{"n": {"type": "literal", "value": str(i)}} for i in range(3)]
-        body = json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": rows}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("X-SPARQL-MaxRows", type(self).cap)
+    def answer(self, status: int, ctype: str, body: bytes, capped: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        if capped:
+            self.send_header("X-SPARQL-MaxRows", type(self).cap)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
     def log_message(self, *args):
         pass
+
+
+class _CappingStore(_FakeFront):
+    """A SPARQL endpoint that answers three rows and says, as Virtuoso does, that it caps answers."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        rows = [{"n": {"type": "literal", "value": str(i)}} for i in range(3)]
+        body = json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": rows}}).encode()
+        self.answer(200, "application/sparql-results+json", body, capped=True)
 
 
 @pytest.mark.parametrize("cap, refused", [("3", True), ("10000", False)])
@@ -704,7 +713,7 @@ def test_a_parameter_by_iso_code_or_with_a_typo_resolves_over_http(server, capsy
     assert "czech-republic" in out
 
 
-class _CapsGraphs(BaseHTTPRequestHandler):
+class _CapsGraphs(_FakeFront):
     """A front to a real Oxigraph server that passes every request on and marks each graph answer
     (CONSTRUCT, DESCRIBE) as cut at ``cap`` triples, as Virtuoso marks an answer at its cap."""
 
@@ -720,16 +729,7 @@ class _CapsGraphs(BaseHTTPRequestHandler):
                 status, ctype, data = resp.status, resp.headers.get("Content-Type", ""), resp.read()
         except urllib.error.HTTPError as err:
             status, ctype, data = err.code, err.headers.get("Content-Type", ""), err.read()
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        if "triples" in ctype or "turtle" in ctype:
-            self.send_header("X-SPARQL-MaxRows", type(self).cap)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.answer(status, ctype, data, capped="triples" in ctype or "turtle" in ctype)
 
 
 def test_a_parameter_no_label_fits_on_a_capped_store_says_the_other_look_up_was_refused(server, capsys):
