@@ -383,6 +383,85 @@ def test_merging_a_source_before_the_quads_are_read_drops_the_files_quads_kept_b
     assert (peru, Literal("Piru", lang="qu")) in {(s, o) for s, _, o, _ in loaded.quads()}
 
 
+_PERU = "https://w3id.org/spacecoop/id/country/peru"
+_CNSA = "https://w3id.org/spacecoop/id/org/china-national-space-administration"
+# a second kind for CNSA (at most one): no derived edge moves with it
+_UNIVERSITY = "https://w3id.org/spacecoop/vocab/org-kind/university"
+_SECOND_KIND = f"<{_CNSA}> <https://w3id.org/spacecoop/ns#kind> <{_UNIVERSITY}> .\n".encode()
+
+
+@pytest.mark.parametrize("data", [_SECOND_KIND, b"_:b <urn:x:p> <urn:x:o> .\n" + _SECOND_KIND])
+def test_a_merged_source_is_validated_against_the_kept_shacl_results_as_in_full(data, article_root, tmp_path):
+    """``spacecoop add`` validates the project with the new source merged in, SHACL running only
+    on the nodes the source can change (the results kept by the last validation for the rest):
+    the report is the one a full run gives. The source gives CNSA, whose results are kept, a second
+    kind; once with a blank node, whose file's quads have no key (touched on every run)."""
+    from spacecoop.checks.validate import validate
+    from spacecoop.core.load import load, merge_source
+
+    project = copy_article_project(article_root, tmp_path / "project")
+    cache = tmp_path / "shacl.json"
+    assert validate(project, loaded=load(project, keep_parsed=True), shacl_cache=cache).conforms
+    kept = json.loads(cache.read_text("utf-8"))
+    assert any(_CNSA in node for node in kept["nodes"])  # CNSA's results kept: the edge is real
+
+    new = project / "graph" / "sources" / "new.trig"
+    loaded = load(project, derive=False, exclude=[new], keep_parsed=True)
+    merge_source(loaded, new, data)
+    assert loaded.sources is not None and loaded.sources[-1][1]  # the new file among the files
+    incremental = validate(project, loaded=loaded, shacl_cache=cache)
+    full = load(project, derive=False)
+    merge_source(full, new, data)
+    assert incremental == validate(project, loaded=full)
+    found = [v for v in incremental.violations if v.rule == "shacl" and "china-national-space" in v.node]
+    assert found and "sc:kind" in found[0].message, incremental.violations
+
+
+def test_a_merged_source_is_kept_under_the_key_of_its_written_file(article_root, tmp_path):
+    """The key merge_source gives the new file's quads is the one a load computes once the file is
+    written with those bytes: the validation after ``spacecoop add`` finds the source unchanged."""
+    from spacecoop.core.load import load, merge_source
+
+    project = copy_article_project(article_root, tmp_path / "project")
+    new = project / "graph" / "sources" / "new.trig"
+    data = f'<{_PERU}> <http://www.w3.org/2004/02/skos/core#altLabel> "Piru"@qu .\n'.encode()
+    loaded = load(project, derive=False, exclude=[new], keep_parsed=True)
+    merge_source(loaded, new, data)
+    new.write_bytes(data)
+    after = load(project, keep_parsed=True)
+    assert loaded.sources is not None and after.sources is not None
+    assert loaded.sources[-1][0] is not None
+    assert dict(loaded.sources).keys() == dict(after.sources).keys()
+
+
+def test_a_merged_source_gives_the_dataset_a_load_gives_once_it_is_written(article_root, tmp_path):
+    """What ``spacecoop add`` validates is what the next load reads once the file is written:
+    the same quads, the shortcut edges the new file's developments and claims give included
+    (derived from what the load read as it merged the files, plus the new file)."""
+    from spacecoop.core.derive import DERIVED
+    from spacecoop.core.load import load, merge_source
+
+    project = copy_article_project(article_root, tmp_path / "project")
+    article = next((project / "graph" / "sources").glob("*.trig"))
+    name = f"source/{article.stem}"
+    data = article.read_bytes().replace(name.encode(), b"source/the-same-again")  # a graph of its own
+    new = project / "graph" / "sources" / "the-same-again.trig"
+    merged = load(project, derive=False, exclude=[new], keep_parsed=True)
+    merge_source(merged, new, data)
+    new.write_bytes(data)
+    written = load(project, keep_parsed=True)
+    again = URIRef("https://w3id.org/spacecoop/id/source/the-same-again")
+    derived = {q for q in written.derived_quads() if q[3] == again}
+    assert {q[1] for q in derived} >= {URIRef(str(p)) for p in DERIVED[4:6]}  # develops, carries
+    assert _ground_quads(merged) == _ground_quads(written)  # blank nodes are named anew by each load
+
+    def ground(quads) -> set:
+        return {q for q in quads if not any(isinstance(t, BNode) for t in q)}
+
+    assert ground(merged.quads()) == ground(written.quads())  # what the checks read
+    assert set(merged.derived_quads()) == set(written.derived_quads())
+
+
 def _synthetic(tmp_path: Path) -> Path:
     from spacecoop.importers.synth import write_corpus
 

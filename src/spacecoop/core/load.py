@@ -77,8 +77,12 @@ class Loaded:
     """Each file's quads with the key of its kept copy (:func:`_parsed`: the file's path and bytes,
     the parser's code), or None for a file whose quads are new on every load (blank nodes): what
     :mod:`spacecoop.checks.incremental` compares with the files of its last run, to find what an
-    edit changed. Set by :func:`load` with ``keep_parsed``; None otherwise and after
-    :func:`merge_source`. With :meth:`derived_quads`, every quad of :meth:`quads`."""
+    edit changed. Set by :func:`load` with ``keep_parsed``, None otherwise; :func:`merge_source`
+    adds the merged file. With :meth:`derived_quads`, every quad of :meth:`quads`."""
+    derive_input: DeriveInput | None = field(default=None, init=False, repr=False, compare=False)
+    """What the shortcut edges are derived from, read as the files were merged, kept by a load
+    with ``keep_parsed`` and ``derive=False`` for :func:`merge_source` (which then walks no
+    Dataset to derive them)."""
 
     def files_of(self, node) -> list[str]:
         """Return the files that mention ``node`` as a subject, sorted."""
@@ -337,7 +341,7 @@ def load(
         _parse_ahead([(path, fmt) for path, fmt, _ in plan], where)
     # What the shortcut edges are derived from, read as the files are merged (no walk of the
     # Dataset afterwards: see DeriveInput).
-    fed = DeriveInput() if derive else None
+    fed = DeriveInput() if derive or keep_parsed else None
     default_id = ds.default_graph.identifier
     # Each file's quads, for Loaded.quads (validate and build read every quad).
     parts: list[tuple[list[Quad], Node]] | None = [] if keep_parsed else None
@@ -359,9 +363,11 @@ def load(
             if i % COLLECT_EVERY == 0:
                 gc.collect(1)  # the young generations only
         _prune_parsed()
-        if fed is not None:
+        if derive:
             add_iso_codes(ds)
             add_shortcuts(ds, fed)
+        else:
+            loaded.derive_input = fed  # for merge_source
     loaded._parts = parts
     if parts is not None:
         loaded.sources = [(key, quads) for key, (quads, _) in zip(keys, parts, strict=True)]
@@ -377,29 +383,33 @@ def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
     ``derive=False``, then derive ISO codes and shortcut edges as :func:`load` does. Its terms are
     checked as :func:`load` checks every file's (``loaded.problems``).
 
+    The content is parsed as :func:`load` parses a file (:func:`_parsed_quads`). Where the load
+    kept each file's quads (``keep_parsed``), the new file's are added to them under the key its
+    bytes will have once written (:func:`_parsed_key`; None where they hold a blank node), so that
+    SHACL's kept results are found again for what it did not change
+    (:mod:`spacecoop.checks.incremental`), as after an edit.
+
     Raises
     ------
     DataError
         The content does not parse.
     """
-    part = Dataset()
-    term_log = logging.getLogger("rdflib.term")
-    level = term_log.level
-    term_log.setLevel(logging.ERROR)
-    try:
-        part.parse(data=data.decode("utf-8"), format="trig", publicID=Path(path).resolve().as_uri())
-    except Exception as exc:  # rdflib raises many types
-        raise _syntax_error(Path(path), exc) from exc
-    finally:
-        term_log.setLevel(level)
-    _merge(loaded, Path(path), _quads_of(part), False, TermCheck())
+    quads = _parsed_quads(Path(path), data, "trig")
+    _merge(loaded, Path(path), quads, False, TermCheck())
     loaded.copies.clear()
     loaded._quads = None
     loaded._derived = None
-    loaded._parts = None
-    loaded.sources = None
+    default_id = loaded.ds.default_graph.identifier
+    if loaded._parts is not None:
+        loaded._parts.append((quads, default_id))
+    if loaded.sources is not None:
+        kept = _to_table(quads) is not None  # as _parsed keeps them: None where not kept
+        loaded.sources.append((_parsed_key(Path(path), "trig", data) if kept else None, quads))
+    fed = loaded.derive_input
+    if fed is not None:
+        fed.feed(quads, default_id)  # as load feeds a source file
     add_iso_codes(loaded.ds)
-    add_shortcuts(loaded.ds)
+    add_shortcuts(loaded.ds, fed)
 
 
 Quad = tuple[Node, Node, Node, "Node | None"]
@@ -449,7 +459,6 @@ def _parsed(
     kept copy's key is appended to it (None when the quads are not kept: they may differ on the
     next parse), so that a caller can tell the same bytes of the same file parsed by the same code.
     """
-    import hashlib
     import json
 
     raw = read_input(path)
@@ -458,9 +467,7 @@ def _parsed(
             keys.append(None)
         return _parsed_quads(path, raw, fmt), False
     where = where or str(path.resolve())
-    h = hashlib.sha256(f"spacecoop-parsed {PARSED_FORMAT} {fmt} {_code_identity()}\n{where}\n".encode())
-    h.update(raw)
-    key = h.hexdigest()
+    key = _parsed_key(path, fmt, raw, where)
     kept = _kept_path(path, fmt, where)
     try:
         data = json.loads(kept.read_text("utf-8"))
@@ -493,6 +500,17 @@ def _parsed(
             tmp.unlink(missing_ok=True)
         _WROTE.append(kept.parent)
     return quads, False
+
+
+def _parsed_key(path: Path, fmt: str, raw: bytes, where: str | None = None) -> str:
+    """The key of the kept copy of ``path``'s quads parsed from ``raw`` (see :func:`_parsed`):
+    the SHA-256 of the bytes, the path resolved (``where``, if the caller has it) and the code."""
+    import hashlib
+
+    where = where or str(path.resolve())
+    h = hashlib.sha256(f"spacecoop-parsed {PARSED_FORMAT} {fmt} {_code_identity()}\n{where}\n".encode())
+    h.update(raw)
+    return h.hexdigest()
 
 
 def _kept_path(path: Path, fmt: str, where: str | None = None) -> Path:

@@ -842,15 +842,20 @@ def add_sheet(
     from spacecoop.core.layout import writable_root
     from spacecoop.core.load import load, merge_source
     from spacecoop.publish.build import write_files
+    from spacecoop.store.compiled import compiled_dir
 
     root_path = writable_root(root)  # a workspace or checkout, never the installed package's data
     target = root_path / "graph" / _SOURCE_DIR / f"{sheet_name(path)}.trig"
     # One load serves both: names are resolved against the project without the sheet's previous
-    # file, then the new file is merged in and the whole project validated, before writing.
-    loaded = load(root_path, derive=False, exclude=[target])
+    # file, then the new file is merged in and the whole project validated, before writing. The
+    # files' kept copies are read (as validate reads them) and SHACL's kept results used for what
+    # the new file does not change (a one-fact sheet at 100k triples: 8.5 -> 3.4 s, medians of five).
+    loaded = load(root_path, derive=False, exclude=[target], keep_parsed=True)
     name, data, sheet, res = build_sheet(path, root_path, text_path=text_path, loaded=loaded)
     merge_source(loaded, target, data)
-    validate(root_path, loaded=loaded).refuse_unless_conforms(f"{path}: the project with this source")
+    shacl = compiled_dir(root_path) / "shacl.json"
+    report = validate(root_path, loaded=loaded, shacl_cache=shacl)
+    report.refuse_unless_conforms(f"{path}: the project with this source")
     out = root_path / "graph"
     target = out / name
     changed = not (target.is_file() and target.read_bytes() == data)
