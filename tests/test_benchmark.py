@@ -204,6 +204,25 @@ def test_the_benchmark_edit_changes_one_quote_of_one_claim(tmp_path):
     assert str(new[2]) == "(edit 2) " + str(old[2])
 
 
+def test_the_benchmark_sheet_is_added_to_any_synthetic_corpus(tmp_path):
+    """The "add" timing is of a sheet that adds a fact: every synthetic corpus knows its names,
+    and the fact it would write is Peru's membership of the Artemis Accords, nothing written."""
+    from spacecoop.importers.sheet import add_sheet
+    from spacecoop.importers.synth import write_corpus
+
+    bench = bench_module()
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 3, 7, root=ROOT)
+    sheet = tmp_path / "one-fact.csv"
+    sheet.write_text(bench.ONE_FACT_SHEET, encoding="utf-8")
+    before = sorted(p.name for p in (corpus / "graph" / "sources").iterdir())
+    res = add_sheet(sheet, corpus, dry_run=True)
+    assert res.facts == 1 and res.dry_run
+    text = res.data.decode("utf-8")
+    assert "<country/peru>" in text and "<initiative/artemis-accords>" in text and "org:member" in text
+    assert sorted(p.name for p in (corpus / "graph" / "sources").iterdir()) == before
+
+
 def test_the_throughput_run_says_what_each_error_was(tmp_path):
     """An endpoint that stops some queries at its time limit: the run counts them as errors by
     their HTTP status, beside the answered ones (the report's note column)."""
