@@ -1029,6 +1029,7 @@ def test_a_check_row_on_a_blank_node_answered_ahead_still_names_its_file(root, t
         "@prefix kind: <https://w3id.org/spacecoop/vocab/org-kind/> .\n"
         "<source/nameless-office> {\n"
         '    [] a sc:Organization ; skos:prefLabel "Nameless Office"@en ; sc:kind kind:space-agency .\n'
+        '    [] a sc:Organization ; skos:prefLabel "Kindless Office"@en , "Bureau"@fr .\n'
         "}\n",
         encoding="utf-8",
     )
@@ -1037,5 +1038,10 @@ def test_a_check_row_on_a_blank_node_answered_ahead_still_names_its_file(root, t
     _ahead_on_any_machine(monkeypatch)
     for report in (alone, validate_cached(project)):
         found = [v for v in report.violations if v.rule == "check:organization-without-country-violation"]
-        (blank,) = [v for v in found if "/" not in v.node]  # a blank node: no IRI, no CURIE
+        (blank,) = [v for v in found if "Nameless" in v.node]  # a blank node: no IRI, no CURIE
         assert blank.files == (str(source),), blank
+        # named by what the data says of it, not by a label new on every parse
+        assert blank.node == '[ a sc:Organization ; skos:prefLabel "Nameless Office"@en ]', blank
+        shacl = [v for v in report.violations if v.rule == "shacl" and "sc:kind" in v.message]
+        (kindless,) = [v for v in shacl if v.files == (str(source),)]  # SHACL's focus node, too
+        assert kindless.node == '[ a sc:Organization ; skos:prefLabel "Kindless Office"@en ]'

@@ -260,6 +260,38 @@ def _printable(v: Violation) -> Violation:
     )
 
 
+def shown_node(loaded: Loaded, node) -> str:
+    """How a report names ``node``: an IRI as its CURIE; a blank node, whose label is new on every
+    parse and says nothing, by what the data says of it, Turtle-like: its types and shown label
+    (``[ a sc:Organization ; skos:prefLabel "Nameless Office"@en ]``), ``[ ]`` if neither.
+
+    Examples
+    --------
+    >>> from rdflib import Dataset, Literal
+    >>> from spacecoop.core.namespaces import SC
+    >>> ds = Dataset(default_union=True)
+    >>> b = BNode()
+    >>> _ = ds.add((b, RDF.type, SC.Organization))
+    >>> shown_node(Loaded(ds), b), shown_node(Loaded(ds), BNode()), shown_node(Loaded(ds), SC.Country)
+    ('[ a sc:Organization ]', '[ ]', 'sc:Country')
+    """
+    if not isinstance(node, BNode):
+        return curie(str(node))
+    from spacecoop.core.labels import shown_label_of
+
+    ds = loaded.ds
+    said = []
+    types = sorted({curie(str(t)) for t in ds.objects(node, RDF.type)})
+    if types:
+        said.append("a " + ", ".join(types))
+    label = shown_label_of(ds, node)
+    if label:
+        pref = URIRef(PREFIXES["skos"] + "prefLabel")
+        lit = next(o for o in ds.objects(node, pref) if str(o) == label)
+        said.append(f"skos:prefLabel {lit.n3()}")
+    return f"[ {' ; '.join(said)} ]" if said else "[ ]"
+
+
 def check_rdf_terms(loaded: Loaded) -> list[Violation]:
     """Report terms that Oxigraph or the writers of ``build`` refuse, each with the file it is in.
 
@@ -328,11 +360,11 @@ def check_shacl(loaded: Loaded, layout: Layout, cache: Path | None = None) -> li
             message = f"{curie(str(path))}: {message}"
         out.append(
             Violation(
-                node=curie(str(node)),
+                node=shown_node(loaded, node),
                 rule="shacl",
                 message=message,
                 files=files_at_fault(loaded, node, path, value),
-                value=curie(str(value)) if value is not None and value != node else "",
+                value=shown_node(loaded, value) if value is not None and value != node else "",
             )
         )
     return out
@@ -353,7 +385,7 @@ def check_terms(loaded: Loaded) -> list[Violation]:
                 out.setdefault(
                     key,
                     Violation(
-                        node=curie(str(s)),
+                        node=shown_node(loaded, s),
                         rule="unknown-term",
                         message=f"uses {curie(str(term))}, which the ontology does not declare",
                         files=tuple(loaded.files_of(s)),
@@ -683,7 +715,7 @@ def check_quotes(
         if missing_quote_pieces(str(quote), text):
             out.append(
                 Violation(
-                    node=curie(str(claim)),
+                    node=shown_node(loaded, claim),
                     rule="quote",
                     message=f"quote does not appear verbatim in the stored text of {curie(str(source))}",
                     files=tuple(loaded.files_of(claim)),
@@ -775,10 +807,10 @@ def _query_violations(loaded: Loaded, rows: QueryRows) -> list[Violation]:
         for row in answers:
             row = {k: loaded_node(v) for k, v in row.items()}
             node = row.get("node") or next(iter(row.values()), None)
-            detail = ", ".join(f"{k}={curie(str(v))}" for k, v in row.items() if k != "node")
+            detail = ", ".join(f"{k}={shown_node(loaded, v)}" for k, v in row.items() if k != "node")
             out.append(
                 Violation(
-                    node=curie(str(node)) if node is not None else "?",
+                    node=shown_node(loaded, node) if node is not None else "?",
                     rule=f"check:{name}",
                     message=summary + (f" ({detail})" if detail else ""),
                     files=tuple(loaded.files_of(node)) if node is not None else (),
@@ -886,10 +918,10 @@ def _duplicate_entities(loaded: Loaded, same: list, says: str, kind: str) -> lis
     ``says`` is what they share, up to the names of the others."""
     out = []
     for n, files in _at_fault(loaded, same):
-        others = ", ".join(curie(str(o)) for o in same if o != n)
+        others = ", ".join(shown_node(loaded, o) for o in same if o != n)
         out.append(
             Violation(
-                node=curie(str(n)),
+                node=shown_node(loaded, n),
                 rule="duplicate-entity",
                 message=f"{says} {others}: one {kind}, two nodes "
                 "(keep one IRI and move the other's names to skos:altLabel)",
