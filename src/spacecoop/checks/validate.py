@@ -267,7 +267,7 @@ def shown_node(loaded: Loaded, node) -> str:
 
     Examples
     --------
-    >>> from rdflib import Dataset, Literal
+    >>> from rdflib import Dataset
     >>> from spacecoop.core.namespaces import SC
     >>> ds = Dataset(default_union=True)
     >>> b = BNode()
