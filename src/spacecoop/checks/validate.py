@@ -529,9 +529,11 @@ def _validate_cached(
                 return None
             return cast("QueryRows", out[0])
 
-        shacl = compiled_dir(root_path) / "shacl.json"
         report = validate(
-            root_path, loaded=loaded, shacl_cache=shacl, query_rows=rows_of_these_files if ahead else None
+            root_path,
+            loaded=loaded,
+            shacl_cache=kept_shacl_results(root_path),
+            query_rows=rows_of_these_files if ahead else None,
         )
     finally:
         if ahead is not None:
@@ -588,6 +590,15 @@ def _fork_check_rows(root: Path, entries: dict[str, dict]):
     if available is not None and available < AHEAD_MEMORY * size:
         return None
     return fork_ahead(functools.partial(check_rows_of_files, root))
+
+
+def kept_shacl_results(root: Path) -> Path:
+    """The file of SHACL results kept per node for the project at ``root`` (``shacl.json`` beside
+    its compiled store, :mod:`spacecoop.checks.incremental`): what ``validate``, ``build`` and
+    ``add`` hand :func:`validate` as ``shacl_cache``."""
+    from spacecoop.store.compiled import compiled_dir
+
+    return compiled_dir(root) / "shacl.json"
 
 
 def validation_inputs(root: str | os.PathLike | None = None) -> list[Path]:

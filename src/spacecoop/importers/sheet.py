@@ -838,11 +838,10 @@ def add_sheet(
         The project with the new source does not validate (exit 1), or the file cannot be written
         (exit 2); nothing written.
     """
-    from spacecoop.checks.validate import validate
+    from spacecoop.checks.validate import kept_shacl_results, validate
     from spacecoop.core.layout import writable_root
     from spacecoop.core.load import load, merge_source
     from spacecoop.publish.build import write_files
-    from spacecoop.store.compiled import compiled_dir
 
     root_path = writable_root(root)  # a workspace or checkout, never the installed package's data
     target = root_path / "graph" / _SOURCE_DIR / f"{sheet_name(path)}.trig"
@@ -853,8 +852,7 @@ def add_sheet(
     loaded = load(root_path, derive=False, exclude=[target], keep_parsed=True)
     name, data, sheet, res = build_sheet(path, root_path, text_path=text_path, loaded=loaded)
     merge_source(loaded, target, data)
-    shacl = compiled_dir(root_path) / "shacl.json"
-    report = validate(root_path, loaded=loaded, shacl_cache=shacl)
+    report = validate(root_path, loaded=loaded, shacl_cache=kept_shacl_results(root_path))
     report.refuse_unless_conforms(f"{path}: the project with this source")
     out = root_path / "graph"
     target = out / name
