@@ -24,8 +24,16 @@ def remembered(file_name: str, text: str, compute, *, keep=lambda value: True):
     ``.rq`` file, where a query's WHERE group opens). Only values that JSON gives back unchanged
     and that ``keep`` accepts are kept; an error raised by ``compute`` is never kept. Where the
     cache cannot be read or written, ``compute()`` runs every time.
+
+    A value read or kept is also remembered in the process (:data:`_SEEN`), so a second call for
+    the same text reads no file: reading ``where-starts.json`` on every parameterised query cost
+    0.19 of a look-up's 0.32 ms. A list or dict comes back as a fresh copy each time, as from the
+    file, so a caller that changes it changes no later answer.
     """
     key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    seen = _SEEN.get((file_name, key), _MISSING)
+    if seen is not _MISSING:
+        return json.loads(seen) if isinstance(seen, _JsonText) else seen
     path = cache_home() / file_name
     try:
         known = json.loads(path.read_text("utf-8"))
@@ -34,6 +42,7 @@ def remembered(file_name: str, text: str, compute, *, keep=lambda value: True):
     if not isinstance(known, dict):
         known = {}
     if key in known:
+        _see(file_name, key, known[key])
         return known[key]
     value = compute()
     try:
@@ -48,7 +57,24 @@ def remembered(file_name: str, text: str, compute, *, keep=lambda value: True):
         known[key] = value
         with contextlib.suppress(OSError):
             write_atomic(path, json.dumps(known, sort_keys=True))
+        _see(file_name, key, value)
     return value
+
+
+class _JsonText(str):
+    """A remembered list or dict, kept as its JSON text (read back afresh on every call)."""
+
+
+_MISSING = object()
+_SEEN: dict[tuple[str, str], object] = {}
+"""(file name, key) -> a value :func:`remembered` read or kept in this process."""
+_SEEN_AT_MOST = 10_000
+
+
+def _see(file_name: str, key: str, value: object) -> None:
+    if len(_SEEN) >= _SEEN_AT_MOST:
+        _SEEN.clear()
+    _SEEN[(file_name, key)] = _JsonText(json.dumps(value)) if isinstance(value, (list, dict)) else value
 
 
 __all__ = ["cache_home", "remembered"]

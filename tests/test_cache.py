@@ -1,0 +1,91 @@
+"""The answers kept across processes (:func:`spacecoop.core.cache.remembered`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from spacecoop.core import cache
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    """A cache folder of this test's own, and the process's memo emptied (as in a new process)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(cache, "_SEEN", {})
+    return tmp_path / "spacecoop"
+
+
+def test_a_value_is_computed_once_across_processes(own_cache, monkeypatch):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return 41
+
+    assert cache.remembered("answers.json", "some text", compute) == 41
+    monkeypatch.setattr(cache, "_SEEN", {})  # another process: the file answers
+    assert cache.remembered("answers.json", "some text", compute) == 41
+    assert calls == [1]
+    assert list(json.loads((own_cache / "answers.json").read_text("utf-8")).values()) == [41]
+
+
+def test_a_second_call_in_the_process_reads_no_file(own_cache, monkeypatch):
+    """Every query with a parameter asks where its WHERE group opens: reading the file each time
+    was most of our time on a small look-up (issue #15)."""
+    cache.remembered("answers.json", "some text", lambda: 41)
+    reads = []
+    read_text = Path.read_text
+
+    def counted(self, *args, **kwargs):
+        reads.append(self)
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    assert cache.remembered("answers.json", "some text", lambda: pytest.fail("computed again")) == 41
+    assert reads == []
+    # a value first read from the file (kept by another process) is remembered too
+    monkeypatch.setattr(cache, "_SEEN", {})
+    assert cache.remembered("answers.json", "some text", lambda: pytest.fail("computed again")) == 41
+    assert cache.remembered("answers.json", "some text", lambda: pytest.fail("computed again")) == 41
+    assert len(reads) == 1
+
+
+def test_a_remembered_dict_changed_by_a_caller_changes_no_later_answer(own_cache):
+    header = {"name": "q", "params": ["a"]}
+    first = cache.remembered("headers.json", "text", lambda: json.loads(json.dumps(header)))
+    first["params"].append("b")
+    first["name"] = "changed"
+    assert cache.remembered("headers.json", "text", lambda: pytest.fail("computed again")) == header
+
+
+def test_the_same_text_under_two_file_names_is_two_answers(own_cache):
+    assert cache.remembered("one.json", "text", lambda: 1) == 1
+    assert cache.remembered("two.json", "text", lambda: 2) == 2
+    assert cache.remembered("one.json", "text", lambda: 3) == 1
+
+
+def test_a_value_not_kept_is_computed_every_time(own_cache):
+    """``keep`` refuses a value (as the endpoint's worker refuses an unknown kind): neither the
+    file nor the process remembers it."""
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return None
+
+    for _ in range(2):
+        assert cache.remembered("kinds.json", "text", compute, keep=lambda v: v is not None) is None
+    assert len(calls) == 2
+
+
+def test_an_error_is_never_remembered(own_cache):
+    def fail():
+        raise ValueError("bad header")
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="bad header"):
+            cache.remembered("headers.json", "text", fail)
+    assert cache.remembered("headers.json", "text", lambda: 5) == 5
