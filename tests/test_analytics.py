@@ -169,6 +169,23 @@ def test_print_network_report(article_countries):
     assert "United States" in brokers_part and "Iran" not in brokers_part
 
 
+def test_network_report_prints_labels_as_the_data_says(article_countries):
+    """A label is not Rich markup (``[/]`` stopped the report with MarkupError; ``[bold]`` made
+    the rest bold) and its escape sequence is written out, not sent to the terminal."""
+    from rich.console import Console
+
+    G = article_countries.copy()
+    odd = {"[/] Agency [bold]x[/bold]": "[/] Agency [bold]x[/bold]", "\x1b[8mhidden": "\\x1b[8mhidden"}
+    for top, label in zip(centrality(G)[:2], odd, strict=True):
+        G.nodes[top.node]["label"] = label
+    console = Console(record=True, width=400)
+    print_network_report(G, console=console)
+    text = console.export_text()
+    for shown in odd.values():
+        assert shown in text
+    assert "\x1b" not in text
+
+
 def test_igraph_is_imported_without_matplotlib_and_matplotlib_still_imports_after():
     """igraph imports matplotlib.pyplot for its own plotting (half a second); the measures do not
     need it, and an analyst's own ``import matplotlib`` afterwards works as usual."""

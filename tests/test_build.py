@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ from rdflib.compare import isomorphic
 
 from spacecoop.cli.app import main
 from spacecoop.core.errors import SpacecoopError
-from spacecoop.publish.build import OUTPUT_FILES, build, summarize, summarize_store
+from spacecoop.publish.build import OUTPUT_FILES, Summary, build, summarize, summarize_store
 from spacecoop.store.compiled import RACY_SECONDS
 
 ROOT_DIR = Path(__file__).resolve().parents[1]
@@ -319,6 +320,65 @@ def test_the_summary_asked_of_a_store_counts_as_rdflib_on_the_edges():
     )
     # 14 triples in ex:g1 and 2 in ex:g2 (ex:a's type in both), 6 in the default graph only
     assert (asked.triples, asked.quads, asked.graphs) == (21, 22, 3)
+
+
+def _summary_printed(summary, monkeypatch, *, rich_only: bool = False) -> str:
+    """What ``spacecoop stats`` prints of ``summary`` to a pipe; with ``rich_only``, laid out by
+    Rich (the fast layout turned off)."""
+    from spacecoop.cli import query as cli_query
+    from spacecoop.cli.report import print_summary
+
+    buf = io.StringIO()
+    with monkeypatch.context() as m:
+        if rich_only:
+            m.setattr(cli_query, "plain_table", lambda *a, **k: None)
+        m.setattr("sys.stdout", buf)
+        print_summary(summary)
+    return buf.getvalue()
+
+
+_LONG_SOURCE = "source:table-a-very-long-name-of-a-publisher-relaying-a-statement-3f68f818"
+_ODD_SUMMARY = Summary(
+    3,
+    4,
+    2,
+    (("sc:Organization", 2),),
+    (("sc:Participation", 1),),
+    (("ok", 1), ("sûr [bold]x[/bold]", 2)),  # a title wider than its table: Rich wraps it
+    (
+        (_LONG_SOURCE, "Un éditeur, 2024: https://example.org/a/long/path/to/the/page.html", 7),
+        ("source:b", "A [/] label [bold]not bold[/bold]", 1),
+        ("source:c", "嫦娥六号 payloads", 12),
+        ("source:d", "Agency\x1b]0;retitled\x07 and \x1b[8mhidden", 0),
+    ),
+)
+
+
+def test_stats_prints_every_cell_as_the_data_says(monkeypatch):
+    """A label is printed as it is: never read as Rich markup (``[/]`` stopped ``stats`` with
+    Rich's MarkupError), an escape sequence written out rather than sent to the terminal, and a
+    source's CURIE never cut with an ellipsis (piped, Rich fitted the table to 80 columns)."""
+    out = _summary_printed(_ODD_SUMMARY, monkeypatch)
+    assert "A [/] label [bold]not bold[/bold]" in out and "sûr [bold]x[/bold]" in out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Agency\\x1b]0;retitled\\x07 and \\x1b[8mhidden" in out
+    assert _LONG_SOURCE in out and "…" not in out
+    assert "https://example.org/a/long/path/to/the/page.html" in out
+    assert out.startswith("3 triples (4 quads in 2 graphs)\nEntities by class\n")
+
+
+def test_stats_piped_is_rich_layout_character_for_character(monkeypatch, article_ds):
+    """The piped tables of ``stats`` (no Rich layout engine: 2 s for the sources of a million
+    triples) print exactly what Rich prints at their natural width: the article's summary, labels
+    with CJK, accents and brackets, a title wider than its table, a label on two lines."""
+    two_lines = Summary(1, 1, 1, (), (), (), (("source:e", "first line\nsecond line", 1),))
+    for summary in (summarize(article_ds), _ODD_SUMMARY, two_lines):
+        fast = _summary_printed(summary, monkeypatch)
+        assert fast == _summary_printed(summary, monkeypatch, rich_only=True)
+    assert "second line" in _summary_printed(two_lines, monkeypatch)
+    with monkeypatch.context() as m:  # the article's tables were laid out without Rich's engine
+        m.setattr("rich.table.Table", lambda *a, **k: pytest.fail("laid out by Rich"))
+        assert _summary_printed(summarize(article_ds), monkeypatch).count("┏") == 4
 
 
 @pytest.mark.slow

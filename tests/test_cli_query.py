@@ -155,6 +155,21 @@ def test_piped_table_leaves_multi_line_cells_to_rich(monkeypatch):
     assert out == _rich_layout(r, monkeypatch) and "and another" in out
 
 
+def test_a_table_writes_out_an_escape_sequence_of_the_data(monkeypatch):
+    """A literal holding an escape sequence is printed written out, piped and laid out by Rich
+    alike (Rich passed ESC on to the terminal, which hid what followed); CSV keeps the data."""
+    from rdflib import Literal
+
+    from spacecoop.store import QueryResult
+
+    r = QueryResult("SELECT", ("label",), ((Literal("Agency\x1b[8m hidden\x07"),),))
+    for out in (_printed(r, monkeypatch), _rich_layout(r, monkeypatch)):
+        assert "Agency\\x1b[8m hidden\\x07" in out and "\x1b" not in out and "\x07" not in out
+    from spacecoop.sparql.results import serialize_result
+
+    assert "\x1b[8m" in serialize_result(r, "csv").decode("utf-8")
+
+
 def test_csv_parses_back(capsys):
     table = list(csv.reader(io.StringIO(partners(capsys, "csv"), newline="")))
     assert table[0] == PARTNER_COLUMNS

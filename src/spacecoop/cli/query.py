@@ -144,16 +144,20 @@ def write_result(result, fmt: str) -> None:
 
 
 def _rows_as_text(result) -> tuple[list[str], list[list[str]]]:
+    """The header and cells of a table of ``result``, each cell printable on a terminal (an
+    escape sequence in a literal written out, :func:`~spacecoop.core.terminal.printable`)."""
+    from spacecoop.core.terminal import printable_rows
+
     if result.kind == "ASK":
         return ["boolean"], [["true" if result.boolean else "false"]]
     text = result.text_rows()  # from the engine's terms where it can: no rdflib term per cell
     if text is not None:
         from spacecoop.sparql.results import plain_rows
 
-        return list(result.vars), plain_rows(text)
+        return list(result.vars), printable_rows(plain_rows(text))
     from spacecoop.sparql.results import plain
 
-    return list(result.vars), [[plain(t) for t in row] for row in result.rows]
+    return list(result.vars), printable_rows([[plain(t) for t in row] for row in result.rows])
 
 
 def print_table(result) -> None:
@@ -244,8 +248,20 @@ class _PipedConsole:
         self.ascii_only = not encoding.startswith("utf")
 
 
-def plain_table(header: list[str], rows: list[list[str]], console) -> str | None:
+def plain_table(
+    header: list[str],
+    rows: list[list[str]],
+    console,
+    *,
+    title: str | None = None,
+    right: frozenset[int] = frozenset(),
+    count_rows: bool = True,
+) -> str | None:
     """The piped table :func:`print_table` prints, laid out without Rich's layout engine.
+
+    ``title``: a line above the table, as Rich prints a table's left-justified title on a
+    console that soft-wraps (``spacecoop stats``); ``right``: the columns justified right;
+    ``count_rows``: the caption below that counts the rows (``17 rows``).
 
     Piped, every row gets one line, so the layout is only column widths: Rich measures every cell
     through its renderables (about 1 ms a cell: 7 s for 6,700 rows of eight columns), this counts
@@ -269,22 +285,29 @@ def plain_table(header: list[str], rows: list[list[str]], console) -> str | None
 
     widths = [max(map(width_of, [row[i] for row in (header, *rows)])) for i in range(len(header))]
     width = sum(widths) + 3 * len(widths) + 1
-    if width > 1000:
+    if width > 1000 or (title is not None and width_of(title) > width):  # Rich wraps a wider title
         return None
     box = HEAVY_HEAD.substitute(console.options)
     padded = [w + 2 for w in widths]
 
-    def line(cells, left, mid, right) -> str:
-        padded_cells = [" " + c + " " * (w - width_of(c) + 1) for c, w in zip(cells, widths, strict=True)]
-        return left + mid.join(padded_cells) + right
+    def cell(i: int, c: str, w: int) -> str:
+        space = " " * (w - width_of(c))
+        return f" {space}{c} " if i in right else f" {c}{space} "
 
-    out = [box.get_top(padded), line(header, box.head_left, box.head_vertical, box.head_right)]
+    def line(cells, left, mid, end) -> str:
+        return (
+            left + mid.join([cell(i, c, w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]) + end
+        )
+
+    out = [] if title is None else [title]
+    out += [box.get_top(padded), line(header, box.head_left, box.head_vertical, box.head_right)]
     out.append(box.get_row(padded, "head", edge=True))
     out.extend(line(row, box.mid_left, box.mid_vertical, box.mid_right) for row in rows)
     out.append(box.get_bottom(padded))
-    n = len(rows)
-    caption = f"{n} row{'s' if n != 1 else ''}"
-    out.append(caption + " " * max(0, width - cell_len(caption)))
+    if count_rows:
+        n = len(rows)
+        caption = f"{n} row{'s' if n != 1 else ''}"
+        out.append(caption + " " * max(0, width - cell_len(caption)))
     return "\n".join(out) + "\n"
 
 

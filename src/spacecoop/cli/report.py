@@ -13,9 +13,11 @@ def _console(stderr: bool = False):
 
 
 def print_summary(summary: Summary) -> None:
-    """Print the counts of a dataset."""
-    from rich.table import Table
+    """Print the counts of a dataset.
 
+    Piped, each table is laid out without Rich's layout engine (:func:`print_rows`): the sources
+    table at a million triples (6,876 sources) took Rich about 2 s.
+    """
     console = _console()
     console.print(f"{summary.triples} triples ({summary.quads} quads in {summary.graphs} graphs)")
     for title, rows in (
@@ -23,18 +25,44 @@ def print_summary(summary: Summary) -> None:
         ("Relationships by kind", summary.relationships),
         ("Claims by certainty", summary.claims_by_certainty),
     ):
-        table = Table(title=title, title_justify="left")
-        table.add_column("kind")
-        table.add_column("count", justify="right")
-        for name, n in rows:
-            table.add_row(name, str(n))
-        console.print(table)
-    table = Table(title="Sources", title_justify="left")
-    table.add_column("source")
-    table.add_column("label")
-    table.add_column("claims", justify="right")
-    for iri, label, n in summary.sources:
-        table.add_row(iri, label, str(n))
+        print_rows(console, title, ["kind", "count"], [[name, str(n)] for name, n in rows], right={1})
+    sources = [[iri, label, str(n)] for iri, label, n in summary.sources]
+    print_rows(console, "Sources", ["source", "label", "claims"], sources, right={2})
+
+
+def print_rows(console, title: str, header: list[str], rows: list[list[str]], *, right: set[int]) -> None:
+    """Print a titled table of text from the data on ``console`` (a Rich console that soft-wraps).
+
+    Every cell is printed as it is: never read as Rich markup (a label ``[/]`` stopped ``stats``
+    with Rich's error; ``[bold]X[/bold]`` printed as a bold ``X``), a control character written
+    as an escape (:func:`~spacecoop.core.terminal.printable`). Piped, every row is one line, never
+    cut (Rich's width of 80 columns cut the CURIEs of sources with an ellipsis), laid out by
+    :func:`~spacecoop.cli.query.plain_table` where it can, else by Rich at the table's natural
+    width, as ``spacecoop query`` prints; in a terminal Rich fits the table to it.
+    """
+    from spacecoop.cli.query import plain_table
+    from spacecoop.core.terminal import printable_rows
+
+    rows = printable_rows(rows)
+    if not console.is_terminal:
+        text = plain_table(header, rows, console, title=title, right=frozenset(right), count_rows=False)
+        if text is not None:
+            console.file.write(text)
+            console.file.flush()
+            return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left")
+    for i, name in enumerate(header):
+        table.add_column(name, justify="right" if i in right else "left")
+    for row in rows:
+        table.add_row(*(Text(c) for c in row))
+    if not console.is_terminal:
+        from rich.measure import Measurement
+
+        natural = Measurement.get(console, console.options.update_width(1000), table).maximum
+        console.width = max(80, min(natural, 1000))
     console.print(table)
 
 

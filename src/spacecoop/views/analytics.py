@@ -245,7 +245,10 @@ def components(G) -> list[Component]:
 
 
 def print_network_report(G, *, top: int = 15, method: str = "greedy", console=None) -> None:
-    """Print centrality, communities, brokers and components of ``G`` as Rich tables."""
+    """Print centrality, communities, brokers and components of ``G`` as Rich tables.
+
+    A label is printed as it is (:func:`_cell`): never read as Rich markup, a control character
+    written as an escape."""
     from rich.console import Console
     from rich.table import Table
 
@@ -260,7 +263,9 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
         table.add_column(col, justify="right")
     btw = betweenness_of(G)  # for the centrality and the brokers
     for c in centrality(G, betweenness=btw)[:top]:
-        table.add_row(c.label, c.kind, str(c.degree), f"{c.degree_centrality:.3f}", f"{c.betweenness:.3f}")
+        table.add_row(
+            _cell(c.label), _cell(c.kind), str(c.degree), f"{c.degree_centrality:.3f}", f"{c.betweenness:.3f}"
+        )
     console.print(table)
 
     comms = communities(G, method)
@@ -275,11 +280,27 @@ def print_network_report(G, *, top: int = 15, method: str = "greedy", console=No
     for col in ("label", "kind", "blocs", "betweenness"):
         table.add_column(col, justify="right" if col == "betweenness" else "left", overflow="fold")
     for b in brokers(G, betweenness=btw)[:top]:
-        table.add_row(b.label, b.kind, ", ".join(short.get(x, x) for x in b.blocs), f"{b.betweenness:.3f}")
+        table.add_row(
+            _cell(b.label),
+            _cell(b.kind),
+            _cell(", ".join(short.get(x, x) for x in b.blocs)),
+            f"{b.betweenness:.3f}",
+        )
     console.print(table)
 
     comps = components(G)
     console.print(_members_table(f"Connected components ({len(comps)})", comps[:top]))
+
+
+def _cell(text: str):
+    """A table cell of text from the data: Rich's ``Text`` (no markup read) of its printable form
+    (:func:`~spacecoop.core.terminal.printable`). A label ``[/]`` stopped ``stats --network`` with
+    Rich's MarkupError."""
+    from rich.text import Text
+
+    from spacecoop.core.terminal import printable
+
+    return Text(printable(text))
 
 
 def _members_table(title: str, groups: Sequence[_NodeGroup]):
@@ -292,7 +313,7 @@ def _members_table(title: str, groups: Sequence[_NodeGroup]):
     table.add_column("members", overflow="fold")
     for group in groups:
         more = f" … (+{group.size - 12})" if group.size > 12 else ""
-        table.add_row(str(group.index), str(group.size), ", ".join(group.labels[:12]) + more)
+        table.add_row(str(group.index), str(group.size), _cell(", ".join(group.labels[:12]) + more))
     return table
 
 
