@@ -439,3 +439,16 @@ def test_validate_after_each_edit_says_what_a_run_from_scratch_says(root, tmp_pa
     )
     check("a shared entity touched", False)
     check("unchanged again", False)
+
+
+def test_a_violation_is_printed_with_its_escape_sequences_written_out(capsys):
+    """The value that breaks a rule is printed, but an escape sequence in it (which would clear
+    the screen, or hide the lines after it) is written out, not sent to the terminal."""
+    from spacecoop.checks.validate import ValidationReport, Violation
+    from spacecoop.cli.report import print_validation
+
+    bad = Violation("country:x\x1b[8m", "sh:datatype", "not a date", ("graph/a\x07.trig",), "2024\x1b[2J")
+    print_validation(ValidationReport((bad,)))
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "country:x\\x1b[8m" in out and "(value: 2024\\x1b[2J)" in out and "graph/a\\x07.trig" in out

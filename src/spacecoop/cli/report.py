@@ -105,22 +105,29 @@ def print_validation(report: ValidationReport, verbose: bool = False) -> None:
 
     Plain lines rather than a table, so that long IRIs and paths are never folded and the output
     can be searched in a CI log. Checks that could not run are one summary line, or one line each
-    with ``verbose``.
+    with ``verbose``. What comes from the data (a node, a value, a path) is printed with its
+    control characters written out (:func:`~spacecoop.core.terminal.printable`): an escape
+    sequence in a literal must not reach the terminal as one.
     """
     import click
 
+    from spacecoop.core.terminal import printable
+
+    def echo(line: str) -> None:
+        click.echo(printable(line))
+
     if verbose:
         for reason in report.skipped:
-            click.echo(f"skipped: {reason}")
+            echo(f"skipped: {reason}")
     elif report.skipped:
-        click.echo(f"skipped: {summarize_skipped(report.skipped)} (details: spacecoop validate --verbose)")
+        echo(f"skipped: {summarize_skipped(report.skipped)} (details: spacecoop validate --verbose)")
     if report.conforms:
-        click.echo(f"conforms (checks run: {', '.join(report.checked)})")
+        echo(f"conforms (checks run: {', '.join(report.checked)})")
         return
     for v in report.violations:
-        click.echo(f"{v.node}")
-        click.echo(f"    rule:    {v.rule}")
-        click.echo(f"    message: {v.message}" + (f" (value: {v.value})" if v.value else ""))
+        echo(f"{v.node}")
+        echo(f"    rule:    {v.rule}")
+        echo(f"    message: {v.message}" + (f" (value: {v.value})" if v.value else ""))
         for f in v.files:
-            click.echo(f"    file:    {f}")
-    click.echo(f"does not conform: {len(report.violations)} violations")
+            echo(f"    file:    {f}")
+    echo(f"does not conform: {len(report.violations)} violations")
