@@ -143,3 +143,37 @@ def test_the_fast_makers_are_in_use_here():
     iri, plain = rdfterms.term_makers()
     assert iri is not URIRef
     assert plain.__name__ == "plain"
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.mark.parametrize(
+    ("value", "datatype"),
+    [
+        ("2024-05-01", "date"),
+        ("01", "integer"),  # rdflib writes it "1"
+        ("not a date", "date"),  # ill-typed: rdflib keeps the text, no value
+        ("2024-05", "gYearMonth"),
+        ("true", "boolean"),
+    ],
+)
+def test_a_typed_literal_is_what_literal_makes_and_is_made_once(value, datatype, monkeypatch):
+    """A typed literal (rdflib parses its value: about 8 us a date) is made once per process and
+    given again, the literal rdflib's constructor makes (an answer repeats its dates and counts)."""
+    monkeypatch.setattr(rdfterms, "_TYPED", {})
+    first = from_text("literal", value, "", _XSD + datatype)
+    again = from_text("literal", value, "", _XSD + datatype)
+    expected = Literal(value, datatype=URIRef(_XSD + datatype))
+    for made in (first, again):
+        assert made == expected and str(made) == str(expected) and made.value == expected.value
+    assert again is first
+    assert from_oxigraph(ox.Literal(value, datatype=ox.NamedNode(_XSD + datatype))) is first
+
+
+def test_the_typed_literals_kept_are_bounded(monkeypatch):
+    monkeypatch.setattr(rdfterms, "_TYPED", {})
+    monkeypatch.setattr(rdfterms, "_TYPED_AT_MOST", 3)
+    for n in range(10):
+        assert from_text("literal", str(n), "", _XSD + "integer").value == n
+        assert len(rdfterms._TYPED) <= 3

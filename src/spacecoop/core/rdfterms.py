@@ -146,8 +146,22 @@ def from_text(kind: str, value: str, lang: str = "", datatype: str = "") -> Node
     if lang:
         return term_makers()[1](value, lang)
     if datatype and datatype != _XSD_STRING:
-        return Literal(value, datatype=URIRef(datatype))
+        # rdflib's Literal parses a typed value (a date: about 8 us); answers repeat them (the
+        # same dates and counts in every query), so each is made once per process (a term is
+        # immutable), up to _TYPED_AT_MOST of them
+        key = (value, datatype)
+        out = _TYPED.get(key)
+        if out is None:
+            if len(_TYPED) >= _TYPED_AT_MOST:
+                _TYPED.clear()
+            out = _TYPED[key] = Literal(value, datatype=URIRef(datatype))
+        return out
     return term_makers()[1](value)
+
+
+_TYPED: dict[tuple[str, str], Node] = {}
+"""(lexical form, datatype IRI) -> the rdflib literal :func:`from_text` made of it."""
+_TYPED_AT_MOST = 50_000
 
 
 CHECKED_RDFLIB_VERSIONS = frozenset({"7.6.0"})
