@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import cast
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import IdentifiedNode, Node
 
 from spacecoop.core.errors import SpacecoopError, UsageError
@@ -613,9 +613,19 @@ class SparqlStore(Store):
             t = cast("tuple[Node, Node, Node]", (s, p, o))
             out.graph(cast(IdentifiedNode, g)).add(t)
             named.add(t)
-        for s, p, o in self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows:
-            if (s, p, o) not in named:
-                out.default_graph.add((s, p, o))
+        merged = [
+            cast("tuple[Node, Node, Node]", tuple(row))
+            for row in self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows
+        ]
+        # The merge was written by a request of its own (see load), so a triple with a blank node
+        # is there under another label than in its graph: it is one of the graphs' own unless the
+        # merge holds more such triples than the graphs do (then the dataset's default graph had
+        # some, which cannot be told from the copies: all are kept, as no triple may be lost)
+        blank = [t for t in merged if _has_blank(t)]
+        copies_only = len(blank) <= sum(1 for t in named if _has_blank(t))
+        for t in merged:
+            if t not in named and not (copies_only and _has_blank(t)):
+                out.default_graph.add(t)
         return out
 
     def __len__(self) -> int:
@@ -626,6 +636,10 @@ class SparqlStore(Store):
         if client is not None:
             client.close()
         self._local.client = None
+
+
+def _has_blank(triple: tuple[Node, Node, Node]) -> bool:
+    return isinstance(triple[0], BNode) or isinstance(triple[2], BNode)
 
 
 def parse_sparql_json(data: bytes) -> QueryResult:
