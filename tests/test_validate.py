@@ -452,3 +452,19 @@ def test_a_violation_is_printed_with_its_escape_sequences_written_out(capsys):
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "country:x\\x1b[8m" in out and "(value: 2024\\x1b[2J)" in out and "graph/a\\x07.trig" in out
+
+
+@pytest.mark.parametrize("tags", [(None, "en"), ("en", None), ("en", "fr", None)])
+def test_a_blank_node_is_named_by_one_label_whichever_order_the_store_keeps(tags):
+    """A blank node labelled with one text untagged and tagged is named by the untagged literal,
+    not by whichever of them the store happens to give first."""
+    from rdflib import BNode, Dataset, Literal, URIRef
+
+    from spacecoop.checks.validate import shown_node
+    from spacecoop.core.load import Loaded
+
+    ds = Dataset(default_union=True)
+    office, pref = BNode(), URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
+    for tag in tags:
+        ds.add((office, pref, Literal("Office", lang=tag)))
+    assert shown_node(Loaded(ds), office) == '[ skos:prefLabel "Office" ]'

@@ -277,18 +277,16 @@ def shown_node(loaded: Loaded, node) -> str:
     """
     if not isinstance(node, BNode):
         return curie(str(node))
-    from spacecoop.core.labels import shown_label_of
+    from spacecoop.core.labels import shown_label_term
 
     ds = loaded.ds
     said = []
     types = sorted({curie(str(t)) for t in ds.objects(node, RDF.type)})
     if types:
         said.append("a " + ", ".join(types))
-    label = shown_label_of(ds, node)
-    if label:
-        pref = URIRef(PREFIXES["skos"] + "prefLabel")
-        lit = next(o for o in ds.objects(node, pref) if str(o) == label)
-        said.append(f"skos:prefLabel {lit.n3()}")
+    label = shown_label_term(ds, node)
+    if label is not None:
+        said.append(f"skos:prefLabel {label.n3()}")
     return f"[ {' ; '.join(said)} ]" if said else "[ ]"
 
 

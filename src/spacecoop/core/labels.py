@@ -60,6 +60,32 @@ def shown_labels_by(rows: Iterable[tuple[object, object]]) -> dict:
 _PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 
 
+def shown_label_term(graph: Any, node: Any) -> Any:
+    """The literal :func:`shown_label_of` shows, itself (with its language tag), None if ``node``
+    has no ``skos:prefLabel``: where one text is given both untagged and in English, the
+    untagged one, whatever the order the store keeps them in.
+
+    Examples
+    --------
+    >>> from rdflib import Graph, Literal, URIRef
+    >>> g, cn = Graph(), URIRef("https://example.org/cn")
+    >>> pref = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
+    >>> for text, lang in (("Chine", "fr"), ("China", "en"), ("China", None)):
+    ...     _ = g.add((cn, pref, Literal(text, lang=lang)))
+    >>> shown_label_term(g, cn).n3(), shown_label_term(g, URIRef("https://example.org/x"))
+    ('"China"', None)
+    """
+    from rdflib import URIRef
+
+    labels = [
+        (str(lab), getattr(lab, "language", None) or "", lab)
+        for lab in graph.objects(node, URIRef(_PREF_LABEL))
+    ]
+    english = [label for label in labels if label[1] in ("", "en")]
+    shown = min(english or labels, key=lambda label: label[:2], default=None)
+    return None if shown is None else shown[2]
+
+
 def shown_label_of(graph: Any, node: Any) -> str:
     """The shown label (:func:`shown_literal`) of ``node``'s ``skos:prefLabel`` texts in ``graph``
     (an rdflib graph or dataset), "" if it has none: one name whichever the order the store keeps
