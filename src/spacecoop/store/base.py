@@ -163,6 +163,10 @@ class Store(ABC):
     persistent: bool = False
     """True when the store outlives this process (on disk or on a server): commands then query
     what it holds instead of loading the project's files into it."""
+    merge_keeps_blank_nodes: bool = True
+    """Whether a blank node of a named graph is the same node in the default graph, the merge of
+    every graph: False where the merge was written by a request of its own, whose blank nodes are
+    others (a ``sparql:`` store, see :meth:`SparqlStore.load`)."""
 
     @property
     def engine(self) -> str:

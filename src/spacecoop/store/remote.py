@@ -248,6 +248,7 @@ class SparqlStore(Store):
 
     name = "sparql"
     persistent = True
+    merge_keeps_blank_nodes = False  # each graph, and the merge, is written by a PUT of its own
 
     def __init__(
         self, query_url: str, *, gsp_url: str | None = None, timeout: float = 60.0, engine: str | None = None
