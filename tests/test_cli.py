@@ -147,3 +147,22 @@ def test_the_command_runs_atexit_functions_and_waits_for_a_working_thread():
         "run()",
     )
     assert alone.returncode == 2 and alone.stdout.rstrip().endswith("atexit ran"), alone
+
+
+@pytest.mark.parametrize("error", ["data", "other"])
+def test_an_error_quoting_the_data_writes_out_its_escape_sequences(capsys, monkeypatch, error):
+    """An error message may quote a data file's line: an escape sequence in it is written out on
+    standard error, not obeyed by the terminal (which could clear the screen under it)."""
+    from spacecoop.core.entities import EntityFinder
+    from spacecoop.core.errors import DataError
+
+    def fail(cls, store):
+        if error == "data":
+            raise DataError("graph/x.trig", 'bad literal "a\x1b[2J"', line=3)
+        raise ValueError("bad literal \x1b]0;retitled\x07")
+
+    monkeypatch.setattr(EntityFinder, "of_store", classmethod(fail))
+    assert main(["--store", "memory", "entity", "find", "x"]) != 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert ('graph/x.trig:3: bad literal "a\\x1b[2J"' if error == "data" else "retitled\\x07") in err

@@ -82,6 +82,27 @@ def test_entity_find_exits_1_with_did_you_mean(root, capsys):
     assert "south-afrika: not found; did you mean South Africa (country:south-africa" in out
 
 
+def test_entity_find_writes_out_an_escape_sequence_of_a_label(capsys, monkeypatch):
+    """A label holding an escape sequence is printed written out, found or suggested, not sent
+    to the terminal (which would hide what follows it)."""
+    from spacecoop.core.entities import EntityFinder
+
+    g = Graph().parse(
+        data="""
+        @prefix sc: <https://w3id.org/spacecoop/ns#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <https://w3id.org/spacecoop/id/org/x> a sc:Organization ;
+            skos:prefLabel "Xenon\\u001B[8m Institute"@en .
+    """,
+        format="turtle",
+    )
+    monkeypatch.setattr(EntityFinder, "of_store", classmethod(lambda cls, store: cls(g)))
+    assert main(["--store", "memory", "entity", "find", "Xenon\x1b[8m Institute", "Xenon Instit"]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "agent:x\torganisation\t-\tXenon\\x1b[8m Institute (by " in out
+    assert "Xenon Instit: not found; did you mean Xenon\\x1b[8m Institute" in out
+
+
 NAMES = ["Czechia", "CZ", "203", "cnsa", "ILRS", "the Republic of Korea", "south-afrika", "Atlantis"]
 
 

@@ -270,7 +270,10 @@ def end_process(code: int) -> NoReturn:
 
 
 def _redact(message: str) -> str:
-    """Hide the credentials of any URL in an error message (a --store spec may carry some)."""
+    """Hide the credentials of any URL in an error message (a --store spec may carry some), and
+    write out its control characters (a message may quote the data: an escape sequence in a
+    literal must not reach the terminal as one, see :mod:`spacecoop.core.terminal`)."""
+    from spacecoop.core.terminal import printable
     from spacecoop.store import redact
 
-    return redact(message)
+    return printable(redact(message))

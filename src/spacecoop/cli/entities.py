@@ -31,6 +31,7 @@ def find(obj: GlobalOptions, names: tuple[str, ...], kinds: tuple[str, ...]) -> 
     ("did you mean …").
     """
     from spacecoop.core.entities import EntityFinder
+    from spacecoop.core.terminal import printable
 
     # the entities asked of the store every command reads (the compiled one unless --store)
     finder = EntityFinder.of_store(obj.open_store())
@@ -39,9 +40,10 @@ def find(obj: GlobalOptions, names: tuple[str, ...], kinds: tuple[str, ...]) -> 
         lookup = finder.find(name, kinds or None)
         if not lookup.found:
             missing += 1
-            click.echo(f"{name}: not found; {lookup.did_you_mean()}")
+            click.echo(printable(f"{name}: not found; {lookup.did_you_mean()}"))
             continue
         for m in lookup.matches:
             country = m.country if m.country and m.country != m.curie else "-"
-            click.echo(f"{name}: {m.curie}\t{m.kind}\t{country}\t{m.label} (by {m.via})")
+            # a label is printed with its control characters written out (spacecoop.core.terminal)
+            click.echo(printable(f"{name}: {m.curie}\t{m.kind}\t{country}\t{m.label} (by {m.via})"))
     return 1 if missing else 0
