@@ -344,7 +344,7 @@ _ODD_SUMMARY = Summary(
     2,
     (("sc:Organization", 2),),
     (("sc:Participation", 1),),
-    (("ok", 1), ("sûr [bold]x[/bold]", 2)),  # a title wider than its table: Rich wraps it
+    (("ok", 1), ("sûr [bold]x[/bold]", 2)),
     (
         (_LONG_SOURCE, "Un éditeur, 2024: https://example.org/a/long/path/to/the/page.html", 7),
         ("source:b", "A [/] label [bold]not bold[/bold]", 1),
@@ -370,7 +370,9 @@ def test_stats_prints_every_cell_as_the_data_says(monkeypatch):
 def test_stats_piped_is_rich_layout_character_for_character(monkeypatch, article_ds):
     """The piped tables of ``stats`` (no Rich layout engine: 2 s for the sources of a million
     triples) print exactly what Rich prints at their natural width: the article's summary, labels
-    with CJK, accents and brackets, a title wider than its table, a label on two lines."""
+    with CJK, accents and brackets, titles wider than their tables, a label on two lines."""
+    # empty tables narrower than their titles (Rich prints such a title whole on a console that
+    # soft-wraps), a label on two lines
     two_lines = Summary(1, 1, 1, (), (), (), (("source:e", "first line\nsecond line", 1),))
     for summary in (summarize(article_ds), _ODD_SUMMARY, two_lines):
         fast = _summary_printed(summary, monkeypatch)

@@ -285,7 +285,7 @@ def plain_table(
 
     widths = [max(map(width_of, [row[i] for row in (header, *rows)])) for i in range(len(header))]
     width = sum(widths) + 3 * len(widths) + 1
-    if width > 1000 or (title is not None and width_of(title) > width):  # Rich wraps a wider title
+    if width > 1000:
         return None
     box = HEAVY_HEAD.substitute(console.options)
     padded = [w + 2 for w in widths]
