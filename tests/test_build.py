@@ -350,6 +350,7 @@ _ODD_SUMMARY = Summary(
         ("source:b", "A [/] label [bold]not bold[/bold]", 1),
         ("source:c", "嫦娥六号 payloads", 12),
         ("source:d", "Agency\x1b]0;retitled\x07 and \x1b[8mhidden", 0),
+        ("source:e", "lone " + chr(0xD800) + " surrogate", 0),  # from TriG's \uD800: no UTF-8 form
     ),
 )
 
@@ -362,6 +363,7 @@ def test_stats_prints_every_cell_as_the_data_says(monkeypatch):
     assert "A [/] label [bold]not bold[/bold]" in out and "sûr [bold]x[/bold]" in out
     assert "\x1b" not in out and "\x07" not in out
     assert "Agency\\x1b]0;retitled\\x07 and \\x1b[8mhidden" in out
+    assert "lone \\ud800 surrogate" in out and chr(0xD800) not in out
     assert _LONG_SOURCE in out and "…" not in out
     assert "https://example.org/a/long/path/to/the/page.html" in out
     assert out.startswith("3 triples (4 quads in 2 graphs)\nEntities by class\n")

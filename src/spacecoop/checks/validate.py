@@ -51,7 +51,7 @@ from spacecoop.core.layout import Layout, find_root
 from spacecoop.core.load import Loaded, load
 from spacecoop.core.namespaces import NS, ONTOLOGY_GRAPH, PREFIXES, SC, VOCAB, curie
 from spacecoop.core.rdfterms import as_iri, sorted_iris
-from spacecoop.core.termcheck import printable
+from spacecoop.core.terminal import printable
 
 if TYPE_CHECKING:
     from collections.abc import Callable

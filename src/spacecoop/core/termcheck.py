@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from rdflib import BNode, Literal, URIRef
 
+from spacecoop.core.terminal import printable
+
 MAX_TERM_BYTES = 8 * 1024 * 1024
 """Largest IRI or literal accepted, in UTF-8 bytes of its N-Triples form: 8 MiB. Oxigraph's parsers
 (``serve``, ``load``) refuse a term over 16 MiB ("Reached the buffer maximal size"); half of it
@@ -22,15 +24,6 @@ class TermProblem:
     node: str
     """The subject of the triple that holds the term (surrogates escaped, long IRIs shortened)."""
     message: str
-
-
-def printable(text: str, limit: int = 0) -> str:
-    """Return ``text`` with lone surrogates as ``\\ud800``-style escapes, shortened to ``limit``
-    characters."""
-    out = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    if limit and len(out) > limit:
-        out = out[:limit] + f"... ({len(text):,} characters)"
-    return out
 
 
 class TermCheck:
