@@ -24,9 +24,17 @@ def shown_label(labels: Iterable[tuple[str, str]]) -> str:
     >>> shown_label([])
     ''
     """
-    every = list(labels)
-    english = [text for text, lang in every if lang in ("", "en")]
-    return min(english or [text for text, _ in every], default="")
+    shown = _shown([(text, lang, text) for text, lang in labels])
+    return "" if shown is None else shown
+
+
+def _shown(labels: list[tuple[str, str, Any]]) -> Any:
+    """The rule of :func:`shown_label`, over ``(text, language, item)`` triples: the item of the
+    least English or untagged text (the untagged one where a text is both), else of the least of
+    any; None if there is none."""
+    english = [label for label in labels if label[1] in ("", "en")]
+    shown = min(english or labels, key=lambda label: label[:2], default=None)
+    return None if shown is None else shown[2]
 
 
 def shown_literal(labels: Iterable[object]) -> str:
@@ -77,13 +85,12 @@ def shown_label_term(graph: Any, node: Any) -> Any:
     """
     from rdflib import URIRef
 
-    labels = [
-        (str(lab), getattr(lab, "language", None) or "", lab)
-        for lab in graph.objects(node, URIRef(_PREF_LABEL))
-    ]
-    english = [label for label in labels if label[1] in ("", "en")]
-    shown = min(english or labels, key=lambda label: label[:2], default=None)
-    return None if shown is None else shown[2]
+    return _shown(
+        [
+            (str(lab), getattr(lab, "language", None) or "", lab)
+            for lab in graph.objects(node, URIRef(_PREF_LABEL))
+        ]
+    )
 
 
 def shown_label_of(graph: Any, node: Any) -> str:
