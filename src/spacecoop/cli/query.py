@@ -200,13 +200,19 @@ def print_table(result) -> None:
         table.add_column(var, overflow="ellipsis", min_width=min(longest, share))
     for row in rows:
         table.add_row(*(_escape_markup(c) for c in row))
-    if not console.is_terminal:
-        # Piped or captured: no terminal to fit, so give every row one line where it can.
-        from rich.measure import Measurement
-
-        natural = Measurement.get(console, console.options.update_width(1000), table).maximum
-        console.width = max(80, min(natural, 1000))
+    fit_to_pipe(console, table)
     console.print(table)
+
+
+def fit_to_pipe(console, table) -> None:
+    """Piped or captured (no terminal to fit): widen ``console`` to ``table``'s natural width,
+    up to 1,000 columns, so that every row gets one line where it can."""
+    if console.is_terminal:
+        return
+    from rich.measure import Measurement
+
+    natural = Measurement.get(console, console.options.update_width(1000), table).maximum
+    console.width = max(80, min(natural, 1000))
 
 
 _PLAIN_CELL = re.compile(r"[\x00-\x1f\x7f]")

@@ -40,7 +40,7 @@ def print_rows(console, title: str, header: list[str], rows: list[list[str]], *,
     :func:`~spacecoop.cli.query.plain_table` where it can, else by Rich at the table's natural
     width, as ``spacecoop query`` prints; in a terminal Rich fits the table to it.
     """
-    from spacecoop.cli.query import plain_table
+    from spacecoop.cli.query import fit_to_pipe, plain_table
     from spacecoop.core.terminal import printable_rows
 
     rows = printable_rows(rows)
@@ -58,11 +58,7 @@ def print_rows(console, title: str, header: list[str], rows: list[list[str]], *,
         table.add_column(name, justify="right" if i in right else "left")
     for row in rows:
         table.add_row(*(Text(c) for c in row))
-    if not console.is_terminal:
-        from rich.measure import Measurement
-
-        natural = Measurement.get(console, console.options.update_width(1000), table).maximum
-        console.width = max(80, min(natural, 1000))
+    fit_to_pipe(console, table)
     console.print(table)
 
 
