@@ -199,7 +199,7 @@ def summarize_store(store) -> Summary:
     named, distinct, every = (ask(q)[0] for q in _SUMMARY_COUNTS)
     named_quads, named_graphs = number(named[0]), number(named[1])
     named_triples, triples = number(distinct[0]), number(every[0])
-    if not getattr(store, "merge_keeps_blank_nodes", True):
+    if not store.merge_keeps_blank_nodes:
         # The merge holds each triple with a blank node under another label than its graph does
         # (over the SPARQL protocol each graph is written by a request of its own): every such
         # triple of the graphs is counted once more among every distinct triple. stats over HTTP
