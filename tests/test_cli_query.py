@@ -136,6 +136,8 @@ def test_piped_table_is_rich_layout_character_for_character(monkeypatch, article
         QueryResult("SELECT", ("x", "y"), ()),
         QueryResult("SELECT", ("x", "n"), ((peru, Literal("嫦娥六号 [bold]x[/]")), (None, Literal("é")))),
         QueryResult("ASK", (), (), boolean=True),
+        QueryResult("SELECT", (), ((), ())),  # `SELECT * {}`-like: rows without columns
+        QueryResult("SELECT", ("x", "y"), ((peru, Literal("y")), (peru, Literal("a long y")), (peru, None))),
     ]
     assert any(len(r) > 5 for r in results)
     for r in results:

@@ -40,16 +40,18 @@ def printable(text: str, limit: int = 0) -> str:
 
 def printable_rows(rows: list[list[str]]) -> list[list[str]]:
     r"""Return ``rows`` of cells, each :func:`printable`: the same list where no cell holds
-    anything it writes out (told in one search of all the cells).
+    anything it writes out (told in one search of the distinct cells).
 
     Examples
     --------
     >>> printable_rows([["a", "b\x07"]])
     [['a', 'b\\x07']]
     """
-    if _UNPRINTABLE.search(" ".join([c for row in rows for c in row])) is None:
+    distinct = {c for row in rows for c in row}  # answers repeat their cells
+    if _UNPRINTABLE.search(" ".join(distinct)) is None:
         return rows
-    return [[printable(c) for c in row] for row in rows]
+    shown = {c: printable(c) for c in distinct}
+    return [[shown[c] for c in row] for row in rows]
 
 
 __all__ = ["printable", "printable_rows"]
