@@ -537,6 +537,11 @@ def test_a_kept_answer_is_the_stores_and_an_edit_asks_the_new_store(project, env
         b'{"value": {"kind": "SELECT", "vars": ["o"], "terms": [["literal", "x"]], "rows": [[0]]}}',
         b'{"value": {"kind": "SELECT", "vars": ["o", "p"], "terms": [], "rows": [[-1]]}}',
         b'{"value": {"kind": "SELECT", "vars": ["o"], "terms": [], "rows": [[-2]]}}',
+        b'{"value": {"kind": "SELECT", "vars": ["o"], "terms": [["literal", "x", "", ""]], '
+        b'"rows": [[false]]}}',
+        b'{"value": {"kind": "SELECT", "vars": ["o"], "terms": [["literal", "x", "", ""]], "rows": [["0"]]}}',
+        b'{"value": {"kind": "SELECT", "vars": ["o"], "terms": [["literal", "x", "", ""]], "rows": [0]}}',
+        b'{"value": {"kind": "SELECT", "vars": ["o"], "terms": [["literal", "x", "", ""]], "rows": [[0.0]]}}',
         b'{"value": {"kind": "CONSTRUCT"}}',
         b'{"value": {"kind": "ASK", "boolean": "no"}}',
         b'{"value": [1, 2]}',

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import sys
@@ -433,12 +434,14 @@ def _answer_from_json(value) -> QueryResult | None:
             len(t) == 4 and all(isinstance(x, str) for x in t) for t in terms
         ):
             return None
-        n, width = len(terms), len(names)
         places = value["rows"]
-        if any(len(row) != width or not all(type(k) is int and -1 <= k < n for k in row) for row in places):
+        cells = list(itertools.chain.from_iterable(places))  # each check below one pass in C
+        if set(map(len, places)) - {len(names)} or set(map(type, cells)) - {int}:
+            return None
+        if cells and (min(cells) < -1 or max(cells) >= len(terms)):
             return None
         table = [*terms, None]  # -1: the unbound cell
-        rows = tuple(tuple(table[k] for k in row) for row in places)
+        rows = tuple([tuple(map(table.__getitem__, row)) for row in places])
     except (KeyError, TypeError, IndexError, ValueError):
         return None
     return QueryResult.from_engine(names, rows, _rdflib_rows_of_text, _same)
