@@ -420,12 +420,5 @@ def plain_text(term: TextTerm | None) -> str:
 def plain_rows(rows: tuple[tuple[TextTerm | None, ...], ...]) -> list[list[str]]:
     """Return text rows as :func:`plain_text` writes each cell, each distinct term written once
     (answers repeat terms: the same country or source on many rows)."""
-    memo: dict[TextTerm | None, str] = {None: ""}
-
-    def text(t: TextTerm | None) -> str:
-        out = memo.get(t)
-        if out is None:
-            out = memo[t] = plain_text(t)
-        return out
-
-    return [[text(t) for t in row] for row in rows]
+    memo = {t: plain_text(t) for t in {t for row in rows for t in row}}
+    return [list(map(memo.__getitem__, row)) for row in rows]
