@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, cast
 
 from rdflib import RDF, BNode, Dataset, Graph, URIRef
 
+from spacecoop.core.cache import installed_version
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.forking import fork_beside
 from spacecoop.core.inputs import read_input
@@ -334,7 +335,7 @@ def check_shacl(loaded: Loaded, layout: Layout, cache: Path | None = None) -> li
     shapes_id = ""
     if cache is not None:
         digest = hashlib.sha256(read_input(layout.shapes_file)).hexdigest()
-        shapes_id = f"{digest} {code_identity(_VALIDATE_CODE)} pyshacl={_version_of('pyshacl')}"
+        shapes_id = f"{digest} {code_identity(_VALIDATE_CODE)} pyshacl={installed_version('pyshacl')}"
 
     def triples():
         return ((s, p, o) for s, p, o, _ in loaded.quads())
@@ -495,7 +496,7 @@ def _validate_cached(
     files = validation_inputs(root_path)
     known = old["files"] if old else None  # stamps: a file's hash is reused while its stat holds
     entries, _ = check_files(files, known)
-    code = code_identity(_VALIDATE_CODE) + f" pyshacl={_version_of('pyshacl')} texts={texts}"
+    code = code_identity(_VALIDATE_CODE) + f" pyshacl={installed_version('pyshacl')} texts={texts}"
     key = _report_key(entries, code)
     kept: ValidationReport | None = None
     if old is not None and old.get("key") == key and isinstance(old.get("report"), dict):
@@ -630,12 +631,6 @@ _VALIDATE_CODE = (
     "store/memory.py",
 )
 """Package files, beside the loader's, whose change changes what :func:`validate` reports."""
-
-
-def _version_of(name: str) -> str:
-    from spacecoop.store.compiled import _version_of as version
-
-    return version(name)
 
 
 def _report_key(entries: dict[str, dict], code: str) -> str:

@@ -1,4 +1,5 @@
-"""The user's cache folder, and answers computed once per content across processes."""
+"""The user's cache folder, answers computed once per content across processes, and the
+installed versions of libraries (which such answers may depend on)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,29 @@ def cache_home() -> Path:
     ``~/.cache/spacecoop``."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "spacecoop"
+
+
+def installed_version(name: str) -> str:
+    """The installed version of a distribution, read from its ``.dist-info`` folder name beside
+    the package (``importlib.metadata`` costs tens of milliseconds to import); ``absent`` where
+    it is not installed, its module's path where no such folder is found."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return "absent"
+    if spec is None or not spec.origin:
+        return "absent"
+    origin = Path(spec.origin)
+    folder = origin.parent.parent if origin.name == "__init__.py" else origin.parent
+    prefix = name.replace("-", "_").lower() + "-"
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return "unknown"
+    found = sorted(e for e in entries if e.lower().startswith(prefix) and e.endswith(".dist-info"))
+    return found[-1][len(prefix) : -len(".dist-info")] if found else str(origin)
 
 
 def remembered(file_name: str, text: str, compute, *, keep=lambda value: True):
@@ -72,4 +96,4 @@ def _see(file_name: str, key: str, value: object) -> None:
     _SEEN[(file_name, key)] = json.dumps(value)
 
 
-__all__ = ["cache_home", "remembered"]
+__all__ = ["cache_home", "installed_version", "remembered"]

@@ -236,10 +236,10 @@ def _guard_identity() -> str:
     import hashlib
     from pathlib import Path
 
-    from spacecoop.store.compiled import _version_of
+    from spacecoop.core.cache import installed_version
 
     h = hashlib.sha256(Path(guard.__file__).read_bytes())
-    h.update(f"rdflib={_version_of('rdflib')}".encode())
+    h.update(f"rdflib={installed_version('rdflib')}".encode())
     return h.hexdigest()
 
 

@@ -655,11 +655,12 @@ def _page_code() -> str:
     """The identity of the code that draws a page: every module of the package (the projection
     reads the store through several of them), the page's static files, and the libraries that
     shape the page (networkx's graph order, igraph's layout, pyvis's vis-network)."""
-    from spacecoop.store.compiled import _version_of, code_identity
+    from spacecoop.core.cache import installed_version
+    from spacecoop.store.compiled import code_identity
 
     pkg = Path(__file__).resolve().parents[1]
     own = [*pkg.rglob("*.py"), *(pkg / "static" / "graph" / name for name in _ASSETS)]
-    versions = [f"{name}={_version_of(name)}" for name in ("networkx", "igraph", "pyvis")]
+    versions = [f"{name}={installed_version(name)}" for name in ("networkx", "igraph", "pyvis")]
     return ";".join([code_identity(tuple(sorted(str(p.relative_to(pkg)) for p in own))), *versions])
 
 

@@ -600,8 +600,9 @@ def build_key(root: str | os.PathLike | None = None, extra=None) -> str | None:
     import json
 
     from spacecoop.checks.validate import validation_inputs
+    from spacecoop.core.cache import installed_version
     from spacecoop.core.layout import Layout, shipped_root
-    from spacecoop.store.compiled import _version_of, check_files, compiled_dir
+    from spacecoop.store.compiled import check_files, compiled_dir
 
     name = "" if extra is None else f"{getattr(extra, '__module__', '')}.{getattr(extra, '__qualname__', '')}"
     if extra is not None and ("<" in name or name.startswith(".")):
@@ -631,7 +632,7 @@ def build_key(root: str | os.PathLike | None = None, extra=None) -> str | None:
             write_atomic(stamps, json.dumps(settled, indent=0))
     h = hashlib.sha256(f"spacecoop-build 1\n{name}\n".encode())
     for dist in _BUILD_DISTRIBUTIONS:
-        h.update(f"{dist}={_version_of(dist)}\n".encode())
+        h.update(f"{dist}={installed_version(dist)}\n".encode())
     for path in files:
         h.update(f"{path}\0{entries[str(path)]['sha256']}\n".encode())
     for path in code:

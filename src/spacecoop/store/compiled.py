@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
-from spacecoop.core.cache import cache_home
+from spacecoop.core.cache import cache_home, installed_version
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.store.oxigraph import OxigraphStore
 
@@ -230,30 +230,8 @@ def code_identity(extra: tuple[str, ...] = ()) -> str:
         except OSError:
             h.update(rel.encode() + b"\0absent\0")
     for name in _DISTRIBUTIONS:
-        h.update(f"{name}={_version_of(name)}\n".encode())
+        h.update(f"{name}={installed_version(name)}\n".encode())
     return h.hexdigest()
-
-
-def _version_of(name: str) -> str:
-    """The installed version of a distribution, read from its ``.dist-info`` folder name beside
-    the package (``importlib.metadata`` costs tens of milliseconds to import)."""
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return "absent"
-    if spec is None or not spec.origin:
-        return "absent"
-    origin = Path(spec.origin)
-    folder = origin.parent.parent if origin.name == "__init__.py" else origin.parent
-    prefix = name.replace("-", "_").lower() + "-"
-    try:
-        entries = os.listdir(folder)
-    except OSError:
-        return "unknown"
-    found = sorted(e for e in entries if e.lower().startswith(prefix) and e.endswith(".dist-info"))
-    return found[-1][len(prefix) : -len(".dist-info")] if found else str(origin)
 
 
 def read_manifest(folder: Path) -> dict | None:
