@@ -15,6 +15,7 @@ def own_cache(tmp_path, monkeypatch):
     """A cache folder of this test's own, and the process's memo emptied (as in a new process)."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(cache, "_SEEN", {})
+    monkeypatch.setattr(cache, "_READ", {})
     return tmp_path / "spacecoop"
 
 
@@ -27,6 +28,7 @@ def test_a_value_is_computed_once_across_processes(own_cache, monkeypatch):
 
     assert cache.remembered("answers.json", "some text", compute) == 41
     monkeypatch.setattr(cache, "_SEEN", {})  # another process: the file answers
+    monkeypatch.setattr(cache, "_READ", {})
     assert cache.remembered("answers.json", "some text", compute) == 41
     assert calls == [1]
     assert list(json.loads((own_cache / "answers.json").read_text("utf-8")).values()) == [41]
@@ -48,9 +50,41 @@ def test_a_second_call_in_the_process_reads_no_file(own_cache, monkeypatch):
     assert reads == []
     # a value first read from the file (kept by another process) is remembered too
     monkeypatch.setattr(cache, "_SEEN", {})
+    monkeypatch.setattr(cache, "_READ", {})
     assert cache.remembered("answers.json", "some text", lambda: pytest.fail("computed again")) == 41
     assert cache.remembered("answers.json", "some text", lambda: pytest.fail("computed again")) == 41
     assert len(reads) == 1
+
+
+def test_a_process_reads_the_file_once_for_all_its_values(own_cache, monkeypatch):
+    """Many values of one file (the ISO codes of every country a load derives): the file is read
+    once by a new process, not once per value (259 reads, 70 ms at 100k triples); a value another
+    process kept since is still found, by computing it and reading the file before writing."""
+    for i in range(5):
+        cache.remembered("answers.json", f"text {i}", lambda i=i: i)
+    monkeypatch.setattr(cache, "_SEEN", {})
+    monkeypatch.setattr(cache, "_READ", {})
+    reads = []
+    read_text = Path.read_text
+
+    def counted(self, *args, **kwargs):
+        reads.append(self)
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    assert [
+        cache.remembered("answers.json", f"text {i}", lambda: pytest.fail("computed")) for i in range(5)
+    ] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert len(reads) == 1
+    assert cache.remembered("answers.json", "text 5", lambda: 5) == 5  # new: computed and kept
+    kept = json.loads((own_cache / "answers.json").read_text("utf-8"))
+    assert sorted(kept.values()) == [0, 1, 2, 3, 4, 5]
 
 
 def test_a_remembered_dict_changed_by_a_caller_changes_no_later_answer(own_cache):

@@ -4,6 +4,7 @@ installed versions of libraries (which such answers may depend on)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ def cache_home() -> Path:
     return Path(base) / "spacecoop"
 
 
+@functools.cache  # read once per process: a loader asks for each node it looks up
 def installed_version(name: str) -> str:
     """The installed version of a distribution, read from its ``.dist-info`` folder name beside
     the package (``importlib.metadata`` costs tens of milliseconds to import); ``absent`` where
@@ -53,21 +55,20 @@ def remembered(file_name: str, text: str, compute, *, keep=lambda value: True):
     the same text reads no file: reading ``where-starts.json`` on every parameterised query cost
     0.19 of a look-up's 0.32 ms. It is kept as its JSON text and read back on every call (a
     microsecond), so a caller that changes a list or dict it was given changes no later answer.
+    The file itself is read once per process for what it holds (:data:`_READ`; the ISO codes of
+    259 countries read it 259 times, 70 ms) and again before a new value is written into it.
     """
     key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     seen = _SEEN.get((file_name, key))
     if seen is not None:
         return json.loads(seen)
     path = cache_home() / file_name
-    try:
-        known = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        known = {}
-    if not isinstance(known, dict):
-        known = {}
+    known = _READ.get(str(path))
+    if known is None:
+        known = _READ[str(path)] = _read_answers(path)
     if key in known:
         _see(file_name, key, known[key])
-        return known[key]
+        return json.loads(_SEEN[(file_name, key)])
     value = compute()
     try:
         same = json.loads(json.dumps(value)) == value
@@ -76,14 +77,26 @@ def remembered(file_name: str, text: str, compute, *, keep=lambda value: True):
     if same and keep(value):
         from spacecoop.core.atomic import write_atomic
 
+        known = _READ[str(path)] = _read_answers(path)  # as it stands: other processes write too
         if len(known) >= 10_000:
-            known = {}
+            known = _READ[str(path)] = {}
         known[key] = value
         with contextlib.suppress(OSError):
             write_atomic(path, json.dumps(known, sort_keys=True))
         _see(file_name, key, value)
     return value
 
+
+def _read_answers(path: Path) -> dict:
+    try:
+        known = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+_READ: dict[str, dict] = {}
+"""The answers file of :func:`remembered` by its path, as this process last read or wrote it."""
 
 _SEEN: dict[tuple[str, str], str] = {}
 """(file name, key) -> the JSON text of a value :func:`remembered` read or kept in this process."""
