@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from rdflib import Dataset, URIRef
 from rdflib.compare import isomorphic
 from test_native_load import assert_same_quads, filled_by_rdflib, filled_natively
@@ -100,3 +101,125 @@ def test_rdflib_and_oxigraph_derive_the_same_edges_on_the_edge_cases(article_roo
         ox.NamedNode(E + "unnamed"),
     )
     assert edge in native
+
+
+# A country and a region of it, written for these tests (the codes are ISO's).
+ISO_CASE = """@prefix sc: <https://w3id.org/spacecoop/ns#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix e: <https://example.org/> .
+e:us a sc:Country ; skos:prefLabel "United States"@en .
+e:hi a sc:Region ; skos:prefLabel "Hawaii"@en ; sc:partOf e:us .
+"""
+
+
+def _iso_dataset(text: str = ISO_CASE) -> Dataset:
+    ds = Dataset(default_union=True)
+    ds.default_graph.parse(data=text, format="turtle")
+    return ds
+
+
+def _codes(ds: Dataset) -> set[tuple[str, str, str]]:
+    return {
+        (str(s).rsplit("/", 1)[1], str(p).rsplit("#", 1)[1], str(o))
+        for s, p, o in ds.default_graph
+        if str(p).startswith(str(SC.iso3166Alpha2)[: -len("Alpha2")])
+    }
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """An empty cache folder and nothing remembered in this process: as a new process on a new
+    machine would start."""
+    from spacecoop.core import cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "_SEEN", {})
+    monkeypatch.setattr(cache, "_READ", {})
+    return cache
+
+
+def _no_pycountry(monkeypatch) -> None:
+    """Any look-up in pycountry fails the test."""
+    from spacecoop.core import derive
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pycountry was asked")
+
+    monkeypatch.setattr(derive, "_country", refuse)
+    monkeypatch.setattr(derive, "_subdivision", refuse)
+
+
+EXPECTED = {
+    ("us", "iso3166Alpha2", "US"),
+    ("us", "iso3166Alpha3", "USA"),
+    ("us", "iso3166Numeric", "840"),
+    ("hi", "iso3166Subdivision", "US-HI"),
+}
+
+
+def test_iso_codes_are_remembered_across_processes(fresh_cache, monkeypatch):
+    """The codes looked up once are read back by the next process (no pycountry import, no
+    database read: 0.18 s of every load that keeps its parsed copies)."""
+    first = _iso_dataset()
+    assert add_iso_codes(first, remember=True) == 4 and _codes(first) == EXPECTED
+    assert (fresh_cache.cache_home() / "iso3166.json").is_file()
+    monkeypatch.setattr(fresh_cache, "_SEEN", {})  # a new process: only the file is left
+    monkeypatch.setattr(fresh_cache, "_READ", {})
+    _no_pycountry(monkeypatch)
+    again = _iso_dataset()
+    assert add_iso_codes(again, remember=True) == 4 and _codes(again) == EXPECTED
+
+
+def test_iso_codes_are_the_same_on_both_loaders_and_written_nowhere_unasked(fresh_cache):
+    """rdflib's loader and Oxigraph's give a node the same codes; without ``remember`` (the
+    memory store, a compiled store) nothing is written to the user's cache."""
+    ds = _iso_dataset()
+    add_iso_codes(ds)
+    native = ox.Store()
+    native.load(ISO_CASE.encode(), ox.RdfFormat.TURTLE)
+    from spacecoop.store.native import _add_iso_codes
+
+    _add_iso_codes(native)
+    got = {
+        (q.subject.value.rsplit("/", 1)[1], q.predicate.value.rsplit("#", 1)[1], q.object.value)
+        for q in native.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        if "iso3166" in q.predicate.value
+    }
+    assert got == _codes(ds) == EXPECTED
+    assert not fresh_cache.cache_home().exists()
+
+
+def test_a_load_that_keeps_parsed_copies_remembers_iso_codes(
+    fresh_cache, monkeypatch, article_root, tmp_path
+):
+    """``load(keep_parsed=True)`` (``validate``, ``add``) remembers the codes: the next load of
+    the same files asks pycountry nothing and derives the same codes."""
+    root = tmp_path / "p"
+    shutil.copytree(article_root, root)
+    first = load(root, keep_parsed=True)
+    codes = {t for t in first.ds.default_graph if "iso3166" in str(t[1])}
+    assert codes and (fresh_cache.cache_home() / "iso3166.json").is_file()
+    monkeypatch.setattr(fresh_cache, "_SEEN", {})
+    monkeypatch.setattr(fresh_cache, "_READ", {})
+    _no_pycountry(monkeypatch)
+    again = load(root, keep_parsed=True)
+    assert {t for t in again.ds.default_graph if "iso3166" in str(t[1])} == codes
+
+
+@pytest.mark.parametrize("change", ["labels", "parent", "version"])
+def test_iso_codes_are_looked_up_again_when_what_decides_them_changes(fresh_cache, monkeypatch, change):
+    """A remembered answer serves only the same labels, the same parents' labels and the same
+    pycountry: a label edited, a region moved or pycountry upgraded is looked up again."""
+    add_iso_codes(_iso_dataset(), remember=True)
+    monkeypatch.setattr(fresh_cache, "_SEEN", {})
+    monkeypatch.setattr(fresh_cache, "_READ", {})
+    _no_pycountry(monkeypatch)
+    text = ISO_CASE
+    if change == "labels":
+        text = text.replace('"Hawaii"', '"Hawai\'i"')
+    elif change == "parent":
+        text = text.replace("sc:partOf e:us", "sc:partOf e:mx") + 'e:mx skos:prefLabel "Mexico"@en .\n'
+    else:
+        monkeypatch.setattr(fresh_cache, "installed_version", lambda name: "0-other")
+    with pytest.raises(AssertionError, match="pycountry was asked"):
+        add_iso_codes(_iso_dataset(text), remember=True)

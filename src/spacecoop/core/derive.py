@@ -10,17 +10,15 @@ from spacecoop.core.namespaces import ONTOLOGY_GRAPH, ORG, SC, concept
 
 
 def _labels(g: Graph, node) -> list[str]:
-    pref = [str(o) for o in g.objects(node, SKOS.prefLabel)]
+    pref = sorted(str(o) for o in g.objects(node, SKOS.prefLabel))
     alt = sorted(str(o) for o in g.objects(node, SKOS.altLabel))
     return pref + alt
 
 
-def add_iso_codes(ds: Dataset) -> int:
-    """Add ISO 3166 codes from pycountry to every country and region, looked up by its labels.
-
-    A country is looked up among ISO 3166-1 entries; a region first among ISO 3166-1 entries (Hong
-    Kong has its own alpha-2 code) and then among the subdivisions of the country it is part of
-    (Hawaii is US-HI). Nodes that match nothing get no code, which validation reports.
+def add_iso_codes(ds: Dataset, *, remember: bool = False) -> int:
+    """Add ISO 3166 codes from pycountry to every country and region, looked up by its labels
+    (:func:`iso_codes`, ``remember`` passed on). Nodes that match nothing get no code, which
+    validation reports.
 
     Returns
     -------
@@ -32,27 +30,66 @@ def add_iso_codes(ds: Dataset) -> int:
     added = 0
     nodes = set(ds.subjects(RDF.type, SC.Country)) | set(ds.subjects(RDF.type, SC.Region))
     for node in sorted(nodes, key=lambda n: (type(n).__name__, str(n))):  # IRIs, in IRI order
-        labels = _labels(ds, node)
         is_region = (node, RDF.type, SC.Region) in ds
-        country = _country(labels)
-        sub = _subdivision(ds, node, labels) if is_region else None
-        # A region takes an ISO 3166-1 code only when ISO also lists it as a subdivision of its
-        # country under the same letters (Hong Kong: HK and CN-HK), never by name alone (the US
-        # state of Georgia is not the country Georgia).
-        if is_region and (sub is None or country is None or sub.code.split("-")[1] != country.alpha_2):
-            country = None
-        if country is not None:
-            for p, v in (
-                (SC.iso3166Alpha2, country.alpha_2),
-                (SC.iso3166Alpha3, country.alpha_3),
-                (SC.iso3166Numeric, country.numeric),
-            ):
-                g.add((node, p, Literal(v)))
-                added += 1
-        if sub is not None:
-            g.add((node, SC.iso3166Subdivision, Literal(sub.code)))
+        parents = sorted(ds.objects(node, SC.partOf), key=str) if is_region else []
+        parent_labels = [_labels(ds, p) for p in parents]
+        for name, value in iso_codes(_labels(ds, node), is_region, parent_labels, remember=remember):
+            g.add((node, SC[name], Literal(value)))
             added += 1
     return added
+
+
+def iso_codes(
+    labels: list[str], is_region: bool, parent_labels: list[list[str]], *, remember: bool = False
+) -> list[list[str]]:
+    """The ISO 3166 codes of a country or region, as ``[name, code]`` pairs (``name`` the local
+    name of the ``sc:`` property), looked up with pycountry by its labels (``labels``) and, for a
+    region, those of what it is part of (``parent_labels``, each a node's labels).
+
+    A country is looked up among ISO 3166-1 entries; a region first among ISO 3166-1 entries (Hong
+    Kong has its own alpha-2 code) and then among the subdivisions of the country it is part of
+    (Hawaii is US-HI). A region takes an ISO 3166-1 code only when ISO also lists it as a
+    subdivision of its country under the same letters (Hong Kong: HK and CN-HK), never by name
+    alone (the US state of Georgia is not the country Georgia).
+
+    With ``remember``, the answer is remembered across processes
+    (:func:`~spacecoop.core.cache.remembered`, in the user's cache, where the load that passes it
+    keeps its parsed copies of the files), keyed by the labels and pycountry's version: importing
+    pycountry and reading its databases took 0.18 s of each such load (``validate`` after an
+    edit). Without, nothing is written (``--store memory``, a workspace's compiled store).
+
+    Examples
+    --------
+    >>> iso_codes(["Hawaii"], True, [["United States"]])
+    [['iso3166Subdivision', 'US-HI']]
+    >>> iso_codes(["Peru"], False, [])
+    [['iso3166Alpha2', 'PE'], ['iso3166Alpha3', 'PER'], ['iso3166Numeric', '604']]
+    """
+    if not remember:
+        return _iso_codes(labels, is_region, parent_labels)
+    import json
+
+    from spacecoop.core.cache import installed_version, remembered
+
+    key = json.dumps(["iso3166 1", installed_version("pycountry"), labels, is_region, parent_labels])
+    return remembered("iso3166.json", key, lambda: _iso_codes(labels, is_region, parent_labels))
+
+
+def _iso_codes(labels: list[str], is_region: bool, parent_labels: list[list[str]]) -> list[list[str]]:
+    country = _country(labels)
+    sub = _subdivision(labels, parent_labels) if is_region else None
+    if is_region and (sub is None or country is None or sub.code.split("-")[1] != country.alpha_2):
+        country = None
+    codes = []
+    if country is not None:
+        codes += [
+            ["iso3166Alpha2", country.alpha_2],
+            ["iso3166Alpha3", country.alpha_3],
+            ["iso3166Numeric", country.numeric],
+        ]
+    if sub is not None:
+        codes.append(["iso3166Subdivision", sub.code])
+    return codes
 
 
 def _country(labels: list[str]):
@@ -66,16 +103,16 @@ def _country(labels: list[str]):
     return None
 
 
-def _subdivision(ds: Dataset, node, labels: list[str]):
+def _subdivision(labels: list[str], parent_labels: list[list[str]]):
     import pycountry
 
-    for parent in ds.objects(node, SC.partOf):
-        country = _country(_labels(ds, parent))
-        codes = [country.alpha_2] if country is not None else []
-        for code in codes:
-            for sub in pycountry.subdivisions.get(country_code=code) or ():
-                if sub.name in labels:
-                    return sub
+    for plabels in parent_labels:
+        country = _country(plabels)
+        if country is None:
+            continue
+        for sub in pycountry.subdivisions.get(country_code=country.alpha_2) or ():
+            if sub.name in labels:
+                return sub
     return None
 
 

@@ -364,7 +364,7 @@ def load(
                 gc.collect(1)  # the young generations only
         _prune_parsed()
         if derive:
-            add_iso_codes(ds)
+            add_iso_codes(ds, remember=keep_parsed)
             add_shortcuts(ds, fed)
         else:
             loaded.derive_input = fed  # for merge_source
@@ -408,7 +408,7 @@ def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
     fed = loaded.derive_input
     if fed is not None:
         fed.feed(quads, default_id)  # as load feeds a source file
-    add_iso_codes(loaded.ds)
+    add_iso_codes(loaded.ds, remember=loaded.sources is not None)
     add_shortcuts(loaded.ds, fed)
 
 

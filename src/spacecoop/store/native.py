@@ -425,7 +425,7 @@ def _add_iso_codes(store: pyoxigraph.Store) -> None:
     graph holds the merge: labels are queried out, looked up with pycountry, codes added."""
     import pyoxigraph as ox
 
-    from spacecoop.core.derive import _country
+    from spacecoop.core.derive import iso_codes
 
     pref_label, alt_label = ox.NamedNode(f"{_SKOS}prefLabel"), ox.NamedNode(f"{_SKOS}altLabel")
     kinds: dict = {}
@@ -456,22 +456,10 @@ def _add_iso_codes(store: pyoxigraph.Store) -> None:
 
     quads = []
     for node, types in kinds.items():
-        own = labels(node)
         is_region = str(SC.Region) in types
-        country = _country(own)
-        sub = _subdivision(own, [labels(p) for p in parents.get(node, ())]) if is_region else None
-        if is_region and (sub is None or country is None or sub.code.split("-")[1] != country.alpha_2):
-            country = None
-        codes = []
-        if country is not None:
-            codes += [
-                ("iso3166Alpha2", country.alpha_2),
-                ("iso3166Alpha3", country.alpha_3),
-                ("iso3166Numeric", country.numeric),
-            ]
-        if sub is not None:
-            codes.append(("iso3166Subdivision", sub.code))
-        quads += [ox.Quad(node, ox.NamedNode(str(SC[p])), ox.Literal(v), default) for p, v in codes]
+        ps = sorted(parents.get(node, ()), key=lambda p: p.value) if is_region else []
+        for name, value in iso_codes(labels(node), is_region, [labels(p) for p in ps]):
+            quads.append(ox.Quad(node, ox.NamedNode(str(SC[name])), ox.Literal(value), default))
     store.extend(quads)
 
 
@@ -481,22 +469,6 @@ def _select(store: pyoxigraph.Store, text: str) -> pyoxigraph.QuerySolutions:
     solutions = store.query(text)
     assert isinstance(solutions, ox.QuerySolutions)  # every query here is a SELECT
     return solutions
-
-
-def _subdivision(labels: list[str], parent_labels: list[list[str]]):
-    """:func:`spacecoop.core.derive._subdivision`, from labels already queried out."""
-    import pycountry
-
-    from spacecoop.core.derive import _country
-
-    for plabels in parent_labels:
-        country = _country(plabels)
-        if country is None:
-            continue
-        for sub in pycountry.subdivisions.get(country_code=country.alpha_2) or ():
-            if sub.name in labels:
-                return sub
-    return None
 
 
 __all__ = ["NativeLoad", "load_project"]
