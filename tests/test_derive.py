@@ -206,10 +206,11 @@ def test_a_load_that_keeps_parsed_copies_remembers_iso_codes(
     assert {t for t in again.ds.default_graph if "iso3166" in str(t[1])} == codes
 
 
-@pytest.mark.parametrize("change", ["labels", "parent", "version"])
+@pytest.mark.parametrize("change", ["labels", "parent", "version", "code"])
 def test_iso_codes_are_looked_up_again_when_what_decides_them_changes(fresh_cache, monkeypatch, change):
     """A remembered answer serves only the same labels, the same parents' labels and the same
-    pycountry: a label edited, a region moved or pycountry upgraded is looked up again."""
+    pycountry and code: a label edited, a region moved, pycountry upgraded or the look-up
+    changed is looked up again."""
     add_iso_codes(_iso_dataset(), remember=True)
     monkeypatch.setattr(fresh_cache, "_SEEN", {})
     monkeypatch.setattr(fresh_cache, "_READ", {})
@@ -219,7 +220,11 @@ def test_iso_codes_are_looked_up_again_when_what_decides_them_changes(fresh_cach
         text = text.replace('"Hawaii"', '"Hawai\'i"')
     elif change == "parent":
         text = text.replace("sc:partOf e:us", "sc:partOf e:mx") + 'e:mx skos:prefLabel "Mexico"@en .\n'
-    else:
+    elif change == "version":
         monkeypatch.setattr(fresh_cache, "installed_version", lambda name: "0-other")
+    else:
+        from spacecoop.core import derive
+
+        monkeypatch.setattr(derive, "_code_digest", lambda: "another look-up")
     with pytest.raises(AssertionError, match="pycountry was asked"):
         add_iso_codes(_iso_dataset(text), remember=True)
