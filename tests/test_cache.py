@@ -34,11 +34,10 @@ def test_a_value_is_computed_once_across_processes(own_cache, monkeypatch):
     assert list(json.loads((own_cache / "answers.json").read_text("utf-8")).values()) == [41]
 
 
-def test_a_second_call_in_the_process_reads_no_file(own_cache, monkeypatch):
-    """Every query with a parameter asks where its WHERE group opens: reading the file each time
-    was most of our time on a small look-up (issue #15)."""
-    cache.remembered("answers.json", "some text", lambda: 41)
-    reads = []
+@pytest.fixture
+def file_reads(monkeypatch) -> list[Path]:
+    """The files read with ``Path.read_text`` from now on, in order."""
+    reads: list[Path] = []
     read_text = Path.read_text
 
     def counted(self, *args, **kwargs):
@@ -46,45 +45,44 @@ def test_a_second_call_in_the_process_reads_no_file(own_cache, monkeypatch):
         return read_text(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "read_text", counted)
+    return reads
+
+
+def test_a_second_call_in_the_process_reads_no_file(own_cache, monkeypatch, file_reads):
+    """Every query with a parameter asks where its WHERE group opens: reading the file each time
+    was most of our time on a small look-up (issue #15)."""
+    cache.remembered("answers.json", "some text", lambda: 41)
+    file_reads.clear()
     assert cache.remembered("answers.json", "some text", lambda: pytest.fail("computed again")) == 41
-    assert reads == []
+    assert file_reads == []
     # a value first read from the file (kept by another process) is remembered too
     monkeypatch.setattr(cache, "_SEEN", {})
     monkeypatch.setattr(cache, "_READ", {})
     assert cache.remembered("answers.json", "some text", lambda: pytest.fail("computed again")) == 41
     assert cache.remembered("answers.json", "some text", lambda: pytest.fail("computed again")) == 41
-    assert len(reads) == 1
+    assert len(file_reads) == 1
 
 
-def test_a_process_reads_the_file_once_for_all_its_values(own_cache, monkeypatch):
+def test_a_process_reads_the_file_once_for_all_its_values(own_cache, monkeypatch, file_reads):
     """Many values of one file (the ISO codes of every country a load derives): the file is read
     once by a new process, not once per value (259 reads, 70 ms at 100k triples); a value another
-    process kept since is still found, by computing it and reading the file before writing."""
+    process kept meanwhile stays in the file when this one keeps a new value."""
     for i in range(5):
         cache.remembered("answers.json", f"text {i}", lambda i=i: i)
     monkeypatch.setattr(cache, "_SEEN", {})
     monkeypatch.setattr(cache, "_READ", {})
-    reads = []
-    read_text = Path.read_text
-
-    def counted(self, *args, **kwargs):
-        reads.append(self)
-        return read_text(self, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "read_text", counted)
-    assert [
-        cache.remembered("answers.json", f"text {i}", lambda: pytest.fail("computed")) for i in range(5)
-    ] == [
-        0,
-        1,
-        2,
-        3,
-        4,
-    ]
-    assert len(reads) == 1
-    assert cache.remembered("answers.json", "text 5", lambda: 5) == 5  # new: computed and kept
+    file_reads.clear()
+    got = [cache.remembered("answers.json", f"text {i}", lambda: pytest.fail("computed")) for i in range(5)]
+    assert got == [0, 1, 2, 3, 4] and len(file_reads) == 1
+    this_process = (cache._SEEN, cache._READ)
+    monkeypatch.setattr(cache, "_SEEN", {})  # another process keeps a value meanwhile
+    monkeypatch.setattr(cache, "_READ", {})
+    assert cache.remembered("answers.json", "text 6", lambda: 6) == 6
+    monkeypatch.setattr(cache, "_SEEN", this_process[0])
+    monkeypatch.setattr(cache, "_READ", this_process[1])
+    assert cache.remembered("answers.json", "text 5", lambda: 5) == 5  # new here: computed, kept
     kept = json.loads((own_cache / "answers.json").read_text("utf-8"))
-    assert sorted(kept.values()) == [0, 1, 2, 3, 4, 5]
+    assert sorted(kept.values()) == [0, 1, 2, 3, 4, 5, 6]
 
 
 def test_a_remembered_dict_changed_by_a_caller_changes_no_later_answer(own_cache):
