@@ -121,3 +121,19 @@ def test_an_error_is_never_remembered(own_cache):
         with pytest.raises(ValueError, match="bad header"):
             cache.remembered("headers.json", "text", fail)
     assert cache.remembered("headers.json", "text", lambda: 5) == 5
+
+
+def test_the_cache_folder_follows_its_variables_within_a_process(tmp_path, monkeypatch):
+    """``cache_home`` is made once per value of ``$XDG_CACHE_HOME`` and ``$HOME``: a change of
+    either within a process (a test, a notebook) gives the folder it names, not the first one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "one"))
+    assert cache.cache_home() == tmp_path / "one" / "spacecoop"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "two"))
+    assert cache.cache_home() == tmp_path / "two" / "spacecoop"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.cache_home() == tmp_path / "home" / ".cache" / "spacecoop"
+    monkeypatch.setenv("HOME", str(tmp_path / "other"))
+    assert cache.cache_home() == tmp_path / "other" / ".cache" / "spacecoop"
+    monkeypatch.setenv("XDG_CACHE_HOME", "")  # empty: as if unset, as before
+    assert cache.cache_home() == tmp_path / "other" / ".cache" / "spacecoop"
