@@ -206,6 +206,36 @@ def test_a_node_is_found_again_from_its_text_without_writing_every_nodes(monkeyp
         assert index.node_of(text) is None, text
 
 
+def test_the_focus_nodes_are_those_pyshacl_validates():
+    """``Reads.targets`` finds the focus nodes of every kind of target (a class and its
+    subclasses, a node, the subjects and the objects of a predicate) as pySHACL finds them: each
+    shape here fails on every focus node, so pySHACL's results name them all."""
+    from rdflib import URIRef
+
+    shapes = Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:ByClass sh:targetClass ex:C ; sh:property [ sh:path ex:never ; sh:minCount 1 ] .
+        ex:ByNode sh:targetNode ex:lone ; sh:property [ sh:path ex:never ; sh:minCount 1 ] .
+        ex:BySubject sh:targetSubjectsOf ex:s ; sh:property [ sh:path ex:never ; sh:minCount 1 ] .
+        ex:ByObject sh:targetObjectsOf ex:o ; sh:property [ sh:path ex:never ; sh:minCount 1 ] .""",
+        format="turtle",
+    )
+    data = Graph().parse(
+        data="""@prefix ex: <http://example.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        ex:D rdfs:subClassOf ex:C . ex:E rdfs:subClassOf ex:D .
+        ex:a a ex:C . ex:b a ex:E . ex:c a ex:F , ex:D . ex:d a ex:F .
+        ex:lone ex:p ex:q . ex:e ex:s ex:f . ex:g ex:o ex:h . ex:i ex:o ex:j .
+        ex:k ex:unrelated ex:l .""",
+        format="turtle",
+    )
+    model = shape_reads(shapes)
+    assert model is not None
+    index = incremental.Reads(model, data)
+    found = {n for n, _ in incremental.pyshacl_raw(data, shapes, processes=1)}
+    ex = "http://example.org/"
+    assert index.targets() == found == {URIRef(ex + n) for n in ("a", "b", "c", "lone", "e", "h", "j")}
+
+
 def _project_with_violations(root: Path, tmp_path: Path) -> Path:
     """The article-only project with every invalid fixture that loads."""
     from spacecoop.core.errors import SpacecoopError

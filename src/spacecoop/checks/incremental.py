@@ -248,15 +248,24 @@ class Reads:
         self.fwd: dict[Node, dict[URIRef, set[Node]]] = {}
         self.inv: dict[Node, dict[URIRef, set[Node]]] = {}
         self.subclass: set[tuple[Node, Node]] = set()
-        subclass = {RDFS.subClassOf}
         fwd, rev = self.fwd, self.inv
+        # What each predicate is to the index, asked once per predicate: the sets above hold the
+        # shapes graph's terms, so a look-up of a data term in them compared the two in Python
+        # (rdflib's __eq__: 200,000 calls at 100k triples); a data predicate is mostly one object
+        # for all of its triples, found here by identity.
+        roles: dict[URIRef, int] = {}
         for s, p, o in triples:
-            if p in preds:
+            role = roles.get(p)
+            if role is None:
+                role = roles[p] = (p in preds) | (p in inverse) << 1 | (p == RDFS.subClassOf) << 2
+            if role & 1:
                 fwd.setdefault(s, {}).setdefault(p, set()).add(o)
-                if p in inverse:
+                if role & 2:
                     rev.setdefault(o, {}).setdefault(p, set()).add(s)
-            if p in subclass:
+            if role & 4:
                 self.subclass.add((s, o))
+        # each predicate of the data as the data's own object, for look-ups by identity
+        self._predicates: dict[URIRef, URIRef] = {p: p for p in roles}
         self._n3: dict[Node, str] = {}
         self._local: list[dict[Node, str]] = [{} for _ in model.reads]
         self._fwd_reads = [frozenset(p for p, inv in level if not inv) for level in model.reads]
@@ -296,15 +305,26 @@ class Reads:
             classes |= more
             grew = bool(more)
         out: set[Node] = set(m.target_nodes)
+        # the data's own objects for the predicates, and each class asked once (see __init__)
+        own = self._predicates
+        rdf_type = own.get(RDF.type, RDF.type)
+        subjects_of = {own.get(p, p) for p in m.target_subjects_of}
+        objects_of = {own.get(p, p) for p in m.target_objects_of}
+        targeted: dict[Node, bool] = {}
         for s, by_pred in self.fwd.items():
-            types = by_pred.get(RDF.type)
-            if types and not classes.isdisjoint(types):
+            for t in by_pred.get(rdf_type, ()):
+                found = targeted.get(t)
+                if found is None:
+                    found = targeted[t] = t in classes
+                if found:
+                    out.add(s)
+                    break
+            if subjects_of and not subjects_of.isdisjoint(by_pred):
                 out.add(s)
-            if not m.target_subjects_of.isdisjoint(by_pred):
-                out.add(s)
-        for o, by_pred in self.inv.items():
-            if not m.target_objects_of.isdisjoint(by_pred):
-                out.add(o)
+        if objects_of:
+            for o, by_pred in self.inv.items():
+                if not objects_of.isdisjoint(by_pred):
+                    out.add(o)
         return out
 
     def _values(self, level: int, node: Node) -> set[Node]:
