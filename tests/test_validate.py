@@ -468,3 +468,35 @@ def test_a_blank_node_is_named_by_one_label_whichever_order_the_store_keeps(tags
     for tag in tags:
         ds.add((office, pref, Literal("Office", lang=tag)))
     assert shown_node(Loaded(ds), office) == '[ skos:prefLabel "Office" ]'
+
+
+def test_undeclared_terms_are_found_wherever_they_stand(root, tmp_path):
+    """``check_terms`` names each term of our namespaces the ontology does not declare, once per
+    subject that uses it, as a subject, a predicate or an object; the ontology's own IRI, other
+    namespaces and literals that read like our IRIs are not terms of it."""
+    from spacecoop.checks.validate import check_terms
+    from spacecoop.core.load import load
+
+    project = copy_project(root, tmp_path / "project")
+    (project / "graph" / "sources" / "undeclared.trig").write_text(
+        """@base <https://w3id.org/spacecoop/id/> .
+@prefix sc: <https://w3id.org/spacecoop/ns#> .
+@prefix status: <https://w3id.org/spacecoop/vocab/status/> .
+@prefix ex: <http://example.org/> .
+<source/undeclared> {
+  <claim/u1> sc:certanity sc:Stated ; sc:note "https://w3id.org/spacecoop/ns#Literal" ;
+    ex:about <https://w3id.org/spacecoop/ns> ; ex:also ex:Thing .
+  <claim/u2> sc:certanity status:dreamt .
+  sc:Undeclared ex:p <claim/u1> .
+}
+""",
+        encoding="utf-8",
+    )
+    found = {(v.node, v.message) for v in check_terms(load(project))}
+    assert found == {
+        ("id:claim/u1", "uses sc:certanity, which the ontology does not declare"),
+        ("id:claim/u1", "uses sc:Stated, which the ontology does not declare"),
+        ("id:claim/u2", "uses sc:certanity, which the ontology does not declare"),
+        ("id:claim/u2", "uses status:dreamt, which the ontology does not declare"),
+        ("sc:Undeclared", "uses sc:Undeclared, which the ontology does not declare"),
+    }

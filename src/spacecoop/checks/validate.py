@@ -39,6 +39,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -376,10 +377,20 @@ def check_terms(loaded: Loaded) -> list[Violation]:
     declared = set(onto.subjects())
     ours, itself = (NS, str(VOCAB)), URIRef(NS.rstrip("#"))
     starts = str.startswith  # rdflib's own startswith of a term is Python code, 1 µs a call
+    quads = loaded.quads()
+    # The distinct terms first, in C (a term is on many triples: 327,000 places at 100k triples,
+    # 78 ms through a test each, hold about 40,000 terms); the triples are walked only for a term
+    # found undeclared. An object is hashed only when it is an IRI (a literal hashes in Python).
+    terms = set(map(itemgetter(0), quads))
+    terms.update(map(itemgetter(1), quads))
+    terms.update([o for o in map(itemgetter(2), quads) if isinstance(o, URIRef)])
+    unknown = {
+        t for t in terms if isinstance(t, URIRef) and starts(t, ours) and t not in declared and t != itself
+    }
     out: dict[tuple[str, str], Violation] = {}
-    for s, p, o, _ in loaded.quads():
+    for s, p, o, _ in quads if unknown else ():
         for term in (s, p, o):
-            if isinstance(term, URIRef) and starts(term, ours) and term not in declared and term != itself:
+            if isinstance(term, URIRef) and term in unknown:
                 key = (curie(str(term)), str(s))
                 out.setdefault(
                     key,
