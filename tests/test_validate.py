@@ -500,3 +500,45 @@ def test_undeclared_terms_are_found_wherever_they_stand(root, tmp_path):
         ("id:claim/u2", "uses status:dreamt, which the ontology does not declare"),
         ("sc:Undeclared", "uses sc:Undeclared, which the ontology does not declare"),
     }
+
+
+def test_quotes_are_checked_against_each_claims_own_source(root, tmp_path, monkeypatch):
+    """``check_quotes`` reads each claim's source and quote from every graph: a quote found in
+    its source's text passes, one that is not is a violation naming the claim, a claim with two
+    sources is checked against the first by IRI, and a quoted source without a text is said."""
+    from spacecoop.checks.validate import check_quotes
+    from spacecoop.core.layout import Layout
+    from spacecoop.core.load import load
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "a.txt").write_text("The two agencies agreed\n to share   a rover.", encoding="utf-8")
+    (texts / "b.txt").write_text("Nothing about rovers here.", encoding="utf-8")
+    monkeypatch.setenv("SPACECOOP_SOURCES", str(texts))
+    project = copy_project(root, tmp_path / "project")
+    (project / "graph" / "sources" / "quotes.trig").write_text(
+        """@base <https://w3id.org/spacecoop/id/> .
+@prefix sc: <https://w3id.org/spacecoop/ns#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+<source/qa> a sc:Source ; sc:localCopy "a.txt" .
+<source/qb> a sc:Source ; sc:localCopy "b.txt" .
+<source/qc> a sc:Source .
+<source/qa> {
+  <claim/q-found> sc:quote "agreed to share a rover" ; prov:wasDerivedFrom <source/qa> .
+  <claim/q-missing> sc:quote "agreed to build a lander" ; prov:wasDerivedFrom <source/qa> .
+}
+<source/qb> {
+  <claim/q-two> sc:quote "to share a rover" ; prov:wasDerivedFrom <source/qb> .
+  <claim/q-unchecked> sc:quote "anything at all" ; prov:wasDerivedFrom <source/qc> .
+}
+<source/qa> { <claim/q-two> prov:wasDerivedFrom <source/qa> . }
+""",
+        encoding="utf-8",
+    )
+    violations, skipped = check_quotes(load(project), Layout(project))
+    mine = sorted((v.node, v.value) for v in violations if v.node.startswith("id:claim/q-"))
+    assert mine == [("id:claim/q-missing", "'agreed to build a lander'")]
+    assert any("source:qc" in s and "1 claims quote it but it has no stored text" in s for s in skipped), (
+        skipped
+    )
+    assert not any("source:qa" in s or "source:qb" in s for s in skipped)
