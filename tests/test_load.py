@@ -490,6 +490,44 @@ def test_the_quads_made_of_the_files_read_are_the_quads_of_the_dataset(which, ar
     assert any(g == default for *_, g in made), "the default graph's quads carry its name"
 
 
+def test_the_derived_quads_are_those_of_the_dataset_without_walking_it(article_root, tmp_path, monkeypatch):
+    """After a load that kept the files' quads, Loaded.derived_quads is made of what the load
+    derived and of the files' own quads of the derived predicates (a source may state an edge
+    or a code itself): the Dataset's quads of those predicates, each at least once, read
+    without walking the Dataset (33 ms at 100k triples, in each process of a validation)."""
+    from rdflib import Dataset
+
+    from spacecoop.core.derive import DERIVED
+    from spacecoop.core.load import load
+
+    project = copy_article_project(article_root, tmp_path / "project")
+    (project / "graph" / "sources" / "stated.trig").write_text(
+        """@base <https://w3id.org/spacecoop/id/> .
+@prefix sc: <https://w3id.org/spacecoop/ns#> .
+<source/stated> { <org/stated-maker> sc:develops <payload/stated-thing> . }
+<country/peru> sc:iso3166Alpha2 "PE" .
+""",
+        encoding="utf-8",
+    )
+    loaded = load(project, keep_parsed=True)
+    wanted = set(DERIVED)
+    walked = {
+        (s, p, o, getattr(g, "identifier", g))
+        for s, p, o, g in loaded.ds.quads((None, None, None, None))
+        if p in wanted
+    }
+
+    def no_walk(self, *args, **kwargs):
+        raise AssertionError("the Dataset was walked")
+
+    monkeypatch.setattr(Dataset, "quads", no_walk)
+    made = loaded.derived_quads()
+    assert set(made) == walked
+    stated = URIRef("https://w3id.org/spacecoop/id/org/stated-maker")
+    assert any(q[0] == stated for q in made), "a file's own quad of a derived predicate"
+    assert {q[1] for q in made} >= {DERIVED[0], DERIVED[4], DERIVED[5]}  # ISO codes, develops, carries
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_load_collects_the_young_objects_as_it_goes_and_leaves_the_collector_as_it_was(
     article_root, monkeypatch, enabled

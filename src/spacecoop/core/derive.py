@@ -17,10 +17,13 @@ def _labels(g: Graph, node) -> list[str]:
     return pref + alt
 
 
-def add_iso_codes(ds: Dataset, *, remember: bool = False) -> int:
+def add_iso_codes(ds: Dataset, *, remember: bool = False, added: list | None = None) -> int:
     """Add ISO 3166 codes from pycountry to every country and region, looked up by its labels
     (:func:`iso_codes`, ``remember`` passed on). Nodes that match nothing get no code, which
     validation reports.
+
+    ``added``: each triple added is appended to it as a quad ``(s, p, o, graph name)``, so
+    that a caller knows what was derived without reading the Dataset again.
 
     Returns
     -------
@@ -29,16 +32,19 @@ def add_iso_codes(ds: Dataset, *, remember: bool = False) -> int:
     """
 
     g = ds.default_graph
-    added = 0
+    count = 0
     nodes = set(ds.subjects(RDF.type, SC.Country)) | set(ds.subjects(RDF.type, SC.Region))
     for node in sorted(nodes, key=lambda n: (type(n).__name__, str(n))):  # IRIs, in IRI order
         is_region = (node, RDF.type, SC.Region) in ds
         parents = sorted(ds.objects(node, SC.partOf), key=str) if is_region else []
         parent_labels = [_labels(ds, p) for p in parents]
         for name, value in iso_codes(_labels(ds, node), is_region, parent_labels, remember=remember):
-            g.add((node, SC[name], Literal(value)))
-            added += 1
-    return added
+            triple = (node, SC[name], Literal(value))
+            g.add(triple)
+            count += 1
+            if added is not None:
+                added.append((*triple, g.identifier))
+    return count
 
 
 def iso_codes(
@@ -287,7 +293,7 @@ class DeriveInput:
         return _values(self.union[predicate], subject)
 
 
-def add_shortcuts(ds: Dataset, fed: DeriveInput | None = None) -> int:
+def add_shortcuts(ds: Dataset, fed: DeriveInput | None = None, *, added: list | None = None) -> int:
     """Derive direct edges from relationship nodes, inside the graph that states them.
 
     ``?org sc:develops ?payload`` and ``?mission sc:carries ?payload`` from every development and
@@ -306,7 +312,8 @@ def add_shortcuts(ds: Dataset, fed: DeriveInput | None = None) -> int:
     And ``?payload sc:developerCountry ?party`` (see :func:`add_developer_countries`).
 
     ``fed``: what the edges are derived from, indexed while the files were read (see
-    :class:`DeriveInput`); without it, it is read from ``ds``.
+    :class:`DeriveInput`); without it, it is read from ``ds``. ``added``: as for
+    :func:`add_iso_codes`, every edge derived (one already there too).
 
     Returns
     -------
@@ -343,12 +350,16 @@ def add_shortcuts(ds: Dataset, fed: DeriveInput | None = None) -> int:
                 member = own_level in levels and bool(statuses & joining)
                 short = SC.participatesIn if member else SC.involvedIn
                 edges += [(gid, m, short, o) for o in targets]
-    return _add_edges(ds, edges) + add_developer_countries(ds, fed)
+    return _add_edges(ds, edges, added) + add_developer_countries(ds, fed, added=added)
 
 
-def _add_edges(ds: Dataset, edges: list[tuple]) -> int:
-    """Add ``(graph, s, p, o)`` edges to the graphs named; return how many were not there yet."""
+def _add_edges(ds: Dataset, edges: list[tuple], added: list | None = None) -> int:
+    """Add ``(graph, s, p, o)`` edges to the graphs named; return how many were not there yet.
+    ``added``: each edge is appended to it as ``(s, p, o, graph)``."""
     from spacecoop.core.rdfbulk import add_all
+
+    if added is not None:
+        added += [(s, p, o, gid) for gid, s, p, o in edges]
 
     graphs: dict = {}
 
@@ -362,7 +373,7 @@ def _add_edges(ds: Dataset, edges: list[tuple]) -> int:
     return add_all(ds, each(), count=True)
 
 
-def add_developer_countries(ds: Dataset, fed: DeriveInput | None = None) -> int:
+def add_developer_countries(ds: Dataset, fed: DeriveInput | None = None, *, added: list | None = None) -> int:
     """Derive ``?payload sc:developerCountry ?party`` in the graph of each source that names a developer.
 
     For every claim (``sc:about`` a development, ``prov:wasDerivedFrom`` a source IRI) about a
@@ -373,7 +384,7 @@ def add_developer_countries(ds: Dataset, fed: DeriveInput | None = None) -> int:
     organisation, else none. Everything is read in the union, as ``country-partners`` reads it;
     the graphs that hold one edge are then the sources behind it, which lets that query pair two
     developers by the payload alone (:mod:`spacecoop.store.native` derives the same edges).
-    ``fed`` as in :func:`add_shortcuts`.
+    ``fed`` and ``added`` as in :func:`add_shortcuts`.
 
     Returns
     -------
@@ -400,4 +411,4 @@ def add_developer_countries(ds: Dataset, fed: DeriveInput | None = None) -> int:
         for source in sources or ():
             ds.graph(source)  # made even when no edge goes into it, as it always was
             edges += [(source, p, SC.developerCountry, party) for p in targets for party in parties]
-    return _add_edges(ds, edges)
+    return _add_edges(ds, edges, added)

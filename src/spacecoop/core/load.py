@@ -71,6 +71,11 @@ class Loaded:
     _derived: list[tuple[Node, Node, Node, Node | None]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    _derived_made: list[tuple[Node, Node, Node, Node]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """What :func:`load` derived (ISO codes, shortcut edges), as quads, kept with ``_parts``:
+    with the files' quads of the derived predicates, every quad :meth:`derived_quads` gives."""
     sources: list[tuple[str | None, list[Quad]]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -96,8 +101,8 @@ class Loaded:
         Walking an rdflib Dataset is slow (every triple looks up its graphs: about 0.5 s at 100k
         triples) and ``validate`` walked it four times (SHACL, terms, entities, the Oxigraph copy
         of the checks). Where :func:`load` kept the files' quads, the list is made of them and of
-        the derived edges (:data:`spacecoop.core.derive.DERIVED`, read from ``ds``); else ``ds``
-        is walked. :func:`merge_source`, which adds to ``ds``, drops both.
+        the derived edges (:meth:`derived_quads`); else ``ds`` is walked. :func:`merge_source`,
+        which adds to ``ds``, drops both.
         """
         if self._quads is None:
             with collector_paused():  # a tuple per quad, made and kept
@@ -106,16 +111,32 @@ class Loaded:
 
     def derived_quads(self) -> list[tuple[Node, Node, Node, Node | None]]:
         """The quads of ``ds`` with a predicate :mod:`spacecoop.core.derive` writes
-        (:data:`~spacecoop.core.derive.DERIVED`), wherever they came from; read once (SHACL's
-        kept results and :meth:`quads` both read them: 30 ms at 100k triples)."""
+        (:data:`~spacecoop.core.derive.DERIVED`), wherever they came from, made once (SHACL's
+        kept results and :meth:`quads` both read them); a quad may be there more than once.
+
+        Where :func:`load` kept the files' quads and what it derived, made of those: the
+        files' quads of those predicates and the derived ones (about 5 ms at 100k triples);
+        else read from ``ds``, whose index looks up each triple's graphs (33 ms, and twice
+        that beside another process, in each of the two processes of a validation).
+        """
         from spacecoop.core.derive import DERIVED
 
         if self._derived is None:
-            self._derived = [
-                (s, p, o, getattr(g, "identifier", g))
-                for predicate in DERIVED
-                for s, p, o, g in self.ds.quads((None, predicate, None, None))
-            ]
+            if self._parts is not None and self._derived_made is not None:
+                wanted = frozenset(DERIVED)
+                self._derived = [
+                    q if q[3] is not None else (q[0], q[1], q[2], graph)
+                    for part, graph in self._parts
+                    for q in part
+                    if q[1] in wanted
+                ]
+                self._derived += self._derived_made
+            else:
+                self._derived = [
+                    (s, p, o, getattr(g, "identifier", g))
+                    for predicate in DERIVED
+                    for s, p, o, g in self.ds.quads((None, predicate, None, None))
+                ]
         return self._derived
 
     def _make_quads(self) -> list[tuple[Node, Node, Node, Node | None]]:
@@ -363,12 +384,14 @@ def load(
             if i % COLLECT_EVERY == 0:
                 gc.collect(1)  # the young generations only
         _prune_parsed()
+        derived: list | None = [] if parts is not None and derive else None  # for derived_quads
         if derive:
-            add_iso_codes(ds, remember=keep_parsed)
-            add_shortcuts(ds, fed)
+            add_iso_codes(ds, remember=keep_parsed, added=derived)
+            add_shortcuts(ds, fed, added=derived)
         else:
-            loaded.derive_input = fed  # for merge_source
+            loaded.derive_input = fed  # for merge_source, which derives: derived_quads reads ds
     loaded._parts = parts
+    loaded._derived_made = derived
     if parts is not None:
         loaded.sources = [(key, quads) for key, (quads, _) in zip(keys, parts, strict=True)]
     return loaded
@@ -399,6 +422,7 @@ def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
     loaded.copies.clear()
     loaded._quads = None
     loaded._derived = None
+    loaded._derived_made = None  # derived again below: read from ds
     default_id = loaded.ds.default_graph.identifier
     if loaded._parts is not None:
         loaded._parts.append((quads, default_id))
