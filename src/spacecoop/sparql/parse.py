@@ -245,9 +245,24 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
     from spacecoop.core.cache import remembered
 
     # where the WHERE group opens, found by the parser once per text across processes (the
-    # parser costs a command 0.1-0.2 s to import); the clause is written afresh every time
-    pos = remembered("where-starts.json", text, lambda: parse_query(text).where_start)
+    # parser costs a command 0.1-0.2 s to import), and by the same parser (_parser_key); the
+    # clause is written afresh every time
+    pos = remembered("where-starts.json", f"{_parser_key()}\n{text}", lambda: parse_query(text).where_start)
     return _with_values(text, pos, bindings)
+
+
+@functools.cache
+def _parser_key() -> str:
+    """What decides where :func:`_where_group_start` finds a WHERE group besides the text: this
+    module's code and the rdflib and pyparsing whose grammar it reads (a position remembered by
+    another parser is not served)."""
+    import hashlib
+    from pathlib import Path
+
+    from spacecoop.core.cache import installed_version
+
+    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return f"{digest} rdflib={installed_version('rdflib')} pyparsing={installed_version('pyparsing')}"
 
 
 def _with_values(text: str, pos: int | None, bindings: Mapping[str, Node]) -> str:
