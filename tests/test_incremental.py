@@ -839,25 +839,69 @@ def test_kept_results_equal_a_full_run_after_random_edits(root, tmp_path, seed):
         assert results(kept=True) == results(kept=False), edits
 
 
+def test_the_index_read_from_a_dataset_is_the_index_made_of_its_triples(root, tmp_path, monkeypatch):
+    """``Reads.of_dataset`` (the store's own indexes) holds what ``Reads`` makes of the same
+    triples, as each reader sees it: the objects and subjects of each predicate read, the
+    subclass triples, the focus nodes, the nodes an edit of any node makes stale, the graph
+    pySHACL is given; and reading it leaves the store as it was."""
+    from spacecoop.core.load import load
+
+    project = _project_with_violations(root, tmp_path)
+    loaded = load(project, keep_parsed=True)
+    shapes = Graph().parse(root / "ontology" / "shapes.ttl", format="turtle")
+    model = shape_reads(shapes)
+    assert model is not None
+    before = set(loaded.ds.quads((None, None, None, None)))
+    made = incremental.Reads(model, ((s, p, o) for s, p, o, _ in loaded.quads()))
+    read = incremental.Reads.of_dataset(model, loaded.ds)
+    assert read is not None
+    preds = {p for level in (*model.reads, *model.steps) for p, _ in level}
+
+    def sets(index) -> dict:
+        out = {x: {p: set(v) for p, v in by.items() if p in preds} for x, by in index.items()}
+        return {x: by for x, by in out.items() if by}
+
+    assert sets(read.fwd) == sets(made.fwd)
+    assert sets(read.inv) == sets(made.inv) and made.inv
+    assert read.subclass == made.subclass and made.subclass
+    assert read.subclass_key() == made.subclass_key()
+    targets = made.targets()
+    assert read.targets() == targets
+    depth = len(model.reads)
+    for x in sorted({*made.fwd, *made.inv}, key=str):
+        for k in range(depth):
+            assert read.stale_roots({(k, x)}) == made.stale_roots({(k, x)}), (k, x)
+    some = set(sorted(targets, key=str)[::7])
+    assert set(read.subgraph(some)) == set(made.subgraph(some))
+    assert set(loaded.ds.quads((None, None, None, None))) == before
+
+
+def _refused(*args, **kwargs):
+    raise AssertionError("the index was made of the triples")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [4, 5, 6])
-def test_results_kept_by_file_equal_a_full_run_after_random_edits(root, tmp_path, seed):
+@pytest.mark.parametrize(("seed", "index"), [(4, "triples"), (5, "dataset"), (6, "triples"), (7, "dataset")])
+def test_results_kept_by_file_equal_a_full_run_after_random_edits(root, tmp_path, monkeypatch, seed, index):
     """The same data split into files (a triple may be stated by two of them), some of it
     derived, and one file whose triples are new on every load (no key): random edits of one file
     at a time (a triple added, removed from one file while another still states it, removed from
     all, moved to another file, its object swapped; a type, a subclass, an inverse read; a file
     dropped or added; the derived triples edited). After each, the results kept per node, with
-    what changed found from the files (no fingerprint), equal pySHACL on everything."""
+    what changed found from the files (no fingerprint), equal pySHACL on everything; the index
+    made of the triples, or read from a Dataset's store that holds them (``Reads.of_dataset``)."""
     import hashlib
     import random
 
-    from rdflib import RDF, RDFS, XSD, Literal, URIRef
+    from rdflib import RDF, RDFS, XSD, Dataset, Literal, URIRef
 
-    from spacecoop.checks.incremental import n3_text, shacl_results
+    from spacecoop.checks.incremental import Reads, n3_text, shacl_results
 
     data, shapes = _data_with_violations(root, tmp_path)
     predicates, classes, inverse = _shape_vocabulary(shapes)
     rng = random.Random(seed)
+    if index == "dataset":  # a test that this route is taken, not the index of the triples
+        monkeypatch.setattr(Reads, "__init__", _refused)
     nodes = sorted({t for s, _, o in data for t in (s, o) if isinstance(t, URIRef)})
     literals = sorted({o for o in data.objects() if isinstance(o, Literal)}, key=lambda x: x.n3())
     literals += [Literal("x"), Literal("2021-13-40", datatype=XSD.date), Literal("y", lang="en")]
@@ -888,6 +932,18 @@ def test_results_kept_by_file_equal_a_full_run_after_random_edits(root, tmp_path
             g.add(t)
         return g
 
+    def dataset() -> Dataset | None:
+        if index != "dataset":
+            return None
+        ds = Dataset()
+        for name, stated in files.items():
+            graph = ds.graph(URIRef(f"urn:test:file/{name}"))
+            for t in stated:
+                graph.add(t)
+        for t in derived:
+            ds.default_graph.add(t)
+        return ds
+
     def results(kept: bool):
         sources = [(key(n), [(*t, None) for t in sorted(files[n])]) for n in sorted(files)]
         return shacl_results(
@@ -898,6 +954,7 @@ def test_results_kept_by_file_equal_a_full_run_after_random_edits(root, tmp_path
             "test",
             sources if kept else None,
             lambda: [(*t, None) for t in derived],
+            dataset=dataset() if kept else None,
         )
 
     assert results(kept=True) == results(kept=False)  # the cold run that fills the file

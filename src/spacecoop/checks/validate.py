@@ -346,7 +346,14 @@ def check_shacl(loaded: Loaded, layout: Layout, cache: Path | None = None) -> li
     sources = loaded.sources if cache is not None else None
     try:
         found = shacl_results(
-            triples, shapes, lambda: _merged(loaded), cache, shapes_id, sources, loaded.derived_quads
+            triples,
+            shapes,
+            lambda: _merged(loaded),
+            cache,
+            shapes_id,
+            sources,
+            loaded.derived_quads,
+            dataset=loaded.ds,
         )
     except SpacecoopError:  # ours (e.g. a bad SPACECOOP_SHACL_PROCESSES): as it is
         raise
