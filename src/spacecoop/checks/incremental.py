@@ -464,7 +464,7 @@ class Reads:
 
     def node_of(self, text: str) -> Node | None:
         """The node of this graph whose :meth:`n3` is ``text``, or None if no triple the shapes
-        read holds it.
+        read holds it (read from a Dataset, :meth:`of_dataset`: no triple at all).
 
         An IRI or a blank node is made from its text (``<iri>``, ``_:label``, or :func:`n3_text`'s
         own text for an IRI rdflib will not write) and checked by writing it back; only the other
