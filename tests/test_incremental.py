@@ -1163,6 +1163,29 @@ def test_a_damaged_file_of_kept_results_gives_the_full_report(root, tmp_path, mo
     assert validate(project, loaded=load(project, keep_parsed=True), shacl_cache=cache) == full
 
 
+def test_a_run_on_files_keeps_the_nodes_with_results_only(root, tmp_path, monkeypatch):
+    """Kept by a run on files (a load that kept the files' quads), ``shacl.json`` lists the focus
+    nodes with results only (a focus node that did not change had none when it is not there);
+    a run with fingerprints keeps every node, with its fingerprint."""
+    import json
+
+    from spacecoop.core.load import load
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = copy_article_project(root, tmp_path / "project")
+    for name in FIXTURES:
+        shutil.copy(INVALID / f"{name}.trig", project / "graph" / "sources" / f"{name}.trig")
+    on_files, by_print = tmp_path / "files.json", tmp_path / "prints.json"
+    full = validate(project)
+    assert validate(project, loaded=load(project, keep_parsed=True), shacl_cache=on_files) == full
+    assert validate(project, loaded=load(project), shacl_cache=by_print) == full
+    sparse, every = (json.loads(f.read_text("utf-8")) for f in (on_files, by_print))
+    assert sparse["sparse"] is True and "sparse" not in every
+    assert sparse["nodes"] and all(raws for _, raws in sparse["nodes"].values())
+    assert {n: v for n, v in every["nodes"].items() if v[1]}.keys() == sparse["nodes"].keys()
+    assert len(every["nodes"]) > 10 * len(sparse["nodes"]) and all(p for p, _ in every["nodes"].values())
+
+
 def test_a_check_row_on_a_blank_node_answered_ahead_still_names_its_file(root, tmp_path, monkeypatch):
     """The forked process's Oxigraph labels blank nodes its own way, so a check row on one (an
     organisation written as ``[]`` with no country) could not be traced to its file: the report

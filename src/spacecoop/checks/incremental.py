@@ -48,8 +48,9 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-FORMAT = 2
-"""Version of the layout of ``shacl.json`` (2: the files' touched nodes and the derived triples' hashes)."""
+FORMAT = 3
+"""Version of the layout of ``shacl.json`` (2: the files' touched nodes and the derived triples'
+hashes; 3: a run on files keeps the nodes with results only, ``"sparse": true``)."""
 
 MAX_LEVELS = 4
 """Deepest nesting of shapes (``sh:node`` in ``sh:node`` …) modelled; deeper shapes: full runs."""
@@ -942,12 +943,24 @@ def shacl_results(
 
         out: dict[Node, list[Raw]] = {}
         stale: set[Node] = set()
-        for n in targets:
-            entry = kept.get(index.n3(n))
-            if entry is not None and not isinstance(n, BNode) and unchanged(n, entry[0]):
-                out[n] = entry[1]
-            else:
-                stale.add(n)
+        if files is not None and state.sparse:
+            # The kept run wrote the focus nodes with results only: every other one it validated
+            # had none, and a focus node that is not in `changed` was one of its focus nodes (a
+            # node becomes one by a triple of its own, read at level 0: a change that touches it).
+            # No text is written per focus node (16,000 at 100k triples) to find its entry.
+            results = {index.node_of(text): entry[1] for text, entry in kept.items()}
+            for n in targets:
+                if changed is None or n in changed or isinstance(n, BNode):
+                    stale.add(n)
+                else:
+                    out[n] = results.get(n, [])
+        else:
+            for n in targets:
+                entry = kept.get(index.n3(n))
+                if entry is not None and not isinstance(n, BNode) and unchanged(n, entry[0]):
+                    out[n] = entry[1]
+                else:
+                    stale.add(n)
         del kept
     # the file is written again when a result was found again, or what it records of the files moved
     if stale or (files is not None and (state.files != file_texts or state.derived != derived_now)):
@@ -967,16 +980,19 @@ def shacl_results(
             for n, raw in found:
                 if n in stale:
                     out[n].append(raw)
+            sparse = files is not None  # the nodes with results only (see above)
             body = {
                 "format": FORMAT,
                 "key": key,
                 "nodes": {
                     index.n3(n): [prints[n], sorted(raws)]
                     for n, raws in out.items()
-                    if not isinstance(n, BNode)  # a blank node's label is new on every load
+                    if (raws or not sparse)
+                    and not isinstance(n, BNode)  # a blank node's label is new on every load
                 },
             }
             if file_texts is not None:
+                body["sparse"] = sparse
                 body["files"] = file_texts
                 body["derived"] = derived_now
             text = json.dumps(body, separators=(",", ":"))
@@ -1060,6 +1076,8 @@ class _State:
     nodes: dict[str, tuple[str, list[Raw]]]
     files: dict[str, list[str]] | None = None
     derived: dict[str, str] | None = None
+    sparse: bool = False
+    """Whether ``nodes`` holds the nodes with results only (a run on files)."""
 
 
 def _read(cache: Path, key: str) -> _State:
@@ -1076,7 +1094,7 @@ def _read(cache: Path, key: str) -> _State:
             return _State(nodes)  # not what a run writes: what changed is not known from it
         # each file's texts are checked where they are read, those of the files that changed
         # only (checking all 40,000 of them at 100k triples took 17 ms of every run)
-        return _State(nodes, files, hashes)
+        return _State(nodes, files, hashes, data.get("sparse") is True)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return _State({})
 
