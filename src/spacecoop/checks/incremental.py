@@ -25,10 +25,12 @@ Where the data comes as files, each with a key naming its path and bytes (what
 ``(level, node)`` whose reads or steps hold them) and a hash per ``(level, node)`` of the derived
 triples; the next run validates again the focus nodes whose reads lead to what the changed files
 touch, old version and new, or to derived triples that moved (:func:`_changed_roots` says why that
-is exact). The file holds the results of one whole run, so what it records of the files is what
-those results were computed from. A file that is not what a run writes (cut short, a field
-missing or malformed) is not used; one that is well formed is trusted, as the kept copies of
-parsed files are.
+is exact). Such a run keeps the focus nodes with results only: a focus node none of whose reads
+changed was a focus node of the kept run (what makes a node one, its ``rdf:type`` or a triple of
+a target predicate, is read at level 0), so one the file does not list had none. The file holds
+the results of one whole run, so what it records of the files is what those results were
+computed from. A file that is not what a run writes (cut short, a field missing or malformed) is
+not used; one that is well formed is trusted, as the kept copies of parsed files are.
 """
 
 from __future__ import annotations
