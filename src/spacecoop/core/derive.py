@@ -216,6 +216,11 @@ class DeriveInput:
         """predicate -> subject -> objects, in any graph (sources: IRIs only)"""
         self.developers: dict[tuple, None] = {}
         """(development, developer), in any graph"""
+        # what to do with each predicate and each class, decided once (feed asks for each
+        # distinct one of every file: 12,000 times at 100k triples, each asking rdflib's
+        # namespaces for terms and comparing them in Python, about 30 ms)
+        self._whats: dict[URIRef, tuple] = {p: self._decide(p) for p in self.PREDICATES}
+        self._classes = {c: self._class_action(c) for c in (*self.typed, *_ORG_CLASSES, SC.Payload)}
 
     def feed(self, quads, graph) -> None:
         """Read ``(s, p, o, graph name)`` quads; a quad whose graph name is None is in ``graph``
@@ -255,8 +260,10 @@ class DeriveInput:
     def _what(self, p) -> tuple | None:
         """(type?, read per graph?, sc:about?, sc:developer?, (union index, IRIs only?) or None),
         or None when nothing is kept of ``p``."""
-        if p not in self.PREDICATES:
-            return None
+        return self._whats.get(p)
+
+    def _decide(self, p) -> tuple:
+        """:meth:`_what` of a predicate of :data:`PREDICATES`."""
         union = self.union.get(p)
         # a source is an IRI (a literal or blank node there cites no source)
         kept = None if union is None else (union, p == PROV.wasDerivedFrom)
@@ -264,6 +271,10 @@ class DeriveInput:
 
     def _class(self, c):
         """What to do with a node typed ``c`` in a graph: a callable of (node, graph), or None."""
+        return self._classes.get(c)
+
+    def _class_action(self, c):
+        """:meth:`_class` of a class that has an action."""
         typed = self.typed.get(c)
         if typed is not None:
             return lambda s, g: typed.__setitem__((s, g), None)
