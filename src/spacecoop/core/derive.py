@@ -346,20 +346,23 @@ def add_shortcuts(ds: Dataset, fed: DeriveInput | None = None, *, added: list | 
     joining = {concept("status", s) for s in JOINING_STATUSES}
     not_listed = concept("status", "not-listed")
     national, organisation = concept("level", "national"), concept("level", "organization")
+    # the terms read once (an rdflib namespace makes a new one per attribute read)
+    organization, member_p, status, level = ORG.organization, ORG.member, SC.status, SC.level
+    participates, involved = SC.participatesIn, SC.involvedIn
     for rel, gid in fed.typed[SC.Participation]:
         if gid == ONTOLOGY_GRAPH:
             continue
-        targets = fed.objects(gid, rel, ORG.organization)
-        for m in fed.objects(gid, rel, ORG.member):
+        targets = fed.objects(gid, rel, organization)
+        for m in fed.objects(gid, rel, member_p):
             is_org = m in fed.orgs
             own_level = organisation if is_org else national
             for claim in dict.fromkeys(_values(fed.claims_in, (gid, rel))):
-                statuses = set(fed.objects(gid, claim, SC.status))
-                levels = set(fed.objects(gid, claim, SC.level))
+                statuses = set(fed.objects(gid, claim, status))
+                levels = set(fed.objects(gid, claim, level))
                 if statuses and statuses <= {not_listed}:
                     continue
                 member = own_level in levels and bool(statuses & joining)
-                short = SC.participatesIn if member else SC.involvedIn
+                short = participates if member else involved
                 edges += [(gid, m, short, o) for o in targets]
     return _add_edges(ds, edges, added) + add_developer_countries(ds, fed, added=added)
 
@@ -405,21 +408,27 @@ def add_developer_countries(ds: Dataset, fed: DeriveInput | None = None, *, adde
     international = concept("org-kind", "international-organization")
     if fed is None:
         fed = DeriveInput.of_dataset(ds)
+    # each index read once (an rdflib namespace makes a new term per attribute read: 23,000 of
+    # them at 100k triples when they were read per claim)
+    derived_from, about, payload_of, based_in, kind_of = (
+        fed.union[p] for p in (PROV.wasDerivedFrom, SC.about, SC.payload, SC.basedIn, SC.kind)
+    )
+    developer_country = SC.developerCountry
     sources_of: dict = {}
-    for claim in fed.union[PROV.wasDerivedFrom]:
-        for about in fed.in_union(SC.about, claim):
-            sources_of.setdefault(about, set()).update(fed.in_union(PROV.wasDerivedFrom, claim))
+    for claim in derived_from:
+        for what in _values(about, claim):
+            sources_of.setdefault(what, set()).update(_values(derived_from, claim))
     edges: list[tuple] = []
     for dev, org in fed.developers:
         sources = sources_of.get(dev)
-        payloads = fed.in_union(SC.payload, dev) if sources else ()
+        payloads = _values(payload_of, dev) if sources else ()
         targets = [p for p in dict.fromkeys(payloads) if p in fed.payloads]
         if not targets:
             continue
-        parties = set(fed.in_union(SC.basedIn, org))
-        if not parties and international in fed.in_union(SC.kind, org):
+        parties = set(_values(based_in, org))
+        if not parties and international in _values(kind_of, org):
             parties = {org}
         for source in sources or ():
             ds.graph(source)  # made even when no edge goes into it, as it always was
-            edges += [(source, p, SC.developerCountry, party) for p in targets for party in parties]
+            edges += [(source, p, developer_country, party) for p in targets for party in parties]
     return _add_edges(ds, edges, added)
