@@ -228,3 +228,21 @@ def test_iso_codes_are_looked_up_again_when_what_decides_them_changes(fresh_cach
         monkeypatch.setattr(derive, "_code_digest", lambda: "another look-up")
     with pytest.raises(AssertionError, match="pycountry was asked"):
         add_iso_codes(_iso_dataset(text), remember=True)
+
+
+def test_the_check_queries_answered_ahead_read_the_iso_codes_validate_remembered(
+    fresh_cache, monkeypatch, article_root, tmp_path
+):
+    """``validate``'s forked process of the check queries loads the files with Oxigraph and
+    derives the ISO codes as validate's own load does, from what that load remembered: no
+    pycountry when nothing changed, the same rows."""
+    from spacecoop.checks.validate import check_rows_of_files
+
+    root = tmp_path / "p"
+    shutil.copytree(article_root, root)
+    load(root, keep_parsed=True)  # remembers the codes
+    asked = check_rows_of_files(root)
+    monkeypatch.setattr(fresh_cache, "_SEEN", {})  # a new process: only the file is left
+    monkeypatch.setattr(fresh_cache, "_READ", {})
+    _no_pycountry(monkeypatch)
+    assert check_rows_of_files(root) == asked

@@ -804,6 +804,7 @@ def check_rows_of_files(root: str | os.PathLike) -> QueryRows:
 
     from spacecoop.core.gcpause import collector_paused
     from spacecoop.store import OxigraphStore
+    from spacecoop.store.native import load_project
 
     # Oxigraph's loader warns when it loads a file through rdflib (RDF 1.2 syntax); validate's
     # own load says what it finds in the files, once
@@ -812,8 +813,8 @@ def check_rows_of_files(root: str | os.PathLike) -> QueryRows:
     quiet.disabled = True
     try:
         store = OxigraphStore()
-        with collector_paused():
-            store.load_project(root)
+        with collector_paused():  # the ISO codes as validate's own load remembers them
+            load_project(store.store, root, remember=True)
     finally:
         quiet.disabled = was
     return _rows_of(store, Path(root))

@@ -82,7 +82,9 @@ class _Doubt(Exception):
     """A file may hold what Oxigraph and rdflib read differently: load through rdflib instead."""
 
 
-def load_project(store: pyoxigraph.Store, root: str | os.PathLike | None = None) -> NativeLoad:
+def load_project(
+    store: pyoxigraph.Store, root: str | os.PathLike | None = None, *, remember: bool = False
+) -> NativeLoad:
     """Fill ``store`` with the project's files as :meth:`OxigraphStore.load` fills it from rdflib.
 
     The store is emptied first. Files are parsed by Oxigraph (``bulk_load``), the shortcut edges,
@@ -96,6 +98,10 @@ def load_project(store: pyoxigraph.Store, root: str | os.PathLike | None = None)
         new one beside it and swap (:meth:`OxigraphStore.load_project` does).
     root : path, optional
         Project root (see :func:`~spacecoop.core.layout.find_root`).
+    remember : bool
+        The ISO 3166 codes remembered across processes (:func:`spacecoop.core.derive.iso_codes`),
+        in the user's cache, as a load that keeps parsed copies remembers them (``validate``'s
+        forked process of the check queries): no pycountry when nothing changed.
 
     Returns
     -------
@@ -142,7 +148,7 @@ def load_project(store: pyoxigraph.Store, root: str | os.PathLike | None = None)
         _add_shortcuts(store)
         _add_to_default(store, graphs)
         _add_developer_countries(store)
-        _add_iso_codes(store)
+        _add_iso_codes(store, remember=remember)
     except BaseException:
         store.clear()
         raise
@@ -420,7 +426,7 @@ def _add_developer_countries(store: pyoxigraph.Store) -> None:
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 
-def _add_iso_codes(store: pyoxigraph.Store) -> None:
+def _add_iso_codes(store: pyoxigraph.Store, *, remember: bool = False) -> None:
     """Add ISO 3166 codes as :func:`spacecoop.core.derive.add_iso_codes` does, once the default
     graph holds the merge: labels are queried out, looked up with pycountry, codes added."""
     import pyoxigraph as ox
@@ -458,7 +464,7 @@ def _add_iso_codes(store: pyoxigraph.Store) -> None:
     for node, types in kinds.items():
         is_region = str(SC.Region) in types
         ps = sorted(parents.get(node, ()), key=lambda p: p.value) if is_region else []
-        for name, value in iso_codes(labels(node), is_region, [labels(p) for p in ps]):
+        for name, value in iso_codes(labels(node), is_region, [labels(p) for p in ps], remember=remember):
             quads.append(ox.Quad(node, ox.NamedNode(str(SC[name])), ox.Literal(value), default))
     store.extend(quads)
 
