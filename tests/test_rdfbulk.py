@@ -228,3 +228,30 @@ def test_the_count_is_of_triples_new_to_their_graph(bulk, monkeypatch):
         assert add_all(ds, batch, count=True) == len(new)
     assert add_all(ds, batch) == 0  # not counted unless asked
     assert expected == len(set(ds.quads()))
+
+
+def test_the_merged_view_looks_up_what_the_dataset_looks_up(article_root, monkeypatch):
+    """``merged_view`` reads the store's own indexes: each subject's objects of each predicate,
+    each predicate and object's subjects, and ``value``, as the loaded Dataset (every graph
+    merged) gives them, in the same order; the entities found through it are those found
+    through the Dataset. An rdflib it was not checked against gives no view."""
+    from spacecoop.core.entities import EntityFinder
+    from spacecoop.core.load import load
+    from spacecoop.core.rdfbulk import merged_view
+
+    ds = load(article_root).ds
+    view = merged_view(ds)
+    assert view is not None
+    triples = list(ds.triples((None, None, None)))
+    assert len(triples) > 1000
+    for s, p, o in triples[::7]:
+        assert list(view.objects(s, p)) == list(ds.objects(s, p))
+        assert list(view.subjects(p, o)) == list(ds.subjects(p, o))
+        assert view.value(s, p) == ds.value(s, p)
+    nowhere = URIRef("urn:x:nowhere")
+    assert list(view.objects(nowhere, nowhere)) == [] and view.value(nowhere, nowhere, "none") == "none"
+    through_view, through_ds = EntityFinder(view), EntityFinder(ds)  # type: ignore[arg-type]
+    assert through_view.entities == through_ds.entities and through_view.entities
+    assert through_view.by_key == through_ds.by_key and through_view.codes == through_ds.codes
+    monkeypatch.setattr(rdfbulk, "CHECKED_VERSIONS", frozenset({"0.0"}))
+    assert merged_view(ds) is None

@@ -875,9 +875,10 @@ def check_entities(loaded: Loaded) -> list[Violation]:
     IRIs that are used but defined nowhere (with "did you mean")."""
     from spacecoop.core.entities import EntityFinder
     from spacecoop.core.namespaces import ENTITY_KINDS, ID
+    from spacecoop.core.rdfbulk import merged_view
 
     ds = loaded.ds
-    finder = EntityFinder(ds)
+    finder = EntityFinder(merged_view(ds) or ds)  # type: ignore[arg-type]  # Graph's look-ups
     out: list[Violation] = []
 
     def kind_of(node) -> str:

@@ -19,7 +19,7 @@ both ways, for triples repeated within a graph, across graphs and in the default
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -127,3 +127,34 @@ def add_all(ds: Dataset, quads: Iterable[tuple[Node, Node, Node, Graph]], *, cou
             pos.setdefault(p, {}).setdefault(o, {})[s] = 1
             osp.setdefault(o, {}).setdefault(s, {})[p] = 1
     return added
+
+
+class MergedView:
+    """Look-ups of a Dataset's triples, every graph merged, read straight from the indexes of
+    its in-memory store (:func:`merged_view`): ``objects``, ``subjects`` and ``value`` give what
+    a ``Dataset(default_union=True)``'s give, in the same order, without its layers (each call
+    of which looks up the graphs of every triple it yields and, on rdflib 7, warns of a
+    deprecation: 100 ms of ``validate``'s look-ups of entities at 100k triples, 20 ms so).
+    Read only: nothing is written through it."""
+
+    def __init__(self, spo: dict, pos: dict) -> None:
+        self._spo = spo
+        self._pos = pos
+
+    def objects(self, subject, predicate) -> Iterator:
+        return iter(list(self._spo.get(subject, {}).get(predicate, ())))
+
+    def subjects(self, predicate, obj) -> Iterator:
+        return iter(list(self._pos.get(predicate, {}).get(obj, ())))
+
+    def value(self, subject, predicate, default=None):
+        return next(iter(self._spo.get(subject, {}).get(predicate, ())), default)
+
+
+def merged_view(ds: Dataset) -> MergedView | None:
+    """A :class:`MergedView` of ``ds`` where :func:`applies` (its store is rdflib's plain
+    ``Memory`` store of a checked version), else None."""
+    if not applies(ds):
+        return None
+    store = ds.store
+    return MergedView(store._Memory__spo, store._Memory__pos)  # type: ignore[attr-defined]
