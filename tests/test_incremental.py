@@ -152,7 +152,7 @@ def test_shapes_it_cannot_model_run_in_full(tmp_path):
     assert shape_reads(g) is None
 
 
-def test_a_node_is_found_again_from_its_text_without_writing_every_nodes(monkeypatch):
+def test_a_node_is_found_again_from_its_text_without_writing_every_nodes_text(monkeypatch):
     """``Reads.node_of`` finds each kind of node from its kept text (an IRI, one rdflib will not
     write, a literal, a blank node) and nothing for a text no node has; an IRI or a blank node is
     found without the text of every node being written (that map cost 40-70 ms at 100k triples,
@@ -839,7 +839,7 @@ def test_kept_results_equal_a_full_run_after_random_edits(root, tmp_path, seed):
         assert results(kept=True) == results(kept=False), edits
 
 
-def test_the_index_read_from_a_dataset_is_the_index_made_of_its_triples(root, tmp_path, monkeypatch):
+def test_the_index_read_from_a_dataset_is_the_index_made_of_its_triples(root, tmp_path):
     """``Reads.of_dataset`` (the store's own indexes) holds what ``Reads`` makes of the same
     triples, as each reader sees it: the objects and subjects of each predicate read, the
     subclass triples, the focus nodes, the nodes an edit of any node makes stale, the graph
