@@ -299,10 +299,6 @@ class DeriveInput:
         """The objects of ``subject predicate`` in ``graph``, each once, in the order read."""
         return list(dict.fromkeys(_values(self.local, (graph, subject, predicate))))
 
-    def in_union(self, predicate, subject) -> list:
-        """The objects of ``subject predicate`` in any graph (a value read twice is there twice)."""
-        return _values(self.union[predicate], subject)
-
 
 def add_shortcuts(ds: Dataset, fed: DeriveInput | None = None, *, added: list | None = None) -> int:
     """Derive direct edges from relationship nodes, inside the graph that states them.
