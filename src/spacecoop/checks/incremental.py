@@ -274,8 +274,8 @@ class Reads:
     @classmethod
     def of_dataset(cls, model: ShapeReads, ds) -> Reads | None:
         """The index of ``ds``'s triples, every graph merged, read from its in-memory store's
-        own indexes where :func:`spacecoop.core.rdfbulk.applies` (rdflib's plain ``Memory`` store
-        of a checked version); else None.
+        own indexes (:func:`spacecoop.core.rdfbulk.merged_view`: rdflib's plain ``Memory``
+        store of a checked version); else None.
 
         The store's subject index (subject -> predicate -> {object: 1}) is :attr:`fwd` as it
         is, read and never written; :attr:`inv` is made from its predicate index for the
@@ -285,18 +285,17 @@ class Reads:
         filters by the predicates of its level, and a node found by :meth:`node_of` through a
         predicate no shape reads only makes more nodes validated again.
         """
-        from spacecoop.core.rdfbulk import applies
+        from spacecoop.core.rdfbulk import merged_view
 
-        if not applies(ds):
+        view = merged_view(ds)
+        if view is None:
             return None
-        store = ds.store
-        spo = store._Memory__spo  # the names rdfbulk.add_all writes to (mangled by Memory's "__")
-        pos = store._Memory__pos
+        pos = view.pos
         self = cls.__new__(cls)
         self._setup(model)
         own: dict[URIRef, URIRef] = {p: p for p in pos}
         self._predicates = own
-        self.fwd = spo
+        self.fwd = view.spo
         rev: dict[Node, dict[Any, Collection[Node]]] = {}
         for p in self._inverse:
             data_p = own.get(p)

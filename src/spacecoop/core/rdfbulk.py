@@ -135,20 +135,22 @@ class MergedView:
     a ``Dataset(default_union=True)``'s give, in the same order, without its layers (each call
     of which looks up the graphs of every triple it yields and, on rdflib 7, warns of a
     deprecation: 100 ms of ``validate``'s look-ups of entities at 100k triples, 20 ms so).
-    Read only: nothing is written through it."""
+    Read only: nothing is written through it, nor through :attr:`spo` and :attr:`pos`."""
 
     def __init__(self, spo: dict, pos: dict) -> None:
-        self._spo = spo
-        self._pos = pos
+        self.spo = spo
+        """The store's subject index: subject -> predicate -> {object: 1}."""
+        self.pos = pos
+        """The store's predicate index: predicate -> object -> {subject: 1}."""
 
     def objects(self, subject, predicate) -> Iterator:
-        return iter(list(self._spo.get(subject, {}).get(predicate, ())))
+        return iter(list(self.spo.get(subject, {}).get(predicate, ())))
 
     def subjects(self, predicate, obj) -> Iterator:
-        return iter(list(self._pos.get(predicate, {}).get(obj, ())))
+        return iter(list(self.pos.get(predicate, {}).get(obj, ())))
 
     def value(self, subject, predicate, default=None):
-        return next(iter(self._spo.get(subject, {}).get(predicate, ())), default)
+        return next(iter(self.spo.get(subject, {}).get(predicate, ())), default)
 
 
 def merged_view(ds: Dataset) -> MergedView | None:
