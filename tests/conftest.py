@@ -6,6 +6,8 @@
   (tests/_article_only.py), for tests whose expected values are read off that article.
 - ``article_countries`` / ``full_countries``: the countries view (networkx) of each.
 - ``canary``: an HTTP server on 127.0.0.1 that records every request; a test asserts it got none.
+- ``new_process``: what :mod:`spacecoop.core.cache` remembered in this process forgotten, as a new
+  process starts; call it again for the next "process" (the cache files stay).
 """
 
 from __future__ import annotations
@@ -97,6 +99,25 @@ def full_countries(full_ds):
     from spacecoop.views.projection import to_networkx
 
     return to_networkx(full_ds, "countries")
+
+
+@pytest.fixture
+def new_process(monkeypatch):
+    """Forget what :func:`spacecoop.core.cache.remembered` remembered in this process (its two
+    memos, ``_SEEN`` and ``_READ``), as a new process starts: done when the fixture is set up, and
+    again at each call. A call returns the memos it replaced; ``new_process(back=memos)`` takes
+    them up again (the first process going on after a second one wrote the files)."""
+    from spacecoop.core import cache
+
+    def forget(back: tuple[dict, dict] | None = None) -> tuple[dict, dict]:
+        replaced = (cache._SEEN, cache._READ)
+        seen, read = back if back is not None else ({}, {})
+        monkeypatch.setattr(cache, "_SEEN", seen)
+        monkeypatch.setattr(cache, "_READ", read)
+        return replaced
+
+    forget()
+    return forget
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,13 @@ from spacecoop.core import cache
 
 
 @pytest.fixture
-def own_cache(tmp_path, monkeypatch):
+def own_cache(tmp_path, monkeypatch, new_process):
     """A cache folder of this test's own, and the process's memo emptied (as in a new process)."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(cache, "_SEEN", {})
-    monkeypatch.setattr(cache, "_READ", {})
     return tmp_path / "spacecoop"
 
 
-def test_a_value_is_computed_once_across_processes(own_cache, monkeypatch):
+def test_a_value_is_computed_once_across_processes(own_cache, new_process):
     calls = []
 
     def compute():
@@ -27,8 +25,7 @@ def test_a_value_is_computed_once_across_processes(own_cache, monkeypatch):
         return 41
 
     assert cache.remembered("answers.json", "some text", compute) == 41
-    monkeypatch.setattr(cache, "_SEEN", {})  # another process: the file answers
-    monkeypatch.setattr(cache, "_READ", {})
+    new_process()  # another process: the file answers
     assert cache.remembered("answers.json", "some text", compute) == 41
     assert calls == [1]
     assert list(json.loads((own_cache / "answers.json").read_text("utf-8")).values()) == [41]
@@ -48,7 +45,7 @@ def file_reads(monkeypatch) -> list[Path]:
     return reads
 
 
-def test_a_second_call_in_the_process_reads_no_file(own_cache, monkeypatch, file_reads):
+def test_a_second_call_in_the_process_reads_no_file(own_cache, new_process, file_reads):
     """Every query with a parameter asks where its WHERE group opens: reading the file each time
     was most of our time on a small look-up (issue #15)."""
     cache.remembered("answers.json", "some text", lambda: 41)
@@ -56,30 +53,25 @@ def test_a_second_call_in_the_process_reads_no_file(own_cache, monkeypatch, file
     assert cache.remembered("answers.json", "some text", lambda: pytest.fail("computed again")) == 41
     assert file_reads == []
     # a value first read from the file (kept by another process) is remembered too
-    monkeypatch.setattr(cache, "_SEEN", {})
-    monkeypatch.setattr(cache, "_READ", {})
+    new_process()
     assert cache.remembered("answers.json", "some text", lambda: pytest.fail("computed again")) == 41
     assert cache.remembered("answers.json", "some text", lambda: pytest.fail("computed again")) == 41
     assert len(file_reads) == 1
 
 
-def test_a_process_reads_the_file_once_for_all_its_values(own_cache, monkeypatch, file_reads):
+def test_a_process_reads_the_file_once_for_all_its_values(own_cache, new_process, file_reads):
     """Many values of one file (the ISO codes of every country a load derives): the file is read
     once by a new process, not once per value (259 reads, 70 ms at 100k triples); a value another
     process kept meanwhile stays in the file when this one keeps a new value."""
     for i in range(5):
         cache.remembered("answers.json", f"text {i}", lambda i=i: i)
-    monkeypatch.setattr(cache, "_SEEN", {})
-    monkeypatch.setattr(cache, "_READ", {})
+    new_process()
     file_reads.clear()
     got = [cache.remembered("answers.json", f"text {i}", lambda: pytest.fail("computed")) for i in range(5)]
     assert got == [0, 1, 2, 3, 4] and len(file_reads) == 1
-    this_process = (cache._SEEN, cache._READ)
-    monkeypatch.setattr(cache, "_SEEN", {})  # another process keeps a value meanwhile
-    monkeypatch.setattr(cache, "_READ", {})
+    this_process = new_process()  # another process keeps a value meanwhile
     assert cache.remembered("answers.json", "text 6", lambda: 6) == 6
-    monkeypatch.setattr(cache, "_SEEN", this_process[0])
-    monkeypatch.setattr(cache, "_READ", this_process[1])
+    new_process(back=this_process)
     assert cache.remembered("answers.json", "text 5", lambda: 5) == 5  # new here: computed, kept
     kept = json.loads((own_cache / "answers.json").read_text("utf-8"))
     assert sorted(kept.values()) == [0, 1, 2, 3, 4, 5, 6]

@@ -127,14 +127,12 @@ def _codes(ds: Dataset) -> set[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def fresh_cache(tmp_path, monkeypatch):
+def fresh_cache(tmp_path, monkeypatch, new_process):
     """An empty cache folder and nothing remembered in this process: as a new process on a new
     machine would start."""
     from spacecoop.core import cache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(cache, "_SEEN", {})
-    monkeypatch.setattr(cache, "_READ", {})
     return cache
 
 
@@ -157,14 +155,13 @@ EXPECTED = {
 }
 
 
-def test_iso_codes_are_remembered_across_processes(fresh_cache, monkeypatch):
+def test_iso_codes_are_remembered_across_processes(fresh_cache, monkeypatch, new_process):
     """The codes looked up once are read back by the next process (no pycountry import, no
     look-up: about 35 ms of a load that keeps its parsed copies at 100k triples)."""
     first = _iso_dataset()
     assert add_iso_codes(first, remember=True) == 4 and _codes(first) == EXPECTED
     assert (fresh_cache.cache_home() / "iso3166.json").is_file()
-    monkeypatch.setattr(fresh_cache, "_SEEN", {})  # a new process: only the file is left
-    monkeypatch.setattr(fresh_cache, "_READ", {})
+    new_process()  # a new process: only the file is left
     _no_pycountry(monkeypatch)
     again = _iso_dataset()
     assert add_iso_codes(again, remember=True) == 4 and _codes(again) == EXPECTED
@@ -190,7 +187,7 @@ def test_iso_codes_are_the_same_on_both_loaders_and_written_nowhere_unasked(fres
 
 
 def test_a_load_that_keeps_parsed_copies_remembers_iso_codes(
-    fresh_cache, monkeypatch, article_root, tmp_path
+    fresh_cache, monkeypatch, new_process, article_root, tmp_path
 ):
     """``load(keep_parsed=True)`` (``validate``, ``add``) remembers the codes: the next load of
     the same files asks pycountry nothing and derives the same codes."""
@@ -199,21 +196,21 @@ def test_a_load_that_keeps_parsed_copies_remembers_iso_codes(
     first = load(root, keep_parsed=True)
     codes = {t for t in first.ds.default_graph if "iso3166" in str(t[1])}
     assert codes and (fresh_cache.cache_home() / "iso3166.json").is_file()
-    monkeypatch.setattr(fresh_cache, "_SEEN", {})
-    monkeypatch.setattr(fresh_cache, "_READ", {})
+    new_process()
     _no_pycountry(monkeypatch)
     again = load(root, keep_parsed=True)
     assert {t for t in again.ds.default_graph if "iso3166" in str(t[1])} == codes
 
 
 @pytest.mark.parametrize("change", ["labels", "parent", "version", "code"])
-def test_iso_codes_are_looked_up_again_when_what_decides_them_changes(fresh_cache, monkeypatch, change):
+def test_iso_codes_are_looked_up_again_when_what_decides_them_changes(
+    fresh_cache, monkeypatch, new_process, change
+):
     """A remembered answer serves only the same labels, the same parents' labels and the same
     pycountry and code: a label edited, a region moved, pycountry upgraded or the look-up
     changed is looked up again."""
     add_iso_codes(_iso_dataset(), remember=True)
-    monkeypatch.setattr(fresh_cache, "_SEEN", {})
-    monkeypatch.setattr(fresh_cache, "_READ", {})
+    new_process()
     _no_pycountry(monkeypatch)
     text = ISO_CASE
     if change == "labels":
@@ -231,7 +228,7 @@ def test_iso_codes_are_looked_up_again_when_what_decides_them_changes(fresh_cach
 
 
 def test_the_check_queries_answered_ahead_read_the_iso_codes_validate_remembered(
-    fresh_cache, monkeypatch, article_root, tmp_path
+    fresh_cache, monkeypatch, new_process, article_root, tmp_path
 ):
     """``validate``'s forked process of the check queries loads the files with Oxigraph and
     derives the ISO codes as validate's own load does, from what that load remembered: no
@@ -242,7 +239,6 @@ def test_the_check_queries_answered_ahead_read_the_iso_codes_validate_remembered
     shutil.copytree(article_root, root)
     load(root, keep_parsed=True)  # remembers the codes
     asked = check_rows_of_files(root)
-    monkeypatch.setattr(fresh_cache, "_SEEN", {})  # a new process: only the file is left
-    monkeypatch.setattr(fresh_cache, "_READ", {})
+    new_process()  # a new process: only the file is left
     _no_pycountry(monkeypatch)
     assert check_rows_of_files(root) == asked

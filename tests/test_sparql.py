@@ -272,17 +272,14 @@ def test_public_names_are_sorted_and_exist(module):
     assert all(hasattr(mod, name) for name in mod.__all__)
 
 
-def test_where_a_group_opens_is_remembered_for_the_parser_that_found_it(tmp_path, monkeypatch):
+def test_where_a_group_opens_is_remembered_for_the_parser_that_found_it(tmp_path, monkeypatch, new_process):
     """``bind_values`` remembers across processes where a text's WHERE group opens; a position
     found by other parser code (this module changed, another rdflib or pyparsing) is not served:
     the text is parsed again."""
-    from spacecoop.core import cache
     from spacecoop.sparql import parse
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     text = "SELECT ?s WHERE { ?s ?p ?v }"
-    monkeypatch.setattr(cache, "_SEEN", {})
-    monkeypatch.setattr(cache, "_READ", {})
     bound = bind_values(text, {"v": Literal("a")})
     assert (tmp_path / "spacecoop" / "where-starts.json").is_file()
 
@@ -290,11 +287,9 @@ def test_where_a_group_opens_is_remembered_for_the_parser_that_found_it(tmp_path
         raise AssertionError("the text was parsed again")
 
     monkeypatch.setattr(parse, "parse_query", refused)
-    monkeypatch.setattr(cache, "_SEEN", {})  # a new process: only the file is left
-    monkeypatch.setattr(cache, "_READ", {})
+    new_process()  # a new process: only the file is left
     assert bind_values(text, {"v": Literal("a")}) == bound
     monkeypatch.setattr(parse, "_parser_key", lambda: "another parser", raising=False)
-    monkeypatch.setattr(cache, "_SEEN", {})
-    monkeypatch.setattr(cache, "_READ", {})
+    new_process()
     with pytest.raises(AssertionError, match="parsed again"):
         bind_values(text, {"v": Literal("a")})
