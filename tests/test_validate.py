@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from _article_only import copy_article_project
+from rdflib import Dataset
 
 from spacecoop.checks.validate import validate
 from spacecoop.cli.app import main
@@ -535,10 +536,22 @@ def test_quotes_are_checked_against_each_claims_own_source(root, tmp_path, monke
 """,
         encoding="utf-8",
     )
-    violations, skipped = check_quotes(load(project), Layout(project))
+    loaded = load(project)
+    with monkeypatch.context() as refused:  # the sources read from the store's own indexes
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the Dataset's look-ups were asked")
+
+        refused.setattr(Dataset, "value", refuse)
+        refused.setattr(Dataset, "subjects", refuse)
+        violations, skipped = check_quotes(loaded, Layout(project))
     mine = sorted((v.node, v.value) for v in violations if v.node.startswith("id:claim/q-"))
     assert mine == [("id:claim/q-missing", "'agreed to build a lander'")]
     assert any("source:qc" in s and "1 claims quote it but it has no stored text" in s for s in skipped), (
         skipped
     )
     assert not any("source:qa" in s or "source:qb" in s for s in skipped)
+    from spacecoop.core import rdfbulk
+
+    monkeypatch.setattr(rdfbulk, "CHECKED_VERSIONS", frozenset({"0.0"}))  # an rdflib not checked
+    assert check_quotes(loaded, Layout(project)) == (violations, skipped)

@@ -52,6 +52,7 @@ from spacecoop.core.inputs import read_input
 from spacecoop.core.layout import Layout, find_root
 from spacecoop.core.load import Loaded, load
 from spacecoop.core.namespaces import NS, ONTOLOGY_GRAPH, PREFIXES, SC, VOCAB, curie
+from spacecoop.core.rdfbulk import merged_view
 from spacecoop.core.rdfterms import as_iri, sorted_iris
 from spacecoop.core.terminal import printable
 
@@ -718,8 +719,11 @@ def check_quotes(
     for c in {c for c, _ in quotes}:
         src = as_iri(source_of.get(c))
         quoted_sources[src] = quoted_sources.get(src, 0) + 1
-    for source in sorted_iris(set(ds.subjects(RDF.type, SC.Source))):
-        copy = ds.value(source, SC.localCopy)
+    # the sources and their stored texts through the store's indexes where rdfbulk can read
+    # them (the Dataset's look-ups find each triple's graphs: ~700 calls, 4 of 25 ms at 100k)
+    reads = merged_view(ds) or ds
+    for source in sorted_iris(set(reads.subjects(RDF.type, SC.Source))):
+        copy = reads.value(source, SC.localCopy)
         if copy is None:
             # Said, never silently passed: a quoted source without a stored text (its quotes can
             # never be checked; a misspelt local-copy property looks like this) apart from one that
@@ -875,7 +879,6 @@ def check_entities(loaded: Loaded) -> list[Violation]:
     IRIs that are used but defined nowhere (with "did you mean")."""
     from spacecoop.core.entities import EntityFinder
     from spacecoop.core.namespaces import ENTITY_KINDS, ID
-    from spacecoop.core.rdfbulk import merged_view
 
     ds = loaded.ds
     finder = EntityFinder(merged_view(ds) or ds)  # type: ignore[arg-type]  # Graph's look-ups
