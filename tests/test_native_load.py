@@ -73,6 +73,28 @@ def filled_natively(root: Path) -> ox.Store:
     return store
 
 
+class _NoBulkLoader:
+    """A pyoxigraph store in memory whose ``bulk_load`` fails the test; all else is the store's."""
+
+    def __init__(self) -> None:
+        self.store = ox.Store()
+
+    def bulk_load(self, *args, **kwargs):
+        raise AssertionError("bulk_load was called")
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+def test_each_file_is_parsed_by_load_not_by_the_bulk_loader(synth_root):
+    """A source file is parsed by ``Store.load``: the bulk loader's setup per call cost more than
+    the parse of a small file (the load at 100k triples 0.91 -> 0.78 s, its CPU at 1M 12.6 ->
+    10.0 s, side by side); the same quads as the rdflib path."""
+    proxy = _NoBulkLoader()
+    assert load_project(proxy, synth_root).fallback is None  # type: ignore[arg-type]
+    assert_same_quads(proxy.store, filled_by_rdflib(synth_root))
+
+
 @pytest.mark.parametrize("which", ["real", "article", "synth"])
 def test_native_load_holds_what_the_rdflib_path_holds(which, article_root, synth_root):
     root = {"real": ROOT, "article": article_root, "synth": synth_root}[which]
