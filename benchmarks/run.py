@@ -1146,7 +1146,9 @@ def mix_bodies(queries: list[dict], on_oxigraph: dict) -> tuple[list[str], list[
     """The texts of the endpoint's mix, and the names of the queries left out of it.
 
     A query is in the mix when it took at most 1 s on pyoxigraph (``on_oxigraph``: the measured
-    entries by name; one slow query would measure that query, not the endpoint), as the text of
+    entries by name; one slow query would measure that query, not the endpoint) and its answer
+    has no more rows than ``spacecoop serve`` gives by default (a larger one is refused with 400
+    by design: counted as errors, it measured refusals), as the text of
     its Oxigraph variant (both endpoints run Oxigraph) with its parameters bound as every store of
     ours binds them (:func:`~spacecoop.sparql.parse.bind_values`: a VALUES clause opening the
     WHERE group). A VALUES clause after the query joins only once the whole query is answered: at
@@ -1154,12 +1156,14 @@ def mix_bodies(queries: list[dict], on_oxigraph: dict) -> tuple[list[str], list[
     """
     from rdflib.util import from_n3
 
+    from spacecoop.endpoint.config import DEFAULT_MAX_ROWS
     from spacecoop.sparql.parse import bind_values
 
     bodies, slow = [], []
     for q in queries:
-        ox = median_of(on_oxigraph.get(q["name"]))
-        if ox is None or ox > 1.0:
+        measured = on_oxigraph.get(q["name"]) or {}
+        ox = median_of(measured)
+        if ox is None or ox > 1.0 or int(measured.get("rows") or 0) > DEFAULT_MAX_ROWS:
             slow.append(q["name"])
             continue
         p = {k: from_n3(v) for k, v in q["params"].items()}
@@ -1470,7 +1474,8 @@ def report(out: dict) -> str:
     for s in out["sizes"]:
         if s.get("throughput_excluded"):
             lines.append(
-                f"| {s['label']} | (left out: over 1 s or failed on pyoxigraph) | | | | | "
+                f"| {s['label']} | (left out: over 1 s, failed, or over the endpoint's row cap, "
+                "on pyoxigraph) | | | | | "
                 f"{', '.join(s['throughput_excluded'])} |"
             )
         for name, r in (s.get("throughput") or {}).items():
