@@ -155,6 +155,25 @@ def test_fork_beside_runs_there_in_another_process_at_the_same_time():
     assert not multiprocessing.active_children()
 
 
+def _holds_the_lock() -> tuple[float, float]:
+    """A few tenths of a second in C that never lets go of the interpreter's lock (as igraph's
+    betweenness does): (start, end) on the clock every process shares."""
+    start = time.monotonic()
+    sum(range(40_000_000))
+    return start, time.monotonic()
+
+
+def test_fork_beside_runs_there_while_here_holds_the_interpreter_lock():
+    """The forked process has its call before ``here`` starts: the pool's threads that hand it
+    over need the lock, which ``here`` (igraph's C code) may hold to its end, and the two halves
+    then ran one after the other (the betweenness of the full view at 100k triples as slow as in
+    one process)."""
+    (here_start, here_end), there_start = fork_beside(_holds_the_lock, time.monotonic)
+    assert here_end - here_start > 0.1  # long enough to tell
+    assert there_start < here_end
+    assert not multiprocessing.active_children()
+
+
 def test_fork_beside_raises_there_s_exception_as_one_process_would():
     """A DataError does not survive the way back (its __init__ takes a path): the call is made
     again here and raises the very error, with its path and line."""

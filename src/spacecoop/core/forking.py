@@ -27,6 +27,9 @@ R = TypeVar("R")
 END_WAIT = 5.0
 """Seconds a forked process has to end after SIGTERM before it is killed."""
 
+START_WAIT = 10.0
+"""Seconds :func:`fork_ahead` waits, at most, for the forked process to start its call."""
+
 
 def can_fork() -> bool:
     """Whether work may go to forked processes here (Linux)."""
@@ -112,7 +115,7 @@ def beside_pays(quads: int) -> bool:
     return can_fork() and quads >= BESIDE_MIN_QUADS and cores() >= 2 and copies_that_fit(2) >= 2
 
 
-_BESIDE: list[Callable[[], object]] = []  # the call of the process fork_beside forks
+_BESIDE: list = []  # the call of the process fork_ahead forks, and the event it sets on starting
 _BESIDE_LOCK = threading.Lock()  # held from setting that call until the process is forked
 
 
@@ -156,11 +159,16 @@ class Ahead:
         self._pool.shutdown(wait=True)
 
 
-def fork_ahead(there: Callable[[], object]) -> Ahead | None:
+def fork_ahead(there: Callable[[], object], *, started: bool = False) -> Ahead | None:
     """Start ``there`` in one forked process and return at once (None without fork, see
     :func:`can_fork`): work that needs none of what this process is about to compute (Oxigraph
     loading the files for the check queries while rdflib loads them here). Its result comes back
-    pickled, through :meth:`Ahead.outcome`; the caller calls that or :meth:`Ahead.cancel`."""
+    pickled, through :meth:`Ahead.outcome`; the caller calls that or :meth:`Ahead.cancel`.
+
+    ``started``: return only once the forked process runs ``there``. The process is forked at
+    once, but the pool's threads hand it the call, and they need the interpreter's lock: work
+    here that holds it (igraph's C code, for seconds) would keep the forked process waiting
+    until it ends, the two halves one after the other."""
     if not can_fork():
         return None
     import multiprocessing
@@ -170,17 +178,26 @@ def fork_ahead(there: Callable[[], object]) -> Ahead | None:
     before = {child.pid for child in multiprocessing.active_children()}
     fork = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(1, mp_context=fork, initializer=_ignore_interrupt)
+    running = fork.Event() if started else None
     try:
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # as in fork_map
         try:
             with _BESIDE_LOCK:  # another thread's call must not be the one forked
-                _BESIDE[:] = [there]
+                _BESIDE[:] = [there, running]
                 try:
                     call = pool.submit(_call_beside)  # forks the process (CPython 3.11: at once)
                 finally:
                     _BESIDE.clear()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if running is not None:
+            # waiting lets the pool's threads run; a process that died before it started fails
+            # the call; past START_WAIT, here goes on (there then runs when it can, as before)
+            import time
+
+            deadline = time.monotonic() + START_WAIT
+            while not running.wait(0.005) and not call.done() and time.monotonic() < deadline:
+                pass
     except BaseException:
         _end([c for c in multiprocessing.active_children() if c.pid not in before])
         pool.shutdown(wait=True)
@@ -190,7 +207,8 @@ def fork_ahead(there: Callable[[], object]) -> Ahead | None:
 
 def fork_beside(here: Callable[[], T], there: Callable[[], R]) -> tuple[T, R]:
     """``(here(), there())``, with ``there`` run by one forked process while this process runs
-    ``here``: two halves of pure-Python work on data already in memory, on two cores.
+    ``here``: two halves of work on data already in memory, on two cores (Python, or C code that
+    holds the interpreter's lock, such as igraph's: ``here`` starts once ``there`` runs).
 
     The forked process starts with this one's memory, so nothing goes to it and only ``there``'s
     result comes back (pickled). When ``there`` fails in the forked process (an exception, or the
@@ -200,7 +218,7 @@ def fork_beside(here: Callable[[], T], there: Callable[[], R]) -> tuple[T, R]:
     KeyboardInterrupt ends the forked process and is raised; nothing is left running. Without
     fork (see :func:`can_fork`), both run here, one after the other.
     """
-    ahead = fork_ahead(there)
+    ahead = fork_ahead(there, started=True)  # here may hold the interpreter's lock (igraph)
     if ahead is None:
         return here(), there()
     try:
@@ -213,7 +231,10 @@ def fork_beside(here: Callable[[], T], there: Callable[[], R]) -> tuple[T, R]:
 
 
 def _call_beside() -> object:
-    return _BESIDE[0]()
+    there, running = _BESIDE
+    if running is not None:
+        running.set()
+    return there()
 
 
 def _run_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
