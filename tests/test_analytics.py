@@ -66,6 +66,34 @@ def test_betweenness_of_a_large_graph_is_exact_not_estimated():
     assert btw[0] == 0 and max(btw, key=btw.get) == 1050
 
 
+@pytest.mark.parametrize("view", ["actors", "full"])
+def test_betweenness_counted_in_two_processes_is_counted_in_one(view, article_ds, monkeypatch):
+    """Above ``BESIDE_STEPS`` the searches from every other node run in a forked process: the
+    two halves add up to networkx's exact values, as one process counts them; below it nothing
+    is forked."""
+    from spacecoop.core import forking
+    from spacecoop.views import analytics
+
+    G = to_networkx(article_ds, view)
+    expected = nx.betweenness_centrality(simple_graph(G))
+    forks: list[int] = []
+    fork_beside = forking.fork_beside
+
+    def counted(here, there):
+        forks.append(1)
+        return fork_beside(here, there)
+
+    monkeypatch.setattr(forking, "fork_beside", counted)
+    monkeypatch.setattr(forking, "cores", lambda: 2)
+    monkeypatch.setattr(analytics, "BESIDE_STEPS", 1)
+    split = betweenness_of(G)
+    assert forks == [1]
+    assert split.keys() == expected.keys() and max(split.values()) > 0
+    assert all(split[n] == pytest.approx(expected[n], abs=1e-12) for n in expected)
+    monkeypatch.setattr(analytics, "BESIDE_STEPS", G.number_of_nodes() * G.number_of_edges() * 10)
+    assert betweenness_of(G) == pytest.approx(split, abs=1e-12) and forks == [1]
+
+
 def test_the_network_report_and_the_measures_given_agree(article_countries):
     btw = betweenness_of(article_countries)
     assert centrality(article_countries, betweenness=btw) == centrality(article_countries)

@@ -114,7 +114,35 @@ def _betweenness(S) -> dict:
         return {}
     g, nodes = _igraph_of(S)
     scale = 2 / ((n - 1) * (n - 2)) if n > 2 else 1.0
-    return {node: value * scale for node, value in zip(nodes, g.betweenness(directed=False), strict=True)}
+    return {node: value * scale for node, value in zip(nodes, _path_counts(g), strict=True)}
+
+
+BESIDE_STEPS = 20_000_000
+"""From this many steps (vertices times edges: a breadth-first search from every vertex),
+:func:`_path_counts` runs half of the searches in a forked process."""
+
+
+def _path_counts(g) -> list[float]:
+    """igraph's betweenness of every vertex of ``g`` (undirected, by hops), not normalised.
+
+    It is a breadth-first search from every vertex, each adding what its source's shortest paths
+    pass through; the searches from every other vertex add up to the same (to float rounding,
+    about 1e-15 of the value). From :data:`BESIDE_STEPS` on, on two cores or more, the searches
+    from the odd vertices run in a forked process (:func:`~spacecoop.core.forking.fork_beside`)
+    while this one runs those from the even ones: igraph holds the interpreter's lock, so a
+    thread would not run beside it. The full view at 100k triples (8,300 nodes, 20,000 edges):
+    4.2 s on one core.
+    """
+    from spacecoop.core.forking import cores, fork_beside
+
+    n = g.vcount()
+    if n * g.ecount() < BESIDE_STEPS or cores() < 2:
+        return list(g.betweenness(directed=False))
+    mine, theirs = fork_beside(
+        lambda: g.betweenness(directed=False, sources=range(0, n, 2)),
+        lambda: g.betweenness(directed=False, sources=range(1, n, 2)),
+    )
+    return [a + b for a, b in zip(mine, theirs, strict=True)]
 
 
 def betweenness_of(G) -> dict:
