@@ -230,15 +230,25 @@ def test_iso_codes_are_looked_up_again_when_what_decides_them_changes(
 def test_the_check_queries_answered_ahead_read_the_iso_codes_validate_remembered(
     fresh_cache, monkeypatch, new_process, article_root, tmp_path
 ):
-    """``validate``'s forked process of the check queries loads the files with Oxigraph and
-    derives the ISO codes as validate's own load does, from what that load remembered: no
-    pycountry when nothing changed, the same rows."""
+    """``validate``'s forked process of the check queries derives the ISO codes, when a check
+    reads them (a project's own check here: the shipped ones read nothing derived), as
+    validate's own load does, from what that load remembered: no pycountry when nothing
+    changed, the same rows, and the codes in them."""
     from spacecoop.checks.validate import check_rows_of_files
 
     root = tmp_path / "p"
     shutil.copytree(article_root, root)
+    (root / "queries" / "checks" / "iso-coded-violation.rq").write_text(
+        "#+ summary: Nodes with an ISO 3166 alpha-2 code (a check of this test's own).\n"
+        "#+ columns: [node, code]\n#+ tags: [checks]\n"
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\n"
+        "SELECT ?node ?code WHERE { ?node sc:iso3166Alpha2 ?code } ORDER BY ?node\n",
+        encoding="utf-8",
+    )
     load(root, keep_parsed=True)  # remembers the codes
     asked = check_rows_of_files(root)
+    codes = dict((name, answers) for name, _, answers in asked)["iso-coded-violation"]
+    assert {str(row["code"]) for row in codes} >= {"CN"}
     new_process()  # a new process: only the file is left
     _no_pycountry(monkeypatch)
     assert check_rows_of_files(root) == asked

@@ -555,3 +555,78 @@ def test_quotes_are_checked_against_each_claims_own_source(root, tmp_path, monke
 
     monkeypatch.setattr(rdfbulk, "CHECKED_VERSIONS", frozenset({"0.0"}))  # an rdflib not checked
     assert check_quotes(loaded, Layout(project)) == (violations, skipped)
+
+
+# ------------------------------------------------------------------------------------------------
+# the check queries answered ahead, on the files loaded without derivation
+# ------------------------------------------------------------------------------------------------
+
+
+def test_no_shipped_check_query_reads_what_derivation_adds(root):
+    """``validate``'s forked process loads the files without what core.derive adds when no check
+    query reads it (``reads_derived``): none of the shipped ones does; a named query that does
+    (``country-partners``: sc:developerCountry) is told."""
+    from spacecoop.checks.validate import reads_derived
+    from spacecoop.sparql.query import list_queries
+
+    assert [q.name for q in list_queries(root, checks=True) if reads_derived(q.text_for("oxigraph"))] == []
+    named = {q.name: q for q in list_queries(root)}
+    assert reads_derived(named["country-partners"].text_for("oxigraph"))
+
+
+def _comparable(rows) -> list:
+    """Check rows with each blank node as one placeholder (two parses label them their own way)."""
+    from rdflib import BNode
+
+    return [
+        (name, [{k: "_:b" if isinstance(v, BNode) else v for k, v in row.items()} for row in answers])
+        for name, _, answers in rows
+    ]
+
+
+@pytest.mark.slow
+def test_the_check_rows_of_the_files_underived_are_those_of_the_derived_data(root, tmp_path, monkeypatch):
+    """Every invalid fixture Oxigraph can load, in one project: the rows of every check query on
+    the files loaded without derivation (the derivations refused) are those on the derived data,
+    and several checks find something."""
+    from spacecoop.checks.validate import _rows_of, check_rows_of_files
+    from spacecoop.store import OxigraphStore, native
+
+    project = copy_project(root, tmp_path / "project")
+    for fixture in INVALID:
+        if fixture not in RDF_TERM:
+            shutil.copy(fixture, project / "graph" / "sources" / fixture.name)
+    derived = OxigraphStore()
+    native.load_project(derived.store, project)
+    want = _comparable(_rows_of(derived, project))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("derived for the check queries")
+
+    for name in ("_add_shortcuts", "_add_developer_countries", "_add_iso_codes"):
+        monkeypatch.setattr(native, name, refuse)
+    got = _comparable(check_rows_of_files(project))
+    assert got == want
+    assert len([name for name, answers in got if answers]) >= 5
+
+
+def test_a_check_query_that_reads_derived_edges_is_answered_on_the_derived_data(root, tmp_path):
+    """A project's own check query that reads a derived predicate (sc:developerCountry) gets the
+    derived edges: its rows are those of the derived data, not none."""
+    from spacecoop.checks.validate import _rows_of, check_rows_of_files
+    from spacecoop.store import OxigraphStore, native
+
+    project = copy_project(root, tmp_path / "project")
+    (project / "queries" / "checks" / "developer-country-violation.rq").write_text(
+        "#+ summary: Payloads and the parties their developers stand for (a check of this test's own).\n"
+        "#+ columns: [node, party]\n#+ tags: [checks]\n"
+        "PREFIX sc: <https://w3id.org/spacecoop/ns#>\n"
+        "SELECT DISTINCT ?node ?party WHERE { ?node sc:developerCountry ?party } ORDER BY ?node ?party\n",
+        encoding="utf-8",
+    )
+    got = dict((name, answers) for name, _, answers in check_rows_of_files(project))
+    derived = OxigraphStore()
+    native.load_project(derived.store, project)
+    want = dict((name, answers) for name, _, answers in _rows_of(derived, project))
+    assert got["developer-country-violation"] == want["developer-country-violation"] != []
+    assert got == want
