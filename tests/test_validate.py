@@ -574,6 +574,29 @@ def test_no_shipped_check_query_reads_what_derivation_adds(root):
     assert reads_derived(named["country-partners"].text_for("oxigraph"))
 
 
+@pytest.mark.parametrize(
+    ("text", "reads"),
+    [
+        ("SELECT ?x WHERE { ?x <https://w3id.org/spacecoop/ns#develops> ?y }", True),
+        ("SELECT ?x WHERE { ?x sc:iso3166Alpha2 ?code }", True),
+        ("# sc:develops, in a comment\nSELECT ?x WHERE { ?x a sc:Payload }", False),
+        ('SELECT ?x WHERE { ?x sc:quote """two\nlines # no comment""" ; ?p ?o }', True),
+        ('SELECT ?x WHERE { ?x sc:quote """a # b""" . }', False),
+        ('SELECT ?s WHERE { ?s sc:quote "select ?x" . ?s ?p ?o }', True),
+        ("SELECT ?x ?y WHERE { VALUES (?x ?y) { (1 2) } ?x sc:about ?y } GROUP BY ?x ?y ORDER BY ?y", False),
+        ("SELECT ?x WHERE { GRAPH ?g { ?x sc:about ?y } FILTER(!BOUND(?y) && ?x != ?y) }", False),
+        ("SELECT ?x WHERE { ?x !(sc:quote|sc:about) ?y }", True),
+        ("SELECT ?x WHERE { { SELECT ?x ?y WHERE { ?x sc:about ?y } } ?x ?p ?o }", True),
+    ],
+)
+def test_what_reads_derived_counts_as_reading_derived_edges(text, reads):
+    """A derived predicate named (in an IRI or a prefixed name, not in a comment), or a variable
+    or a negated set where a predicate stands (not in projections, keys, VALUES or strings)."""
+    from spacecoop.checks.validate import reads_derived
+
+    assert reads_derived(text) is reads
+
+
 def _comparable(rows) -> list:
     """Check rows with each blank node as one placeholder (two parses label them their own way)."""
     from rdflib import BNode
