@@ -90,6 +90,9 @@ def test_betweenness_counted_in_two_processes_is_counted_in_one(view, article_ds
     assert forks == [1]
     assert split.keys() == expected.keys() and max(split.values()) > 0
     assert all(split[n] == pytest.approx(expected[n], abs=1e-12) for n in expected)
+    monkeypatch.setattr(forking, "copies_that_fit", lambda wanted: 1)  # no memory for a copy
+    assert betweenness_of(G) == pytest.approx(split, abs=1e-12) and forks == [1]
+    monkeypatch.setattr(forking, "copies_that_fit", lambda wanted: wanted)
     monkeypatch.setattr(analytics, "BESIDE_STEPS", G.number_of_nodes() * G.number_of_edges() * 10)
     assert betweenness_of(G) == pytest.approx(split, abs=1e-12) and forks == [1]
 
