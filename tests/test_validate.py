@@ -587,6 +587,13 @@ def test_no_shipped_check_query_reads_what_derivation_adds(root):
         ("SELECT ?x WHERE { GRAPH ?g { ?x sc:about ?y } FILTER(!BOUND(?y) && ?x != ?y) }", False),
         ("SELECT ?x WHERE { ?x !(sc:quote|sc:about) ?y }", True),
         ("SELECT ?x WHERE { { SELECT ?x ?y WHERE { ?x sc:about ?y } } ?x ?p ?o }", True),
+        # a variable predicate between two terms that are not variables
+        ("SELECT ?p WHERE { <urn:a> ?p <urn:b> }", True),
+        ('ASK { id:a ?p "x"@en }', True),
+        ("ASK { id:a?p 5 }", True),
+        ("ASK { [ ?p id:b ] }", True),
+        ("ASK { ( id:a ) ?p [] }", True),
+        ("ASK { ?c skos:broader* ?top . ?x sc:certainty ?c ; sc:about [ sc:status ?s ] }", False),
     ],
 )
 def test_what_reads_derived_counts_as_reading_derived_edges(text, reads):

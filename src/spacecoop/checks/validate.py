@@ -815,9 +815,17 @@ _NOT_PATTERNS = re.compile(
 )
 """What of a query's text is no graph pattern but may list variables side by side: projections,
 sort and group keys, the variables of a VALUES block."""
-_VARIABLE_PREDICATE = re.compile(r"[?$]\w+\s+[?$]\w+|;\s*[?$]\w+|!\s*(?:\(|<|[\w-]*:)")
-"""A variable after a subject variable or after ``;`` (where a predicate stands), or a negated
-property set (``!sc:quote``: every other predicate; a ``!(`` or ``!<`` in a filter counts too)."""
+_VARIABLE_PREDICATE = re.compile(
+    r"[?$]\w+\s*[?$]\w+"
+    r"|[;\[]\s*[?$]\w+"
+    r"|(?:<>|[\w-]*:[\w.-]*|[\])])\s*[?$]\w+\s*"
+    r"(?:<>|\"\"|[\w-]*:|[?$]\w|[\[(]|[+-]?\.?\d|true\b|false\b)"
+    r"|!\s*(?:\(|<|[\w-]*:)"
+)
+"""A variable where a predicate stands: after a subject variable, after ``;`` or ``[``, or between
+a subject term (an IRI, a prefixed name or blank node, a ``]`` or a collection's ``)``) and an
+object term (a term never follows an object at once); or a negated property set (``!sc:quote``:
+every other predicate; a ``!(`` or ``!<`` in a filter counts too)."""
 
 
 def reads_derived(text: str) -> bool:
