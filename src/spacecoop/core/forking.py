@@ -110,9 +110,16 @@ costs more than it saves)."""
 
 
 def beside_pays(quads: int) -> bool:
-    """Whether :func:`fork_beside` pays for work on ``quads`` quads: fork, two cores, at least
-    :data:`BESIDE_MIN_QUADS` quads, and memory for a second copy of this process."""
-    return can_fork() and quads >= BESIDE_MIN_QUADS and cores() >= 2 and copies_that_fit(2) >= 2
+    """Whether :func:`fork_beside` pays for work on ``quads`` quads: at least
+    :data:`BESIDE_MIN_QUADS` of them, and :func:`beside_possible`."""
+    return quads >= BESIDE_MIN_QUADS and beside_possible()
+
+
+def beside_possible() -> bool:
+    """Whether a forked half can run beside this process at all, whatever the size of the work:
+    fork, two cores, and memory for a second copy of this process (callers that measure their
+    work otherwise than in quads, as the betweenness of a view, ask this)."""
+    return can_fork() and cores() >= 2 and copies_that_fit(2) >= 2
 
 
 _BESIDE: list = []  # the call of the process fork_ahead forks, and the event it sets on starting

@@ -133,11 +133,10 @@ def _path_counts(g) -> list[float]:
     thread would not run beside it. The full view at 100k triples (8,300 nodes, 22,000 edges):
     4.15 s in one process, 2.14 s in two.
     """
-    from spacecoop.core.forking import copies_that_fit, cores, fork_beside
+    from spacecoop.core.forking import beside_possible, fork_beside
 
     n = g.vcount()
-    # as beside_pays asks: two cores, and the memory for a second copy of this process
-    if n * g.ecount() < BESIDE_STEPS or cores() < 2 or copies_that_fit(2) < 2:
+    if n * g.ecount() < BESIDE_STEPS or not beside_possible():
         return list(g.betweenness(directed=False))
     mine, theirs = fork_beside(
         lambda: g.betweenness(directed=False, sources=range(0, n, 2)),
