@@ -110,7 +110,8 @@ def load_project(
     derive : bool
         False: the files' quads and their merge only, without what :mod:`spacecoop.core.derive`
         adds (its :data:`~spacecoop.core.derive.DERIVED` predicates): for readers that read none
-        of them (``validate``'s check queries: 0.15 s of 0.8 s at 100k triples).
+        of them (``validate``'s check queries, see
+        :func:`spacecoop.checks.validate.check_rows_of_files`, which says what it saves).
 
     Returns
     -------
