@@ -415,6 +415,81 @@ def test_check_keeps_no_copy_of_arbitrary_texts():
         check_query(f'ASK {{ FILTER("{"y" * 10_000}{i}" != "") }}')
     assert len(guard._checked) == before
     assert not hasattr(check_query, "cache_info")  # no lru_cache keeping every text seen
+    # what the guard remembers of the texts that passed: their digests, never a text
+    assert all(isinstance(k, bytes) and len(k) == 32 for k in guard._passed)
+    assert len(guard._passed) <= guard.PASSED_MEMO
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """Count the guard's parses of query texts (rdflib's real parser does every one), on an empty
+    memo of the texts that passed."""
+    from rdflib.plugins.sparql import parser
+
+    from spacecoop.endpoint import guard
+
+    monkeypatch.setattr(guard, "_passed", type(guard._passed)())
+    seen: list[str] = []
+    real = parser.parseQuery
+
+    def counted(text):
+        seen.append(text)
+        return real(text)
+
+    monkeypatch.setattr(parser, "parseQuery", counted)
+    return seen
+
+
+def test_a_text_that_passed_is_not_parsed_again(parses):
+    """A client's text is judged once while it is among the last ones that passed: rdflib's parse
+    of a named query's text with its values bound took 10-130 ms, and clients repeat texts."""
+    from spacecoop.endpoint.guard import inspect_query
+
+    text = 'SELECT ?s WHERE { VALUES ?s { <http://example.org/a> } ?s ?p "text that passed" }'
+    assert inspect_query(text) == ("SELECT", None)
+    assert inspect_query(text) == ("SELECT", None)
+    assert check_query(text) == "SELECT"
+    assert parses == [text]
+    other = text.replace("passed", "passed too")  # another text: judged on its own
+    assert inspect_query(other) == ("SELECT", None)
+    assert parses == [text, other]
+
+
+def test_refused_texts_and_dataset_clauses_are_judged_every_time(parses):
+    """Only a verdict that lets a text pass with no dataset of its own is remembered: a refused
+    text is refused again, and a text's FROM clauses are returned (and checked against the
+    endpoint's graphs) every time it comes."""
+    from spacecoop.endpoint.guard import inspect_query
+
+    canary_url = "http://127.0.0.1:9/"  # never reached: refused before any engine
+    service = f"SELECT * WHERE {{ SERVICE <{canary_url}> {{ ?s ?p ?o }} }}"
+    from_ = f"SELECT * FROM <{canary_url}> WHERE {{ ?s ?p ?o }}"
+    for _ in range(2):
+        with pytest.raises(QueryRefused, match="SERVICE is not allowed"):
+            check_query(service)
+        assert inspect_query(from_)[1] is not None
+        with pytest.raises(QueryRefused, match="not allowed to name"):
+            check_query(from_)
+    assert parses.count(service) == 2 and parses.count(from_) == 4
+
+
+def test_the_memo_of_texts_that_passed_keeps_the_last_ones(parses, monkeypatch):
+    """Bounded: the least recently asked text leaves first, and is parsed again when it comes back."""
+    from spacecoop.endpoint import guard
+
+    monkeypatch.setattr(guard, "PASSED_MEMO", 3)
+    texts = [f"ASK {{ ?s ?p {i} }}" for i in range(5)]
+    for t in texts[:3]:
+        guard.inspect_query(t)
+    guard.inspect_query(texts[0])  # asked again: now the most recent
+    guard.inspect_query(texts[3])  # the memo is full: texts[1] leaves
+    assert len(guard._passed) == 3
+    parses.clear()
+    for t in (texts[0], texts[2], texts[3]):
+        assert guard.inspect_query(t) == ("ASK", None)
+    assert parses == []
+    assert guard.inspect_query(texts[1]) == ("ASK", None)
+    assert parses == [texts[1]]
 
 
 WORKER_QUERIES = {
