@@ -512,3 +512,82 @@ def test_a_mutated_sheet_is_added_whole_or_refused_with_nothing_written(project,
             assert validate(project).conforms, what
             (project / "graph" / "sources" / f"{NAME}.trig").unlink()
             assert snapshot(project / "graph") == before, what
+
+
+def _old_version_that_a_check_flags(project: Path) -> Path:
+    """The sheet's file as an earlier ``add`` could have left it, holding what one check query
+    flags (a payload nobody develops), and nothing SHACL or the other checks see: ``add`` loads
+    the project without it and writes the new version over it."""
+    fixture = Path(__file__).parent / "data" / "invalid" / "payload-without-developer.trig"
+    old = project / "graph" / "sources" / f"{NAME}.trig"
+    old.write_bytes(fixture.read_bytes())
+    return old
+
+
+def test_add_has_the_check_queries_answered_ahead_on_the_project_it_would_write(
+    project, tmp_path, monkeypatch
+):
+    """A large project's ``add`` has a forked process answer the check queries on Oxigraph's own
+    parse of the files, without the sheet's previous file and with the new one (before, it copied
+    the whole dataset into Oxigraph after the load): the same result as in one process, the rows
+    from the forked process, none asked here."""
+    import os
+
+    from _forked import pids_in, record_pids
+    from test_incremental import _ahead_on_any_machine
+
+    from spacecoop.checks import validate as validate_module
+    from spacecoop.core.forking import can_fork
+    from spacecoop.importers.sheet import add_sheet
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    _old_version_that_a_check_flags(project)
+    text = tmp_path / "texts" / TEXT.name
+    monkeypatch.setenv("SPACECOOP_SHACL_PROCESSES", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-alone"))
+    alone = add_sheet(SHEET, project, text_path=text, dry_run=True)
+    monkeypatch.delenv("SPACECOOP_SHACL_PROCESSES")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-ahead"))
+    _ahead_on_any_machine(monkeypatch)
+    record_pids(monkeypatch, validate_module, "check_rows_of_files", tmp_path / "ahead-pids")
+    record_pids(monkeypatch, validate_module, "check_queries", tmp_path / "query-pids")
+    ahead = add_sheet(SHEET, project, text_path=text, dry_run=True)
+    [pid] = pids_in(tmp_path / "ahead-pids")
+    assert pid != os.getpid()  # the rows came from the forked process
+    assert not (tmp_path / "query-pids").exists()  # and were not asked again here
+    assert ahead == alone and ahead.facts == 3
+
+
+def test_add_asks_the_check_queries_itself_when_a_file_moved_meanwhile(project, tmp_path, monkeypatch):
+    """The forked process reads the files after this one: when a file changes in between, its rows
+    are not those of what this one loaded, and the check queries are asked here (the verdict is
+    always that of the data loaded)."""
+    from _forked import pids_in, record_pids
+    from test_incremental import _ahead_on_any_machine
+
+    from spacecoop.checks import validate as validate_module
+    from spacecoop.core import load as load_module
+    from spacecoop.core.forking import can_fork
+    from spacecoop.importers.sheet import add_sheet
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    text = tmp_path / "texts" / TEXT.name
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _ahead_on_any_machine(monkeypatch)
+    # a file this process loads as it is, and the forked process, reading it later, flagged
+    late = project / "graph" / "sources" / "zz-late.trig"
+    real_load = load_module.load
+
+    def load_then_change(*args, **kwargs):
+        loaded = real_load(*args, **kwargs)
+        fixture = Path(__file__).parent / "data" / "invalid" / "payload-without-developer.trig"
+        late.write_bytes(fixture.read_bytes())
+        return loaded
+
+    monkeypatch.setattr(load_module, "load", load_then_change)
+    record_pids(monkeypatch, validate_module, "check_queries", tmp_path / "query-pids")
+    result = add_sheet(SHEET, project, text_path=text, dry_run=True)  # conforms: as loaded
+    assert result.facts == 3
+    assert len(pids_in(tmp_path / "query-pids")) == 1  # asked again here

@@ -660,3 +660,69 @@ def test_a_check_query_that_reads_derived_edges_is_answered_on_the_derived_data(
     want = dict((name, answers) for name, _, answers in _rows_of(derived, project))
     assert got["developer-country-violation"] == want["developer-country-violation"] != []
     assert got == want
+
+
+def _violating_source() -> tuple[Path, bytes]:
+    """A source file of this test's own that one check query flags (a payload nobody develops)."""
+    fixture = DATA / "invalid" / "payload-without-developer.trig"
+    return fixture, fixture.read_bytes()
+
+
+def test_check_rows_of_files_take_a_file_not_yet_written_and_leave_one_out(root, tmp_path):
+    """What ``spacecoop add`` hands the forked process of the check queries: the project without
+    the previous version of the file it writes (``exclude``) and with the new one as bytes
+    (``extra``). The rows are those of the project with the files as they would then be."""
+    from spacecoop.checks.validate import check_rows_of_files
+
+    project = copy_project(root, tmp_path / "project")
+    rule = "payload-without-developer-violation"
+    fixture, data = _violating_source()
+    target = project / "graph" / "sources" / fixture.name
+
+    def flagged(rows) -> list:
+        return next(answers for name, _, answers in rows if name == rule)
+
+    assert flagged(check_rows_of_files(project)) == []
+    given = check_rows_of_files(project, extra=[(target, data)])  # not written: given as bytes
+    assert not target.exists()
+    assert flagged(given) != []
+    target.write_bytes(data)
+    assert _comparable(check_rows_of_files(project)) == _comparable(given)  # as once written
+    assert flagged(check_rows_of_files(project, exclude=[target])) == []  # left out
+    # the new version of a file replaces the old one (here an empty one): its old rows go with it
+    assert flagged(check_rows_of_files(project, exclude=[target], extra=[(target, b"")])) == []
+
+
+def test_check_rows_of_files_with_a_file_not_yet_written_through_rdflib(root, tmp_path, monkeypatch):
+    """A file Oxigraph's loader doubts (``<<``, which may be RDF 1.2) has the project loaded through
+    rdflib: a file given as bytes is merged there too, and one left out stays out."""
+    from spacecoop.checks.validate import check_rows_of_files
+    from spacecoop.store import native
+
+    through: list = []
+    real = native._load_through_rdflib
+    monkeypatch.setattr(native, "_load_through_rdflib", lambda *a: through.append(a) or real(*a))
+    project = copy_project(root, tmp_path / "project")
+    (project / "graph" / "sources" / "zz-arrows.trig").write_text(
+        '@prefix ex: <https://example.org/arrows/> .\nex:g { ex:s ex:says "a << b" . }\n', encoding="utf-8"
+    )
+    rule = "payload-without-developer-violation"
+    fixture, data = _violating_source()
+    target = project / "graph" / "sources" / fixture.name
+    shutil.copy(fixture, project / "graph" / "sources" / "zz-old.trig")
+    rows = dict(
+        (name, answers)
+        for name, _, answers in check_rows_of_files(
+            project, exclude=[project / "graph" / "sources" / "zz-old.trig"], extra=[(target, data)]
+        )
+    )
+    assert len(through) == 1  # the project went through rdflib
+    assert rows[rule] != []
+    assert all(str(row["node"]).startswith("https://w3id.org/spacecoop/id/") for row in rows[rule])
+    left_out = dict(
+        (name, answers)
+        for name, _, answers in check_rows_of_files(
+            project, exclude=[project / "graph" / "sources" / "zz-old.trig"]
+        )
+    )
+    assert left_out[rule] == [] and len(through) == 2

@@ -38,6 +38,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -526,38 +527,27 @@ def _validate_cached(
     if kept is not None and not want_data:
         return kept, None
 
-    def moved() -> bool:  # an input changed, came or went since the key was computed
-        return check_files(validation_inputs(root_path), known)[0] != entries
+    rows_ahead = CheckRowsAhead(root_path, entries, known)
+    moved = rows_ahead.moved
 
     # Nothing kept: a forked process has Oxigraph parse the files and answer the check queries
     # while this one loads them into rdflib and runs SHACL (see _fork_check_rows).
-    ahead = _fork_check_rows(root_path, entries) if kept is None and load_data is None else None
+    if kept is None and load_data is None:
+        rows_ahead.start()
     try:
         loaded = load(root_path, keep_parsed=True) if load_data is None else load_data()
         if kept is not None and not moved():
             return kept, loaded  # no input moved since the key: the report is that of what was loaded
         # Nothing kept, or an input moved while loading (then the kept report may not be that of
         # what was loaded): validate what was loaded.
-
-        def rows_of_these_files() -> QueryRows | None:
-            # the rows hold for what was loaded only when no input moved since the key: both
-            # processes then read the same bytes; and only when no row names a blank node, which
-            # Oxigraph's parse labels its own way (asked again here, the row names its file)
-            assert ahead is not None
-            out = ahead.outcome()
-            if out is None or moved() or _names_blank_nodes(cast("QueryRows", out[0])):
-                return None
-            return cast("QueryRows", out[0])
-
         report = validate(
             root_path,
             loaded=loaded,
             shacl_cache=kept_shacl_results(root_path),
-            query_rows=rows_of_these_files if ahead else None,
+            query_rows=rows_ahead.rows if rows_ahead.started else None,
         )
     finally:
-        if ahead is not None:
-            ahead.cancel()  # ended already, unless validate failed first
+        rows_ahead.cancel()  # ended already, unless validate failed first
     from spacecoop.core.atomic import write_atomic
     from spacecoop.store.compiled import Inputs, _manifest_for
 
@@ -582,12 +572,94 @@ the bytes of the input files (else the check queries run on a copy made after th
 before)."""
 
 
+class CheckRowsAhead:
+    """The rows of the check queries answered by a forked process on Oxigraph's own parse of the
+    files (:func:`check_rows_of_files`) while this process loads them with rdflib: what
+    :func:`validate` takes as ``query_rows``.
+
+    Made before this process reads any file, with the stamps of :func:`validation_inputs` then
+    (``entries``, or taken now); :meth:`rows` gives the rows only when no input moved since, so
+    that both processes read the same bytes, and when no row names a blank node, which Oxigraph's
+    parse labels its own way (such a row is asked again of the loaded data, which names its file).
+
+    Examples
+    --------
+    >>> ahead = CheckRowsAhead(find_root())
+    >>> ahead.start()  # doctest: +SKIP
+    >>> rows = ahead.rows()  # doctest: +SKIP
+    >>> ahead.cancel()
+    """
+
+    def __init__(
+        self, root: Path, entries: dict[str, dict] | None = None, known: dict[str, dict] | None = None
+    ) -> None:
+        from spacecoop.store.compiled import check_files
+
+        self.root = root
+        self.known = known if known is not None else _kept_stamps(root)
+        self.entries = entries if entries is not None else check_files(validation_inputs(root), self.known)[0]
+        self._ahead = None
+
+    @property
+    def started(self) -> bool:
+        """Whether a forked process answers the check queries."""
+        return self._ahead is not None
+
+    def start(
+        self, exclude: Collection[str | os.PathLike] = (), extra: Sequence[tuple[Path, bytes]] = ()
+    ) -> None:
+        """Fork the process that answers them when it pays (see :func:`_fork_check_rows`), for
+        the files less ``exclude`` and with ``extra`` (see :func:`check_rows_of_files`)."""
+        self._ahead = _fork_check_rows(self.root, self.entries, exclude, extra)
+
+    def moved(self) -> bool:
+        """Whether an input changed, came or went since the stamps were taken."""
+        from spacecoop.store.compiled import check_files
+
+        return check_files(validation_inputs(self.root), self.known)[0] != self.entries
+
+    def rows(self) -> QueryRows | None:
+        """The rows, or None when they may not be those of the files this process read (or the
+        forked process failed): then :func:`validate` asks the check queries itself."""
+        if self._ahead is None:
+            return None
+        out = self._ahead.outcome()
+        if out is None or self.moved() or _names_blank_nodes(cast("QueryRows", out[0])):
+            return None
+        return cast("QueryRows", out[0])
+
+    def cancel(self) -> None:
+        """Stop the forked process if it still runs (after :meth:`rows`, it has ended)."""
+        if self._ahead is not None:
+            self._ahead.cancel()
+
+
+def _kept_stamps(root: Path) -> dict[str, dict] | None:
+    """The files' stamps the last validation kept (``validate.json``): a file whose stat did not
+    move is not hashed again."""
+    import json
+
+    from spacecoop.store.compiled import compiled_dir
+
+    try:
+        old = json.loads((compiled_dir(root) / "validate.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = old.get("files") if isinstance(old, dict) else None
+    return files if isinstance(files, dict) else None
+
+
 def _names_blank_nodes(rows: QueryRows) -> bool:
     """Whether a row of the check queries holds a blank node (conforming data gives no row)."""
     return any(isinstance(v, BNode) for _, _, answers in rows for row in answers for v in row.values())
 
 
-def _fork_check_rows(root: Path, entries: dict[str, dict]):
+def _fork_check_rows(
+    root: Path,
+    entries: dict[str, dict],
+    exclude: Collection[str | os.PathLike] = (),
+    extra: Sequence[tuple[Path, bytes]] = (),
+):
     """Start :func:`check_rows_of_files` in a forked process (:func:`~spacecoop.core.forking.fork_ahead`)
     for a project of :data:`AHEAD_BYTES` or more, on a machine of two cores or more with the
     memory for both copies (:data:`AHEAD_MEMORY`), unless ``$SPACECOOP_SHACL_PROCESSES`` is 1
@@ -609,6 +681,8 @@ def _fork_check_rows(root: Path, entries: dict[str, dict]):
     available = memory_available()
     if available is not None and available < AHEAD_MEMORY * size:
         return None
+    if exclude or extra:
+        return fork_ahead(functools.partial(check_rows_of_files, root, exclude=exclude, extra=extra))
     return fork_ahead(functools.partial(check_rows_of_files, root))
 
 
@@ -855,7 +929,12 @@ def reads_derived(text: str) -> bool:
     return bool(_VARIABLE_PREDICATE.search(_NOT_PATTERNS.sub(" ", patterns)))
 
 
-def check_rows_of_files(root: str | os.PathLike) -> QueryRows:
+def check_rows_of_files(
+    root: str | os.PathLike,
+    *,
+    exclude: Collection[str | os.PathLike] = (),
+    extra: Sequence[tuple[Path, bytes]] = (),
+) -> QueryRows:
     """The rows of every check query on the project's files as Oxigraph itself parses them
     (:meth:`~spacecoop.store.OxigraphStore.load_project`: the quads :func:`check_queries` asks,
     blank nodes aside, which get other labels: rows that hold one are asked again of the loaded
@@ -866,6 +945,10 @@ def check_rows_of_files(root: str | os.PathLike) -> QueryRows:
     reads it (:func:`reads_derived`; none of the shipped ones does): the same rows, about 0.13 s
     less of this process's 1 s at 100k triples, so that it ends about when ``validate``'s own
     load does instead of beside SHACL and the checks of text.
+
+    ``exclude`` and ``extra``: source files left out, and source files not yet written given
+    with their bytes, as :func:`spacecoop.store.native.load_project` takes them (``spacecoop
+    add``'s project with its new source).
 
     Raises
     ------
@@ -889,7 +972,7 @@ def check_rows_of_files(root: str | os.PathLike) -> QueryRows:
     try:
         store = OxigraphStore()
         with collector_paused():  # the ISO codes as validate's own load remembers them
-            load_project(store.store, root, remember=True, derive=derive)
+            load_project(store.store, root, remember=True, derive=derive, exclude=exclude, extra=extra)
     finally:
         quiet.disabled = was
     return _rows_of(store, Path(root), queries)

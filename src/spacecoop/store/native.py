@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
@@ -88,6 +89,8 @@ def load_project(
     *,
     remember: bool = False,
     derive: bool = True,
+    exclude: Collection[str | os.PathLike] = (),
+    extra: Sequence[tuple[Path, bytes]] = (),
 ) -> NativeLoad:
     """Fill ``store`` with the project's files as :meth:`OxigraphStore.load` fills it from rdflib.
 
@@ -112,6 +115,12 @@ def load_project(
         adds (its :data:`~spacecoop.core.derive.DERIVED` predicates): for readers that read none
         of them (``validate``'s check queries, see
         :func:`spacecoop.checks.validate.check_rows_of_files`, which says what it saves).
+    exclude : paths
+        Source files to leave out, as :func:`spacecoop.core.load.load` leaves them out.
+    extra : (path, bytes) pairs
+        Source files not yet written: each loaded as the TriG file ``path`` holding these bytes
+        would be, after the project's files (what ``spacecoop add`` merges with
+        :func:`spacecoop.core.load.merge_source` before it writes the file).
 
     Returns
     -------
@@ -140,19 +149,21 @@ def load_project(
     from spacecoop.core.layout import Layout, find_root
 
     layout = Layout(find_root() if root is None else Path(root).resolve())
-    plan = _plan(layout)
-    files = tuple(p for p, _, _ in plan)
+    plan = _plan(layout, exclude)
+    files = tuple(p for p, _, _ in plan) + tuple(p for p, _ in extra)
     try:
         store.clear()
         try:
             resolved_dirs: dict[Path, Path] = {}
             for path, fmt, graph in plan:
                 _load_file(store, path, fmt, graph, resolved_dirs)
+            for path, raw in extra:
+                _load_file(store, Path(path), "trig", None, resolved_dirs, raw)
         except _Doubt as doubt:
             reason = str(doubt)
             log.warning("%s; loading the project through rdflib instead", reason)
             store.clear()
-            _load_through_rdflib(store, layout.root)
+            _load_through_rdflib(store, layout.root, exclude, extra)
             return NativeLoad(files, fallback=reason)
         graphs = _move_file_graphs(store)
         if derive:
@@ -198,27 +209,36 @@ def load_project_on_disk(store: pyoxigraph.Store, root: str | os.PathLike | None
     return done
 
 
-def _plan(layout) -> list[tuple[Path, str, str | None]]:
-    """Return ``(file, format, graph)`` in the order :func:`spacecoop.core.load.load` reads them;
-    ``graph`` is the ontology graph, ``""`` for the default graph, None for a TriG file's own."""
+def _plan(layout, exclude: Collection[str | os.PathLike] = ()) -> list[tuple[Path, str, str | None]]:
+    """Return ``(file, format, graph)`` in the order :func:`spacecoop.core.load.load` reads them,
+    without the source files in ``exclude`` (as it leaves them out); ``graph`` is the ontology
+    graph, ``""`` for the default graph, None for a TriG file's own."""
     plan: list[tuple[Path, str, str | None]] = [
         (p, "turtle", str(ONTOLOGY_GRAPH)) for p in layout.ontology_files if p.name != "shapes.ttl"
     ]
     plan += [(p, "turtle", "") for p in layout.reference_files]
-    plan += [(p, "trig", None) for p in layout.source_files]
+    skip = {Path(p).resolve() for p in exclude}
+    plan += [(p, "trig", None) for p in layout.source_files if not (skip and p.resolve() in skip)]
     return plan
 
 
 def _load_file(
-    store: pyoxigraph.Store, path: Path, fmt: str, graph: str | None, resolved_dirs: dict[Path, Path]
+    store: pyoxigraph.Store,
+    path: Path,
+    fmt: str,
+    graph: str | None,
+    resolved_dirs: dict[Path, Path],
+    raw: bytes | None = None,
 ) -> None:
     """Parse one file into the store with Oxigraph's parser (after the checks of the module notes);
-    ``resolved_dirs`` caches :func:`_base_iri`'s folders across the files of one load."""
+    ``resolved_dirs`` caches :func:`_base_iri`'s folders across the files of one load. ``raw``:
+    the file's bytes when they are not (yet) in the file."""
     import pyoxigraph as ox
 
     from spacecoop.core.inputs import read_input
 
-    raw = read_input(path)
+    if raw is None:
+        raw = read_input(path)
     for mark in _RDF12:
         if mark in raw:
             raise _Doubt(f"{path} holds {mark.decode().strip()!r}, which may be RDF 1.2 syntax")
@@ -336,14 +356,22 @@ def _check_terms(path: Path, raw: bytes, rdf_format, base: str) -> None:
                     raise DataError(str(path), f"{subject}: {why}")
 
 
-def _load_through_rdflib(store: pyoxigraph.Store, root: Path) -> None:
-    """Load as before this module: rdflib reads the files, N-Quads go into the store."""
+def _load_through_rdflib(
+    store: pyoxigraph.Store,
+    root: Path,
+    exclude: Collection[str | os.PathLike] = (),
+    extra: Sequence[tuple[Path, bytes]] = (),
+) -> None:
+    """Load as before this module: rdflib reads the files (and merges ``extra`` as ``spacecoop
+    add`` does), N-Quads go into the store."""
     import pyoxigraph as ox
 
-    from spacecoop.core.load import load
+    from spacecoop.core.load import load, merge_source
     from spacecoop.store.terms import _ByteLines, layout_nquads
 
-    loaded = load(root)
+    loaded = load(root, derive=not extra, exclude=exclude)
+    for path, raw in extra:  # each derives what load did not
+        merge_source(loaded, Path(path), raw)
     if loaded.problems:
         first = loaded.problems[0]
         raise DataError(first.file, f"{first.node}: {first.message}")
