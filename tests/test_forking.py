@@ -285,3 +285,48 @@ def test_ctrl_c_during_fork_beside_ends_the_forked_process_quietly(to, after):
     command's process only: KeyboardInterrupt reaches the caller at once, stderr stays empty, and
     the forked process is not left running."""
     _interrupt_while_forked(BESIDE_SLEEPER, 1, to, after)
+
+
+def test_a_value_given_later_reaches_the_forked_process_whole_and_give_does_not_wait():
+    """``Later``: the forked process waits for what this process makes after the fork; a value
+    far over a pipe's buffer comes whole, and :meth:`give` returns before it is read."""
+    from spacecoop.core.forking import Later, fork_ahead
+
+    later: Later[bytes] = Later()
+
+    def there() -> tuple[int, bytes, float]:
+        time.sleep(0.5)  # busy with its own work first: nobody reads the pipe yet
+        value = later.get()
+        return os.getpid(), value[:16], len(value)
+
+    ahead = fork_ahead(there)
+    assert ahead is not None
+    later.forked()
+    big = os.urandom(4 << 20)  # 4 MiB: 64 pipe buffers
+    t = time.monotonic()
+    later.give(big)
+    assert time.monotonic() - t < 0.4  # not waiting for the reader
+    out = ahead.outcome()
+    later.close()
+    assert out is not None
+    pid, head, size = out[0]
+    assert pid != os.getpid() and head == big[:16] and size == len(big)
+    assert not multiprocessing.active_children()
+
+
+def test_a_value_never_given_ends_the_forked_wait_with_an_error():
+    """This process closes a ``Later`` without giving (its own work failed): the forked process's
+    :meth:`get` raises at once instead of waiting for ever."""
+    from spacecoop.core.forking import Later, fork_ahead
+
+    later: Later[int] = Later()
+    ahead = fork_ahead(later.get)
+    assert ahead is not None
+    later.forked()
+    t = time.monotonic()
+    later.close()
+    assert ahead.outcome() is None  # EOFError there
+    assert time.monotonic() - t < 10
+    assert not multiprocessing.active_children()
+    with pytest.raises(ValueError, match="given or the pipe closed"):
+        later.give(1)

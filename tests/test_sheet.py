@@ -591,3 +591,27 @@ def test_add_asks_the_check_queries_itself_when_a_file_moved_meanwhile(project, 
     result = add_sheet(SHEET, project, text_path=text, dry_run=True)  # conforms: as loaded
     assert result.facts == 3
     assert len(pids_in(tmp_path / "query-pids")) == 1  # asked again here
+
+
+def test_a_bad_sheet_leaves_no_forked_process_behind(project, tmp_path, monkeypatch):
+    """The forked process of the check queries starts before the sheet is read, and waits for the
+    new file: a sheet refused before that file is made ends it (no process left, no wait)."""
+    import multiprocessing
+    import time
+
+    from test_incremental import _ahead_on_any_machine
+
+    from spacecoop.core.forking import can_fork
+    from spacecoop.importers.sheet import add_sheet
+    from spacecoop.importers.table import TableError
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _ahead_on_any_machine(monkeypatch)
+    sheet = write_sheet(tmp_path / "bad.csv", [{"fact_id": "x", "subject": "South Africa", "relation": "??"}])
+    started = time.monotonic()
+    with pytest.raises(TableError):
+        add_sheet(sheet, project, text_path=TEXT, dry_run=True)
+    assert not multiprocessing.active_children()
+    assert time.monotonic() - started < 30

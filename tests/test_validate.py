@@ -686,6 +686,9 @@ def test_check_rows_of_files_take_a_file_not_yet_written_and_leave_one_out(root,
     given = check_rows_of_files(project, extra=[(target, data)])  # not written: given as bytes
     assert not target.exists()
     assert flagged(given) != []
+    asked: list[int] = []  # or given by a callable, once the project's files are parsed
+    later = check_rows_of_files(project, extra=lambda: asked.append(1) or [(target, data)])
+    assert asked == [1] and _comparable(later) == _comparable(given)
     target.write_bytes(data)
     assert _comparable(check_rows_of_files(project)) == _comparable(given)  # as once written
     assert flagged(check_rows_of_files(project, exclude=[target])) == []  # left out

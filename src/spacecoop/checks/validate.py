@@ -62,6 +62,8 @@ if TYPE_CHECKING:
 
     from rdflib.term import Node
 
+    from spacecoop.core.forking import Later
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -599,6 +601,7 @@ class CheckRowsAhead:
         self.known = known if known is not None else _kept_stamps(root)
         self.entries = entries if entries is not None else check_files(validation_inputs(root), self.known)[0]
         self._ahead = None
+        self._later: Later[Sequence[tuple[Path, bytes]]] | None = None
 
     @property
     def started(self) -> bool:
@@ -611,6 +614,25 @@ class CheckRowsAhead:
         """Fork the process that answers them when it pays (see :func:`_fork_check_rows`), for
         the files less ``exclude`` and with ``extra`` (see :func:`check_rows_of_files`)."""
         self._ahead = _fork_check_rows(self.root, self.entries, exclude, extra)
+
+    def start_before(self, exclude: Collection[str | os.PathLike] = ()) -> None:
+        """:meth:`start`, for files not yet made: the forked process loads the project's files
+        (less ``exclude``) at once, then waits for :meth:`give` to hand it the files not yet
+        written (``spacecoop add`` makes its new file only once it has loaded the project)."""
+        from spacecoop.core.forking import Later
+
+        self._later = Later[Sequence[tuple[Path, bytes]]]()
+        self._ahead = _fork_check_rows(self.root, self.entries, exclude, self._later.get)
+        if self._ahead is None:
+            self._later.close()
+            self._later = None
+        else:
+            self._later.forked()
+
+    def give(self, extra: Sequence[tuple[Path, bytes]]) -> None:
+        """Hand the process started by :meth:`start_before` the files not yet written."""
+        if self._later is not None:
+            self._later.give(list(extra))
 
     def moved(self) -> bool:
         """Whether an input changed, came or went since the stamps were taken."""
@@ -632,6 +654,8 @@ class CheckRowsAhead:
         """Stop the forked process if it still runs (after :meth:`rows`, it has ended)."""
         if self._ahead is not None:
             self._ahead.cancel()
+        if self._later is not None:
+            self._later.close()
 
 
 def _kept_stamps(root: Path) -> dict[str, dict] | None:
@@ -658,7 +682,7 @@ def _fork_check_rows(
     root: Path,
     entries: dict[str, dict],
     exclude: Collection[str | os.PathLike] = (),
-    extra: Sequence[tuple[Path, bytes]] = (),
+    extra: Sequence[tuple[Path, bytes]] | Callable[[], Sequence[tuple[Path, bytes]]] = (),
 ):
     """Start :func:`check_rows_of_files` in a forked process (:func:`~spacecoop.core.forking.fork_ahead`)
     for a project of :data:`AHEAD_BYTES` or more, on a machine of two cores or more with the
@@ -933,7 +957,7 @@ def check_rows_of_files(
     root: str | os.PathLike,
     *,
     exclude: Collection[str | os.PathLike] = (),
-    extra: Sequence[tuple[Path, bytes]] = (),
+    extra: Sequence[tuple[Path, bytes]] | Callable[[], Sequence[tuple[Path, bytes]]] = (),
 ) -> QueryRows:
     """The rows of every check query on the project's files as Oxigraph itself parses them
     (:meth:`~spacecoop.store.OxigraphStore.load_project`: the quads :func:`check_queries` asks,

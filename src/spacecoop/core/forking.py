@@ -13,10 +13,11 @@ cancelled call failed and print a traceback of its own (``InvalidStateError``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -164,6 +165,84 @@ class Ahead:
 
         _end([c for c in multiprocessing.active_children() if c.pid not in self._before])
         self._pool.shutdown(wait=True)
+
+
+class Later(Generic[T]):
+    """A value this process gives a process it forks, after the fork: made before
+    :func:`fork_ahead`, the forked process's work calls :meth:`get`, which waits for it, and this
+    process calls :meth:`give` once it has it (``spacecoop add``'s new file, made while the forked
+    process loads the project's files).
+
+    One pipe; the value is pickled and sent with its length first (another process forked
+    meanwhile may hold the pipe's writing end: the reader does not wait for its end). Right after
+    the fork this process calls :meth:`forked`. :meth:`get` raises :class:`EOFError` when this
+    process closed it without a value (:meth:`close`, or it died).
+
+    Examples
+    --------
+    >>> later = Later()
+    >>> later.give([1, 2])
+    >>> later.get()
+    [1, 2]
+    """
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        self._sender: threading.Thread | None = None
+
+    def forked(self) -> None:
+        """In this process, right after the fork: close the reading end here, so that a forked
+        process that ended leaves :meth:`give` nobody to wait for."""
+        fd, self._read = self._read, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def give(self, value: T) -> None:
+        """Send ``value`` (once), without waiting for the forked process to read it."""
+        import pickle
+
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        message = len(data).to_bytes(8, "big") + data
+        fd, self._write = self._write, -1
+        if fd < 0:
+            raise ValueError("the value was given or the pipe closed already")
+
+        def send() -> None:
+            try:
+                with os.fdopen(fd, "wb") as out:  # a pipe's buffer holds 64 KiB: not in this thread
+                    out.write(message)
+            except OSError:  # the forked process ended first (BrokenPipeError): nothing to send
+                pass
+
+        self._sender = threading.Thread(target=send, name="spacecoop-later", daemon=True)
+        self._sender.start()
+
+    def get(self) -> T:
+        """In the forked process: the value given (waiting for it)."""
+        import pickle
+
+        if self._write >= 0:
+            os.close(self._write)  # the forked copy of the writing end
+            self._write = -1
+        with os.fdopen(self._read, "rb") as inp:
+            head = inp.read(8)
+            size = int.from_bytes(head, "big") if len(head) == 8 else -1
+            data = inp.read(size) if size >= 0 else b""
+            if size < 0 or len(data) != size:
+                raise EOFError("no value was given")
+        return cast("T", pickle.loads(data))
+
+    def close(self) -> None:
+        """In this process, once the forked process has it or is ended: close what is still
+        open here (a forked process still waiting then meets the end of the pipe)."""
+        for name in ("_read", "_write"):
+            fd = getattr(self, name)
+            if fd >= 0:
+                setattr(self, name, -1)
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        if self._sender is not None:
+            self._sender.join(timeout=END_WAIT)
 
 
 def fork_ahead(there: Callable[[], object], *, started: bool = False) -> Ahead | None:

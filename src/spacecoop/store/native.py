@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
@@ -90,7 +90,7 @@ def load_project(
     remember: bool = False,
     derive: bool = True,
     exclude: Collection[str | os.PathLike] = (),
-    extra: Sequence[tuple[Path, bytes]] = (),
+    extra: Sequence[tuple[Path, bytes]] | Callable[[], Sequence[tuple[Path, bytes]]] = (),
 ) -> NativeLoad:
     """Fill ``store`` with the project's files as :meth:`OxigraphStore.load` fills it from rdflib.
 
@@ -120,7 +120,9 @@ def load_project(
     extra : (path, bytes) pairs
         Source files not yet written: each loaded as the TriG file ``path`` holding these bytes
         would be, after the project's files (what ``spacecoop add`` merges with
-        :func:`spacecoop.core.load.merge_source` before it writes the file).
+        :func:`spacecoop.core.load.merge_source` before it writes the file); or a callable that
+        gives them, called once the project's files are parsed (a forked process that loads the
+        files while its parent makes the new one, :class:`spacecoop.core.forking.Later`).
 
     Returns
     -------
@@ -150,19 +152,24 @@ def load_project(
 
     layout = Layout(find_root() if root is None else Path(root).resolve())
     plan = _plan(layout, exclude)
-    files = tuple(p for p, _, _ in plan) + tuple(p for p, _ in extra)
+    files = tuple(p for p, _, _ in plan)
     try:
         store.clear()
         try:
             resolved_dirs: dict[Path, Path] = {}
             for path, fmt, graph in plan:
                 _load_file(store, path, fmt, graph, resolved_dirs)
+            if callable(extra):
+                extra = extra()
+            files += tuple(Path(p) for p, _ in extra)
             for path, raw in extra:
                 _load_file(store, Path(path), "trig", None, resolved_dirs, raw)
         except _Doubt as doubt:
             reason = str(doubt)
             log.warning("%s; loading the project through rdflib instead", reason)
             store.clear()
+            if callable(extra):  # the doubt came before the files not yet written
+                extra = extra()
             _load_through_rdflib(store, layout.root, exclude, extra)
             return NativeLoad(files, fallback=reason)
         graphs = _move_file_graphs(store)
