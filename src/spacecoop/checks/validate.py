@@ -542,12 +542,7 @@ def _validate_cached(
             return kept, loaded  # no input moved since the key: the report is that of what was loaded
         # Nothing kept, or an input moved while loading (then the kept report may not be that of
         # what was loaded): validate what was loaded.
-        report = validate(
-            root_path,
-            loaded=loaded,
-            shacl_cache=kept_shacl_results(root_path),
-            query_rows=rows_ahead.rows if rows_ahead.started else None,
-        )
+        report = rows_ahead.validate(loaded)
     finally:
         rows_ahead.cancel()  # ended already, unless validate failed first
     from spacecoop.core.atomic import write_atomic
@@ -649,6 +644,16 @@ class CheckRowsAhead:
         if out is None or self.moved() or _names_blank_nodes(cast("QueryRows", out[0])):
             return None
         return cast("QueryRows", out[0])
+
+    def validate(self, loaded: Loaded) -> ValidationReport:
+        """:func:`validate` the project as this process loaded it, with SHACL's kept results
+        (:func:`kept_shacl_results`) and the rows answered ahead where they hold (:meth:`rows`)."""
+        return validate(
+            self.root,
+            loaded=loaded,
+            shacl_cache=kept_shacl_results(self.root),
+            query_rows=self.rows if self.started else None,
+        )
 
     def cancel(self) -> None:
         """Stop the forked process if it still runs (after :meth:`rows`, it has ended)."""

@@ -838,7 +838,7 @@ def add_sheet(
         The project with the new source does not validate (exit 1), or the file cannot be written
         (exit 2); nothing written.
     """
-    from spacecoop.checks.validate import CheckRowsAhead, kept_shacl_results, validate
+    from spacecoop.checks.validate import CheckRowsAhead
     from spacecoop.core.layout import writable_root
     from spacecoop.core.load import load, merge_source
     from spacecoop.publish.build import write_files
@@ -861,12 +861,7 @@ def add_sheet(
         name, data, sheet, res = build_sheet(path, root_path, text_path=text_path, loaded=loaded)
         rows_ahead.give([(target, data)])
         merge_source(loaded, target, data)
-        report = validate(
-            root_path,
-            loaded=loaded,
-            shacl_cache=kept_shacl_results(root_path),
-            query_rows=rows_ahead.rows if rows_ahead.started else None,
-        )
+        report = rows_ahead.validate(loaded)
     finally:
         rows_ahead.cancel()
     report.refuse_unless_conforms(f"{path}: the project with this source")
