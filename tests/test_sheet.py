@@ -560,9 +560,9 @@ def test_add_has_the_check_queries_answered_ahead_on_the_project_it_would_write(
 
 
 def test_add_asks_the_check_queries_itself_when_a_file_moved_meanwhile(project, tmp_path, monkeypatch):
-    """The forked process reads the files after this one: when a file changes in between, its rows
-    are not those of what this one loaded, and the check queries are asked here (the verdict is
-    always that of the data loaded)."""
+    """The forked process reads the files on its own, beside this one: when a file changes after
+    the stamps were taken, its rows may not be those of what this one loaded, and the check
+    queries are asked here (the verdict is always that of the data loaded)."""
     from _forked import pids_in, record_pids
     from test_incremental import _ahead_on_any_machine
 
@@ -576,7 +576,8 @@ def test_add_asks_the_check_queries_itself_when_a_file_moved_meanwhile(project, 
     text = tmp_path / "texts" / TEXT.name
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     _ahead_on_any_machine(monkeypatch)
-    # a file this process loads as it is, and the forked process, reading it later, flagged
+    # a file that comes once this process has loaded the project, and that a check query flags
+    # (the forked process may read it or not)
     late = project / "graph" / "sources" / "zz-late.trig"
     real_load = load_module.load
 
