@@ -294,7 +294,7 @@ def test_a_value_given_later_reaches_the_forked_process_whole_and_give_does_not_
 
     later: Later[bytes] = Later()
 
-    def there() -> tuple[int, bytes, float]:
+    def there() -> tuple[int, bytes, int]:
         time.sleep(0.5)  # busy with its own work first: nobody reads the pipe yet
         value = later.get()
         return os.getpid(), value[:16], len(value)
