@@ -575,28 +575,34 @@ class CheckRowsAhead:
     :func:`validate` takes as ``query_rows``.
 
     Made before this process reads any file, with the stamps of :func:`validation_inputs` then
-    (``entries``, or taken now); :meth:`rows` gives the rows only when no input moved since, so
-    that both processes read the same bytes, and when no row names a blank node, which Oxigraph's
-    parse labels its own way (such a row is asked again of the loaded data, which names its file).
+    (``entries``, their hashes reused from ``known``; :meth:`now` takes them); :meth:`rows` gives
+    the rows only when no input moved since, so that both processes read the same bytes, and when
+    no row names a blank node, which Oxigraph's parse labels its own way (such a row is asked
+    again of the loaded data, which names its file).
 
     Examples
     --------
-    >>> ahead = CheckRowsAhead(find_root())
+    >>> ahead = CheckRowsAhead.now(find_root())
     >>> ahead.start()  # doctest: +SKIP
     >>> rows = ahead.rows()  # doctest: +SKIP
     >>> ahead.cancel()
     """
 
-    def __init__(
-        self, root: Path, entries: dict[str, dict] | None = None, known: dict[str, dict] | None = None
-    ) -> None:
-        from spacecoop.store.compiled import check_files
-
+    def __init__(self, root: Path, entries: dict[str, dict], known: dict[str, dict] | None) -> None:
         self.root = root
-        self.known = known if known is not None else _kept_stamps(root)
-        self.entries = entries if entries is not None else check_files(validation_inputs(root), self.known)[0]
+        self.entries = entries
+        self.known = known
         self._ahead = None
         self._later: Later[Sequence[tuple[Path, bytes]]] | None = None
+
+    @classmethod
+    def now(cls, root: Path) -> CheckRowsAhead:
+        """Stamp the inputs now, reusing the hashes the last validation kept for the files whose
+        stat did not move (``validate.json``)."""
+        from spacecoop.store.compiled import check_files
+
+        known = _kept_stamps(root)
+        return cls(root, check_files(validation_inputs(root), known)[0], known)
 
     @property
     def started(self) -> bool:

@@ -854,7 +854,7 @@ def add_sheet(
     # project, makes the new file, merges it and runs SHACL and the checks of text (at 100k
     # triples the check queries had this process copy the whole dataset into Oxigraph after the
     # load). The stamps are taken before any file is read: the rows count only if none moved.
-    rows_ahead = CheckRowsAhead(root_path)
+    rows_ahead = CheckRowsAhead.now(root_path)
     rows_ahead.start_before(exclude=[target])
     try:
         loaded = load(root_path, derive=False, exclude=[target], keep_parsed=True)
