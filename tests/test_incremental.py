@@ -628,7 +628,7 @@ def test_rows_not_answered_ahead_are_asked_here(root, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-failed"))
     _ahead_on_any_machine(monkeypatch)
 
-    def fails(root):
+    def fails(root, **files):
         raise RuntimeError("the forked process could not answer")
 
     monkeypatch.setattr(validate_module, "check_rows_of_files", fails)
@@ -685,7 +685,7 @@ def test_a_broken_file_leaves_no_forked_process_behind(root, tmp_path, monkeypat
     (project / "graph" / "sources" / "zz-broken.trig").write_text("<a> <b> .", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     _ahead_on_any_machine(monkeypatch)
-    monkeypatch.setattr(validate_module, "check_rows_of_files", lambda root: time.sleep(120))
+    monkeypatch.setattr(validate_module, "check_rows_of_files", lambda root, **files: time.sleep(120))
     started = time.monotonic()
     with pytest.raises(DataError, match=r"zz-broken\.trig"):
         validate_cached(project)

@@ -609,12 +609,10 @@ class CheckRowsAhead:
         """Whether a forked process answers the check queries."""
         return self._ahead is not None
 
-    def start(
-        self, exclude: Collection[str | os.PathLike] = (), extra: Sequence[tuple[Path, bytes]] = ()
-    ) -> None:
-        """Fork the process that answers them when it pays (see :func:`_fork_check_rows`), for
-        the files less ``exclude`` and with ``extra`` (see :func:`check_rows_of_files`)."""
-        self._ahead = _fork_check_rows(self.root, self.entries, exclude, extra)
+    def start(self) -> None:
+        """Fork the process that answers them on the project's files when it pays (see
+        :func:`_fork_check_rows`)."""
+        self._ahead = _fork_check_rows(self.root, self.entries)
 
     def start_before(self, exclude: Collection[str | os.PathLike] = ()) -> None:
         """:meth:`start`, for files not yet made: the forked process loads the project's files
@@ -716,9 +714,7 @@ def _fork_check_rows(
     available = memory_available()
     if available is not None and available < AHEAD_MEMORY * size:
         return None
-    if exclude or extra:
-        return fork_ahead(functools.partial(check_rows_of_files, root, exclude=exclude, extra=extra))
-    return fork_ahead(functools.partial(check_rows_of_files, root))
+    return fork_ahead(functools.partial(check_rows_of_files, root, exclude=exclude, extra=extra))
 
 
 def kept_shacl_results(root: Path) -> Path:
