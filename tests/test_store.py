@@ -515,6 +515,40 @@ def test_subject_objects_gives_the_text_select_strings_gives_on_every_engine(sto
             store.subject_objects("https://example.org/p> ?x . ?y <https://example.org/q")
 
 
+def test_memory_store_reads_one_predicate_from_rdflib_indexes_as_its_query_answers(monkeypatch):
+    """rdflib's SPARQL engine made a solution for each triple (most of the countries view's
+    reading on a notebook's Dataset): the memory store reads the predicate's triples from rdflib's
+    indexes, with the text its query gives (a language-tagged or typed literal's lexical form, a
+    blank node's label), a triple kept in two graphs once; a dataset view reads its own default
+    graph only."""
+    from spacecoop.store.base import Store
+
+    ex = "https://example.org/"
+    p, q = URIRef(ex + "p"), URIRef(ex + "q")
+    a, b, blank = URIRef(ex + "a"), URIRef(ex + "b"), BNode("n1")
+    ds = Dataset()
+    g1, g2 = ds.graph(URIRef(ex + "g1")), ds.graph(URIRef(ex + "g2"))
+    for t in [(a, p, Literal("Moon", lang="en")), (a, p, Literal(7)), (blank, p, b), (a, q, b)]:
+        g1.add(t)
+    g2.add((a, p, Literal("Moon", lang="en")))  # the same triple in a second graph
+    g2.add((b, p, a))
+    ds.default_graph.add((b, p, blank))
+    store = MemoryStore(ds)
+    asked = sorted(Store.subject_objects(store, str(p)))  # the query every store can answer
+    monkeypatch.setattr(MemoryStore, "query", lambda *a, **k: pytest.fail("ran a query"))
+    read = store.subject_objects(str(p))
+    assert sorted(read) == asked
+    assert sorted(read) == sorted(
+        [(ex + "a", "Moon"), (ex + "a", "7"), ("n1", ex + "b"), (ex + "b", ex + "a"), (ex + "b", "n1")]
+    )
+    assert store.subject_objects(ex + "nothing") == []
+    with pytest.raises(UsageError):
+        store.subject_objects(ex + "p> ?x . ?y <" + ex + "q")
+    monkeypatch.undo()
+    view = store.dataset_view([ex + "g2"], [ex + "g1"])  # its default graph: g2 alone
+    assert sorted(view.subject_objects(str(p))) == [(ex + "a", "Moon"), (ex + "b", ex + "a")]
+
+
 def test_the_default_graph_is_a_set_union_on_every_backend(stores):
     # Oxigraph's own union-default-graph repeats a triple once per graph; rdflib's does not.
     text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

@@ -156,6 +156,13 @@ class QueryResult:
         return [row[i] for row in self.rows]
 
 
+def check_predicate(predicate: str) -> None:
+    """Raise :class:`UsageError` unless ``predicate`` can be written as an IRI in a query (what
+    :meth:`Store.subject_objects` takes)."""
+    if not predicate or any(c in predicate for c in '<>"{}|^`\\ \t\n\r'):
+        raise UsageError(f"not an IRI: {predicate!r}")
+
+
 class Store(ABC):
     """A place that holds the dataset and answers SPARQL over it (default graph = union)."""
 
@@ -241,8 +248,7 @@ class Store(ABC):
         UsageError
             ``predicate`` is not an IRI that can be written in a query.
         """
-        if not predicate or any(c in predicate for c in '<>"{}|^`\\ \t\n\r'):
-            raise UsageError(f"not an IRI: {predicate!r}")
+        check_predicate(predicate)
         return [(s, o) for s, o in self.select_strings(f"SELECT ?s ?o WHERE {{ ?s <{predicate}> ?o }}")]
 
     def is_empty(self) -> bool:

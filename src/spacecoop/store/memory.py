@@ -13,7 +13,7 @@ from spacecoop.core.errors import SpacecoopError
 from spacecoop.sparql.parse import (
     parse_query,
 )
-from spacecoop.store.base import UNION_GRAPH, QueryResult, Store
+from spacecoop.store.base import UNION_GRAPH, QueryResult, Store, check_predicate
 
 
 class MemoryStore(Store):
@@ -71,6 +71,25 @@ class MemoryStore(Store):
             # a CONSTRUCT or DESCRIBE result yields triples; rdflib types the items as any form's
             g.add(cast("tuple[Node, Node, Node]", t))
         return QueryResult(res.type, graph=g)
+
+    def subject_objects(self, predicate: str) -> list[tuple[str, str]]:
+        """Read the triples of one predicate (see :meth:`Store.subject_objects`) from rdflib's
+        indexes, without its SPARQL engine (which makes a solution, a dict of bindings, for each
+        triple): the claims of the countries view at 100k triples 2.1 s -> 50 ms, the whole view
+        3.3 -> 1.9 s (medians of three, side by side in one process). Where rdflib's
+        in-memory store is one :func:`~spacecoop.core.rdfbulk.merged_view` reads, its predicate
+        index is read as it is; a dataset view (:meth:`dataset_view`), whose default graph is not
+        the union, asks with a query over its own dataset."""
+        check_predicate(predicate)
+        if not self.ds.default_union:
+            return super().subject_objects(predicate)
+        from spacecoop.core.rdfbulk import merged_view
+
+        p = URIRef(predicate)
+        view = merged_view(self.ds)
+        if view is not None:  # predicate -> object -> {subject: 1}, every graph's triples once
+            return [(str(s), str(o)) for o, subjects in view.pos.get(p, {}).items() for s in subjects]
+        return [(str(s), str(o)) for s, _, o in self.ds.triples((None, p, None))]
 
     def mentions(self, term: Node) -> bool:
         if next(iter(self.ds.triples((term, None, None))), None) is not None:
