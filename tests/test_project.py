@@ -541,7 +541,8 @@ def test_a_ties_links_are_what_json_dumps_writes_whatever_the_bloc_label(article
 
 def _odd_dataset() -> Dataset:
     """What the view's reads must take as rdflib's engine does: a triple in two graphs, labels
-    in two languages and none, a typed literal, a blank node as an entity and as a party, a source
+    in two languages and none, a typed literal, a blank node as an entity, a party and a subject,
+    types not of our ontology or written as a literal, a source
     with three labels (two of one text) and no headline, one with neither, a relationship with two members."""
     from rdflib import BNode, Literal, URIRef
     from rdflib.namespace import RDF, SKOS
@@ -561,6 +562,9 @@ def _odd_dataset() -> Dataset:
     g1.add((kenya, sc("sc:iso3166Alpha2"), Literal("KE")))
     g1.add((blank, RDF.type, sc("sc:Organization")))
     g1.add((blank, sc("sc:countryNotStated"), Literal(True)))
+    g1.add((blank, sc("sc:basedIn"), kenya))  # a link from a blank node: not in the full view
+    g1.add((kenya, RDF.type, SKOS.Concept))  # a type not of our ontology: not in the full view
+    g2.add((lab, RDF.type, Literal(expand_curie("sc:Mission"))))  # a literal, by its text
     g2.add((lab, RDF.type, sc("sc:Organization")))
     g2.add((lab, sc("sc:basedIn"), kenya))
     g1.add((rel, RDF.type, sc("sc:Participation")))
@@ -613,6 +617,8 @@ def test_a_notebooks_dataset_is_read_from_rdflib_indexes_as_the_queries_answer(
         **P._RELATIONSHIPS,
         "parties": P._PARTIES,
         "sources": P._SOURCES,
+        "full-types": P._FULL_TYPES,
+        "full-triples": P._FULL_TRIPLES,
     }
     assert set(reads) == set(queries)
     for name, query in queries.items():
