@@ -542,8 +542,8 @@ def test_a_ties_links_are_what_json_dumps_writes_whatever_the_bloc_label(article
 def _odd_dataset() -> Dataset:
     """What the view's reads must take as rdflib's engine does: a triple in two graphs, labels
     in two languages and none, a typed literal, a blank node as an entity, a party and a subject,
-    types not of our ontology or written as a literal, a source
-    with three labels (two of one text) and no headline, one with neither, a relationship with two members."""
+    types not of our ontology or written as a literal, a source with three labels (two of one
+    text) and no headline, one with neither, a relationship with two members."""
     from rdflib import BNode, Literal, URIRef
     from rdflib.namespace import RDF, SKOS
 
