@@ -132,9 +132,10 @@ def add_all(ds: Dataset, quads: Iterable[tuple[Node, Node, Node, Graph]], *, cou
 class MergedView:
     """Look-ups of a Dataset's triples, every graph merged, read straight from the indexes of
     its in-memory store (:func:`merged_view`): ``objects``, ``subjects`` and ``value`` give what
-    a ``Dataset(default_union=True)``'s give, in the same order, without its layers (each call
-    of which looks up the graphs of every triple it yields and, on rdflib 7, warns of a
-    deprecation: 100 ms of ``validate``'s look-ups of entities at 100k triples, 20 ms so).
+    a ``Dataset(default_union=True)``'s give, in the same order (``subject_objects`` the same
+    pairs, in an order of its own), without its layers (each call of which looks up the graphs of
+    every triple it yields and, on rdflib 7, warns of a deprecation: 100 ms of ``validate``'s
+    look-ups of entities at 100k triples, 20 ms so).
     Read only: nothing is written through it, nor through :attr:`spo` and :attr:`pos`."""
 
     def __init__(self, spo: dict, pos: dict) -> None:
@@ -151,6 +152,11 @@ class MergedView:
 
     def value(self, subject, predicate, default=None):
         return next(iter(self.spo.get(subject, {}).get(predicate, ())), default)
+
+    def subject_objects(self, predicate) -> Iterator:
+        """Every ``(subject, object)`` of ``predicate``, each triple once, as a Graph's
+        ``subject_objects`` gives them (in an order of its own)."""
+        return iter([(s, o) for o, subjects in self.pos.get(predicate, {}).items() for s in subjects])
 
 
 def merged_view(ds: Dataset) -> MergedView | None:

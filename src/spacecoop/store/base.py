@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from rdflib import Dataset, Graph, URIRef
     from rdflib.term import Node
 
+    from spacecoop.core.rdfbulk import MergedView
+
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 TextTerm = tuple[str, str, str, str]
@@ -250,6 +252,13 @@ class Store(ABC):
         """
         check_predicate(predicate)
         return [(s, o) for s, o in self.select_strings(f"SELECT ?s ?o WHERE {{ ?s <{predicate}> ?o }}")]
+
+    def index_view(self) -> MergedView | None:
+        """The store's triples as a :class:`~spacecoop.core.rdfbulk.MergedView` of its own
+        indexes, where it keeps them in this process as rdflib's in-memory store does (the memory
+        store over a Dataset whose default graph is the union): a reader of many triples (a view)
+        reads them there instead of asking queries. None for every other store."""
+        return None
 
     def is_empty(self) -> bool:
         """Return True when the store holds no triple at all."""

@@ -520,59 +520,55 @@ def _index_reads(store: Store) -> dict[str, Callable[[], list]] | None:
     """The reads of :func:`_read` that are queries (:data:`_TYPES`, :data:`_ENTITY_ATTRIBUTES`,
     :data:`_CLAIMS`, each of :data:`_RELATIONSHIPS` by its kind, :data:`_PARTIES`,
     :data:`_SOURCES`) and the full view's (``full-types``: :data:`_FULL_TYPES`, ``full-triples``:
-    :data:`_FULL_TRIPLES`), made from the indexes of rdflib's in-memory store where ``store`` is
-    a :class:`~spacecoop.store.MemoryStore` over one whose default graph is the union (a
-    notebook's Dataset): the rows each query answers, as :meth:`Store.select_strings` writes them,
-    in an order of their own, without rdflib's SPARQL engine, which makes a solution for each
-    (at 100k triples 1.3 s of the 1.9 s of the countries view, 10 of the 11 s of the full view).
-    None elsewhere: those stores answer the queries."""
+    :data:`_FULL_TRIPLES`), made from the store's own indexes where it has them
+    (:meth:`Store.index_view`: the memory store over a notebook's Dataset): the rows each query
+    answers, as :meth:`Store.select_strings` writes them, in an order of their own, without
+    rdflib's SPARQL engine, which makes a solution for each (at 100k triples 1.3 s of the 1.9 s
+    of the countries view, 10 of the 11 s of the full view). None elsewhere: those stores answer
+    the queries."""
     from rdflib import RDF, URIRef
 
-    from spacecoop.core.rdfbulk import merged_view
-    from spacecoop.store import MemoryStore
-
-    view = merged_view(store.ds) if isinstance(store, MemoryStore) and store.ds.default_union else None
+    view = store.index_view()
     if view is None:
         return None
-    spo, pos = view.spo, view.pos  # subject -> predicate -> {object}, predicate -> object -> {subject}
-    typed = pos.get(RDF.type, {})
 
     def iri(name: str) -> URIRef:
         return URIRef(expand_curie(name))
 
     def of_type(name: str) -> list:
-        return list(typed.get(iri(name), ()))
-
-    def values(node, predicate: URIRef) -> list:
-        return list(spo.get(node, {}).get(predicate, ()))
+        return list(view.subjects(RDF.type, iri(name)))
 
     def types() -> list:
-        return [(str(e), str(t)) for t in map(iri, _VIEW_TYPES) for e in typed.get(t, ())]
+        return [(str(e), str(t)) for t in map(iri, _VIEW_TYPES) for e in view.subjects(RDF.type, t)]
 
     def attributes() -> list:
-        rows = []
-        for p in map(iri, _ENTITY_FIELDS):
-            for o, subjects in pos.get(p, {}).items():
-                lang = (o.language or "") if isinstance(o, Literal) else ""
-                rows += [(str(e), str(p), str(o), lang) for e in subjects]
-        return rows
+        return [
+            (str(e), str(p), str(o), (o.language or "") if isinstance(o, Literal) else "")
+            for p in map(iri, _ENTITY_FIELDS)
+            for e, o in view.subject_objects(p)
+        ]
 
     def claims() -> list:
         return [(str(c),) for c in of_type("sc:Claim")]
 
     def relationship(cls: str, a: str, b: str) -> list:
         pa, pb = iri(a), iri(b)
-        return [(str(r), str(x), str(y)) for r in of_type(cls) for x in values(r, pa) for y in values(r, pb)]
+        return [
+            (str(r), str(x), str(y))
+            for r in of_type(cls)
+            for x in view.objects(r, pa)
+            for y in view.objects(r, pb)
+        ]
 
     def parties() -> list:
         party = iri("sc:party")
-        return [(str(r), str(a)) for r in of_type("sc:Agreement") for a in values(r, party)]
+        return [(str(r), str(a)) for r in of_type("sc:Agreement") for a in view.objects(r, party)]
 
     def full_types() -> list:  # (the filter's STR of a literal is its text, as str gives)
         sc, claim = PREFIXES["sc"], iri("sc:Claim")
         return [
             (str(e), str(t))
-            for t, subjects in typed.items()
+            for t, subjects in view.pos.get(RDF.type, {}).items()
             if str(t).startswith(sc) and t != claim
             for e in subjects
             if isinstance(e, URIRef)
@@ -581,7 +577,7 @@ def _index_reads(store: Store) -> dict[str, Callable[[], list]] | None:
     def full_triples() -> list:
         return [
             (str(s), str(p), str(o))
-            for s, objects_of in spo.items()
+            for s, objects_of in view.spo.items()
             if isinstance(s, URIRef)
             for p, objects in objects_of.items()
             if p != RDF.type
@@ -591,11 +587,13 @@ def _index_reads(store: Store) -> dict[str, Callable[[], list]] | None:
 
     def sources() -> list:  # each OPTIONAL unbound ("") where nothing matches
         label, headline = iri("skos:prefLabel"), iri("schema:headline")
-        rows = []  # each of distinct terms: DISTINCT (of terms, not of their text) leaves them all
-        for s in of_type("sc:Source"):
-            for lab in values(s, label) or [""]:
-                rows += [(str(s), str(lab), str(h)) for h in values(s, headline) or [""]]
-        return rows
+        # each row of distinct terms: DISTINCT (of terms, not of their text) leaves them all
+        return [
+            (str(s), str(lab), str(h))
+            for s in of_type("sc:Source")
+            for lab in list(view.objects(s, label)) or [""]
+            for h in list(view.objects(s, headline)) or [""]
+        ]
 
     return {
         "types": types,
@@ -609,6 +607,17 @@ def _index_reads(store: Store) -> dict[str, Callable[[], list]] | None:
     }
 
 
+def _reads_of(store: Store) -> Callable[[str, str], Callable[[], list]]:
+    """How a view reads ``store``: ``read(name, query)`` is the read of :func:`_index_reads`
+    named so, where the store has its indexes at hand, else the query asked of it."""
+    from_indexes = _index_reads(store)
+
+    def read(name: str, query: str) -> Callable[[], list]:
+        return from_indexes[name] if from_indexes else functools.partial(_q, store, query)
+
+    return read
+
+
 def _read(store: Store) -> _Data:
     sc = PREFIXES["sc"]
     entities: dict[str, _Entity] = {}
@@ -616,11 +625,7 @@ def _read(store: Store) -> _Data:
     cl: _Claim | None
     claim_fields = list(_CLAIM_FIELDS.items())
     threaded = _threaded(store)
-    from_indexes = _index_reads(store)
-
-    def read(name: str, query: str) -> Callable[[], list]:
-        return from_indexes[name] if from_indexes else functools.partial(_q, store, query)
-
+    read = _reads_of(store)
     answers = _answers(
         store,
         [
@@ -1541,8 +1546,8 @@ def _full(store: Store, data: _Data, *, inline_evidence: bool = False):
     G: nx.MultiDiGraph[str] = nx.MultiDiGraph(view="full")
     sc = PREFIXES["sc"]
     types: dict[str, set[str]] = defaultdict(set)
-    from_indexes = _index_reads(store)
-    for e, t in from_indexes["full-types"]() if from_indexes else _q(store, _FULL_TYPES):
+    read = _reads_of(store)
+    for e, t in read("full-types", _FULL_TYPES)():
         types[str(e)].add(str(t)[len(sc) :])
     rel_by_iri = {r.iri: r for r in data.rels}
     for iri in sorted(types):
@@ -1581,7 +1586,7 @@ def _full(store: Store, data: _Data, *, inline_evidence: bool = False):
             attrs[k] = ca[k]
         attrs["evidence"] = _evidence_json(data, claims)
         G.add_node(curie(iri), **attrs)
-    triples = from_indexes["full-triples"]() if from_indexes else _q(store, _FULL_TRIPLES)
+    triples = read("full-triples", _FULL_TRIPLES)()
     # in IRI order: an engine's DISTINCT gives rows in an order that may vary from run to run, and
     # the edges' order is the order of the page and of every export
     for s, p, o in sorted(triples, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
