@@ -678,8 +678,9 @@ def build_pages(loaded) -> dict[str, bytes]:
     }
     from spacecoop.store.engine import engine_copy, open_engine
 
-    # Projected on Oxigraph (the same graph as on rdflib, tests/test_project.py; several times
-    # faster), on the copy the checks of the same build made when there is one.
+    # Projected on the Oxigraph copy the checks of the same build made when there is one (the
+    # same graph as on rdflib, tests/test_project.py, and no copy to make), else as open_engine
+    # chooses for a page.
     if hasattr(loaded, "copies") and not loaded.problems:
         store = engine_copy("page", loaded)
     else:
