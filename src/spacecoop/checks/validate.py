@@ -881,7 +881,7 @@ def check_queries(loaded: Loaded, layout: Layout) -> list[Violation]:
     if not getattr(loaded, "problems", None):
         try:
             with collector_paused():  # the quads of the whole dataset, made and kept
-                store = engine_copy("checks", loaded)
+                store = engine_copy(loaded)
         except Exception:  # a term Oxigraph refuses: rdflib's engine takes it
             store = loaded.ds
     return _query_violations(loaded, _rows_of(store, layout.root))

@@ -252,8 +252,7 @@ def store_graph_sizes(store) -> tuple[dict[str, int], int]:
 
 def page_store(spec: str, ds: Any) -> Any:
     """What the network pages are drawn from: the engine :mod:`spacecoop.store.engine` chooses for
-    a page (Oxigraph loaded with ``ds`` when the workers run Oxigraph; else rdflib over ``ds``
-    itself)."""
+    a page (rdflib over ``ds`` itself, whose views read its indexes, whatever the workers run)."""
     from spacecoop.store.engine import open_engine
 
     return open_engine("page", spec, ds)

@@ -24,10 +24,10 @@ opens it here (:func:`open_engine`), so the rule is written once:
     engine is Oxigraph either way (milliseconds for every named query, ``benchmarks/endpoint.py``).
     A dataset given in this process is served from ``oxigraph`` in memory.
 ``page``
-    A graph page projected from a dataset already in this process: Oxigraph in memory when the
-    store being served is Oxigraph, else rdflib on the dataset itself (whose views read rdflib's
-    indexes: the countries view at 100k triples 0.42 s there, 0.48 s on Oxigraph, after 1.2 s
-    to copy the dataset into it).
+    A graph page projected from a dataset already in this process (``build``'s pages, ``serve``'s
+    when its workers do not read the compiled store): rdflib on the dataset itself, whatever store
+    is served, as its views read rdflib's indexes and no copy is made (the countries view at 100k
+    triples 0.42 s there, against 0.48 s on Oxigraph after 1.2 s to copy the dataset into it).
 ``checks``
     The check queries of ``validate`` and ``build``: Oxigraph in memory (0.4 s for all checks at
     100k triples against minutes on rdflib); the caller falls back to rdflib when the data holds a
@@ -80,13 +80,12 @@ def choose_engine(use: str, spec: str | None = None) -> str:
     >>> choose_engine("query"), choose_engine("serve"), choose_engine("serve", "memory")
     ('compiled', 'compiled', 'memory')
     >>> choose_engine("page", "oxigraph:./store"), choose_engine("page", "sparql:http://127.0.0.1:7878")
-    ('oxigraph', 'memory')
+    ('memory', 'memory')
     """
     if use not in DEFAULT_ENGINE:
         raise ValueError(f"unknown use {use!r}; expected one of {', '.join(USES)}")
-    if use == "page":
-        served = spec.partition(":")[0] if spec else ""
-        return "oxigraph" if served in ("oxigraph", "compiled") else DEFAULT_ENGINE["page"]
+    if use == "page":  # the dataset in this process, whichever store is served
+        return DEFAULT_ENGINE["page"]
     return spec or DEFAULT_ENGINE[use]
 
 
@@ -123,6 +122,8 @@ def open_engine(
     --------
     >>> from spacecoop import load_dataset
     >>> open_engine("page", "oxigraph", load_dataset()).name
+    'memory'
+    >>> open_engine("checks", None, load_dataset()).name
     'oxigraph'
     """
     from spacecoop.store import open_store, parse_store_spec, redact
@@ -197,18 +198,18 @@ def _files_in_oxigraph(root: str | Path | None) -> Store | None:
     return oxi
 
 
-def engine_copy(use: str, loaded) -> Store:
-    """Return an Oxigraph copy of a loaded dataset for ``use`` (``checks``, ``page``), made once per
-    :class:`~spacecoop.core.load.Loaded`: the checks of a build and its pages read one copy
-    (filling it from rdflib costs seconds at 100k triples). Never closed by its readers."""
+def engine_copy(loaded) -> Store:
+    """Return an Oxigraph copy of a loaded dataset for its check queries, made once per
+    :class:`~spacecoop.core.load.Loaded` (filling it from rdflib costs seconds at 100k triples).
+    Never closed by its readers."""
     copies = getattr(loaded, "copies", None)
     if copies is None:
-        return open_engine(use, "oxigraph", loaded.ds)
+        return open_engine("checks", "oxigraph", loaded.ds)
     copy = copies.get("oxigraph")
     if copy is None:
         quads = getattr(loaded, "quads", None)
         if quads is None:
-            copy = open_engine(use, "oxigraph", loaded.ds)
+            copy = open_engine("checks", "oxigraph", loaded.ds)
         else:  # the quads the checks already read (Loaded.quads): the dataset is walked once
             from spacecoop.store import OxigraphStore
 
