@@ -477,7 +477,7 @@ def test_the_memo_of_texts_that_passed_keeps_the_last_ones(parses, monkeypatch):
     """Bounded: the least recently asked text leaves first, and is parsed again when it comes back."""
     from spacecoop.endpoint import guard
 
-    monkeypatch.setattr(guard, "PASSED_MEMO", 3)
+    monkeypatch.setattr(guard, "_passed", guard.Verdicts(3))
     texts = [f"ASK {{ ?s ?p {i} }}" for i in range(5)]
     for t in texts[:3]:
         guard.inspect_query(t)
@@ -490,6 +490,84 @@ def test_the_memo_of_texts_that_passed_keeps_the_last_ones(parses, monkeypatch):
     assert parses == []
     assert guard.inspect_query(texts[1]) == ("ASK", None)
     assert parses == [texts[1]]
+
+
+def test_a_worker_takes_the_verdict_the_pool_hands_it_and_reports_its_own(parses, article_ds):
+    """A worker judges a SPARQL text (rdflib's parse) and says in its reply that it passed, so
+    the pool can tell the other workers; given the verdict with the job, it does not parse the
+    text again. A refused text and one with FROM clauses bring no verdict, and a job whose
+    "verdict" is not a query kind is judged as any other."""
+    from spacecoop.endpoint.worker import run_job
+    from spacecoop.store import open_store
+
+    store = open_store("oxigraph", article_ds)
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?type }"
+    job = {"op": "sparql", "query": text, "accept": "text/csv", "format": None}
+    judged = run_job(store, {}, job)
+    assert judged["status"] == 200 and judged["passed"] == "SELECT" and parses == [text]
+    parses.clear()
+    # another worker, handed the verdict: the same answer, no parse, nothing new to report
+    other_text = text.replace("?type", "?kind")
+    handed = run_job(store, {}, {**job, "query": other_text, "passed": "SELECT"})
+    assert handed["status"] == 200 and "passed" not in handed and parses == []
+    assert handed["body"] == judged["body"].replace(b"?type", b"?kind")
+    # refused, or with a dataset of its own: judged every time, no verdict in the reply
+    service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
+    from_ = "SELECT * FROM <http://127.0.0.1:9/> WHERE { ?s ?p ?o }"
+    for bad in (service, from_):
+        reply = run_job(store, {}, {**job, "query": bad})
+        assert reply["status"] == 400 and "passed" not in reply
+    # a verdict that is no query kind is not taken
+    reply = run_job(store, {}, {**job, "query": service, "passed": "DROP"})
+    assert reply["status"] == 400 and "SERVICE is not allowed" in reply["error"]
+
+
+def test_the_pool_hands_a_verdict_on_and_keeps_refusals_to_themselves(article_ds):
+    """The pool keeps the verdicts its workers report (a text's digest and kind, never the text)
+    and sends each with the next job of that text: no other worker parses it again. A refused
+    text, or one with FROM clauses, is never passed on; the replies carry no verdict out."""
+    from spacecoop.endpoint.pool import WorkerPool
+    from spacecoop.endpoint.worker import worker_payload
+
+    pool = WorkerPool(
+        "oxigraph", worker_payload("oxigraph", article_ds), size=2, root=ROOT, spare=0, standby=False
+    )
+    pool.start()
+    try:
+        job = {"op": "sparql", "accept": "text/csv", "format": None, "max_rows": 1000}
+        text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        first = pool.run({**job, "query": text}, 30)
+        assert first["status"] == 200 and "passed" not in first and pool.stats.shared == 0
+        assert pool.verdicts.get(text) == "SELECT" and len(pool.verdicts) == 1
+        assert all(isinstance(k, bytes) and len(k) == 32 for k in pool.verdicts)
+        again = pool.run({**job, "query": text}, 30)
+        assert again == first and pool.stats.shared == 1
+        service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
+        from_ = "SELECT * FROM <http://127.0.0.1:9/> WHERE { ?s ?p ?o }"
+        for bad in (service, from_, service, from_):
+            assert pool.run({**job, "query": bad}, 30)["status"] == 400
+        assert pool.verdicts.get(service) is None and pool.verdicts.get(from_) is None
+        assert len(pool.verdicts) == 1 and pool.stats.shared == 1
+    finally:
+        pool.close()
+
+
+def test_a_client_cannot_hand_the_worker_a_verdict(article_root, tmp_path):
+    """The verdict travels in the pool's jobs only: a request that names one as a parameter or a
+    header is judged as any other."""
+    server = start_server(tmp_path / "stderr.log", root=article_root)
+    try:
+        service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
+        body = urllib.parse.urlencode({"query": service, "passed": "SELECT"}).encode()
+        status, _, text = fetch(
+            "POST",
+            server.url + "sparql",
+            body,
+            {"Content-Type": "application/x-www-form-urlencoded", "Passed": "SELECT"},
+        )
+        assert status == 400 and b"SERVICE is not allowed" in text
+    finally:
+        stop_server(server)
 
 
 WORKER_QUERIES = {

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from spacecoop.core.errors import UsageError
 
 __all__ = [  # noqa: RUF022 - plain sorted(), the order tests/test_serve.py checks
+    "QUERY_KINDS",
     "QueryDataset",
     "QueryRefused",
     "UNION_GRAPH",
+    "Verdicts",
     "check_dataset_clauses",
     "check_query",
     "inspect_query",
@@ -127,10 +129,67 @@ _checked: dict[str, str] = {}  # the named queries' kinds, filled by the workers
 PASSED_MEMO = 4096
 """How many of the last client texts that passed the guard :func:`inspect_query` remembers."""
 
-_passed: collections.OrderedDict[bytes, str] = collections.OrderedDict()
-"""The kinds of the last :data:`PASSED_MEMO` client texts that passed without a dataset clause,
-by the SHA-256 of the text (no text kept), least recently asked first."""
-_passed_lock = threading.Lock()
+QUERY_KINDS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+"""What :func:`inspect_query` says a text that passed is."""
+
+
+class Verdicts:
+    """The kinds of the last ``size`` query texts that passed the guard without a dataset clause,
+    by the SHA-256 of the text (no text kept), least recently asked first; safe across threads.
+
+    Such a verdict is a function of the text alone, so it holds wherever it was reached: each
+    worker keeps its own (:func:`inspect_query`), and the pool keeps those its workers report,
+    to hand the verdict to a worker that has not judged the text yet
+    (:meth:`spacecoop.endpoint.pool.WorkerPool.run`).
+
+    Examples
+    --------
+    >>> v = Verdicts(1)
+    >>> v.add("ASK {}", "ASK"); v.get("ASK {}"), v.get("SELECT * {}")
+    ('ASK', None)
+    >>> v.add("SELECT * {}", "SELECT"); v.get("ASK {}")  # the older one made room
+    """
+
+    def __init__(self, size: int = PASSED_MEMO) -> None:
+        self.size = size
+        self._kinds: collections.OrderedDict[bytes, str] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def digest(text: str) -> bytes:
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    def __iter__(self):
+        """The digests kept (never a text), least recently asked first."""
+        with self._lock:
+            return iter(list(self._kinds))
+
+    def get(self, text: str) -> str | None:
+        """The kind of ``text`` if it passed, else None."""
+        digest = self.digest(text)
+        with self._lock:
+            kind = self._kinds.get(digest)
+            if kind is not None:
+                self._kinds.move_to_end(digest)
+            return kind
+
+    def add(self, text: str, kind: str) -> None:
+        """Remember that ``text`` passed as ``kind`` (one of :data:`QUERY_KINDS`)."""
+        if kind not in QUERY_KINDS:
+            raise ValueError(f"not a query kind: {kind!r}")
+        digest = self.digest(text)
+        with self._lock:
+            self._kinds[digest] = kind
+            self._kinds.move_to_end(digest)
+            while len(self._kinds) > self.size:
+                self._kinds.popitem(last=False)
+
+
+_passed = Verdicts(PASSED_MEMO)
+"""The texts this process's :func:`inspect_query` passed without a dataset clause."""
 
 
 def remember_checked(text: str, kind: str) -> None:
@@ -246,18 +305,12 @@ def inspect_query(text: str) -> tuple[str, QueryDataset | None]:
     # A client's text passed already (its verdict is a function of the text alone): rdflib's
     # parse took 10-130 ms a query, where Oxigraph answers many in 1 ms, and clients repeat
     # their texts (a notebook run again, a page's look-ups, named queries with their values).
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
-    with _passed_lock:
-        known = _passed.get(digest)
-        if known is not None:
-            _passed.move_to_end(digest)
-            return known, None
+    known = _passed.get(text)
+    if known is not None:
+        return known, None
     kind, dataset = _inspect(text)
     if dataset is None:
-        with _passed_lock:
-            _passed[digest] = kind
-            while len(_passed) > PASSED_MEMO:
-                _passed.popitem(last=False)
+        _passed.add(text, kind)
     return kind, dataset
 
 

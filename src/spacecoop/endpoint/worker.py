@@ -17,6 +17,7 @@ from spacecoop.endpoint import guard
 from spacecoop.endpoint.config import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS
 from spacecoop.endpoint.dataset import query_over
 from spacecoop.endpoint.guard import (
+    QUERY_KINDS,
     QueryRefused,
     check_dataset_clauses,
     check_query,
@@ -154,12 +155,31 @@ def _too_big(size: int, cap: int) -> QueryRefused:
 
 
 def run_job(store, named: Mapping, job: Mapping, graphs: Container[str] = frozenset()) -> dict:
-    """Run one job in a worker; always return a reply dict, never raise."""
+    """Run one job in a worker; always return a reply dict, never raise.
+
+    A SPARQL text the guard passed without a dataset clause is said so in the reply
+    (``"passed"``: its kind), whatever became of the query then, so that the pool can hand the
+    verdict to the other workers; a job that brings such a verdict (``"passed"``, set by the
+    pool only) is not parsed again here.
+    """
+    verdict: list[str] = []
+    reply = _run_job(store, named, job, graphs, verdict)
+    if verdict:
+        reply["passed"] = verdict[0]
+    return reply
+
+
+def _run_job(store, named: Mapping, job: Mapping, graphs: Container[str], verdict: list[str]) -> dict:
     cap = job.get("max_rows", DEFAULT_MAX_ROWS)
     try:
         if job["op"] == "sparql":
             text = job["query"]
-            kind, dataset = inspect_query(text)
+            if job.get("passed") in QUERY_KINDS:  # another worker's verdict on this very text
+                kind, dataset = job["passed"], None
+            else:
+                kind, dataset = inspect_query(text)
+                if dataset is None:
+                    verdict.append(kind)
             if dataset is not None:  # FROM / FROM NAMED: only the endpoint's own graphs, ever
                 check_dataset_clauses(dataset, graphs)
             if job.get("dataset") is not None:  # the protocol's parameters, which override FROM
