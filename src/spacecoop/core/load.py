@@ -333,7 +333,7 @@ def load_dataset(root: str | os.PathLike | None = None, *, derive: bool = True) 
 
     See Also
     --------
-    spacecoop.publish.build.write_dataset : write the loaded dataset in several formats.
+    spacecoop.publish.build.serialize_all : the loaded dataset in several formats.
     """
     return load(root, derive=derive).ds
 

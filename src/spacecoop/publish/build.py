@@ -47,7 +47,7 @@ from spacecoop.core.namespaces import PREFIXES, SC, curie
 from spacecoop.core.rdfterms import sorted_iris
 
 OUTPUT_FILES = ("spacecoop.trig", "spacecoop.nq", "spacecoop.ttl", "spacecoop.jsonld")
-"""Files that :func:`write_dataset` writes."""
+"""Files of the dataset that :func:`build` writes (made by :func:`serialize_all`)."""
 
 DATA_LICENSE_FILE = "LICENSE-data.txt"
 """The data licence (CC BY 4.0) that :func:`build` copies into its output folder from the shipped data."""
