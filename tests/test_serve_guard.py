@@ -510,7 +510,7 @@ def test_a_worker_takes_the_verdict_the_pool_hands_it_and_reports_its_own(parses
     other_text = text.replace("?type", "?kind")
     handed = run_job(store, {}, {**job, "query": other_text, "passed": "SELECT"})
     assert handed["status"] == 200 and "passed" not in handed and parses == []
-    assert handed["body"] == judged["body"].replace(b"?type", b"?kind")
+    assert handed["body"] == judged["body"]  # the same count
     # refused, or with a dataset of its own: judged every time, no verdict in the reply
     service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
     from_ = "SELECT * FROM <http://127.0.0.1:9/> WHERE { ?s ?p ?o }"
