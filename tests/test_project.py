@@ -610,16 +610,7 @@ def test_a_notebooks_dataset_is_read_from_rdflib_indexes_as_the_queries_answer(
     store = MemoryStore(ds)
     reads = P._index_reads(store)
     assert reads is not None
-    queries = {
-        "types": P._TYPES,
-        "attributes": P._ENTITY_ATTRIBUTES,
-        "claims": P._CLAIMS,
-        **P._RELATIONSHIPS,
-        "parties": P._PARTIES,
-        "sources": P._SOURCES,
-        "full-types": P._FULL_TYPES,
-        "full-triples": P._FULL_TRIPLES,
-    }
+    queries = P._VIEW_QUERIES  # the pairs of name and query the views read by
     assert set(reads) == set(queries)
     for name, query in queries.items():
         assert sorted(reads[name]()) == sorted(P._q(store, query)), name

@@ -607,13 +607,14 @@ def _index_reads(store: Store) -> dict[str, Callable[[], list]] | None:
     }
 
 
-def _reads_of(store: Store) -> Callable[[str, str], Callable[[], list]]:
-    """How a view reads ``store``: ``read(name, query)`` is the read of :func:`_index_reads`
-    named so, where the store has its indexes at hand, else the query asked of it."""
+def _reads_of(store: Store) -> Callable[[str], Callable[[], list]]:
+    """How a view reads ``store``: ``read(name)`` is the read of :func:`_index_reads` named so,
+    where the store has its indexes at hand, else the query :data:`_VIEW_QUERIES` names so,
+    asked of it."""
     from_indexes = _index_reads(store)
 
-    def read(name: str, query: str) -> Callable[[], list]:
-        return from_indexes[name] if from_indexes else functools.partial(_q, store, query)
+    def read(name: str) -> Callable[[], list]:
+        return from_indexes[name] if from_indexes else functools.partial(_q, store, _VIEW_QUERIES[name])
 
     return read
 
@@ -629,13 +630,13 @@ def _read(store: Store) -> _Data:
     answers = _answers(
         store,
         [
-            read("types", _TYPES),
-            read("attributes", _ENTITY_ATTRIBUTES),
-            read("claims", _CLAIMS),
+            read("types"),
+            read("attributes"),
+            read("claims"),
             *[_field_read(store, expand_curie(p), threaded) for p, _ in claim_fields],
-            *[read(kind, query) for kind, query in _RELATIONSHIPS.items()],
-            read("parties", _PARTIES),
-            read("sources", _SOURCES),
+            *[read(kind) for kind in _RELATIONSHIPS],
+            read("parties"),
+            read("sources"),
         ],
     )
     rows = next(answers)
@@ -1539,6 +1540,19 @@ SELECT DISTINCT ?s ?p ?o WHERE {
   ?s ?p ?o . FILTER(isIRI(?o) && isIRI(?s) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)
 }"""
 
+_VIEW_QUERIES = {
+    "types": _TYPES,
+    "attributes": _ENTITY_ATTRIBUTES,
+    "claims": _CLAIMS,
+    **_RELATIONSHIPS,
+    "parties": _PARTIES,
+    "sources": _SOURCES,
+    "full-types": _FULL_TYPES,
+    "full-triples": _FULL_TRIPLES,
+}
+"""The views' reads that are queries, by name: what a store answers, and what
+:func:`_index_reads` reads from rdflib's indexes under the same names."""
+
 
 def _full(store: Store, data: _Data, *, inline_evidence: bool = False):
     import networkx as nx
@@ -1547,7 +1561,7 @@ def _full(store: Store, data: _Data, *, inline_evidence: bool = False):
     sc = PREFIXES["sc"]
     types: dict[str, set[str]] = defaultdict(set)
     read = _reads_of(store)
-    for e, t in read("full-types", _FULL_TYPES)():
+    for e, t in read("full-types")():
         types[str(e)].add(str(t)[len(sc) :])
     rel_by_iri = {r.iri: r for r in data.rels}
     for iri in sorted(types):
@@ -1586,7 +1600,7 @@ def _full(store: Store, data: _Data, *, inline_evidence: bool = False):
             attrs[k] = ca[k]
         attrs["evidence"] = _evidence_json(data, claims)
         G.add_node(curie(iri), **attrs)
-    triples = read("full-triples", _FULL_TRIPLES)()
+    triples = read("full-triples")()
     # in IRI order: an engine's DISTINCT gives rows in an order that may vary from run to run, and
     # the edges' order is the order of the page and of every export
     for s, p, o in sorted(triples, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
