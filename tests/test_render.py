@@ -175,9 +175,14 @@ def test_build_pages_are_drawn_from_the_dataset_not_an_oxigraph_copy(monkeypatch
     def refused(*args, **kwargs):
         raise AssertionError("an Oxigraph copy was made for the pages")
 
+    made: list[object] = []
+    real_init = OxigraphStore.__init__
     monkeypatch.setattr(OxigraphStore, "load", refused)
+    monkeypatch.setattr(
+        OxigraphStore, "__init__", lambda self, *a, **k: made.append(self) or real_init(self, *a, **k)
+    )
     pages = build_pages(loaded)
-    assert loaded.copies == {}
+    assert made == []  # no Oxigraph store at all, let alone a copy kept with the load
     for name, view in BUILD_PAGES.items():
         drawn = _page_json(pages[name].decode("utf-8"))
         assert drawn == _page_json(page_html(to_networkx(oxigraph, view), title=drawn["title"]))

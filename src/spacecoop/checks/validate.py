@@ -878,13 +878,18 @@ def check_queries(loaded: Loaded, layout: Layout) -> list[Violation]:
     from spacecoop.store.engine import engine_copy
 
     store: Dataset | Store = loaded.ds
+    copy = None
     if not getattr(loaded, "problems", None):
         try:
             with collector_paused():  # the quads of the whole dataset, made and kept
-                store = engine_copy(loaded)
+                store = copy = engine_copy(loaded)
         except Exception:  # a term Oxigraph refuses: rdflib's engine takes it
             store = loaded.ds
-    return _query_violations(loaded, _rows_of(store, layout.root))
+    try:
+        return _query_violations(loaded, _rows_of(store, layout.root))
+    finally:
+        if copy is not None:  # not kept while the rest of a build runs (its pages, its files)
+            copy.close()
 
 
 QueryRows = list[tuple[str, str, list[dict]]]

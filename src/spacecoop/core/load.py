@@ -59,9 +59,6 @@ class Loaded:
     problems: list[TermProblem] = field(default_factory=list)
     """Terms that Oxigraph or the writers of ``build`` would refuse, with the file each is in
     (see :class:`TermCheck`); :func:`spacecoop.checks.validate.validate` reports them."""
-    copies: dict[str, object] = field(default_factory=dict)
-    """Copies of ``ds`` in other engines, made once for the checks and the pages of one build
-    (:func:`spacecoop.store.engine.engine_copy`); :func:`merge_source` drops them."""
 
     _quads: list[tuple[Node, Node, Node, Node | None]] | None = field(
         default=None, init=False, repr=False, compare=False
@@ -429,7 +426,6 @@ def merge_source(loaded: Loaded, path: Path, data: bytes) -> None:
     """
     quads = _parsed_quads(Path(path), data, "trig")
     _merge(loaded, Path(path), quads, False, TermCheck())
-    loaded.copies.clear()
     loaded._quads = None
     loaded._derived = None
     loaded._derived_made = None  # derived again below: read from ds

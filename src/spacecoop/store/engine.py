@@ -43,7 +43,7 @@ files; an ``oxigraph`` store given no dataset has Oxigraph parse them itself, se
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rdflib import Dataset
@@ -199,24 +199,14 @@ def _files_in_oxigraph(root: str | Path | None) -> Store | None:
 
 
 def engine_copy(loaded) -> Store:
-    """Return an Oxigraph copy of a loaded dataset for its check queries, made once per
-    :class:`~spacecoop.core.load.Loaded` (filling it from rdflib costs seconds at 100k triples).
-    Never closed by its readers."""
-    copies = getattr(loaded, "copies", None)
-    if copies is None:
-        return open_engine("checks", "oxigraph", loaded.ds)
-    copy = copies.get("oxigraph")
-    if copy is None:
-        quads = getattr(loaded, "quads", None)
-        if quads is None:
-            copy = open_engine("checks", "oxigraph", loaded.ds)
-        else:  # the quads the checks already read (Loaded.quads): the dataset is walked once
-            from spacecoop.store import OxigraphStore
+    """Return an Oxigraph copy of a :class:`~spacecoop.core.load.Loaded` dataset for its check
+    queries, filled from the quads the load read (``Loaded.quads``: the dataset is not walked
+    again; filling it costs about a second at 100k triples). The caller closes it."""
+    from spacecoop.store import OxigraphStore
 
-            copy = OxigraphStore()
-            copy.load(loaded.ds, quads())
-        copies["oxigraph"] = copy
-    return cast("Store", copy)
+    copy = OxigraphStore()
+    copy.load(loaded.ds, loaded.quads())
+    return copy
 
 
 __all__ = ["DEFAULT_ENGINE", "IN_PROCESS_ENGINE", "USES", "choose_engine", "engine_copy", "open_engine"]
