@@ -394,8 +394,8 @@ class WorkerPool:
             self._replace(w)
         else:
             self._give(w)
-        found = reply.pop("passed", None)
-        if found in QUERY_KINDS and job.get("op") == "sparql" and passed is None:
+        found = reply.pop("passed", None)  # set by a worker that judged this job's SPARQL text
+        if found in QUERY_KINDS:
             self.verdicts.add(job["query"], found)
         if self.cache is not None:
             self.cache.put(key, reply)

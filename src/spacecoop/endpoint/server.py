@@ -206,7 +206,7 @@ class EndpointServer(ThreadingHTTPServer):
         with self._pages_lock:
             if view not in self._pages:
                 if self._projection is None:
-                    self._projection = page_store(self.config.store, self.ds)
+                    self._projection = page_store(self.ds)
                 self._pages[view] = build_graph_page(self._projection, view)
             return self._pages[view]
 
@@ -250,12 +250,12 @@ def store_graph_sizes(store) -> tuple[dict[str, int], int]:
     return {str(k): int(v) for k, v in sizes["graphs"].items()}, int(sizes["total"])
 
 
-def page_store(spec: str, ds: Any) -> Any:
+def page_store(ds: Any) -> Any:
     """What the network pages are drawn from: the engine :mod:`spacecoop.store.engine` chooses for
     a page (rdflib over ``ds`` itself, whose views read its indexes, whatever the workers run)."""
     from spacecoop.store.engine import open_engine
 
-    return open_engine("page", spec, ds)
+    return open_engine("page", None, ds)
 
 
 def make_server(config: ServeConfig, ds=None) -> EndpointServer:

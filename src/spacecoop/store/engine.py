@@ -67,8 +67,8 @@ def choose_engine(use: str, spec: str | None = None) -> str:
     ----------
     use : {"query", "serve", "page", "checks"}
     spec : str, optional
-        The spec the user gave (``--store``), or for ``page`` the spec of the store being served;
-        None when none was given.
+        The spec the user gave (``--store``); None when none was given. A page does not read it:
+        it is drawn from the dataset in this process whatever store is served.
 
     Raises
     ------
