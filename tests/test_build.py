@@ -135,16 +135,16 @@ def test_a_source_edited_while_build_loads_leaves_no_report_under_the_new_files(
     assert v.validate_cached(project).conforms  # the report build will find
     invalid = (Path(__file__).parent / "data" / "invalid" / "entity-without-label.trig").read_bytes()
     edited = project / "graph" / "sources" / "zz-edited-meanwhile.trig"
-    real_load = b.load
+    real_load = b.load_kept
 
     def load_then_edit(*args, **kwargs):
         loaded = real_load(*args, **kwargs)
         edited.write_bytes(invalid)  # the analyst saves a file while the build runs
         return loaded
 
-    monkeypatch.setattr(b, "load", load_then_edit)
+    monkeypatch.setattr(b, "load_kept", load_then_edit)
     result = b.build(tmp_path / "out", project)
-    monkeypatch.setattr(b, "load", real_load)
+    monkeypatch.setattr(b, "load_kept", real_load)
     assert result.summary.triples > 0
     assert b"change-99" not in (tmp_path / "out" / "spacecoop.nq").read_bytes()  # what was loaded
     report = v.validate_cached(project)
@@ -604,13 +604,13 @@ def test_an_unchanged_build_is_reused_byte_for_byte_and_an_edit_builds_anew(tmp_
         return {p.name: p.read_bytes() for p in out.iterdir()}
 
     first = b.build(tmp_path / "out1", project, extra=build_pages)
-    real_load = b.load
-    monkeypatch.setattr(b, "load", lambda root: pytest.fail("an unchanged build loaded the data"))
+    real_load = b.load_kept
+    monkeypatch.setattr(b, "load_kept", lambda root: pytest.fail("an unchanged build loaded the data"))
     again = b.build(tmp_path / "out2", project, extra=build_pages)
     assert again.summary == first.summary
     assert [p.name for p in again.files] == [p.name for p in first.files]
     assert files(tmp_path / "out2") == files(tmp_path / "out1")
-    monkeypatch.setattr(b, "load", real_load)
+    monkeypatch.setattr(b, "load_kept", real_load)
     b.build(tmp_path / "full", project, extra=build_pages, reuse=False)
     assert files(tmp_path / "out2") == files(tmp_path / "full")
 

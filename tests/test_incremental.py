@@ -579,14 +579,14 @@ def test_rows_answered_ahead_are_dropped_when_a_file_moved_while_loading(root, t
     assert [v for v in validate_cached(project).violations if v.rule == rule]
     # the forked process may read that fixture; this one loads the project without it
     fixture = project / "graph" / "sources" / "payload-without-developer.trig"
-    real_load = validate_module.load
+    real_load = validate_module.load_kept
 
     def load_without(*args, **kwargs):
         fixture.unlink()
         return real_load(*args, **kwargs)
 
     (project / "graph" / "sources" / "zz-touch.trig").write_text("", encoding="utf-8")  # nothing kept
-    monkeypatch.setattr(validate_module, "load", load_without)
+    monkeypatch.setattr(validate_module, "load_kept", load_without)
     record_pids(monkeypatch, validate_module, "check_queries", tmp_path / "query-pids")
     after = validate_cached(project)
     assert len(pids_in(tmp_path / "query-pids")) == 1  # asked again here

@@ -17,6 +17,7 @@ from rdflib import BNode
 
 from spacecoop.core import keptload
 from spacecoop.core.errors import DataError
+from spacecoop.core.keptload import load_kept
 from spacecoop.core.load import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,10 +45,8 @@ def root(corpus, tmp_path, monkeypatch) -> Path:
 
 
 def fresh(root: Path, monkeypatch):
-    """The load of ``root`` with no kept load (read nor written)."""
-    with monkeypatch.context() as m:
-        m.setattr(keptload, "KEEP_BYTES", 1 << 62)
-        return load(root, keep_parsed=True)
+    """The load of ``root`` with no kept load (read nor written): ``load`` itself."""
+    return load(root, keep_parsed=True)
 
 
 def ground(quads) -> set:
@@ -91,21 +90,15 @@ def kept_and_fresh(root: Path, monkeypatch):
     assert keptload.kept_path(root.resolve()).is_file(), "no kept load was written"
     kept = keptload.KeptLoad(root.resolve(), _plan(root))
     assert kept._body is not None, "the kept load is not used"
-    got = load(root, keep_parsed=True)
+    got = load_kept(root)
     return got, fresh(root, monkeypatch)
 
 
 def _plan(root: Path):
-    """The files load reads, as it plans them (the graph of the ontology's files only matters by name)."""
     from spacecoop.core.layout import Layout
+    from spacecoop.core.load import files_plan
 
-    layout = Layout(root.resolve())
-    onto = [(p, "turtle", object()) for p in layout.ontology_files if p.name != "shapes.ttl"]
-    return [
-        *onto,
-        *((p, "turtle", None) for p in layout.reference_files),
-        *((p, "trig", None) for p in layout.source_files),
-    ]
+    return files_plan(Layout(root.resolve()))
 
 
 def sources(root: Path) -> list[Path]:
@@ -119,7 +112,7 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 
 
 def test_a_load_after_an_edit_is_made_from_the_kept_one_and_is_the_fresh_load(root, monkeypatch):
-    first = load(root, keep_parsed=True)
+    first = load_kept(root)
     assert_same(first, fresh(root, monkeypatch))
     path = sources(root)[0]
     edit(path, 'sc:quote "', 'sc:quote "(corrected) ')
@@ -129,6 +122,14 @@ def test_a_load_after_an_edit_is_made_from_the_kept_one_and_is_the_fresh_load(ro
     got, want = kept_and_fresh(root, monkeypatch)
     assert calls == [1], "the load was not made from the kept one"
     assert_same(got, want)
+
+    # what was returned is the kept load: its blank nodes (the ontology's) keep the labels of the
+    # load that was kept, where every parse names them anew
+    def blank(loaded) -> set:
+        return {t for q in loaded.quads() for t in q if isinstance(t, BNode)}
+
+    assert blank(first) and blank(got) == blank(first)
+    assert blank(want).isdisjoint(blank(first))
     quotes = {str(o) for o in got.ds.objects(None, None) if str(o).startswith("(corrected) ")}
     assert len(quotes) == 1
     # the old quote is gone from the Dataset (no other file states it)
@@ -136,7 +137,7 @@ def test_a_load_after_an_edit_is_made_from_the_kept_one_and_is_the_fresh_load(ro
 
 
 def test_nothing_changed_gives_the_kept_load_as_it_was(root, monkeypatch):
-    load(root, keep_parsed=True)
+    load_kept(root)
     written = keptload.kept_path(root.resolve()).stat().st_mtime_ns
     got, want = kept_and_fresh(root, monkeypatch)
     assert_same(got, want)
@@ -144,7 +145,7 @@ def test_nothing_changed_gives_the_kept_load_as_it_was(root, monkeypatch):
 
 
 def test_a_removed_source_takes_its_quads_and_its_derived_edges_along(root, monkeypatch):
-    load(root, keep_parsed=True)
+    load_kept(root)
     gone = sources(root)[1]
     before = fresh(root, monkeypatch)
     gone.unlink()
@@ -156,7 +157,7 @@ def test_a_removed_source_takes_its_quads_and_its_derived_edges_along(root, monk
 
 
 def test_a_new_source_is_merged_and_derived(root, monkeypatch):
-    load(root, keep_parsed=True)
+    load_kept(root)
     text = sources(root)[2].read_text("utf-8")
     stem = sources(root)[2].stem
     (root / "graph" / "sources" / "zz-new.trig").write_text(
@@ -172,7 +173,7 @@ def test_an_edit_in_one_file_changes_the_edges_derived_in_another(root, monkeypa
     turns its participations in other sources' graphs from sc:participatesIn to sc:involvedIn."""
     from spacecoop.core.namespaces import SC
 
-    before = load(root, keep_parsed=True)
+    before = load_kept(root)
     member, _, bloc, graph = next(
         (s, p, o, getattr(g, "identifier", g))
         for s, p, o, g in before.ds.quads((None, SC.participatesIn, None, None))
@@ -198,7 +199,7 @@ def test_a_triple_two_files_state_stays_when_one_no_longer_does(root, monkeypatc
     line = f'<{ID}org/zz-shared> <{SKOS.prefLabel}> "Shared" .\n'
     for path in (first, second):
         path.write_text(path.read_text("utf-8") + line, "utf-8")
-    load(root, keep_parsed=True)
+    load_kept(root)
     edit(first, line, "")
     got, want = kept_and_fresh(root, monkeypatch)
     assert_same(got, want)
@@ -209,7 +210,7 @@ def test_a_triple_two_files_state_stays_when_one_no_longer_does(root, monkeypatc
 def test_a_reference_edit_changes_the_codes_derived_from_labels(root, monkeypatch):
     from spacecoop.core.namespaces import SC
 
-    before = load(root, keep_parsed=True)
+    before = load_kept(root)
     country, code = next(
         (s, o) for s, o in before.ds.subject_objects(SC.iso3166Alpha2) if str(s).startswith(ID + "country/")
     )
@@ -225,7 +226,7 @@ def test_a_reference_edit_changes_the_codes_derived_from_labels(root, monkeypatc
 
 
 def test_term_problems_are_those_of_a_fresh_load(root, monkeypatch):
-    load(root, keep_parsed=True)
+    load_kept(root)
     path = sources(root)[3]
     path.write_text(path.read_text("utf-8") + f'<{ID}org/zz-odd> <{ID}p> "odd"@en-abcdefghijk .\n', "utf-8")
     got, want = kept_and_fresh(root, monkeypatch)
@@ -234,11 +235,11 @@ def test_term_problems_are_those_of_a_fresh_load(root, monkeypatch):
 
 
 def test_a_file_that_no_longer_parses_fails_the_load_naming_it(root, monkeypatch):
-    load(root, keep_parsed=True)
+    load_kept(root)
     path = sources(root)[0]
     path.write_text(path.read_text("utf-8") + "\n<unclosed", "utf-8")
     with pytest.raises(DataError) as err:
-        load(root, keep_parsed=True)
+        load_kept(root)
     assert path.name in str(err.value)
 
 
@@ -272,7 +273,7 @@ def test_a_kept_load_that_is_not_the_users_own_is_never_unpickled(root, monkeypa
         os.chmod(path, 0o666 if how == "file writable by others" else 0o600)
         if how == "folder writable by others":
             os.chmod(path.parent, 0o777)
-    got = load(root, keep_parsed=True)
+    got = load_kept(root)
     assert not marker.exists(), "the pickle was read"
     assert_same(got, fresh(root, monkeypatch))
 
@@ -286,14 +287,14 @@ def test_the_users_own_kept_load_is_what_is_read(root, monkeypatch, tmp_path):
     os.chmod(path.parent, 0o700)
     path.write_bytes(_poisoned(root, marker))
     os.chmod(path, 0o600)
-    got = load(root, keep_parsed=True)  # the body is no load: a fresh one
+    got = load_kept(root)  # the body is no load: a fresh one
     assert marker.read_text() == "ran"
     assert_same(got, fresh(root, monkeypatch))
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "no header"])
 def test_a_damaged_kept_load_gives_a_fresh_load(root, monkeypatch, damage):
-    load(root, keep_parsed=True)
+    load_kept(root)
     path = keptload.kept_path(root.resolve())
     raw = path.read_bytes()
     header_end = raw.index(b"\n", len(keptload.MAGIC)) + 1
@@ -305,7 +306,7 @@ def test_a_damaged_kept_load_gives_a_fresh_load(root, monkeypatch, damage):
         }[damage]
     )
     edit(sources(root)[0], 'sc:quote "', 'sc:quote "(corrected) ')
-    got = load(root, keep_parsed=True)
+    got = load_kept(root)
     assert_same(got, fresh(root, monkeypatch))
 
 
@@ -318,7 +319,7 @@ def test_a_load_is_not_kept_when_a_file_moved_while_it_was_loaded(root, monkeypa
         return real(kept, st)
 
     monkeypatch.setattr(keptload, "_write_detached", edited_meanwhile)
-    load(root, keep_parsed=True)
+    load_kept(root)
     assert not keptload.kept_path(root.resolve()).exists()
 
 
@@ -329,7 +330,7 @@ def test_the_kept_load_is_written_by_a_process_the_command_does_not_wait_for(cor
     shutil.copytree(corpus, root)
     monkeypatch.setattr(keptload, "KEEP_BYTES", 0)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    load(root, keep_parsed=True)
+    load_kept(root)
     path = keptload.kept_path(root.resolve())
     deadline = time.monotonic() + 60
     while not path.exists() and time.monotonic() < deadline:
@@ -339,3 +340,43 @@ def test_the_kept_load_is_written_by_a_process_the_command_does_not_wait_for(cor
     edit(sources(root)[0], 'sc:quote "', 'sc:quote "(corrected) ')
     got, want = kept_and_fresh(root, monkeypatch)
     assert_same(got, want)
+
+
+def test_validate_and_build_after_an_edit_say_and_write_what_a_fresh_load_gives(root, monkeypatch, tmp_path):
+    """The commands that load through the kept load: after an edit that breaks a rule, the report
+    is that of a validation of a fresh load, and build refuses; after the edit that mends it, the
+    files build writes are byte for byte those of a build from a fresh load."""
+    from spacecoop.checks.validate import validate, validate_cached
+    from spacecoop.core.errors import SpacecoopError
+    from spacecoop.publish.build import build
+
+    assert validate_cached(root).conforms
+    path = sources(root)[0]
+    text = path.read_text("utf-8")
+    quote = re.search(r'\n\s*sc:quote "[^"\n]*" ;', text)
+    assert quote is not None
+    path.write_text(text.replace(quote.group(0), "", 1), "utf-8")  # a claim without its quote
+    calls = []
+    real = keptload._apply
+    monkeypatch.setattr(keptload, "_apply", lambda kept, st: calls.append(1) or real(kept, st))
+    report = validate_cached(root)
+    assert calls, "validate did not load from the kept load"
+    assert not report.conforms
+    want = validate(root, loaded=fresh(root, monkeypatch))
+    assert sorted(map(str, report.violations)) == sorted(map(str, want.violations))
+    with pytest.raises(SpacecoopError):
+        build(tmp_path / "refused", root, reuse=False)
+    assert not (tmp_path / "refused").exists() or not any((tmp_path / "refused").iterdir())
+    path.write_text(
+        text.replace(quote.group(0), quote.group(0).replace('sc:quote "', 'sc:quote "(mended) '), 1)
+    )
+    calls.clear()
+    build(tmp_path / "kept", root, reuse=False)
+    assert calls, "build did not load from the kept load"
+    monkeypatch.setattr(keptload, "KEEP_BYTES", 1 << 62)
+    build(tmp_path / "fresh", root, reuse=False)
+    names = sorted(p.name for p in (tmp_path / "fresh").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "kept").iterdir())
+    assert "spacecoop.trig" in names
+    for name in names:
+        assert (tmp_path / "kept" / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name

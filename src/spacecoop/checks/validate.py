@@ -50,6 +50,7 @@ from spacecoop.core.cache import installed_version
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.forking import fork_beside
 from spacecoop.core.inputs import read_input
+from spacecoop.core.keptload import load_kept
 from spacecoop.core.layout import Layout, find_root
 from spacecoop.core.load import Loaded, load
 from spacecoop.core.namespaces import NS, ONTOLOGY_GRAPH, PREFIXES, SC, VOCAB, curie
@@ -491,7 +492,8 @@ def load_validated(
     root : path, optional
     load_data : callable, optional
         Called with no argument to load the data. Default:
-        ``spacecoop.core.load.load(root, keep_parsed=True)``.
+        :func:`spacecoop.core.keptload.load_kept` (``load(root, keep_parsed=True)``, made from
+        the last load kept whole where there is one).
     """
     report, loaded = _validate_cached(root, load_data, want_data=True)
     assert loaded is not None  # want_data: always loaded
@@ -537,7 +539,7 @@ def _validate_cached(
     if kept is None and load_data is None:
         rows_ahead.start()
     try:
-        loaded = load(root_path, keep_parsed=True) if load_data is None else load_data()
+        loaded = load_kept(root_path) if load_data is None else load_data()
         if kept is not None and not moved():
             return kept, loaded  # no input moved since the key: the report is that of what was loaded
         # Nothing kept, or an input moved while loading (then the kept report may not be that of

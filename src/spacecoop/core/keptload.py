@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rdflib import Graph
     from rdflib.term import Node
 
     from spacecoop.core.load import Loaded, Quad
@@ -82,6 +81,27 @@ _CODE = (
 whose code decides what a kept load holds."""
 
 
+def load_kept(root: str | os.PathLike | None = None) -> Loaded:
+    """:func:`~spacecoop.core.load.load` the project with ``keep_parsed``, made from its kept
+    load where there is one (and kept for the next load): what ``validate`` and ``build`` load.
+
+    Raises
+    ------
+    DataError
+        A file cannot be read or parsed (as :func:`~spacecoop.core.load.load`).
+    """
+    from spacecoop.core.layout import Layout, find_root
+    from spacecoop.core.load import files_plan, load
+
+    layout = Layout(find_root() if root is None else Path(root).resolve())
+    kept = KeptLoad(layout.root, files_plan(layout))
+    loaded = kept.loaded()
+    if loaded is None:
+        loaded = load(layout.root, keep_parsed=True)
+    kept.keep(loaded)
+    return loaded
+
+
 def kept_path(root: Path) -> Path:
     """The file of the kept load of ``root`` (resolved)."""
     from spacecoop.core.cache import cache_home
@@ -93,13 +113,14 @@ def kept_path(root: Path) -> Path:
 class KeptLoad:
     """The kept load of one project, read before :func:`~spacecoop.core.load.load` reads any file.
 
-    ``plan``: the files the load reads, in its order, each with its format and the graph its
-    default part goes to (None: the default graph), as :func:`~spacecoop.core.load.load` plans
-    them. :meth:`loaded` gives the load made from the kept one (None when there is none to use);
-    after a load made otherwise, :meth:`keep` has it kept.
+    ``plan``: the files the load reads, in its order, each with its format and the name of the
+    graph its default part goes to (None: the default graph), as
+    :func:`~spacecoop.core.load.files_plan` gives them. :meth:`loaded` gives the load made from
+    the kept one (None when there is none to use); after a load made otherwise, :meth:`keep` has
+    it kept (:func:`load_kept` does both).
     """
 
-    def __init__(self, root: Path, plan: list[tuple[Path, str, Graph | None]]) -> None:
+    def __init__(self, root: Path, plan: list[tuple[Path, str, Node | None]]) -> None:
         self.root = root
         self.plan = plan
         self.path = kept_path(root)
@@ -158,10 +179,9 @@ class KeptLoad:
         self.used = True
         return loaded
 
-    def keep(self, loaded: Loaded, problems: list[list[TermProblem]] | None = None) -> None:
-        """Have ``loaded`` kept, by a forked process, unless it is the kept load unchanged, the
-        project is small, the memory short, or fork missing. ``problems``: each file's term
-        problems, in the order of the plan (a load made here: read from ``loaded``)."""
+    def keep(self, loaded: Loaded) -> None:
+        """Have ``loaded`` (the load of the files of the plan) kept, by a forked process, unless
+        it is the kept load unchanged, the project is small, the memory short, or fork missing."""
         if not self.wanted or self.unchanged or loaded._parts is None or loaded.sources is None:
             return
         if len(loaded.problems) >= MAX_PROBLEMS:
@@ -171,7 +191,7 @@ class KeptLoad:
         available = memory_available()
         if available is not None and available < KEEP_MEMORY * self.size:
             return
-        per_file = problems if problems is not None else _problems_by_file(loaded, self.plan)
+        per_file = _problems_by_file(loaded, self.plan)
         state = {
             "files": {
                 str(path): (fmt, graph, self.entries[str(path)]["sha256"], key, quads, problems_of)
@@ -256,7 +276,7 @@ def _apply(kept: KeptLoad, state: dict) -> Loaded:
     old: dict[str, tuple] = state["files"]
     default_id = ds.default_graph.identifier
     names = [str(path) for path, _, _ in kept.plan]
-    graphs = {str(path): (default_id if into is None else into.identifier) for path, _, into in kept.plan}
+    graphs = {str(path): default_id if into is None else into for path, _, into in kept.plan}
     changed = [
         (path, fmt, into)
         for path, fmt, into in kept.plan

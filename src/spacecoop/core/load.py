@@ -354,23 +354,7 @@ def load(
     loaded = Loaded(ds)
     check = TermCheck()
     onto = ds.graph(ONTOLOGY_GRAPH)
-    ontology = [p for p in layout.ontology_files if p.name != "shapes.ttl"]
-    skip = {Path(p).resolve() for p in exclude}
-    sources = [p for p in layout.source_files if not (skip and p.resolve() in skip)]
-    plan: list[tuple[Path, str, Graph | None]] = [(p, "turtle", onto) for p in ontology]
-    plan += [(p, "turtle", None) for p in layout.reference_files]
-    plan += [(p, "trig", None) for p in sources]
-    # The last load kept whole, with the files changed since applied (see spacecoop.core.keptload):
-    # what validate and build load after an edit.
-    kept = None
-    if keep_parsed and derive and not skip:
-        from spacecoop.core.keptload import KeptLoad
-
-        kept = KeptLoad(layout.root, plan)
-        found = kept.loaded()
-        if found is not None:
-            kept.keep(found)
-            return found
+    plan = [(path, fmt, None if into is None else onto) for path, fmt, into in files_plan(layout, exclude)]
     # each file's resolved path, found once (the kept copy's key and name both hold it)
     where = {path: str(path.resolve()) for path, _, _ in plan} if keep_parsed else {}
     parses = _PARSES  # a file read from its kept copy leaves nothing to collect (see below)
@@ -383,7 +367,6 @@ def load(
     # Each file's quads, for Loaded.quads (validate and build read every quad).
     parts: list[tuple[list[Quad], Node]] | None = [] if keep_parsed else None
     keys: list[str | None] = []  # the key of each file's kept copy (None: not kept), for Loaded.sources
-    problems: list[list[TermProblem]] = []  # each file's, for the kept load
     made: dict[tuple[str, ...], Node] = {}  # the terms of kept copies, one object per term (_from_table)
     # The dataset is many small objects made and kept: while they are made, no collection walks
     # all of them again and again (see spacecoop.core.gcpause). Only the objects made since the
@@ -393,9 +376,7 @@ def load(
     with collector_paused():
         for i, (path, fmt, into) in enumerate(plan, 1):
             quads, clean = _parsed(path, fmt, keep_parsed, check, made, where.get(path), keys)
-            before = len(loaded.problems)
             _merge(loaded, path, quads, clean, check, into_default=into)
-            problems.append(loaded.problems[before:])
             graph = default_id if into is None else into.identifier
             if fed is not None:
                 fed.feed(quads, graph)
@@ -415,9 +396,19 @@ def load(
     loaded._derived_made = derived
     if parts is not None:
         loaded.sources = [(key, quads) for key, (quads, _) in zip(keys, parts, strict=True)]
-    if kept is not None:
-        kept.keep(loaded, problems)
     return loaded
+
+
+def files_plan(layout: Layout, exclude=()) -> list[tuple[Path, str, Node | None]]:
+    """The files :func:`load` reads, in its order: each with its format and the name of the
+    graph its default part goes to (the ontology's; None: the default graph)."""
+    ontology = [p for p in layout.ontology_files if p.name != "shapes.ttl"]
+    skip = {Path(p).resolve() for p in exclude}
+    sources = [p for p in layout.source_files if not (skip and p.resolve() in skip)]
+    plan: list[tuple[Path, str, Node | None]] = [(p, "turtle", ONTOLOGY_GRAPH) for p in ontology]
+    plan += [(p, "turtle", None) for p in layout.reference_files]
+    plan += [(p, "trig", None) for p in sources]
+    return plan
 
 
 COLLECT_EVERY = 32

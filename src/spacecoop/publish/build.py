@@ -40,9 +40,9 @@ from spacecoop.core import turtle
 from spacecoop.core.atomic import exchange_paths, fsync_path
 from spacecoop.core.errors import SpacecoopError
 from spacecoop.core.forking import beside_pays, fork_beside
+from spacecoop.core.keptload import load_kept
 from spacecoop.core.labels import shown_label_of, shown_labels_by
 from spacecoop.core.layout import find_root
-from spacecoop.core.load import load
 from spacecoop.core.namespaces import PREFIXES, SC, curie
 from spacecoop.core.rdfterms import sorted_iris
 
@@ -550,11 +550,9 @@ def build(
         # The report of the last validate (or build) of these very inputs holds: only what is not
         # known yet is validated, on the data loaded here once; the report is that of the data
         # loaded, even when a file is edited meanwhile.
-        loaded, report = load_validated(
-            root_path, load_data=functools.partial(load, root_path, keep_parsed=True)
-        )
+        loaded, report = load_validated(root_path, load_data=functools.partial(load_kept, root_path))
     else:
-        loaded = load(root_path, keep_parsed=True)
+        loaded = load_kept(root_path)
         report = validate(root_path, loaded=loaded)
     if not report.conforms:
         lines = "\n".join(f"  {v}" for v in report.violations)
