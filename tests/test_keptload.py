@@ -89,7 +89,8 @@ def kept_and_fresh(root: Path, monkeypatch):
     """Load (from the kept load, which must exist), then load afresh."""
     assert keptload.kept_path(root.resolve()).is_file(), "no kept load was written"
     kept = keptload.KeptLoad(root.resolve(), _plan(root))
-    assert kept._body is not None, "the kept load is not used"
+    assert kept._file is not None, "the kept load is not used"
+    kept.close()
     got = load_kept(root)
     return got, fresh(root, monkeypatch)
 
@@ -246,6 +247,7 @@ def test_a_file_that_no_longer_parses_fails_the_load_naming_it(root, monkeypatch
 def _poisoned(root: Path, marker: Path, *, code: str | None = None) -> bytes:
     """A kept load whose body, unpickled, writes ``marker`` (what a stranger's pickle could do)."""
     kept = keptload.KeptLoad(root.resolve(), _plan(root))
+    kept.close()
     header = {"format": keptload.FORMAT, "code": code or kept.code, "root": str(root.resolve()), "files": {}}
 
     class Poison:

@@ -46,7 +46,7 @@ import stat
 import sys
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rdflib.term import Node
@@ -70,6 +70,9 @@ triples holds about 20 times its files' bytes)."""
 MAX_PROBLEMS = 1000
 """:func:`~spacecoop.core.load.load` keeps this many term problems at most; a load that reached
 it is not kept (the problems of the files after the limit were not recorded)."""
+
+MAX_HEADER = 1 << 28
+"""Bytes of a kept load's header (the files' stamps, a few hundred bytes a file) read at most."""
 
 _CODE = (
     "core/keptload.py",
@@ -125,9 +128,9 @@ class KeptLoad:
         self.plan = plan
         self.path = kept_path(root)
         self.entries: dict[str, dict] = {}
-        self._header: dict | None = None
-        self._body: bytes | None = None
-        self._state: dict | None = None
+        self._file: IO[bytes] | None = None
+        """The kept load, open after its header: the body is read from the very file whose
+        header was checked (a writer replaces the file, never changes it)."""
         self.used = False
         """Whether :meth:`loaded` gave a load (then it is the kept one, changed or not)."""
         self.unchanged = False
@@ -143,36 +146,42 @@ class KeptLoad:
         from spacecoop.store.compiled import check_files
 
         self.code = _code()
-        raw = _read_own(self.path)
-        header, body = _split(raw) if raw is not None else (None, None)
-        if header is not None and (
+        self._file = _open_own(self.path)
+        header = _header(self._file) if self._file is not None else None
+        if header is None or (
             header.get("format") != FORMAT
             or header.get("code") != self.code
             or header.get("root") != str(root)
         ):
-            header, body = None, None
+            header = None
+            self.close()
         known = header.get("files") if header is not None else None
         # the stamps before any file is read: a kept load is written only if they still hold
-        self.entries = check_files([path for path, _, _ in plan], known if isinstance(known, dict) else None)[
-            0
-        ]
-        self._header, self._body = header, body
+        files = [path for path, _, _ in plan]
+        self.entries = check_files(files, known if isinstance(known, dict) else None)[0]
+
+    def close(self) -> None:
+        """Close the kept load's file (:meth:`loaded` does once it has read it)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def loaded(self) -> Loaded | None:
         """The load of the files as they are now, made from the kept one; None when there is no
         kept load to use (none, another format or code, unreadable)."""
-        if self._body is None:
+        if self._file is None:
             return None
         import pickle
 
         from spacecoop.core.gcpause import collector_paused
 
-        body, self._body = self._body, None
         try:
             with collector_paused():  # many objects made and kept (see spacecoop.core.gcpause)
-                state = pickle.loads(body)
+                state = pickle.load(self._file)  # read as it is unpickled: no copy of the bytes
         except Exception:  # a damaged file: load as if there were none
             return None
+        finally:
+            self.close()
         if not isinstance(state, dict) or not {"store", "origins", "files", "derived"} <= state.keys():
             return None
         loaded = _apply(self, state)
@@ -219,9 +228,9 @@ def _problems_by_file(loaded: Loaded, plan: list) -> list[list[TermProblem]]:
     return [by_file.get(str(path), []) for path, _, _ in plan]
 
 
-def _read_own(path: Path) -> bytes | None:
-    """The bytes of ``path`` when it is a regular file that this user owns and no one else may
-    write, in a folder of the same kind (a pickle is read only then); else None."""
+def _open_own(path: Path) -> IO[bytes] | None:
+    """``path`` opened when it is a regular file that this user owns and no one else may write,
+    in a folder of the same kind (a pickle is read only then); else None."""
     try:
         folder = os.stat(path.parent)
         if folder.st_uid != os.getuid() or folder.st_mode & 0o022:
@@ -229,30 +238,23 @@ def _read_own(path: Path) -> bytes | None:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
-    with open(fd, "rb") as f:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
-            return None
-        try:
-            return f.read()
-        except OSError:
-            return None
+    f = open(fd, "rb")  # noqa: SIM115  # kept open by KeptLoad, closed by it
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        f.close()
+        return None
+    return f
 
 
-def _split(raw: bytes) -> tuple[dict | None, bytes | None]:
-    """The header and the pickled body of a kept load, or (None, None)."""
-    if not raw.startswith(MAGIC):
-        return None, None
-    line_end = raw.find(b"\n", len(MAGIC))
-    if line_end < 0:
-        return None, None
+def _header(f: IO[bytes]) -> dict | None:
+    """The header of a kept load, read from its start (the body follows), or None."""
     try:
-        header = json.loads(raw[len(MAGIC) : line_end])
-    except ValueError:
-        return None, None
-    if not isinstance(header, dict):
-        return None, None
-    return header, raw[line_end + 1 :]
+        if f.read(len(MAGIC)) != MAGIC:
+            return None
+        header = json.loads(f.readline(MAX_HEADER))
+    except (OSError, ValueError):
+        return None
+    return header if isinstance(header, dict) else None
 
 
 def _resolved(quads: list[Quad], graph: Node) -> set:
