@@ -382,3 +382,41 @@ def test_validate_and_build_after_an_edit_say_and_write_what_a_fresh_load_gives(
     assert "spacecoop.trig" in names
     for name in names:
         assert (tmp_path / "kept" / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
+
+
+def test_the_kept_loads_of_other_projects_are_pruned_to_the_last_few(root, monkeypatch, tmp_path):
+    folder = keptload.kept_path(root.resolve()).parent
+    folder.mkdir(parents=True, mode=0o700)
+    for i in range(keptload.KEPT_LOADS + 3):
+        old = folder / f"other-{i:02d}.pickle"
+        old.write_bytes(b"x")
+        os.utime(old, ns=(i * 10**9, i * 10**9))
+    load_kept(root)
+    left = sorted(p.name for p in folder.iterdir())
+    assert keptload.kept_path(root.resolve()).name in left
+    assert len(left) == keptload.KEPT_LOADS
+    assert "other-00.pickle" not in left and f"other-{keptload.KEPT_LOADS + 2:02d}.pickle" in left
+
+
+def test_the_writer_holds_nothing_the_command_holds_open(corpus, tmp_path, monkeypatch):
+    """A lock the command holds on an open file (the compiled store's, a build's) is let go when
+    the command lets it go, not when the kept load's writer ends."""
+    import fcntl
+
+    root = tmp_path / "corpus"
+    shutil.copytree(corpus, root)
+    monkeypatch.setattr(keptload, "KEEP_BYTES", 0)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    real = keptload._write
+    monkeypatch.setattr(keptload, "_write", lambda kept, st: time.sleep(3) or real(kept, st))  # a slow writer
+    held = open(tmp_path / "lock", "w")  # noqa: SIM115
+    fcntl.flock(held, fcntl.LOCK_EX)
+    load_kept(root)  # forks the writer while the lock is held
+    held.close()
+    with open(tmp_path / "lock", "w") as other:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises while the writer holds it
+    path = keptload.kept_path(root.resolve())
+    deadline = time.monotonic() + 60
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert path.exists(), "the writer did not write"

@@ -67,6 +67,9 @@ KEEP_MEMORY = 20
 the writing process shares the command's memory, and pages both touch are copied (a load at 1M
 triples holds about 20 times its files' bytes)."""
 
+KEPT_LOADS = 8
+"""Kept loads (one per project root) kept at most; beyond it the oldest are removed."""
+
 MAX_PROBLEMS = 1000
 """:func:`~spacecoop.core.load.load` keeps this many term problems at most; a load that reached
 it is not kept (the problems of the files after the limit were not recorded)."""
@@ -409,6 +412,9 @@ def _write_detached(kept: KeptLoad, state: dict) -> None:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
+        # nor holds what the command holds open: a lock taken on an open file stays taken while
+        # any process has it open, and a pipe's reader sees its end only once every writer closed
+        os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
         with contextlib.suppress(OSError):
             os.nice(19)
         _write(kept, state)
@@ -438,8 +444,22 @@ def _write(kept: KeptLoad, state: dict) -> bool:
     folder = kept.path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(OSError):  # a folder of ours made by another umask
+            os.chmod(folder, 0o700)
         write_atomic(kept.path, MAGIC + json.dumps(header).encode() + b"\n" + body)
         os.chmod(kept.path, 0o600)
     except OSError:
         return False
+    _prune(folder, keep=kept.path)
     return True
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    """Keep the last :data:`KEPT_LOADS` kept loads used or written (projects moved or gone,
+    tests' temporary copies leave theirs)."""
+    with contextlib.suppress(OSError):
+        entries = [e for e in os.scandir(folder) if e.name.endswith(".pickle") and e.path != str(keep)]
+        entries.sort(key=lambda e: e.stat().st_mtime_ns)
+        for e in entries[: max(0, len(entries) - (KEPT_LOADS - 1))]:
+            with contextlib.suppress(OSError):
+                os.unlink(e.path)
