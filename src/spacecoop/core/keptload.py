@@ -394,10 +394,20 @@ def _remove_unstated(
 def _write_detached(kept: KeptLoad, state: dict) -> None:
     """Write ``state`` as the kept load of ``kept``'s project in a forked process, which this
     one does not wait for (a thread reaps it, should this process outlive it)."""
+    import pickle  # noqa: F401  # what the forked process imports, imported here (see below)
     import threading
+    import warnings
+
+    import spacecoop.core.atomic
+    import spacecoop.store.compiled  # noqa: F401
 
     try:
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # Python 3.12 warns of a fork in a process with threads; the forked process runs no
+            # code that takes a lock another thread may hold (no logging, no pool, and every
+            # module it imports is imported already, above)
+            warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
+            pid = os.fork()
     except OSError:
         return
     if pid:
