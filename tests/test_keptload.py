@@ -408,10 +408,21 @@ def test_the_writer_holds_nothing_the_command_holds_open(corpus, tmp_path, monke
     monkeypatch.setattr(keptload, "KEEP_BYTES", 0)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     real = keptload._write
-    monkeypatch.setattr(keptload, "_write", lambda kept, st: time.sleep(3) or real(kept, st))  # a slow writer
+    started = tmp_path / "started"
+
+    def slow(kept, st):  # runs in the forked process, once it has closed what it inherited
+        started.touch()
+        time.sleep(3)
+        return real(kept, st)
+
+    monkeypatch.setattr(keptload, "_write", slow)
     held = open(tmp_path / "lock", "w")  # noqa: SIM115
     fcntl.flock(held, fcntl.LOCK_EX)
     load_kept(root)  # forks the writer while the lock is held
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert started.exists(), "the writer did not start"
     held.close()
     with open(tmp_path / "lock", "w") as other:
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises while the writer holds it
