@@ -548,11 +548,11 @@ def _validate_cached(
     finally:
         rows_ahead.cancel()  # ended already, unless validate failed first
     from spacecoop.core.atomic import write_atomic
-    from spacecoop.store.compiled import Inputs, _manifest_for
+    from spacecoop.store.compiled import stamps_to_keep
 
     if moved():  # keep nothing
         return report, loaded
-    stamped = _manifest_for(Inputs(root_path, entries, code, True), "")["files"]
+    stamped = stamps_to_keep(entries)
     body = {"key": key, "files": stamped, "report": _report_to_json(report)}
     with contextlib.suppress(OSError):  # an unwritable cache: the next call validates again
         write_atomic(cache, json.dumps(body, indent=0))

@@ -441,12 +441,12 @@ def _write(kept: KeptLoad, state: dict) -> bool:
     import pickle
 
     from spacecoop.core.atomic import write_atomic
-    from spacecoop.store.compiled import Inputs, _manifest_for, check_files
+    from spacecoop.store.compiled import check_files, stamps_to_keep
 
     files = [path for path, _, _ in kept.plan]
     if check_files(files)[0] != kept.entries:
         return False  # a file moved while it was loaded: its quads may be of other bytes
-    stamps = _manifest_for(Inputs(kept.root, kept.entries, kept.code, True), "")["files"]
+    stamps = stamps_to_keep(kept.entries)
     header = {"format": FORMAT, "code": kept.code, "root": str(kept.root), "files": stamps}
     body = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
     folder = kept.path.parent

@@ -623,9 +623,9 @@ def build_key(root: str | os.PathLike | None = None, extra=None) -> str | None:
     entries, rehashed = check_files([*files, *code], known if isinstance(known, dict) else None)
     if rehashed:
         from spacecoop.core.atomic import write_atomic
-        from spacecoop.store.compiled import Inputs, _manifest_for
+        from spacecoop.store.compiled import stamps_to_keep
 
-        settled = _manifest_for(Inputs(root_path, entries, "", True), "")["files"]
+        settled = stamps_to_keep(entries)
         with contextlib.suppress(OSError):  # unwritable: hashed again next time
             write_atomic(stamps, json.dumps(settled, indent=0))
     h = hashlib.sha256(f"spacecoop-build 1\n{name}\n".encode())

@@ -252,24 +252,30 @@ def current_inputs(root: Path, manifest: dict | None) -> Inputs:
     return Inputs(root, files, code_identity(), rehashed)
 
 
-def _manifest_for(inputs: Inputs, store: str) -> dict:
+def stamps_to_keep(entries: dict[str, dict]) -> dict[str, dict]:
+    """The stamps of :func:`check_files` as they are kept for its next call (its ``known``): each
+    marked trusted only once its file has been still for :data:`RACY_SECONDS`, so that a later
+    edit within the file system's time resolution is still hashed."""
     import time
 
     now = time.time_ns()
     racy = int(RACY_SECONDS * 1e9)
     files = {}
-    for path, entry in inputs.files.items():
+    for path, entry in entries.items():
         e = dict(entry)
-        # trust a stamp only once the file has been still for a while (see RACY_SECONDS)
         e["trusted"] = "ino" in e and max(e["mtime_ns"], e["ctime_ns"]) < now - racy
         files[path] = e
+    return files
+
+
+def _manifest_for(inputs: Inputs, store: str) -> dict:
     return {
         "format": FORMAT,
         "key": inputs.key,
         "store": store,
         "root": str(inputs.root),
         "code": inputs.code,
-        "files": files,
+        "files": stamps_to_keep(inputs.files),
     }
 
 
