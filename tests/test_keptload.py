@@ -192,6 +192,34 @@ def test_an_edit_in_one_file_changes_the_edges_derived_in_another(root, monkeypa
     assert (member, SC.involvedIn, bloc) in got.ds.graph(graph)
 
 
+def test_an_edge_no_longer_derived_stays_where_a_file_states_it(root, monkeypatch):
+    """As above, where the source's own file also states the edge the load derived there: it is
+    no longer derived, and stays, stated."""
+    from spacecoop.core.namespaces import SC
+
+    first = fresh(root, monkeypatch)
+    member, _, bloc, graph = next(
+        (s, p, o, getattr(g, "identifier", g))
+        for s, p, o, g in first.ds.quads((None, SC.participatesIn, None, None))
+        if str(s).startswith(ID + "country/")
+        and getattr(g, "identifier", g) != first.ds.default_graph.identifier
+    )
+    path = next(p for p in sources(root) if f"{ID}source/{p.stem}" == str(graph))
+    path.write_text(
+        path.read_text("utf-8") + f"<{graph}> {{ <{member}> <{SC.participatesIn}> <{bloc}> . }}\n", "utf-8"
+    )
+    load_kept(root)
+    (root / "graph" / "sources" / "zz-typed.trig").write_text(
+        f"<{ID}source/zz-typed> a <{SC}Source> .\n"
+        f"<{ID}source/zz-typed> {{ <{member}> a <{SC}Organization> . }}\n",
+        "utf-8",
+    )
+    got, want = kept_and_fresh(root, monkeypatch)
+    assert_same(got, want)
+    assert (member, SC.participatesIn, bloc) in got.ds.graph(graph)  # stated
+    assert (member, SC.involvedIn, bloc) in got.ds.graph(graph)  # derived now
+
+
 def test_a_triple_two_files_state_stays_when_one_no_longer_does(root, monkeypatch):
     from rdflib import Literal, URIRef
     from rdflib.namespace import SKOS

@@ -48,15 +48,17 @@ import stat
 import sys
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from rdflib.term import Node
 
     from spacecoop.core.load import Loaded, Quad
     from spacecoop.core.termcheck import TermProblem
 
-FORMAT = 1
+FORMAT = 2
 """Version of the layout of a kept load."""
 
 MAGIC = b"spacecoop-kept-load\n"
@@ -204,7 +206,7 @@ class KeptLoad:
         per_file = _problems_by_file(loaded, self.plan)
         state = {
             "files": {
-                str(path): (fmt, graph, self.entries[str(path)]["sha256"], key, quads, problems_of)
+                str(path): _File(fmt, graph, self.entries[str(path)]["sha256"], key, quads, problems_of)
                 for (path, fmt, _), (quads, graph), (key, _), problems_of in zip(
                     self.plan, loaded._parts, loaded.sources, per_file, strict=True
                 )
@@ -258,9 +260,22 @@ def _header(f: IO[bytes]) -> dict | None:
     return header if isinstance(header, dict) else None
 
 
-def _resolved(quads: list[Quad], graph: Node) -> set:
+class _File(NamedTuple):
+    """One file of a kept load, as it was loaded."""
+
+    fmt: str
+    graph: Node
+    """The graph its default part went to."""
+    sha256: str
+    key: str | None
+    """The key of its kept parsed copy (:attr:`spacecoop.core.load.Loaded.sources`)."""
+    quads: list[Quad]
+    problems: list[TermProblem]
+
+
+def _named(quads: list[Quad], graph: Node) -> Iterator[Quad]:
     """The quads with the graph of the file's default part named (as the Dataset holds them)."""
-    return {q if q[3] is not None else (q[0], q[1], q[2], graph) for q in quads}
+    return (q if q[3] is not None else (q[0], q[1], q[2], graph) for q in quads)
 
 
 def _apply(kept: KeptLoad, state: dict) -> Loaded:
@@ -268,7 +283,7 @@ def _apply(kept: KeptLoad, state: dict) -> Loaded:
     from rdflib import Dataset
 
     from spacecoop.core import load as loading
-    from spacecoop.core.derive import DeriveInput, add_iso_codes, add_shortcuts
+    from spacecoop.core.derive import DERIVED, DeriveInput, add_iso_codes, add_shortcuts
     from spacecoop.core.gcpause import collector_paused
     from spacecoop.core.namespaces import ONTOLOGY_GRAPH
     from spacecoop.core.termcheck import TermCheck
@@ -276,53 +291,45 @@ def _apply(kept: KeptLoad, state: dict) -> Loaded:
     ds = Dataset(store=state["store"], default_union=True)
     loaded = loading.Loaded(ds)
     loaded.origins = origins = state["origins"]
-    old: dict[str, tuple] = state["files"]
+    old: dict[str, _File] = state["files"]
     default_id = ds.default_graph.identifier
     names = [str(path) for path, _, _ in kept.plan]
-    graphs = {str(path): default_id if into is None else into for path, _, into in kept.plan}
-    changed = [
-        (path, fmt, into)
-        for path, fmt, into in kept.plan
-        if (found := old.get(str(path))) is None
-        or found[0] != fmt
-        or found[1] != graphs[str(path)]
-        or found[2] != kept.entries[str(path)]["sha256"]
-    ]
-    gone = set(old) - set(names)
-    files: dict[str, tuple] = {name: old[name] for name in names if name in old}
+    files: dict[str, _File] = {}
+    changed = []
+    for path, fmt, into in kept.plan:
+        now = _File(
+            fmt, default_id if into is None else into, kept.entries[str(path)]["sha256"], None, [], []
+        )
+        was = old.get(str(path))
+        if was is not None and (was.fmt, was.graph, was.sha256) == (now.fmt, now.graph, now.sha256):
+            files[str(path)] = was
+        else:
+            changed.append((path, now, into))
+    replaced = [name for name in old if name not in files]  # the old versions of changed and removed files
     derived = state["derived"]
-    if changed or gone:
+    if not replaced and not changed:
+        kept.unchanged = True
+    else:
         with collector_paused():
             where = {path: str(path.resolve()) for path, _, _ in changed}
-            loading._parse_ahead([(path, fmt) for path, fmt, _ in changed], where)
+            loading._parse_ahead([(path, now.fmt) for path, now, _ in changed], where)
             check = TermCheck()
             made: dict[tuple[str, ...], Node] = {}
-            new: dict[str, tuple] = {}
-            clean_of: dict[str, bool] = {}
-            for path, fmt, _ in changed:
+            new: dict[str, tuple[_File, bool]] = {}
+            for path, now, _ in changed:
                 keys: list[str | None] = []
-                quads, clean = loading._parsed(path, fmt, True, check, made, where[path], keys)
-                new[str(path)] = (
-                    fmt,
-                    graphs[str(path)],
-                    kept.entries[str(path)]["sha256"],
-                    keys[0],
-                    quads,
-                    [],
-                )
-                clean_of[str(path)] = clean
+                quads, clean = loading._parsed(path, now.fmt, True, check, made, where[path], keys)
+                new[str(path)] = (now._replace(key=keys[0], quads=quads), clean)
             loading._prune_parsed()
-            # The old versions of the changed and removed files leave, but for what the files
-            # state now (the new version of the same file, or another file).
-            leaving: set = set()
-            for name in [*(str(path) for path, _, _ in changed if str(path) in old), *gone]:
-                leaving |= _resolved(old[name][4], old[name][1])
-            for name in new:
-                leaving -= _resolved(new[name][4], new[name][1])
-            _remove_unstated(ds, leaving, files, new, names)
+            # The old versions leave, but for what the files state now (the new version of the
+            # same file, or another file).
+            leaving = {q for name in replaced for q in _named(old[name].quads, old[name].graph)}
+            for now, _ in new.values():
+                leaving.difference_update(_named(now.quads, now.graph))
+            _remove(ds, leaving, [files[name] for name in names if name in files])
             # where each subject was read: the old versions' files no longer
-            for name in [*(str(path) for path, _, _ in changed if str(path) in old), *gone]:
-                for s in dict.fromkeys(map(itemgetter(0), old[name][4])):
+            for name in replaced:
+                for s in dict.fromkeys(map(itemgetter(0), old[name].quads)):
                     found_in = origins.get(s)
                     if found_in is not None:
                         found_in.discard(name)
@@ -330,55 +337,45 @@ def _apply(kept: KeptLoad, state: dict) -> Loaded:
                             del origins[s]
             onto = ds.graph(ONTOLOGY_GRAPH)
             for path, _, into in changed:
-                fmt, graph, sha, key, quads, _ = new[str(path)]
+                now, clean = new[str(path)]
                 loaded.problems = []
-                loading._merge(
-                    loaded,
-                    path,
-                    quads,
-                    clean_of[str(path)],
-                    check,
-                    into_default=onto if into is not None else None,
-                )
-                files[str(path)] = (fmt, graph, sha, key, quads, loaded.problems)
+                into_default = onto if into is not None else None
+                loading._merge(loaded, path, now.quads, clean, check, into_default=into_default)
+                files[str(path)] = now._replace(problems=loaded.problems)
             # Derived again over the whole Dataset (what is derived does not read derived edges,
             # so those already there change nothing); then the edges derived before and not now
-            # leave, but for those a file states.
+            # leave, but for those a file states (a file's quad of a derived predicate, as
+            # Loaded.derived_quads reads them: no walk of every quad).
             before = derived
             derived = []
             add_iso_codes(ds, remember=True, added=derived)
             fed = DeriveInput()
             for name in names:
-                fed.feed(files[name][4], files[name][1])
+                fed.feed(files[name].quads, files[name].graph)
             add_shortcuts(ds, fed, added=derived)
-            _remove_unstated(ds, set(before).difference(derived), files, {}, names)
-    else:
-        kept.unchanged = True
+            stale = set(before).difference(derived)
+            if stale:
+                wanted = frozenset(DERIVED)
+                for file in files.values():
+                    stale.difference_update(_named([q for q in file.quads if q[1] in wanted], file.graph))
+                _remove(ds, stale, [])
     loaded.files = [path for path, _, _ in kept.plan]
-    loaded.problems = [p for name in names for p in files[name][5]][:MAX_PROBLEMS]
-    loaded._parts = [(files[name][4], files[name][1]) for name in names]
-    loaded.sources = [(files[name][3], files[name][4]) for name in names]
+    loaded.problems = [p for name in names for p in files[name].problems][:MAX_PROBLEMS]
+    loaded._parts = [(files[name].quads, files[name].graph) for name in names]
+    loaded.sources = [(files[name].key, files[name].quads) for name in names]
     loaded._derived_made = derived
     return loaded
 
 
-def _remove_unstated(
-    ds, leaving: set, files: dict[str, tuple], new: dict[str, tuple], names: list[str]
-) -> None:
-    """Remove the quads of ``leaving`` from ``ds``, but for those a file of ``names`` other than
-    those of ``new`` states (``files``: each file's kept tuple), and the named graphs left empty."""
+def _remove(ds, leaving: set, others: list[_File]) -> None:
+    """Remove the quads of ``leaving`` from ``ds``, but for those a file of ``others`` states, and
+    the named graphs left empty."""
     from spacecoop.core.namespaces import ONTOLOGY_GRAPH
 
     if not leaving:
         return
-    stated: set[tuple] = set()
-    for name in names:
-        if name not in new:
-            _, graph, _, _, quads, _ = files[name]
-            stated.update(
-                k for q in quads if (k := q if q[3] is not None else (q[0], q[1], q[2], graph)) in leaving
-            )
-    leaving = leaving - stated
+    for file in others:
+        leaving.difference_update(_named(file.quads, file.graph))
     default_id = ds.default_graph.identifier
     targets: dict = {default_id: ds.default_graph}
     for s, p, o, g in leaving:
