@@ -44,7 +44,7 @@ def root(corpus, tmp_path, monkeypatch) -> Path:
     return out
 
 
-def fresh(root: Path, monkeypatch):
+def fresh(root: Path):
     """The load of ``root`` with no kept load (read nor written): ``load`` itself."""
     return load(root, keep_parsed=True)
 
@@ -85,14 +85,14 @@ def assert_same(got, want) -> None:
             assert a[key] == b[key], key
 
 
-def kept_and_fresh(root: Path, monkeypatch):
+def kept_and_fresh(root: Path):
     """Load (from the kept load, which must exist), then load afresh."""
     assert keptload.kept_path(root.resolve()).is_file(), "no kept load was written"
     kept = keptload.KeptLoad(root.resolve(), _plan(root))
     assert kept._file is not None, "the kept load is not used"
     kept.close()
     got = load_kept(root)
-    return got, fresh(root, monkeypatch)
+    return got, fresh(root)
 
 
 def _plan(root: Path):
@@ -114,13 +114,13 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 
 def test_a_load_after_an_edit_is_made_from_the_kept_one_and_is_the_fresh_load(root, monkeypatch):
     first = load_kept(root)
-    assert_same(first, fresh(root, monkeypatch))
+    assert_same(first, fresh(root))
     path = sources(root)[0]
     edit(path, 'sc:quote "', 'sc:quote "(corrected) ')
     calls = []
     real = keptload._apply
     monkeypatch.setattr(keptload, "_apply", lambda kept, st: calls.append(1) or real(kept, st))
-    got, want = kept_and_fresh(root, monkeypatch)
+    got, want = kept_and_fresh(root)
     assert calls == [1], "the load was not made from the kept one"
     assert_same(got, want)
 
@@ -140,7 +140,7 @@ def test_a_load_after_an_edit_is_made_from_the_kept_one_and_is_the_fresh_load(ro
 def test_nothing_changed_gives_the_kept_load_as_it_was(root, monkeypatch):
     load_kept(root)
     written = keptload.kept_path(root.resolve()).stat().st_mtime_ns
-    got, want = kept_and_fresh(root, monkeypatch)
+    got, want = kept_and_fresh(root)
     assert_same(got, want)
     assert keptload.kept_path(root.resolve()).stat().st_mtime_ns == written, "written again for nothing"
 
@@ -148,9 +148,9 @@ def test_nothing_changed_gives_the_kept_load_as_it_was(root, monkeypatch):
 def test_a_removed_source_takes_its_quads_and_its_derived_edges_along(root, monkeypatch):
     load_kept(root)
     gone = sources(root)[1]
-    before = fresh(root, monkeypatch)
+    before = fresh(root)
     gone.unlink()
-    got, want = kept_and_fresh(root, monkeypatch)
+    got, want = kept_and_fresh(root)
     assert_same(got, want)
     graph = next(g for g in before.ds.graphs() if str(g.identifier).endswith(gone.stem))
     assert str(graph.identifier) not in state(got)["graphs"]
@@ -164,7 +164,7 @@ def test_a_new_source_is_merged_and_derived(root, monkeypatch):
     (root / "graph" / "sources" / "zz-new.trig").write_text(
         text.replace(f"source/{stem}", "source/zz-new").replace(f"claim/{stem}/", "claim/zz-new/"), "utf-8"
     )
-    got, want = kept_and_fresh(root, monkeypatch)
+    got, want = kept_and_fresh(root)
     assert_same(got, want)
     assert f"{ID}source/zz-new" in state(got)["graphs"]
 
@@ -186,7 +186,7 @@ def test_an_edit_in_one_file_changes_the_edges_derived_in_another(root, monkeypa
         f"<{ID}source/zz-typed> {{ <{member}> a <{SC}Organization> . }}\n",
         "utf-8",
     )
-    got, want = kept_and_fresh(root, monkeypatch)
+    got, want = kept_and_fresh(root)
     assert_same(got, want)
     assert (member, SC.participatesIn, bloc) not in got.ds.graph(graph)
     assert (member, SC.involvedIn, bloc) in got.ds.graph(graph)
@@ -197,7 +197,7 @@ def test_an_edge_no_longer_derived_stays_where_a_file_states_it(root, monkeypatc
     no longer derived, and stays, stated."""
     from spacecoop.core.namespaces import SC
 
-    first = fresh(root, monkeypatch)
+    first = fresh(root)
     member, _, bloc, graph = next(
         (s, p, o, getattr(g, "identifier", g))
         for s, p, o, g in first.ds.quads((None, SC.participatesIn, None, None))
@@ -214,7 +214,7 @@ def test_an_edge_no_longer_derived_stays_where_a_file_states_it(root, monkeypatc
         f"<{ID}source/zz-typed> {{ <{member}> a <{SC}Organization> . }}\n",
         "utf-8",
     )
-    got, want = kept_and_fresh(root, monkeypatch)
+    got, want = kept_and_fresh(root)
     assert_same(got, want)
     assert (member, SC.participatesIn, bloc) in got.ds.graph(graph)  # stated
     assert (member, SC.involvedIn, bloc) in got.ds.graph(graph)  # derived now
@@ -230,7 +230,7 @@ def test_a_triple_two_files_state_stays_when_one_no_longer_does(root, monkeypatc
         path.write_text(path.read_text("utf-8") + line, "utf-8")
     load_kept(root)
     edit(first, line, "")
-    got, want = kept_and_fresh(root, monkeypatch)
+    got, want = kept_and_fresh(root)
     assert_same(got, want)
     assert (URIRef(f"{ID}org/zz-shared"), SKOS.prefLabel, Literal("Shared")) in got.ds.default_graph
     assert state(got)["origins"][URIRef(f"{ID}org/zz-shared")] == [str(second)]
@@ -249,7 +249,7 @@ def test_a_reference_edit_changes_the_codes_derived_from_labels(root, monkeypatc
     label = re.search(r'skos:prefLabel\s+"([^"]+)"', text[text.find(name) :])
     assert label is not None
     edit(path, f'"{label.group(1)}"', '"Nowhere at all"')
-    got, want = kept_and_fresh(root, monkeypatch)
+    got, want = kept_and_fresh(root)
     assert_same(got, want)
     assert (country, SC.iso3166Alpha2, code) not in got.ds
 
@@ -258,7 +258,7 @@ def test_term_problems_are_those_of_a_fresh_load(root, monkeypatch):
     load_kept(root)
     path = sources(root)[3]
     path.write_text(path.read_text("utf-8") + f'<{ID}org/zz-odd> <{ID}p> "odd"@en-abcdefghijk .\n', "utf-8")
-    got, want = kept_and_fresh(root, monkeypatch)
+    got, want = kept_and_fresh(root)
     assert want.problems, "the edit should leave a term problem"
     assert_same(got, want)
 
@@ -305,7 +305,7 @@ def test_a_kept_load_that_is_not_the_users_own_is_never_unpickled(root, monkeypa
             os.chmod(path.parent, 0o777)
     got = load_kept(root)
     assert not marker.exists(), "the pickle was read"
-    assert_same(got, fresh(root, monkeypatch))
+    assert_same(got, fresh(root))
 
 
 def test_the_users_own_kept_load_is_what_is_read(root, monkeypatch, tmp_path):
@@ -319,7 +319,7 @@ def test_the_users_own_kept_load_is_what_is_read(root, monkeypatch, tmp_path):
     os.chmod(path, 0o600)
     got = load_kept(root)  # the body is no load: a fresh one
     assert marker.read_text() == "ran"
-    assert_same(got, fresh(root, monkeypatch))
+    assert_same(got, fresh(root))
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "no header"])
@@ -337,7 +337,7 @@ def test_a_damaged_kept_load_gives_a_fresh_load(root, monkeypatch, damage):
     )
     edit(sources(root)[0], 'sc:quote "', 'sc:quote "(corrected) ')
     got = load_kept(root)
-    assert_same(got, fresh(root, monkeypatch))
+    assert_same(got, fresh(root))
 
 
 def test_a_load_is_not_kept_when_a_file_moved_while_it_was_loaded(root, monkeypatch):
@@ -368,7 +368,7 @@ def test_the_kept_load_is_written_by_a_process_the_command_does_not_wait_for(cor
     assert path.exists()
     assert path.stat().st_mode & 0o077 == 0
     edit(sources(root)[0], 'sc:quote "', 'sc:quote "(corrected) ')
-    got, want = kept_and_fresh(root, monkeypatch)
+    got, want = kept_and_fresh(root)
     assert_same(got, want)
 
 
@@ -392,7 +392,7 @@ def test_validate_and_build_after_an_edit_say_and_write_what_a_fresh_load_gives(
     report = validate_cached(root)
     assert calls, "validate did not load from the kept load"
     assert not report.conforms
-    want = validate(root, loaded=fresh(root, monkeypatch))
+    want = validate(root, loaded=fresh(root))
     assert sorted(map(str, report.violations)) == sorted(map(str, want.violations))
     with pytest.raises(SpacecoopError):
         build(tmp_path / "refused", root, reuse=False)
