@@ -75,6 +75,17 @@ class OxigraphStore(Store):
                 ) from exc
             raise SpacecoopError(f"cannot open the Oxigraph store at {path}: {_one_line(exc)}") from exc
 
+    @classmethod
+    def wrapping(cls, store: pyoxigraph.Store, path: str | None = None) -> OxigraphStore:
+        """The store over a ``pyoxigraph.Store`` opened elsewhere (``path``: its folder on disk),
+        as :mod:`spacecoop.store.keptnative` opens its copy."""
+        self = cls.__new__(cls)
+        self.path = path
+        self.persistent = bool(path)
+        self.read_only = False
+        self.store = store
+        return self
+
     def load(self, ds: Dataset, quads: Iterable[tuple] | None = None) -> None:
         """Replace the contents with ``ds``: named graphs as they are, default graph = their merge.
 
