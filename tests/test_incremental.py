@@ -558,6 +558,55 @@ def test_check_queries_answered_ahead_on_oxigraphs_parse_give_the_report_of_one_
     assert pid != os.getpid()  # the rows came from the forked process
     assert not (tmp_path / "query-pids").exists()  # and were not asked again here
     assert ahead == alone
+
+
+def test_check_queries_answered_ahead_on_the_kept_copy_after_edits_give_the_report_of_one_process(
+    root, tmp_path, monkeypatch
+):
+    """Once the check queries' copy is kept (spacecoop.store.keptnative), the forked process asks
+    it, brought up to date with the edit, instead of parsing every file: the report after an edit
+    that adds a violation, and after the one that mends it, is the one a run in one process makes."""
+    import hashlib
+    import json
+
+    from spacecoop.checks.validate import validate_cached
+    from spacecoop.core.forking import can_fork
+    from spacecoop.store import keptnative
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    project = _project_oxigraph_reads(root, tmp_path)
+    _ahead_on_any_machine(monkeypatch)
+    # the copy built at once, by the process that asks for it (the forked one)
+    monkeypatch.setattr(keptnative, "build_detached", keptnative.build)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-ahead"))
+    validate_cached(project)  # no copy yet: the files are parsed, and the copy built
+    index = keptnative.kept_folder(project.resolve()) / "copy" / "index.json"
+    assert index.exists()
+    source = sorted((project / "graph" / "sources").glob("*.trig"))[0]
+    text = source.read_text("utf-8")
+    sc, claim = "https://w3id.org/spacecoop/ns#", "https://w3id.org/spacecoop/id/claim/zz-edit/c1"
+    uncertain = (  # a claim without its certainty: a violation of a check query
+        f"\n<https://w3id.org/spacecoop/id/source/zz-edit> {{ <{claim}> a <{sc}Claim> ; "
+        f'<{sc}about> <{claim}-about> ; <{sc}quote> "words" ; '
+        "<http://www.w3.org/ns/prov#wasDerivedFrom> <https://w3id.org/spacecoop/id/source/zz-edit> . }\n"
+    )
+    for step, edited in enumerate((text + uncertain, text)):
+        source.write_text(edited, "utf-8")
+        monkeypatch.delenv("SPACECOOP_SHACL_PROCESSES", raising=False)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-ahead"))
+        ahead = validate_cached(project)
+        # the forked process brought the copy up to date with this very edit
+        kept = json.loads(index.read_text("utf-8"))["files"][str(source.resolve())]
+        assert kept["sha256"] == hashlib.sha256(edited.encode()).hexdigest()
+        monkeypatch.setenv("SPACECOOP_SHACL_PROCESSES", "1")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"cache-alone-{step}"))
+        alone = validate_cached(project)
+        assert ahead == alone
+        found = [v for v in ahead.violations if v.rule == "check:claim-without-certainty-or-source-violation"]
+        assert any("zz-edit/c1" in v.node and "sc:certainty" in v.message for v in found) == (step == 0), (
+            found
+        )
     checks = [v for v in alone.violations if v.rule.startswith("check:")]
     assert checks and all(v.files for v in checks if not v.node.startswith("_:")), checks
 

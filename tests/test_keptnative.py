@@ -46,7 +46,9 @@ def corpus(tmp_path_factory) -> Path:
 def built(monkeypatch) -> list[Path]:
     """The copies asked to be built: each is built at once, in this process."""
     calls: list[Path] = []
-    monkeypatch.setattr(keptnative, "build_detached", lambda root: calls.append(root) or keptnative.build(root))
+    monkeypatch.setattr(
+        keptnative, "build_detached", lambda root: calls.append(root) or keptnative.build(root)
+    )
     return calls
 
 
@@ -173,17 +175,18 @@ def test_a_triple_stated_elsewhere_stays(root, applied):
     # a triple of a's default-graph part; and b's graph states a triple of a's graph
     shared = f"<claim/{a.stem}/c1> sc:certainty <https://w3id.org/spacecoop/vocab/certainty/stated> ."
     (a.parent / "also.trig").write_text(
-        PREFIXES + f"<source/{a.stem}> {{ {shared} }}\n<source/{b.stem}> {{ <claim/{a.stem}/c1> sc:note \"b\" . }}\n",
+        PREFIXES
+        + f'<source/{a.stem}> {{ {shared} }}\n<source/{b.stem}> {{ <claim/{a.stem}/c1> sc:note "b" . }}\n',
         "utf-8",
     )
     ref = root / "graph" / "reference" / "organizations.ttl"
     headline = f'<source/{a.stem}> <https://schema.org/headline> "Space cooperation roundup number 1"@en .'
     ref.write_text(ref.read_text("utf-8") + "\n" + headline + "\n", "utf-8")
-    edit(a, "<source/", f"<source/{a.stem}> {{ <claim/{a.stem}/c1> sc:note \"b\" . }}\n<source/")
+    edit(a, "<source/", f'<source/{a.stem}> {{ <claim/{a.stem}/c1> sc:note "b" . }}\n<source/')
     assert_copy_is_fresh(root)
     # now a drops all three: each stays where another file states it
     text = a.read_text("utf-8")
-    text = text.replace(f"<source/{a.stem}> {{ <claim/{a.stem}/c1> sc:note \"b\" . }}\n", "")
+    text = text.replace(f'<source/{a.stem}> {{ <claim/{a.stem}/c1> sc:note "b" . }}\n', "")
     text = text.replace("sc:certainty certainty:stated ;", "", 1)
     text = text.replace('schema:headline "Space cooperation roundup number 1"@en ;', "")
     a.write_text(text, "utf-8")
@@ -192,7 +195,9 @@ def test_a_triple_stated_elsewhere_stays(root, applied):
     claim, certainty = f"{ID}claim/{a.stem}/c1", URIRef("https://w3id.org/spacecoop/vocab/certainty/stated")
     assert holds(got, claim, f"{SC}certainty", certainty, graph_a)
     assert holds(got, claim, f"{SC}note", Literal("b"))  # b's graph holds it
-    assert holds(got, graph_a, "https://schema.org/headline", Literal("Space cooperation roundup number 1", lang="en"))
+    assert holds(
+        got, graph_a, "https://schema.org/headline", Literal("Space cooperation roundup number 1", lang="en")
+    )
     # and once no file states them, they leave
     (a.parent / "also.trig").unlink()
     ref.write_text(ref.read_text("utf-8").replace(headline, ""), "utf-8")
@@ -324,7 +329,9 @@ time.sleep(60)
 
 def test_a_copy_another_process_holds_is_not_waited_for(root, built, applied):
     lock = kept_folder(root.resolve()) / "lock"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_SCRIPT, str(lock)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SCRIPT, str(lock)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         start = time.monotonic()
