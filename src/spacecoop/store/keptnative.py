@@ -521,7 +521,7 @@ def build(root: str | os.PathLike) -> bool:
                 name = _part_name(str(path))
                 (parts / name).write_bytes(_nquads(part.quads))
                 files[str(path)] = {**part.stamp, "part": name, "graphs": part.graphs}
-                defaults[name] = part.quads
+                defaults[name] = [q for q in part.quads if q.graph_name == default]  # not every quad: memory
                 batch += part.quads
                 batch += (
                     ox.Quad(q.subject, q.predicate, q.object, default)
@@ -565,7 +565,12 @@ def _prune(keep: Path) -> None:
         ]
         folders.sort(key=lambda e: e.stat(follow_symlinks=False).st_mtime_ns)
         for e in folders[: max(0, len(folders) - (KEPT_COPIES - 1))]:
-            shutil.rmtree(e.path, ignore_errors=True)
+            lock = _take_lock(Path(e.path))
+            if lock is not None:  # not while another process uses or builds it
+                try:
+                    shutil.rmtree(e.path, ignore_errors=True)
+                finally:
+                    os.close(lock)
 
 
 def build_detached(root: Path) -> None:
