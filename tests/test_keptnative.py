@@ -361,3 +361,98 @@ def test_a_process_of_its_own_builds_the_copy(corpus, tmp_path, monkeypatch):
         time.sleep(0.1)
     assert ask_kept(out, len) == len(fresh(out))
     assert folder.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.fixture
+def asked(monkeypatch) -> list[str]:
+    """The names of the check queries asked of an engine."""
+    from spacecoop.sparql import query as query_module
+
+    names: list[str] = []
+    real = query_module.run_query
+    monkeypatch.setattr(query_module, "run_query", lambda store, q, *a, **k: names.append(q.name) or real(store, q, *a, **k))
+    return names
+
+
+def reading(root: Path, predicate: str) -> set[str]:
+    """The check queries that may read ``predicate``."""
+    from spacecoop.checks.validate import predicates_read
+    from spacecoop.sparql.query import list_queries
+
+    out = set()
+    for q in list_queries(root, checks=True):
+        reads = predicates_read(q.text_for("oxigraph"))
+        if reads is None or predicate in reads:
+            out.add(q.name)
+    return out
+
+
+def test_only_the_check_queries_that_read_a_changed_predicate_are_asked_again(root, asked):
+    path = sources(root)[0]
+    check_rows_of_files(root, kept=entries(root))  # the rows kept for the copy as it is
+    everything = set(asked)
+    assert len(everything) > 10
+    asked.clear()
+    assert check_rows_of_files(root, kept=entries(root)) == check_rows_of_files(root)
+    assert len(asked) == len(everything)  # only the fresh parse asked them: nothing changed
+    asked.clear()
+    edit(path, 'sc:quote "', 'sc:quote "(corrected) ')
+    rows = check_rows_of_files(root, kept=entries(root))
+    quote_readers = reading(root, f"{SC}quote")
+    assert set(asked) == quote_readers and quote_readers < everything
+    assert rows == check_rows_of_files(root)
+    # a claim loses its certainty: the query that reads it is asked again and says so
+    asked.clear()
+    edit(path, "sc:certainty certainty:stated ;", "")
+    rows = check_rows_of_files(root, kept=entries(root))
+    assert "claim-without-certainty-or-source-violation" in asked
+    assert set(asked) == reading(root, f"{SC}certainty")
+    assert rows == check_rows_of_files(root)
+    named = {name: answers for name, _, answers in rows}
+    assert [str(r["node"]) for r in named["claim-without-certainty-or-source-violation"]] == [
+        f"{ID}claim/{path.stem}/c1"
+    ]
+
+
+def test_rows_kept_before_a_delta_they_did_not_see_are_not_used(root, asked):
+    path = sources(root)[0]
+    check_rows_of_files(root, kept=entries(root))
+    # a delta applied by another asker (the rows kept do not follow it): a violation
+    edit(path, "sc:certainty certainty:stated ;", "")
+    assert ask_kept(root, len, entries(root)) is not None
+    # then an edit of a predicate no query of that violation reads
+    edit(path, 'schema:headline "', 'schema:headline "(edited) ')
+    assert "claim-without-certainty-or-source-violation" not in reading(root, "https://schema.org/headline")
+    asked.clear()
+    rows = check_rows_of_files(root, kept=entries(root))
+    assert "claim-without-certainty-or-source-violation" in asked  # every query asked again
+    assert rows == check_rows_of_files(root)
+    named = {name: answers for name, _, answers in rows}
+    assert named["claim-without-certainty-or-source-violation"]
+
+
+def test_a_check_query_whose_text_changed_is_asked_again(root, asked):
+    check_rows_of_files(root, kept=entries(root))
+    query = root / "queries" / "checks" / "date-without-precision-violation.rq"
+    variant = query.with_suffix(".oxigraph.rq")
+    target = variant if variant.exists() else query
+    target.write_text(target.read_text("utf-8") + "\n# edited\n", "utf-8")
+    asked.clear()
+    check_rows_of_files(root, kept=entries(root))
+    assert asked == ["date-without-precision-violation"]
+
+
+def test_predicates_read_finds_a_variable_predicate_in_the_algebra_too(monkeypatch):
+    from spacecoop.checks import validate
+
+    monkeypatch.setattr(validate, "_variable_predicate", lambda text: False)  # the text's check off
+    read = validate.predicates_read
+    assert read("SELECT ?n WHERE { ?n a <urn:x:C> FILTER NOT EXISTS { ?n <urn:x:p> ?v } }") == sorted(
+        ["http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "urn:x:C", "urn:x:p"]
+    )
+    assert read("SELECT ?n WHERE { ?n a <urn:x:C> FILTER NOT EXISTS { ?n ?p ?v } }") is None
+    assert read("SELECT ?n WHERE { ?n ?p ?v }") is None
+    assert read("SELECT ?n WHERE { ?n <urn:x:a>/!<urn:x:b> ?v }") is None
+    assert read("SELECT ?n WHERE { ?n a <urn:x:C> FILTER EXISTS { ?n <urn:x:a>/!<urn:x:b> ?v } }") is None
+    assert read("SELECT ?n WHERE { ?n (<urn:x:a>|^<urn:x:b>)* ?v }") == ["urn:x:a", "urn:x:b"]
+    assert read("not SPARQL") is None

@@ -83,6 +83,7 @@ holds."""
 INDEX = "index.json"
 DIRTY = "dirty"
 DEFAULTS = "defaults.nq"
+MEMO = "memo.json"
 
 
 def kept_folder(root: Path) -> Path:
@@ -103,9 +104,26 @@ class _Part:
     """The named graphs it fills (N-Triples form)."""
 
 
+@dataclass(frozen=True)
+class Since:
+    """What an asker of the copy kept the last time (:func:`ask_kept` with ``memo=True``), and what
+    changed in the copy since."""
+
+    kept: Any
+    """What the asker kept (JSON), or None when nothing was kept for the copy as it was before
+    this call's delta (none yet, or a call that failed after a delta)."""
+    touched: frozenset[str] | None
+    """The IRIs of the predicates of every quad that left or entered the copy since ``kept`` was
+    kept (empty: nothing changed), or None when not known (``kept`` is then None too)."""
+
+
 def ask_kept(
-    root: str | os.PathLike, ask: Callable[[pyoxigraph.Store], T], entries: dict[str, dict] | None = None
-) -> T | None:
+    root: str | os.PathLike,
+    ask: Callable[..., Any],
+    entries: dict[str, dict] | None = None,
+    *,
+    memo: bool = False,
+) -> Any:
     """``ask(store)`` of the kept copy of the project at ``root``, brought up to date with its
     files first; None when there is no copy to use: then a process of its own builds one
     (:func:`build_detached`), unless another process holds the copy.
@@ -113,6 +131,11 @@ def ask_kept(
     ``entries``: the stamps and SHA-256 of the files taken by the caller
     (:func:`spacecoop.store.compiled.check_files`), reused for the files they list. The store is
     closed before the copy is let go (RocksDB allows one process at a time).
+
+    ``memo``: ``ask(store, since)`` is called instead, with a :class:`Since`, and returns
+    ``(answer, kept)``: ``kept`` (JSON) is written beside the copy, tied to the copy as it now is,
+    and given back as ``since.kept`` next time with the predicates changed meanwhile (what
+    ``validate`` uses to answer again only the check queries that read one of them).
 
     Raises
     ------
@@ -131,17 +154,61 @@ def ask_kept(
         return None
     try:
         try:
-            store = _update(folder / "copy", root, _plan(Layout(root)), entries or {})
+            delta = _update(folder / "copy", root, _plan(Layout(root)), entries or {})
         except (_NoDelta, OSError):
-            store = None
-        if store is not None:
-            answer = ask(store)
-            del store  # closed once nothing refers to it
+            delta = None
+        if delta is not None:
+            store = delta.store
+            delta.store = None
+            if not memo:
+                answer = ask(store)
+            else:
+                answer, kept = ask(store, _since(folder / "copy", delta))
+                if kept is not None:
+                    from spacecoop.core.atomic import write_atomic
+
+                    with contextlib.suppress(OSError):  # not kept: the next call asks everything
+                        write_atomic(
+                            folder / "copy" / MEMO, json.dumps({"generation": delta.generation, "kept": kept})
+                        )
+            # closed once nothing refers to it: the asker's frames may outlive the call, kept by a
+            # cycle (rdflib's parser keeps the tracebacks of what it tried), till it is collected
+            held = sys.getrefcount(store) > 2  # this name and the call's own argument
+            del store
+            if held:
+                import gc
+
+                gc.collect()
             return answer
     finally:
         os.close(lock)  # the lock goes with the descriptor
     build_detached(root)
     return None
+
+
+@dataclass
+class _Delta:
+    """The copy's store brought up to date (:func:`_update`), and what changed in it."""
+
+    store: Any
+    generation: int
+    """The copy's generation now: one more for each delta applied since it was built."""
+    touched: frozenset[str]
+    """The predicates of the quads that left or entered it in this call (empty: none)."""
+
+
+def _since(copy: Path, delta: _Delta) -> Since:
+    try:
+        memo = json.loads((copy / MEMO).read_text("utf-8"))
+        generation = memo["generation"]
+        kept = memo["kept"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return Since(None, None)
+    if generation == delta.generation:  # kept for the copy as it is
+        return Since(kept, frozenset())
+    if generation == delta.generation - 1 and delta.touched:  # for the copy before this delta
+        return Since(kept, delta.touched)
+    return Since(None, None)
 
 
 class _NoDelta(Exception):
@@ -208,7 +275,7 @@ def _part_name(path: str) -> str:
     return hashlib.sha256(path.encode()).hexdigest()[:32] + ".nq"
 
 
-def _update(copy: Path, root: Path, plan: list, entries: dict[str, dict]) -> pyoxigraph.Store:
+def _update(copy: Path, root: Path, plan: list, entries: dict[str, dict]) -> _Delta:
     """The copy's store with the delta of the files that changed applied (see the module notes).
 
     Raises
@@ -232,8 +299,11 @@ def _update(copy: Path, root: Path, plan: list, entries: dict[str, dict]) -> pyo
         now.update(check_files(rest, kept)[0])
     changed = [p for p in paths if now[p].get("sha256") != kept.get(p, {}).get("sha256")]
     removed = [p for p in kept if p not in now]
+    generation = index.get("generation", 0)
+    if not isinstance(generation, int):
+        raise _NoDelta
     if not changed and not removed:
-        return _open(copy)
+        return _Delta(_open(copy), generation, frozenset())
     total = sum(int(e.get("size", 0)) for e in now.values())
     if sum(int(now[p].get("size", 0)) for p in changed) > MAX_CHANGED_SHARE * max(total, 1):
         raise _NoDelta
@@ -248,7 +318,7 @@ def _update(copy: Path, root: Path, plan: list, entries: dict[str, dict]) -> pyo
     store = _open(copy)
     _mark_dirty(copy)
     others = {p: e for p, e in kept.items() if p not in old}
-    _apply(store, parts, others, old, {p: part.quads for p, part in new.items()}, defaults)
+    touched = _apply(store, parts, others, old, {p: part.quads for p, part in new.items()}, defaults)
     from spacecoop.core.atomic import write_atomic
 
     files = {p: {**now[p], "part": kept[p]["part"], "graphs": kept[p]["graphs"]} for p in others if p in now}
@@ -260,10 +330,11 @@ def _update(copy: Path, root: Path, plan: list, entries: dict[str, dict]) -> pyo
         with contextlib.suppress(OSError):
             os.unlink(parts / kept[p]["part"])
     defaults.write({files[p]["part"]: part.quads for p, part in new.items()})
-    write_atomic(copy / INDEX, json.dumps({**index, "files": _kept_entries(files)}))
+    generation += 1
+    write_atomic(copy / INDEX, json.dumps({**index, "generation": generation, "files": _kept_entries(files)}))
     store.flush()
     os.unlink(copy / DIRTY)
-    return store
+    return _Delta(store, generation, touched)
 
 
 def _kept_entries(files: dict[str, dict]) -> dict[str, dict]:
@@ -371,9 +442,11 @@ def _apply(
     old: dict[str, list],
     new: dict[str, list],
     defaults: _Defaults,
-) -> None:
+) -> frozenset[str]:
     """Take the quads of ``old`` out of ``store`` and put those of ``new`` in (per file path),
-    where ``others`` are the index entries of the files left as they are (see the module notes)."""
+    where ``others`` are the index entries of the files left as they are (see the module notes);
+    return the IRIs of the predicates of the quads that differ between the two (a superset of
+    those of the quads that left or entered the store)."""
     import pyoxigraph as ox
 
     default = ox.DefaultGraph()
@@ -389,6 +462,10 @@ def _apply(
 
     old_named, old_default = split(q for quads in old.values() for q in quads)
     new_named, new_default = split(q for quads in new.values() for q in quads)
+    touched = frozenset(
+        [q.predicate.value for q in old_named ^ new_named]
+        + [p.value for _, p, _ in old_default ^ new_default]
+    )
     # a named graph's quad leaves unless a file left as it is states it in that graph
     leaving = old_named - new_named
     if leaving:
@@ -413,6 +490,7 @@ def _apply(
         candidates -= defaults.stated_by_others()
     for s, p, o in candidates:
         store.remove(ox.Quad(s, p, o, default))
+    return touched
 
 
 def _parse(path: Path, fmt: str, graph: str | None, resolved: dict[Path, Path]) -> _Part:
