@@ -370,7 +370,9 @@ def asked(monkeypatch) -> list[str]:
 
     names: list[str] = []
     real = query_module.run_query
-    monkeypatch.setattr(query_module, "run_query", lambda store, q, *a, **k: names.append(q.name) or real(store, q, *a, **k))
+    monkeypatch.setattr(
+        query_module, "run_query", lambda store, q, *a, **k: names.append(q.name) or real(store, q, *a, **k)
+    )
     return names
 
 
@@ -456,3 +458,19 @@ def test_predicates_read_finds_a_variable_predicate_in_the_algebra_too(monkeypat
     assert read("SELECT ?n WHERE { ?n a <urn:x:C> FILTER EXISTS { ?n <urn:x:a>/!<urn:x:b> ?v } }") is None
     assert read("SELECT ?n WHERE { ?n (<urn:x:a>|^<urn:x:b>)* ?v }") == ["urn:x:a", "urn:x:b"]
     assert read("not SPARQL") is None
+
+
+def test_an_edit_of_the_default_graph_asks_again_the_queries_that_read_it(root, asked):
+    check_rows_of_files(root, kept=entries(root))
+    ref = root / "graph" / "reference" / "organizations.ttl"
+    text = ref.read_text("utf-8")
+    start = text.index("sc:basedIn <country/")
+    org = text[:start].rsplit("<org/", 1)[1].split(">", 1)[0]
+    ref.write_text(text[:start] + "sc:countryNotKnown true" + text[text.index(" .", start) :], "utf-8")
+    edit(sources(root)[0], 'sc:quote "', 'sc:quote "(corrected) ')  # and a named graph in the same delta
+    asked.clear()
+    rows = check_rows_of_files(root, kept=entries(root))
+    assert "organization-without-country-violation" in asked
+    assert rows == check_rows_of_files(root)
+    named = {name: answers for name, _, answers in rows}
+    assert [str(r["node"]) for r in named["organization-without-country-violation"]] == [f"{ID}org/{org}"]
