@@ -283,7 +283,7 @@ def _apply(kept: KeptLoad, state: dict) -> Loaded:
     from rdflib import Dataset
 
     from spacecoop.core import load as loading
-    from spacecoop.core.derive import DERIVED, DeriveInput, add_iso_codes, add_shortcuts
+    from spacecoop.core.derive import DERIVED, READS, DeriveInput, add_iso_codes, add_shortcuts
     from spacecoop.core.gcpause import collector_paused
     from spacecoop.core.namespaces import ONTOLOGY_GRAPH
     from spacecoop.core.termcheck import TermCheck
@@ -323,10 +323,11 @@ def _apply(kept: KeptLoad, state: dict) -> Loaded:
             loading._prune_parsed()
             # The old versions leave, but for what the files state now (the new version of the
             # same file, or another file).
-            leaving = {q for name in replaced for q in _named(old[name].quads, old[name].graph)}
-            for now, _ in new.values():
-                leaving.difference_update(_named(now.quads, now.graph))
-            _remove(ds, leaving, [files[name] for name in names if name in files])
+            stated = {q for name in replaced for q in _named(old[name].quads, old[name].graph)}
+            arriving = {q for now, _ in new.values() for q in _named(now.quads, now.graph)}
+            graph_gone = _remove(ds, stated - arriving, [files[name] for name in names if name in files])
+            # what is derived changes only with a triple it reads, or a named graph gone
+            derive_again = graph_gone or any(q[1] in READS for q in stated.symmetric_difference(arriving))
             # where each subject was read: the old versions' files no longer
             for name in replaced:
                 for s in dict.fromkeys(map(itemgetter(0), old[name].quads)):
@@ -346,19 +347,20 @@ def _apply(kept: KeptLoad, state: dict) -> Loaded:
             # so those already there change nothing); then the edges derived before and not now
             # leave, but for those a file states (a file's quad of a derived predicate, as
             # Loaded.derived_quads reads them: no walk of every quad).
-            before = derived
-            derived = []
-            add_iso_codes(ds, remember=True, added=derived)
-            fed = DeriveInput()
-            for name in names:
-                fed.feed(files[name].quads, files[name].graph)
-            add_shortcuts(ds, fed, added=derived)
-            stale = set(before).difference(derived)
-            if stale:
-                wanted = frozenset(DERIVED)
-                for file in files.values():
-                    stale.difference_update(_named([q for q in file.quads if q[1] in wanted], file.graph))
-                _remove(ds, stale, [])
+            if derive_again:
+                before = derived
+                derived = []
+                add_iso_codes(ds, remember=True, added=derived)
+                fed = DeriveInput()
+                for name in names:
+                    fed.feed(files[name].quads, files[name].graph)
+                add_shortcuts(ds, fed, added=derived)
+                stale = set(before).difference(derived)
+                if stale:
+                    wanted = frozenset(DERIVED)
+                    for file in files.values():
+                        stale.difference_update(_named([q for q in file.quads if q[1] in wanted], file.graph))
+                    _remove(ds, stale, [])
     loaded.files = [path for path, _, _ in kept.plan]
     loaded.problems = [p for name in names for p in files[name].problems][:MAX_PROBLEMS]
     loaded._parts = [(files[name].quads, files[name].graph) for name in names]
@@ -367,13 +369,13 @@ def _apply(kept: KeptLoad, state: dict) -> Loaded:
     return loaded
 
 
-def _remove(ds, leaving: set, others: list[_File]) -> None:
+def _remove(ds, leaving: set, others: list[_File]) -> bool:
     """Remove the quads of ``leaving`` from ``ds``, but for those a file of ``others`` states, and
-    the named graphs left empty."""
+    the named graphs left empty; return whether a named graph was removed."""
     from spacecoop.core.namespaces import ONTOLOGY_GRAPH
 
     if not leaving:
-        return
+        return False
     for file in others:
         leaving.difference_update(_named(file.quads, file.graph))
     default_id = ds.default_graph.identifier
@@ -383,9 +385,12 @@ def _remove(ds, leaving: set, others: list[_File]) -> None:
         if target is None:
             target = targets[g] = ds.graph(g)
         target.remove((s, p, o))
+    gone = False
     for g, target in targets.items():
         if g not in (default_id, ONTOLOGY_GRAPH) and not len(target):
             ds.remove_graph(g)
+            gone = True
+    return gone
 
 
 def _write_detached(kept: KeptLoad, state: dict) -> None:
