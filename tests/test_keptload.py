@@ -192,6 +192,50 @@ def test_an_edit_in_one_file_changes_the_edges_derived_in_another(root, monkeypa
     assert (member, SC.involvedIn, bloc) in got.ds.graph(graph)
 
 
+@pytest.fixture
+def derivations(monkeypatch) -> list[int]:
+    """One entry per derivation of the shortcut edges."""
+    from spacecoop.core import derive
+
+    calls: list[int] = []
+    real = derive.add_shortcuts
+    monkeypatch.setattr(derive, "add_shortcuts", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def test_an_edit_of_no_triple_a_derivation_reads_derives_nothing_again(root, derivations):
+    load_kept(root)
+    derivations.clear()
+    edit(sources(root)[0], 'sc:quote "', 'sc:quote "(corrected) ')
+    got = load_kept(root)
+    assert derivations == []
+    assert_same(got, fresh(root))  # the edges derived before are the ones a fresh load derives
+    assert state(got)["derived"]
+    # an edit of a triple a derivation reads (a claim's status) derives again
+    derivations.clear()
+    edit(sources(root)[0], "sc:status status:", "sc:status status:not-")
+    got = load_kept(root)
+    assert derivations == [1]
+    assert_same(got, fresh(root))
+
+
+def test_a_source_removed_derives_again(root, derivations):
+    """A file whose graph holds no triple a derivation reads: its graph gone, derived again
+    (what a fresh load does with the graphs it names)."""
+    load_kept(root)
+    (root / "graph" / "sources" / "zz-quotes.trig").write_text(
+        f'<{ID}source/zz-quotes> {{ <{ID}claim/zz-quotes/c1> <https://w3id.org/spacecoop/ns#quote> "words" . }}\n',
+        "utf-8",
+    )
+    got = load_kept(root)
+    assert_same(got, fresh(root))
+    derivations.clear()
+    (root / "graph" / "sources" / "zz-quotes.trig").unlink()
+    got, want = kept_and_fresh(root)
+    assert derivations == [1]
+    assert_same(got, want)
+
+
 def test_an_edge_no_longer_derived_stays_where_a_file_states_it(root, monkeypatch):
     """As above, where the source's own file also states the edge the load derived there: it is
     no longer derived, and stays, stated."""
