@@ -261,7 +261,9 @@ def test_what_is_derived_depends_only_on_the_predicates_of_reads(which, root, ar
     (the kept load derives nothing again after an edit of no such triple)."""
     from spacecoop.core.derive import READS
 
-    project = {"article": article_root, "full": root}.get(which) or project_with_edge_cases(article_root, tmp_path)
+    project = {"article": article_root, "full": root}.get(which) or project_with_edge_cases(
+        article_root, tmp_path
+    )
     whole = load(project, derive=False).ds
     cut = Dataset(default_union=True)
     kept = dropped = 0

@@ -303,7 +303,7 @@ class DeriveInput:
 READS = frozenset(DeriveInput.PREDICATES | {SKOS.prefLabel, SKOS.altLabel, SC.partOf} | set(DERIVED))
 """Every predicate what :func:`add_iso_codes` and :func:`add_shortcuts` derive depends on (those
 they read, and the derived ones themselves, which a file may state): an edit that adds or
-removes no triple of these, and no named graph, changes nothing derived (the kept load then
+removes no triple of these changes nothing derived (the kept load then
 derives nothing again, :mod:`spacecoop.core.keptload`; ``tests/test_derive.py`` derives from the
 graph cut down to these and finds the same edges)."""
 

@@ -325,9 +325,10 @@ def _apply(kept: KeptLoad, state: dict) -> Loaded:
             # same file, or another file).
             stated = {q for name in replaced for q in _named(old[name].quads, old[name].graph)}
             arriving = {q for now, _ in new.values() for q in _named(now.quads, now.graph)}
-            graph_gone = _remove(ds, stated - arriving, [files[name] for name in names if name in files])
-            # what is derived changes only with a triple it reads, or a named graph gone
-            derive_again = graph_gone or any(q[1] in READS for q in stated.symmetric_difference(arriving))
+            _remove(ds, stated - arriving, [files[name] for name in names if name in files])
+            # what is derived changes only with a triple it reads (a graph emptied held no
+            # derived edge, which would have kept it)
+            derive_again = any(q[1] in READS for q in stated.symmetric_difference(arriving))
             # where each subject was read: the old versions' files no longer
             for name in replaced:
                 for s in dict.fromkeys(map(itemgetter(0), old[name].quads)):
@@ -369,13 +370,13 @@ def _apply(kept: KeptLoad, state: dict) -> Loaded:
     return loaded
 
 
-def _remove(ds, leaving: set, others: list[_File]) -> bool:
+def _remove(ds, leaving: set, others: list[_File]) -> None:
     """Remove the quads of ``leaving`` from ``ds``, but for those a file of ``others`` states, and
-    the named graphs left empty; return whether a named graph was removed."""
+    the named graphs left empty."""
     from spacecoop.core.namespaces import ONTOLOGY_GRAPH
 
     if not leaving:
-        return False
+        return
     for file in others:
         leaving.difference_update(_named(file.quads, file.graph))
     default_id = ds.default_graph.identifier
@@ -385,12 +386,9 @@ def _remove(ds, leaving: set, others: list[_File]) -> bool:
         if target is None:
             target = targets[g] = ds.graph(g)
         target.remove((s, p, o))
-    gone = False
     for g, target in targets.items():
         if g not in (default_id, ONTOLOGY_GRAPH) and not len(target):
             ds.remove_graph(g)
-            gone = True
-    return gone
 
 
 def _write_detached(kept: KeptLoad, state: dict) -> None:
