@@ -560,55 +560,100 @@ def test_check_queries_answered_ahead_on_oxigraphs_parse_give_the_report_of_one_
     assert ahead == alone
 
 
+KEPT_COPY_SCRIPT = """
+import hashlib, json, os, sys
+from pathlib import Path
+from spacecoop.checks import validate as V
+from spacecoop.core import forking
+from spacecoop.store import keptnative
+
+project, tmp = Path(sys.argv[1]), Path(sys.argv[2])
+V.AHEAD_BYTES = V.AHEAD_MEMORY = forking.BESIDE_MIN_QUADS = 0  # ahead and beside, however small
+forking.cores = lambda: 2
+forking.copies_that_fit = lambda wanted: wanted
+keptnative.build_detached = keptnative.build  # the copy built at once, by the forked process
+os.environ["XDG_CACHE_HOME"] = str(tmp / "cache-ahead")
+V.validate_cached(project)  # no copy yet: the files are parsed, and the copy built
+index = keptnative.kept_folder(project.resolve()) / "copy" / "index.json"
+assert index.exists(), "no copy was built"
+source = sorted((project / "graph" / "sources").glob("*.trig"))[0]
+text = source.read_text("utf-8")
+sc, claim = "https://w3id.org/spacecoop/ns#", "https://w3id.org/spacecoop/id/claim/zz-edit/c1"
+uncertain = (  # a claim without its certainty: a violation of a check query
+    f"\\n<https://w3id.org/spacecoop/id/source/zz-edit> {{ <{claim}> a <{sc}Claim> ; "
+    f'<{sc}about> <{claim}-about> ; <{sc}quote> "words" ; '
+    "<http://www.w3.org/ns/prov#wasDerivedFrom> <https://w3id.org/spacecoop/id/source/zz-edit> . }\\n"
+)
+for step, edited in enumerate((text + uncertain, text)):
+    source.write_text(edited, "utf-8")
+    os.environ.pop("SPACECOOP_SHACL_PROCESSES", None)
+    os.environ["XDG_CACHE_HOME"] = str(tmp / "cache-ahead")
+    ahead = V.validate_cached(project)
+    # the forked process brought the copy up to date with this very edit
+    kept = json.loads(index.read_text("utf-8"))["files"][str(source.resolve())]
+    assert kept["sha256"] == hashlib.sha256(edited.encode()).hexdigest(), step
+    os.environ["SPACECOOP_SHACL_PROCESSES"] = "1"
+    os.environ["XDG_CACHE_HOME"] = str(tmp / f"cache-alone-{step}")
+    alone = V.validate_cached(project)
+    assert ahead == alone, step
+    found = [v for v in ahead.violations if v.rule == "check:claim-without-certainty-or-source-violation"]
+    assert any("zz-edit/c1" in v.node and "sc:certainty" in v.message for v in found) == (step == 0), found
+print("ok")
+"""
+
+
 def test_check_queries_answered_ahead_on_the_kept_copy_after_edits_give_the_report_of_one_process(
-    root, tmp_path, monkeypatch
+    root, tmp_path
 ):
     """Once the check queries' copy is kept (spacecoop.store.keptnative), the forked process asks
     it, brought up to date with the edit, instead of parsing every file: the report after an edit
-    that adds a violation, and after the one that mends it, is the one a run in one process makes."""
-    import hashlib
-    import json
+    that adds a violation, and after the one that mends it, is the one a run in one process makes.
+    In a process of its own: one that ran RocksDB (this test process may have) forks no process
+    that asks the copy (the next test)."""
+    import os
+    import subprocess
+    import sys
 
-    from spacecoop.checks.validate import validate_cached
     from spacecoop.core.forking import can_fork
-    from spacecoop.store import keptnative
 
     if not can_fork():
         pytest.skip("fork is used on Linux only")
     project = _project_oxigraph_reads(root, tmp_path)
-    _ahead_on_any_machine(monkeypatch)
-    # the copy built at once, by the process that asks for it (the forked one)
-    monkeypatch.setattr(keptnative, "build_detached", keptnative.build)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-ahead"))
-    validate_cached(project)  # no copy yet: the files are parsed, and the copy built
-    index = keptnative.kept_folder(project.resolve()) / "copy" / "index.json"
-    assert index.exists()
-    source = sorted((project / "graph" / "sources").glob("*.trig"))[0]
-    text = source.read_text("utf-8")
-    sc, claim = "https://w3id.org/spacecoop/ns#", "https://w3id.org/spacecoop/id/claim/zz-edit/c1"
-    uncertain = (  # a claim without its certainty: a violation of a check query
-        f"\n<https://w3id.org/spacecoop/id/source/zz-edit> {{ <{claim}> a <{sc}Claim> ; "
-        f'<{sc}about> <{claim}-about> ; <{sc}quote> "words" ; '
-        "<http://www.w3.org/ns/prov#wasDerivedFrom> <https://w3id.org/spacecoop/id/source/zz-edit> . }\n"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env.pop("SPACECOOP_SHACL_PROCESSES", None)
+    done = subprocess.run(
+        [sys.executable, "-c", KEPT_COPY_SCRIPT, str(project), str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
-    for step, edited in enumerate((text + uncertain, text)):
-        source.write_text(edited, "utf-8")
-        monkeypatch.delenv("SPACECOOP_SHACL_PROCESSES", raising=False)
-        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-ahead"))
-        ahead = validate_cached(project)
-        # the forked process brought the copy up to date with this very edit
-        kept = json.loads(index.read_text("utf-8"))["files"][str(source.resolve())]
-        assert kept["sha256"] == hashlib.sha256(edited.encode()).hexdigest()
-        monkeypatch.setenv("SPACECOOP_SHACL_PROCESSES", "1")
-        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"cache-alone-{step}"))
-        alone = validate_cached(project)
-        assert ahead == alone
-        found = [v for v in ahead.violations if v.rule == "check:claim-without-certainty-or-source-violation"]
-        assert any("zz-edit/c1" in v.node and "sc:certainty" in v.message for v in found) == (step == 0), (
-            found
-        )
-    checks = [v for v in alone.violations if v.rule.startswith("check:")]
-    assert checks and all(v.files for v in checks if not v.node.startswith("_:")), checks
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
+
+
+def test_a_process_that_ran_rocksdb_forks_no_process_that_asks_the_kept_copy(root, tmp_path, monkeypatch):
+    """RocksDB's threads are not in a forked process, whose RocksDB then waits for them forever:
+    a ``validate`` whose process opened a store on disk (a notebook's, a server's) has its forked
+    process parse the files, and ends with the report of one process."""
+    import pyoxigraph as ox
+
+    from spacecoop.checks.validate import validate_cached
+    from spacecoop.core.forking import can_fork, rocksdb_started
+    from spacecoop.store import keptnative
+
+    if not can_fork():
+        pytest.skip("fork is used on Linux only")
+    ox.Store(str(tmp_path / "a-store"))  # RocksDB's threads outlive it
+    assert rocksdb_started()
+    project = _project_oxigraph_reads(root, tmp_path)
+    monkeypatch.setenv("SPACECOOP_SHACL_PROCESSES", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-alone"))
+    alone = validate_cached(project)
+    monkeypatch.delenv("SPACECOOP_SHACL_PROCESSES")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-ahead"))
+    _ahead_on_any_machine(monkeypatch)
+    assert validate_cached(project) == alone  # and no hang
+    assert not keptnative.kept_folder(project.resolve()).exists()
 
 
 def test_rows_answered_ahead_are_dropped_when_a_file_moved_while_loading(root, tmp_path, monkeypatch):

@@ -704,7 +704,7 @@ def _fork_check_rows(
     1.1 s of Oxigraph's load and 0.3 s of queries run in the forked process while this one loads
     the data (1.2 s) and runs SHACL and the checks of text (1 s) in turn, instead of copying the
     data into Oxigraph (0.75 s) and forking after the load."""
-    from spacecoop.core.forking import cores, fork_ahead, memory_available
+    from spacecoop.core.forking import cores, fork_ahead, memory_available, rocksdb_started
 
     if os.environ.get("SPACECOOP_SHACL_PROCESSES", "").strip() == "1" or cores() < 2:
         return None
@@ -716,7 +716,8 @@ def _fork_check_rows(
     available = memory_available()
     if available is not None and available < AHEAD_MEMORY * size:
         return None
-    kept = entries if not exclude and not extra else None
+    # the kept copy is on disk (RocksDB): not in a process forked from one that runs RocksDB
+    kept = entries if not exclude and not extra and not rocksdb_started() else None
     return fork_ahead(functools.partial(check_rows_of_files, root, exclude=exclude, extra=extra, kept=kept))
 
 

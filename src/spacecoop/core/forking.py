@@ -59,6 +59,24 @@ def copies_that_fit(wanted: int) -> int:
     return max(1, min(wanted, int(available // max(resident, 1))))
 
 
+def rocksdb_started() -> bool:
+    """Whether this process runs RocksDB's threads (it opened a pyoxigraph store on disk; they
+    outlive the store): a process forked from it must not use RocksDB, whose state it inherits
+    without those threads, and which then waits for them forever."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/comm", encoding="utf-8", errors="replace") as f:
+                if f.read().startswith("rocksdb"):
+                    return True
+        except OSError:
+            continue
+    return False
+
+
 def memory_available() -> int | None:
     """Bytes of memory the system can give without swapping (``MemAvailable``), or None when it
     cannot be told."""
