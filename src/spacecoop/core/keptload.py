@@ -14,7 +14,8 @@ derived) is kept in one file, and the next load takes it and applies what change
 * the edges (ISO codes, shortcut edges) are derived again over the whole Dataset, as a load
   derives them (an edit of one file can change edges derived in another file's graph: a member's
   type is read in every graph), and those derived before and not now leave, unless a file states
-  them.
+  them; unless no triple a derivation reads (:data:`spacecoop.core.derive.READS`) came or went
+  (a quote edit): then the edges derived before stand, as they are what a load derives.
 
 The result is the load a fresh :func:`~spacecoop.core.load.load` gives (the tests compare every
 part of both after edits of every kind, and the files ``build`` writes); only the order in which

@@ -28,9 +28,14 @@ someone else could make ``validate`` pass what it should fail)::
 
     lock           taken (exclusively, without waiting) by the one process using or building
                    the copy; a second ``validate`` started meanwhile parses the files as before
-    copy/index.json  the format, the code that made the copy, the root, each file's stamp,
-                   SHA-256 and the named graphs it fills
+    copy/index.json  the format, the code that made the copy, the root, its generation (one
+                   more per delta applied), each file's stamp, SHA-256 and the named graphs it
+                   fills
     copy/parts/    each file's quads as they went in (N-Quads, blank-node labels as stored)
+    copy/defaults.nq  every file's default-graph part, each quad's graph naming the file's part:
+                   read only when a triple may leave the default graph
+    copy/memo.json   what the asker kept for the copy of one generation (``validate``: each
+                   check's rows; see :func:`ask_kept`)
     copy/store/    the Oxigraph store
     copy/dirty     written (and flushed to disk) before the store is changed, removed once the
                    store, parts and index agree again: a copy found dirty (a kill or a power cut
@@ -41,6 +46,12 @@ When there is no copy to use (none yet, another format or code, dirty, more than
 the bytes changed, a file holding what only the rdflib path reads), the caller parses the files
 as before, and a process of its own, started once the caller is done with the lock, builds the
 copy at the lowest priority, not waited for: the next run finds it.
+
+RocksDB and fork: a process that opened a store on disk runs RocksDB's threads, which a process
+forked from it does not have; RocksDB there waits for them forever. ``validate`` asks the copy in
+a forked process only when it runs no such thread
+(:func:`spacecoop.core.forking.rocksdb_started`), and the builder is a new interpreter, not a
+fork.
 """
 
 from __future__ import annotations
@@ -54,7 +65,7 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from spacecoop.core.cache import cache_home
 from spacecoop.core.errors import DataError
@@ -63,8 +74,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     import pyoxigraph
-
-T = TypeVar("T")
 
 FORMAT = 1
 """Version of the layout of a kept copy's folder and index."""
